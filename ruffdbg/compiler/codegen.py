@@ -1,0 +1,641 @@
+"""AST -> bytecode.
+
+One ``FunctionCompiler`` per function body (and one for the script), one
+visitor method per node kind. Names are resolved here, at compile time:
+
+* a name declared in the function (parameter, ``let``/``mut``/``const``, ``for``
+  variable, bare ``x := e`` that found nothing) gets a local slot; every block
+  is a scope, so a name may map to different slots in different blocks;
+* a local that a nested function uses becomes a *cell*, created fresh each time
+  its declaration runs, so closures share it by reference and every call of a
+  factory gets new cells;
+* a name from an enclosing function is a *free* variable, reached through the
+  closure's cells;
+* anything else is a global, looked up by name at run time (the script's
+  outermost scope is the global scope, so top-level bindings are globals).
+
+Mutability errors that are known statically (``let x := 1; x := 2``) compile
+to a ``FAIL`` instruction, so they are raised at run time, at the right line,
+only if that statement actually runs — as in the reference implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, CodeObject, Op, StructTemplate
+from ruffdbg.lang import ast
+from ruffdbg.lang.diagnostics import RuffSyntaxError
+
+
+@dataclass
+class Binding:
+    kind: str  # "let", "mut", "const" or "func"
+    slot: int
+    is_cell: bool
+
+
+@dataclass
+class LoopContext:
+    head: int                     # pc that `continue` jumps back to
+    try_depth: int                # open try blocks when the loop started
+    stack_items: int              # values the loop keeps on the stack (2 for `for`)
+    break_jumps: list[int] = field(default_factory=list)
+
+
+def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> CodeObject:
+    """Compile a whole script. ``known_globals``: globals that exist already (REPL)."""
+    globals_ = set(known_globals) | _top_level_names(program.stmts)
+    compiler = FunctionCompiler("<script>", [], parent=None, known_globals=globals_,
+                                captured=_names_used_in_nested_functions(program.stmts))
+    compiler.code.is_script = True
+    compiler.code.first_line = 1
+    compiler.compile_body(program.stmts, line=1)
+    return compiler.code
+
+
+class FunctionCompiler:
+    def __init__(self, name: str, params: list[str], parent: "FunctionCompiler | None",
+                 known_globals: set[str], captured: set[str]):
+        self.code = CodeObject(name=name, params=list(params))
+        self.parent = parent
+        self.known_globals = known_globals
+        self.captured = captured           # names some nested function refers to
+        self.scopes: list[dict[str, Binding]] = []
+        self.free: dict[str, int] = {}      # free variable name -> index in frame.cells
+        self.free_kinds: dict[str, str] = {}
+        self.capture_sources: list[tuple[str, int]] = []
+        self.loops: list[LoopContext] = []
+        self.try_depth = 0
+        self.pos = (0, 0)                   # (line, col) given to emitted instructions
+
+    @property
+    def is_script(self) -> bool:
+        return self.parent is None
+
+    # ------------------------------------------------------------ emitting
+
+    def emit(self, op: Op, arg: Any = None) -> int:
+        self.code.instrs.append((int(op), arg))
+        self.code.lines.append(self.pos[0])
+        self.code.cols.append(self.pos[1])
+        return len(self.code.instrs) - 1
+
+    def at(self, node: ast.Node) -> None:
+        self.pos = (node.line, node.col)
+
+    def here(self) -> int:
+        return len(self.code.instrs)
+
+    def patch(self, pc: int, target: int | None = None) -> None:
+        op, _ = self.code.instrs[pc]
+        self.code.instrs[pc] = (op, self.here() if target is None else target)
+
+    def const(self, value: Any) -> int:
+        # Keep 1 and 1.0 and true apart: Python would treat them as equal keys.
+        for index, existing in enumerate(self.code.consts):
+            if type(existing) is type(value) and existing == value and not isinstance(value, CodeObject):
+                return index
+        self.code.consts.append(value)
+        return len(self.code.consts) - 1
+
+    def name_index(self, name: Any) -> int:
+        if name in self.code.names:
+            return self.code.names.index(name)
+        self.code.names.append(name)
+        return len(self.code.names) - 1
+
+    def fail(self, message: str) -> None:
+        self.emit(Op.FAIL, self.const(message))
+
+    # --------------------------------------------------------------- scopes
+
+    def in_global_scope(self) -> bool:
+        return self.is_script and len(self.scopes) == 1
+
+    def declare(self, name: str, kind: str) -> Binding:
+        """A new binding in the innermost scope (the caller checked duplicates)."""
+        slot = len(self.code.local_names)
+        self.code.local_names.append(name)
+        binding = Binding(kind, slot, name in self.captured)
+        self.scopes[-1][name] = binding
+        return binding
+
+    def resolve(self, name: str) -> tuple[str, Any]:
+        """('local', Binding) | ('free', index) | ('global', None)."""
+        first_local_scope = 1 if self.is_script else 0
+        for scope in reversed(self.scopes[first_local_scope:]):
+            if name in scope:
+                return "local", scope[name]
+        if name in self.free:
+            return "free", self.free[name]
+        if self.parent is not None:
+            where, what = self.parent.resolve(name)
+            if where == "local" and what.is_cell:
+                return "free", self._add_free(name, ("local", what.slot), what.kind)
+            if where == "free":
+                kind = self.parent.free_kinds[name]
+                return "free", self._add_free(name, ("free", what), kind)
+        return "global", None
+
+    def _add_free(self, name: str, source: tuple[str, int], kind: str) -> int:
+        self.free[name] = len(self.code.free_names)
+        self.free_kinds[name] = kind
+        self.code.free_names.append(name)
+        self.capture_sources.append(source)
+        return self.free[name]
+
+    def kind_of(self, where: str, what: Any, name: str) -> str:
+        return what.kind if where == "local" else self.free_kinds.get(name, "mut")
+
+    # ----------------------------------------------------------- statements
+
+    def compile_body(self, stmts: list[ast.Stmt], line: int) -> None:
+        self.scopes.append({})
+        if not self.is_script:
+            for param in self.code.params:
+                binding = self.declare(param, "mut")
+                if binding.is_cell:
+                    self.emit(Op.LOAD_LOCAL, binding.slot)
+                    self.emit(Op.NEW_CELL, binding.slot)
+                    self.emit(Op.STORE_CELL, binding.slot)
+        self.block_statements(stmts)
+        self.pos = (self.pos[0] or line, 0)
+        self.emit(Op.LOAD_CONST, self.const(None))
+        self.emit(Op.RETURN)
+        self.scopes.pop()
+
+    def block_statements(self, stmts: list[ast.Stmt]) -> None:
+        # Declarations are hoisted to the start of their block, so functions
+        # can call each other before their text appears.
+        for stmt in stmts:
+            if isinstance(stmt, (ast.FuncDecl, ast.StructDecl)):
+                self.statement(stmt)
+        for stmt in stmts:
+            if not isinstance(stmt, (ast.FuncDecl, ast.StructDecl)):
+                self.statement(stmt)
+
+    def block(self, block: ast.Block) -> None:
+        self.scopes.append({})
+        self.block_statements(block.stmts)
+        self.scopes.pop()
+
+    def statement(self, stmt: ast.Stmt) -> None:
+        self.at(stmt)
+        method = getattr(self, "stmt_" + type(stmt).__name__)
+        method(stmt)
+
+    def stmt_Block(self, stmt: ast.Block) -> None:
+        self.block(stmt)
+
+    def stmt_ExprStmt(self, stmt: ast.ExprStmt) -> None:
+        self.expr(stmt.expr)
+        self.emit(Op.POP)
+
+    def stmt_Let(self, stmt: ast.Let) -> None:
+        self.expr(stmt.value)
+        self.at(stmt)
+        self.define(stmt.name, stmt.kind)
+
+    def define(self, name: str, kind: str) -> None:
+        """Bind the value on top of the stack to a new name in the current scope."""
+        if self.in_global_scope():
+            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
+            return
+        if name in self.scopes[-1]:
+            self.emit(Op.POP)
+            self.fail(f"Duplicate declaration in the same scope: {name}")
+            return
+        self.store_new(self.declare(name, kind))
+
+    def store_new(self, binding: Binding) -> None:
+        if binding.is_cell:
+            self.emit(Op.NEW_CELL, binding.slot)
+            self.emit(Op.STORE_CELL, binding.slot)
+        else:
+            self.emit(Op.STORE_LOCAL, binding.slot)
+
+    def stmt_Assign(self, stmt: ast.Assign) -> None:
+        target = stmt.target
+        if isinstance(target, ast.Name):
+            self.assign_name(stmt, target.name)
+        elif isinstance(target, (ast.Index, ast.Field)):
+            self.assign_path(stmt)
+        else:
+            raise RuffSyntaxError("Invalid assignment target", target.line, target.col)
+
+    def assign_name(self, stmt: ast.Assign, name: str) -> None:
+        where, what = self.resolve(name)
+        if stmt.op not in (":=", "="):
+            self.load_name(name, stmt.target)
+            self.expr(stmt.value)
+            self.at(stmt)
+            self.emit(BINARY_OPS[stmt.op[0]])
+        else:
+            self.expr(stmt.value)
+            self.at(stmt)
+        if where == "global" and not self.in_global_scope() and name not in self.known_globals:
+            # Nothing visible by that name: the assignment creates a mutable binding here.
+            self.store_new(self.declare(name, "mut"))
+            return
+        if where != "global":
+            kind = self.kind_of(where, what, name)
+            if kind == "let":
+                return self.fail(f"Cannot reassign immutable let binding: {name}")
+            if kind == "const":
+                return self.fail(f"Cannot reassign const binding: {name}")
+        self.store_name(where, what, name)
+
+    def store_name(self, where: str, what: Any, name: str) -> None:
+        if where == "local":
+            self.emit(Op.STORE_CELL if what.is_cell else Op.STORE_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.STORE_FREE, what)
+        else:
+            self.emit(Op.STORE_GLOBAL, self.name_index(name))
+
+    def assign_path(self, stmt: ast.Assign) -> None:
+        """``a[i].f := v``: make each container on the path unshared, then store.
+
+        Copy-on-write: the root variable's container and every container on the
+        way down are copied only if something else still refers to them.
+        """
+        path = []
+        node = stmt.target
+        while isinstance(node, (ast.Index, ast.Field)):
+            path.append(node)
+            node = node.obj
+        if not isinstance(node, ast.Name):
+            raise RuffSyntaxError("Invalid assignment target", node.line, node.col)
+        path.reverse()
+        compound = stmt.op not in (":=", "=")
+        if not compound:
+            self.expr(stmt.value)
+        self.at(stmt)
+        if not self.mut_root(node.name):
+            return
+        for step in path[:-1]:
+            self.at(step)
+            if isinstance(step, ast.Index):
+                self.expr(step.index)
+                self.at(step)
+                self.emit(Op.MUT_INDEX)
+            else:
+                self.emit(Op.MUT_FIELD, self.const(step.name))
+        last = path[-1]
+        if isinstance(last, ast.Index):
+            self.expr(last.index)
+            self.at(last)
+            if compound:
+                self.emit(Op.DUP2)
+                self.emit(Op.INDEX)
+                self.expr(stmt.value)
+                self.at(stmt)
+                self.emit(BINARY_OPS[stmt.op[0]])
+                self.emit(Op.ROT3)
+            self.emit(Op.STORE_INDEX)
+        else:
+            if compound:
+                self.emit(Op.DUP)
+                self.emit(Op.GET_FIELD, self.const(last.name))
+                self.expr(stmt.value)
+                self.at(stmt)
+                self.emit(BINARY_OPS[stmt.op[0]])
+                self.emit(Op.SWAP)
+            self.emit(Op.STORE_FIELD, self.const(last.name))
+
+    def mut_root(self, name: str) -> bool:
+        where, what = self.resolve(name)
+        if where != "global":
+            kind = self.kind_of(where, what, name)
+            if kind in ("let", "const"):
+                self.fail(f"Cannot mutate immutable let binding: {name}" if kind == "let"
+                          else f"Cannot mutate const binding: {name}")
+                return False
+        if where == "local":
+            self.emit(Op.MUT_CELL if what.is_cell else Op.MUT_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.MUT_FREE, what)
+        else:
+            self.emit(Op.MUT_GLOBAL, self.name_index(name))
+        return True
+
+    def stmt_If(self, stmt: ast.If) -> None:
+        self.expr(stmt.cond)
+        self.at(stmt)
+        to_else = self.emit(Op.JUMP_IF_FALSE)
+        self.block(stmt.then)
+        if stmt.orelse is None:
+            self.patch(to_else)
+            return
+        to_end = self.emit(Op.JUMP)
+        self.patch(to_else)
+        if isinstance(stmt.orelse, ast.If):
+            self.statement(stmt.orelse)
+        else:
+            self.block(stmt.orelse)
+        self.patch(to_end)
+
+    def loop_body(self, body: ast.Block, context: LoopContext, before_body=None) -> None:
+        self.loops.append(context)
+        self.scopes.append({})
+        if before_body:
+            before_body()
+        self.block_statements(body.stmts)
+        self.scopes.pop()
+        self.loops.pop()
+
+    def stmt_While(self, stmt: ast.While) -> None:
+        head = self.here()
+        self.code.loops[head] = stmt.line
+        self.expr(stmt.cond)
+        self.at(stmt)
+        exit_jump = self.emit(Op.JUMP_IF_FALSE)
+        context = LoopContext(head, self.try_depth, 0)
+        self.loop_body(stmt.body, context)
+        self.at(stmt)
+        self.emit(Op.JUMP_BACK, head)
+        self.patch(exit_jump)
+        for jump in context.break_jumps:
+            self.patch(jump)
+
+    def stmt_Loop(self, stmt: ast.Loop) -> None:
+        head = self.here()
+        self.code.loops[head] = stmt.line
+        context = LoopContext(head, self.try_depth, 0)
+        self.loop_body(stmt.body, context)
+        self.at(stmt)
+        self.emit(Op.JUMP_BACK, head)
+        for jump in context.break_jumps:
+            self.patch(jump)
+
+    def stmt_For(self, stmt: ast.For) -> None:
+        self.expr(stmt.iterable)
+        self.at(stmt)
+        self.emit(Op.GET_ITER)
+        head = self.here()
+        self.code.loops[head] = stmt.line
+        exit_jump = self.emit(Op.FOR_ITER)
+        context = LoopContext(head, self.try_depth, 2)
+        self.loop_body(stmt.body, context, before_body=lambda: self.store_new(self.declare(stmt.var, "mut")))
+        self.at(stmt)
+        self.emit(Op.JUMP_BACK, head)
+        self.patch(exit_jump)
+        for jump in context.break_jumps:
+            self.patch(jump)
+
+    def leave_tries(self, depth: int) -> None:
+        for _ in range(self.try_depth - depth):
+            self.emit(Op.POP_TRY)
+
+    def stmt_Break(self, stmt: ast.Break) -> None:
+        if not self.loops:
+            raise RuffSyntaxError("break can only be used inside a loop", stmt.line, stmt.col)
+        loop = self.loops[-1]
+        self.leave_tries(loop.try_depth)
+        for _ in range(loop.stack_items):
+            self.emit(Op.POP)
+        loop.break_jumps.append(self.emit(Op.JUMP))
+
+    def stmt_Continue(self, stmt: ast.Continue) -> None:
+        if not self.loops:
+            raise RuffSyntaxError("continue can only be used inside a loop", stmt.line, stmt.col)
+        loop = self.loops[-1]
+        self.leave_tries(loop.try_depth)
+        self.emit(Op.JUMP_BACK, loop.head)
+
+    def stmt_Return(self, stmt: ast.Return) -> None:
+        if stmt.value is None:
+            self.emit(Op.LOAD_CONST, self.const(None))
+        else:
+            self.expr(stmt.value)
+            self.at(stmt)
+        self.emit(Op.RETURN)
+
+    def stmt_Throw(self, stmt: ast.Throw) -> None:
+        self.expr(stmt.value)
+        self.at(stmt)
+        self.emit(Op.THROW)
+
+    def stmt_Try(self, stmt: ast.Try) -> None:
+        setup = self.emit(Op.SETUP_TRY)
+        self.try_depth += 1
+        self.block(stmt.body)
+        self.try_depth -= 1
+        self.emit(Op.POP_TRY)
+        to_end = self.emit(Op.JUMP)
+        self.patch(setup)
+        self.scopes.append({})
+        if stmt.err_name is None:
+            self.emit(Op.POP)
+        else:
+            self.store_new(self.declare(stmt.err_name, "mut"))
+        self.block_statements(stmt.handler.stmts)
+        self.scopes.pop()
+        self.patch(to_end)
+
+    def stmt_FuncDecl(self, stmt: ast.FuncDecl) -> None:
+        name = stmt.func.name
+        if self.in_global_scope():
+            self.function(stmt.func)
+            self.at(stmt)
+            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, "func")))
+            return
+        if name in self.scopes[-1]:
+            self.fail(f"Duplicate declaration in the same scope: {name}")
+            return
+        # Declared before the body is compiled, so the function can call itself.
+        binding = self.declare(name, "func")
+        if binding.is_cell:
+            self.emit(Op.NEW_CELL, binding.slot)
+        self.function(stmt.func)
+        self.at(stmt)
+        self.emit(Op.STORE_CELL if binding.is_cell else Op.STORE_LOCAL, binding.slot)
+
+    def stmt_StructDecl(self, stmt: ast.StructDecl) -> None:
+        defaults = [f for f in stmt.fields if f.default is not None]
+        for struct_field in defaults:
+            self.expr(struct_field.default)
+        for method in stmt.methods:
+            self.function(method)
+        template = StructTemplate(
+            name=stmt.name,
+            field_names=[f.name for f in stmt.fields],
+            default_names=[f.name for f in defaults],
+            method_names=[m.name for m in stmt.methods],
+        )
+        self.at(stmt)
+        self.emit(Op.MAKE_STRUCT, self.const(template))
+
+    # ----------------------------------------------------------- expressions
+
+    def expr(self, node: ast.Expr) -> None:
+        self.at(node)
+        getattr(self, "expr_" + type(node).__name__)(node)
+
+    def expr_IntLit(self, node: ast.IntLit) -> None:
+        self.emit(Op.LOAD_CONST, self.const(node.value))
+
+    expr_FloatLit = expr_StrLit = expr_BoolLit = expr_IntLit
+
+    def expr_NullLit(self, node: ast.NullLit) -> None:
+        self.emit(Op.LOAD_CONST, self.const(None))
+
+    def expr_Interpolated(self, node: ast.Interpolated) -> None:
+        for part in node.parts:
+            if isinstance(part, str):
+                self.emit(Op.LOAD_CONST, self.const(part))
+            else:
+                self.expr(part)
+        self.at(node)
+        self.emit(Op.BUILD_STRING, len(node.parts))
+
+    def expr_Name(self, node: ast.Name) -> None:
+        self.load_name(node.name, node)
+
+    def load_name(self, name: str, node: ast.Node) -> None:
+        where, what = self.resolve(name)
+        self.at(node)
+        if where == "local":
+            self.emit(Op.LOAD_CELL if what.is_cell else Op.LOAD_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.LOAD_FREE, what)
+        else:
+            self.emit(Op.LOAD_GLOBAL, self.name_index(name))
+
+    def expr_ArrayLit(self, node: ast.ArrayLit) -> None:
+        for item in node.items:
+            self.expr(item)
+        self.at(node)
+        self.emit(Op.BUILD_ARRAY, len(node.items))
+
+    def expr_DictLit(self, node: ast.DictLit) -> None:
+        for key, value in node.entries:
+            self.expr(key)
+            self.expr(value)
+        self.at(node)
+        self.emit(Op.BUILD_DICT, len(node.entries))
+
+    def expr_Unary(self, node: ast.Unary) -> None:
+        self.expr(node.operand)
+        self.at(node)
+        self.emit(Op.NEG if node.op == "-" else Op.NOT)
+
+    def expr_Binary(self, node: ast.Binary) -> None:
+        self.expr(node.left)
+        self.expr(node.right)
+        self.at(node)
+        self.emit(BINARY_OPS.get(node.op) or COMPARE_OPS[node.op])
+
+    def expr_Logical(self, node: ast.Logical) -> None:
+        # Both operators short-circuit and always produce a bool.
+        self.expr(node.left)
+        self.at(node)
+        short = self.emit(Op.JUMP_IF_FALSE if node.op == "&&" else Op.JUMP_IF_TRUE)
+        self.expr(node.right)
+        self.at(node)
+        self.emit(Op.TO_BOOL)
+        to_end = self.emit(Op.JUMP)
+        self.patch(short)
+        self.emit(Op.LOAD_CONST, self.const(node.op == "||"))
+        self.patch(to_end)
+
+    def expr_Call(self, node: ast.Call) -> None:
+        self.expr(node.callee)
+        for arg in node.args:
+            self.expr(arg)
+        self.at(node)
+        self.emit(Op.CALL, len(node.args))
+
+    def expr_MethodCall(self, node: ast.MethodCall) -> None:
+        self.expr(node.obj)
+        for arg in node.args:
+            self.expr(arg)
+        self.at(node)
+        self.emit(Op.CALL_METHOD, (self.const(node.name), len(node.args)))
+
+    def expr_Index(self, node: ast.Index) -> None:
+        self.expr(node.obj)
+        self.expr(node.index)
+        self.at(node)
+        self.emit(Op.INDEX)
+
+    def expr_Field(self, node: ast.Field) -> None:
+        self.expr(node.obj)
+        self.at(node)
+        self.emit(Op.GET_FIELD, self.const(node.name))
+
+    def expr_FuncExpr(self, node: ast.FuncExpr) -> None:
+        self.function(node)
+
+    def expr_StructLit(self, node: ast.StructLit) -> None:
+        for _, value in node.fields:
+            self.expr(value)
+        self.at(node)
+        self.emit(Op.NEW_STRUCT, (node.name, tuple(name for name, _ in node.fields)))
+
+    def function(self, func: ast.FuncExpr) -> None:
+        """Compile a nested function and emit the closure creation."""
+        name = func.name or "<anonymous>"
+        child = FunctionCompiler(name, func.params, parent=self, known_globals=self.known_globals,
+                                 captured=_names_used_in_nested_functions(func.body.stmts))
+        child.code.first_line = func.line
+        child.pos = (func.line, func.col)
+        child.compile_body(func.body.stmts, line=func.body.line)
+        self.at(func)
+        self.emit(Op.MAKE_FUNCTION, (self.const(child.code), tuple(child.capture_sources)))
+
+
+# ---------------------------------------------------------------- pre-scans
+
+
+def _top_level_names(stmts: list[ast.Stmt]) -> set[str]:
+    """Names the script declares or assigns at its outermost level: its globals."""
+    names = set()
+    for stmt in stmts:
+        if isinstance(stmt, ast.Let):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.FuncDecl):
+            names.add(stmt.func.name)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
+            names.add(stmt.target.name)
+    return names
+
+
+def _names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
+    """Every name mentioned inside a function nested in ``stmts``.
+
+    Those are the locals that may be captured, so they become cells. This errs
+    on the safe side (a nested function's own local with the same name also
+    counts); the cost is a cell where a plain slot would do.
+    """
+    found: set[str] = set()
+
+    def visit(node: Any, inside_function: bool) -> None:
+        if isinstance(node, ast.FuncExpr):
+            inside_function = True
+            found.update(node.params)
+            if node.name:
+                found.add(node.name)
+        if inside_function:
+            if isinstance(node, ast.Name):
+                found.add(node.name)
+            elif isinstance(node, ast.Let):
+                found.add(node.name)
+        for child in _children(node):
+            visit(child, inside_function)
+
+    for stmt in stmts:
+        visit(stmt, False)
+    return found
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, list):
+        return node
+    if isinstance(node, tuple):
+        return list(node)
+    if not isinstance(node, ast.Node):
+        return []
+    return [value for value in vars(node).values() if isinstance(value, (ast.Node, list, tuple))]

@@ -1,0 +1,47 @@
+"""Source positions and how errors point at them.
+
+A syntax error renders as ``file:line:col: error: message`` followed by the
+source line and a caret under the column, like gcc and rustc do, so editors
+can jump to it and a reader sees the spot without opening the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """A program's text and the name it is reported under."""
+
+    name: str
+    text: str
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def render_caret(source: Source, line: int, col: int) -> str:
+    """The source line and a caret under ``col`` (1-based), tabs kept so it lines up."""
+    text = source.line_text(line)
+    if not text.strip():
+        return ""
+    prefix = "".join("\t" if ch == "\t" else " " for ch in text[: max(col - 1, 0)])
+    gutter = f"{line:>5} | "
+    return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {prefix}^"
+
+
+class RuffSyntaxError(Exception):
+    """A lexer or parser error at a position in the source."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+    def render(self, source: Source) -> str:
+        head = f"{source.name}:{self.line}:{self.col}: error: {self.message}"
+        caret = render_caret(source, self.line, self.col)
+        return f"{head}\n{caret}" if caret else head

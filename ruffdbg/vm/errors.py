@@ -1,0 +1,40 @@
+"""Errors raised while a Ruff program runs.
+
+Runtime helpers (arithmetic, builtins, indexing) raise ``RuffError`` with just
+the Ruff message; the interpreter adds the line and the Ruff call stack when it
+catches it, then either unwinds to a ``try`` handler or ends the program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class RuffError(Exception):
+    """A Ruff-level runtime error. ``value`` is what ``throw(v)`` threw, if anything."""
+
+    def __init__(self, message: str, value: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.value = value
+
+
+@dataclass(frozen=True)
+class StackEntry:
+    function: str
+    line: int
+    col: int
+
+
+class RuffRuntimeError(Exception):
+    """An uncaught Ruff error, with where it happened (innermost frame last)."""
+
+    def __init__(self, message: str, stack: list[StackEntry]):
+        super().__init__(message)
+        self.message = message
+        self.stack = stack
+
+    @property
+    def line(self) -> int:
+        return self.stack[-1].line if self.stack else 0

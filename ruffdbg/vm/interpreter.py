@@ -1,0 +1,703 @@
+"""Tier 0: the bytecode interpreter.
+
+One flat loop runs every Ruff frame: a Ruff call pushes a ``Frame`` on
+``VM.frames`` and switches the loop's cached locals to it, a return pops it.
+So Ruff recursion never uses Python recursion, and any frame can be resumed
+at any pc with given locals and stack (what deoptimization will need):
+``VM.resume()`` simply continues from ``frames[-1]``.
+
+Why the loop looks the way it does (it is the hot path):
+
+* the current frame's code, locals and stack live in Python locals, and
+  ``stack.append``/``stack.pop`` are bound once per frame switch;
+* opcodes are compared as plain ints in frequency order, with the int/int and
+  float/float cases of arithmetic done inline and everything else delegated to
+  ``vm.values``;
+* profiling only bumps list slots (see ``profile.counters``);
+* the interrupt word is polled only at loop back-edges and calls (the
+  safepoints), so pause, Ctrl-C and time limits cost one test per iteration.
+
+Copy-on-write for Ruff's value-semantics containers uses CPython reference
+counts: a container about to be mutated is copied only if something besides
+its variable refers to it (``MUT_*`` ops). Handlers therefore take care not to
+leave containers behind in loop temporaries, which would force a copy.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable
+
+from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op, StructTemplate
+from ruffdbg.profile.counters import profile_of
+from ruffdbg.vm import values
+from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.errors import RuffError, RuffRuntimeError, StackEntry
+from ruffdbg.vm.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
+from ruffdbg.vm.values import INT_MAX, INT_MIN
+
+MAX_DEPTH = 20_000
+OPERATOR_METHODS = {
+    Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
+}
+# Arithmetic and comparisons without an inline fast path in the loop.
+_GENERIC_BINARY = {
+    Op.DIV: values.div, Op.MOD: values.mod, Op.LESS_EQUAL: values.less_equal,
+    Op.GREATER: values.greater, Op.GREATER_EQUAL: values.greater_equal,
+    Op.EQUAL: values.values_equal, Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
+}
+_CONTAINERS = (list, dict, StructValue)
+
+
+class Interrupted(Exception):
+    """The interrupt word was set (Ctrl-C, a time limit): not catchable by Ruff ``try``."""
+
+    def __init__(self, reason: str, stack: list[StackEntry]):
+        super().__init__(reason)
+        self.reason = reason
+        self.stack = stack
+
+
+class Frame:
+    __slots__ = ("code", "function", "locals", "stack", "pc", "cells", "handlers", "started_ns", "child_ns")
+
+    def __init__(self, code: CodeObject, function: Function | None, locals_: list, cells: tuple = ()):
+        self.code = code
+        self.function = function
+        self.locals = locals_
+        self.stack: list = []
+        self.pc = 0
+        self.cells = cells
+        self.handlers: list[tuple[int, int]] = []  # (handler pc, stack depth) of open try blocks
+        self.started_ns = 0
+        self.child_ns = 0
+
+    @property
+    def line(self) -> int:
+        """Line of the instruction running (or last run) in this frame."""
+        return self.code.lines[max(self.pc - 1, 0)] if self.code.lines else 0
+
+    @property
+    def col(self) -> int:
+        return self.code.cols[max(self.pc - 1, 0)] if self.code.cols else 0
+
+
+class VM:
+    def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
+        self.write = write
+        self.max_depth = max_depth
+        self.globals: dict[str, Any] = {}
+        self.global_kinds: dict[str, str] = {}   # only let/const globals are listed
+        self.structs: dict[str, StructType] = {}
+        self.builtins = dict(BUILTINS)
+        self.frames: list[Frame] = []
+        self.interrupt = [0]                     # set by other threads; polled at safepoints
+        self.interrupt_reason = "interrupted"
+        self.cow_copies = 0
+        self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
+        self._started = time.perf_counter()
+
+    # ------------------------------------------------------------ builtins' ctx
+
+    def clock_ms(self) -> float:
+        return (time.perf_counter() - self._started) * 1000.0
+
+    # ------------------------------------------------------------- entry points
+
+    def run_script(self, code: CodeObject) -> Any:
+        """Run a compiled script to completion; raises RuffRuntimeError if uncaught."""
+        self.codes.extend(code.walk())
+        frame = Frame(code, None, [None] * code.nlocals)
+        profile_of(code).calls += 1
+        return self._enter(frame)
+
+    def _enter(self, frame: Frame) -> Any:
+        base = len(self.frames)
+        frame.started_ns = time.perf_counter_ns()
+        profile_of(frame.code).active += 1
+        self.frames.append(frame)
+        try:
+            return self._run(base)
+        finally:
+            del self.frames[base:]
+
+    def request_interrupt(self, reason: str = "interrupted") -> None:
+        """Ask the running program to stop at its next safepoint (thread-safe)."""
+        self.interrupt_reason = reason
+        self.interrupt[0] = 1
+
+    # --------------------------------------------------------------- helpers
+
+    def stack_entries(self) -> list[StackEntry]:
+        return [StackEntry(f.code.name, f.line, f.col) for f in self.frames]
+
+    def _error_value(self, error: RuffError) -> StructValue:
+        if type(error.value) is StructValue and error.value.name == "Error":
+            return error.value
+        names = [f.code.name for f in self.frames if not f.code.is_script]
+        return make_error_value(error.message, names, self.frames[-1].line)
+
+    def _new_frame(self, function: Function, args: list) -> Frame:
+        code = function.code
+        if len(args) != len(code.params):
+            plural = "argument" if len(code.params) == 1 else "arguments"
+            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {len(args)}")
+        if len(self.frames) >= self.max_depth:
+            raise RuffError("Stack overflow")
+        profile = profile_of(code)
+        profile.calls += 1
+        profile.active += 1
+        for slot, arg in enumerate(args):
+            seen = profile.arg_types[slot]
+            kind = type(arg)
+            seen[kind] = seen.get(kind, 0) + 1
+        frame = Frame(code, function, args + [None] * (len(code.local_names) - len(args)), function.cells)
+        frame.started_ns = time.perf_counter_ns()
+        return frame
+
+    def _on_interrupt(self) -> None:
+        self.interrupt[0] = 0
+        raise Interrupted(self.interrupt_reason, self.stack_entries())
+
+    def _operator_method(self, a: Any, method_name: str) -> Function:
+        method = a.type.methods.get(method_name)
+        if method is None:
+            raise RuffError(f"Struct {a.name} has no method {method_name}")
+        return method
+
+    def _global(self, name: str) -> Any:
+        try:
+            return self.globals[name]
+        except KeyError:
+            pass
+        try:
+            return self.builtins[name]
+        except KeyError:
+            raise RuffError(f"Undefined variable: {name}") from None
+
+    def _check_global_write(self, name: str, mutate: bool) -> None:
+        kind = self.global_kinds.get(name)
+        if kind == "let":
+            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
+        if kind == "const":
+            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
+
+    def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
+        seen = profile_feedback[pc]
+        seen[key] = seen.get(key, 0) + 1
+
+    # ------------------------------------------------------------ the loop
+
+    def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
+        frames = self.frames
+        interrupt = self.interrupt
+        G = self.globals
+        getrefcount = sys.getrefcount
+        perf_ns = time.perf_counter_ns
+        # Opcodes as plain-int locals: the fastest thing Python can compare against.
+        LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = 0, 1, 2, 3, 4, 5
+        JUMP_IF_FALSE, JUMP_BACK, JUMP, LOAD_GLOBAL, CALL, RETURN = 6, 7, 8, 9, 10, 11
+        MUL, INDEX = int(Op.MUL), int(Op.INDEX)
+        assert (Op.LOAD_LOCAL, Op.LESS, Op.JUMP_IF_FALSE, Op.RETURN) == (0, 5, 6, 11)
+
+        while True:
+            frame = frames[-1]
+            code = frame.code
+            instrs = code.instrs
+            consts = code.consts
+            locs = frame.locals
+            stack = frame.stack
+            push = stack.append
+            pop = stack.pop
+            profile = code.profile
+            counters = profile.counters
+            fast_hits = profile.fast_hits
+            float_hits = profile.float_hits
+            feedback = profile.feedback
+            pc = frame.pc
+            try:
+                while True:
+                    op, arg = instrs[pc]
+                    pc += 1
+                    if op == LOAD_LOCAL:
+                        push(locs[arg])
+                    elif op == LOAD_CONST:
+                        push(consts[arg])
+                    elif op == STORE_LOCAL:
+                        value = pop()
+                        locs[arg] = value
+                        seen = feedback[pc - 1]
+                        kind = type(value)
+                        seen[kind] = seen.get(kind, 0) + 1
+                        value = None
+                    elif op == ADD:
+                        b = pop()
+                        a = stack[-1]
+                        if type(a) is int and type(b) is int:
+                            r = a + b
+                            if INT_MIN <= r <= INT_MAX:
+                                stack[-1] = r
+                                fast_hits[pc - 1] += 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            stack[-1] = a + b
+                            float_hits[pc - 1] += 1
+                            continue
+                        self._record(feedback, pc - 1, (type(a), type(b)))
+                        if type(a) is StructValue:
+                            pop()
+                            frame.pc = pc
+                            frames.append(self._new_frame(self._operator_method(a, "op_add"), [a, b]))
+                            break
+                        stack[-1] = values.add(a, b)
+                    elif op == SUB:
+                        b = pop()
+                        a = stack[-1]
+                        if type(a) is int and type(b) is int:
+                            r = a - b
+                            if INT_MIN <= r <= INT_MAX:
+                                stack[-1] = r
+                                fast_hits[pc - 1] += 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            stack[-1] = a - b
+                            float_hits[pc - 1] += 1
+                            continue
+                        self._record(feedback, pc - 1, (type(a), type(b)))
+                        if type(a) is StructValue:
+                            pop()
+                            frame.pc = pc
+                            frames.append(self._new_frame(self._operator_method(a, "op_sub"), [a, b]))
+                            break
+                        stack[-1] = values.sub(a, b)
+                    elif op == LESS:
+                        b = pop()
+                        a = stack[-1]
+                        if type(a) is int and type(b) is int:
+                            stack[-1] = a < b
+                            fast_hits[pc - 1] += 1
+                        elif type(a) is float and type(b) is float:
+                            stack[-1] = a < b
+                            float_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(a), type(b)))
+                            stack[-1] = values.less(a, b)
+                    elif op == JUMP_IF_FALSE:
+                        value = pop()
+                        if value is False or (value is not True and not values.is_truthy(value)):
+                            counters[pc - 1] += 1
+                            pc = arg
+                        value = None
+                    elif op == JUMP_BACK:
+                        counters[pc - 1] += 1
+                        pc = arg
+                        if interrupt[0]:
+                            frame.pc = pc
+                            self._on_interrupt()
+                    elif op == JUMP:
+                        pc = arg
+                    elif op == LOAD_GLOBAL:
+                        name = code.names[arg]
+                        if name in G:
+                            push(G[name])
+                        else:
+                            push(self._global(name))
+                    elif op == CALL:
+                        callee = stack[-arg - 1]
+                        if interrupt[0]:
+                            frame.pc = pc - 1
+                            self._on_interrupt()
+                        if type(callee) is Function:
+                            args = stack[len(stack) - arg:]
+                            del stack[len(stack) - arg - 1:]
+                            self._record(feedback, pc - 1, callee.code.name)
+                            new_frame = self._new_frame(callee, args)
+                            args = callee = None
+                            frame.pc = pc
+                            frames.append(new_frame)
+                            new_frame = None
+                            break
+                        args = stack[len(stack) - arg:]
+                        del stack[len(stack) - arg - 1:]
+                        if type(callee) is not Builtin:
+                            raise RuffError(f"Cannot call {values.type_name(callee)}")
+                        self._record(feedback, pc - 1, callee.name)
+                        if callee.arities is not None and arg not in callee.arities:
+                            raise self._builtin_arity_error(callee, arg)
+                        frame.pc = pc
+                        push(callee.fn(self, args))
+                        args = callee = None
+                    elif op == RETURN:
+                        result = pop()
+                        finished = frames.pop()
+                        self._leave_popped(finished, frames)
+                        finished = None
+                        if len(frames) == base:
+                            return result
+                        frames[-1].stack.append(result)
+                        result = None
+                        break
+                    elif op == MUL:
+                        b = pop()
+                        a = stack[-1]
+                        if type(a) is int and type(b) is int:
+                            r = a * b
+                            if INT_MIN <= r <= INT_MAX:
+                                stack[-1] = r
+                                fast_hits[pc - 1] += 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            stack[-1] = a * b
+                            float_hits[pc - 1] += 1
+                            continue
+                        self._record(feedback, pc - 1, (type(a), type(b)))
+                        if type(a) is StructValue:
+                            pop()
+                            frame.pc = pc
+                            frames.append(self._new_frame(self._operator_method(a, "op_mul"), [a, b]))
+                            break
+                        stack[-1] = values.mul(a, b)
+                    elif op in _GENERIC_BINARY:
+                        b = pop()
+                        a = stack[-1]
+                        if type(a) is type(b) and (type(a) is int or type(a) is float):
+                            if type(a) is int:
+                                fast_hits[pc - 1] += 1
+                            else:
+                                float_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(a), type(b)))
+                            if type(a) is StructValue and op in OPERATOR_METHODS:
+                                pop()
+                                frame.pc = pc
+                                frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                                break
+                        stack[-1] = _GENERIC_BINARY[op](a, b)
+                        a = b = None
+                    elif op == INDEX:
+                        index = pop()
+                        if type(stack[-1]) is list and type(index) is int:
+                            fast_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
+                        stack[-1] = values.index_get(stack[-1], index)
+                    else:
+                        pc = _RARE_OPS[op](self, arg, frame, stack, pc)
+                        if pc < 0:  # a frame was pushed (a method or an operator overload)
+                            break
+            except RuffError as error:
+                frame.pc = pc
+                self._unwind(error, base)
+            except RecursionError:
+                frame.pc = pc
+                self._unwind(RuffError("Stack overflow"), base)
+
+    def _leave_popped(self, finished: Frame, frames: list) -> None:
+        elapsed = time.perf_counter_ns() - finished.started_ns
+        profile = finished.code.profile
+        profile.self_ns += elapsed - finished.child_ns
+        profile.active -= 1
+        if profile.active == 0:
+            profile.total_ns += elapsed
+        if frames:
+            frames[-1].child_ns += elapsed
+
+    def _builtin_arity_error(self, builtin: Builtin, got: int) -> RuffError:
+        expected = " or ".join(str(n) for n in builtin.arities)
+        plural = "argument" if builtin.arities == (1,) else "arguments"
+        return RuffError(f"{builtin.name} expects {expected} {plural}, got {got}")
+
+    def _unwind(self, error: RuffError, base: int) -> None:
+        """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
+        frames = self.frames
+        error_value = self._error_value(error)
+        entries = self.stack_entries()
+        while len(frames) > base:
+            frame = frames[-1]
+            if frame.handlers:
+                handler_pc, depth = frame.handlers.pop()
+                del frame.stack[depth:]
+                frame.stack.append(error_value)
+                frame.pc = handler_pc
+                frame.code.profile.counters[handler_pc] += 1
+                return
+            if len(frames) == base + 1:
+                break
+            self._leave_popped(frames.pop(), frames)
+        raise RuffRuntimeError(error.message, entries)
+
+    # ----------------------------------------------- the less frequent opcodes
+    # One method per opcode, found by name (``op_<NAME>``). Each gets the
+    # operand, the frame, its stack and the next pc, and returns the next pc
+    # (or -1 after pushing a new frame).
+
+    def op_FOR_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        position = stack[-1]
+        if position < len(stack[-2]):
+            stack[-1] = position + 1
+            stack.append(stack[-2][position])
+            return pc
+        del stack[-2:]
+        frame.code.profile.counters[pc - 1] += 1
+        return arg
+
+    def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        iterable = stack.pop()
+        # An array is walked as it is: the loop's reference keeps it unchanged
+        # even if the body mutates the variable (that mutation copies).
+        stack.append(iterable if type(iterable) is list else values.iterate(iterable))
+        stack.append(0)
+        return pc
+
+    def op_JUMP_IF_TRUE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        if values.is_truthy(stack.pop()):
+            frame.code.profile.counters[pc - 1] += 1
+            return arg
+        return pc
+
+    def op_LOAD_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(frame.locals[arg].value)
+        return pc
+
+    def op_STORE_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.locals[arg].value = stack.pop()
+        return pc
+
+    def op_NEW_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.locals[arg] = Cell()
+        return pc
+
+    def op_LOAD_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(frame.cells[arg].value)
+        return pc
+
+    def op_STORE_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.cells[arg].value = stack.pop()
+        return pc
+
+    def op_STORE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name = frame.code.names[arg]
+        self._check_global_write(name, mutate=False)
+        self.globals[name] = stack.pop()
+        return pc
+
+    def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name, kind = frame.code.names[arg]
+        if name in self.globals:
+            raise RuffError(f"Duplicate declaration in the same scope: {name}")
+        self.globals[name] = stack.pop()
+        if kind in ("let", "const"):
+            self.global_kinds[name] = kind
+        return pc
+
+    def op_POP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.pop()
+        return pc
+
+    def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(stack[-1])
+        return pc
+
+    def op_DUP2(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.extend(stack[-2:])
+        return pc
+
+    def op_ROT3(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.insert(-2, stack.pop())
+        return pc
+
+    def op_SWAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1], stack[-2] = stack[-2], stack[-1]
+        return pc
+
+    def op_NOT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._unary(frame, stack, pc, "op_not", values.logical_not)
+
+    def op_NEG(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._unary(frame, stack, pc, "op_neg", values.negate)
+
+    def _unary(self, frame: Frame, stack: list, pc: int, method_name: str, operation: Callable) -> int:
+        operand = stack[-1]
+        if type(operand) is StructValue:
+            stack.pop()
+            frame.pc = pc
+            self.frames.append(self._new_frame(self._operator_method(operand, method_name), [operand]))
+            return -1
+        stack[-1] = operation(operand)
+        return pc
+
+    def op_TO_BOOL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1] = values.is_truthy(stack[-1])
+        return pc
+
+    def op_BUILD_ARRAY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(_pop_n(stack, arg))
+        return pc
+
+    def op_BUILD_DICT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        items = _pop_n(stack, 2 * arg)
+        result: dict = {}
+        for i in range(0, len(items), 2):
+            values.index_set(result, items[i], items[i + 1])
+        stack.append(result)
+        return pc
+
+    def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        parts = _pop_n(stack, arg)
+        stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
+        return pc
+
+    def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1] = values.field_get(stack[-1], frame.code.consts[arg])
+        return pc
+
+    def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        child, sources = frame.code.consts[arg[0]], arg[1]
+        cells = tuple(frame.locals[i] if where == "local" else frame.cells[i] for where, i in sources)
+        stack.append(Function(child, cells))
+        return pc
+
+    def op_MAKE_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        template: StructTemplate = frame.code.consts[arg]
+        items = _pop_n(stack, len(template.default_names) + len(template.method_names))
+        defaults = dict(zip(template.default_names, items))
+        methods = dict(zip(template.method_names, items[len(template.default_names):]))
+        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods)
+        return pc
+
+    def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name, field_names = arg
+        struct_type = self.structs.get(name)
+        if struct_type is None:
+            raise RuffError(f"Undefined struct: {name}")
+        given = _pop_n(stack, len(field_names))
+        fields = {field_name: struct_type.defaults.get(field_name) for field_name in struct_type.field_names}
+        for field_name, value in zip(field_names, given):
+            if field_name not in fields:
+                raise RuffError(f"Struct {name} has no field {field_name}")
+            fields[field_name] = value
+        stack.append(StructValue(struct_type, fields))
+        return pc
+
+    def op_MUT_LOCAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in(frame.locals, arg))
+        return pc
+
+    def op_MUT_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in_cell(frame.locals[arg]))
+        return pc
+
+    def op_MUT_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in_cell(frame.cells[arg]))
+        return pc
+
+    def op_MUT_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name = frame.code.names[arg]
+        self._check_global_write(name, mutate=True)
+        if name not in self.globals:
+            raise RuffError(f"Undefined variable: {name}")
+        stack.append(self._unique_in(self.globals, name))
+        return pc
+
+    def op_MUT_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        index = stack.pop()
+        parent = stack.pop()
+        child = values.index_get(parent, index)
+        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
+            child = self._copy(child)
+            values.index_set(parent, index, child)
+        stack.append(child)
+        return pc
+
+    def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name = frame.code.consts[arg]
+        parent = stack.pop()
+        child = values.field_get(parent, name)
+        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
+            child = self._copy(child)
+            values.field_set(parent, name, child)
+        stack.append(child)
+        return pc
+
+    def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        index = stack.pop()
+        container = stack.pop()
+        values.index_set(container, index, stack.pop())
+        return pc
+
+    def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        container = stack.pop()
+        values.field_set(container, frame.code.consts[arg], stack.pop())
+        return pc
+
+    def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.handlers.append((arg, len(stack)))
+        return pc
+
+    def op_POP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.handlers.pop()
+        return pc
+
+    def op_THROW(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        thrown = stack.pop()
+        if type(thrown) is StructValue and thrown.name == "Error":
+            raise RuffError(values.to_string(thrown.fields.get("message")), thrown)
+        raise RuffError(thrown if type(thrown) is str else values.to_string(thrown), thrown)
+
+    def op_FAIL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        raise RuffError(frame.code.consts[arg])
+
+    def op_CALL_METHOD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._call_method(frame, frame.code.consts[arg[0]], arg[1], stack, pc)
+
+    # Copy-on-write. A container is unshared when the only references to it
+    # are its holder's slot, the local variable here and getrefcount's argument.
+
+    def _copy(self, container: Any) -> Any:
+        self.cow_copies += 1
+        return container.copy()
+
+    def _unique_in(self, holder: Any, key: Any) -> Any:
+        value = holder[key]
+        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
+            value = holder[key] = self._copy(value)
+        return value
+
+    def _unique_in_cell(self, cell: Cell) -> Any:
+        value = cell.value
+        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
+            value = cell.value = self._copy(value)
+        return value
+
+    def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
+        receiver = stack[-argc - 1]
+        self._record(frame.code.profile.feedback, pc - 1, type(receiver))
+        if type(receiver) is not StructValue:
+            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
+        method = receiver.type.methods.get(name)
+        if method is not None:
+            args = stack[len(stack) - argc - 1:]       # the receiver is `self`
+        else:
+            method = receiver.fields.get(name)
+            if type(method) is not Function:
+                raise RuffError(f"Struct {receiver.name} has no method {name}")
+            args = stack[len(stack) - argc:]
+        del stack[len(stack) - argc - 1:]
+        receiver = None
+        frame.pc = pc
+        self.frames.append(self._new_frame(method, args))
+        return -1
+
+
+_UNSHARED = 3  # see VM._unique_in
+_RARE_OPS = [getattr(VM, "op_" + name, None) for name in OPCODE_NAMES]
+
+
+def _pop_n(stack: list, count: int) -> list:
+    """Remove and return the top ``count`` values, in push order."""
+    if count == 0:
+        return []
+    items = stack[-count:]
+    del stack[-count:]
+    return items

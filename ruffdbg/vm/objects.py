@@ -1,0 +1,90 @@
+"""Heap objects of the Ruff VM that have no Python equivalent.
+
+Ruff values map onto Python values where Python already has the right thing:
+
+    null -> None      bool -> bool       int -> int (kept inside i64)
+    float -> float    string -> str      array -> list      dict -> dict (str keys)
+
+Arrays, dicts and structs are *values* in Ruff: ``b := a; b[0] := 9`` leaves
+``a`` alone. The VM gets that with copy-on-write: a container is shared freely
+and copied only when it is mutated while something else still refers to it
+(see ``vm.interpreter.make_unique``). The classes here are the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class Cell:
+    """A captured variable: closures share the cell, so captures are by reference."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any = None):
+        self.value = value
+
+
+class Function:
+    """A Ruff function value: compiled code plus the cells it captured."""
+
+    __slots__ = ("code", "cells")
+
+    def __init__(self, code: Any, cells: tuple[Cell, ...] = ()):
+        self.code = code  # compiler.bytecode.CodeObject
+        self.cells = cells
+
+    @property
+    def name(self) -> str:
+        return self.code.name
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+@dataclass(eq=False)
+class Builtin:
+    """A function implemented in Python. ``fn(ctx, args)`` returns a Ruff value."""
+
+    name: str
+    fn: Callable[[Any, list], Any]
+    arities: tuple[int, ...] | None = None  # None: any number of arguments
+
+    def __repr__(self) -> str:
+        return f"<builtin {self.name}>"
+
+
+@dataclass(eq=False)
+class StructType:
+    """A ``struct`` declaration: field names with defaults, and methods."""
+
+    name: str
+    field_names: list[str]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, Function] = field(default_factory=dict)
+
+
+class StructValue:
+    """An instance of a struct. ``fields`` maps field name -> value."""
+
+    __slots__ = ("type", "fields")
+
+    def __init__(self, type: StructType, fields: dict[str, Any]):
+        self.type = type
+        self.fields = fields
+
+    @property
+    def name(self) -> str:
+        return self.type.name
+
+    def copy(self) -> "StructValue":
+        return StructValue(self.type, dict(self.fields))
+
+
+# The value ``except err`` binds: a struct with message, stack and line.
+ERROR_TYPE = StructType("Error", ["message", "stack", "line"])
+
+
+def make_error_value(message: str, stack: list[str], line: int) -> StructValue:
+    return StructValue(ERROR_TYPE, {"message": message, "stack": list(stack), "line": line})
