@@ -45,3 +45,21 @@ class RuffSyntaxError(Exception):
         head = f"{source.name}:{self.line}:{self.col}: error: {self.message}"
         caret = render_caret(source, self.line, self.col)
         return f"{head}\n{caret}" if caret else head
+
+
+def render_runtime_error(message: str, stack: list, source: Source | None, label: str = "error") -> str:
+    """An uncaught runtime error: head with the innermost position, caret, Ruff stack.
+
+    ``stack`` holds entries with ``function``, ``line`` and ``col``, outermost first.
+    """
+    name = source.name if source else "<input>"
+    if not stack:
+        return f"{name}: {label}: {message}"
+    top = stack[-1]
+    lines = [f"{name}:{top.line}:{top.col}: {label}: {message}"]
+    caret = render_caret(source, top.line, top.col) if source else ""
+    if caret:
+        lines.append(caret)
+    lines.append("Ruff stack (most recent call last):")
+    lines.extend(f"  at {entry.function} ({name}:{entry.line})" for entry in stack)
+    return "\n".join(lines)

@@ -1,0 +1,603 @@
+"""The Ruff parser: tokens to an ``ast.Program``.
+
+Statements are parsed by recursive descent, expressions by precedence
+climbing. Every malformed input raises ``RuffSyntaxError`` at the offending
+token. Two counters bound the recursion (expression nesting 256, block nesting
+128, as the Ruff spec requires), so hostile input gets a diagnostic instead of
+a Python ``RecursionError``.
+
+Positions: nodes take the position of their first token, except Binary,
+Logical, Call, Index, Field and MethodCall, which take their operator's token
+(``+``, ``(``, ``[``, ``.``) so runtime errors can put a caret under it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from . import ast
+from .diagnostics import RuffSyntaxError, Source
+from .lexer import (
+    EOF,
+    FLOAT,
+    IDENT,
+    INT,
+    STRING,
+    TYPE_KEYWORDS,
+    UNSUPPORTED_KEYWORDS,
+    UNSUPPORTED_OPERATORS,
+    Interpolation,
+    Token,
+    recursion_headroom,
+    tokenize,
+)
+
+MAX_EXPR_DEPTH = 256
+MAX_BLOCK_DEPTH = 128
+
+# Binding power of binary operators, loosest first; all are left-associative.
+BINARY_PRECEDENCE = {
+    "||": 1,
+    "&&": 2,
+    "==": 3, "!=": 3,
+    "<": 4, "<=": 4, ">": 4, ">=": 4,
+    "+": 5, "-": 5,
+    "*": 6, "/": 6, "%": 6,
+}
+LOGICAL_OPS = frozenset(["&&", "||"])
+ASSIGN_OPS = frozenset([":=", "=", "+=", "-=", "*=", "/=", "%="])
+UNSUPPORTED = UNSUPPORTED_KEYWORDS | UNSUPPORTED_OPERATORS
+# Statement keywords that cannot begin an expression: a `return` followed by
+# one of them (or by `}` / `;` / end of file) returns no value.
+NO_VALUE_AFTER_RETURN = frozenset(
+    "} ; let mut const if while loop for break continue return throw try struct else except".split()
+) | {EOF}
+
+T = TypeVar("T")
+
+
+def parse(source: Source) -> ast.Program:
+    """Parse a whole Ruff program. Raises RuffSyntaxError on malformed input."""
+    with recursion_headroom():
+        parser = _Parser(tokenize(source))
+        stmts = parser.parse_program()
+    return ast.Program(stmts, source_name=source.name)
+
+
+def describe(tok: Token) -> str:
+    """How a token is named in a message: ``'}'``, ``'foo'``, ``end of file``."""
+    if tok.kind == EOF:
+        # The EOF that ends an interpolation stands for its closing brace.
+        return "'}'" if tok.text == "}" else "end of file"
+    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
+    return f"'{text}'"
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]):
+        self.tokens = tokens
+        self.pos = 0
+        self.expr_depth = 0
+        self.block_depth = 0
+        self.loop_depth = 0  # loops enclosing this point within the current function
+        # True while parsing an if/while condition or a for iterable, where
+        # `name {` opens the body block rather than a struct literal.
+        self.no_struct = False
+
+    # ================================================================ tokens
+
+    def peek(self, offset: int = 0) -> Token:
+        """The token ``offset`` ahead; any outside-the-core token is rejected on sight."""
+        index = min(self.pos + offset, len(self.tokens) - 1)
+        tok = self.tokens[index]
+        if tok.kind in UNSUPPORTED:
+            raise RuffSyntaxError(f"{tok.kind} is not supported (outside the Ruff core)", tok.line, tok.col)
+        return tok
+
+    @property
+    def cur(self) -> Token:
+        return self.peek()
+
+    def at(self, *kinds: str) -> bool:
+        return self.cur.kind in kinds
+
+    def advance(self) -> Token:
+        tok = self.cur
+        if tok.kind != EOF:
+            self.pos += 1
+        return tok
+
+    def accept(self, kind: str) -> Token | None:
+        return self.advance() if self.at(kind) else None
+
+    def error(self, message: str, tok: Token | None = None) -> RuffSyntaxError:
+        tok = tok or self.cur
+        return RuffSyntaxError(message, tok.line, tok.col)
+
+    def expect(self, kind: str, context: str) -> Token:
+        """Consume a ``kind`` token or fail with ``Expected 'kind' <context>, found ...``."""
+        if self.at(kind):
+            return self.advance()
+        raise self.unexpected(f"Expected '{kind}' {context}")
+
+    def unexpected(self, message: str, after_expr: bool = False) -> RuffSyntaxError:
+        """``message, found X``.
+
+        Right after an expression, finding ``:=`` (or another assignment
+        operator) means an assignment was written inside an expression, which
+        deserves its own message.
+        """
+        tok = self.cur
+        if after_expr and tok.kind in ASSIGN_OPS:
+            return self.error("Assignment is a statement and cannot be used inside an expression")
+        return self.error(f"{message}, found {describe(tok)}")
+
+    def expect_name(self, what: str) -> Token:
+        if self.at(IDENT):
+            return self.advance()
+        raise self.unexpected(f"Expected {what}")
+
+    # ================================================================ nesting
+
+    @contextmanager
+    def nested_expr(self, tok: Token) -> Iterator[None]:
+        """One level of expression nesting (parentheses, brackets, unary, arguments ...)."""
+        self.expr_depth += 1
+        if self.expr_depth > MAX_EXPR_DEPTH:
+            raise self.error(f"Expression nesting too deep (limit {MAX_EXPR_DEPTH})", tok)
+        try:
+            yield
+        finally:
+            self.expr_depth -= 1
+
+    @contextmanager
+    def struct_literals(self, allowed: bool) -> Iterator[None]:
+        saved = self.no_struct
+        self.no_struct = not allowed
+        try:
+            yield
+        finally:
+            self.no_struct = saved
+
+    def delimited(self, close: str, item: Callable[[], T], what: str, opener: Token) -> list[T]:
+        """Items separated by commas up to ``close`` (trailing comma allowed); consumes ``close``."""
+        items: list[T] = []
+        with self.nested_expr(opener), self.struct_literals(True):
+            while not self.at(close):
+                items.append(item())
+                if not self.accept(","):
+                    if not self.at(close):
+                        raise self.unexpected(f"Expected ',' or '{close}' after {what}", after_expr=True)
+                    break
+            self.close(close, opener)
+        return items
+
+    def close(self, kind: str, opener: Token) -> Token:
+        """Consume the closer matching ``opener``, naming where it was opened if missing."""
+        if self.at(kind):
+            return self.advance()
+        raise self.unexpected(
+            f"Expected '{kind}' to close '{opener.kind}' opened at line {opener.line}", after_expr=True
+        )
+
+    # ================================================================ statements
+
+    def parse_program(self) -> list[ast.Stmt]:
+        stmts = []
+        while True:
+            while self.accept(";"):
+                pass
+            if self.at(EOF):
+                return stmts
+            stmts.append(self.parse_statement())
+
+    def parse_block(self) -> ast.Block:
+        """``{ stmts }``; a block never sits inside a no-struct-literal context."""
+        opener = self.cur
+        if not self.at("{"):
+            raise self.unexpected("Expected '{' to start a block", after_expr=True)
+        self.block_depth += 1
+        if self.block_depth > MAX_BLOCK_DEPTH:
+            raise self.error(f"Block nesting too deep (limit {MAX_BLOCK_DEPTH})", opener)
+        self.advance()
+        stmts = []
+        with self.struct_literals(True):
+            while True:
+                while self.accept(";"):
+                    pass
+                if self.at("}", EOF):
+                    break
+                stmts.append(self.parse_statement())
+        if not self.at("}"):
+            raise self.unexpected(f"Expected '}}' to close block opened at line {opener.line}")
+        self.advance()
+        self.block_depth -= 1
+        return ast.Block(opener.line, opener.col, stmts)
+
+    def parse_loop_body(self) -> ast.Block:
+        self.loop_depth += 1
+        try:
+            return self.parse_block()
+        finally:
+            self.loop_depth -= 1
+
+    def parse_statement(self) -> ast.Stmt:
+        kind = self.cur.kind
+        # `func name(` declares; `func(` is a function expression statement.
+        if kind == "func" and self.peek(1).kind == IDENT:
+            return self.parse_func_decl()
+        handler = self.STATEMENTS.get(kind)
+        return handler(self) if handler else self.parse_expr_or_assign()
+
+    def parse_let(self) -> ast.Let:
+        start = self.advance()
+        name = self.expect_name(f"a variable name after '{start.kind}'")
+        if self.accept(":"):
+            self.parse_type()
+        if not self.at(":=", "="):
+            raise self.unexpected(f"Expected ':=' or '=' after '{start.kind} {name.text}'")
+        self.advance()
+        value = self.parse_expr()
+        self.reject_chained_assignment()
+        return ast.Let(start.line, start.col, start.kind, name.text, value)
+
+    def parse_expr_or_assign(self) -> ast.Stmt:
+        start = self.cur
+        expr = self.parse_expr()
+        if not self.at(*ASSIGN_OPS):
+            return ast.ExprStmt(start.line, start.col, expr)
+        op = self.advance()
+        if not isinstance(expr, (ast.Name, ast.Index, ast.Field)):
+            raise self.error("Invalid assignment target", start)
+        value = self.parse_expr()
+        self.reject_chained_assignment()
+        return ast.Assign(start.line, start.col, expr, op.kind, value)
+
+    def reject_chained_assignment(self) -> None:
+        if self.at(*ASSIGN_OPS):
+            raise self.error("Chained assignment is not allowed")
+
+    def parse_if(self) -> ast.If:
+        """``if c {} else if c2 {} else {}``.
+
+        An else-if chain is read in a loop and folded into nested If nodes
+        afterwards, so a long chain costs no parser recursion.
+        """
+        chain = [self.parse_if_branch()]
+        orelse: ast.Block | ast.If | None = None
+        while self.accept("else"):
+            if not self.at("if"):
+                orelse = self.parse_block()
+                break
+            chain.append(self.parse_if_branch())
+        for start, cond, then in reversed(chain):
+            orelse = ast.If(start.line, start.col, cond, then, orelse)
+        assert isinstance(orelse, ast.If)
+        return orelse
+
+    def parse_if_branch(self) -> tuple[Token, ast.Expr, ast.Block]:
+        start = self.advance()
+        cond = self.parse_condition()
+        return start, cond, self.parse_block()
+
+    def parse_condition(self) -> ast.Expr:
+        """An if/while condition or for iterable: `name {` here starts the body."""
+        with self.struct_literals(False):
+            return self.parse_expr()
+
+    def parse_while(self) -> ast.While:
+        start = self.advance()
+        cond = self.parse_condition()
+        return ast.While(start.line, start.col, cond, self.parse_loop_body())
+
+    def parse_loop(self) -> ast.Loop:
+        start = self.advance()
+        return ast.Loop(start.line, start.col, self.parse_loop_body())
+
+    def parse_for(self) -> ast.For:
+        start = self.advance()
+        var = self.expect_name("a loop variable name after 'for'")
+        self.expect("in", "after the loop variable")
+        iterable = self.parse_condition()
+        return ast.For(start.line, start.col, var.text, iterable, self.parse_loop_body())
+
+    def parse_break(self) -> ast.Break:
+        tok = self.advance()
+        if self.loop_depth == 0:
+            raise self.error("break can only be used inside a loop", tok)
+        return ast.Break(tok.line, tok.col)
+
+    def parse_continue(self) -> ast.Continue:
+        tok = self.advance()
+        if self.loop_depth == 0:
+            raise self.error("continue can only be used inside a loop", tok)
+        return ast.Continue(tok.line, tok.col)
+
+    def parse_return(self) -> ast.Return:
+        start = self.advance()
+        value = None if self.cur.kind in NO_VALUE_AFTER_RETURN else self.parse_expr()
+        return ast.Return(start.line, start.col, value)
+
+    def parse_throw(self) -> ast.Throw:
+        start = self.advance()
+        return ast.Throw(start.line, start.col, self.parse_expr())
+
+    def parse_try(self) -> ast.Try:
+        start = self.advance()
+        body = self.parse_block()
+        self.expect("except", "after the try block")
+        err_name = self.advance().text if self.at(IDENT) else None
+        handler = self.parse_block()
+        return ast.Try(start.line, start.col, body, err_name, handler)
+
+    def parse_func_decl(self) -> ast.FuncDecl:
+        func = self.parse_function(named=True)
+        return ast.FuncDecl(func.line, func.col, func)
+
+    def parse_struct_decl(self) -> ast.StructDecl:
+        start = self.advance()
+        name = self.expect_name("a struct name after 'struct'")
+        opener = self.expect("{", f"to start the body of struct {name.text}")
+        fields: list[ast.StructField] = []
+        methods: list[ast.FuncExpr] = []
+        while not self.at("}"):
+            if self.at("func"):
+                methods.append(self.parse_function(named=True))
+            elif self.at(IDENT):
+                fields.append(self.parse_struct_field())
+            elif self.at(EOF):
+                raise self.error(f"Expected '}}' to close struct {name.text} opened at line {opener.line}, found end of file")
+            else:
+                raise self.error(f"Expected a field or method in struct {name.text}, found {describe(self.cur)}")
+            # Members may be separated by commas, semicolons or nothing at all.
+            while self.accept(",") or self.accept(";"):
+                pass
+        self.advance()
+        return ast.StructDecl(start.line, start.col, name.text, fields, methods)
+
+    def parse_struct_field(self) -> ast.StructField:
+        name = self.advance()
+        if self.accept(":"):
+            self.parse_type()
+        default = self.parse_expr() if self.accept("=") else None
+        return ast.StructField(name.line, name.col, name.text, default)
+
+    STATEMENTS: dict[str, Callable[["_Parser"], ast.Stmt]] = {
+        "let": parse_let,
+        "mut": parse_let,
+        "const": parse_let,
+        "if": parse_if,
+        "while": parse_while,
+        "loop": parse_loop,
+        "for": parse_for,
+        "break": parse_break,
+        "continue": parse_continue,
+        "return": parse_return,
+        "throw": parse_throw,
+        "try": parse_try,
+        "struct": parse_struct_decl,
+        "{": parse_block,
+    }
+
+    # ================================================================ functions and types
+
+    def parse_function(self, named: bool) -> ast.FuncExpr:
+        """``func [name](params) [-> type] { body }``; the body gets a fresh loop context."""
+        start = self.advance()
+        name = self.expect_name("a function name after 'func'").text if named else None
+        opener = self.expect("(", "to start the parameter list")
+        params = self.delimited(")", self.parse_param, "parameter", opener)
+        if self.accept("->"):
+            self.parse_type()
+        saved_loops, self.loop_depth = self.loop_depth, 0
+        try:
+            body = self.parse_block()
+        finally:
+            self.loop_depth = saved_loops
+        return ast.FuncExpr(start.line, start.col, name, params, body)
+
+    def parse_param(self) -> str:
+        if self.at("self"):
+            name = self.advance()
+        else:
+            name = self.expect_name("a parameter name")
+        if self.accept(":"):
+            self.parse_type()
+        if self.at("="):
+            raise self.error("Default parameter values are not supported")
+        return name.text
+
+    def parse_type(self) -> None:
+        """Parse and drop a type: ``name { ? | [] | <type, ...> }``."""
+        tok = self.cur
+        if not (tok.kind == IDENT or tok.kind in TYPE_KEYWORDS):
+            raise self.unexpected("Expected a type")
+        with self.nested_expr(tok):
+            self.advance()
+            while True:
+                if self.accept("?"):
+                    continue
+                if self.at("["):
+                    opener = self.advance()
+                    self.close("]", opener)
+                elif self.at("<"):
+                    opener = self.advance()
+                    self.parse_type()
+                    while self.accept(","):
+                        self.parse_type()
+                    self.close(">", opener)
+                else:
+                    return
+
+    # ================================================================ expressions
+
+    def parse_expr(self) -> ast.Expr:
+        return self.parse_binary(1)
+
+    def parse_binary(self, min_prec: int) -> ast.Expr:
+        """Precedence climbing: the loop keeps operators left-associative."""
+        left = self.parse_unary()
+        while True:
+            op = self.cur
+            prec = BINARY_PRECEDENCE.get(op.kind)
+            if prec is None or prec < min_prec:
+                return left
+            self.advance()
+            right = self.parse_binary(prec + 1)
+            node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
+            left = node(op.line, op.col, op.kind, left, right)
+
+    def parse_unary(self) -> ast.Expr:
+        if not self.at("-", "!"):
+            return self.parse_postfix()
+        op = self.advance()
+        with self.nested_expr(op):
+            operand = self.parse_unary()
+        return ast.Unary(op.line, op.col, op.kind, operand)
+
+    def parse_postfix(self) -> ast.Expr:
+        expr = self.parse_primary()
+        while True:
+            tok = self.cur
+            if tok.kind == "(":
+                self.advance()
+                args = self.delimited(")", self.parse_expr, "argument", tok)
+                expr = ast.Call(tok.line, tok.col, expr, args)
+            elif tok.kind == "[":
+                self.advance()
+                with self.nested_expr(tok), self.struct_literals(True):
+                    index = self.parse_expr()
+                    self.close("]", tok)
+                expr = ast.Index(tok.line, tok.col, expr, index)
+            elif tok.kind == ".":
+                expr = self.parse_member(expr)
+            else:
+                return expr
+
+    def parse_member(self, obj: ast.Expr) -> ast.Expr:
+        dot = self.advance()
+        name = self.expect_name("a field or method name after '.'").text
+        if self.at("("):
+            opener = self.advance()
+            args = self.delimited(")", self.parse_expr, "argument", opener)
+            return ast.MethodCall(dot.line, dot.col, obj, name, args)
+        return ast.Field(dot.line, dot.col, obj, name)
+
+    def parse_primary(self) -> ast.Expr:
+        tok = self.cur
+        kind = tok.kind
+        if kind == INT:
+            self.advance()
+            return ast.IntLit(tok.line, tok.col, tok.value)
+        if kind == FLOAT:
+            self.advance()
+            return ast.FloatLit(tok.line, tok.col, tok.value)
+        if kind == STRING:
+            self.advance()
+            return self.string_node(tok)
+        if kind in ("true", "false"):
+            self.advance()
+            return ast.BoolLit(tok.line, tok.col, kind == "true")
+        if kind == "null":
+            self.advance()
+            return ast.NullLit(tok.line, tok.col)
+        if kind == IDENT:
+            return self.parse_name_or_struct()
+        if kind == "self":
+            self.advance()
+            return ast.Name(tok.line, tok.col, "self")
+        if kind == "(":
+            return self.parse_parenthesized()
+        if kind == "[":
+            self.advance()
+            items = self.delimited("]", self.parse_expr, "array element", tok)
+            return ast.ArrayLit(tok.line, tok.col, items)
+        if kind == "{":
+            return self.parse_dict()
+        if kind == "func":
+            if self.peek(1).kind == IDENT:
+                raise self.error("A named function can only be declared as a statement")
+            with self.nested_expr(tok):
+                return self.parse_function(named=False)
+        raise self.no_expression(tok)
+
+    def no_expression(self, tok: Token) -> RuffSyntaxError:
+        if tok.kind in TYPE_KEYWORDS:
+            return self.error(f"'{tok.kind}' is a type name and can only be used in type annotations")
+        if tok.kind == EOF:
+            inside_interpolation = tok.text == "}"
+            return self.error("Expected an expression before '}'" if inside_interpolation else "Unexpected end of file")
+        return self.error(f"Unexpected token {describe(tok)}")
+
+    def parse_parenthesized(self) -> ast.Expr:
+        opener = self.advance()
+        with self.nested_expr(opener), self.struct_literals(True):
+            expr = self.parse_expr()
+            self.close(")", opener)
+        return expr
+
+    def parse_name_or_struct(self) -> ast.Expr:
+        name = self.advance()
+        if self.starts_struct_literal():
+            return self.parse_struct_literal(name)
+        return ast.Name(name.line, name.col, name.text)
+
+    def starts_struct_literal(self) -> bool:
+        """After a name: is this `{` a struct literal (`{}` or `{ field:`) rather than a block?"""
+        if self.no_struct or not self.at("{"):
+            return False
+        after = self.peek(1)
+        return after.kind == "}" or (after.kind == IDENT and self.peek(2).kind == ":")
+
+    def parse_struct_literal(self, name: Token) -> ast.StructLit:
+        opener = self.advance()
+        fields = self.delimited("}", self.parse_struct_field_value, "struct field", opener)
+        return ast.StructLit(name.line, name.col, name.text, fields)
+
+    def parse_struct_field_value(self) -> tuple[str, ast.Expr]:
+        name = self.expect_name("a field name")
+        self.expect(":", f"after field name '{name.text}'")
+        return name.text, self.parse_expr()
+
+    def parse_dict(self) -> ast.DictLit:
+        opener = self.advance()
+        entries = self.delimited("}", self.parse_dict_entry, "dict entry", opener)
+        return ast.DictLit(opener.line, opener.col, entries)
+
+    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr]:
+        tok = self.cur
+        if tok.kind == IDENT and self.peek(1).kind == ":":
+            self.advance()
+            key: ast.Expr = ast.StrLit(tok.line, tok.col, tok.text)
+        else:
+            key = self.parse_expr()
+        self.expect(":", "after dict key")
+        return key, self.parse_expr()
+
+    # ================================================================ strings
+
+    def string_node(self, tok: Token) -> ast.Expr:
+        """A StrLit, or an Interpolated whose ``${...}`` parts are parsed as expressions."""
+        parts: list = tok.value  # type: ignore[assignment]
+        if all(isinstance(part, str) for part in parts):
+            return ast.StrLit(tok.line, tok.col, "".join(parts))
+        out: list[str | ast.Expr] = []
+        for part in parts:
+            out.append(part if isinstance(part, str) else self.parse_interpolation(part))
+        return ast.Interpolated(tok.line, tok.col, out)
+
+    def parse_interpolation(self, interp: Interpolation) -> ast.Expr:
+        """Parse an interpolation's own token list with this parser, then resume."""
+        saved = self.tokens, self.pos, self.no_struct
+        self.tokens, self.pos, self.no_struct = interp.tokens, 0, False
+        try:
+            with self.nested_expr(interp.tokens[0]):
+                if self.at(EOF):
+                    raise RuffSyntaxError("Empty interpolation '${}'", interp.line, interp.col)
+                expr = self.parse_expr()
+                if not self.at(EOF):
+                    raise self.unexpected("Expected '}' to close '${'", after_expr=True)
+            return expr
+        finally:
+            self.tokens, self.pos, self.no_struct = saved
