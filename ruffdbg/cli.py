@@ -1,0 +1,212 @@
+"""The ``ruffdbg`` command line: run, dis, hotspots, bench.
+
+Every command is a thin view over a ``Session``. Errors the user caused (bad
+program, bad arguments, missing file) are reported as diagnostics, never as a
+Python traceback; exit status 1 for program errors, 2 for usage errors, 130
+when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.session import Policy, RunResult, Session
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ruffdbg",
+        description="Run Ruff programs on a profiling bytecode VM and watch the JIT tiers work.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a Ruff program")
+    run.add_argument("file", help="the .ruff program")
+    _add_engine_options(run)
+    run.add_argument("--stats-json", metavar="PATH",
+                     help="write per-function tiers, calls, loops and type profiles as JSON")
+
+    dis = commands.add_parser("dis", help="print the bytecode of a program")
+    dis.add_argument("file")
+    dis.add_argument("--func", metavar="NAME", help="only this function (<script> for the top level)")
+    dis.add_argument("--counts", action="store_true",
+                     help="run the program first and show how often each instruction ran")
+
+    hotspots = commands.add_parser("hotspots", help="run a program and report hot functions, loops, type stability")
+    hotspots.add_argument("file")
+    _add_engine_options(hotspots)
+
+    bench = commands.add_parser("bench", help="time the benchmark programs against CPython")
+    bench.add_argument("--dir", default=None, help="folder of NAME.ruff + NAME.py pairs (default: examples/benchmarks)")
+    bench.add_argument("--runs", type=_positive_int, default=5, help="runs per program; the median is reported")
+    bench.add_argument("names", nargs="*", help="only these benchmarks (e.g. fib25 loop1m)")
+    return parser
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-jit", action="store_true", help="run tier 0 (the interpreter) only")
+    parser.add_argument("--threshold", type=_positive_int, metavar="N",
+                        help="make every hotness threshold N")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench}[args.command]
+    try:
+        return handler(args)
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"ruffdbg: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    session = _session(args)
+    status = _run_file(session, args.file)
+    if args.stats_json:
+        Path(args.stats_json).write_text(json.dumps(session.stats_json(), indent=2) + "\n")
+    return status
+
+
+def cmd_dis(args: argparse.Namespace) -> int:
+    session = Session(Policy(jit=False))
+    if args.counts:
+        status = _run_file(session, args.file, quiet=True)
+        if status == EXIT_USAGE:
+            return status
+    elif not _compile_file(session, args.file):
+        return EXIT_ERROR
+    try:
+        print(session.disassemble(args.func, counts=args.counts))
+    except KeyError:
+        names = ", ".join(["<script>", *session.function_names()])
+        raise UsageError(f"no function named {args.func!r} (functions: {names})") from None
+    return 0
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    session = _session(args)
+    status = _run_file(session, args.file, quiet=True)
+    if status == EXIT_USAGE:
+        return status
+    from ruffdbg.textviews import hotspots_report
+
+    print(hotspots_report(session))
+    return status
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ruffdbg.bench import run_benchmarks
+
+    return run_benchmarks(args.dir, args.runs, args.names)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _session(args: argparse.Namespace) -> Session:
+    return Session(Policy(jit=not args.no_jit, threshold=args.threshold))
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+
+
+def _compile_file(session: Session, path: str):
+    text = _read(path)
+    try:
+        return session.compile(text, path)
+    except RuffSyntaxError as error:
+        print(error.render(session.source_of(path)), file=sys.stderr)
+        return None
+
+
+def _run_file(session: Session, path: str, quiet: bool = False) -> int:
+    """Run a program, reporting its errors; with ``quiet`` its output is dropped."""
+    code = _compile_file(session, path)
+    if code is None:
+        return EXIT_ERROR
+    if quiet:
+        session.vm.write = lambda text: None
+    with _interrupt_on_ctrl_c(session):
+        result = session.run_code(code)
+    sys.stdout.flush()
+    return report_result(session, result, path)
+
+
+def report_result(session: Session, result: RunResult, path: str) -> int:
+    source = session.source_of(path)
+    if result.error is not None:
+        print(render_runtime_error(result.error.message, result.error.stack, source), file=sys.stderr)
+        return EXIT_ERROR
+    if result.interrupted is not None:
+        print(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
+                                   label="interrupted"), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+@contextmanager
+def _interrupt_on_ctrl_c(session: Session) -> Iterator[None]:
+    """Ctrl-C sets the VM's interrupt word; the program stops at its next safepoint."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: session.interrupt("interrupted (Ctrl-C)"))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()

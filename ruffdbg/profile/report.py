@@ -1,0 +1,221 @@
+"""Turn raw counters into the plain data views show (DESIGN.md section 5).
+
+Everything here runs when a view asks (a snapshot), never on the hot path:
+execution counts per instruction and per line are *derived* from the few
+branch counters the interpreter bumps, and type feedback keyed by Python
+types is translated into Ruff type names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, OPCODE_NAMES, CodeObject, Op
+from ruffdbg.vm.objects import Builtin, Function, StructValue
+
+# The type stability rule (DESIGN.md section 4): enough samples, mostly one type.
+STABLE_MIN_SAMPLES = 60
+STABLE_MIN_SHARE = 0.90
+
+RUFF_TYPE_NAMES = {
+    int: "int", float: "float", str: "string", bool: "bool", type(None): "null", list: "array",
+    dict: "dict", Function: "function", Builtin: "function", StructValue: "struct",
+}
+_FAST_PAIRS = {op: ("int", "int") for op in (*BINARY_OPS.values(), *COMPARE_OPS.values())}
+_FAST_PAIRS[Op.INDEX] = ("array", "int")
+_BRANCHES = {Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.FOR_ITER}
+_ENDS_BLOCK = {Op.RETURN, Op.THROW, Op.FAIL, Op.JUMP_BACK}
+
+
+@dataclass
+class TypeProfile:
+    """Observed types of one variable or argument, with the stability verdict."""
+
+    name: str
+    counts: dict[str, int]
+    samples: int
+    dominant: str | None
+    share: float
+    stable: bool
+
+
+@dataclass
+class SiteFeedback:
+    """Types seen at one feedback site (an arithmetic, compare, call, index or store)."""
+
+    pc: int
+    line: int
+    opcode: str
+    counts: dict[tuple[str, ...], int]
+    state: str  # uninitialized / monomorphic / polymorphic / megamorphic
+
+    @property
+    def samples(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class LoopStats:
+    header_pc: int
+    line: int
+    iterations: int
+
+
+@dataclass
+class FunctionStats:
+    """Everything known about one function (or the script) at T0."""
+
+    name: str
+    first_line: int
+    calls: int
+    self_ms: float
+    total_ms: float
+    tier: str = "T0"
+    state: str = "interpreted"
+    reason: str | None = None
+    loops: list[LoopStats] = field(default_factory=list)
+    args: list[TypeProfile] = field(default_factory=list)
+    locals: list[TypeProfile] = field(default_factory=list)
+    sites: list[SiteFeedback] = field(default_factory=list)
+    exec_counts: list[int] = field(default_factory=list)
+    line_hits: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def stability(self) -> float:
+        """Share of all samples (sites and arguments) that had their site's dominant type."""
+        dominant = total = 0
+        for site in self.sites:
+            if site.counts:
+                dominant += max(site.counts.values())
+                total += site.samples
+        for profile in self.args:
+            dominant += round(profile.share * profile.samples)
+            total += profile.samples
+        return dominant / total if total else 1.0
+
+
+def ruff_type(python_type: type) -> str:
+    return RUFF_TYPE_NAMES.get(python_type, getattr(python_type, "__name__", str(python_type)))
+
+
+def site_state(distinct: int) -> str:
+    if distinct == 0:
+        return "uninitialized"
+    if distinct == 1:
+        return "monomorphic"
+    return "polymorphic" if distinct <= 4 else "megamorphic"
+
+
+def type_profile(name: str, counts: dict[str, int]) -> TypeProfile:
+    samples = sum(counts.values())
+    if not samples:
+        return TypeProfile(name, {}, 0, None, 0.0, False)
+    dominant = max(counts, key=counts.get)
+    share = counts[dominant] / samples
+    stable = samples >= STABLE_MIN_SAMPLES and share >= STABLE_MIN_SHARE
+    return TypeProfile(name, dict(counts), samples, dominant, share, stable)
+
+
+def execution_counts(code: CodeObject) -> list[int]:
+    """How many times each instruction ran, derived from branch counters.
+
+    Walk the code in pc order carrying the count that "falls through": entries
+    at pc 0, back-edges and handler entries are counted directly; a taken
+    forward branch moves its count to the target; a block that ends in a jump
+    carries nothing on.
+    """
+    profile = code.profile
+    size = len(code.instrs)
+    if profile is None:
+        return [0] * size
+    incoming = [0] * (size + 1)
+    incoming[0] = profile.calls
+    for pc, (op, arg) in enumerate(code.instrs):
+        if op == Op.JUMP_BACK:
+            incoming[arg] += profile.counters[pc]
+        elif op not in _BRANCHES:
+            incoming[pc] += profile.counters[pc]  # handler entries land on their first instruction
+    counts = [0] * size
+    flow = 0
+    for pc, (op, arg) in enumerate(code.instrs):
+        flow += incoming[pc]
+        counts[pc] = flow
+        if op in _BRANCHES:
+            taken = profile.counters[pc]
+            incoming[arg] += taken
+            flow -= taken
+        elif op == Op.JUMP:
+            incoming[arg] += flow
+            flow = 0
+        elif op in _ENDS_BLOCK:
+            flow = 0
+    return counts
+
+
+def site_feedback(code: CodeObject) -> list[SiteFeedback]:
+    profile = code.profile
+    sites = []
+    for pc, (op, _arg) in enumerate(code.instrs):
+        counts: dict[tuple[str, ...], int] = {}
+        if op in _FAST_PAIRS:
+            if profile.fast_hits[pc]:
+                counts[_FAST_PAIRS[op]] = profile.fast_hits[pc]
+            if profile.float_hits[pc]:
+                counts[("float", "float")] = profile.float_hits[pc]
+        elif op not in (Op.CALL, Op.CALL_METHOD, Op.STORE_LOCAL):
+            continue
+        for key, count in profile.feedback[pc].items():
+            names = _key_names(key)
+            counts[names] = counts.get(names, 0) + count
+        sites.append(SiteFeedback(pc, code.lines[pc], OPCODE_NAMES[op], counts, site_state(len(counts))))
+    return sites
+
+
+def _key_names(key: object) -> tuple[str, ...]:
+    if isinstance(key, tuple):
+        return tuple(ruff_type(part) for part in key)
+    if isinstance(key, type):
+        return (ruff_type(key),)
+    return (str(key),)  # a callee's name at a CALL site
+
+
+def variable_profiles(code: CodeObject) -> tuple[list[TypeProfile], list[TypeProfile]]:
+    """Type profiles of the arguments and of every other local (by name, over its stores)."""
+    profile = code.profile
+    by_name: dict[str, dict[str, int]] = {}
+    for pc, (op, slot) in enumerate(code.instrs):
+        if op == Op.STORE_LOCAL:
+            seen = by_name.setdefault(code.local_names[slot], {})
+            for kind, count in profile.feedback[pc].items():
+                seen[ruff_type(kind)] = seen.get(ruff_type(kind), 0) + count
+    args = []
+    for slot, name in enumerate(code.params):
+        counts = dict(by_name.pop(name, {}))
+        for kind, count in profile.arg_types[slot].items():
+            counts[ruff_type(kind)] = counts.get(ruff_type(kind), 0) + count
+        args.append(type_profile(name, counts))
+    locals_ = [type_profile(name, counts) for name, counts in by_name.items()]
+    return args, locals_
+
+
+def function_stats(code: CodeObject) -> FunctionStats:
+    profile = code.profile
+    if profile is None:
+        return FunctionStats(code.name, code.first_line, 0, 0.0, 0.0)
+    counts = execution_counts(code)
+    line_hits: dict[int, int] = {}
+    for pc, count in enumerate(counts):
+        line = code.lines[pc]
+        if line and count > line_hits.get(line, 0):
+            line_hits[line] = count
+    loops = [
+        LoopStats(header, line, sum(profile.counters[pc] for pc, (op, arg) in enumerate(code.instrs)
+                                    if op == Op.JUMP_BACK and arg == header))
+        for header, line in sorted(code.loops.items())
+    ]
+    args, locals_ = variable_profiles(code)
+    return FunctionStats(
+        name=code.name, first_line=code.first_line, calls=profile.calls,
+        self_ms=profile.self_ns / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
+        args=args, locals=locals_, sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
+    )

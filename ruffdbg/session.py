@@ -1,0 +1,183 @@
+"""The Session: one façade over a VM, its compiler and its profiles.
+
+Views (CLI, REPL, TUI, scripted sessions) talk only to a Session and get plain
+data back (dataclasses from ``profile.report``); none of them reaches into the
+interpreter. A Session keeps its globals across ``run_source`` calls, which is
+what a REPL needs.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ruffdbg.compiler.bytecode import CodeObject, disassemble
+from ruffdbg.compiler.codegen import compile_program
+from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
+from ruffdbg.lang.parser import parse
+from ruffdbg.profile import report
+from ruffdbg.profile.report import FunctionStats
+from ruffdbg.vm.errors import RuffRuntimeError
+from ruffdbg.vm.interpreter import VM, Interrupted
+
+# Hot-function and stability thresholds of the hotspots report (the issue's rule).
+HOT_TIME_SHARE = 0.30
+HOT_CALLS = 1000
+STABLE_SHARE = 0.80
+
+
+@dataclass
+class Policy:
+    """Tiering settings. The JIT issue adds the tiers; T0 records them for views."""
+
+    jit: bool = True
+    threshold: int | None = None   # one hotness threshold for every tier, from --threshold
+
+
+@dataclass
+class RunResult:
+    """How a run ended: normally, with an uncaught Ruff error, or interrupted."""
+
+    ok: bool
+    error: RuffRuntimeError | None = None
+    interrupted: Interrupted | None = None
+
+
+@dataclass
+class Hotspot:
+    stats: FunctionStats
+    time_share: float
+    hot: bool
+    stable: bool
+
+    @property
+    def candidate(self) -> bool:
+        return self.hot and self.stable
+
+
+class Session:
+    def __init__(self, policy: Policy | None = None, write: Callable[[str], Any] | None = None):
+        self.policy = policy or Policy()
+        self.vm = VM(write=write or sys.stdout.write)
+        self.sources: dict[str, Source] = {}
+        self.scripts: list[CodeObject] = []
+
+    # ------------------------------------------------------------- running
+
+    def compile(self, text: str, name: str = "<input>") -> CodeObject:
+        """Parse and compile; raises RuffSyntaxError (render it with ``source_of``)."""
+        source = Source(name, text)
+        self.sources[name] = source
+        program = parse(source)
+        code = compile_program(program, known_globals=self.vm.globals.keys())
+        self.scripts.append(code)
+        return code
+
+    def run_code(self, code: CodeObject) -> RunResult:
+        try:
+            self.vm.run_script(code)
+        except RuffRuntimeError as error:
+            return RunResult(False, error=error)
+        except Interrupted as interrupted:
+            return RunResult(False, interrupted=interrupted)
+        return RunResult(True)
+
+    def run_source(self, text: str, name: str = "<input>") -> RunResult:
+        return self.run_code(self.compile(text, name))
+
+    def run_file(self, path: str | Path) -> RunResult:
+        path = Path(path)
+        return self.run_source(path.read_text(encoding="utf-8"), str(path))
+
+    def interrupt(self, reason: str = "interrupted") -> None:
+        """Stop the running program at its next safepoint (safe from other threads)."""
+        self.vm.request_interrupt(reason)
+
+    def source_of(self, name: str) -> Source | None:
+        return self.sources.get(name)
+
+    # ------------------------------------------------------------ questions
+
+    def code_objects(self) -> list[CodeObject]:
+        seen: list[CodeObject] = []
+        for script in self.scripts:
+            seen.extend(script.walk())
+        return seen
+
+    def find_code(self, name: str) -> CodeObject | None:
+        """The most recently compiled function called ``name`` ("<script>" for the script)."""
+        for code in reversed(self.code_objects()):
+            if code.name == name:
+                return code
+        return None
+
+    def function_names(self) -> list[str]:
+        return sorted({code.name for code in self.code_objects() if not code.is_script})
+
+    def functions(self) -> list[FunctionStats]:
+        """Stats of every function that has run (and the script)."""
+        return [report.function_stats(code) for code in self.code_objects() if code.profile is not None]
+
+    def function(self, name: str) -> FunctionStats | None:
+        code = self.find_code(name)
+        return report.function_stats(code) if code else None
+
+    def disassemble(self, name: str | None = None, counts: bool = False) -> str:
+        """Bytecode listing of one function, or of the script and every function."""
+        codes = [self.find_code(name)] if name else self.code_objects()[-len(self.scripts[-1].walk()):]
+        listings = []
+        for code in codes:
+            if code is None:
+                raise KeyError(name)
+            annotate = None
+            if counts and code.profile is not None:
+                executed = report.execution_counts(code)
+                annotate = lambda pc, executed=executed: f"x{executed[pc]}"  # noqa: E731
+            listings.append(disassemble(code, annotate))
+        return "\n\n".join(listings)
+
+    def hotspots(self) -> list[Hotspot]:
+        """Functions by share of time, each judged hot / type-stable (a JIT candidate)."""
+        stats = [s for s in self.functions()]
+        total = sum(s.self_ms for s in stats) or 1.0
+        spots = []
+        for s in stats:
+            share = s.self_ms / total
+            hot = share > HOT_TIME_SHARE or s.calls > HOT_CALLS
+            spots.append(Hotspot(s, share, hot, s.stability > STABLE_SHARE))
+        spots.sort(key=lambda spot: spot.time_share, reverse=True)
+        return spots
+
+    def stats_json(self) -> dict:
+        """The --stats-json document: per function tier, calls, loops and type profiles."""
+        functions = {}
+        for s in self.functions():
+            functions[s.name] = {
+                "tier": s.tier,
+                "state": s.state,
+                "reason": s.reason,
+                "calls": s.calls,
+                "self_ms": round(s.self_ms, 3),
+                "total_ms": round(s.total_ms, 3),
+                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations}
+                          for loop in s.loops],
+                "args": [_profile_json(p) for p in s.args],
+                "locals": [_profile_json(p) for p in s.locals],
+                "sites": [{"pc": site.pc, "line": site.line, "op": site.opcode, "state": site.state,
+                           "types": [{"types": list(key), "count": n} for key, n in site.counts.items()]}
+                          for site in s.sites],
+                "stability": round(s.stability, 4),
+            }
+        return {"functions": functions, "events": []}
+
+
+def _profile_json(profile: report.TypeProfile) -> dict:
+    return {
+        "name": profile.name, "types": profile.counts, "samples": profile.samples,
+        "dominant": profile.dominant, "share": round(profile.share, 4), "stable": profile.stable,
+    }
+
+
+__all__ = ["Session", "Policy", "RunResult", "Hotspot", "RuffSyntaxError"]

@@ -1,0 +1,62 @@
+"""Text renderings of Session data, shared by the CLI (and later the REPL).
+
+Tables are drawn with Rich into a string, so a caller decides where they go
+and tests can compare them.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, STABLE_SHARE, Session
+
+
+def render_tables(*tables: Table, width: int = 100) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    for table in tables:
+        console.print(table)
+    return buffer.getvalue().rstrip() + "\n"
+
+
+def hotspots_report(session: Session) -> str:
+    """Hot functions (time share, calls), hot loops, and type stability with JIT candidates."""
+    spots = session.hotspots()
+    functions = Table(title="Hot functions", box=box.SIMPLE, title_justify="left")
+    for column in ("function", "line", "time %", "self ms", "calls", "stability", "tier", "JIT candidate"):
+        functions.add_column(column, justify="left" if column in ("function", "tier", "JIT candidate") else "right")
+    for spot in spots:
+        s = spot.stats
+        verdict = "yes" if spot.candidate else ("hot, unstable types" if spot.hot else "-")
+        functions.add_row(
+            s.name, str(s.first_line), f"{spot.time_share * 100:.1f}", f"{s.self_ms:.1f}", str(s.calls),
+            f"{s.stability * 100:.0f}%", s.tier, verdict,
+        )
+
+    loops = Table(title="Hot loops", box=box.SIMPLE, title_justify="left")
+    for column in ("function", "line", "iterations"):
+        loops.add_column(column, justify="right" if column != "function" else "left")
+    all_loops = [(spot.stats.name, loop) for spot in spots for loop in spot.stats.loops]
+    for name, loop in sorted(all_loops, key=lambda item: item[1].iterations, reverse=True):
+        loops.add_row(name, str(loop.line), str(loop.iterations))
+
+    types = Table(title="Type profiles (stable: >= 60 samples and >= 90% one type)", box=box.SIMPLE,
+                  title_justify="left")
+    for column in ("function", "variable", "types", "samples", "stable"):
+        types.add_column(column)
+    for spot in spots:
+        for profile in spot.stats.args + spot.stats.locals:
+            if not profile.samples:
+                continue
+            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
+                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
+            types.add_row(spot.stats.name, profile.name, shares, str(profile.samples),
+                          "yes" if profile.stable else "no")
+
+    legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
+              f"stable: > {STABLE_SHARE:.0%} of type samples at their site's main type")
+    return render_tables(functions, loops, types) + legend + "\n"
