@@ -1,0 +1,141 @@
+"""What a user sees from the ``ruffdbg`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ruffdbg.cli import main
+
+FIB = """func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+print(fib(20))
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "prog.ruff") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_run_prints_program_output(tmp_path, capsys):
+    assert run(capsys, "run", write(tmp_path, FIB)) == (0, "6765\n", "")
+
+
+def test_syntax_error_is_a_diagnostic_with_caret(tmp_path, capsys):
+    path = write(tmp_path, "let x := 1\nprint(x +)\n")
+    status, out, err = run(capsys, "run", path)
+    assert status == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"{path}:2:10: error: Unexpected token ')'" or lines[0].startswith(f"{path}:2:")
+    assert "print(x +)" in lines[1]
+    assert lines[2].rstrip().endswith("^")
+    assert "Traceback" not in err
+
+
+def test_runtime_error_shows_message_caret_and_ruff_stack(tmp_path, capsys):
+    path = write(tmp_path, "func div(a, b) {\n    return a / b\n}\nfunc outer() { return div(1, 0) }\nprint(\"before\")\nouter()\n")
+    status, out, err = run(capsys, "run", path)
+    assert status == 1 and out == "before\n"
+    lines = err.splitlines()
+    assert lines[0] == f"{path}:2:14: error: Division by zero"
+    assert lines[1].strip().endswith("return a / b")
+    assert lines[2].index("^") == lines[1].index("/")
+    assert lines[3:] == [
+        "Ruff stack (most recent call last):",
+        f"  at <script> ({path}:6)",
+        f"  at outer ({path}:4)",
+        f"  at div ({path}:2)",
+    ]
+
+
+def test_deep_recursion_works_and_runaway_recursion_is_stack_overflow(tmp_path, capsys):
+    deep = write(tmp_path, "func down(n) { if n == 0 { return 0 } return 1 + down(n - 1) }\nprint(down(10000))\n")
+    assert run(capsys, "run", deep) == (0, "10000\n", "")
+    runaway = write(tmp_path, "func forever(n) { return forever(n + 1) }\nforever(0)\n", "runaway.ruff")
+    status, _, err = run(capsys, "run", runaway)
+    assert status == 1
+    assert err.splitlines()[0].endswith("error: Stack overflow")
+
+
+def test_missing_file_is_usage_error(tmp_path, capsys):
+    status, _, err = run(capsys, "run", str(tmp_path / "nope.ruff"))
+    assert status == 2
+    assert "usage: ruffdbg" in err and "no such file" in err
+
+
+def test_bad_argument_gives_usage(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "x.ruff", "--threshold", "zero"])
+    assert exit_info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_dis_lists_pc_line_opcode_and_meaning(tmp_path, capsys):
+    status, out, _ = run(capsys, "dis", write(tmp_path, FIB), "--func", "fib")
+    assert status == 0
+    assert out.splitlines()[0] == "code fib(n)  line 1, 1 locals"
+    assert any("LOAD_GLOBAL" in line and "(fib)" in line for line in out.splitlines())
+    assert any(line.split()[:4] == ["2", "0", "LOAD_LOCAL", "0"] for line in out.splitlines())
+    assert ">>" in out  # jump targets are marked
+
+
+def test_dis_counts_shows_execution_counts(tmp_path, capsys):
+    status, out, _ = run(capsys, "dis", write(tmp_path, FIB), "--func", "fib", "--counts")
+    assert status == 0
+    assert out.splitlines()[1].rstrip().endswith("x21891")  # fib(20) makes 21891 calls
+
+
+def test_dis_unknown_function(tmp_path, capsys):
+    status, _, err = run(capsys, "dis", write(tmp_path, FIB), "--func", "nope")
+    assert status == 2 and "no function named 'nope'" in err and "fib" in err
+
+
+def test_hotspots_marks_hot_stable_function_as_candidate(tmp_path, capsys):
+    status, out, _ = run(capsys, "hotspots", write(tmp_path, FIB))
+    assert status == 0
+    fib_row = next(line for line in out.splitlines() if line.strip().startswith("fib "))
+    assert "21891" in fib_row and fib_row.rstrip().endswith("yes")
+    assert "Hot loops" in out and "Type profiles" in out
+
+
+def test_stats_json(tmp_path, capsys):
+    program = write(tmp_path, FIB + "mut i := 0\nwhile i < 100 { i := i + 1 }\n")
+    stats_path = tmp_path / "stats.json"
+    assert run(capsys, "run", program, "--stats-json", str(stats_path))[0] == 0
+    stats = json.loads(stats_path.read_text())
+    fib = stats["functions"]["fib"]
+    assert (fib["tier"], fib["state"], fib["calls"]) == ("T0", "interpreted", 21891)
+    assert fib["args"][0]["types"] == {"int": 21891} and fib["args"][0]["stable"] is True
+    assert stats["functions"]["<script>"]["loops"] == [{"line": 7, "pc": 10, "iterations": 100}]
+
+
+def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path):
+    path = write(tmp_path, "mut n := 0\nwhile true {\n    n := n + 1\n}\n")
+    process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = process.communicate(timeout=10)
+    assert time.monotonic() - started < 1.0
+    assert process.returncode == 130
+    assert "interrupted" in err.splitlines()[0]
+    assert f"at <script> ({path}:" in err
