@@ -1,4 +1,4 @@
-"""The conformance suite: every tests/programs/NAME.ruff run through the CLI.
+"""The conformance suite: every tests/programs/NAME.ruff (and examples/NAME.ruff) run through the CLI.
 
 NAME.out holds the exact expected stdout. NAME.err, when present, says the
 program must fail: line 1 is the exact Ruff error message, line 2 is
@@ -15,6 +15,7 @@ import pytest
 from ruffdbg.cli import main
 
 PROGRAMS = Path(__file__).parent / "programs"
+EXAMPLES = Path(__file__).parent.parent / "examples"
 ERROR_HEAD = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<message>.*)$")
 
 
@@ -32,7 +33,10 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
-@pytest.mark.parametrize("program", sorted(PROGRAMS.glob("*.ruff")), ids=lambda p: p.stem)
+ALL_PROGRAMS = sorted(PROGRAMS.glob("*.ruff")) + sorted(EXAMPLES.glob("*.ruff"))
+
+
+@pytest.mark.parametrize("program", ALL_PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_program(program: Path, capsys) -> None:
     status, out, err = run_cli(capsys, "run", str(program))
     assert out == program.with_suffix(".out").read_text(encoding="utf-8")
