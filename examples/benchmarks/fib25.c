@@ -9,7 +9,7 @@ int main(void) {
     clock_gettime(CLOCK_MONOTONIC, &start);
     volatile long result = fib(25);
     clock_gettime(CLOCK_MONOTONIC, &end);
-    printf("%ld\n", (long)result);
+    printf("fib(25) = %ld\n", (long)result);
     printf("elapsed_ms: %.4f\n", (end.tv_sec - start.tv_sec) * 1e3 + (end.tv_nsec - start.tv_nsec) / 1e6);
     return 0;
 }

@@ -13,7 +13,7 @@ int main(void) {
     clock_gettime(CLOCK_MONOTONIC, &start);
     long result = sum_to(1000000);
     clock_gettime(CLOCK_MONOTONIC, &end);
-    printf("%ld\n", result);
+    printf("sum_to(1000000) = %ld\n", result);
     printf("elapsed_ms: %.4f\n", (end.tv_sec - start.tv_sec) * 1e3 + (end.tv_nsec - start.tv_nsec) / 1e6);
     return 0;
 }
