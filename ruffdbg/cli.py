@@ -22,6 +22,7 @@ from ruffdbg.session import Policy, RunResult, Session
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ruffdbg, not in the user's program
 
 
 class UsageError(Exception):
@@ -89,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+        print(f"ruffdbg: internal error: {type(error).__name__}: {error}\n"
+              "This is a bug in ruffdbg, not in your program; please report it with the program.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 # ------------------------------------------------------------------ commands
