@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, CodeObject, Op, StructTemplate
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
@@ -52,7 +53,7 @@ def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> 
     compiler.code.is_script = True
     compiler.code.first_line = 1
     compiler.compile_body(program.stmts, line=1)
-    return compiler.code
+    return peephole.optimize(compiler.code)
 
 
 class FunctionCompiler:
@@ -322,20 +323,23 @@ class FunctionCompiler:
         return True
 
     def stmt_If(self, stmt: ast.If) -> None:
-        self.expr(stmt.cond)
-        self.at(stmt)
-        to_else = self.emit(Op.JUMP_IF_FALSE)
-        self.block(stmt.then)
-        if stmt.orelse is None:
-            self.patch(to_else)
-            return
-        to_end = self.emit(Op.JUMP)
-        self.patch(to_else)
-        if isinstance(stmt.orelse, ast.If):
-            self.statement(stmt.orelse)
-        else:
-            self.block(stmt.orelse)
-        self.patch(to_end)
+        # An else-if chain is walked in a loop, not by recursion: the parser
+        # allows chains far longer than Python's recursion limit.
+        to_end = []
+        node: ast.If | ast.Block | None = stmt
+        while isinstance(node, ast.If):
+            self.expr(node.cond)
+            self.at(node)
+            to_next = self.emit(Op.JUMP_IF_FALSE)
+            self.block(node.then)
+            if node.orelse is not None:
+                to_end.append(self.emit(Op.JUMP))
+            self.patch(to_next)
+            node = node.orelse
+        if node is not None:
+            self.block(node)
+        for jump in to_end:
+            self.patch(jump)
 
     def loop_body(self, body: ast.Block, context: LoopContext, before_body=None) -> None:
         self.loops.append(context)
@@ -611,23 +615,18 @@ def _names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
     counts); the cost is a cell where a plain slot would do.
     """
     found: set[str] = set()
-
-    def visit(node: Any, inside_function: bool) -> None:
+    # An explicit work list, not recursion: else-if chains can be very deep.
+    work: list[tuple[Any, bool]] = [(stmt, False) for stmt in stmts]
+    while work:
+        node, inside_function = work.pop()
         if isinstance(node, ast.FuncExpr):
             inside_function = True
             found.update(node.params)
             if node.name:
                 found.add(node.name)
-        if inside_function:
-            if isinstance(node, ast.Name):
-                found.add(node.name)
-            elif isinstance(node, ast.Let):
-                found.add(node.name)
-        for child in _children(node):
-            visit(child, inside_function)
-
-    for stmt in stmts:
-        visit(stmt, False)
+        if inside_function and isinstance(node, (ast.Name, ast.Let)):
+            found.add(node.name)
+        work.extend((child, inside_function) for child in _children(node))
     return found
 
 

@@ -8,7 +8,11 @@ Cheapness rules, because these are bumped on the hot path:
 * arithmetic and comparison sites count their fast-path type pair (int,int or
   float,float) in a plain list slot; only other operand types go through a dict;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
-  costs one attribute load.
+  costs one attribute load (``run_state``: everything the loop caches per code).
+
+Time: ``self_ns`` and ``total_ns`` are nanoseconds (``time.perf_counter_ns``),
+but the clock is read only when control passes between *different* functions
+(see ``vm.interpreter.VM._run``); time spent in builtins counts as the caller's.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "fast_hits", "float_hits",
-        "feedback", "arg_types",
+        "feedback", "arg_types", "arity", "padding", "run_state",
     )
 
     def __init__(self, code: CodeObject):
@@ -35,6 +39,10 @@ class CodeProfile:
         self.float_hits = [0] * size  # sites that saw (float, float)
         self.feedback: list[dict[Any, int]] = [{} for _ in range(size)]  # other type tuples
         self.arg_types: list[dict[type, int]] = [{} for _ in code.params]
+        # Cached for the interpreter's call path:
+        self.arity = len(code.params)
+        self.padding = [None] * (len(code.local_names) - len(code.params))  # the other locals
+        self.run_state: tuple | None = None  # filled by vm.interpreter._prepare
 
 
 def profile_of(code: CodeObject) -> CodeProfile:

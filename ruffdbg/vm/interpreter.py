@@ -8,12 +8,21 @@ at any pc with given locals and stack (what deoptimization will need):
 
 Why the loop looks the way it does (it is the hot path):
 
-* the current frame's code, locals and stack live in Python locals, and
-  ``stack.append``/``stack.pop`` are bound once per frame switch;
+* the current frame's code, locals and stack live in Python locals; the
+  per-code part is one tuple (``profile.run_state``) unpacked per frame switch;
+* the loop runs ``code.quick`` (compiler/peephole.py): the original program
+  with superinstructions for the commonest groups (compare-and-branch on
+  locals/constants, ``x := a + b`` and the like), as ``(op, arg, next pc)``
+  so fetching an instruction also advances the pc; every pc inside a fused
+  group still holds its original instruction, so frames resume anywhere;
 * opcodes are compared as plain ints in frequency order, with the int/int and
   float/float cases of arithmetic done inline and everything else delegated to
-  ``vm.values``;
-* profiling only bumps list slots (see ``profile.counters``);
+  ``vm.values``; rare opcodes are ``op_<NAME>`` methods;
+* CALL of a Ruff function and RETURN switch frames inline (no method call, no
+  trip through the outer loop); the clock is read only when control passes
+  between different functions (see "Time profile" above ``_run``);
+* profiling only bumps list slots (see ``profile.counters``), except the
+  per-site type dicts for uncommon types, call targets, stores and arguments;
 * the interrupt word is polled only at loop back-edges and calls (the
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration.
 
@@ -29,8 +38,9 @@ import sys
 import time
 from typing import Any, Callable
 
+from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op, StructTemplate
-from ruffdbg.profile.counters import profile_of
+from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.vm import values
 from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.errors import RuffError, RuffRuntimeError, StackEntry
@@ -47,6 +57,8 @@ _GENERIC_BINARY = {
     Op.GREATER: values.greater, Op.GREATER_EQUAL: values.greater_equal,
     Op.EQUAL: values.values_equal, Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
 }
+# The unfused arithmetic ops' general cases.
+_SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
 _CONTAINERS = (list, dict, StructValue)
 
 
@@ -60,7 +72,16 @@ class Interrupted(Exception):
 
 
 class Frame:
-    __slots__ = ("code", "function", "locals", "stack", "pc", "cells", "handlers", "started_ns", "child_ns")
+    """One activation of a Ruff function: its code, locals, operand stack and pc.
+
+    ``pc`` is the next instruction to run; it is written back whenever the loop
+    leaves the frame (a call, an error, an interrupt), so a frame not running
+    right now can be inspected -- or resumed at any pc (``VM.run_frame``).
+    ``started_ns`` is when the function was entered from a *different*
+    function (0 for a direct self-recursive call): see ``VM._run`` on timing.
+    """
+
+    __slots__ = ("code", "function", "locals", "stack", "pc", "cells", "handlers", "started_ns")
 
     def __init__(self, code: CodeObject, function: Function | None, locals_: list, cells: tuple = ()):
         self.code = code
@@ -71,7 +92,6 @@ class Frame:
         self.cells = cells
         self.handlers: list[tuple[int, int]] = []  # (handler pc, stack depth) of open try blocks
         self.started_ns = 0
-        self.child_ns = 0
 
     @property
     def line(self) -> int:
@@ -81,6 +101,9 @@ class Frame:
     @property
     def col(self) -> int:
         return self.code.cols[max(self.pc - 1, 0)] if self.code.cols else 0
+
+
+_new_object = object.__new__
 
 
 class VM:
@@ -107,20 +130,35 @@ class VM:
 
     def run_script(self, code: CodeObject) -> Any:
         """Run a compiled script to completion; raises RuffRuntimeError if uncaught."""
-        self.codes.extend(code.walk())
+        walked = code.walk()
+        self.codes.extend(walked)
+        for each in walked:
+            _prepare(each)
         frame = Frame(code, None, [None] * code.nlocals)
         profile_of(code).calls += 1
+        return self._enter(frame)
+
+    def run_frame(self, frame: Frame) -> Any:
+        """Run ``frame`` from its pc, with its locals and stack, until it returns.
+
+        Its function is not counted as called again. This is how a frame can be
+        resumed at an arbitrary pc (what deoptimization needs).
+        """
+        for each in frame.code.walk():
+            _prepare(each)
         return self._enter(frame)
 
     def _enter(self, frame: Frame) -> Any:
         base = len(self.frames)
         frame.started_ns = time.perf_counter_ns()
-        profile_of(frame.code).active += 1
+        frame.code.profile.active += 1
         self.frames.append(frame)
         try:
             return self._run(base)
         finally:
-            del self.frames[base:]
+            # Frames an error or an interrupt left behind: close their timing.
+            while len(self.frames) > base:
+                self._leave(self.frames.pop(), time.perf_counter_ns())
 
     def request_interrupt(self, reason: str = "interrupted") -> None:
         """Ask the running program to stop at its next safepoint (thread-safe)."""
@@ -138,23 +176,38 @@ class VM:
         names = [f.code.name for f in self.frames if not f.code.is_script]
         return make_error_value(error.message, names, self.frames[-1].line)
 
-    def _new_frame(self, function: Function, args: list) -> Frame:
-        code = function.code
-        if len(args) != len(code.params):
+    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
+        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
+        if argc != len(code.params):
             plural = "argument" if len(code.params) == 1 else "arguments"
-            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {len(args)}")
+            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
         if len(self.frames) >= self.max_depth:
             raise RuffError("Stack overflow")
-        profile = profile_of(code)
+        return _prepare(code)
+
+    def _new_frame(self, function: Function, args: list) -> Frame:
+        """A frame for calling ``function`` (the general path; CALL inlines this)."""
+        code = function.code
+        profile = code.profile
+        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
+            profile = self._check_call(code, len(args))
         profile.calls += 1
-        profile.active += 1
-        for slot, arg in enumerate(args):
-            seen = profile.arg_types[slot]
+        for seen, arg in zip(profile.arg_types, args):
             kind = type(arg)
             seen[kind] = seen.get(kind, 0) + 1
-        frame = Frame(code, function, args + [None] * (len(code.local_names) - len(args)), function.cells)
-        frame.started_ns = time.perf_counter_ns()
+        frame = Frame(code, function, args + profile.padding, function.cells)
+        if not self.frames or self.frames[-1].code is not code:
+            profile.active += 1
+            frame.started_ns = time.perf_counter_ns()
         return frame
+
+    def _leave(self, finished: Frame, now: int) -> None:
+        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
+        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
+            profile = finished.code.profile
+            profile.active -= 1
+            if profile.active == 0:
+                profile.total_ns += now - finished.started_ns
 
     def _on_interrupt(self) -> None:
         self.interrupt[0] = 0
@@ -188,91 +241,268 @@ class VM:
         seen[key] = seen.get(key, 0) + 1
 
     # ------------------------------------------------------------ the loop
+    #
+    # Time profile. The clock is read only when control passes between two
+    # *different* functions (a call, a return, an unwind): the time since the
+    # last reading (``mark``) is added to the self time of the function that
+    # was running. A direct self-recursive call or return cannot change whose
+    # self time is accruing, so it reads no clock. ``profile.active`` counts a
+    # function's activations entered from a different function (recursion
+    # counts once) and ``total_ns`` adds the time of the outermost one.
 
     def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
         frames = self.frames
         interrupt = self.interrupt
         G = self.globals
-        getrefcount = sys.getrefcount
+        max_depth = self.max_depth
         perf_ns = time.perf_counter_ns
+        is_truthy = values.is_truthy
+        int_min, int_max = INT_MIN, INT_MAX
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = 0, 1, 2, 3, 4, 5
         JUMP_IF_FALSE, JUMP_BACK, JUMP, LOAD_GLOBAL, CALL, RETURN = 6, 7, 8, 9, 10, 11
-        MUL, INDEX = int(Op.MUL), int(Op.INDEX)
+        MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
+        ARITHMETIC = frozenset((ADD, SUB, MUL))
         assert (Op.LOAD_LOCAL, Op.LESS, Op.JUMP_IF_FALSE, Op.RETURN) == (0, 5, 6, 11)
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = (
+            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2)
 
+        profile = None
+        mark = perf_ns()
         while True:
+            # (Re)load the cached state of the frame on top: after an error was
+            # caught, or a slow path pushed a frame. CALL and RETURN do this inline.
             frame = frames[-1]
-            code = frame.code
-            instrs = code.instrs
-            consts = code.consts
+            now = perf_ns()
+            if profile is not None:
+                profile.self_ns += now - mark
+            mark = now
+            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
-            push = stack.append
-            pop = stack.pop
-            profile = code.profile
-            counters = profile.counters
-            fast_hits = profile.fast_hits
-            float_hits = profile.float_hits
-            feedback = profile.feedback
             pc = frame.pc
             try:
                 while True:
-                    op, arg = instrs[pc]
-                    pc += 1
-                    if op == LOAD_LOCAL:
-                        push(locs[arg])
+                    op, arg, pc = quick[pc]  # pc: the next instruction's
+                    # --- fused instructions (peephole.py): operands are locals or a
+                    # constant; only the int/int and float/float cases are done here.
+                    if op == COMPARE_JUMP:
+                        x, y, y_is_const, int_fn, float_fn, site, target = arg
+                        a = locs[x]
+                        b = y if y_is_const else locs[y]
+                        if type(a) is int and type(b) is int:
+                            fast_hits[site] += 1
+                            if not int_fn(a, b):
+                                counters[site + 1] += 1
+                                pc = target
+                            continue
+                        if type(a) is float and type(b) is float:
+                            float_hits[site] += 1
+                            if not float_fn(a, b):
+                                counters[site + 1] += 1
+                                pc = target
+                            continue
+                        # Anything else: the original compare and jump do it.
+                        stack.append(a)
+                        stack.append(b)
+                        a = b = None
+                        pc = site
+                    elif op == ARITH_STORE:
+                        x, y, y_is_const, int_fn, float_fn, site, slot = arg
+                        a = locs[x]
+                        b = y if y_is_const else locs[y]
+                        if type(a) is int and type(b) is int:
+                            r = int_fn(a, b)
+                            if int_min <= r <= int_max:
+                                locs[slot] = r
+                                fast_hits[site] += 1
+                                seen = feedback[site + 1]  # the STORE_LOCAL's feedback
+                                try:
+                                    seen[int] += 1
+                                except KeyError:
+                                    seen[int] = 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            locs[slot] = float_fn(a, b)
+                            float_hits[site] += 1
+                            seen = feedback[site + 1]
+                            try:
+                                seen[float] += 1
+                            except KeyError:
+                                seen[float] = 1
+                            continue
+                        stack.append(a)
+                        stack.append(b)
+                        a = b = None
+                        pc = site
+                    elif op == BINARY:
+                        x, y, y_is_const, int_fn, float_fn, site = arg
+                        a = locs[x]
+                        b = y if y_is_const else locs[y]
+                        if type(a) is int and type(b) is int:
+                            r = int_fn(a, b)
+                            if int_min <= r <= int_max:  # (a bool from a compare passes)
+                                stack.append(r)
+                                fast_hits[site] += 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            stack.append(float_fn(a, b))
+                            float_hits[site] += 1
+                            continue
+                        stack.append(a)
+                        stack.append(b)
+                        a = b = None
+                        pc = site
+                    # --- the original instructions, most frequent first (in hot code,
+                    # where most loads and stores are fused)
+                    elif op == JUMP_BACK:
+                        counters[pc - 1] += 1
+                        pc = arg
+                        if interrupt[0]:
+                            frame.pc = pc
+                            self._on_interrupt()
+                    elif op == LOAD_LOCAL:
+                        stack.append(locs[arg])
+                    elif op == LOAD_GLOBAL:
+                        try:
+                            stack.append(G[names[arg]])
+                        except KeyError:
+                            stack.append(self._global(names[arg]))
+                    elif op == CALL:
+                        if interrupt[0]:
+                            frame.pc = pc - 1
+                            self._on_interrupt()
+                        callee = stack[-arg - 1]
+                        if type(callee) is Function:
+                            # The frame switch, inline: this is the hottest slow thing.
+                            fcode = callee.code
+                            seen = feedback[pc - 1]  # call-site feedback: callee names
+                            try:
+                                seen[fcode.name] += 1
+                            except KeyError:
+                                seen[fcode.name] = 1
+                            fprofile = fcode.profile
+                            if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
+                                fprofile = self._check_call(fcode, arg)
+                            fprofile.calls += 1
+                            if arg:
+                                new_locals = stack[-arg:]
+                                del stack[-arg - 1:]
+                                # argument types (the first one unrolled: most calls have one or two)
+                                seen = fprofile.arg_types[0]
+                                kind = type(new_locals[0])
+                                try:
+                                    seen[kind] += 1
+                                except KeyError:
+                                    seen[kind] = 1
+                                if arg > 1:
+                                    for i in range(1, arg):
+                                        seen = fprofile.arg_types[i]
+                                        kind = type(new_locals[i])
+                                        seen[kind] = seen.get(kind, 0) + 1
+                            else:
+                                new_locals = []
+                                del stack[-1]
+                            if fprofile.padding:
+                                new_locals += fprofile.padding
+                            frame.pc = pc
+                            frame = _new_object(Frame)
+                            frame.code = fcode
+                            frame.function = callee
+                            frame.locals = locs = new_locals
+                            frame.stack = stack = []
+                            frame.pc = pc = 0
+                            frame.cells = callee.cells
+                            frame.handlers = []
+                            if fprofile is profile:
+                                frame.started_ns = 0
+                            else:
+                                now = perf_ns()
+                                profile.self_ns += now - mark
+                                mark = now
+                                fprofile.active += 1
+                                frame.started_ns = now
+                            frames.append(frame)
+                            # (callee and new_locals may stay set: neither is a container)
+                            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = fprofile.run_state
+                            continue
+                        args = stack[len(stack) - arg:]
+                        del stack[len(stack) - arg - 1:]
+                        if type(callee) is not Builtin:
+                            raise RuffError(f"Cannot call {values.type_name(callee)}")
+                        self._record(feedback, pc - 1, callee.name)
+                        frame.pc = pc  # builtins check their own argument counts
+                        stack.append(callee.fn(self, args))
+                        args = callee = None
+                    elif op == RETURN:
+                        # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
+                        result = stack.pop() if arg is None else locs[arg]
+                        finished = frames.pop()
+                        if finished.started_ns:  # entered from another function (not self-recursion)
+                            now = perf_ns()
+                            profile.self_ns += now - mark
+                            mark = now
+                            profile.active -= 1
+                            if not profile.active:
+                                profile.total_ns += now - finished.started_ns
+                            if len(frames) == base:
+                                return result
+                        finished = None
+                        frame = frames[-1]
+                        profile, quick, consts, names, counters, fast_hits, float_hits, feedback = (
+                            frame.code.profile.run_state)
+                        locs = frame.locals
+                        stack = frame.stack
+                        pc = frame.pc
+                        stack.append(result)
+                        result = None
                     elif op == LOAD_CONST:
-                        push(consts[arg])
+                        stack.append(consts[arg])
+                    elif op == LOAD_LOCAL2:
+                        stack.append(locs[arg[0]])
+                        stack.append(locs[arg[1]])
                     elif op == STORE_LOCAL:
-                        value = pop()
+                        value = stack.pop()
                         locs[arg] = value
                         seen = feedback[pc - 1]
                         kind = type(value)
-                        seen[kind] = seen.get(kind, 0) + 1
                         value = None
-                    elif op == ADD:
-                        b = pop()
+                        try:
+                            seen[kind] += 1
+                        except KeyError:
+                            seen[kind] = 1
+                    elif op == JUMP_IF_FALSE:
+                        value = stack.pop()
+                        if value is False or (value is not True and not is_truthy(value)):
+                            counters[pc - 1] += 1
+                            pc = arg
+                        value = None
+                    elif op == POP:
+                        del stack[-1]
+                    elif op in ARITHMETIC:
+                        b = stack.pop()
                         a = stack[-1]
                         if type(a) is int and type(b) is int:
-                            r = a + b
-                            if INT_MIN <= r <= INT_MAX:
+                            r = a + b if op == ADD else a - b if op == SUB else a * b
+                            if int_min <= r <= int_max:
                                 stack[-1] = r
                                 fast_hits[pc - 1] += 1
                                 continue
                         elif type(a) is float and type(b) is float:
-                            stack[-1] = a + b
+                            stack[-1] = a + b if op == ADD else a - b if op == SUB else a * b
                             float_hits[pc - 1] += 1
                             continue
                         self._record(feedback, pc - 1, (type(a), type(b)))
                         if type(a) is StructValue:
-                            pop()
+                            stack.pop()
                             frame.pc = pc
-                            frames.append(self._new_frame(self._operator_method(a, "op_add"), [a, b]))
+                            frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                            a = b = None
                             break
-                        stack[-1] = values.add(a, b)
-                    elif op == SUB:
-                        b = pop()
-                        a = stack[-1]
-                        if type(a) is int and type(b) is int:
-                            r = a - b
-                            if INT_MIN <= r <= INT_MAX:
-                                stack[-1] = r
-                                fast_hits[pc - 1] += 1
-                                continue
-                        elif type(a) is float and type(b) is float:
-                            stack[-1] = a - b
-                            float_hits[pc - 1] += 1
-                            continue
-                        self._record(feedback, pc - 1, (type(a), type(b)))
-                        if type(a) is StructValue:
-                            pop()
-                            frame.pc = pc
-                            frames.append(self._new_frame(self._operator_method(a, "op_sub"), [a, b]))
-                            break
-                        stack[-1] = values.sub(a, b)
+                        stack[-1] = _SLOW_ARITHMETIC[op](a, b)
+                        a = b = None
                     elif op == LESS:
-                        b = pop()
+                        b = stack.pop()
                         a = stack[-1]
                         if type(a) is int and type(b) is int:
                             stack[-1] = a < b
@@ -283,83 +513,27 @@ class VM:
                         else:
                             self._record(feedback, pc - 1, (type(a), type(b)))
                             stack[-1] = values.less(a, b)
-                    elif op == JUMP_IF_FALSE:
-                        value = pop()
-                        if value is False or (value is not True and not values.is_truthy(value)):
-                            counters[pc - 1] += 1
-                            pc = arg
-                        value = None
-                    elif op == JUMP_BACK:
-                        counters[pc - 1] += 1
-                        pc = arg
-                        if interrupt[0]:
-                            frame.pc = pc
-                            self._on_interrupt()
+                            a = b = None
                     elif op == JUMP:
                         pc = arg
-                    elif op == LOAD_GLOBAL:
-                        name = code.names[arg]
-                        if name in G:
-                            push(G[name])
+                    elif op == FOR_ITER:
+                        position = stack[-1]
+                        if position < len(stack[-2]):
+                            stack[-1] = position + 1
+                            stack.append(stack[-2][position])
                         else:
-                            push(self._global(name))
-                    elif op == CALL:
-                        callee = stack[-arg - 1]
-                        if interrupt[0]:
-                            frame.pc = pc - 1
-                            self._on_interrupt()
-                        if type(callee) is Function:
-                            args = stack[len(stack) - arg:]
-                            del stack[len(stack) - arg - 1:]
-                            self._record(feedback, pc - 1, callee.code.name)
-                            new_frame = self._new_frame(callee, args)
-                            args = callee = None
-                            frame.pc = pc
-                            frames.append(new_frame)
-                            new_frame = None
-                            break
-                        args = stack[len(stack) - arg:]
-                        del stack[len(stack) - arg - 1:]
-                        if type(callee) is not Builtin:
-                            raise RuffError(f"Cannot call {values.type_name(callee)}")
-                        self._record(feedback, pc - 1, callee.name)
-                        if callee.arities is not None and arg not in callee.arities:
-                            raise self._builtin_arity_error(callee, arg)
-                        frame.pc = pc
-                        push(callee.fn(self, args))
-                        args = callee = None
-                    elif op == RETURN:
-                        result = pop()
-                        finished = frames.pop()
-                        self._leave_popped(finished, frames)
-                        finished = None
-                        if len(frames) == base:
-                            return result
-                        frames[-1].stack.append(result)
-                        result = None
-                        break
-                    elif op == MUL:
-                        b = pop()
-                        a = stack[-1]
-                        if type(a) is int and type(b) is int:
-                            r = a * b
-                            if INT_MIN <= r <= INT_MAX:
-                                stack[-1] = r
-                                fast_hits[pc - 1] += 1
-                                continue
-                        elif type(a) is float and type(b) is float:
-                            stack[-1] = a * b
-                            float_hits[pc - 1] += 1
-                            continue
-                        self._record(feedback, pc - 1, (type(a), type(b)))
-                        if type(a) is StructValue:
-                            pop()
-                            frame.pc = pc
-                            frames.append(self._new_frame(self._operator_method(a, "op_mul"), [a, b]))
-                            break
-                        stack[-1] = values.mul(a, b)
+                            del stack[-2:]
+                            counters[pc - 1] += 1
+                            pc = arg
+                    elif op == INDEX:
+                        index = stack.pop()
+                        if type(stack[-1]) is list and type(index) is int:
+                            fast_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
+                        stack[-1] = values.index_get(stack[-1], index)
                     elif op in _GENERIC_BINARY:
-                        b = pop()
+                        b = stack.pop()
                         a = stack[-1]
                         if type(a) is type(b) and (type(a) is int or type(a) is float):
                             if type(a) is int:
@@ -369,19 +543,13 @@ class VM:
                         else:
                             self._record(feedback, pc - 1, (type(a), type(b)))
                             if type(a) is StructValue and op in OPERATOR_METHODS:
-                                pop()
+                                stack.pop()
                                 frame.pc = pc
                                 frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                                a = b = None
                                 break
                         stack[-1] = _GENERIC_BINARY[op](a, b)
                         a = b = None
-                    elif op == INDEX:
-                        index = pop()
-                        if type(stack[-1]) is list and type(index) is int:
-                            fast_hits[pc - 1] += 1
-                        else:
-                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
-                        stack[-1] = values.index_get(stack[-1], index)
                     else:
                         pc = _RARE_OPS[op](self, arg, frame, stack, pc)
                         if pc < 0:  # a frame was pushed (a method or an operator overload)
@@ -392,21 +560,6 @@ class VM:
             except RecursionError:
                 frame.pc = pc
                 self._unwind(RuffError("Stack overflow"), base)
-
-    def _leave_popped(self, finished: Frame, frames: list) -> None:
-        elapsed = time.perf_counter_ns() - finished.started_ns
-        profile = finished.code.profile
-        profile.self_ns += elapsed - finished.child_ns
-        profile.active -= 1
-        if profile.active == 0:
-            profile.total_ns += elapsed
-        if frames:
-            frames[-1].child_ns += elapsed
-
-    def _builtin_arity_error(self, builtin: Builtin, got: int) -> RuffError:
-        expected = " or ".join(str(n) for n in builtin.arities)
-        plural = "argument" if builtin.arities == (1,) else "arguments"
-        return RuffError(f"{builtin.name} expects {expected} {plural}, got {got}")
 
     def _unwind(self, error: RuffError, base: int) -> None:
         """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
@@ -424,7 +577,7 @@ class VM:
                 return
             if len(frames) == base + 1:
                 break
-            self._leave_popped(frames.pop(), frames)
+            self._leave(frames.pop(), time.perf_counter_ns())
         raise RuffRuntimeError(error.message, entries)
 
     # ----------------------------------------------- the less frequent opcodes
@@ -692,6 +845,20 @@ class VM:
 
 _UNSHARED = 3  # see VM._unique_in
 _RARE_OPS = [getattr(VM, "op_" + name, None) for name in OPCODE_NAMES]
+
+
+def _prepare(code: CodeObject) -> CodeProfile:
+    """Give ``code`` its profile and the loop's cached per-code state (once)."""
+    profile = profile_of(code)
+    if profile.run_state is None:
+        quick = getattr(code, "quick", None)
+        if quick is None or len(quick) != len(code.instrs):
+            quick = code.quick = peephole.quicken(code)
+        profile.run_state = (
+            profile, quick, code.consts, code.names, profile.counters, profile.fast_hits,
+            profile.float_hits, profile.feedback,
+        )
+    return profile
 
 
 def _pop_n(stack: list, count: int) -> list:

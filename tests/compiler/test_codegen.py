@@ -67,3 +67,10 @@ def test_disassembly_names_operands():
     listing = disassemble(function(compile_text("func f(n) { return n * 2 }"), "f"))
     assert "LOAD_LOCAL     0      (n)" in listing
     assert "LOAD_CONST     0      (2)" in listing
+
+
+def test_a_very_long_else_if_chain_compiles_without_python_recursion():
+    chain = "mut x := 7\nif x == 0 { x := 0 }" + "".join(
+        f" else if x == {i} {{ x := {i} }}" for i in range(1, 5000)) + " else { x := -1 }\n"
+    code = compile_text(chain)
+    assert ops(code).count("JUMP_IF_FALSE") == 5000

@@ -1,0 +1,143 @@
+"""Superinstructions for tier 0 (what CPython calls LOAD_FAST__LOAD_FAST & co).
+
+A Python-level dispatch loop pays roughly the same fixed cost for every
+instruction it decodes, so the cheapest instruction is the one it never
+decodes. This pass finds short, very common instruction groups and gives each
+a *fused* form that does the whole group in one dispatch:
+
+    LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; <compare>; JUMP_IF_FALSE t   -> COMPARE_JUMP
+    LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; ADD|SUB|MUL; STORE_LOCAL d   -> ARITH_STORE
+    LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; <arith or compare>           -> BINARY
+    LOAD_LOCAL a; LOAD_LOCAL b                                            -> LOAD_LOCAL2
+    LOAD_LOCAL a; RETURN                                                  -> (RETURN, a)
+
+The original instruction list is never changed: the disassembler, the line
+table and the JIT read ``code.instrs``. The fused program is ``code.quick``,
+the same length as ``instrs``, pc for pc, of ``(op, arg, next pc)``:
+
+* a group's fused instruction sits at the group's first pc and continues at
+  the pc after the group;
+* every other pc of the group keeps its original instruction, so a frame can
+  be resumed at *any* original pc (deoptimization will do that): it simply
+  runs the rest of the group unfused;
+* groups never contain a jump target except at their first pc, and never span
+  two source lines, so the fused form is only ever entered at its start.
+
+A fused instruction only does the fast cases (int/int without overflow,
+float/float) and records the same feedback the original instructions would
+(at their pcs). Anything else -- other types, overflow, operator overloads --
+pushes the operands and continues with the original operator instruction, so
+slow paths, errors and their pc/line are exactly those of the unfused code.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from ruffdbg.compiler.bytecode import JUMP_OPS, OPCODE_NAMES, CodeObject, Op
+
+# Fused opcodes live after the real ones; they exist only in ``code.quick``.
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2"]
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 4)
+QUICK_NAMES = dict(zip(range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 4), QUICK_OPCODES))
+
+
+def _not_equal(a: Any, b: Any) -> bool:
+    from ruffdbg.vm.values import values_equal
+
+    return not values_equal(a, b)
+
+
+def _float_equal(a: Any, b: Any) -> bool:
+    from ruffdbg.vm.values import values_equal
+
+    return values_equal(a, b)
+
+
+# operator -> (function for int/int, function for float/float): exactly what the
+# unfused instruction computes for those operand types. (Ruff's float == has a
+# tolerance, so it is not Python's.)
+FUSABLE = {
+    Op.ADD: (operator.add, operator.add),
+    Op.SUB: (operator.sub, operator.sub),
+    Op.MUL: (operator.mul, operator.mul),
+    Op.LESS: (operator.lt, operator.lt),
+    Op.LESS_EQUAL: (operator.le, operator.le),
+    Op.GREATER: (operator.gt, operator.gt),
+    Op.GREATER_EQUAL: (operator.ge, operator.ge),
+    Op.EQUAL: (operator.eq, _float_equal),
+    Op.NOT_EQUAL: (operator.ne, _not_equal),
+}
+ARITHMETIC = {Op.ADD, Op.SUB, Op.MUL}
+COMPARISONS = set(FUSABLE) - ARITHMETIC
+
+
+def quicken(code: CodeObject) -> list:
+    """The fused program for ``code`` (see the module docstring)."""
+    instrs = code.instrs
+    size = len(instrs)
+    targets = {arg for op, arg in instrs if op in JUMP_OPS}
+    lines = code.lines
+
+    def fusable(pc: int, length: int) -> bool:
+        """pc..pc+length-1 exist, are on one line, and only pc may be jumped to."""
+        if pc + length > size:
+            return False
+        line = lines[pc] if lines else None
+        return all(pc + k not in targets and (not lines or lines[pc + k] == line) for k in range(1, length))
+
+    def op_at(pc: int) -> int | None:
+        return instrs[pc][0] if pc < size else None
+
+    # Each quick instruction is (op, arg, next pc), so the loop's fetch sets the
+    # next pc too; a fused instruction's next pc is the end of its group.
+    quick = [(op, arg, pc + 1) for pc, (op, arg) in enumerate(instrs)]
+    pc = 0
+    while pc < size:
+        op, arg = instrs[pc]
+        length = 1
+        if op == Op.LOAD_LOCAL and op_at(pc + 1) in (Op.LOAD_LOCAL, Op.LOAD_CONST):
+            second_op, second_arg = instrs[pc + 1]
+            is_const = second_op == Op.LOAD_CONST
+            b = code.consts[second_arg] if is_const else second_arg
+            operator_op = op_at(pc + 2)
+            site = pc + 2
+            if operator_op in FUSABLE and fusable(pc, 3):
+                int_fn, float_fn = FUSABLE[operator_op]
+                after = op_at(pc + 3)
+                if operator_op in COMPARISONS and after == Op.JUMP_IF_FALSE and fusable(pc, 4):
+                    quick[pc] = (COMPARE_JUMP, (arg, b, is_const, int_fn, float_fn, site, instrs[pc + 3][1]), pc + 4)
+                    length = 4
+                elif operator_op in ARITHMETIC and after == Op.STORE_LOCAL and fusable(pc, 4):
+                    quick[pc] = (ARITH_STORE, (arg, b, is_const, int_fn, float_fn, site, instrs[pc + 3][1]), pc + 4)
+                    length = 4
+                else:
+                    quick[pc] = (BINARY, (arg, b, is_const, int_fn, float_fn, site), pc + 3)
+                    length = 3
+            elif not is_const and fusable(pc, 2):
+                quick[pc] = (LOAD_LOCAL2, (arg, second_arg), pc + 2)
+                length = 2
+        elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.RETURN and fusable(pc, 2):
+            quick[pc] = (int(Op.RETURN), arg, pc + 2)  # RETURN with an operand returns that local
+            length = 2
+        pc += length
+    return quick
+
+
+def optimize(code: CodeObject) -> CodeObject:
+    """Attach ``quick`` to ``code`` and every code object nested in it."""
+    for each in code.walk():
+        each.quick = quicken(each)
+    return code
+
+
+def describe_quick(code: CodeObject, pc: int) -> str:
+    """The fused instruction at ``pc`` as text ('' if none), for listings and tests."""
+    quick = getattr(code, "quick", None)
+    if quick is None or quick[pc][2] == pc + 1:
+        return ""
+    op, arg, _ = quick[pc]
+    if op == Op.RETURN:
+        return f"RETURN_LOCAL {arg}"
+    return f"{QUICK_NAMES[op]} {arg[0]},{arg[1]}"
