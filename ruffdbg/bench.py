@@ -88,9 +88,14 @@ def format_results(results: list[BenchResult], runs: int) -> str:
         baseline = result.median("CPython")
         for variant in result.times_ms:
             median = result.median(variant)
-            ratio = f"{median / baseline:.1f}x" if baseline else "-"
+            ratio = _ratio(median / baseline) if baseline else "-"
             lines.append(f"{result.name:<12} {variant:<9} {median:>10.2f} {ratio:>11}")
     return "\n".join(lines)
+
+
+def _ratio(value: float) -> str:
+    """Times slower than CPython, or for faster variants how many times faster."""
+    return f"{value:.1f}x" if value >= 1 else f"1/{1 / value:.0f}x"
 
 
 def run_benchmarks(directory: str | None, runs: int, names: list[str]) -> int:
