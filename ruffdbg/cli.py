@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a Ruff program")
     run.add_argument("file", help="the .ruff program")
     _add_engine_options(run)
+    run.add_argument("--trace-jit", action="store_true",
+                     help="print one line per tier event (compile, tier-up, deopt, ...) on stderr")
     run.add_argument("--stats-json", metavar="PATH",
                      help="write per-function tiers, calls, loops and type profiles as JSON")
 
@@ -102,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     session = _session(args)
+    if args.trace_jit:
+        session.events.listeners.append(lambda event: print(event.describe(), file=sys.stderr, flush=True))
     status = _run_file(session, args.file)
     if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(session.stats_json(), indent=2) + "\n")

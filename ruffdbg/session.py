@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject, disassemble
 from ruffdbg.compiler.codegen import compile_program
+from ruffdbg.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
@@ -61,6 +62,13 @@ class Session:
     def __init__(self, policy: Policy | None = None, write: Callable[[str], Any] | None = None):
         self.policy = policy or Policy()
         self.vm = VM(write=write or sys.stdout.write)
+        self.events = EventLog()
+        self.jit = None
+        if self.policy.jit:
+            from ruffdbg.jit.manager import Jit
+            from ruffdbg.jit.policy import TierPolicy
+
+            self.jit = self.vm.jit = Jit(self.vm, TierPolicy.from_cli(True, self.policy.threshold), self.events)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
 
@@ -118,11 +126,21 @@ class Session:
 
     def functions(self) -> list[FunctionStats]:
         """Stats of every function that has run (and the script)."""
-        return [report.function_stats(code) for code in self.code_objects() if code.profile is not None]
+        return [self._stats(code) for code in self.code_objects() if code.profile is not None]
 
     def function(self, name: str) -> FunctionStats | None:
         code = self.find_code(name)
-        return report.function_stats(code) if code else None
+        return self._stats(code) if code else None
+
+    def _stats(self, code: CodeObject) -> FunctionStats:
+        stats = report.function_stats(code)
+        if self.jit is not None:
+            info = self.jit.info(code)
+            stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
+            stats.calls += info.native_calls
+            stats.deopts, stats.despecializations = info.deopts, info.despecializations
+            stats.compiles, stats.guards = info.compiles, info.guards
+        return stats
 
     def disassemble(self, name: str | None = None, counts: bool = False) -> str:
         """Bytecode listing of one function, or of the script and every function."""
@@ -169,8 +187,16 @@ class Session:
                            "types": [{"types": list(key), "count": n} for key, n in site.counts.items()]}
                           for site in s.sites],
                 "stability": round(s.stability, 4),
+                "deopts": s.deopts,
+                "despecializations": s.despecializations,
+                "compiles": [{"tier": c.tier, "ms": c.ms, "types": list(c.param_types), "valid": c.valid}
+                             for c in s.compiles],
+                "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
+                            "pass": g.passed, "fail": g.failed} for g in s.guards],
             }
-        return {"functions": functions, "events": []}
+        events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
+                   "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
+        return {"functions": functions, "events": events}
 
 
 def _profile_json(profile: report.TypeProfile) -> dict:

@@ -118,12 +118,34 @@ def test_hotspots_marks_hot_stable_function_as_candidate(tmp_path, capsys):
 def test_stats_json(tmp_path, capsys):
     program = write(tmp_path, FIB + "mut i := 0\nwhile i < 100 { i := i + 1 }\n")
     stats_path = tmp_path / "stats.json"
-    assert run(capsys, "run", program, "--stats-json", str(stats_path))[0] == 0
+    assert run(capsys, "run", program, "--no-jit", "--stats-json", str(stats_path))[0] == 0
     stats = json.loads(stats_path.read_text())
     fib = stats["functions"]["fib"]
     assert (fib["tier"], fib["state"], fib["calls"]) == ("T0", "interpreted", 21891)
     assert fib["args"][0]["types"] == {"int": 21891} and fib["args"][0]["stable"] is True
     assert stats["functions"]["<script>"]["loops"] == [{"line": 7, "pc": 10, "iterations": 100}]
+
+
+def test_stats_json_with_the_jit(tmp_path, capsys):
+    stats_path = tmp_path / "stats.json"
+    assert run(capsys, "run", write(tmp_path, FIB), "--stats-json", str(stats_path))[0] == 0
+    fib = json.loads(stats_path.read_text())["functions"]["fib"]
+    assert (fib["tier"], fib["state"], fib["reason"], fib["calls"], fib["deopts"]) == ("T2", "optimized", None, 21891, 0)
+    (compile_,) = fib["compiles"]
+    assert compile_["tier"] == "T2" and set(compile_["ms"]) == {"ir", "optimize", "codegen", "total"}
+    kinds = {guard["kind"] for guard in fib["guards"]}
+    assert {"type", "overflow", "global-unchanged", "depth", "interrupt"} <= kinds
+    assert all(guard["fail"] == 0 for guard in fib["guards"])
+    assert any(guard["kind"] == "overflow" and guard["pass"] > 10000 for guard in fib["guards"])
+
+
+def test_trace_jit_prints_tier_events(tmp_path, capsys):
+    program = write(tmp_path, "func f(x) { return x + 1 }\nmut i := 0\nwhile i < 100 { f(i); i := i + 1 }\nprint(f(0.5))\n")
+    status, out, err = run(capsys, "run", program, "--threshold", "1", "--trace-jit")
+    assert (status, out) == (0, "1.5\n")
+    lines = err.splitlines()
+    assert any("compiled" in line and "f T2" in line and "x: int" in line for line in lines)
+    assert any("deopt" in line and "x: expected int, got float" in line for line in lines)
 
 
 def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path):

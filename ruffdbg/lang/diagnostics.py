@@ -61,5 +61,21 @@ def render_runtime_error(message: str, stack: list, source: Source | None, label
     if caret:
         lines.append(caret)
     lines.append("Ruff stack (most recent call last):")
-    lines.extend(f"  at {entry.function} ({name}:{entry.line})" for entry in stack)
+    lines.extend(_collapse_repeats([f"  at {entry.function} ({name}:{entry.line})" for entry in stack]))
     return "\n".join(lines)
+
+
+def _collapse_repeats(lines: list[str], keep: int = 3) -> list[str]:
+    """Runaway recursion makes thousands of identical lines: keep a few, count the rest."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        run = index
+        while run < len(lines) and lines[run] == lines[index]:
+            run += 1
+        repeats = run - index
+        out.extend(lines[index:index + min(repeats, keep)])
+        if repeats > keep:
+            out.append(f"  [the line above repeats {repeats - keep} more times]")
+        index = run
+    return out

@@ -25,7 +25,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "fast_hits", "float_hits",
-        "feedback", "arg_types", "arity", "padding", "run_state",
+        "feedback", "arg_types", "arity", "padding", "run_state", "hot_at", "native",
     )
 
     def __init__(self, code: CodeObject):
@@ -43,6 +43,10 @@ class CodeProfile:
         self.arity = len(code.params)
         self.padding = [None] * (len(code.local_names) - len(code.params))  # the other locals
         self.run_state: tuple | None = None  # filled by vm.interpreter._prepare
+        # Tiering: at ``calls >= hot_at`` the interpreter asks the JIT; ``native``
+        # is the compiled entry (args -> result) once there is one.
+        self.hot_at = 1 << 62
+        self.native = None
 
 
 def profile_of(code: CodeObject) -> CodeProfile:

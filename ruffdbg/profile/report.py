@@ -79,6 +79,11 @@ class FunctionStats:
     sites: list[SiteFeedback] = field(default_factory=list)
     exec_counts: list[int] = field(default_factory=list)
     line_hits: dict[int, int] = field(default_factory=dict)
+    # Filled in by the Session from the JIT (jit.manager.JitInfo), when there is one.
+    deopts: int = 0
+    despecializations: int = 0
+    compiles: list = field(default_factory=list)
+    guards: list = field(default_factory=list)
 
     @property
     def stability(self) -> float:

@@ -14,10 +14,13 @@ from typing import Any
 class RuffError(Exception):
     """A Ruff-level runtime error. ``value`` is what ``throw(v)`` threw, if anything."""
 
-    def __init__(self, message: str, value: Any = None):
+    def __init__(self, message: str, value: Any = None, entries: "list[StackEntry] | None" = None):
         super().__init__(message)
         self.message = message
         self.value = value
+        # Where it happened, when that was below native code (the interpreter
+        # re-raising it no longer has those frames).
+        self.entries = entries
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,11 @@ class StackEntry:
 class RuffRuntimeError(Exception):
     """An uncaught Ruff error, with where it happened (innermost frame last)."""
 
-    def __init__(self, message: str, stack: list[StackEntry]):
+    def __init__(self, message: str, stack: list[StackEntry], value: Any = None):
         super().__init__(message)
         self.message = message
         self.stack = stack
+        self.value = value  # the Error struct a `try` would have caught
 
     @property
     def line(self) -> int:

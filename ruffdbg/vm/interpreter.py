@@ -39,6 +39,7 @@ import time
 from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
+from ruffdbg.jit.runtime import NOT_TAKEN
 from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op, StructTemplate
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.vm import values
@@ -119,6 +120,7 @@ class VM:
         self.interrupt_reason = "interrupted"
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
+        self.jit = None                          # a jit.manager.Jit when tiers above T0 are on
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------ builtins' ctx
@@ -134,6 +136,8 @@ class VM:
         self.codes.extend(walked)
         for each in walked:
             _prepare(each)
+            if self.jit is not None:
+                self.jit.adopt(each)
         frame = Frame(code, None, [None] * code.nlocals)
         profile_of(code).calls += 1
         return self._enter(frame)
@@ -147,6 +151,16 @@ class VM:
         for each in frame.code.walk():
             _prepare(each)
         return self._enter(frame)
+
+    def call_function(self, function: Function, args: list) -> Any:
+        """Call a Ruff function from outside the loop (native code's calls into T0)."""
+        code = function.code
+        profile = self._check_call(code, len(args)) if code.profile is None or len(args) != code.profile.arity \
+            or len(self.frames) >= self.max_depth else code.profile
+        profile.calls += 1
+        for seen, arg in zip(profile.arg_types, args):
+            seen[type(arg)] = seen.get(type(arg), 0) + 1
+        return self._enter(Frame(code, function, list(args) + profile.padding, function.cells))
 
     def _enter(self, frame: Frame) -> Any:
         base = len(self.frames)
@@ -403,6 +417,18 @@ class VM:
                             else:
                                 new_locals = []
                                 del stack[-1]
+                            # Tiering: a hot function goes to the JIT; native code runs
+                            # the whole call unless its entry refuses the argument types.
+                            if fprofile.calls >= fprofile.hot_at:
+                                self.jit.on_hot(fcode)
+                            if fprofile.native is not None:
+                                frame.pc = pc
+                                result = fprofile.native(new_locals)
+                                if result is not NOT_TAKEN:
+                                    stack.append(result)
+                                    result = new_locals = None
+                                    continue
+                                result = None
                             if fprofile.padding:
                                 new_locals += fprofile.padding
                             frame.pc = pc
@@ -565,7 +591,7 @@ class VM:
         """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
         frames = self.frames
         error_value = self._error_value(error)
-        entries = self.stack_entries()
+        entries = error.entries or self.stack_entries()
         while len(frames) > base:
             frame = frames[-1]
             if frame.handlers:
@@ -578,7 +604,7 @@ class VM:
             if len(frames) == base + 1:
                 break
             self._leave(frames.pop(), time.perf_counter_ns())
-        raise RuffRuntimeError(error.message, entries)
+        raise RuffRuntimeError(error.message, entries, error_value)
 
     # ----------------------------------------------- the less frequent opcodes
     # One method per opcode, found by name (``op_<NAME>``). Each gets the
@@ -632,16 +658,20 @@ class VM:
     def op_STORE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         name = frame.code.names[arg]
         self._check_global_write(name, mutate=False)
-        self.globals[name] = stack.pop()
+        value = self.globals[name] = stack.pop()
+        if self.jit is not None:
+            self.jit.global_changed(name, value)
         return pc
 
     def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         name, kind = frame.code.names[arg]
         if name in self.globals:
             raise RuffError(f"Duplicate declaration in the same scope: {name}")
-        self.globals[name] = stack.pop()
+        value = self.globals[name] = stack.pop()
         if kind in ("let", "const"):
             self.global_kinds[name] = kind
+        if self.jit is not None:
+            self.jit.global_changed(name, value)
         return pc
 
     def op_POP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:

@@ -1,0 +1,241 @@
+"""Static types for native code: which bytecode a unit can run, and as what.
+
+Given the types its parameters are speculated to have (from the profile),
+an abstract interpretation over the bytecode gives every local and every
+operand-stack slot one of ``int float bool null`` at every pc, plus the
+function's return type. Speculation happens only at three places, each with
+a guard in the native code: parameters (checked at entry), call results
+(checked after the call), and globals holding the called function (checked
+before the call). Everything else follows from the operand types.
+
+Anything native code cannot do yet raises ``NotCompilable`` with the feature
+and its line, like LuaJIT's trace aborts ("NYI: string constant at line 12").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, JUMP_OPS, CodeObject, Op
+from ruffdbg.vm.objects import Builtin, Function
+
+SCALARS = ("int", "float", "bool", "null")
+ARITHMETIC = frozenset(BINARY_OPS.values())
+ORDERING = frozenset({Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL})
+EQUALITY = frozenset({Op.EQUAL, Op.NOT_EQUAL})
+TERMINATORS = frozenset({Op.RETURN, Op.JUMP, Op.JUMP_BACK, Op.FAIL, Op.THROW})
+
+# Why an opcode is not compiled yet, in the words a user sees.
+NYI = {
+    Op.INDEX: "indexing", Op.BUILD_ARRAY: "array literals", Op.BUILD_DICT: "dict literals",
+    Op.BUILD_STRING: "string interpolation", Op.GET_FIELD: "struct fields", Op.CALL_METHOD: "method calls",
+    Op.MAKE_FUNCTION: "closures", Op.LOAD_CELL: "captured variables", Op.STORE_CELL: "captured variables",
+    Op.NEW_CELL: "captured variables", Op.LOAD_FREE: "captured variables", Op.STORE_FREE: "captured variables",
+    Op.STORE_GLOBAL: "global variables", Op.DEFINE_GLOBAL: "global variables", Op.MUT_GLOBAL: "global variables",
+    Op.GET_ITER: "for loops", Op.FOR_ITER: "for loops", Op.MAKE_STRUCT: "structs", Op.NEW_STRUCT: "structs",
+    Op.MUT_LOCAL: "container assignment", Op.MUT_CELL: "container assignment", Op.MUT_FREE: "container assignment",
+    Op.MUT_INDEX: "container assignment", Op.MUT_FIELD: "container assignment",
+    Op.STORE_INDEX: "container assignment", Op.STORE_FIELD: "container assignment",
+    Op.SETUP_TRY: "try/except", Op.POP_TRY: "try/except", Op.THROW: "throw", Op.DUP2: "compound assignment",
+    Op.ROT3: "compound assignment", Op.SWAP: "compound assignment",
+}
+
+
+class NotCompilable(Exception):
+    def __init__(self, feature: str, line: int):
+        super().__init__(f"NYI: {feature} at line {line}")
+        self.feature = feature
+        self.line = line
+        self.reason = f"NYI: {feature} at line {line}"
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A function a CALL site calls: the global it comes from and the Function."""
+
+    global_name: str
+    function: Function
+
+
+@dataclass
+class TypedCode:
+    """The result: types before each reachable pc, and what the unit returns."""
+
+    code: CodeObject
+    param_types: tuple[str, ...]
+    before: dict[int, tuple[tuple[str, ...], tuple[Any, ...]]] = field(default_factory=dict)  # pc -> (slots, stack)
+    return_type: str | None = None
+    callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
+    always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
+
+    @property
+    def reachable(self) -> list[int]:
+        return sorted(self.before)
+
+
+# A stack entry is a type name, or ("fn", Callee) for a function about to be called.
+ReturnTypeOf = Callable[[Function, tuple[str, ...]], "str | None"]
+
+
+def value_type(value: Any) -> str:
+    kind = type(value)
+    if kind is bool:
+        return "bool"
+    if kind is int:
+        return "int"
+    if kind is float:
+        return "float"
+    if value is None:
+        return "null"
+    raise TypeError
+
+
+def arithmetic_type(left: str, right: str) -> str | None:
+    """int op int is int, any float makes float; None: the op always fails."""
+    if left in ("int", "float") and right in ("int", "float"):
+        return "int" if left == right == "int" else "float"
+    return None
+
+
+def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
+          return_type_of: ReturnTypeOf) -> TypedCode:
+    """Abstract interpretation to a fixpoint over the reachable blocks."""
+    typed = TypedCode(code, param_types)
+    start_slots = tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types)))
+    work = [(0, start_slots, ())]
+    returns: set[str] = set()
+    while work:
+        pc, slots, stack = work.pop()
+        seen = typed.before.get(pc)
+        if seen is not None:
+            merged = _merge(seen, (slots, stack), code, pc)
+            if merged == seen:
+                continue
+            slots, stack = merged
+        typed.before[pc] = (slots, stack)
+        for successor in _step(typed, pc, list(slots), list(stack), lookup, return_type_of, returns):
+            work.append(successor)
+    returns.discard("bottom")
+    if len(returns) > 1:
+        raise NotCompilable(f"returns of different types ({', '.join(sorted(returns))})", code.first_line)
+    typed.return_type = returns.pop() if returns else None
+    return typed
+
+
+def _merge(old, new, code: CodeObject, pc: int):
+    old_slots, old_stack = old
+    new_slots, new_stack = new
+    if len(old_stack) != len(new_stack) or any(a != b for a, b in zip(old_stack, new_stack)):
+        raise NotCompilable("a value whose type differs between branches", code.lines[pc])
+    slots = []
+    for index, (a, b) in enumerate(zip(old_slots, new_slots)):
+        if a == b or b == "unset":
+            slots.append(a)
+        elif a == "unset":
+            slots.append(b)
+        else:
+            raise NotCompilable(f"local {code.local_names[index]} changes type ({a} and {b})", code.lines[pc])
+    return tuple(slots), old_stack
+
+
+def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[[str], Any],
+          return_type_of: ReturnTypeOf, returns: set[str]):
+    """Run one instruction on types; return the (pc, slots, stack) successors."""
+    code = typed.code
+    op, arg = code.instrs[pc]
+    line = code.lines[pc]
+    following = pc + 1
+    if op in NYI:
+        raise NotCompilable(NYI[op], line)
+    if op == Op.LOAD_LOCAL:
+        if slots[arg] == "unset":
+            raise NotCompilable(f"local {code.local_names[arg]} read before it is set", line)
+        stack.append(slots[arg])
+    elif op == Op.STORE_LOCAL:
+        slots[arg] = stack.pop()
+    elif op == Op.LOAD_CONST:
+        try:
+            stack.append(value_type(code.consts[arg]))
+        except TypeError:
+            raise NotCompilable(f"{type(code.consts[arg]).__name__} constants", line) from None
+    elif op == Op.LOAD_GLOBAL:
+        stack.append(("fn", _callee(code.names[arg], lookup, line)))
+    elif op == Op.CALL:
+        args = tuple(stack[len(stack) - arg:])
+        del stack[len(stack) - arg:]
+        callee = stack.pop()
+        if not isinstance(callee, tuple) or any(isinstance(a, tuple) for a in args):
+            raise NotCompilable("calling a computed value", line)
+        result = return_type_of(callee[1].function, args)
+        if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
+            return []
+        if result is None:
+            raise NotCompilable(f"call to {callee[1].global_name}, whose return type is unknown", line)
+        typed.callees[pc] = callee[1]
+        stack.append(result)
+    elif op in ARITHMETIC:
+        right, left = stack.pop(), stack.pop()
+        result = arithmetic_type(left, right)
+        if result is None:
+            typed.always_fails.add(pc)
+            return []
+        stack.append(result)
+    elif op in ORDERING:
+        right, left = stack.pop(), stack.pop()
+        if not (left == right and left in ("int", "float")):
+            if left in ("int", "float") and right in ("int", "float"):
+                raise NotCompilable("comparing an int with a float", line)
+            typed.always_fails.add(pc)
+            return []
+        stack.append("bool")
+    elif op in EQUALITY:
+        right, left = stack.pop(), stack.pop()
+        if {left, right} == {"int", "float"}:
+            raise NotCompilable("comparing an int with a float", line)
+        stack.append("bool")
+    elif op == Op.NOT:
+        if stack.pop() != "bool":
+            typed.always_fails.add(pc)
+            return []
+        stack.append("bool")
+    elif op == Op.NEG:
+        operand = stack.pop()
+        if operand not in ("int", "float"):
+            typed.always_fails.add(pc)
+            return []
+        stack.append(operand)
+    elif op == Op.TO_BOOL:
+        stack.pop()
+        stack.append("bool")
+    elif op == Op.POP:
+        stack.pop()
+    elif op == Op.DUP:
+        stack.append(stack[-1])
+    elif op in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE):
+        stack.pop()
+        return [(arg, tuple(slots), tuple(stack)), (following, tuple(slots), tuple(stack))]
+    elif op in (Op.JUMP, Op.JUMP_BACK):
+        return [(arg, tuple(slots), tuple(stack))]
+    elif op == Op.RETURN:
+        returns.add(stack.pop())
+        return []
+    elif op == Op.FAIL:
+        typed.always_fails.add(pc)
+        return []
+    else:
+        raise NotCompilable(f"opcode {op}", line)
+    assert op not in JUMP_OPS
+    return [(following, tuple(slots), tuple(stack))]
+
+
+def _callee(name: str, lookup: Callable[[str], Any], line: int) -> Callee:
+    """A global read natively must hold a plain function (guarded to stay the same)."""
+    value = lookup(name)
+    if type(value) is Function and not value.cells:
+        return Callee(name, value)
+    if type(value) is Builtin:
+        raise NotCompilable(f"call to builtin {name}", line)
+    if type(value) is Function:
+        raise NotCompilable(f"call to closure {name}", line)
+    raise NotCompilable(f"reading global {name}", line)

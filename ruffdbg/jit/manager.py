@@ -1,0 +1,434 @@
+"""The JIT: decides what to compile, owns native units, handles deopts.
+
+The interpreter asks ``on_hot(code)`` when a function's call count reaches its
+``hot_at`` mark, and calls ``profile.native(args)`` when a function has native
+code. Native code calls back here (``_on_deopt``, ``_on_call``) when it hands
+a frame to the interpreter or calls something it cannot run itself; both
+callbacks rebuild the Ruff frames that native code represents (from the
+shadow stack) so the interpreter sees exactly the stack it would have had.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.events import EventLog
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.engine import CompiledModule, compile_module
+from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
+from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
+from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.profile.report import ruff_type
+from ruffdbg.vm.errors import RuffError, RuffRuntimeError
+from ruffdbg.vm.objects import Function
+
+OPT_LEVEL = {1: 1, 2: 3}
+
+
+@dataclass
+class Unit:
+    """One compiled version of a function."""
+
+    id: int
+    code: CodeObject
+    tier: int
+    param_types: tuple[str, ...]
+    return_type: str
+    guards: list[Guard]
+    compiled: CompiledModule
+    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
+    entry: Any = None                  # ctypes function
+    valid: bool = True
+    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+
+    @property
+    def entries(self) -> int:
+        return self.counters[0]
+
+    def guard_counts(self, guard: Guard) -> tuple[int, int]:
+        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
+
+    @property
+    def failures(self) -> int:
+        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
+
+
+@dataclass
+class GuardStats:
+    id: int
+    kind: str
+    pc: int
+    line: int
+    detail: str
+    passed: int
+    failed: int
+
+    @property
+    def failure_rate(self) -> float:
+        total = self.passed + self.failed
+        return self.failed / total if total else 0.0
+
+
+@dataclass
+class CompileStats:
+    tier: str
+    ms: dict[str, float]
+    param_types: tuple[str, ...]
+    valid: bool
+
+
+@dataclass
+class JitInfo:
+    """What views show about one function's native code (plain data)."""
+
+    tier: str
+    state: str
+    reason: str | None
+    native_calls: int
+    deopts: int
+    despecializations: int
+    compiles: list[CompileStats]
+    guards: list[GuardStats]
+
+
+@dataclass
+class FunctionState:
+    """What the JIT knows and decided about one function."""
+
+    state: str = "interpreted"   # interpreted / baseline / optimized / despecialized / blacklisted / not-compilable
+    reason: str | None = None
+    unit: Unit | None = None
+    units: list[Unit] = field(default_factory=list)
+    deopts: int = 0
+    despecializations: int = 0
+
+    @property
+    def tier(self) -> str:
+        return f"T{self.unit.tier}" if self.unit is not None and self.unit.valid else "T0"
+
+
+class Jit:
+    def __init__(self, vm: Any, policy: TierPolicy, events: EventLog):
+        self.vm = vm
+        self.policy = policy
+        self.events = events
+        self.ctx = rt.NativeContext(vm.max_depth)
+        self.handles = rt.Handles()
+        self.units: list[Unit] = []
+        self.states: dict[int, FunctionState] = {}     # id(code) -> state
+        self.global_slots: dict[str, int] = {}
+        self.pending: BaseException | None = None
+        self.native_depth = 0                            # nesting of native entries (Python-side)
+        self._inferring: set = set()
+        self._assumed_returns: dict = {}
+        self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
+        self._call_callback = rt.CALL_CALLBACK(self._on_call)
+        self.runtime = RuntimeAddresses(
+            deopt=ctypes.cast(self._deopt_callback, ctypes.c_void_p).value,
+            call=ctypes.cast(self._call_callback, ctypes.c_void_p).value,
+            function_ids=self.handles.function_id,
+            global_slot=self.global_slot,
+            native_target=self.native_target,
+        )
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def state_of(self, code: CodeObject) -> FunctionState:
+        return self.states.setdefault(id(code), FunctionState())
+
+    def adopt(self, code: CodeObject) -> None:
+        """A new code object: arm its hotness check."""
+        if code.profile is not None and code.profile.native is None:
+            code.profile.hot_at = self.policy.first_check
+
+    def global_slot(self, name: str) -> int:
+        if name not in self.global_slots:
+            self.global_slots[name] = len(self.global_slots)
+            self.global_changed(name, self.vm.globals.get(name))
+        return self.global_slots[name]
+
+    def global_changed(self, name: str, value: Any) -> None:
+        """Keep the table behind the global-unchanged guards current."""
+        slot = self.global_slots.get(name)
+        if slot is not None:
+            self.ctx.globals[slot] = self.handles.function_id(value) if type(value) is Function else -1
+
+    def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
+        unit = self.state_of(function.code).unit
+        if unit is not None and unit.valid and unit.param_types == arg_types:
+            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
+        return None
+
+    def info(self, code: CodeObject) -> JitInfo:
+        state = self.state_of(code)
+        unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
+        guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *unit.guard_counts(g)) for g in unit.guards] \
+            if unit is not None else []
+        return JitInfo(
+            tier=state.tier, state=state.state, reason=state.reason,
+            native_calls=sum(u.entries - u.from_interpreter for u in state.units),
+            deopts=state.deopts, despecializations=state.despecializations,
+            compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
+            guards=guards,
+        )
+
+    # ------------------------------------------------------------- decisions
+
+    def on_hot(self, code: CodeObject) -> None:
+        """The function reached its call-count mark: compile it, or look again later."""
+        profile = code.profile
+        state = self.state_of(code)
+        if state.state in ("blacklisted", "not-compilable") or not self.policy.enabled:
+            profile.hot_at = NEVER
+            return
+        param_types = self.stable_param_types(code)
+        if param_types is None:
+            profile.hot_at = profile.calls + self.policy.recheck_every
+            return
+        profile.hot_at = NEVER
+        self.compile(code, param_types)
+
+    def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
+        """The dominant type of each parameter, if every one is stable; else None."""
+        types = []
+        for seen in code.profile.arg_types:
+            samples = sum(seen.values())
+            if samples < self.policy.stable_samples:
+                return None
+            kind, count = max(seen.items(), key=lambda item: item[1])
+            if count / samples < self.policy.stable_share:
+                return None
+            types.append(ruff_type(kind))
+        return tuple(types)
+
+    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
+        state = self.state_of(code)
+        try:
+            typed = self._infer(code, param_types)
+            unit = self._build(typed, tier)
+        except NotCompilable as why:
+            state.state, state.reason = "not-compilable", why.reason
+            code.profile.hot_at = NEVER
+            self.events.add("not-compilable", code.name, tier=f"T{tier}", line=why.line, detail={"reason": why.reason})
+            return None
+        state.unit = unit
+        state.units.append(unit)
+        state.state = "optimized" if tier == 2 else "baseline"
+        code.profile.native = lambda args, unit=unit: self.call(unit, args)
+        self.events.add("compiled", code.name, tier=f"T{tier}", detail={
+            "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
+            **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
+        self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
+        return unit
+
+    def _lookup(self, name: str) -> Any:
+        value = self.vm.globals.get(name)
+        return value if value is not None else self.vm.builtins.get(name)
+
+    def _return_type_of(self, function: Function, arg_types: tuple[str, ...]) -> str | None:
+        try:
+            return self._infer(function.code, arg_types).return_type
+        except NotCompilable:
+            return None
+
+    def _infer(self, code: CodeObject, arg_types: tuple[str, ...]) -> TypedCode:
+        """Types of ``code`` for these argument types, recursion solved from below.
+
+        While a function is being inferred, a call to itself returns the type
+        assumed so far ("bottom" at first: that path is ignored), and inference
+        repeats until the assumption holds. For fib: ``return n`` gives int,
+        then ``fib(n - 1) + fib(n - 2)`` is int + int.
+        """
+        key = (id(code), arg_types)
+        if key in self._inferring:
+            return TypedCode(code, arg_types, return_type=self._assumed_returns.get(key, "bottom"))
+        self._inferring.add(key)
+        try:
+            for _ in range(4):
+                typed = infer(code, arg_types, self._lookup, self._return_type_of)
+                if self._assumed_returns.get(key) == typed.return_type:
+                    break
+                self._assumed_returns[key] = typed.return_type
+            return typed
+        finally:
+            self._inferring.discard(key)
+
+    def _build(self, typed: TypedCode, tier: int) -> Unit:
+        code = typed.code
+        unit_id = len(self.units)
+        capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
+        counters = (ctypes.c_int64 * capacity)()
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
+        compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
+                                  lowered.build_ms)
+        unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
+                    compiled, counters)
+        unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
+        self.units.append(unit)
+        return unit
+
+    # --------------------------------------------------------- calling native
+
+    def call(self, unit: Unit, args: list) -> Any:
+        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them."""
+        ctx = self.ctx.words
+        argv = self.ctx.args
+        for index, value in enumerate(args):
+            argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
+        saved_depth = ctx[rt.CTX_DEPTH]
+        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        ctx[rt.CTX_INTERRUPT] = self.vm.interrupt[0]
+        self.native_depth += 1
+        unit.from_interpreter += 1
+        try:
+            unit.entry(self.ctx.pointer, self.ctx.args_pointer)
+        finally:
+            self.native_depth -= 1
+            ctx[rt.CTX_DEPTH] = saved_depth
+        status = ctx[rt.CTX_STATUS]
+        if status == rt.STATUS_ENTRY_GUARD:
+            unit.from_interpreter -= 1
+            self._entry_refused(unit, args)
+            return rt.NOT_TAKEN
+        if status == rt.STATUS_ERROR:
+            pending, self.pending = self.pending, None
+            raise _as_interpreter_error(pending)
+        result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+        if self.native_depth == 0:
+            self.handles.clear()
+        return result
+
+    def _entry_refused(self, unit: Unit, args: list) -> None:
+        """The entry's type guard failed on an argument: a deopt before anything ran."""
+        for name, value, expected in zip(unit.code.params, args, unit.param_types):
+            actual = ruff_type(type(value))
+            if actual != expected:
+                guard = next(g for g in unit.guards if g.kind == "type" and g.detail.startswith(f"{name}:"))
+                self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
+                return
+
+    # -------------------------------------------------------------- callbacks
+
+    def _native_frames(self, upto: int) -> list:
+        """Frames standing for the native activations at depths [len(vm.frames), upto).
+
+        Each is rebuilt from its shadow-stack entry (unit, pc of the call it is
+        making), so the interpreter sees the Ruff stack it would have had: the
+        same depth for the stack limit, the same entries in error traces.
+        """
+        from ruffdbg.vm.interpreter import Frame
+
+        frames = []
+        for level in range(len(self.vm.frames), upto):
+            entry = self.ctx.shadow[level]
+            frame = Frame(self.units[entry >> 32].code, None, [])
+            frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
+            frames.append(frame)
+        return frames
+
+    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, nlocals: int, nstack: int, buffer) -> int:
+        """Native code gave up at ``pc``: finish this frame in the interpreter."""
+        vm = self.vm
+        ctx = self.ctx.words
+        saved_depth = ctx[rt.CTX_DEPTH]
+        pushed = 0
+        try:
+            unit = self.units[unit_id]
+            guard = unit.guards[guard_id]
+            values = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(nlocals + nstack)]
+            if guard.kind != "interrupt":
+                self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
+            below = self._native_frames(saved_depth - 1)   # all but the deopting frame
+            vm.frames.extend(below)
+            pushed = len(below)
+            from ruffdbg.vm.interpreter import Frame
+
+            frame = Frame(unit.code, None, values[:nlocals])
+            frame.stack = values[nlocals:]
+            frame.pc = pc
+            result = vm.run_frame(frame)
+            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
+            self.pending = error
+            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        finally:
+            del vm.frames[len(vm.frames) - pushed:]
+            ctx[rt.CTX_DEPTH] = saved_depth
+        return ctx[rt.CTX_STATUS]
+
+    def _on_call(self, unit_id: int, pc: int, function_id: int, argc: int, buffer) -> int:
+        """Native code calls a function it has no native code for: the interpreter runs it."""
+        vm = self.vm
+        ctx = self.ctx.words
+        saved_depth = ctx[rt.CTX_DEPTH]
+        pushed = 0
+        try:
+            function = self.handles.functions[function_id]
+            args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
+            below = self._native_frames(saved_depth)   # the caller wrote its own entry too
+            vm.frames.extend(below)
+            pushed = len(below)
+            result = vm.call_function(function, args)
+            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        except BaseException as error:  # noqa: BLE001
+            self.pending = error
+            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        finally:
+            del vm.frames[len(vm.frames) - pushed:]
+            ctx[rt.CTX_DEPTH] = saved_depth
+        return ctx[rt.CTX_STATUS]
+
+    # ------------------------------------------------------------ deopt policy
+
+    def _deopt_reason(self, unit: Unit, guard: Guard, values: list, nlocals: int) -> str:
+        if guard.kind == "call-result":
+            return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
+        return guard.detail
+
+    def _record_deopt(self, unit: Unit, guard: Guard, reason: str) -> None:
+        state = self.state_of(unit.code)
+        state.deopts += 1
+        self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
+                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
+        if guard.kind in ("type", "call-result", "global-unchanged"):
+            self._maybe_despecialize(unit, state)
+
+    def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
+        """Speculation failing too often: drop the specialized code and re-profile."""
+        if not unit.valid:
+            return
+        speculative = [g for g in unit.guards if g.kind in ("type", "call-result", "global-unchanged")]
+        failures = sum(unit.guard_counts(g)[1] for g in speculative)
+        refused = sum(unit.guard_counts(g)[1] for g in speculative if g.kind == "type")
+        attempts = unit.entries + refused
+        if attempts < self.policy.despecialize_min_entries or failures / attempts <= self.policy.despecialize_rate:
+            return
+        unit.valid = False
+        profile = unit.code.profile
+        profile.native = None
+        state.unit = None
+        state.despecializations += 1
+        for seen in profile.arg_types:
+            seen.clear()
+        summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
+        if state.despecializations > self.policy.blacklist_after:
+            state.state = "blacklisted"
+            state.reason = f"despecialized {state.despecializations} times; last: {summary}"
+            profile.hot_at = NEVER
+            self.events.add("blacklisted", unit.code.name, tier="T0", detail={"reason": state.reason})
+            return
+        state.state, state.reason = "despecialized", summary
+        profile.hot_at = profile.calls + self.policy.recheck_every
+        self.events.add("despecialized", unit.code.name, tier="T0", detail={"reason": summary})
+
+
+def _as_interpreter_error(error: BaseException | None) -> BaseException:
+    """A failure that happened below native code, raised again in the interpreter."""
+    if isinstance(error, RuffRuntimeError):
+        return RuffError(error.message, value=error.value, entries=error.stack)
+    return error if error is not None else RuffError("internal error: native code failed without a reason")

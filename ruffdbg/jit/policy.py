@@ -1,0 +1,37 @@
+"""Tiering policy: when to compile, when to give up. Constants from DESIGN.md.
+
+All of it is plain data so views can show it and the CLI can change it
+(``--threshold N`` sets every hotness threshold; ``--no-jit`` disables tiers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ruffdbg.profile.report import STABLE_MIN_SAMPLES, STABLE_MIN_SHARE
+
+NEVER = 1 << 62   # a hotness threshold that is never reached
+
+
+@dataclass
+class TierPolicy:
+    enabled: bool = True
+    t2_calls: int = 1000            # calls before a function is considered for T2
+    recheck_every: int = 64         # calls between re-checks of a not-yet-stable profile
+    stable_samples: int = STABLE_MIN_SAMPLES
+    stable_share: float = STABLE_MIN_SHARE
+    despecialize_rate: float = 0.10  # guard failures per entry that despecialize a T2 unit
+    despecialize_min_entries: int = 20
+    blacklist_after: int = 3         # more despecializations/bail-outs than this: blacklisted
+
+    @classmethod
+    def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":
+        policy = cls(enabled=jit)
+        if threshold is not None:
+            policy.t2_calls = threshold
+            policy.recheck_every = max(1, min(threshold, policy.recheck_every))
+        return policy
+
+    @property
+    def first_check(self) -> int:
+        return self.t2_calls if self.enabled else NEVER

@@ -1,0 +1,153 @@
+"""What native code and the VM share: the context block, value tags, callbacks.
+
+The context is one array of i64 words in native memory (``ctypes``), so native
+code and Python threads can both read it while native code runs:
+
+    CTX_INTERRUPT  the safepoint word: non-zero makes native code deopt at its
+                   next loop back-edge or function entry
+    CTX_DEPTH      frames active (interpreter frames + native frames)
+    CTX_MAX_DEPTH  the VM's stack limit
+    CTX_STATUS     how the last native call ended (STATUS_*)
+    CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
+    CTX_SHADOW     address of the shadow stack: for each native frame, the
+                   (unit id << 32 | pc) of the call it is making, so a deopt
+                   can rebuild the Ruff stack exactly
+    CTX_GLOBALS    address of the table of function ids held by globals that
+                   native code calls (the global-unchanged guards read it)
+    CTX_BUFFER     address of the transfer buffer where deopt exits write the
+                   frame's values (shared, not on the native stack: deep native
+                   recursion must not need a big frame per call)
+
+A value crossing the boundary is a (tag, bits) pair; native T2 code keeps
+values unboxed (i64 / double / i1) and tags them only at deopt exits.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from typing import Any
+
+CTX_INTERRUPT, CTX_DEPTH, CTX_MAX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_SHADOW, CTX_GLOBALS, \
+    CTX_BUFFER = range(9)
+CTX_WORDS = 9
+BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
+
+# How a native call ended.
+STATUS_OK = 0          # the result is returned unboxed, in the unit's return type
+STATUS_ERROR = 1       # a Ruff error or an interrupt is pending in the VM (propagate)
+STATUS_BOXED = 2       # the result is in CTX_RET_TAG/BITS (it did not have the expected type)
+STATUS_ENTRY_GUARD = 3  # the generic entry refused the argument types; nothing ran
+
+NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter runs the call
+
+# Value tags.
+TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION = range(6)
+TAG_NAMES = {TAG_NULL: "null", TAG_BOOL: "bool", TAG_INT: "int", TAG_FLOAT: "float", TAG_OBJECT: "object",
+             TAG_FUNCTION: "function"}
+TYPE_TAGS = {"null": TAG_NULL, "bool": TAG_BOOL, "int": TAG_INT, "float": TAG_FLOAT}
+
+_MASK64 = (1 << 64) - 1
+
+# Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
+DEOPT_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int64,                     # status
+    ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,   # unit id, guard id, pc
+    ctypes.c_int64, ctypes.c_int64,     # number of locals, number of stack values
+    ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs: locals then stack
+)
+CALL_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int64,                     # status; the result goes to CTX_RET_*
+    ctypes.c_int64, ctypes.c_int64,     # calling unit id, pc of the CALL
+    ctypes.c_int64, ctypes.c_int64,     # function id, argument count
+    ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs of the arguments
+)
+ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
+
+
+def float_bits(value: float) -> int:
+    return struct.unpack("<q", struct.pack("<d", value))[0]
+
+
+def bits_float(bits: int) -> float:
+    return struct.unpack("<d", struct.pack("<q", bits))[0]
+
+
+def signed(bits: int) -> int:
+    bits &= _MASK64
+    return bits - (1 << 64) if bits >= 1 << 63 else bits
+
+
+class Handles:
+    """Python objects that crossed into native code: TAG_OBJECT values (kept
+    until the outermost native call returns) and the functions native code
+    calls (TAG_FUNCTION, identified by a stable id)."""
+
+    def __init__(self) -> None:
+        self._objects: list[Any] = []
+        self.functions: list[Any] = []
+        self._function_ids: dict[int, int] = {}
+
+    def function_id(self, function: Any) -> int:
+        key = id(function)
+        if key not in self._function_ids:
+            self._function_ids[key] = len(self.functions)
+            self.functions.append(function)  # kept alive, so id() stays unique
+        return self._function_ids[key]
+
+    def put(self, value: Any) -> int:
+        self._objects.append(value)
+        return len(self._objects) - 1
+
+    def get(self, index: int) -> Any:
+        return self._objects[index]
+
+    def clear(self) -> None:
+        self._objects.clear()
+
+
+def box(tag: int, bits: int, handles: Handles) -> Any:
+    """A Ruff value from a (tag, bits) pair."""
+    if tag == TAG_INT:
+        return signed(bits)
+    if tag == TAG_FLOAT:
+        return bits_float(bits)
+    if tag == TAG_BOOL:
+        return bool(bits & 1)
+    if tag == TAG_NULL:
+        return None
+    if tag == TAG_FUNCTION:
+        return handles.functions[bits]
+    return handles.get(bits)
+
+
+def unbox(value: Any, handles: Handles) -> tuple[int, int]:
+    """A (tag, bits) pair for a Ruff value."""
+    kind = type(value)
+    if kind is int:
+        return TAG_INT, value
+    if kind is float:
+        return TAG_FLOAT, float_bits(value)
+    if kind is bool:
+        return TAG_BOOL, int(value)
+    if value is None:
+        return TAG_NULL, 0
+    return TAG_OBJECT, handles.put(value)
+
+
+class NativeContext:
+    """The context block and the tables it points to, owned by one JIT."""
+
+    def __init__(self, max_depth: int, global_slots: int = 4096):
+        self.words = (ctypes.c_int64 * CTX_WORDS)()
+        self.shadow = (ctypes.c_int64 * (max_depth + 16))()
+        self.globals = (ctypes.c_int64 * global_slots)()
+        self.buffer = (ctypes.c_int64 * (2 * BUFFER_VALUES))()
+        self.words[CTX_MAX_DEPTH] = max_depth
+        self.words[CTX_SHADOW] = ctypes.addressof(self.shadow)
+        self.words[CTX_GLOBALS] = ctypes.addressof(self.globals)
+        self.words[CTX_BUFFER] = ctypes.addressof(self.buffer)
+        self.pointer = ctypes.cast(self.words, ctypes.POINTER(ctypes.c_int64))
+        self.address = ctypes.addressof(self.words)
+        self.args = (ctypes.c_int64 * 64)()  # tagged arguments for entries (up to 32 params)
+        self.args_pointer = ctypes.cast(self.args, ctypes.POINTER(ctypes.c_int64))
