@@ -148,9 +148,17 @@ def test_trace_jit_prints_tier_events(tmp_path, capsys):
     assert any("deopt" in line and "x: expected int, got float" in line for line in lines)
 
 
-def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path):
-    path = write(tmp_path, "mut n := 0\nwhile true {\n    n := n + 1\n}\n")
-    process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path],
+SPIN_AT_TOP = "mut n := 0\nwhile true {\n    n := n + 1\n}\n"
+SPIN_NATIVE = "func spin() {\n    mut n := 0\n    while true { n := n + 1 }\n}\nspin()\n"
+
+
+@pytest.mark.parametrize("program, flags, where", [
+    (SPIN_AT_TOP, [], "at <script> ({path}:2)"),
+    (SPIN_NATIVE, ["--threshold", "1"], "at spin ({path}:3)"),   # compiled to native code at its first call
+], ids=["interpreter", "native"])
+def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path, program, flags, where):
+    path = write(tmp_path, program)
+    process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path, *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
     time.sleep(1.0)
@@ -160,4 +168,4 @@ def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path):
     assert time.monotonic() - started < 1.0
     assert process.returncode == 130
     assert "interrupted" in err.splitlines()[0]
-    assert f"at <script> ({path}:" in err
+    assert err.splitlines()[-1].strip() == where.format(path=path)

@@ -144,6 +144,9 @@ class Jit:
         if code.profile is not None and code.profile.native is None:
             code.profile.hot_at = self.policy.first_check
 
+    def set_interrupt(self, value: int) -> None:
+        self.ctx.words[rt.CTX_INTERRUPT] = value
+
     def global_slot(self, name: str) -> int:
         if name not in self.global_slots:
             self.global_slots[name] = len(self.global_slots)
@@ -280,7 +283,6 @@ class Jit:
             argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
         saved_depth = ctx[rt.CTX_DEPTH]
         ctx[rt.CTX_DEPTH] = len(self.vm.frames)
-        ctx[rt.CTX_INTERRUPT] = self.vm.interrupt[0]
         self.native_depth += 1
         unit.from_interpreter += 1
         try:

@@ -178,6 +178,8 @@ class VM:
         """Ask the running program to stop at its next safepoint (thread-safe)."""
         self.interrupt_reason = reason
         self.interrupt[0] = 1
+        if self.jit is not None:
+            self.jit.set_interrupt(1)   # native code polls its own copy, in native memory
 
     # --------------------------------------------------------------- helpers
 
@@ -225,7 +227,13 @@ class VM:
 
     def _on_interrupt(self) -> None:
         self.interrupt[0] = 0
-        raise Interrupted(self.interrupt_reason, self.stack_entries())
+        if self.jit is not None:
+            self.jit.set_interrupt(0)
+        # The top frame stopped *before* its pc (a safepoint), so report that instruction.
+        entries = self.stack_entries()
+        top = self.frames[-1]
+        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
+        raise Interrupted(self.interrupt_reason, entries)
 
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
