@@ -1,9 +1,14 @@
 """Bytecode + types -> LLVM IR, one method per opcode, built with llvmlite.ir.
 
-The unit for a function is ``i64 @unit(i64* ctx, i64 a0, ...)``: arguments and
-result travel as raw bits of their static type (i64, a double's bits, 0/1).
-A companion ``i64 @entry(i64* ctx, i64* tagged_args)`` checks argument tags
-(the entry type guards) and is what the interpreter calls through ctypes.
+The unit for a function is ``{i64 bits, i64 status} @unit(i64 depth, i64 a0, ...)``:
+arguments and result travel as raw bits of their static type (i64, a double's
+bits, 0/1), and both the frame depth (for the stack limit) and the status
+(see ``runtime.STATUS_*``) stay in registers, because every memory access on
+the call path shows up in recursive code like fib. The addresses of the
+shared context, shadow stack, globals table and transfer buffer are fixed for
+a JIT's lifetime and baked in as constants. A companion ``i64 @entry(i64*
+tagged_args)`` checks argument tags (the entry type guards) and is what the
+interpreter calls through ctypes.
 
 Locals live in allocas, one per (slot, type) pair, and operand-stack values
 that cross a block boundary in allocas per (depth, type); LLVM's mem2reg turns
@@ -31,6 +36,7 @@ from ruffdbg.jit.inference import ARITHMETIC, EQUALITY, ORDERING, NotCompilable,
 
 I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
 I64P = I64.as_pointer()
+RESULT = ir.LiteralStructType([I64, I64])   # (bits, status)
 LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64}
 TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": rt.TAG_NULL}
 INT_MIN = -(2**63)
@@ -72,6 +78,11 @@ class LoweredUnit:
 class RuntimeAddresses:
     deopt: int        # DEOPT_CALLBACK
     call: int         # CALL_CALLBACK
+    ctx: int          # the context words
+    shadow: int       # the shadow stack
+    globals: int      # function ids held by tracked globals
+    buffer: int       # the transfer buffer
+    max_depth: int
     function_ids: Callable[[Any], int]      # Function -> id (for tags and global guards)
     global_slot: Callable[[str], int]       # global name -> slot in the ctx globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
@@ -91,8 +102,9 @@ class Lowering:
         prefix = f"ruff_{unit_id}"
         self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
         arity = len(self.code.params)
-        self.function = ir.Function(self.module, ir.FunctionType(I64, [I64P] + [I64] * arity), name=self.unit_name)
-        self.ctx = self.function.args[0]
+        self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
+        self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
+        self._debug_info()
         self.blocks: dict[int, ir.Block] = {}
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
@@ -113,6 +125,7 @@ class Lowering:
             if self._is_leader(pc):
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
+        self.locate(0)
         self._prologue()
         for pc in self.typed.reachable:
             if pc in self.blocks:
@@ -139,6 +152,32 @@ class Lowering:
 
     # ------------------------------------------------------------- helpers
 
+    def _debug_info(self) -> None:
+        """Debug locations map every instruction back to its bytecode: line = the
+        Ruff source line, column = pc + 1. They survive optimization and reach
+        the assembly as ``.loc`` directives (see ``jit.texts``)."""
+        m = self.module
+        di_file = m.add_debug_info("DIFile", {"filename": f"{self.code.name}.ruff", "directory": "."})
+        unit = m.add_debug_info("DICompileUnit", {
+            "language": ir.DIToken("DW_LANG_C"), "file": di_file, "producer": "ruffdbg", "runtimeVersion": 0,
+            "isOptimized": True, "emissionKind": ir.DIToken("LineTablesOnly")}, is_distinct=True)
+        subroutine = m.add_debug_info("DISubroutineType", {"types": m.add_metadata([])})
+        self.scope = m.add_debug_info("DISubprogram", {
+            "name": self.code.name, "file": di_file, "line": self.code.first_line, "type": subroutine,
+            "isLocal": False, "isDefinition": True, "unit": unit, "scopeLine": self.code.first_line,
+            "spFlags": ir.DIToken("DISPFlagDefinition")}, is_distinct=True)
+        self.function.set_metadata("dbg", self.scope)
+        m.add_named_metadata("llvm.dbg.cu", unit)
+        m.add_named_metadata("llvm.module.flags", [ir.Constant(I32, 2), "Debug Info Version", ir.Constant(I32, 3)])
+        self.locations: dict[int, Any] = {}
+
+    def locate(self, pc: int) -> None:
+        """Attach what follows to bytecode ``pc`` (and its source line)."""
+        if pc not in self.locations:
+            self.locations[pc] = self.module.add_debug_info(
+                "DILocation", {"line": self.code.lines[pc] or self.code.first_line, "column": pc + 1, "scope": self.scope})
+        self.builder.debug_metadata = self.locations[pc]
+
     def slot(self, index: int, kind: str) -> ir.AllocaInstr:
         key = (index, kind)
         if key not in self.slot_vars:
@@ -155,11 +194,12 @@ class Lowering:
                 self.stack_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"stack{depth}_{kind}")
         return self.stack_vars[key]
 
-    def ctx_word(self, index: int) -> ir.Value:
-        return self.builder.gep(self.ctx, [ir.Constant(I64, index)])
+    def address(self, address: int, index: int = 0) -> ir.Value:
+        """A pointer to word ``index`` of native memory at a fixed ``address``."""
+        return self.builder.inttoptr(ir.Constant(I64, address + 8 * index), I64P)
 
-    def transfer_buffer(self) -> ir.Value:
-        return self.builder.inttoptr(self.builder.load(self.ctx_word(rt.CTX_BUFFER)), I64P)
+    def ctx_word(self, index: int) -> ir.Value:
+        return self.address(self.runtime.ctx, index)
 
     def const(self, kind: str, value: Any) -> ir.Constant:
         if kind == "float":
@@ -205,8 +245,6 @@ class Lowering:
         for index, kind in enumerate(self.typed.param_types):
             b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
         self.bump(0)
-        depth = self.ctx_word(rt.CTX_DEPTH)
-        b.store(b.add(b.load(depth), ir.Constant(I64, 1)), depth)
         self.state_slots = list(self.typed.before[0][0])
         self.stack: list[tuple[ir.Value, Any]] = []
         self._poll_interrupt(0)
@@ -261,18 +299,18 @@ class Lowering:
                 values.append((b.load(self.slot(index, kind)), kind))
         values.extend(stack)
         buffer = self._write_values(values)
-        callback_type = ir.FunctionType(I64, [I64] * 5 + [I64P])
+        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])
         callback = b.inttoptr(ir.Constant(I64, self.runtime.deopt), callback_type.as_pointer())
-        b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
-                          ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
-        self._return_status_only()
+        status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
+                                   self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
+        self._return_status(status)
 
     def _write_values(self, values: list) -> ir.Value:
         """Store values as (tag, bits) pairs in the transfer buffer; return its address."""
         b = self.builder
         if len(values) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
-        buffer = self.transfer_buffer()
+        buffer = self.address(self.runtime.buffer)
         for position, (value, kind) in enumerate(values):
             tag, bits = self._tagged(value, kind)
             b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, b.gep(buffer, [ir.Constant(I64, 2 * position)]))
@@ -288,12 +326,10 @@ class Lowering:
             return rt.TAG_NULL, ir.Constant(I64, 0)
         return TAGS[kind], self.to_bits(value, kind)
 
-    def _return_status_only(self) -> None:
-        """Leave the unit after the VM took over: the result (or error) is in the ctx."""
+    def _return_status(self, status: ir.Value) -> None:
+        """Leave the unit after the VM took over: the result (or the error) is in the ctx."""
         b = self.builder
-        depth = self.ctx_word(rt.CTX_DEPTH)
-        b.store(b.sub(b.load(depth), ir.Constant(I64, 1)), depth)
-        b.ret(ir.Constant(I64, 0))
+        b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
 
     def _poll_interrupt(self, pc: int) -> None:
         b = self.builder
@@ -304,6 +340,7 @@ class Lowering:
     # -------------------------------------------------------- instructions
 
     def _instruction(self, pc: int) -> None:
+        self.locate(pc)
         op, arg = self.code.instrs[pc]
         if pc in self.typed.always_fails:
             self.deopt_always(self.new_guard("error", pc, f"{OPCODE_NAMES[op]} always raises here"))
@@ -391,9 +428,8 @@ class Lowering:
     def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.pop()
         b = self.builder
-        depth = self.ctx_word(rt.CTX_DEPTH)
-        b.store(b.sub(b.load(depth), ir.Constant(I64, 1)), depth)
-        b.ret(self.to_bits(value, kind))
+        result = b.insert_value(ir.Constant(RESULT, None), self.to_bits(value, kind), 0)
+        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_OK), 1))
 
     def op_LOAD_GLOBAL(self, pc: int, op: int, arg: int) -> None:
         """A global holding the function about to be called: guard it still does."""
@@ -402,8 +438,7 @@ class Lowering:
         name = self.code.names[arg]
         slot = self.runtime.global_slot(name)
         expected = self.runtime.function_ids(callee[1].function)
-        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_GLOBALS)), I64P)
-        current = b.load(b.gep(table, [ir.Constant(I64, slot)]))
+        current = b.load(self.address(self.runtime.globals, slot))
         guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee[1].function.name}")
         self.deopt_if(b.icmp_signed("!=", current, ir.Constant(I64, expected)), guard)
         self.push(None, callee)
@@ -417,46 +452,44 @@ class Lowering:
         # with no base case); whatever comes back goes to the interpreter.
         result_type = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else None
         # The stack limit, checked before the call like the interpreter does.
-        depth = b.load(self.ctx_word(rt.CTX_DEPTH))
-        max_depth = b.load(self.ctx_word(rt.CTX_MAX_DEPTH))
-        self.deopt_if(b.icmp_signed(">=", depth, max_depth), self.new_guard("depth", pc, "stack limit reached"))
+        too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
+        self.deopt_if(too_deep, self.new_guard("depth", pc, "stack limit reached"))
         # Where this frame is, for the Ruff stack if something below deopts.
-        shadow = b.inttoptr(b.load(self.ctx_word(rt.CTX_SHADOW)), I64P)
-        b.store(ir.Constant(I64, (self.unit_id << 32) | pc), b.gep(shadow, [b.sub(depth, ir.Constant(I64, 1))]))
+        shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
+        b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
+        callee_depth = b.add(self.depth, ir.Constant(I64, 1))
         bits = [self.to_bits(value, kind) for value, kind in args]
         target = self.runtime.native_target(callee.function, arg_types)
         if callee.function.code is self.code and arg_types == self.typed.param_types:
-            result = b.call(self.function, [self.ctx] + bits)
+            pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
-            fn_type = ir.FunctionType(I64, [I64P] + [I64] * argc)
-            result = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()), [self.ctx] + bits)
+            fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc))
+            pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()), [callee_depth] + bits)
         else:
-            result = self._call_through_vm(callee, args)
+            pair = self._call_through_vm(pc, callee, args)
         del self.stack[len(self.stack) - argc - 1:]
-        self._check_call_result(pc, result, result_type)
+        self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
 
-    def _call_through_vm(self, callee, args) -> ir.Value:
-        """Call a function that has no matching native code: the VM runs it."""
+    def _call_through_vm(self, pc: int, callee, args) -> ir.Value:
+        """Call a function that has no matching native code: the VM runs it (result boxed)."""
         b = self.builder
         buffer = self._write_values(args)
-        callback_type = ir.FunctionType(I64, [I64] * 4 + [I64P])
+        callback_type = ir.FunctionType(I64, [I64] * 5 + [I64P])
         callback = b.inttoptr(ir.Constant(I64, self.runtime.call), callback_type.as_pointer())
-        b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, 0),
-                          ir.Constant(I64, self.runtime.function_ids(callee.function)),
-                          ir.Constant(I64, len(args)), buffer])
-        return ir.Constant(I64, 0)
+        status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, pc), self.depth,
+                                   ir.Constant(I64, self.runtime.function_ids(callee.function)),
+                                   ir.Constant(I64, len(args)), buffer])
+        return b.insert_value(ir.Constant(RESULT, None), status, 1)
 
-    def _check_call_result(self, pc: int, result: ir.Value, result_type: str | None) -> None:
+    def _check_call_result(self, pc: int, result: ir.Value, status: ir.Value, result_type: str | None) -> None:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""
         b = self.builder
-        status_pointer = self.ctx_word(rt.CTX_STATUS)
-        status = b.load(status_pointer)
         if result_type is None:
             failed = self.function.append_basic_block(f"call_error_pc{pc}")
             returned = self.function.append_basic_block(f"call_returned_pc{pc}")
             b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
             b.position_at_end(failed)
-            self._return_status_only()
+            self._return_status(status)
             b.position_at_end(returned)
             tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
             bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
@@ -472,14 +505,13 @@ class Lowering:
         boxed = self.function.append_basic_block(f"call_boxed_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_BOXED)), boxed, failed)
         b.position_at_end(failed)
-        self._return_status_only()
+        self._return_status(status)
         b.position_at_end(boxed)
         tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
         bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
         guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
         self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard,
                       stack=self.stack + [((tag, bits), "boxed")])
-        b.store(ir.Constant(I64, rt.STATUS_OK), status_pointer)
         boxed_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
@@ -560,12 +592,15 @@ class Lowering:
     # ------------------------------------------------------------ finishing
 
     def _entry_function(self) -> None:
-        """``i64 entry(i64* ctx, i64* tagged_args)``: check tags, call the unit, box the result."""
-        entry = ir.Function(self.module, ir.FunctionType(I64, [I64P, I64P]), name=self.entry_name)
-        ctx, argv = entry.args
+        """``i64 entry(i64* tagged_args)``: check tags, call the unit, leave the outcome in the ctx.
+
+        The interpreter set CTX_DEPTH to its frame count (the caller included).
+        """
+        entry = ir.Function(self.module, ir.FunctionType(I64, [I64P]), name=self.entry_name)
+        (argv,) = entry.args
         b = ir.IRBuilder(entry.append_basic_block("entry"))
         self.builder = b
-        status = b.gep(ctx, [ir.Constant(I64, rt.CTX_STATUS)])
+        status_word = self.ctx_word(rt.CTX_STATUS)
         bits = []
         for index, kind in enumerate(self.typed.param_types):
             tag = b.load(b.gep(argv, [ir.Constant(I64, 2 * index)]))
@@ -575,20 +610,22 @@ class Lowering:
             b.cbranch(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[kind])), refuse, accept)
             b.position_at_end(refuse)
             self.bump(2 + 2 * guard.id)
-            b.store(ir.Constant(I64, rt.STATUS_ENTRY_GUARD), status)
+            b.store(ir.Constant(I64, rt.STATUS_ENTRY_GUARD), status_word)
             b.ret(ir.Constant(I64, 0))
             b.position_at_end(accept)
             self.bump(1 + 2 * guard.id)
             bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
-        b.store(ir.Constant(I64, rt.STATUS_OK), status)
-        result = b.call(self.function, [ctx] + bits)
+        depth = b.add(b.load(self.ctx_word(rt.CTX_DEPTH)), ir.Constant(I64, 1))
+        pair = b.call(self.function, [depth] + bits)
+        status = b.extract_value(pair, 1)
+        b.store(status, status_word)
         done = entry.append_basic_block("box_result")
         finished = entry.append_basic_block("finished")
-        b.cbranch(b.icmp_signed("==", b.load(status), ir.Constant(I64, rt.STATUS_OK)), done, finished)
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)), done, finished)
         b.position_at_end(done)
         return_type = self.typed.return_type or "null"
-        b.store(ir.Constant(I64, TAGS[return_type]), b.gep(ctx, [ir.Constant(I64, rt.CTX_RET_TAG)]))
-        b.store(result, b.gep(ctx, [ir.Constant(I64, rt.CTX_RET_BITS)]))
+        b.store(ir.Constant(I64, TAGS[return_type]), self.ctx_word(rt.CTX_RET_TAG))
+        b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
         b.branch(finished)
         b.position_at_end(finished)
         b.ret(ir.Constant(I64, 0))

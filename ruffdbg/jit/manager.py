@@ -129,6 +129,11 @@ class Jit:
         self.runtime = RuntimeAddresses(
             deopt=ctypes.cast(self._deopt_callback, ctypes.c_void_p).value,
             call=ctypes.cast(self._call_callback, ctypes.c_void_p).value,
+            ctx=self.ctx.address,
+            shadow=ctypes.addressof(self.ctx.shadow),
+            globals=ctypes.addressof(self.ctx.globals),
+            buffer=ctypes.addressof(self.ctx.buffer),
+            max_depth=vm.max_depth,
             function_ids=self.handles.function_id,
             global_slot=self.global_slot,
             native_target=self.native_target,
@@ -281,15 +286,13 @@ class Jit:
         argv = self.ctx.args
         for index, value in enumerate(args):
             argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
-        saved_depth = ctx[rt.CTX_DEPTH]
         ctx[rt.CTX_DEPTH] = len(self.vm.frames)
         self.native_depth += 1
         unit.from_interpreter += 1
         try:
-            unit.entry(self.ctx.pointer, self.ctx.args_pointer)
+            unit.entry(self.ctx.args_pointer)
         finally:
             self.native_depth -= 1
-            ctx[rt.CTX_DEPTH] = saved_depth
         status = ctx[rt.CTX_STATUS]
         if status == rt.STATUS_ENTRY_GUARD:
             unit.from_interpreter -= 1
@@ -331,11 +334,10 @@ class Jit:
             frames.append(frame)
         return frames
 
-    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, nlocals: int, nstack: int, buffer) -> int:
+    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> int:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
-        saved_depth = ctx[rt.CTX_DEPTH]
         pushed = 0
         try:
             unit = self.units[unit_id]
@@ -343,7 +345,7 @@ class Jit:
             values = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(nlocals + nstack)]
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            below = self._native_frames(saved_depth - 1)   # all but the deopting frame
+            below = self._native_frames(depth - 1)   # all but the deopting frame
             vm.frames.extend(below)
             pushed = len(below)
             from ruffdbg.vm.interpreter import Frame
@@ -359,19 +361,17 @@ class Jit:
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         finally:
             del vm.frames[len(vm.frames) - pushed:]
-            ctx[rt.CTX_DEPTH] = saved_depth
         return ctx[rt.CTX_STATUS]
 
-    def _on_call(self, unit_id: int, pc: int, function_id: int, argc: int, buffer) -> int:
+    def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
         """Native code calls a function it has no native code for: the interpreter runs it."""
         vm = self.vm
         ctx = self.ctx.words
-        saved_depth = ctx[rt.CTX_DEPTH]
         pushed = 0
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
-            below = self._native_frames(saved_depth)   # the caller wrote its own entry too
+            below = self._native_frames(depth)   # the caller wrote its own shadow entry too
             vm.frames.extend(below)
             pushed = len(below)
             result = vm.call_function(function, args)
@@ -382,7 +382,6 @@ class Jit:
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         finally:
             del vm.frames[len(vm.frames) - pushed:]
-            ctx[rt.CTX_DEPTH] = saved_depth
         return ctx[rt.CTX_STATUS]
 
     # ------------------------------------------------------------ deopt policy

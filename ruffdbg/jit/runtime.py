@@ -5,7 +5,8 @@ code and Python threads can both read it while native code runs:
 
     CTX_INTERRUPT  the safepoint word: non-zero makes native code deopt at its
                    next loop back-edge or function entry
-    CTX_DEPTH      frames active (interpreter frames + native frames)
+    CTX_DEPTH      the interpreter's frame count when it enters native code
+                   (native frames then carry their depth in a register)
     CTX_MAX_DEPTH  the VM's stack limit
     CTX_STATUS     how the last native call ended (STATUS_*)
     CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
@@ -53,16 +54,18 @@ _MASK64 = (1 << 64) - 1
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64,                     # status
     ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,   # unit id, guard id, pc
+    ctypes.c_int64,                     # depth of the deopting frame (frames on the Ruff stack)
     ctypes.c_int64, ctypes.c_int64,     # number of locals, number of stack values
     ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs: locals then stack
 )
 CALL_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64,                     # status; the result goes to CTX_RET_*
     ctypes.c_int64, ctypes.c_int64,     # calling unit id, pc of the CALL
+    ctypes.c_int64,                     # depth of the calling frame
     ctypes.c_int64, ctypes.c_int64,     # function id, argument count
     ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs of the arguments
 )
-ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
+ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
 def float_bits(value: float) -> int:
