@@ -51,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     dis.add_argument("--counts", action="store_true",
                      help="run the program first and show how often each instruction ran")
 
+    for kind, what in (("ir", "LLVM IR"), ("asm", "native assembly")):
+        native = commands.add_parser(kind, help=f"run a program, then print a function's {what}")
+        native.add_argument("file")
+        native.add_argument("--func", metavar="NAME", required=True)
+        native.add_argument("--tier", type=int, choices=(1, 2), default=2)
+        native.add_argument("--threshold", type=_positive_int, metavar="N", help="make every hotness threshold N")
+        if kind == "ir":
+            native.add_argument("--raw", action="store_true", help="the IR before optimization")
+
     hotspots = commands.add_parser("hotspots", help="run a program and report hot functions, loops, type stability")
     hotspots.add_argument("file")
     _add_engine_options(hotspots)
@@ -84,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench}[args.command]
+    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
+               "ir": cmd_native, "asm": cmd_native}[args.command]
     try:
         return handler(args)
     except UsageError as error:
@@ -126,6 +136,26 @@ def cmd_dis(args: argparse.Namespace) -> int:
     except KeyError:
         names = ", ".join(["<script>", *session.function_names()])
         raise UsageError(f"no function named {args.func!r} (functions: {names})") from None
+    return 0
+
+
+def cmd_native(args: argparse.Namespace) -> int:
+    """``ir`` / ``asm``: run the program (so the profile exists), then show the native code."""
+    from ruffdbg.jit.inference import NotCompilable
+
+    session = Session(Policy(jit=True, threshold=args.threshold))
+    status = _run_file(session, args.file, quiet=True)
+    if status == EXIT_USAGE:
+        return status
+    try:
+        text = session.native_text(args.func, args.command, args.tier, raw=getattr(args, "raw", False))
+    except KeyError:
+        names = ", ".join(session.function_names())
+        raise UsageError(f"no function named {args.func!r} (functions: {names})") from None
+    except (LookupError, NotCompilable) as why:
+        print(f"ruffdbg: {args.func} has no T{args.tier} code: {getattr(why, 'reason', why)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(text)
     return 0
 
 

@@ -156,6 +156,26 @@ class Session:
             listings.append(disassemble(code, annotate))
         return "\n\n".join(listings)
 
+    def native_text(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> str:
+        """A function's native code as text: ``kind`` "ir" (optimized, or ``raw``) or "asm",
+        each line annotated with the Ruff line and bytecode pc it comes from. Compiles
+        the function from its profile if the run did not."""
+        from ruffdbg.jit import texts
+
+        code = self.find_code(name)
+        if code is None or code.is_script:
+            raise KeyError(name)
+        unit = self.jit.unit_for_display(code, tier)
+        compiled = unit.compiled
+        if kind == "asm":
+            lines = texts.asm_lines(compiled.assembly)
+        else:
+            lines = texts.ir_lines(compiled.ir_before if raw else compiled.ir_after)
+        ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
+        types = ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
+        header = f"; {name}({types}) at T{unit.tier} -> {unit.return_type}; {ms}"
+        return header + "\n" + texts.render(lines)
+
     def hotspots(self) -> list[Hotspot]:
         """Functions by share of time, each judged hot / type-stable (a JIT candidate)."""
         stats = [s for s in self.functions()]

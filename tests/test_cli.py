@@ -169,3 +169,23 @@ def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path, program, flag
     assert process.returncode == 130
     assert "interrupted" in err.splitlines()[0]
     assert err.splitlines()[-1].strip() == where.format(path=path)
+
+
+def test_ir_and_asm_map_back_to_lines_and_pcs(tmp_path, capsys):
+    program = write(tmp_path, FIB)
+    status, out, _ = run(capsys, "ir", program, "--func", "fib")
+    assert status == 0
+    assert out.startswith("; fib(n: int) at T2 -> int;")
+    assert "llvm.sadd.with.overflow" in out or "add nsw" in out or "sadd" in out
+    assert any(line.rstrip().endswith("; line 3, pc 16") for line in out.splitlines())   # the + of fib(n-1) + fib(n-2)
+    status, raw, _ = run(capsys, "ir", program, "--func", "fib", "--raw")
+    assert status == 0 and "alloca" in raw and "alloca" not in out
+    status, asm, _ = run(capsys, "asm", program, "--func", "fib")
+    assert status == 0 and "ruff_" in asm and "; line 2, pc 2" in asm
+
+
+def test_ir_of_a_function_that_cannot_be_compiled_says_why(tmp_path, capsys):
+    program = write(tmp_path, 'func greet(name) {\n    return "hi " + name\n}\nprint(greet("bo"))\n')
+    status, _, err = run(capsys, "ir", program, "--func", "greet")
+    assert status == 1
+    assert err.strip() == "ruffdbg: greet has no T2 code: NYI: string constants at line 2"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, JUMP_OPS, CodeObject, Op
+from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.objects import Builtin, Function
 
 SCALARS = ("int", "float", "bool", "null")
@@ -158,7 +159,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         try:
             stack.append(value_type(code.consts[arg]))
         except TypeError:
-            raise NotCompilable(f"{type(code.consts[arg]).__name__} constants", line) from None
+            raise NotCompilable(f"{ruff_type(type(code.consts[arg]))} constants", line) from None
     elif op == Op.LOAD_GLOBAL:
         stack.append(("fn", _callee(code.names[arg], lookup, line)))
     elif op == Op.CALL:

@@ -104,6 +104,9 @@ class Lowering:
         arity = len(self.code.params)
         self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
+        self.depth.name = "depth"
+        for argument, name in zip(self.function.args[1:], self.code.params):
+            argument.name = f"{name}.bits"
         self._debug_info()
         self.blocks: dict[int, ir.Block] = {}
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}

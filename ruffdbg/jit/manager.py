@@ -212,6 +212,22 @@ class Jit:
             types.append(ruff_type(kind))
         return tuple(types)
 
+    def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:
+        """The function's latest unit of ``tier``, or one compiled now from its profile
+        (dominant types, stable or not) without installing it. Raises NotCompilable,
+        or LookupError when the function never ran."""
+        for unit in reversed(self.state_of(code).units):
+            if unit.tier == tier:
+                return unit
+        if code.profile is None or code.profile.calls == 0:
+            raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
+        types = []
+        for name, seen in zip(code.params, code.profile.arg_types):
+            if not seen:
+                raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
+            types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
+        return self._build(self._infer(code, tuple(types)), tier)
+
     def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
         state = self.state_of(code)
         try:
