@@ -59,16 +59,35 @@ class Callee:
     function: Function
 
 
+@dataclass(frozen=True)
+class LoopRegion:
+    """An OSR unit's scope: the loop [header, end]; the globals it keeps in registers.
+
+    ``promoted`` globals become extra slots after the frame's locals (slot
+    ``nlocals + i``): read from the globals at entry, written back at every exit.
+    """
+
+    header: int
+    end: int                                   # the loop's last JUMP_BACK
+    promoted: tuple[str, ...] = ()
+    immutable: frozenset = frozenset()         # promoted globals declared let/const
+
+    def contains(self, pc: int) -> bool:
+        return self.header <= pc <= self.end
+
+
 @dataclass
 class TypedCode:
     """The result: types before each reachable pc, and what the unit returns."""
 
     code: CodeObject
     param_types: tuple[str, ...]
+    region: LoopRegion | None = None
     before: dict[int, tuple[tuple[str, ...], tuple[Any, ...]]] = field(default_factory=dict)  # pc -> (slots, stack)
     return_type: str | None = None
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
+    exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to
 
     @property
     def reachable(self) -> list[int]:
@@ -100,11 +119,19 @@ def arithmetic_type(left: str, right: str) -> str | None:
 
 
 def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
-          return_type_of: ReturnTypeOf) -> TypedCode:
-    """Abstract interpretation to a fixpoint over the reachable blocks."""
-    typed = TypedCode(code, param_types)
-    start_slots = tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types)))
-    work = [(0, start_slots, ())]
+          return_type_of: ReturnTypeOf, region: LoopRegion | None = None,
+          slot_types: tuple[str, ...] | None = None) -> TypedCode:
+    """Abstract interpretation to a fixpoint over the reachable blocks.
+
+    For OSR, ``region`` limits it to one loop entered at its header with the
+    frame's current ``slot_types`` (locals, then promoted globals).
+    """
+    typed = TypedCode(code, param_types, region)
+    if region is None:
+        start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())
+    else:
+        start = (region.header, tuple(slot_types), ())
+    work = [start]
     returns: set[str] = set()
     while work:
         pc, slots, stack = work.pop()
@@ -116,6 +143,11 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
             slots, stack = merged
         typed.before[pc] = (slots, stack)
         for successor in _step(typed, pc, list(slots), list(stack), lookup, return_type_of, returns):
+            if region is not None and not region.contains(successor[0]):
+                if successor[2]:
+                    raise NotCompilable("leaving a loop with values on the stack", code.lines[pc])
+                typed.exits.add(successor[0])
+                continue
             work.append(successor)
     returns.discard("bottom")
     if len(returns) > 1:
@@ -136,7 +168,8 @@ def _merge(old, new, code: CodeObject, pc: int):
         elif a == "unset":
             slots.append(b)
         else:
-            raise NotCompilable(f"local {code.local_names[index]} changes type ({a} and {b})", code.lines[pc])
+            name = code.local_names[index] if index < code.nlocals else "a global"
+            raise NotCompilable(f"local {name} changes type ({a} and {b})", code.lines[pc])
     return tuple(slots), old_stack
 
 
@@ -147,7 +180,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
     op, arg = code.instrs[pc]
     line = code.lines[pc]
     following = pc + 1
-    if op in NYI:
+    if op in NYI and not (op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None):
         raise NotCompilable(NYI[op], line)
     if op == Op.LOAD_LOCAL:
         if slots[arg] == "unset":
@@ -160,6 +193,13 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             stack.append(value_type(code.consts[arg]))
         except TypeError:
             raise NotCompilable(f"{ruff_type(type(code.consts[arg]))} constants", line) from None
+    elif op == Op.LOAD_GLOBAL and _promoted_slot(typed, arg) is not None:
+        stack.append(slots[_promoted_slot(typed, arg)])
+    elif op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None:
+        if code.names[arg] in typed.region.immutable:
+            typed.always_fails.add(pc)
+            return []
+        slots[_promoted_slot(typed, arg)] = stack.pop()
     elif op == Op.LOAD_GLOBAL:
         stack.append(("fn", _callee(code.names[arg], lookup, line)))
     elif op == Op.CALL:
@@ -228,6 +268,15 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         raise NotCompilable(f"opcode {op}", line)
     assert op not in JUMP_OPS
     return [(following, tuple(slots), tuple(stack))]
+
+
+def _promoted_slot(typed: TypedCode, name_index: int) -> int | None:
+    """The slot of a global an OSR region keeps in a register, if it is one."""
+    region = typed.region
+    if region is None or not isinstance(typed.code.names[name_index], str):
+        return None
+    name = typed.code.names[name_index]
+    return typed.code.nlocals + region.promoted.index(name) if name in region.promoted else None
 
 
 def _callee(name: str, lookup: Callable[[str], Any], line: int) -> Callee:

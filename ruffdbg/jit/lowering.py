@@ -102,6 +102,9 @@ class Lowering:
         prefix = f"ruff_{unit_id}"
         self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
         arity = len(self.code.params)
+        self.region = typed.region   # set for an OSR unit: one loop, entered at its header
+        if self.region is not None:
+            arity = 0                # an OSR unit reads the frame's values from the transfer buffer
         self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
         self.depth.name = "depth"
@@ -128,8 +131,12 @@ class Lowering:
             if self._is_leader(pc):
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
-        self.locate(0)
-        self._prologue()
+        if self.region is None:
+            self.locate(0)
+            self._prologue()
+        else:
+            self.locate(self.region.header)
+            self._osr_prologue()
         for pc in self.typed.reachable:
             if pc in self.blocks:
                 self._start_block(pc)
@@ -181,12 +188,17 @@ class Lowering:
                 "DILocation", {"line": self.code.lines[pc] or self.code.first_line, "column": pc + 1, "scope": self.scope})
         self.builder.debug_metadata = self.locations[pc]
 
+    def slot_name(self, index: int) -> str:
+        if index < self.code.nlocals:
+            return self.code.local_names[index]
+        return "global_" + self.region.promoted[index - self.code.nlocals]
+
     def slot(self, index: int, kind: str) -> ir.AllocaInstr:
         key = (index, kind)
         if key not in self.slot_vars:
             with self.builder.goto_entry_block():
                 self.builder.position_at_start(self.function.entry_basic_block)
-                self.slot_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"{self.code.local_names[index]}_{kind}")
+                self.slot_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"{self.slot_name(index)}_{kind}")
         return self.slot_vars[key]
 
     def stack_var(self, depth: int, kind: str) -> ir.AllocaInstr:
@@ -253,6 +265,46 @@ class Lowering:
         self._poll_interrupt(0)
         b.branch(self.blocks[0])
 
+    def _osr_prologue(self) -> None:
+        """OSR: the frame's current values (locals, then promoted globals) come in
+        through the transfer buffer; native code starts at the loop header."""
+        b = self.builder
+        self.bump(0)
+        buffer = self.address(self.runtime.buffer)
+        slots = self.typed.before[self.region.header][0]
+        for index, kind in enumerate(slots):
+            if kind != "unset":
+                bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
+                b.store(self.from_bits(bits, kind), self.slot(index, kind))
+        self.state_slots = list(slots)
+        self.stack = []
+        b.branch(self.blocks[self.region.header])
+
+    def block_for(self, target: int) -> ir.Block:
+        """The block for a jump target; for OSR, leaving the loop goes back to the interpreter."""
+        if target in self.blocks:
+            return self.blocks[target]
+        exit_block = self.function.append_basic_block(f"loop_exit_to_pc{target}")
+        here = self.builder.block
+        self.builder.position_at_end(exit_block)
+        self._leave_loop(target, guard_id=None, stack=[])
+        self.builder.position_at_end(here)
+        return exit_block
+
+    def _leave_loop(self, pc: int, guard_id: int | None, stack: list) -> None:
+        """OSR exit: hand the frame's values to the interpreter frame that entered, resume at ``pc``."""
+        b = self.builder
+        self._write_values(self._slot_values() + stack)
+        b.store(ir.Constant(I64, len(stack)), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
+        where = ((0 if guard_id is None else guard_id + 1) << 32) | pc
+        result = b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, where), 0)
+        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+
+    def _slot_values(self) -> list:
+        b = self.builder
+        return [(None, "null") if kind == "unset" else (b.load(self.slot(index, kind)), kind)
+                for index, kind in enumerate(self.state_slots)]
+
     def _start_block(self, pc: int) -> None:
         """Enter a block: values live on the operand stack come from stack allocas."""
         b = self.builder
@@ -272,7 +324,7 @@ class Lowering:
 
     def _jump(self, target: int) -> None:
         self._spill_stack()
-        self.builder.branch(self.blocks[target])
+        self.builder.branch(self.block_for(target))
 
     # --------------------------------------------------------- deopt exits
 
@@ -294,15 +346,11 @@ class Lowering:
         """Write locals and stack as (tag, bits) and resume this frame in the interpreter."""
         b = self.builder
         self.bump(2 + 2 * guard.id)
-        values: list[tuple[ir.Value | None, Any]] = []
-        for index, kind in enumerate(self.state_slots):
-            if kind == "unset":
-                values.append((None, "null"))
-            else:
-                values.append((b.load(self.slot(index, kind)), kind))
-        values.extend(stack)
-        buffer = self._write_values(values)
-        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])
+        if self.region is not None:
+            self._leave_loop(guard.pc, guard.id, stack)
+            return
+        buffer = self._write_values(self._slot_values() + stack)
+        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
         callback = b.inttoptr(ir.Constant(I64, self.runtime.deopt), callback_type.as_pointer())
         status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
                                    self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
@@ -330,8 +378,13 @@ class Lowering:
         return TAGS[kind], self.to_bits(value, kind)
 
     def _return_status(self, status: ir.Value) -> None:
-        """Leave the unit after the VM took over: the result (or the error) is in the ctx."""
+        """Leave the unit after the VM took over: the result (or the error) is in the ctx.
+
+        An OSR unit first hands back its frame's values: an error may still be
+        caught in that frame (outside the loop), which must then see them."""
         b = self.builder
+        if self.region is not None:
+            self._write_values(self._slot_values())
         b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
 
     def _poll_interrupt(self, pc: int) -> None:
@@ -393,10 +446,11 @@ class Lowering:
         value, kind = self.pop()
         truthy = self.truthy(value, kind)
         self._spill_stack()
+        taken, fallthrough = self.block_for(target), self.block_for(following)
         if jump_when:
-            self.builder.cbranch(truthy, self.blocks[target], self.blocks[following])
+            self.builder.cbranch(truthy, taken, fallthrough)
         else:
-            self.builder.cbranch(truthy, self.blocks[following], self.blocks[target])
+            self.builder.cbranch(truthy, fallthrough, taken)
 
     def truthy(self, value: ir.Value, kind: str) -> ir.Value:
         b = self.builder
@@ -434,8 +488,21 @@ class Lowering:
         result = b.insert_value(ir.Constant(RESULT, None), self.to_bits(value, kind), 0)
         b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_OK), 1))
 
+    def op_STORE_GLOBAL(self, pc: int, op: int, arg: int) -> None:
+        """Only a global an OSR unit keeps in a register (inference refused the rest)."""
+        self.op_STORE_LOCAL(pc, op, self._promoted(arg))
+
+    def _promoted(self, name_index: int) -> int | None:
+        name = self.code.names[name_index]
+        if self.region is None or not isinstance(name, str) or name not in self.region.promoted:
+            return None
+        return self.code.nlocals + self.region.promoted.index(name)
+
     def op_LOAD_GLOBAL(self, pc: int, op: int, arg: int) -> None:
         """A global holding the function about to be called: guard it still does."""
+        if self._promoted(arg) is not None:
+            self.op_LOAD_LOCAL(pc, op, self._promoted(arg))
+            return
         b = self.builder
         callee = self.typed.before[pc + 1][1][-1]
         name = self.code.names[arg]
@@ -604,6 +671,16 @@ class Lowering:
         b = ir.IRBuilder(entry.append_basic_block("entry"))
         self.builder = b
         status_word = self.ctx_word(rt.CTX_STATUS)
+        if self.region is not None:
+            # OSR: the frame is already on the interpreter's stack (CTX_DEPTH counts it).
+            pair = b.call(self.function, [b.load(self.ctx_word(rt.CTX_DEPTH))])
+            status = b.extract_value(pair, 1)
+            b.store(status, status_word)
+            b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
+            with b.if_then(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK))):
+                b.store(ir.Constant(I64, TAGS[self.typed.return_type or "null"]), self.ctx_word(rt.CTX_RET_TAG))
+            b.ret(ir.Constant(I64, 0))
+            return
         bits = []
         for index, kind in enumerate(self.typed.param_types):
             tag = b.load(b.gep(argv, [ir.Constant(I64, 2 * index)]))

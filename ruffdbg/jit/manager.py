@@ -14,11 +14,11 @@ import ctypes
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.bytecode import CodeObject, Op
 from ruffdbg.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
-from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
+from ruffdbg.jit.inference import LoopRegion, NotCompilable, TypedCode, infer
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
@@ -43,6 +43,8 @@ class Unit:
     entry: Any = None                  # ctypes function
     valid: bool = True
     from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+    region: Any = None                 # OSR units: the LoopRegion
+    typed_region_end: int = 0
 
     @property
     def entries(self) -> int:
@@ -104,10 +106,12 @@ class FunctionState:
     units: list[Unit] = field(default_factory=list)
     deopts: int = 0
     despecializations: int = 0
+    osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
 
     @property
     def tier(self) -> str:
-        return f"T{self.unit.tier}" if self.unit is not None and self.unit.valid else "T0"
+        """The highest tier with valid code (an OSR unit counts: its loop runs there)."""
+        return f"T{max((unit.tier for unit in self.units if unit.valid), default=0)}"
 
 
 class Jit:
@@ -123,6 +127,7 @@ class Jit:
         self.pending: BaseException | None = None
         self.native_depth = 0                            # nesting of native entries (Python-side)
         self._inferring: set = set()
+        self._compiling: set = set()
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -232,6 +237,7 @@ class Jit:
         state = self.state_of(code)
         try:
             typed = self._infer(code, param_types)
+            self._compile_callees(typed)
             unit = self._build(typed, tier)
         except NotCompilable as why:
             state.state, state.reason = "not-compilable", why.reason
@@ -247,6 +253,24 @@ class Jit:
             **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
+
+    def _compile_callees(self, typed: TypedCode) -> None:
+        """Compile the functions a unit calls first (when their profile is stable),
+        so the unit can call them natively instead of through the interpreter."""
+        for callee in typed.callees.values():
+            code = callee.function.code
+            state = self.state_of(code)
+            if code is typed.code or state.unit is not None or state.state in ("blacklisted", "not-compilable"):
+                continue
+            if code.profile is None or id(code) in self._compiling:
+                continue
+            param_types = self.stable_param_types(code)
+            if param_types is not None:
+                self._compiling.add(id(code))
+                try:
+                    self.compile(code, param_types)
+                finally:
+                    self._compiling.discard(id(code))
 
     def _lookup(self, name: str) -> Any:
         value = self.vm.globals.get(name)
@@ -293,6 +317,111 @@ class Jit:
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         return unit
+
+    # ------------------------------------------------------------------- OSR
+
+    def enter_loop(self, frame: Any) -> tuple[str, Any] | None:
+        """A loop in an interpreted frame got hot: run it natively from its header.
+
+        Returns None (stay in the interpreter), ("return", value) when the
+        function returned from inside the loop, or ("resume", pc) after the
+        frame's locals and stack were updated in place (the loop was left, or
+        a guard failed). Raises what the loop raised.
+        """
+        code, header = frame.code, frame.pc
+        state = self.state_of(code)
+        if not self.policy.enabled or state.state == "blacklisted" or header in state.osr_refused:
+            return None
+        try:
+            unit = self._osr_unit(frame)
+        except NotCompilable as why:
+            state.osr_refused.add(header)
+            self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
+                            detail={"reason": why.reason, "osr": True})
+            return None
+        if state.state in ("interpreted", "despecialized"):
+            state.state = "optimized"
+        self.events.add("osr", code.name, tier="T2", pc=header, line=code.lines[header],
+                        detail={"iterations": code.profile.counters[unit.typed_region_end]})
+        return self._run_osr(unit, frame)
+
+    def _osr_unit(self, frame: Any) -> "Unit":
+        code, header = frame.code, frame.pc
+        end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
+        promoted = self._promotable_globals(code, header, end)
+        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
+        slot_types = tuple("unset" if value is None else _scalar_type(value) for value in values)
+        if any(kind is None for kind in slot_types):
+            names = [*code.local_names, *promoted]
+            name = next(n for n, kind in zip(names, slot_types) if kind is None)
+            raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
+                                code.lines[header])
+        region = LoopRegion(header, end, promoted,
+                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")))
+        typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
+        self._compile_callees(typed)
+        unit = self._build(typed, 2)
+        unit.typed_region_end = end
+        unit.region = region
+        self.state_of(code).units.append(unit)
+        return unit
+
+    def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
+        """Globals the loop reads or writes that hold scalars and that no function it
+        calls can see (so keeping them in registers while it runs is invisible)."""
+        used = {code.names[arg] for op, arg in code.instrs[header:end + 1]
+                if op in (Op.LOAD_GLOBAL, Op.STORE_GLOBAL) and isinstance(code.names[arg], str)}
+        scalars = {name for name in used if _scalar_type(self.vm.globals.get(name, object())) is not None
+                   and name in self.vm.globals}
+        return tuple(sorted(scalars - self._names_seen_by_callees(used - scalars)))
+
+    def _names_seen_by_callees(self, callee_names: set[str]) -> set[str]:
+        seen: set[str] = set()
+        pending = [self.vm.globals.get(name) for name in callee_names]
+        visited = set()
+        while pending:
+            function = pending.pop()
+            if type(function) is not Function or id(function) in visited:
+                continue
+            visited.add(id(function))
+            for inner in function.code.walk():
+                for name in inner.names:
+                    if isinstance(name, str):
+                        seen.add(name)
+                        pending.append(self.vm.globals.get(name))
+        return seen
+
+    def _run_osr(self, unit: "Unit", frame: Any) -> tuple[str, Any]:
+        ctx, buffer = self.ctx.words, self.ctx.buffer
+        promoted = unit.region.promoted
+        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
+        for index, value in enumerate(values):
+            buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
+        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        self.native_depth += 1
+        try:
+            unit.entry(self.ctx.args_pointer)
+        finally:
+            self.native_depth -= 1
+        status = ctx[rt.CTX_STATUS]
+        if status == rt.STATUS_OK:
+            return "return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+        nslots = len(values)
+        nstack = ctx[rt.CTX_RET_TAG] if status == rt.STATUS_EXIT else 0
+        restored = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(nslots + nstack)]
+        frame.locals[:] = restored[:len(frame.locals)]
+        for name, value in zip(promoted, restored[len(frame.locals):nslots]):
+            self.vm.globals[name] = value
+        if status == rt.STATUS_ERROR:
+            pending, self.pending = self.pending, None
+            raise _as_interpreter_error(pending)
+        frame.stack[:] = restored[nslots:]
+        where = ctx[rt.CTX_RET_BITS]
+        guard_number, pc = where >> 32, where & 0xFFFFFFFF
+        if guard_number and unit.guards[guard_number - 1].kind != "interrupt":
+            guard = unit.guards[guard_number - 1]
+            self._record_deopt(unit, guard, guard.detail)
+        return "resume", pc
 
     # --------------------------------------------------------- calling native
 
@@ -442,6 +571,17 @@ class Jit:
         state.state, state.reason = "despecialized", summary
         profile.hot_at = profile.calls + self.policy.recheck_every
         self.events.add("despecialized", unit.code.name, tier="T0", detail={"reason": summary})
+
+
+def _scalar_type(value: Any) -> str | None:
+    kind = type(value)
+    if kind is int:
+        return "int"
+    if kind is float:
+        return "float"
+    if kind is bool:
+        return "bool"
+    return None
 
 
 def _as_interpreter_error(error: BaseException | None) -> BaseException:

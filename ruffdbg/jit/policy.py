@@ -17,6 +17,7 @@ NEVER = 1 << 62   # a hotness threshold that is never reached
 class TierPolicy:
     enabled: bool = True
     t2_calls: int = 1000            # calls before a function is considered for T2
+    osr_backedges: int = 1000       # iterations of one loop before it is entered natively (OSR)
     recheck_every: int = 64         # calls between re-checks of a not-yet-stable profile
     stable_samples: int = STABLE_MIN_SAMPLES
     stable_share: float = STABLE_MIN_SHARE
@@ -28,10 +29,14 @@ class TierPolicy:
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":
         policy = cls(enabled=jit)
         if threshold is not None:
-            policy.t2_calls = threshold
+            policy.t2_calls = policy.osr_backedges = threshold
             policy.recheck_every = max(1, min(threshold, policy.recheck_every))
         return policy
 
     @property
     def first_check(self) -> int:
         return self.t2_calls if self.enabled else NEVER
+
+    @property
+    def osr_at(self) -> int:
+        return self.osr_backedges if self.enabled else NEVER

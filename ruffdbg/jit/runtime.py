@@ -39,6 +39,8 @@ STATUS_OK = 0          # the result is returned unboxed, in the unit's return ty
 STATUS_ERROR = 1       # a Ruff error or an interrupt is pending in the VM (propagate)
 STATUS_BOXED = 2       # the result is in CTX_RET_TAG/BITS (it did not have the expected type)
 STATUS_ENTRY_GUARD = 3  # the generic entry refused the argument types; nothing ran
+STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in the transfer
+                       # buffer; bits = (guard id + 1) << 32 | pc to resume at (guard 0: none)
 
 NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter runs the call
 

@@ -280,6 +280,7 @@ class VM:
         perf_ns = time.perf_counter_ns
         is_truthy = values.is_truthy
         int_min, int_max = INT_MIN, INT_MAX
+        osr_at = self.jit.policy.osr_at if self.jit is not None else -1
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = 0, 1, 2, 3, 4, 5
         JUMP_IF_FALSE, JUMP_BACK, JUMP, LOAD_GLOBAL, CALL, RETURN = 6, 7, 8, 9, 10, 11
@@ -378,11 +379,23 @@ class VM:
                     # --- the original instructions, most frequent first (in hot code,
                     # where most loads and stores are fused)
                     elif op == JUMP_BACK:
-                        counters[pc - 1] += 1
+                        iterations = counters[pc - 1] + 1
+                        counters[pc - 1] = iterations
                         pc = arg
                         if interrupt[0]:
                             frame.pc = pc
                             self._on_interrupt()
+                        if iterations == osr_at:
+                            # A hot loop: continue it in native code from its header (OSR).
+                            frame.pc = pc
+                            outcome = self.jit.enter_loop(frame)
+                            if outcome is not None:
+                                if outcome[0] == "return":   # finish with the function's final RETURN
+                                    stack.append(outcome[1])
+                                    pc = len(quick) - 1
+                                else:
+                                    pc = outcome[1]
+                                outcome = None
                     elif op == LOAD_LOCAL:
                         stack.append(locs[arg])
                     elif op == LOAD_GLOBAL:
