@@ -8,6 +8,11 @@ a guard in the native code: parameters (checked at entry), call results
 (checked after the call), and globals holding the called function (checked
 before the call). Everything else follows from the operand types.
 
+Tier 1 (baseline) speculates on nothing: parameters, locals and call results
+are ``dyn`` -- a (tag, bits) pair dispatched on at run time -- and what native
+code cannot do with a value's actual tag becomes a *bail-out* to the
+interpreter at that pc.
+
 Anything native code cannot do yet raises ``NotCompilable`` with the feature
 and its line, like LuaJIT's trace aborts ("NYI: string constant at line 12").
 """
@@ -83,6 +88,7 @@ class TypedCode:
     code: CodeObject
     param_types: tuple[str, ...]
     region: LoopRegion | None = None
+    tier: int = 2
     before: dict[int, tuple[tuple[str, ...], tuple[Any, ...]]] = field(default_factory=dict)  # pc -> (slots, stack)
     return_type: str | None = None
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
@@ -120,13 +126,13 @@ def arithmetic_type(left: str, right: str) -> str | None:
 
 def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
           return_type_of: ReturnTypeOf, region: LoopRegion | None = None,
-          slot_types: tuple[str, ...] | None = None) -> TypedCode:
+          slot_types: tuple[str, ...] | None = None, tier: int = 2) -> TypedCode:
     """Abstract interpretation to a fixpoint over the reachable blocks.
 
     For OSR, ``region`` limits it to one loop entered at its header with the
     frame's current ``slot_types`` (locals, then promoted globals).
     """
-    typed = TypedCode(code, param_types, region)
+    typed = TypedCode(code, param_types, region, tier)
     if region is None:
         start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())
     else:
@@ -150,27 +156,31 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
                 continue
             work.append(successor)
     returns.discard("bottom")
-    if len(returns) > 1:
-        raise NotCompilable(f"returns of different types ({', '.join(sorted(returns))})", code.first_line)
-    typed.return_type = returns.pop() if returns else None
+    typed.return_type = ("dyn" if len(returns) > 1 else returns.pop()) if returns else None
     return typed
 
 
 def _merge(old, new, code: CodeObject, pc: int):
+    """Join two states at a block entry: where the types differ the value becomes
+    ``dyn`` (tagged), and the jumps into the block convert to it."""
     old_slots, old_stack = old
     new_slots, new_stack = new
-    if len(old_stack) != len(new_stack) or any(a != b for a, b in zip(old_stack, new_stack)):
-        raise NotCompilable("a value whose type differs between branches", code.lines[pc])
+    if len(old_stack) != len(new_stack):
+        raise NotCompilable("a stack of different depths at a join", code.lines[pc])
+    stack = []
+    for a, b in zip(old_stack, new_stack):
+        if a != b and (isinstance(a, tuple) or isinstance(b, tuple)):
+            raise NotCompilable("a function value that differs between branches", code.lines[pc])
+        stack.append(a if a == b else "dyn")
     slots = []
-    for index, (a, b) in enumerate(zip(old_slots, new_slots)):
+    for a, b in zip(old_slots, new_slots):
         if a == b or b == "unset":
             slots.append(a)
         elif a == "unset":
             slots.append(b)
         else:
-            name = code.local_names[index] if index < code.nlocals else "a global"
-            raise NotCompilable(f"local {name} changes type ({a} and {b})", code.lines[pc])
-    return tuple(slots), old_stack
+            slots.append("dyn")
+    return tuple(slots), tuple(stack)
 
 
 def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[[str], Any],
@@ -187,7 +197,9 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             raise NotCompilable(f"local {code.local_names[arg]} read before it is set", line)
         stack.append(slots[arg])
     elif op == Op.STORE_LOCAL:
-        slots[arg] = stack.pop()
+        slots[arg] = "dyn" if typed.tier == 1 else stack.pop()   # T1 keeps every local tagged
+        if typed.tier == 1:
+            stack.pop()
     elif op == Op.LOAD_CONST:
         try:
             stack.append(value_type(code.consts[arg]))
@@ -208,13 +220,21 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         callee = stack.pop()
         if not isinstance(callee, tuple) or any(isinstance(a, tuple) for a in args):
             raise NotCompilable("calling a computed value", line)
+        if typed.tier == 1:
+            typed.callees[pc] = callee[1]
+            stack.append("dyn")
+            return [(following, tuple(slots), tuple(stack))]
         result = return_type_of(callee[1].function, args)
         if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
             return []
-        if result is None:
-            raise NotCompilable(f"call to {callee[1].global_name}, whose return type is unknown", line)
         typed.callees[pc] = callee[1]
-        stack.append(result)
+        stack.append("dyn" if result is None else result)   # unknown: whatever comes back, tagged
+    elif "dyn" in stack[-2:] and op in ARITHMETIC:
+        del stack[-2:]
+        stack.append("dyn")
+    elif "dyn" in stack[-2:] and (op in ORDERING or op in EQUALITY):
+        del stack[-2:]
+        stack.append("bool")
     elif op in ARITHMETIC:
         right, left = stack.pop(), stack.pop()
         result = arithmetic_type(left, right)
@@ -226,15 +246,16 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         right, left = stack.pop(), stack.pop()
         if not (left == right and left in ("int", "float")):
             if left in ("int", "float") and right in ("int", "float"):
-                raise NotCompilable("comparing an int with a float", line)
+                stack.append("bool")   # int vs float: compared as doubles (exactness guarded)
+                return [(following, tuple(slots), tuple(stack))]
             typed.always_fails.add(pc)
             return []
         stack.append("bool")
     elif op in EQUALITY:
         right, left = stack.pop(), stack.pop()
-        if {left, right} == {"int", "float"}:
-            raise NotCompilable("comparing an int with a float", line)
         stack.append("bool")
+    elif op in (Op.NOT, Op.NEG) and stack[-1] == "dyn":
+        stack[-1] = "bool" if op == Op.NOT else "dyn"
     elif op == Op.NOT:
         if stack.pop() != "bool":
             typed.always_fails.add(pc)
@@ -259,7 +280,9 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
     elif op in (Op.JUMP, Op.JUMP_BACK):
         return [(arg, tuple(slots), tuple(stack))]
     elif op == Op.RETURN:
-        returns.add(stack.pop())
+        returns.add("dyn" if typed.tier == 1 else stack.pop())
+        if typed.tier == 1:
+            stack.pop()
         return []
     elif op == Op.FAIL:
         typed.always_fails.add(pc)

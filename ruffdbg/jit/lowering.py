@@ -37,7 +37,8 @@ from ruffdbg.jit.inference import ARITHMETIC, EQUALITY, ORDERING, NotCompilable,
 I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
 I64P = I64.as_pointer()
 RESULT = ir.LiteralStructType([I64, I64])   # (bits, status)
-LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64}
+DYN = ir.LiteralStructType([I64, I64])      # T1's tagged value: (tag, bits)
+LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64, "dyn": DYN}
 TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": rt.TAG_NULL}
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
@@ -105,11 +106,15 @@ class Lowering:
         self.region = typed.region   # set for an OSR unit: one loop, entered at its header
         if self.region is not None:
             arity = 0                # an OSR unit reads the frame's values from the transfer buffer
+        elif tier == 1:
+            arity *= 2               # T1 takes each argument as (tag, bits)
         self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
         self.depth.name = "depth"
-        for argument, name in zip(self.function.args[1:], self.code.params):
-            argument.name = f"{name}.bits"
+        names = [f"{name}.{part}" for name in self.code.params for part in ("tag", "bits")] if tier == 1 \
+            else [f"{name}.bits" for name in self.code.params]
+        for argument, name in zip(self.function.args[1:], names):
+            argument.name = name
         self._debug_info()
         self.blocks: dict[int, ir.Block] = {}
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
@@ -238,6 +243,38 @@ class Lowering:
         pointer = self._counter_slot(index)
         self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)
 
+    # Tagged values (T1). A static value becomes dyn by pairing it with its tag.
+
+    def make_dyn(self, tag: ir.Value, bits: ir.Value) -> ir.Value:
+        b = self.builder
+        return b.insert_value(b.insert_value(ir.Constant(DYN, None), tag, 0), bits, 1)
+
+    def to_dyn(self, value: ir.Value, kind: str) -> ir.Value:
+        if kind == "dyn":
+            return value
+        return self.make_dyn(ir.Constant(I64, TAGS[kind]), self.to_bits(value, kind))
+
+    def tag_of(self, value: ir.Value, kind: str) -> ir.Value:
+        return self.builder.extract_value(value, 0) if kind == "dyn" else ir.Constant(I64, TAGS[kind])
+
+    def bits_of(self, value: ir.Value, kind: str) -> ir.Value:
+        return self.builder.extract_value(value, 1) if kind == "dyn" else self.to_bits(value, kind)
+
+    def tag_is(self, tag: ir.Value, *tags: int) -> ir.Value:
+        b = self.builder
+        result = b.icmp_signed("==", tag, ir.Constant(I64, tags[0]))
+        for other in tags[1:]:
+            result = b.or_(result, b.icmp_signed("==", tag, ir.Constant(I64, other)))
+        return result
+
+    def as_double(self, value: ir.Value, kind: str) -> ir.Value:
+        """A number as a double: int bits are converted, float bits reinterpreted."""
+        b = self.builder
+        if kind != "dyn":
+            return b.sitofp(value, F64) if kind == "int" else value
+        tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
+        return b.select(self.tag_is(tag, rt.TAG_INT), b.sitofp(bits, F64), b.bitcast(bits, F64))
+
     def to_bits(self, value: ir.Value, kind: str) -> ir.Value:
         if kind == "float":
             return self.builder.bitcast(value, I64)
@@ -258,7 +295,11 @@ class Lowering:
         """Store parameters, count the entry, bump the depth, poll the interrupt word."""
         b = self.builder
         for index, kind in enumerate(self.typed.param_types):
-            b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
+            if kind == "dyn":
+                tag, bits = self.function.args[1 + 2 * index], self.function.args[2 + 2 * index]
+                b.store(self.make_dyn(tag, bits), self.slot(index, kind))
+            else:
+                b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
         self.bump(0)
         self.state_slots = list(self.typed.before[0][0])
         self.stack: list[tuple[ir.Value, Any]] = []
@@ -275,7 +316,11 @@ class Lowering:
         for index, kind in enumerate(slots):
             if kind != "unset":
                 bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
-                b.store(self.from_bits(bits, kind), self.slot(index, kind))
+                if kind == "dyn":
+                    value = self.make_dyn(b.load(b.gep(buffer, [ir.Constant(I64, 2 * index)])), bits)
+                else:
+                    value = self.from_bits(bits, kind)
+                b.store(value, self.slot(index, kind))
         self.state_slots = list(slots)
         self.stack = []
         b.branch(self.blocks[self.region.header])
@@ -309,7 +354,7 @@ class Lowering:
         """Enter a block: values live on the operand stack come from stack allocas."""
         b = self.builder
         if not b.block.is_terminated:
-            self._spill_stack()
+            self._prepare_edge(pc)
             b.branch(self.blocks[pc])
         b.position_at_end(self.blocks[pc])
         slots, stack_types = self.typed.before[pc]
@@ -317,13 +362,24 @@ class Lowering:
         self.stack = [(b.load(self.stack_var(depth, kind)), kind) if not isinstance(kind, tuple) else (None, kind)
                       for depth, kind in enumerate(stack_types)]
 
-    def _spill_stack(self) -> None:
-        for depth, (value, kind) in enumerate(self.stack):
+    def _prepare_edge(self, target: int) -> None:
+        """Before jumping to ``target``: put live values where that block reads them,
+        converting to ``dyn`` where types meet that differ (see inference._merge)."""
+        if target not in self.typed.before:
+            return   # OSR: leaving the loop (the exit block writes the values out)
+        want_slots, want_stack = self.typed.before[target]
+        for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
+            if have != want and want == "dyn" and have != "unset":
+                value = self.builder.load(self.slot(index, have))
+                self.builder.store(self.to_dyn(value, have), self.slot(index, "dyn"))
+        for depth, ((value, kind), want) in enumerate(zip(self.stack, want_stack)):
             if not isinstance(kind, tuple):
+                if kind != want:
+                    value, kind = self.to_dyn(value, kind), "dyn"
                 self.builder.store(value, self.stack_var(depth, kind))
 
     def _jump(self, target: int) -> None:
-        self._spill_stack()
+        self._prepare_edge(target)
         self.builder.branch(self.block_for(target))
 
     # --------------------------------------------------------- deopt exits
@@ -369,6 +425,8 @@ class Lowering:
         return buffer
 
     def _tagged(self, value: ir.Value | None, kind: Any) -> tuple[Any, ir.Value]:
+        if kind == "dyn":
+            return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
         if isinstance(kind, tuple):   # a function about to be called
             return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind[1].function))
         if kind == "boxed":           # (tag, bits) values loaded from the ctx
@@ -396,6 +454,7 @@ class Lowering:
     # -------------------------------------------------------- instructions
 
     def _instruction(self, pc: int) -> None:
+        self._pc = pc
         self.locate(pc)
         op, arg = self.code.instrs[pc]
         if pc in self.typed.always_fails:
@@ -415,6 +474,8 @@ class Lowering:
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
         value, kind = self.pop()
+        if self.typed.tier == 1:
+            value, kind = self.to_dyn(value, kind), "dyn"
         self.builder.store(value, self.slot(arg, kind))
         self.state_slots[arg] = kind
 
@@ -443,17 +504,26 @@ class Lowering:
         self._branch(arg, pc + 1, jump_when=True)
 
     def _branch(self, target: int, following: int, jump_when: bool) -> None:
-        value, kind = self.pop()
-        truthy = self.truthy(value, kind)
-        self._spill_stack()
+        value, kind = self.stack[-1]
+        truthy = self.truthy(value, kind, self._pc)
+        self.pop()
+        self._prepare_edge(target)
+        self._prepare_edge(following)
         taken, fallthrough = self.block_for(target), self.block_for(following)
         if jump_when:
             self.builder.cbranch(truthy, taken, fallthrough)
         else:
             self.builder.cbranch(truthy, fallthrough, taken)
 
-    def truthy(self, value: ir.Value, kind: str) -> ir.Value:
+    def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
         b = self.builder
+        if kind == "dyn":
+            tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
+            guard = self.new_guard("tag", pc, "truthiness of a value that is not a number, bool or null")
+            self.deopt_if(b.not_(self.tag_is(tag, rt.TAG_INT, rt.TAG_BOOL, rt.TAG_FLOAT, rt.TAG_NULL)), guard)
+            as_float = b.fcmp_unordered("!=", b.bitcast(bits, F64), ir.Constant(F64, 0.0))
+            as_int = b.icmp_signed("!=", bits, ir.Constant(I64, 0))
+            return b.select(self.tag_is(tag, rt.TAG_FLOAT), as_float, as_int)   # null's bits are 0
         if kind == "bool":
             return value
         if kind == "int":
@@ -463,16 +533,27 @@ class Lowering:
         return ir.Constant(I1, 0)  # null
 
     def op_TO_BOOL(self, pc: int, op: int, arg: Any) -> None:
-        value, kind = self.pop()
-        self.push(self.truthy(value, kind), "bool")
+        value, kind = self.stack[-1]
+        truthy = self.truthy(value, kind, pc)
+        self.pop()
+        self.push(truthy, "bool")
 
     def op_NOT(self, pc: int, op: int, arg: Any) -> None:
-        value, _ = self.pop()
-        self.push(self.builder.xor(value, ir.Constant(I1, 1)), "bool")
+        value, kind = self.stack[-1]
+        b = self.builder
+        if kind == "dyn":
+            guard = self.new_guard("tag", pc, "! of a value that is not a bool")
+            self.deopt_if(b.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_BOOL)), guard)
+            value = b.trunc(self.bits_of(value, kind), I1)
+        self.pop()
+        self.push(b.xor(value, ir.Constant(I1, 1)), "bool")
 
     def op_NEG(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
         b = self.builder
+        if kind == "dyn":
+            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), "int"), (value, kind), negate=True)
+            return
         if kind == "float":
             self.pop()
             self.push(b.fneg(value), "float")
@@ -485,6 +566,11 @@ class Lowering:
     def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.pop()
         b = self.builder
+        if self.typed.return_type == "dyn":   # tagged results go back through the ctx
+            b.store(self.tag_of(value, kind), self.ctx_word(rt.CTX_RET_TAG))
+            b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))
+            self._return_status(ir.Constant(I64, rt.STATUS_BOXED))
+            return
         result = b.insert_value(ir.Constant(RESULT, None), self.to_bits(value, kind), 0)
         b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_OK), 1))
 
@@ -521,6 +607,8 @@ class Lowering:
         # None: inference found no way for the call to return normally (a recursion
         # with no base case); whatever comes back goes to the interpreter.
         result_type = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else None
+        if self.typed.tier == 1 or result_type == "dyn":
+            result_type = "dyn"
         # The stack limit, checked before the call like the interpreter does.
         too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
         self.deopt_if(too_deep, self.new_guard("depth", pc, "stack limit reached"))
@@ -529,8 +617,10 @@ class Lowering:
         b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
         callee_depth = b.add(self.depth, ir.Constant(I64, 1))
         bits = [self.to_bits(value, kind) for value, kind in args]
-        target = self.runtime.native_target(callee.function, arg_types)
-        if callee.function.code is self.code and arg_types == self.typed.param_types:
+        # T2 calls T2 code directly when the types agree (itself, or a compiled unit);
+        # anything else -- and every T1 call -- goes through the VM.
+        target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
+        if self.typed.tier == 2 and callee.function.code is self.code and arg_types == self.typed.param_types:
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc))
@@ -538,7 +628,23 @@ class Lowering:
         else:
             pair = self._call_through_vm(pc, callee, args)
         del self.stack[len(self.stack) - argc - 1:]
+        if result_type == "dyn":
+            self._dyn_call_result(pc, b.extract_value(pair, 1))
+            return
         self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+
+    def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
+        """T1: the callee's result is whatever came back, tagged, in the ctx."""
+        b = self.builder
+        failed = self.function.append_basic_block(f"call_error_pc{pc}")
+        returned = self.function.append_basic_block(f"call_returned_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
+        b.position_at_end(failed)
+        self._return_status(status)
+        b.position_at_end(returned)
+        tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
+        bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
+        self.push(self.make_dyn(tag, bits), "dyn")
 
     def _call_through_vm(self, pc: int, callee, args) -> ir.Value:
         """Call a function that has no matching native code: the VM runs it (result boxed)."""
@@ -601,6 +707,9 @@ class Lowering:
     def _arithmetic(self, pc: int, op: int) -> None:
         b = self.builder
         (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
+        if "dyn" in (left_kind, right_kind):
+            self._dyn_arithmetic(pc, op, self.stack[-2], self.stack[-1])
+            return
         if left_kind == right_kind == "int":
             result = self._int_arithmetic(pc, op, left, right)
             kind = "int"
@@ -636,8 +745,16 @@ class Lowering:
     def _compare(self, pc: int, op: int) -> None:
         b = self.builder
         (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
+        if "dyn" in (left_kind, right_kind):
+            result = self._dyn_compare(pc, op, self.stack[-2], self.stack[-1])
+            del self.stack[-2:]
+            self.push(result, "bool")
+            return
         del self.stack[-2:]
-        if left_kind != right_kind:  # different types are never equal (int/float was refused)
+        if {left_kind, right_kind} == {"int", "float"}:
+            self.push(self._mixed_compare(pc, op, (left, left_kind), (right, right_kind)), "bool")
+            return
+        if left_kind != right_kind:  # different types are never equal
             self.push(ir.Constant(I1, int(op == Op.NOT_EQUAL)), "bool")
             return
         if left_kind == "float":
@@ -647,6 +764,82 @@ class Lowering:
         else:
             result = b.icmp_signed(ICMP[op], left, right) if left_kind == "int" else b.icmp_unsigned(ICMP[op], left, right)
         self.push(result, "bool")
+
+    # ------------------------------------------- T1: dispatch on tags inline
+
+    def _dyn_arithmetic(self, pc: int, op: int, left_entry: tuple, right_entry: tuple, negate: bool = False) -> None:
+        """``left op right`` on tagged values: int/int checked, any float makes float,
+        anything else bails out to the interpreter (which raises or handles it)."""
+        b = self.builder
+        (left, left_kind), (right, right_kind) = left_entry, right_entry
+        left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
+        numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
+        self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "an operand is not a number"))
+        both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
+        int_block = self.function.append_basic_block(f"int_pc{pc}")
+        float_block = self.function.append_basic_block(f"float_pc{pc}")
+        done = self.function.append_basic_block(f"arith_done_pc{pc}")
+        b.cbranch(both_int, int_block, float_block)
+        b.position_at_end(int_block)
+        int_result = self._int_arithmetic(pc, op, self.bits_of(left, left_kind), self.bits_of(right, right_kind))
+        int_value = self.make_dyn(ir.Constant(I64, rt.TAG_INT), int_result)
+        int_end = b.block
+        b.branch(done)
+        b.position_at_end(float_block)
+        x, y = self.as_double(left, left_kind), self.as_double(right, right_kind)
+        if negate:
+            float_result = b.fneg(y)
+        else:
+            if op in (Op.DIV, Op.MOD):
+                self.deopt_if(b.fcmp_ordered("==", y, ir.Constant(F64, 0.0)), self.new_guard("division", pc, "divisor is 0.0"))
+            float_result = {Op.ADD: b.fadd, Op.SUB: b.fsub, Op.MUL: b.fmul, Op.DIV: b.fdiv, Op.MOD: b.frem}[op](x, y)
+        float_value = self.make_dyn(ir.Constant(I64, rt.TAG_FLOAT), b.bitcast(float_result, I64))
+        float_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        result = b.phi(DYN)
+        result.add_incoming(int_value, int_end)
+        result.add_incoming(float_value, float_end)
+        del self.stack[-1 if negate else -2:]
+        self.push(result, "dyn")
+
+    def _dyn_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
+        b = self.builder
+        (left, left_kind), (right, right_kind) = left_entry, right_entry
+        left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
+        left_bits, right_bits = self.bits_of(left, left_kind), self.bits_of(right, right_kind)
+        same = b.icmp_signed("==", left_tag, right_tag)
+        is_float = self.tag_is(left_tag, rt.TAG_FLOAT)
+        numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
+        both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
+        as_doubles = self._float_compare(op, self.as_double(left, left_kind), self.as_double(right, right_kind))
+        if op in ORDERING:
+            self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "ordering needs two numbers"))
+            mixed = b.and_(b.not_(same), numbers)
+            inexact = b.or_(b.and_(self.tag_is(left_tag, rt.TAG_INT), self._beyond_2_53(left_bits)),
+                            b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
+            self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
+            return b.select(both_int, b.icmp_signed(ICMP[op], left_bits, right_bits), as_doubles)
+        objects = b.and_(same, self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION))
+        self.deopt_if(objects, self.new_guard("tag", pc, "== on values native code cannot compare"))
+        # int == float compares as floats (what the interpreter does); other different tags are unequal.
+        # (as_doubles already answers ``op``, == or !=)
+        exact = b.and_(same, b.icmp_signed("==", left_bits, right_bits))
+        return b.select(b.and_(numbers, b.not_(both_int)), as_doubles, exact if op == Op.EQUAL else b.not_(exact))
+
+    def _beyond_2_53(self, bits: ir.Value) -> ir.Value:
+        """An int a double cannot hold exactly, so an int/float ordering could differ."""
+        b = self.builder
+        limit = ir.Constant(I64, 2**53)
+        return b.or_(b.icmp_signed(">", bits, limit), b.icmp_signed("<", bits, b.neg(limit)))
+
+    def _mixed_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
+        """int vs float: as doubles, like the interpreter; ordering needs the int exact."""
+        if op in ORDERING:
+            int_bits = left_entry[0] if left_entry[1] == "int" else right_entry[0]
+            guard = self.new_guard("overflow", pc, "an int too big to compare exactly with a float")
+            self.deopt_if(self._beyond_2_53(int_bits), guard)
+        return self._float_compare(op, self.as_double(*left_entry), self.as_double(*right_entry))
 
     def _float_compare(self, op: int, left: ir.Value, right: ir.Value) -> ir.Value:
         b = self.builder
@@ -683,6 +876,10 @@ class Lowering:
             return
         bits = []
         for index, kind in enumerate(self.typed.param_types):
+            if kind == "dyn":   # T1: no speculation, so no entry guard
+                bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index)])))
+                bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
+                continue
             tag = b.load(b.gep(argv, [ir.Constant(I64, 2 * index)]))
             guard = self.new_guard("type", 0, f"{self.code.params[index]}: expected {kind}")
             refuse = entry.append_basic_block(f"refuse_{self.code.params[index]}")
@@ -704,6 +901,8 @@ class Lowering:
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)), done, finished)
         b.position_at_end(done)
         return_type = self.typed.return_type or "null"
+        if return_type == "dyn":   # T1 units hand back tagged results themselves (STATUS_BOXED)
+            return_type = "null"
         b.store(ir.Constant(I64, TAGS[return_type]), self.ctx_word(rt.CTX_RET_TAG))
         b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
         b.branch(finished)

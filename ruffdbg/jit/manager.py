@@ -106,6 +106,8 @@ class FunctionState:
     units: list[Unit] = field(default_factory=list)
     deopts: int = 0
     despecializations: int = 0
+    bail_outs: int = 0
+    t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
 
     @property
@@ -191,18 +193,26 @@ class Jit:
     # ------------------------------------------------------------- decisions
 
     def on_hot(self, code: CodeObject) -> None:
-        """The function reached its call-count mark: compile it, or look again later."""
+        """The function reached its call-count mark: pick its tier.
+
+        A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
+        an unstable one gets T1 and is looked at again later, so it can still
+        specialize once its types settle.
+        """
         profile = code.profile
         state = self.state_of(code)
         if state.state in ("blacklisted", "not-compilable") or not self.policy.enabled:
             profile.hot_at = NEVER
             return
         param_types = self.stable_param_types(code)
-        if param_types is None:
-            profile.hot_at = profile.calls + self.policy.recheck_every
+        current = state.unit.tier if state.unit is not None and state.unit.valid else 0
+        if param_types is not None and self.compile(code, param_types, tier=2) is not None:
+            profile.hot_at = NEVER
             return
-        profile.hot_at = NEVER
-        self.compile(code, param_types)
+        if current < 1:
+            self.compile(code, ("dyn",) * len(code.params), tier=1)
+        if state.state not in ("not-compilable", "blacklisted"):
+            profile.hot_at = profile.calls + self.policy.recheck_every
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
         """The dominant type of each parameter, if every one is stable; else None."""
@@ -234,19 +244,34 @@ class Jit:
         return self._build(self._infer(code, tuple(types)), tier)
 
     def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
+        """Compile and install a unit; None if the code cannot run at that tier.
+
+        Only a T1 failure makes the function "not compilable": whatever T2
+        cannot do is what T1 is for.
+        """
         state = self.state_of(code)
         try:
-            typed = self._infer(code, param_types)
-            self._compile_callees(typed)
+            if tier == 1:
+                typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
+            else:
+                typed = self._infer(code, param_types)
+                self._compile_callees(typed)
             unit = self._build(typed, tier)
         except NotCompilable as why:
+            if tier == 2:
+                state.t2_refusal = why.reason
+                self.events.add("not-compilable", code.name, tier="T2", line=why.line, detail={"reason": why.reason})
+                return None
             state.state, state.reason = "not-compilable", why.reason
             code.profile.hot_at = NEVER
-            self.events.add("not-compilable", code.name, tier=f"T{tier}", line=why.line, detail={"reason": why.reason})
+            self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
             return None
+        if state.unit is not None:
+            state.unit.valid = False   # replaced (a T1 unit re-specialized to T2)
         state.unit = unit
         state.units.append(unit)
         state.state = "optimized" if tier == 2 else "baseline"
+        state.reason = state.t2_refusal if tier == 1 else None
         code.profile.native = lambda args, unit=unit: self.call(unit, args)
         self.events.add("compiled", code.name, tier=f"T{tier}", detail={
             "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
@@ -541,36 +566,53 @@ class Jit:
         state.deopts += 1
         self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
-        if guard.kind in ("type", "call-result", "global-unchanged"):
+        if guard.kind in SPECULATIVE:
             self._maybe_despecialize(unit, state)
+        elif unit.tier == 1 and guard.kind in ("tag", "bail-out"):
+            state.bail_outs += 1
+            if state.bail_outs > self.policy.blacklist_after:
+                self._blacklist(unit.code, state, f"T1 bailed out {state.bail_outs} times (last: {reason})",
+                                keep_baseline=False)
 
     def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
-        """Speculation failing too often: drop the specialized code and re-profile."""
-        if not unit.valid:
+        """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
+        if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
-        speculative = [g for g in unit.guards if g.kind in ("type", "call-result", "global-unchanged")]
-        failures = sum(unit.guard_counts(g)[1] for g in speculative)
-        refused = sum(unit.guard_counts(g)[1] for g in speculative if g.kind == "type")
+        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in SPECULATIVE)
+        refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
         attempts = unit.entries + refused
         if attempts < self.policy.despecialize_min_entries or failures / attempts <= self.policy.despecialize_rate:
             return
+        code, profile = unit.code, unit.code.profile
         unit.valid = False
-        profile = unit.code.profile
         profile.native = None
         state.unit = None
         state.despecializations += 1
         for seen in profile.arg_types:
             seen.clear()
         summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
+        self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
+        baseline = self.compile(code, ("dyn",) * len(code.params), tier=1)
         if state.despecializations > self.policy.blacklist_after:
-            state.state = "blacklisted"
-            state.reason = f"despecialized {state.despecializations} times; last: {summary}"
-            profile.hot_at = NEVER
-            self.events.add("blacklisted", unit.code.name, tier="T0", detail={"reason": state.reason})
+            self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
+                            keep_baseline=True)
             return
         state.state, state.reason = "despecialized", summary
-        profile.hot_at = profile.calls + self.policy.recheck_every
-        self.events.add("despecialized", unit.code.name, tier="T0", detail={"reason": summary})
+        if baseline is not None or state.state != "not-compilable":
+            profile.hot_at = profile.calls + self.policy.recheck_every
+
+    def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
+        """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
+        if not keep_baseline and state.unit is not None:
+            state.unit.valid = False
+            state.unit = None
+            code.profile.native = None
+        state.state, state.reason = "blacklisted", reason
+        code.profile.hot_at = NEVER
+        self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
+
+
+SPECULATIVE = ("type", "call-result", "global-unchanged")
 
 
 def _scalar_type(value: Any) -> str | None:
