@@ -58,10 +58,19 @@ class NotCompilable(Exception):
 
 @dataclass(frozen=True)
 class Callee:
-    """A function a CALL site calls: the global it comes from and the Function."""
+    """A function a CALL site calls: the global it comes from and the Function or Builtin."""
 
     global_name: str
-    function: Function
+    function: Any
+
+# What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
+# math builtins always return float). Anything else comes back tagged.
+BUILTIN_RESULTS = {
+    "sqrt": "float", "floor": "float", "ceil": "float", "round": "float", "abs": "float", "pow": "float",
+    "min": "float", "max": "float", "to_float": "float", "parse_float": "float", "performance_now": "float",
+    "now": "float", "len": "int", "to_int": "int", "parse_int": "int", "print": "null",
+    "has_key": "bool", "contains": "bool", "starts_with": "bool", "ends_with": "bool", "to_bool": "bool",
+}
 
 
 @dataclass(frozen=True)
@@ -224,7 +233,8 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             typed.callees[pc] = callee[1]
             stack.append("dyn")
             return [(following, tuple(slots), tuple(stack))]
-        result = return_type_of(callee[1].function, args)
+        function = callee[1].function
+        result = BUILTIN_RESULTS.get(function.name) if type(function) is Builtin else return_type_of(function, args)
         if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
             return []
         typed.callees[pc] = callee[1]
@@ -303,12 +313,10 @@ def _promoted_slot(typed: TypedCode, name_index: int) -> int | None:
 
 
 def _callee(name: str, lookup: Callable[[str], Any], line: int) -> Callee:
-    """A global read natively must hold a plain function (guarded to stay the same)."""
+    """A global read natively must hold a plain function or a builtin (guarded to stay the same)."""
     value = lookup(name)
-    if type(value) is Function and not value.cells:
+    if (type(value) is Function and not value.cells) or type(value) is Builtin:
         return Callee(name, value)
-    if type(value) is Builtin:
-        raise NotCompilable(f"call to builtin {name}", line)
     if type(value) is Function:
         raise NotCompilable(f"call to closure {name}", line)
     raise NotCompilable(f"reading global {name}", line)

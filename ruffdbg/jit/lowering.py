@@ -620,7 +620,8 @@ class Lowering:
         # T2 calls T2 code directly when the types agree (itself, or a compiled unit);
         # anything else -- and every T1 call -- goes through the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
-        if self.typed.tier == 2 and callee.function.code is self.code and arg_types == self.typed.param_types:
+        if self.typed.tier == 2 and getattr(callee.function, "code", None) is self.code \
+                and arg_types == self.typed.param_types:
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc))

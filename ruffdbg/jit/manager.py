@@ -18,12 +18,12 @@ from ruffdbg.compiler.bytecode import CodeObject, Op
 from ruffdbg.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
-from ruffdbg.jit.inference import LoopRegion, NotCompilable, TypedCode, infer
+from ruffdbg.jit.inference import SCALARS, LoopRegion, NotCompilable, TypedCode, infer
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.errors import RuffError, RuffRuntimeError
-from ruffdbg.vm.objects import Function
+from ruffdbg.vm.objects import Builtin, Function
 
 OPT_LEVEL = {1: 1, 2: 3}
 
@@ -44,6 +44,7 @@ class Unit:
     valid: bool = True
     from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
     region: Any = None                 # OSR units: the LoopRegion
+    window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
     typed_region_end: int = 0
 
     @property
@@ -130,6 +131,7 @@ class Jit:
         self.native_depth = 0                            # nesting of native entries (Python-side)
         self._inferring: set = set()
         self._compiling: set = set()
+        self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -162,16 +164,19 @@ class Jit:
     def global_slot(self, name: str) -> int:
         if name not in self.global_slots:
             self.global_slots[name] = len(self.global_slots)
-            self.global_changed(name, self.vm.globals.get(name))
+            self.global_changed(name, self._lookup(name))
         return self.global_slots[name]
 
     def global_changed(self, name: str, value: Any) -> None:
         """Keep the table behind the global-unchanged guards current."""
         slot = self.global_slots.get(name)
         if slot is not None:
-            self.ctx.globals[slot] = self.handles.function_id(value) if type(value) is Function else -1
+            callable_ = type(value) is Function or type(value) is Builtin
+            self.ctx.globals[slot] = self.handles.function_id(value) if callable_ else -1
 
     def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
+        if type(function) is not Function:
+            return None   # builtins run in the VM
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
             return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
@@ -222,8 +227,8 @@ class Jit:
             if samples < self.policy.stable_samples:
                 return None
             kind, count = max(seen.items(), key=lambda item: item[1])
-            if count / samples < self.policy.stable_share:
-                return None
+            if count / samples < self.policy.stable_share or ruff_type(kind) not in SCALARS:
+                return None   # T2 unboxes scalars only; T1 passes anything else along tagged
             types.append(ruff_type(kind))
         return tuple(types)
 
@@ -283,6 +288,8 @@ class Jit:
         """Compile the functions a unit calls first (when their profile is stable),
         so the unit can call them natively instead of through the interpreter."""
         for callee in typed.callees.values():
+            if type(callee.function) is not Function:
+                continue
             code = callee.function.code
             state = self.state_of(code)
             if code is typed.code or state.unit is not None or state.state in ("blacklisted", "not-compilable"):
@@ -424,10 +431,12 @@ class Jit:
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
         ctx[rt.CTX_DEPTH] = len(self.vm.frames)
         self.native_depth += 1
+        self.osr_frames.append((frame, len(self.vm.frames) - 1))
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_depth -= 1
+            self.osr_frames.pop()
         status = ctx[rt.CTX_STATUS]
         if status == rt.STATUS_OK:
             return "return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
@@ -496,6 +505,10 @@ class Jit:
         """
         from ruffdbg.vm.interpreter import Frame
 
+        # A frame running an OSR loop is a real interpreter frame: point it at its call.
+        for frame, level in self.osr_frames:
+            if level < upto:
+                frame.pc = (self.ctx.shadow[level] & 0xFFFFFFFF) + 1
         frames = []
         for level in range(len(self.vm.frames), upto):
             entry = self.ctx.shadow[level]
@@ -544,10 +557,17 @@ class Jit:
             below = self._native_frames(depth)   # the caller wrote its own shadow entry too
             vm.frames.extend(below)
             pushed = len(below)
-            result = vm.call_function(function, args)
+            if type(function) is Builtin:
+                result = function.fn(vm, args)
+            else:
+                result = vm.call_function(function, args)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
         except BaseException as error:  # noqa: BLE001
+            if isinstance(error, RuffError) and error.entries is None:
+                # A builtin failed: record where while the native frames are still visible.
+                error.value = vm._error_value(error)
+                error.entries = vm.stack_entries()
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         finally:
@@ -578,11 +598,19 @@ class Jit:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
+        # The rate over a window of recent entries: a unit that ran cleanly for
+        # a long time must still give up quickly once its types change.
         failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in SPECULATIVE)
         refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
         attempts = unit.entries + refused
-        if attempts < self.policy.despecialize_min_entries or failures / attempts <= self.policy.despecialize_rate:
+        window_failures, window_attempts = failures - unit.window[0], attempts - unit.window[1]
+        if window_attempts >= 5 * self.policy.despecialize_min_entries:
+            unit.window = (failures, attempts)   # start a new window
+        if window_attempts < self.policy.despecialize_min_entries:
             return
+        if window_failures / window_attempts <= self.policy.despecialize_rate:
+            return
+        failures, attempts = window_failures, window_attempts
         code, profile = unit.code, unit.code.profile
         unit.valid = False
         profile.native = None

@@ -160,6 +160,12 @@ class VM:
         profile.calls += 1
         for seen, arg in zip(profile.arg_types, args):
             seen[type(arg)] = seen.get(type(arg), 0) + 1
+        if profile.calls >= profile.hot_at:
+            self.jit.on_hot(code)
+        if profile.native is not None:
+            result = profile.native(list(args))
+            if result is not NOT_TAKEN:
+                return result
         return self._enter(Frame(code, function, list(args) + profile.padding, function.cells))
 
     def _enter(self, frame: Frame) -> Any:
