@@ -39,7 +39,7 @@ NYI = {
     Op.MAKE_FUNCTION: "closures", Op.LOAD_CELL: "captured variables", Op.STORE_CELL: "captured variables",
     Op.NEW_CELL: "captured variables", Op.LOAD_FREE: "captured variables", Op.STORE_FREE: "captured variables",
     Op.STORE_GLOBAL: "global variables", Op.DEFINE_GLOBAL: "global variables", Op.MUT_GLOBAL: "global variables",
-    Op.GET_ITER: "for loops", Op.FOR_ITER: "for loops", Op.MAKE_STRUCT: "structs", Op.NEW_STRUCT: "structs",
+Op.MAKE_STRUCT: "structs", Op.NEW_STRUCT: "structs",
     Op.MUT_LOCAL: "container assignment", Op.MUT_CELL: "container assignment", Op.MUT_FREE: "container assignment",
     Op.MUT_INDEX: "container assignment", Op.MUT_FIELD: "container assignment",
     Op.STORE_INDEX: "container assignment", Op.STORE_FIELD: "container assignment",
@@ -85,6 +85,7 @@ class LoopRegion:
     end: int                                   # the loop's last JUMP_BACK
     promoted: tuple[str, ...] = ()
     immutable: frozenset = frozenset()         # promoted globals declared let/const
+    stack: tuple = ()                          # a for loop's header has (RANGE, "int") on the stack
 
     def contains(self, pc: int) -> bool:
         return self.header <= pc <= self.end
@@ -145,7 +146,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
     if region is None:
         start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())
     else:
-        start = (region.header, tuple(slot_types), ())
+        start = (region.header, tuple(slot_types), region.stack)
     work = [start]
     returns: set[str] = set()
     while work:
@@ -229,11 +230,14 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         callee = stack.pop()
         if not isinstance(callee, tuple) or any(isinstance(a, tuple) for a in args):
             raise NotCompilable("calling a computed value", line)
+        function = callee[1].function
+        typed.callees[pc] = callee[1]
+        if _is_range_loop(typed, pc, function, args):
+            stack.append(RANGE_ARGS)   # `for v in range(...)`: a counted loop, no array is built
+            return [(following, tuple(slots), tuple(stack))]
         if typed.tier == 1:
-            typed.callees[pc] = callee[1]
             stack.append("dyn")
             return [(following, tuple(slots), tuple(stack))]
-        function = callee[1].function
         result = BUILTIN_RESULTS.get(function.name) if type(function) is Builtin else return_type_of(function, args)
         if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
             return []
@@ -277,6 +281,15 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             typed.always_fails.add(pc)
             return []
         stack.append(operand)
+    elif op == Op.GET_ITER:
+        iterable = stack.pop()
+        if iterable not in ("int", "dyn", RANGE_ARGS):
+            raise NotCompilable(f"for loops over a {iterable if isinstance(iterable, str) else 'value'}", line)
+        stack.extend([RANGE, "int"])   # T0 keeps [items, position]; native code keeps a range
+    elif op == Op.FOR_ITER:
+        if stack[-2:] != [RANGE, "int"]:
+            raise NotCompilable("for loops over a value native code cannot count", line)
+        return [(arg, tuple(slots), tuple(stack[:-2])), (following, tuple(slots), tuple(stack + ["int"]))]
     elif op == Op.TO_BOOL:
         stack.pop()
         stack.append("bool")
@@ -301,6 +314,17 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         raise NotCompilable(f"opcode {op}", line)
     assert op not in JUMP_OPS
     return [(following, tuple(slots), tuple(stack))]
+
+
+RANGE_ARGS = ("range-args",)   # the arguments of range(...) about to be iterated
+RANGE = ("range",)              # a loop's items: start, stop, step, count
+
+
+def _is_range_loop(typed: TypedCode, pc: int, function: Any, args: tuple) -> bool:
+    code = typed.code
+    return (type(function) is Builtin and function.name == "range" and 1 <= len(args) <= 3
+            and all(a in ("int", "dyn") for a in args) and pc + 1 < len(code.instrs)
+            and code.instrs[pc + 1][0] == Op.GET_ITER)
 
 
 def _promoted_slot(typed: TypedCode, name_index: int) -> int | None:

@@ -32,17 +32,19 @@ from llvmlite import ir
 
 from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.inference import ARITHMETIC, EQUALITY, ORDERING, NotCompilable, TypedCode, value_type
+from ruffdbg.jit.inference import ARITHMETIC, EQUALITY, ORDERING, RANGE, RANGE_ARGS, NotCompilable, TypedCode, value_type
 
 I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
 I64P = I64.as_pointer()
 RESULT = ir.LiteralStructType([I64, I64])   # (bits, status)
 DYN = ir.LiteralStructType([I64, I64])      # T1's tagged value: (tag, bits)
-LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64, "dyn": DYN}
+LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64, "dyn": DYN,
+              "range0": I64, "range1": I64, "range2": I64, "range3": I64}   # a for loop's start, stop, step, count
 TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": rt.TAG_NULL}
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 
+BRANCHES = frozenset({Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP, Op.JUMP_BACK, Op.FOR_ITER})
 ICMP = {Op.LESS: "<", Op.LESS_EQUAL: "<=", Op.GREATER: ">", Op.GREATER_EQUAL: ">=", Op.EQUAL: "==", Op.NOT_EQUAL: "!="}
 
 
@@ -123,8 +125,7 @@ class Lowering:
         # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
         self.counters_address = counters_address
         self.counter_capacity = counter_capacity
-        self.jump_targets = {arg for op, arg in self.code.instrs
-                             if op in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP, Op.JUMP_BACK)}
+        self.jump_targets = {arg for op, arg in self.code.instrs if op in BRANCHES}
 
     # --------------------------------------------------------------- driver
 
@@ -161,7 +162,7 @@ class Lowering:
         if previous not in self.typed.before:
             return True
         op, _ = self.code.instrs[previous]
-        if op in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP, Op.JUMP_BACK, Op.RETURN, Op.FAIL):
+        if op in BRANCHES or op in (Op.RETURN, Op.FAIL):
             return True
         return previous in self.typed.always_fails or pc in self.jump_targets
 
@@ -323,12 +324,18 @@ class Lowering:
                 b.store(value, self.slot(index, kind))
         self.state_slots = list(slots)
         self.stack = []
+        if self.region.stack:   # a for loop: its range (three pairs) and position follow the slots
+            words = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (len(slots) + i) + 1)])) for i in range(4)]
+            start, stop, step, position = words
+            self.stack = [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, "int")]
+        self._prepare_edge(self.region.header)
         b.branch(self.blocks[self.region.header])
 
     def block_for(self, target: int) -> ir.Block:
         """The block for a jump target; for OSR, leaving the loop goes back to the interpreter."""
         if target in self.blocks:
             return self.blocks[target]
+        assert self.region is not None, f"no block for pc {target}"
         exit_block = self.function.append_basic_block(f"loop_exit_to_pc{target}")
         here = self.builder.block
         self.builder.position_at_end(exit_block)
@@ -359,8 +366,14 @@ class Lowering:
         b.position_at_end(self.blocks[pc])
         slots, stack_types = self.typed.before[pc]
         self.state_slots = list(slots)
-        self.stack = [(b.load(self.stack_var(depth, kind)), kind) if not isinstance(kind, tuple) else (None, kind)
-                      for depth, kind in enumerate(stack_types)]
+        self.stack = []
+        for depth, kind in enumerate(stack_types):
+            if kind == RANGE:
+                self.stack.append((tuple(b.load(self.stack_var(depth, f"range{i}")) for i in range(4)), kind))
+            elif isinstance(kind, tuple):
+                self.stack.append((None, kind))   # a function about to be called: a constant
+            else:
+                self.stack.append((b.load(self.stack_var(depth, kind)), kind))
 
     def _prepare_edge(self, target: int) -> None:
         """Before jumping to ``target``: put live values where that block reads them,
@@ -373,7 +386,10 @@ class Lowering:
                 value = self.builder.load(self.slot(index, have))
                 self.builder.store(self.to_dyn(value, have), self.slot(index, "dyn"))
         for depth, ((value, kind), want) in enumerate(zip(self.stack, want_stack)):
-            if not isinstance(kind, tuple):
+            if kind == RANGE:
+                for index, part in enumerate(value):
+                    self.builder.store(part, self.stack_var(depth, f"range{index}"))
+            elif not isinstance(kind, tuple):
                 if kind != want:
                     value, kind = self.to_dyn(value, kind), "dyn"
                 self.builder.store(value, self.stack_var(depth, kind))
@@ -418,11 +434,18 @@ class Lowering:
         if len(values) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
         buffer = self.address(self.runtime.buffer)
-        for position, (value, kind) in enumerate(values):
-            tag, bits = self._tagged(value, kind)
+        pairs = [pair for value, kind in values for pair in self._pairs(value, kind)]
+        for position, (tag, bits) in enumerate(pairs):
             b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, b.gep(buffer, [ir.Constant(I64, 2 * position)]))
             b.store(bits, b.gep(buffer, [ir.Constant(I64, 2 * position + 1)]))
         return buffer
+
+    def _pairs(self, value: Any, kind: Any) -> list:
+        """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
+        if kind == RANGE:
+            start, stop, step, _count = value
+            return [(rt.TAG_RANGE, start), (rt.TAG_RANGE, stop), (rt.TAG_RANGE, step)]
+        return [self._tagged(value, kind)]
 
     def _tagged(self, value: ir.Value | None, kind: Any) -> tuple[Any, ir.Value]:
         if kind == "dyn":
@@ -600,6 +623,9 @@ class Lowering:
         self.push(None, callee)
 
     def op_CALL(self, pc: int, op: int, argc: int) -> None:
+        if pc + 1 in self.typed.before and self.typed.before[pc + 1][1][-1] == RANGE_ARGS:
+            self._range_arguments(pc, argc)
+            return
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
         callee = self.stack[-argc - 1][1][1]
@@ -633,6 +659,69 @@ class Lowering:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
             return
         self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+
+    def _range_arguments(self, pc: int, argc: int) -> None:
+        """``for v in range(...)``: no array is built; the loop counts (see op_GET_ITER).
+        The checks the builtin makes are guards: the interpreter raises their errors."""
+        b = self.builder
+        args = [self._as_int(pc, value, kind) for value, kind in self.stack[len(self.stack) - argc:]]
+        zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
+        start, stop, step = ([zero] + args + [one])[:3] if argc == 1 else (args + [one])[:3] if argc == 2 else args
+        self.deopt_if(b.icmp_signed("==", step, zero), self.new_guard("error", pc, "range() step is zero"))
+        count = self._range_count(start, stop, step)
+        too_big = b.icmp_unsigned(">", count, ir.Constant(I64, 50_000_000))   # builtins.MAX_RESULT_LEN
+        self.deopt_if(too_big, self.new_guard("error", pc, "range() result too long"))
+        del self.stack[len(self.stack) - argc - 1:]
+        self.push((start, stop, step, count), RANGE_ARGS)
+
+    def _range_count(self, start: ir.Value, stop: ir.Value, step: ir.Value) -> ir.Value:
+        """len(range(start, stop, step)) as an unsigned 64-bit count.
+
+        The distance between two i64s always fits in 64 unsigned bits, so the
+        arithmetic is unsigned (no 128-bit division: that would need a runtime
+        library function the JIT does not link)."""
+        b = self.builder
+        one, zero = ir.Constant(I64, 1), ir.Constant(I64, 0)
+        up = b.add(b.udiv(b.sub(b.sub(stop, start), one), step), one)
+        down = b.add(b.udiv(b.sub(b.sub(start, stop), one), b.neg(step)), one)
+        up = b.select(b.icmp_signed(">", stop, start), up, zero)
+        down = b.select(b.icmp_signed(">", start, stop), down, zero)
+        return b.select(b.icmp_signed(">", step, zero), up, down)
+
+    def _as_int(self, pc: int, value: ir.Value, kind: str) -> ir.Value:
+        """An int operand; a tagged one is guarded to be an int (T1 bails out otherwise)."""
+        if kind != "dyn":
+            return value
+        guard = self.new_guard("tag", pc, "expected an int")
+        self.deopt_if(self.builder.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_INT)), guard)
+        return self.bits_of(value, kind)
+
+    def op_GET_ITER(self, pc: int, op: int, arg: Any) -> None:
+        value, kind = self.stack[-1]
+        if kind == RANGE_ARGS:
+            items = value
+        else:   # iterating an int n: 0 .. n-1
+            value = self._as_int(pc, value, kind)
+            zero, one = ir.Constant(I64, 0), ir.Constant(I64, 1)
+            items = (zero, value, one, self._range_count(zero, value, one))
+        self.pop()
+        self.push(items, RANGE)
+        self.push(ir.Constant(I64, 0), "int")
+
+    def op_FOR_ITER(self, pc: int, op: int, exit_target: int) -> None:
+        b = self.builder
+        (start, stop, step, count), position = self.stack[-2][0], self.stack[-1][0]
+        saved = list(self.stack)
+        more = self.function.append_basic_block(f"for_next_pc{pc}")
+        done = self.function.append_basic_block(f"for_done_pc{pc}")
+        b.cbranch(b.icmp_unsigned("<", position, count), more, done)
+        b.position_at_end(done)
+        self.stack = saved[:-2]
+        self._jump(exit_target)
+        b.position_at_end(more)
+        element = b.add(start, b.mul(position, step))
+        self.stack = saved[:-1] + [(b.add(position, ir.Constant(I64, 1)), "int"), (element, "int")]
+        self._jump(pc + 1)
 
     def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
         """T1: the callee's result is whatever came back, tagged, in the ctx."""

@@ -18,7 +18,7 @@ from ruffdbg.compiler.bytecode import CodeObject, Op
 from ruffdbg.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
-from ruffdbg.jit.inference import SCALARS, LoopRegion, NotCompilable, TypedCode, infer
+from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
@@ -388,8 +388,13 @@ class Jit:
             name = next(n for n, kind in zip(names, slot_types) if kind is None)
             raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
                                 code.lines[header])
+        stack = ()
+        if frame.stack:   # a for loop's header: [items, position]
+            if len(frame.stack) != 2 or _as_range(frame.stack[0]) is None:
+                raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
+            stack = (RANGE, "int")
         region = LoopRegion(header, end, promoted,
-                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")))
+                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")), stack)
         typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
         self._compile_callees(typed)
         unit = self._build(typed, 2)
@@ -429,6 +434,10 @@ class Jit:
         values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
         for index, value in enumerate(values):
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
+        if frame.stack:   # a for loop: its items as a range, then the position
+            span, position = _as_range(frame.stack[0]), frame.stack[1]
+            for offset, word in enumerate((span.start, span.stop, span.step, position)):
+                buffer[2 * (len(values) + offset)], buffer[2 * (len(values) + offset) + 1] = rt.TAG_RANGE, word
         ctx[rt.CTX_DEPTH] = len(self.vm.frames)
         self.native_depth += 1
         self.osr_frames.append((frame, len(self.vm.frames) - 1))
@@ -442,7 +451,7 @@ class Jit:
             return "return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
         nslots = len(values)
         nstack = ctx[rt.CTX_RET_TAG] if status == rt.STATUS_EXIT else 0
-        restored = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(nslots + nstack)]
+        restored = rt.box_values(buffer, nslots + nstack, self.handles)
         frame.locals[:] = restored[:len(frame.locals)]
         for name, value in zip(promoted, restored[len(frame.locals):nslots]):
             self.vm.globals[name] = value
@@ -525,7 +534,7 @@ class Jit:
         try:
             unit = self.units[unit_id]
             guard = unit.guards[guard_id]
-            values = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(nlocals + nstack)]
+            values = rt.box_values(buffer, nlocals + nstack, self.handles)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
             below = self._native_frames(depth - 1)   # all but the deopting frame
@@ -641,6 +650,21 @@ class Jit:
 
 
 SPECULATIVE = ("type", "call-result", "global-unchanged")
+
+
+def _as_range(items: Any) -> range | None:
+    """A for loop's items as a range, if they are one: what range(...) made (an
+    array of ints in arithmetic progression) or what iterating an int made."""
+    if type(items) is range:
+        return items
+    if type(items) is not list or not all(type(item) is int for item in items):
+        return None
+    if len(items) < 2:
+        return range(items[0], items[0] + 1) if items else range(0)
+    step = items[1] - items[0]
+    if step == 0 or any(b - a != step for a, b in zip(items, items[1:])):
+        return None
+    return range(items[0], items[-1] + step, step)
 
 
 def _scalar_type(value: Any) -> str | None:

@@ -45,9 +45,11 @@ STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in th
 NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter runs the call
 
 # Value tags.
-TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION = range(6)
+TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE = range(7)
 TAG_NAMES = {TAG_NULL: "null", TAG_BOOL: "bool", TAG_INT: "int", TAG_FLOAT: "float", TAG_OBJECT: "object",
-             TAG_FUNCTION: "function"}
+             TAG_FUNCTION: "function", TAG_RANGE: "range"}
+# A for loop's items are three TAG_RANGE pairs in a row (start, stop, step); the
+# interpreter gets them back as a Python range, which it iterates like the array.
 TYPE_TAGS = {"null": TAG_NULL, "bool": TAG_BOOL, "int": TAG_INT, "float": TAG_FLOAT}
 
 _MASK64 = (1 << 64) - 1
@@ -124,6 +126,20 @@ def box(tag: int, bits: int, handles: Handles) -> Any:
     if tag == TAG_FUNCTION:
         return handles.functions[bits]
     return handles.get(bits)
+
+
+def box_values(buffer: Any, count: int, handles: Handles) -> list:
+    """``count`` values from a transfer buffer (a for loop's items take three pairs)."""
+    values, pair = [], 0
+    while len(values) < count:
+        tag = buffer[2 * pair]
+        if tag == TAG_RANGE:
+            values.append(range(signed(buffer[2 * pair + 1]), signed(buffer[2 * pair + 3]), signed(buffer[2 * pair + 5])))
+            pair += 3
+        else:
+            values.append(box(tag, buffer[2 * pair + 1], handles))
+            pair += 1
+    return values
 
 
 def unbox(value: Any, handles: Handles) -> tuple[int, int]:
