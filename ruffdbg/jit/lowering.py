@@ -835,15 +835,14 @@ class Lowering:
     def _compare(self, pc: int, op: int) -> None:
         b = self.builder
         (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
-        if "dyn" in (left_kind, right_kind):
-            result = self._dyn_compare(pc, op, self.stack[-2], self.stack[-1])
+        # (Guards deopt with both operands still on the stack: pop only after.)
+        if "dyn" in (left_kind, right_kind) or {left_kind, right_kind} == {"int", "float"}:
+            compare = self._dyn_compare if "dyn" in (left_kind, right_kind) else self._mixed_compare
+            result = compare(pc, op, self.stack[-2], self.stack[-1])
             del self.stack[-2:]
             self.push(result, "bool")
             return
         del self.stack[-2:]
-        if {left_kind, right_kind} == {"int", "float"}:
-            self.push(self._mixed_compare(pc, op, (left, left_kind), (right, right_kind)), "bool")
-            return
         if left_kind != right_kind:  # different types are never equal
             self.push(ir.Constant(I1, int(op == Op.NOT_EQUAL)), "bool")
             return

@@ -131,11 +131,11 @@ class Gen:
     def statement(self, sc: Scope, budget: int, depth: int, ind: str) -> tuple[list[str], int]:
         kinds = ["assign", "assign", "accumulate", "print", "return_if"]
         if depth > 0:
-            kinds += ["if", "while", "while", "try"]
+            kinds += ["if", "while", "while", "for", "try"]
         kind = self.pick(kinds)
         if sc.pure and kind in ("print", "try"):
             kind = "assign"
-        if kind == "while" and budget < 60:
+        if kind in ("while", "for") and budget < 60:
             kind = "assign"  # too little work left for a loop with a body
         if kind in ("assign", "accumulate") and sc.writable:
             target = self.pick(sc.writable)
@@ -165,6 +165,18 @@ class Gen:
             body, body_cost = self.block(inner, budget // limit - 5, depth - 1, ind + "    ")
             return [f"{ind}mut {counter} := 0", f"{ind}while {counter} < {limit} {{", *body,
                     f"{ind}    {counter} := {counter} + 1", f"{ind}}}"], limit * (body_cost + 3) + 2
+        if kind == "for":
+            counter = f"i{self.counters}"
+            self.counters += 1
+            inner = Scope(sc.readable + [counter], sc.writable, sc.ints_only, sc.pure, sc.calls)
+            limit = min(self.draw(st.integers(2, 300)), max(1, budget // 12))
+            body, body_cost = self.block(inner, budget // limit - 5, depth - 1, ind + "    ")
+            iterable = self.pick([f"range({limit})", f"{limit}", f"range(1, {limit + 1})", f"range({limit}, 0, -1)"])
+            skip = self.pick(["", "continue", "break"])
+            if skip:
+                body = [f"{ind}    if {counter} == {self.draw(st.integers(0, limit))} {{", f"{ind}        {skip}",
+                        f"{ind}    }}", *body]
+            return [f"{ind}for {counter} in {iterable} {{", *body, f"{ind}}}"], limit * (body_cost + 3) + 2
         if kind == "try":
             body, cost = self.block(sc, budget - 12, depth - 1, ind + "    ")
             return [f"{ind}try {{", *body, f"{ind}}} except e {{",
@@ -243,9 +255,13 @@ class Gen:
                 body = ["    try {", *("    " + line for line in body), "    } except e {",
                         "        print(e.message)", "    }"]
             period = self.pick([100, 50, 7, 1])
-            lines += [f"mut {acc} := 0", f"mut {k} := 0", f"while {k} < {limit} {{", *body,
-                      f"    if {k} % {period} == 0 {{", f"        print({k}, {acc})", "    }",
-                      f"    {k} := {k} + 1", "}", f"print(\"{acc}\", {acc})"]
+            report = [f"    if {k} % {period} == 0 {{", f"        print({k}, {acc})", "    }"]
+            if self.chance(2):   # a for loop (k is the loop variable) or a while loop
+                lines += [f"mut {acc} := 0", f"for {k} in range({limit}) {{", *body, *report, "}",
+                          f"mut {k} := {limit}", f"print(\"{acc}\", {acc})"]
+            else:
+                lines += [f"mut {acc} := 0", f"mut {k} := 0", f"while {k} < {limit} {{", *body, *report,
+                          f"    {k} := {k} + 1", "}", f"print(\"{acc}\", {acc})"]
             after = self.pick(["float", "edge", "none"])
             if after != "none":
                 args = self.call_args(fn, k, True) if after == "float" else ", ".join(
