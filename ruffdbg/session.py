@@ -103,6 +103,18 @@ class Session:
         """Stop the running program at its next safepoint (safe from other threads)."""
         self.vm.request_interrupt(reason)
 
+    def pause(self) -> None:
+        """Pause the running program at its next safepoint, in any tier."""
+        self.vm.request_pause()
+
+    def resume(self) -> None:
+        self.vm.resume()
+
+    @property
+    def paused_at(self):
+        """The Ruff stack where a pause is holding the program, or None."""
+        return self.vm.paused_at
+
     def source_of(self, name: str) -> Source | None:
         return self.sources.get(name)
 

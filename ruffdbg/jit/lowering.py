@@ -232,7 +232,9 @@ class Lowering:
     def new_guard(self, kind: str, pc: int, detail: str) -> Guard:
         if 1 + 2 * (len(self.guards) + 1) > self.counter_capacity:
             raise AssertionError("more guards than counter slots")
-        guard = Guard(len(self.guards), kind, pc, self.code.lines[pc], detail)
+        # Entry type guards belong to the function's header line (where its parameters are).
+        line = self.code.first_line if kind == "type" else self.code.lines[pc]
+        guard = Guard(len(self.guards), kind, pc, line, detail)
         self.guards.append(guard)
         return guard
 

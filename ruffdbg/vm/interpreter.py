@@ -35,6 +35,7 @@ leave containers behind in loop temporaries, which would force a copy.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import Any, Callable
 
@@ -49,6 +50,7 @@ from ruffdbg.vm.objects import Builtin, Cell, Function, StructType, StructValue,
 from ruffdbg.vm.values import INT_MAX, INT_MIN
 
 MAX_DEPTH = 20_000
+PAUSE = "pause"   # the interrupt reason that waits instead of stopping
 OPERATOR_METHODS = {
     Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
 }
@@ -118,6 +120,8 @@ class VM:
         self.frames: list[Frame] = []
         self.interrupt = [0]                     # set by other threads; polled at safepoints
         self.interrupt_reason = "interrupted"
+        self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
+        self._resume = threading.Event()
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.jit = None                          # a jit.manager.Jit when tiers above T0 are on
@@ -231,6 +235,18 @@ class VM:
             if profile.active == 0:
                 profile.total_ns += now - finished.started_ns
 
+    def request_pause(self) -> None:
+        """Stop at the next safepoint and wait there until ``resume()`` (thread-safe).
+
+        Native code reaches it too: its poll deopts into the interpreter, which
+        then waits with the frame materialized (so it can be inspected)."""
+        self._resume.clear()
+        self.paused_at = None
+        self.request_interrupt(PAUSE)
+
+    def resume(self) -> None:
+        self._resume.set()
+
     def _on_interrupt(self) -> None:
         self.interrupt[0] = 0
         if self.jit is not None:
@@ -239,6 +255,11 @@ class VM:
         entries = self.stack_entries()
         top = self.frames[-1]
         entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
+        if self.interrupt_reason == PAUSE:
+            self.paused_at = entries
+            self._resume.wait()
+            self.paused_at = None
+            return
         raise Interrupted(self.interrupt_reason, entries)
 
     def _operator_method(self, a: Any, method_name: str) -> Function:

@@ -1,0 +1,179 @@
+"""The tiers as the Session reports them: what reaches T2, what deopts and why,
+despecialization, blacklisting, OSR, and control of native code from outside."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ruffdbg.session import Policy, Session
+
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+
+FIB = """func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+print(fib(22))
+"""
+
+
+def run(text: str, threshold: int | None = None) -> tuple[Session, list[str]]:
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=threshold), write=output.append)
+    result = session.run_source(text, "test.ruff")
+    assert result.ok, result.error and result.error.message
+    return session, "".join(output).splitlines()
+
+
+def kinds(session: Session, function: str) -> list[str]:
+    return [event.kind for event in session.events.since(0) if event.function == function]
+
+
+def test_fib_reaches_t2_with_no_deopts():
+    session, out = run(FIB)
+    fib = session.function("fib")
+    assert out == ["17711"]
+    assert (fib.tier, fib.state, fib.deopts) == ("T2", "optimized", 0)
+    assert kinds(session, "fib") == ["compiled", "tier-up"]
+    assert fib.calls == 57313   # interpreter calls and native entries together
+
+
+def test_int_specialized_function_deopts_on_float_and_recovers():
+    session, _ = run((EXAMPLES / "deopt_float.ruff").read_text())
+    events = [e for e in session.events.since(0) if e.function == "poly"]
+    deopt = next(e for e in events if e.kind == "deopt")
+    assert deopt.detail["reason"] == "x: expected int, got float" and deopt.line == 9 and deopt.pc == 0
+    sequence = [e.kind for e in events if e.kind != "deopt"]
+    assert sequence[:4] == ["compiled", "tier-up", "despecialized", "compiled"]
+    recompiled = [e for e in events if e.kind == "compiled"]
+    assert recompiled[0].detail["types"] == "x: int" and recompiled[-1].detail["types"] == "x: float"
+
+
+def test_unstable_types_get_the_baseline_tier():
+    program = """func mix(a) { return a + 1 }
+mut i := 0
+while i < 300 {
+    if i % 2 == 0 { mix(i) } else { mix(i * 0.5) }
+    i := i + 1
+}
+"""
+    session, _ = run(program, threshold=50)
+    mix = session.function("mix")
+    assert (mix.tier, mix.state, mix.deopts) == ("T1", "baseline", 0)
+
+
+def test_thrashing_types_get_the_function_blacklisted():
+    program = """func flip(a) { return a * 2 }
+mut phase := 0
+while phase < 12 {
+    mut i := 0
+    while i < 120 {
+        if phase % 2 == 0 { flip(i) } else { flip(i + 0.5) }
+        i := i + 1
+    }
+    phase := phase + 1
+}
+"""
+    session, _ = run(program, threshold=10)
+    flip = session.function("flip")
+    assert flip.state == "blacklisted"
+    assert flip.reason.startswith("despecialized 4 times")
+    assert flip.tier == "T1"   # Jidoka: it stays in its last safe tier
+    assert kinds(session, "flip").count("despecialized") == 4
+
+
+def test_a_hot_loop_in_a_function_called_once_is_entered_by_osr():
+    program = """func once(n) {
+    mut s := 0
+    mut k := 0
+    while k < n { s := s + k % 7; k := k + 1 }
+    return s
+}
+print(once(50000))
+"""
+    session, out = run(program)
+    assert out == ["149997"]
+    osr = next(e for e in session.events.since(0) if e.kind == "osr")
+    assert (osr.function, osr.line) == ("once", 4)
+
+
+def test_not_compilable_says_what_and_where():
+    program = 'func greet(n) {\n    return "hi ${n}"\n}\nmut i := 0\nwhile i < 50 { greet(i); i := i + 1 }\n'
+    session, _ = run(program, threshold=5)
+    greet = session.function("greet")
+    assert (greet.tier, greet.state) == ("T0", "not-compilable")
+    assert greet.reason == "NYI: string constants at line 2"
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("a / b", "Integer overflow: -9223372036854775808 / -1"),
+    ("a % (b + 1)", "Modulo by zero"),
+])
+def test_native_division_checks_raise_the_interpreter_errors(expression, message):
+    program = f"""func f(a, b) {{ return {expression} }}
+mut i := 0
+while i < 100 {{ f(i + 7, 3); i := i + 1 }}
+f(-9223372036854775807 - 1, -1)
+"""
+    session = Session(Policy(jit=True, threshold=1), write=lambda _: None)
+    result = session.run_source(program, "t.ruff")
+    assert result.error.message == message
+    assert [(e.function, e.line) for e in result.error.stack] == [("<script>", 4), ("f", 1)]
+    assert session.function("f").tier == "T2"
+
+
+def test_reassigning_a_called_global_is_noticed_by_native_code():
+    program = """func one() { return 1 }
+func two() { return 2 }
+func use() { return one() }
+mut i := 0
+while i < 200 { use(); i := i + 1 }
+print(use())
+one := two
+print(use())
+"""
+    session, out = run(program, threshold=20)
+    assert out == ["1", "2"]
+    deopt = next(e for e in session.events.since(0) if e.kind == "deopt" and e.function == "use")
+    assert deopt.detail["kind"] == "global-unchanged"
+
+
+SPIN = """func spin() {
+    mut n := 0
+    while true { n := n + 1 }
+}
+spin()
+"""
+
+
+def start_in_thread(session: Session, text: str) -> threading.Thread:
+    worker = threading.Thread(target=session.run_source, args=(text, "spin.ruff"), daemon=True)
+    worker.start()
+    return worker
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_guard_counters_move_while_native_code_runs_and_pause_resume_work():
+    session = Session(Policy(jit=True, threshold=1), write=lambda _: None)
+    worker = start_in_thread(session, SPIN)
+    wait_for(lambda: session.function("spin") is not None and session.function("spin").tier == "T2")
+    poll = next(g for g in session.function("spin").guards if g.kind == "interrupt" and g.line == 3)
+    wait_for(lambda: session.function("spin").guards[poll.id].passed > poll.passed)   # read live, from here
+    session.pause()
+    wait_for(lambda: session.paused_at is not None)
+    assert [(entry.function, entry.line) for entry in session.paused_at] == [("<script>", 5), ("spin", 3)]
+    session.resume()
+    wait_for(lambda: session.paused_at is None)
+    session.interrupt("stop")
+    worker.join(5)
+    assert not worker.is_alive()
