@@ -43,6 +43,7 @@ class Unit:
     entry: Any = None                  # ctypes function
     valid: bool = True
     from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+    direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
     region: Any = None                 # OSR units: the LoopRegion
     window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
     typed_region_end: int = 0
@@ -131,6 +132,7 @@ class Jit:
         self.native_depth = 0                            # nesting of native entries (Python-side)
         self._inferring: set = set()
         self._compiling: set = set()
+        self._direct_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
@@ -179,8 +181,27 @@ class Jit:
             return None   # builtins run in the VM
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
+            self._direct_callees.add(unit.id)   # the unit being built will depend on it
             return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
         return None
+
+    def invalidate(self, unit: Unit, why: str) -> None:
+        """Retire a unit, and every unit that calls it directly: they were compiled
+        against its types and would keep using it. (Activations already running
+        finish on the old code, which stays correct: its guards still hold.)"""
+        unit.valid = False
+        state = self.state_of(unit.code)
+        if state.unit is unit:
+            state.unit = None
+            unit.code.profile.native = None
+        for caller in self.units:
+            if caller.valid and unit.id in caller.direct_callees:
+                caller_state = self.state_of(caller.code)
+                self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
+                caller_state.state = "interpreted" if caller_state.unit is None else caller_state.state
+                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
+                                detail={"reason": f"calls {unit.code.name}, which was {why}"})
 
     def info(self, code: CodeObject) -> JitInfo:
         state = self.state_of(code)
@@ -214,8 +235,9 @@ class Jit:
         if param_types is not None and self.compile(code, param_types, tier=2) is not None:
             profile.hot_at = NEVER
             return
-        if current < 1:
-            self.compile(code, ("dyn",) * len(code.params), tier=1)
+        if current < 1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
+            for seen in profile.arg_types:   # look at the types afresh: they may settle later
+                seen.clear()
         if state.state not in ("not-compilable", "blacklisted"):
             profile.hot_at = profile.calls + self.policy.recheck_every
 
@@ -272,7 +294,7 @@ class Jit:
             self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
             return None
         if state.unit is not None:
-            state.unit.valid = False   # replaced (a T1 unit re-specialized to T2)
+            self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
         state.unit = unit
         state.units.append(unit)
         state.state = "optimized" if tier == 2 else "baseline"
@@ -341,11 +363,12 @@ class Jit:
         unit_id = len(self.units)
         capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
         counters = (ctypes.c_int64 * capacity)()
+        self._direct_callees = set()
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
-                    compiled, counters)
+                    compiled, counters, direct_callees=self._direct_callees)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         return unit
@@ -621,9 +644,7 @@ class Jit:
             return
         failures, attempts = window_failures, window_attempts
         code, profile = unit.code, unit.code.profile
-        unit.valid = False
-        profile.native = None
-        state.unit = None
+        self.invalidate(unit, "despecialized")
         state.despecializations += 1
         for seen in profile.arg_types:
             seen.clear()
@@ -641,9 +662,7 @@ class Jit:
     def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
         """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
         if not keep_baseline and state.unit is not None:
-            state.unit.valid = False
-            state.unit = None
-            code.profile.native = None
+            self.invalidate(state.unit, "blacklisted")
         state.state, state.reason = "blacklisted", reason
         code.profile.hot_at = NEVER
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
