@@ -32,10 +32,22 @@ class CompiledModule:
 
     ir_before: str
     ir_after: str
-    assembly: str
+    opt_level: int
     ms: dict[str, float]
     addresses: dict[str, int] = field(default_factory=dict)
     engine: object = None   # keeps the machine code alive
+    _assembly: str | None = None
+
+    @property
+    def assembly(self) -> str:
+        """The native assembly, generated when first asked for: emitting it is a
+        second code generation, which would double every compile's latency."""
+        if self._assembly is None:
+            with _lock:
+                module = llvm.parse_assembly(self.ir_after)
+                machine = llvm.Target.from_default_triple().create_target_machine(opt=self.opt_level)
+                self._assembly = machine.emit_assembly(module)
+        return self._assembly
 
 
 def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_names: list[str],
@@ -53,7 +65,6 @@ def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_name
         passes.getModulePassManager().run(module, passes)
         optimized = time.perf_counter()
         ir_after = str(module)
-        assembly = target.create_target_machine(opt=opt_level).emit_assembly(module)
         engine = llvm.create_mcjit_compiler(module, target.create_target_machine(opt=opt_level))
         engine.finalize_object()
         done = time.perf_counter()
@@ -65,4 +76,4 @@ def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_name
         "codegen": round((done - optimized) * 1000, 3),
     }
     ms["total"] = round(sum(ms.values()), 3)
-    return CompiledModule(ir_text, ir_after, assembly, ms, addresses, engine)
+    return CompiledModule(ir_text, ir_after, opt_level, ms, addresses, engine)

@@ -44,6 +44,11 @@ TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": r
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 
+# Guards whose passes are counted. Speculation guards feed the despecialization
+# rate; checks that almost never fail (overflow, division, depth, tags, the
+# interrupt poll) count failures only: a counter bump on every loop iteration
+# costs more than the loop's own arithmetic.
+COUNT_PASSES = frozenset({"type", "call-result", "global-unchanged"})
 BRANCHES = frozenset({Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP, Op.JUMP_BACK, Op.FOR_ITER})
 ICMP = {Op.LESS: "<", Op.LESS_EQUAL: "<=", Op.GREATER: ">", Op.GREATER_EQUAL: ">=", Op.EQUAL: "==", Op.NOT_EQUAL: "!="}
 
@@ -411,7 +416,8 @@ class Lowering:
         b.position_at_end(exit_block)
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
-        self.bump(1 + 2 * guard.id)
+        if guard.kind in COUNT_PASSES:
+            self.bump(1 + 2 * guard.id)
 
     def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
         self._deopt_exit(guard, self.stack if stack is None else stack)
