@@ -44,6 +44,8 @@ TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": r
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 
+POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
+
 # Guards whose passes are counted. Speculation guards feed the despecialization
 # rate; checks that almost never fail (overflow, division, depth, tags, the
 # interrupt poll) count failures only: a counter bump on every loop iteration
@@ -127,6 +129,7 @@ class Lowering:
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.builder: ir.IRBuilder | None = None
+        self.countdown: ir.AllocaInstr | None = None   # iterations until the next interrupt poll
         # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
         self.counters_address = counters_address
         self.counter_capacity = counter_capacity
@@ -478,7 +481,9 @@ class Lowering:
 
     def _poll_interrupt(self, pc: int) -> None:
         b = self.builder
-        flag = b.load(self.ctx_word(rt.CTX_INTERRUPT))
+        # An atomic load: another thread sets the word, and a plain load in a loop
+        # that writes no memory would be hoisted out of it by LLVM (never seen again).
+        flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
         guard = self.new_guard("interrupt", pc, "interrupt word set")
         self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack=[])
 
@@ -525,7 +530,25 @@ class Lowering:
         self._jump(arg)
 
     def op_JUMP_BACK(self, pc: int, op: int, arg: int) -> None:
-        self._poll_interrupt(arg)  # a safepoint: deopt resumes at the loop header
+        """A safepoint: deopt resumes at the loop header. The interrupt word is read
+        every POLL_EVERY iterations (a countdown in a register): an atomic load on
+        every iteration would cost tight loops about as much as their own work."""
+        b = self.builder
+        if self.countdown is None:
+            with b.goto_entry_block():
+                b.position_at_start(self.function.entry_basic_block)
+                self.countdown = b.alloca(I64, name="poll_countdown")
+                b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
+        left = b.sub(b.load(self.countdown), ir.Constant(I64, 1))
+        b.store(left, self.countdown)
+        poll = self.function.append_basic_block(f"poll_pc{pc}")
+        after = self.function.append_basic_block(f"polled_pc{pc}")
+        b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), poll, after)
+        b.position_at_end(poll)
+        b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
+        self._poll_interrupt(arg)
+        b.branch(after)
+        b.position_at_end(after)
         self._jump(arg)
 
     def op_JUMP_IF_FALSE(self, pc: int, op: int, arg: int) -> None:
