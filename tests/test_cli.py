@@ -162,10 +162,13 @@ def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path, program, flag
     process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path, *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
-    time.sleep(1.0)
-    process.send_signal(signal.SIGINT)
-    started = time.monotonic()
-    _, err = process.communicate(timeout=10)
+    try:
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = process.communicate(timeout=10)
+    finally:
+        process.kill()   # never leave a spinning program behind if the test fails
     assert time.monotonic() - started < 1.0
     assert process.returncode == 130
     assert "interrupted" in err.splitlines()[0]
