@@ -163,8 +163,7 @@ class Session:
                 raise KeyError(name)
             annotate = None
             if counts and code.profile is not None:
-                executed = report.execution_counts(code)
-                annotate = lambda pc, executed=executed: f"x{executed[pc]}"  # noqa: E731
+                annotate = _count_and_feedback(code)
             listings.append(disassemble(code, annotate))
         return "\n\n".join(listings)
 
@@ -229,6 +228,22 @@ class Session:
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
         return {"functions": functions, "events": events}
+
+
+def _count_and_feedback(code: CodeObject):
+    """The listing's extra column: how often each instruction ran, and at type
+    feedback sites what was seen there (like CPython's specialized listings)."""
+    executed = report.execution_counts(code)
+    sites = {site.pc: site for site in report.site_feedback(code)}
+
+    def annotate(pc: int) -> str:
+        site = sites.get(pc)
+        if site is None or not site.counts:
+            return f"x{executed[pc]}"
+        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
+        return f"x{executed[pc]:<8} {site.state}: {seen}"
+
+    return annotate
 
 
 def _profile_json(profile: report.TypeProfile) -> dict:

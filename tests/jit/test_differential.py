@@ -9,7 +9,7 @@ the (exit status, stdout, stderr) triples must be identical:
 
 ``test_program_same_in_every_mode`` covers tests/programs/*.ruff and
 examples/*.ruff (except programs that print timings). The ``random`` test runs
-programs from ``program_generator.programs()`` on T0 and eager. CI runs 150 of
+programs from ``program_generator.programs()`` on T0 and eager. CI runs 300 of
 them; for a long local run set RUFFDBG_DIFF_EXAMPLES, e.g. 100,000 programs:
 
     RUFFDBG_DIFF_EXAMPLES=100000 python -m pytest tests/jit/test_differential.py -k random
@@ -34,7 +34,7 @@ from tests.jit.program_generator import programs
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"T0": ["--no-jit"], "default": [], "eager": ["--threshold", "1"]}
 TIMING_MARKERS = ("performance_now", "now()")
-EXAMPLES = int(os.environ.get("RUFFDBG_DIFF_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("RUFFDBG_DIFF_EXAMPLES", "300"))
 
 
 def run_mode(path: Path | str, mode: str, capsys) -> tuple[int, str, str]:
