@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, JUMP_OPS, CodeObject, Op
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.objects import Builtin, Function
@@ -142,6 +143,8 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
     For OSR, ``region`` limits it to one loop entered at its header with the
     frame's current ``slot_types`` (locals, then promoted globals).
     """
+    if len(code.params) > MAX_PARAMS:
+        raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
     typed = TypedCode(code, param_types, region, tier)
     if region is None:
         start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())

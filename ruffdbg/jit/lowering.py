@@ -755,7 +755,12 @@ class Lowering:
         self._jump(pc + 1)
 
     def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
-        """T1: the callee's result is whatever came back, tagged, in the ctx."""
+        """A tagged result: whatever came back, from the ctx."""
+        self.push(self.make_dyn(*self._boxed_result(pc, status)), "dyn")
+
+    def _boxed_result(self, pc: int, status: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """After a call whose result comes back boxed: propagate an error, else
+        load the (tag, bits) from the ctx."""
         b = self.builder
         failed = self.function.append_basic_block(f"call_error_pc{pc}")
         returned = self.function.append_basic_block(f"call_returned_pc{pc}")
@@ -763,9 +768,7 @@ class Lowering:
         b.position_at_end(failed)
         self._return_status(status)
         b.position_at_end(returned)
-        tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
-        bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
-        self.push(self.make_dyn(tag, bits), "dyn")
+        return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 
     def _call_through_vm(self, pc: int, callee, args) -> ir.Value:
         """Call a function that has no matching native code: the VM runs it (result boxed)."""
@@ -782,14 +785,7 @@ class Lowering:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""
         b = self.builder
         if result_type is None:
-            failed = self.function.append_basic_block(f"call_error_pc{pc}")
-            returned = self.function.append_basic_block(f"call_returned_pc{pc}")
-            b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
-            b.position_at_end(failed)
-            self._return_status(status)
-            b.position_at_end(returned)
-            tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
-            bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
+            tag, bits = self._boxed_result(pc, status)
             self.deopt_always(self.new_guard("call-result", pc + 1, "the call was expected never to return"),
                               stack=self.stack + [((tag, bits), "boxed")])
             return

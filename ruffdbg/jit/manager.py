@@ -18,7 +18,7 @@ from ruffdbg.compiler.bytecode import CodeObject, Op
 from ruffdbg.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
-from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer
+from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
@@ -687,14 +687,12 @@ def _as_range(items: Any) -> range | None:
 
 
 def _scalar_type(value: Any) -> str | None:
-    kind = type(value)
-    if kind is int:
-        return "int"
-    if kind is float:
-        return "float"
-    if kind is bool:
-        return "bool"
-    return None
+    """int, float or bool: what an OSR unit can keep in a register."""
+    try:
+        kind = value_type(value)
+    except TypeError:
+        return None
+    return None if kind == "null" else kind
 
 
 def _as_interpreter_error(error: BaseException | None) -> BaseException:

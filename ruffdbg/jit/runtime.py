@@ -1,23 +1,23 @@
 """What native code and the VM share: the context block, value tags, callbacks.
 
-The context is one array of i64 words in native memory (``ctypes``), so native
-code and Python threads can both read it while native code runs:
+Everything lives in native memory (``ctypes``) at addresses fixed for a JIT's
+lifetime, which lowering bakes into the code as constants, so native code and
+Python threads can both read it while native code runs:
 
-    CTX_INTERRUPT  the safepoint word: non-zero makes native code deopt at its
-                   next loop back-edge or function entry
-    CTX_DEPTH      the interpreter's frame count when it enters native code
-                   (native frames then carry their depth in a register)
-    CTX_MAX_DEPTH  the VM's stack limit
-    CTX_STATUS     how the last native call ended (STATUS_*)
-    CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
-    CTX_SHADOW     address of the shadow stack: for each native frame, the
-                   (unit id << 32 | pc) of the call it is making, so a deopt
-                   can rebuild the Ruff stack exactly
-    CTX_GLOBALS    address of the table of function ids held by globals that
-                   native code calls (the global-unchanged guards read it)
-    CTX_BUFFER     address of the transfer buffer where deopt exits write the
-                   frame's values (shared, not on the native stack: deep native
-                   recursion must not need a big frame per call)
+    the context words
+        CTX_INTERRUPT  the safepoint word: non-zero makes native code deopt at its
+                       next loop back-edge or function entry
+        CTX_DEPTH      the interpreter's frame count when it enters native code
+                       (native frames then carry their depth in a register)
+        CTX_STATUS     how the last native call ended (STATUS_*)
+        CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
+    the shadow stack   for each native frame, the (unit id << 32 | pc) of the
+                       call it is making, so a deopt can rebuild the Ruff stack
+    the globals table  function ids held by globals that native code calls
+                       (the global-unchanged guards read it)
+    the transfer buffer  where deopt exits write the frame's values (shared,
+                       not on the native stack: deep native recursion must not
+                       need a big frame per call)
 
 A value crossing the boundary is a (tag, bits) pair; native T2 code keeps
 values unboxed (i64 / double / i1) and tags them only at deopt exits.
@@ -29,9 +29,9 @@ import ctypes
 import struct
 from typing import Any
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_MAX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_SHADOW, CTX_GLOBALS, \
-    CTX_BUFFER = range(9)
-CTX_WORDS = 9
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS = range(5)
+CTX_WORDS = 5
+MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
 
 # How a native call ended.
@@ -164,11 +164,6 @@ class NativeContext:
         self.shadow = (ctypes.c_int64 * (max_depth + 16))()
         self.globals = (ctypes.c_int64 * global_slots)()
         self.buffer = (ctypes.c_int64 * (2 * BUFFER_VALUES))()
-        self.words[CTX_MAX_DEPTH] = max_depth
-        self.words[CTX_SHADOW] = ctypes.addressof(self.shadow)
-        self.words[CTX_GLOBALS] = ctypes.addressof(self.globals)
-        self.words[CTX_BUFFER] = ctypes.addressof(self.buffer)
-        self.pointer = ctypes.cast(self.words, ctypes.POINTER(ctypes.c_int64))
         self.address = ctypes.addressof(self.words)
-        self.args = (ctypes.c_int64 * 64)()  # tagged arguments for entries (up to 32 params)
+        self.args = (ctypes.c_int64 * (2 * MAX_PARAMS))()  # tagged arguments for entries
         self.args_pointer = ctypes.cast(self.args, ctypes.POINTER(ctypes.c_int64))
