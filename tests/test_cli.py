@@ -189,7 +189,7 @@ def test_ir_and_asm_map_back_to_lines_and_pcs(tmp_path, capsys):
 
 
 def test_ir_of_a_function_that_cannot_be_compiled_says_why(tmp_path, capsys):
-    program = write(tmp_path, 'func greet(name) {\n    return "hi " + name\n}\nprint(greet("bo"))\n')
+    program = write(tmp_path, 'func greet(name) {\n    return "hi ${name}"\n}\nprint(greet("bo"))\n')
     status, _, err = run(capsys, "ir", program, "--func", "greet")
     assert status == 1
-    assert err.strip() == "ruffdbg: greet has no T2 code: NYI: string constants at line 2"
+    assert err.strip() == "ruffdbg: greet has no T2 code: NYI: string interpolation at line 2"

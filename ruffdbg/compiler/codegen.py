@@ -608,25 +608,25 @@ def _top_level_names(stmts: list[ast.Stmt]) -> set[str]:
 
 
 def _names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
-    """Every name mentioned inside a function nested in ``stmts``.
+    """Names a function nested in ``stmts`` may take from the enclosing scopes.
 
-    Those are the locals that may be captured, so they become cells. This errs
-    on the safe side (a nested function's own local with the same name also
-    counts); the cost is a cell where a plain slot would do.
+    Those are the locals that may be captured, so they become cells. A nested
+    function's parameters shadow outer names in its whole body, so they do not
+    count; any other mention does (erring on the safe side: a nested local
+    declared with the same name also counts, and costs a cell where a plain
+    slot would do).
     """
     found: set[str] = set()
     # An explicit work list, not recursion: else-if chains can be very deep.
-    work: list[tuple[Any, bool]] = [(stmt, False) for stmt in stmts]
+    work: list[tuple[Any, bool, frozenset]] = [(stmt, False, frozenset()) for stmt in stmts]
     while work:
-        node, inside_function = work.pop()
+        node, inside_function, shadowed = work.pop()
         if isinstance(node, ast.FuncExpr):
             inside_function = True
-            found.update(node.params)
-            if node.name:
-                found.add(node.name)
-        if inside_function and isinstance(node, (ast.Name, ast.Let)):
+            shadowed = shadowed | set(node.params)
+        if inside_function and isinstance(node, (ast.Name, ast.Let)) and node.name not in shadowed:
             found.add(node.name)
-        work.extend((child, inside_function) for child in _children(node))
+        work.extend((child, inside_function, shadowed) for child in _children(node))
     return found
 
 

@@ -217,7 +217,9 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
         try:
             stack.append(value_type(code.consts[arg]))
         except TypeError:
-            raise NotCompilable(f"{ruff_type(type(code.consts[arg]))} constants", line) from None
+            if type(code.consts[arg]) is not str:
+                raise NotCompilable(f"{ruff_type(type(code.consts[arg]))} constants", line) from None
+            stack.append("dyn")   # a string: passed along as a tagged constant
     elif op == Op.LOAD_GLOBAL and _promoted_slot(typed, arg) is not None:
         stack.append(slots[_promoted_slot(typed, arg)])
     elif op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None:

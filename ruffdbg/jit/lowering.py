@@ -94,6 +94,7 @@ class RuntimeAddresses:
     buffer: int       # the transfer buffer
     max_depth: int
     function_ids: Callable[[Any], int]      # Function -> id (for tags and global guards)
+    constant_ids: Callable[[Any], int]      # a string constant -> its permanent handle
     global_slot: Callable[[str], int]       # global name -> slot in the ctx globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
 
@@ -517,6 +518,10 @@ class Lowering:
 
     def op_LOAD_CONST(self, pc: int, op: int, arg: int) -> None:
         value = self.code.consts[arg]
+        if type(value) is str:   # native code only carries strings around: a constant handle
+            handle = ir.Constant(I64, self.runtime.constant_ids(value))
+            self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), "dyn")
+            return
         kind = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else _kind_of(value)
         self.push(self.const(kind, value), kind)
 
@@ -936,7 +941,10 @@ class Lowering:
                             b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
             self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
             return b.select(both_int, b.icmp_signed(ICMP[op], left_bits, right_bits), as_doubles)
-        objects = b.and_(same, self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION))
+        # Strings, functions and other objects (whatever their tag says about where
+        # they came from) are compared by the interpreter.
+        objects = b.or_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT),
+                        self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT))
         self.deopt_if(objects, self.new_guard("tag", pc, "== on values native code cannot compare"))
         # int == float compares as floats (what the interpreter does); other different tags are unequal.
         # (as_doubles already answers ``op``, == or !=)

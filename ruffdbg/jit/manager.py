@@ -110,6 +110,7 @@ class FunctionState:
     despecializations: int = 0
     bail_outs: int = 0
     t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
+    t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
 
     @property
@@ -146,6 +147,7 @@ class Jit:
             buffer=ctypes.addressof(self.ctx.buffer),
             max_depth=vm.max_depth,
             function_ids=self.handles.function_id,
+            constant_ids=self.handles.constant_id,
             global_slot=self.global_slot,
             native_target=self.native_target,
         )
@@ -232,7 +234,8 @@ class Jit:
             return
         param_types = self.stable_param_types(code)
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
-        if param_types is not None and self.compile(code, param_types, tier=2) is not None:
+        if param_types is not None and param_types not in state.t2_refused \
+                and self.compile(code, param_types, tier=2) is not None:
             profile.hot_at = NEVER
             return
         if current < 1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
@@ -287,6 +290,7 @@ class Jit:
         except NotCompilable as why:
             if tier == 2:
                 state.t2_refusal = why.reason
+                state.t2_refused.add(param_types)   # not tried again for these types
                 self.events.add("not-compilable", code.name, tier="T2", line=why.line, detail={"reason": why.reason})
                 return None
             state.state, state.reason = "not-compilable", why.reason

@@ -45,9 +45,9 @@ STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in th
 NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter runs the call
 
 # Value tags.
-TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE = range(7)
+TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG_CONSTANT = range(8)
 TAG_NAMES = {TAG_NULL: "null", TAG_BOOL: "bool", TAG_INT: "int", TAG_FLOAT: "float", TAG_OBJECT: "object",
-             TAG_FUNCTION: "function", TAG_RANGE: "range"}
+             TAG_FUNCTION: "function", TAG_RANGE: "range", TAG_CONSTANT: "constant"}
 # A for loop's items are three TAG_RANGE pairs in a row (start, stop, step); the
 # interpreter gets them back as a Python range, which it iterates like the array.
 TYPE_TAGS = {"null": TAG_NULL, "bool": TAG_BOOL, "int": TAG_INT, "float": TAG_FLOAT}
@@ -94,6 +94,16 @@ class Handles:
         self._objects: list[Any] = []
         self.functions: list[Any] = []
         self._function_ids: dict[int, int] = {}
+        self.constants: list[Any] = []
+        self._constant_ids: dict = {}
+
+    def constant_id(self, value: Any) -> int:
+        """A permanent handle for a constant baked into native code (TAG_CONSTANT)."""
+        key = (type(value), value)
+        if key not in self._constant_ids:
+            self._constant_ids[key] = len(self.constants)
+            self.constants.append(value)
+        return self._constant_ids[key]
 
     def function_id(self, function: Any) -> int:
         key = id(function)
@@ -125,6 +135,8 @@ def box(tag: int, bits: int, handles: Handles) -> Any:
         return None
     if tag == TAG_FUNCTION:
         return handles.functions[bits]
+    if tag == TAG_CONSTANT:
+        return handles.constants[bits]
     return handles.get(bits)
 
 

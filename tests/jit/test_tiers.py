@@ -106,7 +106,7 @@ def test_not_compilable_says_what_and_where():
     session, _ = run(program, threshold=5)
     greet = session.function("greet")
     assert (greet.tier, greet.state) == ("T0", "not-compilable")
-    assert greet.reason == "NYI: string constants at line 2"
+    assert greet.reason == "NYI: string interpolation at line 2"
 
 
 @pytest.mark.parametrize("expression, message", [
