@@ -151,12 +151,14 @@ def test_trace_jit_prints_tier_events(tmp_path, capsys):
 
 SPIN_AT_TOP = "mut n := 0\nwhile true {\n    n := n + 1\n}\n"
 SPIN_NATIVE = "func spin() {\n    mut n := 0\n    while true { n := n + 1 }\n}\nspin()\n"
+SPIN_NATIVE_FOR = "func spin() {\n    mut n := 0\n    for i in 1000000000000 { n := n + 1 }\n}\nspin()\n"
 
 
 @pytest.mark.parametrize("program, flags, where", [
     (SPIN_AT_TOP, [], "at <script> ({path}:2)"),
     (SPIN_NATIVE, ["--threshold", "1"], "at spin ({path}:3)"),   # compiled to native code at its first call
-], ids=["interpreter", "native"])
+    (SPIN_NATIVE_FOR, ["--threshold", "1"], "at spin ({path}:3)"),   # a for loop keeps its range on the stack
+], ids=["interpreter", "native", "native-for"])
 def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path, program, flags, where):
     path = write(tmp_path, program)
     process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path, *flags],

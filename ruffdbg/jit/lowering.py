@@ -486,7 +486,8 @@ class Lowering:
         # that writes no memory would be hoisted out of it by LLVM (never seen again).
         flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
         guard = self.new_guard("interrupt", pc, "interrupt word set")
-        self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack=[])
+        # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
+        self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard)
 
     # -------------------------------------------------------- instructions
 

@@ -23,6 +23,7 @@ from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.errors import RuffError, RuffRuntimeError
+from ruffdbg.vm.interpreter import INVALIDATED
 from ruffdbg.vm.objects import Builtin, Function
 
 OPT_LEVEL = {1: 1, 2: 3}
@@ -192,6 +193,9 @@ class Jit:
         against its types and would keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
+        # Activations already running (an OSR loop calling this unit directly, say)
+        # leave native code at their next safepoint, as if interrupted.
+        self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
         state = self.state_of(unit.code)
         if state.unit is unit:
             state.unit = None
@@ -624,10 +628,12 @@ class Jit:
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
         if guard.kind in SPECULATIVE:
             self._maybe_despecialize(unit, state)
-        elif unit.tier == 1 and guard.kind in ("tag", "bail-out"):
+        elif unit.region is None and state.state != "blacklisted":
+            # A bail-out: native code met something only the interpreter does (a tag it
+            # cannot handle, an error to raise). Recompiling would not help.
             state.bail_outs += 1
             if state.bail_outs > self.policy.blacklist_after:
-                self._blacklist(unit.code, state, f"T1 bailed out {state.bail_outs} times (last: {reason})",
+                self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
                                 keep_baseline=False)
 
     def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:

@@ -51,6 +51,7 @@ from ruffdbg.vm.values import INT_MAX, INT_MIN
 
 MAX_DEPTH = 20_000
 PAUSE = "pause"   # the interrupt reason that waits instead of stopping
+INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
 OPERATOR_METHODS = {
     Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
 }
@@ -184,8 +185,13 @@ class VM:
             while len(self.frames) > base:
                 self._leave(self.frames.pop(), time.perf_counter_ns())
 
-    def request_interrupt(self, reason: str = "interrupted") -> None:
-        """Ask the running program to stop at its next safepoint (thread-safe)."""
+    def request_interrupt(self, reason: str = "interrupted", only_if_idle: bool = False) -> None:
+        """Ask the running program to stop at its next safepoint (thread-safe).
+
+        ``only_if_idle``: leave an interrupt already pending alone (the JIT's
+        own requests must not replace a user's Ctrl-C or pause)."""
+        if only_if_idle and self.interrupt[0]:
+            return
         self.interrupt_reason = reason
         self.interrupt[0] = 1
         if self.jit is not None:
@@ -251,6 +257,8 @@ class VM:
         self.interrupt[0] = 0
         if self.jit is not None:
             self.jit.set_interrupt(0)
+        if self.interrupt_reason == INVALIDATED:
+            return   # native code has been left; the interpreter simply goes on
         # The top frame stopped *before* its pc (a safepoint), so report that instruction.
         entries = self.stack_entries()
         top = self.frames[-1]
