@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "ir":
             native.add_argument("--raw", action="store_true", help="the IR before optimization")
 
+    repl = commands.add_parser("repl", help="an interactive Ruff session with :commands (the default)")
+    _add_engine_options(repl)
+
+    test = commands.add_parser("test", help="replay .rdbg transcripts and compare their output")
+    test.add_argument("paths", nargs="+", metavar="PATH", help=".rdbg files or folders of them")
+    test.add_argument("--update", action="store_true", help="rewrite the expected output of failing steps")
+
     hotspots = commands.add_parser("hotspots", help="run a program and report hot functions, loops, type stability")
     hotspots.add_argument("file")
     _add_engine_options(hotspots)
@@ -91,10 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        args = parser.parse_args(["repl"])
     handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
-               "ir": cmd_native, "asm": cmd_native}[args.command]
+               "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test}[args.command]
     try:
         return handler(args)
     except UsageError as error:
@@ -157,6 +163,39 @@ def cmd_native(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(text)
     return 0
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    from ruffdbg.repl.app import run_repl
+
+    return run_repl(Policy(jit=not args.no_jit, threshold=args.threshold))
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Replay transcripts: a diff per failing step, exit status 1 if any failed."""
+    from ruffdbg.repl.transcript import run_file, transcript_files
+
+    files = transcript_files(args.paths)
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    failed = updated = 0
+    for path in files:
+        try:
+            passed, diff = run_file(path, update=args.update)
+        except ValueError as error:
+            passed, diff = False, f"{path}: {error}"
+        if passed:
+            print(f"PASS  {path}")
+        elif args.update:
+            updated += 1
+            print(f"UPDATED  {path}")
+        else:
+            failed += 1
+            print(diff, end="\n\n")
+            print(f"FAIL  {path}")
+    print(f"{len(files) - failed - updated} passed, {failed} failed" + (f", {updated} updated" if updated else ""))
+    return 1 if failed else 0
 
 
 def cmd_hotspots(args: argparse.Namespace) -> int:

@@ -268,6 +268,9 @@ class Jit:
         for unit in reversed(self.state_of(code).units):
             if unit.tier == tier:
                 return unit
+        if tier == 1:   # no speculation: nothing to take from the profile
+            dyn = ("dyn",) * len(code.params)
+            return self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1)
         if code.profile is None or code.profile.calls == 0:
             raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
         types = []

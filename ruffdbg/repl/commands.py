@@ -1,0 +1,287 @@
+"""The REPL's evaluator: Ruff input and ``:commands`` over one Session, as text.
+
+``Shell.execute(text)`` returns everything the user should see for one input:
+the program's output, the echoed value of a top-level expression (not null),
+an error with its Ruff stack, or a command's report. The prompt_toolkit REPL
+and the ``.rdbg`` transcript runner both drive this one class, so a
+transcript tests exactly what a person sees.
+"""
+
+from __future__ import annotations
+
+import shlex
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ruffdbg.lang import ast
+from ruffdbg.lang.diagnostics import RuffSyntaxError, Source, render_runtime_error
+from ruffdbg.lang.parser import parse
+from ruffdbg.compiler.codegen import compile_program
+from ruffdbg.session import Policy, Session
+from ruffdbg.textviews import hotspots_report
+from ruffdbg.vm.objects import Builtin
+from ruffdbg.vm.values import to_string
+
+ECHO = "__echo__"   # the hidden builtin a top-level expression's value goes through
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+
+
+COMMANDS = [
+    Command("help", ":help", "this list"),
+    Command("dis", ":dis NAME", "bytecode of a function, with execution counts and type feedback"),
+    Command("ir", ":ir NAME [t1|t2] [raw]", "LLVM IR of a function (raw: before optimization)"),
+    Command("asm", ":asm NAME [t1|t2]", "native assembly of a function"),
+    Command("profile", ":profile NAME", "type profiles of a function's arguments and locals, with stability"),
+    Command("guards", ":guards [NAME]", "guards of compiled functions: kind, line, pass and fail counts"),
+    Command("tiers", ":tiers", "every function's tier and state (and why)"),
+    Command("events", ":events [N]", "the last N tier events (default 20)"),
+    Command("hotspots", ":hotspots", "hot functions, hot loops, type stability"),
+    Command("jit", ":jit on|off", "switch the JIT for code run from now on"),
+    Command("threshold", ":threshold N", "make every hotness threshold N"),
+    Command("load", ":load FILE", "run a .ruff file in this session"),
+    Command("time", ":time EXPR", "run EXPR several times; median time and the tier it ran in"),
+    Command("reset", ":reset", "a fresh session: no definitions, profiles or compiled code"),
+    Command("tui", ":tui", "open the TUI on this session (not available yet)"),
+]
+COMMAND_NAMES = [command.name for command in COMMANDS]
+
+
+class Shell:
+    def __init__(self, policy: Policy | None = None):
+        self.policy = policy or Policy()
+        self.inputs = 0
+        self.session = self._new_session()
+
+    def _new_session(self) -> Session:
+        self.output: list[str] = []
+        session = Session(self.policy, write=self.output.append)
+        session.vm.builtins[ECHO] = Builtin(ECHO, self._echo, (1,))
+        return session
+
+    def _echo(self, ctx, args: list) -> None:
+        if args[0] is not None:
+            self.output.append(to_string(args[0]) + "\n")
+
+    # ------------------------------------------------------------- inputs
+
+    def execute(self, text: str) -> str:
+        """Run one input (Ruff code or a :command) and return what it printed."""
+        self.output.clear()
+        stripped = text.strip()
+        if not stripped:
+            return ""
+        if stripped.startswith(":"):
+            return self.command(stripped[1:])
+        self.run_ruff(text)
+        return "".join(self.output)
+
+    def run_ruff(self, text: str, name: str | None = None) -> None:
+        self.inputs += 1
+        name = name or f"<input {self.inputs}>"
+        source = Source(name, text)
+        self.session.sources[name] = source
+        try:
+            program = parse(source)
+        except RuffSyntaxError as error:
+            self.output.append(error.render(source) + "\n")
+            return
+        if name.startswith("<input"):
+            _echo_expressions(program)
+        try:
+            code = compile_program(program, known_globals=self.session.vm.globals.keys())
+        except RuffSyntaxError as error:
+            self.output.append(error.render(source) + "\n")
+            return
+        self.session.scripts.append(code)
+        result = self.session.run_code(code)
+        if result.error is not None:
+            self.output.append(render_runtime_error(result.error.message, result.error.stack, source) + "\n")
+        elif result.interrupted is not None:
+            self.output.append(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
+                                                    label="interrupted") + "\n")
+
+    # ----------------------------------------------------------- commands
+
+    def command(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as error:
+            return f"error: {error}\n"
+        if not words:
+            return self.cmd_help([])
+        name, args = words[0], words[1:]
+        handler: Callable[[list[str]], str] | None = getattr(self, "cmd_" + name, None)
+        if handler is None:
+            return f"error: unknown command :{name} (try :help)\n"
+        try:
+            return handler(args)
+        except UsageError as error:
+            return f"error: {error}\n"
+
+    def _function(self, args: list[str], usage: str):
+        if not args:
+            raise UsageError(f"usage: {usage}")
+        code = self.session.find_code(args[0])
+        if code is None or code.is_script:
+            known = ", ".join(self.session.function_names()) or "none yet"
+            raise UsageError(f"no function named {args[0]} (functions: {known})")
+        return code
+
+    def cmd_help(self, args: list[str]) -> str:
+        lines = ["Ruff code runs as you type it; a top-level expression shows its value.", "Commands:"]
+        lines += [f"  {command.usage:<26} {command.help}" for command in COMMANDS]
+        return "\n".join(lines) + "\n"
+
+    def cmd_dis(self, args: list[str]) -> str:
+        code = self._function(args, ":dis NAME")
+        return self.session.disassemble(code.name, counts=True) + "\n"
+
+    def _native(self, args: list[str], kind: str) -> str:
+        code = self._function(args, f":{kind} NAME [t1|t2]" + (" [raw]" if kind == "ir" else ""))
+        if self.session.jit is None:
+            raise UsageError("the JIT is off (:jit on)")
+        tier = 1 if "t1" in args[1:] else 2
+        from ruffdbg.jit.inference import NotCompilable
+
+        try:
+            return self.session.native_text(code.name, kind, tier, raw="raw" in args[1:]) + "\n"
+        except (LookupError, NotCompilable) as why:
+            return f"{code.name} has no T{tier} code: {getattr(why, 'reason', why)}\n"
+
+    def cmd_ir(self, args: list[str]) -> str:
+        return self._native(args, "ir")
+
+    def cmd_asm(self, args: list[str]) -> str:
+        return self._native(args, "asm")
+
+    def cmd_profile(self, args: list[str]) -> str:
+        stats = self.session.function(self._function(args, ":profile NAME").name)
+        lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state})"]
+        for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
+            for profile in profiles:
+                shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
+                                   for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
+                verdict = "stable" if profile.stable else "unstable"
+                lines.append(f"  {kind} {profile.name}: {shares or 'no samples'} "
+                             f"({profile.samples} samples, {verdict})")
+        return "\n".join(lines) + "\n"
+
+    def cmd_guards(self, args: list[str]) -> str:
+        names = [self._function(args, ":guards [NAME]").name] if args else self.session.function_names()
+        lines = []
+        for name in names:
+            stats = self.session.function(name)
+            if not stats.guards:
+                continue
+            lines.append(f"{name} ({stats.tier}):")
+            for guard in stats.guards:
+                lines.append(f"  #{guard.id:<3} {guard.kind:<16} line {guard.line:<4} pass {guard.passed:<8} "
+                             f"fail {guard.failed:<6} {guard.detail}")
+        return "\n".join(lines) + "\n" if lines else "no compiled functions\n"
+
+    def cmd_tiers(self, args: list[str]) -> str:
+        lines = []
+        for name in self.session.function_names():
+            stats = self.session.function(name)
+            reason = f" ({stats.reason})" if stats.reason else ""
+            lines.append(f"{name:<16} {stats.tier}  {stats.state}{reason}")
+        return "\n".join(lines) + "\n" if lines else "no functions yet\n"
+
+    def cmd_events(self, args: list[str]) -> str:
+        count = _int(args[0], "N") if args else 20
+        events = self.session.events.last(count)
+        return "".join(event.describe() + "\n" for event in events) or "no events\n"
+
+    def cmd_hotspots(self, args: list[str]) -> str:
+        return hotspots_report(self.session)
+
+    def cmd_jit(self, args: list[str]) -> str:
+        if args not in (["on"], ["off"]):
+            raise UsageError("usage: :jit on|off")
+        self.policy.jit = args[0] == "on"
+        jit = self.session.jit
+        if jit is not None:
+            jit.policy.enabled = self.policy.jit
+            for code in self.session.code_objects():
+                jit.adopt(code)
+        elif self.policy.jit:
+            return "the JIT starts with the next :reset (this session began without it)\n"
+        return f"JIT {args[0]}\n"
+
+    def cmd_threshold(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise UsageError("usage: :threshold N")
+        value = _int(args[0], "N")
+        self.policy.threshold = value
+        if self.session.jit is not None:
+            policy = self.session.jit.policy
+            policy.t2_calls = policy.osr_backedges = value
+            policy.recheck_every = max(1, min(value, 64))
+            for code in self.session.code_objects():
+                self.session.jit.adopt(code)
+        return f"every hotness threshold is {value}\n"
+
+    def cmd_load(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise UsageError("usage: :load FILE")
+        path = Path(args[0])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+        self.run_ruff(text, str(path))
+        return "".join(self.output)
+
+    def cmd_time(self, args: list[str]) -> str:
+        if not args:
+            raise UsageError("usage: :time EXPR")
+        expression = " ".join(args)
+        times = []
+        for _ in range(5):
+            self.output.clear()
+            started = time.perf_counter()
+            self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
+            times.append((time.perf_counter() - started) * 1000)
+            if any("error:" in chunk for chunk in self.output):
+                return "".join(self.output)
+        tiers = ", ".join(f"{name} {self.session.function(name).tier}" for name in self.session.function_names())
+        return f"median {statistics.median(times):.3f} ms of 5 runs ({tiers or 'no functions'})\n"
+
+    def cmd_reset(self, args: list[str]) -> str:
+        self.session = self._new_session()
+        return "session reset\n"
+
+    def cmd_tui(self, args: list[str]) -> str:
+        return "the TUI is not available yet\n"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{what} must be a positive integer, not {text!r}") from None
+    if value < 1:
+        raise UsageError(f"{what} must be a positive integer, not {value}")
+    return value
+
+
+def _echo_expressions(program: ast.Program) -> None:
+    """Top-level expression statements show their value: wrap them in ECHO(...)."""
+    for index, stmt in enumerate(program.stmts):
+        if isinstance(stmt, ast.ExprStmt):
+            expr = stmt.expr
+            call = ast.Call(expr.line, expr.col, ast.Name(expr.line, expr.col, ECHO), [expr])
+            program.stmts[index] = ast.ExprStmt(stmt.line, stmt.col, call)
