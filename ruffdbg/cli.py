@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "ir":
             native.add_argument("--raw", action="store_true", help="the IR before optimization")
 
+    tui = commands.add_parser("tui", help="the live debugger: watch the tiers work (default: a bundled demo)")
+    tui.add_argument("file", nargs="?", help="the .ruff program (default: the bundled demo)")
+    _add_engine_options(tui)
+
+    shots = commands.add_parser("screenshot", help="regenerate the TUI screenshots (SVG) shown in the README")
+    shots.add_argument("--out", default="screenshots", help="folder for the SVG files (default: screenshots)")
+
     repl = commands.add_parser("repl", help="an interactive Ruff session with :commands (the default)")
     _add_engine_options(repl)
 
@@ -100,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["repl"])
     handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
-               "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test}[args.command]
+               "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test, "tui": cmd_tui,
+               "screenshot": cmd_screenshot}[args.command]
     try:
         return handler(args)
     except UsageError as error:
@@ -162,6 +170,23 @@ def cmd_native(args: argparse.Namespace) -> int:
         print(f"ruffdbg: {args.func} has no T{args.tier} code: {getattr(why, 'reason', why)}", file=sys.stderr)
         return EXIT_ERROR
     print(text)
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from ruffdbg.tui.app import run_tui
+
+    path = Path(args.file) if args.file else None
+    if path is not None and not path.exists():
+        raise UsageError(f"no such file: {path}")
+    return run_tui(path, Policy(jit=not args.no_jit, threshold=args.threshold))
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    from ruffdbg.tui.screenshots import take_screenshots
+
+    for path in take_screenshots(Path(args.out)):
+        print(path)
     return 0
 
 

@@ -261,7 +261,7 @@ class Shell:
         return "session reset\n"
 
     def cmd_tui(self, args: list[str]) -> str:
-        return "the TUI is not available yet\n"
+        return "the TUI cannot open on a REPL session yet: run ruffdbg tui FILE\n"
 
 
 class UsageError(Exception):

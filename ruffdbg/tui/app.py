@@ -1,0 +1,207 @@
+"""``ruffdbg tui``: watch a Ruff program warm up, specialize and deoptimize, live.
+
+The program runs on a Session in a worker thread; the panes pull snapshots
+from the Session five times a second (nothing in the VM calls into the UI).
+This first version shows: the source with per-line heat and each function's
+tier badge; the functions with tier, state, calls and deopts (select one to
+focus the other panes); its bytecode with counts and type feedback; its LLVM
+IR and assembly; its guards with live pass/fail counts; the tier events; and
+the program's output. ``p`` pauses and resumes (at safepoints, in any tier).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
+
+from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.session import Policy, Session
+
+DEMO = Path(__file__).with_name("demo.ruff")
+REFRESH_SECONDS = 0.2
+TIER_STYLES = {"T0": "white on grey23", "T1": "black on yellow", "T2": "black on green"}
+
+
+class SourcePane(Static):
+    """The program with line numbers, per-line hit counts, and tier badges on ``func`` lines."""
+
+    def show(self, text: str, line_hits: dict[int, int], tiers: dict[int, str], paused_line: int | None) -> None:
+        out = Text()
+        for number, line in enumerate(text.splitlines(), 1):
+            hits = line_hits.get(number, 0)
+            out.append(f"{number:>4} ", style="bold yellow" if number == paused_line else "dim")
+            out.append(f"{hits:>9} " if hits else " " * 10, style="cyan")
+            tier = tiers.get(number)
+            if tier:
+                out.append(f" {tier} ", style=TIER_STYLES[tier])
+                out.append(" ")
+            out.append(line + "\n", style="reverse" if number == paused_line else "")
+        self.update(out)
+
+
+class RuffdbgApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "ruffdbg"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("p", "toggle_pause", "Pause/resume"),
+    ]
+
+    def __init__(self, path: Path, policy: Policy | None = None):
+        super().__init__()
+        self.path = path
+        self.source_text = path.read_text(encoding="utf-8")
+        self.output: list[str] = []
+        self.session = Session(policy or Policy(), write=self.output.append)
+        self.selected: str | None = None
+        self.shown_native_for: tuple | None = None
+        self.event_seq = 0
+        self.finished: str | None = None
+        self.paused = False
+        self._lock = threading.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with VerticalScroll(id="source-box"):
+                yield SourcePane(id="source")
+            with Vertical(id="right"):
+                yield DataTable(id="functions", cursor_type="row")
+                with TabbedContent(id="views"):
+                    with TabPane("Bytecode", id="tab-bytecode"):
+                        yield VerticalScroll(Static(id="bytecode"))
+                    with TabPane("LLVM IR", id="tab-ir"):
+                        yield VerticalScroll(Static(id="ir"))
+                    with TabPane("Assembly", id="tab-asm"):
+                        yield VerticalScroll(Static(id="asm"))
+                    with TabPane("Guards", id="tab-guards"):
+                        yield DataTable(id="guards")
+        with Horizontal(id="bottom"):
+            yield RichLog(id="events", wrap=False, markup=False)
+            yield RichLog(id="output", wrap=True, markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#functions", DataTable).add_columns("function", "tier", "state", "calls", "deopts")
+        self.query_one("#guards", DataTable).add_columns("#", "kind", "line", "pass", "fail", "checks")
+        self.query_one("#events", RichLog).border_title = "tier events"
+        self.query_one("#output", RichLog).border_title = "program output"
+        self.sub_title = str(self.path)
+        self.set_interval(REFRESH_SECONDS, self.refresh_panes)
+        self.run_worker(self.run_program, thread=True, exclusive=True)
+
+    # ------------------------------------------------------------ running
+
+    def run_program(self) -> None:
+        try:
+            code = self.session.compile(self.source_text, str(self.path))
+        except RuffSyntaxError as error:
+            self.finished = error.render(self.session.source_of(str(self.path)))
+            return
+        result = self.session.run_code(code)
+        source = self.session.source_of(str(self.path))
+        if result.error is not None:
+            self.finished = render_runtime_error(result.error.message, result.error.stack, source)
+        elif result.interrupted is not None:
+            self.finished = render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
+                                                 label="interrupted")
+        else:
+            self.finished = "program finished"
+
+    def action_toggle_pause(self) -> None:
+        if self.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self.paused = not self.paused
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "functions":
+            self.selected = str(event.row_key.value)
+            self.shown_native_for = None
+
+    # ------------------------------------------------------------ refresh
+
+    def refresh_panes(self) -> None:
+        """Pull a snapshot from the Session. The VM may be mutating it: try again next tick."""
+        try:
+            stats = self.session.functions()
+        except RuntimeError:
+            return
+        self._refresh_source(stats)
+        self._refresh_functions(stats)
+        self._refresh_selected(stats)
+        self._refresh_logs()
+
+    def _refresh_source(self, stats) -> None:
+        hits: dict[int, int] = {}
+        tiers: dict[int, str] = {}
+        for s in stats:
+            for line, count in s.line_hits.items():
+                hits[line] = max(hits.get(line, 0), count)
+            if s.name != "<script>":
+                tiers[s.first_line] = s.tier
+        paused = self.session.paused_at
+        self.query_one("#source", SourcePane).show(self.source_text, hits, tiers, paused[-1].line if paused else None)
+
+    def _refresh_functions(self, stats) -> None:
+        table = self.query_one("#functions", DataTable)
+        functions = [s for s in stats if s.name != "<script>"]
+        if self.selected is None and functions:
+            self.selected = functions[0].name
+        rows = [(s.name, Text(f" {s.tier} ", style=TIER_STYLES[s.tier]), s.state, str(s.calls), str(s.deopts))
+                for s in functions]
+        if table.row_count != len(rows):
+            table.clear()
+            for row in rows:
+                table.add_row(*row, key=row[0])
+        else:
+            for row in rows:
+                for column, value in enumerate(row[1:], 1):
+                    table.update_cell_at((table.get_row_index(row[0]), column), value)
+
+    def _refresh_selected(self, stats) -> None:
+        if self.selected is None:
+            return
+        current = next((s for s in stats if s.name == self.selected), None)
+        if current is None:
+            return
+        self.query_one("#bytecode", Static).update(Text(self.session.disassemble(self.selected, counts=True)))
+        guards = self.query_one("#guards", DataTable)
+        guards.clear()
+        for g in current.guards:
+            guards.add_row(str(g.id), g.kind, str(g.line), str(g.passed), str(g.failed), g.detail)
+        key = (self.selected, len(current.compiles))
+        if current.compiles and key != self.shown_native_for:
+            self.shown_native_for = key
+            self.query_one("#ir", Static).update(Text(self.session.native_text(self.selected, "ir",
+                                                                               int(current.tier[1]) or 2)))
+            self.query_one("#asm", Static).update(Text(self.session.native_text(self.selected, "asm",
+                                                                                int(current.tier[1]) or 2)))
+
+    def _refresh_logs(self) -> None:
+        events = self.query_one("#events", RichLog)
+        for event in self.session.events.since(self.event_seq):
+            events.write(event.describe())
+            self.event_seq = event.seq + 1
+        output = self.query_one("#output", RichLog)
+        while self.output:
+            output.write(self.output.pop(0).rstrip("\n"))
+        if self.finished:
+            output.write(self.finished)
+            self.finished = None
+
+    def on_unmount(self) -> None:
+        self.session.interrupt("the TUI closed")
+        self.session.resume()
+
+
+def run_tui(path: Path | None, policy: Policy) -> int:
+    RuffdbgApp(path or DEMO, policy).run()
+    return 0
