@@ -47,6 +47,16 @@ class RunResult:
 
 
 @dataclass
+class FrameView:
+    """One frame of a paused program, for the call-stack pane: locals with types."""
+
+    function: str
+    line: int
+    tier: str
+    locals: list[tuple[str, str, str]]   # (name, value as Ruff prints it, Ruff type)
+
+
+@dataclass
 class Hotspot:
     stats: FunctionStats
     time_share: float
@@ -114,6 +124,23 @@ class Session:
     def paused_at(self):
         """The Ruff stack where a pause is holding the program, or None."""
         return self.vm.paused_at
+
+    def paused_frames(self) -> list[FrameView]:
+        """The frames of a paused program, innermost last (empty unless paused).
+
+        Safe to call from another thread: while paused, the VM thread waits."""
+        from ruffdbg.vm.values import to_string, type_name
+
+        if self.vm.paused_at is None:
+            return []
+        views = []
+        for frame in list(self.vm.frames):
+            names = frame.code.local_names
+            values = [(name, to_string(value), type_name(value))
+                      for name, value in zip(names, frame.locals) if not frame.code.is_script]
+            tier = self.jit.info(frame.code).tier if self.jit is not None else "T0"
+            views.append(FrameView(frame.code.name, frame.line, tier, values))
+        return views
 
     def source_of(self, name: str) -> Source | None:
         return self.sources.get(name)

@@ -82,6 +82,10 @@ class RuffdbgApp(App):
                         yield VerticalScroll(Static(id="asm"))
                     with TabPane("Guards", id="tab-guards"):
                         yield DataTable(id="guards")
+                    with TabPane("Type profiles", id="tab-profiles"):
+                        yield VerticalScroll(Static(id="profiles"))
+                    with TabPane("Stack", id="tab-stack"):
+                        yield VerticalScroll(Static(id="stack"))
         with Horizontal(id="bottom"):
             yield RichLog(id="events", wrap=False, markup=False)
             yield RichLog(id="output", wrap=True, markup=False)
@@ -177,6 +181,8 @@ class RuffdbgApp(App):
         guards.clear()
         for g in current.guards:
             guards.add_row(str(g.id), g.kind, str(g.line), str(g.passed), str(g.failed), g.detail)
+        self.query_one("#profiles", Static).update(_profiles_text(current))
+        self.query_one("#stack", Static).update(_stack_text(self.session.paused_frames()))
         key = (self.selected, len(current.compiles))
         if current.compiles and key != self.shown_native_for:
             self.shown_native_for = key
@@ -200,6 +206,38 @@ class RuffdbgApp(App):
     def on_unmount(self) -> None:
         self.session.interrupt("the TUI closed")
         self.session.resume()
+
+
+def _profiles_text(stats) -> Text:
+    """Types with percentages and samples per argument, local and site, against the 60 / 90 % rule."""
+    out = Text()
+    for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
+        for profile in profiles:
+            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
+                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
+            verdict = ("stable", "green") if profile.stable else ("unstable", "red")
+            out.append(f"{kind} {profile.name}: {shares or 'no samples'} ({profile.samples} samples, ")
+            out.append(verdict[0], style=verdict[1])
+            out.append(")\n")
+    out.append("\nsites (pc, line, op: types seen)\n", style="bold")
+    for site in stats.sites:
+        seen = " | ".join(f"{','.join(key)} x{count}" for key, count in site.counts.items()) or "-"
+        out.append(f"  pc {site.pc:<4} line {site.line:<4} {site.opcode:<14} {site.state:<13} {seen}\n")
+    return out
+
+
+def _stack_text(frames) -> Text:
+    """The call stack and locals of a paused program (innermost last)."""
+    if not frames:
+        return Text("running (press p to pause and see the stack)")
+    out = Text()
+    for frame in frames:
+        out.append(f"{frame.function} line {frame.line} ", style="bold")
+        out.append(f" {frame.tier} ", style=TIER_STYLES.get(frame.tier, ""))
+        out.append("\n")
+        for name, value, kind in frame.locals:
+            out.append(f"    {name} = {value}  ({kind})\n")
+    return out
 
 
 def run_tui(path: Path | None, policy: Policy) -> int:
