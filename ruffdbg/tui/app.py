@@ -26,6 +26,7 @@ from ruffdbg.session import Policy, Session
 DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
 TIER_STYLES = {"T0": "white on grey23", "T1": "black on yellow", "T2": "black on green"}
+TIER_COLOURS = {"T0": "grey62", "T1": "yellow", "T2": "green"}
 
 
 class SourcePane(Static):
@@ -43,6 +44,44 @@ class SourcePane(Static):
                 out.append(" ")
             out.append(line + "\n", style="reverse" if number == paused_line else "")
         self.update(out)
+
+
+class WarmupChart(Static):
+    """Calls per second of each function over time, one column per refresh, each
+    column coloured by the tier the function was in: the warm-up curve, drawn."""
+
+    BARS = " ▁▂▃▄▅▆▇█"
+    WIDTH = 60
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.history: dict[str, list[tuple[float, str]]] = {}
+        self.last_calls: dict[str, int] = {}
+
+    def sample(self, stats, seconds: float) -> None:
+        for s in stats:
+            if s.name == "<script>":
+                continue
+            rate = (s.calls - self.last_calls.get(s.name, 0)) / seconds
+            self.last_calls[s.name] = s.calls
+            column = self.history.setdefault(s.name, [])
+            column.append((rate, s.tier))
+            del column[:-self.WIDTH]
+        self.update(self.render_chart())
+
+    def render_chart(self) -> Text:
+        out = Text()
+        for name, column in self.history.items():
+            peak = max(rate for rate, _ in column) or 1.0
+            out.append(f"{name[:12]:<12} ", style="bold")
+            for rate, tier in column:
+                bar = self.BARS[min(len(self.BARS) - 1, round(rate / peak * (len(self.BARS) - 1)))]
+                out.append(bar, style=TIER_COLOURS[tier])
+            out.append(f"  {column[-1][0]:,.0f} calls/s\n")
+        out.append("\ncolour = tier: ", style="dim")
+        for tier, colour in TIER_COLOURS.items():
+            out.append(f"{tier} ", style=colour)
+        return out
 
 
 class RuffdbgApp(App):
@@ -86,6 +125,8 @@ class RuffdbgApp(App):
                         yield VerticalScroll(Static(id="profiles"))
                     with TabPane("Stack", id="tab-stack"):
                         yield VerticalScroll(Static(id="stack"))
+                    with TabPane("Warm-up", id="tab-warmup"):
+                        yield VerticalScroll(WarmupChart(id="warmup"))
         with Horizontal(id="bottom"):
             yield RichLog(id="events", wrap=False, markup=False)
             yield RichLog(id="output", wrap=True, markup=False)
@@ -140,6 +181,7 @@ class RuffdbgApp(App):
             return
         self._refresh_source(stats)
         self._refresh_functions(stats)
+        self.query_one("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS)
         self._refresh_selected(stats)
         self._refresh_logs()
 

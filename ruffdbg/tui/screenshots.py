@@ -41,6 +41,9 @@ async def _take(out: Path) -> list[Path]:
             await _wait_for(pilot, lambda kind=kind: _events(app, kind))
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
+        app.query_one("#views").active = "tab-warmup"
+        await pilot.pause(1.0)
+        saved.append(Path(app.save_screenshot("5-warmup-chart.svg", str(out))))
         await pilot.press("q")
     return saved
 

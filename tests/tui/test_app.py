@@ -47,6 +47,8 @@ async def test_panes_show_fib_reaching_t2_and_pause_works(tmp_path: Path):
         assert "LOAD_LOCAL" in str(app.query_one("#bytecode").render())
         await wait_until(pilot, lambda: "define" in str(app.query_one("#ir").render()))
         await wait_until(pilot, lambda: "arg n: int 100%" in str(app.query_one("#profiles").render()))
+        chart = str(app.query_one("#warmup").render())
+        assert chart.startswith("fib") and "calls/s" in chart
         await pilot.press("p")
         await wait_until(pilot, lambda: app.session.paused_at is not None)
         await wait_until(pilot, lambda: "<script> line" in str(app.query_one("#stack").render()))
