@@ -271,7 +271,7 @@ def _run_file(session: Session, path: str, quiet: bool = False) -> int:
     if code is None:
         return EXIT_ERROR
     if quiet:
-        session.vm.write = lambda text: None
+        session.silence_output()
     with _interrupt_on_ctrl_c(session):
         result = _run_in_worker(session, code)
     sys.stdout.flush()

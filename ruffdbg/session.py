@@ -84,11 +84,17 @@ class Session:
 
     # ------------------------------------------------------------- running
 
-    def compile(self, text: str, name: str = "<input>") -> CodeObject:
-        """Parse and compile; raises RuffSyntaxError (render it with ``source_of``)."""
+    def compile(self, text: str, name: str = "<input>",
+                transform: Callable[[Any], None] | None = None) -> CodeObject:
+        """Parse and compile; raises RuffSyntaxError (render it with ``source_of``).
+
+        ``transform`` may rewrite the AST first (the REPL wraps top-level
+        expressions so their values are shown)."""
         source = Source(name, text)
         self.sources[name] = source
         program = parse(source)
+        if transform is not None:
+            transform(program)
         code = compile_program(program, known_globals=self.vm.globals.keys())
         self.scripts.append(code)
         return code
@@ -108,6 +114,18 @@ class Session:
     def run_file(self, path: str | Path) -> RunResult:
         path = Path(path)
         return self.run_source(path.read_text(encoding="utf-8"), str(path))
+
+    def add_builtin(self, builtin: Any) -> None:
+        """Make a Python function callable from Ruff in this session (a vm.objects.Builtin)."""
+        self.vm.builtins[builtin.name] = builtin
+
+    def global_names(self) -> list[str]:
+        """Names a program can refer to: its globals and the builtins."""
+        return sorted(set(self.vm.globals) | set(self.vm.builtins))
+
+    def silence_output(self) -> None:
+        """Drop what the program prints (reports that only want the profile)."""
+        self.vm.write = lambda text: None
 
     def interrupt(self, reason: str = "interrupted") -> None:
         """Stop the running program at its next safepoint (safe from other threads)."""

@@ -62,7 +62,7 @@ class RuffCompleter(Completer):
                 candidates = self.shell.session.function_names() + ["t1", "t2", "raw", "on", "off"]
             prefix = parts[-1]
         else:
-            names = set(KEYWORDS) | set(self.shell.session.vm.builtins) | set(self.shell.session.vm.globals)
+            names = set(KEYWORDS) | set(self.shell.session.global_names())
             candidates = sorted(name for name in names if name != ECHO)
             prefix = word
         for candidate in candidates:

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ruffdbg.lang import ast
-from ruffdbg.lang.diagnostics import RuffSyntaxError, Source, render_runtime_error
-from ruffdbg.lang.parser import parse
-from ruffdbg.compiler.codegen import compile_program
+from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import hotspots_report
 from ruffdbg.vm.objects import Builtin
@@ -64,7 +62,7 @@ class Shell:
     def _new_session(self) -> Session:
         self.output: list[str] = []
         session = Session(self.policy, write=self.output.append)
-        session.vm.builtins[ECHO] = Builtin(ECHO, self._echo, (1,))
+        session.add_builtin(Builtin(ECHO, self._echo, (1,)))
         return session
 
     def _echo(self, ctx, args: list) -> None:
@@ -87,21 +85,12 @@ class Shell:
     def run_ruff(self, text: str, name: str | None = None) -> None:
         self.inputs += 1
         name = name or f"<input {self.inputs}>"
-        source = Source(name, text)
-        self.session.sources[name] = source
         try:
-            program = parse(source)
+            code = self.session.compile(text, name, _echo_expressions if name.startswith("<input") else None)
         except RuffSyntaxError as error:
-            self.output.append(error.render(source) + "\n")
+            self.output.append(error.render(self.session.source_of(name)) + "\n")
             return
-        if name.startswith("<input"):
-            _echo_expressions(program)
-        try:
-            code = compile_program(program, known_globals=self.session.vm.globals.keys())
-        except RuffSyntaxError as error:
-            self.output.append(error.render(source) + "\n")
-            return
-        self.session.scripts.append(code)
+        source = self.session.source_of(name)
         result = self.session.run_code(code)
         if result.error is not None:
             self.output.append(render_runtime_error(result.error.message, result.error.stack, source) + "\n")
