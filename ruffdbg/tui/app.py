@@ -33,7 +33,7 @@ class SourcePane(Static):
     """The program with line numbers, per-line hit counts, and tier badges on ``func`` lines."""
 
     def show(self, text: str, line_hits: dict[int, int], tiers: dict[int, str], paused_line: int | None) -> None:
-        out = Text()
+        out = Text(no_wrap=True, overflow="ellipsis")   # long lines are cut, not wrapped: rows stay lines
         for number, line in enumerate(text.splitlines(), 1):
             hits = line_hits.get(number, 0)
             out.append(f"{number:>4} ", style="bold yellow" if number == paused_line else "dim")
@@ -218,7 +218,7 @@ class RuffdbgApp(App):
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return
-        self.query_one("#bytecode", Static).update(Text(self.session.disassemble(self.selected, counts=True)))
+        self.query_one("#bytecode", Static).update(_listing(self.session.disassemble(self.selected, counts=True)))
         guards = self.query_one("#guards", DataTable)
         guards.clear()
         for g in current.guards:
@@ -228,10 +228,9 @@ class RuffdbgApp(App):
         key = (self.selected, len(current.compiles))
         if current.compiles and key != self.shown_native_for:
             self.shown_native_for = key
-            self.query_one("#ir", Static).update(Text(self.session.native_text(self.selected, "ir",
-                                                                               int(current.tier[1]) or 2)))
-            self.query_one("#asm", Static).update(Text(self.session.native_text(self.selected, "asm",
-                                                                                int(current.tier[1]) or 2)))
+            tier = int(current.tier[1]) or 2
+            self.query_one("#ir", Static).update(_listing(self.session.native_text(self.selected, "ir", tier)))
+            self.query_one("#asm", Static).update(_listing(self.session.native_text(self.selected, "asm", tier)))
 
     def _refresh_logs(self) -> None:
         events = self.query_one("#events", RichLog)
@@ -248,6 +247,11 @@ class RuffdbgApp(App):
     def on_unmount(self) -> None:
         self.session.interrupt("the TUI closed")
         self.session.resume()
+
+
+def _listing(text: str) -> Text:
+    """A listing pane's text: one row per line, cut at the pane's edge rather than wrapped."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
 
 
 def _profiles_text(stats) -> Text:
