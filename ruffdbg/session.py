@@ -115,6 +115,35 @@ class Session:
         path = Path(path)
         return self.run_source(path.read_text(encoding="utf-8"), str(path))
 
+    # The user's controls over the JIT (TUI keys, REPL commands). Each returns a message.
+
+    def _jit_code(self, name: str) -> CodeObject:
+        code = self.find_code(name)
+        if code is None or code.is_script:
+            raise KeyError(name)
+        return code
+
+    def force_compile(self, name: str) -> str:
+        return self.jit.force_compile(self._jit_code(name)) if self.jit else "the JIT is off"
+
+    def force_deopt(self, name: str) -> str:
+        return self.jit.force_deopt(self._jit_code(name)) if self.jit else "the JIT is off"
+
+    def reset_profile(self, name: str) -> str:
+        code = self._jit_code(name)
+        return self.jit.reset_profile(code) if self.jit else "the JIT is off"
+
+    def unblacklist(self, name: str) -> str:
+        return self.jit.unblacklist(self._jit_code(name)) if self.jit else "the JIT is off"
+
+    def set_threshold(self, value: int) -> None:
+        """Every hotness threshold (calls and loop iterations) becomes ``value``."""
+        self.policy.threshold = value
+        if self.jit is not None:
+            self.jit.set_threshold(value)
+            for code in self.code_objects():
+                self.jit.adopt(code)
+
     def add_builtin(self, builtin: Any) -> None:
         """Make a Python function callable from Ruff in this session (a vm.objects.Builtin)."""
         self.vm.builtins[builtin.name] = builtin

@@ -222,6 +222,55 @@ class Jit:
             guards=guards,
         )
 
+    # ----------------------------------------------------- user's controls
+
+    def force_compile(self, code: CodeObject) -> str:
+        """Compile now: T2 from the profile's dominant types if it can, else T1."""
+        types = self.stable_param_types(code) or self._dominant_types(code)
+        unit = self.compile(code, types, tier=2) if types is not None else None
+        unit = unit or self.compile(code, ("dyn",) * len(code.params), tier=1)
+        return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
+
+    def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
+        if code.profile is None or not all(code.profile.arg_types):
+            return None
+        types = tuple(ruff_type(max(seen.items(), key=lambda item: item[1])[0]) for seen in code.profile.arg_types)
+        return types if all(kind in SCALARS for kind in types) else None
+
+    def force_deopt(self, code: CodeObject) -> str:
+        """Drop the function's native code; it runs in the interpreter until hot again."""
+        state = self.state_of(code)
+        if state.unit is None:
+            return f"{code.name} has no native code"
+        self.invalidate(state.unit, "deoptimized on request")
+        state.state, state.reason = "interpreted", "deoptimized on request"
+        code.profile.hot_at = code.profile.calls + self.policy.recheck_every
+        self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
+        return f"{code.name}: native code dropped"
+
+    def reset_profile(self, code: CodeObject) -> str:
+        for seen in code.profile.arg_types:
+            seen.clear()
+        for seen in code.profile.feedback:
+            seen.clear()
+        code.profile.fast_hits[:] = [0] * len(code.profile.fast_hits)
+        code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
+        return f"{code.name}: type profile reset"
+
+    def unblacklist(self, code: CodeObject) -> str:
+        state = self.state_of(code)
+        if state.state not in ("blacklisted", "not-compilable"):
+            return f"{code.name} is not blacklisted"
+        state.state, state.reason = ("baseline" if state.unit is not None else "interpreted"), None
+        state.despecializations = state.bail_outs = 0
+        state.t2_refused.clear()
+        code.profile.hot_at = code.profile.calls + 1
+        return f"{code.name}: may tier up again"
+
+    def set_threshold(self, value: int) -> None:
+        self.policy.t2_calls = self.policy.osr_backedges = value
+        self.policy.recheck_every = max(1, min(value, 64))
+
     # ------------------------------------------------------------- decisions
 
     def on_hot(self, code: CodeObject) -> None:

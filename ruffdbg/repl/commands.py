@@ -210,13 +210,7 @@ class Shell:
         if len(args) != 1:
             raise UsageError("usage: :threshold N")
         value = _int(args[0], "N")
-        self.policy.threshold = value
-        if self.session.jit is not None:
-            policy = self.session.jit.policy
-            policy.t2_calls = policy.osr_backedges = value
-            policy.recheck_every = max(1, min(value, 64))
-            for code in self.session.code_objects():
-                self.session.jit.adopt(code)
+        self.session.set_threshold(value)
         return f"every hotness threshold is {value}\n"
 
     def cmd_load(self, args: list[str]) -> str:

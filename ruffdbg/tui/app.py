@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
@@ -90,7 +90,14 @@ class RuffdbgApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("p", "toggle_pause", "Pause/resume"),
+        Binding("c", "force_compile", "Compile"),
+        Binding("d", "force_deopt", "Deopt"),
+        Binding("r", "reset_profile", "Reset profile"),
+        Binding("u", "unblacklist", "Un-blacklist"),
+        Binding("t", "cycle_threshold", "Threshold"),
+        Binding("question_mark", "help", "Help"),
     ]
+    THRESHOLDS = (1000, 100, 10, 1)
 
     def __init__(self, path: Path, policy: Policy | None = None):
         super().__init__()
@@ -165,6 +172,49 @@ class RuffdbgApp(App):
         else:
             self.session.pause()
         self.paused = not self.paused
+
+    def _on_selected(self, control) -> None:
+        """Apply one of the Session's controls to the selected function, and say what happened."""
+        if self.selected is None:
+            self.notify("no function selected yet", severity="warning")
+            return
+        try:
+            self.notify(control(self.selected))
+        except KeyError:
+            self.notify(f"no function {self.selected}", severity="error")
+
+    def action_force_compile(self) -> None:
+        self._on_selected(self.session.force_compile)
+
+    def action_force_deopt(self) -> None:
+        self._on_selected(self.session.force_deopt)
+
+    def action_reset_profile(self) -> None:
+        self._on_selected(self.session.reset_profile)
+
+    def action_unblacklist(self) -> None:
+        self._on_selected(self.session.unblacklist)
+
+    def action_cycle_threshold(self) -> None:
+        current = self.session.policy.threshold or 1000
+        following = self.THRESHOLDS[(self.THRESHOLDS.index(current) + 1) % len(self.THRESHOLDS)] \
+            if current in self.THRESHOLDS else 1000
+        self.session.set_threshold(following)
+        self.notify(f"every hotness threshold is now {following}")
+
+    def action_help(self) -> None:
+        keys = "\n".join(f"{binding.key.replace('question_mark', '?'):>3}  {binding.description}"
+                         for binding in self.BINDINGS)
+        self.notify("Select a function in the table; the keys act on it.\n" + keys, title="ruffdbg keys",
+                    timeout=10)
+
+    def get_system_commands(self, screen):
+        """The same actions in Textual's command palette (Ctrl+P)."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit", "help"):
+                yield SystemCommand(binding.description, f"key {binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "functions":

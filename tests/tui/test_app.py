@@ -69,3 +69,24 @@ async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
         text = "\n".join(str(line.text) for line in output.lines)
         assert "before" in text and "Ruff stack" in text
         assert app.is_running
+
+
+async def test_keys_control_the_selected_function(tmp_path: Path):
+    path = tmp_path / "fib.ruff"
+    path.write_text(PROGRAM)
+    app = RuffdbgApp(path, Policy(threshold=50))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: "T2" in table_text(app, "#functions"))
+        await pilot.press("d")   # force deopt: back to the interpreter, then hot again
+        await wait_until(pilot, lambda: any(e.kind == "invalidated" and e.function == "fib"
+                                            for e in app.session.events.since(0)))
+        await pilot.press("r")
+        await pilot.press("t")   # 50 is not on the cycle: it starts again at 1000
+        assert app.session.policy.threshold == 1000
+        await pilot.press("t")
+        assert app.session.policy.threshold == 100
+        await pilot.press("c")   # compiled again: T2 if the (reset) profile is stable by now, else T1
+        await wait_until(pilot, lambda: app.session.function("fib").tier in ("T1", "T2")
+                         and any(e.kind == "compiled" for e in app.session.events.since(3)))
+        await pilot.press("question_mark")
+        await pilot.press("q")
