@@ -167,6 +167,10 @@ class Session:
     def resume(self) -> None:
         self.vm.resume()
 
+    def set_slow_motion(self, seconds: float) -> None:
+        """Wait ``seconds`` at every safepoint (loop back-edges and calls), 0 to stop."""
+        self.vm.set_slow_motion(seconds)
+
     @property
     def paused_at(self):
         """The Ruff stack where a pause is holding the program, or None."""

@@ -58,6 +58,10 @@ class WarmupChart(Static):
         self.history: dict[str, list[tuple[float, str]]] = {}
         self.last_calls: dict[str, int] = {}
 
+    def reset(self) -> None:
+        self.history.clear()
+        self.last_calls.clear()
+
     def sample(self, stats, seconds: float) -> None:
         for s in stats:
             if s.name == "<script>":
@@ -95,6 +99,8 @@ class RuffdbgApp(App):
         Binding("r", "reset_profile", "Reset profile"),
         Binding("u", "unblacklist", "Un-blacklist"),
         Binding("t", "cycle_threshold", "Threshold"),
+        Binding("s", "toggle_slow_motion", "Slow motion"),
+        Binding("R", "restart", "Restart"),
         Binding("question_mark", "help", "Help"),
     ]
     THRESHOLDS = (1000, 100, 10, 1)
@@ -104,7 +110,11 @@ class RuffdbgApp(App):
         self.path = path
         self.source_text = path.read_text(encoding="utf-8")
         self.output: list[str] = []
-        self.session = Session(policy or Policy(), write=self.output.append)
+        self.policy = policy or Policy()
+        self.session = Session(self.policy, write=self.output.append)
+        self.slow_motion = False
+        self.restarting = False
+        self.worker = None
         self.selected: str | None = None
         self.shown_native_for: tuple | None = None
         self.event_seq = 0
@@ -146,7 +156,7 @@ class RuffdbgApp(App):
         self.query_one("#output", RichLog).border_title = "program output"
         self.sub_title = str(self.path)
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
-        self.run_worker(self.run_program, thread=True, exclusive=True)
+        self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     # ------------------------------------------------------------ running
 
@@ -202,6 +212,32 @@ class RuffdbgApp(App):
         self.session.set_threshold(following)
         self.notify(f"every hotness threshold is now {following}")
 
+    def action_toggle_slow_motion(self) -> None:
+        self.slow_motion = not self.slow_motion
+        self.session.set_slow_motion(0.02 if self.slow_motion else 0.0)
+        self.notify("slow motion: 20 ms at every loop iteration and call" if self.slow_motion else "full speed")
+
+    def action_restart(self) -> None:
+        """Stop the program (at its next safepoint) and run it again in a fresh Session."""
+        self.restarting = True
+        self.session.interrupt("restarting")
+        self.session.resume()
+
+    def _start_again(self) -> None:
+        self.restarting = False
+        self.output.clear()
+        self.session = Session(self.policy, write=self.output.append)
+        if self.slow_motion:
+            self.session.set_slow_motion(0.02)
+        self.event_seq = 0
+        self.shown_native_for = None
+        self.paused = False
+        self.query_one("#functions", DataTable).clear()
+        for log in ("#events", "#output"):
+            self.query_one(log, RichLog).clear()
+        self.query_one("#warmup", WarmupChart).reset()
+        self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
+
     def action_help(self) -> None:
         keys = "\n".join(f"{binding.key.replace('question_mark', '?'):>3}  {binding.description}"
                          for binding in self.BINDINGS)
@@ -225,6 +261,8 @@ class RuffdbgApp(App):
 
     def refresh_panes(self) -> None:
         """Pull a snapshot from the Session. The VM may be mutating it: try again next tick."""
+        if self.restarting and self.worker is not None and self.worker.is_finished:
+            self._start_again()
         try:
             stats = self.session.functions()
         except RuntimeError:

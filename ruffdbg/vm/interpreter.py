@@ -52,6 +52,7 @@ from ruffdbg.vm.values import INT_MAX, INT_MIN
 MAX_DEPTH = 20_000
 PAUSE = "pause"   # the interrupt reason that waits instead of stopping
 INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
+SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
 OPERATOR_METHODS = {
     Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
 }
@@ -122,6 +123,7 @@ class VM:
         self.interrupt = [0]                     # set by other threads; polled at safepoints
         self.interrupt_reason = "interrupted"
         self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
+        self.slow_motion_seconds = 0.0
         self._resume = threading.Event()
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
@@ -253,12 +255,27 @@ class VM:
     def resume(self) -> None:
         self._resume.set()
 
+    def set_slow_motion(self, seconds: float) -> None:
+        """Wait ``seconds`` at every safepoint (0 turns it off). Thread-safe."""
+        self.slow_motion_seconds = seconds
+        if seconds > 0:
+            self.request_interrupt(SLOW_MOTION)
+        elif self.interrupt_reason == SLOW_MOTION:
+            self.interrupt_reason = INVALIDATED   # the armed word now just lets it go on
+
     def _on_interrupt(self) -> None:
         self.interrupt[0] = 0
         if self.jit is not None:
             self.jit.set_interrupt(0)
         if self.interrupt_reason == INVALIDATED:
             return   # native code has been left; the interpreter simply goes on
+        if self.interrupt_reason == SLOW_MOTION:
+            # Wait, then re-arm the word: the next safepoint waits again. Nothing is
+            # paid while slow motion is off.
+            time.sleep(self.slow_motion_seconds)
+            if self.interrupt_reason == SLOW_MOTION:
+                self.request_interrupt(SLOW_MOTION)
+            return
         # The top frame stopped *before* its pc (a safepoint), so report that instruction.
         entries = self.stack_entries()
         top = self.frames[-1]

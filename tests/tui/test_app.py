@@ -89,4 +89,13 @@ async def test_keys_control_the_selected_function(tmp_path: Path):
         await wait_until(pilot, lambda: app.session.function("fib").tier in ("T1", "T2")
                          and any(e.kind == "compiled" for e in app.session.events.since(3)))
         await pilot.press("question_mark")
+        await pilot.press("s")   # slow motion: the loop now waits at every safepoint
+        await pilot.pause(0.3)
+        calls = app.session.function("fib").calls
+        await pilot.pause(0.5)
+        assert app.session.function("fib").calls - calls < 100
+        await pilot.press("s")
+        first = app.session
+        await pilot.press("R")   # restart: a fresh session runs the program again
+        await wait_until(pilot, lambda: app.session is not first and app.session.function("fib") is not None)
         await pilot.press("q")
