@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 EVENT_KINDS = (
-    "compiled", "tier-up", "deopt", "despecialized", "blacklisted", "invalidated",
-    "not-compilable", "osr", "breakpoint", "paused", "error",
+    "compiled", "tier-up", "osr", "deopt", "despecialized", "invalidated", "blacklisted", "not-compilable",
 )
 
 

@@ -81,9 +81,6 @@ FAIL            raise the error consts[arg], known at compile time (e.g. let rea
 """
 
 OPCODE_NAMES: list[str] = [line.split()[0] for line in _OPCODES.strip().splitlines()]
-OPCODE_DOCS: dict[str, str] = {
-    line.split()[0]: line[len(line.split()[0]):].strip() for line in _OPCODES.strip().splitlines()
-}
 Op = IntEnum("Op", [(name, number) for number, name in enumerate(OPCODE_NAMES)])
 
 BINARY_OPS = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "/": Op.DIV, "%": Op.MOD}
@@ -91,10 +88,6 @@ COMPARE_OPS = {
     "<": Op.LESS, "<=": Op.LESS_EQUAL, ">": Op.GREATER, ">=": Op.GREATER_EQUAL,
     "==": Op.EQUAL, "!=": Op.NOT_EQUAL,
 }
-# Sites that record operand types (the JIT's type feedback).
-FEEDBACK_OPS = frozenset(
-    {*BINARY_OPS.values(), *COMPARE_OPS.values(), Op.STORE_LOCAL, Op.CALL, Op.INDEX, Op.CALL_METHOD}
-)
 # Ops whose arg is a pc.
 JUMP_OPS = frozenset(
     {Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP_BACK, Op.JUMP, Op.FOR_ITER, Op.SETUP_TRY}

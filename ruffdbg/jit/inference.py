@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ruffdbg.jit.runtime import MAX_PARAMS
-from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, JUMP_OPS, CodeObject, Op
+from ruffdbg.compiler.bytecode import BINARY_OPS, JUMP_OPS, CodeObject, Op
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.objects import Builtin, Function
 

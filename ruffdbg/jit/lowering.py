@@ -25,7 +25,7 @@ raised by the interpreter itself, with its exact message, line and stack.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from llvmlite import ir
@@ -81,7 +81,6 @@ class LoweredUnit:
     ir_text: str
     guards: list[Guard]
     build_ms: float
-    pc_of_block: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -161,8 +160,7 @@ class Lowering:
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
-                           (time.perf_counter() - started) * 1000,
-                           {block.name: pc for pc, block in self.blocks.items()})
+                           (time.perf_counter() - started) * 1000)
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:
@@ -523,7 +521,7 @@ class Lowering:
             handle = ir.Constant(I64, self.runtime.constant_ids(value))
             self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), "dyn")
             return
-        kind = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else _kind_of(value)
+        kind = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else value_type(value)
         self.push(self.const(kind, value), kind)
 
     def op_POP(self, pc: int, op: int, arg: Any) -> None:
@@ -747,7 +745,8 @@ class Lowering:
 
     def op_FOR_ITER(self, pc: int, op: int, exit_target: int) -> None:
         b = self.builder
-        (start, stop, step, count), position = self.stack[-2][0], self.stack[-1][0]
+        start, _, step, count = self.stack[-2][0]
+        position = self.stack[-1][0]
         saved = list(self.stack)
         more = self.function.append_basic_block(f"for_next_pc{pc}")
         done = self.function.append_basic_block(f"for_done_pc{pc}")
@@ -931,7 +930,6 @@ class Lowering:
         left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
         left_bits, right_bits = self.bits_of(left, left_kind), self.bits_of(right, right_kind)
         same = b.icmp_signed("==", left_tag, right_tag)
-        is_float = self.tag_is(left_tag, rt.TAG_FLOAT)
         numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
         both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
         as_doubles = self._float_compare(op, self.as_double(left, left_kind), self.as_double(right, right_kind))
@@ -1035,5 +1033,3 @@ class Lowering:
         b.ret(ir.Constant(I64, 0))
 
 
-def _kind_of(value: Any) -> str:
-    return value_type(value)

@@ -46,8 +46,6 @@ NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter r
 
 # Value tags.
 TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG_CONSTANT = range(8)
-TAG_NAMES = {TAG_NULL: "null", TAG_BOOL: "bool", TAG_INT: "int", TAG_FLOAT: "float", TAG_OBJECT: "object",
-             TAG_FUNCTION: "function", TAG_RANGE: "range", TAG_CONSTANT: "constant"}
 # A for loop's items are three TAG_RANGE pairs in a row (start, stop, step); the
 # interpreter gets them back as a Python range, which it iterates like the array.
 TYPE_TAGS = {"null": TAG_NULL, "bool": TAG_BOOL, "int": TAG_INT, "float": TAG_FLOAT}

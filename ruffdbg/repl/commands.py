@@ -48,7 +48,7 @@ COMMANDS = [
     Command("load", ":load FILE", "run a .ruff file in this session"),
     Command("time", ":time EXPR", "run EXPR several times; median time and the tier it ran in"),
     Command("reset", ":reset", "a fresh session: no definitions, profiles or compiled code"),
-    Command("tui", ":tui", "open the TUI on this session (not available yet)"),
+    Command("tui", ":tui", "open the TUI on this session (not yet: use ruffdbg tui FILE)"),
 ]
 COMMAND_NAMES = [command.name for command in COMMANDS]
 
