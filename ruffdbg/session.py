@@ -57,6 +57,15 @@ class FrameView:
 
 
 @dataclass
+class NativeListing:
+    """LLVM IR or assembly of one unit: a header (signature, tier, compile times)
+    and its lines (``jit.texts.TextLine``: text, Ruff line, bytecode pc)."""
+
+    header: str
+    lines: list
+
+
+@dataclass
 class Hotspot:
     stats: FunctionStats
     time_share: float
@@ -245,14 +254,23 @@ class Session:
             listings.append(disassemble(code, annotate))
         return "\n\n".join(listings)
 
-    def native_text(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> str:
-        """A function's native code as text: ``kind`` "ir" (optimized, or ``raw``) or "asm",
-        each line annotated with the Ruff line and bytecode pc it comes from. Compiles
-        the function from its profile if the run did not."""
+    def bytecode_lines(self, name: str) -> list[int]:
+        """The Ruff source line of each bytecode pc of a function (for views that map
+        rows of ``disassemble`` back to the source)."""
+        code = self.find_code(name)
+        if code is None:
+            raise KeyError(name)
+        return list(code.lines)
+
+    def native_listing(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> NativeListing:
+        """A function's native code as lines, each mapped to the Ruff line and bytecode
+        pc it comes from: ``kind`` "ir" (optimized, or ``raw`` before optimization)
+        or "asm". Compiles the function from its profile if the run did not (raises
+        KeyError, LookupError or NotCompilable when it cannot)."""
         from ruffdbg.jit import texts
 
         code = self.find_code(name)
-        if code is None or code.is_script:
+        if code is None or code.is_script or self.jit is None:
             raise KeyError(name)
         unit = self.jit.unit_for_display(code, tier)
         compiled = unit.compiled
@@ -263,7 +281,14 @@ class Session:
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
         types = ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         header = f"; {name}({types}) at T{unit.tier} -> {unit.return_type}; {ms}"
-        return header + "\n" + texts.render(lines)
+        return NativeListing(header, lines)
+
+    def native_text(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> str:
+        """``native_listing`` as text, with ``; line L, pc P`` on the right of each line."""
+        from ruffdbg.jit import texts
+
+        listing = self.native_listing(name, kind, tier, raw)
+        return listing.header + "\n" + texts.render(listing.lines)
 
     def hotspots(self) -> list[Hotspot]:
         """Functions by share of time, each judged hot / type-stable (a JIT candidate)."""

@@ -1,0 +1,85 @@
+"""ListingView: a scrollable listing of rows, one row per line, that says which
+row was clicked.
+
+Source, bytecode, IR and assembly are all listings whose rows map to a
+(Ruff line, bytecode pc) location; clicking a row posts ``RowClicked`` so the
+app can select that location in every pane. It uses Textual's line API (only
+the visible rows are rendered), so a long IR listing costs nothing off screen,
+and rows are cut at the pane's edge, never wrapped: a row is always a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+HIGHLIGHT = Style(bgcolor="grey30")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a listing and the program location it stands for (if any)."""
+
+    text: Text
+    line: int | None = None
+    pc: int | None = None
+
+
+class ListingView(ScrollView, can_focus=True):
+    class RowClicked(Message):
+        def __init__(self, listing: "ListingView", row: Row, index: int) -> None:
+            super().__init__()
+            self.listing = listing
+            self.row = row
+            self.index = index
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+        self.highlighted: set[int] = set()
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.rows = rows
+        width = max((row.text.cell_len for row in rows), default=0)
+        self.virtual_size = Size(width, len(rows))
+        self.refresh()
+
+    def highlight(self, indexes: set[int], scroll: bool = True) -> None:
+        """Mark rows (the selected location); scroll the first into view."""
+        self.highlighted = indexes
+        if scroll and indexes:
+            first = min(indexes)
+            if not self.scroll_offset.y <= first < self.scroll_offset.y + self.size.height:
+                self.scroll_to(y=max(0, first - 2), animate=False)
+        self.refresh()
+
+    @property
+    def plain(self) -> str:
+        """The listing as plain text (what a test or a screen reader sees)."""
+        return "\n".join(row.text.plain for row in self.rows)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        segments = list(self.rows[index].text.render(self.app.console, end=""))
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        strip = strip.extend_cell_length(width, self.rich_style)
+        if index in self.highlighted:
+            strip = Strip(Segment.apply_style(strip, post_style=HIGHLIGHT))
+        return strip
+
+    def on_click(self, event: events.Click) -> None:
+        index = event.y + self.scroll_offset.y
+        if 0 <= index < len(self.rows):
+            self.post_message(self.RowClicked(self, self.rows[index], index))
