@@ -21,7 +21,8 @@ from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.report import FunctionStats
 from ruffdbg.vm.errors import RuffRuntimeError
-from ruffdbg.vm.interpreter import VM, Interrupted
+from ruffdbg.vm.debugger import Debugger, stop_points
+from ruffdbg.vm.interpreter import STEPPING, VM, Interrupted, NativeFrame
 
 # Hot-function and stability thresholds of the hotspots report (the issue's rule).
 HOT_TIME_SHARE = 0.30
@@ -90,6 +91,11 @@ class Session:
             self.jit = self.vm.jit = Jit(self.vm, TierPolicy.from_cli(True, self.policy.threshold), self.events)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
+        self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
+        self.breakpoint_lines: dict[str, set[int]] = {}       # source name -> lines (kept across recompiles)
+        self.vm.events = self.events
+        self.debugger = Debugger(self.vm, self.code_objects)
+        self.vm.debugger = self.debugger
 
     # ------------------------------------------------------------- running
 
@@ -106,6 +112,9 @@ class Session:
             transform(program)
         code = compile_program(program, known_globals=self.vm.globals.keys())
         self.scripts.append(code)
+        self.script_names[id(code)] = name
+        for line in self.breakpoint_lines.get(name, ()):
+            self._apply_breakpoint(name, line, True)
         return code
 
     def run_code(self, code: CodeObject) -> RunResult:
@@ -115,6 +124,9 @@ class Session:
             return RunResult(False, error=error)
         except Interrupted as interrupted:
             return RunResult(False, interrupted=interrupted)
+        finally:
+            if self.debugger.step is not None:   # the program ended before the step did
+                self.debugger.end_step()
         return RunResult(True)
 
     def run_source(self, text: str, name: str = "<input>") -> RunResult:
@@ -174,7 +186,63 @@ class Session:
         self.vm.request_pause()
 
     def resume(self) -> None:
+        """Continue a paused program."""
         self.vm.resume()
+
+    # ------------------------------------------------------------ debugging
+
+    def step(self, mode: str = "over") -> str:
+        """From a pause, run to the next line ("into" calls, "over" them, or "out"
+        of the current function), in the interpreter, and pause there."""
+        if self.vm.paused_at is None:
+            return "not paused: pause the program first"
+        self.debugger.start_step(mode)
+        self.vm.request_interrupt(STEPPING)   # native frames below leave at their next safepoint
+        self.vm.resume()
+        return f"step {mode}"
+
+    def toggle_breakpoint(self, line: int, source: str | None = None) -> str:
+        """Set or clear a breakpoint on a line of ``source`` (default: the program
+        compiled last). A line without code moves to the next line with code. A
+        function with a breakpoint drops its native code and stays in T0."""
+        source = source or self._default_source()
+        lines = self.breakpoint_lines.setdefault(source, set())
+        if line in lines:
+            lines.discard(line)
+            self._apply_breakpoint(source, line, False)
+            return f"breakpoint at line {line} cleared"
+        starts = sorted({at for code in self._codes_of(source) for at in stop_points(code) if at >= line})
+        if self._codes_of(source) and not starts:
+            return f"no code at or after line {line}"
+        target = starts[0] if starts else line   # (not compiled yet: kept for when it is)
+        lines.add(target)
+        self._apply_breakpoint(source, target, True)
+        moved = f" (line {line} has no code)" if target != line else ""
+        return f"breakpoint at line {target}{moved}"
+
+    def breakpoints(self, source: str | None = None) -> list[int]:
+        return sorted(self.breakpoint_lines.get(source or self._default_source(), ()))
+
+    @property
+    def pause_reason(self) -> str:
+        """Why the program is paused ("paused", "breakpoint at line 3", "step over")."""
+        return self.vm.pause_reason if self.vm.paused_at is not None else ""
+
+    def _default_source(self) -> str:
+        return self.script_names[id(self.scripts[-1])] if self.scripts else "<input>"
+
+    def _codes_of(self, source: str) -> list[CodeObject]:
+        return [code for script in self.scripts if self.script_names[id(script)] == source for code in script.walk()]
+
+    def _apply_breakpoint(self, source: str, line: int, on: bool) -> None:
+        for code in self._codes_of(source):
+            if on and self.debugger.set_breakpoint(code, line):
+                if self.jit is not None:
+                    self.jit.hold(code, f"breakpoint at line {line}")
+            elif not on:
+                self.debugger.clear_breakpoint(code, line)
+                if self.jit is not None and not self.debugger.has_breakpoints(code):
+                    self.jit.release(code)
 
     def set_slow_motion(self, seconds: float) -> None:
         """Wait ``seconds`` at every safepoint (loop back-edges and calls), 0 to stop."""
@@ -194,12 +262,17 @@ class Session:
         if self.vm.paused_at is None:
             return []
         views = []
-        for frame in list(self.vm.frames):
+        frames = list(self.vm.frames)
+        for frame in frames:
+            if isinstance(frame, NativeFrame):   # its locals are in native registers
+                tier = self.jit.info(frame.code).tier if self.jit is not None else "T0"
+                views.append(FrameView(frame.code.name, frame.line, tier, []))
+                continue
             names = frame.code.local_names
             values = [(name, to_string(value), type_name(value))
                       for name, value in zip(names, frame.locals) if not frame.code.is_script]
-            tier = self.jit.info(frame.code).tier if self.jit is not None else "T0"
-            views.append(FrameView(frame.code.name, frame.line, tier, values))
+            line = self.vm.paused_at[-1].line if frame is frames[-1] else frame.line
+            views.append(FrameView(frame.code.name, line, "T0", values))
         return views
 
     def source_of(self, name: str) -> Source | None:

@@ -38,9 +38,11 @@ from typing import Any
 from ruffdbg.compiler.bytecode import JUMP_OPS, OPCODE_NAMES, CodeObject, Op
 
 # Fused opcodes live after the real ones; they exist only in ``code.quick``.
-QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2"]
-COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 4)
-QUICK_NAMES = dict(zip(range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 4), QUICK_OPCODES))
+# TRAP is the debugger's (vm/debugger.py): it stands in for an instruction at a
+# breakpoint or step location, whose original entry moves to the end of ``quick``.
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "TRAP"]
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, TRAP = range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 5)
+QUICK_NAMES = dict(zip(range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 5), QUICK_OPCODES))
 
 
 def _not_equal(a: Any, b: Any) -> bool:
@@ -135,9 +137,13 @@ def optimize(code: CodeObject) -> CodeObject:
 def describe_quick(code: CodeObject, pc: int) -> str:
     """The fused instruction at ``pc`` as text ('' if none), for listings and tests."""
     quick = getattr(code, "quick", None)
-    if quick is None or quick[pc][2] == pc + 1:
+    if quick is None:
         return ""
-    op, arg, _ = quick[pc]
+    op, arg, next_pc = quick[pc]
+    if op == TRAP:
+        op, arg, next_pc = quick[arg[1]]   # what the trap stands in for
+    if next_pc == pc + 1:
+        return ""
     if op == Op.RETURN:
         return f"RETURN_LOCAL {arg}"
     return f"{QUICK_NAMES[op]} {arg[0]},{arg[1]}"

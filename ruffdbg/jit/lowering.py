@@ -478,14 +478,14 @@ class Lowering:
             self._write_values(self._slot_values())
         b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
 
-    def _poll_interrupt(self, pc: int) -> None:
+    def _poll_interrupt(self, pc: int, stack: list | None = None) -> None:
         b = self.builder
         # An atomic load: another thread sets the word, and a plain load in a loop
         # that writes no memory would be hoisted out of it by LLVM (never seen again).
         flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
         guard = self.new_guard("interrupt", pc, "interrupt word set")
         # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
-        self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard)
+        self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)
 
     # -------------------------------------------------------- instructions
 
@@ -762,6 +762,7 @@ class Lowering:
     def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
         """A tagged result: whatever came back, from the ctx."""
         self.push(self.make_dyn(*self._boxed_result(pc, status)), "dyn")
+        self._poll_interrupt(pc + 1)   # (see _check_call_result)
 
     def _boxed_result(self, pc: int, status: ir.Value) -> tuple[ir.Value, ir.Value]:
         """After a call whose result comes back boxed: propagate an error, else
@@ -807,6 +808,9 @@ class Lowering:
         b.position_at_end(boxed)
         tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
         bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
+        # The callee ran in the interpreter: a safepoint, so a debugger step that
+        # returns here stops in this frame, not after it (off the fast path).
+        self._poll_interrupt(pc + 1, self.stack + [((tag, bits), "boxed")])
         guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
         self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard,
                       stack=self.stack + [((tag, bits), "boxed")])

@@ -11,6 +11,7 @@ shadow stack) so the interpreter sees exactly the stack it would have had.
 from __future__ import annotations
 
 import ctypes
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,7 @@ class FunctionState:
     t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
     t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
+    held: str | None = None                          # why the debugger keeps it in the interpreter
 
     @property
     def tier(self) -> str:
@@ -136,6 +138,7 @@ class Jit:
         self._compiling: set = set()
         self._direct_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
+        self.stepping = False        # a debugger step runs: everything stays in the interpreter
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -226,6 +229,8 @@ class Jit:
 
     def force_compile(self, code: CodeObject) -> str:
         """Compile now: T2 from the profile's dominant types if it can, else T1."""
+        if self.state_of(code).held:
+            return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
         unit = self.compile(code, types, tier=2) if types is not None else None
         unit = unit or self.compile(code, ("dyn",) * len(code.params), tier=1)
@@ -267,6 +272,39 @@ class Jit:
         code.profile.hot_at = code.profile.calls + 1
         return f"{code.name}: may tier up again"
 
+    # ------------------------------------------------------------ debugging
+
+    def hold(self, code: CodeObject, reason: str) -> None:
+        """Keep ``code`` in the interpreter (a breakpoint is in it): drop its native
+        code, and every unit calling it natively, until ``release``."""
+        state = self.state_of(code)
+        state.held = reason
+        dropped = False
+        for unit in state.units:
+            if unit.valid:
+                self.invalidate(unit, reason)
+                dropped = True
+        if dropped:
+            state.state, state.reason = "interpreted", reason
+            self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
+
+    def release(self, code: CodeObject) -> None:
+        state = self.state_of(code)
+        if state.held:
+            state.held = None
+            if state.state == "interpreted":
+                state.reason = None
+            if code.profile is not None:
+                code.profile.hot_at = code.profile.calls + self.policy.recheck_every
+
+    def set_stepping(self, on: bool) -> None:
+        """While a step runs no native code is entered: the interpreter has the traps.
+        (Units stay valid; their entries come back when the step ends.)"""
+        self.stepping = on
+        for state in self.states.values():
+            if state.unit is not None and state.unit.valid:
+                state.unit.code.profile.native = None if on else partial(self.call, state.unit)
+
     def set_threshold(self, value: int) -> None:
         self.policy.t2_calls = self.policy.osr_backedges = value
         self.policy.recheck_every = max(1, min(value, 64))
@@ -284,6 +322,9 @@ class Jit:
         state = self.state_of(code)
         if state.state in ("blacklisted", "not-compilable") or not self.policy.enabled:
             profile.hot_at = NEVER
+            return
+        if state.held or self.stepping:
+            profile.hot_at = profile.calls + self.policy.recheck_every   # once released, it may tier up
             return
         param_types = self.stable_param_types(code)
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
@@ -336,6 +377,8 @@ class Jit:
         cannot do is what T1 is for.
         """
         state = self.state_of(code)
+        if state.held or self.stepping:
+            return None
         try:
             if tier == 1:
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
@@ -359,7 +402,7 @@ class Jit:
         state.units.append(unit)
         state.state = "optimized" if tier == 2 else "baseline"
         state.reason = state.t2_refusal if tier == 1 else None
-        code.profile.native = lambda args, unit=unit: self.call(unit, args)
+        code.profile.native = partial(self.call, unit)
         self.events.add("compiled", code.name, tier=f"T{tier}", detail={
             "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
             **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
@@ -445,7 +488,8 @@ class Jit:
         """
         code, header = frame.code, frame.pc
         state = self.state_of(code)
-        if not self.policy.enabled or state.state == "blacklisted" or header in state.osr_refused:
+        if not self.policy.enabled or state.state == "blacklisted" or header in state.osr_refused \
+                or state.held or self.stepping:
             return None
         try:
             unit = self._osr_unit(frame)
@@ -595,7 +639,7 @@ class Jit:
         making), so the interpreter sees the Ruff stack it would have had: the
         same depth for the stack limit, the same entries in error traces.
         """
-        from ruffdbg.vm.interpreter import Frame
+        from ruffdbg.vm.interpreter import NativeFrame
 
         # A frame running an OSR loop is a real interpreter frame: point it at its call.
         for frame, level in self.osr_frames:
@@ -604,7 +648,7 @@ class Jit:
         frames = []
         for level in range(len(self.vm.frames), upto):
             entry = self.ctx.shadow[level]
-            frame = Frame(self.units[entry >> 32].code, None, [])
+            frame = NativeFrame(self.units[entry >> 32].code, None, [])
             frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
             frames.append(frame)
         return frames

@@ -53,6 +53,7 @@ MAX_DEPTH = 20_000
 PAUSE = "pause"   # the interrupt reason that waits instead of stopping
 INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
 SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
+STEPPING = "stepping"   # a step is under way: native code leaves at its next safepoint (vm/debugger.py)
 OPERATOR_METHODS = {
     Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
 }
@@ -108,6 +109,13 @@ class Frame:
         return self.code.cols[max(self.pc - 1, 0)] if self.code.cols else 0
 
 
+class NativeFrame(Frame):
+    """Stands for an activation that is running in native code (the JIT rebuilds
+    these from its shadow stack): code and pc only, its locals are in registers."""
+
+    __slots__ = ()
+
+
 _new_object = object.__new__
 
 
@@ -123,6 +131,9 @@ class VM:
         self.interrupt = [0]                     # set by other threads; polled at safepoints
         self.interrupt_reason = "interrupted"
         self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
+        self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step"
+        self.debugger = None                     # a vm.debugger.Debugger once breakpoints or steps are used
+        self.events = None                       # the Session's EventLog (pauses are events too)
         self.slow_motion_seconds = 0.0
         self._resume = threading.Event()
         self.cow_copies = 0
@@ -253,6 +264,7 @@ class VM:
         self.request_interrupt(PAUSE)
 
     def resume(self) -> None:
+        self.paused_at = None   # at once, so a view never sees the old stop as a new one
         self._resume.set()
 
     def set_slow_motion(self, seconds: float) -> None:
@@ -276,16 +288,42 @@ class VM:
             if self.interrupt_reason == SLOW_MOTION:
                 self.request_interrupt(SLOW_MOTION)
             return
-        # The top frame stopped *before* its pc (a safepoint), so report that instruction.
+        if self.interrupt_reason == STEPPING:
+            if self.debugger is not None and self.debugger.step is not None:
+                self.request_interrupt(STEPPING)   # native code met on the way leaves too
+            return
+        if self.interrupt_reason == PAUSE:
+            self.hold("paused")
+            return
+        raise Interrupted(self.interrupt_reason, self._stopped_entries())
+
+    def _stopped_entries(self) -> list[StackEntry]:
+        """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
         entries = self.stack_entries()
         top = self.frames[-1]
         entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
-        if self.interrupt_reason == PAUSE:
-            self.paused_at = entries
-            self._resume.wait()
-            self.paused_at = None
-            return
-        raise Interrupted(self.interrupt_reason, entries)
+        return entries
+
+    def hold(self, reason: str) -> None:
+        """Stop here until ``resume()``: this thread waits while views read the frames."""
+        self._resume.clear()
+        self.pause_reason = reason
+        self.paused_at = self._stopped_entries()
+        if self.events is not None:
+            top = self.paused_at[-1]
+            self.events.add("paused", top.function, line=top.line, detail={"reason": reason})
+        self._resume.wait()
+        self.paused_at = None
+
+    def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        """A breakpoint or step location: ask the debugger, then run the instruction
+        the trap stands in for (kept at index ``trampoline`` of the quick program)."""
+        at, trampoline = arg
+        frame.pc = at
+        self.debugger.on_trap(frame, at)
+        if self.interrupt[0] and self.interrupt_reason not in (STEPPING, SLOW_MOTION):
+            self._on_interrupt()   # stopped while held (a restart, the TUI closing)
+        return trampoline
 
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
@@ -444,7 +482,7 @@ class VM:
                             if outcome is not None:
                                 if outcome[0] == "return":   # finish with the function's final RETURN
                                     stack.append(outcome[1])
-                                    pc = len(quick) - 1
+                                    pc = len(frame.code.instrs) - 1
                                 else:
                                     pc = outcome[1]
                                 outcome = None
@@ -947,7 +985,7 @@ class VM:
 
 
 _UNSHARED = 3  # see VM._unique_in
-_RARE_OPS = [getattr(VM, "op_" + name, None) for name in OPCODE_NAMES]
+_RARE_OPS = [getattr(VM, "op_" + name, None) for name in [*OPCODE_NAMES, *peephole.QUICK_OPCODES]]
 
 
 def _prepare(code: CodeObject) -> CodeProfile:
@@ -955,7 +993,7 @@ def _prepare(code: CodeObject) -> CodeProfile:
     profile = profile_of(code)
     if profile.run_state is None:
         quick = getattr(code, "quick", None)
-        if quick is None or len(quick) != len(code.instrs):
+        if quick is None or len(quick) < len(code.instrs):   # (traps append entries: vm/debugger.py)
             quick = code.quick = peephole.quicken(code)
         profile.run_state = (
             profile, quick, code.consts, code.names, profile.counters, profile.fast_hits,
