@@ -165,6 +165,36 @@ class Session:
             for code in self.code_objects():
                 self.jit.adopt(code)
 
+    def tier_policy(self):
+        """The JIT's policy now (a copy of its ``jit.policy.TierPolicy``), or None without a JIT."""
+        from dataclasses import replace
+
+        return replace(self.jit.policy) if self.jit is not None else None
+
+    def update_policy(self, **changes: Any) -> None:
+        """Change policy fields (``t2_calls=100, stable_share=0.8`` ...); ValueError
+        when a value is out of range. Hot checks are re-armed with the new values."""
+        if self.jit is None:
+            raise ValueError("the JIT is off")
+        policy = self.jit.policy
+        checked = {}
+        for name, value in changes.items():   # all checked before any is changed
+            current = getattr(policy, name, None)
+            if current is None or name == "enabled":
+                raise ValueError(f"no policy setting {name}")
+            try:
+                value = type(current)(value)
+            except ValueError:
+                raise ValueError(f"{name} must be a{' number' if isinstance(current, float) else 'n integer'}, "
+                                 f"not {value!r}") from None
+            if value < 0 or (isinstance(value, float) and value > 1):
+                raise ValueError(f"{name} must be {'between 0 and 1' if isinstance(value, float) else 'at least 0'}")
+            checked[name] = value
+        for name, value in checked.items():
+            setattr(policy, name, value)
+        for code in self.code_objects():
+            self.jit.adopt(code)
+
     def add_builtin(self, builtin: Any) -> None:
         """Make a Python function callable from Ruff in this session (a vm.objects.Builtin)."""
         self.vm.builtins[builtin.name] = builtin

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DILOCATION = re.compile(r"^(!\d+) = !DILocation\(line: (\d+), column: (\d+)")
+# (llvmlite writes the fields in alphabetical order, LLVM's printer line first)
+_DILOCATION = re.compile(r"^(!\d+) = !DILocation\((.*)\)")
+_LINE_FIELD = re.compile(r"\bline: (\d+)")
+_COLUMN_FIELD = re.compile(r"\bcolumn: (\d+)")
 _DBG_REFERENCE = re.compile(r", !dbg (!\d+)")
 _LOC = re.compile(r"^\s*\.loc\s+\d+\s+(\d+)\s+(\d+)")
 _ASM_NOISE = (".cfi_", ".loc", ".file", ".p2align", ".Ltmp", ".Lfunc_begin", ".Lfunc_end", ".size", ".type")
@@ -30,7 +33,9 @@ def ir_lines(ir_text: str) -> list[TextLine]:
     for raw in ir_text.splitlines():
         match = _DILOCATION.match(raw.strip())
         if match:
-            locations[match.group(1)] = (int(match.group(2)), int(match.group(3)) - 1)
+            line, column = _LINE_FIELD.search(match.group(2)), _COLUMN_FIELD.search(match.group(2))
+            if line and column:
+                locations[match.group(1)] = (int(line.group(1)), int(column.group(1)) - 1)
     out = []
     for raw in ir_text.splitlines():
         stripped = raw.strip()

@@ -1,17 +1,16 @@
 """``ruffdbg tui``: watch a Ruff program warm up, specialize and deoptimize, live.
 
-The program runs on a Session in a worker thread; the panes pull snapshots
-from the Session five times a second (nothing in the VM calls into the UI).
-This first version shows: the source with per-line heat and each function's
-tier badge; the functions with tier, state, calls and deopts (select one to
-focus the other panes); its bytecode with counts and type feedback; its LLVM
-IR and assembly; its guards with live pass/fail counts; the tier events; and
-the program's output. ``p`` pauses and resumes (at safepoints, in any tier).
+The program runs on a Session in a worker thread; five times a second the
+panes pull snapshots from the Session (nothing in the VM calls into the UI).
+Each pane is its own module: source (source.py), bytecode (bytecode.py), native
+code (native.py), guards (guards.py), type profiles (profiles.py), call stack
+(stack.py), warm-up chart (warmup.py), timeline (timeline.py). This module lays
+them out, keeps the selection (a function, and a line / pc within it) in step
+across them, and turns keys, clicks and palette commands into Session calls.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from rich.text import Text
@@ -22,152 +21,124 @@ from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedCo
 
 from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
 from ruffdbg.session import Policy, Session
+from ruffdbg.tui.bytecode import BytecodePane
+from ruffdbg.tui.guards import GuardsTable
+from ruffdbg.tui.listing import ListingView
+from ruffdbg.tui.native import NativePane
+from ruffdbg.tui.policy_dialog import PolicyDialog
+from ruffdbg.tui.profiles import ProfilesPane
+from ruffdbg.tui.source import GUTTER_WIDTH, TIER_STYLES, SourcePane
+from ruffdbg.tui.stack import StackPane
+from ruffdbg.tui.timeline import Timeline
+from ruffdbg.tui.warmup import WarmupChart
 
 DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
-TIER_STYLES = {"T0": "white on grey23", "T1": "black on yellow", "T2": "black on green"}
-TIER_COLOURS = {"T0": "grey62", "T1": "yellow", "T2": "green"}
-
-
-class SourcePane(Static):
-    """The program with line numbers, per-line hit counts, and tier badges on ``func`` lines."""
-
-    def show(self, text: str, line_hits: dict[int, int], tiers: dict[int, str], paused_line: int | None) -> None:
-        out = Text(no_wrap=True, overflow="ellipsis")   # long lines are cut, not wrapped: rows stay lines
-        for number, line in enumerate(text.splitlines(), 1):
-            hits = line_hits.get(number, 0)
-            out.append(f"{number:>4} ", style="bold yellow" if number == paused_line else "dim")
-            out.append(f"{hits:>9} " if hits else " " * 10, style="cyan")
-            tier = tiers.get(number)
-            if tier:
-                out.append(f" {tier} ", style=TIER_STYLES[tier])
-                out.append(" ")
-            out.append(line + "\n", style="reverse" if number == paused_line else "")
-        self.update(out)
-
-
-class WarmupChart(Static):
-    """Calls per second of each function over time, one column per refresh, each
-    column coloured by the tier the function was in: the warm-up curve, drawn."""
-
-    BARS = " ▁▂▃▄▅▆▇█"
-    WIDTH = 60
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.history: dict[str, list[tuple[float, str]]] = {}
-        self.last_calls: dict[str, int] = {}
-
-    def reset(self) -> None:
-        self.history.clear()
-        self.last_calls.clear()
-
-    def sample(self, stats, seconds: float) -> None:
-        for s in stats:
-            if s.name == "<script>":
-                continue
-            rate = (s.calls - self.last_calls.get(s.name, 0)) / seconds
-            self.last_calls[s.name] = s.calls
-            column = self.history.setdefault(s.name, [])
-            column.append((rate, s.tier))
-            del column[:-self.WIDTH]
-        self.update(self.render_chart())
-
-    def render_chart(self) -> Text:
-        out = Text()
-        for name, column in self.history.items():
-            peak = max(rate for rate, _ in column) or 1.0
-            out.append(f"{name[:12]:<12} ", style="bold")
-            for rate, tier in column:
-                bar = self.BARS[min(len(self.BARS) - 1, round(rate / peak * (len(self.BARS) - 1)))]
-                out.append(bar, style=TIER_COLOURS[tier])
-            out.append(f"  {column[-1][0]:,.0f} calls/s\n")
-        out.append("\ncolour = tier: ", style="dim")
-        for tier, colour in TIER_COLOURS.items():
-            out.append(f"{tier} ", style=colour)
-        return out
+SLOW_MOTION_SECONDS = 0.02
 
 
 class RuffdbgApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "ruffdbg"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("p", "toggle_pause", "Pause/resume"),
+        Binding("p", "toggle_pause", "Pause/continue"),
+        Binding("n", "step('over')", "Step over"),
+        Binding("i", "step('into')", "Step into"),
+        Binding("o", "step('out')", "Step out"),
+        Binding("b", "toggle_breakpoint", "Breakpoint"),
         Binding("c", "force_compile", "Compile"),
         Binding("d", "force_deopt", "Deopt"),
         Binding("r", "reset_profile", "Reset profile"),
         Binding("u", "unblacklist", "Un-blacklist"),
         Binding("t", "cycle_threshold", "Threshold"),
+        Binding("e", "edit_policy", "Edit policy"),
         Binding("s", "toggle_slow_motion", "Slow motion"),
         Binding("R", "restart", "Restart"),
         Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
     ]
     THRESHOLDS = (1000, 100, 10, 1)
 
-    def __init__(self, path: Path, policy: Policy | None = None):
+    def __init__(self, path: Path | None = None, policy: Policy | None = None, session: Session | None = None):
+        """Run ``path`` in a new Session, or (``session`` given, as the REPL's
+        ``:tui`` does) look at a Session whose programs already ran."""
         super().__init__()
         self.path = path
-        self.source_text = path.read_text(encoding="utf-8")
-        self.output: list[str] = []
         self.policy = policy or Policy()
-        self.session = Session(self.policy, write=self.output.append)
+        self.attached = session is not None
+        self.output: list[str] = []
         self.slow_motion = False
+        if session is not None:
+            self.session = session
+            self.source_name = session.script_names.get(id(session.scripts[-1]), "<input>") if session.scripts else ""
+            source = session.source_of(self.source_name)
+            self.source_text = source.text if source is not None else ""
+        else:
+            self.source_text = path.read_text(encoding="utf-8")
+            self.source_name = str(path)
+            self.session = self._new_session()
         self.restarting = False
         self.worker = None
         self.selected: str | None = None
-        self.shown_native_for: tuple | None = None
-        self.event_seq = 0
+        self.location: tuple[int | None, int | None] = (None, None)   # selected (line, pc)
         self.finished: str | None = None
-        self.paused = False
-        self._lock = threading.Lock()
+
+    def _new_session(self) -> Session:
+        session = Session(self.policy, write=self.output.append)
+        if self.slow_motion:
+            session.set_slow_motion(SLOW_MOTION_SECONDS)
+        return session
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            with VerticalScroll(id="source-box"):
+            with Vertical(id="left"):
+                yield Static(id="status")
                 yield SourcePane(id="source")
             with Vertical(id="right"):
                 yield DataTable(id="functions", cursor_type="row")
                 with TabbedContent(id="views"):
                     with TabPane("Bytecode", id="tab-bytecode"):
-                        yield VerticalScroll(Static(id="bytecode"))
-                    with TabPane("LLVM IR", id="tab-ir"):
-                        yield VerticalScroll(Static(id="ir"))
-                    with TabPane("Assembly", id="tab-asm"):
-                        yield VerticalScroll(Static(id="asm"))
+                        yield BytecodePane(id="bytecode")
+                    with TabPane("Native code", id="tab-native"):
+                        yield NativePane(id="native")
                     with TabPane("Guards", id="tab-guards"):
-                        yield DataTable(id="guards")
+                        yield GuardsTable(id="guards")
                     with TabPane("Type profiles", id="tab-profiles"):
-                        yield VerticalScroll(Static(id="profiles"))
+                        yield VerticalScroll(ProfilesPane(id="profiles"))
                     with TabPane("Stack", id="tab-stack"):
-                        yield VerticalScroll(Static(id="stack"))
+                        yield VerticalScroll(StackPane(id="stack"))
                     with TabPane("Warm-up", id="tab-warmup"):
                         yield VerticalScroll(WarmupChart(id="warmup"))
         with Horizontal(id="bottom"):
-            yield RichLog(id="events", wrap=False, markup=False)
-            yield RichLog(id="output", wrap=True, markup=False)
+            yield Timeline(id="events")
+            yield RichLog(id="output", wrap=True, markup=False, max_lines=2000)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#functions", DataTable).add_columns("function", "tier", "state", "calls", "deopts")
-        self.query_one("#guards", DataTable).add_columns("#", "kind", "line", "pass", "fail", "checks")
-        self.query_one("#events", RichLog).border_title = "tier events"
-        self.query_one("#output", RichLog).border_title = "program output"
-        self.sub_title = str(self.path)
+        functions = self._pane("#functions", DataTable)
+        for label, width in (("function", 14), ("tier", 4), ("state", 36), ("calls", 11), ("deopts", 6)):
+            functions.add_column(label, width=width)
+        self._pane("#source", SourcePane).border_title = "source (click a line; click its number: breakpoint)"
+        self._pane("#events", Timeline).border_title = "timeline"
+        self._pane("#output", RichLog).border_title = "program output"
+        self.sub_title = self.source_name
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
-        self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
+        if not self.attached:
+            self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
+        self.refresh_panes()
 
     # ------------------------------------------------------------ running
 
     def run_program(self) -> None:
+        session = self.session
         try:
-            code = self.session.compile(self.source_text, str(self.path))
+            code = session.compile(self.source_text, self.source_name)
         except RuffSyntaxError as error:
-            self.finished = error.render(self.session.source_of(str(self.path)))
+            self.finished = error.render(session.source_of(self.source_name))
             return
-        result = self.session.run_code(code)
-        source = self.session.source_of(str(self.path))
+        result = session.run_code(code)
+        source = session.source_of(self.source_name)
         if result.error is not None:
             self.finished = render_runtime_error(result.error.message, result.error.stack, source)
         elif result.interrupted is not None:
@@ -176,12 +147,35 @@ class RuffdbgApp(App):
         else:
             self.finished = "program finished"
 
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.is_finished
+
+    # ------------------------------------------------------------ controls
+
     def action_toggle_pause(self) -> None:
-        if self.paused:
+        if self.session.paused_at is not None:
             self.session.resume()
-        else:
+        elif self.running:
             self.session.pause()
-        self.paused = not self.paused
+        else:
+            self.notify("the program is not running", severity="warning")
+
+    def action_step(self, mode: str) -> None:
+        message = self.session.step(mode)
+        if message.startswith("not paused"):
+            self.notify(message, severity="warning")
+
+    def action_toggle_breakpoint(self) -> None:
+        line = self.location[0]
+        if line is None:
+            self.notify("select a source line first (click it)", severity="warning")
+            return
+        self._toggle_breakpoint(line)
+
+    def _toggle_breakpoint(self, line: int) -> None:
+        self.notify(self.session.toggle_breakpoint(line, self.source_name))
+        self.refresh_panes()
 
     def _on_selected(self, control) -> None:
         """Apply one of the Session's controls to the selected function, and say what happened."""
@@ -212,37 +206,56 @@ class RuffdbgApp(App):
         self.session.set_threshold(following)
         self.notify(f"every hotness threshold is now {following}")
 
+    def action_edit_policy(self) -> None:
+        policy = self.session.tier_policy()
+        if policy is None:
+            self.notify("the JIT is off", severity="warning")
+            return
+
+        def apply(changes: dict | None) -> None:
+            if not changes:
+                return
+            try:
+                self.session.update_policy(**changes)
+            except ValueError as error:
+                self.notify(f"not changed: {error}", severity="error")
+                return
+            self.notify("policy: " + ", ".join(f"{name} = {value}" for name, value in changes.items()))
+
+        self.push_screen(PolicyDialog(policy), apply)
+
     def action_toggle_slow_motion(self) -> None:
         self.slow_motion = not self.slow_motion
-        self.session.set_slow_motion(0.02 if self.slow_motion else 0.0)
+        self.session.set_slow_motion(SLOW_MOTION_SECONDS if self.slow_motion else 0.0)
         self.notify("slow motion: 20 ms at every loop iteration and call" if self.slow_motion else "full speed")
 
     def action_restart(self) -> None:
         """Stop the program (at its next safepoint) and run it again in a fresh Session."""
+        if self.attached:
+            self.notify("this TUI shows the REPL's session: there is no program to restart", severity="warning")
+            return
         self.restarting = True
         self.session.interrupt("restarting")
         self.session.resume()
 
     def _start_again(self) -> None:
+        breakpoints = self.session.breakpoints(self.source_name)
         self.restarting = False
         self.output.clear()
-        self.session = Session(self.policy, write=self.output.append)
-        if self.slow_motion:
-            self.session.set_slow_motion(0.02)
-        self.event_seq = 0
-        self.shown_native_for = None
-        self.paused = False
-        self.query_one("#functions", DataTable).clear()
-        for log in ("#events", "#output"):
-            self.query_one(log, RichLog).clear()
-        self.query_one("#warmup", WarmupChart).reset()
+        self.session = self._new_session()
+        for line in breakpoints:   # kept: compiling the program arms them again
+            self.session.toggle_breakpoint(line, self.source_name)
+        self._pane("#functions", DataTable).clear()
+        self._pane("#events", Timeline).reset()
+        self._pane("#output", RichLog).clear()
+        self._pane("#warmup", WarmupChart).reset()
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     def action_help(self) -> None:
         keys = "\n".join(f"{binding.key.replace('question_mark', '?'):>3}  {binding.description}"
                          for binding in self.BINDINGS)
-        self.notify("Select a function in the table; the keys act on it.\n" + keys, title="ruffdbg keys",
-                    timeout=10)
+        self.notify("Click a source line to select it (its number: breakpoint); select a function in the "
+                    "table: c d r u act on it; n i o step while paused.\n" + keys, title="ruffdbg keys", timeout=15)
 
     def get_system_commands(self, screen):
         """The same actions in Textual's command palette (Ctrl+P)."""
@@ -252,28 +265,86 @@ class RuffdbgApp(App):
                 yield SystemCommand(binding.description, f"key {binding.key}",
                                     lambda action=binding.action: self.run_action(action))
 
+    # ------------------------------------------------------------ selection
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "functions":
             self.selected = str(event.row_key.value)
-            self.shown_native_for = None
+            self.refresh_panes()
+
+    def on_listing_view_row_clicked(self, event: ListingView.RowClicked) -> None:
+        """A click on a row of source, bytecode or native code selects its location
+        everywhere: the matching rows light up in the other panes."""
+        row = event.row
+        if row.line is None:
+            return
+        if event.listing.id == "source":
+            if event.x < GUTTER_WIDTH:
+                self._toggle_breakpoint(row.line)
+                return
+            function = self._function_at(row.line)
+            if function is not None and function != self.selected:
+                self.selected = function
+                self.refresh_panes()
+        self.select_location(row.line, row.pc)
+
+    def select_location(self, line: int, pc: int | None) -> None:
+        self.location = (line, pc)
+        self._pane("#source", SourcePane).highlight({line - 1})
+        self._pane("#bytecode", BytecodePane).highlight_location(line, pc)
+        self._pane("#native", NativePane).highlight_location(line, pc)
+
+    def _function_at(self, line: int) -> str | None:
+        """The innermost function whose code covers ``line``."""
+        best = None
+        for name in self.session.function_names():
+            lines = self.session.bytecode_lines(name)
+            if lines and min(lines) - 1 <= line <= max(lines):
+                span = max(lines) - min(lines)
+                if best is None or span < best[0]:
+                    best = (span, name)
+        return best[1] if best else None
 
     # ------------------------------------------------------------ refresh
 
+    def _pane(self, selector: str, kind=None):
+        """A widget of the main screen (queried there: a dialog may be on top)."""
+        return self.screen_stack[0].query_one(selector, kind)
+
     def refresh_panes(self) -> None:
         """Pull a snapshot from the Session. The VM may be mutating it: try again next tick."""
-        if self.restarting and self.worker is not None and self.worker.is_finished:
+        if not self.screen_stack or not self.is_running:
+            return
+        if self.restarting and not self.running:
             self._start_again()
         try:
             stats = self.session.functions()
+            frames = self.session.paused_frames()
         except RuntimeError:
             return
-        self._refresh_source(stats)
+        self._refresh_status(frames)
+        self._refresh_source(stats, frames)
         self._refresh_functions(stats)
-        self.query_one("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS)
-        self._refresh_selected(stats)
+        self._pane("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS)
+        self._refresh_selected(stats, frames)
         self._refresh_logs()
 
-    def _refresh_source(self, stats) -> None:
+    def _refresh_status(self, frames) -> None:
+        if frames:
+            top = frames[-1]
+            text = f"⏸ paused in {top.function} at line {top.line}: {self.session.pause_reason}  (p continue, n/i/o step)"
+        elif self.running:
+            text = "▶ running" + ("  (slow motion)" if self.slow_motion else "")
+        elif self.attached:
+            text = "the REPL's session (q returns to the REPL)"
+        else:
+            text = "■ finished  (R runs it again)"
+        breakpoints = self.session.breakpoints(self.source_name) if self.source_name else []
+        if breakpoints:
+            text += "   breakpoints: " + ", ".join(map(str, breakpoints))
+        self._pane("#status", Static).update(text)
+
+    def _refresh_source(self, stats, frames) -> None:
         hits: dict[int, int] = {}
         tiers: dict[int, str] = {}
         for s in stats:
@@ -281,16 +352,17 @@ class RuffdbgApp(App):
                 hits[line] = max(hits.get(line, 0), count)
             if s.name != "<script>":
                 tiers[s.first_line] = s.tier
-        paused = self.session.paused_at
-        self.query_one("#source", SourcePane).show(self.source_text, hits, tiers, paused[-1].line if paused else None)
+        breakpoints = set(self.session.breakpoints(self.source_name)) if self.source_name else set()
+        self._pane("#source", SourcePane).show(self.source_text, hits, tiers, breakpoints,
+                                                   frames[-1].line if frames else None)
 
     def _refresh_functions(self, stats) -> None:
-        table = self.query_one("#functions", DataTable)
+        table = self._pane("#functions", DataTable)
         functions = [s for s in stats if s.name != "<script>"]
         if self.selected is None and functions:
             self.selected = functions[0].name
-        rows = [(s.name, Text(f" {s.tier} ", style=TIER_STYLES[s.tier]), s.state, str(s.calls), str(s.deopts))
-                for s in functions]
+        rows = [(s.name, Text(f" {s.tier} ", style=TIER_STYLES[s.tier]), s.state + (f": {s.reason}" if s.reason else ""),
+                 f"{s.calls:,}", str(s.deopts)) for s in functions]
         if table.row_count != len(rows):
             table.clear()
             for row in rows:
@@ -300,32 +372,21 @@ class RuffdbgApp(App):
                 for column, value in enumerate(row[1:], 1):
                     table.update_cell_at((table.get_row_index(row[0]), column), value)
 
-    def _refresh_selected(self, stats) -> None:
-        if self.selected is None:
-            return
+    def _refresh_selected(self, stats, frames) -> None:
+        self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return
-        self.query_one("#bytecode", Static).update(_listing(self.session.disassemble(self.selected, counts=True)))
-        guards = self.query_one("#guards", DataTable)
-        guards.clear()
-        for g in current.guards:
-            guards.add_row(str(g.id), g.kind, str(g.line), str(g.passed), str(g.failed), g.detail)
-        self.query_one("#profiles", Static).update(_profiles_text(current))
-        self.query_one("#stack", Static).update(_stack_text(self.session.paused_frames()))
-        key = (self.selected, len(current.compiles))
-        if current.compiles and key != self.shown_native_for:
-            self.shown_native_for = key
-            tier = int(current.tier[1]) or 2
-            self.query_one("#ir", Static).update(_listing(self.session.native_text(self.selected, "ir", tier)))
-            self.query_one("#asm", Static).update(_listing(self.session.native_text(self.selected, "asm", tier)))
+        policy = self.session.tier_policy()
+        self._pane("#bytecode", BytecodePane).show(self.session, self.selected, current)
+        self._pane("#native", NativePane).show(self.session, self.selected, current)
+        self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
+        self._pane("#profiles", ProfilesPane).show(
+            current, policy.stable_samples if policy else 60, policy.stable_share if policy else 0.9)
 
     def _refresh_logs(self) -> None:
-        events = self.query_one("#events", RichLog)
-        for event in self.session.events.since(self.event_seq):
-            events.write(event.describe())
-            self.event_seq = event.seq + 1
-        output = self.query_one("#output", RichLog)
+        self._pane("#events", Timeline).pull(self.session.events)
+        output = self._pane("#output", RichLog)
         while self.output:
             output.write(self.output.pop(0).rstrip("\n"))
         if self.finished:
@@ -333,45 +394,9 @@ class RuffdbgApp(App):
             self.finished = None
 
     def on_unmount(self) -> None:
-        self.session.interrupt("the TUI closed")
-        self.session.resume()
-
-
-def _listing(text: str) -> Text:
-    """A listing pane's text: one row per line, cut at the pane's edge rather than wrapped."""
-    return Text(text, no_wrap=True, overflow="ellipsis")
-
-
-def _profiles_text(stats) -> Text:
-    """Types with percentages and samples per argument, local and site, against the 60 / 90 % rule."""
-    out = Text()
-    for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
-        for profile in profiles:
-            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-            verdict = ("stable", "green") if profile.stable else ("unstable", "red")
-            out.append(f"{kind} {profile.name}: {shares or 'no samples'} ({profile.samples} samples, ")
-            out.append(verdict[0], style=verdict[1])
-            out.append(")\n")
-    out.append("\nsites (pc, line, op: types seen)\n", style="bold")
-    for site in stats.sites:
-        seen = " | ".join(f"{','.join(key)} x{count}" for key, count in site.counts.items()) or "-"
-        out.append(f"  pc {site.pc:<4} line {site.line:<4} {site.opcode:<14} {site.state:<13} {seen}\n")
-    return out
-
-
-def _stack_text(frames) -> Text:
-    """The call stack and locals of a paused program (innermost last)."""
-    if not frames:
-        return Text("running (press p to pause and see the stack)")
-    out = Text()
-    for frame in frames:
-        out.append(f"{frame.function} line {frame.line} ", style="bold")
-        out.append(f" {frame.tier} ", style=TIER_STYLES.get(frame.tier, ""))
-        out.append("\n")
-        for name, value, kind in frame.locals:
-            out.append(f"    {name} = {value}  ({kind})\n")
-    return out
+        if not self.attached:
+            self.session.interrupt("the TUI closed")
+            self.session.resume()
 
 
 def run_tui(path: Path | None, policy: Policy) -> int:

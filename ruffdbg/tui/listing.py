@@ -35,11 +35,12 @@ class Row:
 
 class ListingView(ScrollView, can_focus=True):
     class RowClicked(Message):
-        def __init__(self, listing: "ListingView", row: Row, index: int) -> None:
+        def __init__(self, listing: "ListingView", row: Row, index: int, x: int = 0) -> None:
             super().__init__()
             self.listing = listing
             self.row = row
             self.index = index
+            self.x = x   # column within the row (a click in a gutter may mean something else)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -56,10 +57,15 @@ class ListingView(ScrollView, can_focus=True):
         """Mark rows (the selected location); scroll the first into view."""
         self.highlighted = indexes
         if scroll and indexes:
-            first = min(indexes)
-            if not self.scroll_offset.y <= first < self.scroll_offset.y + self.size.height:
-                self.scroll_to(y=max(0, first - 2), animate=False)
+            self.scroll_to_row(min(indexes))
         self.refresh()
+
+    def scroll_to_row(self, index: int) -> None:
+        """Scroll so row ``index`` is visible (with a little context above it)."""
+        if not self.scroll_offset.y <= index < self.scroll_offset.y + self.size.height:
+            # After the next refresh: rows set just now are not laid out yet, and
+            # laying them out would undo a scroll made before it.
+            self.call_after_refresh(self.scroll_to, y=max(0, index - 2), animate=False)
 
     @property
     def plain(self) -> str:
@@ -72,7 +78,7 @@ class ListingView(ScrollView, can_focus=True):
         width = self.size.width
         if index >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        segments = list(self.rows[index].text.render(self.app.console, end=""))
+        segments = list(Segment.apply_style(self.rows[index].text.render(self.app.console, end=""), self.rich_style))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         strip = strip.extend_cell_length(width, self.rich_style)
         if index in self.highlighted:
@@ -80,6 +86,9 @@ class ListingView(ScrollView, can_focus=True):
         return strip
 
     def on_click(self, event: events.Click) -> None:
-        index = event.y + self.scroll_offset.y
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return   # on the border or a scrollbar
+        index = offset.y + self.scroll_offset.y
         if 0 <= index < len(self.rows):
-            self.post_message(self.RowClicked(self, self.rows[index], index))
+            self.post_message(self.RowClicked(self, self.rows[index], index, offset.x + self.scroll_offset.x))

@@ -6,14 +6,44 @@ from pathlib import Path
 
 from ruffdbg.session import Policy
 from ruffdbg.tui.app import RuffdbgApp
+from ruffdbg.tui.policy_dialog import PolicyDialog
 
-PROGRAM = """func fib(n) {
+FIB_FOREVER = """func fib(n) {
     if n < 2 { return n }
     return fib(n - 1) + fib(n - 2)
 }
 mut i := 0
 while true {
     fib(12)
+    i := i + 1
+}
+"""
+
+# poly specializes on ints, then floats keep failing its guard: deopts, then despecialization.
+INTS_THEN_FLOATS = """func poly(x) {
+    return x * 2 + 1
+}
+mut acc := 0
+for i in 2000 {
+    acc := acc + poly(i)
+}
+mut facc := 0.0
+mut round := 0
+while true {
+    facc := facc + poly(round * 0.5)
+    round := round + 1
+}
+"""
+
+# A loop calling a function, for breakpoints and steps.
+ADD_LOOP = """func add(a, b) {
+    let s := a + b
+    return s
+}
+mut total := 0
+mut i := 0
+while true {
+    total := add(total, i % 10)
     i := i + 1
 }
 """
@@ -32,47 +62,125 @@ def table_text(app, selector: str) -> str:
     return "\n".join(" ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
 
 
-async def test_panes_show_fib_reaching_t2_and_pause_works(tmp_path: Path):
-    path = tmp_path / "fib.ruff"
-    path.write_text(PROGRAM)
-    app = RuffdbgApp(path, Policy(threshold=50))
+def log_text(app, selector: str) -> str:
+    return "\n".join(str(line.text) for line in app.query_one(selector).lines)
+
+
+def status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+def program(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "program.ruff"
+    path.write_text(text)
+    return path
+
+
+async def test_panes_show_fib_warming_up_to_t2(tmp_path: Path):
+    app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(pilot, lambda: "T2" in table_text(app, "#functions"))
         assert "fib" in table_text(app, "#functions") and "optimized" in table_text(app, "#functions")
-        await wait_until(pilot, lambda: "T2" in str(app.query_one("#source").render()))
-        source = str(app.query_one("#source").render())
+        assert status(app).startswith("▶ running")
+        await wait_until(pilot, lambda: " T2 " in app.query_one("#source").plain)
+        source = app.query_one("#source").plain
         assert "   1" in source and "func fib(n)" in source
-        await wait_until(pilot, lambda: "compiled" in "\n".join(str(line.text) for line in app.query_one("#events").lines))
-        assert "LOAD_LOCAL" in str(app.query_one("#bytecode").render())
-        await wait_until(pilot, lambda: "define" in str(app.query_one("#ir").render()))
+        await wait_until(pilot, lambda: "tier-up" in log_text(app, "#events"))
+        assert "compiled" in log_text(app, "#events") and "codegen" in log_text(app, "#events")
+        assert "LOAD_LOCAL" in app.query_one("#bytecode").plain
+        await wait_until(pilot, lambda: "define" in app.query_one("#t2-ir").plain)
+        assert "at T1" in app.query_one("#t1-ir").plain or "no T1 code" in app.query_one("#t1-ir").plain
         await wait_until(pilot, lambda: "arg n: int 100%" in str(app.query_one("#profiles").render()))
+        assert "stable" in str(app.query_one("#profiles").render())
+        await wait_until(pilot, lambda: "▲T2" in str(app.query_one("#warmup").render()))
         chart = str(app.query_one("#warmup").render())
         assert chart.startswith("fib") and "calls/s" in chart
-        await pilot.press("p")
+        assert "type" in table_text(app, "#guards")   # the entry's type guard on n, counting passes
+        await pilot.press("q")
+
+
+async def test_deopt_and_despecialization_show_in_every_pane(tmp_path: Path):
+    app = RuffdbgApp(program(tmp_path, INTS_THEN_FLOATS), Policy(threshold=100))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: "despecialized" in log_text(app, "#events"))
+        events = log_text(app, "#events")
+        assert events.index("tier-up") < events.index("deopt") < events.index("despecialized")
+        assert "x: expected int, got float" in events
+        await wait_until(pilot, lambda: "poly" in table_text(app, "#functions")
+                         and "0" != table_text(app, "#functions").split()[-1])
+        rows = table_text(app, "#functions")
+        assert "poly" in rows
+        # The guards pane: the failing type guard, over the 10 % despecialization threshold.
+        await wait_until(pilot, lambda: "> 10%" in table_text(app, "#guards")
+                         or app.session.function("poly").tier == "T2")
+        # The bytecode marks the guard's pc as a deopt point.
+        assert "◆" in app.query_one("#bytecode").plain
+        await pilot.press("q")
+
+
+async def test_breakpoint_step_and_continue(tmp_path: Path):
+    app = RuffdbgApp(program(tmp_path, ADD_LOOP), Policy(threshold=50))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: app.session.function("add") is not None
+                         and app.session.function("add").tier == "T2")
+        # A click on line 2's number sets a breakpoint: add leaves native code and stops there.
+        await pilot.click("#source", offset=(3, 2))
         await wait_until(pilot, lambda: app.session.paused_at is not None)
-        # The paused program's frames, outermost first, each with its tier.
-        await wait_until(pilot, lambda: str(app.query_one("#stack").render()).startswith("<script> line"))
+        await wait_until(pilot, lambda: "breakpoint at line 2" in status(app))
+        assert "● " in app.query_one("#source").plain.splitlines()[1]
+        await wait_until(pilot, lambda: "▶" in app.query_one("#source").plain.splitlines()[1])
+        stack = str(app.query_one("#stack").render())
+        assert "add line 2" in stack and "a = " in stack and "(int)" in stack
+        assert "breakpoint" in log_text(app, "#events")
+        assert "T0" in table_text(app, "#functions")   # held in the interpreter
+        await pilot.press("n")   # step over: line 3
+        await wait_until(pilot, lambda: "at line 3" in status(app))
+        await pilot.press("o")   # step out: back in the loop, right after the call
+        await wait_until(pilot, lambda: "<script> at line 8" in status(app))
+        await pilot.press("i")   # step into: the next line
+        await wait_until(pilot, lambda: "<script> at line 9" in status(app))
+        # Select line 2 and clear its breakpoint with b, then continue.
+        await pilot.click("#source", offset=(30, 2))
+        assert app.location[0] == 2
+        await pilot.press("b")
+        assert app.session.breakpoints() == []
         await pilot.press("p")
-        await wait_until(pilot, lambda: app.session.paused_at is None)
+        await wait_until(pilot, lambda: status(app).startswith("▶ running"))
+        await wait_until(pilot, lambda: app.session.function("add").tier == "T2")   # compiled again
+        await pilot.press("q")
+
+
+async def test_selecting_a_line_highlights_its_bytecode_and_native_code(tmp_path: Path):
+    app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: "define" in app.query_one("#t2-ir").plain)
+        await pilot.click("#source", offset=(30, 3))   # line 3: return fib(n - 1) + fib(n - 2)
+        bytecode = app.query_one("#bytecode")
+        assert bytecode.highlighted and {bytecode.rows[i].line for i in bytecode.highlighted} == {3}
+        ir = app.query_one("#t2-ir")
+        assert ir.highlighted and {ir.rows[i].line for i in ir.highlighted} == {3}
+        # And back: a bytecode row selects its pc everywhere, and its line in the source.
+        row = next(i for i, r in enumerate(bytecode.rows) if r.line == 2)
+        bytecode.post_message(bytecode.RowClicked(bytecode, bytecode.rows[row], row))
+        await pilot.pause()
+        assert app.location == (2, bytecode.rows[row].pc)
+        assert app.query_one("#source").highlighted == {1}
         await pilot.press("q")
 
 
 async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
-    path = tmp_path / "bad.ruff"
-    path.write_text('print("before")\nlet x := 1 / 0\n')
-    app = RuffdbgApp(path, Policy())
+    app = RuffdbgApp(program(tmp_path, 'print("before")\nlet x := 1 / 0\n'), Policy())
     async with app.run_test(size=(120, 40)) as pilot:
-        output = app.query_one("#output")
-        await wait_until(pilot, lambda: any("Division by zero" in str(line.text) for line in output.lines))
-        text = "\n".join(str(line.text) for line in output.lines)
+        await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#output"))
+        text = log_text(app, "#output")
         assert "before" in text and "Ruff stack" in text
+        await wait_until(pilot, lambda: status(app).startswith("■ finished"))
+        await pilot.press("p")   # nothing to pause: a warning, not a crash
         assert app.is_running
 
 
 async def test_keys_control_the_selected_function(tmp_path: Path):
-    path = tmp_path / "fib.ruff"
-    path.write_text(PROGRAM)
-    app = RuffdbgApp(path, Policy(threshold=50))
+    app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(pilot, lambda: "T2" in table_text(app, "#functions"))
         await pilot.press("d")   # force deopt: back to the interpreter, then hot again
@@ -96,4 +204,24 @@ async def test_keys_control_the_selected_function(tmp_path: Path):
         first = app.session
         await pilot.press("R")   # restart: a fresh session runs the program again
         await wait_until(pilot, lambda: app.session is not first and app.session.function("fib") is not None)
+        await pilot.press("q")
+
+
+async def test_the_policy_dialog_edits_thresholds(tmp_path: Path):
+    app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, PolicyDialog)
+        field = app.screen.query_one("#stable_share")
+        field.value = "0.75"
+        app.screen.query_one("#t2_calls").value = "-3"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert app.session.tier_policy().t2_calls == 50   # refused as a whole: -3 is out of range
+        await pilot.press("e")
+        app.screen.query_one("#stable_share").value = "0.75"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.tier_policy().stable_share == 0.75
+        assert not isinstance(app.screen, PolicyDialog)
         await pilot.press("q")

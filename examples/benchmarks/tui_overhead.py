@@ -1,0 +1,315 @@
+"""TUI overhead: the same Ruff program under ``ruffdbg tui`` vs headless ``ruffdbg run``.
+
+    python examples/benchmarks/tui_overhead.py [--runs N] [--poll] [PROGRAM.ruff ...]
+
+A benchmark, not a test (the issue's target: TUI / headless <= 1.15x). Per program:
+
+* headless: ``Session(Policy(), write=...).run_file(path)`` in this process, what
+  ``ruffdbg run`` does minus interpreter startup. The Session is built before
+  the clock starts (the TUI builds its Session in ``__init__``, also untimed).
+* TUI: a fresh ``RuffdbgApp(path, Policy())`` per run, driven headless by
+  Textual's ``run_test(size=(150, 45))``. The clock starts just before the app
+  starts its program worker (in ``on_mount``, after compose) and stops when the
+  app receives the worker's SUCCESS state change, so Textual's import, CSS and
+  compose are outside the interval. The first layout and paint of the screen
+  come *after* ``on_mount`` and so run while the program already runs: they
+  are inside the interval, as are the 0.2 s pane refreshes and the layout and
+  repaint each one causes. Headless Textual lays out and renders every widget
+  but writes no escape codes to a terminal, so a real terminal costs a little
+  more. ``--poll`` instead polls ``worker.is_finished`` every 10 ms from the
+  pilot (which wakes the event loop 100 times a second).
+
+The program runs in a worker thread and the UI in the main thread, and both
+need the GIL: every millisecond of UI CPU is a millisecond the interpreter
+waits (native JIT code runs without the GIL and does not wait). So the table
+also shows, per TUI run, the UI thread's CPU time in the interval, the part
+of it spent in ``refresh_panes`` itself (the rest is Textual's layout and
+rendering), the number of refresh ticks, and the time spent in the cyclic GC.
+
+One untimed run of each kind first warms up the process (LLVM, Textual).
+Headless and TUI runs alternate. Both must print the same output
+(``elapsed_ms`` values masked); a mismatch is reported loudly and makes the
+exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import io
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.worker import Worker, WorkerState
+
+from ruffdbg.session import Policy, Session
+from ruffdbg.tui.app import DEMO, RuffdbgApp
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PROGRAMS = [HERE / "fib30.ruff", HERE / "loop10m.ruff", HERE / "mandelbrot.ruff", DEMO]
+TARGET = 1.15
+SIZE = (150, 45)
+TIMEOUT_SECONDS = 600.0
+VARYING = re.compile(r"^(elapsed_ms:\s*)[0-9.eE+-]+\s*$", re.MULTILINE)
+FINISHED = "program finished"
+
+
+class GcClock:
+    """Wall time spent in cyclic garbage collections (any thread) while running."""
+
+    def __init__(self, running: bool = True) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+        self.running = running
+
+    def __enter__(self) -> "GcClock":
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.running = False
+        gc.callbacks.remove(self._callback)
+
+    def start(self) -> None:
+        self.running = True
+
+    def stop(self) -> None:
+        self.running = False
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        elif self.running and self._start:
+            self.seconds += time.perf_counter() - self._start
+
+
+@dataclass
+class HeadlessRun:
+    seconds: float
+    gc_ms: float
+    output: str
+
+
+@dataclass
+class TuiRun:
+    seconds: float            # worker about to start -> worker finished (seen by the app)
+    program_seconds: float    # inside the worker thread: compile + run, as headless
+    ui_cpu_ms: float          # main (UI) thread CPU time in the interval
+    refresh_cpu_ms: float     # of which in refresh_panes
+    ticks: int                # refresh_panes calls in the interval
+    gc_ms: float
+    output: str
+    finished: str
+
+
+@dataclass
+class Measurement:
+    name: str
+    headless: list[HeadlessRun] = field(default_factory=list)
+    tui: list[TuiRun] = field(default_factory=list)
+
+    @property
+    def headless_median(self) -> float:
+        return statistics.median(run.seconds for run in self.headless)
+
+    @property
+    def tui_median(self) -> float:
+        return statistics.median(run.seconds for run in self.tui)
+
+    @property
+    def ratio(self) -> float:
+        return self.tui_median / self.headless_median
+
+    def tui_stat(self, name: str) -> float:
+        return statistics.median(getattr(run, name) for run in self.tui)
+
+    @property
+    def headless_output(self) -> str:
+        return self.headless[-1].output
+
+    @property
+    def tui_output(self) -> str:
+        return self.tui[-1].output
+
+    @property
+    def outputs_match(self) -> bool:
+        """Every run printed the same thing, headless and under the TUI."""
+        outputs = {normalize(run.output) for run in [*self.headless, *self.tui]}
+        return len(outputs) == 1
+
+
+def normalize(output: str) -> str:
+    """Output with the numbers that differ from run to run (``elapsed_ms: X``) masked."""
+    return VARYING.sub(r"\1<masked>", output)
+
+
+class TimedApp(RuffdbgApp):
+    """RuffdbgApp plus timestamps and a copy of what the program printed. app.py's
+    behaviour is unchanged: each hook calls the original."""
+
+    CSS_PATH = Path(sys.modules[RuffdbgApp.__module__].__file__).with_name(RuffdbgApp.CSS_PATH)
+
+    def __init__(self, path: Path, policy: Policy):
+        super().__init__(path, policy)
+        self.captured: list[str] = []
+        app_write = self.session.vm.write          # the app's own self.output.append
+
+        def write(text: str) -> None:
+            self.captured.append(text)
+            app_write(text)
+
+        self.session.vm.write = write
+        self.done = asyncio.Event()
+        self.t_worker = self.t_program = self.t_program_end = self.t_seen = 0.0
+        self.cpu_worker = self.cpu_seen = 0.0       # main-thread CPU clock at start / end
+        self.result = ""
+        self.collections = GcClock(running=False)   # started with the worker
+        self.ticks: list[tuple[float, float]] = []   # (start, main-thread CPU seconds) per refresh_panes
+
+    def run_worker(self, *args, **kwargs):
+        if not self.t_worker:
+            self.cpu_worker = time.thread_time()
+            self.t_worker = time.perf_counter()
+            self.collections.start()
+        return super().run_worker(*args, **kwargs)
+
+    def run_program(self) -> None:
+        self.t_program = time.perf_counter()
+        super().run_program()
+        self.t_program_end = time.perf_counter()
+        self.result = self.finished or ""
+
+    def refresh_panes(self) -> None:
+        start, cpu = time.perf_counter(), time.thread_time()
+        super().refresh_panes()
+        self.ticks.append((start, time.thread_time() - cpu))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self.worker and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                           WorkerState.CANCELLED):
+            if not self.t_seen:
+                self.t_seen = time.perf_counter()
+                self.cpu_seen = time.thread_time()
+                self.collections.stop()
+            self.done.set()
+
+
+def run_headless(path: Path) -> HeadlessRun:
+    output = io.StringIO()
+    session = Session(Policy(), write=output.write)
+    with GcClock() as collections:
+        start = time.perf_counter()
+        result = session.run_file(path)
+        seconds = time.perf_counter() - start
+    if not result.ok:
+        raise RuntimeError(f"{path} failed headless: {result.error or result.interrupted}")
+    return HeadlessRun(seconds, collections.seconds * 1000, output.getvalue())
+
+
+async def _tui_once(path: Path, poll: bool) -> TuiRun:
+    app = TimedApp(path, Policy())
+    with app.collections as collections:
+        async with app.run_test(size=SIZE) as pilot:
+            deadline = time.perf_counter() + TIMEOUT_SECONDS
+            if poll:
+                while not (app.worker is not None and app.worker.is_finished):
+                    if not app.is_running or time.perf_counter() > deadline:
+                        raise RuntimeError(f"{path}: the TUI stopped or timed out before the program finished")
+                    await pilot.pause(0.01)
+                end = time.perf_counter()
+            else:
+                while not app.done.is_set():   # wake twice a second only to notice a dead app
+                    if not app.is_running or time.perf_counter() > deadline:
+                        raise RuntimeError(f"{path}: the TUI stopped or timed out before the program finished")
+                    try:
+                        await asyncio.wait_for(app.done.wait(), 0.5)
+                    except TimeoutError:
+                        pass
+                end = app.t_seen
+            collections.stop()
+            ticks = [cpu for start, cpu in app.ticks if start < end]
+            await pilot.press("q")
+    if app.result != FINISHED:
+        raise RuntimeError(f"{path} failed under the TUI: {app.result}")
+    return TuiRun(seconds=end - app.t_worker, program_seconds=app.t_program_end - app.t_program,
+                  ui_cpu_ms=(app.cpu_seen - app.cpu_worker) * 1000, refresh_cpu_ms=sum(ticks) * 1000,
+                  ticks=len(ticks), gc_ms=collections.seconds * 1000, output="".join(app.captured),
+                  finished=app.result)
+
+
+def run_tui(path: Path, poll: bool = False) -> TuiRun:
+    return asyncio.run(_tui_once(path, poll))
+
+
+def measure(path: Path, runs: int = 5, poll: bool = False, warm_up: bool = True) -> Measurement:
+    """``runs`` headless and ``runs`` TUI runs of ``path``, alternating (after one untimed
+    run of each when ``warm_up``)."""
+    path = Path(path)
+    if warm_up:
+        run_headless(path)
+        run_tui(path, poll)
+    result = Measurement(path.stem)
+    for _ in range(runs):
+        result.headless.append(run_headless(path))
+        result.tui.append(run_tui(path, poll))
+    return result
+
+
+def report(results: list[Measurement], runs: int, poll: bool) -> bool:
+    """Print the table and one line per program; False if some outputs differ."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if sys.stdout.isatty() else Console(width=120)
+    end = "pilot saw worker.is_finished (10 ms polls)" if poll else "app got the worker's SUCCESS"
+    table = Table(title=f"TUI overhead, median of {runs} (target <= {TARGET:.2f}x)",
+                  caption=f"TUI interval: worker about to start (on_mount) -> {end}; includes the first paint. "
+                          "UI CPU = main-thread CPU in the interval; refresh = its part in refresh_panes.")
+    columns = ("program", "headless s", "TUI s", "ratio", "ticks", "UI CPU ms", "refresh ms",
+               "GC ms hl/TUI", "output")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("program", "output") else "right")
+    ok = True
+    for m in results:
+        ratio = f"{m.ratio:.2f}x"
+        ratio = ratio if m.ratio <= TARGET else f"[bold red]{ratio}[/]"
+        same = "same" if m.outputs_match else "[bold red]MISMATCH[/]"
+        ok = ok and m.outputs_match
+        gc_ms = f"{statistics.median(r.gc_ms for r in m.headless):.0f}/{m.tui_stat('gc_ms'):.0f}"
+        table.add_row(m.name, f"{m.headless_median:.3f}", f"{m.tui_median:.3f}", ratio,
+                      f"{m.tui_stat('ticks'):.0f}", f"{m.tui_stat('ui_cpu_ms'):.0f}",
+                      f"{m.tui_stat('refresh_cpu_ms'):.0f}", gc_ms, same)
+    console.print(table)
+    for m in results:
+        print(f"{m.name}: headless {m.headless_median:.2f} s, TUI {m.tui_median:.2f} s, "
+              f"ratio {m.ratio:.2f}x (median of {runs})")
+    for m in results:
+        if not m.outputs_match:
+            console.print(f"[bold red]OUTPUT MISMATCH for {m.name}[/]")
+            console.print(f"--- headless\n{m.headless_output}--- TUI\n{m.tui_output}", markup=False,
+                          highlight=False)
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--poll", action="store_true", help="poll worker.is_finished every 10 ms instead")
+    parser.add_argument("programs", nargs="*", type=Path, help="Ruff programs (default: fib30, loop10m, "
+                        "mandelbrot and the TUI's demo)")
+    args = parser.parse_args(argv)
+    programs = args.programs or DEFAULT_PROGRAMS
+    results = []
+    for program in programs:
+        print(f"running {program} ...", file=sys.stderr, flush=True)
+        results.append(measure(program, args.runs, args.poll))
+    return 0 if report(results, args.runs, args.poll) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""GuardsTable: the selected function's guards with live pass and fail counts
+(read from native memory while the code runs) and each guard's failure rate
+against the despecialization threshold."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+
+class GuardsTable(DataTable):
+    def on_mount(self) -> None:
+        self.add_columns("#", "kind", "line", "pc", "pass", "fail", "fail rate", "checks")
+
+    def show(self, guards, despecialize_rate: float) -> None:
+        self.clear()
+        for g in guards:
+            rate = g.failure_rate
+            over = rate > despecialize_rate and g.kind != "interrupt"
+            rate_text = Text(f"{rate:6.1%}" + (f" > {despecialize_rate:.0%}" if over else ""),
+                             style="bold red" if over else ("yellow" if g.failed else "green"))
+            self.add_row(str(g.id), g.kind, str(g.line), str(g.pc), f"{g.passed:,}", f"{g.failed:,}",
+                         rate_text, g.detail)

@@ -1,0 +1,406 @@
+"""NativePane: a function's native code in four tabs, each a ListingView.
+
+"T1 IR" is the baseline tier's optimized IR; "T2 IR before opt" and "T2 IR
+after opt" show what LLVM's optimizer did to the speculative tier; "Assembly"
+is the machine code of the tier the function runs in (T2 when it still runs
+in the interpreter). Every row keeps the (Ruff line, bytecode pc) it came from,
+shown dimmed on the right, so clicking a row or selecting a location elsewhere
+lines the panes up.
+
+Guards and deopt exits are what a reader of native code is looking for, so
+they are emphasised: a ◆ in the gutter and a dark red background on the exit
+blocks (``deopt{id}_{kind}_pc{pc}`` in the IR). The assembly has no block names
+(LLVM prints no label comments here), so there the exits are found from the
+control flow: straight-line code that reaches a call of the deopt callback,
+whose address the IR tells us.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from pygments.lexer import Lexer
+from pygments.lexers import GasLexer, LlvmLexer
+from pygments.token import Token, _TokenType
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
+
+from ruffdbg.tui.bytecode import rows_at
+from ruffdbg.tui.listing import ListingView, Row
+
+ANNOTATION_COLUMN = 72   # where ``; line L, pc P`` starts (as in jit.texts.render)
+MARK, NO_MARK = "◆ ", "  "
+
+
+@dataclass(frozen=True)
+class NativeTab:
+    tab_id: str
+    title: str
+    listing_id: str
+    kind: str            # "ir" or "asm"
+    tier: int | None     # None: the tier the function runs in (2 while at T0)
+    raw: bool = False    # IR before optimization
+
+
+TABS = (
+    NativeTab("tab-t1-ir", "T1 IR", "t1-ir", "ir", 1),
+    NativeTab("tab-t2-ir-before", "T2 IR before opt", "t2-ir-before", "ir", 2, raw=True),
+    NativeTab("tab-t2-ir", "T2 IR after opt", "t2-ir", "ir", 2),
+    NativeTab("tab-asm", "Assembly", "asm", "asm", None),
+)
+
+# ------------------------------------------------------------ syntax colours
+
+TOKEN_STYLES: dict[_TokenType, str] = {
+    Token.Comment: "grey50",
+    Token.Keyword.Type: "cyan",
+    Token.Keyword: "magenta",
+    Token.Name.Label: "bold yellow",
+    Token.Name.Variable.Global: "green",
+    Token.Name.Variable: "bright_white",
+    Token.Name.Function: "bold bright_blue",     # assembly mnemonics
+    Token.Name.Constant: "green",                # assembly immediates and jump targets
+    Token.Name.Attribute: "grey62",              # assembly directives
+    Token.Number: "bright_magenta",
+    Token.String: "yellow",
+}
+
+
+def token_style(token: _TokenType) -> str:
+    """The style of the nearest token type (or ancestor) that has one."""
+    while token not in TOKEN_STYLES and token.parent is not None:
+        token = token.parent
+    return TOKEN_STYLES.get(token, "")
+
+
+def highlight(texts: list[str], lexer: Lexer) -> list[Text]:
+    """Lex all lines at once (cheaper than line by line), then cut the tokens back into lines."""
+    lines = [Text(no_wrap=True)]
+    for token, value in lexer.get_tokens("\n".join(texts)):
+        style = token_style(token)
+        for index, part in enumerate(value.split("\n")):
+            if index:
+                lines.append(Text(no_wrap=True))
+            if part:
+                lines[-1].append(part, style=style)
+    return lines[:len(texts)] + [Text(no_wrap=True) for _ in range(len(texts) - len(lines))]
+
+
+# ------------------------------------------------------ guards and deopt exits
+# Marks: "guard" (the check that may leave), "exit" (a row of a deopt exit),
+# "label" / "call" (the exit's first row and its call of the deopt callback).
+
+DEOPT_BLOCK = re.compile(r"deopt\d+_[-\w]+_pc\d+")
+IR_LABEL = re.compile(r'^"?([-\w.$]+)"?:')
+IR_BRANCH = re.compile(r"\bbr\b")
+IR_CALLEE_ADDRESS = re.compile(r"\bcall\b.*?inttoptr \(i64 (\d+) to ptr\)")
+EXIT_STYLE = Style(bgcolor="#3a1c1c")
+MARK_STYLES = {"guard": "bold yellow", "label": "bold red", "call": "bold red"}
+
+
+def ir_marks(texts: list[str]) -> tuple[dict[int, str], set[str]]:
+    """Guard branches and deopt exit rows of an IR listing, and the addresses its
+    exits call (the deopt callback: the assembly only shows that address)."""
+    marks: dict[int, str] = {}
+    callees: set[str] = set()
+    in_exit = False
+    for index, text in enumerate(texts):
+        stripped = text.strip()
+        label = IR_LABEL.match(text) if text[:1] not in (" ", "\t") else None
+        if label:
+            in_exit = bool(DEOPT_BLOCK.fullmatch(label.group(1)))
+            if in_exit:
+                marks[index] = "label"
+        elif stripped.startswith(("}", "define")):
+            in_exit = False
+        elif in_exit:
+            marks[index] = "call" if re.search(r"\bcall\b", stripped) else "exit"
+            callee = IR_CALLEE_ADDRESS.search(stripped)
+            if callee:
+                callees.add(callee.group(1))
+        elif IR_BRANCH.search(stripped) and DEOPT_BLOCK.search(stripped):
+            marks[index] = "guard"
+    return marks, callees
+
+
+ASM_MOVABS = re.compile(r"^movabsq\s+\$(\S+),\s*(%\w+)$")
+ASM_CALL_REGISTER = re.compile(r"^call\w*\s+\*(%\w+)$")
+
+
+def register64(name: str) -> str:
+    """%eax -> %rax, %r12d -> %r12: a write to part of a register replaces it."""
+    name = name.lstrip("%")
+    match = re.fullmatch(r"(r\d+)[dwb]?", name)
+    if match:
+        return "%" + match.group(1)
+    if len(name) == 3 and name[0] == "e":
+        return "%r" + name[1:]
+    return "%" + name
+
+
+def asm_deopt_calls(texts: list[str], callback_addresses: set[str]) -> set[int]:
+    """Rows calling the deopt callback: ``callq *%reg`` where the last constant
+    loaded into %reg (in listing order, within the function) is its address.
+
+    Only ``movabsq`` loads count: listing order is not control flow, and the
+    return path after one exit's call often reuses the register that a later
+    (shared) exit block calls through."""
+    calls: set[int] = set()
+    held: dict[str, str] = {}
+    for index, text in enumerate(texts):
+        stripped = text.strip()
+        if stripped.endswith(":") and not stripped.startswith("."):
+            held.clear()   # a new function
+            continue
+        movabs = ASM_MOVABS.match(stripped)
+        call = ASM_CALL_REGISTER.match(stripped)
+        if movabs:
+            held[register64(movabs.group(2))] = movabs.group(1)
+        elif call and held.get(register64(call.group(1))) in callback_addresses:
+            calls.add(index)
+    return calls
+
+
+def _mnemonic(stripped: str) -> str:
+    return stripped.split(None, 1)[0] if stripped else ""
+
+
+def _operand(stripped: str) -> str:
+    parts = stripped.split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def asm_blocks(texts: list[str]) -> tuple[list[tuple[int, int]], dict[str, int]]:
+    """Basic blocks as [start, end) row ranges, and the block each label starts."""
+    blocks: list[tuple[int, int]] = []
+    labels: dict[str, int] = {}
+    start = 0
+    for index, text in enumerate(texts):
+        stripped = text.strip()
+        if stripped.endswith(":"):
+            if index > start:
+                blocks.append((start, index))
+            start = index
+            labels[stripped[:-1]] = len(blocks)
+        elif _mnemonic(stripped).startswith(("j", "ret")):
+            blocks.append((start, index + 1))
+            start = index + 1
+    if start < len(texts):
+        blocks.append((start, len(texts)))
+    return blocks, labels
+
+
+def asm_marks(texts: list[str], callback_addresses: set[str]) -> dict[int, str]:
+    """Deopt exits in assembly: blocks that reach a call of the deopt callback by
+    straight-line code (fallthrough or ``jmp``), and the conditional jumps that
+    lead to one or skip over one (the guards)."""
+    calls = asm_deopt_calls(texts, callback_addresses)
+    blocks, labels = asm_blocks(texts)
+
+    def last(block: int) -> str:
+        return texts[blocks[block][1] - 1].strip()
+
+    def successors(block: int) -> list[int]:
+        mnemonic, target = _mnemonic(last(block)), labels.get(_operand(last(block)))
+        following = [block + 1] if block + 1 < len(blocks) else []
+        if mnemonic.startswith("ret"):
+            return []
+        if mnemonic in ("jmp", "jmpq"):
+            return [target] if target is not None else []
+        if mnemonic.startswith("j"):
+            return ([target] if target is not None else []) + following
+        return following
+
+    exits: dict[int, bool] = {}
+
+    def is_exit(block: int) -> bool:
+        if block not in exits:
+            exits[block] = False   # a cycle is not a way out
+            start, end = blocks[block]
+            nexts = successors(block)
+            conditional = _mnemonic(last(block)).startswith("j") and len(nexts) > 1
+            exits[block] = any(index in calls for index in range(start, end)) or (
+                not conditional and len(nexts) == 1 and is_exit(nexts[0]))
+        return exits[block]
+
+    marks: dict[int, str] = {}
+    for block, (start, end) in enumerate(blocks):
+        if is_exit(block):
+            for index in range(start, end):
+                marks[index] = "call" if index in calls else "exit"
+            if marks[start] == "exit":
+                marks[start] = "label"
+        elif len(successors(block)) > 1 and any(is_exit(b) for b in successors(block)):
+            marks[end - 1] = "guard"
+    return marks
+
+
+def asm_notes(texts: list[str], marks: dict[int, str], callback_addresses: set[str]) -> dict[int, str]:
+    """Say what the bare addresses are: ``callq *%r12`` means nothing on its own."""
+    notes = {index: "deopt callback" for index, mark in marks.items() if mark == "call"}
+    for index, text in enumerate(texts):
+        movabs = ASM_MOVABS.match(text.strip())
+        if movabs and movabs.group(1) in callback_addresses:
+            notes[index] = "deopt callback address"
+    return notes
+
+
+# ------------------------------------------------------------ rows
+
+
+def listing_rows(header: str, lines: list, lexer: Lexer, marks: dict[int, str],
+                 notes: dict[int, str] | None = None) -> list[Row]:
+    """Header (dim), then one row per ``TextLine``: gutter mark, coloured code,
+    an optional note, and ``; line L, pc P`` dimmed at ANNOTATION_COLUMN."""
+    texts = [line.text.expandtabs(8).rstrip() for line in lines]
+    rows = [Row(Text(NO_MARK + header, style="dim", no_wrap=True))]
+    for index, (text_line, code) in enumerate(zip(lines, highlight(texts, lexer))):
+        mark = marks.get(index)
+        out = Text(no_wrap=True)
+        out.append(MARK if mark in MARK_STYLES else NO_MARK, style=MARK_STYLES.get(mark, ""))
+        out.append_text(code)
+        if notes and index in notes:
+            out.append(f"  ({notes[index]})", style="italic red")
+        if text_line.line is not None:
+            padding = " " * max(1, ANNOTATION_COLUMN + len(NO_MARK) - out.cell_len)
+            out.append(f"{padding}; line {text_line.line}, pc {text_line.pc}", style="dim")
+        if mark is not None and mark != "guard":
+            out.stylize(EXIT_STYLE)
+        rows.append(Row(out, line=text_line.line, pc=text_line.pc))
+    return rows
+
+
+def explanation_rows(text: str) -> list[Row]:
+    return [Row(Text(text, style="italic", no_wrap=True))]
+
+
+def failure_reason(error: Exception, name: str) -> str:
+    if isinstance(error, KeyError):
+        return f"there is no function called {name} to compile"
+    return str(error) or type(error).__name__
+
+
+class NativePane(Vertical):
+    """Tabs of T1 IR, T2 IR before and after optimization, and assembly.
+
+    The app calls ``show`` on every refresh; it rebuilds (and compiles for
+    display, when the run did not) only when the function's tier, state or
+    number of compiles changed."""
+
+    DEFAULT_CSS = """
+    NativePane { height: 1fr; }
+    NativePane > TabbedContent { height: 1fr; }
+    NativePane TabPane { padding: 0; height: 1fr; }
+    NativePane ListingView { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple | None = None
+        self._pending: tuple | None = None
+        self._location: tuple[int | None, int | None] = (None, None)
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="native-tabs"):
+            for tab in TABS:
+                with TabPane(tab.title, id=tab.tab_id):
+                    yield ListingView(id=tab.listing_id)
+
+    def listing(self, listing_id: str) -> ListingView:
+        return self.query_one(f"#{listing_id}", ListingView)
+
+    def show(self, session: Any, function_name: str, stats: Any = None) -> None:
+        """Show ``function_name``'s native code from ``session`` (a ``Session``).
+        ``stats`` (its ``FunctionStats``) saves a lookup when the caller has it."""
+        try:
+            stats = stats or session.function(function_name)
+        except RuntimeError:
+            return   # the VM thread changed the profile while we read it: next tick
+        key = (session, function_name) + (
+            (stats.tier, stats.state, len(stats.compiles), stats.calls > 0) if stats else (None,))
+        if key in (self._shown, self._pending):
+            return
+        # Compiling for display and highlighting a few hundred lines take 100 ms or
+        # more: a thread does it, so the UI answers keys meanwhile.
+        self._pending = key
+        asm_tier = (int(stats.tier[1]) if stats else 0) or 2
+        self.run_worker(partial(self._build, session, function_name, asm_tier, key),
+                        thread=True, exclusive=True, group="native-code")
+
+    @property
+    def building(self) -> bool:
+        """A worker is making the listings (tests and screenshots wait for it)."""
+        return self._pending is not None
+
+    def _build(self, session: Any, name: str, asm_tier: int, key: tuple) -> None:
+        """(In a worker thread.) Make the four listings' rows, then hand them to the UI."""
+        rows, complete = self._rows(session, name, asm_tier)
+        self.app.call_from_thread(self._fill, rows, key, complete)
+
+    def _fill(self, rows_by_listing: dict[str, list[Row]], key: tuple, complete: bool) -> None:
+        if key != self._pending:
+            return   # a newer build was asked for meanwhile
+        self._pending = None
+        self._shown = key if complete else None
+        for listing_id, rows in rows_by_listing.items():
+            view = self.listing(listing_id)
+            view.set_rows(rows)
+            view.highlight(rows_at(rows, *self._location), scroll=False)
+
+    def _rows(self, session: Any, name: str, asm_tier: int) -> tuple[dict[str, list[Row]], bool]:
+        """Rows of the four listings, and False when worth trying again (a transient failure)."""
+        listings: dict[str, Any] = {}
+        complete = True
+        for tab in TABS:
+            tier = tab.tier or asm_tier
+            try:
+                if session.jit is None:
+                    raise LookupError("the JIT is off (run without --no-jit)")
+                listings[tab.listing_id] = session.native_listing(name, tab.kind, tier, tab.raw)
+            except RuntimeError as error:   # the VM thread changed what we read: retry
+                listings[tab.listing_id] = f"{name}: could not read T{tier} code ({error}); retrying"
+                complete = False
+            except Exception as error:   # KeyError, LookupError, NotCompilable, or a JIT bug: say so
+                listings[tab.listing_id] = f"{name} has no T{tier} code: {failure_reason(error, name)}"
+        callbacks: set[str] = set()
+        ir_marks_of: dict[str, dict[int, str]] = {}
+        for listing_id in ("t1-ir", "t2-ir-before", "t2-ir"):
+            listing = listings[listing_id]
+            if not isinstance(listing, str):
+                ir_marks_of[listing_id], callees = ir_marks([line.text for line in listing.lines])
+                callbacks |= callees
+        rows_by_listing = {}
+        for tab in TABS:
+            listing = listings[tab.listing_id]
+            if isinstance(listing, str):
+                rows = explanation_rows(listing)
+            elif tab.kind == "asm":
+                texts = [line.text.strip() for line in listing.lines]
+                marks = asm_marks(texts, callbacks)
+                notes = asm_notes(texts, marks, callbacks)
+                rows = listing_rows(listing.header, listing.lines, GasLexer(stripnl=False), marks, notes)
+            else:
+                rows = listing_rows(listing.header, listing.lines, LlvmLexer(stripnl=False),
+                                    ir_marks_of[tab.listing_id])
+            rows_by_listing[tab.listing_id] = rows
+        return rows_by_listing, complete
+
+    def highlight_location(self, line: int | None, pc: int | None) -> None:
+        """Highlight, in all four listings, the rows of ``pc`` (or of source ``line``
+        when no pc is given), scrolling each listing to its first match."""
+        self._location = (line, pc)
+        for tab in TABS:
+            view = self.listing(tab.listing_id)
+            view.highlight(rows_at(view.rows, line, pc))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A hidden listing could not scroll to its match: do it once it is shown
+        (reading ``highlighted`` then, not now: a location may be selected meanwhile)."""
+        for view in event.pane.query(ListingView):
+            self.call_after_refresh(lambda view=view: view.highlight(view.highlighted))

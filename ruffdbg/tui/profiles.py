@@ -1,0 +1,35 @@
+"""ProfilesPane: the type profile of each argument, local and feedback site of
+the selected function, judged against the stability rule (samples and share)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+STATE_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": "red"}
+
+
+class ProfilesPane(Static):
+    def show(self, stats, stable_samples: int, stable_share: float) -> None:
+        self.update(profiles_text(stats, stable_samples, stable_share))
+
+
+def profiles_text(stats, stable_samples: int, stable_share: float) -> Text:
+    out = Text(no_wrap=True)
+    out.append(f"stable = at least {stable_samples} samples and {stable_share:.0%} one type\n\n", style="dim")
+    for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
+        for profile in profiles:
+            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
+                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
+            verdict = ("stable", "green") if profile.stable else ("unstable", "red")
+            out.append(f"{kind} {profile.name}: ", style="bold")
+            out.append(f"{shares or 'no samples'} ({profile.samples} samples, ")
+            out.append(verdict[0], style=verdict[1])
+            out.append(")\n")
+    out.append("\nsites (pc, line, op: types seen)\n", style="bold")
+    for site in stats.sites:
+        seen = " | ".join(f"{','.join(key)} x{count}" for key, count in site.counts.items()) or "-"
+        out.append(f"  pc {site.pc:<4} line {site.line:<4} {site.opcode:<14} ")
+        out.append(f"{site.state:<13}", style=STATE_STYLES.get(site.state, "dim"))
+        out.append(f" {seen}\n")
+    return out
