@@ -258,6 +258,14 @@ class Session:
         """Why the program is paused ("paused", "breakpoint at line 3", "step over")."""
         return self.vm.pause_reason if self.vm.paused_at is not None else ""
 
+    def source_name_of(self, function: str) -> str | None:
+        """The name of the source a function was compiled from (its latest definition)."""
+        code = self.find_code(function)
+        for script in reversed(self.scripts):
+            if code is not None and any(each is code for each in script.walk()):
+                return self.script_names[id(script)]
+        return None
+
     def _default_source(self) -> str:
         return self.script_names[id(self.scripts[-1])] if self.scripts else "<input>"
 

@@ -105,8 +105,16 @@ def execute_interruptibly(shell: Shell, text: str) -> str:
     return result[0] if result else ""
 
 
-def run_repl(policy: Policy, prompt: PromptSession | None = None, write=print) -> int:
+def open_tui(shell: Shell) -> None:
+    """``:tui``: the TUI on the REPL's session; its ``q`` comes back to the prompt."""
+    from ruffdbg.tui.app import RuffdbgApp
+
+    RuffdbgApp(session=shell.session).run()
+
+
+def run_repl(policy: Policy, prompt: PromptSession | None = None, write=print, tui=open_tui) -> int:
     shell = Shell(policy)
+    shell.interactive = True
     prompt = prompt or PromptSession(history=make_history(), lexer=PygmentsLexer(RuffLexer),
                                      completer=RuffCompleter(shell), enable_history_search=True)
     if prompt.completer is None:
@@ -122,3 +130,6 @@ def run_repl(policy: Policy, prompt: PromptSession | None = None, write=print) -
         output = execute_interruptibly(shell, text)
         if output:
             write(output.rstrip("\n"))
+        if shell.tui_requested:
+            shell.tui_requested = False
+            tui(shell)

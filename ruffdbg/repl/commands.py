@@ -48,7 +48,7 @@ COMMANDS = [
     Command("load", ":load FILE", "run a .ruff file in this session"),
     Command("time", ":time EXPR", "run EXPR several times; median time and the tier it ran in"),
     Command("reset", ":reset", "a fresh session: no definitions, profiles or compiled code"),
-    Command("tui", ":tui", "open the TUI on this session (not yet: use ruffdbg tui FILE)"),
+    Command("tui", ":tui", "open the TUI on this session (q comes back here)"),
 ]
 COMMAND_NAMES = [command.name for command in COMMANDS]
 
@@ -58,6 +58,8 @@ class Shell:
         self.policy = policy or Policy()
         self.inputs = 0
         self.session = self._new_session()
+        self.interactive = False     # the REPL sets it: :tui can open a screen
+        self.tui_requested = False
 
     def _new_session(self) -> Session:
         self.output: list[str] = []
@@ -244,7 +246,12 @@ class Shell:
         return "session reset\n"
 
     def cmd_tui(self, args: list[str]) -> str:
-        return "the TUI cannot open on a REPL session yet: run ruffdbg tui FILE\n"
+        """The interactive REPL opens the TUI once this command returns (the TUI
+        needs the main thread); a scripted session has no screen to open it on."""
+        if not self.interactive:
+            return "the TUI opens only in the interactive REPL\n"
+        self.tui_requested = True
+        return ""
 
 
 class UsageError(Exception):

@@ -70,9 +70,9 @@ class RuffdbgApp(App):
         self.slow_motion = False
         if session is not None:
             self.session = session
-            self.source_name = session.script_names.get(id(session.scripts[-1]), "<input>") if session.scripts else ""
-            source = session.source_of(self.source_name)
-            self.source_text = source.text if source is not None else ""
+            self.source_name = self.source_text = ""
+            if session.scripts:
+                self._show_source(session.script_names[id(session.scripts[-1])])
         else:
             self.source_text = path.read_text(encoding="utf-8")
             self.source_name = str(path)
@@ -82,6 +82,11 @@ class RuffdbgApp(App):
         self.selected: str | None = None
         self.location: tuple[int | None, int | None] = (None, None)   # selected (line, pc)
         self.finished: str | None = None
+
+    def _show_source(self, name: str) -> None:
+        source = self.session.source_of(name)
+        self.source_name, self.source_text = name, (source.text if source is not None else "")
+        self.sub_title = name
 
     def _new_session(self) -> Session:
         session = Session(self.policy, write=self.output.append)
@@ -270,6 +275,8 @@ class RuffdbgApp(App):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "functions":
             self.selected = str(event.row_key.value)
+            if self.attached:   # a REPL session has one source per input: show the function's
+                self._show_source(self.session.source_name_of(self.selected) or self.source_name)
             self.refresh_panes()
 
     def on_listing_view_row_clicked(self, event: ListingView.RowClicked) -> None:

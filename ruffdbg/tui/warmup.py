@@ -19,8 +19,9 @@ LABEL_WIDTH = 13
 
 @dataclass
 class Sample:
-    rate: float   # calls per second since the previous sample
+    rate: float     # calls per second since the previous sample
     tier: str
+    changed: bool   # the tier differs from the sample before (every function starts at T0)
 
 
 class WarmupChart(Static):
@@ -43,7 +44,8 @@ class WarmupChart(Static):
             rate = max(0, s.calls - self.last_calls.get(s.name, 0)) / seconds
             self.last_calls[s.name] = s.calls
             column = self.history.setdefault(s.name, [])
-            column.append(Sample(rate, s.tier))
+            previous = column[-1].tier if column else "T0"
+            column.append(Sample(rate, s.tier, s.tier != previous))
             del column[:-self.WIDTH]
         self.update(self.render_chart())
 
@@ -68,8 +70,8 @@ class WarmupChart(Static):
         """``▲T2`` under each column where the tier differs from the column before."""
         cells = [" "] * (len(column) + 3)
         styles = [""] * len(cells)
-        for index in range(1, len(column)):
-            if column[index].tier != column[index - 1].tier:
+        for index in range(len(column)):
+            if column[index].changed:
                 for offset, char in enumerate("▲" + column[index].tier):
                     cells[index + offset] = char
                     styles[index + offset] = TIER_COLOURS[column[index].tier]

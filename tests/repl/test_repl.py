@@ -103,7 +103,6 @@ def test_jit_threshold_load_reset_help_and_errors(tmp_path: Path):
     assert ":threshold N" in shell.execute(":help")
     assert shell.execute(":threshold zero") == "error: N must be a positive integer, not 'zero'\n"
     assert shell.execute(":load /no/such/file.ruff").startswith("error: cannot read /no/such/file.ruff")
-    assert shell.execute(":tui").startswith("the TUI cannot open on a REPL session yet")
 
 
 def test_ruffdbg_test_reports_a_diff_and_fails(tmp_path: Path, capsys):
@@ -114,3 +113,19 @@ def test_ruffdbg_test_reports_a_diff_and_fails(tmp_path: Path, capsys):
     assert "-3\n+2" in out and "FAIL" in out and "0 passed, 1 failed" in out
     assert main(["test", str(transcript), "--update"]) == 0
     assert transcript.read_text().splitlines()[:2] == ["ruff> 1 + 1", "2"]
+
+
+def test_tui_command_opens_the_tui_on_the_repl_session_and_comes_back():
+    opened = []
+    printed: list[str] = []
+    with create_pipe_input() as pipe:
+        pipe.send_text('func sq(x) { return x * x }\nsq(3)\n:tui\nsq(4)\n')
+        pipe.close()
+        prompt = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(Policy(), prompt=prompt, write=printed.append, tui=lambda shell: opened.append(shell.session.function("sq").calls))
+    assert opened == [1]   # opened once, on the session that had run sq(3)
+    assert printed[1:] == ["9", "16"]   # the session goes on after the TUI closed
+
+
+def test_tui_command_in_a_scripted_session_says_it_cannot_open():
+    assert Shell().execute(":tui") == "the TUI opens only in the interactive REPL\n"

@@ -225,3 +225,20 @@ async def test_the_policy_dialog_edits_thresholds(tmp_path: Path):
         assert app.session.tier_policy().stable_share == 0.75
         assert not isinstance(app.screen, PolicyDialog)
         await pilot.press("q")
+
+
+async def test_the_tui_opens_on_a_repl_session_without_running_anything():
+    from ruffdbg.repl.commands import Shell
+
+    shell = Shell(Policy(threshold=20))
+    shell.execute("func sq(x) {\n    return x * x\n}")
+    shell.execute("for i in 100 { sq(i) }")
+    app = RuffdbgApp(session=shell.session)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_until(pilot, lambda: "sq" in table_text(app, "#functions"))
+        assert "REPL" in status(app)
+        await pilot.click("#functions", offset=(3, 2))   # select sq: its source is shown
+        await wait_until(pilot, lambda: "return x * x" in app.query_one("#source").plain)
+        await pilot.press("R")   # nothing to restart: a warning
+        await pilot.press("q")
+    assert shell.execute("sq(5)") == "25\n"   # the REPL's session is intact
