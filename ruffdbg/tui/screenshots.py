@@ -1,51 +1,125 @@
 """``ruffdbg screenshot``: regenerate the README's SVG screenshots of the TUI.
 
-Runs the TUI headless (Textual's test driver) on the bundled demo and saves
-an SVG at each moment worth showing, when the Session says it has happened.
+Runs the TUI headless (Textual's test driver) on the bundled demo. At each
+moment worth showing -- warming up, specialized, a deopt storm, blacklisted,
+paused at a breakpoint -- it waits until the Session says the moment came,
+pauses the program there (so every picture shows its own moment, not the
+next one), opens the tab that tells the story, saves an SVG and continues.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 
 from ruffdbg.session import Policy
 from ruffdbg.tui.app import DEMO, RuffdbgApp
 
-SIZE = (150, 45)
+SIZE = (160, 48)
 
 
 async def _wait_for(pilot, condition, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds / 0.05)):
+    for _ in range(int(seconds / 0.02)):
         if condition():
             return
-        await pilot.pause(0.05)
+        await pilot.pause(0.02)
     raise TimeoutError("the moment never came")
 
 
-def _events(app, kind: str) -> bool:
-    return any(event.kind == kind for event in app.session.events.since(0))
+class Photographer:
+    def __init__(self, app: RuffdbgApp, pilot, out: Path):
+        self.app, self.pilot, self.out = app, pilot, out
+        self.saved: list[Path] = []
+        self.resumed_at = 0   # the event log's seq when the program was last resumed
+
+    def pause_at(self, kind: str, count: int = 1, function: str = "poly") -> None:
+        """Pause the program right after its ``count``-th next ``kind`` event for ``function``:
+        a log listener (called on the VM thread as the event is logged) asks for
+        the pause, so the picture shows that moment and not a later one. Arm it
+        before resuming: the next moment may come a millisecond later."""
+        events = self.app.session.events
+
+        seen = []
+
+        def listener(event) -> None:
+            if event.kind == kind and event.function == function and listener in events.listeners:
+                seen.append(event)
+                if len(seen) == count:
+                    events.listeners.remove(listener)
+                    self.app.session.pause()
+
+        events.listeners.append(listener)
+
+    async def paused(self) -> None:
+        """Wait for the program to pause again (a new "paused" event)."""
+        events = self.app.session.events
+        await _wait_for(self.pilot, lambda: any(event.kind == "paused" for event in events.since(self.resumed_at))
+                        and self.app.session.paused_at is not None)
+
+    async def pause_when(self, condition) -> None:
+        """Pause as soon as ``condition()`` holds, checked every millisecond by a
+        thread (the UI's event loop is too busy drawing to notice in time). The
+        pause lands at the VM's next safepoint once this thread gets the GIL."""
+        def watch() -> None:
+            while True:
+                try:
+                    if condition():
+                        self.app.session.pause()
+                        return
+                except RuntimeError:   # the VM changed a profile while we read it
+                    pass
+                time.sleep(0.001)
+
+        threading.Thread(target=watch, daemon=True).start()
+        await self.paused()
+
+    async def take(self, name: str, tab: str, native_tab: str | None = None) -> None:
+        """Show ``tab`` (and a native-code tab), let the panes catch up, save ``name``.svg."""
+        self.app.query_one("#views").active = tab
+        if native_tab is not None:
+            self.app.query_one("#native-tabs").active = native_tab
+        self.app.refresh_panes()
+        await self.pilot.pause(0.3)
+        await _wait_for(self.pilot, lambda: not self.app.query_one("#native").building)
+        await self.pilot.pause(0.3)
+        self.saved.append(Path(self.app.save_screenshot(f"{name}.svg", str(self.out))))
+
+    async def resume(self) -> None:
+        self.resumed_at = self.app.session.events.next_seq
+        await self.pilot.press("p")
 
 
 async def _take(out: Path) -> list[Path]:
     app = RuffdbgApp(DEMO, Policy())
-    saved = []
+    app.selected = "poly"
+    # Warming up, slowed down (2 ms per call) from the start, so the pause lands before the tier-up.
+    app.session.set_slow_motion(0.002)
     async with app.run_test(size=SIZE) as pilot:
-        await _wait_for(pilot, lambda: _events(app, "tier-up"))
-        await pilot.press("p")   # paused while poly is specialized, before the floats arrive
+        camera = Photographer(app, pilot, out)
+        poly = app.session.function
+        await camera.pause_when(lambda: poly("poly") is not None and poly("poly").calls >= 400)
+        app.session.set_slow_motion(0)
+        await camera.take("1-warming-up", "tab-profiles")
+        for name, kind, count, tab, native_tab in (
+                ("2-specialized", "tier-up", 1, "tab-native", "tab-t2-ir"),
+                ("3-deopt-storm", "deopt", 12, "tab-guards", None),
+                ("4-blacklisted", "blacklisted", 1, "tab-bytecode", None)):
+            camera.pause_at(kind, count)
+            await camera.resume()
+            await camera.paused()
+            await camera.take(name, tab, native_tab)
+        await camera.resume()
+        await pilot.pause(1.5)
+        await camera.take("5-warmup-chart", "tab-warmup")
+        app.session.toggle_breakpoint(8, app.source_name)   # fib's first line
         await _wait_for(pilot, lambda: app.session.paused_at is not None)
-        await pilot.pause(0.5)   # let the panes catch up (they refresh every 0.2 s)
-        saved.append(Path(app.save_screenshot("1-specialized-paused.svg", str(out))))
-        await pilot.press("p")
-        for name, kind in (("2-deopt", "deopt"), ("3-despecialized", "despecialized"), ("4-blacklisted", "blacklisted")):
-            await _wait_for(pilot, lambda kind=kind: _events(app, kind))
-            await pilot.pause(0.5)
-            saved.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
-        app.query_one("#views").active = "tab-warmup"
-        await pilot.pause(1.0)
-        saved.append(Path(app.save_screenshot("5-warmup-chart.svg", str(out))))
+        app.selected = "fib"
+        app.select_location(8, None)
+        await camera.take("6-breakpoint", "tab-stack")
         await pilot.press("q")
-    return saved
+    return camera.saved
 
 
 def take_screenshots(out: Path) -> list[Path]:
