@@ -46,6 +46,7 @@ class Unit:
     valid: bool = True
     from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
     direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
+    vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
     region: Any = None                 # OSR units: the LoopRegion
     window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
     typed_region_end: int = 0
@@ -137,6 +138,7 @@ class Jit:
         self._inferring: set = set()
         self._compiling: set = set()
         self._direct_callees: set = set()
+        self._vm_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
         self._assumed_returns: dict = {}
@@ -189,6 +191,7 @@ class Jit:
         if unit is not None and unit.valid and unit.param_types == arg_types:
             self._direct_callees.add(unit.id)   # the unit being built will depend on it
             return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
+        self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
     def invalidate(self, unit: Unit, why: str) -> None:
@@ -196,6 +199,8 @@ class Jit:
         against its types and would keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
+        if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
+            unit.code.profile.rewind(unit.typed_region_end)
         # Activations already running (an OSR loop calling this unit directly, say)
         # leave native code at their next safepoint, as if interrupted.
         self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
@@ -386,6 +391,8 @@ class Jit:
                 typed = self._infer(code, param_types)
                 self._compile_callees(typed)
             unit = self._build(typed, tier)
+            if not unit.valid:
+                return None
         except NotCompilable as why:
             if tier == 2:
                 state.t2_refusal = why.reason
@@ -398,6 +405,7 @@ class Jit:
             return None
         if state.unit is not None:
             self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
+        self._retire_vm_callers(code)
         state.unit = unit
         state.units.append(unit)
         state.state = "optimized" if tier == 2 else "baseline"
@@ -408,6 +416,21 @@ class Jit:
             **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
+
+    def _retire_vm_callers(self, code: CodeObject) -> None:
+        """Units that call ``code`` through the VM were compiled before it had native
+        code; retired, they are rebuilt (or re-entered by OSR) and call it directly.
+        Without this an OSR loop entered while its callee was at T1 would pay a VM
+        round trip per call for the rest of the run."""
+        for caller in self.units:
+            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
+                self.invalidate(caller, f"{code.name} was compiled")
+                caller_state = self.state_of(caller.code)
+                if caller_state.unit is None and caller_state.state == "optimized":
+                    caller_state.state = "interpreted"
+                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
+                                detail={"reason": f"{code.name} was compiled: call it directly"})
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
@@ -466,14 +489,17 @@ class Jit:
         unit_id = len(self.units)
         capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
         counters = (ctypes.c_int64 * capacity)()
-        self._direct_callees = set()
+        self._direct_callees, self._vm_callees = set(), set()
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
-                    compiled, counters, direct_callees=self._direct_callees)
+                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
+        # A callee retired while this unit was being built (the debugger's hold runs
+        # on the UI thread) would otherwise stay wired into it: the unit is born retired.
+        unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
         return unit
 
     # ------------------------------------------------------------------- OSR
@@ -497,6 +523,9 @@ class Jit:
             state.osr_refused.add(header)
             self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
                             detail={"reason": why.reason, "osr": True})
+            return None
+        if not unit.valid:
+            code.profile.rewind(unit.typed_region_end)   # try again later
             return None
         if state.state in ("interpreted", "despecialized"):
             state.state = "optimized"

@@ -25,7 +25,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "fast_hits", "float_hits",
-        "feedback", "arg_types", "arity", "padding", "run_state", "hot_at", "native",
+        "feedback", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
     )
 
     def __init__(self, code: CodeObject):
@@ -47,6 +47,18 @@ class CodeProfile:
         # is the compiled entry (args -> result) once there is one.
         self.hot_at = 1 << 62
         self.native = None
+        # Back-edge counts taken off ``counters`` so a loop reaches its OSR mark
+        # again after its native code was dropped (jit.manager.Jit.invalidate).
+        self.rewound: dict[int, int] = {}
+
+    def count(self, pc: int) -> int:
+        """The counter at ``pc`` over the whole run."""
+        return self.counters[pc] + self.rewound.get(pc, 0)
+
+    def rewind(self, pc: int) -> None:
+        """Start the counter at ``pc`` (a loop's back-edge) from zero again, keeping its total."""
+        self.rewound[pc] = self.rewound.get(pc, 0) + self.counters[pc]
+        self.counters[pc] = 0
 
 
 def profile_of(code: CodeObject) -> CodeProfile:

@@ -137,16 +137,16 @@ def execution_counts(code: CodeObject) -> list[int]:
     incoming[0] = profile.calls
     for pc, (op, arg) in enumerate(code.instrs):
         if op == Op.JUMP_BACK:
-            incoming[arg] += profile.counters[pc]
+            incoming[arg] += profile.count(pc)
         elif op not in _BRANCHES:
-            incoming[pc] += profile.counters[pc]  # handler entries land on their first instruction
+            incoming[pc] += profile.count(pc)  # handler entries land on their first instruction
     counts = [0] * size
     flow = 0
     for pc, (op, arg) in enumerate(code.instrs):
         flow += incoming[pc]
         counts[pc] = flow
         if op in _BRANCHES:
-            taken = profile.counters[pc]
+            taken = profile.count(pc)
             incoming[arg] += taken
             flow -= taken
         elif op == Op.JUMP:
@@ -214,7 +214,7 @@ def function_stats(code: CodeObject) -> FunctionStats:
         if line and count > line_hits.get(line, 0):
             line_hits[line] = count
     loops = [
-        LoopStats(header, line, sum(profile.counters[pc] for pc, (op, arg) in enumerate(code.instrs)
+        LoopStats(header, line, sum(profile.count(pc) for pc, (op, arg) in enumerate(code.instrs)
                                     if op == Op.JUMP_BACK and arg == header))
         for header, line in sorted(code.loops.items())
     ]

@@ -168,6 +168,10 @@ def test_guard_counters_move_while_native_code_runs_and_pause_resume_work():
     session = Session(Policy(jit=True, threshold=1), write=lambda _: None)
     worker = start_in_thread(session, SPIN)
     wait_for(lambda: session.function("spin") is not None and session.function("spin").tier == "T2")
+    # Once step reaches T2, spin's loop is rebuilt (OSR again) to call it directly.
+    wait_for(lambda: any(e.kind == "osr" and any(t.kind == "tier-up" and t.function == "step" and t.tier == "T2"
+                                                 and t.seq < e.seq for t in session.events.since(0))
+                         for e in session.events.since(0)))
     # The call to step checks that the global still holds that function: its pass count moves.
     check = next(g for g in session.function("spin").guards if g.kind == "global-unchanged")
     wait_for(lambda: session.function("spin").guards[check.id].passed > check.passed)   # read live, from here
