@@ -183,3 +183,25 @@ def test_guard_counters_move_while_native_code_runs_and_pause_resume_work():
     session.interrupt("stop")
     worker.join(5)
     assert not worker.is_alive()
+
+
+def test_an_osr_loop_entered_before_its_callee_was_optimized_is_rebuilt_to_call_it_natively():
+    program = """func add(a, b) { return a + b }
+mut total := 0
+mut i := 0
+while i < 200000 {
+    total := add(total, i)
+    i := i + 1
+}
+print(total)
+"""
+    session, out = run(program, threshold=50)
+    assert out == [str(sum(range(200000)))]
+    script = kinds(session, "<script>")
+    # Entered while add was T1 (called through the VM), retired when add reached T2, entered again.
+    assert script.count("osr") == 2 and "invalidated" in script
+    reason = next(e.detail["reason"] for e in session.events.since(0)
+                  if e.kind == "invalidated" and e.function == "<script>")
+    assert reason == "add was compiled: call it directly"
+    loop = session.function("<script>").loops[0]
+    assert loop.iterations == 100   # interpreted iterations, 50 before each entry: the rewind keeps the total
