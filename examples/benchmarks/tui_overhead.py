@@ -1,6 +1,6 @@
 """TUI overhead: the same Ruff program under ``ruffdbg tui`` vs headless ``ruffdbg run``.
 
-    python examples/benchmarks/tui_overhead.py [--runs N] [--poll] [PROGRAM.ruff ...]
+    python examples/benchmarks/tui_overhead.py [--runs N] [--poll] [--timeout S] [PROGRAM.ruff ...]
 
 A benchmark, not a test (the issue's target: TUI / headless <= 1.15x). Per program:
 
@@ -24,23 +24,28 @@ need the GIL: every millisecond of UI CPU is a millisecond the interpreter
 waits (native JIT code runs without the GIL and does not wait). So the table
 also shows, per TUI run, the UI thread's CPU time in the interval, the part
 of it spent in ``refresh_panes`` itself (the rest is Textual's layout and
-rendering), the number of refresh ticks, and the time spent in the cyclic GC.
+rendering), the number of refresh ticks, the CPU of any other thread (e.g. a
+worker that builds listings), and the time spent in the cyclic GC.
 
 One untimed run of each kind first warms up the process (LLVM, Textual).
-Headless and TUI runs alternate. Both must print the same output
-(``elapsed_ms`` values masked); a mismatch is reported loudly and makes the
-exit status 1.
+Headless and TUI runs alternate. Every run must print the same output
+(``elapsed_ms`` values masked); a mismatch is reported loudly with a diff, and
+a failed run or one that takes longer than ``--timeout`` is reported as
+FAILED; either makes the exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import gc
 import io
+import os
 import re
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_PROGRAMS = [HERE / "fib30.ruff", HERE / "loop10m.ruff", HERE / "mandelbrot.ruff", DEMO]
 TARGET = 1.15
 SIZE = (150, 45)
-TIMEOUT_SECONDS = 600.0
+TIMEOUT_SECONDS = 120.0   # per run; --timeout changes it
 VARYING = re.compile(r"^(elapsed_ms:\s*)[0-9.eE+-]+\s*$", re.MULTILINE)
 FINISHED = "program finished"
 
@@ -101,6 +106,7 @@ class TuiRun:
     program_seconds: float    # inside the worker thread: compile + run, as headless
     ui_cpu_ms: float          # main (UI) thread CPU time in the interval
     refresh_cpu_ms: float     # of which in refresh_panes
+    other_cpu_ms: float       # CPU of threads other than the UI and the program's (Textual and app workers)
     ticks: int                # refresh_panes calls in the interval
     gc_ms: float
     output: str
@@ -130,17 +136,29 @@ class Measurement:
 
     @property
     def headless_output(self) -> str:
-        return self.headless[-1].output
+        return self.headless[0].output
 
     @property
     def tui_output(self) -> str:
-        return self.tui[-1].output
+        return self.tui[0].output
 
     @property
     def outputs_match(self) -> bool:
         """Every run printed the same thing, headless and under the TUI."""
-        outputs = {normalize(run.output) for run in [*self.headless, *self.tui]}
-        return len(outputs) == 1
+        return not self.mismatches()
+
+    def mismatches(self) -> list[tuple[str, str]]:
+        """(which run, unified diff against the first headless run) for every run whose
+        output differs from it (``elapsed_ms`` values masked)."""
+        reference = normalize(self.headless[0].output).splitlines(keepends=True)
+        found = []
+        runs = [(f"headless run {i + 1}", r) for i, r in enumerate(self.headless)]
+        runs += [(f"TUI run {i + 1}", r) for i, r in enumerate(self.tui)]
+        for label, run in runs:
+            lines = normalize(run.output).splitlines(keepends=True)
+            if lines != reference:
+                found.append((label, "".join(difflib.unified_diff(reference, lines, "headless run 1", label))))
+        return found
 
 
 def normalize(output: str) -> str:
@@ -167,6 +185,8 @@ class TimedApp(RuffdbgApp):
         self.done = asyncio.Event()
         self.t_worker = self.t_program = self.t_program_end = self.t_seen = 0.0
         self.cpu_worker = self.cpu_seen = 0.0       # main-thread CPU clock at start / end
+        self.process_worker = self.process_seen = 0.0   # process CPU clock at start / end
+        self.program_cpu = 0.0                      # CPU of the program's thread
         self.result = ""
         self.collections = GcClock(running=False)   # started with the worker
         self.ticks: list[tuple[float, float]] = []   # (start, main-thread CPU seconds) per refresh_panes
@@ -174,14 +194,16 @@ class TimedApp(RuffdbgApp):
     def run_worker(self, *args, **kwargs):
         if not self.t_worker:
             self.cpu_worker = time.thread_time()
+            self.process_worker = time.process_time()
             self.t_worker = time.perf_counter()
             self.collections.start()
         return super().run_worker(*args, **kwargs)
 
     def run_program(self) -> None:
-        self.t_program = time.perf_counter()
+        self.t_program, cpu = time.perf_counter(), time.thread_time()
         super().run_program()
         self.t_program_end = time.perf_counter()
+        self.program_cpu = time.thread_time() - cpu
         self.result = self.finished or ""
 
     def refresh_panes(self) -> None:
@@ -195,37 +217,44 @@ class TimedApp(RuffdbgApp):
             if not self.t_seen:
                 self.t_seen = time.perf_counter()
                 self.cpu_seen = time.thread_time()
+                self.process_seen = time.process_time()
                 self.collections.stop()
             self.done.set()
 
 
-def run_headless(path: Path) -> HeadlessRun:
+def run_headless(path: Path, timeout: float = TIMEOUT_SECONDS) -> HeadlessRun:
     output = io.StringIO()
     session = Session(Policy(), write=output.write)
-    with GcClock() as collections:
-        start = time.perf_counter()
-        result = session.run_file(path)
-        seconds = time.perf_counter() - start
+    watchdog = threading.Timer(timeout, session.interrupt, args=(f"no end after {timeout:g} s",))
+    watchdog.start()   # sleeps in its own thread: costs the program nothing
+    try:
+        with GcClock() as collections:
+            start = time.perf_counter()
+            result = session.run_file(path)
+            seconds = time.perf_counter() - start
+    finally:
+        watchdog.cancel()
     if not result.ok:
-        raise RuntimeError(f"{path} failed headless: {result.error or result.interrupted}")
+        why = result.error.message if result.error else result.interrupted.reason
+        raise RuntimeError(f"{path} failed headless: {why}")
     return HeadlessRun(seconds, collections.seconds * 1000, output.getvalue())
 
 
-async def _tui_once(path: Path, poll: bool) -> TuiRun:
+async def _tui_once(path: Path, poll: bool, timeout: float) -> TuiRun:
     app = TimedApp(path, Policy())
     with app.collections as collections:
         async with app.run_test(size=SIZE) as pilot:
-            deadline = time.perf_counter() + TIMEOUT_SECONDS
+            deadline = time.perf_counter() + timeout
             if poll:
                 while not (app.worker is not None and app.worker.is_finished):
                     if not app.is_running or time.perf_counter() > deadline:
-                        raise RuntimeError(f"{path}: the TUI stopped or timed out before the program finished")
+                        raise RuntimeError(_unfinished(app, path, timeout))
                     await pilot.pause(0.01)
                 end = time.perf_counter()
             else:
                 while not app.done.is_set():   # wake twice a second only to notice a dead app
                     if not app.is_running or time.perf_counter() > deadline:
-                        raise RuntimeError(f"{path}: the TUI stopped or timed out before the program finished")
+                        raise RuntimeError(_unfinished(app, path, timeout))
                     try:
                         await asyncio.wait_for(app.done.wait(), 0.5)
                     except TimeoutError:
@@ -238,30 +267,42 @@ async def _tui_once(path: Path, poll: bool) -> TuiRun:
         raise RuntimeError(f"{path} failed under the TUI: {app.result}")
     return TuiRun(seconds=end - app.t_worker, program_seconds=app.t_program_end - app.t_program,
                   ui_cpu_ms=(app.cpu_seen - app.cpu_worker) * 1000, refresh_cpu_ms=sum(ticks) * 1000,
+                  other_cpu_ms=max(0.0, (app.process_seen - app.process_worker
+                                         - (app.cpu_seen - app.cpu_worker) - app.program_cpu) * 1000),
                   ticks=len(ticks), gc_ms=collections.seconds * 1000, output="".join(app.captured),
                   finished=app.result)
 
 
-def run_tui(path: Path, poll: bool = False) -> TuiRun:
-    return asyncio.run(_tui_once(path, poll))
+def _unfinished(app: TimedApp, path: Path, timeout: float) -> str:
+    printed = "".join(app.captured).splitlines()
+    last = f", the last: {printed[-1]!r}" if printed else ""
+    why = "the TUI stopped" if not app.is_running else f"no end after {timeout:g} s"
+    return f"{path} under the TUI: {why}; it had printed {len(printed)} lines{last}"
 
 
-def measure(path: Path, runs: int = 5, poll: bool = False, warm_up: bool = True) -> Measurement:
+def run_tui(path: Path, poll: bool = False, timeout: float = TIMEOUT_SECONDS) -> TuiRun:
+    return asyncio.run(_tui_once(path, poll, timeout))
+
+
+def measure(path: Path, runs: int = 5, poll: bool = False, warm_up: bool = True,
+            timeout: float = TIMEOUT_SECONDS) -> Measurement:
     """``runs`` headless and ``runs`` TUI runs of ``path``, alternating (after one untimed
-    run of each when ``warm_up``)."""
+    run of each when ``warm_up``). Raises RuntimeError when a run fails or a TUI run
+    takes longer than ``timeout`` seconds."""
     path = Path(path)
     if warm_up:
-        run_headless(path)
-        run_tui(path, poll)
+        run_headless(path, timeout)
+        run_tui(path, poll, timeout)
     result = Measurement(path.stem)
     for _ in range(runs):
-        result.headless.append(run_headless(path))
-        result.tui.append(run_tui(path, poll))
+        result.headless.append(run_headless(path, timeout))
+        result.tui.append(run_tui(path, poll, timeout))
     return result
 
 
-def report(results: list[Measurement], runs: int, poll: bool) -> bool:
-    """Print the table and one line per program; False if some outputs differ."""
+def report(results: list[Measurement], runs: int, poll: bool, failures: dict[str, str] | None = None) -> bool:
+    """Print the table and one line per program; False if some outputs differ or runs failed."""
+    failures = failures or {}
     from rich.console import Console
     from rich.table import Table
 
@@ -269,9 +310,10 @@ def report(results: list[Measurement], runs: int, poll: bool) -> bool:
     end = "pilot saw worker.is_finished (10 ms polls)" if poll else "app got the worker's SUCCESS"
     table = Table(title=f"TUI overhead, median of {runs} (target <= {TARGET:.2f}x)",
                   caption=f"TUI interval: worker about to start (on_mount) -> {end}; includes the first paint. "
-                          "UI CPU = main-thread CPU in the interval; refresh = its part in refresh_panes.")
+                          "UI CPU = main-thread CPU in the interval; refresh = its part in refresh_panes; "
+                          "other thr = CPU of threads other than the UI and the program.")
     columns = ("program", "headless s", "TUI s", "ratio", "ticks", "UI CPU ms", "refresh ms",
-               "GC ms hl/TUI", "output")
+               "other thr ms", "GC ms hl/TUI", "output")
     for column in columns:
         table.add_column(column, justify="left" if column in ("program", "output") else "right")
     ok = True
@@ -283,32 +325,44 @@ def report(results: list[Measurement], runs: int, poll: bool) -> bool:
         gc_ms = f"{statistics.median(r.gc_ms for r in m.headless):.0f}/{m.tui_stat('gc_ms'):.0f}"
         table.add_row(m.name, f"{m.headless_median:.3f}", f"{m.tui_median:.3f}", ratio,
                       f"{m.tui_stat('ticks'):.0f}", f"{m.tui_stat('ui_cpu_ms'):.0f}",
-                      f"{m.tui_stat('refresh_cpu_ms'):.0f}", gc_ms, same)
+                      f"{m.tui_stat('refresh_cpu_ms'):.0f}", f"{m.tui_stat('other_cpu_ms'):.0f}", gc_ms, same)
+    for name, error in failures.items():
+        table.add_row(name, "-", "-", "[bold red]FAILED[/]", *[""] * (len(columns) - 4))
     console.print(table)
     for m in results:
         print(f"{m.name}: headless {m.headless_median:.2f} s, TUI {m.tui_median:.2f} s, "
               f"ratio {m.ratio:.2f}x (median of {runs})")
     for m in results:
-        if not m.outputs_match:
-            console.print(f"[bold red]OUTPUT MISMATCH for {m.name}[/]")
-            console.print(f"--- headless\n{m.headless_output}--- TUI\n{m.tui_output}", markup=False,
-                          highlight=False)
-    return ok
+        for label, diff in m.mismatches():
+            console.print(f"[bold red]OUTPUT MISMATCH for {m.name}: {label} printed something else[/]")
+            console.print(diff, markup=False, highlight=False)
+    for name, error in failures.items():
+        console.print(f"[bold red]{name} FAILED:[/] {error}")
+    return ok and not failures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--poll", action="store_true", help="poll worker.is_finished every 10 ms instead")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS,
+                        help="give up on a run after this many seconds (default %(default)s)")
     parser.add_argument("programs", nargs="*", type=Path, help="Ruff programs (default: fib30, loop10m, "
                         "mandelbrot and the TUI's demo)")
     args = parser.parse_args(argv)
     programs = args.programs or DEFAULT_PROGRAMS
-    results = []
+    results, failures = [], {}
+    load_before = os.getloadavg()[0]
     for program in programs:
         print(f"running {program} ...", file=sys.stderr, flush=True)
-        results.append(measure(program, args.runs, args.poll))
-    return 0 if report(results, args.runs, args.poll) else 1
+        try:
+            results.append(measure(program, args.runs, args.poll, timeout=args.timeout))
+        except RuntimeError as error:   # a failed run, or a TUI run that never finished
+            failures[program.stem] = str(error)
+    ok = report(results, args.runs, args.poll, failures)
+    print(f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on "
+          f"{os.cpu_count()} CPUs (other processes make both the figures and the ratio noisy)")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

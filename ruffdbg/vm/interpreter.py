@@ -24,7 +24,9 @@ Why the loop looks the way it does (it is the hot path):
 * profiling only bumps list slots (see ``profile.counters``), except the
   per-site type dicts for uncommon types, call targets, stores and arguments;
 * the interrupt word is polled only at loop back-edges and calls (the
-  safepoints), so pause, Ctrl-C and time limits cost one test per iteration.
+  safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
+* breakpoints and steps cost nothing until used: the debugger patches TRAP
+  entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode.
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
 counts: a container about to be mutated is copied only if something besides
@@ -131,8 +133,8 @@ class VM:
         self.interrupt = [0]                     # set by other threads; polled at safepoints
         self.interrupt_reason = "interrupted"
         self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
-        self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step"
-        self.debugger = None                     # a vm.debugger.Debugger once breakpoints or steps are used
+        self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step over"
+        self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
         self.slow_motion_seconds = 0.0
         self._resume = threading.Event()
