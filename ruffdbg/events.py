@@ -16,7 +16,7 @@ from typing import Any
 
 EVENT_KINDS = (
     "compiled", "tier-up", "osr", "deopt", "despecialized", "invalidated", "blacklisted", "not-compilable",
-    "breakpoint", "paused",
+    "breakpoint", "paused", "error",
 )
 
 

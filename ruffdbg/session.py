@@ -121,6 +121,9 @@ class Session:
         try:
             self.vm.run_script(code)
         except RuffRuntimeError as error:
+            where = error.stack[-1] if error.stack else None
+            self.events.add("error", where.function if where else "<script>", line=where.line if where else None,
+                            detail={"message": error.message})
             return RunResult(False, error=error)
         except Interrupted as interrupted:
             return RunResult(False, interrupted=interrupted)

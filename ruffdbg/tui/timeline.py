@@ -14,7 +14,7 @@ from ruffdbg.events import Event
 KIND_STYLES = {
     "compiled": "green", "tier-up": "bold green", "osr": "bold cyan", "deopt": "bold red",
     "despecialized": "yellow", "invalidated": "magenta", "blacklisted": "bold white on red",
-    "not-compilable": "red", "breakpoint": "bold yellow", "paused": "yellow",
+    "not-compilable": "red", "breakpoint": "bold yellow", "paused": "yellow", "error": "bold red",
 }
 STAGES = ("ir_ms", "optimize_ms", "codegen_ms")
 

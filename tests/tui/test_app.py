@@ -175,6 +175,7 @@ async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
         text = log_text(app, "#output")
         assert "before" in text and "Ruff stack" in text
         await wait_until(pilot, lambda: status(app).startswith("■ finished"))
+        await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#events"))   # the timeline's error
         await pilot.press("p")   # nothing to pause: a warning, not a crash
         assert app.is_running
 
