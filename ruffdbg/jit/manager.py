@@ -11,7 +11,8 @@ shadow stack) so the interpreter sees exactly the stack it would have had.
 from __future__ import annotations
 
 import ctypes
-from functools import partial
+import threading
+from functools import partial, wraps
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,18 @@ from ruffdbg.vm.interpreter import INVALIDATED
 from ruffdbg.vm.objects import Builtin, Function
 
 OPT_LEVEL = {1: 1, 2: 3}
+
+
+def _serialized(method):
+    """Run a JIT decision under the JIT's lock. The VM thread compiles and retires
+    units while the UI thread compiles for display, holds functions for
+    breakpoints and applies the user's controls; unit ids, the callee scratch
+    sets and inference's assumptions must not interleave."""
+    @wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked
 
 
 @dataclass
@@ -116,6 +129,7 @@ class FunctionState:
     t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
     held: str | None = None                          # why the debugger keeps it in the interpreter
+    display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
 
     @property
     def tier(self) -> str:
@@ -141,6 +155,7 @@ class Jit:
         self._vm_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
+        self._lock = threading.RLock()
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -194,6 +209,7 @@ class Jit:
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
+    @_serialized
     def invalidate(self, unit: Unit, why: str) -> None:
         """Retire a unit, and every unit that calls it directly: they were compiled
         against its types and would keep using it. (Activations already running
@@ -232,6 +248,7 @@ class Jit:
 
     # ----------------------------------------------------- user's controls
 
+    @_serialized
     def force_compile(self, code: CodeObject) -> str:
         """Compile now: T2 from the profile's dominant types if it can, else T1."""
         if self.state_of(code).held:
@@ -247,6 +264,7 @@ class Jit:
         types = tuple(ruff_type(max(seen.items(), key=lambda item: item[1])[0]) for seen in code.profile.arg_types)
         return types if all(kind in SCALARS for kind in types) else None
 
+    @_serialized
     def force_deopt(self, code: CodeObject) -> str:
         """Drop the function's native code; it runs in the interpreter until hot again."""
         state = self.state_of(code)
@@ -258,6 +276,7 @@ class Jit:
         self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
         return f"{code.name}: native code dropped"
 
+    @_serialized
     def reset_profile(self, code: CodeObject) -> str:
         for seen in code.profile.arg_types:
             seen.clear()
@@ -267,6 +286,7 @@ class Jit:
         code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
         return f"{code.name}: type profile reset"
 
+    @_serialized
     def unblacklist(self, code: CodeObject) -> str:
         state = self.state_of(code)
         if state.state not in ("blacklisted", "not-compilable"):
@@ -279,6 +299,7 @@ class Jit:
 
     # ------------------------------------------------------------ debugging
 
+    @_serialized
     def hold(self, code: CodeObject, reason: str) -> None:
         """Keep ``code`` in the interpreter (a breakpoint is in it): drop its native
         code, and every unit calling it natively, until ``release``."""
@@ -293,6 +314,7 @@ class Jit:
             state.state, state.reason = "interpreted", reason
             self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
 
+    @_serialized
     def release(self, code: CodeObject) -> None:
         state = self.state_of(code)
         if state.held:
@@ -302,6 +324,7 @@ class Jit:
             if code.profile is not None:
                 code.profile.hot_at = code.profile.calls + self.policy.recheck_every
 
+    @_serialized
     def set_stepping(self, on: bool) -> None:
         """While a step runs no native code is entered: the interpreter has the traps.
         (Units stay valid; their entries come back when the step ends.)"""
@@ -316,6 +339,7 @@ class Jit:
 
     # ------------------------------------------------------------- decisions
 
+    @_serialized
     def on_hot(self, code: CodeObject) -> None:
         """The function reached its call-count mark: pick its tier.
 
@@ -356,6 +380,7 @@ class Jit:
             types.append(ruff_type(kind))
         return tuple(types)
 
+    @_serialized
     def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:
         """The function's latest unit of ``tier``, or one compiled now from its profile
         (dominant types, stable or not) without installing it. Raises NotCompilable,
@@ -363,9 +388,13 @@ class Jit:
         for unit in reversed(self.state_of(code).units):
             if unit.tier == tier:
                 return unit
-        if tier == 1:   # no speculation: nothing to take from the profile
-            dyn = ("dyn",) * len(code.params)
-            return self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1)
+        state = self.state_of(code)
+        if tier == 1:   # no speculation: nothing to take from the profile, so built once
+            if state.display_t1 is None:
+                dyn = ("dyn",) * len(code.params)
+                state.display_t1 = self._display_only(
+                    self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1))
+            return state.display_t1
         if code.profile is None or code.profile.calls == 0:
             raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
         types = []
@@ -373,8 +402,16 @@ class Jit:
             if not seen:
                 raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
             types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
-        return self._build(self._infer(code, tuple(types)), tier)
+        return self._display_only(self._build(self._infer(code, tuple(types)), tier))
 
+    @staticmethod
+    def _display_only(unit: Unit) -> Unit:
+        """A unit compiled to be shown never runs: marked retired, no caller
+        bookkeeping or event ever concerns it."""
+        unit.valid = False
+        return unit
+
+    @_serialized
     def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
         """Compile and install a unit; None if the code cannot run at that tier.
 
@@ -533,6 +570,7 @@ class Jit:
                         detail={"iterations": code.profile.counters[unit.typed_region_end]})
         return self._run_osr(unit, frame)
 
+    @_serialized
     def _osr_unit(self, frame: Any) -> "Unit":
         code, header = frame.code, frame.pc
         end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
@@ -761,6 +799,7 @@ class Jit:
                 self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
                                 keep_baseline=False)
 
+    @_serialized
     def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
@@ -794,6 +833,7 @@ class Jit:
         if baseline is not None or state.state != "not-compilable":
             profile.hot_at = profile.calls + self.policy.recheck_every
 
+    @_serialized
     def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
         """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
         if not keep_baseline and state.unit is not None:
