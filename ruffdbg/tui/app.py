@@ -11,6 +11,7 @@ across them, and turns keys, clicks and palette commands into Session calls.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from rich.text import Text
@@ -82,6 +83,8 @@ class RuffdbgApp(App):
         self.selected: str | None = None
         self.location: tuple[int | None, int | None] = (None, None)   # selected (line, pc)
         self.finished: str | None = None
+        self.shown_status = ""
+        self.shown_functions: list = []
 
     def _show_source(self, name: str) -> None:
         source = self.session.source_of(name)
@@ -129,9 +132,18 @@ class RuffdbgApp(App):
         self._pane("#output", RichLog).border_title = "program output"
         self.sub_title = self.source_name
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
-        if not self.attached:
-            self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
         self.refresh_panes()
+        if not self.attached:
+            # After the first frame: laying out and painting the whole screen would
+            # otherwise take the GIL from the program's first 0.2 s.
+            self.call_after_refresh(self._start_program)
+
+    def _start_program(self) -> None:
+        # Textual's ~100k long-lived objects would make every full collection during
+        # the run cost 50-150 ms: move them out of the collector's way.
+        gc.collect()
+        gc.freeze()
+        self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     # ------------------------------------------------------------ running
 
@@ -155,6 +167,10 @@ class RuffdbgApp(App):
     @property
     def running(self) -> bool:
         return self.worker is not None and not self.worker.is_finished
+
+    @property
+    def starting(self) -> bool:
+        return self.worker is None and not self.attached
 
     # ------------------------------------------------------------ controls
 
@@ -332,7 +348,8 @@ class RuffdbgApp(App):
         self._refresh_status(frames)
         self._refresh_source(stats, frames)
         self._refresh_functions(stats)
-        self._pane("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS)
+        self._pane("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS,
+                                                  draw=self._pane("#views", TabbedContent).active == "tab-warmup")
         self._refresh_selected(stats, frames)
         self._refresh_logs()
 
@@ -340,7 +357,7 @@ class RuffdbgApp(App):
         if frames:
             top = frames[-1]
             text = f"⏸ paused in {top.function} at line {top.line}: {self.session.pause_reason}  (p continue, n/i/o step)"
-        elif self.running:
+        elif self.running or self.starting:
             text = "▶ running" + ("  (slow motion)" if self.slow_motion else "")
         elif self.attached:
             text = "the REPL's session (q returns to the REPL)"
@@ -349,7 +366,9 @@ class RuffdbgApp(App):
         breakpoints = self.session.breakpoints(self.source_name) if self.source_name else []
         if breakpoints:
             text += "   breakpoints: " + ", ".join(map(str, breakpoints))
-        self._pane("#status", Static).update(text)
+        if text != self.shown_status:   # (one row: no layout needed)
+            self.shown_status = text
+            self._pane("#status", Static).update(text, layout=False)
 
     def _refresh_source(self, stats, frames) -> None:
         hits: dict[int, int] = {}
@@ -375,21 +394,34 @@ class RuffdbgApp(App):
             for row in rows:
                 table.add_row(*row, key=row[0])
         else:
-            for row in rows:
-                for column, value in enumerate(row[1:], 1):
-                    table.update_cell_at((table.get_row_index(row[0]), column), value)
+            for row, shown in zip(rows, self.shown_functions):
+                for column, (value, old) in enumerate(zip(row[1:], shown[1:]), 1):
+                    if value != old:
+                        table.update_cell_at((table.get_row_index(row[0]), column), value)
+        self.shown_functions = rows
 
     def _refresh_selected(self, stats, frames) -> None:
-        self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
+        """Only the visible tab is drawn (a hidden pane's layout costs the program GIL time)."""
+        tab = self._pane("#views", TabbedContent).active
+        if tab == "tab-stack":
+            self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return
         policy = self.session.tier_policy()
-        self._pane("#bytecode", BytecodePane).show(self.session, self.selected, current)
-        self._pane("#native", NativePane).show(self.session, self.selected, current)
-        self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
-        self._pane("#profiles", ProfilesPane).show(
-            current, policy.stable_samples if policy else 60, policy.stable_share if policy else 0.9)
+        if tab == "tab-bytecode":
+            self._pane("#bytecode", BytecodePane).show(self.session, self.selected, current)
+        elif tab == "tab-native":
+            self._pane("#native", NativePane).show(self.session, self.selected, current)
+        elif tab == "tab-guards":
+            self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
+        elif tab == "tab-profiles":
+            self._pane("#profiles", ProfilesPane).show(
+                current, policy.stable_samples if policy else 60, policy.stable_share if policy else 0.9)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id == "views":
+            self.refresh_panes()   # draw the tab now, not at the next tick
 
     def _refresh_logs(self) -> None:
         self._pane("#events", Timeline).pull(self.session.events)
@@ -401,6 +433,7 @@ class RuffdbgApp(App):
             self.finished = None
 
     def on_unmount(self) -> None:
+        gc.unfreeze()
         if not self.attached:
             self.session.interrupt("the TUI closed")
             self.session.resume()

@@ -10,8 +10,12 @@ STATE_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": 
 
 
 class ProfilesPane(Static):
+    shown = None
     def show(self, stats, stable_samples: int, stable_share: float) -> None:
-        self.update(profiles_text(stats, stable_samples, stable_share))
+        text = profiles_text(stats, stable_samples, stable_share)
+        if text != self.shown:   # redraw (and lay out) only what changed
+            self.shown = text
+            self.update(text)
 
 
 def profiles_text(stats, stable_samples: int, stable_share: float) -> Text:

@@ -11,8 +11,12 @@ from ruffdbg.tui.source import TIER_STYLES
 
 
 class StackPane(Static):
+    shown = None
     def show(self, frames, reason: str) -> None:
-        self.update(stack_text(frames, reason))
+        text = stack_text(frames, reason)
+        if text != self.shown:   # redraw (and lay out) only what changed
+            self.shown = text
+            self.update(text)
 
 
 def stack_text(frames, reason: str) -> Text:

@@ -36,8 +36,9 @@ class WarmupChart(Static):
         self.history.clear()
         self.last_calls.clear()
 
-    def sample(self, stats, seconds: float) -> None:
-        """Add one column from the functions' stats, ``seconds`` after the last one."""
+    def sample(self, stats, seconds: float, draw: bool = True) -> None:
+        """Add one column from the functions' stats, ``seconds`` after the last one
+        (and draw the chart, if it is on screen)."""
         for s in stats:
             if s.name == "<script>":
                 continue
@@ -47,7 +48,8 @@ class WarmupChart(Static):
             previous = column[-1].tier if column else "T0"
             column.append(Sample(rate, s.tier, s.tier != previous))
             del column[:-self.WIDTH]
-        self.update(self.render_chart())
+        if draw:
+            self.update(self.render_chart())
 
     def render_chart(self) -> Text:
         out = Text(no_wrap=True)

@@ -66,6 +66,10 @@ def log_text(app, selector: str) -> str:
     return "\n".join(str(line.text) for line in app.query_one(selector).lines)
 
 
+def show_tab(app, tab: str) -> None:
+    app.query_one("#views").active = tab
+
+
 def status(app) -> str:
     return str(app.query_one("#status").render())
 
@@ -87,15 +91,19 @@ async def test_panes_show_fib_warming_up_to_t2(tmp_path: Path):
         assert "   1" in source and "func fib(n)" in source
         await wait_until(pilot, lambda: "tier-up" in log_text(app, "#events"))
         assert "compiled" in log_text(app, "#events") and "codegen" in log_text(app, "#events")
-        assert "LOAD_LOCAL" in app.query_one("#bytecode").plain
+        await wait_until(pilot, lambda: "LOAD_LOCAL" in app.query_one("#bytecode").plain)
+        show_tab(app, "tab-native")   # only the visible tab is drawn
         await wait_until(pilot, lambda: "define" in app.query_one("#t2-ir").plain)
         assert "at T1" in app.query_one("#t1-ir").plain or "no T1 code" in app.query_one("#t1-ir").plain
+        show_tab(app, "tab-profiles")
         await wait_until(pilot, lambda: "arg n: int 100%" in str(app.query_one("#profiles").render()))
         assert "stable" in str(app.query_one("#profiles").render())
+        show_tab(app, "tab-warmup")
         await wait_until(pilot, lambda: "▲T2" in str(app.query_one("#warmup").render()))
         chart = str(app.query_one("#warmup").render())
         assert chart.startswith("fib") and "calls/s" in chart
-        assert "type" in table_text(app, "#guards")   # the entry's type guard on n, counting passes
+        show_tab(app, "tab-guards")
+        await wait_until(pilot, lambda: "type" in table_text(app, "#guards"))   # the entry's type guard on n
         await pilot.press("q")
 
 
@@ -111,10 +119,12 @@ async def test_deopt_and_despecialization_show_in_every_pane(tmp_path: Path):
         rows = table_text(app, "#functions")
         assert "poly" in rows
         # The guards pane: the failing type guard, over the 10 % despecialization threshold.
+        show_tab(app, "tab-guards")
         await wait_until(pilot, lambda: "> 10%" in table_text(app, "#guards")
                          or app.session.function("poly").tier == "T2")
         # The bytecode marks the guard's pc as a deopt point.
-        assert "◆" in app.query_one("#bytecode").plain
+        show_tab(app, "tab-bytecode")
+        await wait_until(pilot, lambda: "◆" in app.query_one("#bytecode").plain)
         await pilot.press("q")
 
 
@@ -129,6 +139,8 @@ async def test_breakpoint_step_and_continue(tmp_path: Path):
         await wait_until(pilot, lambda: "breakpoint at line 2" in status(app))
         assert "● " in app.query_one("#source").plain.splitlines()[1]
         await wait_until(pilot, lambda: "▶" in app.query_one("#source").plain.splitlines()[1])
+        show_tab(app, "tab-stack")
+        await wait_until(pilot, lambda: "add line 2" in str(app.query_one("#stack").render()))
         stack = str(app.query_one("#stack").render())
         assert "add line 2" in stack and "a = " in stack and "(int)" in stack
         assert "breakpoint" in log_text(app, "#events")
@@ -153,7 +165,10 @@ async def test_breakpoint_step_and_continue(tmp_path: Path):
 async def test_selecting_a_line_highlights_its_bytecode_and_native_code(tmp_path: Path):
     app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
     async with app.run_test(size=(160, 50)) as pilot:
+        show_tab(app, "tab-native")
         await wait_until(pilot, lambda: "define" in app.query_one("#t2-ir").plain)
+        show_tab(app, "tab-bytecode")
+        await wait_until(pilot, lambda: "LOAD_LOCAL" in app.query_one("#bytecode").plain)
         await pilot.click("#source", offset=(30, 3))   # line 3: return fib(n - 1) + fib(n - 2)
         bytecode = app.query_one("#bytecode")
         assert bytecode.highlighted and {bytecode.rows[i].line for i in bytecode.highlighted} == {3}
