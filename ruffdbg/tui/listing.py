@@ -46,9 +46,15 @@ class ListingView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.rows: list[Row] = []
         self.highlighted: set[int] = set()
+        # Rendered rows, by (index, scroll x, width, highlighted): a frame redraws
+        # only rows it has not drawn before, which matters while the program runs
+        # (the UI thread's time is the program's: they share the GIL).
+        self._strips: dict[tuple, Strip] = {}
+        self._base_style = Style()
 
     def set_rows(self, rows: list[Row]) -> None:
         self.rows = rows
+        self._strips.clear()
         width = max((row.text.cell_len for row in rows), default=0)
         self.virtual_size = Size(width, len(rows))
         self.refresh()
@@ -72,17 +78,26 @@ class ListingView(ScrollView, can_focus=True):
         """The listing as plain text (what a test or a screen reader sees)."""
         return "\n".join(row.text.plain for row in self.rows)
 
+    def render_lines(self, crop):
+        self._base_style = self.rich_style   # (computing it walks the DOM: once per frame, not per row)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
         if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
-        segments = list(Segment.apply_style(self.rows[index].text.render(self.app.console, end=""), self.rich_style))
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
-        strip = strip.extend_cell_length(width, self.rich_style)
-        if index in self.highlighted:
-            strip = Strip(Segment.apply_style(strip, post_style=HIGHLIGHT))
+            return Strip.blank(width, self._base_style)
+        key = (index, scroll_x, width, index in self.highlighted)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 4 * max(self.size.height, 50):
+                self._strips.clear()
+            segments = Segment.apply_style(self.rows[index].text.render(self.app.console, end=""), self._base_style)
+            strip = Strip(list(segments)).crop(scroll_x, scroll_x + width).extend_cell_length(width, self._base_style)
+            if key[3]:
+                strip = Strip(Segment.apply_style(strip, post_style=HIGHLIGHT))
+            self._strips[key] = strip
         return strip
 
     def on_click(self, event: events.Click) -> None:
