@@ -800,20 +800,13 @@ class Lowering:
         joined = self.function.append_basic_block(f"call_done_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)), joined, slow)
         b.position_at_end(slow)
-        failed = self.function.append_basic_block(f"call_error_pc{pc}")
-        boxed = self.function.append_basic_block(f"call_boxed_pc{pc}")
-        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_BOXED)), boxed, failed)
-        b.position_at_end(failed)
-        self._return_status(status)
-        b.position_at_end(boxed)
-        tag = b.load(self.ctx_word(rt.CTX_RET_TAG))
-        bits = b.load(self.ctx_word(rt.CTX_RET_BITS))
+        tag, bits = self._boxed_result(pc, status)
+        with_result = self.stack + [((tag, bits), "boxed")]
         # The callee ran in the interpreter: a safepoint, so a debugger step that
         # returns here stops in this frame, not after it (off the fast path).
-        self._poll_interrupt(pc + 1, self.stack + [((tag, bits), "boxed")])
+        self._poll_interrupt(pc + 1, with_result)
         guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
-        self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard,
-                      stack=self.stack + [((tag, bits), "boxed")])
+        self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard, stack=with_result)
         boxed_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
