@@ -244,8 +244,9 @@ class Session:
             lines.discard(line)
             self._apply_breakpoint(source, line, False)
             return f"breakpoint at line {line} cleared"
-        starts = sorted({at for code in self._codes_of(source) for at in stop_points(code) if at >= line})
-        if self._codes_of(source) and not starts:
+        codes = self._codes_of(source)
+        starts = sorted({at for code in codes for at in stop_points(code) if at >= line})
+        if codes and not starts:
             return f"no code at or after line {line}"
         target = starts[0] if starts else line   # (not compiled yet: kept for when it is)
         lines.add(target)

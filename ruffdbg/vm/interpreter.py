@@ -323,8 +323,8 @@ class VM:
         at, trampoline = arg
         frame.pc = at
         self.debugger.on_trap(frame, at)
-        if self.interrupt[0] and self.interrupt_reason not in (STEPPING, SLOW_MOTION):
-            self._on_interrupt()   # stopped while held (a restart, the TUI closing)
+        if self.interrupt[0]:   # (a trap is a safepoint too: a restart or the TUI closing stops here)
+            self._on_interrupt()
         return trampoline
 
     def _operator_method(self, a: Any, method_name: str) -> Function:
