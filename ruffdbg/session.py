@@ -15,14 +15,15 @@ from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject, disassemble
 from ruffdbg.compiler.codegen import compile_program
-from ruffdbg.events import EventLog
+from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.report import FunctionStats
-from ruffdbg.vm.errors import RuffRuntimeError
+from ruffdbg.core.errors import RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
-from ruffdbg.vm.interpreter import STEPPING, VM, Interrupted, NativeFrame
+from ruffdbg.vm.frame import Interrupted, NativeFrame
+from ruffdbg.vm.interpreter import STEPPING, VM
 
 # Hot-function and stability thresholds of the hotspots report (the issue's rule).
 HOT_TIME_SHARE = 0.30
@@ -88,7 +89,7 @@ class Session:
             from ruffdbg.jit.manager import Jit
             from ruffdbg.jit.policy import TierPolicy
 
-            self.jit = self.vm.jit = Jit(self.vm, TierPolicy.from_cli(True, self.policy.threshold), self.events)
+            self.jit = self.vm.hooks = Jit(self.vm, TierPolicy.from_cli(True, self.policy.threshold), self.events)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
         self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
@@ -299,7 +300,7 @@ class Session:
         """The frames of a paused program, innermost last (empty unless paused).
 
         Safe to call from another thread: while paused, the VM thread waits."""
-        from ruffdbg.vm.values import to_string, type_name
+        from ruffdbg.core.values import to_string, type_name
 
         if self.vm.paused_at is None:
             return []

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ruffdbg.compiler import peephole
-from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, CodeObject, Op, StructTemplate
+from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
+from ruffdbg.compiler.opcodes import BINARY_OPS, COMPARE_OPS, Op
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 

@@ -35,7 +35,9 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ruffdbg.compiler.bytecode import JUMP_OPS, OPCODE_NAMES, CodeObject, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.core.values import values_equal
+from ruffdbg.compiler.opcodes import JUMP_OPS, OPCODE_NAMES, Op
 
 # Fused opcodes live after the real ones; they exist only in ``code.quick``.
 # TRAP is the debugger's (vm/debugger.py): it stands in for an instruction at a
@@ -46,15 +48,7 @@ QUICK_NAMES = dict(zip(range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 5), QUICK_OP
 
 
 def _not_equal(a: Any, b: Any) -> bool:
-    from ruffdbg.vm.values import values_equal
-
     return not values_equal(a, b)
-
-
-def _float_equal(a: Any, b: Any) -> bool:
-    from ruffdbg.vm.values import values_equal
-
-    return values_equal(a, b)
 
 
 # operator -> (function for int/int, function for float/float): exactly what the
@@ -68,11 +62,11 @@ FUSABLE = {
     Op.LESS_EQUAL: (operator.le, operator.le),
     Op.GREATER: (operator.gt, operator.gt),
     Op.GREATER_EQUAL: (operator.ge, operator.ge),
-    Op.EQUAL: (operator.eq, _float_equal),
+    Op.EQUAL: (operator.eq, values_equal),
     Op.NOT_EQUAL: (operator.ne, _not_equal),
 }
-ARITHMETIC = {Op.ADD, Op.SUB, Op.MUL}
-COMPARISONS = set(FUSABLE) - ARITHMETIC
+FUSED_ARITHMETIC = {Op.ADD, Op.SUB, Op.MUL}   # (DIV and MOD have error cases: never fused)
+FUSED_COMPARISONS = set(FUSABLE) - FUSED_ARITHMETIC
 
 
 def quicken(code: CodeObject) -> list:
@@ -108,10 +102,10 @@ def quicken(code: CodeObject) -> list:
             if operator_op in FUSABLE and fusable(pc, 3):
                 int_fn, float_fn = FUSABLE[operator_op]
                 after = op_at(pc + 3)
-                if operator_op in COMPARISONS and after == Op.JUMP_IF_FALSE and fusable(pc, 4):
+                if operator_op in FUSED_COMPARISONS and after == Op.JUMP_IF_FALSE and fusable(pc, 4):
                     quick[pc] = (COMPARE_JUMP, (arg, b, is_const, int_fn, float_fn, site, instrs[pc + 3][1]), pc + 4)
                     length = 4
-                elif operator_op in ARITHMETIC and after == Op.STORE_LOCAL and fusable(pc, 4):
+                elif operator_op in FUSED_ARITHMETIC and after == Op.STORE_LOCAL and fusable(pc, 4):
                     quick[pc] = (ARITH_STORE, (arg, b, is_const, int_fn, float_fn, site, instrs[pc + 3][1]), pc + 4)
                     length = 4
                 else:

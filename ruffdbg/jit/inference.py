@@ -23,32 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ruffdbg.jit.runtime import MAX_PARAMS
-from ruffdbg.compiler.bytecode import BINARY_OPS, JUMP_OPS, CodeObject, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
 from ruffdbg.profile.report import ruff_type
-from ruffdbg.vm.objects import Builtin, Function
+from ruffdbg.core.objects import Builtin, Function
 
 SCALARS = ("int", "float", "bool", "null")
-ARITHMETIC = frozenset(BINARY_OPS.values())
-ORDERING = frozenset({Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL})
-EQUALITY = frozenset({Op.EQUAL, Op.NOT_EQUAL})
-TERMINATORS = frozenset({Op.RETURN, Op.JUMP, Op.JUMP_BACK, Op.FAIL, Op.THROW})
-
-# Why an opcode is not compiled yet, in the words a user sees.
-NYI = {
-    Op.INDEX: "indexing", Op.BUILD_ARRAY: "array literals", Op.BUILD_DICT: "dict literals",
-    Op.BUILD_STRING: "string interpolation", Op.GET_FIELD: "struct fields", Op.CALL_METHOD: "method calls",
-    Op.MAKE_FUNCTION: "closures", Op.LOAD_CELL: "captured variables", Op.STORE_CELL: "captured variables",
-    Op.NEW_CELL: "captured variables", Op.LOAD_FREE: "captured variables", Op.STORE_FREE: "captured variables",
-    Op.STORE_GLOBAL: "global variables", Op.DEFINE_GLOBAL: "global variables", Op.MUT_GLOBAL: "global variables",
-Op.MAKE_STRUCT: "structs", Op.NEW_STRUCT: "structs",
-    Op.MUT_LOCAL: "container assignment", Op.MUT_CELL: "container assignment", Op.MUT_FREE: "container assignment",
-    Op.MUT_INDEX: "container assignment", Op.MUT_FIELD: "container assignment",
-    Op.STORE_INDEX: "container assignment", Op.STORE_FIELD: "container assignment",
-    Op.SETUP_TRY: "try/except", Op.POP_TRY: "try/except", Op.THROW: "throw", Op.DUP2: "compound assignment",
-    Op.ROT3: "compound assignment", Op.SWAP: "compound assignment",
-}
-
-
 class NotCompilable(Exception):
     def __init__(self, feature: str, line: int):
         super().__init__(f"NYI: {feature} at line {line}")
@@ -203,8 +183,8 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
     op, arg = code.instrs[pc]
     line = code.lines[pc]
     following = pc + 1
-    if op in NYI and not (op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None):
-        raise NotCompilable(NYI[op], line)
+    if op in NOT_COMPILED and not (op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None):
+        raise NotCompilable(NOT_COMPILED[op], line)
     if op == Op.LOAD_LOCAL:
         if slots[arg] == "unset":
             raise NotCompilable(f"local {code.local_names[arg]} read before it is set", line)
@@ -248,20 +228,20 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             return []
         typed.callees[pc] = callee[1]
         stack.append("dyn" if result is None else result)   # unknown: whatever comes back, tagged
-    elif "dyn" in stack[-2:] and op in ARITHMETIC:
+    elif "dyn" in stack[-2:] and op in ARITHMETIC_OPS:
         del stack[-2:]
         stack.append("dyn")
-    elif "dyn" in stack[-2:] and (op in ORDERING or op in EQUALITY):
+    elif "dyn" in stack[-2:] and (op in ORDERING_OPS or op in EQUALITY_OPS):
         del stack[-2:]
         stack.append("bool")
-    elif op in ARITHMETIC:
+    elif op in ARITHMETIC_OPS:
         right, left = stack.pop(), stack.pop()
         result = arithmetic_type(left, right)
         if result is None:
             typed.always_fails.add(pc)
             return []
         stack.append(result)
-    elif op in ORDERING:
+    elif op in ORDERING_OPS:
         right, left = stack.pop(), stack.pop()
         if not (left == right and left in ("int", "float")):
             if left in ("int", "float") and right in ("int", "float"):
@@ -270,7 +250,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
             typed.always_fails.add(pc)
             return []
         stack.append("bool")
-    elif op in EQUALITY:
+    elif op in EQUALITY_OPS:
         right, left = stack.pop(), stack.pop()
         stack.append("bool")
     elif op in (Op.NOT, Op.NEG) and stack[-1] == "dyn":

@@ -30,9 +30,10 @@ from typing import Any, Callable
 
 from llvmlite import ir
 
-from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, CONTROL_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.inference import ARITHMETIC, EQUALITY, ORDERING, RANGE, RANGE_ARGS, NotCompilable, TypedCode, value_type
+from ruffdbg.jit.inference import RANGE, RANGE_ARGS, NotCompilable, TypedCode, value_type
 
 I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
 I64P = I64.as_pointer()
@@ -51,8 +52,6 @@ POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
 # interrupt poll) count failures only: a counter bump on every loop iteration
 # costs more than the loop's own arithmetic.
 COUNT_PASSES = frozenset({"type", "call-result", "global-unchanged"})
-BRANCHES = frozenset({Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP, Op.JUMP_BACK, Op.FOR_ITER})
-ICMP = {Op.LESS: "<", Op.LESS_EQUAL: "<=", Op.GREATER: ">", Op.GREATER_EQUAL: ">=", Op.EQUAL: "==", Op.NOT_EQUAL: "!="}
 
 
 @dataclass
@@ -133,7 +132,7 @@ class Lowering:
         # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
         self.counters_address = counters_address
         self.counter_capacity = counter_capacity
-        self.jump_targets = {arg for op, arg in self.code.instrs if op in BRANCHES}
+        self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
 
     # --------------------------------------------------------------- driver
 
@@ -169,7 +168,7 @@ class Lowering:
         if previous not in self.typed.before:
             return True
         op, _ = self.code.instrs[previous]
-        if op in BRANCHES or op in (Op.RETURN, Op.FAIL):
+        if op in CONTROL_OPS or op in (Op.RETURN, Op.FAIL):
             return True
         return previous in self.typed.always_fails or pc in self.jump_targets
 
@@ -498,6 +497,10 @@ class Lowering:
             return
         getattr(self, "op_" + OPCODE_NAMES[op], self._arith_or_compare)(pc, op, arg)
 
+    def op_FAIL(self, pc: int, op: int, arg: Any) -> None:
+        """(Never called: inference puts every FAIL in ``always_fails``, handled above.)"""
+        self.deopt_always(self.new_guard("error", pc, "FAIL always raises here"))
+
     def push(self, value: ir.Value, kind: Any) -> None:
         self.stack.append((value, kind))
 
@@ -816,9 +819,9 @@ class Lowering:
         self.push(self.from_bits(phi, result_type), result_type)
 
     def _arith_or_compare(self, pc: int, op: int, arg: Any) -> None:
-        if op in ARITHMETIC:
+        if op in ARITHMETIC_OPS:
             self._arithmetic(pc, op)
-        elif op in ORDERING or op in EQUALITY:
+        elif op in ORDERING_OPS or op in EQUALITY_OPS:
             self._compare(pc, op)
         else:
             raise AssertionError(f"no lowering for {OPCODE_NAMES[op]}")
@@ -880,7 +883,7 @@ class Lowering:
         elif left_kind == "null":
             result = ir.Constant(I1, int(op == Op.EQUAL))
         else:
-            result = b.icmp_signed(ICMP[op], left, right) if left_kind == "int" else b.icmp_unsigned(ICMP[op], left, right)
+            result = b.icmp_signed(OPCODES[op].symbol, left, right) if left_kind == "int" else b.icmp_unsigned(OPCODES[op].symbol, left, right)
         self.push(result, "bool")
 
     # ------------------------------------------- T1: dispatch on tags inline
@@ -930,13 +933,13 @@ class Lowering:
         numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
         both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
         as_doubles = self._float_compare(op, self.as_double(left, left_kind), self.as_double(right, right_kind))
-        if op in ORDERING:
+        if op in ORDERING_OPS:
             self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "ordering needs two numbers"))
             mixed = b.and_(b.not_(same), numbers)
             inexact = b.or_(b.and_(self.tag_is(left_tag, rt.TAG_INT), self._beyond_2_53(left_bits)),
                             b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
             self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
-            return b.select(both_int, b.icmp_signed(ICMP[op], left_bits, right_bits), as_doubles)
+            return b.select(both_int, b.icmp_signed(OPCODES[op].symbol, left_bits, right_bits), as_doubles)
         # Strings, functions and other objects (whatever their tag says about where
         # they came from) are compared by the interpreter.
         objects = b.or_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT),
@@ -955,7 +958,7 @@ class Lowering:
 
     def _mixed_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
         """int vs float: as doubles, like the interpreter; ordering needs the int exact."""
-        if op in ORDERING:
+        if op in ORDERING_OPS:
             int_bits = left_entry[0] if left_entry[1] == "int" else right_entry[0]
             guard = self.new_guard("overflow", pc, "an int too big to compare exactly with a float")
             self.deopt_if(self._beyond_2_53(int_bits), guard)
@@ -963,8 +966,8 @@ class Lowering:
 
     def _float_compare(self, op: int, left: ir.Value, right: ir.Value) -> ir.Value:
         b = self.builder
-        if op in ORDERING:
-            return b.fcmp_ordered(ICMP[op], left, right)   # NaN compares false
+        if op in ORDERING_OPS:
+            return b.fcmp_ordered(OPCODES[op].symbol, left, right)   # NaN compares false
         # Ruff's float ==: exactly equal, or closer than the f64 epsilon.
         exact = b.fcmp_ordered("==", left, right)
         difference = b.call(self.module.declare_intrinsic("llvm.fabs", [F64]), [b.fsub(left, right)])

@@ -16,17 +16,20 @@ from functools import partial, wraps
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruffdbg.compiler.bytecode import CodeObject, Op
-from ruffdbg.events import EventLog
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import Op
+from ruffdbg.core.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
 from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.profile.report import ruff_type
-from ruffdbg.vm.errors import RuffError, RuffRuntimeError
+from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm.hooks import NOT_TAKEN
 from ruffdbg.vm.interpreter import INVALIDATED
-from ruffdbg.vm.objects import Builtin, Function
+from ruffdbg.core.objects import Builtin, Function
 
 OPT_LEVEL = {1: 1, 2: 3}
 
@@ -177,6 +180,10 @@ class Jit:
 
     def state_of(self, code: CodeObject) -> FunctionState:
         return self.states.setdefault(id(code), FunctionState())
+
+    @property
+    def osr_at(self) -> int:
+        return self.policy.osr_at
 
     def adopt(self, code: CodeObject) -> None:
         """A new code object: arm its hotness check."""
@@ -679,7 +686,7 @@ class Jit:
         if status == rt.STATUS_ENTRY_GUARD:
             unit.from_interpreter -= 1
             self._entry_refused(unit, args)
-            return rt.NOT_TAKEN
+            return NOT_TAKEN
         if status == rt.STATUS_ERROR:
             pending, self.pending = self.pending, None
             raise _as_interpreter_error(pending)
@@ -706,8 +713,6 @@ class Jit:
         making), so the interpreter sees the Ruff stack it would have had: the
         same depth for the stack limit, the same entries in error traces.
         """
-        from ruffdbg.vm.interpreter import NativeFrame
-
         # A frame running an OSR loop is a real interpreter frame: point it at its call.
         for frame, level in self.osr_frames:
             if level < upto:
@@ -724,57 +729,48 @@ class Jit:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
-        pushed = 0
         try:
             unit = self.units[unit_id]
             guard = unit.guards[guard_id]
             values = rt.box_values(buffer, nlocals + nstack, self.handles)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            below = self._native_frames(depth - 1)   # all but the deopting frame
-            vm.frames.extend(below)
-            pushed = len(below)
-            from ruffdbg.vm.interpreter import Frame
-
             frame = Frame(unit.code, None, values[:nlocals])
             frame.stack = values[nlocals:]
             frame.pc = pc
-            result = vm.run_frame(frame)
+            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
+                result = vm.run_frame(frame)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
-        finally:
-            del vm.frames[len(vm.frames) - pushed:]
         return ctx[rt.CTX_STATUS]
 
     def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
         """Native code calls a function it has no native code for: the interpreter runs it."""
         vm = self.vm
         ctx = self.ctx.words
-        pushed = 0
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
-            below = self._native_frames(depth)   # the caller wrote its own shadow entry too
-            vm.frames.extend(below)
-            pushed = len(below)
-            if type(function) is Builtin:
-                result = function.fn(vm, args)
-            else:
-                result = vm.call_function(function, args)
+            with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
+                try:
+                    if type(function) is Builtin:
+                        result = function.fn(vm, args)
+                    else:
+                        result = vm.call_function(function, args)
+                except RuffError as error:
+                    if error.entries is None:
+                        # A builtin failed: record where while the native frames are still visible.
+                        error.value = vm.error_value(error)
+                        error.entries = vm.stack_entries()
+                    raise
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
-        except BaseException as error:  # noqa: BLE001
-            if isinstance(error, RuffError) and error.entries is None:
-                # A builtin failed: record where while the native frames are still visible.
-                error.value = vm._error_value(error)
-                error.entries = vm.stack_entries()
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
-        finally:
-            del vm.frames[len(vm.frames) - pushed:]
         return ctx[rt.CTX_STATUS]
 
     # ------------------------------------------------------------ deopt policy

@@ -42,8 +42,6 @@ STATUS_ENTRY_GUARD = 3  # the generic entry refused the argument types; nothing 
 STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in the transfer
                        # buffer; bits = (guard id + 1) << 32 | pc to resume at (guard 0: none)
 
-NOT_TAKEN = object()   # a native entry refused the arguments: the interpreter runs the call
-
 # Value tags.
 TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG_CONSTANT = range(8)
 # A for loop's items are three TAG_RANGE pairs in a row (start, stop, step); the

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ruffdbg.compiler.bytecode import BINARY_OPS, COMPARE_OPS, OPCODE_NAMES, CodeObject, Op
-from ruffdbg.vm.objects import Builtin, Function, StructValue
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, BRANCH_OPS, EQUALITY_OPS, OPCODE_NAMES, ORDERING_OPS, SITE_OPS, Op
+from ruffdbg.core.objects import Builtin, Function, StructValue
 
 # The type stability rule (DESIGN.md section 4): enough samples, mostly one type.
 STABLE_MIN_SAMPLES = 60
@@ -21,10 +22,8 @@ RUFF_TYPE_NAMES = {
     int: "int", float: "float", str: "string", bool: "bool", type(None): "null", list: "array",
     dict: "dict", Function: "function", Builtin: "function", StructValue: "struct",
 }
-_FAST_PAIRS = {op: ("int", "int") for op in (*BINARY_OPS.values(), *COMPARE_OPS.values())}
+_FAST_PAIRS = {op: ("int", "int") for op in ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS}
 _FAST_PAIRS[Op.INDEX] = ("array", "int")
-_BRANCHES = {Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.FOR_ITER}
-_ENDS_BLOCK = {Op.RETURN, Op.THROW, Op.FAIL, Op.JUMP_BACK}
 
 
 @dataclass
@@ -138,21 +137,21 @@ def execution_counts(code: CodeObject) -> list[int]:
     for pc, (op, arg) in enumerate(code.instrs):
         if op == Op.JUMP_BACK:
             incoming[arg] += profile.count(pc)
-        elif op not in _BRANCHES:
+        elif op not in BRANCH_OPS:
             incoming[pc] += profile.count(pc)  # handler entries land on their first instruction
     counts = [0] * size
     flow = 0
     for pc, (op, arg) in enumerate(code.instrs):
         flow += incoming[pc]
         counts[pc] = flow
-        if op in _BRANCHES:
+        if op in BRANCH_OPS:
             taken = profile.count(pc)
             incoming[arg] += taken
             flow -= taken
         elif op == Op.JUMP:
             incoming[arg] += flow
             flow = 0
-        elif op in _ENDS_BLOCK:
+        elif op in BLOCK_ENDS:
             flow = 0
     return counts
 
@@ -167,7 +166,7 @@ def site_feedback(code: CodeObject) -> list[SiteFeedback]:
                 counts[_FAST_PAIRS[op]] = profile.fast_hits[pc]
             if profile.float_hits[pc]:
                 counts[("float", "float")] = profile.float_hits[pc]
-        elif op not in (Op.CALL, Op.CALL_METHOD, Op.STORE_LOCAL):
+        elif op not in SITE_OPS:
             continue
         for key, count in profile.feedback[pc].items():
             names = _key_names(key)

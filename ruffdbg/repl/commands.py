@@ -20,8 +20,8 @@ from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import hotspots_report
-from ruffdbg.vm.objects import Builtin
-from ruffdbg.vm.values import to_string
+from ruffdbg.core.objects import Builtin
+from ruffdbg.core.values import to_string
 
 ECHO = "__echo__"   # the hidden builtin a top-level expression's value goes through
 

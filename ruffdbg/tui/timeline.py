@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from ruffdbg.events import Event
+from ruffdbg.core.events import Event
 
 KIND_STYLES = {
     "compiled": "green", "tier-up": "bold green", "osr": "bold cyan", "deopt": "bold red",

@@ -23,9 +23,9 @@ import re
 import time
 from typing import Any, Callable
 
-from .errors import RuffError
-from .objects import Builtin
-from .values import (
+from ruffdbg.core.errors import RuffError
+from ruffdbg.core.objects import Builtin
+from ruffdbg.core.values import (
     INT_MAX,
     INT_MIN,
     debug_repr,

@@ -105,15 +105,15 @@ class Debugger:
         self.step = StepRequest(mode, top, len(frames), top.code.lines[top.pc], resume_at)
         for code in self.codes():
             self._sync(code)
-        if self.vm.jit is not None:
-            self.vm.jit.set_stepping(True)
+        if self.vm.hooks is not None:
+            self.vm.hooks.set_stepping(True)
 
     def end_step(self) -> None:
         self.step = None
         for code, _ in list(self._armed.values()):
             self._sync(code)
-        if self.vm.jit is not None:
-            self.vm.jit.set_stepping(False)
+        if self.vm.hooks is not None:
+            self.vm.hooks.set_stepping(False)
 
     # -------------------------------------------------------------- the trap
 

@@ -39,26 +39,32 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from ruffdbg.compiler import peephole
-from ruffdbg.jit.runtime import NOT_TAKEN
-from ruffdbg.compiler.bytecode import OPCODE_NAMES, CodeObject, Op, StructTemplate
+from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
+from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
-from ruffdbg.vm import values
+from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
-from ruffdbg.vm.errors import RuffError, RuffRuntimeError, StackEntry
-from ruffdbg.vm.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
-from ruffdbg.vm.values import INT_MAX, INT_MIN
+from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
+from ruffdbg.vm.frame import Frame, Interrupted
+from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
+from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
+from ruffdbg.core.values import INT_MAX, INT_MIN
 
 MAX_DEPTH = 20_000
 PAUSE = "pause"   # the interrupt reason that waits instead of stopping
 INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
 SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
 STEPPING = "stepping"   # a step is under way: native code leaves at its next safepoint (vm/debugger.py)
-OPERATOR_METHODS = {
-    Op.ADD: "op_add", Op.SUB: "op_sub", Op.MUL: "op_mul", Op.DIV: "op_div", Op.MOD: "op_mod",
-}
+# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method).
+INLINE_OPS = frozenset({
+    Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
+    Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
+    Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL,
+})
 # Arithmetic and comparisons without an inline fast path in the loop.
 _GENERIC_BINARY = {
     Op.DIV: values.div, Op.MOD: values.mod, Op.LESS_EQUAL: values.less_equal,
@@ -68,54 +74,6 @@ _GENERIC_BINARY = {
 # The unfused arithmetic ops' general cases.
 _SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
 _CONTAINERS = (list, dict, StructValue)
-
-
-class Interrupted(Exception):
-    """The interrupt word was set (Ctrl-C, a time limit): not catchable by Ruff ``try``."""
-
-    def __init__(self, reason: str, stack: list[StackEntry]):
-        super().__init__(reason)
-        self.reason = reason
-        self.stack = stack
-
-
-class Frame:
-    """One activation of a Ruff function: its code, locals, operand stack and pc.
-
-    ``pc`` is the next instruction to run; it is written back whenever the loop
-    leaves the frame (a call, an error, an interrupt), so a frame not running
-    right now can be inspected -- or resumed at any pc (``VM.run_frame``).
-    ``started_ns`` is when the function was entered from a *different*
-    function (0 for a direct self-recursive call): see ``VM._run`` on timing.
-    """
-
-    __slots__ = ("code", "function", "locals", "stack", "pc", "cells", "handlers", "started_ns")
-
-    def __init__(self, code: CodeObject, function: Function | None, locals_: list, cells: tuple = ()):
-        self.code = code
-        self.function = function
-        self.locals = locals_
-        self.stack: list = []
-        self.pc = 0
-        self.cells = cells
-        self.handlers: list[tuple[int, int]] = []  # (handler pc, stack depth) of open try blocks
-        self.started_ns = 0
-
-    @property
-    def line(self) -> int:
-        """Line of the instruction running (or last run) in this frame."""
-        return self.code.lines[max(self.pc - 1, 0)] if self.code.lines else 0
-
-    @property
-    def col(self) -> int:
-        return self.code.cols[max(self.pc - 1, 0)] if self.code.cols else 0
-
-
-class NativeFrame(Frame):
-    """Stands for an activation that is running in native code (the JIT rebuilds
-    these from its shadow stack): code and pc only, its locals are in registers."""
-
-    __slots__ = ()
 
 
 _new_object = object.__new__
@@ -140,7 +98,7 @@ class VM:
         self._resume = threading.Event()
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
-        self.jit = None                          # a jit.manager.Jit when tiers above T0 are on
+        self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------ builtins' ctx
@@ -156,8 +114,8 @@ class VM:
         self.codes.extend(walked)
         for each in walked:
             _prepare(each)
-            if self.jit is not None:
-                self.jit.adopt(each)
+            if self.hooks is not None:
+                self.hooks.adopt(each)
         frame = Frame(code, None, [None] * code.nlocals)
         profile_of(code).calls += 1
         return self._enter(frame)
@@ -181,7 +139,7 @@ class VM:
         for seen, arg in zip(profile.arg_types, args):
             seen[type(arg)] = seen.get(type(arg), 0) + 1
         if profile.calls >= profile.hot_at:
-            self.jit.on_hot(code)
+            self.hooks.on_hot(code)
         if profile.native is not None:
             result = profile.native(list(args))
             if result is not NOT_TAKEN:
@@ -209,15 +167,27 @@ class VM:
             return
         self.interrupt_reason = reason
         self.interrupt[0] = 1
-        if self.jit is not None:
-            self.jit.set_interrupt(1)   # native code polls its own copy, in native memory
+        if self.hooks is not None:
+            self.hooks.set_interrupt(1)   # native code polls its own copy, in native memory
 
     # --------------------------------------------------------------- helpers
 
     def stack_entries(self) -> list[StackEntry]:
         return [StackEntry(f.code.name, f.line, f.col) for f in self.frames]
 
-    def _error_value(self, error: RuffError) -> StructValue:
+    @contextmanager
+    def frames_pushed(self, frames: list[Frame]) -> Iterator[None]:
+        """Stand ``frames`` (native activations, as ``NativeFrame``) on top of the
+        stack while the body runs: the interpreter then sees the Ruff stack it
+        would have had (depth for the stack limit, entries in error traces)."""
+        self.frames.extend(frames)
+        try:
+            yield
+        finally:
+            del self.frames[len(self.frames) - len(frames):]
+
+    def error_value(self, error: RuffError) -> StructValue:
+        """The Ruff ``Error`` value a ``try`` handler receives for ``error``, made here and now."""
         if type(error.value) is StructValue and error.value.name == "Error":
             return error.value
         names = [f.code.name for f in self.frames if not f.code.is_script]
@@ -279,8 +249,8 @@ class VM:
 
     def _on_interrupt(self) -> None:
         self.interrupt[0] = 0
-        if self.jit is not None:
-            self.jit.set_interrupt(0)
+        if self.hooks is not None:
+            self.hooks.set_interrupt(0)
         if self.interrupt_reason == INVALIDATED:
             return   # native code has been left; the interpreter simply goes on
         if self.interrupt_reason == SLOW_MOTION:
@@ -372,13 +342,14 @@ class VM:
         perf_ns = time.perf_counter_ns
         is_truthy = values.is_truthy
         int_min, int_max = INT_MIN, INT_MAX
-        osr_at = self.jit.policy.osr_at if self.jit is not None else -1
+        osr_at = self.hooks.osr_at if self.hooks is not None else -1
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
-        LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = 0, 1, 2, 3, 4, 5
-        JUMP_IF_FALSE, JUMP_BACK, JUMP, LOAD_GLOBAL, CALL, RETURN = 6, 7, 8, 9, 10, 11
+        LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
+            Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.LESS))
+        JUMP_IF_FALSE, JUMP_BACK, JUMP, LOAD_GLOBAL, CALL, RETURN = map(int, (
+            Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        assert (Op.LOAD_LOCAL, Op.LESS, Op.JUMP_IF_FALSE, Op.RETURN) == (0, 5, 6, 11)
         COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = (
             peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2)
 
@@ -480,7 +451,7 @@ class VM:
                         if iterations == osr_at:
                             # A hot loop: continue it in native code from its header (OSR).
                             frame.pc = pc
-                            outcome = self.jit.enter_loop(frame)
+                            outcome = self.hooks.enter_loop(frame)
                             if outcome is not None:
                                 if outcome[0] == "return":   # finish with the function's final RETURN
                                     stack.append(outcome[1])
@@ -533,7 +504,7 @@ class VM:
                             # Tiering: a hot function goes to the JIT; native code runs
                             # the whole call unless its entry refuses the argument types.
                             if fprofile.calls >= fprofile.hot_at:
-                                self.jit.on_hot(fcode)
+                                self.hooks.on_hot(fcode)
                             if fprofile.native is not None:
                                 frame.pc = pc
                                 result = fprofile.native(new_locals)
@@ -703,7 +674,7 @@ class VM:
     def _unwind(self, error: RuffError, base: int) -> None:
         """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
         frames = self.frames
-        error_value = self._error_value(error)
+        error_value = self.error_value(error)
         entries = error.entries or self.stack_entries()
         while len(frames) > base:
             frame = frames[-1]
@@ -772,8 +743,8 @@ class VM:
         name = frame.code.names[arg]
         self._check_global_write(name, mutate=False)
         value = self.globals[name] = stack.pop()
-        if self.jit is not None:
-            self.jit.global_changed(name, value)
+        if self.hooks is not None:
+            self.hooks.global_changed(name, value)
         return pc
 
     def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -783,8 +754,8 @@ class VM:
         value = self.globals[name] = stack.pop()
         if kind in ("let", "const"):
             self.global_kinds[name] = kind
-        if self.jit is not None:
-            self.jit.global_changed(name, value)
+        if self.hooks is not None:
+            self.hooks.global_changed(name, value)
         return pc
 
     def op_POP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -808,10 +779,10 @@ class VM:
         return pc
 
     def op_NOT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, "op_not", values.logical_not)
+        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NOT], values.logical_not)
 
     def op_NEG(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, "op_neg", values.negate)
+        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NEG], values.negate)
 
     def _unary(self, frame: Frame, stack: list, pc: int, method_name: str, operation: Callable) -> int:
         operand = stack[-1]

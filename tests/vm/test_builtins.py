@@ -10,9 +10,9 @@ import time
 import pytest
 
 from ruffdbg.vm.builtins import BUILTINS, MAX_RESULT_LEN, arity_message
-from ruffdbg.vm.errors import RuffError
-from ruffdbg.vm.objects import Builtin, StructType, StructValue, make_error_value
-from ruffdbg.vm.values import INT_MAX, INT_MIN
+from ruffdbg.core.errors import RuffError
+from ruffdbg.core.objects import Builtin, StructType, StructValue, make_error_value
+from ruffdbg.core.values import INT_MAX, INT_MIN
 
 NAN = math.nan
 INF = math.inf

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from ruffdbg.compiler.bytecode import CodeObject, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.compiler.peephole import describe_quick
 from ruffdbg.lang.diagnostics import Source
 from ruffdbg.lang.parser import parse
-from ruffdbg.vm.errors import RuffRuntimeError
-from ruffdbg.vm.interpreter import VM, Frame
-from ruffdbg.vm.values import INT_MAX
+from ruffdbg.core.errors import RuffRuntimeError
+from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.interpreter import VM
+from ruffdbg.core.values import INT_MAX
 
 
 def compile_source(text: str, fused: bool = True) -> CodeObject:
@@ -232,7 +234,7 @@ def test_time_profile_and_call_counts():
 
 
 def test_interrupt_is_polled_in_fused_loops():
-    from ruffdbg.vm.interpreter import Interrupted
+    from ruffdbg.vm.frame import Interrupted
 
     vm = VM(write=lambda _: None)
     code = compile_source("func forever() { mut i := 0; while i >= 0 { i := i + 1; i := i - 1 } }\nforever()\n")

@@ -1,4 +1,4 @@
-"""Unit tests for ruffdbg.vm.values: printing, equality, arithmetic, indexing."""
+"""Unit tests for ruffdbg.core.values: printing, equality, arithmetic, indexing."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ruffdbg.vm.errors import RuffError
-from ruffdbg.vm.objects import (
+from ruffdbg.core.errors import RuffError
+from ruffdbg.core.objects import (
     Builtin,
     Function,
     StructType,
     StructValue,
     make_error_value,
 )
-from ruffdbg.vm.values import (
+from ruffdbg.core.values import (
     BINARY_OPS,
     COMPARE_OPS,
     INT_MAX,
