@@ -20,6 +20,7 @@ from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.report import FunctionStats
+from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
@@ -347,8 +348,13 @@ class Session:
         code = self.find_code(name)
         return self._stats(code) if code else None
 
+    @property
+    def stability(self) -> StabilityRule:
+        """The type stability rule in force (the tier policy's): every view judges by it."""
+        return self.jit.policy.stability if self.jit is not None else StabilityRule()
+
     def _stats(self, code: CodeObject) -> FunctionStats:
-        stats = report.function_stats(code)
+        stats = report.function_stats(code, self.stability)
         if self.jit is not None:
             info = self.jit.info(code)
             stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason

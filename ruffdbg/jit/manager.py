@@ -24,6 +24,7 @@ from ruffdbg.jit.engine import CompiledModule, compile_module
 from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.vm.frame import Frame, NativeFrame
@@ -375,17 +376,12 @@ class Jit:
             profile.hot_at = profile.calls + self.policy.recheck_every
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
-        """The dominant type of each parameter, if every one is stable; else None."""
-        types = []
-        for seen in code.profile.arg_types:
-            samples = sum(seen.values())
-            if samples < self.policy.stable_samples:
-                return None
-            kind, count = max(seen.items(), key=lambda item: item[1])
-            if count / samples < self.policy.stable_share or ruff_type(kind) not in SCALARS:
-                return None   # T2 unboxes scalars only; T1 passes anything else along tagged
-            types.append(ruff_type(kind))
-        return tuple(types)
+        """The dominant type of each parameter, if every one is stable; else None.
+        (The same records, judged by the same rule, as every view shows.)"""
+        profiles = report.argument_profiles(code, self.policy.stability)
+        if not all(profile.stable and profile.dominant in SCALARS for profile in profiles):
+            return None   # T2 unboxes scalars only; T1 passes anything else along tagged
+        return tuple(profile.dominant for profile in profiles)
 
     @_serialized
     def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:

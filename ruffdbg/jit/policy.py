@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ruffdbg.profile.report import STABLE_MIN_SAMPLES, STABLE_MIN_SHARE
+from ruffdbg.profile.stability import DEFAULT_SAMPLES, DEFAULT_SHARE, StabilityRule
 
 NEVER = 1 << 62   # a hotness threshold that is never reached
 
@@ -19,8 +19,8 @@ class TierPolicy:
     t2_calls: int = 1000            # calls before a function is considered for T2
     osr_backedges: int = 1000       # iterations of one loop before it is entered natively (OSR)
     recheck_every: int = 64         # calls between re-checks of a not-yet-stable profile
-    stable_samples: int = STABLE_MIN_SAMPLES
-    stable_share: float = STABLE_MIN_SHARE
+    stable_samples: int = DEFAULT_SAMPLES   # the stability rule (profile/stability.py)
+    stable_share: float = DEFAULT_SHARE
     despecialize_rate: float = 0.10  # guard failures per entry that despecialize a T2 unit
     despecialize_min_entries: int = 20
     blacklist_after: int = 3         # more despecializations/bail-outs than this: blacklisted
@@ -32,6 +32,11 @@ class TierPolicy:
             policy.t2_calls = policy.osr_backedges = threshold
             policy.recheck_every = max(1, min(threshold, policy.recheck_every))
         return policy
+
+    @property
+    def stability(self) -> StabilityRule:
+        """The rule in force: the JIT and every view judge profiles by it."""
+        return StabilityRule(self.stable_samples, self.stable_share)
 
     @property
     def first_check(self) -> int:

@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, BRANCH_OPS, EQUALITY_OPS, OPCODE_NAMES, ORDERING_OPS, SITE_OPS, Op
 from ruffdbg.core.objects import Builtin, Function, StructValue
-
-# The type stability rule (DESIGN.md section 4): enough samples, mostly one type.
-STABLE_MIN_SAMPLES = 60
-STABLE_MIN_SHARE = 0.90
+from ruffdbg.profile.stability import StabilityRule
 
 RUFF_TYPE_NAMES = {
     int: "int", float: "float", str: "string", bool: "bool", type(None): "null", list: "array",
@@ -110,14 +107,9 @@ def site_state(distinct: int) -> str:
     return "polymorphic" if distinct <= 4 else "megamorphic"
 
 
-def type_profile(name: str, counts: dict[str, int]) -> TypeProfile:
-    samples = sum(counts.values())
-    if not samples:
-        return TypeProfile(name, {}, 0, None, 0.0, False)
-    dominant = max(counts, key=counts.get)
-    share = counts[dominant] / samples
-    stable = samples >= STABLE_MIN_SAMPLES and share >= STABLE_MIN_SHARE
-    return TypeProfile(name, dict(counts), samples, dominant, share, stable)
+def type_profile(name: str, counts: dict[str, int], rule: StabilityRule) -> TypeProfile:
+    dominant, share, stable = rule.dominant(counts)
+    return TypeProfile(name, dict(counts), sum(counts.values()), dominant, share, stable)
 
 
 def execution_counts(code: CodeObject) -> list[int]:
@@ -183,8 +175,17 @@ def _key_names(key: object) -> tuple[str, ...]:
     return (str(key),)  # a callee's name at a CALL site
 
 
-def variable_profiles(code: CodeObject) -> tuple[list[TypeProfile], list[TypeProfile]]:
-    """Type profiles of the arguments and of every other local (by name, over its stores)."""
+def argument_profiles(code: CodeObject, rule: StabilityRule) -> list[TypeProfile]:
+    """The types each parameter had on entry: what T2 specializes on (``jit`` judges
+    these very records, so a view can never call unstable what the JIT called stable)."""
+    profile = code.profile
+    return [type_profile(name, {ruff_type(kind): count for kind, count in profile.arg_types[slot].items()}, rule)
+            for slot, name in enumerate(code.params)]
+
+
+def local_profiles(code: CodeObject, rule: StabilityRule) -> list[TypeProfile]:
+    """The types stored into each local, by name, over all its stores (a parameter
+    assigned in the body is listed here too: its stores are not its entry types)."""
     profile = code.profile
     by_name: dict[str, dict[str, int]] = {}
     for pc, (op, slot) in enumerate(code.instrs):
@@ -192,17 +193,10 @@ def variable_profiles(code: CodeObject) -> tuple[list[TypeProfile], list[TypePro
             seen = by_name.setdefault(code.local_names[slot], {})
             for kind, count in profile.feedback[pc].items():
                 seen[ruff_type(kind)] = seen.get(ruff_type(kind), 0) + count
-    args = []
-    for slot, name in enumerate(code.params):
-        counts = dict(by_name.pop(name, {}))
-        for kind, count in profile.arg_types[slot].items():
-            counts[ruff_type(kind)] = counts.get(ruff_type(kind), 0) + count
-        args.append(type_profile(name, counts))
-    locals_ = [type_profile(name, counts) for name, counts in by_name.items()]
-    return args, locals_
+    return [type_profile(name, counts, rule) for name, counts in by_name.items()]
 
 
-def function_stats(code: CodeObject) -> FunctionStats:
+def function_stats(code: CodeObject, rule: StabilityRule) -> FunctionStats:
     profile = code.profile
     if profile is None:
         return FunctionStats(code.name, code.first_line, 0, 0.0, 0.0)
@@ -217,9 +211,8 @@ def function_stats(code: CodeObject) -> FunctionStats:
                                     if op == Op.JUMP_BACK and arg == header))
         for header, line in sorted(code.loops.items())
     ]
-    args, locals_ = variable_profiles(code)
     return FunctionStats(
         name=code.name, first_line=code.first_line, calls=profile.calls,
         self_ms=profile.self_ns / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
-        args=args, locals=locals_, sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
+        args=argument_profiles(code, rule), locals=local_profiles(code, rule), sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
     )

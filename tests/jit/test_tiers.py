@@ -205,3 +205,17 @@ print(total)
     assert reason == "add was compiled: call it directly"
     loop = session.function("<script>").loops[0]
     assert loop.iterations == 100   # interpreted iterations, 50 before each entry: the rewind keeps the total
+
+
+@pytest.mark.parametrize("samples, share", [(10, 0.5), (60, 0.9), (200, 0.99)])
+def test_the_profiles_the_views_show_are_the_ones_the_jit_judged(samples, share):
+    """One stability rule: after the policy is edited, a function the JIT specialized
+    never has an argument the views call unstable, and the reverse."""
+    session = Session(Policy(jit=True, threshold=20), write=lambda text: None)
+    session.update_policy(stable_samples=samples, stable_share=share)
+    mixed = "func f(x) { return x + 1 }\n" \
+        "for i in range(300) { if i % 3 == 0 { f(0.5) } else { f(i) } }\nprint(f(1))\n"
+    assert session.run_source(mixed, "mixed.ruff").ok
+    stats = session.function("f")
+    specialized = any(compile.tier == "T2" for compile in stats.compiles)
+    assert specialized == all(arg.stable for arg in stats.args), (stats.compiles, stats.args)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ruffdbg.profile.report import STABLE_MIN_SAMPLES, site_state, type_profile
+from ruffdbg.profile.report import site_state, type_profile
+from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.session import Session
 
 LOOPS = """func work(n) {
@@ -48,9 +49,11 @@ def test_site_feedback_names_ruff_types_and_states():
 
 
 def test_stability_rule_needs_samples_and_share():
-    assert not type_profile("n", {"int": STABLE_MIN_SAMPLES - 1}).stable
-    assert type_profile("n", {"int": 90, "float": 10}).stable
-    assert not type_profile("n", {"int": 89, "float": 11}).stable
+    rule = StabilityRule()
+    assert not type_profile("n", {"int": rule.samples - 1}, rule).stable
+    assert type_profile("n", {"int": 90, "float": 10}, rule).stable
+    assert not type_profile("n", {"int": 89, "float": 11}, rule).stable
+    assert type_profile("n", {"int": 10, "float": 10}, StabilityRule(samples=10, share=0.5)).stable
     assert [site_state(n) for n in (0, 1, 3, 5)] == ["uninitialized", "monomorphic", "polymorphic", "megamorphic"]
 
 
