@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ruffdbg.cli import main
+from tests.known_jit_bugs import with_known_bugs
 
 PROGRAMS = Path(__file__).parent / "programs"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -36,7 +37,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 ALL_PROGRAMS = sorted(PROGRAMS.glob("*.ruff")) + sorted(EXAMPLES.glob("*.ruff"))
 
 
-@pytest.mark.parametrize("program", ALL_PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("program", with_known_bugs(ALL_PROGRAMS), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_program(program: Path, capsys) -> None:
     status, out, err = run_cli(capsys, "run", str(program))
     assert out == program.with_suffix(".out").read_text(encoding="utf-8")
