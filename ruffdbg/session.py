@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ruffdbg.compiler.bytecode import CodeObject, disassemble
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.dis import disassemble
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
