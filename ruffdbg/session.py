@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.dis import disassemble
+from ruffdbg.compiler.dis import Instruction, format_instruction, get_instructions, header
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
-from ruffdbg.profile.report import FunctionStats
+from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
@@ -67,6 +67,43 @@ class NativeListing:
 
     header: str
     lines: list
+
+
+@dataclass
+class BytecodeRow:
+    """One instruction of a function with what the run knows about it: how often
+    it ran (None before the function has a profile), the type feedback seen there
+    (at feedback sites) and the ids of the JIT guards that check it."""
+
+    instruction: Instruction
+    count: int | None = None
+    feedback: SiteFeedback | None = None
+    guard_ids: tuple[int, ...] = ()
+
+    @property
+    def annotation(self) -> str:
+        """The listing's extra column: the count, and at type feedback sites what was
+        seen there (like CPython's specialized listings); '' without a profile."""
+        if self.count is None:
+            return ""
+        site = self.feedback
+        if site is None or not site.counts:
+            return f"x{self.count}"
+        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
+        return f"x{self.count:<8} {site.state}: {seen}"
+
+
+@dataclass
+class BytecodeListing:
+    """A function's bytecode as rows: ``header`` ("code f(n)  line 1, 2 locals"),
+    then one ``BytecodeRow`` per pc, in pc order."""
+
+    header: str
+    rows: list[BytecodeRow]
+
+    def text(self) -> str:
+        """The ``dis``-style listing (``compiler.dis.disassemble``, with the extra column)."""
+        return "\n".join([self.header, *(format_instruction(row.instruction, row.annotation) for row in self.rows)])
 
 
 @dataclass
@@ -371,11 +408,30 @@ class Session:
         for code in codes:
             if code is None:
                 raise KeyError(name)
-            annotate = None
-            if counts and code.profile is not None:
-                annotate = _count_and_feedback(code)
-            listings.append(disassemble(code, annotate))
+            listings.append(self._bytecode(code, counts).text())
         return "\n\n".join(listings)
+
+    def bytecode(self, name: str) -> BytecodeListing:
+        """A function's bytecode as records, with execution counts, type feedback and
+        the JIT's guards at each pc (KeyError when there is no such function)."""
+        code = self.find_code(name)
+        if code is None:
+            raise KeyError(name)
+        return self._bytecode(code, True)
+
+    def _bytecode(self, code: CodeObject, counts: bool) -> BytecodeListing:
+        instructions = list(get_instructions(code))
+        if not counts or code.profile is None:
+            return BytecodeListing(header(code), [BytecodeRow(instruction) for instruction in instructions])
+        executed = report.execution_counts(code)
+        sites = {site.pc: site for site in report.site_feedback(code)}
+        guards: dict[int, list[int]] = {}
+        if self.jit is not None:
+            for guard in self.jit.info(code).guards:
+                guards.setdefault(guard.pc, []).append(guard.id)
+        rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())))
+                for each in instructions]
+        return BytecodeListing(header(code), rows)
 
     def bytecode_lines(self, name: str) -> list[int]:
         """The Ruff source line of each bytecode pc of a function (for views that map
@@ -456,22 +512,6 @@ class Session:
         return {"functions": functions, "events": events}
 
 
-def _count_and_feedback(code: CodeObject):
-    """The listing's extra column: how often each instruction ran, and at type
-    feedback sites what was seen there (like CPython's specialized listings)."""
-    executed = report.execution_counts(code)
-    sites = {site.pc: site for site in report.site_feedback(code)}
-
-    def annotate(pc: int) -> str:
-        site = sites.get(pc)
-        if site is None or not site.counts:
-            return f"x{executed[pc]}"
-        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
-        return f"x{executed[pc]:<8} {site.state}: {seen}"
-
-    return annotate
-
-
 def _profile_json(profile: report.TypeProfile) -> dict:
     return {
         "name": profile.name, "types": profile.counts, "samples": profile.samples,
@@ -479,4 +519,4 @@ def _profile_json(profile: report.TypeProfile) -> dict:
     }
 
 
-__all__ = ["Session", "Policy", "RunResult", "Hotspot", "RuffSyntaxError"]
+__all__ = ["Session", "Policy", "RunResult", "Hotspot", "BytecodeListing", "BytecodeRow", "RuffSyntaxError"]
