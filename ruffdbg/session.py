@@ -27,10 +27,10 @@ from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
 
-# Hot-function and stability thresholds of the hotspots report (the issue's rule).
+# When the hotspots report calls a function hot. Whether its types are stable is
+# the stability rule's call (``Session.stability``), as everywhere else.
 HOT_TIME_SHARE = 0.30
 HOT_CALLS = 1000
-STABLE_SHARE = 0.80
 
 
 @dataclass
@@ -470,14 +470,18 @@ class Session:
         return listing.header + "\n" + texts.render(listing.lines)
 
     def hotspots(self) -> list[Hotspot]:
-        """Functions by share of time, each judged hot / type-stable (a JIT candidate)."""
+        """Functions by share of time, each judged hot / type-stable (a JIT candidate).
+
+        Type-stable: the share of its type samples at their site's main type
+        (``FunctionStats.stability``) reaches the stability rule's share."""
+        rule = self.stability
         stats = [s for s in self.functions()]
         total = sum(s.self_ms for s in stats) or 1.0
         spots = []
         for s in stats:
             share = s.self_ms / total
             hot = share > HOT_TIME_SHARE or s.calls > HOT_CALLS
-            spots.append(Hotspot(s, share, hot, s.stability > STABLE_SHARE))
+            spots.append(Hotspot(s, share, hot, s.stability >= rule.share))
         spots.sort(key=lambda spot: spot.time_share, reverse=True)
         return spots
 

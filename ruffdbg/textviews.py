@@ -12,7 +12,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, STABLE_SHARE, Session
+from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, Session
 
 
 def render_tables(*tables: Table, width: int = 100) -> str:
@@ -26,6 +26,7 @@ def render_tables(*tables: Table, width: int = 100) -> str:
 def hotspots_report(session: Session) -> str:
     """Hot functions (time share, calls), hot loops, and type stability with JIT candidates."""
     spots = session.hotspots()
+    rule = session.stability
     functions = Table(title="Hot functions", box=box.SIMPLE, title_justify="left")
     for column in ("function", "line", "time %", "self ms", "calls", "stability", "tier", "JIT candidate"):
         functions.add_column(column, justify="left" if column in ("function", "tier", "JIT candidate") else "right")
@@ -44,7 +45,7 @@ def hotspots_report(session: Session) -> str:
     for name, loop in sorted(all_loops, key=lambda item: item[1].iterations, reverse=True):
         loops.add_row(name, str(loop.line), str(loop.iterations))
 
-    types = Table(title="Type profiles (stable: >= 60 samples and >= 90% one type)", box=box.SIMPLE,
+    types = Table(title=f"Type profiles (stable: {rule.describe()})", box=box.SIMPLE,
                   title_justify="left")
     for column in ("function", "variable", "types", "samples", "stable"):
         types.add_column(column)
@@ -58,5 +59,5 @@ def hotspots_report(session: Session) -> str:
                           "yes" if profile.stable else "no")
 
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
-              f"stable: > {STABLE_SHARE:.0%} of type samples at their site's main type")
+              f"stable: >= {rule.share:.0%} of type samples at their site's main type")
     return render_tables(functions, loops, types) + legend + "\n"

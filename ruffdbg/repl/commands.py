@@ -156,7 +156,8 @@ class Shell:
 
     def cmd_profile(self, args: list[str]) -> str:
         stats = self.session.function(self._function(args, ":profile NAME").name)
-        lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state})"]
+        lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state}); "
+                 f"stable = {self.session.stability.describe()}"]
         for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
             for profile in profiles:
                 shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"

@@ -416,8 +416,7 @@ class RuffdbgApp(App):
         elif tab == "tab-guards":
             self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
         elif tab == "tab-profiles":
-            self._pane("#profiles", ProfilesPane).show(
-                current, policy.stable_samples if policy else 60, policy.stable_share if policy else 0.9)
+            self._pane("#profiles", ProfilesPane).show(current, self.session.stability)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "views":
