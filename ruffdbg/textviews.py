@@ -53,9 +53,7 @@ def hotspots_report(session: Session) -> str:
         for profile in spot.stats.args + spot.stats.locals:
             if not profile.samples:
                 continue
-            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-            types.add_row(spot.stats.name, profile.name, shares, str(profile.samples),
+            types.add_row(spot.stats.name, profile.name, profile.shares(), str(profile.samples),
                           "yes" if profile.stable else "no")
 
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "

@@ -159,12 +159,8 @@ class Shell:
         lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state}); "
                  f"stable = {self.session.stability.describe()}"]
         for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
-            for profile in profiles:
-                shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                                   for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-                verdict = "stable" if profile.stable else "unstable"
-                lines.append(f"  {kind} {profile.name}: {shares or 'no samples'} "
-                             f"({profile.samples} samples, {verdict})")
+            lines += [f"  {kind} {profile.name}: {profile.shares() or 'no samples'} "
+                      f"({profile.samples} samples, {profile.verdict})" for profile in profiles]
         return "\n".join(lines) + "\n"
 
     def cmd_guards(self, args: list[str]) -> str:

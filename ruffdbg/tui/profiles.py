@@ -24,12 +24,9 @@ def profiles_text(stats, rule) -> Text:
     out.append(f"stable = {rule.describe()}\n\n", style="dim")
     for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
         for profile in profiles:
-            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-            verdict = ("stable", "green") if profile.stable else ("unstable", "red")
             out.append(f"{kind} {profile.name}: ", style="bold")
-            out.append(f"{shares or 'no samples'} ({profile.samples} samples, ")
-            out.append(verdict[0], style=verdict[1])
+            out.append(f"{profile.shares() or 'no samples'} ({profile.samples} samples, ")
+            out.append(profile.verdict, style="green" if profile.stable else "red")
             out.append(")\n")
     out.append("\nsites (pc, line, op: types seen)\n", style="bold")
     for site in stats.sites:
