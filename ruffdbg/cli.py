@@ -17,17 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
+from ruffdbg.textviews import UsageError, render_result
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ruffdbg, not in the user's program
-
-
-class UsageError(Exception):
-    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,15 +276,13 @@ def _run_file(session: Session, path: str, quiet: bool = False) -> int:
 
 
 def report_result(session: Session, result: RunResult, path: str) -> int:
-    source = session.source_of(path)
+    """Print how the run ended (on stderr) and return the exit status."""
+    rendered = render_result(result, session.source_of(path))
+    if rendered is not None:
+        print(rendered, file=sys.stderr)
     if result.error is not None:
-        print(render_runtime_error(result.error.message, result.error.stack, source), file=sys.stderr)
         return EXIT_ERROR
-    if result.interrupted is not None:
-        print(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                   label="interrupted"), file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return 0
+    return EXIT_INTERRUPTED if result.interrupted is not None else 0
 
 
 WORKER_STACK_BYTES = 512 * 1024 * 1024   # deep native recursion needs a deep C stack

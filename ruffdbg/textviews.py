@@ -1,7 +1,8 @@
-"""Text renderings of Session data, shared by the CLI (and later the REPL).
+"""Text renderings of Session data, shared by the front ends (CLI, REPL, TUI).
 
 Tables are drawn with Rich into a string, so a caller decides where they go
-and tests can compare them.
+and tests can compare them. A run's ending and a usage error are rendered here
+too, once for every front end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,24 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, Session
+from ruffdbg.lang.diagnostics import Source, render_runtime_error
+from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, RunResult, Session
+
+
+class UsageError(Exception):
+    """The user asked for something that cannot be done (a bad argument, a missing
+    function or file): the CLI prints it with its usage line and exits 2, the REPL
+    prints ``error: <message>``."""
+
+
+def render_result(result: RunResult, source: Source | None) -> str | None:
+    """How a run ended, as the user sees it: the uncaught error or the interruption
+    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally."""
+    if result.error is not None:
+        return render_runtime_error(result.error.message, result.error.stack, source)
+    if result.interrupted is not None:
+        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source, label="interrupted")
+    return None
 
 
 def render_tables(*tables: Table, width: int = 100) -> str:

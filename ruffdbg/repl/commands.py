@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Callable
 
 from ruffdbg.lang import ast
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import hotspots_report
+from ruffdbg.textviews import UsageError, hotspots_report, render_result
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
@@ -92,13 +92,9 @@ class Shell:
         except RuffSyntaxError as error:
             self.output.append(error.render(self.session.source_of(name)) + "\n")
             return
-        source = self.session.source_of(name)
-        result = self.session.run_code(code)
-        if result.error is not None:
-            self.output.append(render_runtime_error(result.error.message, result.error.stack, source) + "\n")
-        elif result.interrupted is not None:
-            self.output.append(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                                    label="interrupted") + "\n")
+        rendered = render_result(self.session.run_code(code), self.session.source_of(name))
+        if rendered is not None:
+            self.output.append(rendered + "\n")
 
     # ----------------------------------------------------------- commands
 
@@ -249,10 +245,6 @@ class Shell:
             return "the TUI opens only in the interactive REPL\n"
         self.tui_requested = True
         return ""
-
-
-class UsageError(Exception):
-    pass
 
 
 def _int(text: str, what: str) -> int:

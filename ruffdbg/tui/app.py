@@ -20,8 +20,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
 
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
+from ruffdbg.textviews import render_result
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.guards import GuardsTable
 from ruffdbg.tui.listing import ListingView
@@ -155,14 +156,7 @@ class RuffdbgApp(App):
             self.finished = error.render(session.source_of(self.source_name))
             return
         result = session.run_code(code)
-        source = session.source_of(self.source_name)
-        if result.error is not None:
-            self.finished = render_runtime_error(result.error.message, result.error.stack, source)
-        elif result.interrupted is not None:
-            self.finished = render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                                 label="interrupted")
-        else:
-            self.finished = "program finished"
+        self.finished = render_result(result, session.source_of(self.source_name)) or "program finished"
 
     @property
     def running(self) -> bool:
