@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
 
+from ruffdbg import harness
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import render_result
@@ -149,13 +150,15 @@ class RuffdbgApp(App):
     # ------------------------------------------------------------ running
 
     def run_program(self) -> None:
+        """The body of the app's thread worker: compile, then run in the ``harness``'s
+        deep-stack thread (no Ctrl-C here: the app stops it through the Session)."""
         session = self.session
         try:
             code = session.compile(self.source_text, self.source_name)
         except RuffSyntaxError as error:
             self.finished = error.render(session.source_of(self.source_name))
             return
-        result = session.run_code(code)
+        result = harness.run_code(session, code, ctrl_c=False)
         self.finished = render_result(result, session.source_of(self.source_name)) or "program finished"
 
     @property
