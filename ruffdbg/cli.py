@@ -192,7 +192,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Replay transcripts: a diff per failing step, exit status 1 if any failed."""
-    from ruffdbg.repl.transcript import run_file, transcript_files
+    from ruffdbg.scripting.transcript import run_file, transcript_files
 
     files = transcript_files(args.paths)
     missing = [str(path) for path in files if not path.exists()]
