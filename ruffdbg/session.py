@@ -50,6 +50,27 @@ class RunResult:
     interrupted: Interrupted | None = None
 
 
+class ControlResult(str):
+    """What one of the user's controls did: ``ok`` (carried out, or refused) and the
+    ``message`` to show. It is the message itself as a ``str``, so a caller that only
+    shows it (or compares it) needs nothing new; a view decides by ``ok``, never by
+    looking inside the text."""
+
+    ok: bool
+
+    def __new__(cls, message: str, ok: bool = True) -> "ControlResult":
+        result = super().__new__(cls, message)
+        result.ok = ok
+        return result
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"ControlResult({self.message!r}, ok={self.ok})"
+
+
 @dataclass
 class FrameView:
     """One frame of a paused program, for the call-stack pane: locals with types."""
@@ -179,7 +200,9 @@ class Session:
         path = Path(path)
         return self.run_source(path.read_text(encoding="utf-8"), str(path))
 
-    # The user's controls over the JIT (TUI keys, REPL commands). Each returns a message.
+    # The user's controls over the JIT (TUI keys, REPL commands). Each returns a
+    # ControlResult: ok when the JIT carried the control out (its message says how it
+    # went), not ok when the JIT is off. KeyError for an unknown function.
 
     def _jit_code(self, name: str) -> CodeObject:
         code = self.find_code(name)
@@ -187,18 +210,23 @@ class Session:
             raise KeyError(name)
         return code
 
-    def force_compile(self, name: str) -> str:
-        return self.jit.force_compile(self._jit_code(name)) if self.jit else "the JIT is off"
+    def force_compile(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.force_compile if self.jit else None, self._jit_code(name))
 
-    def force_deopt(self, name: str) -> str:
-        return self.jit.force_deopt(self._jit_code(name)) if self.jit else "the JIT is off"
+    def force_deopt(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.force_deopt if self.jit else None, self._jit_code(name))
 
-    def reset_profile(self, name: str) -> str:
-        code = self._jit_code(name)
-        return self.jit.reset_profile(code) if self.jit else "the JIT is off"
+    def reset_profile(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.reset_profile if self.jit else None, self._jit_code(name))
 
-    def unblacklist(self, name: str) -> str:
-        return self.jit.unblacklist(self._jit_code(name)) if self.jit else "the JIT is off"
+    def unblacklist(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.unblacklist if self.jit else None, self._jit_code(name))
+
+    @staticmethod
+    def _jit_control(control: Callable[[CodeObject], str] | None, code: CodeObject) -> ControlResult:
+        if control is None:
+            return ControlResult("the JIT is off", ok=False)
+        return ControlResult(str(control(code)))
 
     def set_threshold(self, value: int) -> None:
         """Every hotness threshold (calls and loop iterations) becomes ``value``."""
@@ -264,35 +292,37 @@ class Session:
 
     # ------------------------------------------------------------ debugging
 
-    def step(self, mode: str = "over") -> str:
+    def step(self, mode: str = "over") -> ControlResult:
         """From a pause, run to the next line ("into" calls, "over" them, or "out"
-        of the current function), in the interpreter, and pause there."""
+        of the current function), in the interpreter, and pause there (not ok
+        when the program is not paused)."""
         if self.vm.paused_at is None:
-            return "not paused: pause the program first"
+            return ControlResult("not paused: pause the program first", ok=False)
         self.debugger.start_step(mode)
         self.vm.request_interrupt(STEPPING)   # native frames below leave at their next safepoint
         self.vm.resume()
-        return f"step {mode}"
+        return ControlResult(f"step {mode}")
 
-    def toggle_breakpoint(self, line: int, source: str | None = None) -> str:
+    def toggle_breakpoint(self, line: int, source: str | None = None) -> ControlResult:
         """Set or clear a breakpoint on a line of ``source`` (default: the program
-        compiled last). A line without code moves to the next line with code. A
-        function with a breakpoint drops its native code and stays in T0."""
+        compiled last). A line without code moves to the next line with code (not
+        ok when there is none). A function with a breakpoint drops its native code
+        and stays in T0."""
         source = source or self._default_source()
         lines = self.breakpoint_lines.setdefault(source, set())
         if line in lines:
             lines.discard(line)
             self._apply_breakpoint(source, line, False)
-            return f"breakpoint at line {line} cleared"
+            return ControlResult(f"breakpoint at line {line} cleared")
         codes = self._codes_of(source)
         starts = sorted({at for code in codes for at in stop_points(code) if at >= line})
         if codes and not starts:
-            return f"no code at or after line {line}"
+            return ControlResult(f"no code at or after line {line}", ok=False)
         target = starts[0] if starts else line   # (not compiled yet: kept for when it is)
         lines.add(target)
         self._apply_breakpoint(source, target, True)
         moved = f" (line {line} has no code)" if target != line else ""
-        return f"breakpoint at line {target}{moved}"
+        return ControlResult(f"breakpoint at line {target}{moved}")
 
     def breakpoints(self, source: str | None = None) -> list[int]:
         return sorted(self.breakpoint_lines.get(source or self._default_source(), ()))
@@ -523,4 +553,4 @@ def _profile_json(profile: report.TypeProfile) -> dict:
     }
 
 
-__all__ = ["Session", "Policy", "RunResult", "Hotspot", "BytecodeListing", "BytecodeRow", "RuffSyntaxError"]
+__all__ = ["Session", "Policy", "RunResult", "ControlResult", "Hotspot", "BytecodeListing", "BytecodeRow", "RuffSyntaxError"]

@@ -180,9 +180,9 @@ class RuffdbgApp(App):
             self.notify("the program is not running", severity="warning")
 
     def action_step(self, mode: str) -> None:
-        message = self.session.step(mode)
-        if message.startswith("not paused"):
-            self.notify(message, severity="warning")
+        result = self.session.step(mode)
+        if not result.ok:
+            self.notify(result.message, severity="warning")
 
     def action_toggle_breakpoint(self) -> None:
         line = self.location[0]
@@ -192,7 +192,7 @@ class RuffdbgApp(App):
         self._toggle_breakpoint(line)
 
     def _toggle_breakpoint(self, line: int) -> None:
-        self.notify(self.session.toggle_breakpoint(line, self.source_name))
+        self.notify(self.session.toggle_breakpoint(line, self.source_name).message)
         self.refresh_panes()
 
     def _on_selected(self, control) -> None:
@@ -201,7 +201,7 @@ class RuffdbgApp(App):
             self.notify("no function selected yet", severity="warning")
             return
         try:
-            self.notify(control(self.selected))
+            self.notify(control(self.selected).message)
         except KeyError:
             self.notify(f"no function {self.selected}", severity="error")
 
