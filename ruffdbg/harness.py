@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Callable, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -42,31 +43,36 @@ def run_in_thread(work: Callable[[], T], interrupt: Callable[[], None] | None = 
         except BaseException as error:  # noqa: BLE001 - raised again in the waiting thread
             outcome.append((False, error))
 
-    previous = threading.stack_size(stack_bytes)
-    try:
-        worker = threading.Thread(target=body, name=name, daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(previous)
-    _wait(worker, interrupt)
+    with _ctrl_c_calls(interrupt):   # in place before the worker starts: no Ctrl-C is lost
+        previous = threading.stack_size(stack_bytes)
+        try:
+            worker = threading.Thread(target=body, name=name, daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+        while worker.is_alive():
+            try:
+                worker.join(POLL_SECONDS)
+            except KeyboardInterrupt:   # a SIGINT handler of our caller's raised it
+                if interrupt is None:
+                    raise
+                interrupt()
     ok, value = outcome[0]
     if not ok:
         raise value
     return value
 
 
-def _wait(worker: threading.Thread, interrupt: Callable[[], None] | None) -> None:
+@contextmanager
+def _ctrl_c_calls(interrupt: Callable[[], None] | None) -> Iterator[None]:
+    """While the worker runs, Ctrl-C calls ``interrupt()`` (main thread only: no other
+    thread receives signals)."""
     if interrupt is None or threading.current_thread() is not threading.main_thread():
-        while worker.is_alive():
-            worker.join(POLL_SECONDS)
+        yield
         return
     previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupt())
     try:
-        while worker.is_alive():
-            try:
-                worker.join(POLL_SECONDS)
-            except KeyboardInterrupt:   # raised before our handler was in place
-                interrupt()
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
 
