@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg import harness
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
+from ruffdbg.textviews import UsageError, render_result
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ruffdbg, not in the user's program
-
-
-class UsageError(Exception):
-    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,7 +192,7 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Replay transcripts: a diff per failing step, exit status 1 if any failed."""
-    from ruffdbg.repl.transcript import run_file, transcript_files
+    from ruffdbg.scripting.transcript import run_file, transcript_files
 
     files = transcript_files(args.paths)
     missing = [str(path) for path in files if not path.exists()]
@@ -272,71 +266,19 @@ def _run_file(session: Session, path: str, quiet: bool = False) -> int:
         return EXIT_ERROR
     if quiet:
         session.silence_output()
-    with _interrupt_on_ctrl_c(session):
-        result = _run_in_worker(session, code)
+    result = harness.run_code(session, code)   # in a worker with a deep stack; Ctrl-C interrupts it
     sys.stdout.flush()
     return report_result(session, result, path)
 
 
 def report_result(session: Session, result: RunResult, path: str) -> int:
-    source = session.source_of(path)
+    """Print how the run ended (on stderr) and return the exit status."""
+    rendered = render_result(result, session.source_of(path))
+    if rendered is not None:
+        print(rendered, file=sys.stderr)
     if result.error is not None:
-        print(render_runtime_error(result.error.message, result.error.stack, source), file=sys.stderr)
         return EXIT_ERROR
-    if result.interrupted is not None:
-        print(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                   label="interrupted"), file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return 0
-
-
-WORKER_STACK_BYTES = 512 * 1024 * 1024   # deep native recursion needs a deep C stack
-
-
-def _run_in_worker(session: Session, code) -> RunResult:
-    """Run the program in a worker thread while the main thread waits.
-
-    Python runs signal handlers only in the main thread, between bytecodes; a
-    main thread stuck inside native code would never see Ctrl-C. Waiting in
-    short joins keeps the main thread responsive, and its handler sets the
-    interrupt word that the worker (interpreter or native code) polls.
-    """
-    outcome: list = []
-
-    def work() -> None:
-        try:
-            outcome.append(session.run_code(code))
-        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
-            outcome.append(error)
-
-    previous = threading.stack_size(WORKER_STACK_BYTES)
-    try:
-        worker = threading.Thread(target=work, name="ruff-vm", daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(previous)
-    while worker.is_alive():
-        worker.join(0.05)
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
-
-
-@contextmanager
-def _interrupt_on_ctrl_c(session: Session) -> Iterator[None]:
-    """Ctrl-C sets the VM's interrupt word; the program stops at its next safepoint."""
-    if not _in_main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: session.interrupt("interrupted (Ctrl-C)"))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+    return EXIT_INTERRUPTED if result.interrupted is not None else 0
 
 
 def entry_point() -> None:

@@ -13,23 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ruffdbg.compiler.bytecode import CodeObject, disassemble
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.dis import Instruction, format_instruction, get_instructions, header
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
-from ruffdbg.profile.report import FunctionStats
+from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
 
-# Hot-function and stability thresholds of the hotspots report (the issue's rule).
+# When the hotspots report calls a function hot. Whether its types are stable is
+# the stability rule's call (``Session.stability``), as everywhere else.
 HOT_TIME_SHARE = 0.30
 HOT_CALLS = 1000
-STABLE_SHARE = 0.80
 
 
 @dataclass
@@ -49,6 +50,27 @@ class RunResult:
     interrupted: Interrupted | None = None
 
 
+class ControlResult(str):
+    """What one of the user's controls did: ``ok`` (carried out, or refused) and the
+    ``message`` to show. It is the message itself as a ``str``, so a caller that only
+    shows it (or compares it) needs nothing new; a view decides by ``ok``, never by
+    looking inside the text."""
+
+    ok: bool
+
+    def __new__(cls, message: str, ok: bool = True) -> "ControlResult":
+        result = super().__new__(cls, message)
+        result.ok = ok
+        return result
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"ControlResult({self.message!r}, ok={self.ok})"
+
+
 @dataclass
 class FrameView:
     """One frame of a paused program, for the call-stack pane: locals with types."""
@@ -66,6 +88,43 @@ class NativeListing:
 
     header: str
     lines: list
+
+
+@dataclass
+class BytecodeRow:
+    """One instruction of a function with what the run knows about it: how often
+    it ran (None before the function has a profile), the type feedback seen there
+    (at feedback sites) and the ids of the JIT guards that check it."""
+
+    instruction: Instruction
+    count: int | None = None
+    feedback: SiteFeedback | None = None
+    guard_ids: tuple[int, ...] = ()
+
+    @property
+    def annotation(self) -> str:
+        """The listing's extra column: the count, and at type feedback sites what was
+        seen there (like CPython's specialized listings); '' without a profile."""
+        if self.count is None:
+            return ""
+        site = self.feedback
+        if site is None or not site.counts:
+            return f"x{self.count}"
+        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
+        return f"x{self.count:<8} {site.state}: {seen}"
+
+
+@dataclass
+class BytecodeListing:
+    """A function's bytecode as rows: ``header`` ("code f(n)  line 1, 2 locals"),
+    then one ``BytecodeRow`` per pc, in pc order."""
+
+    header: str
+    rows: list[BytecodeRow]
+
+    def text(self) -> str:
+        """The ``dis``-style listing (``compiler.dis.disassemble``, with the extra column)."""
+        return "\n".join([self.header, *(format_instruction(row.instruction, row.annotation) for row in self.rows)])
 
 
 @dataclass
@@ -141,7 +200,9 @@ class Session:
         path = Path(path)
         return self.run_source(path.read_text(encoding="utf-8"), str(path))
 
-    # The user's controls over the JIT (TUI keys, REPL commands). Each returns a message.
+    # The user's controls over the JIT (TUI keys, REPL commands). Each returns a
+    # ControlResult: ok when the JIT carried the control out (its message says how it
+    # went), not ok when the JIT is off. KeyError for an unknown function.
 
     def _jit_code(self, name: str) -> CodeObject:
         code = self.find_code(name)
@@ -149,18 +210,23 @@ class Session:
             raise KeyError(name)
         return code
 
-    def force_compile(self, name: str) -> str:
-        return self.jit.force_compile(self._jit_code(name)) if self.jit else "the JIT is off"
+    def force_compile(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.force_compile if self.jit else None, self._jit_code(name))
 
-    def force_deopt(self, name: str) -> str:
-        return self.jit.force_deopt(self._jit_code(name)) if self.jit else "the JIT is off"
+    def force_deopt(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.force_deopt if self.jit else None, self._jit_code(name))
 
-    def reset_profile(self, name: str) -> str:
-        code = self._jit_code(name)
-        return self.jit.reset_profile(code) if self.jit else "the JIT is off"
+    def reset_profile(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.reset_profile if self.jit else None, self._jit_code(name))
 
-    def unblacklist(self, name: str) -> str:
-        return self.jit.unblacklist(self._jit_code(name)) if self.jit else "the JIT is off"
+    def unblacklist(self, name: str) -> ControlResult:
+        return self._jit_control(self.jit.unblacklist if self.jit else None, self._jit_code(name))
+
+    @staticmethod
+    def _jit_control(control: Callable[[CodeObject], str] | None, code: CodeObject) -> ControlResult:
+        if control is None:
+            return ControlResult("the JIT is off", ok=False)
+        return ControlResult(str(control(code)))
 
     def set_threshold(self, value: int) -> None:
         """Every hotness threshold (calls and loop iterations) becomes ``value``."""
@@ -226,35 +292,37 @@ class Session:
 
     # ------------------------------------------------------------ debugging
 
-    def step(self, mode: str = "over") -> str:
+    def step(self, mode: str = "over") -> ControlResult:
         """From a pause, run to the next line ("into" calls, "over" them, or "out"
-        of the current function), in the interpreter, and pause there."""
+        of the current function), in the interpreter, and pause there (not ok
+        when the program is not paused)."""
         if self.vm.paused_at is None:
-            return "not paused: pause the program first"
+            return ControlResult("not paused: pause the program first", ok=False)
         self.debugger.start_step(mode)
         self.vm.request_interrupt(STEPPING)   # native frames below leave at their next safepoint
         self.vm.resume()
-        return f"step {mode}"
+        return ControlResult(f"step {mode}")
 
-    def toggle_breakpoint(self, line: int, source: str | None = None) -> str:
+    def toggle_breakpoint(self, line: int, source: str | None = None) -> ControlResult:
         """Set or clear a breakpoint on a line of ``source`` (default: the program
-        compiled last). A line without code moves to the next line with code. A
-        function with a breakpoint drops its native code and stays in T0."""
+        compiled last). A line without code moves to the next line with code (not
+        ok when there is none). A function with a breakpoint drops its native code
+        and stays in T0."""
         source = source or self._default_source()
         lines = self.breakpoint_lines.setdefault(source, set())
         if line in lines:
             lines.discard(line)
             self._apply_breakpoint(source, line, False)
-            return f"breakpoint at line {line} cleared"
+            return ControlResult(f"breakpoint at line {line} cleared")
         codes = self._codes_of(source)
         starts = sorted({at for code in codes for at in stop_points(code) if at >= line})
         if codes and not starts:
-            return f"no code at or after line {line}"
+            return ControlResult(f"no code at or after line {line}", ok=False)
         target = starts[0] if starts else line   # (not compiled yet: kept for when it is)
         lines.add(target)
         self._apply_breakpoint(source, target, True)
         moved = f" (line {line} has no code)" if target != line else ""
-        return f"breakpoint at line {target}{moved}"
+        return ControlResult(f"breakpoint at line {target}{moved}")
 
     def breakpoints(self, source: str | None = None) -> list[int]:
         return sorted(self.breakpoint_lines.get(source or self._default_source(), ()))
@@ -370,11 +438,30 @@ class Session:
         for code in codes:
             if code is None:
                 raise KeyError(name)
-            annotate = None
-            if counts and code.profile is not None:
-                annotate = _count_and_feedback(code)
-            listings.append(disassemble(code, annotate))
+            listings.append(self._bytecode(code, counts).text())
         return "\n\n".join(listings)
+
+    def bytecode(self, name: str) -> BytecodeListing:
+        """A function's bytecode as records, with execution counts, type feedback and
+        the JIT's guards at each pc (KeyError when there is no such function)."""
+        code = self.find_code(name)
+        if code is None:
+            raise KeyError(name)
+        return self._bytecode(code, True)
+
+    def _bytecode(self, code: CodeObject, counts: bool) -> BytecodeListing:
+        instructions = list(get_instructions(code))
+        if not counts or code.profile is None:
+            return BytecodeListing(header(code), [BytecodeRow(instruction) for instruction in instructions])
+        executed = report.execution_counts(code)
+        sites = {site.pc: site for site in report.site_feedback(code)}
+        guards: dict[int, list[int]] = {}
+        if self.jit is not None:
+            for guard in self.jit.info(code).guards:
+                guards.setdefault(guard.pc, []).append(guard.id)
+        rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())))
+                for each in instructions]
+        return BytecodeListing(header(code), rows)
 
     def bytecode_lines(self, name: str) -> list[int]:
         """The Ruff source line of each bytecode pc of a function (for views that map
@@ -413,14 +500,18 @@ class Session:
         return listing.header + "\n" + texts.render(listing.lines)
 
     def hotspots(self) -> list[Hotspot]:
-        """Functions by share of time, each judged hot / type-stable (a JIT candidate)."""
+        """Functions by share of time, each judged hot / type-stable (a JIT candidate).
+
+        Type-stable: the share of its type samples at their site's main type
+        (``FunctionStats.stability``) reaches the stability rule's share."""
+        rule = self.stability
         stats = [s for s in self.functions()]
         total = sum(s.self_ms for s in stats) or 1.0
         spots = []
         for s in stats:
             share = s.self_ms / total
             hot = share > HOT_TIME_SHARE or s.calls > HOT_CALLS
-            spots.append(Hotspot(s, share, hot, s.stability > STABLE_SHARE))
+            spots.append(Hotspot(s, share, hot, s.stability >= rule.share))
         spots.sort(key=lambda spot: spot.time_share, reverse=True)
         return spots
 
@@ -455,22 +546,6 @@ class Session:
         return {"functions": functions, "events": events}
 
 
-def _count_and_feedback(code: CodeObject):
-    """The listing's extra column: how often each instruction ran, and at type
-    feedback sites what was seen there (like CPython's specialized listings)."""
-    executed = report.execution_counts(code)
-    sites = {site.pc: site for site in report.site_feedback(code)}
-
-    def annotate(pc: int) -> str:
-        site = sites.get(pc)
-        if site is None or not site.counts:
-            return f"x{executed[pc]}"
-        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
-        return f"x{executed[pc]:<8} {site.state}: {seen}"
-
-    return annotate
-
-
 def _profile_json(profile: report.TypeProfile) -> dict:
     return {
         "name": profile.name, "types": profile.counts, "samples": profile.samples,
@@ -478,4 +553,4 @@ def _profile_json(profile: report.TypeProfile) -> dict:
     }
 
 
-__all__ = ["Session", "Policy", "RunResult", "Hotspot", "RuffSyntaxError"]
+__all__ = ["Session", "Policy", "RunResult", "ControlResult", "Hotspot", "BytecodeListing", "BytecodeRow", "RuffSyntaxError"]

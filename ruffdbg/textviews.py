@@ -1,7 +1,8 @@
-"""Text renderings of Session data, shared by the CLI (and later the REPL).
+"""Text renderings of Session data, shared by the front ends (CLI, REPL, TUI).
 
 Tables are drawn with Rich into a string, so a caller decides where they go
-and tests can compare them.
+and tests can compare them. A run's ending and a usage error are rendered here
+too, once for every front end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,24 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, STABLE_SHARE, Session
+from ruffdbg.lang.diagnostics import Source, render_runtime_error
+from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, RunResult, Session
+
+
+class UsageError(Exception):
+    """The user asked for something that cannot be done (a bad argument, a missing
+    function or file): the CLI prints it with its usage line and exits 2, the REPL
+    prints ``error: <message>``."""
+
+
+def render_result(result: RunResult, source: Source | None) -> str | None:
+    """How a run ended, as the user sees it: the uncaught error or the interruption
+    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally."""
+    if result.error is not None:
+        return render_runtime_error(result.error.message, result.error.stack, source)
+    if result.interrupted is not None:
+        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source, label="interrupted")
+    return None
 
 
 def render_tables(*tables: Table, width: int = 100) -> str:
@@ -26,6 +44,7 @@ def render_tables(*tables: Table, width: int = 100) -> str:
 def hotspots_report(session: Session) -> str:
     """Hot functions (time share, calls), hot loops, and type stability with JIT candidates."""
     spots = session.hotspots()
+    rule = session.stability
     functions = Table(title="Hot functions", box=box.SIMPLE, title_justify="left")
     for column in ("function", "line", "time %", "self ms", "calls", "stability", "tier", "JIT candidate"):
         functions.add_column(column, justify="left" if column in ("function", "tier", "JIT candidate") else "right")
@@ -44,7 +63,7 @@ def hotspots_report(session: Session) -> str:
     for name, loop in sorted(all_loops, key=lambda item: item[1].iterations, reverse=True):
         loops.add_row(name, str(loop.line), str(loop.iterations))
 
-    types = Table(title="Type profiles (stable: >= 60 samples and >= 90% one type)", box=box.SIMPLE,
+    types = Table(title=f"Type profiles (stable: {rule.describe()})", box=box.SIMPLE,
                   title_justify="left")
     for column in ("function", "variable", "types", "samples", "stable"):
         types.add_column(column)
@@ -52,11 +71,9 @@ def hotspots_report(session: Session) -> str:
         for profile in spot.stats.args + spot.stats.locals:
             if not profile.samples:
                 continue
-            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-            types.add_row(spot.stats.name, profile.name, shares, str(profile.samples),
+            types.add_row(spot.stats.name, profile.name, profile.shares(), str(profile.samples),
                           "yes" if profile.stable else "no")
 
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
-              f"stable: > {STABLE_SHARE:.0%} of type samples at their site's main type")
+              f"stable: >= {rule.share:.0%} of type samples at their site's main type")
     return render_tables(functions, loops, types) + legend + "\n"

@@ -34,6 +34,16 @@ class TypeProfile:
     share: float
     stable: bool
 
+    def shares(self) -> str:
+        """The types seen, commonest first, with their shares: "int 70%, float 30%"
+        ('' without samples). Every view shows a type profile this way."""
+        return ", ".join(f"{name} {count * 100 / self.samples:.0f}%"
+                         for name, count in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+
+    @property
+    def verdict(self) -> str:
+        return "stable" if self.stable else "unstable"
+
 
 @dataclass
 class SiteFeedback:

@@ -11,7 +11,7 @@ errors and interrupts. Ctrl-D exits.
 from __future__ import annotations
 
 import os
-import threading
+import traceback
 from pathlib import Path
 from typing import Iterable
 
@@ -20,6 +20,7 @@ from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.lexers import PygmentsLexer
 
+from ruffdbg import harness
 from ruffdbg.lang.lexer import tokenize
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.repl.commands import COMMAND_NAMES, ECHO, Shell
@@ -93,16 +94,14 @@ def read_input(prompt: PromptSession) -> str:
 
 
 def execute_interruptibly(shell: Shell, text: str) -> str:
-    """Run in a worker thread; Ctrl-C in the main thread interrupts at a safepoint."""
-    result: list[str] = []
-    worker = threading.Thread(target=lambda: result.append(shell.execute(text)), daemon=True)
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.05)
-        except KeyboardInterrupt:
-            shell.session.interrupt("interrupted (Ctrl-C)")
-    return result[0] if result else ""
+    """Run in a worker thread (``harness``); Ctrl-C in the main thread interrupts at a
+    safepoint. A bug in ruffdbg shows its traceback and keeps the REPL going."""
+    try:
+        return harness.run_in_thread(lambda: shell.execute(text),
+                                     interrupt=lambda: shell.session.interrupt(harness.CTRL_C_REASON))
+    except Exception:  # noqa: BLE001 - as an uncaught exception in the worker thread did
+        traceback.print_exc()
+        return ""
 
 
 def open_tui(shell: Shell) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Callable
 
 from ruffdbg.lang import ast
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import hotspots_report
+from ruffdbg.textviews import UsageError, hotspots_report, render_result
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
@@ -92,13 +92,9 @@ class Shell:
         except RuffSyntaxError as error:
             self.output.append(error.render(self.session.source_of(name)) + "\n")
             return
-        source = self.session.source_of(name)
-        result = self.session.run_code(code)
-        if result.error is not None:
-            self.output.append(render_runtime_error(result.error.message, result.error.stack, source) + "\n")
-        elif result.interrupted is not None:
-            self.output.append(render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                                    label="interrupted") + "\n")
+        rendered = render_result(self.session.run_code(code), self.session.source_of(name))
+        if rendered is not None:
+            self.output.append(rendered + "\n")
 
     # ----------------------------------------------------------- commands
 
@@ -156,14 +152,11 @@ class Shell:
 
     def cmd_profile(self, args: list[str]) -> str:
         stats = self.session.function(self._function(args, ":profile NAME").name)
-        lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state})"]
+        lines = [f"{stats.name}: {stats.calls} calls, tier {stats.tier} ({stats.state}); "
+                 f"stable = {self.session.stability.describe()}"]
         for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
-            for profile in profiles:
-                shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                                   for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-                verdict = "stable" if profile.stable else "unstable"
-                lines.append(f"  {kind} {profile.name}: {shares or 'no samples'} "
-                             f"({profile.samples} samples, {verdict})")
+            lines += [f"  {kind} {profile.name}: {profile.shares() or 'no samples'} "
+                      f"({profile.samples} samples, {profile.verdict})" for profile in profiles]
         return "\n".join(lines) + "\n"
 
     def cmd_guards(self, args: list[str]) -> str:
@@ -252,10 +245,6 @@ class Shell:
             return "the TUI opens only in the interactive REPL\n"
         self.tui_requested = True
         return ""
-
-
-class UsageError(Exception):
-    pass
 
 
 def _int(text: str, what: str) -> int:

@@ -20,8 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
 
-from ruffdbg.lang.diagnostics import RuffSyntaxError, render_runtime_error
+from ruffdbg import harness
+from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
+from ruffdbg.textviews import render_result
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.guards import GuardsTable
 from ruffdbg.tui.listing import ListingView
@@ -148,21 +150,16 @@ class RuffdbgApp(App):
     # ------------------------------------------------------------ running
 
     def run_program(self) -> None:
+        """The body of the app's thread worker: compile, then run in the ``harness``'s
+        deep-stack thread (no Ctrl-C here: the app stops it through the Session)."""
         session = self.session
         try:
             code = session.compile(self.source_text, self.source_name)
         except RuffSyntaxError as error:
             self.finished = error.render(session.source_of(self.source_name))
             return
-        result = session.run_code(code)
-        source = session.source_of(self.source_name)
-        if result.error is not None:
-            self.finished = render_runtime_error(result.error.message, result.error.stack, source)
-        elif result.interrupted is not None:
-            self.finished = render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
-                                                 label="interrupted")
-        else:
-            self.finished = "program finished"
+        result = harness.run_code(session, code, ctrl_c=False)
+        self.finished = render_result(result, session.source_of(self.source_name)) or "program finished"
 
     @property
     def running(self) -> bool:
@@ -183,9 +180,9 @@ class RuffdbgApp(App):
             self.notify("the program is not running", severity="warning")
 
     def action_step(self, mode: str) -> None:
-        message = self.session.step(mode)
-        if message.startswith("not paused"):
-            self.notify(message, severity="warning")
+        result = self.session.step(mode)
+        if not result.ok:
+            self.notify(result.message, severity="warning")
 
     def action_toggle_breakpoint(self) -> None:
         line = self.location[0]
@@ -195,7 +192,7 @@ class RuffdbgApp(App):
         self._toggle_breakpoint(line)
 
     def _toggle_breakpoint(self, line: int) -> None:
-        self.notify(self.session.toggle_breakpoint(line, self.source_name))
+        self.notify(self.session.toggle_breakpoint(line, self.source_name).message)
         self.refresh_panes()
 
     def _on_selected(self, control) -> None:
@@ -204,7 +201,7 @@ class RuffdbgApp(App):
             self.notify("no function selected yet", severity="warning")
             return
         try:
-            self.notify(control(self.selected))
+            self.notify(control(self.selected).message)
         except KeyError:
             self.notify(f"no function {self.selected}", severity="error")
 
@@ -416,8 +413,7 @@ class RuffdbgApp(App):
         elif tab == "tab-guards":
             self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
         elif tab == "tab-profiles":
-            self._pane("#profiles", ProfilesPane).show(
-                current, policy.stable_samples if policy else 60, policy.stable_share if policy else 0.9)
+            self._pane("#profiles", ProfilesPane).show(current, self.session.stability)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "views":

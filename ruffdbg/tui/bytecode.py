@@ -1,9 +1,10 @@
 """BytecodePane: a function's bytecode with execution counts, type feedback and
 its deopt points.
 
-Row 0 is the listing's header; row k is bytecode pc k-1 (``disassemble`` writes
-one row per pc, in order), so every row knows its (line, pc) and a click on it
-selects that location in the other panes. Rows at a guard's pc carry a ◆ in
+Row 0 is the listing's header; row k is bytecode pc k-1, drawn from the
+Session's ``BytecodeRow`` records (instruction, count, feedback, guard ids), so
+every row knows its (line, pc) and a click on it selects that location in the
+other panes. Rows at a guard's pc carry a ◆ in
 the left gutter and say which guards sit there and how often they failed: that
 is where native code falls back to the interpreter.
 """
@@ -14,6 +15,7 @@ from typing import Any, Iterable
 
 from rich.text import Text
 
+from ruffdbg.compiler.dis import format_instruction
 from ruffdbg.tui.listing import ListingView, Row
 
 FEEDBACK_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": "red"}
@@ -31,21 +33,21 @@ def rows_at(rows: list[Row], line: int | None, pc: int | None) -> set[int]:
     return set()
 
 
-def guards_by_pc(guards: Iterable[Any]) -> dict[int, list[Any]]:
-    by_pc: dict[int, list[Any]] = {}
-    for guard in guards:
-        by_pc.setdefault(guard.pc, []).append(guard)
-    return by_pc
-
-
-def bytecode_row_text(text: str) -> Text:
-    """One disassembly row, coloured: jump targets, counts and feedback states."""
+def bytecode_row_text(row: Any) -> Text:
+    """One instruction (a ``session.BytecodeRow``), as the listing writes it, coloured:
+    the jump-target mark, the execution count and the feedback state with its types."""
+    instruction, annotation = row.instruction, row.annotation
+    text = format_instruction(instruction, annotation)
     out = Text(text, no_wrap=True)
-    out.highlight_regex(r">>", "bold cyan")
-    out.highlight_regex(r"\bx\d+\b", "cyan")
-    for state, style in FEEDBACK_STYLES.items():
-        # The state and the types seen after it: ``polymorphic: int,int | float,float``.
-        out.highlight_regex(rf"\b{state}:.*$", style)
+    if instruction.is_jump_target:
+        out.stylize("bold cyan", 6, 8)   # after the line column: "    3 >>"
+    if annotation:
+        start = len(text) - len(annotation)
+        count = annotation.split(" ", 1)[0]
+        out.stylize("cyan", start, start + len(count))
+        if row.feedback is not None and row.feedback.counts:
+            state_at = text.index(row.feedback.state + ":", start + len(count))
+            out.stylize(FEEDBACK_STYLES.get(row.feedback.state, ""), state_at, len(text))
     return out
 
 
@@ -55,23 +57,23 @@ def guard_note(guards: list[Any]) -> Text:
     return Text("  " + note, style=FAILED_GUARD_STYLE if failed else GUARD_STYLE)
 
 
-def bytecode_rows(listing: str, lines: list[int], guards: Iterable[Any] = ()) -> list[Row]:
-    """Rows of a ``Session.disassemble`` listing of one function: header, then pc 0, 1, ..."""
-    at_pc = guards_by_pc(guards)
-    header, *body = listing.splitlines()
-    rows = [Row(Text(NO_MARK + header, style="bold", no_wrap=True))]
-    for pc, text in enumerate(body):
-        guards_here = at_pc.get(pc)
+def bytecode_rows(listing: Any, guards: Iterable[Any] = ()) -> list[Row]:
+    """Rows of a ``Session.bytecode`` listing (a ``BytecodeListing``): header, then
+    pc 0, 1, ...; rows whose guard ids are among ``guards`` get the ◆ and a note."""
+    by_id = {guard.id: guard for guard in guards}
+    rows = [Row(Text(NO_MARK + listing.header, style="bold", no_wrap=True))]
+    for row in listing.rows:
+        guards_here = [by_id[ident] for ident in row.guard_ids if ident in by_id]
         out = Text(no_wrap=True)
         if guards_here:
             failed = any(guard.failed for guard in guards_here)
             out.append(MARK, style=FAILED_GUARD_STYLE if failed else GUARD_STYLE)
         else:
             out.append(NO_MARK)
-        out.append_text(bytecode_row_text(text))
+        out.append_text(bytecode_row_text(row))
         if guards_here:
             out.append_text(guard_note(guards_here))
-        rows.append(Row(out, line=lines[pc] if pc < len(lines) else None, pc=pc))
+        rows.append(Row(out, line=row.instruction.line, pc=row.instruction.pc))
     return rows
 
 
@@ -85,20 +87,20 @@ class BytecodePane(ListingView):
         self._location: tuple[int | None, int | None] = (None, None)
 
     def show(self, session: Any, function_name: str, stats: Any = None) -> None:
-        """(Re)build the rows from ``session.disassemble(function_name, counts=True)``,
-        marking the pcs of ``stats.guards`` (a ``FunctionStats``, or None)."""
+        """(Re)build the rows from ``session.bytecode(function_name)``, marking the
+        guards of ``stats.guards`` (a ``FunctionStats``, or None) at their pcs."""
         guards = list(stats.guards) if stats is not None else []
         try:
-            listing = session.disassemble(function_name, counts=True)
-            lines = session.bytecode_lines(function_name)
+            listing = session.bytecode(function_name)
         except KeyError:
             self._replace(("missing", function_name), [Row(Text(f"no function called {function_name}"))])
             return
         except RuntimeError:
             return   # the VM thread changed the profile while we read it: next tick
-        key = (listing, tuple((g.id, g.kind, g.pc, g.failed) for g in guards))
+        key = (listing.header, tuple((row.instruction.pc, row.annotation, row.guard_ids) for row in listing.rows),
+               tuple((g.id, g.kind, g.pc, g.failed) for g in guards))
         if key != self._shown:
-            self._replace(key, bytecode_rows(listing, lines, guards))
+            self._replace(key, bytecode_rows(listing, guards))
 
     def _replace(self, key: tuple, rows: list[Row]) -> None:
         self._shown = key

@@ -11,24 +11,22 @@ STATE_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": 
 
 class ProfilesPane(Static):
     shown = None
-    def show(self, stats, stable_samples: int, stable_share: float) -> None:
-        text = profiles_text(stats, stable_samples, stable_share)
+    def show(self, stats, rule) -> None:
+        """``stats`` (a ``FunctionStats``) judged by ``rule`` (the Session's ``StabilityRule``)."""
+        text = profiles_text(stats, rule)
         if text != self.shown:   # redraw (and lay out) only what changed
             self.shown = text
             self.update(text)
 
 
-def profiles_text(stats, stable_samples: int, stable_share: float) -> Text:
+def profiles_text(stats, rule) -> Text:
     out = Text(no_wrap=True)
-    out.append(f"stable = at least {stable_samples} samples and {stable_share:.0%} one type\n\n", style="dim")
+    out.append(f"stable = {rule.describe()}\n\n", style="dim")
     for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
         for profile in profiles:
-            shares = ", ".join(f"{name} {count * 100 / profile.samples:.0f}%"
-                               for name, count in sorted(profile.counts.items(), key=lambda kv: -kv[1]))
-            verdict = ("stable", "green") if profile.stable else ("unstable", "red")
             out.append(f"{kind} {profile.name}: ", style="bold")
-            out.append(f"{shares or 'no samples'} ({profile.samples} samples, ")
-            out.append(verdict[0], style=verdict[1])
+            out.append(f"{profile.shares() or 'no samples'} ({profile.samples} samples, ")
+            out.append(profile.verdict, style="green" if profile.stable else "red")
             out.append(")\n")
     out.append("\nsites (pc, line, op: types seen)\n", style="bold")
     for site in stats.sites:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ruffdbg.compiler.bytecode import CodeObject, disassemble
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.dis import disassemble
 from ruffdbg.compiler.opcodes import OPCODE_NAMES
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.lang.diagnostics import Source

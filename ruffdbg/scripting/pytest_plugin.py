@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ruffdbg.repl.transcript import run_file
+from ruffdbg.scripting.transcript import run_file
 
 
 def pytest_collect_file(parent, file_path: Path):
