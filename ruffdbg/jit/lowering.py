@@ -80,6 +80,7 @@ class LoweredUnit:
     ir_text: str
     guards: list[Guard]
     build_ms: float
+    exit_blocks: dict[str, int]   # name of each deopt exit's IR block -> its guard id
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Lowering:
         self.tier = tier
         self.runtime = runtime
         self.guards: list[Guard] = []
+        self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
         prefix = f"ruff_{unit_id}"
@@ -159,7 +161,7 @@ class Lowering:
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
-                           (time.perf_counter() - started) * 1000)
+                           (time.perf_counter() - started) * 1000, self.exit_blocks)
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:
@@ -412,6 +414,7 @@ class Lowering:
         """Branch to a deopt exit for ``guard`` when ``condition`` holds; count passes otherwise."""
         b = self.builder
         exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
+        self.exit_blocks[exit_block.name] = guard.id
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
         b.cbranch(condition, exit_block, continue_block)
         b.position_at_end(exit_block)

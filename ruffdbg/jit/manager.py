@@ -19,6 +19,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.events import EventLog
+from ruffdbg.jit import listing, texts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule, compile_module
 from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
@@ -67,6 +68,7 @@ class Unit:
     region: Any = None                 # OSR units: the LoopRegion
     window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
     typed_region_end: int = 0
+    exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
 
     @property
     def entries(self) -> int:
@@ -407,6 +409,14 @@ class Jit:
             types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
         return self._display_only(self._build(self._infer(code, tuple(types)), tier))
 
+    def native_lines(self, unit: Unit, kind: str, raw: bool = False) -> list:
+        """A unit's IR (optimized, or ``raw``) or assembly (``kind`` "asm") as
+        ``texts.TextLine`` rows that say where they come from and what they are."""
+        compiled = unit.compiled
+        if kind == "asm":
+            return listing.annotate_asm(texts.asm_lines(compiled.assembly), self.runtime.deopt)
+        return listing.annotate_ir(texts.ir_lines(compiled.ir_before if raw else compiled.ir_after), unit.exit_blocks)
+
     @staticmethod
     def _display_only(unit: Unit) -> Unit:
         """A unit compiled to be shown never runs: marked retired, no caller
@@ -534,7 +544,8 @@ class Jit:
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
-                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees)
+                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
+                    exit_blocks=lowered.exit_blocks)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs
