@@ -25,6 +25,7 @@ from ruffdbg.jit.engine import CompiledModule, compile_module
 from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
 from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
@@ -80,44 +81,6 @@ class Unit:
     @property
     def failures(self) -> int:
         return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
-
-
-@dataclass
-class GuardStats:
-    id: int
-    kind: str
-    pc: int
-    line: int
-    detail: str
-    passed: int
-    failed: int
-
-    @property
-    def failure_rate(self) -> float:
-        total = self.passed + self.failed
-        return self.failed / total if total else 0.0
-
-
-@dataclass
-class CompileStats:
-    tier: str
-    ms: dict[str, float]
-    param_types: tuple[str, ...]
-    valid: bool
-
-
-@dataclass
-class JitInfo:
-    """What views show about one function's native code (plain data)."""
-
-    tier: str
-    state: str
-    reason: str | None
-    native_calls: int
-    deopts: int
-    despecializations: int
-    compiles: list[CompileStats]
-    guards: list[GuardStats]
 
 
 @dataclass
