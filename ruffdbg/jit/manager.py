@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from functools import partial, wraps
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -21,92 +20,24 @@ from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.events import EventLog
 from ruffdbg.jit import listing, texts
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.engine import CompiledModule, compile_module
+from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
-from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
+from ruffdbg.jit.lowering import Guard, Lowering, RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.vm.frame import Frame, NativeFrame
 from ruffdbg.vm.hooks import NOT_TAKEN
-from ruffdbg.vm.interpreter import INVALIDATED
 from ruffdbg.core.objects import Builtin, Function
 
 OPT_LEVEL = {1: 1, 2: 3}
 
 
-def _serialized(method):
-    """Run a JIT decision under the JIT's lock. The VM thread compiles and retires
-    units while the UI thread compiles for display, holds functions for
-    breakpoints and applies the user's controls; unit ids, the callee scratch
-    sets and inference's assumptions must not interleave."""
-    @wraps(method)
-    def locked(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-    return locked
-
-
-@dataclass
-class Unit:
-    """One compiled version of a function."""
-
-    id: int
-    code: CodeObject
-    tier: int
-    param_types: tuple[str, ...]
-    return_type: str
-    guards: list[Guard]
-    compiled: CompiledModule
-    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
-    entry: Any = None                  # ctypes function
-    valid: bool = True
-    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
-    direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
-    vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
-    region: Any = None                 # OSR units: the LoopRegion
-    window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
-    typed_region_end: int = 0
-    exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
-
-    @property
-    def entries(self) -> int:
-        return self.counters[0]
-
-    def guard_counts(self, guard: Guard) -> tuple[int, int]:
-        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
-
-    @property
-    def failures(self) -> int:
-        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
-
-
-@dataclass
-class FunctionState:
-    """What the JIT knows and decided about one function."""
-
-    state: str = "interpreted"   # interpreted / baseline / optimized / despecialized / blacklisted / not-compilable
-    reason: str | None = None
-    unit: Unit | None = None
-    units: list[Unit] = field(default_factory=list)
-    deopts: int = 0
-    despecializations: int = 0
-    bail_outs: int = 0
-    t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
-    t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
-    osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
-    held: str | None = None                          # why the debugger keeps it in the interpreter
-    display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
-
-    @property
-    def tier(self) -> str:
-        """The highest tier with valid code (an OSR unit counts: its loop runs there)."""
-        return f"T{max((unit.tier for unit in self.units if unit.valid), default=0)}"
-
-
-class Jit:
+class Jit(UnitRegistry):
     def __init__(self, vm: Any, policy: TierPolicy, events: EventLog):
         self.vm = vm
         self.policy = policy
@@ -144,8 +75,6 @@ class Jit:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def state_of(self, code: CodeObject) -> FunctionState:
-        return self.states.setdefault(id(code), FunctionState())
 
     @property
     def osr_at(self) -> int:
@@ -159,52 +88,6 @@ class Jit:
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value
 
-    def global_slot(self, name: str) -> int:
-        if name not in self.global_slots:
-            self.global_slots[name] = len(self.global_slots)
-            self.global_changed(name, self._lookup(name))
-        return self.global_slots[name]
-
-    def global_changed(self, name: str, value: Any) -> None:
-        """Keep the table behind the global-unchanged guards current."""
-        slot = self.global_slots.get(name)
-        if slot is not None:
-            callable_ = type(value) is Function or type(value) is Builtin
-            self.ctx.globals[slot] = self.handles.function_id(value) if callable_ else -1
-
-    def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
-        if type(function) is not Function:
-            return None   # builtins run in the VM
-        unit = self.state_of(function.code).unit
-        if unit is not None and unit.valid and unit.param_types == arg_types:
-            self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
-        self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
-        return None
-
-    @_serialized
-    def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit, and every unit that calls it directly: they were compiled
-        against its types and would keep using it. (Activations already running
-        finish on the old code, which stays correct: its guards still hold.)"""
-        unit.valid = False
-        if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
-            unit.code.profile.rewind(unit.typed_region_end)
-        # Activations already running (an OSR loop calling this unit directly, say)
-        # leave native code at their next safepoint, as if interrupted.
-        self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
-        state = self.state_of(unit.code)
-        if state.unit is unit:
-            state.unit = None
-            unit.code.profile.native = None
-        for caller in self.units:
-            if caller.valid and unit.id in caller.direct_callees:
-                caller_state = self.state_of(caller.code)
-                self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
-                caller_state.state = "interpreted" if caller_state.unit is None else caller_state.state
-                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
-                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"calls {unit.code.name}, which was {why}"})
 
     def info(self, code: CodeObject) -> JitInfo:
         state = self.state_of(code)
@@ -221,7 +104,7 @@ class Jit:
 
     # ----------------------------------------------------- user's controls
 
-    @_serialized
+    @serialized
     def force_compile(self, code: CodeObject) -> str:
         """Compile now: T2 from the profile's dominant types if it can, else T1."""
         if self.state_of(code).held:
@@ -237,7 +120,7 @@ class Jit:
         types = tuple(ruff_type(max(seen.items(), key=lambda item: item[1])[0]) for seen in code.profile.arg_types)
         return types if all(kind in SCALARS for kind in types) else None
 
-    @_serialized
+    @serialized
     def force_deopt(self, code: CodeObject) -> str:
         """Drop the function's native code; it runs in the interpreter until hot again."""
         state = self.state_of(code)
@@ -249,7 +132,7 @@ class Jit:
         self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
         return f"{code.name}: native code dropped"
 
-    @_serialized
+    @serialized
     def reset_profile(self, code: CodeObject) -> str:
         for seen in code.profile.arg_types:
             seen.clear()
@@ -259,7 +142,7 @@ class Jit:
         code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
         return f"{code.name}: type profile reset"
 
-    @_serialized
+    @serialized
     def unblacklist(self, code: CodeObject) -> str:
         state = self.state_of(code)
         if state.state not in ("blacklisted", "not-compilable"):
@@ -272,7 +155,7 @@ class Jit:
 
     # ------------------------------------------------------------ debugging
 
-    @_serialized
+    @serialized
     def hold(self, code: CodeObject, reason: str) -> None:
         """Keep ``code`` in the interpreter (a breakpoint is in it): drop its native
         code, and every unit calling it natively, until ``release``."""
@@ -287,7 +170,7 @@ class Jit:
             state.state, state.reason = "interpreted", reason
             self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
 
-    @_serialized
+    @serialized
     def release(self, code: CodeObject) -> None:
         state = self.state_of(code)
         if state.held:
@@ -297,7 +180,7 @@ class Jit:
             if code.profile is not None:
                 code.profile.hot_at = code.profile.calls + self.policy.recheck_every
 
-    @_serialized
+    @serialized
     def set_stepping(self, on: bool) -> None:
         """While a step runs no native code is entered: the interpreter has the traps.
         (Units stay valid; their entries come back when the step ends.)"""
@@ -312,7 +195,7 @@ class Jit:
 
     # ------------------------------------------------------------- decisions
 
-    @_serialized
+    @serialized
     def on_hot(self, code: CodeObject) -> None:
         """The function reached its call-count mark: pick its tier.
 
@@ -348,7 +231,7 @@ class Jit:
             return None   # T2 unboxes scalars only; T1 passes anything else along tagged
         return tuple(profile.dominant for profile in profiles)
 
-    @_serialized
+    @serialized
     def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:
         """The function's latest unit of ``tier``, or one compiled now from its profile
         (dominant types, stable or not) without installing it. Raises NotCompilable,
@@ -387,7 +270,7 @@ class Jit:
         unit.valid = False
         return unit
 
-    @_serialized
+    @serialized
     def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
         """Compile and install a unit; None if the code cannot run at that tier.
 
@@ -430,20 +313,6 @@ class Jit:
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
 
-    def _retire_vm_callers(self, code: CodeObject) -> None:
-        """Units that call ``code`` through the VM were compiled before it had native
-        code; retired, they are rebuilt (or re-entered by OSR) and call it directly.
-        Without this an OSR loop entered while its callee was at T1 would pay a VM
-        round trip per call for the rest of the run."""
-        for caller in self.units:
-            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
-                self.invalidate(caller, f"{code.name} was compiled")
-                caller_state = self.state_of(caller.code)
-                if caller_state.unit is None and caller_state.state == "optimized":
-                    caller_state.state = "interpreted"
-                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
-                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"{code.name} was compiled: call it directly"})
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
@@ -547,7 +416,7 @@ class Jit:
                         detail={"iterations": code.profile.counters[unit.typed_region_end]})
         return self._run_osr(unit, frame)
 
-    @_serialized
+    @serialized
     def _osr_unit(self, frame: Any) -> "Unit":
         code, header = frame.code, frame.pc
         end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
@@ -765,7 +634,7 @@ class Jit:
                 self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
                                 keep_baseline=False)
 
-    @_serialized
+    @serialized
     def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
@@ -799,7 +668,7 @@ class Jit:
         if baseline is not None or state.state != "not-compilable":
             profile.hot_at = profile.calls + self.policy.recheck_every
 
-    @_serialized
+    @serialized
     def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
         """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
         if not keep_baseline and state.unit is not None:
