@@ -17,7 +17,7 @@ from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.units import Unit
+from ruffdbg.jit.units import State, Unit
 from ruffdbg.profile.report import ruff_type
 
 OPT_LEVEL = {1: 1, 2: 3}
@@ -57,7 +57,7 @@ class Compiling:
                 state.t2_refused.add(param_types)   # not tried again for these types
                 self.events.add("not-compilable", code.name, tier="T2", line=why.line, detail={"reason": why.reason})
                 return None
-            state.state, state.reason = "not-compilable", why.reason
+            state.state, state.reason = State.NOT_COMPILABLE, why.reason
             code.profile.hot_at = NEVER
             self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
             return None
@@ -66,7 +66,7 @@ class Compiling:
         self._retire_vm_callers(code)
         state.unit = unit
         state.units.append(unit)
-        state.state = "optimized" if tier == 2 else "baseline"
+        state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
         state.reason = state.t2_refusal if tier == 1 else None
         code.profile.native = partial(self.call, unit)
         self.events.add("compiled", code.name, tier=f"T{tier}", detail={
@@ -83,7 +83,7 @@ class Compiling:
                 continue
             code = callee.function.code
             state = self.state_of(code)
-            if code is typed.code or state.unit is not None or state.state in ("blacklisted", "not-compilable"):
+            if code is typed.code or state.unit is not None or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
                 continue
             if code.profile is None or id(code) in self._compiling:
                 continue

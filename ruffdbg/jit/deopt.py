@@ -20,7 +20,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.units import FunctionState, Unit
+from ruffdbg.jit.units import FunctionState, State, Unit
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
 from ruffdbg.vm.hooks import NOT_TAKEN
@@ -150,7 +150,7 @@ class NativeBoundary:
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
         if guard.kind in SPECULATIVE:
             self._maybe_despecialize(unit, state)
-        elif unit.region is None and state.state != "blacklisted":
+        elif unit.region is None and state.state != State.BLACKLISTED:
             # A bail-out: native code met something only the interpreter does (a tag it
             # cannot handle, an error to raise). Recompiling would not help.
             state.bail_outs += 1
@@ -188,8 +188,8 @@ class NativeBoundary:
             self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
                             keep_baseline=True)
             return
-        state.state, state.reason = "despecialized", summary
-        if baseline is not None or state.state != "not-compilable":
+        state.state, state.reason = State.DESPECIALIZED, summary
+        if baseline is not None or state.state != State.NOT_COMPILABLE:
             profile.hot_at = profile.calls + self.policy.recheck_every
 
     @serialized
@@ -197,7 +197,7 @@ class NativeBoundary:
         """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
         if not keep_baseline and state.unit is not None:
             self.invalidate(state.unit, "blacklisted")
-        state.state, state.reason = "blacklisted", reason
+        state.state, state.reason = State.BLACKLISTED, reason
         code.profile.hot_at = NEVER
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
 

@@ -25,7 +25,7 @@ from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.osr import OsrEntry
-from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
+from ruffdbg.jit.units import FunctionState, State, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
@@ -121,7 +121,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if state.unit is None:
             return f"{code.name} has no native code"
         self.invalidate(state.unit, "deoptimized on request")
-        state.state, state.reason = "interpreted", "deoptimized on request"
+        state.state, state.reason = State.INTERPRETED, "deoptimized on request"
         code.profile.hot_at = code.profile.calls + self.policy.recheck_every
         self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
         return f"{code.name}: native code dropped"
@@ -139,9 +139,9 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     @serialized
     def unblacklist(self, code: CodeObject) -> str:
         state = self.state_of(code)
-        if state.state not in ("blacklisted", "not-compilable"):
+        if state.state not in (State.BLACKLISTED, State.NOT_COMPILABLE):
             return f"{code.name} is not blacklisted"
-        state.state, state.reason = ("baseline" if state.unit is not None else "interpreted"), None
+        state.state, state.reason = (State.BASELINE if state.unit is not None else State.INTERPRETED), None
         state.despecializations = state.bail_outs = 0
         state.t2_refused.clear()
         code.profile.hot_at = code.profile.calls + 1
@@ -161,7 +161,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
                 self.invalidate(unit, reason)
                 dropped = True
         if dropped:
-            state.state, state.reason = "interpreted", reason
+            state.state, state.reason = State.INTERPRETED, reason
             self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
 
     @serialized
@@ -169,7 +169,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         state = self.state_of(code)
         if state.held:
             state.held = None
-            if state.state == "interpreted":
+            if state.state == State.INTERPRETED:
                 state.reason = None
             if code.profile is not None:
                 code.profile.hot_at = code.profile.calls + self.policy.recheck_every
@@ -199,7 +199,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         """
         profile = code.profile
         state = self.state_of(code)
-        if state.state in ("blacklisted", "not-compilable") or not self.policy.enabled:
+        if state.state in (State.BLACKLISTED, State.NOT_COMPILABLE) or not self.policy.enabled:
             profile.hot_at = NEVER
             return
         if state.held or self.stepping:
@@ -214,7 +214,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if current < 1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
-        if state.state not in ("not-compilable", "blacklisted"):
+        if state.state not in (State.NOT_COMPILABLE, State.BLACKLISTED):
             profile.hot_at = profile.calls + self.policy.recheck_every
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:

@@ -14,7 +14,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import RANGE, LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.units import Unit
+from ruffdbg.jit.units import State, Unit
 from ruffdbg.profile.report import ruff_type
 
 
@@ -36,7 +36,7 @@ class OsrEntry:
         """
         code, header = frame.code, frame.pc
         state = self.state_of(code)
-        if not self.policy.enabled or state.state == "blacklisted" or header in state.osr_refused \
+        if not self.policy.enabled or state.state == State.BLACKLISTED or header in state.osr_refused \
                 or state.held or self.stepping:
             return None
         try:
@@ -49,8 +49,8 @@ class OsrEntry:
         if not unit.valid:
             code.profile.rewind(unit.typed_region_end)   # try again later
             return None
-        if state.state in ("interpreted", "despecialized"):
-            state.state = "optimized"
+        if state.state in (State.INTERPRETED, State.DESPECIALIZED):
+            state.state = State.OPTIMIZED
         self.events.add("osr", code.name, tier="T2", pc=header, line=code.lines[header],
                         detail={"iterations": code.profile.counters[unit.typed_region_end]})
         return self._run_osr(unit, frame)

@@ -6,6 +6,7 @@ that code compiles)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -14,6 +15,17 @@ from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
 from ruffdbg.vm.interpreter import INVALIDATED
+
+
+class State(StrEnum):
+    """Where a function stands with the JIT. A ``str``: views print the value."""
+
+    INTERPRETED = "interpreted"        # no native code (yet, or any more)
+    BASELINE = "baseline"              # T1: no speculation
+    OPTIMIZED = "optimized"            # T2 (or an OSR loop) from a stable profile
+    DESPECIALIZED = "despecialized"    # T2's guards failed too often: back at T1, re-profiling
+    BLACKLISTED = "blacklisted"        # gave up tiering (reason says why)
+    NOT_COMPILABLE = "not-compilable"  # T1 cannot compile it (reason says what)
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Unit:
 class FunctionState:
     """What the JIT knows and decided about one function."""
 
-    state: str = "interpreted"   # interpreted / baseline / optimized / despecialized / blacklisted / not-compilable
+    state: State = State.INTERPRETED
     reason: str | None = None
     unit: Unit | None = None
     units: list[Unit] = field(default_factory=list)
@@ -127,7 +139,7 @@ class UnitRegistry:
             if caller.valid and unit.id in caller.direct_callees:
                 caller_state = self.state_of(caller.code)
                 self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
-                caller_state.state = "interpreted" if caller_state.unit is None else caller_state.state
+                caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
                                 detail={"reason": f"calls {unit.code.name}, which was {why}"})
@@ -141,8 +153,8 @@ class UnitRegistry:
             if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
                 self.invalidate(caller, f"{code.name} was compiled")
                 caller_state = self.state_of(caller.code)
-                if caller_state.unit is None and caller_state.state == "optimized":
-                    caller_state.state = "interpreted"
+                if caller_state.unit is None and caller_state.state == State.OPTIMIZED:
+                    caller_state.state = State.INTERPRETED
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
                                 detail={"reason": f"{code.name} was compiled: call it directly"})

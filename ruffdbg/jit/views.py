@@ -38,7 +38,7 @@ class JitInfo:
     """What views show about one function's native code (plain data)."""
 
     tier: str
-    state: str
+    state: str                 # a units.State (a str: prints as its value)
     reason: str | None
     native_calls: int
     deopts: int
