@@ -17,7 +17,8 @@ from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.units import State, Unit
+from ruffdbg.jit.units import Unit
+from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 
 OPT_LEVEL = {1: 1, 2: 3}

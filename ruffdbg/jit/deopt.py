@@ -17,16 +17,15 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
+from ruffdbg.jit import tiering
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.units import FunctionState, State, Unit
+from ruffdbg.jit.units import FunctionState, Unit
+from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
 from ruffdbg.vm.hooks import NOT_TAKEN
-
-SPECULATIVE = ("type", "call-result", "global-unchanged")
-
 
 class NativeBoundary:
     """(Part of ``Jit``.) Calls into native code, its callbacks, and deopt policy.
@@ -148,13 +147,14 @@ class NativeBoundary:
         state.deopts += 1
         self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
-        if guard.kind in SPECULATIVE:
+        outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
+        if outcome == "speculation":
             self._maybe_despecialize(unit, state)
-        elif unit.region is None and state.state != State.BLACKLISTED:
-            # A bail-out: native code met something only the interpreter does (a tag it
+        elif outcome == "bail-out":
+            # Native code met something only the interpreter does (a tag it
             # cannot handle, an error to raise). Recompiling would not help.
             state.bail_outs += 1
-            if state.bail_outs > self.policy.blacklist_after:
+            if tiering.too_many(state.bail_outs, self.policy):
                 self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
                                 keep_baseline=False)
 
@@ -163,19 +163,13 @@ class NativeBoundary:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
-        # The rate over a window of recent entries: a unit that ran cleanly for
-        # a long time must still give up quickly once its types change.
-        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in SPECULATIVE)
+        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in tiering.SPECULATIVE)
         refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
-        attempts = unit.entries + refused
-        window_failures, window_attempts = failures - unit.window[0], attempts - unit.window[1]
-        if window_attempts >= 5 * self.policy.despecialize_min_entries:
-            unit.window = (failures, attempts)   # start a new window
-        if window_attempts < self.policy.despecialize_min_entries:
+        verdict = tiering.judge_speculation(failures, unit.entries + refused, unit.window, self.policy)
+        unit.window = verdict.window
+        if not verdict.despecialize:
             return
-        if window_failures / window_attempts <= self.policy.despecialize_rate:
-            return
-        failures, attempts = window_failures, window_attempts
+        failures, attempts = verdict.failures, verdict.attempts
         code, profile = unit.code, unit.code.profile
         self.invalidate(unit, "despecialized")
         state.despecializations += 1
@@ -184,7 +178,7 @@ class NativeBoundary:
         summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
         self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
         baseline = self.compile(code, ("dyn",) * len(code.params), tier=1)
-        if state.despecializations > self.policy.blacklist_after:
+        if tiering.too_many(state.despecializations, self.policy):
             self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
                             keep_baseline=True)
             return

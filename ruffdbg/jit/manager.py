@@ -18,15 +18,15 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.events import EventLog
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.inference import SCALARS
+from ruffdbg.jit import tiering
 from ruffdbg.jit.lowering import RuntimeAddresses
 from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.osr import OsrEntry
-from ruffdbg.jit.units import FunctionState, State, Unit, UnitRegistry
-from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo
+from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
+from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
 
@@ -109,10 +109,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
     def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
-        if code.profile is None or not all(code.profile.arg_types):
-            return None
-        types = tuple(ruff_type(max(seen.items(), key=lambda item: item[1])[0]) for seen in code.profile.arg_types)
-        return types if all(kind in SCALARS for kind in types) else None
+        return None if code.profile is None else tiering.dominant_types(code.profile.arg_types, ruff_type)
 
     @serialized
     def force_deopt(self, code: CodeObject) -> str:
@@ -139,7 +136,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     @serialized
     def unblacklist(self, code: CodeObject) -> str:
         state = self.state_of(code)
-        if state.state not in (State.BLACKLISTED, State.NOT_COMPILABLE):
+        if state.state not in tiering.STOPPED:
             return f"{code.name} is not blacklisted"
         state.state, state.reason = (State.BASELINE if state.unit is not None else State.INTERPRETED), None
         state.despecializations = state.bail_outs = 0
@@ -199,31 +196,28 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         """
         profile = code.profile
         state = self.state_of(code)
-        if state.state in (State.BLACKLISTED, State.NOT_COMPILABLE) or not self.policy.enabled:
-            profile.hot_at = NEVER
-            return
-        if state.held or self.stepping:
-            profile.hot_at = profile.calls + self.policy.recheck_every   # once released, it may tier up
-            return
-        param_types = self.stable_param_types(code)
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
-        if param_types is not None and param_types not in state.t2_refused \
-                and self.compile(code, param_types, tier=2) is not None:
+        plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
+            or tiering.hot_choice(self.stable_param_types(code), state.t2_refused, current)
+        if plan.stop:
             profile.hot_at = NEVER
             return
-        if current < 1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
+        if plan.later:
+            profile.hot_at = profile.calls + self.policy.recheck_every
+            return
+        if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2) is not None:
+            profile.hot_at = NEVER
+            return
+        if plan.t1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
-        if state.state not in (State.NOT_COMPILABLE, State.BLACKLISTED):
+        if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
         """The dominant type of each parameter, if every one is stable; else None.
         (The same records, judged by the same rule, as every view shows.)"""
-        profiles = report.argument_profiles(code, self.policy.stability)
-        if not all(profile.stable and profile.dominant in SCALARS for profile in profiles):
-            return None   # T2 unboxes scalars only; T1 passes anything else along tagged
-        return tuple(profile.dominant for profile in profiles)
+        return tiering.stable_types(report.argument_profiles(code, self.policy.stability))
 
 
     # ------------------------------------------------------------------- OSR

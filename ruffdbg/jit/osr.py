@@ -14,7 +14,8 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import RANGE, LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.units import State, Unit
+from ruffdbg.jit.units import Unit
+from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 
 

@@ -6,7 +6,6 @@ that code compiles)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -14,18 +13,8 @@ from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
+from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
-
-
-class State(StrEnum):
-    """Where a function stands with the JIT. A ``str``: views print the value."""
-
-    INTERPRETED = "interpreted"        # no native code (yet, or any more)
-    BASELINE = "baseline"              # T1: no speculation
-    OPTIMIZED = "optimized"            # T2 (or an OSR loop) from a stable profile
-    DESPECIALIZED = "despecialized"    # T2's guards failed too often: back at T1, re-profiling
-    BLACKLISTED = "blacklisted"        # gave up tiering (reason says why)
-    NOT_COMPILABLE = "not-compilable"  # T1 cannot compile it (reason says what)
 
 
 @dataclass

@@ -7,6 +7,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where a function stands with the JIT. A ``str``: views print the value."""
+
+    INTERPRETED = "interpreted"        # no native code (yet, or any more)
+    BASELINE = "baseline"              # T1: no speculation
+    OPTIMIZED = "optimized"            # T2 (or an OSR loop) from a stable profile
+    DESPECIALIZED = "despecialized"    # T2's guards failed too often: back at T1, re-profiling
+    BLACKLISTED = "blacklisted"        # gave up tiering (reason says why)
+    NOT_COMPILABLE = "not-compilable"  # T1 cannot compile it (reason says what)
 
 
 @dataclass
@@ -38,7 +50,7 @@ class JitInfo:
     """What views show about one function's native code (plain data)."""
 
     tier: str
-    state: str                 # a units.State (a str: prints as its value)
+    state: State
     reason: str | None
     native_calls: int
     deopts: int
