@@ -1034,5 +1034,3 @@ class Lowering:
         b.branch(finished)
         b.position_at_end(finished)
         b.ret(ir.Constant(I64, 0))
-
-

@@ -2,10 +2,16 @@
 
 The interpreter asks ``on_hot(code)`` when a function's call count reaches its
 ``hot_at`` mark, and calls ``profile.native(args)`` when a function has native
-code. Native code calls back here (``_on_deopt``, ``_on_call``) when it hands
-a frame to the interpreter or calls something it cannot run itself; both
-callbacks rebuild the Ruff frames that native code represents (from the
-shadow stack) so the interpreter sees exactly the stack it would have had.
+code (the ``vm.hooks.TierHooks`` protocol). ``Jit`` is a façade over its parts,
+each a mixin in its own module sharing the state set up here and the one lock
+(``lock.serialized``):
+
+- ``units.UnitRegistry``: function states, units, the globals table, invalidation;
+- ``compiling.Compiling``: inference, lowering, LLVM, installing; display-only units;
+- ``deopt.NativeBoundary``: calling native code, its deopt/call callbacks, deopt policy;
+- ``osr.OsrEntry``: entering a hot loop natively;
+- here: the tier decisions carried out (decided by ``tiering``), the user's
+  controls, the debugger's hold/stepping, and ``info`` for views (``views``).
 """
 
 from __future__ import annotations
@@ -69,7 +75,6 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
 
     # ------------------------------------------------------------ bookkeeping
 
-
     @property
     def osr_at(self) -> int:
         return self.policy.osr_at
@@ -81,7 +86,6 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
 
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value
-
 
     def info(self, code: CodeObject) -> JitInfo:
         state = self.state_of(code)
@@ -218,17 +222,3 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         """The dominant type of each parameter, if every one is stable; else None.
         (The same records, judged by the same rule, as every view shows.)"""
         return tiering.stable_types(report.argument_profiles(code, self.policy.stability))
-
-
-    # ------------------------------------------------------------------- OSR
-
-
-    # --------------------------------------------------------- calling native
-
-
-    # -------------------------------------------------------------- callbacks
-
-
-    # ------------------------------------------------------------ deopt policy
-
-
