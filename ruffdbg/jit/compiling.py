@@ -20,6 +20,7 @@ from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
+from ruffdbg.jit.types import Kind
 
 OPT_LEVEL = {1: 1, 2: 3}
 
@@ -106,7 +107,7 @@ class Compiling:
         """
         key = (id(code), arg_types)
         if key in self._inferring:
-            return TypedCode(code, arg_types, return_type=self._assumed_returns.get(key, "bottom"))
+            return TypedCode(code, arg_types, return_type=self._assumed_returns.get(key, Kind.BOTTOM))
         self._inferring.add(key)
         try:
             for _ in range(4):
@@ -137,7 +138,7 @@ class Compiling:
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
-        unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
+        unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
                     exit_blocks=lowered.exit_blocks)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
@@ -158,7 +159,7 @@ class Compiling:
         state = self.state_of(code)
         if tier == 1:   # no speculation: nothing to take from the profile, so built once
             if state.display_t1 is None:
-                dyn = ("dyn",) * len(code.params)
+                dyn = (Kind.DYN,) * len(code.params)
                 state.display_t1 = self._display_only(
                     self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1))
             return state.display_t1

@@ -26,6 +26,7 @@ from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
 from ruffdbg.vm.hooks import NOT_TAKEN
+from ruffdbg.jit.types import Kind
 
 class NativeBoundary:
     """(Part of ``Jit``.) Calls into native code, its callbacks, and deopt policy.
@@ -177,7 +178,7 @@ class NativeBoundary:
             seen.clear()
         summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
         self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
-        baseline = self.compile(code, ("dyn",) * len(code.params), tier=1)
+        baseline = self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
         if tiering.too_many(state.despecializations, self.policy):
             self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
                             keep_baseline=True)

@@ -27,8 +27,8 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
 
-SCALARS = ("int", "float", "bool", "null")
 class NotCompilable(Exception):
     def __init__(self, feature: str, line: int):
         super().__init__(f"NYI: {feature} at line {line}")
@@ -37,20 +37,15 @@ class NotCompilable(Exception):
         self.reason = f"NYI: {feature} at line {line}"
 
 
-@dataclass(frozen=True)
-class Callee:
-    """A function a CALL site calls: the global it comes from and the Function or Builtin."""
-
-    global_name: str
-    function: Any
 
 # What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
 # math builtins always return float). Anything else comes back tagged.
 BUILTIN_RESULTS = {
-    "sqrt": "float", "floor": "float", "ceil": "float", "round": "float", "abs": "float", "pow": "float",
-    "min": "float", "max": "float", "to_float": "float", "parse_float": "float", "performance_now": "float",
-    "now": "float", "len": "int", "to_int": "int", "parse_int": "int", "print": "null",
-    "has_key": "bool", "contains": "bool", "starts_with": "bool", "ends_with": "bool", "to_bool": "bool",
+    **dict.fromkeys(("sqrt", "floor", "ceil", "round", "abs", "pow", "min", "max", "to_float", "parse_float",
+                     "performance_now", "now"), Kind.FLOAT),
+    **dict.fromkeys(("len", "to_int", "parse_int"), Kind.INT),
+    "print": Kind.NULL,
+    **dict.fromkeys(("has_key", "contains", "starts_with", "ends_with", "to_bool"), Kind.BOOL),
 }
 
 
@@ -66,7 +61,7 @@ class LoopRegion:
     end: int                                   # the loop's last JUMP_BACK
     promoted: tuple[str, ...] = ()
     immutable: frozenset = frozenset()         # promoted globals declared let/const
-    stack: tuple = ()                          # a for loop's header has (RANGE, "int") on the stack
+    stack: tuple = ()                          # a for loop's header has (RANGE, Kind.INT) on the stack
 
     def contains(self, pc: int) -> bool:
         return self.header <= pc <= self.end
@@ -80,7 +75,8 @@ class TypedCode:
     param_types: tuple[str, ...]
     region: LoopRegion | None = None
     tier: int = 2
-    before: dict[int, tuple[tuple[str, ...], tuple[Any, ...]]] = field(default_factory=dict)  # pc -> (slots, stack)
+    # pc -> (slot types, stack types) before it runs
+    before: dict[int, tuple[tuple[StackType, ...], tuple[StackType, ...]]] = field(default_factory=dict)
     return_type: str | None = None
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
@@ -90,28 +86,33 @@ class TypedCode:
     def reachable(self) -> list[int]:
         return sorted(self.before)
 
+    def pushed(self, pc: int) -> StackType | None:
+        """The type on top of the stack after ``pc`` (what it pushed); None when
+        nothing follows (the path after it is never taken)."""
+        after = self.before.get(pc + 1)
+        return after[1][-1] if after is not None else None
 
-# A stack entry is a type name, or ("fn", Callee) for a function about to be called.
+
 ReturnTypeOf = Callable[[Function, tuple[str, ...]], "str | None"]
 
 
 def value_type(value: Any) -> str:
     kind = type(value)
     if kind is bool:
-        return "bool"
+        return Kind.BOOL
     if kind is int:
-        return "int"
+        return Kind.INT
     if kind is float:
-        return "float"
+        return Kind.FLOAT
     if value is None:
-        return "null"
+        return Kind.NULL
     raise TypeError
 
 
 def arithmetic_type(left: str, right: str) -> str | None:
     """int op int is int, any float makes float; None: the op always fails."""
-    if left in ("int", "float") and right in ("int", "float"):
-        return "int" if left == right == "int" else "float"
+    if left in NUMBERS and right in NUMBERS:
+        return Kind.INT if left == right == Kind.INT else Kind.FLOAT
     return None
 
 
@@ -127,7 +128,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
         raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
     typed = TypedCode(code, param_types, region, tier)
     if region is None:
-        start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())
+        start = (0, tuple(list(param_types) + [Kind.UNSET] * (code.nlocals - len(param_types))), ())
     else:
         start = (region.header, tuple(slot_types), region.stack)
     work = [start]
@@ -148,8 +149,8 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
                 typed.exits.add(successor[0])
                 continue
             work.append(successor)
-    returns.discard("bottom")
-    typed.return_type = ("dyn" if len(returns) > 1 else returns.pop()) if returns else None
+    returns.discard(Kind.BOTTOM)
+    typed.return_type = (Kind.DYN if len(returns) > 1 else returns.pop()) if returns else None
     return typed
 
 
@@ -162,17 +163,17 @@ def _merge(old, new, code: CodeObject, pc: int):
         raise NotCompilable("a stack of different depths at a join", code.lines[pc])
     stack = []
     for a, b in zip(old_stack, new_stack):
-        if a != b and (isinstance(a, tuple) or isinstance(b, tuple)):
+        if a != b and (isinstance(a, StackOnly) or isinstance(b, StackOnly)):
             raise NotCompilable("a function value that differs between branches", code.lines[pc])
-        stack.append(a if a == b else "dyn")
+        stack.append(a if a == b else Kind.DYN)
     slots = []
     for a, b in zip(old_slots, new_slots):
-        if a == b or b == "unset":
+        if a == b or b == Kind.UNSET:
             slots.append(a)
-        elif a == "unset":
+        elif a == Kind.UNSET:
             slots.append(b)
         else:
-            slots.append("dyn")
+            slots.append(Kind.DYN)
     return tuple(slots), tuple(stack)
 
 
@@ -225,7 +226,7 @@ def refuse(s: Step):
 
 
 def _load_local(s: Step):
-    if s.slots[s.arg] == "unset":
+    if s.slots[s.arg] == Kind.UNSET:
         raise NotCompilable(f"local {s.code.local_names[s.arg]} read before it is set", s.line)
     s.stack.append(s.slots[s.arg])
 
@@ -235,7 +236,7 @@ def _store_local(s: Step):
 
 
 def _store_local_tagged(s: Step):
-    s.slots[s.arg] = "dyn"   # T1 keeps every local tagged
+    s.slots[s.arg] = Kind.DYN   # T1 keeps every local tagged
     s.stack.pop()
 
 
@@ -246,7 +247,7 @@ def _load_const(s: Step):
     except TypeError:
         if type(value) is not str:
             raise NotCompilable(f"{ruff_type(type(value))} constants", s.line) from None
-        s.stack.append("dyn")   # a string: passed along as a tagged constant
+        s.stack.append(Kind.DYN)   # a string: passed along as a tagged constant
 
 
 def _load_global(s: Step):
@@ -254,7 +255,7 @@ def _load_global(s: Step):
     if slot is not None:
         s.stack.append(s.slots[slot])
     else:
-        s.stack.append(("fn", _callee(s.code.names[s.arg], s.lookup, s.line)))
+        s.stack.append(FunctionValue(_callee(s.code.names[s.arg], s.lookup, s.line)))
 
 
 def _store_global(s: Step):
@@ -273,13 +274,13 @@ def _call_site(s: Step):
     args = tuple(stack[len(stack) - argc:])
     del stack[len(stack) - argc:]
     callee = stack.pop()
-    if not isinstance(callee, tuple) or any(isinstance(a, tuple) for a in args):
+    if not isinstance(callee, FunctionValue) or any(isinstance(a, StackOnly) for a in args):
         raise NotCompilable("calling a computed value", s.line)
-    s.typed.callees[s.pc] = callee[1]
-    if _is_range_loop(s.typed, s.pc, callee[1].function, args):
+    s.typed.callees[s.pc] = callee.callee
+    if _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         stack.append(RANGE_ARGS)   # `for v in range(...)`: a counted loop, no array is built
         return None
-    return callee[1], args
+    return callee.callee, args
 
 
 def _call(s: Step):
@@ -290,23 +291,23 @@ def _call(s: Step):
     callee, args = site
     function = callee.function
     result = BUILTIN_RESULTS.get(function.name) if type(function) is Builtin else s.return_type_of(function, args)
-    if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
+    if result == Kind.BOTTOM:   # a recursive call whose type is not known yet: ignore this path
         return []
     s.typed.callees[s.pc] = callee
-    s.stack.append("dyn" if result is None else result)   # unknown: whatever comes back, tagged
+    s.stack.append(Kind.DYN if result is None else result)   # unknown: whatever comes back, tagged
 
 
 def _call_tagged(s: Step):
     """T1: whatever comes back, tagged."""
     if _call_site(s) is not None:
-        s.stack.append("dyn")
+        s.stack.append(Kind.DYN)
 
 
 def _arithmetic(s: Step):
     stack = s.stack
-    if "dyn" in stack[-2:]:
+    if Kind.DYN in stack[-2:]:
         del stack[-2:]
-        stack.append("dyn")
+        stack.append(Kind.DYN)
         return None
     right, left = stack.pop(), stack.pop()
     result = arithmetic_type(left, right)
@@ -317,52 +318,52 @@ def _arithmetic(s: Step):
 
 def _ordering(s: Step):
     stack = s.stack
-    if "dyn" in stack[-2:]:
+    if Kind.DYN in stack[-2:]:
         del stack[-2:]
-        stack.append("bool")
+        stack.append(Kind.BOOL)
         return None
     right, left = stack.pop(), stack.pop()
-    if not (left == right and left in ("int", "float")):
-        if not (left in ("int", "float") and right in ("int", "float")):
+    if not (left == right and left in NUMBERS):
+        if not (left in NUMBERS and right in NUMBERS):
             return s.fails()
         # (int vs float: compared as doubles, exactness guarded)
-    stack.append("bool")
+    stack.append(Kind.BOOL)
 
 
 def _equality(s: Step):
     del s.stack[-2:]
-    s.stack.append("bool")
+    s.stack.append(Kind.BOOL)
 
 
 def _not(s: Step):
     operand = s.stack.pop()
-    if operand not in ("dyn", "bool"):
+    if operand not in (Kind.DYN, Kind.BOOL):
         return s.fails()
-    s.stack.append("bool")
+    s.stack.append(Kind.BOOL)
 
 
 def _neg(s: Step):
     operand = s.stack.pop()
-    if operand not in ("dyn", "int", "float"):
+    if operand not in (Kind.DYN, Kind.INT, Kind.FLOAT):
         return s.fails()
     s.stack.append(operand)
 
 
 def _get_iter(s: Step):
     iterable = s.stack.pop()
-    if iterable not in ("int", "dyn", RANGE_ARGS):
+    if iterable not in (Kind.INT, Kind.DYN, RANGE_ARGS):
         raise NotCompilable(f"for loops over a {iterable if isinstance(iterable, str) else 'value'}", s.line)
-    s.stack.extend([RANGE, "int"])   # T0 keeps [items, position]; native code keeps a range
+    s.stack.extend([RANGE, Kind.INT])   # T0 keeps [items, position]; native code keeps a range
 
 
 def _for_iter(s: Step):
-    if s.stack[-2:] != [RANGE, "int"]:
+    if s.stack[-2:] != [RANGE, Kind.INT]:
         raise NotCompilable("for loops over a value native code cannot count", s.line)
-    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack + ["int"])]
+    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack + [Kind.INT])]
 
 
 def _to_bool(s: Step):
-    s.stack[-1] = "bool"
+    s.stack[-1] = Kind.BOOL
 
 
 def _pop(s: Step):
@@ -389,7 +390,7 @@ def _return(s: Step):
 
 def _return_tagged(s: Step):
     s.stack.pop()
-    s.returns.add("dyn")
+    s.returns.add(Kind.DYN)
     return []
 
 
@@ -424,14 +425,12 @@ def _transfer_table(tier: int) -> dict:
 TRANSFER = {1: _transfer_table(1), 2: _transfer_table(2)}
 
 
-RANGE_ARGS = ("range-args",)   # the arguments of range(...) about to be iterated
-RANGE = ("range",)              # a loop's items: start, stop, step, count
 
 
 def _is_range_loop(typed: TypedCode, pc: int, function: Any, args: tuple) -> bool:
     code = typed.code
     return (type(function) is Builtin and function.name == "range" and 1 <= len(args) <= 3
-            and all(a in ("int", "dyn") for a in args) and pc + 1 < len(code.instrs)
+            and all(a in (Kind.INT, Kind.DYN) for a in args) and pc + 1 < len(code.instrs)
             and code.instrs[pc + 1][0] == Op.GET_ITER)
 
 

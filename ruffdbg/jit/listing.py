@@ -58,8 +58,8 @@ def annotate_ir(lines: list[TextLine], exit_blocks: dict[str, int]) -> list[Text
             role = EXIT_CALL if _ir_opcode(stripped) == "call" else EXIT
             text_line = replace(text_line, guard=guard, role=role)
         elif _ir_opcode(stripped) == "br":
-            targets = [guard for guard in (_exit_guard(name, exit_blocks) for name in _IR_LABEL_OPERAND.findall(stripped))
-                       if guard is not None]
+            guards = (_exit_guard(name, exit_blocks) for name in _IR_LABEL_OPERAND.findall(stripped))
+            targets = [guard for guard in guards if guard is not None]
             if targets:
                 text_line = replace(text_line, guard=targets[0], role=GUARD)
         out.append(text_line)

@@ -35,6 +35,7 @@ from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
+from ruffdbg.jit.types import Kind
 
 
 class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
@@ -109,7 +110,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
         unit = self.compile(code, types, tier=2) if types is not None else None
-        unit = unit or self.compile(code, ("dyn",) * len(code.params), tier=1)
+        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
     def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
@@ -212,7 +213,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2) is not None:
             profile.hot_at = NEVER
             return
-        if plan.t1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
+        if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
         if state.state not in tiering.STOPPED:

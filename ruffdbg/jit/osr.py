@@ -12,7 +12,8 @@ from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.deopt import as_interpreter_error
-from ruffdbg.jit.inference import RANGE, LoopRegion, NotCompilable, infer, value_type
+from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
+from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
@@ -62,7 +63,7 @@ class OsrEntry:
         end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
         promoted = self._promotable_globals(code, header, end)
         values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
-        slot_types = tuple("unset" if value is None else _scalar_type(value) for value in values)
+        slot_types = tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values)
         if any(kind is None for kind in slot_types):
             names = [*code.local_names, *promoted]
             name = next(n for n, kind in zip(names, slot_types) if kind is None)
@@ -72,7 +73,7 @@ class OsrEntry:
         if frame.stack:   # a for loop's header: [items, position]
             if len(frame.stack) != 2 or _as_range(frame.stack[0]) is None:
                 raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
-            stack = (RANGE, "int")
+            stack = (RANGE, Kind.INT)
         region = LoopRegion(header, end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")), stack)
         typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
@@ -168,4 +169,4 @@ def _scalar_type(value: Any) -> str | None:
         kind = value_type(value)
     except TypeError:
         return None
-    return None if kind == "null" else kind
+    return None if kind == Kind.NULL else kind

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ruffdbg.jit.inference import SCALARS
+from ruffdbg.jit.types import SCALARS
 from ruffdbg.jit.policy import TierPolicy
 from ruffdbg.jit.views import State
 

@@ -9,7 +9,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.inference import RANGE, RANGE_ARGS
+from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
 from ruffdbg.jit.lowering.common import I64, I64P, RESULT, TAGS
 
 
@@ -17,18 +17,18 @@ class CallsAndLoops:
     """(Part of ``Lowering``.) CALL, GET_ITER, FOR_ITER and their helpers."""
 
     def op_CALL(self, pc: int, op: int, argc: int) -> None:
-        if pc + 1 in self.typed.before and self.typed.before[pc + 1][1][-1] == RANGE_ARGS:
+        if self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
-        callee = self.stack[-argc - 1][1][1]
+        callee = self.stack[-argc - 1][1].callee
         arg_types = tuple(kind for _, kind in args)
         # None: inference found no way for the call to return normally (a recursion
         # with no base case); whatever comes back goes to the interpreter.
-        result_type = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else None
-        if self.typed.tier == 1 or result_type == "dyn":
-            result_type = "dyn"
+        result_type = self.typed.pushed(pc)
+        if self.typed.tier == 1 or result_type == Kind.DYN:
+            result_type = Kind.DYN
         # The stack limit, checked before the call like the interpreter does.
         too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
         self.deopt_if(too_deep, self.new_guard("depth", pc, "stack limit reached"))
@@ -49,7 +49,7 @@ class CallsAndLoops:
         else:
             pair = self._call_through_vm(pc, callee, args)
         del self.stack[len(self.stack) - argc - 1:]
-        if result_type == "dyn":
+        if result_type == Kind.DYN:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
             return
         self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
@@ -84,7 +84,7 @@ class CallsAndLoops:
 
     def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
         """A tagged result: whatever came back, from the ctx."""
-        self.push(self.make_dyn(*self._boxed_result(pc, status)), "dyn")
+        self.push(self.make_dyn(*self._boxed_result(pc, status)), Kind.DYN)
         self._poll_interrupt(pc + 1)   # (see _check_call_result)
 
     def _boxed_result(self, pc: int, status: ir.Value) -> tuple[ir.Value, ir.Value]:
@@ -140,7 +140,7 @@ class CallsAndLoops:
 
     def _as_int(self, pc: int, value: ir.Value, kind: str) -> ir.Value:
         """An int operand; a tagged one is guarded to be an int (T1 bails out otherwise)."""
-        if kind != "dyn":
+        if kind != Kind.DYN:
             return value
         guard = self.new_guard("tag", pc, "expected an int")
         self.deopt_if(self.builder.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_INT)), guard)
@@ -156,7 +156,7 @@ class CallsAndLoops:
             items = (zero, value, one, self._range_count(zero, value, one))
         self.pop()
         self.push(items, RANGE)
-        self.push(ir.Constant(I64, 0), "int")
+        self.push(ir.Constant(I64, 0), Kind.INT)
 
     def op_FOR_ITER(self, pc: int, op: int, exit_target: int) -> None:
         b = self.builder
@@ -171,5 +171,5 @@ class CallsAndLoops:
         self._jump(exit_target)
         b.position_at_end(more)
         element = b.add(start, b.mul(position, step))
-        self.stack = saved[:-1] + [(b.add(position, ir.Constant(I64, 1)), "int"), (element, "int")]
+        self.stack = saved[:-1] + [(b.add(position, ir.Constant(I64, 1)), Kind.INT), (element, Kind.INT)]
         self._jump(pc + 1)

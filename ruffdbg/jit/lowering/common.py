@@ -10,14 +10,15 @@ from typing import Any, Callable
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.types import Kind
 
 I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
 I64P = I64.as_pointer()
 RESULT = ir.LiteralStructType([I64, I64])   # (bits, status)
 DYN = ir.LiteralStructType([I64, I64])      # T1's tagged value: (tag, bits)
-LLVM_TYPES = {"int": I64, "float": F64, "bool": I1, "null": I64, "dyn": DYN,
+LLVM_TYPES = {Kind.INT: I64, Kind.FLOAT: F64, Kind.BOOL: I1, Kind.NULL: I64, Kind.DYN: DYN,
               "range0": I64, "range1": I64, "range2": I64, "range3": I64}   # a for loop's start, stop, step, count
-TAGS = {"int": rt.TAG_INT, "float": rt.TAG_FLOAT, "bool": rt.TAG_BOOL, "null": rt.TAG_NULL}
+TAGS = {Kind.INT: rt.TAG_INT, Kind.FLOAT: rt.TAG_FLOAT, Kind.BOOL: rt.TAG_BOOL, Kind.NULL: rt.TAG_NULL}
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 

@@ -19,6 +19,7 @@ from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.tagged import TaggedValues
+from ruffdbg.jit.types import Kind
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, EntryFunction):
@@ -114,9 +115,9 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Entry
         return self.address(self.runtime.ctx, index)
 
     def const(self, kind: str, value: Any) -> ir.Constant:
-        if kind == "float":
+        if kind == Kind.FLOAT:
             return ir.Constant(F64, value)
-        if kind == "bool":
+        if kind == Kind.BOOL:
             return ir.Constant(I1, int(bool(value)))
         return ir.Constant(I64, 0 if value is None else value)
 

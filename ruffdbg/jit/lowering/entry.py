@@ -7,6 +7,7 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import I64, I64P, TAGS
+from ruffdbg.jit.types import Kind
 
 
 class EntryFunction:
@@ -29,12 +30,12 @@ class EntryFunction:
             b.store(status, status_word)
             b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
             with b.if_then(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK))):
-                b.store(ir.Constant(I64, TAGS[self.typed.return_type or "null"]), self.ctx_word(rt.CTX_RET_TAG))
+                b.store(ir.Constant(I64, TAGS[self.typed.return_type or Kind.NULL]), self.ctx_word(rt.CTX_RET_TAG))
             b.ret(ir.Constant(I64, 0))
             return
         bits = []
         for index, kind in enumerate(self.typed.param_types):
-            if kind == "dyn":   # T1: no speculation, so no entry guard
+            if kind == Kind.DYN:   # T1: no speculation, so no entry guard
                 bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index)])))
                 bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
                 continue
@@ -58,9 +59,9 @@ class EntryFunction:
         finished = entry.append_basic_block("finished")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)), done, finished)
         b.position_at_end(done)
-        return_type = self.typed.return_type or "null"
-        if return_type == "dyn":   # T1 units hand back tagged results themselves (STATUS_BOXED)
-            return_type = "null"
+        return_type = self.typed.return_type or Kind.NULL
+        if return_type == Kind.DYN:   # T1 units hand back tagged results themselves (STATUS_BOXED)
+            return_type = Kind.NULL
         b.store(ir.Constant(I64, TAGS[return_type]), self.ctx_word(rt.CTX_RET_TAG))
         b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
         b.branch(finished)

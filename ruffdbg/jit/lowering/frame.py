@@ -13,7 +13,8 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.inference import RANGE, NotCompilable
+from ruffdbg.jit.inference import NotCompilable
+from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 from ruffdbg.jit.lowering.common import COUNT_PASSES, I64, I64P, LLVM_TYPES, RESULT, TAGS, Guard
 
 
@@ -45,7 +46,7 @@ class FrameAndExits:
         """Store parameters, count the entry, bump the depth, poll the interrupt word."""
         b = self.builder
         for index, kind in enumerate(self.typed.param_types):
-            if kind == "dyn":
+            if kind == Kind.DYN:
                 tag, bits = self.function.args[1 + 2 * index], self.function.args[2 + 2 * index]
                 b.store(self.make_dyn(tag, bits), self.slot(index, kind))
             else:
@@ -64,9 +65,9 @@ class FrameAndExits:
         buffer = self.address(self.runtime.buffer)
         slots = self.typed.before[self.region.header][0]
         for index, kind in enumerate(slots):
-            if kind != "unset":
+            if kind != Kind.UNSET:
                 bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
-                if kind == "dyn":
+                if kind == Kind.DYN:
                     value = self.make_dyn(b.load(b.gep(buffer, [ir.Constant(I64, 2 * index)])), bits)
                 else:
                     value = self.from_bits(bits, kind)
@@ -76,7 +77,7 @@ class FrameAndExits:
         if self.region.stack:   # a for loop: its range (three pairs) and position follow the slots
             words = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (len(slots) + i) + 1)])) for i in range(4)]
             start, stop, step, position = words
-            self.stack = [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, "int")]
+            self.stack = [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
         self._prepare_edge(self.region.header)
         b.branch(self.blocks[self.region.header])
 
@@ -93,7 +94,7 @@ class FrameAndExits:
         for depth, kind in enumerate(stack_types):
             if kind == RANGE:
                 self.stack.append((tuple(b.load(self.stack_var(depth, f"range{i}")) for i in range(4)), kind))
-            elif isinstance(kind, tuple):
+            elif isinstance(kind, StackOnly):
                 self.stack.append((None, kind))   # a function about to be called: a constant
             else:
                 self.stack.append((b.load(self.stack_var(depth, kind)), kind))
@@ -105,16 +106,16 @@ class FrameAndExits:
             return   # OSR: leaving the loop (the exit block writes the values out)
         want_slots, want_stack = self.typed.before[target]
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
-            if have != want and want == "dyn" and have != "unset":
+            if have != want and want == Kind.DYN and have != Kind.UNSET:
                 value = self.builder.load(self.slot(index, have))
-                self.builder.store(self.to_dyn(value, have), self.slot(index, "dyn"))
+                self.builder.store(self.to_dyn(value, have), self.slot(index, Kind.DYN))
         for depth, ((value, kind), want) in enumerate(zip(self.stack, want_stack)):
             if kind == RANGE:
                 for index, part in enumerate(value):
                     self.builder.store(part, self.stack_var(depth, f"range{index}"))
-            elif not isinstance(kind, tuple):
+            elif not isinstance(kind, StackOnly):
                 if kind != want:
-                    value, kind = self.to_dyn(value, kind), "dyn"
+                    value, kind = self.to_dyn(value, kind), Kind.DYN
                 self.builder.store(value, self.stack_var(depth, kind))
 
     def _jump(self, target: int) -> None:
@@ -144,7 +145,7 @@ class FrameAndExits:
 
     def _slot_values(self) -> list:
         b = self.builder
-        return [(None, "null") if kind == "unset" else (b.load(self.slot(index, kind)), kind)
+        return [(None, Kind.NULL) if kind == Kind.UNSET else (b.load(self.slot(index, kind)), kind)
                 for index, kind in enumerate(self.state_slots)]
 
     def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
@@ -197,10 +198,10 @@ class FrameAndExits:
         return [self._tagged(value, kind)]
 
     def _tagged(self, value: ir.Value | None, kind: Any) -> tuple[Any, ir.Value]:
-        if kind == "dyn":
+        if kind == Kind.DYN:
             return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
-        if isinstance(kind, tuple):   # a function about to be called
-            return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind[1].function))
+        if isinstance(kind, FunctionValue):   # a function about to be called
+            return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind.callee.function))
         if kind == "boxed":           # (tag, bits) values loaded from the ctx
             return value
         if value is None:

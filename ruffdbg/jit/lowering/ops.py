@@ -12,6 +12,7 @@ from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES,
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, RESULT
+from ruffdbg.jit.types import Kind
 
 
 class Ops:
@@ -43,7 +44,7 @@ class Ops:
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
         value, kind = self.pop()
         if self.typed.tier == 1:
-            value, kind = self.to_dyn(value, kind), "dyn"
+            value, kind = self.to_dyn(value, kind), Kind.DYN
         self.builder.store(value, self.slot(arg, kind))
         self.state_slots[arg] = kind
 
@@ -51,9 +52,11 @@ class Ops:
         value = self.code.consts[arg]
         if type(value) is str:   # native code only carries strings around: a constant handle
             handle = ir.Constant(I64, self.runtime.constant_ids(value))
-            self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), "dyn")
+            self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), Kind.DYN)
             return
-        kind = self.typed.before[pc + 1][1][-1] if pc + 1 in self.typed.before else value_type(value)
+        kind = self.typed.pushed(pc)
+        if kind is None:
+            kind = value_type(value)
         self.push(self.const(kind, value), kind)
 
     def op_POP(self, pc: int, op: int, arg: Any) -> None:
@@ -107,18 +110,18 @@ class Ops:
 
     def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
         b = self.builder
-        if kind == "dyn":
+        if kind == Kind.DYN:
             tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
             guard = self.new_guard("tag", pc, "truthiness of a value that is not a number, bool or null")
             self.deopt_if(b.not_(self.tag_is(tag, rt.TAG_INT, rt.TAG_BOOL, rt.TAG_FLOAT, rt.TAG_NULL)), guard)
             as_float = b.fcmp_unordered("!=", b.bitcast(bits, F64), ir.Constant(F64, 0.0))
             as_int = b.icmp_signed("!=", bits, ir.Constant(I64, 0))
             return b.select(self.tag_is(tag, rt.TAG_FLOAT), as_float, as_int)   # null's bits are 0
-        if kind == "bool":
+        if kind == Kind.BOOL:
             return value
-        if kind == "int":
+        if kind == Kind.INT:
             return b.icmp_signed("!=", value, ir.Constant(I64, 0))
-        if kind == "float":
+        if kind == Kind.FLOAT:
             return b.fcmp_unordered("!=", value, ir.Constant(F64, 0.0))  # NaN is truthy
         return ir.Constant(I1, 0)  # null
 
@@ -126,37 +129,37 @@ class Ops:
         value, kind = self.stack[-1]
         truthy = self.truthy(value, kind, pc)
         self.pop()
-        self.push(truthy, "bool")
+        self.push(truthy, Kind.BOOL)
 
     def op_NOT(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
         b = self.builder
-        if kind == "dyn":
+        if kind == Kind.DYN:
             guard = self.new_guard("tag", pc, "! of a value that is not a bool")
             self.deopt_if(b.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_BOOL)), guard)
             value = b.trunc(self.bits_of(value, kind), I1)
         self.pop()
-        self.push(b.xor(value, ir.Constant(I1, 1)), "bool")
+        self.push(b.xor(value, ir.Constant(I1, 1)), Kind.BOOL)
 
     def op_NEG(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
         b = self.builder
-        if kind == "dyn":
-            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), "int"), (value, kind), negate=True)
+        if kind == Kind.DYN:
+            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (value, kind), negate=True)
             return
-        if kind == "float":
+        if kind == Kind.FLOAT:
             self.pop()
-            self.push(b.fneg(value), "float")
+            self.push(b.fneg(value), Kind.FLOAT)
             return
         guard = self.new_guard("overflow", pc, "-(-9223372036854775808)")
         self.deopt_if(b.icmp_signed("==", value, ir.Constant(I64, INT_MIN)), guard)
         self.pop()
-        self.push(b.neg(value), "int")
+        self.push(b.neg(value), Kind.INT)
 
     def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.pop()
         b = self.builder
-        if self.typed.return_type == "dyn":   # tagged results go back through the ctx
+        if self.typed.return_type == Kind.DYN:   # tagged results go back through the ctx
             b.store(self.tag_of(value, kind), self.ctx_word(rt.CTX_RET_TAG))
             b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))
             self._return_status(ir.Constant(I64, rt.STATUS_BOXED))
@@ -180,14 +183,15 @@ class Ops:
             self.op_LOAD_LOCAL(pc, op, self._promoted(arg))
             return
         b = self.builder
-        callee = self.typed.before[pc + 1][1][-1]
+        entry = self.typed.pushed(pc)   # a FunctionValue
+        callee = entry.callee
         name = self.code.names[arg]
         slot = self.runtime.global_slot(name)
-        expected = self.runtime.function_ids(callee[1].function)
+        expected = self.runtime.function_ids(callee.function)
         current = b.load(self.address(self.runtime.globals, slot))
-        guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee[1].function.name}")
+        guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee.function.name}")
         self.deopt_if(b.icmp_signed("!=", current, ir.Constant(I64, expected)), guard)
-        self.push(None, callee)
+        self.push(None, entry)
 
     def _arith_or_compare(self, pc: int, op: int, arg: Any) -> None:
         if op in ARITHMETIC_OPS:
@@ -200,22 +204,22 @@ class Ops:
     def _arithmetic(self, pc: int, op: int) -> None:
         b = self.builder
         (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
-        if "dyn" in (left_kind, right_kind):
+        if Kind.DYN in (left_kind, right_kind):
             self._dyn_arithmetic(pc, op, self.stack[-2], self.stack[-1])
             return
-        if left_kind == right_kind == "int":
+        if left_kind == right_kind == Kind.INT:
             result = self._int_arithmetic(pc, op, left, right)
-            kind = "int"
+            kind = Kind.INT
         else:
-            if left_kind == "int":
+            if left_kind == Kind.INT:
                 left = b.sitofp(left, F64)
-            if right_kind == "int":
+            if right_kind == Kind.INT:
                 right = b.sitofp(right, F64)
             if op in (Op.DIV, Op.MOD):
                 zero = self.new_guard("division", pc, "divisor is 0.0")
                 self.deopt_if(b.fcmp_ordered("==", right, ir.Constant(F64, 0.0)), zero)
             result = {Op.ADD: b.fadd, Op.SUB: b.fsub, Op.MUL: b.fmul, Op.DIV: b.fdiv, Op.MOD: b.frem}[op](left, right)
-            kind = "float"
+            kind = Kind.FLOAT
         del self.stack[-2:]
         self.push(result, kind)
 
@@ -239,28 +243,29 @@ class Ops:
         b = self.builder
         (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
         # (Guards deopt with both operands still on the stack: pop only after.)
-        if "dyn" in (left_kind, right_kind) or {left_kind, right_kind} == {"int", "float"}:
-            compare = self._dyn_compare if "dyn" in (left_kind, right_kind) else self._mixed_compare
+        if Kind.DYN in (left_kind, right_kind) or {left_kind, right_kind} == {Kind.INT, Kind.FLOAT}:
+            compare = self._dyn_compare if Kind.DYN in (left_kind, right_kind) else self._mixed_compare
             result = compare(pc, op, self.stack[-2], self.stack[-1])
             del self.stack[-2:]
-            self.push(result, "bool")
+            self.push(result, Kind.BOOL)
             return
         del self.stack[-2:]
         if left_kind != right_kind:  # different types are never equal
-            self.push(ir.Constant(I1, int(op == Op.NOT_EQUAL)), "bool")
+            self.push(ir.Constant(I1, int(op == Op.NOT_EQUAL)), Kind.BOOL)
             return
-        if left_kind == "float":
+        if left_kind == Kind.FLOAT:
             result = self._float_compare(op, left, right)
-        elif left_kind == "null":
+        elif left_kind == Kind.NULL:
             result = ir.Constant(I1, int(op == Op.EQUAL))
         else:
-            result = b.icmp_signed(OPCODES[op].symbol, left, right) if left_kind == "int" else b.icmp_unsigned(OPCODES[op].symbol, left, right)
-        self.push(result, "bool")
+            compare = b.icmp_signed if left_kind == Kind.INT else b.icmp_unsigned
+            result = compare(OPCODES[op].symbol, left, right)
+        self.push(result, Kind.BOOL)
 
     def _mixed_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
         """int vs float: as doubles, like the interpreter; ordering needs the int exact."""
         if op in ORDERING_OPS:
-            int_bits = left_entry[0] if left_entry[1] == "int" else right_entry[0]
+            int_bits = left_entry[0] if left_entry[1] == Kind.INT else right_entry[0]
             guard = self.new_guard("overflow", pc, "an int too big to compare exactly with a float")
             self.deopt_if(self._beyond_2_53(int_bits), guard)
         return self._float_compare(op, self.as_double(*left_entry), self.as_double(*right_entry))

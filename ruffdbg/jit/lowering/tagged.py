@@ -10,6 +10,7 @@ from llvmlite import ir
 from ruffdbg.compiler.opcodes import OPCODES, ORDERING_OPS, Op
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import DYN, F64, I1, I64, TAGS
+from ruffdbg.jit.types import Kind
 
 
 class TaggedValues:
@@ -20,15 +21,15 @@ class TaggedValues:
         return b.insert_value(b.insert_value(ir.Constant(DYN, None), tag, 0), bits, 1)
 
     def to_dyn(self, value: ir.Value, kind: str) -> ir.Value:
-        if kind == "dyn":
+        if kind == Kind.DYN:
             return value
         return self.make_dyn(ir.Constant(I64, TAGS[kind]), self.to_bits(value, kind))
 
     def tag_of(self, value: ir.Value, kind: str) -> ir.Value:
-        return self.builder.extract_value(value, 0) if kind == "dyn" else ir.Constant(I64, TAGS[kind])
+        return self.builder.extract_value(value, 0) if kind == Kind.DYN else ir.Constant(I64, TAGS[kind])
 
     def bits_of(self, value: ir.Value, kind: str) -> ir.Value:
-        return self.builder.extract_value(value, 1) if kind == "dyn" else self.to_bits(value, kind)
+        return self.builder.extract_value(value, 1) if kind == Kind.DYN else self.to_bits(value, kind)
 
     def tag_is(self, tag: ir.Value, *tags: int) -> ir.Value:
         b = self.builder
@@ -40,22 +41,22 @@ class TaggedValues:
     def as_double(self, value: ir.Value, kind: str) -> ir.Value:
         """A number as a double: int bits are converted, float bits reinterpreted."""
         b = self.builder
-        if kind != "dyn":
-            return b.sitofp(value, F64) if kind == "int" else value
+        if kind != Kind.DYN:
+            return b.sitofp(value, F64) if kind == Kind.INT else value
         tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
         return b.select(self.tag_is(tag, rt.TAG_INT), b.sitofp(bits, F64), b.bitcast(bits, F64))
 
     def to_bits(self, value: ir.Value, kind: str) -> ir.Value:
-        if kind == "float":
+        if kind == Kind.FLOAT:
             return self.builder.bitcast(value, I64)
-        if kind == "bool":
+        if kind == Kind.BOOL:
             return self.builder.zext(value, I64)
         return value
 
     def from_bits(self, bits: ir.Value, kind: str) -> ir.Value:
-        if kind == "float":
+        if kind == Kind.FLOAT:
             return self.builder.bitcast(bits, F64)
-        if kind == "bool":
+        if kind == Kind.BOOL:
             return self.builder.trunc(bits, I1)
         return bits
 
@@ -93,7 +94,7 @@ class TaggedValues:
         result.add_incoming(int_value, int_end)
         result.add_incoming(float_value, float_end)
         del self.stack[-1 if negate else -2:]
-        self.push(result, "dyn")
+        self.push(result, Kind.DYN)
 
     def _dyn_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
         b = self.builder
