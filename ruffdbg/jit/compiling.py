@@ -17,10 +17,10 @@ from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.jit.policy import NEVER
+from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
-from ruffdbg.jit.types import Kind
 
 OPT_LEVEL = {1: 1, 2: 3}
 

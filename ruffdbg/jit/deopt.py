@@ -21,12 +21,12 @@ from ruffdbg.jit import tiering
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
+from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
 from ruffdbg.vm.hooks import NOT_TAKEN
-from ruffdbg.jit.types import Kind
 
 class NativeBoundary:
     """(Part of ``Jit``.) Calls into native code, its callbacks, and deopt policy.

@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
-from ruffdbg.profile.report import ruff_type
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
+from ruffdbg.profile.report import ruff_type
+
 
 class NotCompilable(Exception):
     def __init__(self, feature: str, line: int):
@@ -220,6 +221,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
 # ------------------------------------------------------- transfer functions
 # One per opcode (or operator family), on the types of the operands; the
 # table below maps each opcode to its function, per tier.
+
 
 def refuse(s: Step):
     raise NotCompilable(NOT_COMPILED[s.op], s.line)

@@ -25,17 +25,17 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.events import EventLog
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
-from ruffdbg.jit.lowering import RuntimeAddresses
-from ruffdbg.jit.policy import NEVER, TierPolicy
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
 from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.lowering import RuntimeAddresses
 from ruffdbg.jit.osr import OsrEntry
+from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
-from ruffdbg.jit.types import Kind
 
 
 class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):

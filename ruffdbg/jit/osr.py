@@ -13,8 +13,8 @@ from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
-from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ruffdbg.jit.types import SCALARS
 from ruffdbg.jit.policy import TierPolicy
+from ruffdbg.jit.types import SCALARS
 from ruffdbg.jit.views import State
 
 STOPPED = (State.BLACKLISTED, State.NOT_COMPILABLE)   # no more tiering for these

@@ -9,8 +9,8 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.lowering.common import BOXED, I64, I64P, RESULT, TAGS
 from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
-from ruffdbg.jit.lowering.common import I64, I64P, RESULT, TAGS
 
 
 class CallsAndLoops:
@@ -60,7 +60,7 @@ class CallsAndLoops:
         if result_type is None:
             tag, bits = self._boxed_result(pc, status)
             self.deopt_always(self.new_guard("call-result", pc + 1, "the call was expected never to return"),
-                              stack=self.stack + [((tag, bits), "boxed")])
+                              stack=self.stack + [((tag, bits), BOXED)])
             return
         fast = b.block
         slow = self.function.append_basic_block(f"call_slow_pc{pc}")
@@ -68,7 +68,7 @@ class CallsAndLoops:
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)), joined, slow)
         b.position_at_end(slow)
         tag, bits = self._boxed_result(pc, status)
-        with_result = self.stack + [((tag, bits), "boxed")]
+        with_result = self.stack + [((tag, bits), BOXED)]
         # The callee ran in the interpreter: a safepoint, so a debugger step that
         # returns here stops in this frame, not after it (off the fast path).
         self._poll_interrupt(pc + 1, with_result)

@@ -19,6 +19,9 @@ DYN = ir.LiteralStructType([I64, I64])      # T1's tagged value: (tag, bits)
 LLVM_TYPES = {Kind.INT: I64, Kind.FLOAT: F64, Kind.BOOL: I1, Kind.NULL: I64, Kind.DYN: DYN,
               "range0": I64, "range1": I64, "range2": I64, "range3": I64}   # a for loop's start, stop, step, count
 TAGS = {Kind.INT: rt.TAG_INT, Kind.FLOAT: rt.TAG_FLOAT, Kind.BOOL: rt.TAG_BOOL, Kind.NULL: rt.TAG_NULL}
+# Lowering's own stack entry kind: a (tag, bits) pair just loaded from the ctx
+# (a call's boxed result), written out as is by a deopt exit.
+BOXED = "boxed"
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 

@@ -14,8 +14,8 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
+from ruffdbg.jit.lowering.common import BOXED, COUNT_PASSES, Guard, I64, I64P, LLVM_TYPES, RESULT, TAGS
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
-from ruffdbg.jit.lowering.common import COUNT_PASSES, I64, I64P, LLVM_TYPES, RESULT, TAGS, Guard
 
 
 class FrameAndExits:
@@ -202,7 +202,7 @@ class FrameAndExits:
             return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
         if isinstance(kind, FunctionValue):   # a function about to be called
             return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind.callee.function))
-        if kind == "boxed":           # (tag, bits) values loaded from the ctx
+        if kind == BOXED:           # (tag, bits) values loaded from the ctx
             return value
         if value is None:
             return rt.TAG_NULL, ir.Constant(I64, 0)
