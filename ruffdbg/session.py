@@ -84,7 +84,8 @@ class FrameView:
 @dataclass
 class NativeListing:
     """LLVM IR or assembly of one unit: a header (signature, tier, compile times)
-    and its lines (``jit.texts.TextLine``: text, Ruff line, bytecode pc)."""
+    and its rows (``jit.texts.TextLine``: text, Ruff line, bytecode pc, and what
+    the row is: guard id, role "guard" / "exit" / "exit call" or None, a note)."""
 
     header: str
     lines: list
@@ -476,17 +477,12 @@ class Session:
         pc it comes from: ``kind`` "ir" (optimized, or ``raw`` before optimization)
         or "asm". Compiles the function from its profile if the run did not (raises
         KeyError, LookupError or NotCompilable when it cannot)."""
-        from ruffdbg.jit import texts
-
         code = self.find_code(name)
         if code is None or code.is_script or self.jit is None:
             raise KeyError(name)
         unit = self.jit.unit_for_display(code, tier)
         compiled = unit.compiled
-        if kind == "asm":
-            lines = texts.asm_lines(compiled.assembly)
-        else:
-            lines = texts.ir_lines(compiled.ir_before if raw else compiled.ir_after)
+        lines = self.jit.native_lines(unit, kind, raw)
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
         types = ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         header = f"; {name}({types}) at T{unit.tier} -> {unit.return_type}; {ms}"

@@ -22,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
-from ruffdbg.profile.report import ruff_type
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.runtime import MAX_PARAMS
+from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
+from ruffdbg.profile.report import ruff_type
 
-SCALARS = ("int", "float", "bool", "null")
+
 class NotCompilable(Exception):
     def __init__(self, feature: str, line: int):
         super().__init__(f"NYI: {feature} at line {line}")
@@ -37,20 +38,15 @@ class NotCompilable(Exception):
         self.reason = f"NYI: {feature} at line {line}"
 
 
-@dataclass(frozen=True)
-class Callee:
-    """A function a CALL site calls: the global it comes from and the Function or Builtin."""
-
-    global_name: str
-    function: Any
 
 # What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
 # math builtins always return float). Anything else comes back tagged.
 BUILTIN_RESULTS = {
-    "sqrt": "float", "floor": "float", "ceil": "float", "round": "float", "abs": "float", "pow": "float",
-    "min": "float", "max": "float", "to_float": "float", "parse_float": "float", "performance_now": "float",
-    "now": "float", "len": "int", "to_int": "int", "parse_int": "int", "print": "null",
-    "has_key": "bool", "contains": "bool", "starts_with": "bool", "ends_with": "bool", "to_bool": "bool",
+    **dict.fromkeys(("sqrt", "floor", "ceil", "round", "abs", "pow", "min", "max", "to_float", "parse_float",
+                     "performance_now", "now"), Kind.FLOAT),
+    **dict.fromkeys(("len", "to_int", "parse_int"), Kind.INT),
+    "print": Kind.NULL,
+    **dict.fromkeys(("has_key", "contains", "starts_with", "ends_with", "to_bool"), Kind.BOOL),
 }
 
 
@@ -66,7 +62,7 @@ class LoopRegion:
     end: int                                   # the loop's last JUMP_BACK
     promoted: tuple[str, ...] = ()
     immutable: frozenset = frozenset()         # promoted globals declared let/const
-    stack: tuple = ()                          # a for loop's header has (RANGE, "int") on the stack
+    stack: tuple = ()                          # a for loop's header has (RANGE, Kind.INT) on the stack
 
     def contains(self, pc: int) -> bool:
         return self.header <= pc <= self.end
@@ -80,7 +76,8 @@ class TypedCode:
     param_types: tuple[str, ...]
     region: LoopRegion | None = None
     tier: int = 2
-    before: dict[int, tuple[tuple[str, ...], tuple[Any, ...]]] = field(default_factory=dict)  # pc -> (slots, stack)
+    # pc -> (slot types, stack types) before it runs
+    before: dict[int, tuple[tuple[StackType, ...], tuple[StackType, ...]]] = field(default_factory=dict)
     return_type: str | None = None
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
@@ -90,28 +87,33 @@ class TypedCode:
     def reachable(self) -> list[int]:
         return sorted(self.before)
 
+    def pushed(self, pc: int) -> StackType | None:
+        """The type on top of the stack after ``pc`` (what it pushed); None when
+        nothing follows (the path after it is never taken)."""
+        after = self.before.get(pc + 1)
+        return after[1][-1] if after is not None else None
 
-# A stack entry is a type name, or ("fn", Callee) for a function about to be called.
+
 ReturnTypeOf = Callable[[Function, tuple[str, ...]], "str | None"]
 
 
 def value_type(value: Any) -> str:
     kind = type(value)
     if kind is bool:
-        return "bool"
+        return Kind.BOOL
     if kind is int:
-        return "int"
+        return Kind.INT
     if kind is float:
-        return "float"
+        return Kind.FLOAT
     if value is None:
-        return "null"
+        return Kind.NULL
     raise TypeError
 
 
 def arithmetic_type(left: str, right: str) -> str | None:
     """int op int is int, any float makes float; None: the op always fails."""
-    if left in ("int", "float") and right in ("int", "float"):
-        return "int" if left == right == "int" else "float"
+    if left in NUMBERS and right in NUMBERS:
+        return Kind.INT if left == right == Kind.INT else Kind.FLOAT
     return None
 
 
@@ -127,7 +129,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
         raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
     typed = TypedCode(code, param_types, region, tier)
     if region is None:
-        start = (0, tuple(list(param_types) + ["unset"] * (code.nlocals - len(param_types))), ())
+        start = (0, tuple(list(param_types) + [Kind.UNSET] * (code.nlocals - len(param_types))), ())
     else:
         start = (region.header, tuple(slot_types), region.stack)
     work = [start]
@@ -148,8 +150,8 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
                 typed.exits.add(successor[0])
                 continue
             work.append(successor)
-    returns.discard("bottom")
-    typed.return_type = ("dyn" if len(returns) > 1 else returns.pop()) if returns else None
+    returns.discard(Kind.BOTTOM)
+    typed.return_type = (Kind.DYN if len(returns) > 1 else returns.pop()) if returns else None
     return typed
 
 
@@ -162,153 +164,275 @@ def _merge(old, new, code: CodeObject, pc: int):
         raise NotCompilable("a stack of different depths at a join", code.lines[pc])
     stack = []
     for a, b in zip(old_stack, new_stack):
-        if a != b and (isinstance(a, tuple) or isinstance(b, tuple)):
+        if a != b and (isinstance(a, StackOnly) or isinstance(b, StackOnly)):
             raise NotCompilable("a function value that differs between branches", code.lines[pc])
-        stack.append(a if a == b else "dyn")
+        stack.append(a if a == b else Kind.DYN)
     slots = []
     for a, b in zip(old_slots, new_slots):
-        if a == b or b == "unset":
+        if a == b or b == Kind.UNSET:
             slots.append(a)
-        elif a == "unset":
+        elif a == Kind.UNSET:
             slots.append(b)
         else:
-            slots.append("dyn")
+            slots.append(Kind.DYN)
     return tuple(slots), tuple(stack)
+
+
+class Step:
+    """One instruction being run on types: its operands and the state it changes.
+
+    A transfer function changes ``slots`` and ``stack`` in place and returns the
+    successors as (pc, slots, stack) triples, or None to fall through to the next
+    pc with the state it left."""
+
+    __slots__ = ("typed", "code", "pc", "op", "arg", "line", "slots", "stack", "lookup", "return_type_of", "returns")
+
+    def __init__(self, typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[[str], Any],
+                 return_type_of: ReturnTypeOf, returns: set[str]):
+        self.typed, self.code, self.pc = typed, typed.code, pc
+        self.op, self.arg = typed.code.instrs[pc]
+        self.line = typed.code.lines[pc]
+        self.slots, self.stack = slots, stack
+        self.lookup, self.return_type_of, self.returns = lookup, return_type_of, returns
+
+    def state(self, pc: int, stack: list | None = None) -> tuple:
+        return (pc, tuple(self.slots), tuple(self.stack if stack is None else stack))
+
+    def fails(self) -> list:
+        """The instruction raises whatever happens: native code hands it to the interpreter."""
+        self.typed.always_fails.add(self.pc)
+        return []
 
 
 def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[[str], Any],
           return_type_of: ReturnTypeOf, returns: set[str]):
     """Run one instruction on types; return the (pc, slots, stack) successors."""
-    code = typed.code
-    op, arg = code.instrs[pc]
-    line = code.lines[pc]
-    following = pc + 1
-    if op in NOT_COMPILED and not (op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None):
-        raise NotCompilable(NOT_COMPILED[op], line)
-    if op == Op.LOAD_LOCAL:
-        if slots[arg] == "unset":
-            raise NotCompilable(f"local {code.local_names[arg]} read before it is set", line)
-        stack.append(slots[arg])
-    elif op == Op.STORE_LOCAL:
-        slots[arg] = "dyn" if typed.tier == 1 else stack.pop()   # T1 keeps every local tagged
-        if typed.tier == 1:
-            stack.pop()
-    elif op == Op.LOAD_CONST:
-        try:
-            stack.append(value_type(code.consts[arg]))
-        except TypeError:
-            if type(code.consts[arg]) is not str:
-                raise NotCompilable(f"{ruff_type(type(code.consts[arg]))} constants", line) from None
-            stack.append("dyn")   # a string: passed along as a tagged constant
-    elif op == Op.LOAD_GLOBAL and _promoted_slot(typed, arg) is not None:
-        stack.append(slots[_promoted_slot(typed, arg)])
-    elif op == Op.STORE_GLOBAL and _promoted_slot(typed, arg) is not None:
-        if code.names[arg] in typed.region.immutable:
-            typed.always_fails.add(pc)
-            return []
-        slots[_promoted_slot(typed, arg)] = stack.pop()
-    elif op == Op.LOAD_GLOBAL:
-        stack.append(("fn", _callee(code.names[arg], lookup, line)))
-    elif op == Op.CALL:
-        args = tuple(stack[len(stack) - arg:])
-        del stack[len(stack) - arg:]
-        callee = stack.pop()
-        if not isinstance(callee, tuple) or any(isinstance(a, tuple) for a in args):
-            raise NotCompilable("calling a computed value", line)
-        function = callee[1].function
-        typed.callees[pc] = callee[1]
-        if _is_range_loop(typed, pc, function, args):
-            stack.append(RANGE_ARGS)   # `for v in range(...)`: a counted loop, no array is built
-            return [(following, tuple(slots), tuple(stack))]
-        if typed.tier == 1:
-            stack.append("dyn")
-            return [(following, tuple(slots), tuple(stack))]
-        result = BUILTIN_RESULTS.get(function.name) if type(function) is Builtin else return_type_of(function, args)
-        if result == "bottom":   # a recursive call whose type is not known yet: ignore this path
-            return []
-        typed.callees[pc] = callee[1]
-        stack.append("dyn" if result is None else result)   # unknown: whatever comes back, tagged
-    elif "dyn" in stack[-2:] and op in ARITHMETIC_OPS:
-        del stack[-2:]
-        stack.append("dyn")
-    elif "dyn" in stack[-2:] and (op in ORDERING_OPS or op in EQUALITY_OPS):
-        del stack[-2:]
-        stack.append("bool")
-    elif op in ARITHMETIC_OPS:
-        right, left = stack.pop(), stack.pop()
-        result = arithmetic_type(left, right)
-        if result is None:
-            typed.always_fails.add(pc)
-            return []
-        stack.append(result)
-    elif op in ORDERING_OPS:
-        right, left = stack.pop(), stack.pop()
-        if not (left == right and left in ("int", "float")):
-            if left in ("int", "float") and right in ("int", "float"):
-                stack.append("bool")   # int vs float: compared as doubles (exactness guarded)
-                return [(following, tuple(slots), tuple(stack))]
-            typed.always_fails.add(pc)
-            return []
-        stack.append("bool")
-    elif op in EQUALITY_OPS:
-        right, left = stack.pop(), stack.pop()
-        stack.append("bool")
-    elif op in (Op.NOT, Op.NEG) and stack[-1] == "dyn":
-        stack[-1] = "bool" if op == Op.NOT else "dyn"
-    elif op == Op.NOT:
-        if stack.pop() != "bool":
-            typed.always_fails.add(pc)
-            return []
-        stack.append("bool")
-    elif op == Op.NEG:
-        operand = stack.pop()
-        if operand not in ("int", "float"):
-            typed.always_fails.add(pc)
-            return []
-        stack.append(operand)
-    elif op == Op.GET_ITER:
-        iterable = stack.pop()
-        if iterable not in ("int", "dyn", RANGE_ARGS):
-            raise NotCompilable(f"for loops over a {iterable if isinstance(iterable, str) else 'value'}", line)
-        stack.extend([RANGE, "int"])   # T0 keeps [items, position]; native code keeps a range
-    elif op == Op.FOR_ITER:
-        if stack[-2:] != [RANGE, "int"]:
-            raise NotCompilable("for loops over a value native code cannot count", line)
-        return [(arg, tuple(slots), tuple(stack[:-2])), (following, tuple(slots), tuple(stack + ["int"]))]
-    elif op == Op.TO_BOOL:
-        stack.pop()
-        stack.append("bool")
-    elif op == Op.POP:
-        stack.pop()
-    elif op == Op.DUP:
-        stack.append(stack[-1])
-    elif op in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE):
-        stack.pop()
-        return [(arg, tuple(slots), tuple(stack)), (following, tuple(slots), tuple(stack))]
-    elif op in (Op.JUMP, Op.JUMP_BACK):
-        return [(arg, tuple(slots), tuple(stack))]
-    elif op == Op.RETURN:
-        returns.add("dyn" if typed.tier == 1 else stack.pop())
-        if typed.tier == 1:
-            stack.pop()
-        return []
-    elif op == Op.FAIL:
-        typed.always_fails.add(pc)
-        return []
+    step = Step(typed, pc, slots, stack, lookup, return_type_of, returns)
+    transfer = TRANSFER[typed.tier].get(step.op)
+    if transfer is None:
+        raise NotCompilable(f"opcode {step.op}", step.line)
+    successors = transfer(step)
+    if successors is None:
+        assert step.op not in JUMP_OPS
+        return [step.state(pc + 1)]
+    return successors
+
+
+# ------------------------------------------------------- transfer functions
+# One per opcode (or operator family), on the types of the operands; the
+# table below maps each opcode to its function, per tier.
+
+
+def refuse(s: Step):
+    raise NotCompilable(NOT_COMPILED[s.op], s.line)
+
+
+def _load_local(s: Step):
+    if s.slots[s.arg] == Kind.UNSET:
+        raise NotCompilable(f"local {s.code.local_names[s.arg]} read before it is set", s.line)
+    s.stack.append(s.slots[s.arg])
+
+
+def _store_local(s: Step):
+    s.slots[s.arg] = s.stack.pop()
+
+
+def _store_local_tagged(s: Step):
+    s.slots[s.arg] = Kind.DYN   # T1 keeps every local tagged
+    s.stack.pop()
+
+
+def _load_const(s: Step):
+    value = s.code.consts[s.arg]
+    try:
+        s.stack.append(value_type(value))
+    except TypeError:
+        if type(value) is not str:
+            raise NotCompilable(f"{ruff_type(type(value))} constants", s.line) from None
+        s.stack.append(Kind.DYN)   # a string: passed along as a tagged constant
+
+
+def _load_global(s: Step):
+    slot = _promoted_slot(s.typed, s.arg)
+    if slot is not None:
+        s.stack.append(s.slots[slot])
     else:
-        raise NotCompilable(f"opcode {op}", line)
-    assert op not in JUMP_OPS
-    return [(following, tuple(slots), tuple(stack))]
+        s.stack.append(FunctionValue(_callee(s.code.names[s.arg], s.lookup, s.line)))
 
 
-RANGE_ARGS = ("range-args",)   # the arguments of range(...) about to be iterated
-RANGE = ("range",)              # a loop's items: start, stop, step, count
+def _store_global(s: Step):
+    """Only a global an OSR unit keeps in a register; the rest is refused."""
+    slot = _promoted_slot(s.typed, s.arg)
+    if slot is None:
+        return refuse(s)
+    if s.code.names[s.arg] in s.typed.region.immutable:
+        return s.fails()
+    s.slots[slot] = s.stack.pop()
+
+
+def _call_site(s: Step):
+    """Pop a CALL's callee and arguments; None when it is a counted ``range`` loop."""
+    stack, argc = s.stack, s.arg
+    args = tuple(stack[len(stack) - argc:])
+    del stack[len(stack) - argc:]
+    callee = stack.pop()
+    if not isinstance(callee, FunctionValue) or any(isinstance(a, StackOnly) for a in args):
+        raise NotCompilable("calling a computed value", s.line)
+    s.typed.callees[s.pc] = callee.callee
+    if _is_range_loop(s.typed, s.pc, callee.callee.function, args):
+        stack.append(RANGE_ARGS)   # `for v in range(...)`: a counted loop, no array is built
+        return None
+    return callee.callee, args
+
+
+def _call(s: Step):
+    """T2: builtins' known result types, and functions' inferred ones (speculated)."""
+    site = _call_site(s)
+    if site is None:
+        return None
+    callee, args = site
+    function = callee.function
+    result = BUILTIN_RESULTS.get(function.name) if type(function) is Builtin else s.return_type_of(function, args)
+    if result == Kind.BOTTOM:   # a recursive call whose type is not known yet: ignore this path
+        return []
+    s.typed.callees[s.pc] = callee
+    s.stack.append(Kind.DYN if result is None else result)   # unknown: whatever comes back, tagged
+
+
+def _call_tagged(s: Step):
+    """T1: whatever comes back, tagged."""
+    if _call_site(s) is not None:
+        s.stack.append(Kind.DYN)
+
+
+def _arithmetic(s: Step):
+    stack = s.stack
+    if Kind.DYN in stack[-2:]:
+        del stack[-2:]
+        stack.append(Kind.DYN)
+        return None
+    right, left = stack.pop(), stack.pop()
+    result = arithmetic_type(left, right)
+    if result is None:
+        return s.fails()
+    stack.append(result)
+
+
+def _ordering(s: Step):
+    stack = s.stack
+    if Kind.DYN in stack[-2:]:
+        del stack[-2:]
+        stack.append(Kind.BOOL)
+        return None
+    right, left = stack.pop(), stack.pop()
+    if not (left == right and left in NUMBERS):
+        if not (left in NUMBERS and right in NUMBERS):
+            return s.fails()
+        # (int vs float: compared as doubles, exactness guarded)
+    stack.append(Kind.BOOL)
+
+
+def _equality(s: Step):
+    del s.stack[-2:]
+    s.stack.append(Kind.BOOL)
+
+
+def _not(s: Step):
+    operand = s.stack.pop()
+    if operand not in (Kind.DYN, Kind.BOOL):
+        return s.fails()
+    s.stack.append(Kind.BOOL)
+
+
+def _neg(s: Step):
+    operand = s.stack.pop()
+    if operand not in (Kind.DYN, Kind.INT, Kind.FLOAT):
+        return s.fails()
+    s.stack.append(operand)
+
+
+def _get_iter(s: Step):
+    iterable = s.stack.pop()
+    if iterable not in (Kind.INT, Kind.DYN, RANGE_ARGS):
+        raise NotCompilable(f"for loops over a {iterable if isinstance(iterable, str) else 'value'}", s.line)
+    s.stack.extend([RANGE, Kind.INT])   # T0 keeps [items, position]; native code keeps a range
+
+
+def _for_iter(s: Step):
+    if s.stack[-2:] != [RANGE, Kind.INT]:
+        raise NotCompilable("for loops over a value native code cannot count", s.line)
+    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack + [Kind.INT])]
+
+
+def _to_bool(s: Step):
+    s.stack[-1] = Kind.BOOL
+
+
+def _pop(s: Step):
+    s.stack.pop()
+
+
+def _dup(s: Step):
+    s.stack.append(s.stack[-1])
+
+
+def _branch(s: Step):
+    s.stack.pop()
+    return [s.state(s.arg), s.state(s.pc + 1)]
+
+
+def _jump(s: Step):
+    return [s.state(s.arg)]
+
+
+def _return(s: Step):
+    s.returns.add(s.stack.pop())
+    return []
+
+
+def _return_tagged(s: Step):
+    s.stack.pop()
+    s.returns.add(Kind.DYN)
+    return []
+
+
+def _fail(s: Step):
+    return s.fails()
+
+
+# Refused by the opcode table, but handled in a case its transfer function knows
+# (a global an OSR loop keeps in a register); it refuses the rest itself.
+REFUSED_UNLESS = {Op.STORE_GLOBAL: _store_global}
+
+
+def _transfer_table(tier: int) -> dict:
+    """Opcode -> transfer function for ``tier``, derived from the opcode table: every
+    opcode the JIT refuses (``NOT_COMPILED``) refuses here, with its reason."""
+    table = {op: _arithmetic for op in ARITHMETIC_OPS}
+    table.update({op: _ordering for op in ORDERING_OPS})
+    table.update({op: _equality for op in EQUALITY_OPS})
+    table.update({
+        Op.LOAD_LOCAL: _load_local, Op.STORE_LOCAL: _store_local, Op.LOAD_CONST: _load_const,
+        Op.LOAD_GLOBAL: _load_global, Op.CALL: _call,
+        Op.NOT: _not, Op.NEG: _neg, Op.TO_BOOL: _to_bool, Op.GET_ITER: _get_iter, Op.FOR_ITER: _for_iter,
+        Op.POP: _pop, Op.DUP: _dup, Op.JUMP_IF_FALSE: _branch, Op.JUMP_IF_TRUE: _branch,
+        Op.JUMP: _jump, Op.JUMP_BACK: _jump, Op.RETURN: _return, Op.FAIL: _fail,
+    })
+    if tier == 1:   # T1 speculates on nothing: locals, call results and returns are tagged
+        table.update({Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_tagged, Op.RETURN: _return_tagged})
+    table.update({op: REFUSED_UNLESS.get(op, refuse) for op in NOT_COMPILED})
+    return table
+
+
+TRANSFER = {1: _transfer_table(1), 2: _transfer_table(2)}
+
+
 
 
 def _is_range_loop(typed: TypedCode, pc: int, function: Any, args: tuple) -> bool:
     code = typed.code
     return (type(function) is Builtin and function.name == "range" and 1 <= len(args) <= 3
-            and all(a in ("int", "dyn") for a in args) and pc + 1 < len(code.instrs)
+            and all(a in (Kind.INT, Kind.DYN) for a in args) and pc + 1 < len(code.instrs)
             and code.instrs[pc + 1][0] == Op.GET_ITER)
 
 

@@ -2,146 +2,43 @@
 
 The interpreter asks ``on_hot(code)`` when a function's call count reaches its
 ``hot_at`` mark, and calls ``profile.native(args)`` when a function has native
-code. Native code calls back here (``_on_deopt``, ``_on_call``) when it hands
-a frame to the interpreter or calls something it cannot run itself; both
-callbacks rebuild the Ruff frames that native code represents (from the
-shadow stack) so the interpreter sees exactly the stack it would have had.
+code (the ``vm.hooks.TierHooks`` protocol). ``Jit`` is a façade over its parts,
+each a mixin in its own module sharing the state set up here and the one lock
+(``lock.serialized``):
+
+- ``units.UnitRegistry``: function states, units, the globals table, invalidation;
+- ``compiling.Compiling``: inference, lowering, LLVM, installing; display-only units;
+- ``deopt.NativeBoundary``: calling native code, its deopt/call callbacks, deopt policy;
+- ``osr.OsrEntry``: entering a hot loop natively;
+- here: the tier decisions carried out (decided by ``tiering``), the user's
+  controls, the debugger's hold/stepping, and ``info`` for views (``views``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
-from functools import partial, wraps
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.events import EventLog
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.engine import CompiledModule, compile_module
-from ruffdbg.jit.inference import RANGE, SCALARS, LoopRegion, NotCompilable, TypedCode, infer, value_type
-from ruffdbg.jit.lowering import Guard, Lowering, NativeTarget, RuntimeAddresses
+from ruffdbg.jit import tiering
+from ruffdbg.jit.compiling import Compiling
+from ruffdbg.jit.deopt import NativeBoundary
+from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.lowering import RuntimeAddresses
+from ruffdbg.jit.osr import OsrEntry
 from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.jit.types import Kind
+from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
+from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
 from ruffdbg.profile import report
 from ruffdbg.profile.report import ruff_type
-from ruffdbg.core.errors import RuffError, RuffRuntimeError
-from ruffdbg.vm.frame import Frame, NativeFrame
-from ruffdbg.vm.hooks import NOT_TAKEN
-from ruffdbg.vm.interpreter import INVALIDATED
-from ruffdbg.core.objects import Builtin, Function
-
-OPT_LEVEL = {1: 1, 2: 3}
 
 
-def _serialized(method):
-    """Run a JIT decision under the JIT's lock. The VM thread compiles and retires
-    units while the UI thread compiles for display, holds functions for
-    breakpoints and applies the user's controls; unit ids, the callee scratch
-    sets and inference's assumptions must not interleave."""
-    @wraps(method)
-    def locked(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-    return locked
-
-
-@dataclass
-class Unit:
-    """One compiled version of a function."""
-
-    id: int
-    code: CodeObject
-    tier: int
-    param_types: tuple[str, ...]
-    return_type: str
-    guards: list[Guard]
-    compiled: CompiledModule
-    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
-    entry: Any = None                  # ctypes function
-    valid: bool = True
-    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
-    direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
-    vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
-    region: Any = None                 # OSR units: the LoopRegion
-    window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
-    typed_region_end: int = 0
-
-    @property
-    def entries(self) -> int:
-        return self.counters[0]
-
-    def guard_counts(self, guard: Guard) -> tuple[int, int]:
-        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
-
-    @property
-    def failures(self) -> int:
-        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
-
-
-@dataclass
-class GuardStats:
-    id: int
-    kind: str
-    pc: int
-    line: int
-    detail: str
-    passed: int
-    failed: int
-
-    @property
-    def failure_rate(self) -> float:
-        total = self.passed + self.failed
-        return self.failed / total if total else 0.0
-
-
-@dataclass
-class CompileStats:
-    tier: str
-    ms: dict[str, float]
-    param_types: tuple[str, ...]
-    valid: bool
-
-
-@dataclass
-class JitInfo:
-    """What views show about one function's native code (plain data)."""
-
-    tier: str
-    state: str
-    reason: str | None
-    native_calls: int
-    deopts: int
-    despecializations: int
-    compiles: list[CompileStats]
-    guards: list[GuardStats]
-
-
-@dataclass
-class FunctionState:
-    """What the JIT knows and decided about one function."""
-
-    state: str = "interpreted"   # interpreted / baseline / optimized / despecialized / blacklisted / not-compilable
-    reason: str | None = None
-    unit: Unit | None = None
-    units: list[Unit] = field(default_factory=list)
-    deopts: int = 0
-    despecializations: int = 0
-    bail_outs: int = 0
-    t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
-    t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
-    osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
-    held: str | None = None                          # why the debugger keeps it in the interpreter
-    display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
-
-    @property
-    def tier(self) -> str:
-        """The highest tier with valid code (an OSR unit counts: its loop runs there)."""
-        return f"T{max((unit.tier for unit in self.units if unit.valid), default=0)}"
-
-
-class Jit:
+class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     def __init__(self, vm: Any, policy: TierPolicy, events: EventLog):
         self.vm = vm
         self.policy = policy
@@ -179,9 +76,6 @@ class Jit:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def state_of(self, code: CodeObject) -> FunctionState:
-        return self.states.setdefault(id(code), FunctionState())
-
     @property
     def osr_at(self) -> int:
         return self.policy.osr_at
@@ -193,53 +87,6 @@ class Jit:
 
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value
-
-    def global_slot(self, name: str) -> int:
-        if name not in self.global_slots:
-            self.global_slots[name] = len(self.global_slots)
-            self.global_changed(name, self._lookup(name))
-        return self.global_slots[name]
-
-    def global_changed(self, name: str, value: Any) -> None:
-        """Keep the table behind the global-unchanged guards current."""
-        slot = self.global_slots.get(name)
-        if slot is not None:
-            callable_ = type(value) is Function or type(value) is Builtin
-            self.ctx.globals[slot] = self.handles.function_id(value) if callable_ else -1
-
-    def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
-        if type(function) is not Function:
-            return None   # builtins run in the VM
-        unit = self.state_of(function.code).unit
-        if unit is not None and unit.valid and unit.param_types == arg_types:
-            self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
-        self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
-        return None
-
-    @_serialized
-    def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit, and every unit that calls it directly: they were compiled
-        against its types and would keep using it. (Activations already running
-        finish on the old code, which stays correct: its guards still hold.)"""
-        unit.valid = False
-        if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
-            unit.code.profile.rewind(unit.typed_region_end)
-        # Activations already running (an OSR loop calling this unit directly, say)
-        # leave native code at their next safepoint, as if interrupted.
-        self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
-        state = self.state_of(unit.code)
-        if state.unit is unit:
-            state.unit = None
-            unit.code.profile.native = None
-        for caller in self.units:
-            if caller.valid and unit.id in caller.direct_callees:
-                caller_state = self.state_of(caller.code)
-                self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
-                caller_state.state = "interpreted" if caller_state.unit is None else caller_state.state
-                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
-                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"calls {unit.code.name}, which was {why}"})
 
     def info(self, code: CodeObject) -> JitInfo:
         state = self.state_of(code)
@@ -256,35 +103,32 @@ class Jit:
 
     # ----------------------------------------------------- user's controls
 
-    @_serialized
+    @serialized
     def force_compile(self, code: CodeObject) -> str:
         """Compile now: T2 from the profile's dominant types if it can, else T1."""
         if self.state_of(code).held:
             return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
         unit = self.compile(code, types, tier=2) if types is not None else None
-        unit = unit or self.compile(code, ("dyn",) * len(code.params), tier=1)
+        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
     def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
-        if code.profile is None or not all(code.profile.arg_types):
-            return None
-        types = tuple(ruff_type(max(seen.items(), key=lambda item: item[1])[0]) for seen in code.profile.arg_types)
-        return types if all(kind in SCALARS for kind in types) else None
+        return None if code.profile is None else tiering.dominant_types(code.profile.arg_types, ruff_type)
 
-    @_serialized
+    @serialized
     def force_deopt(self, code: CodeObject) -> str:
         """Drop the function's native code; it runs in the interpreter until hot again."""
         state = self.state_of(code)
         if state.unit is None:
             return f"{code.name} has no native code"
         self.invalidate(state.unit, "deoptimized on request")
-        state.state, state.reason = "interpreted", "deoptimized on request"
+        state.state, state.reason = State.INTERPRETED, "deoptimized on request"
         code.profile.hot_at = code.profile.calls + self.policy.recheck_every
         self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
         return f"{code.name}: native code dropped"
 
-    @_serialized
+    @serialized
     def reset_profile(self, code: CodeObject) -> str:
         for seen in code.profile.arg_types:
             seen.clear()
@@ -294,12 +138,12 @@ class Jit:
         code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
         return f"{code.name}: type profile reset"
 
-    @_serialized
+    @serialized
     def unblacklist(self, code: CodeObject) -> str:
         state = self.state_of(code)
-        if state.state not in ("blacklisted", "not-compilable"):
+        if state.state not in tiering.STOPPED:
             return f"{code.name} is not blacklisted"
-        state.state, state.reason = ("baseline" if state.unit is not None else "interpreted"), None
+        state.state, state.reason = (State.BASELINE if state.unit is not None else State.INTERPRETED), None
         state.despecializations = state.bail_outs = 0
         state.t2_refused.clear()
         code.profile.hot_at = code.profile.calls + 1
@@ -307,7 +151,7 @@ class Jit:
 
     # ------------------------------------------------------------ debugging
 
-    @_serialized
+    @serialized
     def hold(self, code: CodeObject, reason: str) -> None:
         """Keep ``code`` in the interpreter (a breakpoint is in it): drop its native
         code, and every unit calling it natively, until ``release``."""
@@ -319,20 +163,20 @@ class Jit:
                 self.invalidate(unit, reason)
                 dropped = True
         if dropped:
-            state.state, state.reason = "interpreted", reason
+            state.state, state.reason = State.INTERPRETED, reason
             self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
 
-    @_serialized
+    @serialized
     def release(self, code: CodeObject) -> None:
         state = self.state_of(code)
         if state.held:
             state.held = None
-            if state.state == "interpreted":
+            if state.state == State.INTERPRETED:
                 state.reason = None
             if code.profile is not None:
                 code.profile.hot_at = code.profile.calls + self.policy.recheck_every
 
-    @_serialized
+    @serialized
     def set_stepping(self, on: bool) -> None:
         """While a step runs no native code is entered: the interpreter has the traps.
         (Units stay valid; their entries come back when the step ends.)"""
@@ -347,7 +191,7 @@ class Jit:
 
     # ------------------------------------------------------------- decisions
 
-    @_serialized
+    @serialized
     def on_hot(self, code: CodeObject) -> None:
         """The function reached its call-count mark: pick its tier.
 
@@ -357,513 +201,25 @@ class Jit:
         """
         profile = code.profile
         state = self.state_of(code)
-        if state.state in ("blacklisted", "not-compilable") or not self.policy.enabled:
-            profile.hot_at = NEVER
-            return
-        if state.held or self.stepping:
-            profile.hot_at = profile.calls + self.policy.recheck_every   # once released, it may tier up
-            return
-        param_types = self.stable_param_types(code)
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
-        if param_types is not None and param_types not in state.t2_refused \
-                and self.compile(code, param_types, tier=2) is not None:
+        plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
+            or tiering.hot_choice(self.stable_param_types(code), state.t2_refused, current)
+        if plan.stop:
             profile.hot_at = NEVER
             return
-        if current < 1 and self.compile(code, ("dyn",) * len(code.params), tier=1) is not None:
+        if plan.later:
+            profile.hot_at = profile.calls + self.policy.recheck_every
+            return
+        if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2) is not None:
+            profile.hot_at = NEVER
+            return
+        if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
-        if state.state not in ("not-compilable", "blacklisted"):
+        if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
         """The dominant type of each parameter, if every one is stable; else None.
         (The same records, judged by the same rule, as every view shows.)"""
-        profiles = report.argument_profiles(code, self.policy.stability)
-        if not all(profile.stable and profile.dominant in SCALARS for profile in profiles):
-            return None   # T2 unboxes scalars only; T1 passes anything else along tagged
-        return tuple(profile.dominant for profile in profiles)
-
-    @_serialized
-    def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:
-        """The function's latest unit of ``tier``, or one compiled now from its profile
-        (dominant types, stable or not) without installing it. Raises NotCompilable,
-        or LookupError when the function never ran."""
-        for unit in reversed(self.state_of(code).units):
-            if unit.tier == tier:
-                return unit
-        state = self.state_of(code)
-        if tier == 1:   # no speculation: nothing to take from the profile, so built once
-            if state.display_t1 is None:
-                dyn = ("dyn",) * len(code.params)
-                state.display_t1 = self._display_only(
-                    self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1))
-            return state.display_t1
-        if code.profile is None or code.profile.calls == 0:
-            raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
-        types = []
-        for name, seen in zip(code.params, code.profile.arg_types):
-            if not seen:
-                raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
-            types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
-        return self._display_only(self._build(self._infer(code, tuple(types)), tier))
-
-    @staticmethod
-    def _display_only(unit: Unit) -> Unit:
-        """A unit compiled to be shown never runs: marked retired, no caller
-        bookkeeping or event ever concerns it."""
-        unit.valid = False
-        return unit
-
-    @_serialized
-    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
-        """Compile and install a unit; None if the code cannot run at that tier.
-
-        Only a T1 failure makes the function "not compilable": whatever T2
-        cannot do is what T1 is for.
-        """
-        state = self.state_of(code)
-        if state.held or self.stepping:
-            return None
-        try:
-            if tier == 1:
-                typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
-            else:
-                typed = self._infer(code, param_types)
-                self._compile_callees(typed)
-            unit = self._build(typed, tier)
-            if not unit.valid:
-                return None
-        except NotCompilable as why:
-            if tier == 2:
-                state.t2_refusal = why.reason
-                state.t2_refused.add(param_types)   # not tried again for these types
-                self.events.add("not-compilable", code.name, tier="T2", line=why.line, detail={"reason": why.reason})
-                return None
-            state.state, state.reason = "not-compilable", why.reason
-            code.profile.hot_at = NEVER
-            self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
-            return None
-        if state.unit is not None:
-            self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
-        self._retire_vm_callers(code)
-        state.unit = unit
-        state.units.append(unit)
-        state.state = "optimized" if tier == 2 else "baseline"
-        state.reason = state.t2_refusal if tier == 1 else None
-        code.profile.native = partial(self.call, unit)
-        self.events.add("compiled", code.name, tier=f"T{tier}", detail={
-            "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
-            **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
-        self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
-        return unit
-
-    def _retire_vm_callers(self, code: CodeObject) -> None:
-        """Units that call ``code`` through the VM were compiled before it had native
-        code; retired, they are rebuilt (or re-entered by OSR) and call it directly.
-        Without this an OSR loop entered while its callee was at T1 would pay a VM
-        round trip per call for the rest of the run."""
-        for caller in self.units:
-            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
-                self.invalidate(caller, f"{code.name} was compiled")
-                caller_state = self.state_of(caller.code)
-                if caller_state.unit is None and caller_state.state == "optimized":
-                    caller_state.state = "interpreted"
-                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
-                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"{code.name} was compiled: call it directly"})
-
-    def _compile_callees(self, typed: TypedCode) -> None:
-        """Compile the functions a unit calls first (when their profile is stable),
-        so the unit can call them natively instead of through the interpreter."""
-        for callee in typed.callees.values():
-            if type(callee.function) is not Function:
-                continue
-            code = callee.function.code
-            state = self.state_of(code)
-            if code is typed.code or state.unit is not None or state.state in ("blacklisted", "not-compilable"):
-                continue
-            if code.profile is None or id(code) in self._compiling:
-                continue
-            param_types = self.stable_param_types(code)
-            if param_types is not None:
-                self._compiling.add(id(code))
-                try:
-                    self.compile(code, param_types)
-                finally:
-                    self._compiling.discard(id(code))
-
-    def _lookup(self, name: str) -> Any:
-        value = self.vm.globals.get(name)
-        return value if value is not None else self.vm.builtins.get(name)
-
-    def _return_type_of(self, function: Function, arg_types: tuple[str, ...]) -> str | None:
-        try:
-            return self._infer(function.code, arg_types).return_type
-        except NotCompilable:
-            return None
-
-    def _infer(self, code: CodeObject, arg_types: tuple[str, ...]) -> TypedCode:
-        """Types of ``code`` for these argument types, recursion solved from below.
-
-        While a function is being inferred, a call to itself returns the type
-        assumed so far ("bottom" at first: that path is ignored), and inference
-        repeats until the assumption holds. For fib: ``return n`` gives int,
-        then ``fib(n - 1) + fib(n - 2)`` is int + int.
-        """
-        key = (id(code), arg_types)
-        if key in self._inferring:
-            return TypedCode(code, arg_types, return_type=self._assumed_returns.get(key, "bottom"))
-        self._inferring.add(key)
-        try:
-            for _ in range(4):
-                typed = infer(code, arg_types, self._lookup, self._return_type_of)
-                if self._assumed_returns.get(key) == typed.return_type:
-                    break
-                self._assumed_returns[key] = typed.return_type
-            return typed
-        finally:
-            self._inferring.discard(key)
-
-    def _build(self, typed: TypedCode, tier: int) -> Unit:
-        code = typed.code
-        unit_id = len(self.units)
-        capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
-        counters = (ctypes.c_int64 * capacity)()
-        self._direct_callees, self._vm_callees = set(), set()
-        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
-        compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
-                                  lowered.build_ms)
-        unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or "null", lowered.guards,
-                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees)
-        unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
-        self.units.append(unit)
-        # A callee retired while this unit was being built (the debugger's hold runs
-        # on the UI thread) would otherwise stay wired into it: the unit is born retired.
-        unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
-        return unit
-
-    # ------------------------------------------------------------------- OSR
-
-    def enter_loop(self, frame: Any) -> tuple[str, Any] | None:
-        """A loop in an interpreted frame got hot: run it natively from its header.
-
-        Returns None (stay in the interpreter), ("return", value) when the
-        function returned from inside the loop, or ("resume", pc) after the
-        frame's locals and stack were updated in place (the loop was left, or
-        a guard failed). Raises what the loop raised.
-        """
-        code, header = frame.code, frame.pc
-        state = self.state_of(code)
-        if not self.policy.enabled or state.state == "blacklisted" or header in state.osr_refused \
-                or state.held or self.stepping:
-            return None
-        try:
-            unit = self._osr_unit(frame)
-        except NotCompilable as why:
-            state.osr_refused.add(header)
-            self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
-                            detail={"reason": why.reason, "osr": True})
-            return None
-        if not unit.valid:
-            code.profile.rewind(unit.typed_region_end)   # try again later
-            return None
-        if state.state in ("interpreted", "despecialized"):
-            state.state = "optimized"
-        self.events.add("osr", code.name, tier="T2", pc=header, line=code.lines[header],
-                        detail={"iterations": code.profile.counters[unit.typed_region_end]})
-        return self._run_osr(unit, frame)
-
-    @_serialized
-    def _osr_unit(self, frame: Any) -> "Unit":
-        code, header = frame.code, frame.pc
-        end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
-        promoted = self._promotable_globals(code, header, end)
-        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
-        slot_types = tuple("unset" if value is None else _scalar_type(value) for value in values)
-        if any(kind is None for kind in slot_types):
-            names = [*code.local_names, *promoted]
-            name = next(n for n, kind in zip(names, slot_types) if kind is None)
-            raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
-                                code.lines[header])
-        stack = ()
-        if frame.stack:   # a for loop's header: [items, position]
-            if len(frame.stack) != 2 or _as_range(frame.stack[0]) is None:
-                raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
-            stack = (RANGE, "int")
-        region = LoopRegion(header, end, promoted,
-                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")), stack)
-        typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
-        self._compile_callees(typed)
-        unit = self._build(typed, 2)
-        unit.typed_region_end = end
-        unit.region = region
-        self.state_of(code).units.append(unit)
-        return unit
-
-    def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
-        """Globals the loop reads or writes that hold scalars and that no function it
-        calls can see (so keeping them in registers while it runs is invisible)."""
-        used = {code.names[arg] for op, arg in code.instrs[header:end + 1]
-                if op in (Op.LOAD_GLOBAL, Op.STORE_GLOBAL) and isinstance(code.names[arg], str)}
-        scalars = {name for name in used if _scalar_type(self.vm.globals.get(name, object())) is not None
-                   and name in self.vm.globals}
-        return tuple(sorted(scalars - self._names_seen_by_callees(used - scalars)))
-
-    def _names_seen_by_callees(self, callee_names: set[str]) -> set[str]:
-        seen: set[str] = set()
-        pending = [self.vm.globals.get(name) for name in callee_names]
-        visited = set()
-        while pending:
-            function = pending.pop()
-            if type(function) is not Function or id(function) in visited:
-                continue
-            visited.add(id(function))
-            for inner in function.code.walk():
-                for name in inner.names:
-                    if isinstance(name, str):
-                        seen.add(name)
-                        pending.append(self.vm.globals.get(name))
-        return seen
-
-    def _run_osr(self, unit: "Unit", frame: Any) -> tuple[str, Any]:
-        ctx, buffer = self.ctx.words, self.ctx.buffer
-        promoted = unit.region.promoted
-        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
-        for index, value in enumerate(values):
-            buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
-        if frame.stack:   # a for loop: its items as a range, then the position
-            span, position = _as_range(frame.stack[0]), frame.stack[1]
-            for offset, word in enumerate((span.start, span.stop, span.step, position)):
-                buffer[2 * (len(values) + offset)], buffer[2 * (len(values) + offset) + 1] = rt.TAG_RANGE, word
-        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
-        self.native_depth += 1
-        self.osr_frames.append((frame, len(self.vm.frames) - 1))
-        try:
-            unit.entry(self.ctx.args_pointer)
-        finally:
-            self.native_depth -= 1
-            self.osr_frames.pop()
-        status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_OK:
-            return "return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
-        nslots = len(values)
-        nstack = ctx[rt.CTX_RET_TAG] if status == rt.STATUS_EXIT else 0
-        restored = rt.box_values(buffer, nslots + nstack, self.handles)
-        frame.locals[:] = restored[:len(frame.locals)]
-        for name, value in zip(promoted, restored[len(frame.locals):nslots]):
-            self.vm.globals[name] = value
-        if status == rt.STATUS_ERROR:
-            pending, self.pending = self.pending, None
-            raise _as_interpreter_error(pending)
-        frame.stack[:] = restored[nslots:]
-        where = ctx[rt.CTX_RET_BITS]
-        guard_number, pc = where >> 32, where & 0xFFFFFFFF
-        if guard_number and unit.guards[guard_number - 1].kind != "interrupt":
-            guard = unit.guards[guard_number - 1]
-            self._record_deopt(unit, guard, guard.detail)
-        return "resume", pc
-
-    # --------------------------------------------------------- calling native
-
-    def call(self, unit: Unit, args: list) -> Any:
-        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them."""
-        ctx = self.ctx.words
-        argv = self.ctx.args
-        for index, value in enumerate(args):
-            argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
-        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
-        self.native_depth += 1
-        unit.from_interpreter += 1
-        try:
-            unit.entry(self.ctx.args_pointer)
-        finally:
-            self.native_depth -= 1
-        status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_ENTRY_GUARD:
-            unit.from_interpreter -= 1
-            self._entry_refused(unit, args)
-            return NOT_TAKEN
-        if status == rt.STATUS_ERROR:
-            pending, self.pending = self.pending, None
-            raise _as_interpreter_error(pending)
-        result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
-        if self.native_depth == 0:
-            self.handles.clear()
-        return result
-
-    def _entry_refused(self, unit: Unit, args: list) -> None:
-        """The entry's type guard failed on an argument: a deopt before anything ran."""
-        for name, value, expected in zip(unit.code.params, args, unit.param_types):
-            actual = ruff_type(type(value))
-            if actual != expected:
-                guard = next(g for g in unit.guards if g.kind == "type" and g.detail.startswith(f"{name}:"))
-                self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
-                return
-
-    # -------------------------------------------------------------- callbacks
-
-    def _native_frames(self, upto: int) -> list:
-        """Frames standing for the native activations at depths [len(vm.frames), upto).
-
-        Each is rebuilt from its shadow-stack entry (unit, pc of the call it is
-        making), so the interpreter sees the Ruff stack it would have had: the
-        same depth for the stack limit, the same entries in error traces.
-        """
-        # A frame running an OSR loop is a real interpreter frame: point it at its call.
-        for frame, level in self.osr_frames:
-            if level < upto:
-                frame.pc = (self.ctx.shadow[level] & 0xFFFFFFFF) + 1
-        frames = []
-        for level in range(len(self.vm.frames), upto):
-            entry = self.ctx.shadow[level]
-            frame = NativeFrame(self.units[entry >> 32].code, None, [])
-            frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
-            frames.append(frame)
-        return frames
-
-    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> int:
-        """Native code gave up at ``pc``: finish this frame in the interpreter."""
-        vm = self.vm
-        ctx = self.ctx.words
-        try:
-            unit = self.units[unit_id]
-            guard = unit.guards[guard_id]
-            values = rt.box_values(buffer, nlocals + nstack, self.handles)
-            if guard.kind != "interrupt":
-                self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            frame = Frame(unit.code, None, values[:nlocals])
-            frame.stack = values[nlocals:]
-            frame.pc = pc
-            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
-                result = vm.run_frame(frame)
-            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
-            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
-        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
-            self.pending = error
-            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
-        return ctx[rt.CTX_STATUS]
-
-    def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
-        """Native code calls a function it has no native code for: the interpreter runs it."""
-        vm = self.vm
-        ctx = self.ctx.words
-        try:
-            function = self.handles.functions[function_id]
-            args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
-            with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
-                try:
-                    if type(function) is Builtin:
-                        result = function.fn(vm, args)
-                    else:
-                        result = vm.call_function(function, args)
-                except RuffError as error:
-                    if error.entries is None:
-                        # A builtin failed: record where while the native frames are still visible.
-                        error.value = vm.error_value(error)
-                        error.entries = vm.stack_entries()
-                    raise
-            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
-            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
-        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
-            self.pending = error
-            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
-        return ctx[rt.CTX_STATUS]
-
-    # ------------------------------------------------------------ deopt policy
-
-    def _deopt_reason(self, unit: Unit, guard: Guard, values: list, nlocals: int) -> str:
-        if guard.kind == "call-result":
-            return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
-        return guard.detail
-
-    def _record_deopt(self, unit: Unit, guard: Guard, reason: str) -> None:
-        state = self.state_of(unit.code)
-        state.deopts += 1
-        self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
-                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
-        if guard.kind in SPECULATIVE:
-            self._maybe_despecialize(unit, state)
-        elif unit.region is None and state.state != "blacklisted":
-            # A bail-out: native code met something only the interpreter does (a tag it
-            # cannot handle, an error to raise). Recompiling would not help.
-            state.bail_outs += 1
-            if state.bail_outs > self.policy.blacklist_after:
-                self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
-                                keep_baseline=False)
-
-    @_serialized
-    def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
-        """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
-        if not unit.valid or unit.tier != 2 or unit.region is not None:
-            return
-        # The rate over a window of recent entries: a unit that ran cleanly for
-        # a long time must still give up quickly once its types change.
-        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in SPECULATIVE)
-        refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
-        attempts = unit.entries + refused
-        window_failures, window_attempts = failures - unit.window[0], attempts - unit.window[1]
-        if window_attempts >= 5 * self.policy.despecialize_min_entries:
-            unit.window = (failures, attempts)   # start a new window
-        if window_attempts < self.policy.despecialize_min_entries:
-            return
-        if window_failures / window_attempts <= self.policy.despecialize_rate:
-            return
-        failures, attempts = window_failures, window_attempts
-        code, profile = unit.code, unit.code.profile
-        self.invalidate(unit, "despecialized")
-        state.despecializations += 1
-        for seen in profile.arg_types:
-            seen.clear()
-        summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
-        self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
-        baseline = self.compile(code, ("dyn",) * len(code.params), tier=1)
-        if state.despecializations > self.policy.blacklist_after:
-            self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
-                            keep_baseline=True)
-            return
-        state.state, state.reason = "despecialized", summary
-        if baseline is not None or state.state != "not-compilable":
-            profile.hot_at = profile.calls + self.policy.recheck_every
-
-    @_serialized
-    def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
-        """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
-        if not keep_baseline and state.unit is not None:
-            self.invalidate(state.unit, "blacklisted")
-        state.state, state.reason = "blacklisted", reason
-        code.profile.hot_at = NEVER
-        self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
-
-
-SPECULATIVE = ("type", "call-result", "global-unchanged")
-
-
-def _as_range(items: Any) -> range | None:
-    """A for loop's items as a range, if they are one: what range(...) made (an
-    array of ints in arithmetic progression) or what iterating an int made."""
-    if type(items) is range:
-        return items
-    if type(items) is not list or not all(type(item) is int for item in items):
-        return None
-    if len(items) < 2:
-        return range(items[0], items[0] + 1) if items else range(0)
-    step = items[1] - items[0]
-    if step == 0 or any(b - a != step for a, b in zip(items, items[1:])):
-        return None
-    return range(items[0], items[-1] + step, step)
-
-
-def _scalar_type(value: Any) -> str | None:
-    """int, float or bool: what an OSR unit can keep in a register."""
-    try:
-        kind = value_type(value)
-    except TypeError:
-        return None
-    return None if kind == "null" else kind
-
-
-def _as_interpreter_error(error: BaseException | None) -> BaseException:
-    """A failure that happened below native code, raised again in the interpreter."""
-    if isinstance(error, RuffRuntimeError):
-        return RuffError(error.message, value=error.value, entries=error.stack)
-    return error if error is not None else RuffError("internal error: native code failed without a reason")
+        return tiering.stable_types(report.argument_profiles(code, self.policy.stability))

@@ -23,9 +23,17 @@ _ASM_NOISE = (".cfi_", ".loc", ".file", ".p2align", ".Ltmp", ".Lfunc_begin", ".L
 
 @dataclass(frozen=True)
 class TextLine:
+    """One row of a listing: its text, where it comes from, and what it is
+    (filled in by ``jit.listing`` from what lowering recorded)."""
+
     text: str
     line: int | None = None   # Ruff source line
     pc: int | None = None     # bytecode pc
+    guard: int | None = None  # the guard it belongs to, when known
+    role: str | None = None   # "guard" (a check that may leave), "exit" (a deopt exit's row),
+                              # "exit call" (the exit's call of the deopt callback), or None
+    starts_exit: bool = False  # the first row of a deopt exit
+    note: str | None = None   # what a bare address stands for
 
 
 def ir_lines(ir_text: str) -> list[TextLine]:

@@ -9,15 +9,12 @@ lines the panes up.
 
 Guards and deopt exits are what a reader of native code is looking for, so
 they are emphasised: a ◆ in the gutter and a dark red background on the exit
-blocks (``deopt{id}_{kind}_pc{pc}`` in the IR). The assembly has no block names
-(LLVM prints no label comments here), so there the exits are found from the
-control flow: straight-line code that reaches a call of the deopt callback,
-whose address the IR tells us.
+rows. The rows come from ``Session.native_listing`` already saying what they
+are (``role``: guard, exit, exit call; ``note``); this pane only styles them.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -93,184 +90,42 @@ def highlight(texts: list[str], lexer: Lexer) -> list[Text]:
 
 
 # ------------------------------------------------------ guards and deopt exits
-# Marks: "guard" (the check that may leave), "exit" (a row of a deopt exit),
-# "label" / "call" (the exit's first row and its call of the deopt callback).
+# Each row says what it is (``jit.texts.TextLine.role``, filled in by the JIT):
+# a guard gets a yellow ◆; a deopt exit a dark red background, with a red ◆ on
+# its first row and on its call of the deopt callback.
 
-DEOPT_BLOCK = re.compile(r"deopt\d+_[-\w]+_pc\d+")
-IR_LABEL = re.compile(r'^"?([-\w.$]+)"?:')
-IR_BRANCH = re.compile(r"\bbr\b")
-IR_CALLEE_ADDRESS = re.compile(r"\bcall\b.*?inttoptr \(i64 (\d+) to ptr\)")
 EXIT_STYLE = Style(bgcolor="#3a1c1c")
-MARK_STYLES = {"guard": "bold yellow", "label": "bold red", "call": "bold red"}
+GUARD_MARK, EXIT_MARK = "bold yellow", "bold red"
 
 
-def ir_marks(texts: list[str]) -> tuple[dict[int, str], set[str]]:
-    """Guard branches and deopt exit rows of an IR listing, and the addresses its
-    exits call (the deopt callback: the assembly only shows that address)."""
-    marks: dict[int, str] = {}
-    callees: set[str] = set()
-    in_exit = False
-    for index, text in enumerate(texts):
-        stripped = text.strip()
-        label = IR_LABEL.match(text) if text[:1] not in (" ", "\t") else None
-        if label:
-            in_exit = bool(DEOPT_BLOCK.fullmatch(label.group(1)))
-            if in_exit:
-                marks[index] = "label"
-        elif stripped.startswith(("}", "define")):
-            in_exit = False
-        elif in_exit:
-            marks[index] = "call" if re.search(r"\bcall\b", stripped) else "exit"
-            callee = IR_CALLEE_ADDRESS.search(stripped)
-            if callee:
-                callees.add(callee.group(1))
-        elif IR_BRANCH.search(stripped) and DEOPT_BLOCK.search(stripped):
-            marks[index] = "guard"
-    return marks, callees
-
-
-ASM_MOVABS = re.compile(r"^movabsq\s+\$(\S+),\s*(%\w+)$")
-ASM_CALL_REGISTER = re.compile(r"^call\w*\s+\*(%\w+)$")
-
-
-def register64(name: str) -> str:
-    """%eax -> %rax, %r12d -> %r12: a write to part of a register replaces it."""
-    name = name.lstrip("%")
-    match = re.fullmatch(r"(r\d+)[dwb]?", name)
-    if match:
-        return "%" + match.group(1)
-    if len(name) == 3 and name[0] == "e":
-        return "%r" + name[1:]
-    return "%" + name
-
-
-def asm_deopt_calls(texts: list[str], callback_addresses: set[str]) -> set[int]:
-    """Rows calling the deopt callback: ``callq *%reg`` where the last constant
-    loaded into %reg (in listing order, within the function) is its address.
-
-    Only ``movabsq`` loads count: listing order is not control flow, and the
-    return path after one exit's call often reuses the register that a later
-    (shared) exit block calls through."""
-    calls: set[int] = set()
-    held: dict[str, str] = {}
-    for index, text in enumerate(texts):
-        stripped = text.strip()
-        if stripped.endswith(":") and not stripped.startswith("."):
-            held.clear()   # a new function
-            continue
-        movabs = ASM_MOVABS.match(stripped)
-        call = ASM_CALL_REGISTER.match(stripped)
-        if movabs:
-            held[register64(movabs.group(2))] = movabs.group(1)
-        elif call and held.get(register64(call.group(1))) in callback_addresses:
-            calls.add(index)
-    return calls
-
-
-def _mnemonic(stripped: str) -> str:
-    return stripped.split(None, 1)[0] if stripped else ""
-
-
-def _operand(stripped: str) -> str:
-    parts = stripped.split(None, 1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
-
-def asm_blocks(texts: list[str]) -> tuple[list[tuple[int, int]], dict[str, int]]:
-    """Basic blocks as [start, end) row ranges, and the block each label starts."""
-    blocks: list[tuple[int, int]] = []
-    labels: dict[str, int] = {}
-    start = 0
-    for index, text in enumerate(texts):
-        stripped = text.strip()
-        if stripped.endswith(":"):
-            if index > start:
-                blocks.append((start, index))
-            start = index
-            labels[stripped[:-1]] = len(blocks)
-        elif _mnemonic(stripped).startswith(("j", "ret")):
-            blocks.append((start, index + 1))
-            start = index + 1
-    if start < len(texts):
-        blocks.append((start, len(texts)))
-    return blocks, labels
-
-
-def asm_marks(texts: list[str], callback_addresses: set[str]) -> dict[int, str]:
-    """Deopt exits in assembly: blocks that reach a call of the deopt callback by
-    straight-line code (fallthrough or ``jmp``), and the conditional jumps that
-    lead to one or skip over one (the guards)."""
-    calls = asm_deopt_calls(texts, callback_addresses)
-    blocks, labels = asm_blocks(texts)
-
-    def last(block: int) -> str:
-        return texts[blocks[block][1] - 1].strip()
-
-    def successors(block: int) -> list[int]:
-        mnemonic, target = _mnemonic(last(block)), labels.get(_operand(last(block)))
-        following = [block + 1] if block + 1 < len(blocks) else []
-        if mnemonic.startswith("ret"):
-            return []
-        if mnemonic in ("jmp", "jmpq"):
-            return [target] if target is not None else []
-        if mnemonic.startswith("j"):
-            return ([target] if target is not None else []) + following
-        return following
-
-    exits: dict[int, bool] = {}
-
-    def is_exit(block: int) -> bool:
-        if block not in exits:
-            exits[block] = False   # a cycle is not a way out
-            start, end = blocks[block]
-            nexts = successors(block)
-            conditional = _mnemonic(last(block)).startswith("j") and len(nexts) > 1
-            exits[block] = any(index in calls for index in range(start, end)) or (
-                not conditional and len(nexts) == 1 and is_exit(nexts[0]))
-        return exits[block]
-
-    marks: dict[int, str] = {}
-    for block, (start, end) in enumerate(blocks):
-        if is_exit(block):
-            for index in range(start, end):
-                marks[index] = "call" if index in calls else "exit"
-            if marks[start] == "exit":
-                marks[start] = "label"
-        elif len(successors(block)) > 1 and any(is_exit(b) for b in successors(block)):
-            marks[end - 1] = "guard"
-    return marks
-
-
-def asm_notes(texts: list[str], marks: dict[int, str], callback_addresses: set[str]) -> dict[int, str]:
-    """Say what the bare addresses are: ``callq *%r12`` means nothing on its own."""
-    notes = {index: "deopt callback" for index, mark in marks.items() if mark == "call"}
-    for index, text in enumerate(texts):
-        movabs = ASM_MOVABS.match(text.strip())
-        if movabs and movabs.group(1) in callback_addresses:
-            notes[index] = "deopt callback address"
-    return notes
+def mark_style(text_line: Any) -> str | None:
+    """The gutter mark's style for a row, or None for no mark."""
+    if text_line.role == "guard":
+        return GUARD_MARK
+    if text_line.role == "exit call" or text_line.starts_exit:
+        return EXIT_MARK
+    return None
 
 
 # ------------------------------------------------------------ rows
 
 
-def listing_rows(header: str, lines: list, lexer: Lexer, marks: dict[int, str],
-                 notes: dict[int, str] | None = None) -> list[Row]:
+def listing_rows(header: str, lines: list, lexer: Lexer) -> list[Row]:
     """Header (dim), then one row per ``TextLine``: gutter mark, coloured code,
-    an optional note, and ``; line L, pc P`` dimmed at ANNOTATION_COLUMN."""
+    its note, and ``; line L, pc P`` dimmed at ANNOTATION_COLUMN."""
     texts = [line.text.expandtabs(8).rstrip() for line in lines]
     rows = [Row(Text(NO_MARK + header, style="dim", no_wrap=True))]
-    for index, (text_line, code) in enumerate(zip(lines, highlight(texts, lexer))):
-        mark = marks.get(index)
+    for text_line, code in zip(lines, highlight(texts, lexer)):
+        mark = mark_style(text_line)
         out = Text(no_wrap=True)
-        out.append(MARK if mark in MARK_STYLES else NO_MARK, style=MARK_STYLES.get(mark, ""))
+        out.append(NO_MARK if mark is None else MARK, style=mark or "")
         out.append_text(code)
-        if notes and index in notes:
-            out.append(f"  ({notes[index]})", style="italic red")
+        if text_line.note:
+            out.append(f"  ({text_line.note})", style="italic red")
         if text_line.line is not None:
             padding = " " * max(1, ANNOTATION_COLUMN + len(NO_MARK) - out.cell_len)
             out.append(f"{padding}; line {text_line.line}, pc {text_line.pc}", style="dim")
-        if mark is not None and mark != "guard":
+        if text_line.role in ("exit", "exit call"):
             out.stylize(EXIT_STYLE)
         rows.append(Row(out, line=text_line.line, pc=text_line.pc))
     return rows
@@ -368,26 +223,14 @@ class NativePane(Vertical):
                 complete = False
             except Exception as error:   # KeyError, LookupError, NotCompilable, or a JIT bug: say so
                 listings[tab.listing_id] = f"{name} has no T{tier} code: {failure_reason(error, name)}"
-        callbacks: set[str] = set()
-        ir_marks_of: dict[str, dict[int, str]] = {}
-        for listing_id in ("t1-ir", "t2-ir-before", "t2-ir"):
-            listing = listings[listing_id]
-            if not isinstance(listing, str):
-                ir_marks_of[listing_id], callees = ir_marks([line.text for line in listing.lines])
-                callbacks |= callees
         rows_by_listing = {}
         for tab in TABS:
             listing = listings[tab.listing_id]
             if isinstance(listing, str):
                 rows = explanation_rows(listing)
-            elif tab.kind == "asm":
-                texts = [line.text.strip() for line in listing.lines]
-                marks = asm_marks(texts, callbacks)
-                notes = asm_notes(texts, marks, callbacks)
-                rows = listing_rows(listing.header, listing.lines, GasLexer(stripnl=False), marks, notes)
             else:
-                rows = listing_rows(listing.header, listing.lines, LlvmLexer(stripnl=False),
-                                    ir_marks_of[tab.listing_id])
+                lexer = GasLexer(stripnl=False) if tab.kind == "asm" else LlvmLexer(stripnl=False)
+                rows = listing_rows(listing.header, listing.lines, lexer)
             rows_by_listing[tab.listing_id] = rows
         return rows_by_listing, complete
 

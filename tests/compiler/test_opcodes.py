@@ -10,6 +10,7 @@ from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.compiler.opcodes import (
     BLOCK_ENDS, JUMP_OPS, NOT_COMPILED, OPCODE_NAMES, OPCODES, Op, jump_effect, stack_effect,
 )
+from ruffdbg.jit.inference import TRANSFER, NotCompilable, refuse
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
@@ -38,6 +39,25 @@ def test_lowering_handles_every_opcode_it_does_not_refuse(op):
         return
     assert hasattr(Lowering, f"op_{op.name}") or OPCODES[op].family in ("arith", "order", "equal"), \
         f"{op.name}: neither lowered nor refused with a reason"
+
+
+@pytest.mark.parametrize("tier", [1, 2])
+@pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)
+def test_inference_handles_every_opcode_or_refuses_it_with_a_reason(op, tier):
+    transfer = TRANSFER[tier].get(op)
+    assert transfer is not None or (op in NOT_COMPILED and NOT_COMPILED[op]), \
+        f"{op.name}: neither handled by inference nor refused with a reason"
+    if op in NOT_COMPILED:
+        assert NOT_COMPILED[op], "a refusal says which feature it is"
+    else:
+        assert transfer is not refuse, f"{op.name}: refused by inference but not by the opcode table"
+
+
+def test_inference_refuses_what_the_opcode_table_refuses_with_its_reason():
+    refused = next(op for op in NOT_COMPILED if TRANSFER[2][op] is refuse)
+    step = type("Step", (), {"op": refused, "line": 7})()
+    with pytest.raises(NotCompilable, match=f"NYI: {NOT_COMPILED[refused]} at line 7"):
+        TRANSFER[2][refused](step)
 
 
 def test_every_jump_has_a_target_kind_and_every_block_end_stops():

@@ -1,0 +1,188 @@
+"""Building units: inference (recursion solved from below), lowering, LLVM, and
+installing the result; callees first, so calls between units are direct.
+Also the units built only to be shown, and their listings."""
+
+from __future__ import annotations
+
+import ctypes
+from functools import partial
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.core.objects import Function
+from ruffdbg.jit import listing, texts
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.engine import compile_module
+from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
+from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.lowering import Lowering
+from ruffdbg.jit.policy import NEVER
+from ruffdbg.jit.types import Kind
+from ruffdbg.jit.units import Unit
+from ruffdbg.jit.views import State
+from ruffdbg.profile.report import ruff_type
+
+OPT_LEVEL = {1: 1, 2: 3}
+
+
+class Compiling:
+    """(Part of ``Jit``.) Compile, install and show units.
+
+    Uses the Jit's registry (``state_of``, ``units``, ``invalidate``,
+    ``_retire_vm_callers``), ``runtime`` (the addresses lowering bakes in),
+    ``stable_param_types``, ``call``, and the inference scratch state
+    (``_inferring``, ``_assumed_returns``, ``_compiling``).
+    """
+
+    @serialized
+    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
+        """Compile and install a unit; None if the code cannot run at that tier.
+
+        Only a T1 failure makes the function "not compilable": whatever T2
+        cannot do is what T1 is for.
+        """
+        state = self.state_of(code)
+        if state.held or self.stepping:
+            return None
+        try:
+            if tier == 1:
+                typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
+            else:
+                typed = self._infer(code, param_types)
+                self._compile_callees(typed)
+            unit = self._build(typed, tier)
+            if not unit.valid:
+                return None
+        except NotCompilable as why:
+            if tier == 2:
+                state.t2_refusal = why.reason
+                state.t2_refused.add(param_types)   # not tried again for these types
+                self.events.add("not-compilable", code.name, tier="T2", line=why.line, detail={"reason": why.reason})
+                return None
+            state.state, state.reason = State.NOT_COMPILABLE, why.reason
+            code.profile.hot_at = NEVER
+            self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
+            return None
+        if state.unit is not None:
+            self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
+        self._retire_vm_callers(code)
+        state.unit = unit
+        state.units.append(unit)
+        state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
+        state.reason = state.t2_refusal if tier == 1 else None
+        code.profile.native = partial(self.call, unit)
+        self.events.add("compiled", code.name, tier=f"T{tier}", detail={
+            "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
+            **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
+        self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
+        return unit
+
+    def _compile_callees(self, typed: TypedCode) -> None:
+        """Compile the functions a unit calls first (when their profile is stable),
+        so the unit can call them natively instead of through the interpreter."""
+        for callee in typed.callees.values():
+            if type(callee.function) is not Function:
+                continue
+            code = callee.function.code
+            state = self.state_of(code)
+            if code is typed.code or state.unit is not None or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
+                continue
+            if code.profile is None or id(code) in self._compiling:
+                continue
+            param_types = self.stable_param_types(code)
+            if param_types is not None:
+                self._compiling.add(id(code))
+                try:
+                    self.compile(code, param_types)
+                finally:
+                    self._compiling.discard(id(code))
+
+    def _infer(self, code: CodeObject, arg_types: tuple[str, ...]) -> TypedCode:
+        """Types of ``code`` for these argument types, recursion solved from below.
+
+        While a function is being inferred, a call to itself returns the type
+        assumed so far ("bottom" at first: that path is ignored), and inference
+        repeats until the assumption holds. For fib: ``return n`` gives int,
+        then ``fib(n - 1) + fib(n - 2)`` is int + int.
+        """
+        key = (id(code), arg_types)
+        if key in self._inferring:
+            return TypedCode(code, arg_types, return_type=self._assumed_returns.get(key, Kind.BOTTOM))
+        self._inferring.add(key)
+        try:
+            for _ in range(4):
+                typed = infer(code, arg_types, self._lookup, self._return_type_of)
+                if self._assumed_returns.get(key) == typed.return_type:
+                    break
+                self._assumed_returns[key] = typed.return_type
+            return typed
+        finally:
+            self._inferring.discard(key)
+
+    def _return_type_of(self, function: Function, arg_types: tuple[str, ...]) -> str | None:
+        try:
+            return self._infer(function.code, arg_types).return_type
+        except NotCompilable:
+            return None
+
+    def _lookup(self, name: str) -> Any:
+        value = self.vm.globals.get(name)
+        return value if value is not None else self.vm.builtins.get(name)
+
+    def _build(self, typed: TypedCode, tier: int) -> Unit:
+        code = typed.code
+        unit_id = len(self.units)
+        capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
+        counters = (ctypes.c_int64 * capacity)()
+        self._direct_callees, self._vm_callees = set(), set()
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
+        compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
+                                  lowered.build_ms)
+        unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
+                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
+                    exit_blocks=lowered.exit_blocks)
+        unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
+        self.units.append(unit)
+        # A callee retired while this unit was being built (the debugger's hold runs
+        # on the UI thread) would otherwise stay wired into it: the unit is born retired.
+        unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
+        return unit
+
+    @serialized
+    def unit_for_display(self, code: CodeObject, tier: int = 2) -> Unit:
+        """The function's latest unit of ``tier``, or one compiled now from its profile
+        (dominant types, stable or not) without installing it. Raises NotCompilable,
+        or LookupError when the function never ran."""
+        for unit in reversed(self.state_of(code).units):
+            if unit.tier == tier:
+                return unit
+        state = self.state_of(code)
+        if tier == 1:   # no speculation: nothing to take from the profile, so built once
+            if state.display_t1 is None:
+                dyn = (Kind.DYN,) * len(code.params)
+                state.display_t1 = self._display_only(
+                    self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1))
+            return state.display_t1
+        if code.profile is None or code.profile.calls == 0:
+            raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
+        types = []
+        for name, seen in zip(code.params, code.profile.arg_types):
+            if not seen:
+                raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
+            types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
+        return self._display_only(self._build(self._infer(code, tuple(types)), tier))
+
+    @staticmethod
+    def _display_only(unit: Unit) -> Unit:
+        """A unit compiled to be shown never runs: marked retired, no caller
+        bookkeeping or event ever concerns it."""
+        unit.valid = False
+        return unit
+
+    def native_lines(self, unit: Unit, kind: str, raw: bool = False) -> list:
+        """A unit's IR (optimized, or ``raw``) or assembly (``kind`` "asm") as
+        ``texts.TextLine`` rows that say where they come from and what they are."""
+        compiled = unit.compiled
+        if kind == "asm":
+            return listing.annotate_asm(texts.asm_lines(compiled.assembly), self.runtime.deopt)
+        return listing.annotate_ir(texts.ir_lines(compiled.ir_before if raw else compiled.ir_after), unit.exit_blocks)

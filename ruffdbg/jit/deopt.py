@@ -1,0 +1,204 @@
+"""The boundary between the interpreter and native code: entering a unit from
+the interpreter, the callbacks native code makes (``_on_deopt`` when it hands
+a frame back, ``_on_call`` when it calls something it cannot run itself), and
+what a deopt leads to (despecialization, blacklisting).
+
+Both callbacks rebuild the Ruff frames that native code stands for (from the
+shadow stack) so the interpreter sees exactly the stack it would have had;
+nothing may unwind into native code, so errors are parked in ``pending`` and
+raised again once control is back in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.core.objects import Builtin
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit import tiering
+from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.lowering import Guard
+from ruffdbg.jit.policy import NEVER
+from ruffdbg.jit.types import Kind
+from ruffdbg.jit.units import FunctionState, Unit
+from ruffdbg.jit.views import State
+from ruffdbg.profile.report import ruff_type
+from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm.hooks import NOT_TAKEN
+
+class NativeBoundary:
+    """(Part of ``Jit``.) Calls into native code, its callbacks, and deopt policy.
+
+    Uses the Jit's ``ctx``, ``handles``, ``vm``, ``units``, ``policy``,
+    ``events``, ``pending``, ``native_depth``, ``osr_frames`` and the
+    registry (``state_of``, ``invalidate``, ``compile``).
+    """
+
+    def call(self, unit: Unit, args: list) -> Any:
+        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them."""
+        ctx = self.ctx.words
+        argv = self.ctx.args
+        for index, value in enumerate(args):
+            argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
+        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        self.native_depth += 1
+        unit.from_interpreter += 1
+        try:
+            unit.entry(self.ctx.args_pointer)
+        finally:
+            self.native_depth -= 1
+        status = ctx[rt.CTX_STATUS]
+        if status == rt.STATUS_ENTRY_GUARD:
+            unit.from_interpreter -= 1
+            self._entry_refused(unit, args)
+            return NOT_TAKEN
+        if status == rt.STATUS_ERROR:
+            pending, self.pending = self.pending, None
+            raise as_interpreter_error(pending)
+        result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+        if self.native_depth == 0:
+            self.handles.clear()
+        return result
+
+    def _entry_refused(self, unit: Unit, args: list) -> None:
+        """The entry's type guard failed on an argument: a deopt before anything ran."""
+        for name, value, expected in zip(unit.code.params, args, unit.param_types):
+            actual = ruff_type(type(value))
+            if actual != expected:
+                guard = next(g for g in unit.guards if g.kind == "type" and g.detail.startswith(f"{name}:"))
+                self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
+                return
+
+    def _native_frames(self, upto: int) -> list:
+        """Frames standing for the native activations at depths [len(vm.frames), upto).
+
+        Each is rebuilt from its shadow-stack entry (unit, pc of the call it is
+        making), so the interpreter sees the Ruff stack it would have had: the
+        same depth for the stack limit, the same entries in error traces.
+        """
+        # A frame running an OSR loop is a real interpreter frame: point it at its call.
+        for frame, level in self.osr_frames:
+            if level < upto:
+                frame.pc = (self.ctx.shadow[level] & 0xFFFFFFFF) + 1
+        frames = []
+        for level in range(len(self.vm.frames), upto):
+            entry = self.ctx.shadow[level]
+            frame = NativeFrame(self.units[entry >> 32].code, None, [])
+            frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
+            frames.append(frame)
+        return frames
+
+    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> int:
+        """Native code gave up at ``pc``: finish this frame in the interpreter."""
+        vm = self.vm
+        ctx = self.ctx.words
+        try:
+            unit = self.units[unit_id]
+            guard = unit.guards[guard_id]
+            values = rt.box_values(buffer, nlocals + nstack, self.handles)
+            if guard.kind != "interrupt":
+                self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
+            frame = Frame(unit.code, None, values[:nlocals])
+            frame.stack = values[nlocals:]
+            frame.pc = pc
+            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
+                result = vm.run_frame(frame)
+            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
+            self.pending = error
+            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        return ctx[rt.CTX_STATUS]
+
+    def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
+        """Native code calls a function it has no native code for: the interpreter runs it."""
+        vm = self.vm
+        ctx = self.ctx.words
+        try:
+            function = self.handles.functions[function_id]
+            args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
+            with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
+                try:
+                    if type(function) is Builtin:
+                        result = function.fn(vm, args)
+                    else:
+                        result = vm.call_function(function, args)
+                except RuffError as error:
+                    if error.entries is None:
+                        # A builtin failed: record where while the native frames are still visible.
+                        error.value = vm.error_value(error)
+                        error.entries = vm.stack_entries()
+                    raise
+            ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+            ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
+            self.pending = error
+            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        return ctx[rt.CTX_STATUS]
+
+    def _deopt_reason(self, unit: Unit, guard: Guard, values: list, nlocals: int) -> str:
+        if guard.kind == "call-result":
+            return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
+        return guard.detail
+
+    def _record_deopt(self, unit: Unit, guard: Guard, reason: str) -> None:
+        state = self.state_of(unit.code)
+        state.deopts += 1
+        self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
+                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
+        outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
+        if outcome == "speculation":
+            self._maybe_despecialize(unit, state)
+        elif outcome == "bail-out":
+            # Native code met something only the interpreter does (a tag it
+            # cannot handle, an error to raise). Recompiling would not help.
+            state.bail_outs += 1
+            if tiering.too_many(state.bail_outs, self.policy):
+                self._blacklist(unit.code, state, f"T{unit.tier} bailed out {state.bail_outs} times (last: {reason})",
+                                keep_baseline=False)
+
+    @serialized
+    def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
+        """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
+        if not unit.valid or unit.tier != 2 or unit.region is not None:
+            return
+        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in tiering.SPECULATIVE)
+        refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
+        verdict = tiering.judge_speculation(failures, unit.entries + refused, unit.window, self.policy)
+        unit.window = verdict.window
+        if not verdict.despecialize:
+            return
+        failures, attempts = verdict.failures, verdict.attempts
+        code, profile = unit.code, unit.code.profile
+        self.invalidate(unit, "despecialized")
+        state.despecializations += 1
+        for seen in profile.arg_types:
+            seen.clear()
+        summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
+        self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
+        baseline = self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
+        if tiering.too_many(state.despecializations, self.policy):
+            self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",
+                            keep_baseline=True)
+            return
+        state.state, state.reason = State.DESPECIALIZED, summary
+        if baseline is not None or state.state != State.NOT_COMPILABLE:
+            profile.hot_at = profile.calls + self.policy.recheck_every
+
+    @serialized
+    def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
+        """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
+        if not keep_baseline and state.unit is not None:
+            self.invalidate(state.unit, "blacklisted")
+        state.state, state.reason = State.BLACKLISTED, reason
+        code.profile.hot_at = NEVER
+        self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
+
+
+def as_interpreter_error(error: BaseException | None) -> BaseException:
+    """A failure that happened below native code, raised again in the interpreter."""
+    if isinstance(error, RuffRuntimeError):
+        return RuffError(error.message, value=error.value, entries=error.stack)
+    return error if error is not None else RuffError("internal error: native code failed without a reason")

@@ -1,0 +1,139 @@
+"""The driver: one ``Lowering`` per unit walks the typed bytecode in order,
+opens a block at every leader, and hands each instruction to its ``op_`` method
+(``ops``, ``calls``); small helpers every part uses live here too."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from llvmlite import ir
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
+from ruffdbg.jit.inference import TypedCode
+from ruffdbg.jit.lowering.calls import CallsAndLoops
+from ruffdbg.jit.lowering.common import F64, I1, I64, I64P, RESULT, Guard, LoweredUnit, RuntimeAddresses
+from ruffdbg.jit.lowering.debuginfo import DebugInfo
+from ruffdbg.jit.lowering.entry import EntryFunction
+from ruffdbg.jit.lowering.frame import FrameAndExits
+from ruffdbg.jit.lowering.ops import Ops
+from ruffdbg.jit.lowering.tagged import TaggedValues
+from ruffdbg.jit.types import Kind
+
+
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, EntryFunction):
+    """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
+
+    The parts (mixins, one module each) share the state set up here: the
+    builder, the current block's ``state_slots`` and operand ``stack`` (a list
+    of (value, type) pairs), the blocks per pc, the guards and exit blocks.
+    """
+
+    def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
+                 counters_address: int, counter_capacity: int):
+        self.typed = typed
+        self.code: CodeObject = typed.code
+        self.unit_id = unit_id
+        self.tier = tier
+        self.runtime = runtime
+        self.guards: list[Guard] = []
+        self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
+        self.module = ir.Module(name=f"{self.code.name}_T{tier}")
+        self.module.triple = ""
+        prefix = f"ruff_{unit_id}"
+        self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
+        arity = len(self.code.params)
+        self.region = typed.region   # set for an OSR unit: one loop, entered at its header
+        if self.region is not None:
+            arity = 0                # an OSR unit reads the frame's values from the transfer buffer
+        elif tier == 1:
+            arity *= 2               # T1 takes each argument as (tag, bits)
+        self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
+        self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
+        self.depth.name = "depth"
+        names = [f"{name}.{part}" for name in self.code.params for part in ("tag", "bits")] if tier == 1 \
+            else [f"{name}.bits" for name in self.code.params]
+        for argument, name in zip(self.function.args[1:], names):
+            argument.name = name
+        self._debug_info()
+        self.blocks: dict[int, ir.Block] = {}
+        self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
+        self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
+        self.builder: ir.IRBuilder | None = None
+        self.countdown: ir.AllocaInstr | None = None   # iterations until the next interrupt poll
+        # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
+        self.counters_address = counters_address
+        self.counter_capacity = counter_capacity
+        self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
+
+    # --------------------------------------------------------------- driver
+
+    def lower(self) -> LoweredUnit:
+        started = time.perf_counter()
+        code = self.code
+        entry = self.function.append_basic_block("entry")
+        for pc in self.typed.reachable:
+            if self._is_leader(pc):
+                self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
+        self.builder = ir.IRBuilder(entry)
+        if self.region is None:
+            self.locate(0)
+            self._prologue()
+        else:
+            self.locate(self.region.header)
+            self._osr_prologue()
+        for pc in self.typed.reachable:
+            if pc in self.blocks:
+                self._start_block(pc)
+            if self.builder.block.is_terminated:
+                continue
+            self._instruction(pc)
+        self._entry_function()
+        ir_text = str(self.module)
+        return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
+                           (time.perf_counter() - started) * 1000, self.exit_blocks)
+
+    def _is_leader(self, pc: int) -> bool:
+        if pc == 0:
+            return True
+        previous = pc - 1
+        if previous not in self.typed.before:
+            return True
+        op, _ = self.code.instrs[previous]
+        if op in CONTROL_OPS or op in (Op.RETURN, Op.FAIL):
+            return True
+        return previous in self.typed.always_fails or pc in self.jump_targets
+
+    # ------------------------------------------------------------- helpers
+
+    def address(self, address: int, index: int = 0) -> ir.Value:
+        """A pointer to word ``index`` of native memory at a fixed ``address``."""
+        return self.builder.inttoptr(ir.Constant(I64, address + 8 * index), I64P)
+
+    def ctx_word(self, index: int) -> ir.Value:
+        return self.address(self.runtime.ctx, index)
+
+    def const(self, kind: str, value: Any) -> ir.Constant:
+        if kind == Kind.FLOAT:
+            return ir.Constant(F64, value)
+        if kind == Kind.BOOL:
+            return ir.Constant(I1, int(bool(value)))
+        return ir.Constant(I64, 0 if value is None else value)
+
+    def new_guard(self, kind: str, pc: int, detail: str) -> Guard:
+        if 1 + 2 * (len(self.guards) + 1) > self.counter_capacity:
+            raise AssertionError("more guards than counter slots")
+        # Entry type guards belong to the function's header line (where its parameters are).
+        line = self.code.first_line if kind == "type" else self.code.lines[pc]
+        guard = Guard(len(self.guards), kind, pc, line, detail)
+        self.guards.append(guard)
+        return guard
+
+    def _counter_slot(self, index: int) -> ir.Value:
+        counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
+        return self.builder.gep(counters, [ir.Constant(I64, index)])
+
+    def bump(self, index: int) -> None:
+        pointer = self._counter_slot(index)
+        self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)

@@ -1,0 +1,228 @@
+"""Where a frame's values live in native code, and how they leave it.
+
+Locals live in allocas, one per (slot, type) pair, and operand-stack values
+that cross a block boundary in allocas per (depth, type); LLVM's mem2reg turns
+them into SSA values and phis. A *deopt exit* writes every live local and
+operand-stack value out as (tag, bits) pairs to the transfer buffer and calls
+back into the VM (an OSR unit instead returns them to the frame that entered)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llvmlite import ir
+
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.inference import NotCompilable
+from ruffdbg.jit.lowering.common import BOXED, COUNT_PASSES, Guard, I64, I64P, LLVM_TYPES, RESULT, TAGS
+from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
+
+
+class FrameAndExits:
+    """(Part of ``Lowering``.) Slots, block edges, prologues, deopt exits, interrupt polls."""
+
+    def slot_name(self, index: int) -> str:
+        if index < self.code.nlocals:
+            return self.code.local_names[index]
+        return "global_" + self.region.promoted[index - self.code.nlocals]
+
+    def slot(self, index: int, kind: str) -> ir.AllocaInstr:
+        key = (index, kind)
+        if key not in self.slot_vars:
+            with self.builder.goto_entry_block():
+                self.builder.position_at_start(self.function.entry_basic_block)
+                self.slot_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"{self.slot_name(index)}_{kind}")
+        return self.slot_vars[key]
+
+    def stack_var(self, depth: int, kind: str) -> ir.AllocaInstr:
+        key = (depth, kind)
+        if key not in self.stack_vars:
+            with self.builder.goto_entry_block():
+                self.builder.position_at_start(self.function.entry_basic_block)
+                self.stack_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"stack{depth}_{kind}")
+        return self.stack_vars[key]
+
+    def _prologue(self) -> None:
+        """Store parameters, count the entry, bump the depth, poll the interrupt word."""
+        b = self.builder
+        for index, kind in enumerate(self.typed.param_types):
+            if kind == Kind.DYN:
+                tag, bits = self.function.args[1 + 2 * index], self.function.args[2 + 2 * index]
+                b.store(self.make_dyn(tag, bits), self.slot(index, kind))
+            else:
+                b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
+        self.bump(0)
+        self.state_slots = list(self.typed.before[0][0])
+        self.stack: list[tuple[ir.Value, Any]] = []
+        self._poll_interrupt(0)
+        b.branch(self.blocks[0])
+
+    def _osr_prologue(self) -> None:
+        """OSR: the frame's current values (locals, then promoted globals) come in
+        through the transfer buffer; native code starts at the loop header."""
+        b = self.builder
+        self.bump(0)
+        buffer = self.address(self.runtime.buffer)
+        slots = self.typed.before[self.region.header][0]
+        for index, kind in enumerate(slots):
+            if kind != Kind.UNSET:
+                bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
+                if kind == Kind.DYN:
+                    value = self.make_dyn(b.load(b.gep(buffer, [ir.Constant(I64, 2 * index)])), bits)
+                else:
+                    value = self.from_bits(bits, kind)
+                b.store(value, self.slot(index, kind))
+        self.state_slots = list(slots)
+        self.stack = []
+        if self.region.stack:   # a for loop: its range (three pairs) and position follow the slots
+            words = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (len(slots) + i) + 1)])) for i in range(4)]
+            start, stop, step, position = words
+            self.stack = [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
+        self._prepare_edge(self.region.header)
+        b.branch(self.blocks[self.region.header])
+
+    def _start_block(self, pc: int) -> None:
+        """Enter a block: values live on the operand stack come from stack allocas."""
+        b = self.builder
+        if not b.block.is_terminated:
+            self._prepare_edge(pc)
+            b.branch(self.blocks[pc])
+        b.position_at_end(self.blocks[pc])
+        slots, stack_types = self.typed.before[pc]
+        self.state_slots = list(slots)
+        self.stack = []
+        for depth, kind in enumerate(stack_types):
+            if kind == RANGE:
+                self.stack.append((tuple(b.load(self.stack_var(depth, f"range{i}")) for i in range(4)), kind))
+            elif isinstance(kind, StackOnly):
+                self.stack.append((None, kind))   # a function about to be called: a constant
+            else:
+                self.stack.append((b.load(self.stack_var(depth, kind)), kind))
+
+    def _prepare_edge(self, target: int) -> None:
+        """Before jumping to ``target``: put live values where that block reads them,
+        converting to ``dyn`` where types meet that differ (see inference._merge)."""
+        if target not in self.typed.before:
+            return   # OSR: leaving the loop (the exit block writes the values out)
+        want_slots, want_stack = self.typed.before[target]
+        for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
+            if have != want and want == Kind.DYN and have != Kind.UNSET:
+                value = self.builder.load(self.slot(index, have))
+                self.builder.store(self.to_dyn(value, have), self.slot(index, Kind.DYN))
+        for depth, ((value, kind), want) in enumerate(zip(self.stack, want_stack)):
+            if kind == RANGE:
+                for index, part in enumerate(value):
+                    self.builder.store(part, self.stack_var(depth, f"range{index}"))
+            elif not isinstance(kind, StackOnly):
+                if kind != want:
+                    value, kind = self.to_dyn(value, kind), Kind.DYN
+                self.builder.store(value, self.stack_var(depth, kind))
+
+    def _jump(self, target: int) -> None:
+        self._prepare_edge(target)
+        self.builder.branch(self.block_for(target))
+
+    def block_for(self, target: int) -> ir.Block:
+        """The block for a jump target; for OSR, leaving the loop goes back to the interpreter."""
+        if target in self.blocks:
+            return self.blocks[target]
+        assert self.region is not None, f"no block for pc {target}"
+        exit_block = self.function.append_basic_block(f"loop_exit_to_pc{target}")
+        here = self.builder.block
+        self.builder.position_at_end(exit_block)
+        self._leave_loop(target, guard_id=None, stack=[])
+        self.builder.position_at_end(here)
+        return exit_block
+
+    def _leave_loop(self, pc: int, guard_id: int | None, stack: list) -> None:
+        """OSR exit: hand the frame's values to the interpreter frame that entered, resume at ``pc``."""
+        b = self.builder
+        self._write_values(self._slot_values() + stack)
+        b.store(ir.Constant(I64, len(stack)), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
+        where = ((0 if guard_id is None else guard_id + 1) << 32) | pc
+        result = b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, where), 0)
+        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+
+    def _slot_values(self) -> list:
+        b = self.builder
+        return [(None, Kind.NULL) if kind == Kind.UNSET else (b.load(self.slot(index, kind)), kind)
+                for index, kind in enumerate(self.state_slots)]
+
+    def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
+        """Branch to a deopt exit for ``guard`` when ``condition`` holds; count passes otherwise."""
+        b = self.builder
+        exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
+        self.exit_blocks[exit_block.name] = guard.id
+        continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
+        b.cbranch(condition, exit_block, continue_block)
+        b.position_at_end(exit_block)
+        self._deopt_exit(guard, self.stack if stack is None else stack)
+        b.position_at_end(continue_block)
+        if guard.kind in COUNT_PASSES:
+            self.bump(1 + 2 * guard.id)
+
+    def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
+        self._deopt_exit(guard, self.stack if stack is None else stack)
+
+    def _deopt_exit(self, guard: Guard, stack: list) -> None:
+        """Write locals and stack as (tag, bits) and resume this frame in the interpreter."""
+        b = self.builder
+        self.bump(2 + 2 * guard.id)
+        if self.region is not None:
+            self._leave_loop(guard.pc, guard.id, stack)
+            return
+        buffer = self._write_values(self._slot_values() + stack)
+        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
+        callback = b.inttoptr(ir.Constant(I64, self.runtime.deopt), callback_type.as_pointer())
+        status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
+                                   self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
+        self._return_status(status)
+
+    def _write_values(self, values: list) -> ir.Value:
+        """Store values as (tag, bits) pairs in the transfer buffer; return its address."""
+        b = self.builder
+        if len(values) > rt.BUFFER_VALUES:
+            raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
+        buffer = self.address(self.runtime.buffer)
+        pairs = [pair for value, kind in values for pair in self._pairs(value, kind)]
+        for position, (tag, bits) in enumerate(pairs):
+            b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, b.gep(buffer, [ir.Constant(I64, 2 * position)]))
+            b.store(bits, b.gep(buffer, [ir.Constant(I64, 2 * position + 1)]))
+        return buffer
+
+    def _pairs(self, value: Any, kind: Any) -> list:
+        """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
+        if kind == RANGE:
+            start, stop, step, _count = value
+            return [(rt.TAG_RANGE, start), (rt.TAG_RANGE, stop), (rt.TAG_RANGE, step)]
+        return [self._tagged(value, kind)]
+
+    def _tagged(self, value: ir.Value | None, kind: Any) -> tuple[Any, ir.Value]:
+        if kind == Kind.DYN:
+            return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
+        if isinstance(kind, FunctionValue):   # a function about to be called
+            return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind.callee.function))
+        if kind == BOXED:           # (tag, bits) values loaded from the ctx
+            return value
+        if value is None:
+            return rt.TAG_NULL, ir.Constant(I64, 0)
+        return TAGS[kind], self.to_bits(value, kind)
+
+    def _return_status(self, status: ir.Value) -> None:
+        """Leave the unit after the VM took over: the result (or the error) is in the ctx.
+
+        An OSR unit first hands back its frame's values: an error may still be
+        caught in that frame (outside the loop), which must then see them."""
+        b = self.builder
+        if self.region is not None:
+            self._write_values(self._slot_values())
+        b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
+
+    def _poll_interrupt(self, pc: int, stack: list | None = None) -> None:
+        b = self.builder
+        # An atomic load: another thread sets the word, and a plain load in a loop
+        # that writes no memory would be hoisted out of it by LLVM (never seen again).
+        flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
+        guard = self.new_guard("interrupt", pc, "interrupt word set")
+        # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
+        self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)

@@ -1,0 +1,282 @@
+"""One method per opcode (``op_<NAME>``), pykaleidoscope style; the arithmetic
+and comparison families share ``_arith_or_compare``. Calls and counted loops
+are in ``calls``; what T1 does with tagged operands in ``tagged``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llvmlite import ir
+
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.inference import value_type
+from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, RESULT
+from ruffdbg.jit.types import Kind
+
+
+class Ops:
+    """(Part of ``Lowering``.) Lowering of each instruction on static types."""
+
+    def _instruction(self, pc: int) -> None:
+        self._pc = pc
+        self.locate(pc)
+        op, arg = self.code.instrs[pc]
+        if pc in self.typed.always_fails:
+            self.deopt_always(self.new_guard("error", pc, f"{OPCODE_NAMES[op]} always raises here"))
+            return
+        getattr(self, "op_" + OPCODE_NAMES[op], self._arith_or_compare)(pc, op, arg)
+
+    def push(self, value: ir.Value, kind: Any) -> None:
+        self.stack.append((value, kind))
+
+    def pop(self) -> tuple[ir.Value, Any]:
+        return self.stack.pop()
+
+    def op_FAIL(self, pc: int, op: int, arg: Any) -> None:
+        """(Never called: inference puts every FAIL in ``always_fails``, handled above.)"""
+        self.deopt_always(self.new_guard("error", pc, "FAIL always raises here"))
+
+    def op_LOAD_LOCAL(self, pc: int, op: int, arg: int) -> None:
+        kind = self.state_slots[arg]
+        self.push(self.builder.load(self.slot(arg, kind)), kind)
+
+    def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
+        value, kind = self.pop()
+        if self.typed.tier == 1:
+            value, kind = self.to_dyn(value, kind), Kind.DYN
+        self.builder.store(value, self.slot(arg, kind))
+        self.state_slots[arg] = kind
+
+    def op_LOAD_CONST(self, pc: int, op: int, arg: int) -> None:
+        value = self.code.consts[arg]
+        if type(value) is str:   # native code only carries strings around: a constant handle
+            handle = ir.Constant(I64, self.runtime.constant_ids(value))
+            self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), Kind.DYN)
+            return
+        kind = self.typed.pushed(pc)
+        if kind is None:
+            kind = value_type(value)
+        self.push(self.const(kind, value), kind)
+
+    def op_POP(self, pc: int, op: int, arg: Any) -> None:
+        self.pop()
+
+    def op_DUP(self, pc: int, op: int, arg: Any) -> None:
+        self.push(*self.stack[-1])
+
+    def op_JUMP(self, pc: int, op: int, arg: int) -> None:
+        self._jump(arg)
+
+    def op_JUMP_BACK(self, pc: int, op: int, arg: int) -> None:
+        """A safepoint: deopt resumes at the loop header. The interrupt word is read
+        every POLL_EVERY iterations (a countdown in a register): an atomic load on
+        every iteration would cost tight loops about as much as their own work."""
+        b = self.builder
+        if self.countdown is None:
+            with b.goto_entry_block():
+                b.position_at_start(self.function.entry_basic_block)
+                self.countdown = b.alloca(I64, name="poll_countdown")
+                b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
+        left = b.sub(b.load(self.countdown), ir.Constant(I64, 1))
+        b.store(left, self.countdown)
+        poll = self.function.append_basic_block(f"poll_pc{pc}")
+        after = self.function.append_basic_block(f"polled_pc{pc}")
+        b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), poll, after)
+        b.position_at_end(poll)
+        b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
+        self._poll_interrupt(arg)
+        b.branch(after)
+        b.position_at_end(after)
+        self._jump(arg)
+
+    def op_JUMP_IF_FALSE(self, pc: int, op: int, arg: int) -> None:
+        self._branch(arg, pc + 1, jump_when=False)
+
+    def op_JUMP_IF_TRUE(self, pc: int, op: int, arg: int) -> None:
+        self._branch(arg, pc + 1, jump_when=True)
+
+    def _branch(self, target: int, following: int, jump_when: bool) -> None:
+        value, kind = self.stack[-1]
+        truthy = self.truthy(value, kind, self._pc)
+        self.pop()
+        self._prepare_edge(target)
+        self._prepare_edge(following)
+        taken, fallthrough = self.block_for(target), self.block_for(following)
+        if jump_when:
+            self.builder.cbranch(truthy, taken, fallthrough)
+        else:
+            self.builder.cbranch(truthy, fallthrough, taken)
+
+    def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
+        b = self.builder
+        if kind == Kind.DYN:
+            tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
+            guard = self.new_guard("tag", pc, "truthiness of a value that is not a number, bool or null")
+            self.deopt_if(b.not_(self.tag_is(tag, rt.TAG_INT, rt.TAG_BOOL, rt.TAG_FLOAT, rt.TAG_NULL)), guard)
+            as_float = b.fcmp_unordered("!=", b.bitcast(bits, F64), ir.Constant(F64, 0.0))
+            as_int = b.icmp_signed("!=", bits, ir.Constant(I64, 0))
+            return b.select(self.tag_is(tag, rt.TAG_FLOAT), as_float, as_int)   # null's bits are 0
+        if kind == Kind.BOOL:
+            return value
+        if kind == Kind.INT:
+            return b.icmp_signed("!=", value, ir.Constant(I64, 0))
+        if kind == Kind.FLOAT:
+            return b.fcmp_unordered("!=", value, ir.Constant(F64, 0.0))  # NaN is truthy
+        return ir.Constant(I1, 0)  # null
+
+    def op_TO_BOOL(self, pc: int, op: int, arg: Any) -> None:
+        value, kind = self.stack[-1]
+        truthy = self.truthy(value, kind, pc)
+        self.pop()
+        self.push(truthy, Kind.BOOL)
+
+    def op_NOT(self, pc: int, op: int, arg: Any) -> None:
+        value, kind = self.stack[-1]
+        b = self.builder
+        if kind == Kind.DYN:
+            guard = self.new_guard("tag", pc, "! of a value that is not a bool")
+            self.deopt_if(b.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_BOOL)), guard)
+            value = b.trunc(self.bits_of(value, kind), I1)
+        self.pop()
+        self.push(b.xor(value, ir.Constant(I1, 1)), Kind.BOOL)
+
+    def op_NEG(self, pc: int, op: int, arg: Any) -> None:
+        value, kind = self.stack[-1]
+        b = self.builder
+        if kind == Kind.DYN:
+            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (value, kind), negate=True)
+            return
+        if kind == Kind.FLOAT:
+            self.pop()
+            self.push(b.fneg(value), Kind.FLOAT)
+            return
+        guard = self.new_guard("overflow", pc, "-(-9223372036854775808)")
+        self.deopt_if(b.icmp_signed("==", value, ir.Constant(I64, INT_MIN)), guard)
+        self.pop()
+        self.push(b.neg(value), Kind.INT)
+
+    def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
+        value, kind = self.pop()
+        b = self.builder
+        if self.typed.return_type == Kind.DYN:   # tagged results go back through the ctx
+            b.store(self.tag_of(value, kind), self.ctx_word(rt.CTX_RET_TAG))
+            b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))
+            self._return_status(ir.Constant(I64, rt.STATUS_BOXED))
+            return
+        result = b.insert_value(ir.Constant(RESULT, None), self.to_bits(value, kind), 0)
+        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_OK), 1))
+
+    def op_STORE_GLOBAL(self, pc: int, op: int, arg: int) -> None:
+        """Only a global an OSR unit keeps in a register (inference refused the rest)."""
+        self.op_STORE_LOCAL(pc, op, self._promoted(arg))
+
+    def _promoted(self, name_index: int) -> int | None:
+        name = self.code.names[name_index]
+        if self.region is None or not isinstance(name, str) or name not in self.region.promoted:
+            return None
+        return self.code.nlocals + self.region.promoted.index(name)
+
+    def op_LOAD_GLOBAL(self, pc: int, op: int, arg: int) -> None:
+        """A global holding the function about to be called: guard it still does."""
+        if self._promoted(arg) is not None:
+            self.op_LOAD_LOCAL(pc, op, self._promoted(arg))
+            return
+        b = self.builder
+        entry = self.typed.pushed(pc)   # a FunctionValue
+        callee = entry.callee
+        name = self.code.names[arg]
+        slot = self.runtime.global_slot(name)
+        expected = self.runtime.function_ids(callee.function)
+        current = b.load(self.address(self.runtime.globals, slot))
+        guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee.function.name}")
+        self.deopt_if(b.icmp_signed("!=", current, ir.Constant(I64, expected)), guard)
+        self.push(None, entry)
+
+    def _arith_or_compare(self, pc: int, op: int, arg: Any) -> None:
+        if op in ARITHMETIC_OPS:
+            self._arithmetic(pc, op)
+        elif op in ORDERING_OPS or op in EQUALITY_OPS:
+            self._compare(pc, op)
+        else:
+            raise AssertionError(f"no lowering for {OPCODE_NAMES[op]}")
+
+    def _arithmetic(self, pc: int, op: int) -> None:
+        b = self.builder
+        (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
+        if Kind.DYN in (left_kind, right_kind):
+            self._dyn_arithmetic(pc, op, self.stack[-2], self.stack[-1])
+            return
+        if left_kind == right_kind == Kind.INT:
+            result = self._int_arithmetic(pc, op, left, right)
+            kind = Kind.INT
+        else:
+            if left_kind == Kind.INT:
+                left = b.sitofp(left, F64)
+            if right_kind == Kind.INT:
+                right = b.sitofp(right, F64)
+            if op in (Op.DIV, Op.MOD):
+                zero = self.new_guard("division", pc, "divisor is 0.0")
+                self.deopt_if(b.fcmp_ordered("==", right, ir.Constant(F64, 0.0)), zero)
+            result = {Op.ADD: b.fadd, Op.SUB: b.fsub, Op.MUL: b.fmul, Op.DIV: b.fdiv, Op.MOD: b.frem}[op](left, right)
+            kind = Kind.FLOAT
+        del self.stack[-2:]
+        self.push(result, kind)
+
+    def _int_arithmetic(self, pc: int, op: int, left: ir.Value, right: ir.Value) -> ir.Value:
+        b = self.builder
+        if op in (Op.ADD, Op.SUB, Op.MUL):
+            checked = {Op.ADD: b.sadd_with_overflow, Op.SUB: b.ssub_with_overflow, Op.MUL: b.smul_with_overflow}[op]
+            pair = checked(left, right)
+            guard = self.new_guard("overflow", pc, f"int {OPCODE_NAMES[op].lower()} overflows")
+            self.deopt_if(b.extract_value(pair, 1), guard)
+            return b.extract_value(pair, 0)
+        zero = self.new_guard("division", pc, "divisor is 0")
+        self.deopt_if(b.icmp_signed("==", right, ir.Constant(I64, 0)), zero)
+        overflow = self.new_guard("overflow", pc, "-9223372036854775808 / -1")
+        is_min = b.icmp_signed("==", left, ir.Constant(I64, INT_MIN))
+        is_minus_one = b.icmp_signed("==", right, ir.Constant(I64, -1))
+        self.deopt_if(b.and_(is_min, is_minus_one), overflow)
+        return b.sdiv(left, right) if op == Op.DIV else b.srem(left, right)
+
+    def _compare(self, pc: int, op: int) -> None:
+        b = self.builder
+        (left, left_kind), (right, right_kind) = self.stack[-2], self.stack[-1]
+        # (Guards deopt with both operands still on the stack: pop only after.)
+        if Kind.DYN in (left_kind, right_kind) or {left_kind, right_kind} == {Kind.INT, Kind.FLOAT}:
+            compare = self._dyn_compare if Kind.DYN in (left_kind, right_kind) else self._mixed_compare
+            result = compare(pc, op, self.stack[-2], self.stack[-1])
+            del self.stack[-2:]
+            self.push(result, Kind.BOOL)
+            return
+        del self.stack[-2:]
+        if left_kind != right_kind:  # different types are never equal
+            self.push(ir.Constant(I1, int(op == Op.NOT_EQUAL)), Kind.BOOL)
+            return
+        if left_kind == Kind.FLOAT:
+            result = self._float_compare(op, left, right)
+        elif left_kind == Kind.NULL:
+            result = ir.Constant(I1, int(op == Op.EQUAL))
+        else:
+            compare = b.icmp_signed if left_kind == Kind.INT else b.icmp_unsigned
+            result = compare(OPCODES[op].symbol, left, right)
+        self.push(result, Kind.BOOL)
+
+    def _mixed_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
+        """int vs float: as doubles, like the interpreter; ordering needs the int exact."""
+        if op in ORDERING_OPS:
+            int_bits = left_entry[0] if left_entry[1] == Kind.INT else right_entry[0]
+            guard = self.new_guard("overflow", pc, "an int too big to compare exactly with a float")
+            self.deopt_if(self._beyond_2_53(int_bits), guard)
+        return self._float_compare(op, self.as_double(*left_entry), self.as_double(*right_entry))
+
+    def _float_compare(self, op: int, left: ir.Value, right: ir.Value) -> ir.Value:
+        b = self.builder
+        if op in ORDERING_OPS:
+            return b.fcmp_ordered(OPCODES[op].symbol, left, right)   # NaN compares false
+        # Ruff's float ==: exactly equal, or closer than the f64 epsilon.
+        exact = b.fcmp_ordered("==", left, right)
+        difference = b.call(self.module.declare_intrinsic("llvm.fabs", [F64]), [b.fsub(left, right)])
+        close = b.fcmp_ordered("<", difference, ir.Constant(F64, FLOAT_EPSILON))
+        equal = b.or_(exact, close)
+        return equal if op == Op.EQUAL else b.xor(equal, ir.Constant(I1, 1))

@@ -1,0 +1,111 @@
+"""The tiering decisions, as pure functions of a profile, a function's state and
+the policy: no LLVM, no VM, no lock. ``Jit`` gathers the facts, asks here, and
+carries out the answer (compiling, invalidating, re-arming ``hot_at``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ruffdbg.jit.policy import TierPolicy
+from ruffdbg.jit.types import SCALARS
+from ruffdbg.jit.views import State
+
+STOPPED = (State.BLACKLISTED, State.NOT_COMPILABLE)   # no more tiering for these
+
+# Guards that check a speculation (a profile's types, a call's result type, the
+# function a global holds): their failures count toward despecialization.
+# Any other guard failing is a bail-out (something only the interpreter does).
+SPECULATIVE = ("type", "call-result", "global-unchanged")
+
+
+def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:
+    """The dominant type of each argument (``report.ArgumentProfile``s), if every one
+    is stable and a scalar; else None (T2 unboxes scalars only; T1 passes anything
+    else along tagged)."""
+    profiles = list(profiles)
+    if not all(profile.stable and profile.dominant in SCALARS for profile in profiles):
+        return None
+    return tuple(profile.dominant for profile in profiles)
+
+
+def dominant_types(arg_types: list[dict], type_name) -> tuple[str, ...] | None:
+    """The most seen type of each argument, stable or not (for compiling on request);
+    None when an argument was never seen or is not a scalar. ``type_name`` turns a
+    profiled Python type into a Ruff type name."""
+    if not all(arg_types):
+        return None
+    types = tuple(type_name(max(seen.items(), key=lambda item: item[1])[0]) for seen in arg_types)
+    return types if all(kind in SCALARS for kind in types) else None
+
+
+@dataclass(frozen=True)
+class HotPlan:
+    """What to do when a function reaches its call-count mark."""
+
+    stop: bool = False                       # never look again (hot_at = NEVER)
+    later: bool = False                      # look again after recheck_every calls, compile nothing
+    t2_types: tuple[str, ...] | None = None  # try T2 for these argument types first
+    t1: bool = False                         # then T1, if T2 was not tried or failed
+
+
+def hot_gate(state: State, held: bool, stepping: bool, policy: TierPolicy) -> HotPlan | None:
+    """Whether a function that reached its call-count mark may tier up at all now
+    (None: yes, see ``hot_choice``)."""
+    if state in STOPPED or not policy.enabled:
+        return HotPlan(stop=True)
+    if held or stepping:
+        return HotPlan(later=True)   # once released, it may tier up
+    return None
+
+
+def hot_choice(stable: tuple[str, ...] | None, t2_refused: set, current_tier: int) -> HotPlan:
+    """A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
+    an unstable one gets T1 and is looked at again later, so it can still
+    specialize once its types settle. ``stable`` is ``stable_types`` of its
+    arguments; ``current_tier`` that of its valid unit (0 without one)."""
+    t2_types = stable if stable is not None and stable not in t2_refused else None
+    return HotPlan(t2_types=t2_types, t1=current_tier < 1)
+
+
+@dataclass(frozen=True)
+class DespecializeVerdict:
+    window: tuple[int, int]       # the unit's (failures, attempts) window from now on
+    despecialize: bool = False
+    failures: int = 0             # in the window, when it despecializes
+    attempts: int = 0
+
+
+def judge_speculation(failures: int, attempts: int, window: tuple[int, int], policy: TierPolicy) -> DespecializeVerdict:
+    """Speculation failing too often (more than ``despecialize_rate`` of the entries)?
+
+    The rate is taken over a window of recent entries (``failures`` and
+    ``attempts`` are totals since the unit was built; ``window`` the totals when
+    the window began), so a unit that ran cleanly for a long time still gives up
+    quickly once its types change. A window is closed every five times the
+    minimum number of entries."""
+    window_failures, window_attempts = failures - window[0], attempts - window[1]
+    if window_attempts >= 5 * policy.despecialize_min_entries:
+        window = (failures, attempts)   # start a new window
+    if window_attempts < policy.despecialize_min_entries:
+        return DespecializeVerdict(window)
+    if window_failures / window_attempts <= policy.despecialize_rate:
+        return DespecializeVerdict(window)
+    return DespecializeVerdict(window, True, window_failures, window_attempts)
+
+
+def after_deopt(guard_kind: str, osr: bool, state: State) -> str | None:
+    """What a deopt counts as: "speculation" (may despecialize), "bail-out" (native
+    code met what only the interpreter does: recompiling would not help) or None
+    (an OSR loop's bail-out, or the function is blacklisted already)."""
+    if guard_kind in SPECULATIVE:
+        return "speculation"
+    if not osr and state != State.BLACKLISTED:
+        return "bail-out"
+    return None
+
+
+def too_many(count: int, policy: TierPolicy) -> bool:
+    """More despecializations or bail-outs than the policy allows: blacklist."""
+    return count > policy.blacklist_after

@@ -1,0 +1,73 @@
+"""The type lattice of native code: what inference gives every local and every
+operand-stack slot, and what lowering turns into LLVM values.
+
+A value's type is a ``Kind``: a scalar native code computes on (``int float
+bool null``), or ``dyn``, a tagged (tag, bits) value whose type is known only at
+run time. ``unset`` (a local not assigned yet) and ``bottom`` (the type of a
+recursive call not known yet) only occur while inferring. ``Kind`` is a ``str``
+enum: ``Kind.INT == "int"``, and it prints as ``int`` wherever types are shown
+(parameter types, compile events, listings).
+
+The operand stack also holds three things that are not values native code
+computes with, each a frozen dataclass: the function about to be called
+(``FunctionValue``; a constant, guarded at its LOAD_GLOBAL), the arguments of a
+``range(...)`` about to be iterated (``RANGE_ARGS``), and a counted loop's items
+(``RANGE``: start, stop, step and count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Union
+
+
+class Kind(StrEnum):
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    NULL = "null"
+    DYN = "dyn"          # tagged: (tag, bits), dispatched on at run time
+    UNSET = "unset"      # a local not assigned yet (slots only)
+    BOTTOM = "bottom"    # a recursive call's result while it is being inferred: the path is ignored
+
+
+SCALARS = (Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.NULL)   # what T2 unboxes
+NUMBERS = (Kind.INT, Kind.FLOAT)
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A function a CALL site calls: the global it comes from and the Function or Builtin."""
+
+    global_name: str
+    function: Any
+
+
+class StackOnly:
+    """An operand-stack entry that is not a value native code computes with."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class FunctionValue(StackOnly):
+    """The function about to be called (read from a global, guarded to stay the same)."""
+
+    callee: Callee
+
+
+@dataclass(frozen=True)
+class RangeArgs(StackOnly):
+    """The arguments of ``range(...)`` about to be iterated: no array is built."""
+
+
+@dataclass(frozen=True)
+class RangeItems(StackOnly):
+    """A counted loop's items: start, stop, step and count (four i64s natively)."""
+
+
+RANGE_ARGS = RangeArgs()
+RANGE = RangeItems()
+
+StackType = Union[Kind, str, StackOnly]   # (str: a Ruff type name a display-only unit was asked for)

@@ -1,0 +1,149 @@
+"""Compiled units and what the JIT knows about each function, and the graph
+between them: which unit calls which natively (so retiring one retires its
+callers) and which code a unit calls through the VM (so it is rebuilt once
+that code compiles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.engine import CompiledModule
+from ruffdbg.jit.lock import serialized
+from ruffdbg.jit.lowering import Guard, NativeTarget
+from ruffdbg.jit.views import State
+from ruffdbg.vm.interpreter import INVALIDATED
+
+
+@dataclass
+class Unit:
+    """One compiled version of a function."""
+
+    id: int
+    code: CodeObject
+    tier: int
+    param_types: tuple[str, ...]
+    return_type: str
+    guards: list[Guard]
+    compiled: CompiledModule
+    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
+    entry: Any = None                  # ctypes function
+    valid: bool = True
+    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+    direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
+    vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
+    region: Any = None                 # OSR units: the LoopRegion
+    window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
+    typed_region_end: int = 0
+    exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
+
+    @property
+    def entries(self) -> int:
+        return self.counters[0]
+
+    def guard_counts(self, guard: Guard) -> tuple[int, int]:
+        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
+
+    @property
+    def failures(self) -> int:
+        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
+
+
+@dataclass
+class FunctionState:
+    """What the JIT knows and decided about one function."""
+
+    state: State = State.INTERPRETED
+    reason: str | None = None
+    unit: Unit | None = None
+    units: list[Unit] = field(default_factory=list)
+    deopts: int = 0
+    despecializations: int = 0
+    bail_outs: int = 0
+    t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
+    t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
+    osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
+    held: str | None = None                          # why the debugger keeps it in the interpreter
+    display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
+
+    @property
+    def tier(self) -> str:
+        """The highest tier with valid code (an OSR unit counts: its loop runs there)."""
+        return f"T{max((unit.tier for unit in self.units if unit.valid), default=0)}"
+
+
+class UnitRegistry:
+    """(Part of ``Jit``.) Function states, the units, the globals table behind
+    the global-unchanged guards, and invalidation along the call graph.
+
+    Uses the Jit's ``units``, ``states``, ``global_slots``, ``ctx``,
+    ``handles``, ``vm``, ``policy``, ``events`` and the callee sets of the
+    unit being built (``_direct_callees``, ``_vm_callees``).
+    """
+
+    def state_of(self, code: CodeObject) -> FunctionState:
+        return self.states.setdefault(id(code), FunctionState())
+
+    def global_slot(self, name: str) -> int:
+        if name not in self.global_slots:
+            self.global_slots[name] = len(self.global_slots)
+            self.global_changed(name, self._lookup(name))
+        return self.global_slots[name]
+
+    def global_changed(self, name: str, value: Any) -> None:
+        """Keep the table behind the global-unchanged guards current."""
+        slot = self.global_slots.get(name)
+        if slot is not None:
+            callable_ = type(value) is Function or type(value) is Builtin
+            self.ctx.globals[slot] = self.handles.function_id(value) if callable_ else -1
+
+    def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
+        if type(function) is not Function:
+            return None   # builtins run in the VM
+        unit = self.state_of(function.code).unit
+        if unit is not None and unit.valid and unit.param_types == arg_types:
+            self._direct_callees.add(unit.id)   # the unit being built will depend on it
+            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
+        self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
+        return None
+
+    @serialized
+    def invalidate(self, unit: Unit, why: str) -> None:
+        """Retire a unit, and every unit that calls it directly: they were compiled
+        against its types and would keep using it. (Activations already running
+        finish on the old code, which stays correct: its guards still hold.)"""
+        unit.valid = False
+        if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
+            unit.code.profile.rewind(unit.typed_region_end)
+        # Activations already running (an OSR loop calling this unit directly, say)
+        # leave native code at their next safepoint, as if interrupted.
+        self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
+        state = self.state_of(unit.code)
+        if state.unit is unit:
+            state.unit = None
+            unit.code.profile.native = None
+        for caller in self.units:
+            if caller.valid and unit.id in caller.direct_callees:
+                caller_state = self.state_of(caller.code)
+                self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
+                caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
+                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
+                                detail={"reason": f"calls {unit.code.name}, which was {why}"})
+
+    def _retire_vm_callers(self, code: CodeObject) -> None:
+        """Units that call ``code`` through the VM were compiled before it had native
+        code; retired, they are rebuilt (or re-entered by OSR) and call it directly.
+        Without this an OSR loop entered while its callee was at T1 would pay a VM
+        round trip per call for the rest of the run."""
+        for caller in self.units:
+            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
+                self.invalidate(caller, f"{code.name} was compiled")
+                caller_state = self.state_of(caller.code)
+                if caller_state.unit is None and caller_state.state == State.OPTIMIZED:
+                    caller_state.state = State.INTERPRETED
+                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
+                                detail={"reason": f"{code.name} was compiled: call it directly"})

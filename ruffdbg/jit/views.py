@@ -1,0 +1,59 @@
+"""What views learn about native code: plain data, no references into the JIT.
+
+``Jit.info(code)`` returns a ``JitInfo``; the Session merges it into its
+``FunctionStats`` (tier, state, reason, deopts, compiles, live guard counters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where a function stands with the JIT. A ``str``: views print the value."""
+
+    INTERPRETED = "interpreted"        # no native code (yet, or any more)
+    BASELINE = "baseline"              # T1: no speculation
+    OPTIMIZED = "optimized"            # T2 (or an OSR loop) from a stable profile
+    DESPECIALIZED = "despecialized"    # T2's guards failed too often: back at T1, re-profiling
+    BLACKLISTED = "blacklisted"        # gave up tiering (reason says why)
+    NOT_COMPILABLE = "not-compilable"  # T1 cannot compile it (reason says what)
+
+
+@dataclass
+class GuardStats:
+    id: int
+    kind: str
+    pc: int
+    line: int
+    detail: str
+    passed: int
+    failed: int
+
+    @property
+    def failure_rate(self) -> float:
+        total = self.passed + self.failed
+        return self.failed / total if total else 0.0
+
+
+@dataclass
+class CompileStats:
+    tier: str
+    ms: dict[str, float]
+    param_types: tuple[str, ...]
+    valid: bool
+
+
+@dataclass
+class JitInfo:
+    """What views show about one function's native code (plain data)."""
+
+    tier: str
+    state: State
+    reason: str | None
+    native_calls: int
+    deopts: int
+    despecializations: int
+    compiles: list[CompileStats]
+    guards: list[GuardStats]

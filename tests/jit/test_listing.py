@@ -1,0 +1,58 @@
+"""Native listings say what each row is (guard, deopt exit, exit call): views style, never parse."""
+
+from __future__ import annotations
+
+from ruffdbg.jit import listing
+from ruffdbg.jit.texts import TextLine
+from ruffdbg.session import Policy, Session
+
+FIB = """func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+mut i := 0
+while i < 20 {
+    fib(12)
+    i := i + 1
+}
+"""
+
+
+def fib_session() -> Session:
+    session = Session(Policy(jit=True, threshold=50), write=lambda text: None)
+    assert session.run_source(FIB).ok
+    return session
+
+
+def test_ir_rows_name_their_guard_and_role():
+    session = fib_session()
+    guards = {guard.id: guard for guard in session.function("fib").guards}
+    for raw in (False, True):
+        rows = session.native_listing("fib", "ir", 2, raw).lines
+        exits = [row for row in rows if row.role in ("exit", "exit call")]
+        assert exits and all(row.guard in guards for row in exits)
+        assert any(row.role == "exit call" for row in exits)
+        starts = [row for row in rows if row.starts_exit]
+        assert starts and all(row.text.startswith(("deopt", '"deopt')) for row in starts)
+        guard_rows = [row for row in rows if row.role == "guard"]
+        assert guard_rows and all(row.guard in guards and "br " in row.text for row in guard_rows)
+        assert not any(row.role for row in rows if row.text.startswith("after_guard"))
+
+
+def test_assembly_rows_mark_the_deopt_callback_and_guards():
+    session = fib_session()
+    rows = session.native_listing("fib", "asm", 2).lines
+    assert any(row.role == "exit call" and row.note == "deopt callback" for row in rows)
+    assert any(row.note == "deopt callback address" for row in rows)
+    assert any(row.role == "guard" and row.text.split()[0].startswith("j") for row in rows)
+
+
+def test_ir_annotation_uses_the_recorded_exit_blocks_only():
+    lines = [TextLine("define {i64, i64} @f(i64 %depth) {"), TextLine("entry:"),
+             TextLine("  br i1 %c, label %odd_name, label %next", 2, 0),
+             TextLine("odd_name:"), TextLine("  %s = call i64 %cb(i64 1)", 2, 0), TextLine("  ret i64 %s", 2, 0),
+             TextLine("next:"), TextLine("  ret i64 0", 2, 1), TextLine("}")]
+    rows = listing.annotate_ir(lines, {"odd_name": 7})
+    assert [(row.role, row.guard, row.starts_exit) for row in rows] == [
+        (None, None, False), (None, None, False), ("guard", 7, False), ("exit", 7, True),
+        ("exit call", 7, False), ("exit", 7, False), (None, None, False), (None, None, False), (None, None, False)]

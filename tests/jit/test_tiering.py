@@ -1,0 +1,69 @@
+"""The tiering decisions alone: pure functions of profile, state and policy (no LLVM, no VM)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from ruffdbg.jit import tiering
+from ruffdbg.jit.policy import TierPolicy
+from ruffdbg.jit.views import State
+
+
+def profile(dominant: str, stable: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(dominant=dominant, stable=stable)
+
+
+def test_stable_scalar_arguments_give_their_types():
+    assert tiering.stable_types([profile("int"), profile("float")]) == ("int", "float")
+    assert tiering.stable_types([]) == ()
+    assert tiering.stable_types([profile("int"), profile("float", stable=False)]) is None
+    assert tiering.stable_types([profile("string")]) is None   # T2 unboxes scalars only
+
+
+def test_dominant_types_ignore_stability_but_need_every_argument_seen():
+    name = {int: "int", float: "float", str: "string"}.get
+    assert tiering.dominant_types([{int: 3, float: 2}], name) == ("int",)
+    assert tiering.dominant_types([{int: 3}, {}], name) is None
+    assert tiering.dominant_types([{str: 5}], name) is None
+
+
+@pytest.mark.parametrize("state", [State.BLACKLISTED, State.NOT_COMPILABLE])
+def test_stopped_functions_are_never_looked_at_again(state):
+    assert tiering.hot_gate(state, False, False, TierPolicy()) == tiering.HotPlan(stop=True)
+
+
+def test_a_disabled_jit_stops_and_a_held_or_stepping_function_waits():
+    assert tiering.hot_gate(State.INTERPRETED, False, False, TierPolicy(enabled=False)).stop
+    assert tiering.hot_gate(State.INTERPRETED, True, False, TierPolicy()) == tiering.HotPlan(later=True)
+    assert tiering.hot_gate(State.BASELINE, False, True, TierPolicy()) == tiering.HotPlan(later=True)
+    assert tiering.hot_gate(State.DESPECIALIZED, False, False, TierPolicy()) is None
+
+
+def test_stable_profile_tries_t2_then_t1_and_unstable_gets_t1():
+    assert tiering.hot_choice(("int",), set(), 0) == tiering.HotPlan(t2_types=("int",), t1=True)
+    assert tiering.hot_choice(("int",), set(), 1) == tiering.HotPlan(t2_types=("int",), t1=False)
+    assert tiering.hot_choice(None, set(), 0) == tiering.HotPlan(t1=True)
+    assert tiering.hot_choice(("int",), {("int",)}, 1) == tiering.HotPlan()   # T2 refused these types
+
+
+def test_speculation_failing_over_the_rate_in_the_window_despecializes():
+    policy = TierPolicy(despecialize_rate=0.10, despecialize_min_entries=20)
+    assert not tiering.judge_speculation(5, 19, (0, 0), policy).despecialize   # too few entries yet
+    assert not tiering.judge_speculation(2, 20, (0, 0), policy).despecialize   # 10 %: not over
+    verdict = tiering.judge_speculation(3, 20, (0, 0), policy)
+    assert verdict.despecialize and (verdict.failures, verdict.attempts) == (3, 20)
+    # A long clean run closes its window: the failures that follow are judged on their own.
+    clean = tiering.judge_speculation(0, 1000, (0, 0), policy)
+    assert clean.window == (0, 1000) and not clean.despecialize
+    assert tiering.judge_speculation(5, 1030, clean.window, policy).despecialize
+
+
+def test_what_a_deopt_counts_as_and_when_to_give_up():
+    assert tiering.after_deopt("call-result", False, State.OPTIMIZED) == "speculation"
+    assert tiering.after_deopt("overflow", False, State.BASELINE) == "bail-out"
+    assert tiering.after_deopt("overflow", True, State.OPTIMIZED) is None          # an OSR loop
+    assert tiering.after_deopt("tag", False, State.BLACKLISTED) is None
+    assert not tiering.too_many(3, TierPolicy(blacklist_after=3))
+    assert tiering.too_many(4, TierPolicy(blacklist_after=3))
