@@ -122,7 +122,7 @@ def quicken(code: CodeObject) -> list:
 
 
 def optimize(code: CodeObject) -> CodeObject:
-    """Attach ``quick`` to ``code`` and every code object nested in it."""
+    """Fill in ``quick`` (a declared field of ``CodeObject``) for ``code`` and every code object nested in it."""
     for each in code.walk():
         each.quick = quicken(each)
     return code
@@ -130,7 +130,7 @@ def optimize(code: CodeObject) -> CodeObject:
 
 def describe_quick(code: CodeObject, pc: int) -> str:
     """The fused instruction at ``pc`` as text ('' if none), for listings and tests."""
-    quick = getattr(code, "quick", None)
+    quick = code.quick
     if quick is None:
         return ""
     op, arg, next_pc = quick[pc]

@@ -146,7 +146,7 @@ class Debugger:
             if self.step.resume_at is not None and self.step.resume_at[0] is code:
                 wanted.add(self.step.resume_at[1])
         _, armed = self._armed.get(id(code), (code, set()))
-        if getattr(code, "quick", None) is None:
+        if code.quick is None:
             code.quick = peephole.quicken(code)
         for pc in wanted - armed:
             self._arm(code, pc)

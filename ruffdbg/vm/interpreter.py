@@ -965,7 +965,7 @@ def _prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        quick = getattr(code, "quick", None)
+        quick = code.quick
         if quick is None or len(quick) < len(code.instrs):   # (traps append entries: vm/debugger.py)
             quick = code.quick = peephole.quicken(code)
         profile.run_state = (
