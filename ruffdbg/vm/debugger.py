@@ -29,6 +29,11 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 
 STEP_MODES = ("into", "over", "out")
+# The debugger's opcode, only ever found in ``code.quick``: the first number the
+# quick program leaves to stand-in entries (after the superinstructions), so it
+# collides with no opcode. The interpreter runs it as ``op_TRAP``.
+TRAP = peephole.STAND_IN
+TRAP_NAME = "TRAP"
 
 
 def stop_points(code: CodeObject) -> dict[int, list[int]]:
@@ -169,4 +174,4 @@ class Debugger:
         if key not in self._trampolines:
             quick.append(quick[pc])   # first the copy, then the trap: another thread may be running it
             self._trampolines[key] = len(quick) - 1
-        quick[pc] = (peephole.TRAP, (pc, self._trampolines[key]), pc + 1)
+        quick[pc] = (TRAP, (pc, self._trampolines[key]), pc + 1)

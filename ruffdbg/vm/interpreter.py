@@ -48,6 +48,7 @@ from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame, Interrupted
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -958,7 +959,11 @@ class VM:
 
 
 _UNSHARED = 3  # see VM._unique_in
-_RARE_OPS = [getattr(VM, "op_" + name, None) for name in [*OPCODE_NAMES, *peephole.QUICK_OPCODES]]
+# Every number the loop can meet -- opcodes, superinstructions, the debugger's
+# TRAP -- to its ``op_<NAME>`` method (None: handled inline). A number taken twice
+# would leave a gap in ``_OP_NAMES`` and fail here, at import.
+_OP_NAMES = {**dict(enumerate(OPCODE_NAMES)), **peephole.QUICK_NAMES, TRAP: TRAP_NAME}
+_RARE_OPS = [getattr(VM, "op_" + _OP_NAMES[op], None) for op in range(len(_OP_NAMES))]
 
 
 def _prepare(code: CodeObject) -> CodeProfile:
