@@ -696,16 +696,6 @@ class VM:
     # operand, the frame, its stack and the next pc, and returns the next pc
     # (or -1 after pushing a new frame).
 
-    def op_FOR_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        position = stack[-1]
-        if position < len(stack[-2]):
-            stack[-1] = position + 1
-            stack.append(stack[-2][position])
-            return pc
-        del stack[-2:]
-        frame.code.profile.counters[pc - 1] += 1
-        return arg
-
     def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         iterable = stack.pop()
         # An array is walked as it is: the loop's reference keeps it unchanged
@@ -757,10 +747,6 @@ class VM:
             self.global_kinds[name] = kind
         if self.hooks is not None:
             self.hooks.global_changed(name, value)
-        return pc
-
-    def op_POP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.pop()
         return pc
 
     def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
