@@ -29,9 +29,9 @@ Why the loop looks the way it does (it is the hot path):
   entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode.
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
-counts: a container about to be mutated is copied only if something besides
-its variable refers to it (``MUT_*`` ops). Handlers therefore take care not to
-leave containers behind in loop temporaries, which would force a copy.
+counts (vm/cow.py): a container about to be mutated is copied only if something
+besides its variable refers to it (``MUT_*`` ops). Handlers therefore take care
+not to leave containers behind in loop temporaries, which would force a copy.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame, Interrupted
@@ -74,13 +75,12 @@ _GENERIC_BINARY = {
 }
 # The unfused arithmetic ops' general cases.
 _SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
-_CONTAINERS = (list, dict, StructValue)
 
 
 _new_object = object.__new__
 
 
-class VM:
+class VM(CopyOnWrite):
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
@@ -857,21 +857,12 @@ class VM:
     def op_MUT_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         index = stack.pop()
         parent = stack.pop()
-        child = values.index_get(parent, index)
-        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
-            child = self._copy(child)
-            values.index_set(parent, index, child)
-        stack.append(child)
+        stack.append(self._unique_item(parent, index))
         return pc
 
     def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.consts[arg]
         parent = stack.pop()
-        child = values.field_get(parent, name)
-        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
-            child = self._copy(child)
-            values.field_set(parent, name, child)
-        stack.append(child)
+        stack.append(self._unique_field(parent, frame.code.consts[arg]))
         return pc
 
     def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -905,25 +896,6 @@ class VM:
     def op_CALL_METHOD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         return self._call_method(frame, frame.code.consts[arg[0]], arg[1], stack, pc)
 
-    # Copy-on-write. A container is unshared when the only references to it
-    # are its holder's slot, the local variable here and getrefcount's argument.
-
-    def _copy(self, container: Any) -> Any:
-        self.cow_copies += 1
-        return container.copy()
-
-    def _unique_in(self, holder: Any, key: Any) -> Any:
-        value = holder[key]
-        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
-            value = holder[key] = self._copy(value)
-        return value
-
-    def _unique_in_cell(self, cell: Cell) -> Any:
-        value = cell.value
-        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
-            value = cell.value = self._copy(value)
-        return value
-
     def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
         receiver = stack[-argc - 1]
         self._record(frame.code.profile.feedback, pc - 1, type(receiver))
@@ -944,7 +916,6 @@ class VM:
         return -1
 
 
-_UNSHARED = 3  # see VM._unique_in
 # Every number the loop can meet -- opcodes, superinstructions, the debugger's
 # TRAP -- to its ``op_<NAME>`` method (None: handled inline). A number taken twice
 # would leave a gap in ``_OP_NAMES`` and fail here, at import.
