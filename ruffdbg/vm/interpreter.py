@@ -37,7 +37,6 @@ not to leave containers behind in loop temporaries, which would force a copy.
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -48,19 +47,19 @@ from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
-from ruffdbg.vm.frame import Frame, Interrupted
+from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
 from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
 from ruffdbg.core.values import INT_MAX, INT_MIN
 
+# (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
+__all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
+
 MAX_DEPTH = 20_000
-PAUSE = "pause"   # the interrupt reason that waits instead of stopping
-INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
-SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
-STEPPING = "stepping"   # a step is under way: native code leaves at its next safepoint (vm/debugger.py)
 # Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
@@ -80,7 +79,7 @@ _SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
 _new_object = object.__new__
 
 
-class VM(CopyOnWrite):
+class VM(Control, CopyOnWrite):
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
@@ -89,14 +88,9 @@ class VM(CopyOnWrite):
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []
-        self.interrupt = [0]                     # set by other threads; polled at safepoints
-        self.interrupt_reason = "interrupted"
-        self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
-        self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step over"
+        Control.__init__(self)                   # interrupt word, pause, slow motion (vm/control.py)
         self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
-        self.slow_motion_seconds = 0.0
-        self._resume = threading.Event()
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
@@ -159,18 +153,6 @@ class VM(CopyOnWrite):
             while len(self.frames) > base:
                 self._leave(self.frames.pop(), time.perf_counter_ns())
 
-    def request_interrupt(self, reason: str = "interrupted", only_if_idle: bool = False) -> None:
-        """Ask the running program to stop at its next safepoint (thread-safe).
-
-        ``only_if_idle``: leave an interrupt already pending alone (the JIT's
-        own requests must not replace a user's Ctrl-C or pause)."""
-        if only_if_idle and self.interrupt[0]:
-            return
-        self.interrupt_reason = reason
-        self.interrupt[0] = 1
-        if self.hooks is not None:
-            self.hooks.set_interrupt(1)   # native code polls its own copy, in native memory
-
     # --------------------------------------------------------------- helpers
 
     def stack_entries(self) -> list[StackEntry]:
@@ -226,67 +208,6 @@ class VM(CopyOnWrite):
             profile.active -= 1
             if profile.active == 0:
                 profile.total_ns += now - finished.started_ns
-
-    def request_pause(self) -> None:
-        """Stop at the next safepoint and wait there until ``resume()`` (thread-safe).
-
-        Native code reaches it too: its poll deopts into the interpreter, which
-        then waits with the frame materialized (so it can be inspected)."""
-        self._resume.clear()
-        self.paused_at = None
-        self.request_interrupt(PAUSE)
-
-    def resume(self) -> None:
-        self.paused_at = None   # at once, so a view never sees the old stop as a new one
-        self._resume.set()
-
-    def set_slow_motion(self, seconds: float) -> None:
-        """Wait ``seconds`` at every safepoint (0 turns it off). Thread-safe."""
-        self.slow_motion_seconds = seconds
-        if seconds > 0:
-            self.request_interrupt(SLOW_MOTION)
-        elif self.interrupt_reason == SLOW_MOTION:
-            self.interrupt_reason = INVALIDATED   # the armed word now just lets it go on
-
-    def _on_interrupt(self) -> None:
-        self.interrupt[0] = 0
-        if self.hooks is not None:
-            self.hooks.set_interrupt(0)
-        if self.interrupt_reason == INVALIDATED:
-            return   # native code has been left; the interpreter simply goes on
-        if self.interrupt_reason == SLOW_MOTION:
-            # Wait, then re-arm the word: the next safepoint waits again. Nothing is
-            # paid while slow motion is off.
-            time.sleep(self.slow_motion_seconds)
-            if self.interrupt_reason == SLOW_MOTION:
-                self.request_interrupt(SLOW_MOTION)
-            return
-        if self.interrupt_reason == STEPPING:
-            if self.debugger is not None and self.debugger.step is not None:
-                self.request_interrupt(STEPPING)   # native code met on the way leaves too
-            return
-        if self.interrupt_reason == PAUSE:
-            self.hold("paused")
-            return
-        raise Interrupted(self.interrupt_reason, self._stopped_entries())
-
-    def _stopped_entries(self) -> list[StackEntry]:
-        """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
-        entries = self.stack_entries()
-        top = self.frames[-1]
-        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
-        return entries
-
-    def hold(self, reason: str) -> None:
-        """Stop here until ``resume()``: this thread waits while views read the frames."""
-        self._resume.clear()
-        self.pause_reason = reason
-        self.paused_at = self._stopped_entries()
-        if self.events is not None:
-            top = self.paused_at[-1]
-            self.events.add("paused", top.function, line=top.line, detail={"reason": reason})
-        self._resume.wait()
-        self.paused_at = None
 
     def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         """A breakpoint or step location: ask the debugger, then run the instruction
