@@ -17,7 +17,8 @@ Why the loop looks the way it does (it is the hot path):
   group still holds its original instruction, so frames resume anywhere;
 * opcodes are compared as plain ints in frequency order, with the int/int and
   float/float cases of arithmetic done inline and everything else delegated to
-  ``vm.values``; rare opcodes are ``op_<NAME>`` methods;
+  ``core.values``; rare opcodes are ``op_<NAME>`` methods (vm/ops.py) reached
+  through one table;
 * CALL of a Ruff function and RETURN switch frames inline (no method call, no
   trip through the outer loop); the clock is read only when control passes
   between different functions (see "Time profile" above ``_run``);
@@ -42,25 +43,25 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from ruffdbg.compiler import peephole
-from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
-from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
-from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
+from ruffdbg.core.objects import Builtin, Function, StructType, StructValue, make_error_value
 from ruffdbg.core.values import INT_MAX, INT_MIN
 
 # (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
 MAX_DEPTH = 20_000
-# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method).
+# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
@@ -79,7 +80,7 @@ _SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
 _new_object = object.__new__
 
 
-class VM(Control, CopyOnWrite):
+class VM(Control, CopyOnWrite, RareOps):
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
@@ -209,16 +210,6 @@ class VM(Control, CopyOnWrite):
             if profile.active == 0:
                 profile.total_ns += now - finished.started_ns
 
-    def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        """A breakpoint or step location: ask the debugger, then run the instruction
-        the trap stands in for (kept at index ``trampoline`` of the quick program)."""
-        at, trampoline = arg
-        frame.pc = at
-        self.debugger.on_trap(frame, at)
-        if self.interrupt[0]:   # (a trap is a safepoint too: a restart or the TUI closing stops here)
-            self._on_interrupt()
-        return trampoline
-
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
         if method is None:
@@ -234,13 +225,6 @@ class VM(Control, CopyOnWrite):
             return self.builtins[name]
         except KeyError:
             raise RuffError(f"Undefined variable: {name}") from None
-
-    def _check_global_write(self, name: str, mutate: bool) -> None:
-        kind = self.global_kinds.get(name)
-        if kind == "let":
-            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
-        if kind == "const":
-            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
 
     def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
         seen = profile_feedback[pc]
@@ -583,7 +567,7 @@ class VM(Control, CopyOnWrite):
                         stack[-1] = _GENERIC_BINARY[op](a, b)
                         a = b = None
                     else:
-                        pc = _RARE_OPS[op](self, arg, frame, stack, pc)
+                        pc = RARE_OPS[op](self, arg, frame, stack, pc)
                         if pc < 0:  # a frame was pushed (a method or an operator overload)
                             break
             except RuffError as error:
@@ -612,237 +596,6 @@ class VM(Control, CopyOnWrite):
             self._leave(frames.pop(), time.perf_counter_ns())
         raise RuffRuntimeError(error.message, entries, error_value)
 
-    # ----------------------------------------------- the less frequent opcodes
-    # One method per opcode, found by name (``op_<NAME>``). Each gets the
-    # operand, the frame, its stack and the next pc, and returns the next pc
-    # (or -1 after pushing a new frame).
-
-    def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        iterable = stack.pop()
-        # An array is walked as it is: the loop's reference keeps it unchanged
-        # even if the body mutates the variable (that mutation copies).
-        stack.append(iterable if type(iterable) is list else values.iterate(iterable))
-        stack.append(0)
-        return pc
-
-    def op_JUMP_IF_TRUE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        if values.is_truthy(stack.pop()):
-            frame.code.profile.counters[pc - 1] += 1
-            return arg
-        return pc
-
-    def op_LOAD_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(frame.locals[arg].value)
-        return pc
-
-    def op_STORE_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.locals[arg].value = stack.pop()
-        return pc
-
-    def op_NEW_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.locals[arg] = Cell()
-        return pc
-
-    def op_LOAD_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(frame.cells[arg].value)
-        return pc
-
-    def op_STORE_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.cells[arg].value = stack.pop()
-        return pc
-
-    def op_STORE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.names[arg]
-        self._check_global_write(name, mutate=False)
-        value = self.globals[name] = stack.pop()
-        if self.hooks is not None:
-            self.hooks.global_changed(name, value)
-        return pc
-
-    def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name, kind = frame.code.names[arg]
-        if name in self.globals:
-            raise RuffError(f"Duplicate declaration in the same scope: {name}")
-        value = self.globals[name] = stack.pop()
-        if kind in ("let", "const"):
-            self.global_kinds[name] = kind
-        if self.hooks is not None:
-            self.hooks.global_changed(name, value)
-        return pc
-
-    def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(stack[-1])
-        return pc
-
-    def op_DUP2(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.extend(stack[-2:])
-        return pc
-
-    def op_ROT3(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.insert(-2, stack.pop())
-        return pc
-
-    def op_SWAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1], stack[-2] = stack[-2], stack[-1]
-        return pc
-
-    def op_NOT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NOT], values.logical_not)
-
-    def op_NEG(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NEG], values.negate)
-
-    def _unary(self, frame: Frame, stack: list, pc: int, method_name: str, operation: Callable) -> int:
-        operand = stack[-1]
-        if type(operand) is StructValue:
-            stack.pop()
-            frame.pc = pc
-            self.frames.append(self._new_frame(self._operator_method(operand, method_name), [operand]))
-            return -1
-        stack[-1] = operation(operand)
-        return pc
-
-    def op_TO_BOOL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1] = values.is_truthy(stack[-1])
-        return pc
-
-    def op_BUILD_ARRAY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(_pop_n(stack, arg))
-        return pc
-
-    def op_BUILD_DICT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        items = _pop_n(stack, 2 * arg)
-        result: dict = {}
-        for i in range(0, len(items), 2):
-            values.index_set(result, items[i], items[i + 1])
-        stack.append(result)
-        return pc
-
-    def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        parts = _pop_n(stack, arg)
-        stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
-        return pc
-
-    def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1] = values.field_get(stack[-1], frame.code.consts[arg])
-        return pc
-
-    def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        child, sources = frame.code.consts[arg[0]], arg[1]
-        cells = tuple(frame.locals[i] if where == "local" else frame.cells[i] for where, i in sources)
-        stack.append(Function(child, cells))
-        return pc
-
-    def op_MAKE_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        template: StructTemplate = frame.code.consts[arg]
-        items = _pop_n(stack, len(template.default_names) + len(template.method_names))
-        defaults = dict(zip(template.default_names, items))
-        methods = dict(zip(template.method_names, items[len(template.default_names):]))
-        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods)
-        return pc
-
-    def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name, field_names = arg
-        struct_type = self.structs.get(name)
-        if struct_type is None:
-            raise RuffError(f"Undefined struct: {name}")
-        given = _pop_n(stack, len(field_names))
-        fields = {field_name: struct_type.defaults.get(field_name) for field_name in struct_type.field_names}
-        for field_name, value in zip(field_names, given):
-            if field_name not in fields:
-                raise RuffError(f"Struct {name} has no field {field_name}")
-            fields[field_name] = value
-        stack.append(StructValue(struct_type, fields))
-        return pc
-
-    def op_MUT_LOCAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in(frame.locals, arg))
-        return pc
-
-    def op_MUT_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in_cell(frame.locals[arg]))
-        return pc
-
-    def op_MUT_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in_cell(frame.cells[arg]))
-        return pc
-
-    def op_MUT_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.names[arg]
-        self._check_global_write(name, mutate=True)
-        if name not in self.globals:
-            raise RuffError(f"Undefined variable: {name}")
-        stack.append(self._unique_in(self.globals, name))
-        return pc
-
-    def op_MUT_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        index = stack.pop()
-        parent = stack.pop()
-        stack.append(self._unique_item(parent, index))
-        return pc
-
-    def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        parent = stack.pop()
-        stack.append(self._unique_field(parent, frame.code.consts[arg]))
-        return pc
-
-    def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        index = stack.pop()
-        container = stack.pop()
-        values.index_set(container, index, stack.pop())
-        return pc
-
-    def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        container = stack.pop()
-        values.field_set(container, frame.code.consts[arg], stack.pop())
-        return pc
-
-    def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.handlers.append((arg, len(stack)))
-        return pc
-
-    def op_POP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.handlers.pop()
-        return pc
-
-    def op_THROW(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        thrown = stack.pop()
-        if type(thrown) is StructValue and thrown.name == "Error":
-            raise RuffError(values.to_string(thrown.fields.get("message")), thrown)
-        raise RuffError(thrown if type(thrown) is str else values.to_string(thrown), thrown)
-
-    def op_FAIL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        raise RuffError(frame.code.consts[arg])
-
-    def op_CALL_METHOD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._call_method(frame, frame.code.consts[arg[0]], arg[1], stack, pc)
-
-    def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
-        receiver = stack[-argc - 1]
-        self._record(frame.code.profile.feedback, pc - 1, type(receiver))
-        if type(receiver) is not StructValue:
-            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
-        method = receiver.type.methods.get(name)
-        if method is not None:
-            args = stack[len(stack) - argc - 1:]       # the receiver is `self`
-        else:
-            method = receiver.fields.get(name)
-            if type(method) is not Function:
-                raise RuffError(f"Struct {receiver.name} has no method {name}")
-            args = stack[len(stack) - argc:]
-        del stack[len(stack) - argc - 1:]
-        receiver = None
-        frame.pc = pc
-        self.frames.append(self._new_frame(method, args))
-        return -1
-
-
-# Every number the loop can meet -- opcodes, superinstructions, the debugger's
-# TRAP -- to its ``op_<NAME>`` method (None: handled inline). A number taken twice
-# would leave a gap in ``_OP_NAMES`` and fail here, at import.
-_OP_NAMES = {**dict(enumerate(OPCODE_NAMES)), **peephole.QUICK_NAMES, TRAP: TRAP_NAME}
-_RARE_OPS = [getattr(VM, "op_" + _OP_NAMES[op], None) for op in range(len(_OP_NAMES))]
-
 
 def _prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
@@ -856,12 +609,3 @@ def _prepare(code: CodeObject) -> CodeProfile:
             profile.float_hits, profile.feedback,
         )
     return profile
-
-
-def _pop_n(stack: list, count: int) -> list:
-    """Remove and return the top ``count`` values, in push order."""
-    if count == 0:
-        return []
-    items = stack[-count:]
-    del stack[-count:]
-    return items
