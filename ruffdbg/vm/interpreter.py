@@ -127,22 +127,23 @@ class VM(Control, CopyOnWrite, RareOps):
         return self._enter(frame)
 
     def call_function(self, function: Function, args: list) -> Any:
-        """Call a Ruff function from outside the loop (native code's calls into T0)."""
-        code = function.code
-        profile = self._check_call(code, len(args)) if code.profile is None or len(args) != code.profile.arity \
-            or len(self.frames) >= self.max_depth else code.profile
-        profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            seen[type(arg)] = seen.get(type(arg), 0) + 1
+        """Call a Ruff function from outside the loop (native code's calls into T0).
+
+        Set up by ``_new_frame``; then, as the loop's CALL does, a hot function
+        goes to the JIT and native code runs the call unless its entry refuses
+        the argument types; otherwise the interpreter runs the frame."""
+        frame = self._new_frame(function, args)
+        profile = frame.code.profile
         if profile.calls >= profile.hot_at:
-            self.hooks.on_hot(code)
+            self.hooks.on_hot(function.code)
         if profile.native is not None:
             result = profile.native(list(args))
             if result is not NOT_TAKEN:
                 return result
-        return self._enter(Frame(code, function, list(args) + profile.padding, function.cells))
+        return self._enter(frame)
 
     def _enter(self, frame: Frame) -> Any:
+        """Run ``frame`` (not on the stack yet) in a loop of its own until it returns."""
         base = len(self.frames)
         frame.started_ns = time.perf_counter_ns()
         frame.code.profile.active += 1
@@ -153,6 +154,61 @@ class VM(Control, CopyOnWrite, RareOps):
             # Frames an error or an interrupt left behind: close their timing.
             while len(self.frames) > base:
                 self._leave(self.frames.pop(), time.perf_counter_ns())
+
+    # --------------------------------------------------------- setting up a call
+
+    def _new_frame(self, function: Function, args: list) -> Frame:
+        """Set up a call of ``function`` with ``args``: the one general path.
+
+        1. check the arity and the stack depth (``_check_call``, which also
+           prepares a code object on its first call);
+        2. count the call and its argument types (what the JIT specializes on);
+        3. make the frame: the arguments, then the other locals (None), and the
+           closure's cells.
+
+        The frame is not on the stack yet: ``_push`` puts it there from inside
+        the loop (a method call, an operator overload), ``call_function`` runs it
+        through ``_enter`` after the tiering check. The loop's CALL is the inline
+        copy of this (with ``call_function``'s tiering and ``_push``'s timing),
+        because a call is the hottest slow thing: keep them in step.
+        """
+        code = function.code
+        profile = code.profile
+        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
+            profile = self._check_call(code, len(args))
+        profile.calls += 1
+        for seen, arg in zip(profile.arg_types, args):
+            kind = type(arg)
+            seen[kind] = seen.get(kind, 0) + 1
+        return Frame(code, function, args + profile.padding, function.cells)
+
+    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
+        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
+        if argc != len(code.params):
+            plural = "argument" if len(code.params) == 1 else "arguments"
+            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
+        if len(self.frames) >= self.max_depth:
+            raise RuffError("Stack overflow")
+        return _prepare(code)
+
+    def _push(self, frame: Frame) -> None:
+        """Put a frame from ``_new_frame`` on the stack, from inside the loop (the
+        caller's pc written back first; the loop then reloads the top frame).
+        Timing as CALL does it: the clock is read only if the caller is another
+        function (see "Time profile" above ``_run``)."""
+        frames = self.frames
+        if not frames or frames[-1].code is not frame.code:
+            frame.code.profile.active += 1
+            frame.started_ns = time.perf_counter_ns()
+        frames.append(frame)
+
+    def _leave(self, finished: Frame, now: int) -> None:
+        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
+        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
+            profile = finished.code.profile
+            profile.active -= 1
+            if profile.active == 0:
+                profile.total_ns += now - finished.started_ns
 
     # --------------------------------------------------------------- helpers
 
@@ -176,39 +232,6 @@ class VM(Control, CopyOnWrite, RareOps):
             return error.value
         names = [f.code.name for f in self.frames if not f.code.is_script]
         return make_error_value(error.message, names, self.frames[-1].line)
-
-    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
-        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
-        if argc != len(code.params):
-            plural = "argument" if len(code.params) == 1 else "arguments"
-            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
-        if len(self.frames) >= self.max_depth:
-            raise RuffError("Stack overflow")
-        return _prepare(code)
-
-    def _new_frame(self, function: Function, args: list) -> Frame:
-        """A frame for calling ``function`` (the general path; CALL inlines this)."""
-        code = function.code
-        profile = code.profile
-        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
-            profile = self._check_call(code, len(args))
-        profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            kind = type(arg)
-            seen[kind] = seen.get(kind, 0) + 1
-        frame = Frame(code, function, args + profile.padding, function.cells)
-        if not self.frames or self.frames[-1].code is not code:
-            profile.active += 1
-            frame.started_ns = time.perf_counter_ns()
-        return frame
-
-    def _leave(self, finished: Frame, now: int) -> None:
-        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
-        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
-            profile = finished.code.profile
-            profile.active -= 1
-            if profile.active == 0:
-                profile.total_ns += now - finished.started_ns
 
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
@@ -378,7 +401,9 @@ class VM(Control, CopyOnWrite, RareOps):
                             self._on_interrupt()
                         callee = stack[-arg - 1]
                         if type(callee) is Function:
-                            # The frame switch, inline: this is the hottest slow thing.
+                            # The frame switch, inline: this is the hottest slow thing. The
+                            # inline copy of _new_frame (+ call_function's tiering and
+                            # _push's timing): keep them in step.
                             fcode = callee.code
                             seen = feedback[pc - 1]  # call-site feedback: callee names
                             try:
@@ -512,7 +537,7 @@ class VM(Control, CopyOnWrite, RareOps):
                         if type(a) is StructValue:
                             stack.pop()
                             frame.pc = pc
-                            frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                            self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
                             a = b = None
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
@@ -561,7 +586,7 @@ class VM(Control, CopyOnWrite, RareOps):
                             if type(a) is StructValue and op in OPERATOR_METHODS:
                                 stack.pop()
                                 frame.pc = pc
-                                frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                                self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
                                 a = b = None
                                 break
                         stack[-1] = _GENERIC_BINARY[op](a, b)

@@ -8,8 +8,8 @@ stack and the next pc, and returns the next pc -- or -1 after pushing a new fram
 Handlers raise ``RuffError`` for Ruff errors; the loop unwinds them.
 
 ``RareOps`` is a mixin of the VM: handlers use the VM's state (globals,
-structs, frames, hooks, the debugger), its call set-up (``_new_frame``) and its
-copy-on-write helpers (vm/cow.py).
+structs, frames, hooks, the debugger), its call set-up (``_new_frame``, then
+``_push``) and its copy-on-write helpers (vm/cow.py).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class RareOps:
         if type(operand) is StructValue:
             stack.pop()
             frame.pc = pc
-            self.frames.append(self._new_frame(self._operator_method(operand, method_name), [operand]))
+            self._push(self._new_frame(self._operator_method(operand, method_name), [operand]))
             return -1
         stack[-1] = operation(operand)
         return pc
@@ -245,7 +245,7 @@ class RareOps:
         del stack[len(stack) - argc - 1:]
         receiver = None
         frame.pc = pc
-        self.frames.append(self._new_frame(method, args))
+        self._push(self._new_frame(method, args))
         return -1
 
     def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
