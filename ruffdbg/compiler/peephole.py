@@ -125,10 +125,20 @@ def quicken(code: CodeObject) -> list:
     return quick
 
 
+def quick_of(code: CodeObject) -> list:
+    """``code.quick``, filled in by ``quicken`` if it is missing (or stale: shorter
+    than ``instrs``; the debugger's traps only ever append). The one place that
+    sets the field: the compiler, the VM and the debugger all come through here."""
+    quick = code.quick
+    if quick is None or len(quick) < len(code.instrs):
+        quick = code.quick = quicken(code)
+    return quick
+
+
 def optimize(code: CodeObject) -> CodeObject:
-    """Fill in ``quick`` (a declared field of ``CodeObject``) for ``code`` and every code object nested in it."""
+    """Fill in ``quick`` for ``code`` and every code object nested in it."""
     for each in code.walk():
-        each.quick = quicken(each)
+        quick_of(each)
     return code
 
 

@@ -151,8 +151,7 @@ class Debugger:
             if self.step.resume_at is not None and self.step.resume_at[0] is code:
                 wanted.add(self.step.resume_at[1])
         _, armed = self._armed.get(id(code), (code, set()))
-        if code.quick is None:
-            code.quick = peephole.quicken(code)
+        peephole.quick_of(code)
         for pc in wanted - armed:
             self._arm(code, pc)
         for pc in armed - wanted:

@@ -626,11 +626,8 @@ def _prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        quick = code.quick
-        if quick is None or len(quick) < len(code.instrs):   # (traps append entries: vm/debugger.py)
-            quick = code.quick = peephole.quicken(code)
         profile.run_state = (
-            profile, quick, code.consts, code.names, profile.counters, profile.fast_hits,
+            profile, peephole.quick_of(code), code.consts, code.names, profile.counters, profile.fast_hits,
             profile.float_hits, profile.feedback,
         )
     return profile
