@@ -81,6 +81,10 @@ _new_object = object.__new__
 
 
 class VM(Control, CopyOnWrite, RareOps):
+    """Tier 0. This module has the entry points, the call set-up, the loop and
+    unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
+    copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
+
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
@@ -264,6 +268,14 @@ class VM(Control, CopyOnWrite, RareOps):
     # counts once) and ``total_ns`` adds the time of the outermost one.
 
     def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
+        # Why one 300-line function: in CPython a call costs more than most
+        # instructions do, and only a function's own locals are fast to read and
+        # write. Splitting hot opcodes (or CALL/RETURN) into methods would add a
+        # call per instruction and make the cached frame state (locs, stack, pc,
+        # the run_state fields) attribute or argument traffic. So every hot
+        # opcode is inline here; rare ones are one table call (vm/ops.py), and
+        # everything that is not per-instruction lives outside (vm/control.py,
+        # vm/cow.py, the call set-up above).
         frames = self.frames
         interrupt = self.interrupt
         G = self.globals
