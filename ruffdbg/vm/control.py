@@ -37,6 +37,11 @@ class Control:
     """The VM's pause/interrupt protocol (a mixin). It uses the VM's ``frames``,
     ``stack_entries()``, ``hooks`` (the JIT, or None), ``debugger`` and ``events``."""
 
+    hooks: Any       # (the VM's, declared here for readers and type checkers)
+    debugger: Any
+    events: Any
+    frames: list
+
     def __init__(self) -> None:
         self.interrupt = [0]                     # set by other threads; polled at safepoints
         self.interrupt_reason = "interrupted"
@@ -122,9 +127,3 @@ class Control:
             self.events.add("paused", top.function, line=top.line, detail={"reason": reason})
         self._resume.wait()
         self.paused_at = None
-
-    # (declared for readers and type checkers; the VM sets them)
-    hooks: Any
-    debugger: Any
-    events: Any
-    frames: list
