@@ -268,7 +268,7 @@ class VM(Control, CopyOnWrite, RareOps):
     # counts once) and ``total_ns`` adds the time of the outermost one.
 
     def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
-        # Why one 300-line function: in CPython a call costs more than most
+        # Why one long function: in CPython a call costs more than most
         # instructions do, and only a function's own locals are fast to read and
         # write. Splitting hot opcodes (or CALL/RETURN) into methods would add a
         # call per instruction and make the cached frame state (locs, stack, pc,
