@@ -51,7 +51,14 @@ class CodeObject:
     loops: dict[int, int] = field(default_factory=dict)
     first_line: int = 0
     is_script: bool = False
-    # The VM's profile of this code (profile.counters.CodeProfile), made on first run.
+    # The program the interpreter runs: ``instrs`` with superinstructions, as
+    # ``(op, arg, next pc)`` entries, pc for pc (compiler/peephole.py), plus the
+    # entries the debugger's traps moved aside (vm/debugger.py). Filled in only by
+    # ``peephole.quick_of`` (at compile time, or when the VM or the debugger first
+    # needs it); ``instrs`` itself never changes.
+    quick: list[tuple[int, Any, int]] | None = field(default=None, repr=False)
+    # The VM's profile of this code (profile.counters.CodeProfile): made on
+    # first run by ``profile_of``; the interpreter's per-code state hangs on it.
     profile: Any = field(default=None, repr=False)
 
     @property

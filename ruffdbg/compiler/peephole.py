@@ -39,12 +39,16 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.values import values_equal
 from ruffdbg.compiler.opcodes import JUMP_OPS, OPCODE_NAMES, Op
 
-# Fused opcodes live after the real ones; they exist only in ``code.quick``.
-# TRAP is the debugger's (vm/debugger.py): it stands in for an instruction at a
-# breakpoint or step location, whose original entry moves to the end of ``quick``.
-QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "TRAP"]
-COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, TRAP = range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 5)
-QUICK_NAMES = dict(zip(range(len(OPCODE_NAMES), len(OPCODE_NAMES) + 5), QUICK_OPCODES))
+# Fused opcodes are numbered after the real ones; they exist only in ``code.quick``.
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2"]
+_FIRST_QUICK = len(OPCODE_NAMES)
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
+QUICK_NAMES = dict(zip(range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES)), QUICK_OPCODES))
+# Numbers from STAND_IN on are left to entries that stand in for another entry of
+# ``quick`` and keep that entry's index at ``arg[1]``: the debugger's TRAP
+# (vm/debugger.py), which replaces the entry at a breakpoint or step location and
+# moves the original to the end of ``quick``. Listings look through them.
+STAND_IN = _FIRST_QUICK + len(QUICK_OPCODES)
 
 
 def _not_equal(a: Any, b: Any) -> bool:
@@ -121,21 +125,31 @@ def quicken(code: CodeObject) -> list:
     return quick
 
 
+def quick_of(code: CodeObject) -> list:
+    """``code.quick``, filled in by ``quicken`` if it is missing (or stale: shorter
+    than ``instrs``; the debugger's traps only ever append). The one place that
+    sets the field: the compiler, the VM and the debugger all come through here."""
+    quick = code.quick
+    if quick is None or len(quick) < len(code.instrs):
+        quick = code.quick = quicken(code)
+    return quick
+
+
 def optimize(code: CodeObject) -> CodeObject:
-    """Attach ``quick`` to ``code`` and every code object nested in it."""
+    """Fill in ``quick`` for ``code`` and every code object nested in it."""
     for each in code.walk():
-        each.quick = quicken(each)
+        quick_of(each)
     return code
 
 
 def describe_quick(code: CodeObject, pc: int) -> str:
     """The fused instruction at ``pc`` as text ('' if none), for listings and tests."""
-    quick = getattr(code, "quick", None)
+    quick = code.quick
     if quick is None:
         return ""
     op, arg, next_pc = quick[pc]
-    if op == TRAP:
-        op, arg, next_pc = quick[arg[1]]   # what the trap stands in for
+    if op >= STAND_IN:
+        op, arg, next_pc = quick[arg[1]]   # what a trap stands in for
     if next_pc == pc + 1:
         return ""
     if op == Op.RETURN:

@@ -29,6 +29,11 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 
 STEP_MODES = ("into", "over", "out")
+# The debugger's opcode, only ever found in ``code.quick``: the first number the
+# quick program leaves to stand-in entries (after the superinstructions), so it
+# collides with no opcode. The interpreter runs it as ``op_TRAP``.
+TRAP = peephole.STAND_IN
+TRAP_NAME = "TRAP"
 
 
 def stop_points(code: CodeObject) -> dict[int, list[int]]:
@@ -62,11 +67,12 @@ class Debugger:
     def __init__(self, vm: Any, codes: Callable[[], list[CodeObject]]):
         self.vm = vm
         self.codes = codes                              # every code object the session loaded
-        self.breakpoints: dict[int, set[int]] = {}      # id(code) -> pcs with a breakpoint
+        # State is keyed by the code objects themselves (they hash by identity).
+        self.breakpoints: dict[CodeObject, set[int]] = {}        # code -> pcs with a breakpoint
         self.step: StepRequest | None = None
-        self._armed: dict[int, tuple[CodeObject, set[int]]] = {}   # id(code) -> (code, pcs with a trap)
-        self._trampolines: dict[tuple[int, int], int] = {}       # (id(code), pc) -> index in quick
-        self._stop_pcs: dict[int, set[int]] = {}                 # id(code) -> its stop points
+        self._armed: dict[CodeObject, set[int]] = {}             # code -> pcs with a trap
+        self._trampolines: dict[tuple[CodeObject, int], int] = {}  # (code, pc) -> index in quick
+        self._stop_pcs: dict[CodeObject, set[int]] = {}          # code -> its stop points
 
     # ------------------------------------------------------------- breakpoints
 
@@ -75,19 +81,19 @@ class Debugger:
         pcs = stop_points(code).get(line)
         if not pcs:
             return False
-        self.breakpoints.setdefault(id(code), set()).update(pcs)
+        self.breakpoints.setdefault(code, set()).update(pcs)
         self._sync(code)
         return True
 
     def clear_breakpoint(self, code: CodeObject, line: int) -> None:
-        pcs = self.breakpoints.get(id(code), set())
+        pcs = self.breakpoints.get(code, set())
         pcs.difference_update(stop_points(code).get(line, []))
         if not pcs:
-            self.breakpoints.pop(id(code), None)
+            self.breakpoints.pop(code, None)
         self._sync(code)
 
     def has_breakpoints(self, code: CodeObject) -> bool:
-        return bool(self.breakpoints.get(id(code)))
+        return bool(self.breakpoints.get(code))
 
     # ----------------------------------------------------------------- stepping
 
@@ -110,7 +116,7 @@ class Debugger:
 
     def end_step(self) -> None:
         self.step = None
-        for code, _ in list(self._armed.values()):
+        for code in list(self._armed):
             self._sync(code)
         if self.vm.hooks is not None:
             self.vm.hooks.set_stepping(False)
@@ -123,7 +129,7 @@ class Debugger:
         line = code.lines[pc]
         step = self.step
         depth = len(self.vm.frames)
-        if pc in self.breakpoints.get(id(code), ()):
+        if pc in self.breakpoints.get(code, ()):
             reason = f"breakpoint at line {line}"
             if self.vm.events is not None:
                 self.vm.events.add("breakpoint", code.name, pc=pc, line=line)
@@ -140,33 +146,32 @@ class Debugger:
     def _sync(self, code: CodeObject) -> None:
         """Arm exactly the traps ``code`` needs now: its breakpoints, and every
         stop point while a step runs."""
-        wanted = set(self.breakpoints.get(id(code), ()))
+        wanted = set(self.breakpoints.get(code, ()))
         if self.step is not None:
             wanted.update(self._stops(code))
             if self.step.resume_at is not None and self.step.resume_at[0] is code:
                 wanted.add(self.step.resume_at[1])
-        _, armed = self._armed.get(id(code), (code, set()))
-        if getattr(code, "quick", None) is None:
-            code.quick = peephole.quicken(code)
+        armed = self._armed.get(code, set())
+        peephole.quick_of(code)
         for pc in wanted - armed:
             self._arm(code, pc)
         for pc in armed - wanted:
-            code.quick[pc] = code.quick[self._trampolines[id(code), pc]]
+            code.quick[pc] = code.quick[self._trampolines[code, pc]]
         if wanted:
-            self._armed[id(code)] = (code, wanted)
+            self._armed[code] = wanted
         else:
-            self._armed.pop(id(code), None)
+            self._armed.pop(code, None)
 
     def _stops(self, code: CodeObject) -> set[int]:
-        stops = self._stop_pcs.get(id(code))
+        stops = self._stop_pcs.get(code)
         if stops is None:
-            stops = self._stop_pcs[id(code)] = {pc for pcs in stop_points(code).values() for pc in pcs}
+            stops = self._stop_pcs[code] = {pc for pcs in stop_points(code).values() for pc in pcs}
         return stops
 
     def _arm(self, code: CodeObject, pc: int) -> None:
         quick = code.quick
-        key = (id(code), pc)
+        key = (code, pc)
         if key not in self._trampolines:
             quick.append(quick[pc])   # first the copy, then the trap: another thread may be running it
             self._trampolines[key] = len(quick) - 1
-        quick[pc] = (peephole.TRAP, (pc, self._trampolines[key]), pc + 1)
+        quick[pc] = (TRAP, (pc, self._trampolines[key]), pc + 1)

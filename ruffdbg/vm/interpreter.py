@@ -17,7 +17,8 @@ Why the loop looks the way it does (it is the hot path):
   group still holds its original instruction, so frames resume anywhere;
 * opcodes are compared as plain ints in frequency order, with the int/int and
   float/float cases of arithmetic done inline and everything else delegated to
-  ``vm.values``; rare opcodes are ``op_<NAME>`` methods;
+  ``core.values``; rare opcodes are ``op_<NAME>`` methods (vm/ops.py) reached
+  through one table;
 * CALL of a Ruff function and RETURN switch frames inline (no method call, no
   trip through the outer loop); the clock is read only when control passes
   between different functions (see "Time profile" above ``_run``);
@@ -29,37 +30,38 @@ Why the loop looks the way it does (it is the hot path):
   entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode.
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
-counts: a container about to be mutated is copied only if something besides
-its variable refers to it (``MUT_*`` ops). Handlers therefore take care not to
-leave containers behind in loop temporaries, which would force a copy.
+counts (vm/cow.py): a container about to be mutated is copied only if something
+besides its variable refers to it (``MUT_*`` ops). Handlers therefore take care
+not to leave containers behind in loop temporaries, which would force a copy.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from ruffdbg.compiler import peephole
-from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
-from ruffdbg.compiler.opcodes import OPERATOR_METHODS, OPCODE_NAMES, Op
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
+from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
-from ruffdbg.vm.frame import Frame, Interrupted
+from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
-from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, make_error_value
+from ruffdbg.core.objects import Builtin, Function, StructType, StructValue, make_error_value
 from ruffdbg.core.values import INT_MAX, INT_MIN
 
+# (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
+__all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
+
 MAX_DEPTH = 20_000
-PAUSE = "pause"   # the interrupt reason that waits instead of stopping
-INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
-SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
-STEPPING = "stepping"   # a step is under way: native code leaves at its next safepoint (vm/debugger.py)
-# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method).
+# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
@@ -73,13 +75,16 @@ _GENERIC_BINARY = {
 }
 # The unfused arithmetic ops' general cases.
 _SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
-_CONTAINERS = (list, dict, StructValue)
 
 
 _new_object = object.__new__
 
 
-class VM:
+class VM(Control, CopyOnWrite, RareOps):
+    """Tier 0. This module has the entry points, the call set-up, the loop and
+    unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
+    copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
+
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
@@ -88,14 +93,9 @@ class VM:
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []
-        self.interrupt = [0]                     # set by other threads; polled at safepoints
-        self.interrupt_reason = "interrupted"
-        self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
-        self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step over"
+        Control.__init__(self)                   # interrupt word, pause, slow motion (vm/control.py)
         self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
-        self.slow_motion_seconds = 0.0
-        self._resume = threading.Event()
         self.cow_copies = 0
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
@@ -131,22 +131,23 @@ class VM:
         return self._enter(frame)
 
     def call_function(self, function: Function, args: list) -> Any:
-        """Call a Ruff function from outside the loop (native code's calls into T0)."""
-        code = function.code
-        profile = self._check_call(code, len(args)) if code.profile is None or len(args) != code.profile.arity \
-            or len(self.frames) >= self.max_depth else code.profile
-        profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            seen[type(arg)] = seen.get(type(arg), 0) + 1
+        """Call a Ruff function from outside the loop (native code's calls into T0).
+
+        Set up by ``_new_frame``; then, as the loop's CALL does, a hot function
+        goes to the JIT and native code runs the call unless its entry refuses
+        the argument types; otherwise the interpreter runs the frame."""
+        frame = self._new_frame(function, args)
+        profile = frame.code.profile
         if profile.calls >= profile.hot_at:
-            self.hooks.on_hot(code)
+            self.hooks.on_hot(function.code)
         if profile.native is not None:
             result = profile.native(list(args))
             if result is not NOT_TAKEN:
                 return result
-        return self._enter(Frame(code, function, list(args) + profile.padding, function.cells))
+        return self._enter(frame)
 
     def _enter(self, frame: Frame) -> Any:
+        """Run ``frame`` (not on the stack yet) in a loop of its own until it returns."""
         base = len(self.frames)
         frame.started_ns = time.perf_counter_ns()
         frame.code.profile.active += 1
@@ -158,17 +159,60 @@ class VM:
             while len(self.frames) > base:
                 self._leave(self.frames.pop(), time.perf_counter_ns())
 
-    def request_interrupt(self, reason: str = "interrupted", only_if_idle: bool = False) -> None:
-        """Ask the running program to stop at its next safepoint (thread-safe).
+    # --------------------------------------------------------- setting up a call
 
-        ``only_if_idle``: leave an interrupt already pending alone (the JIT's
-        own requests must not replace a user's Ctrl-C or pause)."""
-        if only_if_idle and self.interrupt[0]:
-            return
-        self.interrupt_reason = reason
-        self.interrupt[0] = 1
-        if self.hooks is not None:
-            self.hooks.set_interrupt(1)   # native code polls its own copy, in native memory
+    def _new_frame(self, function: Function, args: list) -> Frame:
+        """Set up a call of ``function`` with ``args``: the one general path.
+
+        1. check the arity and the stack depth (``_check_call``, which also
+           prepares a code object on its first call);
+        2. count the call and its argument types (what the JIT specializes on);
+        3. make the frame: the arguments, then the other locals (None), and the
+           closure's cells.
+
+        The frame is not on the stack yet: ``_push`` puts it there from inside
+        the loop (a method call, an operator overload), ``call_function`` runs it
+        through ``_enter`` after the tiering check. The loop's CALL is the inline
+        copy of this (with ``call_function``'s tiering and ``_push``'s timing),
+        because a call is the hottest slow thing: keep them in step.
+        """
+        code = function.code
+        profile = code.profile
+        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
+            profile = self._check_call(code, len(args))
+        profile.calls += 1
+        for seen, arg in zip(profile.arg_types, args):
+            kind = type(arg)
+            seen[kind] = seen.get(kind, 0) + 1
+        return Frame(code, function, args + profile.padding, function.cells)
+
+    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
+        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
+        if argc != len(code.params):
+            plural = "argument" if len(code.params) == 1 else "arguments"
+            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
+        if len(self.frames) >= self.max_depth:
+            raise RuffError("Stack overflow")
+        return _prepare(code)
+
+    def _push(self, frame: Frame) -> None:
+        """Put a frame from ``_new_frame`` on the stack, from inside the loop (the
+        caller's pc written back first; the loop then reloads the top frame).
+        Timing as CALL does it: the clock is read only if the caller is another
+        function (see "Time profile" above ``_run``)."""
+        frames = self.frames
+        if not frames or frames[-1].code is not frame.code:
+            frame.code.profile.active += 1
+            frame.started_ns = time.perf_counter_ns()
+        frames.append(frame)
+
+    def _leave(self, finished: Frame, now: int) -> None:
+        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
+        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
+            profile = finished.code.profile
+            profile.active -= 1
+            if profile.active == 0:
+                profile.total_ns += now - finished.started_ns
 
     # --------------------------------------------------------------- helpers
 
@@ -193,110 +237,6 @@ class VM:
         names = [f.code.name for f in self.frames if not f.code.is_script]
         return make_error_value(error.message, names, self.frames[-1].line)
 
-    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
-        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
-        if argc != len(code.params):
-            plural = "argument" if len(code.params) == 1 else "arguments"
-            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
-        if len(self.frames) >= self.max_depth:
-            raise RuffError("Stack overflow")
-        return _prepare(code)
-
-    def _new_frame(self, function: Function, args: list) -> Frame:
-        """A frame for calling ``function`` (the general path; CALL inlines this)."""
-        code = function.code
-        profile = code.profile
-        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
-            profile = self._check_call(code, len(args))
-        profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            kind = type(arg)
-            seen[kind] = seen.get(kind, 0) + 1
-        frame = Frame(code, function, args + profile.padding, function.cells)
-        if not self.frames or self.frames[-1].code is not code:
-            profile.active += 1
-            frame.started_ns = time.perf_counter_ns()
-        return frame
-
-    def _leave(self, finished: Frame, now: int) -> None:
-        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
-        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
-            profile = finished.code.profile
-            profile.active -= 1
-            if profile.active == 0:
-                profile.total_ns += now - finished.started_ns
-
-    def request_pause(self) -> None:
-        """Stop at the next safepoint and wait there until ``resume()`` (thread-safe).
-
-        Native code reaches it too: its poll deopts into the interpreter, which
-        then waits with the frame materialized (so it can be inspected)."""
-        self._resume.clear()
-        self.paused_at = None
-        self.request_interrupt(PAUSE)
-
-    def resume(self) -> None:
-        self.paused_at = None   # at once, so a view never sees the old stop as a new one
-        self._resume.set()
-
-    def set_slow_motion(self, seconds: float) -> None:
-        """Wait ``seconds`` at every safepoint (0 turns it off). Thread-safe."""
-        self.slow_motion_seconds = seconds
-        if seconds > 0:
-            self.request_interrupt(SLOW_MOTION)
-        elif self.interrupt_reason == SLOW_MOTION:
-            self.interrupt_reason = INVALIDATED   # the armed word now just lets it go on
-
-    def _on_interrupt(self) -> None:
-        self.interrupt[0] = 0
-        if self.hooks is not None:
-            self.hooks.set_interrupt(0)
-        if self.interrupt_reason == INVALIDATED:
-            return   # native code has been left; the interpreter simply goes on
-        if self.interrupt_reason == SLOW_MOTION:
-            # Wait, then re-arm the word: the next safepoint waits again. Nothing is
-            # paid while slow motion is off.
-            time.sleep(self.slow_motion_seconds)
-            if self.interrupt_reason == SLOW_MOTION:
-                self.request_interrupt(SLOW_MOTION)
-            return
-        if self.interrupt_reason == STEPPING:
-            if self.debugger is not None and self.debugger.step is not None:
-                self.request_interrupt(STEPPING)   # native code met on the way leaves too
-            return
-        if self.interrupt_reason == PAUSE:
-            self.hold("paused")
-            return
-        raise Interrupted(self.interrupt_reason, self._stopped_entries())
-
-    def _stopped_entries(self) -> list[StackEntry]:
-        """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
-        entries = self.stack_entries()
-        top = self.frames[-1]
-        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
-        return entries
-
-    def hold(self, reason: str) -> None:
-        """Stop here until ``resume()``: this thread waits while views read the frames."""
-        self._resume.clear()
-        self.pause_reason = reason
-        self.paused_at = self._stopped_entries()
-        if self.events is not None:
-            top = self.paused_at[-1]
-            self.events.add("paused", top.function, line=top.line, detail={"reason": reason})
-        self._resume.wait()
-        self.paused_at = None
-
-    def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        """A breakpoint or step location: ask the debugger, then run the instruction
-        the trap stands in for (kept at index ``trampoline`` of the quick program)."""
-        at, trampoline = arg
-        frame.pc = at
-        self.debugger.on_trap(frame, at)
-        if self.interrupt[0]:   # (a trap is a safepoint too: a restart or the TUI closing stops here)
-            self._on_interrupt()
-        return trampoline
-
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
         if method is None:
@@ -313,13 +253,6 @@ class VM:
         except KeyError:
             raise RuffError(f"Undefined variable: {name}") from None
 
-    def _check_global_write(self, name: str, mutate: bool) -> None:
-        kind = self.global_kinds.get(name)
-        if kind == "let":
-            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
-        if kind == "const":
-            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
-
     def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
         seen = profile_feedback[pc]
         seen[key] = seen.get(key, 0) + 1
@@ -335,6 +268,14 @@ class VM:
     # counts once) and ``total_ns`` adds the time of the outermost one.
 
     def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
+        # Why one long function: in CPython a call costs more than most
+        # instructions do, and only a function's own locals are fast to read and
+        # write. Splitting hot opcodes (or CALL/RETURN) into methods would add a
+        # call per instruction and make the cached frame state (locs, stack, pc,
+        # the run_state fields) attribute or argument traffic. So every hot
+        # opcode is inline here; rare ones are one table call (vm/ops.py), and
+        # everything that is not per-instruction lives outside (vm/control.py,
+        # vm/cow.py, the call set-up above).
         frames = self.frames
         interrupt = self.interrupt
         G = self.globals
@@ -472,7 +413,9 @@ class VM:
                             self._on_interrupt()
                         callee = stack[-arg - 1]
                         if type(callee) is Function:
-                            # The frame switch, inline: this is the hottest slow thing.
+                            # The frame switch, inline: this is the hottest slow thing. The
+                            # inline copy of _new_frame (+ call_function's tiering and
+                            # _push's timing): keep them in step.
                             fcode = callee.code
                             seen = feedback[pc - 1]  # call-site feedback: callee names
                             try:
@@ -606,7 +549,7 @@ class VM:
                         if type(a) is StructValue:
                             stack.pop()
                             frame.pc = pc
-                            frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                            self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
                             a = b = None
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
@@ -655,13 +598,13 @@ class VM:
                             if type(a) is StructValue and op in OPERATOR_METHODS:
                                 stack.pop()
                                 frame.pc = pc
-                                frames.append(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                                self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
                                 a = b = None
                                 break
                         stack[-1] = _GENERIC_BINARY[op](a, b)
                         a = b = None
                     else:
-                        pc = _RARE_OPS[op](self, arg, frame, stack, pc)
+                        pc = RARE_OPS[op](self, arg, frame, stack, pc)
                         if pc < 0:  # a frame was pushed (a method or an operator overload)
                             break
             except RuffError as error:
@@ -690,295 +633,13 @@ class VM:
             self._leave(frames.pop(), time.perf_counter_ns())
         raise RuffRuntimeError(error.message, entries, error_value)
 
-    # ----------------------------------------------- the less frequent opcodes
-    # One method per opcode, found by name (``op_<NAME>``). Each gets the
-    # operand, the frame, its stack and the next pc, and returns the next pc
-    # (or -1 after pushing a new frame).
-
-    def op_FOR_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        position = stack[-1]
-        if position < len(stack[-2]):
-            stack[-1] = position + 1
-            stack.append(stack[-2][position])
-            return pc
-        del stack[-2:]
-        frame.code.profile.counters[pc - 1] += 1
-        return arg
-
-    def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        iterable = stack.pop()
-        # An array is walked as it is: the loop's reference keeps it unchanged
-        # even if the body mutates the variable (that mutation copies).
-        stack.append(iterable if type(iterable) is list else values.iterate(iterable))
-        stack.append(0)
-        return pc
-
-    def op_JUMP_IF_TRUE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        if values.is_truthy(stack.pop()):
-            frame.code.profile.counters[pc - 1] += 1
-            return arg
-        return pc
-
-    def op_LOAD_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(frame.locals[arg].value)
-        return pc
-
-    def op_STORE_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.locals[arg].value = stack.pop()
-        return pc
-
-    def op_NEW_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.locals[arg] = Cell()
-        return pc
-
-    def op_LOAD_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(frame.cells[arg].value)
-        return pc
-
-    def op_STORE_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.cells[arg].value = stack.pop()
-        return pc
-
-    def op_STORE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.names[arg]
-        self._check_global_write(name, mutate=False)
-        value = self.globals[name] = stack.pop()
-        if self.hooks is not None:
-            self.hooks.global_changed(name, value)
-        return pc
-
-    def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name, kind = frame.code.names[arg]
-        if name in self.globals:
-            raise RuffError(f"Duplicate declaration in the same scope: {name}")
-        value = self.globals[name] = stack.pop()
-        if kind in ("let", "const"):
-            self.global_kinds[name] = kind
-        if self.hooks is not None:
-            self.hooks.global_changed(name, value)
-        return pc
-
-    def op_POP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.pop()
-        return pc
-
-    def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(stack[-1])
-        return pc
-
-    def op_DUP2(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.extend(stack[-2:])
-        return pc
-
-    def op_ROT3(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.insert(-2, stack.pop())
-        return pc
-
-    def op_SWAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1], stack[-2] = stack[-2], stack[-1]
-        return pc
-
-    def op_NOT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NOT], values.logical_not)
-
-    def op_NEG(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NEG], values.negate)
-
-    def _unary(self, frame: Frame, stack: list, pc: int, method_name: str, operation: Callable) -> int:
-        operand = stack[-1]
-        if type(operand) is StructValue:
-            stack.pop()
-            frame.pc = pc
-            self.frames.append(self._new_frame(self._operator_method(operand, method_name), [operand]))
-            return -1
-        stack[-1] = operation(operand)
-        return pc
-
-    def op_TO_BOOL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1] = values.is_truthy(stack[-1])
-        return pc
-
-    def op_BUILD_ARRAY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(_pop_n(stack, arg))
-        return pc
-
-    def op_BUILD_DICT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        items = _pop_n(stack, 2 * arg)
-        result: dict = {}
-        for i in range(0, len(items), 2):
-            values.index_set(result, items[i], items[i + 1])
-        stack.append(result)
-        return pc
-
-    def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        parts = _pop_n(stack, arg)
-        stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
-        return pc
-
-    def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1] = values.field_get(stack[-1], frame.code.consts[arg])
-        return pc
-
-    def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        child, sources = frame.code.consts[arg[0]], arg[1]
-        cells = tuple(frame.locals[i] if where == "local" else frame.cells[i] for where, i in sources)
-        stack.append(Function(child, cells))
-        return pc
-
-    def op_MAKE_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        template: StructTemplate = frame.code.consts[arg]
-        items = _pop_n(stack, len(template.default_names) + len(template.method_names))
-        defaults = dict(zip(template.default_names, items))
-        methods = dict(zip(template.method_names, items[len(template.default_names):]))
-        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods)
-        return pc
-
-    def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name, field_names = arg
-        struct_type = self.structs.get(name)
-        if struct_type is None:
-            raise RuffError(f"Undefined struct: {name}")
-        given = _pop_n(stack, len(field_names))
-        fields = {field_name: struct_type.defaults.get(field_name) for field_name in struct_type.field_names}
-        for field_name, value in zip(field_names, given):
-            if field_name not in fields:
-                raise RuffError(f"Struct {name} has no field {field_name}")
-            fields[field_name] = value
-        stack.append(StructValue(struct_type, fields))
-        return pc
-
-    def op_MUT_LOCAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in(frame.locals, arg))
-        return pc
-
-    def op_MUT_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in_cell(frame.locals[arg]))
-        return pc
-
-    def op_MUT_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(self._unique_in_cell(frame.cells[arg]))
-        return pc
-
-    def op_MUT_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.names[arg]
-        self._check_global_write(name, mutate=True)
-        if name not in self.globals:
-            raise RuffError(f"Undefined variable: {name}")
-        stack.append(self._unique_in(self.globals, name))
-        return pc
-
-    def op_MUT_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        index = stack.pop()
-        parent = stack.pop()
-        child = values.index_get(parent, index)
-        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
-            child = self._copy(child)
-            values.index_set(parent, index, child)
-        stack.append(child)
-        return pc
-
-    def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        name = frame.code.consts[arg]
-        parent = stack.pop()
-        child = values.field_get(parent, name)
-        if sys.getrefcount(child) > _UNSHARED and type(child) in _CONTAINERS:
-            child = self._copy(child)
-            values.field_set(parent, name, child)
-        stack.append(child)
-        return pc
-
-    def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        index = stack.pop()
-        container = stack.pop()
-        values.index_set(container, index, stack.pop())
-        return pc
-
-    def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        container = stack.pop()
-        values.field_set(container, frame.code.consts[arg], stack.pop())
-        return pc
-
-    def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.handlers.append((arg, len(stack)))
-        return pc
-
-    def op_POP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        frame.handlers.pop()
-        return pc
-
-    def op_THROW(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        thrown = stack.pop()
-        if type(thrown) is StructValue and thrown.name == "Error":
-            raise RuffError(values.to_string(thrown.fields.get("message")), thrown)
-        raise RuffError(thrown if type(thrown) is str else values.to_string(thrown), thrown)
-
-    def op_FAIL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        raise RuffError(frame.code.consts[arg])
-
-    def op_CALL_METHOD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        return self._call_method(frame, frame.code.consts[arg[0]], arg[1], stack, pc)
-
-    # Copy-on-write. A container is unshared when the only references to it
-    # are its holder's slot, the local variable here and getrefcount's argument.
-
-    def _copy(self, container: Any) -> Any:
-        self.cow_copies += 1
-        return container.copy()
-
-    def _unique_in(self, holder: Any, key: Any) -> Any:
-        value = holder[key]
-        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
-            value = holder[key] = self._copy(value)
-        return value
-
-    def _unique_in_cell(self, cell: Cell) -> Any:
-        value = cell.value
-        if sys.getrefcount(value) > _UNSHARED and type(value) in _CONTAINERS:
-            value = cell.value = self._copy(value)
-        return value
-
-    def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
-        receiver = stack[-argc - 1]
-        self._record(frame.code.profile.feedback, pc - 1, type(receiver))
-        if type(receiver) is not StructValue:
-            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
-        method = receiver.type.methods.get(name)
-        if method is not None:
-            args = stack[len(stack) - argc - 1:]       # the receiver is `self`
-        else:
-            method = receiver.fields.get(name)
-            if type(method) is not Function:
-                raise RuffError(f"Struct {receiver.name} has no method {name}")
-            args = stack[len(stack) - argc:]
-        del stack[len(stack) - argc - 1:]
-        receiver = None
-        frame.pc = pc
-        self.frames.append(self._new_frame(method, args))
-        return -1
-
-
-_UNSHARED = 3  # see VM._unique_in
-_RARE_OPS = [getattr(VM, "op_" + name, None) for name in [*OPCODE_NAMES, *peephole.QUICK_OPCODES]]
-
 
 def _prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        quick = getattr(code, "quick", None)
-        if quick is None or len(quick) < len(code.instrs):   # (traps append entries: vm/debugger.py)
-            quick = code.quick = peephole.quicken(code)
         profile.run_state = (
-            profile, quick, code.consts, code.names, profile.counters, profile.fast_hits,
+            profile, peephole.quick_of(code), code.consts, code.names, profile.counters, profile.fast_hits,
             profile.float_hits, profile.feedback,
         )
     return profile
-
-
-def _pop_n(stack: list, count: int) -> list:
-    """Remove and return the top ``count`` values, in push order."""
-    if count == 0:
-        return []
-    items = stack[-count:]
-    del stack[-count:]
-    return items

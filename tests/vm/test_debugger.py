@@ -177,3 +177,24 @@ def test_stepping_needs_a_pause_and_a_step_left_running_ends_with_the_program():
     run.thread.join(10)
     assert run.result.ok and run.output == ["3\n"]
     assert run.session.debugger.step is None
+
+
+def test_trap_is_the_debuggers_and_listings_see_through_it():
+    """TRAP is numbered after the superinstructions (no collision), and a trapped
+    pc still describes the fused instruction the trap stands in for."""
+    from ruffdbg.compiler.codegen import compile_program
+    from ruffdbg.compiler.opcodes import OPCODE_NAMES
+    from ruffdbg.compiler.peephole import QUICK_NAMES, describe_quick
+    from ruffdbg.lang.diagnostics import Source
+    from ruffdbg.lang.parser import parse
+    from ruffdbg.vm.debugger import TRAP, Debugger
+    from ruffdbg.vm.interpreter import VM
+
+    assert TRAP >= len(OPCODE_NAMES) and TRAP not in QUICK_NAMES
+    script = compile_program(parse(Source("t.ruff", ADD_LOOP.replace("N", "3"))))
+    add = script.children()[0]
+    before = [describe_quick(add, pc) for pc in range(len(add.instrs))]
+    assert Debugger(VM(), script.walk).set_breakpoint(add, 2)
+    assert add.quick[0][0] == TRAP
+    assert [describe_quick(add, pc) for pc in range(len(add.instrs))] == before
+    assert before[0].startswith("ARITH_STORE")

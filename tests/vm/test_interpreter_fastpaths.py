@@ -274,3 +274,10 @@ def test_value_semantics_still_copy_when_shared():
                           "func f(xs) { mut ys := xs; ys[1] := 0; return ys }\nlet c := f(a)\nprint(a, c)\n")
     assert err is None and out == "[9, 2, 3] [1, 2, 3]\n[9, 2, 3] [9, 0, 3]\n"
     assert vm.cow_copies == 2
+
+
+def test_no_handler_method_for_an_opcode_the_loop_handles_inline():
+    """An ``op_<NAME>`` method for an inline opcode would be dead code that drifts."""
+    from ruffdbg.vm.interpreter import INLINE_OPS
+
+    assert not [op.name for op in INLINE_OPS if hasattr(VM, f"op_{op.name}")]

@@ -1,0 +1,282 @@
+"""The interpreter's rare opcodes: one ``op_<NAME>`` method per opcode the
+dispatch loop does not handle inline (``interpreter.INLINE_OPS``), and the table
+the loop reaches them through.
+
+Every handler has the same shape: it gets the operand, the frame, its operand
+stack and the next pc, and returns the next pc -- or -1 after pushing a new frame
+(a method call or an operator overload: the loop then reloads the top frame).
+Handlers raise ``RuffError`` for Ruff errors; the loop unwinds them.
+
+``RareOps`` is a mixin of the VM: handlers use the VM's state (globals,
+structs, frames, hooks, the debugger), its call set-up (``_new_frame``, then
+``_push``) and its copy-on-write helpers (vm/cow.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ruffdbg.compiler import peephole
+from ruffdbg.compiler.bytecode import StructTemplate
+from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
+from ruffdbg.core import values
+from ruffdbg.core.errors import RuffError
+from ruffdbg.core.objects import Cell, Function, StructType, StructValue
+from ruffdbg.vm.debugger import TRAP, TRAP_NAME
+from ruffdbg.vm.frame import Frame
+
+
+class RareOps:
+    """The ``op_<NAME>`` handlers (a mixin of ``VM``)."""
+
+    def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        iterable = stack.pop()
+        # An array is walked as it is: the loop's reference keeps it unchanged
+        # even if the body mutates the variable (that mutation copies).
+        stack.append(iterable if type(iterable) is list else values.iterate(iterable))
+        stack.append(0)
+        return pc
+
+    def op_JUMP_IF_TRUE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        if values.is_truthy(stack.pop()):
+            frame.code.profile.counters[pc - 1] += 1
+            return arg
+        return pc
+
+    def op_LOAD_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(frame.locals[arg].value)
+        return pc
+
+    def op_STORE_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.locals[arg].value = stack.pop()
+        return pc
+
+    def op_NEW_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.locals[arg] = Cell()
+        return pc
+
+    def op_LOAD_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(frame.cells[arg].value)
+        return pc
+
+    def op_STORE_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.cells[arg].value = stack.pop()
+        return pc
+
+    def op_STORE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name = frame.code.names[arg]
+        self._check_global_write(name, mutate=False)
+        value = self.globals[name] = stack.pop()
+        if self.hooks is not None:
+            self.hooks.global_changed(name, value)
+        return pc
+
+    def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name, kind = frame.code.names[arg]
+        if name in self.globals:
+            raise RuffError(f"Duplicate declaration in the same scope: {name}")
+        value = self.globals[name] = stack.pop()
+        if kind in ("let", "const"):
+            self.global_kinds[name] = kind
+        if self.hooks is not None:
+            self.hooks.global_changed(name, value)
+        return pc
+
+    def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(stack[-1])
+        return pc
+
+    def op_DUP2(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.extend(stack[-2:])
+        return pc
+
+    def op_ROT3(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.insert(-2, stack.pop())
+        return pc
+
+    def op_SWAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1], stack[-2] = stack[-2], stack[-1]
+        return pc
+
+    def op_NOT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NOT], values.logical_not)
+
+    def op_NEG(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._unary(frame, stack, pc, OPERATOR_METHODS[Op.NEG], values.negate)
+
+    def _unary(self, frame: Frame, stack: list, pc: int, method_name: str, operation: Callable) -> int:
+        operand = stack[-1]
+        if type(operand) is StructValue:
+            stack.pop()
+            frame.pc = pc
+            self._push(self._new_frame(self._operator_method(operand, method_name), [operand]))
+            return -1
+        stack[-1] = operation(operand)
+        return pc
+
+    def op_TO_BOOL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1] = values.is_truthy(stack[-1])
+        return pc
+
+    def op_BUILD_ARRAY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(_pop_n(stack, arg))
+        return pc
+
+    def op_BUILD_DICT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        items = _pop_n(stack, 2 * arg)
+        result: dict = {}
+        for i in range(0, len(items), 2):
+            values.index_set(result, items[i], items[i + 1])
+        stack.append(result)
+        return pc
+
+    def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        parts = _pop_n(stack, arg)
+        stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
+        return pc
+
+    def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack[-1] = values.field_get(stack[-1], frame.code.consts[arg])
+        return pc
+
+    def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        child, sources = frame.code.consts[arg[0]], arg[1]
+        cells = tuple(frame.locals[i] if where == "local" else frame.cells[i] for where, i in sources)
+        stack.append(Function(child, cells))
+        return pc
+
+    def op_MAKE_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        template: StructTemplate = frame.code.consts[arg]
+        items = _pop_n(stack, len(template.default_names) + len(template.method_names))
+        defaults = dict(zip(template.default_names, items))
+        methods = dict(zip(template.method_names, items[len(template.default_names):]))
+        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods)
+        return pc
+
+    def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name, field_names = arg
+        struct_type = self.structs.get(name)
+        if struct_type is None:
+            raise RuffError(f"Undefined struct: {name}")
+        given = _pop_n(stack, len(field_names))
+        fields = {field_name: struct_type.defaults.get(field_name) for field_name in struct_type.field_names}
+        for field_name, value in zip(field_names, given):
+            if field_name not in fields:
+                raise RuffError(f"Struct {name} has no field {field_name}")
+            fields[field_name] = value
+        stack.append(StructValue(struct_type, fields))
+        return pc
+
+    def op_MUT_LOCAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in(frame.locals, arg))
+        return pc
+
+    def op_MUT_CELL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in_cell(frame.locals[arg]))
+        return pc
+
+    def op_MUT_FREE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(self._unique_in_cell(frame.cells[arg]))
+        return pc
+
+    def op_MUT_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        name = frame.code.names[arg]
+        self._check_global_write(name, mutate=True)
+        if name not in self.globals:
+            raise RuffError(f"Undefined variable: {name}")
+        stack.append(self._unique_in(self.globals, name))
+        return pc
+
+    def op_MUT_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        index = stack.pop()
+        parent = stack.pop()
+        stack.append(self._unique_item(parent, index))
+        return pc
+
+    def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        parent = stack.pop()
+        stack.append(self._unique_field(parent, frame.code.consts[arg]))
+        return pc
+
+    def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        index = stack.pop()
+        container = stack.pop()
+        values.index_set(container, index, stack.pop())
+        return pc
+
+    def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        container = stack.pop()
+        values.field_set(container, frame.code.consts[arg], stack.pop())
+        return pc
+
+    def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.handlers.append((arg, len(stack)))
+        return pc
+
+    def op_POP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        frame.handlers.pop()
+        return pc
+
+    def op_THROW(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        thrown = stack.pop()
+        if type(thrown) is StructValue and thrown.name == "Error":
+            raise RuffError(values.to_string(thrown.fields.get("message")), thrown)
+        raise RuffError(thrown if type(thrown) is str else values.to_string(thrown), thrown)
+
+    def op_FAIL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        raise RuffError(frame.code.consts[arg])
+
+    def op_CALL_METHOD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        return self._call_method(frame, frame.code.consts[arg[0]], arg[1], stack, pc)
+
+    def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
+        receiver = stack[-argc - 1]
+        self._record(frame.code.profile.feedback, pc - 1, type(receiver))
+        if type(receiver) is not StructValue:
+            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
+        method = receiver.type.methods.get(name)
+        if method is not None:
+            args = stack[len(stack) - argc - 1:]       # the receiver is `self`
+        else:
+            method = receiver.fields.get(name)
+            if type(method) is not Function:
+                raise RuffError(f"Struct {receiver.name} has no method {name}")
+            args = stack[len(stack) - argc:]
+        del stack[len(stack) - argc - 1:]
+        receiver = None
+        frame.pc = pc
+        self._push(self._new_frame(method, args))
+        return -1
+
+    def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        """A breakpoint or step location: ask the debugger, then run the instruction
+        the trap stands in for (kept at index ``trampoline`` of the quick program)."""
+        at, trampoline = arg
+        frame.pc = at
+        self.debugger.on_trap(frame, at)
+        if self.interrupt[0]:   # (a trap is a safepoint too: a restart or the TUI closing stops here)
+            self._on_interrupt()
+        return trampoline
+
+    def _check_global_write(self, name: str, mutate: bool) -> None:
+        kind = self.global_kinds.get(name)
+        if kind == "let":
+            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
+        if kind == "const":
+            raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
+
+
+# Every number the loop can meet -- opcodes, superinstructions, the debugger's
+# TRAP -- to its handler (None: the loop handles it inline). A number taken twice
+# would leave a gap in ``_OP_NAMES`` and fail here, at import.
+_OP_NAMES = {**dict(enumerate(OPCODE_NAMES)), **peephole.QUICK_NAMES, TRAP: TRAP_NAME}
+RARE_OPS: list[Callable | None] = [getattr(RareOps, "op_" + _OP_NAMES[op], None) for op in range(len(_OP_NAMES))]
+
+
+def _pop_n(stack: list, count: int) -> list:
+    """Remove and return the top ``count`` values, in push order."""
+    if count == 0:
+        return []
+    items = stack[-count:]
+    del stack[-count:]
+    return items
