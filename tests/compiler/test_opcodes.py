@@ -29,7 +29,7 @@ def compiled(path: Path):
 
 @pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)
 def test_the_interpreter_handles_every_opcode(op):
-    assert op in INLINE_OPS or hasattr(VM, f"op_{op.name}"), f"{op.name}: no handler in vm/interpreter"
+    assert op in INLINE_OPS or hasattr(VM, f"op_{op.name}"), f"{op.name}: no handler in the interpreter (INLINE_OPS or an op_ method in vm/ops.py)"
 
 
 @pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)

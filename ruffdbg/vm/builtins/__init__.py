@@ -1,0 +1,31 @@
+"""Ruff's builtin functions: one module per family, all registered in ``BUILTINS``.
+
+``BUILTINS`` maps each name to a ``Builtin`` whose ``fn(ctx, args)`` returns a
+Ruff value or raises ``RuffError``. ``ctx`` provides ``write(text)`` for program
+output and ``clock_ms()`` (milliseconds since the program started).
+
+Every registered ``fn`` checks its own argument count (``Builtin.arities`` says
+which counts are accepted, for callers that want to check earlier), so it is
+safe to call directly. Arguments are never mutated: ``push``/``pop`` build new
+arrays, because the VM shares containers copy-on-write.
+
+Error texts follow the reference implementation where it has one:
+``abs() expects 1 argument, got 2`` for counts, ``Cannot convert 'x' to int``,
+``Assertion failed: expected Int(10), got Int(5)``. Wrong argument types, where
+the reference silently returns a default, are errors with one uniform shape:
+``push() expects an array as argument 1, got string``.
+"""
+
+from __future__ import annotations
+
+# Importing a family registers its builtins (in this order, which is the order
+# listings and completion show them).
+from ruffdbg.vm.builtins import conversions  # noqa: F401, I001
+from ruffdbg.vm.builtins import containers  # noqa: F401
+from ruffdbg.vm.builtins import strings  # noqa: F401
+from ruffdbg.vm.builtins import numeric  # noqa: F401
+from ruffdbg.vm.builtins import checks  # noqa: F401
+from ruffdbg.vm.builtins import clock  # noqa: F401
+from ruffdbg.vm.builtins.registry import BUILTINS, MAX_RESULT_LEN, arity_message  # noqa: F401
+
+__all__ = ["BUILTINS", "MAX_RESULT_LEN", "arity_message"]

@@ -1,0 +1,133 @@
+"""Arrays and dicts (and the functions strings share with them): len, range, push, pop, keys, values, has_key, contains, index_of, slice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruffdbg.core.errors import RuffError
+from ruffdbg.core.values import values_equal
+from ruffdbg.vm.builtins.registry import (
+    BuiltinFn, array_arg, builtin, check_size, clamp_span, dict_arg, register, string_arg, type_error, whole_arg,
+)
+
+
+@builtin("len", 1)
+def _len(ctx: Any, args: list) -> int:
+    """len(v): characters of a string, elements of an array, entries of a dict."""
+    v = args[0]
+    t = type(v)
+    if t is str or t is list or t is dict:
+        return len(v)
+    raise type_error("len", "a string, array or dict", v, None)
+
+
+@builtin("range", 1, 2, 3)
+def _range(ctx: Any, args: list) -> list:
+    """range(n), range(a, b), range(a, b, step): an array of ints."""
+    bounds = [whole_arg("range", arg, i) for i, arg in enumerate(args, 1)]
+    if len(bounds) == 1:
+        span = range(bounds[0])
+    elif len(bounds) == 2:
+        span = range(bounds[0], bounds[1])
+    else:
+        if bounds[2] == 0:
+            raise RuffError("range() step cannot be zero")
+        span = range(*bounds)
+    check_size("range", len(span))
+    return list(span)
+
+
+def _make_push(name: str) -> BuiltinFn:
+    def push(ctx: Any, args: list) -> list:
+        """push(arr, v) / append(arr, v): a NEW array with v at the end."""
+        return array_arg(name, args[0], 1) + [args[1]]
+
+    return push
+
+
+register("push", _make_push("push"), (2,))
+register("append", _make_push("append"), (2,))
+
+
+@builtin("pop", 1)
+def _pop(ctx: Any, args: list) -> list:
+    """pop(arr): [new_array, popped]. An empty array pops null (the reference
+    gives 0, a made-up value)."""
+    arr = array_arg("pop", args[0])
+    if not arr:
+        return [[], None]
+    return [arr[:-1], arr[-1]]
+
+
+@builtin("keys", 1)
+def _keys(ctx: Any, args: list) -> list:
+    """keys(d): the keys, sorted."""
+    return sorted(dict_arg("keys", args[0]))
+
+
+@builtin("values", 1)
+def _values(ctx: Any, args: list) -> list:
+    """values(d): the values, in the order of the sorted keys."""
+    d = dict_arg("values", args[0])
+    return [d[key] for key in sorted(d)]
+
+
+def _as_key(v: Any) -> str | None:
+    """The dict key a value names (ints by their decimal text), or None."""
+    t = type(v)
+    if t is str:
+        return v
+    if t is int:
+        return str(v)
+    return None
+
+
+@builtin("has_key", 2)
+def _has_key(ctx: Any, args: list) -> bool:
+    """has_key(d, k): whether d has key k (an int k means its decimal text)."""
+    d = dict_arg("has_key", args[0], 1)
+    key = _as_key(args[1])
+    return key is not None and key in d
+
+
+@builtin("contains", 2)
+def _contains(ctx: Any, args: list) -> bool:
+    """contains(c, x): an array element equal to x, a substring, or a dict key."""
+    coll, item = args
+    t = type(coll)
+    if t is list:
+        return any(values_equal(element, item) for element in coll)
+    if t is str:
+        return string_arg("contains", item, 2) in coll
+    if t is dict:
+        key = _as_key(item)
+        return key is not None and key in coll
+    raise type_error("contains", "an array, string or dict", coll, 1)
+
+
+@builtin("index_of", 2)
+def _index_of(ctx: Any, args: list) -> int:
+    """index_of(c, x): first index of an element or substring (in characters), or -1."""
+    coll, item = args
+    t = type(coll)
+    if t is list:
+        for i, element in enumerate(coll):
+            if values_equal(element, item):
+                return i
+        return -1
+    if t is str:
+        return coll.find(string_arg("index_of", item, 2))
+    raise type_error("index_of", "an array or string", coll, 1)
+
+
+@builtin("slice", 3)
+def _slice(ctx: Any, args: list) -> Any:
+    """slice(c, start, end): elements/characters start..end-1, bounds clamped."""
+    coll = args[0]
+    if type(coll) is not list and type(coll) is not str:
+        raise type_error("slice", "an array or string", coll, 1)
+    start, end = clamp_span(len(coll), whole_arg("slice", args[1], 2), whole_arg("slice", args[2], 3))
+    return coll[start:end]
+
+
+# --------------------------------------------------------------------------
