@@ -32,6 +32,11 @@ from ruffdbg.vm.builtins import system  # noqa: F401
 from ruffdbg.vm.builtins import files  # noqa: F401
 from ruffdbg.vm.builtins import data  # noqa: F401
 from ruffdbg.vm.builtins import database  # noqa: F401
+from ruffdbg.vm.builtins import more_math  # noqa: F401
+from ruffdbg.vm.builtins import structures  # noqa: F401
+from ruffdbg.vm.builtins import chance  # noqa: F401
+from ruffdbg.vm.builtins import dates  # noqa: F401
+from ruffdbg.vm.builtins import encoding  # noqa: F401
 from ruffdbg.vm.builtins.registry import BUILTINS, MAX_RESULT_LEN, arity_message  # noqa: F401
 
 __all__ = ["BUILTINS", "MAX_RESULT_LEN", "arity_message"]

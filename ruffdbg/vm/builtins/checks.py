@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ruffdbg.core.errors import RuffError
@@ -50,3 +51,34 @@ def _assert_false(ctx: Any, args: list) -> bool:
 
 
 # --------------------------------------------------------------------------
+
+
+@builtin("assert_contains", 2)
+def _assert_contains(ctx: Any, args: list) -> bool:
+    """assert_contains(collection, item): an array holding item, a string holding it, or a dict with key item."""
+    collection, item = args
+    t = type(collection)
+    if t is list:
+        found = any(values_equal(x, item) for x in collection)
+    elif t is str:
+        found = type(item) is str and item in collection
+    elif t is dict:
+        found = type(item) is str and item in collection
+    else:
+        raise RuffError("assert_contains requires an array, string, or dict as first argument")
+    if found:
+        return True
+    raise RuffError(f"Assertion failed: {_value_debug(collection)} does not contain {_value_debug(item)}")
+
+
+def _value_debug(v: Any) -> str:
+    """The reference's Debug form of a value, as its assert_contains message shows it:
+    collections by size (``Array[5]``, ``Dict{2 keys}``), strings as ``Str("a")``."""
+    t = type(v)
+    if t is list:
+        return f"Array[{len(v)}]"
+    if t is dict:
+        return f"Dict{{{len(v)} keys}}"
+    if t is str:
+        return "Str(" + json.dumps(v, ensure_ascii=False) + ")"
+    return debug_repr(v)

@@ -18,7 +18,13 @@ def _len(ctx: Any, args: list) -> int:
     t = type(v)
     if t is str or t is list or t is dict:
         return len(v)
+    if t in _SIZED:   # Set, Queue, Stack (vm/builtins/structures.py)
+        return len(v)
     raise type_error("len", "a string, array or dict", v, None)
+
+
+# Value kinds of other families that ``len`` counts; they add themselves.
+_SIZED: set[type] = set()
 
 
 @builtin("range", 1, 2, 3)
