@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from ruffdbg.core.errors import RuffError
-from ruffdbg.vm.builtins.registry import builtin, number_arg, string_arg
+from ruffdbg.vm.builtins.registry import BUILTINS, builtin, number_arg, register, string_arg
 
 
 @builtin("time_us", 0)
@@ -96,3 +96,9 @@ def _parse_date(ctx: Any, args: list) -> float:
     except ValueError as error:
         raise RuffError(f"parse_date failed: '{text}' does not match format 'YYYY-MM-DD' ({error})") from None
     return float((day - _dt.date(1970, 1, 1)).days * 86400)
+
+
+# The reference's other names for these.
+register("time", BUILTINS["current_timestamp"].fn, (0,))
+register("now_utc_seconds", BUILTINS["now_unix"].fn, (0,))
+register("type_of", BUILTINS["type"].fn, (1,))
