@@ -39,6 +39,7 @@ from ruffdbg.vm.builtins import dates  # noqa: F401
 from ruffdbg.vm.builtins import encoding  # noqa: F401
 from ruffdbg.vm.builtins import archives  # noqa: F401
 from ruffdbg.vm.builtins import crypto  # noqa: F401
+from ruffdbg.vm.builtins import binary_io  # noqa: F401
 from ruffdbg.vm.builtins.registry import BUILTINS, MAX_RESULT_LEN, arity_message  # noqa: F401
 
 __all__ = ["BUILTINS", "MAX_RESULT_LEN", "arity_message"]
