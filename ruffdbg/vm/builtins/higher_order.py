@@ -331,3 +331,15 @@ def _update(ctx: Any, args: list) -> dict:
     return new
 
 
+
+
+@builtin("dict", 0)
+def _dict(ctx: Any, args: list) -> dict:
+    """dict(): a new empty dict."""
+    return {}
+
+
+@builtin("array")
+def _array(ctx: Any, args: list) -> list:
+    """array(a, b, ...): an array of the arguments."""
+    return list(args)
