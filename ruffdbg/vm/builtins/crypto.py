@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import os
+import warnings
 from typing import Any
 
 from ruffdbg.core.errors import RuffError
@@ -195,5 +196,91 @@ def _rsa_verify(ctx: Any, args: list) -> bool:
     try:
         key.verify(signature, text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# JSON Web Tokens (HS256, on PyJWT)
+
+
+def _jwt_args(name: str, args: list, usage: str) -> tuple[Any, str]:
+    first, secret = args
+    if type(secret) is not str:
+        raise RuffError(usage)
+    return first, secret
+
+
+@builtin("jwt_encode", 2)
+def _jwt_encode(ctx: Any, args: list) -> str:
+    """jwt_encode(payload, secret): an HS256-signed token carrying the dict payload."""
+    import jwt
+
+    from ruffdbg.vm.builtins.data import _plain
+
+    payload, secret = _jwt_args("jwt_encode", args, "jwt_encode requires a dictionary payload and secret key string")
+    if type(payload) is not dict:
+        raise RuffError("jwt_encode requires a dictionary payload and secret key string")
+    try:
+        claims = _plain("jwt_encode", "JSON", payload)
+    except RuffError as error:
+        raise RuffError(f"Failed to convert payload to JSON: {error.message}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # PyJWT warns about short keys; the reference accepts them silently
+        return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _jwt_claims(token: str, secret: str, check_expiry: bool) -> dict:
+    import jwt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return jwt.decode(token, secret, algorithms=["HS256"],
+                          options={"require": [], "verify_exp": check_expiry, "verify_aud": False,
+                                   "verify_iat": False, "verify_nbf": False})
+
+
+def _jwt_reason(error: Exception) -> str:
+    """The reference's (jsonwebtoken's) name for why a token was refused."""
+    import jwt
+
+    for kind, name in ((jwt.InvalidSignatureError, "InvalidSignature"), (jwt.ExpiredSignatureError, "ExpiredSignature"),
+                       (jwt.InvalidAlgorithmError, "InvalidAlgorithm"), (jwt.DecodeError, "InvalidToken")):
+        if isinstance(error, kind):
+            return name
+    return str(error)
+
+
+@builtin("jwt_decode", 2)
+def _jwt_decode(ctx: Any, args: list) -> dict:
+    """jwt_decode(token, secret): the payload, if the token was signed with secret (expiry not checked)."""
+    import jwt
+
+    from ruffdbg.vm.builtins.data import _ruff
+
+    token, secret = _jwt_args("jwt_decode", args, "jwt_decode requires a token string and secret key string")
+    if type(token) is not str:
+        raise RuffError("jwt_decode requires a token string and secret key string")
+    try:
+        claims = _jwt_claims(token, secret, False)
+    except jwt.PyJWTError as error:
+        raise RuffError(f"JWT decoding error: {_jwt_reason(error)}") from None
+    try:
+        return _ruff(claims)
+    except RuffError as error:
+        raise RuffError(f"JWT decoding error: {error.message}") from None
+
+
+@builtin("jwt_verify", 2)
+def _jwt_verify(ctx: Any, args: list) -> bool:
+    """jwt_verify(token, secret): whether the token was signed with secret and has not expired."""
+    import jwt
+
+    token, secret = _jwt_args("jwt_verify", args, "jwt_verify requires a token string and secret key string")
+    if type(token) is not str:
+        raise RuffError("jwt_verify requires a token string and secret key string")
+    try:
+        _jwt_claims(token, secret, True)
+    except (jwt.PyJWTError, RuffError):
         return False
     return True
