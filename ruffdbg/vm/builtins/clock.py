@@ -16,5 +16,5 @@ def _performance_now(ctx: Any, args: list) -> float:
 
 @builtin("now", 0)
 def _now(ctx: Any, args: list) -> float:
-    """now(): seconds since the Unix epoch."""
-    return time.time()
+    """now(): whole seconds since the Unix epoch, as a float (as the reference gives it)."""
+    return float(time.time_ns() // 1_000_000_000)
