@@ -30,10 +30,27 @@ _EXPONENT = re.compile(r"e([+-])0*(\d+)")
 # Ruff values <-> plain Python data
 
 
-def _plain(fname: str, kind: str, v: Any, depth: int = 0) -> Any:
+class _Budget:
+    """How many more values a conversion may visit: shared sub-values (copy-on-write
+    arrays, YAML aliases) could otherwise make a small input exponentially large."""
+
+    def __init__(self, what: str):
+        self.left = MAX_RESULT_LEN // 8
+        self.what = what
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise RuffError(f"{self.what} too large: more than {MAX_RESULT_LEN // 8} values")
+
+
+def _plain(fname: str, kind: str, v: Any, depth: int = 0, budget: _Budget | None = None) -> Any:
     """``v`` as JSON-like Python data (dicts, lists, str, int, float, bool, None)."""
     if depth > MAX_NESTING:
         raise RuffError(f"{kind} value exceeds maximum nesting depth of {MAX_NESTING}")
+    if budget is None:
+        budget = _Budget(f"{fname}() value")
+    budget.spend()
     t = type(v)
     if v is None or t is bool or t is int or t is str:
         return v
@@ -42,27 +59,30 @@ def _plain(fname: str, kind: str, v: Any, depth: int = 0) -> Any:
             raise RuffError(f"Cannot convert non-finite float {format_float(v)} to {kind}")
         return v
     if t is list:
-        return [_plain(fname, kind, x, depth + 1) for x in v]
+        return [_plain(fname, kind, x, depth + 1, budget) for x in v]
     if t is dict:
-        return {k: _plain(fname, kind, x, depth + 1) for k, x in v.items()}
+        return {k: _plain(fname, kind, x, depth + 1, budget) for k, x in v.items()}
     if t is StructValue and kind != "JSON":
-        return {k: _plain(fname, kind, x, depth + 1) for k, x in v.fields.items()}
+        return {k: _plain(fname, kind, x, depth + 1, budget) for k, x in v.fields.items()}
     raise RuffError(f"Cannot convert {debug_repr(v)} to {kind}")
 
 
-def _ruff(v: Any, depth: int = 0) -> Any:
+def _ruff(v: Any, depth: int = 0, budget: _Budget | None = None) -> Any:
     """Parsed data as Ruff values: ints outside i64 become floats, other scalars strings."""
     if depth > MAX_NESTING:
         raise RuffError(f"input exceeds maximum nesting depth of {MAX_NESTING}")
+    if budget is None:
+        budget = _Budget("input")
+    budget.spend()
     t = type(v)
     if v is None or t is bool or t is str or t is float:
         return v
     if t is int:
         return v if INT_MIN <= v <= INT_MAX else float(v)
     if t is list or t is tuple:
-        return [_ruff(x, depth + 1) for x in v]
+        return [_ruff(x, depth + 1, budget) for x in v]
     if t is dict:
-        return {(k if type(k) is str else _key_text(k)): _ruff(x, depth + 1) for k, x in v.items()}
+        return {(k if type(k) is str else _key_text(k)): _ruff(x, depth + 1, budget) for k, x in v.items()}
     return str(v)   # dates and times: their ISO text
 
 
@@ -174,8 +194,8 @@ def _parse_json(ctx: Any, args: list) -> Any:
         raise RuffError(f"JSON input exceeds maximum nesting depth of {MAX_NESTING}") from None
     try:
         return _ruff(data)
-    except RuffError:
-        raise RuffError(f"JSON input exceeds maximum nesting depth of {MAX_NESTING}") from None
+    except RuffError as error:
+        raise RuffError(f"JSON {error.message}") from None
 
 
 # --------------------------------------------------------------------------
