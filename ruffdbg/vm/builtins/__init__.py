@@ -42,4 +42,11 @@ from ruffdbg.vm.builtins import crypto  # noqa: F401
 from ruffdbg.vm.builtins import binary_io  # noqa: F401
 from ruffdbg.vm.builtins.registry import BUILTINS, MAX_RESULT_LEN, arity_message  # noqa: F401
 
-__all__ = ["BUILTINS", "MAX_RESULT_LEN", "arity_message"]
+import math as _math
+
+# The reference's predefined constants. Not functions, so not in BUILTINS (whose
+# values are all Builtin); the VM makes them visible once it looks names up here
+# too (not wired yet: the VM's name lookup reads only BUILTINS).
+CONSTANTS: dict[str, float] = {"PI": _math.pi, "E": _math.e}
+
+__all__ = ["BUILTINS", "CONSTANTS", "MAX_RESULT_LEN", "arity_message"]
