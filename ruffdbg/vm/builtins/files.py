@@ -301,3 +301,18 @@ def _path_absolute(ctx: Any, args: list) -> str:
         return os.path.realpath(path, strict=True)
     except OSError as error:
         raise RuffError(f"Cannot get absolute path for '{path}': {os_message(error)}") from None
+
+
+@builtin("load_image", 1)
+def _load_image(ctx: Any, args: list) -> None:
+    """load_image(path): images are not available in ruffdbg (an image's methods would
+    need native methods on values); a missing file fails as in the reference."""
+    path = args[0]
+    if type(path) is not str:
+        raise RuffError("load_image requires a string path argument")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
+        raise RuffError(f"Cannot load image '{path}': {os_message(error)}") from None
+    raise RuffError("load_image is not available in ruffdbg (no image values)")
