@@ -225,9 +225,12 @@ def _jwt_encode(ctx: Any, args: list) -> str:
         claims = _plain("jwt_encode", "JSON", payload)
     except RuffError as error:
         raise RuffError(f"Failed to convert payload to JSON: {error.message}") from None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # PyJWT warns about short keys; the reference accepts them silently
-        return jwt.encode(claims, secret, algorithm="HS256")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # PyJWT warns about short keys; the reference accepts them silently
+            return jwt.encode(claims, secret, algorithm="HS256")
+    except jwt.PyJWTError as error:   # an empty secret (PyJWT refuses to sign with it)
+        raise RuffError(f"JWT encoding error: {error}") from None
 
 
 def _jwt_claims(token: str, secret: str, check_expiry: bool) -> dict:
