@@ -240,6 +240,7 @@ UNAVAILABLE = (
     "tcp_listen", "tcp_accept", "tcp_connect", "tcp_send", "tcp_receive", "tcp_close", "tcp_set_nonblocking",
     "udp_bind", "udp_send_to", "udp_receive_from", "udp_close",
     "execute", "execute_status", "spawn_process", "pipe_commands",
+    "async_http_get", "async_http_post", "ai_chat", "ai_embedding", "ai_stream_chat", "ai_tool_loop",
 )
 
 
