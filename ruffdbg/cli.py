@@ -278,6 +278,8 @@ def report_result(session: Session, result: RunResult, path: str) -> int:
         print(rendered, file=sys.stderr)
     if result.error is not None:
         return EXIT_ERROR
+    if result.exit_status is not None:
+        return result.exit_status
     return EXIT_INTERRUPTED if result.interrupted is not None else 0
 
 

@@ -22,7 +22,7 @@ from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
-from ruffdbg.core.errors import RuffRuntimeError
+from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
@@ -48,6 +48,7 @@ class RunResult:
     ok: bool
     error: RuffRuntimeError | None = None
     interrupted: Interrupted | None = None
+    exit_status: int | None = None     # the program called exit(status)
 
 
 class ControlResult(str):
@@ -189,6 +190,8 @@ class Session:
             return RunResult(False, error=error)
         except Interrupted as interrupted:
             return RunResult(False, interrupted=interrupted)
+        except ProgramExit as exit_:
+            return RunResult(exit_.status == 0, exit_status=exit_.status)
         finally:
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()

@@ -33,6 +33,11 @@ def render_result(result: RunResult, source: Source | None) -> str | None:
     return None
 
 
+def describe_exit(result: RunResult) -> str | None:
+    """``exit(3)`` called, for the front ends that go on after a run (REPL, TUI)."""
+    return None if result.exit_status is None else f"the program called exit({result.exit_status})"
+
+
 def render_tables(*tables: Table, width: int = 100) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)

@@ -195,3 +195,13 @@ def test_ir_of_a_function_that_cannot_be_compiled_says_why(tmp_path, capsys):
     status, _, err = run(capsys, "ir", program, "--func", "greet")
     assert status == 1
     assert err.strip() == "ruffdbg: greet has no T2 code: NYI: string interpolation at line 2"
+
+
+@pytest.mark.parametrize("flags", [["--no-jit"], [], ["--threshold", "1"]], ids=["T0", "default", "eager"])
+def test_exit_ends_the_run_with_its_status_in_every_tier(tmp_path, capsys, flags):
+    program = tmp_path / "bye.ruff"
+    program.write_text('func stop(n) {\n    if n > 40 { exit(7) }\n    return n\n}\n'
+                       'for i in range(100) {\n    try { stop(i) } except e { print("caught") }\n}\nprint("not reached")\n')
+    assert main(["run", str(program), *flags]) == 7
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")

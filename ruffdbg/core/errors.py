@@ -23,6 +23,15 @@ class RuffError(Exception):
         self.entries = entries
 
 
+class ProgramExit(Exception):
+    """``exit(status)``: the program asked to end now. Not a Ruff error (``try``
+    does not catch it); the Session turns it into how the run ended."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class StackEntry:
     function: str

@@ -19,7 +19,7 @@ from typing import Callable
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import UsageError, hotspots_report, render_result
+from ruffdbg.textviews import UsageError, describe_exit, hotspots_report, render_result
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
@@ -92,7 +92,8 @@ class Shell:
         except RuffSyntaxError as error:
             self.output.append(error.render(self.session.source_of(name)) + "\n")
             return
-        rendered = render_result(self.session.run_code(code), self.session.source_of(name))
+        result = self.session.run_code(code)
+        rendered = render_result(result, self.session.source_of(name)) or describe_exit(result)
         if rendered is not None:
             self.output.append(rendered + "\n")
 

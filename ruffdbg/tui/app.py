@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedCo
 from ruffdbg import harness
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import render_result
+from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.guards import GuardsTable
 from ruffdbg.tui.listing import ListingView
@@ -159,7 +159,8 @@ class RuffdbgApp(App):
             self.finished = error.render(session.source_of(self.source_name))
             return
         result = harness.run_code(session, code, ctrl_c=False)
-        self.finished = render_result(result, session.source_of(self.source_name)) or "program finished"
+        self.finished = (render_result(result, session.source_of(self.source_name)) or describe_exit(result)
+                         or "program finished")
 
     @property
     def running(self) -> bool:

@@ -129,3 +129,9 @@ def test_tui_command_opens_the_tui_on_the_repl_session_and_comes_back():
 
 def test_tui_command_in_a_scripted_session_says_it_cannot_open():
     assert Shell().execute(":tui") == "the TUI opens only in the interactive REPL\n"
+
+
+def test_exit_in_the_repl_ends_the_input_not_the_session():
+    printed = drive('mut kept := 41\nexit(3)\nkept + 1\n')
+    assert printed[0] == "the program called exit(3)"
+    assert printed[1] == "42"

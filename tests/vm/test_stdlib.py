@@ -21,7 +21,8 @@ import pytest
 
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.builtins import BUILTINS
-from ruffdbg.vm.builtins.system import UNAVAILABLE, ProgramExit
+from ruffdbg.core.errors import ProgramExit
+from ruffdbg.vm.builtins.system import UNAVAILABLE
 from ruffdbg.vm.interpreter import VM
 
 
@@ -130,6 +131,6 @@ def test_no_python_exception_for_any_arguments(name, sandbox, tmp_path, monkeypa
 def test_exit_raises_program_exit(name):
     with pytest.raises(ProgramExit) as stopped:
         BUILTINS[name].fn(VM(write=lambda text: None), [3])
-    assert stopped.value.code == 3
+    assert stopped.value.status == 3
     with pytest.raises(RuffError, match="numeric exit code"):
         BUILTINS[name].fn(VM(write=lambda text: None), ["x"])

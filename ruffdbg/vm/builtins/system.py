@@ -2,8 +2,9 @@
 working directory, sleep, extra output (println, eprint, debug), and the
 network and process builtins ruffdbg does not provide.
 
-``exit(code)`` raises ``ProgramExit`` (a ``SystemExit``): it passes through the
-VM, the JIT and the CLI untouched, so ``ruffdbg run`` ends with that status.
+``exit(code)`` raises ``core.errors.ProgramExit``: no ``try`` catches it, it passes
+through the VM and the JIT, and the Session reports it as how the run ended
+(``ruffdbg run`` exits with that status; the REPL and the TUI say so and go on).
 ``args()`` returns ``ctx.program_args`` when the VM has them, else the
 reference's ``RUFF_SCRIPT_ARGS`` environment variable (arguments separated by
 U+001F), else ``[]``.
@@ -16,13 +17,9 @@ import sys
 import time
 from typing import Any
 
-from ruffdbg.core.errors import RuffError
+from ruffdbg.core.errors import ProgramExit, RuffError
 from ruffdbg.core.values import debug_repr, to_string
 from ruffdbg.vm.builtins.registry import builtin, number_arg, register, string_arg
-
-
-class ProgramExit(SystemExit):
-    """``exit(code)``: the program asked to end with ``code``."""
 
 
 def os_message(error: OSError) -> str:
