@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a Ruff program")
     run.add_argument("file", help="the .ruff program")
+    run.epilog = "Arguments after -- go to the program: ruffdbg run prog.ruff -- a b makes args() [a, b]."
     _add_engine_options(run)
     run.add_argument("--trace-jit", action="store_true",
                      help="print one line per tier event (compile, tier-up, deopt, ...) on stderr")
@@ -97,7 +98,11 @@ def _positive_int(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Everything after a "--" is the program's (its args()), whatever it looks like.
+    program_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    args.program_args = program_args
     if args.command is None:
         args = parser.parse_args(["repl"])
     handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
@@ -125,6 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     session = _session(args)
     if args.trace_jit:
         session.events.listeners.append(lambda event: print(event.describe(), file=sys.stderr, flush=True))
+    session.set_program_args(args.program_args)
     status = _run_file(session, args.file)
     if args.stats_json:
         Path(args.stats_json).write_text(json.dumps(session.stats_json(), indent=2) + "\n")

@@ -270,6 +270,10 @@ class Session:
         for code in self.code_objects():
             self.jit.adopt(code)
 
+    def set_program_args(self, args: list[str]) -> None:
+        """What the program's ``args()`` returns."""
+        self.vm.program_args = list(args)
+
     def add_builtin(self, builtin: Any) -> None:
         """Make a Python function callable from Ruff in this session (a vm.objects.Builtin)."""
         self.vm.builtins[builtin.name] = builtin

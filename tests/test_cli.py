@@ -160,12 +160,19 @@ SPIN_NATIVE_FOR = "func spin() {\n    mut n := 0\n    for i in 1000000000000 { n
     (SPIN_NATIVE_FOR, ["--threshold", "1"], "at spin ({path}:3)"),   # a for loop keeps its range on the stack
 ], ids=["interpreter", "native", "native-for"])
 def test_ctrl_c_stops_an_infinite_loop_with_its_location(tmp_path, program, flags, where):
+    started_file = tmp_path / "started"
+    # The program says it has started (so a loaded machine's slow start-up is not
+    # mistaken for a missed Ctrl-C), then spins; its loop stays on line 2 or 3.
+    program = program.replace("mut n := 0", f'mut n := 0; write_file("{started_file}", "yes")', 1)
     path = write(tmp_path, program)
     process = subprocess.Popen([sys.executable, "-m", "ruffdbg.cli", "run", path, *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
     try:
-        time.sleep(1.0)
+        deadline = time.monotonic() + 30
+        while not started_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)   # into the loop (native code: compiled and entered)
         process.send_signal(signal.SIGINT)
         started = time.monotonic()
         _, err = process.communicate(timeout=10)
@@ -205,3 +212,10 @@ def test_exit_ends_the_run_with_its_status_in_every_tier(tmp_path, capsys, flags
     assert main(["run", str(program), *flags]) == 7
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
+
+
+def test_arguments_after_the_program_reach_args(tmp_path, capsys):
+    program = tmp_path / "echo.ruff"
+    program.write_text("print(args())\n")
+    assert main(["run", str(program), "--threshold", "1", "--", "a b", "--c"]) == 0
+    assert capsys.readouterr().out == '[a b, --c]\n'

@@ -47,7 +47,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
-from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
@@ -88,7 +88,7 @@ class VM(Control, CopyOnWrite, RareOps):
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
-        self.globals: dict[str, Any] = {}
+        self.globals: dict[str, Any] = dict(CONSTANTS)   # PI and E are predefined variables, as in the reference
         self.global_kinds: dict[str, str] = {}   # only let/const globals are listed
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
@@ -97,6 +97,7 @@ class VM(Control, CopyOnWrite, RareOps):
         self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
         self.cow_copies = 0
+        self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
         self._started = time.perf_counter()

@@ -5,7 +5,7 @@ network and process builtins ruffdbg does not provide.
 ``exit(code)`` raises ``core.errors.ProgramExit``: no ``try`` catches it, it passes
 through the VM and the JIT, and the Session reports it as how the run ended
 (``ruffdbg run`` exits with that status; the REPL and the TUI say so and go on).
-``args()`` returns ``ctx.program_args`` when the VM has them, else the
+``args()`` returns the VM's ``program_args`` when there are any, else the
 reference's ``RUFF_SCRIPT_ARGS`` environment variable (arguments separated by
 U+001F), else ``[]``.
 """
@@ -67,9 +67,8 @@ def _input(ctx: Any, args: list) -> str:
 @builtin("args", 0)
 def _args(ctx: Any, args: list) -> list:
     """args(): the program's command-line arguments (strings)."""
-    given = getattr(ctx, "program_args", None)
-    if given is not None:
-        return [str(a) for a in given]
+    if ctx.program_args:
+        return list(ctx.program_args)
     packed = os.environ.get("RUFF_SCRIPT_ARGS")
     if packed is not None:
         return packed.split("\x1f")
