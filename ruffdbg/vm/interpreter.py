@@ -88,7 +88,7 @@ class VM(Control, CopyOnWrite, RareOps):
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
         self.max_depth = max_depth
-        self.globals: dict[str, Any] = dict(CONSTANTS)   # PI and E are predefined variables, as in the reference
+        self.globals: dict[str, Any] = {}
         self.global_kinds: dict[str, str] = {}   # only let/const globals are listed
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
@@ -251,6 +251,10 @@ class VM(Control, CopyOnWrite, RareOps):
             pass
         try:
             return self.builtins[name]
+        except KeyError:
+            pass
+        try:
+            return CONSTANTS[name]   # PI and E: predefined, and a program may declare its own
         except KeyError:
             raise RuffError(f"Undefined variable: {name}") from None
 
