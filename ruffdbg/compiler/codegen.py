@@ -68,6 +68,7 @@ class FunctionCompiler:
         self.free: dict[str, int] = {}      # free variable name -> index in frame.cells
         self.free_kinds: dict[str, str] = {}
         self.capture_sources: list[tuple[str, int]] = []
+        self.receiver_fields: list[str] = []  # fields a self-less method sees as names
         self.loops: list[LoopContext] = []
         self.try_depth = 0
         self.pos = (0, 0)                   # (line, col) given to emitted instructions
@@ -162,6 +163,10 @@ class FunctionCompiler:
                     self.emit(Op.LOAD_LOCAL, binding.slot)
                     self.emit(Op.NEW_CELL, binding.slot)
                     self.emit(Op.STORE_CELL, binding.slot)
+        for name in self.receiver_fields:
+            self.emit(Op.LOAD_LOCAL, 0)
+            self.emit(Op.GET_FIELD, self.const(name))
+            self.store_new(self.declare(name, "mut"))
         self.block_statements(stmts)
         self.pos = (self.pos[0] or line, 0)
         self.emit(Op.LOAD_CONST, self.const(None))
@@ -462,8 +467,9 @@ class FunctionCompiler:
         defaults = [f for f in stmt.fields if f.default is not None]
         for struct_field in defaults:
             self.expr(struct_field.default)
+        field_names = [f.name for f in stmt.fields]
         for method in stmt.methods:
-            self.function(method)
+            self.function(method, owner=stmt.name, fields=field_names)
         template = StructTemplate(
             name=stmt.name,
             field_names=[f.name for f in stmt.fields],
@@ -580,11 +586,24 @@ class FunctionCompiler:
         self.at(node)
         self.emit(Op.NEW_STRUCT, (node.name, tuple(name for name, _ in node.fields)))
 
-    def function(self, func: ast.FuncExpr) -> None:
-        """Compile a nested function and emit the closure creation."""
+    def function(self, func: ast.FuncExpr, owner: str | None = None, fields: list[str] = ()) -> None:
+        """Compile a nested function and emit the closure creation.
+
+        A struct method (``owner`` set) takes its receiver as first parameter.
+        One written without ``self`` gets a hidden one, and the receiver's
+        fields become local names in its body: copies, as in the reference, so
+        assigning one changes only the method's own variable.
+        """
         name = func.name or "<anonymous>"
-        child = FunctionCompiler(name, func.params, parent=self, known_globals=self.known_globals,
+        params = list(func.params)
+        receiver_fields: list[str] = []
+        if owner is not None and (not params or params[0] != "self"):
+            params.insert(0, "self")
+            receiver_fields = [f for f in fields if f not in params]
+        child = FunctionCompiler(name, params, parent=self, known_globals=self.known_globals,
                                  captured=_names_used_in_nested_functions(func.body.stmts))
+        child.code.owner = owner
+        child.receiver_fields = receiver_fields
         child.code.first_line = func.line
         child.pos = (func.line, func.col)
         child.compile_body(func.body.stmts, line=func.body.line)

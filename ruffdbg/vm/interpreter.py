@@ -189,8 +189,9 @@ class VM(Control, CopyOnWrite, RareOps):
     def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
         """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
         if argc != len(code.params):
-            plural = "argument" if len(code.params) == 1 else "arguments"
-            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
+            # The reference says "arguments" whatever the count.
+            hidden = len(code.params) - code.shown_arity
+            raise RuffError(f"{code.qualified_name} expects {code.shown_arity} arguments, got {argc - hidden}")
         if len(self.frames) >= self.max_depth:
             raise RuffError("Stack overflow")
         return _prepare(code)
