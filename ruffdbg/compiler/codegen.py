@@ -27,6 +27,8 @@ from typing import Any, Iterable
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
 from ruffdbg.compiler.opcodes import BINARY_OPS, COMPARE_OPS, Op
+from ruffdbg.compiler.patterns import PatternCompiler
+from ruffdbg.compiler.sugar import SugarCompiler, generator_wrapper
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 
@@ -57,7 +59,7 @@ def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> 
     return peephole.optimize(compiler.code)
 
 
-class FunctionCompiler:
+class FunctionCompiler(PatternCompiler, SugarCompiler):
     def __init__(self, name: str, params: list[str], parent: "FunctionCompiler | None",
                  known_globals: set[str], captured: set[str]):
         self.code = CodeObject(name=name, params=list(params))
@@ -503,7 +505,8 @@ class FunctionCompiler:
         self.emit(Op.BUILD_STRING, len(node.parts))
 
     def expr_Name(self, node: ast.Name) -> None:
-        self.load_name(node.name, node)
+        if not self.none_value(node):
+            self.load_name(node.name, node)
 
     def load_name(self, name: str, node: ast.Node) -> None:
         where, what = self.resolve(name)
@@ -516,12 +519,16 @@ class FunctionCompiler:
             self.emit(Op.LOAD_GLOBAL, self.name_index(name))
 
     def expr_ArrayLit(self, node: ast.ArrayLit) -> None:
+        if any(isinstance(item, ast.Spread) for item in node.items):
+            return self.spread_array(node)
         for item in node.items:
             self.expr(item)
         self.at(node)
         self.emit(Op.BUILD_ARRAY, len(node.items))
 
     def expr_DictLit(self, node: ast.DictLit) -> None:
+        if any(isinstance(entry, ast.Spread) for entry in node.entries):
+            return self.spread_dict(node)
         for key, value in node.entries:
             self.expr(key)
             self.expr(value)
@@ -553,6 +560,8 @@ class FunctionCompiler:
         self.patch(to_end)
 
     def expr_Call(self, node: ast.Call) -> None:
+        if self.variant_call(node):
+            return
         self.expr(node.callee)
         for arg in node.args:
             self.expr(arg)
@@ -594,6 +603,8 @@ class FunctionCompiler:
         fields become local names in its body: copies, as in the reference, so
         assigning one changes only the method's own variable.
         """
+        if func.is_generator:
+            func = generator_wrapper(func)
         name = func.name or "<anonymous>"
         params = list(func.params)
         receiver_fields: list[str] = []
@@ -624,6 +635,21 @@ def _top_level_names(stmts: list[ast.Stmt]) -> set[str]:
             names.add(stmt.func.name)
         elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
             names.add(stmt.target.name)
+        elif isinstance(stmt, ast.LetPattern):
+            names |= _pattern_names(stmt.pattern)
+    return names
+
+
+def _pattern_names(pattern: ast.Pattern) -> set[str]:
+    """The names a destructuring pattern binds."""
+    if isinstance(pattern, ast.BindPattern):
+        return {pattern.name}
+    names = {pattern.rest} if getattr(pattern, "rest", None) else set()
+    if isinstance(pattern, ast.ArrayPattern):
+        for item in pattern.items:
+            names |= _pattern_names(item)
+    elif isinstance(pattern, ast.DictPattern):
+        names |= set(pattern.keys)
     return names
 
 

@@ -38,12 +38,14 @@ MAX_BLOCK_DEPTH = 128
 
 # Binding power of binary operators, loosest first; all are left-associative.
 BINARY_PRECEDENCE = {
-    "||": 1,
-    "&&": 2,
-    "==": 3, "!=": 3,
-    "<": 4, "<=": 4, ">": 4, ">=": 4,
-    "+": 5, "-": 5,
-    "*": 6, "/": 6, "%": 6,
+    "|>": 1,
+    "??": 2,
+    "||": 3,
+    "&&": 4,
+    "==": 5, "!=": 5,
+    "<": 6, "<=": 6, ">": 6, ">=": 6,
+    "+": 7, "-": 7,
+    "*": 8, "/": 8, "%": 8,
 }
 LOGICAL_OPS = frozenset(["&&", "||"])
 ASSIGN_OPS = frozenset([":=", "=", "+=", "-=", "*=", "/=", "%="])
@@ -51,8 +53,11 @@ UNSUPPORTED = UNSUPPORTED_KEYWORDS | UNSUPPORTED_OPERATORS
 # Statement keywords that cannot begin an expression: a `return` followed by
 # one of them (or by `}` / `;` / end of file) returns no value.
 NO_VALUE_AFTER_RETURN = frozenset(
-    "} ; let mut const if while loop for break continue return throw try struct else except".split()
+    "} ; let mut const if while loop for break continue return throw try struct else except "
+    "match case enum".split()
 ) | {EOF}
+# Tokens that start a literal pattern in a `case`.
+PATTERN_LITERALS = frozenset([INT, FLOAT, STRING, "true", "false", "null", "-"])
 
 T = TypeVar("T")
 
@@ -84,6 +89,7 @@ class _Parser:
         # True while parsing an if/while condition or a for iterable, where
         # `name {` opens the body block rather than a struct literal.
         self.no_struct = False
+        self.in_generator = False  # inside a `func*` body, where `yield` may appear
 
     # ================================================================ tokens
 
@@ -225,13 +231,16 @@ class _Parser:
     def parse_statement(self) -> ast.Stmt:
         kind = self.cur.kind
         # `func name(` declares; `func(` is a function expression statement.
-        if kind == "func" and self.peek(1).kind == IDENT:
+        if kind == "func" and (self.peek(1).kind == IDENT or
+                               (self.peek(1).kind == "*" and self.peek(2).kind == IDENT)):
             return self.parse_func_decl()
         handler = self.STATEMENTS.get(kind)
         return handler(self) if handler else self.parse_expr_or_assign()
 
-    def parse_let(self) -> ast.Let:
+    def parse_let(self) -> ast.Let | ast.LetPattern:
         start = self.advance()
+        if self.at("[", "{"):
+            return self.parse_let_pattern(start)
         name = self.expect_name(f"a variable name after '{start.kind}'")
         if self.accept(":"):
             self.parse_type()
@@ -241,6 +250,132 @@ class _Parser:
         value = self.parse_expr()
         self.reject_chained_assignment()
         return ast.Let(start.line, start.col, start.kind, name.text, value)
+
+    def parse_let_pattern(self, start: Token) -> ast.LetPattern:
+        """``let [a, b, ...rest] := e`` or ``let {x, y, ...rest} := e``."""
+        pattern = self.parse_array_pattern() if self.at("[") else self.parse_dict_pattern()
+        if not self.at(":=", "="):
+            raise self.unexpected(f"Expected ':=' or '=' after the '{start.kind}' pattern")
+        self.advance()
+        value = self.parse_expr()
+        self.reject_chained_assignment()
+        return ast.LetPattern(start.line, start.col, start.kind, pattern, value)
+
+    def parse_array_pattern(self) -> ast.ArrayPattern:
+        opener = self.advance()
+        items: list[ast.Pattern] = []
+        rest = None
+        with self.nested_expr(opener):
+            while not self.at("]"):
+                if self.accept("..."):
+                    rest = self.expect_name("a name after '...'").text
+                    break
+                items.append(self.parse_destructure_item())
+                if not self.accept(","):
+                    break
+            self.close("]", opener)
+        return ast.ArrayPattern(opener.line, opener.col, items, rest)
+
+    def parse_destructure_item(self) -> ast.Pattern:
+        tok = self.cur
+        if tok.kind == "[":
+            return self.parse_array_pattern()
+        if tok.kind == "{":
+            return self.parse_dict_pattern()
+        name = self.expect_name("a name in the pattern")
+        if name.text == "_":
+            return ast.WildcardPattern(name.line, name.col)
+        return ast.BindPattern(name.line, name.col, name.text)
+
+    def parse_dict_pattern(self) -> ast.DictPattern:
+        opener = self.advance()
+        keys: list[str] = []
+        rest = None
+        while not self.at("}"):
+            if self.accept("..."):
+                rest = self.expect_name("a name after '...'").text
+                break
+            keys.append(self.expect_name("a key name in the pattern").text)
+            if not self.accept(","):
+                break
+        self.close("}", opener)
+        return ast.DictPattern(opener.line, opener.col, keys, rest)
+
+    def parse_match(self) -> ast.Match:
+        """``match e { case PATTERN [if guard][:] { } ... default[:] { } }``."""
+        start = self.advance()
+        subject = self.parse_condition()
+        opener = self.expect("{", "to start the match body")
+        cases: list[ast.Case] = []
+        default = None
+        while not self.at("}"):
+            tok = self.cur
+            if tok.kind == "case":
+                self.advance()
+                pattern = self.parse_pattern()
+                guard = self.parse_condition() if self.accept("if") else None
+                self.accept(":")
+                cases.append(ast.Case(tok.line, tok.col, pattern, guard, self.parse_case_body()))
+            elif tok.kind == IDENT and tok.text == "default":
+                self.advance()
+                self.accept(":")
+                default = self.parse_case_body()
+            elif tok.kind == EOF:
+                raise self.error(f"Expected '}}' to close match opened at line {opener.line}, found end of file")
+            else:
+                raise self.unexpected("Expected 'case' or 'default' in match")
+            while self.accept(",") or self.accept(";"):
+                pass
+        self.advance()
+        return ast.Match(start.line, start.col, subject, cases, default)
+
+    def parse_case_body(self) -> ast.Block:
+        """A block, or a single statement (``case Ok(v): return v``)."""
+        if self.at("{"):
+            return self.parse_block()
+        tok = self.cur
+        return ast.Block(tok.line, tok.col, [self.parse_statement()])
+
+    def parse_pattern(self) -> ast.Pattern:
+        tok = self.cur
+        with self.nested_expr(tok):
+            if tok.kind in PATTERN_LITERALS:
+                value = self.parse_unary()
+                if not isinstance(value, (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit, ast.NullLit)) and not (
+                        isinstance(value, ast.Unary) and isinstance(value.operand, (ast.IntLit, ast.FloatLit))):
+                    raise self.error("Expected a literal pattern", tok)
+                return ast.LiteralPattern(tok.line, tok.col, value)
+            if tok.kind == "[":
+                return self.parse_array_pattern()
+            name = self.expect_name("a pattern after 'case'")
+            tag = name.text
+            if self.accept("::"):
+                tag += "::" + self.expect_name("a variant name after '::'").text
+            elif tag == "_":
+                return ast.WildcardPattern(name.line, name.col)
+            elif not tag[0].isupper() and not self.at("("):
+                return ast.BindPattern(name.line, name.col, tag)
+            args = None
+            if self.at("("):
+                opener = self.advance()
+                args = self.delimited(")", self.parse_pattern, "pattern", opener)
+            return ast.VariantPattern(name.line, name.col, tag, args)
+
+    def parse_enum(self) -> ast.EnumDecl:
+        """``enum Name { A, B(payload types), C }``; payload types are parsed and dropped."""
+        start = self.advance()
+        name = self.expect_name("an enum name after 'enum'")
+        opener = self.expect("{", f"to start the body of enum {name.text}")
+        variants: list[str] = []
+        while not self.at("}"):
+            variants.append(self.expect_name(f"a variant name in enum {name.text}").text)
+            if self.at("("):
+                paren = self.advance()
+                self.delimited(")", self.parse_type, "payload type", paren)
+            if not (self.accept(",") or self.accept(";")) and not self.at("}"):
+                raise self.unexpected(f"Expected ',' or '}}' in enum {name.text} opened at line {opener.line}")
+        self.advance()
+        return ast.EnumDecl(start.line, start.col, name.text, variants)
 
     def parse_expr_or_assign(self) -> ast.Stmt:
         start = self.cur
@@ -377,6 +512,8 @@ class _Parser:
         "throw": parse_throw,
         "try": parse_try,
         "struct": parse_struct_decl,
+        "match": parse_match,
+        "enum": parse_enum,
         "{": parse_block,
     }
 
@@ -385,17 +522,19 @@ class _Parser:
     def parse_function(self, named: bool) -> ast.FuncExpr:
         """``func [name](params) [-> type] { body }``; the body gets a fresh loop context."""
         start = self.advance()
+        is_generator = self.accept("*") is not None
         name = self.expect_name("a function name after 'func'").text if named else None
         opener = self.expect("(", "to start the parameter list")
         params = self.delimited(")", self.parse_param, "parameter", opener)
         if self.accept("->"):
             self.parse_type()
-        saved_loops, self.loop_depth = self.loop_depth, 0
+        saved = self.loop_depth, self.in_generator
+        self.loop_depth, self.in_generator = 0, is_generator
         try:
             body = self.parse_block()
         finally:
-            self.loop_depth = saved_loops
-        return ast.FuncExpr(start.line, start.col, name, params, body)
+            self.loop_depth, self.in_generator = saved
+        return ast.FuncExpr(start.line, start.col, name, params, body, is_generator)
 
     def parse_param(self) -> str:
         if self.at("self"):
@@ -445,8 +584,13 @@ class _Parser:
                 return left
             self.advance()
             right = self.parse_binary(prec + 1)
-            node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
-            left = node(op.line, op.col, op.kind, left, right)
+            if op.kind == "??":
+                left = ast.Coalesce(op.line, op.col, left, right)
+            elif op.kind == "|>":
+                left = ast.Pipe(op.line, op.col, left, right)
+            else:
+                node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
+                left = node(op.line, op.col, op.kind, left, right)
 
     def parse_unary(self) -> ast.Expr:
         if not self.at("-", "!"):
@@ -472,6 +616,13 @@ class _Parser:
                 expr = ast.Index(tok.line, tok.col, expr, index)
             elif tok.kind == ".":
                 expr = self.parse_member(expr)
+            elif tok.kind == "?.":
+                self.advance()
+                name = self.expect_name("a field name after '?.'").text
+                expr = ast.SafeField(tok.line, tok.col, expr, name)
+            elif tok.kind == "?":
+                self.advance()
+                expr = ast.TryUnwrap(tok.line, tok.col, expr)
             else:
                 return expr
 
@@ -503,7 +654,14 @@ class _Parser:
             self.advance()
             return ast.NullLit(tok.line, tok.col)
         if kind == IDENT:
+            if self.peek(1).kind == "::":
+                self.advance()
+                self.advance()
+                variant = self.expect_name("a variant name after '::'")
+                return ast.VariantRef(tok.line, tok.col, tok.text, variant.text)
             return self.parse_name_or_struct()
+        if kind == "yield":
+            return self.parse_yield()
         if kind == "self":
             self.advance()
             return ast.Name(tok.line, tok.col, "self")
@@ -511,7 +669,7 @@ class _Parser:
             return self.parse_parenthesized()
         if kind == "[":
             self.advance()
-            items = self.delimited("]", self.parse_expr, "array element", tok)
+            items = self.delimited("]", self.parse_element, "array element", tok)
             return ast.ArrayLit(tok.line, tok.col, items)
         if kind == "{":
             return self.parse_dict()
@@ -521,6 +679,20 @@ class _Parser:
             with self.nested_expr(tok):
                 return self.parse_function(named=False)
         raise self.no_expression(tok)
+
+    def parse_element(self) -> ast.Expr:
+        """An array element: an expression or ``...expr``."""
+        if self.at("..."):
+            tok = self.advance()
+            return ast.Spread(tok.line, tok.col, self.parse_expr())
+        return self.parse_expr()
+
+    def parse_yield(self) -> ast.Yield:
+        tok = self.advance()
+        if not self.in_generator:
+            raise self.error("yield can only be used inside a generator function (func*)", tok)
+        value = None if self.cur.kind in NO_VALUE_AFTER_RETURN or self.at(")", "]", ",") else self.parse_expr()
+        return ast.Yield(tok.line, tok.col, value)
 
     def no_expression(self, tok: Token) -> RuffSyntaxError:
         if tok.kind in TYPE_KEYWORDS:
@@ -565,8 +737,11 @@ class _Parser:
         entries = self.delimited("}", self.parse_dict_entry, "dict entry", opener)
         return ast.DictLit(opener.line, opener.col, entries)
 
-    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr]:
+    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr] | ast.Spread:
         tok = self.cur
+        if tok.kind == "...":
+            self.advance()
+            return ast.Spread(tok.line, tok.col, self.parse_expr())
         if tok.kind == IDENT and self.peek(1).kind == ":":
             self.advance()
             key: ast.Expr = ast.StrLit(tok.line, tok.col, tok.text)

@@ -473,12 +473,12 @@ def test_unary():
     "op, v, message",
     [
         ("-", INT_MIN, "Integer overflow: -(-9223372036854775808)"),
-        ("-", "x", "Invalid unary operation: -string"),
-        ("-", True, "Invalid unary operation: -bool"),
-        ("-", None, "Invalid unary operation: -null"),
-        ("!", 1, "Invalid unary operation: !int"),
-        ("!", "", "Invalid unary operation: !string"),
-        ("!", None, "Invalid unary operation: !null"),
+        ("-", "x", "Invalid unary operation: - string"),
+        ("-", True, "Invalid unary operation: - bool"),
+        ("-", None, "Invalid unary operation: - null"),
+        ("!", 1, "Invalid unary operation: ! int"),
+        ("!", "", "Invalid unary operation: ! string"),
+        ("!", None, "Invalid unary operation: ! null"),
     ],
 )
 def test_unary_errors(op, v, message):
