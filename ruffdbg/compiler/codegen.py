@@ -235,7 +235,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
             raise RuffSyntaxError("Invalid assignment target", target.line, target.col)
 
     def assign_name(self, stmt: ast.Assign, name: str) -> None:
-        where, what = self.resolve(name)
         if stmt.op not in (":=", "="):
             self.load_name(name, stmt.target)
             self.expr(stmt.value)
@@ -244,6 +243,11 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
         else:
             self.expr(stmt.value)
             self.at(stmt)
+        self.store_assigned(name)
+
+    def store_assigned(self, name: str) -> None:
+        """``name := <the value on top of the stack>``: update the nearest visible binding, or make one."""
+        where, what = self.resolve(name)
         if where == "global" and not self.in_global_scope() and name not in self.known_globals:
             # Nothing visible by that name: the assignment creates a mutable binding here.
             self.store_new(self.declare(name, "mut"))

@@ -10,6 +10,8 @@ scope, so they are visible in the guard and the body and nowhere else.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import BUILTIN_VARIANTS
 from ruffdbg.lang import ast
@@ -94,7 +96,7 @@ class PatternCompiler:
 
     def pattern_ArrayPattern(self, pattern: ast.ArrayPattern, slot: int, fails: list[int]) -> None:
         # In a case, an array pattern destructures (missing elements are null).
-        self.destructure(pattern, slot, "mut")
+        self.destructure(pattern, slot, lambda name: self.store_new(self.declare(name, "mut")))
 
     pattern_DictPattern = pattern_ArrayPattern
 
@@ -105,11 +107,16 @@ class PatternCompiler:
         self.at(stmt)
         slot = self.hidden_slot()
         self.emit(Op.STORE_LOCAL, slot)
-        self.destructure(stmt.pattern, slot, stmt.kind)
+        if stmt.kind == "assign":     # `[a, b] := value`: each name is assigned as by `a := ...`
+            self.destructure(stmt.pattern, slot, self.store_assigned)
+        else:
+            self.destructure(stmt.pattern, slot, lambda name: self.define(name, stmt.kind))
 
-    def destructure(self, pattern: ast.ArrayPattern | ast.DictPattern, slot: int, kind: str) -> None:
-        """Bind every name of ``pattern`` from the value in ``slot``, as the reference
-        does: a missing element or key (or a value of the wrong kind) gives null."""
+    def destructure(self, pattern: ast.ArrayPattern | ast.DictPattern, slot: int,
+                    bind: Callable[[str], None]) -> None:
+        """Bind every name of ``pattern`` from the value in ``slot`` with ``bind``, as
+        the reference does: a missing element or key (or a value of the wrong kind)
+        gives null."""
         if isinstance(pattern, ast.ArrayPattern):
             parts = list(enumerate(pattern.items))
             rest_key: object = len(pattern.items)
@@ -122,20 +129,20 @@ class PatternCompiler:
             self.at(sub)
             self.emit(Op.LOAD_LOCAL, slot)
             self.emit(Op.DESTRUCTURE_ITEM, self.const(key))
-            self.bind_destructured(sub, kind)
+            self.bind_destructured(sub, bind)
         if pattern.rest is not None:
             self.emit(Op.LOAD_LOCAL, slot)
             self.emit(Op.DESTRUCTURE_REST, self.const(rest_key))
-            self.define(pattern.rest, kind)
+            bind(pattern.rest)
 
-    def bind_destructured(self, sub: ast.Pattern, kind: str) -> None:
+    def bind_destructured(self, sub: ast.Pattern, bind: Callable[[str], None]) -> None:
         """Bind the value on top of the stack to ``sub`` (a name or a nested pattern)."""
         if isinstance(sub, ast.BindPattern):
-            self.define(sub.name, kind)
+            bind(sub.name)
             return
         inner = self.hidden_slot()
         self.emit(Op.STORE_LOCAL, inner)
-        self.destructure(sub, inner, kind)
+        self.destructure(sub, inner, bind)
 
     # ------------------------------------------------------------ enums
 

@@ -343,9 +343,9 @@ class Try(Node):
 
 @dataclass
 class LetPattern(Node):
-    """``let [a, b] := value`` / ``let {x, y} := value``."""
+    """``let [a, b] := value`` / ``let {x, y} := value`` / ``[a, b] := value``."""
 
-    kind: str
+    kind: str  # "let", "mut", "const", or "assign" for a pattern without a keyword
     pattern: Pattern
     value: Expr
 

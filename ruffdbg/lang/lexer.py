@@ -31,14 +31,13 @@ EOF = "EOF"
 
 CORE_KEYWORDS = frozenset(
     "let mut const func return if else loop while for in break continue "
-    "try except throw struct self null true false match case enum yield".split()
+    "try except throw struct self null true false match case enum yield export async await".split()
 )
 # Reserved words usable only inside type annotations.
 TYPE_KEYWORDS = frozenset("int float string bool".split())
 # Ruff keywords and operators outside the core: lexed, then rejected by the parser.
 UNSUPPORTED_KEYWORDS = frozenset(
-    "import from export async await spawn "
-    "test test_group test_setup test_teardown impl trait".split()
+    "import from spawn impl trait".split()
 )
 UNSUPPORTED_OPERATORS: frozenset[str] = frozenset()
 KEYWORDS = CORE_KEYWORDS | TYPE_KEYWORDS | UNSUPPORTED_KEYWORDS

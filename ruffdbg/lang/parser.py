@@ -56,6 +56,8 @@ NO_VALUE_AFTER_RETURN = frozenset(
     "} ; let mut const if while loop for break continue return throw try struct else except "
     "match case enum".split()
 ) | {EOF}
+# Words that open a test block (no-ops when a program runs) when a string or `{` follows.
+TEST_WORDS = frozenset(["test", "test_group", "test_setup", "test_teardown"])
 # Tokens that start a literal pattern in a `case`.
 PATTERN_LITERALS = frozenset([INT, FLOAT, STRING, "true", "false", "null", "-"])
 
@@ -234,6 +236,8 @@ class _Parser:
         if kind == "func" and (self.peek(1).kind == IDENT or
                                (self.peek(1).kind == "*" and self.peek(2).kind == IDENT)):
             return self.parse_func_decl()
+        if kind == IDENT and self.cur.text in TEST_WORDS and self.peek(1).kind in (STRING, "{"):
+            return self.parse_test_block()
         handler = self.STATEMENTS.get(kind)
         return handler(self) if handler else self.parse_expr_or_assign()
 
@@ -377,17 +381,60 @@ class _Parser:
         self.advance()
         return ast.EnumDecl(start.line, start.col, name.text, variants)
 
+    def parse_test_block(self) -> ast.Block:
+        """``test "name" { }``, ``test_group "name" { }``, ``test_setup { }``: parsed, then
+        dropped, as the reference does when it runs (not tests) a program."""
+        start = self.advance()
+        if start.text in ("test", "test_group"):
+            self.expect(STRING, f"(the name) after '{start.text}'")
+        self.parse_block()
+        return ast.Block(start.line, start.col, [])
+
+    def parse_async_func(self) -> ast.FuncDecl:
+        """``async func f() { }``: ruffdbg runs async functions to completion when
+        called, so an ``await`` always finds the value ready (one thread, in order)."""
+        self.advance()
+        if not self.at("func"):
+            raise self.unexpected("Expected 'func' after 'async'")
+        return self.parse_func_decl()
+
+    def parse_export(self) -> ast.Stmt:
+        """``export func ...``: ruffdbg runs one file, so exporting changes nothing."""
+        self.advance()
+        return self.parse_statement()
+
     def parse_expr_or_assign(self) -> ast.Stmt:
         start = self.cur
         expr = self.parse_expr()
         if not self.at(*ASSIGN_OPS):
             return ast.ExprStmt(start.line, start.col, expr)
         op = self.advance()
+        if isinstance(expr, ast.ArrayLit) and op.kind in (":=", "="):
+            pattern = self.array_literal_as_pattern(expr)
+            value = self.parse_expr()
+            self.reject_chained_assignment()
+            return ast.LetPattern(start.line, start.col, "assign", pattern, value)
         if not isinstance(expr, (ast.Name, ast.Index, ast.Field)):
             raise self.error("Invalid assignment target", start)
         value = self.parse_expr()
         self.reject_chained_assignment()
         return ast.Assign(start.line, start.col, expr, op.kind, value)
+
+    def array_literal_as_pattern(self, array: ast.ArrayLit) -> ast.ArrayPattern:
+        """``[a, [b, c], ...rest] := value``: the literal read again as a pattern."""
+        items: list[ast.Pattern] = []
+        rest = None
+        for index, item in enumerate(array.items):
+            if isinstance(item, ast.Spread) and isinstance(item.value, ast.Name) and index == len(array.items) - 1:
+                rest = item.value.name
+            elif isinstance(item, ast.Name):
+                items.append(ast.WildcardPattern(item.line, item.col) if item.name == "_"
+                             else ast.BindPattern(item.line, item.col, item.name))
+            elif isinstance(item, ast.ArrayLit):
+                items.append(self.array_literal_as_pattern(item))
+            else:
+                raise RuffSyntaxError("Invalid assignment target", item.line, item.col)
+        return ast.ArrayPattern(array.line, array.col, items, rest)
 
     def reject_chained_assignment(self) -> None:
         if self.at(*ASSIGN_OPS):
@@ -514,6 +561,8 @@ class _Parser:
         "struct": parse_struct_decl,
         "match": parse_match,
         "enum": parse_enum,
+        "export": parse_export,
+        "async": parse_async_func,
         "{": parse_block,
     }
 
@@ -593,6 +642,10 @@ class _Parser:
                 left = node(op.line, op.col, op.kind, left, right)
 
     def parse_unary(self) -> ast.Expr:
+        if self.at("await"):     # see parse_async_func: the value is already there
+            tok = self.advance()
+            with self.nested_expr(tok):
+                return self.parse_unary()
         if not self.at("-", "!"):
             return self.parse_postfix()
         op = self.advance()
@@ -608,7 +661,9 @@ class _Parser:
                 self.advance()
                 args = self.delimited(")", self.parse_expr, "argument", tok)
                 expr = ast.Call(tok.line, tok.col, expr, args)
-            elif tok.kind == "[":
+            elif tok.kind == "[" and tok.line == self.tokens[self.pos - 1].line:
+                # (A `[` that starts a line starts a statement, `[a, b] := pair`,
+                # rather than indexing the line before.)
                 self.advance()
                 with self.nested_expr(tok), self.struct_literals(True):
                     index = self.parse_expr()
@@ -673,6 +728,9 @@ class _Parser:
             return ast.ArrayLit(tok.line, tok.col, items)
         if kind == "{":
             return self.parse_dict()
+        if kind == "async" and self.peek(1).kind == "func":
+            self.advance()
+            return self.parse_primary()
         if kind == "func":
             if self.peek(1).kind == IDENT:
                 raise self.error("A named function can only be declared as a statement")
