@@ -524,6 +524,8 @@ class _Parser:
         fields: list[ast.StructField] = []
         methods: list[ast.FuncExpr] = []
         while not self.at("}"):
+            if self.at("async") and self.peek(1).kind == "func":
+                self.advance()      # (run sequentially: see parse_async_func)
             if self.at("func"):
                 methods.append(self.parse_function(named=True))
             elif self.at(IDENT):

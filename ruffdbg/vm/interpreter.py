@@ -61,6 +61,10 @@ from ruffdbg.core.values import INT_MAX, INT_MIN
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
 MAX_DEPTH = 20_000
+# The reference's words for calling a value that is not a function.
+NOT_CALLABLE = ("Cannot call non-function; the value being called is not callable. "
+                "Pass a function, closure, or imported callable value instead.")
+
 # Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
@@ -483,7 +487,7 @@ class VM(Control, CopyOnWrite, RareOps):
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
                         if type(callee) is not Builtin:
-                            raise RuffError(f"Cannot call {values.type_name(callee)}")
+                            raise RuffError(NOT_CALLABLE)
                         self._record(feedback, pc - 1, callee.name)
                         frame.pc = pc  # builtins check their own argument counts
                         stack.append(callee.fn(self, args))
