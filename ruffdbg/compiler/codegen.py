@@ -17,6 +17,11 @@ visitor method per node kind. Names are resolved here, at compile time:
 Mutability errors that are known statically (``let x := 1; x := 2``) compile
 to a ``FAIL`` instruction, so they are raised at run time, at the right line,
 only if that statement actually runs — as in the reference implementation.
+
+The compiler is one class made of mixins, a module per concern: ``scopes.py``
+(bindings, name resolution, the pre-scans), this module (statements and
+expressions of the core), ``patterns.py`` (``match`` and destructuring) and
+``sugar.py`` (variants, ``?``, ``??``, ``?.``, ``|>``, spread, generators).
 """
 
 from __future__ import annotations
@@ -28,16 +33,10 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
 from ruffdbg.compiler.opcodes import BINARY_OPS, COMPARE_OPS, Op
 from ruffdbg.compiler.patterns import PatternCompiler
+from ruffdbg.compiler.scopes import Binding, ScopeCompiler, names_used_in_nested_functions, top_level_names
 from ruffdbg.compiler.sugar import SugarCompiler, generator_wrapper
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
-
-
-@dataclass
-class Binding:
-    kind: str  # "let", "mut", "const" or "func"
-    slot: int
-    is_cell: bool
 
 
 @dataclass
@@ -50,16 +49,16 @@ class LoopContext:
 
 def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> CodeObject:
     """Compile a whole script. ``known_globals``: globals that exist already (REPL)."""
-    globals_ = set(known_globals) | _top_level_names(program.stmts)
+    globals_ = set(known_globals) | top_level_names(program.stmts)
     compiler = FunctionCompiler("<script>", [], parent=None, known_globals=globals_,
-                                captured=_names_used_in_nested_functions(program.stmts))
+                                captured=names_used_in_nested_functions(program.stmts))
     compiler.code.is_script = True
     compiler.code.first_line = 1
     compiler.compile_body(program.stmts, line=1)
     return peephole.optimize(compiler.code)
 
 
-class FunctionCompiler(PatternCompiler, SugarCompiler):
+class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
     def __init__(self, name: str, params: list[str], parent: "FunctionCompiler | None",
                  known_globals: set[str], captured: set[str]):
         self.code = CodeObject(name=name, params=list(params))
@@ -114,46 +113,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
     def fail(self, message: str) -> None:
         self.emit(Op.FAIL, self.const(message))
 
-    # --------------------------------------------------------------- scopes
-
-    def in_global_scope(self) -> bool:
-        return self.is_script and len(self.scopes) == 1
-
-    def declare(self, name: str, kind: str) -> Binding:
-        """A new binding in the innermost scope (the caller checked duplicates)."""
-        slot = len(self.code.local_names)
-        self.code.local_names.append(name)
-        binding = Binding(kind, slot, name in self.captured)
-        self.scopes[-1][name] = binding
-        return binding
-
-    def resolve(self, name: str) -> tuple[str, Any]:
-        """('local', Binding) | ('free', index) | ('global', None)."""
-        first_local_scope = 1 if self.is_script else 0
-        for scope in reversed(self.scopes[first_local_scope:]):
-            if name in scope:
-                return "local", scope[name]
-        if name in self.free:
-            return "free", self.free[name]
-        if self.parent is not None:
-            where, what = self.parent.resolve(name)
-            if where == "local" and what.is_cell:
-                return "free", self._add_free(name, ("local", what.slot), what.kind)
-            if where == "free":
-                kind = self.parent.free_kinds[name]
-                return "free", self._add_free(name, ("free", what), kind)
-        return "global", None
-
-    def _add_free(self, name: str, source: tuple[str, int], kind: str) -> int:
-        self.free[name] = len(self.code.free_names)
-        self.free_kinds[name] = kind
-        self.code.free_names.append(name)
-        self.capture_sources.append(source)
-        return self.free[name]
-
-    def kind_of(self, where: str, what: Any, name: str) -> str:
-        return what.kind if where == "local" else self.free_kinds.get(name, "mut")
-
     # ----------------------------------------------------------- statements
 
     def compile_body(self, stmts: list[ast.Stmt], line: int) -> None:
@@ -207,24 +166,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
         self.at(stmt)
         self.define(stmt.name, stmt.kind)
 
-    def define(self, name: str, kind: str) -> None:
-        """Bind the value on top of the stack to a new name in the current scope."""
-        if self.in_global_scope():
-            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
-            return
-        if name in self.scopes[-1]:
-            self.emit(Op.POP)
-            self.fail(f"Duplicate declaration in the same scope: {name}")
-            return
-        self.store_new(self.declare(name, kind))
-
-    def store_new(self, binding: Binding) -> None:
-        if binding.is_cell:
-            self.emit(Op.NEW_CELL, binding.slot)
-            self.emit(Op.STORE_CELL, binding.slot)
-        else:
-            self.emit(Op.STORE_LOCAL, binding.slot)
-
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         target = stmt.target
         if isinstance(target, ast.Name):
@@ -244,29 +185,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
             self.expr(stmt.value)
             self.at(stmt)
         self.store_assigned(name)
-
-    def store_assigned(self, name: str) -> None:
-        """``name := <the value on top of the stack>``: update the nearest visible binding, or make one."""
-        where, what = self.resolve(name)
-        if where == "global" and not self.in_global_scope() and name not in self.known_globals:
-            # Nothing visible by that name: the assignment creates a mutable binding here.
-            self.store_new(self.declare(name, "mut"))
-            return
-        if where != "global":
-            kind = self.kind_of(where, what, name)
-            if kind == "let":
-                return self.fail(f"Cannot reassign immutable let binding: {name}")
-            if kind == "const":
-                return self.fail(f"Cannot reassign const binding: {name}")
-        self.store_name(where, what, name)
-
-    def store_name(self, where: str, what: Any, name: str) -> None:
-        if where == "local":
-            self.emit(Op.STORE_CELL if what.is_cell else Op.STORE_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.STORE_FREE, what)
-        else:
-            self.emit(Op.STORE_GLOBAL, self.name_index(name))
 
     def assign_path(self, stmt: ast.Assign) -> None:
         """``a[i].f := v``: make each container on the path unshared, then store.
@@ -317,22 +235,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
                 self.emit(BINARY_OPS[stmt.op[0]])
                 self.emit(Op.SWAP)
             self.emit(Op.STORE_FIELD, self.const(last.name))
-
-    def mut_root(self, name: str) -> bool:
-        where, what = self.resolve(name)
-        if where != "global":
-            kind = self.kind_of(where, what, name)
-            if kind in ("let", "const"):
-                self.fail(f"Cannot mutate immutable let binding: {name}" if kind == "let"
-                          else f"Cannot mutate const binding: {name}")
-                return False
-        if where == "local":
-            self.emit(Op.MUT_CELL if what.is_cell else Op.MUT_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.MUT_FREE, what)
-        else:
-            self.emit(Op.MUT_GLOBAL, self.name_index(name))
-        return True
 
     def stmt_If(self, stmt: ast.If) -> None:
         # An else-if chain is walked in a loop, not by recursion: the parser
@@ -512,16 +414,6 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
         if not self.none_value(node):
             self.load_name(node.name, node)
 
-    def load_name(self, name: str, node: ast.Node) -> None:
-        where, what = self.resolve(name)
-        self.at(node)
-        if where == "local":
-            self.emit(Op.LOAD_CELL if what.is_cell else Op.LOAD_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.LOAD_FREE, what)
-        else:
-            self.emit(Op.LOAD_GLOBAL, self.name_index(name))
-
     def expr_ArrayLit(self, node: ast.ArrayLit) -> None:
         if any(isinstance(item, ast.Spread) for item in node.items):
             return self.spread_array(node)
@@ -616,7 +508,7 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
             params.insert(0, "self")
             receiver_fields = [f for f in fields if f not in params]
         child = FunctionCompiler(name, params, parent=self, known_globals=self.known_globals,
-                                 captured=_names_used_in_nested_functions(func.body.stmts))
+                                 captured=names_used_in_nested_functions(func.body.stmts))
         child.code.owner = owner
         child.receiver_fields = receiver_fields
         child.code.first_line = func.line
@@ -624,67 +516,3 @@ class FunctionCompiler(PatternCompiler, SugarCompiler):
         child.compile_body(func.body.stmts, line=func.body.line)
         self.at(func)
         self.emit(Op.MAKE_FUNCTION, (self.const(child.code), tuple(child.capture_sources)))
-
-
-# ---------------------------------------------------------------- pre-scans
-
-
-def _top_level_names(stmts: list[ast.Stmt]) -> set[str]:
-    """Names the script declares or assigns at its outermost level: its globals."""
-    names = set()
-    for stmt in stmts:
-        if isinstance(stmt, ast.Let):
-            names.add(stmt.name)
-        elif isinstance(stmt, ast.FuncDecl):
-            names.add(stmt.func.name)
-        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
-            names.add(stmt.target.name)
-        elif isinstance(stmt, ast.LetPattern):
-            names |= _pattern_names(stmt.pattern)
-    return names
-
-
-def _pattern_names(pattern: ast.Pattern) -> set[str]:
-    """The names a destructuring pattern binds."""
-    if isinstance(pattern, ast.BindPattern):
-        return {pattern.name}
-    names = {pattern.rest} if getattr(pattern, "rest", None) else set()
-    if isinstance(pattern, ast.ArrayPattern):
-        for item in pattern.items:
-            names |= _pattern_names(item)
-    elif isinstance(pattern, ast.DictPattern):
-        names |= set(pattern.keys)
-    return names
-
-
-def _names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
-    """Names a function nested in ``stmts`` may take from the enclosing scopes.
-
-    Those are the locals that may be captured, so they become cells. A nested
-    function's parameters shadow outer names in its whole body, so they do not
-    count; any other mention does (erring on the safe side: a nested local
-    declared with the same name also counts, and costs a cell where a plain
-    slot would do).
-    """
-    found: set[str] = set()
-    # An explicit work list, not recursion: else-if chains can be very deep.
-    work: list[tuple[Any, bool, frozenset]] = [(stmt, False, frozenset()) for stmt in stmts]
-    while work:
-        node, inside_function, shadowed = work.pop()
-        if isinstance(node, ast.FuncExpr):
-            inside_function = True
-            shadowed = shadowed | set(node.params)
-        if inside_function and isinstance(node, (ast.Name, ast.Let)) and node.name not in shadowed:
-            found.add(node.name)
-        work.extend((child, inside_function, shadowed) for child in _children(node))
-    return found
-
-
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, list):
-        return node
-    if isinstance(node, tuple):
-        return list(node)
-    if not isinstance(node, ast.Node):
-        return []
-    return [value for value in vars(node).values() if isinstance(value, (ast.Node, list, tuple))]
