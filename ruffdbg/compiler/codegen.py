@@ -296,12 +296,22 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
         self.code.loops[head] = stmt.line
         exit_jump = self.emit(Op.FOR_ITER)
         context = LoopContext(head, self.try_depth, 2)
-        self.loop_body(stmt.body, context, before_body=lambda: self.store_new(self.declare(stmt.var, "mut")))
+        self.loop_body(stmt.body, context, before_body=lambda: self.bind_loop_variable(stmt))
         self.at(stmt)
         self.emit(Op.JUMP_BACK, head)
         self.patch(exit_jump)
         for jump in context.break_jumps:
             self.patch(jump)
+
+    def bind_loop_variable(self, stmt: ast.For) -> None:
+        """The element on top of the stack becomes the loop variable (or, with
+        ``for [k, v] in ...``, is destructured into fresh variables)."""
+        if stmt.pattern is None:
+            self.store_new(self.declare(stmt.var, "mut"))
+            return
+        slot = self.hidden_slot()
+        self.emit(Op.STORE_LOCAL, slot)
+        self.destructure(stmt.pattern, slot, lambda name: self.store_new(self.declare(name, "mut")))
 
     def leave_tries(self, depth: int) -> None:
         for _ in range(self.try_depth - depth):

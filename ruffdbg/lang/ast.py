@@ -294,6 +294,7 @@ class For(Node):
     var: str
     iterable: Expr
     body: Block
+    pattern: "ArrayPattern | None" = None  # `for [k, v] in pairs` (then ``var`` is unused)
 
 
 @dataclass

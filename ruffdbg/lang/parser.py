@@ -479,10 +479,11 @@ class _Parser:
 
     def parse_for(self) -> ast.For:
         start = self.advance()
-        var = self.expect_name("a loop variable name after 'for'")
+        pattern = self.parse_array_pattern() if self.at("[") else None
+        var = "<pattern>" if pattern else self.expect_name("a loop variable name after 'for'").text
         self.expect("in", "after the loop variable")
         iterable = self.parse_condition()
-        return ast.For(start.line, start.col, var.text, iterable, self.parse_loop_body())
+        return ast.For(start.line, start.col, var, iterable, self.parse_loop_body(), pattern)
 
     def parse_break(self) -> ast.Break:
         tok = self.advance()
