@@ -573,3 +573,30 @@ def test_recursion_limit_is_restored() -> None:
     parse_ok("x := " + "(" * 256 + "1" + ")" * 256)
     error("x := " + "(" * 300)
     assert sys.getrecursionlimit() == before
+
+
+# ================================================================ beyond the core
+
+
+def test_match_cases_patterns_guards_and_default() -> None:
+    (match,) = stmts("match v { case Shape::Rect(w, _) if w > 1: { } case n: print(n) default: { } }")
+    assert isinstance(match, ast.Match) and match.default is not None
+    rect, bind = match.cases
+    assert isinstance(rect.pattern, ast.VariantPattern) and rect.pattern.tag == "Shape::Rect"
+    assert [type(p) for p in rect.pattern.args] == [ast.BindPattern, ast.WildcardPattern]
+    assert rect.guard is not None and isinstance(bind.pattern, ast.BindPattern)
+
+
+def test_enum_variants_may_declare_payload_types() -> None:
+    (enum,) = stmts("enum Shape { Circle(float), Rect(float, float), Empty }")
+    assert enum.variants == ["Circle", "Rect", "Empty"]
+
+
+def test_yield_outside_a_generator_is_an_error_at_the_keyword() -> None:
+    err = error("func f() {\n  yield 1\n}")
+    assert (err.message, err.line, err.col) == ("yield can only be used inside a generator function (func*)", 2, 3)
+
+
+def test_a_bracket_starting_a_line_starts_a_statement() -> None:
+    first, second = stmts("x := f()\n[a, b] := x")
+    assert isinstance(second, ast.LetPattern) and second.kind == "assign"
