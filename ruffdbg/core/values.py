@@ -528,7 +528,7 @@ def field_get(obj: Any, name: str) -> Any:
         if name in fields:
             return fields[name]
         raise RuffError(f"Field not found: {name}")
-    raise RuffError(f"Cannot access field on non-struct: {type_name(obj)}")
+    raise RuffError(f"Cannot access field or method '{name}' on non-struct value")
 
 
 def field_set(obj: Any, name: str, value: Any) -> None:
@@ -538,7 +538,7 @@ def field_set(obj: Any, name: str, value: Any) -> None:
             obj.fields[name] = value
             return
         raise RuffError(f"Field not found: {name}")
-    raise RuffError(f"Cannot set field on non-struct: {type_name(obj)}")
+    raise RuffError("Cannot set field on non-struct value")
 
 
 def iterate(v: Any) -> Sequence[Any]:

@@ -245,7 +245,7 @@ class VM(Control, CopyOnWrite, RareOps):
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
         if method is None:
-            raise RuffError(f"Struct {a.name} has no method {method_name}")
+            raise RuffError(f"Unknown method: {method_name}")
         return method
 
     def _global(self, name: str) -> Any:

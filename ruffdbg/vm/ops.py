@@ -238,14 +238,14 @@ class RareOps:
         receiver = stack[-argc - 1]
         self._record(frame.code.profile.feedback, pc - 1, type(receiver))
         if type(receiver) is not StructValue:
-            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
+            raise RuffError(f"Unknown method: {name}")   # (the reference's words)
         method = receiver.type.methods.get(name)
         if method is not None:
             args = stack[len(stack) - argc - 1:]       # the receiver is `self`
         else:
             method = receiver.fields.get(name)
             if type(method) is not Function:
-                raise RuffError(f"Struct {receiver.name} has no method {name}")
+                raise RuffError(f"Unknown method: {name}")
             args = stack[len(stack) - argc:]
         del stack[len(stack) - argc - 1:]
         receiver = None
