@@ -238,6 +238,13 @@ class _Parser:
             return self.parse_func_decl()
         if kind == IDENT and self.cur.text in TEST_WORDS and self.peek(1).kind in (STRING, "{"):
             return self.parse_test_block()
+        if kind == "{" and self.starts_dict_pattern_assignment():
+            start = self.cur
+            pattern = self.parse_dict_pattern()
+            self.advance()   # := or =
+            value = self.parse_expr()
+            self.reject_chained_assignment()
+            return ast.LetPattern(start.line, start.col, "assign", pattern, value)
         handler = self.STATEMENTS.get(kind)
         return handler(self) if handler else self.parse_expr_or_assign()
 
@@ -419,6 +426,21 @@ class _Parser:
         value = self.parse_expr()
         self.reject_chained_assignment()
         return ast.Assign(start.line, start.col, expr, op.kind, value)
+
+    def starts_dict_pattern_assignment(self) -> bool:
+        """Is this ``{`` the start of ``{a, b, ...rest} := value`` rather than a block?"""
+        offset = 1
+        while True:
+            if self.peek(offset).kind == "...":
+                offset += 1
+            if self.peek(offset).kind != IDENT:
+                return False
+            after = self.peek(offset + 1).kind
+            if after == "}":
+                return self.peek(offset + 2).kind in (":=", "=")
+            if after != ",":
+                return False
+            offset += 2
 
     def array_literal_as_pattern(self, array: ast.ArrayLit) -> ast.ArrayPattern:
         """``[a, [b, c], ...rest] := value``: the literal read again as a pattern."""
