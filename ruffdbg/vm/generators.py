@@ -28,20 +28,24 @@ class Yielded(Exception):
 class Generator:
     """A running or finished ``func*`` call."""
 
-    __slots__ = ("vm", "function", "frame", "done")
+    __slots__ = ("vm", "function", "frame", "done", "running")
 
     def __init__(self, vm: Any, function: Any):
         self.vm = vm
         self.function = function
         self.frame = None
         self.done = False
+        self.running = False    # its frame is on the VM's stack: it cannot be resumed again
 
     def next_value(self) -> tuple[bool, Any]:
         """(True, value) for the next yielded value, (False, None) once the body returned."""
         if self.done:
             return False, None
+        if self.running:
+            raise RuffError("Generator is already running")
         if self.frame is None:
             self.frame = self.vm._new_frame(self.function, [])
+        self.running = True
         try:
             self.vm._enter(self.frame)
         except Yielded as yielded:
@@ -54,6 +58,8 @@ class Generator:
         except BaseException:
             self.done = True
             raise
+        finally:
+            self.running = False
         self.done = True
         self.frame = None
         return False, None
