@@ -23,7 +23,6 @@ class Binding:
     is_cell: bool
 
 
-
 class ScopeCompiler:
     """(Part of ``FunctionCompiler``.)"""
 

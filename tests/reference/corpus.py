@@ -102,6 +102,8 @@ def summarize(outcomes: list[Outcome], root: Path, verbose: bool) -> str:
         f"reference: {root}",
         f"goldens passing: {len(passing)} / {len(goldens)}",
         f"programs stopping on a missing feature or name: {len(stopped)} / {len(outcomes)}",
+        "  of which: " + ", ".join(f"{kind} {count}" for kind, count in
+                                   Counter(reason.split(":")[0] for _, reason in stopped).most_common()),
         f"timed out: {sum(o.status is None for o in outcomes)}",
         "most common stops:",
     ]
