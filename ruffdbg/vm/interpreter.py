@@ -50,7 +50,7 @@ from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
+from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -61,10 +61,6 @@ from ruffdbg.core.values import INT_MAX, INT_MIN
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
 MAX_DEPTH = 20_000
-# The reference's words for calling a value that is not a function.
-NOT_CALLABLE = ("Cannot call non-function; the value being called is not callable. "
-                "Pass a function, closure, or imported callable value instead.")
-
 # Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,

@@ -21,8 +21,8 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import StructTemplate
 from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
-from ruffdbg.core.errors import RuffError
-from ruffdbg.core.objects import Cell, Function, StructType, StructValue, Variant
+from ruffdbg.core.errors import NOT_CALLABLE, RuffError
+from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.vm.frame import Frame
@@ -237,6 +237,12 @@ class RareOps:
     def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
         receiver = stack[-argc - 1]
         self._record(frame.code.profile.feedback, pc - 1, type(receiver))
+        if (type(receiver) is list or type(receiver) is Generator) and name in ITERATOR_METHODS:
+            args = _pop_n(stack, argc)
+            stack.pop()
+            frame.pc = pc     # (the Ruff functions called below see this frame at its line)
+            stack.append(ITERATOR_METHODS[name](self, receiver, args))
+            return pc
         if type(receiver) is not StructValue:
             raise RuffError(f"Unknown method: {name}")   # (the reference's words)
         method = receiver.type.methods.get(name)
@@ -351,6 +357,62 @@ class RareOps:
             raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
         if kind == "const":
             raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
+
+
+# --- iterator methods: `xs.filter(f).map(g).take(n).collect()` on arrays and generators.
+# An array's are eager (each gives an array); a generator's `take` and `collect`
+# pull only the values they need, so `naturals().take(3)` ends.
+
+
+def _call_value(vm: Any, callee: Any, args: list) -> Any:
+    if type(callee) is Function:
+        return vm.call_function(callee, args)
+    if type(callee) is Builtin:
+        return callee.fn(vm, args)
+    raise RuffError(NOT_CALLABLE)
+
+
+def _iterator_args(name: str, args: list, count: int) -> list:
+    if len(args) != count:
+        raise RuffError(f"{name} expects {count} arguments, got {len(args)}")
+    return args
+
+
+def _items(receiver: Any, limit: int | None = None) -> list:
+    if type(receiver) is list:
+        return receiver if limit is None else receiver[:max(limit, 0)]
+    items: list = []
+    while limit is None or len(items) < limit:
+        more, value = receiver.next_value()
+        if not more:
+            break
+        items.append(value)
+    return items
+
+
+def _filter(vm: Any, receiver: Any, args: list) -> list:
+    (keep,) = _iterator_args("filter", args, 1)
+    return [item for item in _items(receiver) if values.is_truthy(_call_value(vm, keep, [item]))]
+
+
+def _map(vm: Any, receiver: Any, args: list) -> list:
+    (change,) = _iterator_args("map", args, 1)
+    return [_call_value(vm, change, [item]) for item in _items(receiver)]
+
+
+def _take(vm: Any, receiver: Any, args: list) -> list:
+    (count,) = _iterator_args("take", args, 1)
+    if type(count) is not int:
+        raise RuffError(f"take expects an int, got {values.type_name(count)}")
+    return list(_items(receiver, count))
+
+
+def _collect(vm: Any, receiver: Any, args: list) -> list:
+    _iterator_args("collect", args, 0)
+    return list(_items(receiver))
+
+
+ITERATOR_METHODS: dict[str, Callable] = {"filter": _filter, "map": _map, "take": _take, "collect": _collect}
 
 
 # Every number the loop can meet -- opcodes, superinstructions, the debugger's
