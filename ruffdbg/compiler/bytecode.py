@@ -51,6 +51,10 @@ class CodeObject:
     loops: dict[int, int] = field(default_factory=dict)
     first_line: int = 0
     is_script: bool = False
+    # A struct method's first parameter is its receiver, which the caller
+    # passes implicitly: arity errors count only the others and name the
+    # method ``Struct.method``, as the reference does.
+    owner: str | None = None
     # The program the interpreter runs: ``instrs`` with superinstructions, as
     # ``(op, arg, next pc)`` entries, pc for pc (compiler/peephole.py), plus the
     # entries the debugger's traps moved aside (vm/debugger.py). Filled in only by
@@ -64,6 +68,15 @@ class CodeObject:
     @property
     def arity(self) -> int:
         return len(self.params)
+
+    @property
+    def shown_arity(self) -> int:
+        """The arity a Ruff caller sees (a method's receiver is not counted)."""
+        return len(self.params) - (self.owner is not None)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.owner}.{self.name}" if self.owner else self.name
 
     @property
     def nlocals(self) -> int:

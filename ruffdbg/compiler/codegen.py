@@ -17,6 +17,11 @@ visitor method per node kind. Names are resolved here, at compile time:
 Mutability errors that are known statically (``let x := 1; x := 2``) compile
 to a ``FAIL`` instruction, so they are raised at run time, at the right line,
 only if that statement actually runs — as in the reference implementation.
+
+The compiler is one class made of mixins, a module per concern: ``scopes.py``
+(bindings, name resolution, the pre-scans), this module (statements and
+expressions of the core), ``patterns.py`` (``match`` and destructuring) and
+``sugar.py`` (variants, ``?``, ``??``, ``?.``, ``|>``, spread, generators).
 """
 
 from __future__ import annotations
@@ -27,15 +32,11 @@ from typing import Any, Iterable
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
 from ruffdbg.compiler.opcodes import BINARY_OPS, COMPARE_OPS, Op
+from ruffdbg.compiler.patterns import PatternCompiler
+from ruffdbg.compiler.scopes import Binding, ScopeCompiler, names_used_in_nested_functions, top_level_names
+from ruffdbg.compiler.sugar import SugarCompiler, generator_wrapper
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
-
-
-@dataclass
-class Binding:
-    kind: str  # "let", "mut", "const" or "func"
-    slot: int
-    is_cell: bool
 
 
 @dataclass
@@ -48,16 +49,16 @@ class LoopContext:
 
 def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> CodeObject:
     """Compile a whole script. ``known_globals``: globals that exist already (REPL)."""
-    globals_ = set(known_globals) | _top_level_names(program.stmts)
+    globals_ = set(known_globals) | top_level_names(program.stmts)
     compiler = FunctionCompiler("<script>", [], parent=None, known_globals=globals_,
-                                captured=_names_used_in_nested_functions(program.stmts))
+                                captured=names_used_in_nested_functions(program.stmts))
     compiler.code.is_script = True
     compiler.code.first_line = 1
     compiler.compile_body(program.stmts, line=1)
     return peephole.optimize(compiler.code)
 
 
-class FunctionCompiler:
+class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
     def __init__(self, name: str, params: list[str], parent: "FunctionCompiler | None",
                  known_globals: set[str], captured: set[str]):
         self.code = CodeObject(name=name, params=list(params))
@@ -68,6 +69,7 @@ class FunctionCompiler:
         self.free: dict[str, int] = {}      # free variable name -> index in frame.cells
         self.free_kinds: dict[str, str] = {}
         self.capture_sources: list[tuple[str, int]] = []
+        self.receiver_fields: list[str] = []  # fields a self-less method sees as names
         self.loops: list[LoopContext] = []
         self.try_depth = 0
         self.pos = (0, 0)                   # (line, col) given to emitted instructions
@@ -111,46 +113,6 @@ class FunctionCompiler:
     def fail(self, message: str) -> None:
         self.emit(Op.FAIL, self.const(message))
 
-    # --------------------------------------------------------------- scopes
-
-    def in_global_scope(self) -> bool:
-        return self.is_script and len(self.scopes) == 1
-
-    def declare(self, name: str, kind: str) -> Binding:
-        """A new binding in the innermost scope (the caller checked duplicates)."""
-        slot = len(self.code.local_names)
-        self.code.local_names.append(name)
-        binding = Binding(kind, slot, name in self.captured)
-        self.scopes[-1][name] = binding
-        return binding
-
-    def resolve(self, name: str) -> tuple[str, Any]:
-        """('local', Binding) | ('free', index) | ('global', None)."""
-        first_local_scope = 1 if self.is_script else 0
-        for scope in reversed(self.scopes[first_local_scope:]):
-            if name in scope:
-                return "local", scope[name]
-        if name in self.free:
-            return "free", self.free[name]
-        if self.parent is not None:
-            where, what = self.parent.resolve(name)
-            if where == "local" and what.is_cell:
-                return "free", self._add_free(name, ("local", what.slot), what.kind)
-            if where == "free":
-                kind = self.parent.free_kinds[name]
-                return "free", self._add_free(name, ("free", what), kind)
-        return "global", None
-
-    def _add_free(self, name: str, source: tuple[str, int], kind: str) -> int:
-        self.free[name] = len(self.code.free_names)
-        self.free_kinds[name] = kind
-        self.code.free_names.append(name)
-        self.capture_sources.append(source)
-        return self.free[name]
-
-    def kind_of(self, where: str, what: Any, name: str) -> str:
-        return what.kind if where == "local" else self.free_kinds.get(name, "mut")
-
     # ----------------------------------------------------------- statements
 
     def compile_body(self, stmts: list[ast.Stmt], line: int) -> None:
@@ -162,6 +124,10 @@ class FunctionCompiler:
                     self.emit(Op.LOAD_LOCAL, binding.slot)
                     self.emit(Op.NEW_CELL, binding.slot)
                     self.emit(Op.STORE_CELL, binding.slot)
+        for name in self.receiver_fields:
+            self.emit(Op.LOAD_LOCAL, 0)
+            self.emit(Op.GET_FIELD, self.const(name))
+            self.store_new(self.declare(name, "mut"))
         self.block_statements(stmts)
         self.pos = (self.pos[0] or line, 0)
         self.emit(Op.LOAD_CONST, self.const(None))
@@ -200,24 +166,6 @@ class FunctionCompiler:
         self.at(stmt)
         self.define(stmt.name, stmt.kind)
 
-    def define(self, name: str, kind: str) -> None:
-        """Bind the value on top of the stack to a new name in the current scope."""
-        if self.in_global_scope():
-            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
-            return
-        if name in self.scopes[-1]:
-            self.emit(Op.POP)
-            self.fail(f"Duplicate declaration in the same scope: {name}")
-            return
-        self.store_new(self.declare(name, kind))
-
-    def store_new(self, binding: Binding) -> None:
-        if binding.is_cell:
-            self.emit(Op.NEW_CELL, binding.slot)
-            self.emit(Op.STORE_CELL, binding.slot)
-        else:
-            self.emit(Op.STORE_LOCAL, binding.slot)
-
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         target = stmt.target
         if isinstance(target, ast.Name):
@@ -228,7 +176,6 @@ class FunctionCompiler:
             raise RuffSyntaxError("Invalid assignment target", target.line, target.col)
 
     def assign_name(self, stmt: ast.Assign, name: str) -> None:
-        where, what = self.resolve(name)
         if stmt.op not in (":=", "="):
             self.load_name(name, stmt.target)
             self.expr(stmt.value)
@@ -237,25 +184,7 @@ class FunctionCompiler:
         else:
             self.expr(stmt.value)
             self.at(stmt)
-        if where == "global" and not self.in_global_scope() and name not in self.known_globals:
-            # Nothing visible by that name: the assignment creates a mutable binding here.
-            self.store_new(self.declare(name, "mut"))
-            return
-        if where != "global":
-            kind = self.kind_of(where, what, name)
-            if kind == "let":
-                return self.fail(f"Cannot reassign immutable let binding: {name}")
-            if kind == "const":
-                return self.fail(f"Cannot reassign const binding: {name}")
-        self.store_name(where, what, name)
-
-    def store_name(self, where: str, what: Any, name: str) -> None:
-        if where == "local":
-            self.emit(Op.STORE_CELL if what.is_cell else Op.STORE_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.STORE_FREE, what)
-        else:
-            self.emit(Op.STORE_GLOBAL, self.name_index(name))
+        self.store_assigned(name)
 
     def assign_path(self, stmt: ast.Assign) -> None:
         """``a[i].f := v``: make each container on the path unshared, then store.
@@ -306,22 +235,6 @@ class FunctionCompiler:
                 self.emit(BINARY_OPS[stmt.op[0]])
                 self.emit(Op.SWAP)
             self.emit(Op.STORE_FIELD, self.const(last.name))
-
-    def mut_root(self, name: str) -> bool:
-        where, what = self.resolve(name)
-        if where != "global":
-            kind = self.kind_of(where, what, name)
-            if kind in ("let", "const"):
-                self.fail(f"Cannot mutate immutable let binding: {name}" if kind == "let"
-                          else f"Cannot mutate const binding: {name}")
-                return False
-        if where == "local":
-            self.emit(Op.MUT_CELL if what.is_cell else Op.MUT_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.MUT_FREE, what)
-        else:
-            self.emit(Op.MUT_GLOBAL, self.name_index(name))
-        return True
 
     def stmt_If(self, stmt: ast.If) -> None:
         # An else-if chain is walked in a loop, not by recursion: the parser
@@ -383,12 +296,22 @@ class FunctionCompiler:
         self.code.loops[head] = stmt.line
         exit_jump = self.emit(Op.FOR_ITER)
         context = LoopContext(head, self.try_depth, 2)
-        self.loop_body(stmt.body, context, before_body=lambda: self.store_new(self.declare(stmt.var, "mut")))
+        self.loop_body(stmt.body, context, before_body=lambda: self.bind_loop_variable(stmt))
         self.at(stmt)
         self.emit(Op.JUMP_BACK, head)
         self.patch(exit_jump)
         for jump in context.break_jumps:
             self.patch(jump)
+
+    def bind_loop_variable(self, stmt: ast.For) -> None:
+        """The element on top of the stack becomes the loop variable (or, with
+        ``for [k, v] in ...``, is destructured into fresh variables)."""
+        if stmt.pattern is None:
+            self.store_new(self.declare(stmt.var, "mut"))
+            return
+        slot = self.hidden_slot()
+        self.emit(Op.STORE_LOCAL, slot)
+        self.destructure(stmt.pattern, slot, lambda name: self.store_new(self.declare(name, "mut")))
 
     def leave_tries(self, depth: int) -> None:
         for _ in range(self.try_depth - depth):
@@ -462,8 +385,9 @@ class FunctionCompiler:
         defaults = [f for f in stmt.fields if f.default is not None]
         for struct_field in defaults:
             self.expr(struct_field.default)
+        field_names = [f.name for f in stmt.fields]
         for method in stmt.methods:
-            self.function(method)
+            self.function(method, owner=stmt.name, fields=field_names)
         template = StructTemplate(
             name=stmt.name,
             field_names=[f.name for f in stmt.fields],
@@ -497,25 +421,20 @@ class FunctionCompiler:
         self.emit(Op.BUILD_STRING, len(node.parts))
 
     def expr_Name(self, node: ast.Name) -> None:
-        self.load_name(node.name, node)
-
-    def load_name(self, name: str, node: ast.Node) -> None:
-        where, what = self.resolve(name)
-        self.at(node)
-        if where == "local":
-            self.emit(Op.LOAD_CELL if what.is_cell else Op.LOAD_LOCAL, what.slot)
-        elif where == "free":
-            self.emit(Op.LOAD_FREE, what)
-        else:
-            self.emit(Op.LOAD_GLOBAL, self.name_index(name))
+        if not self.none_value(node):
+            self.load_name(node.name, node)
 
     def expr_ArrayLit(self, node: ast.ArrayLit) -> None:
+        if any(isinstance(item, ast.Spread) for item in node.items):
+            return self.spread_array(node)
         for item in node.items:
             self.expr(item)
         self.at(node)
         self.emit(Op.BUILD_ARRAY, len(node.items))
 
     def expr_DictLit(self, node: ast.DictLit) -> None:
+        if any(isinstance(entry, ast.Spread) for entry in node.entries):
+            return self.spread_dict(node)
         for key, value in node.entries:
             self.expr(key)
             self.expr(value)
@@ -547,6 +466,8 @@ class FunctionCompiler:
         self.patch(to_end)
 
     def expr_Call(self, node: ast.Call) -> None:
+        if self.variant_call(node):
+            return
         self.expr(node.callee)
         for arg in node.args:
             self.expr(arg)
@@ -580,62 +501,28 @@ class FunctionCompiler:
         self.at(node)
         self.emit(Op.NEW_STRUCT, (node.name, tuple(name for name, _ in node.fields)))
 
-    def function(self, func: ast.FuncExpr) -> None:
-        """Compile a nested function and emit the closure creation."""
+    def function(self, func: ast.FuncExpr, owner: str | None = None, fields: list[str] = ()) -> None:
+        """Compile a nested function and emit the closure creation.
+
+        A struct method (``owner`` set) takes its receiver as first parameter.
+        One written without ``self`` gets a hidden one, and the receiver's
+        fields become local names in its body: copies, as in the reference, so
+        assigning one changes only the method's own variable.
+        """
+        if func.is_generator:
+            func = generator_wrapper(func)
         name = func.name or "<anonymous>"
-        child = FunctionCompiler(name, func.params, parent=self, known_globals=self.known_globals,
-                                 captured=_names_used_in_nested_functions(func.body.stmts))
+        params = list(func.params)
+        receiver_fields: list[str] = []
+        if owner is not None and (not params or params[0] != "self"):
+            params.insert(0, "self")
+            receiver_fields = [f for f in fields if f not in params]
+        child = FunctionCompiler(name, params, parent=self, known_globals=self.known_globals,
+                                 captured=names_used_in_nested_functions(func.body.stmts))
+        child.code.owner = owner
+        child.receiver_fields = receiver_fields
         child.code.first_line = func.line
         child.pos = (func.line, func.col)
         child.compile_body(func.body.stmts, line=func.body.line)
         self.at(func)
         self.emit(Op.MAKE_FUNCTION, (self.const(child.code), tuple(child.capture_sources)))
-
-
-# ---------------------------------------------------------------- pre-scans
-
-
-def _top_level_names(stmts: list[ast.Stmt]) -> set[str]:
-    """Names the script declares or assigns at its outermost level: its globals."""
-    names = set()
-    for stmt in stmts:
-        if isinstance(stmt, ast.Let):
-            names.add(stmt.name)
-        elif isinstance(stmt, ast.FuncDecl):
-            names.add(stmt.func.name)
-        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
-            names.add(stmt.target.name)
-    return names
-
-
-def _names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
-    """Names a function nested in ``stmts`` may take from the enclosing scopes.
-
-    Those are the locals that may be captured, so they become cells. A nested
-    function's parameters shadow outer names in its whole body, so they do not
-    count; any other mention does (erring on the safe side: a nested local
-    declared with the same name also counts, and costs a cell where a plain
-    slot would do).
-    """
-    found: set[str] = set()
-    # An explicit work list, not recursion: else-if chains can be very deep.
-    work: list[tuple[Any, bool, frozenset]] = [(stmt, False, frozenset()) for stmt in stmts]
-    while work:
-        node, inside_function, shadowed = work.pop()
-        if isinstance(node, ast.FuncExpr):
-            inside_function = True
-            shadowed = shadowed | set(node.params)
-        if inside_function and isinstance(node, (ast.Name, ast.Let)) and node.name not in shadowed:
-            found.add(node.name)
-        work.extend((child, inside_function, shadowed) for child in _children(node))
-    return found
-
-
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, list):
-        return node
-    if isinstance(node, tuple):
-        return list(node)
-    if not isinstance(node, ast.Node):
-        return []
-    return [value for value in vars(node).values() if isinstance(value, (ast.Node, list, tuple))]

@@ -57,6 +57,9 @@ def describe_arg(code: Any, op: int, arg: Any) -> str:
         return f"(<code {code.consts[arg[0]].name}>)"
     if kind is ArgKind.STRUCT:
         return f"(struct {code.consts[arg].name})"
+    if kind is ArgKind.VARIANT:
+        tag, count = code.consts[arg[0]], arg[1]
+        return f"({tag}/{'*' if count < 0 else count})"
     if kind is ArgKind.PC:
         return f"(to {arg})"
     if op == Op.CALL:

@@ -46,6 +46,7 @@ class ArgKind(str, Enum):
     STRUCT = "struct"          # const index of a StructTemplate
     NEW_STRUCT = "new-struct"  # (struct name, field names)
     METHOD = "method"          # (const index of the method name, argc)
+    VARIANT = "variant"        # (const index of a variant's tag, payload count; -1: any)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,26 @@ _TABLE = [
     OpInfo("THROW", "raise pop() as a Ruff error", pops=1, ends=True, jit="throw"),
     OpInfo("FAIL", "raise the error consts[arg], known at compile time (e.g. let reassigned)", A.CONST,
            ends=True),
+    # --- beyond the core: enums, match, destructuring, spread, ?. and ?, generators
+    OpInfo("MAKE_VARIANT", "pop arg[1] payload values; push the variant consts[arg[0]](payload)",
+           A.VARIANT, "variant", 1, jit="enums"),
+    OpInfo("MATCH_VARIANT", "pop v; push whether v is the variant consts[arg[0]] with arg[1] payload values",
+           A.VARIANT, 1, 1, jit="match"),
+    OpInfo("VARIANT_ITEM", "pop a variant; push its payload value number arg", A.COUNT, 1, 1, jit="match"),
+    OpInfo("IS_FAILURE", "pop v; push true for Err/None, false for Ok/Some (else an error): the ? operator",
+           pops=1, pushes=1, jit="the ? operator"),
+    OpInfo("GET_FIELD_OR_NULL", "push pop()?.<consts[arg]>: the field or key, or null", A.CONST, 1, 1,
+           jit="optional chaining"),
+    OpInfo("EXTEND", "b = pop(), a = pop(): push the arrays concatenated or the dicts merged (spread)",
+           pops=2, pushes=1, jit="spread"),
+    OpInfo("DESTRUCTURE_ITEM", "push pop()[consts[arg]], or null when absent", A.CONST, 1, 1,
+           jit="destructuring"),
+    OpInfo("DESTRUCTURE_REST", "push the rest of pop(): the array from index consts[arg], or the dict "
+           "without the keys consts[arg]", A.CONST, 1, 1, jit="destructuring"),
+    OpInfo("MAKE_GENERATOR", "pop a function of no parameters; push a generator that runs it", pops=1,
+           pushes=1, jit="generators"),
+    OpInfo("YIELD", "suspend the generator with pop() as its next value; resumed, push null", pops=1,
+           pushes=1, jit="generators"),
 ]
 del A
 
@@ -180,6 +201,7 @@ STACK_RULES = {
     "argc+1": lambda arg, code: arg + 1,
     "pairs": lambda arg, code: 2 * arg,
     "method": lambda arg, code: arg[1] + 1,
+    "variant": lambda arg, code: arg[1],
     "fields": lambda arg, code: len(arg[1]),
     "template": lambda arg, code: len(code.consts[arg].default_names) + len(code.consts[arg].method_names),
 }

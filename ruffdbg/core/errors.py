@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+# The reference's words for calling a value that is not a function.
+NOT_CALLABLE = ("Cannot call non-function; the value being called is not callable. "
+                "Pass a function, closure, or imported callable value instead.")
+
+
 class RuffError(Exception):
     """A Ruff-level runtime error. ``value`` is what ``throw(v)`` threw, if anything."""
 

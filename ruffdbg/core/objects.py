@@ -82,6 +82,37 @@ class StructValue:
         return StructValue(self.type, dict(self.fields))
 
 
+class Variant:
+    """An enum value: ``Ok(v)``, ``Err(e)``, ``Some(v)``, ``None``, ``Color::Red``,
+    ``Shape::Circle(r)``.
+
+    ``tag`` is how it prints: the built-in Result and Option variants by their
+    short name (``Result::Ok(v)`` *is* ``Ok(v)``), a declared enum's as
+    ``Enum::Variant``. The payload is a tuple: variants are immutable, so they
+    need no copy-on-write.
+    """
+
+    __slots__ = ("tag", "payload")
+
+    def __init__(self, tag: str, payload: tuple = ()):
+        self.tag = tag
+        self.payload = payload
+
+    @property
+    def short_tag(self) -> str:
+        return self.tag.rpartition("::")[2]
+
+    def __repr__(self) -> str:
+        return f"<variant {self.tag}/{len(self.payload)}>"
+
+
+# The built-in enums' variants, by short name and by qualified name.
+RESULT_TAGS = frozenset(["Ok", "Err"])
+OPTION_TAGS = frozenset(["Some", "None"])
+BUILTIN_VARIANTS = {"Result::Ok": "Ok", "Result::Err": "Err", "Option::Some": "Some", "Option::None": "None"}
+NONE_VALUE = Variant("None")
+
+
 # The value ``except err`` binds: a struct with message, stack and line.
 ERROR_TYPE = StructType("Error", ["message", "stack", "line"])
 

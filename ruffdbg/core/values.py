@@ -21,7 +21,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from .errors import RuffError
-from .objects import ERROR_TYPE, Builtin, Function, StructType, StructValue
+from .objects import ERROR_TYPE, OPTION_TAGS, RESULT_TAGS, Builtin, Function, StructType, StructValue, Variant
 
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
@@ -55,6 +55,8 @@ def type_name(v: Any) -> str:
         return name
     if type(v) is StructValue:
         return "error" if v.type is ERROR_TYPE else "struct"
+    if type(v) is Variant:
+        return "result" if v.tag in RESULT_TAGS else "option" if v.tag in OPTION_TAGS else "enum"
     return type(v).__name__.lower()
 
 
@@ -118,6 +120,9 @@ def to_string(v: Any) -> str:
         return f"<builtin {v.name}>"
     if t is StructType:
         return f"<struct {v.name}>"
+    if t is Variant:
+        # The reference joins several payload values with a bare comma.
+        return f"{v.tag}({','.join([to_string(item) for item in v.payload])})" if v.payload else v.tag
     return str(v)
 
 
@@ -197,6 +202,8 @@ def values_equal(a: Any, b: Any) -> bool:
             return _dicts_equal(a, b)
         if ta is StructValue:
             return a.type.name == b.type.name and _dicts_equal(a.fields, b.fields)
+        if ta is Variant:
+            return a.tag == b.tag and len(a.payload) == len(b.payload) and all(map(values_equal, a.payload, b.payload))
         return a is b  # functions and builtins compare by identity
     if ta is int and tb is float:
         a = float(a)
@@ -442,14 +449,14 @@ def negate(v: Any) -> Any:
         return -v
     if t is float:
         return -v
-    raise RuffError(f"Invalid unary operation: -{type_name(v)}")
+    raise RuffError(f"Invalid unary operation: - {type_name(v)}")
 
 
 def logical_not(v: Any) -> bool:
     """Unary ``!``: bools only."""
     if type(v) is bool:
         return not v
-    raise RuffError(f"Invalid unary operation: !{type_name(v)}")
+    raise RuffError(f"Invalid unary operation: ! {type_name(v)}")
 
 
 def unary_op(op: str, v: Any) -> Any:
@@ -521,7 +528,7 @@ def field_get(obj: Any, name: str) -> Any:
         if name in fields:
             return fields[name]
         raise RuffError(f"Field not found: {name}")
-    raise RuffError(f"Cannot access field on non-struct: {type_name(obj)}")
+    raise RuffError(f"Cannot access field or method '{name}' on non-struct value")
 
 
 def field_set(obj: Any, name: str, value: Any) -> None:
@@ -531,7 +538,7 @@ def field_set(obj: Any, name: str, value: Any) -> None:
             obj.fields[name] = value
             return
         raise RuffError(f"Field not found: {name}")
-    raise RuffError(f"Cannot set field on non-struct: {type_name(obj)}")
+    raise RuffError("Cannot set field on non-struct value")
 
 
 def iterate(v: Any) -> Sequence[Any]:

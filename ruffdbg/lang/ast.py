@@ -66,7 +66,7 @@ class ArrayLit(Node):
 class DictLit(Node):
     """Keys are expressions; an identifier key ``{a: 1}`` is parsed as ``StrLit("a")``."""
 
-    entries: list[tuple["Expr", "Expr"]]
+    entries: list["tuple[Expr, Expr] | Spread"]
 
 
 @dataclass
@@ -121,6 +121,7 @@ class FuncExpr(Node):
     name: str | None
     params: list[str]
     body: "Block"
+    is_generator: bool = False  # ``func*``
 
 
 @dataclass
@@ -131,10 +132,111 @@ class StructLit(Node):
     fields: list[tuple[str, "Expr"]]
 
 
+@dataclass
+class VariantRef(Node):
+    """``Enum::Variant``: a payload-less variant, or a constructor when called."""
+
+    enum: str
+    variant: str
+
+
+@dataclass
+class Spread(Node):
+    """``...value`` inside an array or dict literal."""
+
+    value: "Expr"
+
+
+@dataclass
+class Coalesce(Node):
+    """``left ?? right``: ``right`` only when ``left`` is null."""
+
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass
+class Pipe(Node):
+    """``value |> func``: ``func(value)``."""
+
+    value: "Expr"
+    func: "Expr"
+
+
+@dataclass
+class SafeField(Node):
+    """``obj?.name``: null when ``obj`` is null or has no such field."""
+
+    obj: "Expr"
+    name: str
+
+
+@dataclass
+class TryUnwrap(Node):
+    """``value?``: the payload of ``Ok``/``Some``; ``Err``/``None`` returns from the function."""
+
+    value: "Expr"
+
+
+@dataclass
+class Yield(Node):
+    value: "Expr | None"
+
+
 Expr = Union[
     IntLit, FloatLit, StrLit, BoolLit, NullLit, Interpolated, Name, ArrayLit, DictLit,
     Unary, Binary, Logical, Call, Index, Field, MethodCall, FuncExpr, StructLit,
+    VariantRef, Spread, Coalesce, Pipe, SafeField, TryUnwrap, Yield,
 ]
+
+
+# ------------------------------------------------------------------- patterns
+
+
+@dataclass
+class WildcardPattern(Node):
+    """``_``: matches anything, binds nothing."""
+
+
+@dataclass
+class BindPattern(Node):
+    """A lower-case name: matches anything and binds it."""
+
+    name: str
+
+
+@dataclass
+class LiteralPattern(Node):
+    """A number, string, bool or null: matches an equal value."""
+
+    value: object
+
+
+@dataclass
+class VariantPattern(Node):
+    """``Ok(v)``, ``Shape::Circle(r)``, ``None``; ``args`` None matches any payload."""
+
+    tag: str
+    args: "list[Pattern] | None"
+
+
+@dataclass
+class ArrayPattern(Node):
+    """``[a, b, ...rest]`` (destructuring: missing elements are null)."""
+
+    items: "list[Pattern]"
+    rest: str | None
+
+
+@dataclass
+class DictPattern(Node):
+    """``{a, b, ...rest}`` (destructuring: missing keys are null)."""
+
+    keys: list[str]
+    rest: str | None
+
+
+Pattern = Union[WildcardPattern, BindPattern, LiteralPattern, VariantPattern, ArrayPattern, DictPattern]
 
 
 # ----------------------------------------------------------------- statements
@@ -192,6 +294,7 @@ class For(Node):
     var: str
     iterable: Expr
     body: Block
+    pattern: "ArrayPattern | None" = None  # `for [k, v] in pairs` (then ``var`` is unused)
 
 
 @dataclass
@@ -239,9 +342,38 @@ class Try(Node):
     handler: Block
 
 
+@dataclass
+class LetPattern(Node):
+    """``let [a, b] := value`` / ``let {x, y} := value`` / ``[a, b] := value``."""
+
+    kind: str  # "let", "mut", "const", or "assign" for a pattern without a keyword
+    pattern: Pattern
+    value: Expr
+
+
+@dataclass
+class Case(Node):
+    pattern: Pattern
+    guard: Expr | None
+    body: Block
+
+
+@dataclass
+class Match(Node):
+    subject: Expr
+    cases: list[Case]
+    default: Block | None
+
+
+@dataclass
+class EnumDecl(Node):
+    name: str
+    variants: list[str]
+
+
 Stmt = Union[
     Let, Assign, ExprStmt, If, While, Loop, For, Break, Continue, Return, Throw,
-    FuncDecl, StructDecl, Try, Block,
+    FuncDecl, StructDecl, Try, Block, LetPattern, Match, EnumDecl,
 ]
 
 

@@ -10,7 +10,7 @@ every token inside an interpolation already carries its true line and column
 and the parser only has to parse them as an expression.
 
 Keywords and operators that belong to Ruff but not to the core we support
-(``match``, ``??`` ...) are lexed as ordinary tokens; the parser rejects them
+(``import``, ``async`` ...) are lexed as ordinary tokens; the parser rejects them
 with a "not supported" diagnostic, so the lexer stays a faithful tokenizer.
 """
 
@@ -31,22 +31,21 @@ EOF = "EOF"
 
 CORE_KEYWORDS = frozenset(
     "let mut const func return if else loop while for in break continue "
-    "try except throw struct self null true false".split()
+    "try except throw struct self null true false match case enum yield export async await".split()
 )
 # Reserved words usable only inside type annotations.
 TYPE_KEYWORDS = frozenset("int float string bool".split())
 # Ruff keywords and operators outside the core: lexed, then rejected by the parser.
 UNSUPPORTED_KEYWORDS = frozenset(
-    "match case enum import from export async await spawn yield "
-    "test test_group test_setup test_teardown impl trait".split()
+    "import from spawn impl trait".split()
 )
-UNSUPPORTED_OPERATORS = frozenset(["??", "|>", "...", "?."])
+UNSUPPORTED_OPERATORS: frozenset[str] = frozenset()
 KEYWORDS = CORE_KEYWORDS | TYPE_KEYWORDS | UNSUPPORTED_KEYWORDS
 
 # Longest first, so "..." wins over "." and ":=" over ":".
 OPERATORS = (
     "...",
-    ":=", "==", "!=", "<=", ">=", "&&", "||", "->",
+    "::", ":=", "==", "!=", "<=", ">=", "&&", "||", "->",
     "+=", "-=", "*=", "/=", "%=", "??", "?.", "|>",
     "+", "-", "*", "/", "%", "=", "<", ">", "!", "?",
     "(", ")", "[", "]", "{", "}", ",", ";", ":", ".",

@@ -38,12 +38,14 @@ MAX_BLOCK_DEPTH = 128
 
 # Binding power of binary operators, loosest first; all are left-associative.
 BINARY_PRECEDENCE = {
-    "||": 1,
-    "&&": 2,
-    "==": 3, "!=": 3,
-    "<": 4, "<=": 4, ">": 4, ">=": 4,
-    "+": 5, "-": 5,
-    "*": 6, "/": 6, "%": 6,
+    "|>": 1,
+    "??": 2,
+    "||": 3,
+    "&&": 4,
+    "==": 5, "!=": 5,
+    "<": 6, "<=": 6, ">": 6, ">=": 6,
+    "+": 7, "-": 7,
+    "*": 8, "/": 8, "%": 8,
 }
 LOGICAL_OPS = frozenset(["&&", "||"])
 ASSIGN_OPS = frozenset([":=", "=", "+=", "-=", "*=", "/=", "%="])
@@ -51,8 +53,13 @@ UNSUPPORTED = UNSUPPORTED_KEYWORDS | UNSUPPORTED_OPERATORS
 # Statement keywords that cannot begin an expression: a `return` followed by
 # one of them (or by `}` / `;` / end of file) returns no value.
 NO_VALUE_AFTER_RETURN = frozenset(
-    "} ; let mut const if while loop for break continue return throw try struct else except".split()
+    "} ; let mut const if while loop for break continue return throw try struct else except "
+    "match case enum".split()
 ) | {EOF}
+# Words that open a test block (no-ops when a program runs) when a string or `{` follows.
+TEST_WORDS = frozenset(["test", "test_group", "test_setup", "test_teardown"])
+# Tokens that start a literal pattern in a `case`.
+PATTERN_LITERALS = frozenset([INT, FLOAT, STRING, "true", "false", "null", "-"])
 
 T = TypeVar("T")
 
@@ -84,6 +91,7 @@ class _Parser:
         # True while parsing an if/while condition or a for iterable, where
         # `name {` opens the body block rather than a struct literal.
         self.no_struct = False
+        self.in_generator = False  # inside a `func*` body, where `yield` may appear
 
     # ================================================================ tokens
 
@@ -225,13 +233,25 @@ class _Parser:
     def parse_statement(self) -> ast.Stmt:
         kind = self.cur.kind
         # `func name(` declares; `func(` is a function expression statement.
-        if kind == "func" and self.peek(1).kind == IDENT:
+        if kind == "func" and (self.peek(1).kind == IDENT or
+                               (self.peek(1).kind == "*" and self.peek(2).kind == IDENT)):
             return self.parse_func_decl()
+        if kind == IDENT and self.cur.text in TEST_WORDS and self.peek(1).kind in (STRING, "{"):
+            return self.parse_test_block()
+        if kind == "{" and self.starts_dict_pattern_assignment():
+            start = self.cur
+            pattern = self.parse_dict_pattern()
+            self.advance()   # := or =
+            value = self.parse_expr()
+            self.reject_chained_assignment()
+            return ast.LetPattern(start.line, start.col, "assign", pattern, value)
         handler = self.STATEMENTS.get(kind)
         return handler(self) if handler else self.parse_expr_or_assign()
 
-    def parse_let(self) -> ast.Let:
+    def parse_let(self) -> ast.Let | ast.LetPattern:
         start = self.advance()
+        if self.at("[", "{"):
+            return self.parse_let_pattern(start)
         name = self.expect_name(f"a variable name after '{start.kind}'")
         if self.accept(":"):
             self.parse_type()
@@ -242,17 +262,201 @@ class _Parser:
         self.reject_chained_assignment()
         return ast.Let(start.line, start.col, start.kind, name.text, value)
 
+    def parse_let_pattern(self, start: Token) -> ast.LetPattern:
+        """``let [a, b, ...rest] := e`` or ``let {x, y, ...rest} := e``."""
+        pattern = self.parse_array_pattern() if self.at("[") else self.parse_dict_pattern()
+        if not self.at(":=", "="):
+            raise self.unexpected(f"Expected ':=' or '=' after the '{start.kind}' pattern")
+        self.advance()
+        value = self.parse_expr()
+        self.reject_chained_assignment()
+        return ast.LetPattern(start.line, start.col, start.kind, pattern, value)
+
+    def parse_array_pattern(self) -> ast.ArrayPattern:
+        opener = self.advance()
+        items: list[ast.Pattern] = []
+        rest = None
+        with self.nested_expr(opener):
+            while not self.at("]"):
+                if self.accept("..."):
+                    rest = self.expect_name("a name after '...'").text
+                    break
+                items.append(self.parse_destructure_item())
+                if not self.accept(","):
+                    break
+            self.close("]", opener)
+        return ast.ArrayPattern(opener.line, opener.col, items, rest)
+
+    def parse_destructure_item(self) -> ast.Pattern:
+        tok = self.cur
+        if tok.kind == "[":
+            return self.parse_array_pattern()
+        if tok.kind == "{":
+            return self.parse_dict_pattern()
+        name = self.expect_name("a name in the pattern")
+        if name.text == "_":
+            return ast.WildcardPattern(name.line, name.col)
+        return ast.BindPattern(name.line, name.col, name.text)
+
+    def parse_dict_pattern(self) -> ast.DictPattern:
+        opener = self.advance()
+        keys: list[str] = []
+        rest = None
+        while not self.at("}"):
+            if self.accept("..."):
+                rest = self.expect_name("a name after '...'").text
+                break
+            keys.append(self.expect_name("a key name in the pattern").text)
+            if not self.accept(","):
+                break
+        self.close("}", opener)
+        return ast.DictPattern(opener.line, opener.col, keys, rest)
+
+    def parse_match(self) -> ast.Match:
+        """``match e { case PATTERN [if guard][:] { } ... default[:] { } }``."""
+        start = self.advance()
+        subject = self.parse_condition()
+        opener = self.expect("{", "to start the match body")
+        cases: list[ast.Case] = []
+        default = None
+        while not self.at("}"):
+            tok = self.cur
+            if tok.kind == "case":
+                self.advance()
+                pattern = self.parse_pattern()
+                guard = self.parse_condition() if self.accept("if") else None
+                self.accept(":")
+                cases.append(ast.Case(tok.line, tok.col, pattern, guard, self.parse_case_body()))
+            elif tok.kind == IDENT and tok.text == "default":
+                self.advance()
+                self.accept(":")
+                default = self.parse_case_body()
+            elif tok.kind == EOF:
+                raise self.error(f"Expected '}}' to close match opened at line {opener.line}, found end of file")
+            else:
+                raise self.unexpected("Expected 'case' or 'default' in match")
+            while self.accept(",") or self.accept(";"):
+                pass
+        self.advance()
+        return ast.Match(start.line, start.col, subject, cases, default)
+
+    def parse_case_body(self) -> ast.Block:
+        """A block, or a single statement (``case Ok(v): return v``)."""
+        if self.at("{"):
+            return self.parse_block()
+        tok = self.cur
+        return ast.Block(tok.line, tok.col, [self.parse_statement()])
+
+    def parse_pattern(self) -> ast.Pattern:
+        tok = self.cur
+        with self.nested_expr(tok):
+            if tok.kind in PATTERN_LITERALS:
+                value = self.parse_unary()
+                if not isinstance(value, (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit, ast.NullLit)) and not (
+                        isinstance(value, ast.Unary) and isinstance(value.operand, (ast.IntLit, ast.FloatLit))):
+                    raise self.error("Expected a literal pattern", tok)
+                return ast.LiteralPattern(tok.line, tok.col, value)
+            if tok.kind == "[":
+                return self.parse_array_pattern()
+            name = self.expect_name("a pattern after 'case'")
+            tag = name.text
+            if self.accept("::"):
+                tag += "::" + self.expect_name("a variant name after '::'").text
+            elif tag == "_":
+                return ast.WildcardPattern(name.line, name.col)
+            elif not tag[0].isupper() and not self.at("("):
+                return ast.BindPattern(name.line, name.col, tag)
+            args = None
+            if self.at("("):
+                opener = self.advance()
+                args = self.delimited(")", self.parse_pattern, "pattern", opener)
+            return ast.VariantPattern(name.line, name.col, tag, args)
+
+    def parse_enum(self) -> ast.EnumDecl:
+        """``enum Name { A, B(payload types), C }``; payload types are parsed and dropped."""
+        start = self.advance()
+        name = self.expect_name("an enum name after 'enum'")
+        opener = self.expect("{", f"to start the body of enum {name.text}")
+        variants: list[str] = []
+        while not self.at("}"):
+            variants.append(self.expect_name(f"a variant name in enum {name.text}").text)
+            if self.at("("):
+                paren = self.advance()
+                self.delimited(")", self.parse_type, "payload type", paren)
+            if not (self.accept(",") or self.accept(";")) and not self.at("}"):
+                raise self.unexpected(f"Expected ',' or '}}' in enum {name.text} opened at line {opener.line}")
+        self.advance()
+        return ast.EnumDecl(start.line, start.col, name.text, variants)
+
+    def parse_test_block(self) -> ast.Block:
+        """``test "name" { }``, ``test_group "name" { }``, ``test_setup { }``: parsed, then
+        dropped, as the reference does when it runs (not tests) a program."""
+        start = self.advance()
+        if start.text in ("test", "test_group"):
+            self.expect(STRING, f"(the name) after '{start.text}'")
+        self.parse_block()
+        return ast.Block(start.line, start.col, [])
+
+    def parse_async_func(self) -> ast.FuncDecl:
+        """``async func f() { }``: ruffdbg runs async functions to completion when
+        called, so an ``await`` always finds the value ready (one thread, in order)."""
+        self.advance()
+        if not self.at("func"):
+            raise self.unexpected("Expected 'func' after 'async'")
+        return self.parse_func_decl()
+
+    def parse_export(self) -> ast.Stmt:
+        """``export func ...``: ruffdbg runs one file, so exporting changes nothing."""
+        self.advance()
+        return self.parse_statement()
+
     def parse_expr_or_assign(self) -> ast.Stmt:
         start = self.cur
         expr = self.parse_expr()
         if not self.at(*ASSIGN_OPS):
             return ast.ExprStmt(start.line, start.col, expr)
         op = self.advance()
+        if isinstance(expr, ast.ArrayLit) and op.kind in (":=", "="):
+            pattern = self.array_literal_as_pattern(expr)
+            value = self.parse_expr()
+            self.reject_chained_assignment()
+            return ast.LetPattern(start.line, start.col, "assign", pattern, value)
         if not isinstance(expr, (ast.Name, ast.Index, ast.Field)):
             raise self.error("Invalid assignment target", start)
         value = self.parse_expr()
         self.reject_chained_assignment()
         return ast.Assign(start.line, start.col, expr, op.kind, value)
+
+    def starts_dict_pattern_assignment(self) -> bool:
+        """Is this ``{`` the start of ``{a, b, ...rest} := value`` rather than a block?"""
+        offset = 1
+        while True:
+            if self.peek(offset).kind == "...":
+                offset += 1
+            if self.peek(offset).kind != IDENT:
+                return False
+            after = self.peek(offset + 1).kind
+            if after == "}":
+                return self.peek(offset + 2).kind in (":=", "=")
+            if after != ",":
+                return False
+            offset += 2
+
+    def array_literal_as_pattern(self, array: ast.ArrayLit) -> ast.ArrayPattern:
+        """``[a, [b, c], ...rest] := value``: the literal read again as a pattern."""
+        items: list[ast.Pattern] = []
+        rest = None
+        for index, item in enumerate(array.items):
+            if isinstance(item, ast.Spread) and isinstance(item.value, ast.Name) and index == len(array.items) - 1:
+                rest = item.value.name
+            elif isinstance(item, ast.Name):
+                items.append(ast.WildcardPattern(item.line, item.col) if item.name == "_"
+                             else ast.BindPattern(item.line, item.col, item.name))
+            elif isinstance(item, ast.ArrayLit):
+                items.append(self.array_literal_as_pattern(item))
+            else:
+                raise RuffSyntaxError("Invalid assignment target", item.line, item.col)
+        return ast.ArrayPattern(array.line, array.col, items, rest)
 
     def reject_chained_assignment(self) -> None:
         if self.at(*ASSIGN_OPS):
@@ -297,10 +501,11 @@ class _Parser:
 
     def parse_for(self) -> ast.For:
         start = self.advance()
-        var = self.expect_name("a loop variable name after 'for'")
+        pattern = self.parse_array_pattern() if self.at("[") else None
+        var = "<pattern>" if pattern else self.expect_name("a loop variable name after 'for'").text
         self.expect("in", "after the loop variable")
         iterable = self.parse_condition()
-        return ast.For(start.line, start.col, var.text, iterable, self.parse_loop_body())
+        return ast.For(start.line, start.col, var, iterable, self.parse_loop_body(), pattern)
 
     def parse_break(self) -> ast.Break:
         tok = self.advance()
@@ -342,6 +547,8 @@ class _Parser:
         fields: list[ast.StructField] = []
         methods: list[ast.FuncExpr] = []
         while not self.at("}"):
+            if self.at("async") and self.peek(1).kind == "func":
+                self.advance()      # (run sequentially: see parse_async_func)
             if self.at("func"):
                 methods.append(self.parse_function(named=True))
             elif self.at(IDENT):
@@ -377,6 +584,10 @@ class _Parser:
         "throw": parse_throw,
         "try": parse_try,
         "struct": parse_struct_decl,
+        "match": parse_match,
+        "enum": parse_enum,
+        "export": parse_export,
+        "async": parse_async_func,
         "{": parse_block,
     }
 
@@ -385,17 +596,19 @@ class _Parser:
     def parse_function(self, named: bool) -> ast.FuncExpr:
         """``func [name](params) [-> type] { body }``; the body gets a fresh loop context."""
         start = self.advance()
+        is_generator = self.accept("*") is not None
         name = self.expect_name("a function name after 'func'").text if named else None
         opener = self.expect("(", "to start the parameter list")
         params = self.delimited(")", self.parse_param, "parameter", opener)
         if self.accept("->"):
             self.parse_type()
-        saved_loops, self.loop_depth = self.loop_depth, 0
+        saved = self.loop_depth, self.in_generator
+        self.loop_depth, self.in_generator = 0, is_generator
         try:
             body = self.parse_block()
         finally:
-            self.loop_depth = saved_loops
-        return ast.FuncExpr(start.line, start.col, name, params, body)
+            self.loop_depth, self.in_generator = saved
+        return ast.FuncExpr(start.line, start.col, name, params, body, is_generator)
 
     def parse_param(self) -> str:
         if self.at("self"):
@@ -445,10 +658,19 @@ class _Parser:
                 return left
             self.advance()
             right = self.parse_binary(prec + 1)
-            node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
-            left = node(op.line, op.col, op.kind, left, right)
+            if op.kind == "??":
+                left = ast.Coalesce(op.line, op.col, left, right)
+            elif op.kind == "|>":
+                left = ast.Pipe(op.line, op.col, left, right)
+            else:
+                node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
+                left = node(op.line, op.col, op.kind, left, right)
 
     def parse_unary(self) -> ast.Expr:
+        if self.at("await"):     # see parse_async_func: the value is already there
+            tok = self.advance()
+            with self.nested_expr(tok):
+                return self.parse_unary()
         if not self.at("-", "!"):
             return self.parse_postfix()
         op = self.advance()
@@ -464,7 +686,9 @@ class _Parser:
                 self.advance()
                 args = self.delimited(")", self.parse_expr, "argument", tok)
                 expr = ast.Call(tok.line, tok.col, expr, args)
-            elif tok.kind == "[":
+            elif tok.kind == "[" and tok.line == self.tokens[self.pos - 1].line:
+                # (A `[` that starts a line starts a statement, `[a, b] := pair`,
+                # rather than indexing the line before.)
                 self.advance()
                 with self.nested_expr(tok), self.struct_literals(True):
                     index = self.parse_expr()
@@ -472,6 +696,13 @@ class _Parser:
                 expr = ast.Index(tok.line, tok.col, expr, index)
             elif tok.kind == ".":
                 expr = self.parse_member(expr)
+            elif tok.kind == "?.":
+                self.advance()
+                name = self.expect_name("a field name after '?.'").text
+                expr = ast.SafeField(tok.line, tok.col, expr, name)
+            elif tok.kind == "?":
+                self.advance()
+                expr = ast.TryUnwrap(tok.line, tok.col, expr)
             else:
                 return expr
 
@@ -503,7 +734,14 @@ class _Parser:
             self.advance()
             return ast.NullLit(tok.line, tok.col)
         if kind == IDENT:
+            if self.peek(1).kind == "::":
+                self.advance()
+                self.advance()
+                variant = self.expect_name("a variant name after '::'")
+                return ast.VariantRef(tok.line, tok.col, tok.text, variant.text)
             return self.parse_name_or_struct()
+        if kind == "yield":
+            return self.parse_yield()
         if kind == "self":
             self.advance()
             return ast.Name(tok.line, tok.col, "self")
@@ -511,16 +749,33 @@ class _Parser:
             return self.parse_parenthesized()
         if kind == "[":
             self.advance()
-            items = self.delimited("]", self.parse_expr, "array element", tok)
+            items = self.delimited("]", self.parse_element, "array element", tok)
             return ast.ArrayLit(tok.line, tok.col, items)
         if kind == "{":
             return self.parse_dict()
+        if kind == "async" and self.peek(1).kind == "func":
+            self.advance()
+            return self.parse_primary()
         if kind == "func":
             if self.peek(1).kind == IDENT:
                 raise self.error("A named function can only be declared as a statement")
             with self.nested_expr(tok):
                 return self.parse_function(named=False)
         raise self.no_expression(tok)
+
+    def parse_element(self) -> ast.Expr:
+        """An array element: an expression or ``...expr``."""
+        if self.at("..."):
+            tok = self.advance()
+            return ast.Spread(tok.line, tok.col, self.parse_expr())
+        return self.parse_expr()
+
+    def parse_yield(self) -> ast.Yield:
+        tok = self.advance()
+        if not self.in_generator:
+            raise self.error("yield can only be used inside a generator function (func*)", tok)
+        value = None if self.cur.kind in NO_VALUE_AFTER_RETURN or self.at(")", "]", ",") else self.parse_expr()
+        return ast.Yield(tok.line, tok.col, value)
 
     def no_expression(self, tok: Token) -> RuffSyntaxError:
         if tok.kind in TYPE_KEYWORDS:
@@ -565,8 +820,11 @@ class _Parser:
         entries = self.delimited("}", self.parse_dict_entry, "dict entry", opener)
         return ast.DictLit(opener.line, opener.col, entries)
 
-    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr]:
+    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr] | ast.Spread:
         tok = self.cur
+        if tok.kind == "...":
+            self.advance()
+            return ast.Spread(tok.line, tok.col, self.parse_expr())
         if tok.kind == IDENT and self.peek(1).kind == ":":
             self.advance()
             key: ast.Expr = ast.StrLit(tok.line, tok.col, tok.text)

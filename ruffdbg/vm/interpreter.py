@@ -50,7 +50,7 @@ from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
+from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -190,8 +190,9 @@ class VM(Control, CopyOnWrite, RareOps):
     def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
         """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
         if argc != len(code.params):
-            plural = "argument" if len(code.params) == 1 else "arguments"
-            raise RuffError(f"{code.name} expects {len(code.params)} {plural}, got {argc}")
+            # The reference says "arguments" whatever the count.
+            hidden = len(code.params) - code.shown_arity
+            raise RuffError(f"{code.qualified_name} expects {code.shown_arity} arguments, got {argc - hidden}")
         if len(self.frames) >= self.max_depth:
             raise RuffError("Stack overflow")
         return _prepare(code)
@@ -241,7 +242,7 @@ class VM(Control, CopyOnWrite, RareOps):
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)
         if method is None:
-            raise RuffError(f"Struct {a.name} has no method {method_name}")
+            raise RuffError(f"Unknown method: {method_name}")
         return method
 
     def _global(self, name: str) -> Any:
@@ -487,7 +488,7 @@ class VM(Control, CopyOnWrite, RareOps):
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
                         if type(callee) is not Builtin:
-                            raise RuffError(f"Cannot call {values.type_name(callee)}")
+                            raise RuffError(NOT_CALLABLE)
                         self._record(feedback, pc - 1, callee.name)
                         frame.pc = pc  # builtins check their own argument counts
                         stack.append(callee.fn(self, args))

@@ -14,14 +14,16 @@ structs, frames, hooks, the debugger), its call set-up (``_new_frame``, then
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import StructTemplate
 from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
-from ruffdbg.core.errors import RuffError
-from ruffdbg.core.objects import Cell, Function, StructType, StructValue
+from ruffdbg.core.errors import NOT_CALLABLE, RuffError
+from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
+from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.vm.frame import Frame
 
@@ -33,7 +35,10 @@ class RareOps:
         iterable = stack.pop()
         # An array is walked as it is: the loop's reference keeps it unchanged
         # even if the body mutates the variable (that mutation copies).
-        stack.append(iterable if type(iterable) is list else values.iterate(iterable))
+        if type(iterable) is Generator:
+            stack.append(GeneratorItems(iterable))
+        else:
+            stack.append(iterable if type(iterable) is list else values.iterate(iterable))
         stack.append(0)
         return pc
 
@@ -232,21 +237,109 @@ class RareOps:
     def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
         receiver = stack[-argc - 1]
         self._record(frame.code.profile.feedback, pc - 1, type(receiver))
+        if (type(receiver) is list or type(receiver) is Generator) and name in ITERATOR_METHODS:
+            args = _pop_n(stack, argc)
+            stack.pop()
+            frame.pc = pc     # (the Ruff functions called below see this frame at its line)
+            stack.append(ITERATOR_METHODS[name](self, receiver, args))
+            return pc
         if type(receiver) is not StructValue:
-            raise RuffError(f"Cannot call method {name} on {values.type_name(receiver)}")
+            raise RuffError(f"Unknown method: {name}")   # (the reference's words)
         method = receiver.type.methods.get(name)
         if method is not None:
             args = stack[len(stack) - argc - 1:]       # the receiver is `self`
         else:
             method = receiver.fields.get(name)
             if type(method) is not Function:
-                raise RuffError(f"Struct {receiver.name} has no method {name}")
+                raise RuffError(f"Unknown method: {name}")
             args = stack[len(stack) - argc:]
         del stack[len(stack) - argc - 1:]
         receiver = None
         frame.pc = pc
         self._push(self._new_frame(method, args))
         return -1
+
+    # --- beyond the core (compiler/patterns.py and compiler/sugar.py emit these)
+
+    def op_MAKE_VARIANT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(Variant(frame.code.consts[arg[0]], tuple(_pop_n(stack, arg[1]))))
+        return pc
+
+    def op_MATCH_VARIANT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        tag, count = frame.code.consts[arg[0]], arg[1]
+        # An unqualified pattern (`Circle`) also matches a declared enum's `Shape::Circle`.
+        stack.append(type(value) is Variant
+                     and (value.tag == tag or ("::" not in tag and value.short_tag == tag))
+                     and (count < 0 or len(value.payload) == count))
+        return pc
+
+    def op_VARIANT_ITEM(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        if type(value) is not Variant or arg >= len(value.payload):
+            raise RuffError(f"{values.to_string(value)} has no value number {arg}")
+        stack.append(value.payload[arg])
+        return pc
+
+    def op_IS_FAILURE(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        tag = value.tag if type(value) is Variant else None
+        if tag not in ("Ok", "Err", "Some", "None"):
+            raise RuffError("Try operator (?) can only be used on Result values")
+        stack.append(tag in ("Err", "None"))
+        return pc
+
+    def op_GET_FIELD_OR_NULL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        name = frame.code.consts[arg]
+        if type(value) is StructValue:
+            stack.append(value.fields.get(name))
+        elif type(value) is dict:
+            stack.append(value.get(name))
+        else:
+            stack.append(None)
+        return pc
+
+    def op_EXTEND(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        extra = stack.pop()
+        into = stack.pop()
+        if type(into) is list and type(extra) is list:
+            stack.append(into + extra)
+        elif type(into) is dict and type(extra) is dict:
+            stack.append({**into, **extra})
+        else:
+            where = "an array" if type(into) is list else "a dict"
+            raise RuffError(f"Cannot spread {values.type_name(extra)} into {where}")
+        return pc
+
+    def op_DESTRUCTURE_ITEM(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        key = frame.code.consts[arg]
+        if type(key) is int:
+            stack.append(value[key] if type(value) is list and key < len(value) else None)
+        else:
+            stack.append(value.get(key) if type(value) is dict else None)
+        return pc
+
+    def op_DESTRUCTURE_REST(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        rest = frame.code.consts[arg]
+        if type(rest) is int:
+            stack.append(value[rest:] if type(value) is list else [])
+        else:
+            stack.append({k: v for k, v in value.items() if k not in rest} if type(value) is dict else {})
+        return pc
+
+    def op_MAKE_GENERATOR(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        stack.append(Generator(self, stack.pop()))
+        return pc
+
+    def op_YIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        value = stack.pop()
+        stack.append(None)          # what `yield` evaluates to when the generator resumes
+        frame.pc = pc
+        self._leave(self.frames.pop(), time.perf_counter_ns())
+        raise Yielded(value)
 
     def op_TRAP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         """A breakpoint or step location: ask the debugger, then run the instruction
@@ -264,6 +357,62 @@ class RareOps:
             raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} immutable let binding: {name}")
         if kind == "const":
             raise RuffError(f"Cannot {'mutate' if mutate else 'reassign'} const binding: {name}")
+
+
+# --- iterator methods: `xs.filter(f).map(g).take(n).collect()` on arrays and generators.
+# An array's are eager (each gives an array); a generator's `take` and `collect`
+# pull only the values they need, so `naturals().take(3)` ends.
+
+
+def _call_value(vm: Any, callee: Any, args: list) -> Any:
+    if type(callee) is Function:
+        return vm.call_function(callee, args)
+    if type(callee) is Builtin:
+        return callee.fn(vm, args)
+    raise RuffError(NOT_CALLABLE)
+
+
+def _iterator_args(name: str, args: list, count: int) -> list:
+    if len(args) != count:
+        raise RuffError(f"{name} expects {count} arguments, got {len(args)}")
+    return args
+
+
+def _items(receiver: Any, limit: int | None = None) -> list:
+    if type(receiver) is list:
+        return receiver if limit is None else receiver[:max(limit, 0)]
+    items: list = []
+    while limit is None or len(items) < limit:
+        more, value = receiver.next_value()
+        if not more:
+            break
+        items.append(value)
+    return items
+
+
+def _filter(vm: Any, receiver: Any, args: list) -> list:
+    (keep,) = _iterator_args("filter", args, 1)
+    return [item for item in _items(receiver) if values.is_truthy(_call_value(vm, keep, [item]))]
+
+
+def _map(vm: Any, receiver: Any, args: list) -> list:
+    (change,) = _iterator_args("map", args, 1)
+    return [_call_value(vm, change, [item]) for item in _items(receiver)]
+
+
+def _take(vm: Any, receiver: Any, args: list) -> list:
+    (count,) = _iterator_args("take", args, 1)
+    if type(count) is not int:
+        raise RuffError(f"take expects an int, got {values.type_name(count)}")
+    return list(_items(receiver, count))
+
+
+def _collect(vm: Any, receiver: Any, args: list) -> list:
+    _iterator_args("collect", args, 0)
+    return list(_items(receiver))
+
+
+ITERATOR_METHODS: dict[str, Callable] = {"filter": _filter, "map": _map, "take": _take, "collect": _collect}
 
 
 # Every number the loop can meet -- opcodes, superinstructions, the debugger's

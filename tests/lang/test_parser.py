@@ -401,8 +401,7 @@ def test_function_body_resets_loop_context(word: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    "match case enum import from export async await spawn yield "
-    "test test_group test_setup test_teardown impl trait".split(),
+    "import from spawn impl trait".split(),
 )
 def test_outside_core_keywords_are_rejected_at_their_position(word: str) -> None:
     err = error(f"x := 1\n  {word} y")
@@ -411,20 +410,17 @@ def test_outside_core_keywords_are_rejected_at_their_position(word: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text, op, col",
-    [("x := a ?? b", "??", 8), ("x := a |> f", "|>", 8), ("x := [...xs]", "...", 7), ("x := a?.b", "?.", 7)],
+    "text, node",
+    [("a ?? b", ast.Coalesce), ("a |> f", ast.Pipe), ("a?.b", ast.SafeField), ("f(x)?", ast.TryUnwrap),
+     ("Shape::Circle", ast.VariantRef), ("[...xs]", ast.ArrayLit)],
 )
-def test_outside_core_operators_are_rejected_at_their_position(text: str, op: str, col: int) -> None:
-    err = error(text)
-    assert err.message == f"{op} is not supported (outside the Ruff core)"
-    assert (err.line, err.col) == (1, col)
+def test_operators_beyond_the_core_parse(text: str, node: type) -> None:
+    assert isinstance(stmts(f"x := {text}")[0].value, node)
 
 
 def test_outside_core_keyword_in_any_position() -> None:
-    assert error("let match := 1").message == "match is not supported (outside the Ruff core)"
-    assert error("x := p.async").message == "async is not supported (outside the Ruff core)"
-    assert error('test "t" { }').message == "test is not supported (outside the Ruff core)"
-    assert error("async func f() {}").message == "async is not supported (outside the Ruff core)"
+    assert error("let import := 1").message == "import is not supported (outside the Ruff core)"
+    assert error("x := p.spawn").message == "spawn is not supported (outside the Ruff core)"
 
 
 def test_result_constructors_are_ordinary_names() -> None:
@@ -577,3 +573,30 @@ def test_recursion_limit_is_restored() -> None:
     parse_ok("x := " + "(" * 256 + "1" + ")" * 256)
     error("x := " + "(" * 300)
     assert sys.getrecursionlimit() == before
+
+
+# ================================================================ beyond the core
+
+
+def test_match_cases_patterns_guards_and_default() -> None:
+    (match,) = stmts("match v { case Shape::Rect(w, _) if w > 1: { } case n: print(n) default: { } }")
+    assert isinstance(match, ast.Match) and match.default is not None
+    rect, bind = match.cases
+    assert isinstance(rect.pattern, ast.VariantPattern) and rect.pattern.tag == "Shape::Rect"
+    assert [type(p) for p in rect.pattern.args] == [ast.BindPattern, ast.WildcardPattern]
+    assert rect.guard is not None and isinstance(bind.pattern, ast.BindPattern)
+
+
+def test_enum_variants_may_declare_payload_types() -> None:
+    (enum,) = stmts("enum Shape { Circle(float), Rect(float, float), Empty }")
+    assert enum.variants == ["Circle", "Rect", "Empty"]
+
+
+def test_yield_outside_a_generator_is_an_error_at_the_keyword() -> None:
+    err = error("func f() {\n  yield 1\n}")
+    assert (err.message, err.line, err.col) == ("yield can only be used inside a generator function (func*)", 2, 3)
+
+
+def test_a_bracket_starting_a_line_starts_a_statement() -> None:
+    first, second = stmts("x := f()\n[a, b] := x")
+    assert isinstance(second, ast.LetPattern) and second.kind == "assign"

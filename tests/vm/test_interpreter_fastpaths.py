@@ -213,7 +213,7 @@ def test_deep_recursion_is_a_stack_overflow_not_a_python_one():
     out, err = same_both_ways("func down(n) { return down(n + 1) }\nprint(down(0))\n")
     assert err == ("Stack overflow", 1)
     _, err, _, _ = run("func f(a) { return a }\nprint(f(1, 2))\n")
-    assert err == ("f expects 1 argument, got 2", 2)
+    assert err == ("f expects 1 arguments, got 2", 2)
 
 
 def test_time_profile_and_call_counts():

@@ -473,12 +473,12 @@ def test_unary():
     "op, v, message",
     [
         ("-", INT_MIN, "Integer overflow: -(-9223372036854775808)"),
-        ("-", "x", "Invalid unary operation: -string"),
-        ("-", True, "Invalid unary operation: -bool"),
-        ("-", None, "Invalid unary operation: -null"),
-        ("!", 1, "Invalid unary operation: !int"),
-        ("!", "", "Invalid unary operation: !string"),
-        ("!", None, "Invalid unary operation: !null"),
+        ("-", "x", "Invalid unary operation: - string"),
+        ("-", True, "Invalid unary operation: - bool"),
+        ("-", None, "Invalid unary operation: - null"),
+        ("!", 1, "Invalid unary operation: ! int"),
+        ("!", "", "Invalid unary operation: ! string"),
+        ("!", None, "Invalid unary operation: ! null"),
     ],
 )
 def test_unary_errors(op, v, message):
@@ -596,9 +596,9 @@ def test_error_value_fields():
     "obj, name, message",
     [
         (point(1, 2), "z", "Field not found: z"),
-        (5, "x", "Cannot access field on non-struct: int"),
-        ({"x": 1}, "x", "Cannot access field on non-struct: dict"),
-        (None, "x", "Cannot access field on non-struct: null"),
+        (5, "x", "Cannot access field or method 'x' on non-struct value"),
+        ({"x": 1}, "x", "Cannot access field or method 'x' on non-struct value"),
+        (None, "x", "Cannot access field or method 'x' on non-struct value"),
     ],
 )
 def test_field_get_errors(obj, name, message):
@@ -610,7 +610,7 @@ def test_field_get_errors(obj, name, message):
     "obj, name, message",
     [
         (point(1, 2), "z", "Field not found: z"),
-        ([1], "x", "Cannot set field on non-struct: array"),
+        ([1], "x", "Cannot set field on non-struct value"),
     ],
 )
 def test_field_set_errors(obj, name, message):

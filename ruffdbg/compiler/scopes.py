@@ -1,0 +1,196 @@
+"""Names: scopes, bindings and how a name is reached (a mixin of
+``codegen.FunctionCompiler``), and the pre-scans that decide which names are
+globals and which locals become cells.
+
+A name resolves, innermost first, to a local slot of the function (a cell if a
+nested function captures it), a free variable of an enclosing function
+(reached through the closure's cells), or a global looked up by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ruffdbg.compiler.opcodes import Op
+from ruffdbg.lang import ast
+
+
+@dataclass
+class Binding:
+    kind: str  # "let", "mut", "const" or "func"
+    slot: int
+    is_cell: bool
+
+
+class ScopeCompiler:
+    """(Part of ``FunctionCompiler``.)"""
+
+    def in_global_scope(self) -> bool:
+        return self.is_script and len(self.scopes) == 1
+
+    def declare(self, name: str, kind: str) -> Binding:
+        """A new binding in the innermost scope (the caller checked duplicates)."""
+        slot = len(self.code.local_names)
+        self.code.local_names.append(name)
+        binding = Binding(kind, slot, name in self.captured)
+        self.scopes[-1][name] = binding
+        return binding
+
+    def resolve(self, name: str) -> tuple[str, Any]:
+        """('local', Binding) | ('free', index) | ('global', None)."""
+        first_local_scope = 1 if self.is_script else 0
+        for scope in reversed(self.scopes[first_local_scope:]):
+            if name in scope:
+                return "local", scope[name]
+        if name in self.free:
+            return "free", self.free[name]
+        if self.parent is not None:
+            where, what = self.parent.resolve(name)
+            if where == "local" and what.is_cell:
+                return "free", self._add_free(name, ("local", what.slot), what.kind)
+            if where == "free":
+                kind = self.parent.free_kinds[name]
+                return "free", self._add_free(name, ("free", what), kind)
+        return "global", None
+
+    def _add_free(self, name: str, source: tuple[str, int], kind: str) -> int:
+        self.free[name] = len(self.code.free_names)
+        self.free_kinds[name] = kind
+        self.code.free_names.append(name)
+        self.capture_sources.append(source)
+        return self.free[name]
+
+    def kind_of(self, where: str, what: Any, name: str) -> str:
+        return what.kind if where == "local" else self.free_kinds.get(name, "mut")
+
+    def define(self, name: str, kind: str) -> None:
+        """Bind the value on top of the stack to a new name in the current scope."""
+        if self.in_global_scope():
+            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
+            return
+        if name in self.scopes[-1]:
+            self.emit(Op.POP)
+            self.fail(f"Duplicate declaration in the same scope: {name}")
+            return
+        self.store_new(self.declare(name, kind))
+
+    def store_new(self, binding: Binding) -> None:
+        if binding.is_cell:
+            self.emit(Op.NEW_CELL, binding.slot)
+            self.emit(Op.STORE_CELL, binding.slot)
+        else:
+            self.emit(Op.STORE_LOCAL, binding.slot)
+
+    def store_assigned(self, name: str) -> None:
+        """``name := <the value on top of the stack>``: update the nearest visible binding, or make one."""
+        where, what = self.resolve(name)
+        if where == "global" and not self.in_global_scope() and name not in self.known_globals:
+            # Nothing visible by that name: the assignment creates a mutable binding here.
+            self.store_new(self.declare(name, "mut"))
+            return
+        if where != "global":
+            kind = self.kind_of(where, what, name)
+            if kind == "let":
+                return self.fail(f"Cannot reassign immutable let binding: {name}")
+            if kind == "const":
+                return self.fail(f"Cannot reassign const binding: {name}")
+        self.store_name(where, what, name)
+
+    def store_name(self, where: str, what: Any, name: str) -> None:
+        if where == "local":
+            self.emit(Op.STORE_CELL if what.is_cell else Op.STORE_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.STORE_FREE, what)
+        else:
+            self.emit(Op.STORE_GLOBAL, self.name_index(name))
+
+    def mut_root(self, name: str) -> bool:
+        where, what = self.resolve(name)
+        if where != "global":
+            kind = self.kind_of(where, what, name)
+            if kind in ("let", "const"):
+                self.fail(f"Cannot mutate immutable let binding: {name}" if kind == "let"
+                          else f"Cannot mutate const binding: {name}")
+                return False
+        if where == "local":
+            self.emit(Op.MUT_CELL if what.is_cell else Op.MUT_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.MUT_FREE, what)
+        else:
+            self.emit(Op.MUT_GLOBAL, self.name_index(name))
+        return True
+
+    def load_name(self, name: str, node: ast.Node) -> None:
+        where, what = self.resolve(name)
+        self.at(node)
+        if where == "local":
+            self.emit(Op.LOAD_CELL if what.is_cell else Op.LOAD_LOCAL, what.slot)
+        elif where == "free":
+            self.emit(Op.LOAD_FREE, what)
+        else:
+            self.emit(Op.LOAD_GLOBAL, self.name_index(name))
+
+
+# ---------------------------------------------------------------- pre-scans
+
+
+def top_level_names(stmts: list[ast.Stmt]) -> set[str]:
+    """Names the script declares or assigns at its outermost level: its globals."""
+    names = set()
+    for stmt in stmts:
+        if isinstance(stmt, ast.Let):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.FuncDecl):
+            names.add(stmt.func.name)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
+            names.add(stmt.target.name)
+        elif isinstance(stmt, ast.LetPattern):
+            names |= _pattern_names(stmt.pattern)
+    return names
+
+
+def _pattern_names(pattern: ast.Pattern) -> set[str]:
+    """The names a destructuring pattern binds."""
+    if isinstance(pattern, ast.BindPattern):
+        return {pattern.name}
+    names = {pattern.rest} if getattr(pattern, "rest", None) else set()
+    if isinstance(pattern, ast.ArrayPattern):
+        for item in pattern.items:
+            names |= _pattern_names(item)
+    elif isinstance(pattern, ast.DictPattern):
+        names |= set(pattern.keys)
+    return names
+
+
+def names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
+    """Names a function nested in ``stmts`` may take from the enclosing scopes.
+
+    Those are the locals that may be captured, so they become cells. A nested
+    function's parameters shadow outer names in its whole body, so they do not
+    count; any other mention does (erring on the safe side: a nested local
+    declared with the same name also counts, and costs a cell where a plain
+    slot would do).
+    """
+    found: set[str] = set()
+    # An explicit work list, not recursion: else-if chains can be very deep.
+    work: list[tuple[Any, bool, frozenset]] = [(stmt, False, frozenset()) for stmt in stmts]
+    while work:
+        node, inside_function, shadowed = work.pop()
+        if isinstance(node, ast.FuncExpr):
+            inside_function = True
+            shadowed = shadowed | set(node.params)
+        if inside_function and isinstance(node, (ast.Name, ast.Let)) and node.name not in shadowed:
+            found.add(node.name)
+        work.extend((child, inside_function, shadowed) for child in _children(node))
+    return found
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, list):
+        return node
+    if isinstance(node, tuple):
+        return list(node)
+    if not isinstance(node, ast.Node):
+        return []
+    return [value for value in vars(node).values() if isinstance(value, (ast.Node, list, tuple))]

@@ -1,0 +1,136 @@
+"""Measure ruffdbg on the Ruff reference's own programs.
+
+Runs every ``.ruff`` program of the reference repository (path from the
+``RUFF_REFERENCE`` environment variable, default ``/work/ruff-reference``)
+through ``ruffdbg run --no-jit`` in a subprocess with a time limit, each in a
+scratch working directory (some programs write files), and reports:
+
+* goldens: programs with a ``.out`` beside them whose stdout matches exactly;
+* programs that stop on a missing feature (a "not supported" diagnostic, or a
+  syntax error) or on an undefined name (usually a builtin ruffdbg lacks).
+
+Usage: ``python -m tests.reference.corpus [--goldens-only] [--verbose] [-j N]``.
+The reference's programs are only read, never copied into this project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_REFERENCE = "/work/ruff-reference"
+TIME_LIMIT = 10.0
+UNDEFINED = re.compile(r"Undefined variable: (\w+)")
+NOT_SUPPORTED = re.compile(r"error: (.*not supported.*)")
+SYNTAX_ERROR = re.compile(r"^[^\n]*:\d+:\d+: error: (.*)$", re.M)
+
+
+def reference_root() -> Path:
+    return Path(os.environ.get("RUFF_REFERENCE", DEFAULT_REFERENCE))
+
+
+def all_programs(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.ruff") if "target" not in p.parts)
+
+
+def golden_programs(root: Path) -> list[Path]:
+    return [p for p in all_programs(root) if p.with_suffix(".out").exists()]
+
+
+@dataclass
+class Outcome:
+    program: Path
+    status: int | None  # None: timed out
+    stdout: str
+    stderr: str
+
+    @property
+    def golden_passes(self) -> bool:
+        golden = self.program.with_suffix(".out")
+        # The goldens are stored with trailing whitespace trimmed.
+        expected = golden.read_text(encoding="utf-8", errors="replace") if golden.exists() else None
+        return expected is not None and self.stdout.rstrip() == expected.rstrip()
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the program stopped on something ruffdbg lacks, or None."""
+        if match := NOT_SUPPORTED.search(self.stderr):
+            return "feature: " + match[1]
+        if match := UNDEFINED.search(self.stderr):
+            return "undefined: " + match[1]
+        # A syntax error stops before any output and has no Ruff stack under it.
+        if self.status == 1 and self.stdout == "" and "\n  at " not in self.stderr \
+                and (match := SYNTAX_ERROR.search(self.stderr)):
+            return "syntax: " + match[1]
+        return None
+
+
+def run_program(program: Path) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="ruffcorpus") as scratch:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", "import sys; from ruffdbg.cli import main; sys.exit(main())", "run", "--no-jit", str(program)],
+                cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIME_LIMIT,
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+            )
+        except subprocess.TimeoutExpired as timeout:
+            out = timeout.stdout.decode("utf-8", "replace") if timeout.stdout else ""
+            return Outcome(program, None, out, "timed out")
+    return Outcome(program, done.returncode, done.stdout.decode("utf-8", "replace"),
+                   done.stderr.decode("utf-8", "replace"))
+
+
+def run_all(programs: list[Path], jobs: int = 2) -> list[Outcome]:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(run_program, programs))
+
+
+def summarize(outcomes: list[Outcome], root: Path, verbose: bool) -> str:
+    goldens = [o for o in outcomes if o.program.with_suffix(".out").exists()]
+    passing = [o for o in goldens if o.golden_passes]
+    stopped = [(o, o.stop_reason) for o in outcomes if o.stop_reason]
+    reasons = Counter(r for _, r in stopped)
+    lines = [
+        f"reference: {root}",
+        f"goldens passing: {len(passing)} / {len(goldens)}",
+        f"programs stopping on a missing feature or name: {len(stopped)} / {len(outcomes)}",
+        "  of which: " + ", ".join(f"{kind} {count}" for kind, count in
+                                   Counter(reason.split(":")[0] for _, reason in stopped).most_common()),
+        f"timed out: {sum(o.status is None for o in outcomes)}",
+        "most common stops:",
+    ]
+    lines += [f"  {count:4}  {reason}" for reason, count in reasons.most_common(25)]
+    if verbose:
+        lines.append("failing goldens:")
+        lines += [f"  {o.program.relative_to(root)}  ({o.stop_reason or o.stderr.strip().splitlines()[-1:] or 'output differs'})"
+                  for o in goldens if not o.golden_passes]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--goldens-only", action="store_true")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("programs", nargs="*", help="only these programs")
+    args = parser.parse_args(argv)
+    root = reference_root()
+    if not root.exists():
+        print(f"no reference at {root} (set RUFF_REFERENCE)", file=sys.stderr)
+        return 2
+    programs = ([Path(p) for p in args.programs] or
+                (golden_programs(root) if args.goldens_only else all_programs(root)))
+    print(summarize(run_all(programs, args.jobs), root, args.verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
