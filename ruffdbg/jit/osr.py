@@ -42,6 +42,7 @@ class OsrSite:
     backoff: int = 1
     compiles: int = 0
     entries: int = 0
+    failed_speculations: int = 0         # since its unit was built (too many: rebuilt)
 
 
 # An OSR entry costs tens of microseconds in Python (types, transfer buffer,
@@ -133,24 +134,22 @@ class OsrEntry:
         code, header = frame.code, site.header
         if site.promoted is None:
             site.promoted = self._promotable_globals(code, header, site.end)
-        promoted = site.promoted
+        unit = site.units.get(self._signature(frame, site.promoted))
+        if unit is not None and unit.valid:
+            return unit
+        if site.compiles >= MAX_COMPILES:
+            raise NotCompilable(f"a loop compiled {MAX_COMPILES} times for OSR", code.lines[header])
+        # A new unit: decide afresh which globals it may keep in registers (the
+        # functions the loop calls may have changed since the last one).
+        promoted = site.promoted = self._promotable_globals(code, header, site.end)
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
         slot_types = tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values)
         if any(kind is None for kind in slot_types):
             names = [*code.local_names, *promoted]
             name = next(n for n, kind in zip(names, slot_types) if kind is None)
-            if name in promoted:   # a global no longer holds a scalar: decide again which to promote
-                site.promoted = None
-                return self._osr_unit(frame, site)
             raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
                                 code.lines[header])
         stack = frame.stack   # the enclosing for loops' state (checked by _stack_ranges)
-        signature = (slot_types, len(stack) // 2)
-        unit = site.units.get(signature)
-        if unit is not None and unit.valid:
-            return unit
-        if site.compiles >= MAX_COMPILES:
-            raise NotCompilable(f"a loop compiled {MAX_COMPILES} times for OSR", code.lines[header])
         site.compiles += 1
         region = LoopRegion(header, site.end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
@@ -160,9 +159,16 @@ class OsrEntry:
         unit = self._build(typed, 2)
         unit.typed_region_end = site.end
         unit.region = region
-        site.units[signature] = unit
+        site.units[self._signature(frame, promoted)] = unit
         self.state_of(code).units.append(unit)
         return unit
+
+    def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:
+        """What an OSR unit is specialized on: the globals it keeps in registers, the
+        type of every local and of those globals, and the for loops around it."""
+        values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
+        return promoted, tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values), \
+            len(frame.stack) // 2
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
         """Globals the loop reads or writes that hold scalars and that no function it
@@ -199,6 +205,15 @@ class OsrEntry:
             worth = time.perf_counter_ns() - started >= WORTH_NS
             if guard is not None and guard.kind != "interrupt":   # a guard failed: back off
                 site.backoff = min(2 * site.backoff, self.osr_at)
+                if guard.kind in tiering.SPECULATIVE:
+                    site.failed_speculations += 1
+                    if tiering.too_many(site.failed_speculations, self.policy):
+                        # Its assumptions keep failing: build it again (from the types now).
+                        site.failed_speculations = 0
+                        self.invalidate(unit, "its speculation kept failing")
+                        self.events.add("invalidated", code.name, tier="T2", pc=site.header,
+                                        line=code.lines[site.header],
+                                        detail={"reason": "OSR loop's speculation kept failing"})
             elif guard is None and not worth:   # a short run: enter less eagerly
                 site.backoff = min(2 * site.backoff, self.osr_at)
             elif worth:
