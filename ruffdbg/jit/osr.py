@@ -253,9 +253,13 @@ class OsrEntry:
             self.native_depth -= 1
             self.osr_frames.pop()
         status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_OK:
-            return ("return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)), None
         nslots = len(values)
+        if status in (rt.STATUS_OK, rt.STATUS_BOXED):   # returned from inside the loop (BOXED: a tagged result)
+            result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+            restored = rt.box_values(buffer, nslots, self.handles)
+            for name, value in zip(promoted, restored[len(frame.locals):]):
+                self.vm.globals[name] = value
+            return ("return", result), None
         nstack = ctx[rt.CTX_RET_TAG] if status == rt.STATUS_EXIT else 0
         restored = rt.box_values(buffer, nslots + nstack, self.handles)
         frame.locals[:] = restored[:len(frame.locals)]

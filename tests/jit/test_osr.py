@@ -399,3 +399,65 @@ print(once(50000))
     assert (once.tier, once.state, once.calls) == ("T2", "optimized", 1)
     event = osr_events(session, "once")[0]
     assert (event.line, event.detail["entries"]) == (4, 1)
+
+
+# ------------------------------------------------ regressions found on the way
+
+
+def test_returning_from_inside_an_osr_loop_writes_back_the_globals_it_kept_in_registers():
+    # Before: g stayed at what it was when the loop was entered (10 of 4001).
+    session = same_as_t0("""mut g := 0
+func f() {
+    mut i := 0
+    while i < 5000 {
+        g := g + 1
+        if i == 4000 { return i }
+        i := i + 1
+    }
+    return 0
+}
+print(f())
+print(g)
+""", threshold=10)
+    assert osr_events(session, "f")
+
+
+def test_an_osr_loop_returning_an_int_or_a_float_from_inside():
+    # Before: internal error (KeyError 'dyn') compiling the entry, and a tagged
+    # result came back as a resume at pc 0.
+    same_as_t0("""func h(x) {
+    mut i := 0
+    while i < 5000 {
+        if i == 4000 { if x { return 1.5 } return 2 }
+        i := i + 1
+    }
+    return 0
+}
+print(h(true))
+print(h(false))
+""", threshold=10)
+
+
+def test_a_nest_returning_early_in_a_function_called_from_a_native_loop():
+    # Found by a random nest generator: f's loops enter by OSR while the script's
+    # loop calling f runs natively; the early return must hand g back.
+    same_as_t0("""mut g := 0
+func f(p) {
+    mut acc := 0
+    for v0 in range(0, 23, 1) {
+        acc := acc + (v0 * p)
+        for v1 in range(1, 36, 1) {
+            mut v2 := 0
+            while v2 < 26 {
+                v2 := v2 + 1
+                for v3 in 7 { acc := acc + (v0 % 2) + (v3 + v1) }
+            }
+            g := g + v1 % 3
+            if acc > 69931 { return acc }
+        }
+    }
+    return acc
+}
+for c in 3 { print(f(c)) }
+print(g)
+""", threshold=1)
