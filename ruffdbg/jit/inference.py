@@ -62,7 +62,7 @@ class LoopRegion:
     end: int                                   # the loop's last JUMP_BACK
     promoted: tuple[str, ...] = ()
     immutable: frozenset = frozenset()         # promoted globals declared let/const
-    stack: tuple = ()                          # a for loop's header has (RANGE, Kind.INT) on the stack
+    stack: tuple = ()                          # (RANGE, Kind.INT) per for loop the header is in (its own too)
 
     def contains(self, pc: int) -> bool:
         return self.header <= pc <= self.end
@@ -145,7 +145,9 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
         typed.before[pc] = (slots, stack)
         for successor in _step(typed, pc, list(slots), list(stack), lookup, return_type_of, returns):
             if region is not None and not region.contains(successor[0]):
-                if successor[2]:
+                # Leaving the loop with only enclosing for loops' state on the stack
+                # (what it was entered with, untouched) hands that back as it is.
+                if successor[2] and successor[2] != region.stack[:len(successor[2])]:
                     raise NotCompilable("leaving a loop with values on the stack", code.lines[pc])
                 typed.exits.add(successor[0])
                 continue

@@ -202,8 +202,9 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         profile = code.profile
         state = self.state_of(code)
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
+        types = tiering.speculated_types(self.stable_param_types(code), self._dominant_types(code), state.loop_hot)
         plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
-            or tiering.hot_choice(self.stable_param_types(code), state.t2_refused, current)
+            or tiering.hot_choice(types, state.t2_refused, current)
         if plan.stop:
             profile.hot_at = NEVER
             return

@@ -5,12 +5,15 @@ come back the same way when the loop is left or a guard fails."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
+from ruffdbg.jit import tiering
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
@@ -20,8 +23,49 @@ from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 
 
+@dataclass
+class OsrSite:
+    """One loop header of one function, as OSR sees it over the whole run.
+
+    Its units are kept by *entry signature* (the type of every local and promoted
+    global, the depth of the enclosing for loops' state on the stack), so any
+    later activation reaching the loop with the same types enters the same code.
+    ``backoff`` is how many back-edges the interpreter runs before it enters
+    again after an entry that was not worth it (a short run, a guard failure)."""
+
+    header: int
+    end: int                             # the loop's last JUMP_BACK
+    back_edges: tuple[int, ...]          # every JUMP_BACK to the header (``continue`` adds some)
+    enclosing: int | None                # the header of the loop around this one, if any
+    units: dict = field(default_factory=dict)   # signature -> Unit
+    promoted: tuple[str, ...] | None = None     # the scalar globals kept in registers (None: not decided)
+    backoff: int = 1
+    compiles: int = 0
+    entries: int = 0
+    failed_speculations: int = 0         # since its unit was built (too many: rebuilt)
+
+
+# An OSR entry costs tens of microseconds in Python (types, transfer buffer,
+# ctypes). A native run shorter than this did not pay for its entry: the next
+# entry waits for twice as many interpreted back-edges (up to the OSR mark).
+WORTH_NS = 200_000
+# OSR units one loop may compile (new types at entry, retired units) before it
+# stays in the interpreter for good.
+MAX_COMPILES = 8
+
+
 class OsrEntry:
-    """(Part of ``Jit``.) Compile and enter a hot loop.
+    """(Part of ``Jit``.) Compile and enter a hot loop, and keep entering it.
+
+    The interpreter calls ``enter_loop`` when a back-edge counter reaches the OSR
+    mark. After every entry the counter is *re-armed* (``CodeProfile.rearm``):
+    it reaches the mark again after ``OsrSite.backoff`` more back-edges (one,
+    when the last native run was worth its entry), so a loop that got hot
+    enters native code again whenever it runs again, in any later activation,
+    and after a pause or a step, at no cost to the interpreter's back-edge
+    (still one increment and two compares). A loop left natively also re-arms
+    the loop around it: a loop containing a hot loop is hot, and entering it
+    runs both natively.
 
     Uses the Jit's ``ctx``, ``handles``, ``vm``, ``policy``, ``events``,
     ``pending``, ``native_depth``, ``osr_frames``, ``stepping`` and
@@ -38,51 +82,93 @@ class OsrEntry:
         """
         code, header = frame.code, frame.pc
         state = self.state_of(code)
-        if not self.policy.enabled or state.state == State.BLACKLISTED or header in state.osr_refused \
-                or state.held or self.stepping:
+        if not self.policy.enabled or state.state == State.BLACKLISTED or header in state.osr_refused:
+            return None
+        site = self._osr_site(code, header)
+        if state.held or self.stepping:   # the debugger has it for now: look again soon
+            self._rearm(code, site, self.policy.recheck_every)
             return None
         try:
-            unit = self._osr_unit(frame)
+            spans = _stack_ranges(frame.stack)
+            if spans is None:
+                raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
+            unit = self._osr_unit(frame, site)
         except NotCompilable as why:
             state.osr_refused.add(header)
             self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
                             detail={"reason": why.reason, "osr": True})
             return None
         if not unit.valid:
-            code.profile.rewind(unit.typed_region_end)   # try again later
+            code.profile.rewind(site.end)   # try again later
             return None
         if state.state in (State.INTERPRETED, State.DESPECIALIZED):
             state.state = State.OPTIMIZED
-        self.events.add("osr", code.name, tier="T2", pc=header, line=code.lines[header],
-                        detail={"iterations": code.profile.counters[unit.typed_region_end]})
-        return self._run_osr(unit, frame)
+        if state.unit is None and state.state not in tiering.STOPPED and code.profile.hot_at > code.profile.calls + 1:
+            # Its loop is hot: the function is compiled whole when it is next called.
+            state.loop_hot = True
+            code.profile.hot_at = code.profile.calls + 1
+        site.entries += 1
+        if site.entries & (site.entries - 1) == 0:   # the 1st, 2nd, 4th, 8th ... entry: events stay few
+            self.events.add("osr", code.name, tier="T2", pc=header, line=code.lines[header],
+                            detail={"iterations": code.profile.count(site.end), "entries": site.entries})
+        return self._run_osr(unit, frame, site, spans)
+
+    def _osr_site(self, code: CodeObject, header: int) -> OsrSite:
+        sites = self.state_of(code).osr_sites
+        site = sites.get(header)
+        if site is None:
+            loops = _loop_extents(code)
+            end = loops[header][-1]
+            around = [h for h, edges in loops.items() if h < header and edges[-1] > end]
+            site = sites[header] = OsrSite(header, end, loops[header], max(around, default=None))
+        return site
+
+    def _rearm(self, code: CodeObject, site: OsrSite, after: int) -> None:
+        """Make the loop reach the OSR mark again after ``after`` more back-edges."""
+        for pc in site.back_edges:
+            code.profile.rearm(pc, self.osr_at, after)
 
     @serialized
-    def _osr_unit(self, frame: Any) -> "Unit":
-        code, header = frame.code, frame.pc
-        end = max(pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header)
-        promoted = self._promotable_globals(code, header, end)
-        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
+    def _osr_unit(self, frame: Any, site: OsrSite) -> "Unit":
+        """The site's unit for the frame's current types, compiled if there is none."""
+        code, header = frame.code, site.header
+        if site.promoted is None:
+            site.promoted = self._promotable_globals(code, header, site.end)
+        unit = site.units.get(self._signature(frame, site.promoted))
+        if unit is not None and unit.valid:
+            return unit
+        if site.compiles >= MAX_COMPILES:
+            raise NotCompilable(f"a loop compiled {MAX_COMPILES} times for OSR", code.lines[header])
+        # A new unit: decide afresh which globals it may keep in registers (the
+        # functions the loop calls may have changed since the last one).
+        promoted = site.promoted = self._promotable_globals(code, header, site.end)
+        values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
         slot_types = tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values)
         if any(kind is None for kind in slot_types):
             names = [*code.local_names, *promoted]
             name = next(n for n, kind in zip(names, slot_types) if kind is None)
             raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
                                 code.lines[header])
-        stack = ()
-        if frame.stack:   # a for loop's header: [items, position]
-            if len(frame.stack) != 2 or _as_range(frame.stack[0]) is None:
-                raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
-            stack = (RANGE, Kind.INT)
-        region = LoopRegion(header, end, promoted,
-                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")), stack)
+        stack = frame.stack   # the enclosing for loops' state (checked by _stack_ranges)
+        site.compiles += 1
+        region = LoopRegion(header, site.end, promoted,
+                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
+                            (RANGE, Kind.INT) * (len(stack) // 2))
         typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
         self._compile_callees(typed)
         unit = self._build(typed, 2)
-        unit.typed_region_end = end
+        unit.typed_region_end = site.end
         unit.region = region
+        site.units[self._signature(frame, promoted)] = unit
         self.state_of(code).units.append(unit)
         return unit
+
+    def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:
+        """What an OSR unit is specialized on: the globals it keeps in registers, the
+        type of every local and of those globals, and the for loops around it."""
+        values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
+        return promoted, tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values), \
+            len(frame.stack) // 2
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
         """Globals the loop reads or writes that hold scalars and that no function it
@@ -109,17 +195,56 @@ class OsrEntry:
                         pending.append(self.vm.globals.get(name))
         return seen
 
-    def _run_osr(self, unit: "Unit", frame: Any) -> tuple[str, Any]:
+    def _run_osr(self, unit: "Unit", frame: Any, site: OsrSite, spans: list) -> tuple[str, Any]:
+        """Run the loop natively, then re-arm its counter (see the class)."""
+        code = frame.code
+        after = None       # back-edges before the next entry (None: leave the counter alone)
+        started = time.perf_counter_ns()
+        try:
+            outcome, guard = self._run_native_loop(unit, frame, spans)
+            worth = time.perf_counter_ns() - started >= WORTH_NS
+            if guard is not None and guard.kind != "interrupt":   # a guard failed: back off
+                site.backoff = min(2 * site.backoff, self.osr_at)
+                if guard.kind in tiering.SPECULATIVE:
+                    site.failed_speculations += 1
+                    if tiering.too_many(site.failed_speculations, self.policy):
+                        # Its assumptions keep failing: build it again (from the types now).
+                        site.failed_speculations = 0
+                        self.invalidate(unit, "its speculation kept failing")
+                        self.events.add("invalidated", code.name, tier="T2", pc=site.header,
+                                        line=code.lines[site.header],
+                                        detail={"reason": "OSR loop's speculation kept failing"})
+            elif guard is None and not worth:   # a short run: enter less eagerly
+                site.backoff = min(2 * site.backoff, self.osr_at)
+            elif worth:
+                site.backoff = 1
+            # (After an interrupt the interpreter handles it at the next back-edge,
+            # then enters again: a paused loop resumes in native code.)
+            after = 1 if guard is not None and guard.kind == "interrupt" else site.backoff
+            if outcome[0] == "resume" and guard is None and site.enclosing is not None:
+                # The loop was left natively: the loop around it is hot too.
+                outer = self._osr_site(code, site.enclosing)
+                if outer.header not in self.state_of(code).osr_refused:
+                    self._rearm(code, outer, 1)
+            return outcome
+        finally:
+            if unit.valid:   # (a retired unit rewound the counter: it must get hot again)
+                self._rearm(code, site, after or site.backoff)
+
+    def _run_native_loop(self, unit: "Unit", frame: Any, spans: list) -> tuple[tuple[str, Any], Any]:
+        """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
         ctx, buffer = self.ctx.words, self.ctx.buffer
         promoted = unit.region.promoted
         values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
         for index, value in enumerate(values):
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
-        if frame.stack:   # a for loop: its items as a range, then the position
-            span, position = _as_range(frame.stack[0]), frame.stack[1]
-            for offset, word in enumerate((span.start, span.stop, span.step, position)):
-                buffer[2 * (len(values) + offset)], buffer[2 * (len(values) + offset) + 1] = rt.TAG_RANGE, word
+        at = 2 * len(values)
+        for span, position in zip(spans, frame.stack[1::2]):   # each for loop's items as a range, its position
+            for word in (span.start, span.stop, span.step, position):
+                buffer[at], buffer[at + 1] = rt.TAG_RANGE, word
+                at += 2
         ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
         self.osr_frames.append((frame, len(self.vm.frames) - 1))
         try:
@@ -128,9 +253,13 @@ class OsrEntry:
             self.native_depth -= 1
             self.osr_frames.pop()
         status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_OK:
-            return "return", rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
         nslots = len(values)
+        if status in (rt.STATUS_OK, rt.STATUS_BOXED):   # returned from inside the loop (BOXED: a tagged result)
+            result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+            restored = rt.box_values(buffer, nslots, self.handles)
+            for name, value in zip(promoted, restored[len(frame.locals):]):
+                self.vm.globals[name] = value
+            return ("return", result), None
         nstack = ctx[rt.CTX_RET_TAG] if status == rt.STATUS_EXIT else 0
         restored = rt.box_values(buffer, nslots + nstack, self.handles)
         frame.locals[:] = restored[:len(frame.locals)]
@@ -142,25 +271,50 @@ class OsrEntry:
         frame.stack[:] = restored[nslots:]
         where = ctx[rt.CTX_RET_BITS]
         guard_number, pc = where >> 32, where & 0xFFFFFFFF
-        if guard_number and unit.guards[guard_number - 1].kind != "interrupt":
-            guard = unit.guards[guard_number - 1]
+        guard = unit.guards[guard_number - 1] if guard_number else None
+        if guard is not None and guard.kind != "interrupt":
             self._record_deopt(unit, guard, guard.detail)
-        return "resume", pc
+        return ("resume", pc), guard
+
+
+def _loop_extents(code: CodeObject) -> dict[int, tuple[int, ...]]:
+    """Each loop header's back-edges (JUMP_BACK pcs), in order."""
+    loops: dict[int, list[int]] = {}
+    for pc, (op, arg) in enumerate(code.instrs):
+        if op == Op.JUMP_BACK:
+            loops.setdefault(arg, []).append(pc)
+    return {header: tuple(edges) for header, edges in loops.items()}
+
+
+def _stack_ranges(stack: list) -> list[range] | None:
+    """The items of each enclosing for loop, as ranges, when the stack at a loop
+    header is nothing but (items, position) pairs of counted loops; else None."""
+    if len(stack) % 2:
+        return None
+    spans = []
+    for items, position in zip(stack[::2], stack[1::2]):
+        span = _as_range(items)
+        if span is None or type(position) is not int:
+            return None
+        spans.append(span)
+    return spans
 
 
 def _as_range(items: Any) -> range | None:
     """A for loop's items as a range, if they are one: what range(...) made (an
-    array of ints in arithmetic progression) or what iterating an int made."""
+    array of ints in arithmetic progression) or what iterating an int made.
+    (Checked at C speed: an inner loop's array is checked at every entry.)"""
     if type(items) is range:
         return items
-    if type(items) is not list or not all(type(item) is int for item in items):
+    if type(items) is not list or (items and set(map(type, items)) != {int}):
         return None
     if len(items) < 2:
         return range(items[0], items[0] + 1) if items else range(0)
     step = items[1] - items[0]
-    if step == 0 or any(b - a != step for a, b in zip(items, items[1:])):
+    if step == 0:
         return None
-    return range(items[0], items[-1] + step, step)
+    span = range(items[0], items[-1] + step, step)
+    return span if len(span) == len(items) and items == list(span) else None
 
 
 def _scalar_type(value: Any) -> str | None:

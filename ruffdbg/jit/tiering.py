@@ -40,6 +40,17 @@ def dominant_types(arg_types: list[dict], type_name) -> tuple[str, ...] | None:
     return types if all(kind in SCALARS for kind in types) else None
 
 
+def speculated_types(stable: tuple[str, ...] | None, dominant: tuple[str, ...] | None,
+                     loop_hot: bool) -> tuple[str, ...] | None:
+    """The argument types to specialize a hot function on: the stable ones; or, for
+    a function whose loop already runs natively (OSR), the types seen most even
+    before they are stable -- its next call is worth T2 now, and a wrong guess
+    deopts like any other."""
+    if stable is not None or not loop_hot:
+        return stable
+    return dominant
+
+
 @dataclass(frozen=True)
 class HotPlan:
     """What to do when a function reaches its call-count mark."""

@@ -65,6 +65,8 @@ class FunctionState:
     t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
     t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
+    osr_sites: dict = field(default_factory=dict)   # loop header -> osr.OsrSite (its units, its re-arming)
+    loop_hot: bool = False                           # a loop of it ran natively: compile it whole when called
     held: str | None = None                          # why the debugger keeps it in the interpreter
     display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
 
@@ -124,6 +126,9 @@ class UnitRegistry:
         if state.unit is unit:
             state.unit = None
             unit.code.profile.native = None
+        elif unit.region is not None and state.state == State.OPTIMIZED and state.unit is None \
+                and not any(other.valid for other in state.units):
+            state.state = State.INTERPRETED   # its last OSR loop retired: nothing of it runs natively
         for caller in self.units:
             if caller.valid and unit.id in caller.direct_callees:
                 caller_state = self.state_of(caller.code)

@@ -60,6 +60,13 @@ class CodeProfile:
         self.rewound[pc] = self.rewound.get(pc, 0) + self.counters[pc]
         self.counters[pc] = 0
 
+    def rearm(self, pc: int, mark: int, after: int) -> None:
+        """Set the counter at ``pc`` (a loop's back-edge) so that it reaches ``mark``
+        after ``after`` more counts, keeping its total (how OSR enters a loop again)."""
+        target = mark - max(1, min(after, mark))
+        self.rewound[pc] = self.rewound.get(pc, 0) + self.counters[pc] - target
+        self.counters[pc] = target
+
 
 def profile_of(code: CodeObject) -> CodeProfile:
     """The profile attached to ``code``, created on first use."""

@@ -34,7 +34,9 @@ class TierHooks(Protocol):
         """A function's call count reached its ``hot_at`` mark."""
 
     def enter_loop(self, frame: "Frame") -> tuple[str, Any] | None:
-        """A loop at ``frame.pc`` is hot: run it natively (OSR).
+        """A loop at ``frame.pc`` is hot: run it natively (OSR). It may re-arm the
+        loop's back-edge counts (``CodeProfile.rearm``) so that they reach
+        ``osr_at`` again -- how a hot loop is entered again later.
 
         ``None``: the interpreter goes on; ``("return", value)``: the function
         returned ``value``; ``("resume", pc)``: continue the frame at ``pc``."""

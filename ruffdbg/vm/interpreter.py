@@ -397,6 +397,8 @@ class VM(Control, CopyOnWrite, RareOps):
                             self._on_interrupt()
                         if iterations == osr_at:
                             # A hot loop: continue it in native code from its header (OSR).
+                            # The JIT re-arms the count, so this fires again whenever the
+                            # loop runs again (jit/osr.py): nothing more is paid here.
                             frame.pc = pc
                             outcome = self.hooks.enter_loop(frame)
                             if outcome is not None:

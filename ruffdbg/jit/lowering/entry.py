@@ -28,9 +28,12 @@ class EntryFunction:
             pair = b.call(self.function, [b.load(self.ctx_word(rt.CTX_DEPTH))])
             status = b.extract_value(pair, 1)
             b.store(status, status_word)
-            b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
-            with b.if_then(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK))):
-                b.store(ir.Constant(I64, TAGS[self.typed.return_type or Kind.NULL]), self.ctx_word(rt.CTX_RET_TAG))
+            # (A tagged result, STATUS_BOXED, is in the ctx already: keep it.)
+            with b.if_then(b.icmp_signed("!=", status, ir.Constant(I64, rt.STATUS_BOXED))):
+                b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
+            if self.typed.return_type != Kind.DYN:   # (a dyn result always comes back boxed)
+                with b.if_then(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK))):
+                    b.store(ir.Constant(I64, TAGS[self.typed.return_type or Kind.NULL]), self.ctx_word(rt.CTX_RET_TAG))
             b.ret(ir.Constant(I64, 0))
             return
         bits = []

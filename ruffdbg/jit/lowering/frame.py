@@ -74,10 +74,10 @@ class FrameAndExits:
                 b.store(value, self.slot(index, kind))
         self.state_slots = list(slots)
         self.stack = []
-        if self.region.stack:   # a for loop: its range (three pairs) and position follow the slots
-            words = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (len(slots) + i) + 1)])) for i in range(4)]
-            start, stop, step, position = words
-            self.stack = [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
+        for loop in range(len(self.region.stack) // 2):   # each for loop around: range (3 pairs), position
+            at = len(slots) + 4 * loop
+            start, stop, step, position = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (at + i) + 1)])) for i in range(4)]
+            self.stack += [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
         self._prepare_edge(self.region.header)
         b.branch(self.blocks[self.region.header])
 
@@ -130,7 +130,7 @@ class FrameAndExits:
         exit_block = self.function.append_basic_block(f"loop_exit_to_pc{target}")
         here = self.builder.block
         self.builder.position_at_end(exit_block)
-        self._leave_loop(target, guard_id=None, stack=[])
+        self._leave_loop(target, guard_id=None, stack=list(self.stack))   # (enclosing for loops' state)
         self.builder.position_at_end(here)
         return exit_block
 

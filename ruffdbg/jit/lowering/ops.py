@@ -164,7 +164,10 @@ class Ops:
             b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))
             self._return_status(ir.Constant(I64, rt.STATUS_BOXED))
             return
-        result = b.insert_value(ir.Constant(RESULT, None), self.to_bits(value, kind), 0)
+        bits = self.to_bits(value, kind)
+        if self.region is not None:   # OSR: the globals it keeps in registers go back too
+            self._write_values(self._slot_values())
+        result = b.insert_value(ir.Constant(RESULT, None), bits, 0)
         b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_OK), 1))
 
     def op_STORE_GLOBAL(self, pc: int, op: int, arg: int) -> None:

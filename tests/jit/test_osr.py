@@ -1,0 +1,463 @@
+"""On-stack replacement as a real VM does it (issue 10, item 4), through the Session:
+a hot loop enters native code whenever it runs again, its function is compiled
+whole for its next call, nested loops of every kind enter natively, a loop
+paused, stepped or stopped at a breakpoint goes back to native code, and the
+views say what runs.
+
+Counts rather than timings: a loop's ``iterations`` are its *interpreted*
+back-edges (native code does not bump them), so a small count after a long run
+says the run was native."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ruffdbg.session import Policy, Session
+
+
+def run(text: str, threshold: int | None = None, jit: bool = True) -> tuple[Session, list[str]]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=threshold), write=output.append)
+    result = session.run_source(text, "test.ruff")
+    assert result.ok, result.error and result.error.message
+    return session, "".join(output).splitlines()
+
+
+def same_as_t0(text: str, threshold: int | None = None) -> Session:
+    """Run with the JIT and without; the output must be the same."""
+    session, out = run(text, threshold)
+    _, expected = run(text, jit=False)
+    assert out == expected
+    return session
+
+
+def osr_events(session: Session, function: str) -> list:
+    return [e for e in session.events.since(0) if e.kind == "osr" and e.function == function]
+
+
+def interpreted(session: Session, function: str) -> dict[int, int]:
+    """Interpreted back-edges of each loop of ``function``, by source line."""
+    return {loop.line: loop.iterations for loop in session.function(function).loops}
+
+
+# ------------------------------------------------ 1. entered again, every time
+
+
+def test_a_loop_reached_again_enters_native_code_at_once():
+    # The inner loop got hot in round 0; rounds 1..4 run it natively again (and
+    # the loop around it, once left natively, is entered too).
+    session = same_as_t0("""mut total := 0
+mut round := 0
+while round < 5 {
+    mut i := 0
+    while i < 100000 { total := total + i % 7; i := i + 1 }
+    round := round + 1
+}
+print(total)
+""", threshold=100)
+    loops = interpreted(session, "<script>")
+    assert loops[5] <= 110   # of 500,000 iterations: about the mark's worth ran interpreted
+
+
+def test_work_1000_a_hundred_times_then_a_long_call_runs_natively():
+    # The issue's case: before, the lifetime count passed the mark once, in an
+    # early call, and the long call ran at T0 while the views said T2.
+    session = same_as_t0("""func work(n) {
+    mut t := 0
+    mut i := 0
+    while i < n { t := t + i % 3; i := i + 1 }
+    return t
+}
+for k in range(100) { work(1000) }
+print(work(2000000))
+""")
+    work = session.function("work")
+    assert interpreted(session, "work")[4] <= 1000   # only the first call's loop before it got hot
+    assert (work.tier, work.state) == ("T2", "optimized")
+
+
+def test_every_activation_of_a_function_whose_whole_unit_cannot_take_it_re_enters_its_loop():
+    # Calls alternate int and float scale: the whole-function unit (on int) refuses
+    # the float calls, which run in the interpreter -- and their loop, hot, enters
+    # its own OSR unit (one per entry types) at the first back-edges.
+    session = same_as_t0("""func work(n, scale) {
+    mut t := 0.0
+    mut i := 0
+    while i < n { t := t + scale; i := i + 1 }
+    return t
+}
+mut k := 0
+mut sum := 0.0
+while k < 40 {
+    sum := sum + work(20000, 1)
+    sum := sum + work(20000, 0.5)
+    k := k + 1
+}
+print(sum)
+""", threshold=200)
+    loops = interpreted(session, "work")
+    assert loops[4] < 40 * 20000 // 10   # 1,600,000 iterations in all, nearly all native
+
+
+def test_osr_entries_are_not_calls_and_their_events_stay_few():
+    session = same_as_t0("""func once() {
+    mut s := 0
+    for r in range(300) {
+        mut i := 0
+        while i < 2000 { s := s + i; i := i + 1 }
+    }
+    return s
+}
+print(once())
+""", threshold=50)
+    assert session.function("once").calls == 1
+    events = osr_events(session, "once")
+    assert 1 <= len(events) <= 2 * 9   # entries 1, 2, 4, 8 ... per loop, never one per entry
+
+
+# ------------------------------------------------ 2. the next call is compiled whole
+
+
+def test_a_function_whose_loop_went_native_is_compiled_whole_for_its_next_call():
+    session = same_as_t0("""func work(n) {
+    mut t := 0
+    mut i := 0
+    while i < n { t := t + i % 3; i := i + 1 }
+    return t
+}
+print(work(5000))
+print(work(10))
+print(work(3000000))
+""")
+    events = [(e.kind, e.tier) for e in session.events.since(0) if e.function == "work"]
+    assert events[:3] == [("osr", "T2"), ("compiled", "T2"), ("tier-up", "T2")]
+    tier_up = next(e for e in session.events.since(0) if e.kind == "tier-up" and e.function == "work")
+    assert tier_up.detail["calls"] == 2   # far below the call-count mark (1000)
+    assert session.function("work").calls == 3
+    assert interpreted(session, "work")[4] == 1000
+
+
+# ------------------------------------------------ 3. nested loops of every kind
+
+
+NESTS = {
+    "for in for": """func nested(n) {
+    mut s := 0
+    for i in range(n) {
+        for j in range(n) {
+            s := s + (i + j) % 7
+        }
+    }
+    return s
+}
+print(nested(600))
+""",
+    "three fors and a break (mandelbrot)": """func mandelbrot(size) {
+    mut count := 0
+    for y in range(size) {
+        for x in range(size) {
+            let cr := 2.0 * x / size - 1.5
+            let ci := 2.0 * y / size - 1.0
+            mut zr := 0.0
+            mut zi := 0.0
+            mut inside := true
+            for k in range(50) {
+                let tr := zr * zr - zi * zi + cr
+                zi := 2.0 * zr * zi + ci
+                zr := tr
+                if zr * zr + zi * zi > 4.0 {
+                    inside := false
+                    break
+                }
+            }
+            if inside { count := count + 1 }
+        }
+    }
+    return count
+}
+print(mandelbrot(120))
+""",
+    "while in while": """func f(n) {
+    mut s := 0
+    mut i := 0
+    while i < n {
+        mut j := 0
+        while j < n { s := s + (i * j) % 5; j := j + 1 }
+        i := i + 1
+    }
+    return s
+}
+print(f(600))
+""",
+    "while in for": """func f(n) {
+    mut s := 0
+    for i in range(n) {
+        mut j := 0
+        while j < n { s := s + (i * j) % 5; j := j + 1 }
+    }
+    return s
+}
+print(f(600))
+""",
+    "for in while, continue": """func f(n) {
+    mut s := 0
+    mut i := 0
+    while i < n {
+        i := i + 1
+        for j in range(2, n, 3) {
+            if j % 4 == 0 { continue }
+            s := s + (i * j) % 5
+        }
+    }
+    return s
+}
+print(f(900))
+""",
+    "top level, for over an int": """mut s := 0
+for i in 500 {
+    for j in 500 { s := s + (i + j) % 7 }
+}
+print(s)
+""",
+}
+
+
+@pytest.mark.parametrize("name", NESTS)
+def test_nested_loops_enter_natively_and_print_what_t0_prints(name: str):
+    text = NESTS[name]
+    function = "<script>" if name.startswith("top") else text.split("(")[0].split()[-1]
+    session = same_as_t0(text, threshold=200)
+    events = osr_events(session, function)
+    assert events, "no OSR"
+    assert not [e for e in session.events.since(0) if e.kind == "not-compilable"]
+    # The innermost loop got hot first and entered at its own header; then the loops around it.
+    lines = [e.line for e in events]
+    assert lines[0] == max(interpreted(session, function))
+    assert len(set(lines)) == len(interpreted(session, function))
+    # Nearly every iteration ran natively.
+    assert sum(interpreted(session, function).values()) < 3 * 200 * len(set(lines))
+
+
+def test_a_guard_failing_inside_an_inner_loop_resumes_the_interpreter_with_the_outer_loop_state():
+    # s overflows i64 only inside the OSR loop's third outer round: the overflow
+    # guard sends the frame back with both loops' state, and the error is the same.
+    text = """func f() {
+    mut s := 9223372036854775000
+    for i in range(3) {
+        for j in range(1000) {
+            s := s - 1
+        }
+        s := s + 2000 * i
+    }
+    return s
+}
+print(f())
+"""
+    jit = Session(Policy(jit=True, threshold=50), write=lambda _: None).run_source(text, "t.ruff")
+    t0 = Session(Policy(jit=False), write=lambda _: None).run_source(text, "t.ruff")
+    assert (jit.error.message, jit.error.stack[-1].line) == (t0.error.message, t0.error.stack[-1].line)
+
+
+def test_the_loop_state_handed_back_after_an_inner_loop_keeps_counting_right():
+    # An inner OSR loop returns the outer for loop's range and position to the
+    # interpreter (which keeps iterating a range, not the array it started with).
+    session = same_as_t0("""func f(n) {
+    mut out := 0
+    for i in range(1, n, 2) {
+        for j in range(n) { out := out + j % 3 }
+        if i == 41 { print("at 41", out) }
+    }
+    return out
+}
+print(f(300))
+print(f(7))
+""", threshold=100)
+    assert osr_events(session, "f")
+
+
+# ------------------------------------------------ 4. back to native after the debugger
+
+
+LONG = """func spin(n) {
+    mut s := 0
+    mut i := 0
+    while i < n {
+        s := s + i % 7
+        i := i + 1
+    }
+    return s
+}
+print(spin(2000000000))
+"""
+
+
+class Running:
+    def __init__(self, text: str, threshold: int = 100):
+        self.session = Session(Policy(threshold=threshold), write=lambda _: None)
+        self.thread = threading.Thread(target=self.session.run_source, args=(text, "spin.ruff"), daemon=True)
+        self.thread.start()
+
+    def wait(self, condition, seconds: float = 20.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.002)
+
+    def osr_after(self, seq: int) -> bool:
+        return any(e.kind == "osr" and e.seq > seq for e in self.session.events.since(0))
+
+    def last_seq(self) -> int:
+        return max((e.seq for e in self.session.events.since(0)), default=-1)
+
+    def native(self) -> bool:
+        spin = self.session.function("spin")
+        return spin is not None and spin.tier == "T2"
+
+    def stop(self) -> None:
+        self.session.interrupt("test over")
+        self.session.resume()
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+
+
+def test_a_paused_loop_returns_to_native_code_when_resumed():
+    run = Running(LONG)
+    try:
+        run.wait(lambda: run.osr_after(-1))
+        for _ in range(2):
+            before = interpreted(run.session, "spin")[4]
+            run.session.pause()
+            run.wait(lambda: run.session.paused_at is not None)
+            run.session.resume()
+            run.wait(lambda: run.session.paused_at is None)
+            time.sleep(0.3)
+            # Resumed in native code at once: one interpreted iteration, then the entry.
+            assert interpreted(run.session, "spin")[4] - before <= 2
+            assert run.native()
+    finally:
+        run.stop()
+
+
+def test_a_loop_stopped_at_a_breakpoint_returns_to_native_code_once_it_is_cleared():
+    run = Running(LONG)
+    try:
+        run.wait(lambda: run.osr_after(-1))
+        assert run.session.toggle_breakpoint(5).ok
+        run.wait(lambda: run.session.paused_at is not None)
+        assert run.session.function("spin").tier == "T0"   # native code dropped while it has a breakpoint
+        run.session.resume()
+        run.wait(lambda: run.session.paused_at is not None)   # stops again, in the interpreter
+        assert [f.line for f in run.session.paused_at][-1] == 5
+        assert run.session.toggle_breakpoint(5) == "breakpoint at line 5 cleared"
+        seq = run.last_seq()
+        run.session.resume()
+        run.wait(lambda: run.osr_after(seq))
+        run.wait(run.native)
+        before = interpreted(run.session, "spin")[4]
+        time.sleep(0.3)
+        assert interpreted(run.session, "spin")[4] - before <= 2
+    finally:
+        run.stop()
+
+
+def test_a_stepped_loop_returns_to_native_code_when_continued():
+    run = Running(LONG)
+    try:
+        run.wait(lambda: run.osr_after(-1))
+        run.session.pause()
+        run.wait(lambda: run.session.paused_at is not None)
+        for _ in range(3):
+            assert run.session.step("over") == "step over"
+            run.wait(lambda: run.session.paused_at is not None)
+        run.session.resume()
+        run.wait(lambda: run.session.paused_at is None)
+        time.sleep(0.2)
+        before = interpreted(run.session, "spin")[4]
+        time.sleep(0.3)
+        assert interpreted(run.session, "spin")[4] - before <= 2   # native again
+        assert run.native()
+    finally:
+        run.stop()
+
+
+# ------------------------------------------------ 5. the views say what runs
+
+
+def test_views_follow_osr_units():
+    session, _ = run("""func once(n) {
+    mut s := 0
+    mut k := 0
+    while k < n { s := s + k % 7; k := k + 1 }
+    return s
+}
+print(once(50000))
+""")
+    once = session.function("once")
+    assert (once.tier, once.state, once.calls) == ("T2", "optimized", 1)
+    event = osr_events(session, "once")[0]
+    assert (event.line, event.detail["entries"]) == (4, 1)
+
+
+# ------------------------------------------------ regressions found on the way
+
+
+def test_returning_from_inside_an_osr_loop_writes_back_the_globals_it_kept_in_registers():
+    # Before: g stayed at what it was when the loop was entered (10 of 4001).
+    session = same_as_t0("""mut g := 0
+func f() {
+    mut i := 0
+    while i < 5000 {
+        g := g + 1
+        if i == 4000 { return i }
+        i := i + 1
+    }
+    return 0
+}
+print(f())
+print(g)
+""", threshold=10)
+    assert osr_events(session, "f")
+
+
+def test_an_osr_loop_returning_an_int_or_a_float_from_inside():
+    # Before: internal error (KeyError 'dyn') compiling the entry, and a tagged
+    # result came back as a resume at pc 0.
+    same_as_t0("""func h(x) {
+    mut i := 0
+    while i < 5000 {
+        if i == 4000 { if x { return 1.5 } return 2 }
+        i := i + 1
+    }
+    return 0
+}
+print(h(true))
+print(h(false))
+""", threshold=10)
+
+
+def test_a_nest_returning_early_in_a_function_called_from_a_native_loop():
+    # Found by a random nest generator: f's loops enter by OSR while the script's
+    # loop calling f runs natively; the early return must hand g back.
+    same_as_t0("""mut g := 0
+func f(p) {
+    mut acc := 0
+    for v0 in range(0, 23, 1) {
+        acc := acc + (v0 * p)
+        for v1 in range(1, 36, 1) {
+            mut v2 := 0
+            while v2 < 26 {
+                v2 := v2 + 1
+                for v3 in 7 { acc := acc + (v0 % 2) + (v3 + v1) }
+            }
+            g := g + v1 % 3
+            if acc > 69931 { return acc }
+        }
+    }
+    return acc
+}
+for c in 3 { print(f(c)) }
+print(g)
+""", threshold=1)
