@@ -22,8 +22,11 @@ Columns:
 ``family``  operators sharing one handler: "arith", "order", "equal"
 ``symbol``  the source operator an ``arith``/``order``/``equal`` op compiles from
 ``method``  the struct method that overloads it (``op_add`` ...)
-``jit``     ``None`` when T1 and T2 compile it; else the feature name that
-            ``NYI: <feature> at line N`` reports
+``jit``     ``None`` when T2 compiles it; else the feature name that
+            ``NYI: <feature> at line N`` reports (T1 compiles every opcode: what
+            it has no inline code for, the interpreter runs through its generic
+            path -- jit/inference.py, jit/lowering/generic.py)
+``t1``      ``None``, or why T1 does not compile a function using it (kept at T0)
 """
 
 from __future__ import annotations
@@ -62,9 +65,15 @@ class OpInfo:
     symbol: str | None = None
     method: str | None = None
     jit: str | None = None
+    t1: str | None = None
 
 
 A = ArgKind
+# Why T1 leaves container assignment to T0: the interpreter copies a container
+# when CPython's reference count shows another holder (vm/cow.py); native code
+# holds values through handles, which count as holders, so every assignment
+# through a T1 frame would copy the container: quadratic where T0 is linear.
+_COW = "container assignment at T1 would copy the container on every write (handles hold references)"
 _TABLE = [
     OpInfo("LOAD_LOCAL", "push locals[arg]", A.LOCAL, 0, 1),
     OpInfo("LOAD_CONST", "push consts[arg]", A.CONST, 0, 1),
@@ -128,14 +137,14 @@ _TABLE = [
     OpInfo("NEW_STRUCT", "pop the given field values; push a struct value", A.NEW_STRUCT, "fields", 1,
            jit="structs"),
     OpInfo("MUT_LOCAL", "push locals[arg] after making it unshared (copy-on-write)", A.LOCAL, 0, 1,
-           jit="container assignment"),
-    OpInfo("MUT_CELL", "the same for a captured local", A.LOCAL, 0, 1, jit="container assignment"),
-    OpInfo("MUT_FREE", "the same for a variable captured from outside", A.FREE, 0, 1, jit="container assignment"),
-    OpInfo("MUT_GLOBAL", "the same for a global", A.GLOBAL, 0, 1, jit="global variables"),
+           jit="container assignment", t1=_COW),
+    OpInfo("MUT_CELL", "the same for a captured local", A.LOCAL, 0, 1, jit="container assignment", t1=_COW),
+    OpInfo("MUT_FREE", "the same for a variable captured from outside", A.FREE, 0, 1, jit="container assignment", t1=_COW),
+    OpInfo("MUT_GLOBAL", "the same for a global", A.GLOBAL, 0, 1, jit="global variables", t1=_COW),
     OpInfo("MUT_INDEX", "i = pop(), c = pop(): make c[i] unshared, push it", pops=2, pushes=1,
-           jit="container assignment"),
+           jit="container assignment", t1=_COW),
     OpInfo("MUT_FIELD", "c = pop(): make c.<consts[arg]> unshared, push it", A.CONST, 1, 1,
-           jit="container assignment"),
+           jit="container assignment", t1=_COW),
     OpInfo("STORE_INDEX", "i = pop(), c = pop(), v = pop(): c[i] = v", pops=3, jit="container assignment"),
     OpInfo("STORE_FIELD", "c = pop(), v = pop(): c.<consts[arg]> = v", A.CONST, 2, 0, jit="container assignment"),
     OpInfo("SETUP_TRY", "open a try: its handler is at pc arg, with the stack depth now", A.PC,
@@ -172,7 +181,8 @@ EQUALITY_OPS = _ops(lambda i: i.family == "equal")
 BINARY_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family == "arith"}
 COMPARE_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family in ("order", "equal")}
 OPERATOR_METHODS = {Op(n): info.method for n, info in enumerate(OPCODES) if info.method}
-NOT_COMPILED = {Op(n): info.jit for n, info in enumerate(OPCODES) if info.jit}   # op -> NYI feature
+NOT_COMPILED = {Op(n): info.jit for n, info in enumerate(OPCODES) if info.jit}   # op -> NYI feature (T2)
+T1_REFUSED = {Op(n): info.t1 for n, info in enumerate(OPCODES) if info.t1}      # op -> why T1 does not
 
 # Pops that depend on the operand (``OpInfo.pops`` names one of these).
 STACK_RULES = {
@@ -183,6 +193,12 @@ STACK_RULES = {
     "fields": lambda arg, code: len(arg[1]),
     "template": lambda arg, code: len(code.consts[arg].default_names) + len(code.consts[arg].method_names),
 }
+
+
+def stack_pops(op: int, arg: Any, code: Any) -> int:
+    """How many values ``(op, arg)`` of ``code`` takes off the stack."""
+    entry = OPCODES[op]
+    return entry.pops if isinstance(entry.pops, int) else STACK_RULES[entry.pops](arg, code)
 
 
 def stack_effect(op: int, arg: Any, code: Any) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import OPCODES, STACK_RULES, Op
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
@@ -26,6 +27,7 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm import step
 from ruffdbg.vm.hooks import NOT_TAKEN
 
 class NativeBoundary:
@@ -36,31 +38,53 @@ class NativeBoundary:
     registry (``state_of``, ``invalidate``, ``compile``).
     """
 
-    def call(self, unit: Unit, args: list) -> Any:
-        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them."""
+    def call(self, unit: Unit, args: list, function: Any = None) -> Any:
+        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them.
+
+        ``function`` is the closure called: its cells are what the frame's
+        LOAD_FREE / STORE_FREE reach (a code with free variables is only ever
+        entered from here: native code calls closures through the VM)."""
         ctx = self.ctx.words
         argv = self.ctx.args
         for index, value in enumerate(args):
             argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
-        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        depth = len(self.vm.frames)
+        ctx[rt.CTX_DEPTH] = depth
+        closure = self.cells_at.get(depth + 1)
+        self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
         self.native_depth += 1
         unit.from_interpreter += 1
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_depth -= 1
-        status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_ENTRY_GUARD:
-            unit.from_interpreter -= 1
-            self._entry_refused(unit, args)
-            return NOT_TAKEN
-        if status == rt.STATUS_ERROR:
-            pending, self.pending = self.pending, None
-            raise as_interpreter_error(pending)
-        result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
-        if self.native_depth == 0:
-            self.handles.clear()
-        return result
+            if closure is None:
+                del self.cells_at[depth + 1]
+            else:
+                self.cells_at[depth + 1] = closure
+        try:
+            status = ctx[rt.CTX_STATUS]
+            if status == rt.STATUS_ENTRY_GUARD:
+                unit.from_interpreter -= 1
+                self._entry_refused(unit, args)
+                return NOT_TAKEN
+            if status == rt.STATUS_ERROR:
+                pending, self.pending = self.pending, None
+                raise as_interpreter_error(pending)
+            return rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+        finally:
+            if self.native_depth == 0:
+                self.handles.clear()
+
+    def _frame_for(self, unit: Unit, pc: int, depth: int, values: list, nlocals: int) -> Frame:
+        """The interpreter frame a native activation at ``depth`` stands for, at ``pc``:
+        its values, its closure's cells, the ``try`` handlers open there (static)."""
+        function, cells = self.cells_at.get(depth, (None, ())) if unit.code.free_names else (None, ())
+        frame = Frame(unit.code, function, values[:nlocals], cells)
+        frame.stack = values[nlocals:]
+        frame.pc = pc
+        frame.handlers = list(step.handlers_at(unit.code, pc))
+        return frame
 
     def _entry_refused(self, unit: Unit, args: list) -> None:
         """The entry's type guard failed on an argument: a deopt before anything ran."""
@@ -100,9 +124,7 @@ class NativeBoundary:
             values = rt.box_values(buffer, nlocals + nstack, self.handles)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            frame = Frame(unit.code, None, values[:nlocals])
-            frame.stack = values[nlocals:]
-            frame.pc = pc
+            frame = self._frame_for(unit, pc, depth, values, nlocals)
             with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
                 result = vm.run_frame(frame)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
@@ -137,6 +159,65 @@ class NativeBoundary:
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         return ctx[rt.CTX_STATUS]
+
+    def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
+              mark: int) -> int:
+        """T1's generic path: the interpreter runs the instruction at ``pc`` (or ``op``
+        in its place) on the native frame's values, with the native frames below
+        made visible. Results go back through the buffer: the values the
+        instruction pushed from pair ``nlocals`` on, changed locals in place. A
+        Ruff error goes to the frame's ``try`` handlers: the interpreter then
+        finishes the frame (STATUS_BOXED) or the error propagates (STATUS_ERROR);
+        nothing runs twice."""
+        vm = self.vm
+        ctx = self.ctx.words
+        handles = self.handles
+        try:
+            unit = self.units[unit_id]
+            values = rt.box_values(buffer, nlocals + nstack, handles)
+            frame = self._frame_for(unit, pc, depth, values, nlocals)
+            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but this frame
+                if op == rt.OP_RAISE:
+                    pending, self.pending = self.pending, None
+                    if not isinstance(pending, (RuffError, RuffRuntimeError)):
+                        raise pending if pending is not None else AssertionError("OP_RAISE without an error")
+                    frame.pc = pc + 1
+                    return self._finish_raising(frame, as_interpreter_error(pending))
+                depth_before = len(frame.stack)
+                try:
+                    following = step.execute_one(vm, frame, None if op == rt.OP_AS_IS else op)
+                except RuffError as error:
+                    return self._finish_raising(frame, error)
+            if following != pc + 1:
+                return rt.STATUS_JUMPED
+            stack = frame.stack
+            kept = depth_before - generic_pops(unit.code, pc, op)
+            pushed = len(stack) - kept
+            sweep = handles.sweep_due()
+            if sweep:   # what the frame keeps below the results (before they overwrite it)
+                live, _ = rt.object_handles(buffer, nlocals, kept)
+            for index, value in enumerate(stack[kept:]):
+                buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = rt.unbox(value, handles)
+            for index, (before, after) in enumerate(zip(values, frame.locals)):
+                if before is not after:
+                    buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
+            if sweep:
+                live |= rt.object_handles(buffer, 0, nlocals)[0] | rt.object_handles(buffer, nlocals, pushed)[0]
+                handles.sweep(mark, live)
+            return rt.STATUS_OK
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
+            self.pending = error
+            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+            return rt.STATUS_ERROR
+
+    def _finish_raising(self, frame: Frame, error: RuffError) -> int:
+        """The instruction failed: the frame's handlers take the error, the interpreter
+        runs the frame to its end and its result goes back boxed."""
+        ctx = self.ctx.words
+        result = step.run_frame_raising(self.vm, frame, error)
+        ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+        ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        return rt.STATUS_BOXED
 
     def _deopt_reason(self, unit: Unit, guard: Guard, values: list, nlocals: int) -> str:
         if guard.kind == "call-result":
@@ -195,6 +276,18 @@ class NativeBoundary:
         state.state, state.reason = State.BLACKLISTED, reason
         code.profile.hot_at = NEVER
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
+
+
+def generic_pops(code: CodeObject, pc: int, op: int) -> int:
+    """How many of the stack values below the top a generic op may replace: what it
+    pops (FOR_ITER also bumps the position under the element it pushes)."""
+    if op >= 0:
+        return OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0
+    real, arg = code.instrs[pc]
+    if real == Op.FOR_ITER:
+        return 2
+    pops = OPCODES[real].pops
+    return pops if isinstance(pops, int) else STACK_RULES[pops](arg, code)
 
 
 def as_interpreter_error(error: BaseException | None) -> BaseException:

@@ -44,7 +44,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.policy = policy
         self.events = events
         self.ctx = rt.NativeContext(vm.max_depth)
-        self.handles = rt.Handles()
+        self.handles = rt.Handles(self.ctx.words)
         self.units: list[Unit] = []
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
@@ -60,9 +60,12 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
+        self._op_callback = rt.OP_CALLBACK(self._on_op)
+        self.cells_at: dict[int, tuple] = {}   # native depth -> the cells of the closure running there
         self.runtime = RuntimeAddresses(
             deopt=ctypes.cast(self._deopt_callback, ctypes.c_void_p).value,
             call=ctypes.cast(self._call_callback, ctypes.c_void_p).value,
+            op=ctypes.cast(self._op_callback, ctypes.c_void_p).value,
             ctx=self.ctx.address,
             shadow=ctypes.addressof(self.ctx.shadow),
             globals=ctypes.addressof(self.ctx.globals),

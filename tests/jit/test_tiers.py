@@ -101,12 +101,20 @@ print(once(50000))
     assert (osr.function, osr.line) == ("once", 4)
 
 
-def test_not_compilable_says_what_and_where():
+def test_what_t2_cannot_specialize_runs_at_t1_and_says_why():
     program = 'func greet(n) {\n    return "hi ${n}"\n}\nmut i := 0\nwhile i < 50 { greet(i); i := i + 1 }\n'
     session, _ = run(program, threshold=5)
     greet = session.function("greet")
-    assert (greet.tier, greet.state) == ("T0", "not-compilable")
-    assert greet.reason == "NYI: string interpolation at line 2"
+    assert (greet.tier, greet.state) == ("T1", "baseline")
+    assert "not-compilable" not in kinds(session, "greet")
+
+
+def test_not_compilable_says_what_and_where():
+    program = 'func put(a, n) {\n    a[0] = n\n    return a\n}\nmut i := 0\nwhile i < 50 { put([1], i); i := i + 1 }\n'
+    session, _ = run(program, threshold=5)
+    put = session.function("put")
+    assert (put.tier, put.state) == ("T0", "not-compilable")
+    assert put.reason.startswith("NYI: container assignment at T1 would copy") and put.reason.endswith("at line 2")
 
 
 @pytest.mark.parametrize("expression, message", [

@@ -95,7 +95,10 @@ class CallsAndLoops:
         returned = self.function.append_basic_block(f"call_returned_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
         b.position_at_end(failed)
-        self._return_status(status)
+        if self.in_try(pc):   # the frame's handler catches it: the interpreter takes over
+            self.raise_pending(pc, status)
+        else:
+            self._return_status(status)
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 

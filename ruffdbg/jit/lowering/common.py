@@ -67,6 +67,7 @@ class LoweredUnit:
 class RuntimeAddresses:
     deopt: int        # DEOPT_CALLBACK
     call: int         # CALL_CALLBACK
+    op: int           # OP_CALLBACK
     ctx: int          # the context words
     shadow: int       # the shadow stack
     globals: int      # function ids held by tracked globals

@@ -1,0 +1,185 @@
+"""T1 compiles every opcode: what it has no inline code for, the interpreter's own
+implementation runs (the generic path). Each program here runs at --threshold 1;
+the function named must really be at T1 and print what T0 prints, errors included."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruffdbg.session import Policy, Session
+
+
+def run(text: str, jit: bool) -> tuple[Session, str, str | None]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=1 if jit else None), write=output.append)
+    result = session.run_source(text, "t.ruff")
+    error = None if result.ok else f"{result.error.message} {[(e.function, e.line) for e in result.error.stack]}"
+    return session, "".join(output), error
+
+
+CASES = {
+    "index": ("f", """func f(a, d, s, i) { return a[i] + d["k"] + len(s[i]) }
+for i in range(3) { print(f([1, 2, 3], {"k": 10}, "abc", i)) }"""),
+    "build_string": ("f", """func f(n) { return "n=${n}, ${n * 2.5}, ${[n, null]}" }
+for i in range(3) { print(f(i)) }"""),
+    "build_array_dict": ("f", """func f(n) { return [n, [n + 1], {"a": n, "b": [n]}] }
+for i in range(3) { print(f(i)) }"""),
+    "string_concat_loop": ("f", """func f(n) {
+  mut s = ""
+  for i in range(n) { s = s + "x${i}" }
+  return s
+}
+for i in range(4) { print(f(i)) }"""),
+    "get_field": ("f", """struct P { x, y }
+func f(p) { return p.x * p.y }
+for i in range(3) { print(f(P { x: i, y: 3 })) }"""),
+    "new_struct": ("f", """struct P { x, y = 7 }
+func f(i) { return P { x: i } }
+for i in range(3) { print(f(i)) }"""),
+    "call_method": ("f", """struct C {
+  n
+  func get(self, k) { return self.n + k }
+}
+func f(c, k) { return c.get(k) }
+for i in range(3) { print(f(C { n: i }, 10)) }"""),
+    "operator_overload": ("f", """struct V {
+  x
+  func op_add(self, o) { return V { x: self.x + o.x } }
+  func op_neg(self) { return V { x: -self.x } }
+}
+func f(a, b) { return (-(a + b)).x }
+for i in range(3) { print(f(V { x: i }, V { x: 1 })) }"""),
+    "globals": ("f", """mut total = 0
+let base = 5
+func f(n) { total = total + n + base
+  return total }
+for i in range(4) { print(f(i)) }
+print(total)"""),
+    "define_global_in_function": ("f", """func f(n) { return n }
+for i in range(2) { print(f(i)) }"""),
+    "closures": ("make", """func make(k) {
+  mut count = k
+  func inc(by) { count = count + by
+    return count }
+  return inc
+}
+for i in range(3) { let g = make(i)
+  g(1)
+  print(g(10)) }"""),
+    "closure_called_in_native_code": ("inc", """func make(k) {
+  mut count = k
+  func inc(by) { count = count + by
+    return count }
+  return inc
+}
+let g = make(100)
+for i in range(5) { print(g(i)) }"""),
+    "computed_callee": ("f", """func twice(x) { return 2 * x }
+func f(g, x) { return g(g(x)) }
+for i in range(3) { print(f(twice, i)) }"""),
+    "for_in_array": ("f", """func f(a) {
+  mut t = 0
+  for x in a { t = t + x }
+  return t
+}
+for i in range(3) { print(f([1, 2, i])) }"""),
+    "for_in_string_and_dict": ("f", """func f(s, d) {
+  mut out = ""
+  for c in s { out = out + c + "." }
+  for k in d { out = out + k }
+  return out
+}
+for i in range(2) { print(f("ab${i}", {"x": 1, "y": 2})) }"""),
+    "break_continue_in_generic_loop": ("f", """func f(a) {
+  mut t = 0
+  for x in a {
+    if x == 2 { continue }
+    if x == 4 { break }
+    t = t + x
+  }
+  return t
+}
+for i in range(3) { print(f([1, 2, 3, 4, 5])) }"""),
+    "compound_assignment": ("f", """func f(n) {
+  mut x = n
+  x += 3
+  x *= 2
+  return x
+}
+for i in range(3) { print(f(i)) }"""),
+    "try_catches_generic_op_error": ("f", """func f(a, i) {
+  try { return a[i] } except e { return "caught: ${e.message}" }
+}
+for i in range(4) { print(f([1, 2], i)) }"""),
+    "try_catches_error_in_callee": ("f", """func g(x) { if x > 1 { throw "too big: ${x}" }
+  return x }
+func f(x) {
+  mut r = 0
+  try { r = g(x) + 1 } except e { r = e.message }
+  return r
+}
+for i in range(4) { print(f(i)) }"""),
+    "try_catches_builtin_error": ("f", """func f(s) {
+  try { return to_int(s) } except e { return -1 }
+}
+for s in ["1", "x", "3"] { print(f(s)) }"""),
+    "throw_uncaught": ("f", """func f(x) { if x > 2 { throw "no: ${x}" }
+  return x }
+for i in range(5) { print(f(i)) }"""),
+    "nested_try_and_rethrow": ("f", """func f(x) {
+  try {
+    try { if x == 1 { throw "inner" } } except e { throw "re-${e.message}" }
+    return "ok"
+  } except e2 { return e2.message }
+}
+for i in range(3) { print(f(i)) }"""),
+    "error_in_generic_op_uncaught": ("f", """func f(a, i) { return a[i] }
+for i in range(5) { print(f([1, 2, 3], i)) }"""),
+    "string_compare_and_truthiness": ("f", """func f(s, t) {
+  if s { print("nonempty") }
+  if !(s == t) && s < t { return "less" }
+  return s != t
+}
+for s in ["", "a", "b"] { print(f(s, "b")) }"""),
+    "null_and_mixed_arithmetic": ("f", """func f(a, b) {
+  if a == null { return "null" }
+  return a + b
+}
+print(f(null, 1))
+print(f(1, 2.5))
+print(f("s", 1))
+print(f(9223372036854775807, 1))"""),
+    "cells": ("f", """func f(n) {
+  mut x = n
+  let g = func() { return x * 2 }
+  x = x + 1
+  return g()
+}
+for i in range(3) { print(f(i)) }"""),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_t1_runs_it_and_prints_what_t0_prints(name):
+    function, program = CASES[name]
+    _, expected, expected_error = run(program, jit=False)
+    session, printed, error = run(program, jit=True)
+    assert (printed, error) == (expected, expected_error)
+    stats = session.function(function)
+    assert stats.tier == "T1", f"{function}: {stats.tier} {stats.state} {stats.reason}"
+
+
+def test_a_string_loop_stays_at_t1_without_bailing_out():
+    program = """func f(n) {
+  mut s = ""
+  mut i = 0
+  while i < n { s = s + "ab"
+    i = i + 1 }
+  return len(s)
+}
+for i in range(50) { f(100) }
+print(f(1000))"""
+    session, printed, error = run(program, jit=True)
+    assert (printed, error) == ("2000\n", None)
+    stats = session.function("f")
+    assert (stats.tier, stats.deopts) == ("T1", 0)
