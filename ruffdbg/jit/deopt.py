@@ -11,10 +11,11 @@ raised again once control is back in Python.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import OPCODES, STACK_RULES, Op
+from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
@@ -163,58 +164,80 @@ class NativeBoundary:
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
         """T1's generic path: the interpreter runs the instruction at ``pc`` (or ``op``
-        in its place) on the native frame's values, with the native frames below
-        made visible. Results go back through the buffer: the values the
-        instruction pushed from pair ``nlocals`` on, changed locals in place. A
-        Ruff error goes to the frame's ``try`` handlers: the interpreter then
-        finishes the frame (STATUS_BOXED) or the error propagates (STATUS_ERROR);
-        nothing runs twice."""
-        vm = self.vm
-        ctx = self.ctx.words
+        in its place) on the native frame's values. Results go back through the
+        buffer: the values the instruction pushed from pair ``nlocals`` on, a
+        local it replaced in place. A Ruff error goes to the frame's ``try``
+        handlers: the interpreter then finishes the frame (STATUS_BOXED) or the
+        error propagates (STATUS_ERROR); nothing runs twice.
+
+        The common case is kept light: only the operands are boxed (the whole
+        frame when the instruction uses locals, or fails), and the native frames
+        below are rebuilt only if the Ruff stack shows (a call, an error)."""
         handles = self.handles
         try:
             unit = self.units[unit_id]
-            values = rt.box_values(buffer, nlocals + nstack, handles)
-            frame = self._frame_for(unit, pc, depth, values, nlocals)
-            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but this frame
-                if op == rt.OP_RAISE:
-                    pending, self.pending = self.pending, None
-                    if not isinstance(pending, (RuffError, RuffRuntimeError)):
-                        raise pending if pending is not None else AssertionError("OP_RAISE without an error")
-                    frame.pc = pc + 1
-                    return self._finish_raising(frame, as_interpreter_error(pending))
-                depth_before = len(frame.stack)
-                try:
-                    following = step.execute_one(vm, frame, None if op == rt.OP_AS_IS else op)
-                except RuffError as error:
-                    return self._finish_raising(frame, error)
+            shape = unit.op_shapes.get((pc, op))
+            if shape is None:
+                shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
+            pops, uses_locals = shape
+            below = partial(self._native_frames, depth - 1)   # all but this frame
+            if op == rt.OP_RAISE:
+                pending, self.pending = self.pending, None
+                if not isinstance(pending, (RuffError, RuffRuntimeError)):
+                    raise pending if pending is not None else AssertionError("OP_RAISE without an error")
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                frame.pc = pc + 1
+                return self._finish_raising(frame, as_interpreter_error(pending), below)
+            if uses_locals:
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                values = frame.locals[:]
+                kept = nstack - pops
+            else:   # the operands only
+                kept = nstack - pops
+                _, first = rt.object_handles(buffer, nlocals, kept)
+                operands = [rt.box(buffer[2 * pair], buffer[2 * pair + 1], handles) for pair in range(first, first + pops)]
+                frame = self._frame_for(unit, pc, depth, (), 0)
+                frame.stack = operands
+                values = None
+            try:
+                following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
+            except RuffError as error:
+                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                whole.pc = pc + 1
+                return self._finish_raising(whole, error, below)
             if following != pc + 1:
                 return rt.STATUS_JUMPED
             stack = frame.stack
-            kept = depth_before - generic_pops(unit.code, pc, op)
-            pushed = len(stack) - kept
-            sweep = handles.sweep_due()
+            if values is not None:   # (the whole stack was boxed)
+                stack = stack[kept:]
+            pushed = len(stack)
+            sweep = handles.made > 1024 and handles.sweep_due()
             if sweep:   # what the frame keeps below the results (before they overwrite it)
                 live, _ = rt.object_handles(buffer, nlocals, kept)
-            for index, value in enumerate(stack[kept:]):
+            for index, value in enumerate(stack):
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = rt.unbox(value, handles)
-            for index, (before, after) in enumerate(zip(values, frame.locals)):
-                if before is not after:
-                    buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
+            if values is not None:
+                for index, (before, after) in enumerate(zip(values, frame.locals)):
+                    if before is not after:
+                        buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
             if sweep:
                 live |= rt.object_handles(buffer, 0, nlocals)[0] | rt.object_handles(buffer, nlocals, pushed)[0]
                 handles.sweep(mark, live)
             return rt.STATUS_OK
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
-            ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+            self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
             return rt.STATUS_ERROR
 
-    def _finish_raising(self, frame: Frame, error: RuffError) -> int:
+    def _whole_frame(self, unit: Unit, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> Frame:
+        return self._frame_for(unit, pc, depth, rt.box_values(buffer, nlocals + nstack, self.handles), nlocals)
+
+    def _finish_raising(self, frame: Frame, error: RuffError, below) -> int:
         """The instruction failed: the frame's handlers take the error, the interpreter
         runs the frame to its end and its result goes back boxed."""
         ctx = self.ctx.words
-        result = step.run_frame_raising(self.vm, frame, error)
+        with self.vm.frames_pushed(below()):
+            result = step.run_frame_raising(self.vm, frame, error)
         ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
         ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
         return rt.STATUS_BOXED
@@ -278,16 +301,16 @@ class NativeBoundary:
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
 
 
-def generic_pops(code: CodeObject, pc: int, op: int) -> int:
-    """How many of the stack values below the top a generic op may replace: what it
-    pops (FOR_ITER also bumps the position under the element it pushes)."""
+def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:
+    """For the generic op at ``pc`` (or ``op`` in its place): how many values below
+    the top it may replace (what it pops; FOR_ITER also bumps the position under
+    the element it pushes), and whether it uses the frame's locals."""
     if op >= 0:
-        return OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0
+        return (OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0), False
     real, arg = code.instrs[pc]
     if real == Op.FOR_ITER:
-        return 2
-    pops = OPCODES[real].pops
-    return pops if isinstance(pops, int) else STACK_RULES[pops](arg, code)
+        return 2, False
+    return stack_pops(real, arg, code), real in step.USES_LOCALS
 
 
 def as_interpreter_error(error: BaseException | None) -> BaseException:

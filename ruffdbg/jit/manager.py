@@ -113,7 +113,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
         unit = self.compile(code, types, tier=2) if types is not None else None
-        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
+        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1, forced=True)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
     def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
@@ -219,6 +219,9 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
+        elif plan.t1 and state.state == State.INTERPRETED and state.reason and state.reason.startswith("kept at T0"):
+            profile.hot_at = 2 * profile.calls   # T1 would be slower: look again, less and less often
+            return
         if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
 

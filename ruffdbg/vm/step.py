@@ -22,7 +22,7 @@ come from the opcode table), so native code does not track them:
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, JUMP_OPS, OPERATOR_METHODS, Op, jump_effect, stack_effect
@@ -41,10 +41,15 @@ _BINARY = {
 }
 
 
-def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
+def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[], list] | None = None) -> int:
     """Run the instruction at ``frame.pc`` (or ``op`` without an operand in its
     place, e.g. TO_BOOL for a branch's truthiness); leave ``frame.pc`` at the
-    next pc (a jump's target if it jumped) and return it."""
+    next pc (a jump's target if it jumped) and return it.
+
+    ``below()`` gives the frames that stand under this one (native activations,
+    as ``NativeFrame``); it is called only when the instruction runs Ruff code
+    (a call, a method, an operator overload) or raises -- when the Ruff stack
+    shows -- so the common case does not build them."""
     pc = frame.pc
     if op is None:
         op, arg = frame.code.instrs[pc]
@@ -55,7 +60,17 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
     base = len(frames)
     frame.pc = pc + 1           # as the loop leaves it: errors point at this instruction
     frames.append(frame)
+    shown = below is None
+
+    def show() -> None:
+        nonlocal shown
+        if not shown:
+            frames[base:base] = below()
+            shown = True
+
     try:
+        if op in _CALLING or (op in OPERATOR_METHODS and stack and type(stack[-1 if op in _UNARY else -2]) is StructValue):
+            show()
         following = _dispatch(vm, frame, op, arg, stack, pc + 1)
         if following < 0:       # a frame was pushed (a method, an operator overload): run it
             pushed = frames.pop()
@@ -65,6 +80,7 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
         return following
     except RuffError as error:
         frame.pc = pc + 1
+        show()
         _locate(vm, error)
         raise
     except RuffRuntimeError as error:   # uncaught in a function it called: catchable here
@@ -72,11 +88,16 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
         raise RuffError(error.message, value=error.value, entries=error.stack) from None
     except RecursionError:
         frame.pc = pc + 1
+        show()
         error = RuffError("Stack overflow")
         _locate(vm, error)
         raise error from None
     finally:
         del frames[base:]
+
+
+_CALLING = frozenset({Op.CALL, Op.CALL_METHOD})
+_UNARY = frozenset({Op.NOT, Op.NEG})
 
 
 def _locate(vm: Any, error: RuffError) -> None:
@@ -214,5 +235,6 @@ def _handler_table(code: CodeObject) -> list:
     return table
 
 
-def has_try(code: CodeObject) -> bool:
-    return any(op == Op.SETUP_TRY for op, _ in code.instrs)
+# Instructions that read or write the frame's locals (the rest see only the stack).
+USES_LOCALS = frozenset({Op.LOAD_LOCAL, Op.STORE_LOCAL, Op.LOAD_CELL, Op.STORE_CELL, Op.NEW_CELL,
+                         Op.MAKE_FUNCTION, Op.MUT_LOCAL, Op.MUT_CELL})

@@ -183,3 +183,54 @@ print(f(1000))"""
     assert (printed, error) == ("2000\n", None)
     stats = session.function("f")
     assert (stats.tier, stats.deopts) == ("T1", 0)
+
+
+def test_a_function_t1_would_run_slower_stays_at_t0_and_says_why():
+    """At the default threshold the profile shows the mix: a function that would
+    spend its time on the generic path stays in the interpreter, with the reason."""
+    program = """func tag(i) { return "item-${i}" }
+func num(x) { return x * 2 + 1 }
+mut n = 0
+for i in range(3000) { n = n + len(tag(i)) + num(i) }
+print(n)"""
+    output: list[str] = []
+    session = Session(Policy(jit=True), write=output.append)
+    assert session.run_source(program, "t.ruff").ok
+    assert output == ["9025890\n"]
+    tag = session.function("tag")
+    assert (tag.tier, tag.state) == ("T0", "interpreted")
+    assert tag.reason.startswith("kept at T0: T1 would be slower (25% of the instructions run")
+    assert session.function("num").tier == "T2"
+
+
+def test_the_t1_cost_rule():
+    from ruffdbg.jit.policy import TierPolicy
+    from ruffdbg.jit.tiering import t1_slower
+    policy = TierPolicy()
+    assert t1_slower(0, 10**6, policy) is None
+    assert t1_slower(10**6 // policy.t1_generic_cost, 10**6, policy) is None
+    assert t1_slower(10**5, 10**6, policy).startswith("kept at T0: T1 would be slower (10%")
+    assert t1_slower(50, 100, policy) is None   # not enough evidence yet
+
+
+@pytest.mark.parametrize("threshold", [1, 5, 50])
+def test_native_code_calls_a_t1_unit_with_tagged_arguments(threshold):
+    """A caller whose argument is tagged calls a T1 unit (which takes (tag, bits)
+    pairs) natively: it used to build the call with one i64 and crash."""
+    program = """func t1(x) { return "s${x}" }
+func caller(n) {
+  mut r = null
+  mut i = 0
+  while i < n {
+    if i % 2 == 0 { r = 1 } else { r = 2.5 }
+    r = t1(r)
+    i = i + 1
+  }
+  return r
+}
+for k in range(200) { caller(3) }
+print(caller(5))"""
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=threshold), write=output.append)
+    result = session.run_source(program, "t.ruff")
+    assert result.ok and output == ["s1\n"]

@@ -51,6 +51,7 @@ class NativeTarget:
 
     address: int
     return_type: str
+    tagged: bool = False   # a T1 unit: each argument goes as (tag, bits)
 
 
 @dataclass
