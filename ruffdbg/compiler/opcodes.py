@@ -69,11 +69,6 @@ class OpInfo:
 
 
 A = ArgKind
-# Why T1 leaves container assignment to T0: the interpreter copies a container
-# when CPython's reference count shows another holder (vm/cow.py); native code
-# holds values through handles, which count as holders, so every assignment
-# through a T1 frame would copy the container: quadratic where T0 is linear.
-_COW = "container assignment at T1 would copy the container on every write (handles hold references)"
 _TABLE = [
     OpInfo("LOAD_LOCAL", "push locals[arg]", A.LOCAL, 0, 1),
     OpInfo("LOAD_CONST", "push consts[arg]", A.CONST, 0, 1),
@@ -137,14 +132,14 @@ _TABLE = [
     OpInfo("NEW_STRUCT", "pop the given field values; push a struct value", A.NEW_STRUCT, "fields", 1,
            jit="structs"),
     OpInfo("MUT_LOCAL", "push locals[arg] after making it unshared (copy-on-write)", A.LOCAL, 0, 1,
-           jit="container assignment", t1=_COW),
-    OpInfo("MUT_CELL", "the same for a captured local", A.LOCAL, 0, 1, jit="container assignment", t1=_COW),
-    OpInfo("MUT_FREE", "the same for a variable captured from outside", A.FREE, 0, 1, jit="container assignment", t1=_COW),
-    OpInfo("MUT_GLOBAL", "the same for a global", A.GLOBAL, 0, 1, jit="global variables", t1=_COW),
+           jit="container assignment"),
+    OpInfo("MUT_CELL", "the same for a captured local", A.LOCAL, 0, 1, jit="container assignment"),
+    OpInfo("MUT_FREE", "the same for a variable captured from outside", A.FREE, 0, 1, jit="container assignment"),
+    OpInfo("MUT_GLOBAL", "the same for a global", A.GLOBAL, 0, 1, jit="global variables"),
     OpInfo("MUT_INDEX", "i = pop(), c = pop(): make c[i] unshared, push it", pops=2, pushes=1,
-           jit="container assignment", t1=_COW),
+           jit="container assignment"),
     OpInfo("MUT_FIELD", "c = pop(): make c.<consts[arg]> unshared, push it", A.CONST, 1, 1,
-           jit="container assignment", t1=_COW),
+           jit="container assignment"),
     OpInfo("STORE_INDEX", "i = pop(), c = pop(), v = pop(): c[i] = v", pops=3, jit="container assignment"),
     OpInfo("STORE_FIELD", "c = pop(), v = pop(): c.<consts[arg]> = v", A.CONST, 2, 0, jit="container assignment"),
     OpInfo("SETUP_TRY", "open a try: its handler is at pc arg, with the stack depth now", A.PC,

@@ -17,6 +17,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
@@ -190,7 +191,7 @@ class NativeBoundary:
                 return self._finish_raising(frame, as_interpreter_error(pending), below)
             if uses_locals:
                 frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
-                values = frame.locals[:]
+                values = [id(value) for value in frame.locals]   # (ids: a copy would be one more holder)
                 kept = nstack - pops
             else:   # the operands only
                 kept = nstack - pops
@@ -199,12 +200,19 @@ class NativeBoundary:
                 frame = self._frame_for(unit, pc, depth, (), 0)
                 frame.stack = operands
                 values = None
+            real = unit.code.instrs[pc][0] if op == rt.OP_AS_IS else op
+            if real in MUT_OPS:
+                mutated = self._about_to_mutate(real, unit.code.instrs[pc][1], frame)
+                self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
+                mutated = None   # (a reference held here would count too)
             try:
                 following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
             except RuffError as error:
                 whole = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
                 whole.pc = pc + 1
                 return self._finish_raising(whole, error, below)
+            finally:
+                self.vm.cow_discount = 0
             if following != pc + 1:
                 return rt.STATUS_JUMPED
             stack = frame.stack
@@ -215,10 +223,15 @@ class NativeBoundary:
             if sweep:   # what the frame keeps below the results (before they overwrite it)
                 live, _ = rt.object_handles(buffer, nlocals, kept)
             for index, value in enumerate(stack):
-                buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = rt.unbox(value, handles)
+                pair = None
+                if values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
+                    local = values.index(id(value))
+                    if rt.box(buffer[2 * local], buffer[2 * local + 1], handles) is value:
+                        pair = buffer[2 * local], buffer[2 * local + 1]
+                buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
             if values is not None:
                 for index, (before, after) in enumerate(zip(values, frame.locals)):
-                    if before is not after:
+                    if before != id(after):
                         buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
             if sweep:
                 live |= rt.object_handles(buffer, 0, nlocals)[0] | rt.object_handles(buffer, nlocals, pushed)[0]
@@ -228,6 +241,32 @@ class NativeBoundary:
             self.pending = error
             self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
             return rt.STATUS_ERROR
+
+    def _about_to_mutate(self, op: int, arg: Any, frame: Frame) -> Any:
+        """The container a MUT_* op is about to make unshared (copy-on-write).
+
+        The interpreter copies it when CPython's reference count shows another
+        holder. Handles count as holders; those at or above this frame's mark
+        were made after it was entered, so only this frame (whose holds the boxed
+        frame shows) or nobody holds them: the VM discounts them while the op
+        runs (``vm.cow_discount``). Handles below the mark may be held by native
+        frames below: they count."""
+        try:
+            if op == Op.MUT_LOCAL:
+                return frame.locals[arg]
+            if op == Op.MUT_CELL:
+                return frame.locals[arg].value
+            if op == Op.MUT_FREE:
+                return frame.cells[arg].value
+            if op == Op.MUT_GLOBAL:
+                return self.vm.globals.get(frame.code.names[arg], _NOTHING)
+            if op == Op.MUT_INDEX:
+                return values_index_get(frame.stack[-2], frame.stack[-1])
+            if op == Op.MUT_FIELD:
+                return values_field_get(frame.stack[-1], frame.code.consts[arg])
+        except RuffError:   # the op raises it again, with its location
+            pass
+        return _NOTHING
 
     def _whole_frame(self, unit: Unit, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> Frame:
         return self._frame_for(unit, pc, depth, rt.box_values(buffer, nlocals + nstack, self.handles), nlocals)
@@ -301,6 +340,10 @@ class NativeBoundary:
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
 
 
+MUT_OPS = frozenset({Op.MUT_LOCAL, Op.MUT_CELL, Op.MUT_FREE, Op.MUT_GLOBAL, Op.MUT_INDEX, Op.MUT_FIELD})
+_NOTHING = object()
+
+
 def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:
     """For the generic op at ``pc`` (or ``op`` in its place): how many values below
     the top it may replace (what it pops; FOR_ITER also bumps the position under
@@ -310,7 +353,9 @@ def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:
     real, arg = code.instrs[pc]
     if real == Op.FOR_ITER:
         return 2, False
-    return stack_pops(real, arg, code), real in step.USES_LOCALS
+    # (A MUT_* op boxes the whole frame: the holders copy-on-write must count are
+    # this frame's values, see _about_to_mutate.)
+    return stack_pops(real, arg, code), real in step.USES_LOCALS or real in MUT_OPS
 
 
 def as_interpreter_error(error: BaseException | None) -> BaseException:

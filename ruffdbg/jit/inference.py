@@ -448,13 +448,17 @@ def _load_global_t1(s: Step):
 
 
 def _call_t1(s: Step):
-    """A call of a known function or builtin goes through the VM with its arguments
-    tagged; a call of a computed value is run by the interpreter."""
+    """``for v in range(...)`` is a counted loop; every other call the interpreter
+    makes (the generic path: it profiles the call as T0 does, and the frame's
+    values are written out, so its handles can be released)."""
     argc = s.arg
     callee = s.stack[-argc - 1]
-    args = s.stack[len(s.stack) - argc:]
-    if isinstance(callee, FunctionValue) and not any(isinstance(a, StackOnly) for a in args):
+    args = tuple(s.stack[len(s.stack) - argc:])
+    if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
+    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
     return _generic(s)
 
 

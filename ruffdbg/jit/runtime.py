@@ -116,6 +116,7 @@ class Handles:
     def __init__(self, words: Any = None) -> None:
         self._objects: list[Any] = []
         self._free: list[int] = []
+        self._containers: dict[int, list[int]] = {}   # id of a container -> its handles
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
         self.made = 0                      # handles made since the last sweep
         self.kept = 0                      # handles a sweep kept
@@ -144,11 +145,14 @@ class Handles:
         if self._free:
             index = self._free.pop()
             self._objects[index] = value
-            return index
-        self._objects.append(value)
-        if self.words is not None:
-            self.words[CTX_HANDLES] = len(self._objects)
-        return len(self._objects) - 1
+        else:
+            index = len(self._objects)
+            self._objects.append(value)
+            if self.words is not None:
+                self.words[CTX_HANDLES] = index + 1
+        if type(value) in (list, dict) or hasattr(value, "fields"):   # a container: see count_above
+            self._containers.setdefault(id(value), []).append(index)
+        return index
 
     def get(self, index: int) -> Any:
         return self._objects[index]
@@ -167,13 +171,23 @@ class Handles:
             if index in live:
                 kept += 1
             elif objects[index] is not _FREE:
+                where = self._containers.get(id(objects[index]))
+                if where is not None:
+                    where.remove(index)
+                    if not where:
+                        del self._containers[id(objects[index])]
                 objects[index] = _FREE
                 free.append(index)
         self.made, self.kept = 0, kept
 
+    def count_above(self, mark: int, value: Any) -> int:
+        """How many handles at or above ``mark`` hold the container ``value``."""
+        return sum(1 for index in self._containers.get(id(value), ()) if index >= mark)
+
     def clear(self) -> None:
         self._objects.clear()
         self._free.clear()
+        self._containers.clear()
         self.made = self.kept = 0
         if self.words is not None:
             self.words[CTX_HANDLES] = 0

@@ -234,3 +234,101 @@ print(caller(5))"""
     session = Session(Policy(jit=True, threshold=threshold), write=output.append)
     result = session.run_source(program, "t.ruff")
     assert result.ok and output == ["s1\n"]
+
+
+COPY_ON_WRITE = """struct P { xs, tag }
+func alias_local(n) {
+  mut a = [1, 2, 3]
+  mut b = a
+  a[0] = n
+  return "${a} ${b}"
+}
+func param(a, n) {
+  a[1] = n
+  return a
+}
+func nested(n) {
+  mut m = [[1, 2], [3, 4]]
+  let row = m[0]
+  m[0][1] = n
+  return "${m} ${row}"
+}
+func fields(n) {
+  mut p = P { xs: [1], tag: "t" }
+  let q = p
+  p.xs[0] = n
+  p.tag = "u"
+  return "${p.xs} ${p.tag} ${q.xs} ${q.tag}"
+}
+func stack_alias(n) {
+  mut a = [0, 0]
+  a[0] = a
+  a[1] = n
+  return a
+}
+mut g = [10, 20]
+func global_mut(n) {
+  let before = g
+  g[0] = n
+  return "${g} ${before}"
+}
+func closure_cell(n) {
+  mut c = [1, 2]
+  let keep = c
+  let f = func() { c[0] = n
+    return c }
+  return "${f()} ${keep} ${c}"
+}
+func loop_fill(n) {
+  mut a = []
+  for i in range(n) { a = push(a, 0) }
+  let copy = a
+  for i in range(n) { a[i] = i * i }
+  return "${a} ${copy}"
+}
+func dict_mut(n) {
+  mut d = {"k": [1]}
+  let e = d
+  d["k"][0] = n
+  d["z"] = n
+  return "${d} ${e}"
+}
+for i in range(3) {
+  let orig = [7, 8, 9]
+  print(alias_local(i))
+  print(param(orig, i), orig)
+  print(nested(i))
+  print(fields(i))
+  print(stack_alias(i))
+  print(global_mut(i))
+  print(closure_cell(i))
+  print(loop_fill(i + 2))
+  print(dict_mut(i))
+}
+print(g)
+"""
+
+
+def test_container_assignment_at_t1_copies_exactly_when_t0_does():
+    """Copy-on-write reads reference counts; handles a T1 frame made (above its
+    mark) are discounted, since the boxed frame shows that frame's holds: every
+    alias (a local, a field, a global, a cell, a caller's value) still copies."""
+    _, expected, _ = run(COPY_ON_WRITE, jit=False)
+    session, printed, error = run(COPY_ON_WRITE, jit=True)
+    assert (printed, error) == (expected, None)
+    for name in ("alias_local", "param", "nested", "fields", "stack_alias", "global_mut", "closure_cell",
+                 "loop_fill", "dict_mut"):
+        assert session.function(name).tier == "T1", name
+
+
+def test_array_assignment_in_a_t1_loop_does_not_copy():
+    program = """func fill(n) {
+  mut a = [0, 0, 0, 0]
+  for i in range(n) { a[i % 4] = i }
+  return a
+}
+for k in range(3) { fill(10) }
+print(fill(5000))"""
+    session, printed, error = run(program, jit=True)
+    assert (printed, error) == ("[4996, 4997, 4998, 4999]\n", None)
+    assert session.function("fill").tier == "T1" and session.vm.cow_copies == 0

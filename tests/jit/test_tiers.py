@@ -110,11 +110,19 @@ def test_what_t2_cannot_specialize_runs_at_t1_and_says_why():
 
 
 def test_not_compilable_says_what_and_where():
-    program = 'func put(a, n) {\n    a[0] = n\n    return a\n}\nmut i := 0\nwhile i < 50 { put([1], i); i := i + 1 }\n'
+    params = ", ".join(f"p{i}" for i in range(33))
+    program = f"func wide({params}) {{\n    return p0\n}}\nmut i := 0\nwhile i < 50 {{ wide({', '.join(['i'] * 33)}); i := i + 1 }}\n"
     session, _ = run(program, threshold=5)
-    put = session.function("put")
-    assert (put.tier, put.state) == ("T0", "not-compilable")
-    assert put.reason.startswith("NYI: container assignment at T1 would copy") and put.reason.endswith("at line 2")
+    wide = session.function("wide")
+    assert (wide.tier, wide.state) == ("T0", "not-compilable")
+    assert wide.reason == "NYI: more than 32 parameters at line 1"
+
+
+def test_container_assignment_runs_at_t1():
+    program = 'func put(a, n) {\n    a[0] = n\n    return a\n}\nmut i := 0\nlet b = [1]\nwhile i < 50 { put(b, i); i := i + 1 }\nprint(put(b, 7), b)\n'
+    session, out = run(program, threshold=5)
+    assert out == ["[7] [1]"]
+    assert (session.function("put").tier, session.vm.cow_copies) == ("T1", 51)
 
 
 @pytest.mark.parametrize("expression, message", [

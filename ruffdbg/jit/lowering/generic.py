@@ -92,6 +92,10 @@ class GenericOps:
             self.push(value, Kind.DYN)
         if op in REPLACES_LOCAL:
             self._reload_local(arg)
+        if op in (Op.CALL, Op.CALL_METHOD):
+            # The callee ran in the interpreter: a safepoint (a debugger step that
+            # returns here stops in this frame, see calls._check_call_result).
+            self._poll_interrupt(pc + 1)
 
     def _generic_for_iter(self, pc: int, exit_target: int) -> None:
         """FOR_ITER over the interpreter's [items, position]: it bumps the position and

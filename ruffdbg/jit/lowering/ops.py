@@ -25,7 +25,7 @@ class Ops:
         if pc in self.typed.always_fails:
             self.deopt_always(self.new_guard("error", pc, f"{OPCODE_NAMES[op]} always raises here"))
             return
-        if self.typed.tier == 1 and op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
+        if self.typed.tier == 1 and (op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER) or pc in self.typed.generic):
             self._tag_function_operands(op, arg)
         if pc in self.typed.generic:
             self._generic(pc, op, arg)
