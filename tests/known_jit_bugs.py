@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-KNOWN_JIT_BUGS = {
-    "jit_mixed_returns_in_range_loop": "JIT: internal error KeyError 'dyn' (a unit returning int or float "
-                                       "from inside a counted loop); the sound-JIT issue fixes it",
+KNOWN_JIT_BUGS: dict[str, str] = {
 }
 
 

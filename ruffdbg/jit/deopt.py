@@ -78,14 +78,16 @@ class NativeBoundary:
             if self.native_depth == 0:
                 self.handles.clear()
 
-    def _frame_for(self, unit: Unit, pc: int, depth: int, values: list, nlocals: int) -> Frame:
+    def _frame_for(self, unit: Unit, pc: int, depth: int, values: list, nlocals: int,
+                   handlers: bool = False) -> Frame:
         """The interpreter frame a native activation at ``depth`` stands for, at ``pc``:
         its values, its closure's cells, the ``try`` handlers open there (static)."""
         function, cells = self.cells_at.get(depth, (None, ())) if unit.code.free_names else (None, ())
         frame = Frame(unit.code, function, values[:nlocals], cells)
         frame.stack = values[nlocals:]
         frame.pc = pc
-        frame.handlers = list(step.handlers_at(unit.code, pc))
+        if handlers:   # (an op callback's frame gets them in run_frame_raising, if it fails)
+            frame.handlers = list(step.handlers_at(unit.code, pc))
         return frame
 
     def _entry_refused(self, unit: Unit, args: list) -> None:
@@ -126,7 +128,7 @@ class NativeBoundary:
             values = rt.box_values(buffer, nlocals + nstack, self.handles)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            frame = self._frame_for(unit, pc, depth, values, nlocals)
+            frame = self._frame_for(unit, pc, depth, values, nlocals, handlers=True)
             with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
                 result = vm.run_frame(frame)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)

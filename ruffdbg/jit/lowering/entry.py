@@ -29,8 +29,10 @@ class EntryFunction:
             status = b.extract_value(pair, 1)
             b.store(status, status_word)
             b.store(b.extract_value(pair, 0), self.ctx_word(rt.CTX_RET_BITS))
+            # (A tagged return went back through the ctx with STATUS_BOXED: nothing to tag.)
+            return_type = Kind.NULL if self.typed.return_type in (None, Kind.DYN) else self.typed.return_type
             with b.if_then(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK))):
-                b.store(ir.Constant(I64, TAGS[self.typed.return_type or Kind.NULL]), self.ctx_word(rt.CTX_RET_TAG))
+                b.store(ir.Constant(I64, TAGS[return_type]), self.ctx_word(rt.CTX_RET_TAG))
             b.ret(ir.Constant(I64, 0))
             return
         bits = []
