@@ -488,6 +488,11 @@ def _try_t1(s: Step):
     return [s.state(s.pc + 1)]
 
 
+def _load_local_t1(s: Step):
+    """A local not set on some path holds null there (the interpreter's frames start so)."""
+    s.stack.append(Kind.NULL if s.slots[s.arg] == Kind.UNSET else s.slots[s.arg])
+
+
 def _arithmetic_t1(s: Step):
     """Numbers inline (the result tagged: an overflow, a zero divisor or another type
     takes the generic path, whose result may be anything); the rest generic."""
@@ -527,7 +532,7 @@ def _t1_table(table: dict) -> dict:
         Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_t1, Op.RETURN: _return_tagged,
         Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
         Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
-        Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1,
+        Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
     })
     table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
     table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})

@@ -56,6 +56,9 @@ class Ops:
 
     def op_LOAD_LOCAL(self, pc: int, op: int, arg: int) -> None:
         kind = self.state_slots[arg]
+        if kind == Kind.UNSET:   # (T1: not set on this path, so null, as in the interpreter)
+            self.push(self.const(Kind.NULL, None), Kind.NULL)
+            return
         self.push(self.builder.load(self.slot(arg, kind)), kind)
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
