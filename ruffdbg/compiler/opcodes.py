@@ -22,8 +22,11 @@ Columns:
 ``family``  operators sharing one handler: "arith", "order", "equal"
 ``symbol``  the source operator an ``arith``/``order``/``equal`` op compiles from
 ``method``  the struct method that overloads it (``op_add`` ...)
-``jit``     ``None`` when T1 and T2 compile it; else the feature name that
-            ``NYI: <feature> at line N`` reports
+``jit``     ``None`` when T2 compiles it; else the feature name that
+            ``NYI: <feature> at line N`` reports (T1 compiles every opcode: what
+            it has no inline code for, the interpreter runs through its generic
+            path -- jit/inference.py, jit/lowering/generic.py)
+``t1``      ``None``, or why T1 does not compile a function using it (kept at T0)
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class OpInfo:
     symbol: str | None = None
     method: str | None = None
     jit: str | None = None
+    t1: str | None = None
 
 
 A = ArgKind
@@ -193,7 +197,8 @@ EQUALITY_OPS = _ops(lambda i: i.family == "equal")
 BINARY_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family == "arith"}
 COMPARE_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family in ("order", "equal")}
 OPERATOR_METHODS = {Op(n): info.method for n, info in enumerate(OPCODES) if info.method}
-NOT_COMPILED = {Op(n): info.jit for n, info in enumerate(OPCODES) if info.jit}   # op -> NYI feature
+NOT_COMPILED = {Op(n): info.jit for n, info in enumerate(OPCODES) if info.jit}   # op -> NYI feature (T2)
+T1_REFUSED = {Op(n): info.t1 for n, info in enumerate(OPCODES) if info.t1}      # op -> why T1 does not
 
 # Pops that depend on the operand (``OpInfo.pops`` names one of these).
 STACK_RULES = {
@@ -205,6 +210,12 @@ STACK_RULES = {
     "fields": lambda arg, code: len(arg[1]),
     "template": lambda arg, code: len(code.consts[arg].default_names) + len(code.consts[arg].method_names),
 }
+
+
+def stack_pops(op: int, arg: Any, code: Any) -> int:
+    """How many values ``(op, arg)`` of ``code`` takes off the stack."""
+    entry = OPCODES[op]
+    return entry.pops if isinstance(entry.pops, int) else STACK_RULES[entry.pops](arg, code)
 
 
 def stack_effect(op: int, arg: Any, code: Any) -> int:

@@ -9,8 +9,9 @@ from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Function
-from ruffdbg.jit import listing, texts
+from ruffdbg.jit import listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
@@ -20,9 +21,23 @@ from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
-from ruffdbg.profile.report import ruff_type
+from ruffdbg.profile.report import execution_counts, ruff_type
 
 OPT_LEVEL = {1: 1, 2: 3}
+OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
+
+
+def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
+    """(Instructions T1 would hand to the interpreter, all instructions) as the
+    profile saw them run: the generic pcs, and the inline operator sites whose
+    operands were not numbers (their slow path is the generic path)."""
+    counts = execution_counts(code)
+    profile = code.profile
+    generic = sum(counts[pc] for pc in typed.generic)
+    for pc, (op, _) in enumerate(code.instrs):
+        if pc not in typed.generic and op in OPERATOR_SITES:
+            generic += sum(profile.feedback[pc].values())
+    return generic, sum(counts)
 
 
 class Compiling:
@@ -35,11 +50,13 @@ class Compiling:
     """
 
     @serialized
-    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2) -> Unit | None:
+    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2, forced: bool = False) -> Unit | None:
         """Compile and install a unit; None if the code cannot run at that tier.
 
         Only a T1 failure makes the function "not compilable": whatever T2
-        cannot do is what T1 is for.
+        cannot do is what T1 is for. T1 compiles every opcode, but a function
+        whose profile shows it would spend its time on T1's generic path stays
+        at T0 (unless ``forced``), with the reason.
         """
         state = self.state_of(code)
         if state.held or self.stepping:
@@ -47,6 +64,10 @@ class Compiling:
         try:
             if tier == 1:
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
+                slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy)
+                if slower is not None:
+                    state.reason = slower
+                    return None
             else:
                 typed = self._infer(code, param_types)
                 self._compile_callees(typed)

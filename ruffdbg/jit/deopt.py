@@ -11,10 +11,13 @@ raised again once control is back in Python.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
@@ -26,6 +29,7 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm import step
 from ruffdbg.vm.hooks import NOT_TAKEN
 
 class NativeBoundary:
@@ -36,31 +40,55 @@ class NativeBoundary:
     registry (``state_of``, ``invalidate``, ``compile``).
     """
 
-    def call(self, unit: Unit, args: list) -> Any:
-        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them."""
+    def call(self, unit: Unit, args: list, function: Any = None) -> Any:
+        """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them.
+
+        ``function`` is the closure called: its cells are what the frame's
+        LOAD_FREE / STORE_FREE reach (a code with free variables is only ever
+        entered from here: native code calls closures through the VM)."""
         ctx = self.ctx.words
         argv = self.ctx.args
         for index, value in enumerate(args):
             argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
-        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        depth = len(self.vm.frames)
+        ctx[rt.CTX_DEPTH] = depth
+        closure = self.cells_at.get(depth + 1)
+        self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
         self.native_depth += 1
         unit.from_interpreter += 1
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_depth -= 1
-        status = ctx[rt.CTX_STATUS]
-        if status == rt.STATUS_ENTRY_GUARD:
-            unit.from_interpreter -= 1
-            self._entry_refused(unit, args)
-            return NOT_TAKEN
-        if status == rt.STATUS_ERROR:
-            pending, self.pending = self.pending, None
-            raise as_interpreter_error(pending)
-        result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
-        if self.native_depth == 0:
-            self.handles.clear()
-        return result
+            if closure is None:
+                del self.cells_at[depth + 1]
+            else:
+                self.cells_at[depth + 1] = closure
+        try:
+            status = ctx[rt.CTX_STATUS]
+            if status == rt.STATUS_ENTRY_GUARD:
+                unit.from_interpreter -= 1
+                self._entry_refused(unit, args)
+                return NOT_TAKEN
+            if status == rt.STATUS_ERROR:
+                pending, self.pending = self.pending, None
+                raise as_interpreter_error(pending)
+            return rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
+        finally:
+            if self.native_depth == 0:
+                self.handles.clear()
+
+    def _frame_for(self, unit: Unit, pc: int, depth: int, values: list, nlocals: int,
+                   handlers: bool = False) -> Frame:
+        """The interpreter frame a native activation at ``depth`` stands for, at ``pc``:
+        its values, its closure's cells, the ``try`` handlers open there (static)."""
+        function, cells = self.cells_at.get(depth, (None, ())) if unit.code.free_names else (None, ())
+        frame = Frame(unit.code, function, values[:nlocals], cells)
+        frame.stack = values[nlocals:]
+        frame.pc = pc
+        if handlers:   # (an op callback's frame gets them in run_frame_raising, if it fails)
+            frame.handlers = list(step.handlers_at(unit.code, pc))
+        return frame
 
     def _entry_refused(self, unit: Unit, args: list) -> None:
         """The entry's type guard failed on an argument: a deopt before anything ran."""
@@ -100,9 +128,7 @@ class NativeBoundary:
             values = rt.box_values(buffer, nlocals + nstack, self.handles)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
-            frame = Frame(unit.code, None, values[:nlocals])
-            frame.stack = values[nlocals:]
-            frame.pc = pc
+            frame = self._frame_for(unit, pc, depth, values, nlocals, handlers=True)
             with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
                 result = vm.run_frame(frame)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
@@ -137,6 +163,125 @@ class NativeBoundary:
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         return ctx[rt.CTX_STATUS]
+
+    def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
+              mark: int) -> int:
+        """T1's generic path: the interpreter runs the instruction at ``pc`` (or ``op``
+        in its place) on the native frame's values. Results go back through the
+        buffer: the values the instruction pushed from pair ``nlocals`` on, a
+        local it replaced in place. A Ruff error goes to the frame's ``try``
+        handlers: the interpreter then finishes the frame (STATUS_BOXED) or the
+        error propagates (STATUS_ERROR); nothing runs twice.
+
+        The common case is kept light: only the operands are boxed (the whole
+        frame when the instruction uses locals, or fails), and the native frames
+        below are rebuilt only if the Ruff stack shows (a call, an error)."""
+        handles = self.handles
+        try:
+            unit = self.units[unit_id]
+            shape = unit.op_shapes.get((pc, op))
+            if shape is None:
+                shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
+            pops, uses_locals = shape
+            below = partial(self._native_frames, depth - 1)   # all but this frame
+            if op == rt.OP_RAISE:
+                pending, self.pending = self.pending, None
+                if not isinstance(pending, (RuffError, RuffRuntimeError)):
+                    raise pending if pending is not None else AssertionError("OP_RAISE without an error")
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                frame.pc = pc + 1
+                return self._finish_raising(frame, as_interpreter_error(pending), below)
+            if uses_locals:
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                values = [id(value) for value in frame.locals]   # (ids: a copy would be one more holder)
+                kept = nstack - pops
+            else:   # the operands only
+                kept = nstack - pops
+                _, first = rt.object_handles(buffer, nlocals, kept)
+                operands = [rt.box(buffer[2 * pair], buffer[2 * pair + 1], handles) for pair in range(first, first + pops)]
+                frame = self._frame_for(unit, pc, depth, (), 0)
+                frame.stack = operands
+                values = None
+            real = unit.code.instrs[pc][0] if op == rt.OP_AS_IS else op
+            if real in MUT_OPS:
+                mutated = self._about_to_mutate(real, unit.code.instrs[pc][1], frame)
+                self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
+                mutated = None   # (a reference held here would count too)
+            try:
+                following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
+            except RuffError as error:
+                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                whole.pc = pc + 1
+                return self._finish_raising(whole, error, below)
+            finally:
+                self.vm.cow_discount = 0
+            if following != pc + 1:
+                return rt.STATUS_JUMPED
+            stack = frame.stack
+            if values is not None:   # (the whole stack was boxed)
+                stack = stack[kept:]
+            pushed = len(stack)
+            sweep = handles.made > 1024 and handles.sweep_due()
+            if sweep:   # what the frame keeps below the results (before they overwrite it)
+                live, _ = rt.object_handles(buffer, nlocals, kept)
+            for index, value in enumerate(stack):
+                pair = None
+                if values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
+                    local = values.index(id(value))
+                    if rt.box(buffer[2 * local], buffer[2 * local + 1], handles) is value:
+                        pair = buffer[2 * local], buffer[2 * local + 1]
+                buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
+            if values is not None:
+                for index, (before, after) in enumerate(zip(values, frame.locals)):
+                    if before != id(after):
+                        buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
+            if sweep:
+                live |= rt.object_handles(buffer, 0, nlocals)[0] | rt.object_handles(buffer, nlocals, pushed)[0]
+                handles.sweep(mark, live)
+            return rt.STATUS_OK
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
+            self.pending = error
+            self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
+            return rt.STATUS_ERROR
+
+    def _about_to_mutate(self, op: int, arg: Any, frame: Frame) -> Any:
+        """The container a MUT_* op is about to make unshared (copy-on-write).
+
+        The interpreter copies it when CPython's reference count shows another
+        holder. Handles count as holders; those at or above this frame's mark
+        were made after it was entered, so only this frame (whose holds the boxed
+        frame shows) or nobody holds them: the VM discounts them while the op
+        runs (``vm.cow_discount``). Handles below the mark may be held by native
+        frames below: they count."""
+        try:
+            if op == Op.MUT_LOCAL:
+                return frame.locals[arg]
+            if op == Op.MUT_CELL:
+                return frame.locals[arg].value
+            if op == Op.MUT_FREE:
+                return frame.cells[arg].value
+            if op == Op.MUT_GLOBAL:
+                return self.vm.globals.get(frame.code.names[arg], _NOTHING)
+            if op == Op.MUT_INDEX:
+                return values_index_get(frame.stack[-2], frame.stack[-1])
+            if op == Op.MUT_FIELD:
+                return values_field_get(frame.stack[-1], frame.code.consts[arg])
+        except RuffError:   # the op raises it again, with its location
+            pass
+        return _NOTHING
+
+    def _whole_frame(self, unit: Unit, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> Frame:
+        return self._frame_for(unit, pc, depth, rt.box_values(buffer, nlocals + nstack, self.handles), nlocals)
+
+    def _finish_raising(self, frame: Frame, error: RuffError, below) -> int:
+        """The instruction failed: the frame's handlers take the error, the interpreter
+        runs the frame to its end and its result goes back boxed."""
+        ctx = self.ctx.words
+        with self.vm.frames_pushed(below()):
+            result = step.run_frame_raising(self.vm, frame, error)
+        ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
+        ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
+        return rt.STATUS_BOXED
 
     def _deopt_reason(self, unit: Unit, guard: Guard, values: list, nlocals: int) -> str:
         if guard.kind == "call-result":
@@ -195,6 +340,24 @@ class NativeBoundary:
         state.state, state.reason = State.BLACKLISTED, reason
         code.profile.hot_at = NEVER
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
+
+
+MUT_OPS = frozenset({Op.MUT_LOCAL, Op.MUT_CELL, Op.MUT_FREE, Op.MUT_GLOBAL, Op.MUT_INDEX, Op.MUT_FIELD})
+_NOTHING = object()
+
+
+def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:
+    """For the generic op at ``pc`` (or ``op`` in its place): how many values below
+    the top it may replace (what it pops; FOR_ITER also bumps the position under
+    the element it pushes), and whether it uses the frame's locals."""
+    if op >= 0:
+        return (OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0), False
+    real, arg = code.instrs[pc]
+    if real == Op.FOR_ITER:
+        return 2, False
+    # (A MUT_* op boxes the whole frame: the holders copy-on-write must count are
+    # this frame's values, see _about_to_mutate.)
+    return stack_pops(real, arg, code), real in step.USES_LOCALS or real in MUT_OPS
 
 
 def as_interpreter_error(error: BaseException | None) -> BaseException:

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op
+from ruffdbg.compiler.opcodes import (
+    ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, OPCODES, ORDERING_OPS, T1_REFUSED, Op, stack_pops,
+)
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
@@ -82,6 +84,7 @@ class TypedCode:
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
     exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to
+    generic: set[int] = field(default_factory=set)             # T1: pcs the interpreter runs (op callback)
 
     @property
     def reachable(self) -> list[int]:
@@ -138,7 +141,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
         pc, slots, stack = work.pop()
         seen = typed.before.get(pc)
         if seen is not None:
-            merged = _merge(seen, (slots, stack), code, pc)
+            merged = _merge(seen, (slots, stack), code, pc, typed.tier)
             if merged == seen:
                 continue
             slots, stack = merged
@@ -157,7 +160,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
     return typed
 
 
-def _merge(old, new, code: CodeObject, pc: int):
+def _merge(old, new, code: CodeObject, pc: int, tier: int = 2):
     """Join two states at a block entry: where the types differ the value becomes
     ``dyn`` (tagged), and the jumps into the block convert to it."""
     old_slots, old_stack = old
@@ -166,6 +169,9 @@ def _merge(old, new, code: CodeObject, pc: int):
         raise NotCompilable("a stack of different depths at a join", code.lines[pc])
     stack = []
     for a, b in zip(old_stack, new_stack):
+        if a != b and tier == 1 and all(isinstance(x, (FunctionValue, Kind)) for x in (a, b)):
+            stack.append(Kind.DYN)   # T1: a function value becomes a tagged one
+            continue
         if a != b and (isinstance(a, StackOnly) or isinstance(b, StackOnly)):
             raise NotCompilable("a function value that differs between branches", code.lines[pc])
         stack.append(a if a == b else Kind.DYN)
@@ -210,6 +216,8 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
           return_type_of: ReturnTypeOf, returns: set[str]):
     """Run one instruction on types; return the (pc, slots, stack) successors."""
     step = Step(typed, pc, slots, stack, lookup, return_type_of, returns)
+    if typed.tier == 1 and step.op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
+        _tag_function_operands(step)
     transfer = TRANSFER[typed.tier].get(step.op)
     if transfer is None:
         raise NotCompilable(f"opcode {step.op}", step.line)
@@ -223,6 +231,14 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
 # ------------------------------------------------------- transfer functions
 # One per opcode (or operator family), on the types of the operands; the
 # table below maps each opcode to its function, per tier.
+
+
+def _tag_function_operands(s: Step) -> None:
+    """T1: a function value an instruction other than CALL consumes is a tagged value."""
+    pops = stack_pops(s.op, s.arg, s.code)
+    for depth in range(len(s.stack) - pops, len(s.stack)):
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
 
 
 def refuse(s: Step):
@@ -402,6 +418,141 @@ def _fail(s: Step):
     return s.fails()
 
 
+# ------------------------------------------------ T1: the generic path
+# What T1 has no inline code for, the interpreter runs (``vm.step.execute_one``
+# through the op callback): its operands are written out, its results come back
+# tagged. Nothing is refused except what the opcode table's ``t1`` column says.
+
+
+def _generic(s: Step):
+    """The interpreter runs this instruction; what it pushes is tagged."""
+    del s.stack[len(s.stack) - stack_pops(s.op, s.arg, s.code):]
+    s.stack.extend([Kind.DYN] * OPCODES[s.op].pushes)
+    s.typed.generic.add(s.pc)
+    if s.op in BLOCK_ENDS:   # THROW: the interpreter finishes the frame
+        return []
+    return None
+
+
+def _generic_new_cell(s: Step):
+    _generic(s)
+    s.slots[s.arg] = Kind.DYN   # the local now holds a cell
+
+
+def _load_global_t1(s: Step):
+    """A global holding a plain function or a builtin about to be called is a constant
+    (guarded); any other global is read by the interpreter."""
+    value = s.lookup(s.code.names[s.arg])
+    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+        s.stack.append(FunctionValue(Callee(s.code.names[s.arg], value)))
+        return None
+    return _generic(s)
+
+
+def _call_t1(s: Step):
+    """``for v in range(...)`` is a counted loop; every other call the interpreter
+    makes (the generic path: it profiles the call as T0 does, and the frame's
+    values are written out, so its handles can be released)."""
+    argc = s.arg
+    callee = s.stack[-argc - 1]
+    args = tuple(s.stack[len(s.stack) - argc:])
+    if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
+        return _call_tagged(s)
+    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
+    return _generic(s)
+
+
+def _get_iter_t1(s: Step):
+    if s.stack[-1] in (Kind.INT, RANGE_ARGS):
+        return _get_iter(s)
+    return _generic(s)   # arrays, strings, dicts ...: the interpreter's [items, position]
+
+
+def _for_iter_t1(s: Step):
+    if s.stack[-2:] == [RANGE, Kind.INT]:
+        return _for_iter(s)
+    s.typed.generic.add(s.pc)
+    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack[:-2] + [Kind.DYN] * 3)]
+
+
+def _not_t1(s: Step):
+    if s.stack[-1] == Kind.DYN:   # (a struct's op_not may return anything)
+        return None
+    return _not(s)
+
+
+def _try_t1(s: Step):
+    """SETUP_TRY / POP_TRY: nothing to do natively. The handlers open at each pc are
+    static (vm.step.handlers_at); a Ruff error hands the frame to the interpreter,
+    which enters the handler, so native code never reaches it."""
+    return [s.state(s.pc + 1)]
+
+
+def _load_local_t1(s: Step):
+    """A local not set on some path holds null there (the interpreter's frames start so)."""
+    s.stack.append(Kind.NULL if s.slots[s.arg] == Kind.UNSET else s.slots[s.arg])
+
+
+def _arithmetic_t1(s: Step):
+    """Numbers inline (the result tagged: an overflow, a zero divisor or another type
+    takes the generic path, whose result may be anything); the rest generic."""
+    if all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        del s.stack[-2:]
+        s.stack.append(Kind.DYN)
+        return None
+    return _generic(s)
+
+
+def _compare_t1(s: Step):
+    if s.op in EQUALITY_OPS or all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        del s.stack[-2:]
+        s.stack.append(Kind.BOOL)
+        return None
+    return _generic(s)
+
+
+def _neg_t1(s: Step):
+    if s.stack[-1] in NUMBERS or s.stack[-1] == Kind.DYN:
+        s.stack[-1] = Kind.DYN
+        return None
+    return _generic(s)
+
+
+def _refuse_t1(s: Step):
+    raise NotCompilable(T1_REFUSED[s.op], s.line)
+
+
+def _t1_table(table: dict) -> dict:
+    """T1's table: T2's where it handles the op, else the generic path."""
+    table = dict(table)
+    for op in Op:
+        if table.get(op) in (None, refuse) or op in REFUSED_UNLESS:
+            table[op] = _generic
+    table.update({
+        Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_t1, Op.RETURN: _return_tagged,
+        Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
+        Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
+        Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
+    })
+    table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
+    table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
+    table.update({op: _refuse_t1 for op in T1_REFUSED})
+    return table
+
+
+def _shuffle(s: Step):
+    """DUP2, ROT3, SWAP: native code moves the entries."""
+    stack = s.stack
+    if s.op == Op.DUP2:
+        stack.extend(stack[-2:])
+    elif s.op == Op.ROT3:
+        stack.insert(-2, stack.pop())
+    else:
+        stack[-1], stack[-2] = stack[-2], stack[-1]
+
+
 # Refused by the opcode table, but handled in a case its transfer function knows
 # (a global an OSR loop keeps in a register); it refuses the rest itself.
 REFUSED_UNLESS = {Op.STORE_GLOBAL: _store_global}
@@ -420,9 +571,9 @@ def _transfer_table(tier: int) -> dict:
         Op.POP: _pop, Op.DUP: _dup, Op.JUMP_IF_FALSE: _branch, Op.JUMP_IF_TRUE: _branch,
         Op.JUMP: _jump, Op.JUMP_BACK: _jump, Op.RETURN: _return, Op.FAIL: _fail,
     })
-    if tier == 1:   # T1 speculates on nothing: locals, call results and returns are tagged
-        table.update({Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_tagged, Op.RETURN: _return_tagged})
     table.update({op: REFUSED_UNLESS.get(op, refuse) for op in NOT_COMPILED})
+    if tier == 1:   # T1 speculates on nothing and runs what it has no inline code for generically
+        table = _t1_table(table)
     return table
 
 

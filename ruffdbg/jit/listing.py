@@ -83,24 +83,45 @@ def _register64(name: str) -> str:
     return "%" + name
 
 
-def _deopt_calls(texts: list[str], callback: str) -> set[int]:
-    """Rows calling the deopt callback: ``callq *%reg`` where the last constant
-    loaded into %reg (in listing order, within the function) is its address.
+_ASM_ADD = re.compile(r"^addq\s+\$(-?\d+),\s*(%\w+)$")
+_ASM_LEA = re.compile(r"^leaq\s+(-?\d+)\((%\w+)\),\s*(%\w+)$")
 
-    Only ``movabsq`` loads count: listing order is not control flow, and the
-    return path after one exit's call often reuses the register that a later
-    (shared) exit block calls through."""
+
+def _deopt_calls(texts: list[str], callback: str) -> set[int]:
+    """Rows calling the deopt callback: ``callq *%reg`` where %reg was given its
+    address (in listing order, within the function).
+
+    Listing order is not control flow, and the return path after one exit's call
+    often reuses the register that a later (shared) exit block calls through, so
+    only constants count: a ``movabsq``, or (when LLVM rebases nearby constants on
+    one, as it does with several callback addresses) a ``movabsq`` plus an
+    ``addq``/``leaq`` offset. A register remembers each constant it was given."""
     calls: set[int] = set()
-    held: dict[str, str] = {}
+    held: dict[str, set[int]] = {}
+    try:
+        target = int(callback)
+    except ValueError:
+        return calls
     for index, stripped in enumerate(texts):
         if stripped.endswith(":") and not stripped.startswith("."):
             held.clear()   # a new function
             continue
         movabs = _ASM_MOVABS.match(stripped)
         call = _ASM_CALL_REGISTER.match(stripped)
+        add = _ASM_ADD.match(stripped)
+        lea = _ASM_LEA.match(stripped)
         if movabs:
-            held[_register64(movabs.group(2))] = movabs.group(1)
-        elif call and held.get(_register64(call.group(1))) == callback:
+            try:
+                held.setdefault(_register64(movabs.group(2)), set()).add(int(movabs.group(1)))
+            except ValueError:
+                pass
+        elif add and _register64(add.group(2)) in held:
+            register = _register64(add.group(2))
+            held[register] |= {value + int(add.group(1)) for value in held[register]}
+        elif lea and _register64(lea.group(2)) in held:
+            base = held[_register64(lea.group(2))]
+            held.setdefault(_register64(lea.group(3)), set()).update(value + int(lea.group(1)) for value in base)
+        elif call and target in held.get(_register64(call.group(1)), ()):
             calls.add(index)
     return calls
 

@@ -44,7 +44,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.policy = policy
         self.events = events
         self.ctx = rt.NativeContext(vm.max_depth)
-        self.handles = rt.Handles()
+        self.handles = rt.Handles(self.ctx.words)
         self.units: list[Unit] = []
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
@@ -60,9 +60,12 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
+        self._op_callback = rt.OP_CALLBACK(self._on_op)
+        self.cells_at: dict[int, tuple] = {}   # native depth -> the cells of the closure running there
         self.runtime = RuntimeAddresses(
             deopt=ctypes.cast(self._deopt_callback, ctypes.c_void_p).value,
             call=ctypes.cast(self._call_callback, ctypes.c_void_p).value,
+            op=ctypes.cast(self._op_callback, ctypes.c_void_p).value,
             ctx=self.ctx.address,
             shadow=ctypes.addressof(self.ctx.shadow),
             globals=ctypes.addressof(self.ctx.globals),
@@ -110,7 +113,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
         unit = self.compile(code, types, tier=2) if types is not None else None
-        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
+        unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1, forced=True)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
     def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
@@ -217,6 +220,9 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
+        elif plan.t1 and state.state == State.INTERPRETED and state.reason and state.reason.startswith("kept at T0"):
+            profile.hot_at = 2 * profile.calls   # T1 would be slower: look again, less and less often
+            return
         if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
 

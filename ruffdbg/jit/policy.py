@@ -24,6 +24,12 @@ class TierPolicy:
     despecialize_rate: float = 0.10  # guard failures per entry that despecialize a T2 unit
     despecialize_min_entries: int = 20
     blacklist_after: int = 3         # more despecializations/bail-outs than this: blacklisted
+    # T1's generic path (a call into the interpreter per instruction) costs about this
+    # many interpreted instructions: a function that would spend more time there than
+    # the interpreter spends on all of it stays at T0 (judged once the profile has
+    # seen ``t1_evidence`` instructions run).
+    t1_generic_cost: int = 20
+    t1_evidence: int = 1_000
 
     @classmethod
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":

@@ -11,6 +11,8 @@ Python threads can both read it while native code runs:
                        (native frames then carry their depth in a register)
         CTX_STATUS     how the last native call ended (STATUS_*)
         CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
+        CTX_HANDLES    how many object handles exist: a T1 frame reads it at entry
+                       (its *mark*: every handle at or above it was made after)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -29,8 +31,8 @@ import ctypes
 import struct
 from typing import Any
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS = range(5)
-CTX_WORDS = 5
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES = range(6)
+CTX_WORDS = 6
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
 
@@ -41,6 +43,7 @@ STATUS_BOXED = 2       # the result is in CTX_RET_TAG/BITS (it did not have the 
 STATUS_ENTRY_GUARD = 3  # the generic entry refused the argument types; nothing ran
 STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in the transfer
                        # buffer; bits = (guard id + 1) << 32 | pc to resume at (guard 0: none)
+STATUS_JUMPED = 5      # a generic op jumped (FOR_ITER ended its loop): continue at its target
 
 # Value tags.
 TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG_CONSTANT = range(8)
@@ -65,6 +68,20 @@ CALL_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64, ctypes.c_int64,     # function id, argument count
     ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs of the arguments
 )
+# T1's generic op: the interpreter runs one instruction of a native frame.
+OP_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int64,                     # STATUS_OK / STATUS_JUMPED: results in the buffer, go on;
+                                        # STATUS_BOXED / STATUS_ERROR: the frame is over (see deopt.py)
+    ctypes.c_int64, ctypes.c_int64,     # unit id, pc
+    ctypes.c_int64,                     # the op to run instead (OP_AS_IS, OP_RAISE or an opcode)
+    ctypes.c_int64,                     # depth of the frame
+    ctypes.c_int64, ctypes.c_int64,     # number of locals, number of stack values
+    ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs: locals then stack; results written
+                                        # back from pair ``nlocals`` on, changed locals in place
+    ctypes.c_int64,                     # the frame's handle mark (CTX_HANDLES at its entry)
+)
+OP_AS_IS = -1      # the instruction at pc
+OP_RAISE = -2      # a call at pc failed (the error is pending): hand it to the frame's handlers
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
@@ -81,13 +98,28 @@ def signed(bits: int) -> int:
     return bits - (1 << 64) if bits >= 1 << 63 else bits
 
 
-class Handles:
-    """Python objects that crossed into native code: TAG_OBJECT values (kept
-    until the outermost native call returns) and the functions native code
-    calls (TAG_FUNCTION, identified by a stable id)."""
+_FREE = object()   # a released handle's slot
 
-    def __init__(self) -> None:
+
+class Handles:
+    """Python objects that crossed into native code: TAG_OBJECT values and the
+    functions native code calls (TAG_FUNCTION, identified by a stable id).
+
+    Object handles are released when the outermost native call returns
+    (``clear``) and, while native code runs, by ``sweep``: a T1 frame whose
+    generic op runs knows every value it holds (they were all written out), and
+    every handle at or above its entry mark was made after it was entered, so
+    only this frame -- or frames above it, which have returned -- can hold one.
+    Those the frame does not hold are released (their slots reused), so a long
+    loop that makes strings keeps its memory flat."""
+
+    def __init__(self, words: Any = None) -> None:
         self._objects: list[Any] = []
+        self._free: list[int] = []
+        self._containers: dict[int, list[int]] = {}   # id of a container -> its handles
+        self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
+        self.made = 0                      # handles made since the last sweep
+        self.kept = 0                      # handles a sweep kept
         self.functions: list[Any] = []
         self._function_ids: dict[int, int] = {}
         self.constants: list[Any] = []
@@ -109,14 +141,68 @@ class Handles:
         return self._function_ids[key]
 
     def put(self, value: Any) -> int:
-        self._objects.append(value)
-        return len(self._objects) - 1
+        self.made += 1
+        if self._free:
+            index = self._free.pop()
+            self._objects[index] = value
+        else:
+            index = len(self._objects)
+            self._objects.append(value)
+            if self.words is not None:
+                self.words[CTX_HANDLES] = index + 1
+        if type(value) in (list, dict) or hasattr(value, "fields"):   # a container: see count_above
+            self._containers.setdefault(id(value), []).append(index)
+        return index
 
     def get(self, index: int) -> Any:
         return self._objects[index]
 
+    def __len__(self) -> int:
+        return len(self._objects) - len(self._free)
+
+    def sweep_due(self) -> bool:
+        return self.made > max(1024, 2 * self.kept)
+
+    def sweep(self, mark: int, live: set) -> None:
+        """Release the handles at or above ``mark`` that are not in ``live``."""
+        objects, free = self._objects, self._free
+        kept = 0
+        for index in range(max(mark, 0), len(objects)):
+            if index in live:
+                kept += 1
+            elif objects[index] is not _FREE:
+                where = self._containers.get(id(objects[index]))
+                if where is not None:
+                    where.remove(index)
+                    if not where:
+                        del self._containers[id(objects[index])]
+                objects[index] = _FREE
+                free.append(index)
+        self.made, self.kept = 0, kept
+
+    def count_above(self, mark: int, value: Any) -> int:
+        """How many handles at or above ``mark`` hold the container ``value``."""
+        return sum(1 for index in self._containers.get(id(value), ()) if index >= mark)
+
     def clear(self) -> None:
         self._objects.clear()
+        self._free.clear()
+        self._containers.clear()
+        self.made = self.kept = 0
+        if self.words is not None:
+            self.words[CTX_HANDLES] = 0
+
+
+def object_handles(buffer: Any, start: int, count: int) -> tuple[set, int]:
+    """The object handles among ``count`` values from pair ``start`` of a transfer
+    buffer (a loop's range takes three pairs); and the pair after them."""
+    live, pair = set(), start
+    for _ in range(count):
+        tag = buffer[2 * pair]
+        if tag == TAG_OBJECT:
+            live.add(buffer[2 * pair + 1])
+        pair += 3 if tag == TAG_RANGE else 1
+    return live, pair
 
 
 def box(tag: int, bits: int, handles: Handles) -> Any:

@@ -120,3 +120,13 @@ def after_deopt(guard_kind: str, osr: bool, state: State) -> str | None:
 def too_many(count: int, policy: TierPolicy) -> bool:
     """More despecializations or bail-outs than the policy allows: blacklist."""
     return count > policy.blacklist_after
+
+
+def t1_slower(generic: int, total: int, policy: TierPolicy) -> str | None:
+    """Why T1 would run slower than T0, or None. ``generic``: instructions the profile
+    saw run that T1 would hand to the interpreter; ``total``: all it saw run."""
+    if total < policy.t1_evidence or generic * policy.t1_generic_cost <= total:
+        return None
+    return (f"kept at T0: T1 would be slower ({generic * 100 // total}% of the instructions run would take "
+            f"its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
+            f"interpreted instructions)")

@@ -38,6 +38,7 @@ class Unit:
     window: tuple[int, int] = (0, 0)   # (failures, attempts) when the current rate window began
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
+    op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
 
     @property
     def entries(self) -> int:
@@ -107,7 +108,7 @@ class UnitRegistry:
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
             self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type)
+            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1)
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 

@@ -28,6 +28,10 @@ class CopyOnWrite:
     """The VM's copy-on-write helpers (a mixin: the VM counts ``cow_copies``)."""
 
     cow_copies: int
+    # References to the container about to be made unshared that are not holders:
+    # set by a higher tier for one instruction (the JIT's handles for a frame it
+    # boxed, which the boxed frame already shows). 0 in the interpreter.
+    cow_discount: int = 0
 
     def _copy(self, container: Any) -> Any:
         self.cow_copies += 1
@@ -36,21 +40,21 @@ class CopyOnWrite:
     def _unique_in(self, holder: Any, key: Any) -> Any:
         """``holder[key]`` (a local slot, a global), copied into place first if shared."""
         value = holder[key]
-        if sys.getrefcount(value) > UNSHARED and type(value) in CONTAINERS:
+        if sys.getrefcount(value) > UNSHARED + self.cow_discount and type(value) in CONTAINERS:
             value = holder[key] = self._copy(value)
         return value
 
     def _unique_in_cell(self, cell: Cell) -> Any:
         """The value of a captured variable, copied into place first if shared."""
         value = cell.value
-        if sys.getrefcount(value) > UNSHARED and type(value) in CONTAINERS:
+        if sys.getrefcount(value) > UNSHARED + self.cow_discount and type(value) in CONTAINERS:
             value = cell.value = self._copy(value)
         return value
 
     def _unique_item(self, parent: Any, index: Any) -> Any:
         """``parent[index]`` (Ruff indexing), copied into place first if shared (MUT_INDEX)."""
         child = values.index_get(parent, index)
-        if sys.getrefcount(child) > UNSHARED and type(child) in CONTAINERS:
+        if sys.getrefcount(child) > UNSHARED + self.cow_discount and type(child) in CONTAINERS:
             child = self._copy(child)
             values.index_set(parent, index, child)
         return child
@@ -58,7 +62,7 @@ class CopyOnWrite:
     def _unique_field(self, parent: Any, name: str) -> Any:
         """``parent.<name>``, copied into place first if shared (MUT_FIELD)."""
         child = values.field_get(parent, name)
-        if sys.getrefcount(child) > UNSHARED and type(child) in CONTAINERS:
+        if sys.getrefcount(child) > UNSHARED + self.cow_discount and type(child) in CONTAINERS:
             child = self._copy(child)
             values.field_set(parent, name, child)
         return child

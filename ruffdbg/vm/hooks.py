@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from ruffdbg.compiler.bytecode import CodeObject
     from ruffdbg.vm.frame import Frame
 
-# What ``profile.native(args)`` returns when native code refused the arguments
+# ``profile.native(args, function)`` runs a call natively (``function`` gives a
+# closure its cells). What it returns when native code refused the arguments
 # (an entry type guard failed before anything ran): the interpreter runs the call.
 NOT_TAKEN = object()
 

@@ -142,7 +142,7 @@ class VM(Control, CopyOnWrite, RareOps):
         if profile.calls >= profile.hot_at:
             self.hooks.on_hot(function.code)
         if profile.native is not None:
-            result = profile.native(list(args))
+            result = profile.native(list(args), function)
             if result is not NOT_TAKEN:
                 return result
         return self._enter(frame)
@@ -458,7 +458,7 @@ class VM(Control, CopyOnWrite, RareOps):
                                 self.hooks.on_hot(fcode)
                             if fprofile.native is not None:
                                 frame.pc = pc
-                                result = fprofile.native(new_locals)
+                                result = fprofile.native(new_locals, callee)
                                 if result is not NOT_TAKEN:
                                     stack.append(result)
                                     result = new_locals = None

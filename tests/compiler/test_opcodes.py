@@ -8,9 +8,10 @@ import pytest
 
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.compiler.opcodes import (
-    BLOCK_ENDS, JUMP_OPS, NOT_COMPILED, OPCODE_NAMES, OPCODES, Op, jump_effect, stack_effect,
+    BLOCK_ENDS, JUMP_OPS, NOT_COMPILED, OPCODE_NAMES, OPCODES, T1_REFUSED, Op, jump_effect, stack_effect,
 )
 from ruffdbg.jit.inference import TRANSFER, NotCompilable, refuse
+from ruffdbg.jit.inference import _generic as t1_generic, _generic_new_cell as t1_generic_new_cell
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
@@ -51,6 +52,20 @@ def test_inference_handles_every_opcode_or_refuses_it_with_a_reason(op, tier):
         assert NOT_COMPILED[op], "a refusal says which feature it is"
     else:
         assert transfer is not refuse, f"{op.name}: refused by inference but not by the opcode table"
+
+
+@pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)
+def test_t1_handles_every_opcode(op):
+    """T1 compiles every opcode: inline, or through the generic path (the interpreter's
+    own implementation); only the table's ``t1`` column may keep a function at T0, with why."""
+    transfer = TRANSFER[1][op]
+    assert transfer is not refuse, f"{op.name}: T1 refuses it"
+    if op in T1_REFUSED:
+        assert T1_REFUSED[op], "a T1 refusal says why"
+        return
+    generic = transfer in (t1_generic, t1_generic_new_cell) or transfer.__name__.endswith("_t1")
+    assert generic or hasattr(Lowering, f"op_{op.name}") or OPCODES[op].family in ("arith", "order", "equal"), \
+        f"{op.name}: neither lowered inline nor run through T1's generic path"
 
 
 def test_inference_refuses_what_the_opcode_table_refuses_with_its_reason():

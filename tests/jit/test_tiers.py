@@ -101,12 +101,28 @@ print(once(50000))
     assert (osr.function, osr.line) == ("once", 4)
 
 
-def test_not_compilable_says_what_and_where():
+def test_what_t2_cannot_specialize_runs_at_t1_and_says_why():
     program = 'func greet(n) {\n    return "hi ${n}"\n}\nmut i := 0\nwhile i < 50 { greet(i); i := i + 1 }\n'
     session, _ = run(program, threshold=5)
     greet = session.function("greet")
-    assert (greet.tier, greet.state) == ("T0", "not-compilable")
-    assert greet.reason == "NYI: string interpolation at line 2"
+    assert (greet.tier, greet.state) == ("T1", "baseline")
+    assert "not-compilable" not in kinds(session, "greet")
+
+
+def test_not_compilable_says_what_and_where():
+    params = ", ".join(f"p{i}" for i in range(33))
+    program = f"func wide({params}) {{\n    return p0\n}}\nmut i := 0\nwhile i < 50 {{ wide({', '.join(['i'] * 33)}); i := i + 1 }}\n"
+    session, _ = run(program, threshold=5)
+    wide = session.function("wide")
+    assert (wide.tier, wide.state) == ("T0", "not-compilable")
+    assert wide.reason == "NYI: more than 32 parameters at line 1"
+
+
+def test_container_assignment_runs_at_t1():
+    program = 'func put(a, n) {\n    a[0] = n\n    return a\n}\nmut i := 0\nlet b = [1]\nwhile i < 50 { put(b, i); i := i + 1 }\nprint(put(b, 7), b)\n'
+    session, out = run(program, threshold=5)
+    assert out == ["[7] [1]"]
+    assert (session.function("put").tier, session.vm.cow_copies) == ("T1", 51)
 
 
 @pytest.mark.parametrize("expression, message", [

@@ -29,8 +29,9 @@ while i < 20 {
 }
 """
 
-# combine sees int, float and string: T1 compiles it, the string calls fail its tag
-# guard (so often that it is blacklisted). mix sees ints and floats: it stays at T1.
+# combine sees ints first (T2 for int, int), then ints that overflow its add (a
+# bail-out each: blacklisted), then floats and strings (polymorphic feedback at
+# the add, in the interpreter). mix sees ints and floats: it stays at T1.
 POLYMORPHIC = """func combine(a, b) {
     return a + b
 }
@@ -42,8 +43,10 @@ mut floats := 0.0
 mut text := ""
 for i in 300 {
     let kind := i % 3
-    if kind == 0 {
-        ints := combine(ints, i)
+    if i < 200 {
+        ints := combine(i, i)
+    } else if i < 210 {
+        try { combine(9223372036854775807, i) } except e { }
     } else if kind == 1 {
         floats := combine(floats, i * 0.25)
     } else if len(text) < 20 {
@@ -197,10 +200,10 @@ async def test_functions_without_native_code_explain_why(fib_session):
         assert listing(app, "t2-ir").plain.startswith("never has no T2 code: never never ran")
         assert listing(app, "asm").plain.startswith("never has no T2 code")
         assert "define" in listing(app, "t1-ir").plain   # T1 does not speculate: compiled for display
-        await show(app, fib_session, "describe")   # uses a dict literal: T1 cannot compile it
-        for listing_id in LISTING_IDS:
-            assert len(listing(app, listing_id).rows) == 1
-        assert listing(app, "t1-ir").plain.startswith("describe has no T1 code: NYI")
+        await show(app, fib_session, "describe")   # a dict literal: T1 runs it generically, T2 does not compile it
+        assert "define" in listing(app, "t1-ir").plain
+        assert len(listing(app, "t2-ir").rows) == 1
+        assert listing(app, "t2-ir").plain.startswith("describe has no T2 code: NYI: dict literals")
         await show(app, fib_session, "nothing")
         assert "no function called nothing" in listing(app, "t1-ir").plain
         await show(app, run("func f(x) { return x }\nf(1)\n", jit=False), "f")
@@ -238,7 +241,7 @@ async def test_bytecode_rows_map_to_pcs_and_mark_failing_guards(poly_session):
         assert view.rows[0].text.plain.strip().startswith("code combine(a, b)")
         assert [row.pc for row in view.rows[1:]] == list(range(len(lines)))
         assert [row.line for row in view.rows[1:]] == lines
-        failing = next(g for g in stats.guards if g.failed)
+        failing = next(g for g in stats.guards if g.failed and g.kind != "interrupt")
         row = view.rows[failing.pc + 1]
         assert row.text.plain.startswith("◆")
         assert f"guard {failing.id} {failing.kind} fail {failing.failed}" in row.text.plain

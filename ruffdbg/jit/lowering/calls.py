@@ -36,16 +36,23 @@ class CallsAndLoops:
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
         b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
         callee_depth = b.add(self.depth, ir.Constant(I64, 1))
+        if self.typed.tier == 1:   # T1 passes every argument tagged
+            args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
+            arg_types = (Kind.DYN,) * argc
         bits = [self.to_bits(value, kind) for value, kind in args]
-        # T2 calls T2 code directly when the types agree (itself, or a compiled unit);
-        # anything else -- and every T1 call -- goes through the VM.
+        # (tag, bits) per argument: what a T1 unit takes
+        pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
+        # T2 calls compiled code directly when the types agree (itself, or a compiled
+        # unit: a T1 unit takes every argument tagged); anything else -- and every T1
+        # call, so the interpreter keeps profiling the callee for T2 -- goes through the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
         if self.typed.tier == 2 and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
-            fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc))
-            pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()), [callee_depth] + bits)
+            fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
+            pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
+                          [callee_depth] + (pairs if target.tagged else bits))
         else:
             pair = self._call_through_vm(pc, callee, args)
         del self.stack[len(self.stack) - argc - 1:]
@@ -95,7 +102,10 @@ class CallsAndLoops:
         returned = self.function.append_basic_block(f"call_returned_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
         b.position_at_end(failed)
-        self._return_status(status)
+        if self.in_try(pc):   # the frame's handler catches it: the interpreter takes over
+            self.raise_pending(pc, status)
+        else:
+            self._return_status(status)
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 

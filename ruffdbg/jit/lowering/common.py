@@ -51,6 +51,7 @@ class NativeTarget:
 
     address: int
     return_type: str
+    tagged: bool = False   # a T1 unit: each argument goes as (tag, bits)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class LoweredUnit:
 class RuntimeAddresses:
     deopt: int        # DEOPT_CALLBACK
     call: int         # CALL_CALLBACK
+    op: int           # OP_CALLBACK
     ctx: int          # the context words
     shadow: int       # the shadow stack
     globals: int      # function ids held by tracked globals

@@ -17,12 +17,13 @@ from ruffdbg.jit.lowering.common import F64, I1, I64, I64P, RESULT, Guard, Lower
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
+from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.types import Kind
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, EntryFunction):
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, GenericOps, EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
@@ -62,6 +63,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Entry
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.builder: ir.IRBuilder | None = None
         self.countdown: ir.AllocaInstr | None = None   # iterations until the next interrupt poll
+        self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
+        self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (an OSR unit never sweeps: see _prologue)
         # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
         self.counters_address = counters_address
         self.counter_capacity = counter_capacity
@@ -101,7 +104,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Entry
         if previous not in self.typed.before:
             return True
         op, _ = self.code.instrs[previous]
-        if op in CONTROL_OPS or op in (Op.RETURN, Op.FAIL):
+        if op in CONTROL_OPS or op in (Op.RETURN, Op.FAIL, Op.THROW):
             return True
         return previous in self.typed.always_fails or pc in self.jump_targets
 

@@ -18,6 +18,10 @@ from ruffdbg.jit.lowering.common import BOXED, COUNT_PASSES, Guard, I64, I64P, L
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 
+# Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
+SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+
+
 class FrameAndExits:
     """(Part of ``Lowering``.) Slots, block edges, prologues, deopt exits, interrupt polls."""
 
@@ -32,6 +36,10 @@ class FrameAndExits:
             with self.builder.goto_entry_block():
                 self.builder.position_at_start(self.function.entry_basic_block)
                 self.slot_vars[key] = self.builder.alloca(LLVM_TYPES[kind], name=f"{self.slot_name(index)}_{kind}")
+                if kind == Kind.DYN:
+                    # A local merged from a path where it was not set yet is read
+                    # by exits and the generic path: it must be a value (null).
+                    self.builder.store(ir.Constant(LLVM_TYPES[kind], [rt.TAG_NULL, 0]), self.slot_vars[key])
         return self.slot_vars[key]
 
     def stack_var(self, depth: int, kind: str) -> ir.AllocaInstr:
@@ -52,6 +60,8 @@ class FrameAndExits:
             else:
                 b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
         self.bump(0)
+        # Every object handle from here on was made after this frame was entered (Handles.sweep).
+        self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         self.state_slots = list(self.typed.before[0][0])
         self.stack: list[tuple[ir.Value, Any]] = []
         self._poll_interrupt(0)
@@ -113,6 +123,8 @@ class FrameAndExits:
             if kind == RANGE:
                 for index, part in enumerate(value):
                     self.builder.store(part, self.stack_var(depth, f"range{index}"))
+            elif isinstance(kind, FunctionValue) and want == Kind.DYN:   # (T1: see inference._merge)
+                self.builder.store(self.function_dyn(kind), self.stack_var(depth, Kind.DYN))
             elif not isinstance(kind, StackOnly):
                 if kind != want:
                     value, kind = self.to_dyn(value, kind), Kind.DYN
@@ -151,6 +163,14 @@ class FrameAndExits:
     def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
         """Branch to a deopt exit for ``guard`` when ``condition`` holds; count passes otherwise."""
         b = self.builder
+        if self.slow_path is not None and guard.kind in SLOW_PATH_KINDS:
+            # T1: the operands are not what the inline path handles; the generic path does.
+            if self.guards and self.guards[-1] is guard:
+                self.guards.pop()
+            continue_block = self.function.append_basic_block(f"fast_pc{guard.pc}")
+            b.cbranch(condition, self.slow_path, continue_block)
+            b.position_at_end(continue_block)
+            return
         exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
         self.exit_blocks[exit_block.name] = guard.id
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")

@@ -8,11 +8,11 @@ from typing import Any
 
 from llvmlite import ir
 
-from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op, stack_pops
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, RESULT
-from ruffdbg.jit.types import Kind
+from ruffdbg.jit.types import FunctionValue, Kind
 
 
 class Ops:
@@ -25,7 +25,24 @@ class Ops:
         if pc in self.typed.always_fails:
             self.deopt_always(self.new_guard("error", pc, f"{OPCODE_NAMES[op]} always raises here"))
             return
+        if self.typed.tier == 1 and (op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER) or pc in self.typed.generic):
+            self._tag_function_operands(op, arg)
+        if pc in self.typed.generic:
+            self._generic(pc, op, arg)
+            return
         getattr(self, "op_" + OPCODE_NAMES[op], self._arith_or_compare)(pc, op, arg)
+
+    def _tag_function_operands(self, op: int, arg: Any) -> None:
+        """T1: a function value consumed by anything but a call is a tagged value
+        (as inference._tag_function_operands)."""
+        for depth in range(len(self.stack) - stack_pops(op, arg, self.code), len(self.stack)):
+            value, kind = self.stack[depth]
+            if isinstance(kind, FunctionValue):
+                self.stack[depth] = (self.function_dyn(kind), Kind.DYN)
+
+    def _baseline(self) -> bool:
+        """T1 code (not an OSR unit): inline checks that fail take the generic path."""
+        return self.typed.tier == 1 and self.region is None
 
     def push(self, value: ir.Value, kind: Any) -> None:
         self.stack.append((value, kind))
@@ -39,6 +56,9 @@ class Ops:
 
     def op_LOAD_LOCAL(self, pc: int, op: int, arg: int) -> None:
         kind = self.state_slots[arg]
+        if kind == Kind.UNSET:   # (T1: not set on this path, so null, as in the interpreter)
+            self.push(self.const(Kind.NULL, None), Kind.NULL)
+            return
         self.push(self.builder.load(self.slot(arg, kind)), kind)
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
@@ -58,6 +78,21 @@ class Ops:
         if kind is None:
             kind = value_type(value)
         self.push(self.const(kind, value), kind)
+
+    def op_DUP2(self, pc: int, op: int, arg: Any) -> None:
+        self.stack.extend(self.stack[-2:])
+
+    def op_ROT3(self, pc: int, op: int, arg: Any) -> None:
+        self.stack.insert(-2, self.stack.pop())
+
+    def op_SWAP(self, pc: int, op: int, arg: Any) -> None:
+        self.stack[-1], self.stack[-2] = self.stack[-2], self.stack[-1]
+
+    def op_SETUP_TRY(self, pc: int, op: int, arg: Any) -> None:
+        """Nothing natively: the handlers open at a pc are static (vm.step.handlers_at)."""
+
+    def op_POP_TRY(self, pc: int, op: int, arg: Any) -> None:
+        """(See op_SETUP_TRY.)"""
 
     def op_POP(self, pc: int, op: int, arg: Any) -> None:
         self.pop()
@@ -110,6 +145,13 @@ class Ops:
 
     def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
         b = self.builder
+        if kind == Kind.DYN and self._baseline() and self.slow_path is None:
+            stack = self.slow_path_begin(pc)
+            self.push(self.truthy(value, kind, pc), Kind.BOOL)
+            self.slow_path_end(pc, stack, 1, Kind.BOOL, op=Op.TO_BOOL)
+            result = self.stack[-1][0]
+            self.stack = stack
+            return result
         if kind == Kind.DYN:
             tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
             guard = self.new_guard("tag", pc, "truthiness of a value that is not a number, bool or null")
@@ -134,6 +176,14 @@ class Ops:
     def op_NOT(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
         b = self.builder
+        if kind == Kind.DYN and self._baseline():   # the result is tagged (a struct's op_not)
+            stack = self.slow_path_begin(pc)
+            guard = self.new_guard("tag", pc, "! of a value that is not a bool")
+            self.deopt_if(b.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_BOOL)), guard)
+            self.pop()
+            self.push(b.xor(b.trunc(self.bits_of(value, kind), I1), ir.Constant(I1, 1)), Kind.BOOL)
+            self.slow_path_end(pc, stack, 1, Kind.DYN)
+            return
         if kind == Kind.DYN:
             guard = self.new_guard("tag", pc, "! of a value that is not a bool")
             self.deopt_if(b.not_(self.tag_is(self.tag_of(value, kind), rt.TAG_BOOL)), guard)
@@ -144,6 +194,12 @@ class Ops:
     def op_NEG(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
         b = self.builder
+        if self._baseline():
+            stack = self.slow_path_begin(pc)
+            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (self.to_dyn(value, kind), Kind.DYN),
+                                 negate=True)
+            self.slow_path_end(pc, stack, 1, Kind.DYN)
+            return
         if kind == Kind.DYN:
             self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (value, kind), negate=True)
             return
@@ -197,6 +253,14 @@ class Ops:
         self.push(None, entry)
 
     def _arith_or_compare(self, pc: int, op: int, arg: Any) -> None:
+        if self._baseline():   # T1: operands the inline code does not handle take the generic path
+            stack = self.slow_path_begin(pc)
+            self._arith_or_compare_inline(pc, op)
+            self.slow_path_end(pc, stack, 2, Kind.DYN if op in ARITHMETIC_OPS else Kind.BOOL)
+            return
+        self._arith_or_compare_inline(pc, op)
+
+    def _arith_or_compare_inline(self, pc: int, op: int) -> None:
         if op in ARITHMETIC_OPS:
             self._arithmetic(pc, op)
         elif op in ORDERING_OPS or op in EQUALITY_OPS:

@@ -41,8 +41,12 @@ class TaggedValues:
     def as_double(self, value: ir.Value, kind: str) -> ir.Value:
         """A number as a double: int bits are converted, float bits reinterpreted."""
         b = self.builder
-        if kind != Kind.DYN:
-            return b.sitofp(value, F64) if kind == Kind.INT else value
+        if kind == Kind.INT:
+            return b.sitofp(value, F64)
+        if kind == Kind.FLOAT:
+            return value
+        if kind != Kind.DYN:   # bool or null: not a number (the callers select on the tags)
+            return b.bitcast(self.to_bits(value, kind), F64)
         tag, bits = self.tag_of(value, kind), self.bits_of(value, kind)
         return b.select(self.tag_is(tag, rt.TAG_INT), b.sitofp(bits, F64), b.bitcast(bits, F64))
 

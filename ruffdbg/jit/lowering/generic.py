@@ -1,0 +1,162 @@
+"""T1's generic path: an instruction native code has no inline code for (or
+whose inline fast path does not apply to the operands it met) is run by the
+interpreter's own implementation, through the op callback.
+
+Native code writes the frame's values out as a deopt exit does (locals, then
+the operand stack, as (tag, bits) pairs in the transfer buffer), calls
+``op_callback(unit, pc, op, depth, nlocals, nstack, buffer)`` and, when the
+instruction completed, reads back what it pushed (from pair ``nlocals`` on) and
+the local it may have replaced (NEW_CELL), then goes on at the next pc (FOR_ITER:
+or at its target when the loop ended). When the instruction raised, the
+interpreter took the frame over (its ``try`` handler, or the error escapes):
+native code returns the status, as after a deopt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llvmlite import ir
+
+from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.lowering.common import I1, I64, I64P
+from ruffdbg.jit.types import FunctionValue, Kind
+from ruffdbg.vm.step import handlers_at
+
+# Ops whose operand is a local they may replace.
+REPLACES_LOCAL = frozenset({Op.NEW_CELL, Op.MUT_LOCAL})
+
+
+class GenericOps:
+    """(Part of ``Lowering``.) The op callback and the slow paths that use it."""
+
+    def _call_op(self, pc: int, op: int = rt.OP_AS_IS, stack: list | None = None) -> ir.Value:
+        """Write the frame out and have the interpreter run ``pc``; the status."""
+        b = self.builder
+        stack = self.stack if stack is None else stack
+        buffer = self._write_values(self._slot_values() + stack)
+        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P, I64])   # see runtime.OP_CALLBACK
+        callback = b.inttoptr(ir.Constant(I64, self.runtime.op), callback_type.as_pointer())
+        return b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, pc), ir.Constant(I64, op),
+                                 self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)),
+                                 buffer, self.handle_mark])
+
+    def _unless_done(self, status: ir.Value, pc: int, *going_on: int) -> None:
+        """Leave the unit unless ``status`` is one of ``going_on`` (the frame is over:
+        finished by the interpreter after a ``try`` caught an error, or failed)."""
+        b = self.builder
+        proceed = self.function.append_basic_block(f"generic_done_pc{pc}")
+        over = self.function.append_basic_block(f"generic_left_pc{pc}")
+        test = b.icmp_signed("==", status, ir.Constant(I64, going_on[0]))
+        for other in going_on[1:]:
+            test = b.or_(test, b.icmp_signed("==", status, ir.Constant(I64, other)))
+        b.cbranch(test, proceed, over)
+        b.position_at_end(over)
+        self._return_status(status)
+        b.position_at_end(proceed)
+
+    def _results(self, count: int) -> list:
+        """The values a generic op pushed, from the transfer buffer (tagged)."""
+        b = self.builder
+        buffer = self.address(self.runtime.buffer)
+        base = self.code.nlocals
+        results = []
+        for index in range(count):
+            tag = b.load(b.gep(buffer, [ir.Constant(I64, 2 * (base + index))]))
+            bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * (base + index) + 1)]))
+            results.append(self.make_dyn(tag, bits))
+        return results
+
+    def _reload_local(self, index: int) -> None:
+        b = self.builder
+        buffer = self.address(self.runtime.buffer)
+        tag = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index)]))
+        bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
+        b.store(self.make_dyn(tag, bits), self.slot(index, Kind.DYN))
+        self.state_slots[index] = Kind.DYN
+
+    def _generic(self, pc: int, op: int, arg: Any) -> None:
+        """The interpreter runs the instruction at ``pc`` (inference marked it generic)."""
+        if op == Op.FOR_ITER:
+            self._generic_for_iter(pc, arg)
+            return
+        status = self._call_op(pc)
+        if OPCODES[op].ends:   # THROW: the interpreter finished the frame, or the error goes up
+            self._return_status(status)
+            return
+        self._unless_done(status, pc, rt.STATUS_OK)
+        pops = stack_pops(op, arg, self.code)
+        del self.stack[len(self.stack) - pops:]
+        for value in self._results(OPCODES[op].pushes):
+            self.push(value, Kind.DYN)
+        if op in REPLACES_LOCAL:
+            self._reload_local(arg)
+        if op in (Op.CALL, Op.CALL_METHOD):
+            # The callee ran in the interpreter: a safepoint (a debugger step that
+            # returns here stops in this frame, see calls._check_call_result).
+            self._poll_interrupt(pc + 1)
+
+    def _generic_for_iter(self, pc: int, exit_target: int) -> None:
+        """FOR_ITER over the interpreter's [items, position]: it bumps the position and
+        pushes the element (three values back), or ends the loop (STATUS_JUMPED)."""
+        b = self.builder
+        status = self._call_op(pc)
+        self._unless_done(status, pc, rt.STATUS_OK, rt.STATUS_JUMPED)
+        saved = list(self.stack)
+        more = self.function.append_basic_block(f"for_next_pc{pc}")
+        done = self.function.append_basic_block(f"for_done_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_JUMPED)), done, more)
+        b.position_at_end(done)
+        self.stack = saved[:-2]
+        self._jump(exit_target)
+        b.position_at_end(more)
+        self.stack = saved[:-2] + [(value, Kind.DYN) for value in self._results(3)]
+        self._jump(pc + 1)
+
+    # ------------------------------------------------------------ slow paths
+
+    def slow_path_begin(self, pc: int) -> list:
+        """Open the slow path of an inline op at ``pc``: failing checks branch to it
+        instead of deopting (see ``deopt_if``). Returns the stack to run it with."""
+        self.slow_path = self.function.append_basic_block(f"generic_pc{pc}")
+        return list(self.stack)
+
+    def slow_path_end(self, pc: int, stack: list, pops: int, kind: str, op: int = rt.OP_AS_IS) -> None:
+        """Close the slow path: the fast path's result (top of ``self.stack``) joins
+        the interpreter's, converted to ``kind`` (DYN, or BOOL for a compare)."""
+        b = self.builder
+        slow, self.slow_path = self.slow_path, None
+        fast_value, fast_kind = self.stack[-1]
+        if kind == Kind.DYN:
+            fast_value = self.to_dyn(fast_value, fast_kind)
+        fast_end = b.block
+        done = self.function.append_basic_block(f"joined_pc{pc}")
+        b.branch(done)
+        b.position_at_end(slow)
+        status = self._call_op(pc, op, stack)
+        self._unless_done(status, pc, rt.STATUS_OK)
+        (slow_value,) = self._results(1)
+        if kind == Kind.BOOL:
+            slow_value = b.trunc(b.extract_value(slow_value, 1), I1)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        phi = b.phi(fast_value.type)
+        phi.add_incoming(fast_value, fast_end)
+        phi.add_incoming(slow_value, slow_end)
+        self.stack = stack[:len(stack) - pops]
+        self.push(phi, kind)
+
+    # ------------------------------------------------------- errors in a try
+
+    def in_try(self, pc: int) -> bool:
+        return self.typed.tier == 1 and self.region is None and bool(handlers_at(self.code, pc))
+
+    def raise_pending(self, pc: int, status: ir.Value) -> None:
+        """A call at ``pc`` failed inside a ``try``: the interpreter takes the frame
+        with the pending error to its handler (status: the frame's outcome)."""
+        self._return_status(self._call_op(pc, rt.OP_RAISE))
+
+    def function_dyn(self, kind: FunctionValue) -> ir.Value:
+        return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), ir.Constant(I64, self.runtime.function_ids(kind.callee.function)))
