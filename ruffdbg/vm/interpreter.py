@@ -67,14 +67,19 @@ INLINE_OPS = frozenset({
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
     Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL,
 })
-# Arithmetic and comparisons without an inline fast path in the loop.
-_GENERIC_BINARY = {
-    Op.DIV: values.div, Op.MOD: values.mod, Op.LESS_EQUAL: values.less_equal,
-    Op.GREATER: values.greater, Op.GREATER_EQUAL: values.greater_equal,
-    Op.EQUAL: values.values_equal, Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
+# What every arithmetic and comparison op computes in general (its slow path; the
+# loop and peephole's superinstructions only add int/int and float/float shortcuts).
+# Native code's generic path (vm/step.py) runs these too.
+BINARY_SEMANTICS = {
+    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
+    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
+    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
+    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
 }
-# The unfused arithmetic ops' general cases.
-_SLOW_ARITHMETIC = {Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul}
+# The ones without an inline fast path in the loop.
+_GENERIC_BINARY = {op: BINARY_SEMANTICS[op] for op in (
+    Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL)}
+_SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 
 
 _new_object = object.__new__
@@ -258,6 +263,15 @@ class VM(Control, CopyOnWrite, RareOps):
             return CONSTANTS[name]   # PI and E: predefined, and a program may declare its own
         except KeyError:
             raise RuffError(f"Undefined variable: {name}") from None
+
+    def call_other(self, callee: Any, args: list, feedback: list, site: int) -> Any:
+        """CALL of anything but a Ruff function: a builtin (its name recorded at the
+        call site ``site``), or the reference's error. The one path for the loop's
+        CALL and for native code's generic CALL (``vm/step.py``)."""
+        if type(callee) is not Builtin:
+            raise RuffError(NOT_CALLABLE)
+        self._record(feedback, site, callee.name)
+        return callee.fn(self, args)
 
     def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
         seen = profile_feedback[pc]
@@ -489,11 +503,8 @@ class VM(Control, CopyOnWrite, RareOps):
                             continue
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
-                        if type(callee) is not Builtin:
-                            raise RuffError(NOT_CALLABLE)
-                        self._record(feedback, pc - 1, callee.name)
                         frame.pc = pc  # builtins check their own argument counts
-                        stack.append(callee.fn(self, args))
+                        stack.append(self.call_other(callee, args, feedback, pc - 1))
                         args = callee = None
                     elif op == RETURN:
                         # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)

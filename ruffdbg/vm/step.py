@@ -28,17 +28,10 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, JUMP_OPS, OPERATOR_METHODS, Op, jump_effect, stack_effect
 from ruffdbg.core import values
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
-from ruffdbg.core.objects import Builtin, Function, StructValue
+from ruffdbg.core.objects import Function, StructValue
 from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.interpreter import BINARY_SEMANTICS
 from ruffdbg.vm.ops import RARE_OPS
-
-# The loop's inline ops that are not control flow, with the function its slow path calls.
-_BINARY = {
-    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
-    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
-    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
-    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
-}
 
 
 def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[], list] | None = None) -> int:
@@ -118,14 +111,14 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
     handler = RARE_OPS[op]
     if handler is not None:
         return handler(vm, arg, frame, stack, following)
-    if op in _BINARY:
+    if op in BINARY_SEMANTICS:
         b = stack.pop()
         a = stack[-1]
         if type(a) is StructValue and op in OPERATOR_METHODS:
             stack.pop()
             vm._push(vm._new_frame(vm._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
             return -1
-        stack[-1] = _BINARY[op](a, b)
+        stack[-1] = BINARY_SEMANTICS[op](a, b)
         return following
     if op == Op.LOAD_GLOBAL:
         name = frame.code.names[arg]
@@ -175,10 +168,7 @@ def _call(vm: Any, frame: Frame, argc: int, stack: list, following: int) -> int:
         vm._record(frame.code.profile.feedback, following - 1, callee.code.name)
         stack.append(vm.call_function(callee, args))
         return following
-    if type(callee) is not Builtin:
-        raise RuffError(f"Cannot call {values.type_name(callee)}")
-    vm._record(frame.code.profile.feedback, following - 1, callee.name)
-    stack.append(callee.fn(vm, args))
+    stack.append(vm.call_other(callee, args, frame.code.profile.feedback, following - 1))
     return following
 
 
