@@ -31,7 +31,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 MODES = {"T0": ["--no-jit"], "default": [], "eager": ["--threshold", "1"], "t37": ["--threshold", "37"]}
-TIME_LIMIT = 20.0
+TIME_LIMIT = 15.0
 
 
 def _run_child(path: str, mode: str) -> tuple[int, str, str]:
@@ -104,6 +104,8 @@ def symptom(results: dict[str, tuple[int, str, str]]) -> str | None:
             line = next((l for l in err.splitlines() if "internal error" in l), err[:120])
             head = re.sub(r"\d+", "N", line.split("internal error:", 1)[-1].strip())[:90]
             parts.append(f"{mode}:internal:{head}")
+            if not ref[1].startswith(out):  # it printed something wrong before it stopped
+                parts.append(f"{mode}:stdout")
         elif "Traceback" in err or status in (98, 99):
             parts.append(f"{mode}:traceback")
         elif status == -9:
@@ -118,14 +120,22 @@ def run_all(path: str, modes=MODES) -> dict[str, tuple[int, str, str]]:
     return {mode: run_mode(path, mode) for mode in modes}
 
 
-def minimize(text: str, target: str, folder: Path) -> str:
-    """Delete lines (chunks, then single lines) while the program still shows ``target``'s symptom kind."""
+def minimize(text: str, target: str, folder: Path, budget: float = 240.0) -> str:
+    """Delete lines (chunks, then single lines) while the program still shows ``target``'s symptom kind.
+
+    Only T0 and the modes that diverged are run; after ``budget`` seconds the smallest program so far is kept.
+    """
     want = {part.split(":", 1)[1] for part in target.split(" | ")}
+    modes = {"T0": MODES["T0"], **{part.split(":", 1)[0]: MODES[part.split(":", 1)[0]]
+                                   for part in target.split(" | ")}}
+    deadline = time.monotonic() + budget
 
     def still(candidate: str) -> bool:
+        if time.monotonic() > deadline:
+            return False
         path = folder / "min.ruff"
         path.write_text(candidate, encoding="utf-8")
-        results = run_all(str(path))
+        results = run_all(str(path), modes)
         status, _, err = results["T0"]
         if not (status == 0 or (status == 1 and "Ruff stack" in err)):
             return False  # no longer valid Ruff
@@ -155,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="campaign-out")
     parser.add_argument("--generator", choices=["rich", "scalar"], default="rich")
+    parser.add_argument("--shallow", action="store_true",
+                        help="rich generator with recursion under 60 frames (to look past deep-recursion bugs)")
     parser.add_argument("--no-minimize", action="store_true")
     parser.add_argument("--max-minimize", type=int, default=12, help="minimize at most this many per symptom kind")
     args = parser.parse_args(argv)
@@ -166,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.generator == "rich":
         from tests.jit.rich_generator import generate
 
-        make = lambda n: generate(random.Random(args.seed * 1_000_003 + n))  # noqa: E731
+        make = lambda n: generate(random.Random(args.seed * 1_000_003 + n), deep=not args.shallow)  # noqa: E731
     else:
         from hypothesis import strategies as st
 
@@ -186,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             results = run_all(str(path))
             found = symptom(results)
+            if n % 25 == 24:
+                print(f"... {n + 1} programs, {diverging + bool(found)} diverging", flush=True)
             if not found:
                 continue
             diverging += 1
@@ -202,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 final = symptom(run_all(str(folder / "min.ruff")))
                 (out_dir / f"{n}.ruff").write_text(f"// {final}\n{small}", encoding="utf-8")
             print(f"{n}: {found}", flush=True)
-    summary = {"programs": args.count, "diverging": diverging, "per_mode": dict(per_mode),
+    summary = {"programs": args.count, "shallow": args.shallow, "diverging": diverging, "per_mode": dict(per_mode),
                "kinds": dict(kinds.most_common()), "seed": args.seed, "generator": args.generator}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))

@@ -51,9 +51,11 @@ HOT_MARKS = [1, 2, 36, 37, 38, 999, 1000, 1001]
 
 
 class RichGen:
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, deep: bool = True):
         self.r = rng
         self.n = 0
+        self.plain = False  # this kernel sticks to what the JIT compiles (set per kernel)
+        self.deep = deep  # False: recursion stays under 60 frames (campaigns looking past a known deep-recursion bug)
 
     # ------------------------------------------------------------ helpers
 
@@ -110,6 +112,8 @@ class RichGen:
         """An expression over the names in ``sc`` that may fail at run time (the kernel's try catches it)."""
         if depth <= 0:
             return self.atom(sc)
+        if self.plain:
+            return self.plain_expr(sc, depth)
         k = self.r.random()
         if k < 0.3:
             return f"({self.expr(sc, depth - 1)} {self.pick(BINOPS)} {self.expr(sc, depth - 1)})"
@@ -148,6 +152,27 @@ class RichGen:
             return self.pick(["G", "G_ARR[0]", 'G_D["k"]', "G_V.x"])
         return self.atom(sc)
 
+    def plain_expr(self, sc: list[str], depth: int) -> str:
+        """What the JIT compiles today: arithmetic, compares, logic, calls of globals and builtins, G."""
+        k = self.r.random()
+        if k < 0.4:
+            return f"({self.expr(sc, depth - 1)} {self.pick(BINOPS)} {self.expr(sc, depth - 1)})"
+        if k < 0.55:
+            return f"({self.expr(sc, depth - 1)} {self.pick(CMPS)} {self.expr(sc, depth - 1)})"
+        if k < 0.62:
+            return f"({self.expr(sc, depth - 1)} {self.pick(['&&', '||'])} {self.expr(sc, depth - 1)})"
+        if k < 0.67:
+            return f"(-{self.expr(sc, depth - 1)})"
+        if k < 0.70:
+            return f"(!{self.expr(sc, depth - 1)})"
+        if k < 0.78:
+            return f"{self.pick(['inc', 'dbl', 'G_FN', 'bump', 'ident'])}({self.expr(sc, depth - 1)})"
+        if k < 0.84:
+            return f"{self.pick(['abs', 'len', 'type', 'to_string', 'to_int', 'to_float', 'floor'])}({self.atom(sc)})"
+        if k < 0.90:
+            return "G"
+        return self.atom(sc)
+
     # ------------------------------------------------------------ statements
 
     def block(self, sc: list[str], mut: list[str], depth: int, ind: str, loop: bool,
@@ -161,6 +186,8 @@ class RichGen:
         kinds = ["assign", "assign", "compound", "store", "print", "global", "closure_call"]
         if depth > 0 and budget >= 4:
             kinds += ["if", "while", "for_range", "for_iter", "loop", "try", "call_hold"]
+        if self.plain:  # what the JIT compiles: no containers, closures, try or global stores in this function
+            kinds = [k for k in kinds if k not in ("store", "try", "closure_call")]
         if loop:
             kinds += ["break", "continue"]
         kinds += ["return"]
@@ -176,6 +203,8 @@ class RichGen:
             return [f"{ind}{t}{path} {op} {self.expr(sc, 1)}"]
         if k == "print":
             return [f"{ind}print({', '.join(self.expr(sc, 1) for _ in range(self.r.randint(1, 2)))})"]
+        if k == "global" and self.plain:  # the write happens in a callee, the caller keeps G in a register
+            return [f"{ind}{self.pick(['set_g', 'bump', 'set_g_fn'])}({self.expr(sc, 1)})"]
         if k == "global":
             return [self.pick([f"{ind}G := {self.expr(sc, 1)}", f"{ind}G_ARR[0] := {self.expr(sc, 1)}",
                                f'{ind}G_D["k"] := {self.expr(sc, 1)}', f"{ind}G_V.x := {self.expr(sc, 1)}",
@@ -222,7 +251,12 @@ class RichGen:
                             f"range(-9223372036854775807 - 1, -9223372036854775807 + {n})"])
             return [f"{ind}for {v} in {it} {{",
                     *self.block(sc + [v], mut, depth - 1, ind + "    ", True, inner), f"{ind}}}"]
-        it = self.pick([self.atom(sc), self.atom(sc), "G_ARR", "G_D", '"héllo"', "[1, 2.5, null, \"s\"]",
+        if self.plain:
+            it = self.pick([f"to_string({self.atom(sc)})", "G_ARR", "G_D", '"héllo"', str(n)])
+            return [f"{ind}for {v} in {it} {{", *self.block(sc + [v], mut, depth - 1, ind + "    ", True, 8),
+                    f"{ind}}}"]
+        # never a bare variable: it may hold an int near 2**63 (a loop that long never ends)
+        it = self.pick([f"to_string({self.atom(sc)})", f"[{self.atom(sc)}, {self.atom(sc)}]", "G_ARR", "G_D", '"héllo"', "[1, 2.5, null, \"s\"]",
                         "[9223372036854775807, -9223372036854775807 - 1, 9223372036854775806]",
                         '{"a": 1, "b": 2}'])
         # iterating a non-iterable value is a runtime error: fine, caught by the driver's try
@@ -249,6 +283,8 @@ func inc(q) { return q + 1 }
 func dbl(q) { return q * 2 }
 func mk_adder(n) { return func(q) { return q + n } }
 func set_g(q) { G := q }
+func set_g_fn(q) { if q { G_FN := dbl } else { G_FN := inc } }
+func ident(q) { return q }
 mut G := 0
 mut G_ARR := [1, 2, 3]
 mut G_D := {"k": 1, "a": [2]}
@@ -266,28 +302,36 @@ func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
 """
 
     def kernel(self, name: str) -> list[str]:
+        self.plain = self.chance(0.6)
         params = ["a", "b"][: self.r.randint(1, 2)]
         sc = list(params)
         mut = []
         lines = [f"func {name}({', '.join(params)}) {{"]
         for loc in ["x", "y", "z"][: self.r.randint(1, 3)]:
-            lines.append(f"    mut {loc} := {self.pick([self.value(2), self.expr(sc, 1), self.atom(sc)])}")
+            first = self.scalar() if self.plain else self.value(2)
+            lines.append(f"    mut {loc} := {self.pick([first, self.expr(sc, 1), self.atom(sc)])}")
             sc.append(loc)
             mut.append(loc)
-        if self.chance(0.3):  # a captured local, read and written by a closure
+        if not self.plain and self.chance(0.3):  # a captured local, read and written by a closure
             lines += ["    mut cap := 0", "    let cl := func(q) { cap := cap + 1; return q }"]
             sc.append("cap")
             mut.append("cap")
             lines.append(f"    {self.pick(mut)} := cl({self.atom(sc)})")
+        if not self.plain and self.chance(0.25):  # a captured container, mutated in place by the closure (MUT_FREE)
+            lines += ["    mut capa := [0, 1]", "    let cl2 := func(q) { capa[0] := q; return capa[0] }",
+                      f"    {self.pick(mut)} := cl2({self.atom(sc)})"]
+        if not self.plain and self.chance(0.15):  # a binding error known at compile time, raised at run time (FAIL)
+            lines += ["    let lk := 1", "    try {", "        lk := 2", "    } except ef {", "        CNT += 1", "    }"]
         for _ in range(self.r.randint(2, 5)):
             body = self.stmt(sc, mut, 3, "        ", False, 200)
-            if self.chance(0.6):  # most statements guarded, so a failing one does not hide the rest
+            if not self.plain and self.chance(0.6):  # most statements guarded, so a failing one does not hide the rest
                 e = self.fresh("s")
                 handler = self.pick(["CNT += 1", f"print({e}.message)", f"x := {e}.message"])
                 lines += ["    try {", *body, f"    }} except {e} {{", f"        {handler}", "    }"]
             else:
                 lines += [line[4:] for line in body]
-        lines += [f"    return {self.pick([self.expr(sc, 1), self.pick(sc), '[' + ', '.join(mut) + ']'])}", "}"]
+        result = [self.expr(sc, 1), self.pick(sc)] + ([] if self.plain else ["[" + ", ".join(mut) + "]"])
+        lines += [f"    return {self.pick(result)}", "}"]
         return lines
 
     def arg_phase(self) -> str:
@@ -320,19 +364,20 @@ func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
     def tail(self) -> list[str]:
         out = []
         if self.chance(0.15):
-            d = self.pick([10, 300, 2000, 19990, 20001, 25000])
+            d = self.pick([10, 300, 2000, 19990, 20001, 25000] if self.deep else [10, 30, 59])
             start = self.pick(["0", "0.5", '""', "null"])
             out += ["try {", f"    print(deep({d}, {start}))",
                     "} except e {", "    print(e.message)", "}"]
         if self.chance(0.3):
-            out.append(f"print(even({self.pick([10, 301, 4000])}), odd({self.pick([7, 300, 999])}))")
+            depths = [10, 301, 4000] if self.deep else [10, 31, 58]
+            out.append(f"print(even({self.pick(depths)}), odd({self.pick(depths)}))")
         if self.chance(0.1):  # end in an uncaught runtime error
             out.append(f"print({self.expr(['G', 'CNT'], 2)})")
         return out
 
 
-def generate(rng: random.Random, kernels: int | None = None) -> str:
-    g = RichGen(rng)
+def generate(rng: random.Random, kernels: int | None = None, deep: bool = True) -> str:
+    g = RichGen(rng, deep)
     chunks = [RichGen.PRELUDE.rstrip("\n")]
     count = kernels or rng.randint(1, 3)
     for index in range(count):
