@@ -1,0 +1,227 @@
+"""A differential campaign: generate programs, run each in every mode, minimize every divergence.
+
+    nice -n 10 python -m tests.jit.campaign --count 2000 --seed 1 --out /tmp/campaign
+
+Each program (``rich_generator.generate(Random(seed + n))``, or the hypothesis
+generator's with ``--generator scalar``) runs in-process (``ruffdbg run``) under
+``--no-jit``, the default, ``--threshold 1`` and ``--threshold 37``, each run in
+a forked child (so a crash, a hang or leaked state cannot affect the next run)
+with a time limit. A program *diverges* when some mode's (exit status, stdout,
+stderr) differs from ``--no-jit``'s, or when any mode exits 70 (internal
+error) or prints a Python traceback. Divergent programs are minimized by
+deleting lines (chunks, then single lines) while a symptom of the same kind
+remains and the program stays valid Ruff, and written to OUT/<n>.ruff with the symptom on top; OUT/summary.json
+counts programs run and diverging, per mode and per symptom.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+MODES = {"T0": ["--no-jit"], "default": [], "eager": ["--threshold", "1"], "t37": ["--threshold", "37"]}
+TIME_LIMIT = 15.0
+
+
+def _run_child(path: str, mode: str) -> tuple[int, str, str]:
+    from ruffdbg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = main(["run", path, *MODES[mode]])
+        except BaseException as error:  # noqa: BLE001 - a Python traceback is a finding
+            import traceback
+
+            err.write("PYTHON TRACEBACK\n" + traceback.format_exc())
+            status = 99
+    return status, out.getvalue(), err.getvalue()
+
+
+def run_mode(path: str, mode: str, limit: float = TIME_LIMIT) -> tuple[int, str, str]:
+    """Run one mode in a forked child; (status, stdout, stderr), status -9 on timeout."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        try:
+            result = _run_child(path, mode)
+        except BaseException as error:  # noqa: BLE001
+            result = (98, "", f"child failed: {error!r}")
+        data = json.dumps(result).encode()
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(data)
+        os._exit(0)
+    os.close(write_fd)
+    chunks = []
+    deadline = time.monotonic() + limit
+    import select
+
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([read_fd], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_fd)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, wait_status = os.waitpid(pid, 0)
+    if timed_out:
+        return -9, "", "timeout"
+    if not chunks:
+        return -(wait_status & 0x7F) or -1, "", f"child died (wait status {wait_status})"
+    status, out, err = json.loads(b"".join(chunks))
+    return status, out, err
+
+
+def symptom(results: dict[str, tuple[int, str, str]]) -> str | None:
+    """A short, stable name of what went wrong ("" parts joined), or None when every mode agrees."""
+    ref = results["T0"]
+    parts = []
+    for mode, (status, out, err) in results.items():
+        if mode == "T0":
+            continue
+        if status == 70:
+            line = next((l for l in err.splitlines() if "internal error" in l), err[:120])
+            head = re.sub(r"\d+", "N", line.split("internal error:", 1)[-1].strip())[:90]
+            parts.append(f"{mode}:internal:{head}")
+            if not ref[1].startswith(out):  # it printed something wrong before it stopped
+                parts.append(f"{mode}:stdout")
+        elif "Traceback" in err or status in (98, 99):
+            parts.append(f"{mode}:traceback")
+        elif status == -9:
+            parts.append(f"{mode}:timeout")
+        elif (status, out, err) != ref:
+            what = "status" if status != ref[0] else ("stdout" if out != ref[1] else "stderr")
+            parts.append(f"{mode}:{what}")
+    return " | ".join(parts) or None
+
+
+def run_all(path: str, modes=MODES) -> dict[str, tuple[int, str, str]]:
+    return {mode: run_mode(path, mode) for mode in modes}
+
+
+def minimize(text: str, target: str, folder: Path, budget: float = 240.0) -> str:
+    """Delete lines (chunks, then single lines) while the program still shows ``target``'s symptom kind.
+
+    Only T0 and the modes that diverged are run; after ``budget`` seconds the smallest program so far is kept.
+    """
+    want = {part.split(":", 1)[1] for part in target.split(" | ")}
+    modes = {"T0": MODES["T0"], **{part.split(":", 1)[0]: MODES[part.split(":", 1)[0]]
+                                   for part in target.split(" | ")}}
+    deadline = time.monotonic() + budget
+
+    def still(candidate: str) -> bool:
+        if time.monotonic() > deadline:
+            return False
+        path = folder / "min.ruff"
+        path.write_text(candidate, encoding="utf-8")
+        results = run_all(str(path), modes)
+        status, _, err = results["T0"]
+        if not (status == 0 or (status == 1 and "Ruff stack" in err)):
+            return False  # no longer valid Ruff
+        got = symptom(results)
+        return bool(got) and bool(want & {part.split(":", 1)[1] for part in got.split(" | ")})
+
+    lines = text.splitlines()
+    chunk = max(1, len(lines) // 4)
+    while chunk >= 1:
+        i = 0
+        changed = False
+        while i < len(lines):
+            candidate = lines[:i] + lines[i + chunk:]
+            if candidate and still("\n".join(candidate) + "\n"):
+                lines = candidate
+                changed = True
+            else:
+                i += chunk
+        if not changed:
+            chunk //= 2
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="campaign-out")
+    parser.add_argument("--generator", choices=["rich", "scalar"], default="rich")
+    parser.add_argument("--shallow", action="store_true",
+                        help="rich generator with recursion under 60 frames (to look past deep-recursion bugs)")
+    parser.add_argument("--no-minimize", action="store_true")
+    parser.add_argument("--max-minimize", type=int, default=12, help="minimize at most this many per symptom kind")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    import ruffdbg.cli  # noqa: F401 - imported once, before forking
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if args.generator == "rich":
+        from tests.jit.rich_generator import generate
+
+        make = lambda n: generate(random.Random(args.seed * 1_000_003 + n), deep=not args.shallow)  # noqa: E731
+    else:
+        from hypothesis import strategies as st
+
+        from tests.jit.program_generator import programs
+
+        strategy = programs()
+        make = lambda n: strategy.example()  # noqa: E731 - not reproducible by seed; for a quick look only
+    per_mode: Counter = Counter()
+    kinds: Counter = Counter()
+    minimized: Counter = Counter()
+    diverging = 0
+    with tempfile.TemporaryDirectory(prefix="ruffdbg-campaign-") as tmp:
+        folder = Path(tmp)
+        for n in range(args.count):
+            text = make(n)
+            path = folder / "p.ruff"
+            path.write_text(text, encoding="utf-8")
+            results = run_all(str(path))
+            found = symptom(results)
+            if n % 25 == 24:
+                print(f"... {n + 1} programs, {diverging + bool(found)} diverging", flush=True)
+            if not found:
+                continue
+            diverging += 1
+            for part in found.split(" | "):
+                mode, kind = part.split(":", 1)
+                per_mode[mode] += 1
+                kinds[kind] += 1
+            key = found.split(" | ")[0].split(":", 1)[1]
+            (out_dir / f"{n}.orig.ruff").write_text(text, encoding="utf-8")
+            if not args.no_minimize and minimized[key] < args.max_minimize:
+                minimized[key] += 1
+                small = minimize(text, found, folder)
+                (folder / "min.ruff").write_text(small, encoding="utf-8")
+                final = symptom(run_all(str(folder / "min.ruff")))
+                (out_dir / f"{n}.ruff").write_text(f"// {final}\n{small}", encoding="utf-8")
+            print(f"{n}: {found}", flush=True)
+    summary = {"programs": args.count, "shallow": args.shallow, "diverging": diverging, "per_mode": dict(per_mode),
+               "kinds": dict(kinds.most_common()), "seed": args.seed, "generator": args.generator}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
