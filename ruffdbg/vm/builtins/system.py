@@ -233,8 +233,7 @@ def _debug(ctx: Any, args: list) -> None:
 
 UNAVAILABLE = (
     "http_get", "http_post", "http_put", "http_delete", "http_request", "http_get_binary", "http_get_stream",
-    "parallel_http", "http_server", "http_listen", "http_response", "json_response", "html_response",
-    "redirect_response", "set_header", "set_headers", "oauth2_auth_url", "oauth2_get_token",
+    "parallel_http", "http_server", "http_listen", "oauth2_auth_url", "oauth2_get_token",
     "tcp_listen", "tcp_accept", "tcp_connect", "tcp_send", "tcp_receive", "tcp_close", "tcp_set_nonblocking",
     "udp_bind", "udp_send_to", "udp_receive_from", "udp_close",
     "execute", "execute_status", "spawn_process", "pipe_commands",
