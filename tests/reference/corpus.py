@@ -61,6 +61,9 @@ REFERENCE_REJECTS = [
     # parser.rs parse_call: arguments are expressions; `name=value` keyword arguments do not parse.
     (re.compile(r"Assignment is a statement and cannot be used inside an expression"),
      "keyword argument / assignment in an expression"),
+    # parser.rs parse_primary: `int`/`float`/`string`/`bool` are keywords it does not take
+    # as an expression ("Expected expression"): no `int(x)` conversion call.
+    (re.compile(r"is a type name and can only be used in type annotations"), "type keyword as a function"),
     # parser.rs: `if` is a statement only (no if-expression).
     (re.compile(r"Unexpected token 'if'"), "if-expression"),
     # parser.rs struct bodies: methods start with `func` (`fn` is an identifier).
