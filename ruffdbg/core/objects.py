@@ -57,12 +57,14 @@ class Builtin:
 
 @dataclass(eq=False)
 class StructType:
-    """A ``struct`` declaration: field names with defaults, and methods."""
+    """A ``struct`` declaration: field names with defaults, and methods (Ruff
+    functions; a builtin struct's, such as ``arg_parser()``'s, are ``Builtin``s
+    that get the receiver as their first argument)."""
 
     name: str
     field_names: list[str]
     defaults: dict[str, Any] = field(default_factory=dict)
-    methods: dict[str, Function] = field(default_factory=dict)
+    methods: dict[str, Function | Builtin] = field(default_factory=dict)
 
 
 class StructValue:

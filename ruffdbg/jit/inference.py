@@ -46,9 +46,10 @@ class NotCompilable(Exception):
 BUILTIN_RESULTS = {
     **dict.fromkeys(("sqrt", "floor", "ceil", "round", "abs", "pow", "min", "max", "to_float", "parse_float",
                      "performance_now", "now"), Kind.FLOAT),
-    **dict.fromkeys(("len", "to_int", "parse_int"), Kind.INT),
+    **dict.fromkeys(("len", "to_int", "parse_int", "has_key"), Kind.INT),   # has_key: 1/0, as the reference
     "print": Kind.NULL,
-    **dict.fromkeys(("has_key", "contains", "starts_with", "ends_with", "to_bool"), Kind.BOOL),
+    # (contains is not here: a bool on arrays and dicts, 1/0 on strings.)
+    **dict.fromkeys(("starts_with", "ends_with", "to_bool"), Kind.BOOL),
 }
 
 

@@ -246,6 +246,12 @@ class RareOps:
         if type(receiver) is not StructValue:
             raise RuffError(f"Unknown method: {name}")   # (the reference's words)
         method = receiver.type.methods.get(name)
+        if type(method) is Builtin:                    # a builtin struct's method (arg_parser())
+            args = stack[len(stack) - argc - 1:]       # the receiver first
+            del stack[len(stack) - argc - 1:]
+            frame.pc = pc
+            stack.append(method.fn(self, args))
+            return pc
         if method is not None:
             args = stack[len(stack) - argc - 1:]       # the receiver is `self`
         else:

@@ -41,6 +41,8 @@ from ruffdbg.vm.builtins import archives  # noqa: F401
 from ruffdbg.vm.builtins import crypto  # noqa: F401
 from ruffdbg.vm.builtins import binary_io  # noqa: F401
 from ruffdbg.vm.builtins import store  # noqa: F401
+from ruffdbg.vm.builtins import responses  # noqa: F401
+from ruffdbg.vm.builtins import asynchronous  # noqa: F401
 from ruffdbg.vm.builtins.registry import BUILTINS, MAX_RESULT_LEN, arity_message  # noqa: F401
 
 import math as _math

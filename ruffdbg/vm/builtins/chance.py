@@ -3,8 +3,9 @@ set_random_seed / clear_random_seed.
 
 One generator per process (Python's ``random.Random``, Mersenne Twister),
 seeded from the system until ``set_random_seed(n)``; after that the sequence is
-the same on every run and in every tier. (The reference uses Rust's ChaCha12, so
-its seeded numbers differ from these.) Programs compared across tiers must seed.
+the same on every run and in every tier, and ``random``, ``random_int`` and
+``random_choice`` give the reference's own numbers (its seeded ChaCha12, see
+``chacha.py``). Programs compared across tiers must seed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import uuid
 from typing import Any
 
 from ruffdbg.core.errors import RuffError
+from ruffdbg.vm.builtins.chacha import ChaCha12
 from ruffdbg.vm.builtins.registry import array_arg, builtin, number_arg
 
 _GENERATOR = _random.Random()
+_SEEDED: list[ChaCha12 | None] = [None]     # the reference's generator, once seeded
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -29,6 +32,7 @@ def _set_random_seed(ctx: Any, args: list) -> None:
     if type(seed) is not int:
         raise RuffError("set_random_seed requires a number argument")
     _GENERATOR.seed(seed & 0xFFFFFFFFFFFFFFFF, version=2)
+    _SEEDED[0] = ChaCha12(seed)
     return None
 
 
@@ -36,13 +40,15 @@ def _set_random_seed(ctx: Any, args: list) -> None:
 def _clear_random_seed(ctx: Any, args: list) -> None:
     """clear_random_seed(): back to unpredictable numbers."""
     _GENERATOR.seed(None)
+    _SEEDED[0] = None
     return None
 
 
 @builtin("random", 0)
 def _random_float(ctx: Any, args: list) -> float:
     """random(): a float in [0, 1)."""
-    return _GENERATOR.random()
+    seeded = _SEEDED[0]
+    return seeded.random() if seeded is not None else _GENERATOR.random()
 
 
 @builtin("random_int", 2)
@@ -53,9 +59,11 @@ def _random_int(ctx: Any, args: list) -> int:
     if low != low or high != high or abs(low) > 2**63 or abs(high) > 2**63:
         raise RuffError("random_int requires finite number arguments")
     low_i, high_i = int(low), int(high)
+    low_i, high_i = (min(max(v, -2**63), 2**63 - 1) for v in (low_i, high_i))   # Rust's saturating `as i64`
     if low_i > high_i:
         raise RuffError(f"random_int() empty range: {low_i} > {high_i}")
-    return _GENERATOR.randint(low_i, high_i)
+    seeded = _SEEDED[0]
+    return seeded.int_inclusive(low_i, high_i) if seeded is not None else _GENERATOR.randint(low_i, high_i)
 
 
 @builtin("random_choice", 1)
@@ -64,7 +72,8 @@ def _random_choice(ctx: Any, args: list) -> Any:
     arr = array_arg("random_choice", args[0])
     if not arr:
         return 0
-    return arr[_GENERATOR.randrange(len(arr))]
+    seeded = _SEEDED[0]
+    return arr[seeded.int_inclusive(0, len(arr) - 1) if seeded is not None else _GENERATOR.randrange(len(arr))]
 
 
 @builtin("random_id", 1)

@@ -89,22 +89,24 @@ def _as_key(v: Any) -> str | None:
 
 
 @builtin("has_key", 2)
-def _has_key(ctx: Any, args: list) -> bool:
-    """has_key(d, k): whether d has key k (an int k means its decimal text)."""
+def _has_key(ctx: Any, args: list) -> int:
+    """has_key(d, k): 1 if d has key k (an int k means its decimal text), else 0.
+    An int, not a bool, as in the reference (its goldens print 1)."""
     d = dict_arg("has_key", args[0], 1)
     key = _as_key(args[1])
-    return key is not None and key in d
+    return 1 if key is not None and key in d else 0
 
 
 @builtin("contains", 2)
-def _contains(ctx: Any, args: list) -> bool:
-    """contains(c, x): an array element equal to x, a substring, or a dict key."""
+def _contains(ctx: Any, args: list) -> bool | int:
+    """contains(c, x): an array element equal to x, or a dict key (a bool); a
+    substring (1 or 0: an int, as in the reference)."""
     coll, item = args
     t = type(coll)
     if t is list:
         return any(values_equal(element, item) for element in coll)
     if t is str:
-        return string_arg("contains", item, 2) in coll
+        return 1 if string_arg("contains", item, 2) in coll else 0
     if t is dict:
         key = _as_key(item)
         return key is not None and key in coll

@@ -13,11 +13,13 @@ U+001F), else ``[]``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from typing import Any
 
 from ruffdbg.core.errors import ProgramExit, RuffError
+from ruffdbg.core.objects import Builtin, StructType, StructValue
 from ruffdbg.core.values import debug_repr, to_string
 from ruffdbg.vm.builtins.registry import builtin, number_arg, register, string_arg
 
@@ -231,8 +233,7 @@ def _debug(ctx: Any, args: list) -> None:
 
 UNAVAILABLE = (
     "http_get", "http_post", "http_put", "http_delete", "http_request", "http_get_binary", "http_get_stream",
-    "parallel_http", "http_server", "http_listen", "http_response", "json_response", "html_response",
-    "redirect_response", "set_header", "set_headers", "oauth2_auth_url", "oauth2_get_token",
+    "parallel_http", "http_server", "http_listen", "oauth2_auth_url", "oauth2_get_token",
     "tcp_listen", "tcp_accept", "tcp_connect", "tcp_send", "tcp_receive", "tcp_close", "tcp_set_nonblocking",
     "udp_bind", "udp_send_to", "udp_receive_from", "udp_close",
     "execute", "execute_status", "spawn_process", "pipe_commands",
@@ -250,3 +251,149 @@ def _unavailable(name: str) -> None:
 
 for _each in UNAVAILABLE:
     _unavailable(_each)
+
+
+# --------------------------------------------------------------------------
+# arg_parser(): a struct value (type "struct", named ArgParser) whose methods are
+# builtins. ``add_argument`` takes the long name, then key/value pairs (short,
+# type, required, help, default), and returns a new parser (parsers are values).
+
+
+def _argument_specs(parser: Any) -> list[dict]:
+    return [spec for spec in parser.fields.get("_args", []) if type(spec) is dict and type(spec.get("long")) is str]
+
+
+def _add_argument(ctx: Any, args: list) -> Any:
+    parser, rest = args[0], args[1:]
+    spec: dict = {"long": rest[0] if rest and type(rest[0]) is str else ""}
+    options: dict = {}
+    i = 1
+    while i < len(rest):
+        key = rest[i]
+        if type(key) is str and i + 1 < len(rest):
+            options[key] = rest[i + 1]
+            i += 2
+        else:
+            i += 1
+    wanted = {"short": str, "type": str, "required": bool, "help": str, "default": str}
+    given = {k: v for k, v in options.items() if k in wanted and type(v) is wanted[k]}
+    if "short" in given:
+        spec["short"] = given["short"]
+    spec["type"] = given.get("type", "string")
+    spec["required"] = given.get("required", False)
+    spec["help"] = given.get("help", "")
+    if "default" in given:
+        spec["default"] = given["default"]
+    return StructValue(parser.type, {**parser.fields, "_args": [*parser.fields.get("_args", []), spec]})
+
+
+def _help(ctx: Any, args: list) -> str:
+    parser = args[0]
+    name = parser.fields.get("_app_name")
+    description = parser.fields.get("_description")
+    text = f"{name if type(name) is str else 'program'}\n\n{description if type(description) is str else ''}\n\nOptions:\n"
+    for spec in _argument_specs(parser):
+        short = spec.get("short")
+        line = f"  {short}, {spec['long']}" if type(short) is str else f"      {spec['long']}"
+        kind = spec.get("type", "string")
+        if kind != "bool":
+            line += f" <{kind}>"
+        if spec.get("required") is True:
+            line += " (required)"
+        if type(spec.get("default")) is str:
+            line += f" [default: {spec['default']}]"
+        text += line + "\n"
+        if spec.get("help"):
+            text += f"        {spec['help']}\n"
+    return text
+
+
+def _parse_number(kind: type, text: str) -> Any:
+    """Rust's ``parse``: no surrounding spaces, no ``_`` separators."""
+    if kind is int and not re.fullmatch(r"[+-]?[0-9]+", text):
+        return None
+    if kind is float and (text != text.strip() or "_" in text):
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        return None
+
+
+def _parse(ctx: Any, args: list) -> dict:
+    specs = _argument_specs(args[0])
+    given = _args(ctx, [])
+    result: dict = {}
+    found: set = set()
+    positional: list = []
+    i = 0
+    while i < len(given):
+        word = given[i]
+        if not word.startswith("-"):
+            positional.append(word)
+            i += 1
+            continue
+        spec = next((s for s in specs if word == s["long"] or word == s.get("short")), None)
+        if spec is None:
+            raise RuffError(f"Unknown argument: {word}")
+        key = spec["long"].lstrip("-")
+        found.add(key)
+        kind = spec.get("type", "string")
+        if kind == "bool":
+            result[key] = True
+        elif kind in ("string", "int", "float"):
+            if i + 1 >= len(given):
+                raise RuffError(f"Argument {spec['long']} requires a value")
+            i += 1
+            if kind == "string":
+                result[key] = given[i]
+            else:
+                value = _parse_number(int if kind == "int" else float, given[i])
+                if value is None or (kind == "int" and not -2**63 <= value < 2**63):
+                    article = "an integer" if kind == "int" else "a float"
+                    raise RuffError(f"Argument {spec['long']} requires {article} value, got: {given[i]}")
+                result[key] = value
+        else:
+            raise RuffError(f"Unknown argument type: {kind}")
+        i += 1
+    for spec in specs:
+        key = spec["long"].lstrip("-")
+        if key in found:
+            continue
+        if spec.get("required") is True:
+            raise RuffError(f"Required argument {spec['long']} is missing")
+        default, kind = spec.get("default"), spec.get("type", "string")
+        if type(default) is str:
+            if kind == "bool":
+                result[key] = default == "true"
+            elif kind in ("int", "float"):
+                value = _parse_number(int if kind == "int" else float, default)
+                result[key] = value if value is not None else (0 if kind == "int" else 0.0)
+            else:
+                result[key] = default
+        else:
+            result[key] = False if kind == "bool" else None
+    if positional:
+        result["_positional"] = positional
+    return result
+
+
+ARG_PARSER = StructType("ArgParser", ["_args", "_app_name", "_description"], methods={
+    "add_argument": Builtin("add_argument", _add_argument),
+    "parse": Builtin("parse", lambda ctx, args: _parse(ctx, _method_arity("parse", args))),
+    "help": Builtin("help", lambda ctx, args: _help(ctx, _method_arity("help", args))),
+})
+
+
+def _method_arity(name: str, args: list) -> list:
+    if len(args) != 1:
+        raise RuffError(f"{name} expects 0 arguments, got {len(args) - 1}")
+    return args
+
+
+@builtin("arg_parser", 0)
+def _arg_parser(ctx: Any, args: list) -> StructValue:
+    """arg_parser(): a command-line parser; .add_argument(long, "short", s, "type", t,
+    "required", b, "help", h, "default", d) returns a new one, .help() its text,
+    .parse() a dict of the program's arguments (``_positional``: the rest)."""
+    return StructValue(ARG_PARSER, {"_args": [], "_app_name": "", "_description": ""})
