@@ -65,3 +65,50 @@ def test_more_called_globals_than_one_chunk_of_the_globals_table(monkeypatch):
     assert session.run_source(text, "robust.ruff").ok
     assert session.function("main").tier == "T2"
     assert len(session.jit.global_slots) >= n and len(session.jit.ctx.global_chunks) >= n // 4
+
+
+def test_the_worker_raises_the_recursion_limit_and_puts_it_back():
+    import sys
+
+    from ruffdbg import harness
+    before = sys.getrecursionlimit()
+    seen = harness.run_in_thread(sys.getrecursionlimit)
+    assert seen >= harness.WORKER_RECURSION_LIMIT and sys.getrecursionlimit() == before
+
+
+def deep(text: str, **policy) -> tuple[bool, list[str], str | None]:
+    """``run`` in the harness's worker (its deep stack and recursion limit), as the CLI runs."""
+    from ruffdbg import harness
+    return harness.run_in_thread(lambda: run(text, **policy))
+
+
+MIXED = """
+func r(n, x) {
+  if n == 0 { return x }
+  return r(n - 1, x)
+}
+for i in range(20) { r(2, "s"); r(2, 1) }
+print(r(19998, 2.5))
+try { print(r(19999, 2.5)) } except e { print(e.message) }
+"""
+
+
+@pytest.mark.parametrize("policy", TIERS + [dict(jit=True, threshold=5)], ids=str)
+def test_mixed_tier_recursion_reaches_the_vms_depth_limit(policy):
+    assert deep(MIXED, **policy) == (True, ["2.5", "Stack overflow"], None)
+
+
+def test_a_builtin_at_each_level_of_native_recursion_builds_no_frames(monkeypatch):
+    from ruffdbg.jit.deopt import NativeBoundary
+    built = []
+    original = NativeBoundary._native_frames
+
+    def counting(self, upto):
+        frames = original(self, upto)
+        built.append(len(frames))
+        return frames
+
+    monkeypatch.setattr(NativeBoundary, "_native_frames", counting)
+    text = 'func d(n) { if n == 0 { return 0 } return d(n - 1) + len("ab") }\nprint(d(16000))\n'
+    assert deep(text, jit=True, threshold=1) == (True, ["32000"], None)
+    assert sum(built) < 16000   # rebuilding the native frames at each call: 16000**2 / 2
