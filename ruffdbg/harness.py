@@ -18,6 +18,7 @@ The work's result is returned; an exception it raised is raised again here.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
@@ -25,6 +26,14 @@ from typing import Callable, Iterator, TypeVar
 T = TypeVar("T")
 
 WORKER_STACK_BYTES = 512 * 1024 * 1024   # deep native recursion needs a deep C stack
+# Python frames the worker may nest. Ruff calls in the interpreter cost no Python
+# recursion, but each passage between tiers does (native code calls into the VM,
+# which calls native code ...): about 6 Python frames per Ruff frame where every
+# call changes tier (measured), so 20,000 Ruff frames (the VM's limit, whose
+# "Stack overflow" must be the one the program sees, in every tier) need 120,000;
+# nested values (printing, comparing) recurse in Python too. The C stack of the
+# worker holds this: 20,000 tier-changing calls took less than 64 MB.
+WORKER_RECURSION_LIMIT = 400_000
 CTRL_C_REASON = "interrupted (Ctrl-C)"
 POLL_SECONDS = 0.05
 
@@ -36,10 +45,12 @@ def run_in_thread(work: Callable[[], T], interrupt: Callable[[], None] | None = 
     In the main thread, Ctrl-C calls ``interrupt()`` (say, ``session.interrupt``)
     instead of raising KeyboardInterrupt, for as long as the work runs."""
     outcome: list = []
+    limit = WORKER_RECURSION_LIMIT if stack_bytes >= WORKER_STACK_BYTES else None
 
     def body() -> None:
         try:
-            outcome.append((True, work()))
+            with _recursion_limit(limit):
+                outcome.append((True, work()))
         except BaseException as error:  # noqa: BLE001 - raised again in the waiting thread
             outcome.append((False, error))
 
@@ -61,6 +72,36 @@ def run_in_thread(work: Callable[[], T], interrupt: Callable[[], None] | None = 
     if not ok:
         raise value
     return value
+
+
+_deep_workers = 0
+_limit_lock = threading.Lock()
+_limit_before = 0
+
+
+@contextmanager
+def _recursion_limit(limit: int | None) -> Iterator[None]:
+    """Python's recursion limit raised to ``limit`` while any deep worker runs.
+
+    The limit is the interpreter's (every thread's), so the last worker to end puts
+    the previous one back; the other threads meanwhile only wait or draw (they do
+    not recurse deeply)."""
+    global _deep_workers, _limit_before
+    if limit is None:
+        yield
+        return
+    with _limit_lock:
+        if _deep_workers == 0:
+            _limit_before = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_limit_before, limit))
+        _deep_workers += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _deep_workers -= 1
+            if _deep_workers == 0:
+                sys.setrecursionlimit(_limit_before)
 
 
 @contextmanager

@@ -39,6 +39,22 @@ from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 
 
+# The operand each kind of node compiles before anything else: chains of these are
+# compiled by the loop in ``FunctionCompiler.expr`` (the parser builds them with loops
+# too, so their length is unbounded).
+FIRST_OPERAND: dict[type, str] = {
+    ast.Binary: "left", ast.Logical: "left", ast.Coalesce: "left",
+    ast.Index: "obj", ast.Field: "obj", ast.SafeField: "obj", ast.MethodCall: "obj",
+    ast.Call: "callee", ast.Pipe: "value", ast.TryUnwrap: "value", ast.Unary: "operand",
+}
+
+
+def _leaf_call(node: ast.Expr) -> bool:
+    """A call of a name or a variant (``f(x)``, ``Ok(v)``): nothing to unroll, and a
+    variant constructor does not compile its callee at all."""
+    return type(node) is ast.Call and isinstance(node.callee, (ast.Name, ast.VariantRef))
+
+
 @dataclass
 class LoopContext:
     head: int                     # pc that `continue` jumps back to
@@ -73,6 +89,7 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
         self.loops: list[LoopContext] = []
         self.try_depth = 0
         self.pos = (0, 0)                   # (line, col) given to emitted instructions
+        self.compiled_operand: ast.Expr | None = None   # see expr()
 
     @property
     def is_script(self) -> bool:
@@ -400,8 +417,26 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
     # ----------------------------------------------------------- expressions
 
     def expr(self, node: ast.Expr) -> None:
+        """Compile an expression. A chain leaning on its first operand (``a + b + c ...``,
+        ``a[0][0] ...``, ``a.f.g``, ``f()()``, ``x |> f |> g``) is walked by a loop, not by
+        recursion, so its length is not bounded by Python's stack: the innermost operand
+        is compiled first, then each enclosing node by its own visitor, whose first
+        ``self.expr(operand)`` finds that operand compiled already (``compiled_operand``)
+        and returns. The bytecode is the same as the recursive walk's."""
+        if node is self.compiled_operand:
+            self.compiled_operand = None
+            return
+        chain = []
+        while (attr := FIRST_OPERAND.get(type(node))) is not None and not _leaf_call(node):
+            chain.append(node)
+            node = getattr(node, attr)
         self.at(node)
         getattr(self, "expr_" + type(node).__name__)(node)
+        for outer in reversed(chain):
+            self.compiled_operand = getattr(outer, FIRST_OPERAND[type(outer)])
+            self.at(outer)
+            getattr(self, "expr_" + type(outer).__name__)(outer)
+            assert self.compiled_operand is None, "a visitor did not compile its first operand first"
 
     def expr_IntLit(self, node: ast.IntLit) -> None:
         self.emit(Op.LOAD_CONST, self.const(node.value))

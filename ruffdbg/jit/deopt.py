@@ -145,24 +145,47 @@ class NativeBoundary:
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
-            with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
-                try:
-                    if type(function) is Builtin:
-                        result = function.fn(vm, args)
-                    else:
-                        result = vm.call_function(function, args)
-                except RuffError as error:
-                    if error.entries is None:
-                        # A builtin failed: record where while the native frames are still visible.
-                        error.value = vm.error_value(error)
-                        error.entries = vm.stack_entries()
-                    raise
+            if type(function) is Builtin:
+                result = self._call_builtin(function, args, depth)
+            else:
+                with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
+                    result = vm.call_function(function, args)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         return ctx[rt.CTX_STATUS]
+
+    def _call_builtin(self, function: Builtin, args: list, depth: int) -> Any:
+        """A builtin called from native code. The native frames below (the caller
+        wrote its own shadow entry too) are built only if the Ruff stack shows: the
+        builtin fails, or calls Ruff code (``VM.call_function`` shows them first), so
+        deep native recursion that calls a builtin at each level stays linear."""
+        vm = self.vm
+        base = len(vm.frames)
+        shown = False
+
+        def show() -> None:
+            nonlocal shown
+            if not shown:
+                vm.frames[base:base] = self._native_frames(depth)
+                shown = True
+                vm.show_native_frames = None
+
+        previous, vm.show_native_frames = vm.show_native_frames, show
+        try:
+            return function.fn(vm, args)
+        except RuffError as error:
+            if error.entries is None:
+                # A builtin failed: record where while the native frames are visible.
+                show()
+                error.value = vm.error_value(error)
+                error.entries = vm.stack_entries()
+            raise
+        finally:
+            vm.show_native_frames = previous
+            del vm.frames[base:]
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:

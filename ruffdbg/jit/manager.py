@@ -68,12 +68,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             op=ctypes.cast(self._op_callback, ctypes.c_void_p).value,
             ctx=self.ctx.address,
             shadow=ctypes.addressof(self.ctx.shadow),
-            globals=ctypes.addressof(self.ctx.globals),
             buffer=ctypes.addressof(self.ctx.buffer),
             max_depth=vm.max_depth,
             function_ids=self.handles.function_id,
             constant_ids=self.handles.constant_id,
-            global_slot=self.global_slot,
+            global_word=self.global_word,
             native_target=self.native_target,
         )
 

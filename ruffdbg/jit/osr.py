@@ -305,16 +305,34 @@ def _as_range(items: Any) -> range | None:
     array of ints in arithmetic progression) or what iterating an int made.
     (Checked at C speed: an inner loop's array is checked at every entry.)"""
     if type(items) is range:
-        return items
+        return _in_words(items)
     if type(items) is not list or (items and set(map(type, items)) != {int}):
         return None
     if len(items) < 2:
-        return range(items[0], items[0] + 1) if items else range(0)
+        return _in_words(range(items[0], items[0] + 1)) if items else range(0)
     step = items[1] - items[0]
     if step == 0:
         return None
     span = range(items[0], items[-1] + step, step)
-    return span if len(span) == len(items) and items == list(span) else None
+    return _in_words(span) if len(span) == len(items) and items == list(span) else None
+
+
+def _in_words(span: range) -> range | None:
+    """``span`` with start, stop and step in i64 (native code gets them as words),
+    or None: ``[MIN, -1, MAX - 1]`` is ``range(MIN, 2 * MAX - 1, MAX)``, whose stop is
+    beyond i64; the same items end at ``MAX`` (a stop just past the last item)."""
+    if all(_I64_MIN <= word <= _I64_MAX for word in (span.start, span.stop, span.step)):
+        return span
+    if not span:
+        return range(0)
+    last = span[-1]
+    stop = last + 1 if span.step > 0 else last - 1
+    if _I64_MIN <= stop <= _I64_MAX and _I64_MIN <= span.step <= _I64_MAX:
+        return range(span.start, stop, span.step)
+    return None   # the loop ends at the very edge of i64: it stays in the interpreter
+
+
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def _scalar_type(value: Any) -> str | None:

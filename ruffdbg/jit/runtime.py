@@ -34,6 +34,7 @@ from typing import Any
 CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES = range(6)
 CTX_WORDS = 6
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
+GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
 
 # How a native call ended.
@@ -253,11 +254,29 @@ def unbox(value: Any, handles: Handles) -> tuple[int, int]:
 class NativeContext:
     """The context block and the tables it points to, owned by one JIT."""
 
-    def __init__(self, max_depth: int, global_slots: int = 4096):
+    def __init__(self, max_depth: int, global_slots: int | None = None):
         self.words = (ctypes.c_int64 * CTX_WORDS)()
         self.shadow = (ctypes.c_int64 * (max_depth + 16))()
-        self.globals = (ctypes.c_int64 * global_slots)()
+        # The globals table grows by chunks that never move (compiled code holds the
+        # address of each word it checks), so any number of globals can be watched.
+        self.global_chunk = global_slots or GLOBALS_CHUNK
+        self.global_chunks = [(ctypes.c_int64 * self.global_chunk)()]
         self.buffer = (ctypes.c_int64 * (2 * BUFFER_VALUES))()
         self.address = ctypes.addressof(self.words)
         self.args = (ctypes.c_int64 * (2 * MAX_PARAMS))()  # tagged arguments for entries
         self.args_pointer = ctypes.cast(self.args, ctypes.POINTER(ctypes.c_int64))
+
+    def _global_chunk(self, slot: int) -> tuple[Any, int]:
+        chunk, index = divmod(slot, self.global_chunk)
+        while chunk >= len(self.global_chunks):
+            self.global_chunks.append((ctypes.c_int64 * self.global_chunk)())
+        return self.global_chunks[chunk], index
+
+    def global_address(self, slot: int) -> int:
+        """The address of globals-table word ``slot`` (fixed for the context's life)."""
+        table, index = self._global_chunk(slot)
+        return ctypes.addressof(table) + 8 * index
+
+    def set_global(self, slot: int, value: int) -> None:
+        table, index = self._global_chunk(slot)
+        table[index] = value

@@ -95,12 +95,16 @@ class UnitRegistry:
             self.global_changed(name, self._lookup(name))
         return self.global_slots[name]
 
+    def global_word(self, name: str) -> int:
+        """The address of the word the global-unchanged guards on ``name`` read."""
+        return self.ctx.global_address(self.global_slot(name))
+
     def global_changed(self, name: str, value: Any) -> None:
         """Keep the table behind the global-unchanged guards current."""
         slot = self.global_slots.get(name)
         if slot is not None:
             callable_ = type(value) is Function or type(value) is Builtin
-            self.ctx.globals[slot] = self.handles.function_id(value) if callable_ else -1
+            self.ctx.set_global(slot, self.handles.function_id(value) if callable_ else -1)
 
     def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
         if type(function) is not Function:

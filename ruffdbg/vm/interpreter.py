@@ -98,6 +98,12 @@ class VM(Control, CopyOnWrite, RareOps):
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []
+        # Set while a builtin runs on behalf of native code without the native frames
+        # below it on ``frames`` (building them costs the stack's depth): a builtin that
+        # calls Ruff code (map, sort with a key ...) does so through ``call_function``,
+        # which calls this first to stand them there (the depth limit and error traces
+        # need them). See vm/step.execute_one and jit/deopt._on_call.
+        self.show_native_frames: Callable[[], None] | None = None
         Control.__init__(self)                   # interrupt word, pause, slow motion (vm/control.py)
         self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
@@ -142,6 +148,8 @@ class VM(Control, CopyOnWrite, RareOps):
         Set up by ``_new_frame``; then, as the loop's CALL does, a hot function
         goes to the JIT and native code runs the call unless its entry refuses
         the argument types; otherwise the interpreter runs the frame."""
+        if self.show_native_frames is not None:
+            self.show_native_frames()
         frame = self._new_frame(function, args)
         profile = frame.code.profile
         if profile.calls >= profile.hot_at:

@@ -28,7 +28,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, JUMP_OPS, OPERATOR_METHODS, Op, jump_effect, stack_effect
 from ruffdbg.core import values
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
-from ruffdbg.core.objects import Function, StructValue
+from ruffdbg.core.objects import Builtin, Function, StructValue
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.interpreter import BINARY_SEMANTICS
 from ruffdbg.vm.ops import RARE_OPS
@@ -54,15 +54,22 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[]
     frame.pc = pc + 1           # as the loop leaves it: errors point at this instruction
     frames.append(frame)
     shown = below is None
+    hooked = False
 
     def show() -> None:
         nonlocal shown
         if not shown:
             frames[base:base] = below()
             shown = True
+            vm.show_native_frames = None
 
     try:
-        if op in _CALLING or (op in OPERATOR_METHODS and stack and type(stack[-1 if op in _UNARY else -2]) is StructValue):
+        if op == Op.CALL and arg is not None and not shown and type(stack[-arg - 1]) is Builtin:
+            # A builtin shows no Ruff stack unless it fails (below) or calls Ruff code
+            # (VM.call_function shows the frames first): deep native recursion that calls
+            # a builtin at each level stays linear.
+            hooked, vm.show_native_frames = vm.show_native_frames, show
+        elif op in _CALLING or (op in OPERATOR_METHODS and stack and type(stack[-1 if op in _UNARY else -2]) is StructValue):
             show()
         following = _dispatch(vm, frame, op, arg, stack, pc + 1)
         if following < 0:       # a frame was pushed (a method, an operator overload): run it
@@ -86,6 +93,8 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[]
         _locate(vm, error)
         raise error from None
     finally:
+        if hooked is not False:
+            vm.show_native_frames = hooked
         del frames[base:]
 
 

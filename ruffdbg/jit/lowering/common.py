@@ -71,10 +71,9 @@ class RuntimeAddresses:
     op: int           # OP_CALLBACK
     ctx: int          # the context words
     shadow: int       # the shadow stack
-    globals: int      # function ids held by tracked globals
     buffer: int       # the transfer buffer
     max_depth: int
     function_ids: Callable[[Any], int]      # Function -> id (for tags and global guards)
     constant_ids: Callable[[Any], int]      # a string constant -> its permanent handle
-    global_slot: Callable[[str], int]       # global name -> slot in the ctx globals table
+    global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]

@@ -245,9 +245,8 @@ class Ops:
         entry = self.typed.pushed(pc)   # a FunctionValue
         callee = entry.callee
         name = self.code.names[arg]
-        slot = self.runtime.global_slot(name)
         expected = self.runtime.function_ids(callee.function)
-        current = b.load(self.address(self.runtime.globals, slot))
+        current = b.load(self.address(self.runtime.global_word(name)))
         guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee.function.name}")
         self.deopt_if(b.icmp_signed("!=", current, ir.Constant(I64, expected)), guard)
         self.push(None, entry)

@@ -39,8 +39,17 @@ def _range(ctx: Any, args: list) -> list:
         if bounds[2] == 0:
             raise RuffError("range() step cannot be zero")
         span = range(*bounds)
-    check_size("range", len(span))
+    check_size("range", range_length(span))
     return list(span)
+
+
+def range_length(span: range) -> int:
+    """``len(span)``, also when it does not fit a C ssize_t (``range(MIN, MAX)`` has
+    2**64 - 1 elements): Python's ``len`` raises OverflowError there."""
+    start, stop, step = span.start, span.stop, span.step
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
 
 
 def _make_push(name: str) -> BuiltinFn:
