@@ -33,25 +33,6 @@ class Bug:
 
 
 KNOWN_JIT_BUGS: dict[str, Bug] = {
-    # ------------------------------------------------ issue 10's three programs
-    "jit_issue_polymorphic_recursion": Bug(
-        "--threshold 37: internal error RecursionError (native recursion through Python); --threshold 1: "
-        "Stack overflow at 300 frames", DIFFERENTIAL),
-    "jit_issue_osr_null_local": Bug(
-        "--threshold 37: a loop entered by OSR while a local holds null prints 0 for null", DIFFERENTIAL),
-    # ------------------------------------------------ found by the rich generator (tests/jit/rich_generator.py)
-    "jit_mutual_recursion_deep": Bug(
-        "every JIT mode: internal error RecursionError for int mutual recursion 4000 deep (native calls "
-        "recurse through Python)"),
-    "jit_function_in_local_default": Bug(
-        "default thresholds: internal error KeyError FunctionValue(...) calling a function held in a local"),
-    # ------------------------------------------------ issue 10, item 7: inputs that must not be internal errors
-    "jit_chain_500_plus": Bug(
-        "every mode (--no-jit too): internal error RecursionError compiling a chain of 500 `+`", COMPILER),
-    "jit_chain_500_index": Bug(
-        "every mode (--no-jit too): internal error RecursionError compiling a chain of 500 `[0]`", COMPILER),
-    "jit_range_wider_than_word": Bug(
-        "every mode (--no-jit too): internal error OverflowError for a range() wider than a machine word"),
 }
 
 

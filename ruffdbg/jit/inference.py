@@ -253,7 +253,11 @@ def _load_local(s: Step):
 
 
 def _store_local(s: Step):
-    s.slots[s.arg] = s.stack.pop()
+    kind = s.stack.pop()
+    if isinstance(kind, StackOnly):   # a function or a range, held only on the operand stack in T2
+        raise NotCompilable(f"a {'function' if isinstance(kind, FunctionValue) else 'range'} held in a local",
+                            s.line)
+    s.slots[s.arg] = kind
 
 
 def _store_local_tagged(s: Step):

@@ -143,7 +143,9 @@ class OsrEntry:
         # functions the loop calls may have changed since the last one).
         promoted = site.promoted = self._promotable_globals(code, header, site.end)
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
-        slot_types = tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values)
+        # A local holding null is null, not "unset": typing it unset let a later int
+        # store make it an int slot, and the entry read null's bits as 0.
+        slot_types = tuple(Kind.NULL if value is None else _scalar_type(value) for value in values)
         if any(kind is None for kind in slot_types):
             names = [*code.local_names, *promoted]
             name = next(n for n, kind in zip(names, slot_types) if kind is None)

@@ -137,7 +137,7 @@ def test_random_programs_every_mode(program: str, capsys) -> None:
 # (python -m tests.jit.campaign --count 12 --seed 0 ... prints them; or run this test).
 # RUFFDBG_DIFF_EXAMPLES=N runs N randomized programs through hypothesis instead.
 RICH_SEEDS = 12
-RICH_KNOWN_FAILURES = {seed: "jit_mutual_recursion_deep: even(4000)/odd() through native code and the VM is an internal error (RecursionError)" for seed in (3, 8, 9)}
+RICH_KNOWN_FAILURES: dict[int, str] = {}
 
 
 @pytest.mark.parametrize("seed", [
