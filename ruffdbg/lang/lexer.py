@@ -336,3 +336,12 @@ class _Lexer:
             tokens.append(tok)
         self.interp_depth -= 1
         return Interpolation(tokens, line, col)
+
+
+def describe(tok: Token) -> str:
+    """How a token is named in a message: ``'}'``, ``'foo'``, ``end of file``."""
+    if tok.kind == EOF:
+        # The EOF that ends an interpolation stands for its closing brace.
+        return "'}'" if tok.text == "}" else "end of file"
+    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
+    return f"'{text}'"

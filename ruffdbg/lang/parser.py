@@ -18,48 +18,28 @@ from typing import Callable, Iterator, TypeVar
 
 from . import ast
 from .diagnostics import RuffSyntaxError, Source
+from .expressions import NO_VALUE_AFTER_RETURN, ExpressionParser
 from .lexer import (
     EOF,
-    FLOAT,
     IDENT,
-    INT,
     STRING,
     TYPE_KEYWORDS,
     UNSUPPORTED_KEYWORDS,
     UNSUPPORTED_OPERATORS,
-    Interpolation,
+    describe,
     Token,
     recursion_headroom,
     tokenize,
 )
+from .patterns import PatternParser
 
 MAX_EXPR_DEPTH = 256
 MAX_BLOCK_DEPTH = 128
 
-# Binding power of binary operators, loosest first; all are left-associative.
-BINARY_PRECEDENCE = {
-    "|>": 1,
-    "??": 2,
-    "||": 3,
-    "&&": 4,
-    "==": 5, "!=": 5,
-    "<": 6, "<=": 6, ">": 6, ">=": 6,
-    "+": 7, "-": 7,
-    "*": 8, "/": 8, "%": 8,
-}
-LOGICAL_OPS = frozenset(["&&", "||"])
 ASSIGN_OPS = frozenset([":=", "=", "+=", "-=", "*=", "/=", "%="])
 UNSUPPORTED = UNSUPPORTED_KEYWORDS | UNSUPPORTED_OPERATORS
-# Statement keywords that cannot begin an expression: a `return` followed by
-# one of them (or by `}` / `;` / end of file) returns no value.
-NO_VALUE_AFTER_RETURN = frozenset(
-    "} ; let mut const if while loop for break continue return throw try struct else except "
-    "match case enum".split()
-) | {EOF}
 # Words that open a test block (no-ops when a program runs) when a string or `{` follows.
 TEST_WORDS = frozenset(["test", "test_group", "test_setup", "test_teardown"])
-# Tokens that start a literal pattern in a `case`.
-PATTERN_LITERALS = frozenset([INT, FLOAT, STRING, "true", "false", "null", "-"])
 
 T = TypeVar("T")
 
@@ -72,16 +52,7 @@ def parse(source: Source) -> ast.Program:
     return ast.Program(stmts, source_name=source.name)
 
 
-def describe(tok: Token) -> str:
-    """How a token is named in a message: ``'}'``, ``'foo'``, ``end of file``."""
-    if tok.kind == EOF:
-        # The EOF that ends an interpolation stands for its closing brace.
-        return "'}'" if tok.text == "}" else "end of file"
-    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
-    return f"'{text}'"
-
-
-class _Parser:
+class _Parser(ExpressionParser, PatternParser):
     def __init__(self, tokens: list[Token]):
         self.tokens = tokens
         self.pos = 0
@@ -261,116 +232,6 @@ class _Parser:
         value = self.parse_expr()
         self.reject_chained_assignment()
         return ast.Let(start.line, start.col, start.kind, name.text, value)
-
-    def parse_let_pattern(self, start: Token) -> ast.LetPattern:
-        """``let [a, b, ...rest] := e`` or ``let {x, y, ...rest} := e``."""
-        pattern = self.parse_array_pattern() if self.at("[") else self.parse_dict_pattern()
-        if not self.at(":=", "="):
-            raise self.unexpected(f"Expected ':=' or '=' after the '{start.kind}' pattern")
-        self.advance()
-        value = self.parse_expr()
-        self.reject_chained_assignment()
-        return ast.LetPattern(start.line, start.col, start.kind, pattern, value)
-
-    def parse_array_pattern(self) -> ast.ArrayPattern:
-        opener = self.advance()
-        items: list[ast.Pattern] = []
-        rest = None
-        with self.nested_expr(opener):
-            while not self.at("]"):
-                if self.accept("..."):
-                    rest = self.expect_name("a name after '...'").text
-                    break
-                items.append(self.parse_destructure_item())
-                if not self.accept(","):
-                    break
-            self.close("]", opener)
-        return ast.ArrayPattern(opener.line, opener.col, items, rest)
-
-    def parse_destructure_item(self) -> ast.Pattern:
-        tok = self.cur
-        if tok.kind == "[":
-            return self.parse_array_pattern()
-        if tok.kind == "{":
-            return self.parse_dict_pattern()
-        name = self.expect_name("a name in the pattern")
-        if name.text == "_":
-            return ast.WildcardPattern(name.line, name.col)
-        return ast.BindPattern(name.line, name.col, name.text)
-
-    def parse_dict_pattern(self) -> ast.DictPattern:
-        opener = self.advance()
-        keys: list[str] = []
-        rest = None
-        while not self.at("}"):
-            if self.accept("..."):
-                rest = self.expect_name("a name after '...'").text
-                break
-            keys.append(self.expect_name("a key name in the pattern").text)
-            if not self.accept(","):
-                break
-        self.close("}", opener)
-        return ast.DictPattern(opener.line, opener.col, keys, rest)
-
-    def parse_match(self) -> ast.Match:
-        """``match e { case PATTERN [if guard][:] { } ... default[:] { } }``."""
-        start = self.advance()
-        subject = self.parse_condition()
-        opener = self.expect("{", "to start the match body")
-        cases: list[ast.Case] = []
-        default = None
-        while not self.at("}"):
-            tok = self.cur
-            if tok.kind == "case":
-                self.advance()
-                pattern = self.parse_pattern()
-                guard = self.parse_condition() if self.accept("if") else None
-                self.accept(":")
-                cases.append(ast.Case(tok.line, tok.col, pattern, guard, self.parse_case_body()))
-            elif tok.kind == IDENT and tok.text == "default":
-                self.advance()
-                self.accept(":")
-                default = self.parse_case_body()
-            elif tok.kind == EOF:
-                raise self.error(f"Expected '}}' to close match opened at line {opener.line}, found end of file")
-            else:
-                raise self.unexpected("Expected 'case' or 'default' in match")
-            while self.accept(",") or self.accept(";"):
-                pass
-        self.advance()
-        return ast.Match(start.line, start.col, subject, cases, default)
-
-    def parse_case_body(self) -> ast.Block:
-        """A block, or a single statement (``case Ok(v): return v``)."""
-        if self.at("{"):
-            return self.parse_block()
-        tok = self.cur
-        return ast.Block(tok.line, tok.col, [self.parse_statement()])
-
-    def parse_pattern(self) -> ast.Pattern:
-        tok = self.cur
-        with self.nested_expr(tok):
-            if tok.kind in PATTERN_LITERALS:
-                value = self.parse_unary()
-                if not isinstance(value, (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit, ast.NullLit)) and not (
-                        isinstance(value, ast.Unary) and isinstance(value.operand, (ast.IntLit, ast.FloatLit))):
-                    raise self.error("Expected a literal pattern", tok)
-                return ast.LiteralPattern(tok.line, tok.col, value)
-            if tok.kind == "[":
-                return self.parse_array_pattern()
-            name = self.expect_name("a pattern after 'case'")
-            tag = name.text
-            if self.accept("::"):
-                tag += "::" + self.expect_name("a variant name after '::'").text
-            elif tag == "_":
-                return ast.WildcardPattern(name.line, name.col)
-            elif not tag[0].isupper() and not self.at("("):
-                return ast.BindPattern(name.line, name.col, tag)
-            args = None
-            if self.at("("):
-                opener = self.advance()
-                args = self.delimited(")", self.parse_pattern, "pattern", opener)
-            return ast.VariantPattern(name.line, name.col, tag, args)
 
     def parse_enum(self) -> ast.EnumDecl:
         """``enum Name { A, B(payload types), C }``; payload types are parsed and dropped."""
@@ -584,7 +445,7 @@ class _Parser:
         "throw": parse_throw,
         "try": parse_try,
         "struct": parse_struct_decl,
-        "match": parse_match,
+        "match": PatternParser.parse_match,
         "enum": parse_enum,
         "export": parse_export,
         "async": parse_async_func,
@@ -642,220 +503,3 @@ class _Parser:
                     self.close(">", opener)
                 else:
                     return
-
-    # ================================================================ expressions
-
-    def parse_expr(self) -> ast.Expr:
-        return self.parse_binary(1)
-
-    def parse_binary(self, min_prec: int) -> ast.Expr:
-        """Precedence climbing: the loop keeps operators left-associative."""
-        left = self.parse_unary()
-        while True:
-            op = self.cur
-            prec = BINARY_PRECEDENCE.get(op.kind)
-            if prec is None or prec < min_prec:
-                return left
-            self.advance()
-            right = self.parse_binary(prec + 1)
-            if op.kind == "??":
-                left = ast.Coalesce(op.line, op.col, left, right)
-            elif op.kind == "|>":
-                left = ast.Pipe(op.line, op.col, left, right)
-            else:
-                node = ast.Logical if op.kind in LOGICAL_OPS else ast.Binary
-                left = node(op.line, op.col, op.kind, left, right)
-
-    def parse_unary(self) -> ast.Expr:
-        if self.at("await"):     # see parse_async_func: the value is already there
-            tok = self.advance()
-            with self.nested_expr(tok):
-                return self.parse_unary()
-        if not self.at("-", "!"):
-            return self.parse_postfix()
-        op = self.advance()
-        with self.nested_expr(op):
-            operand = self.parse_unary()
-        return ast.Unary(op.line, op.col, op.kind, operand)
-
-    def parse_postfix(self) -> ast.Expr:
-        expr = self.parse_primary()
-        while True:
-            tok = self.cur
-            if tok.kind == "(":
-                self.advance()
-                args = self.delimited(")", self.parse_expr, "argument", tok)
-                expr = ast.Call(tok.line, tok.col, expr, args)
-            elif tok.kind == "[" and tok.line == self.tokens[self.pos - 1].line:
-                # (A `[` that starts a line starts a statement, `[a, b] := pair`,
-                # rather than indexing the line before.)
-                self.advance()
-                with self.nested_expr(tok), self.struct_literals(True):
-                    index = self.parse_expr()
-                    self.close("]", tok)
-                expr = ast.Index(tok.line, tok.col, expr, index)
-            elif tok.kind == ".":
-                expr = self.parse_member(expr)
-            elif tok.kind == "?.":
-                self.advance()
-                name = self.expect_name("a field name after '?.'").text
-                expr = ast.SafeField(tok.line, tok.col, expr, name)
-            elif tok.kind == "?":
-                self.advance()
-                expr = ast.TryUnwrap(tok.line, tok.col, expr)
-            else:
-                return expr
-
-    def parse_member(self, obj: ast.Expr) -> ast.Expr:
-        dot = self.advance()
-        name = self.expect_name("a field or method name after '.'").text
-        if self.at("("):
-            opener = self.advance()
-            args = self.delimited(")", self.parse_expr, "argument", opener)
-            return ast.MethodCall(dot.line, dot.col, obj, name, args)
-        return ast.Field(dot.line, dot.col, obj, name)
-
-    def parse_primary(self) -> ast.Expr:
-        tok = self.cur
-        kind = tok.kind
-        if kind == INT:
-            self.advance()
-            return ast.IntLit(tok.line, tok.col, tok.value)
-        if kind == FLOAT:
-            self.advance()
-            return ast.FloatLit(tok.line, tok.col, tok.value)
-        if kind == STRING:
-            self.advance()
-            return self.string_node(tok)
-        if kind in ("true", "false"):
-            self.advance()
-            return ast.BoolLit(tok.line, tok.col, kind == "true")
-        if kind == "null":
-            self.advance()
-            return ast.NullLit(tok.line, tok.col)
-        if kind == IDENT:
-            if self.peek(1).kind == "::":
-                self.advance()
-                self.advance()
-                variant = self.expect_name("a variant name after '::'")
-                return ast.VariantRef(tok.line, tok.col, tok.text, variant.text)
-            return self.parse_name_or_struct()
-        if kind == "yield":
-            return self.parse_yield()
-        if kind == "self":
-            self.advance()
-            return ast.Name(tok.line, tok.col, "self")
-        if kind == "(":
-            return self.parse_parenthesized()
-        if kind == "[":
-            self.advance()
-            items = self.delimited("]", self.parse_element, "array element", tok)
-            return ast.ArrayLit(tok.line, tok.col, items)
-        if kind == "{":
-            return self.parse_dict()
-        if kind == "async" and self.peek(1).kind == "func":
-            self.advance()
-            return self.parse_primary()
-        if kind == "func":
-            if self.peek(1).kind == IDENT:
-                raise self.error("A named function can only be declared as a statement")
-            with self.nested_expr(tok):
-                return self.parse_function(named=False)
-        raise self.no_expression(tok)
-
-    def parse_element(self) -> ast.Expr:
-        """An array element: an expression or ``...expr``."""
-        if self.at("..."):
-            tok = self.advance()
-            return ast.Spread(tok.line, tok.col, self.parse_expr())
-        return self.parse_expr()
-
-    def parse_yield(self) -> ast.Yield:
-        tok = self.advance()
-        if not self.in_generator:
-            raise self.error("yield can only be used inside a generator function (func*)", tok)
-        value = None if self.cur.kind in NO_VALUE_AFTER_RETURN or self.at(")", "]", ",") else self.parse_expr()
-        return ast.Yield(tok.line, tok.col, value)
-
-    def no_expression(self, tok: Token) -> RuffSyntaxError:
-        if tok.kind in TYPE_KEYWORDS:
-            return self.error(f"'{tok.kind}' is a type name and can only be used in type annotations")
-        if tok.kind == EOF:
-            inside_interpolation = tok.text == "}"
-            return self.error("Expected an expression before '}'" if inside_interpolation else "Unexpected end of file")
-        return self.error(f"Unexpected token {describe(tok)}")
-
-    def parse_parenthesized(self) -> ast.Expr:
-        opener = self.advance()
-        with self.nested_expr(opener), self.struct_literals(True):
-            expr = self.parse_expr()
-            self.close(")", opener)
-        return expr
-
-    def parse_name_or_struct(self) -> ast.Expr:
-        name = self.advance()
-        if self.starts_struct_literal():
-            return self.parse_struct_literal(name)
-        return ast.Name(name.line, name.col, name.text)
-
-    def starts_struct_literal(self) -> bool:
-        """After a name: is this `{` a struct literal (`{}` or `{ field:`) rather than a block?"""
-        if self.no_struct or not self.at("{"):
-            return False
-        after = self.peek(1)
-        return after.kind == "}" or (after.kind == IDENT and self.peek(2).kind == ":")
-
-    def parse_struct_literal(self, name: Token) -> ast.StructLit:
-        opener = self.advance()
-        fields = self.delimited("}", self.parse_struct_field_value, "struct field", opener)
-        return ast.StructLit(name.line, name.col, name.text, fields)
-
-    def parse_struct_field_value(self) -> tuple[str, ast.Expr]:
-        name = self.expect_name("a field name")
-        self.expect(":", f"after field name '{name.text}'")
-        return name.text, self.parse_expr()
-
-    def parse_dict(self) -> ast.DictLit:
-        opener = self.advance()
-        entries = self.delimited("}", self.parse_dict_entry, "dict entry", opener)
-        return ast.DictLit(opener.line, opener.col, entries)
-
-    def parse_dict_entry(self) -> tuple[ast.Expr, ast.Expr] | ast.Spread:
-        tok = self.cur
-        if tok.kind == "...":
-            self.advance()
-            return ast.Spread(tok.line, tok.col, self.parse_expr())
-        if tok.kind == IDENT and self.peek(1).kind == ":":
-            self.advance()
-            key: ast.Expr = ast.StrLit(tok.line, tok.col, tok.text)
-        else:
-            key = self.parse_expr()
-        self.expect(":", "after dict key")
-        return key, self.parse_expr()
-
-    # ================================================================ strings
-
-    def string_node(self, tok: Token) -> ast.Expr:
-        """A StrLit, or an Interpolated whose ``${...}`` parts are parsed as expressions."""
-        parts: list = tok.value  # type: ignore[assignment]
-        if all(isinstance(part, str) for part in parts):
-            return ast.StrLit(tok.line, tok.col, "".join(parts))
-        out: list[str | ast.Expr] = []
-        for part in parts:
-            out.append(part if isinstance(part, str) else self.parse_interpolation(part))
-        return ast.Interpolated(tok.line, tok.col, out)
-
-    def parse_interpolation(self, interp: Interpolation) -> ast.Expr:
-        """Parse an interpolation's own token list with this parser, then resume."""
-        saved = self.tokens, self.pos, self.no_struct
-        self.tokens, self.pos, self.no_struct = interp.tokens, 0, False
-        try:
-            with self.nested_expr(interp.tokens[0]):
-                if self.at(EOF):
-                    raise RuffSyntaxError("Empty interpolation '${}'", interp.line, interp.col)
-                expr = self.parse_expr()
-                if not self.at(EOF):
-                    raise self.unexpected("Expected '}' to close '${'", after_expr=True)
-            return expr
-        finally:
-            self.tokens, self.pos, self.no_struct = saved

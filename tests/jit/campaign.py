@@ -180,8 +180,6 @@ def main(argv: list[str] | None = None) -> int:
 
         make = lambda n: generate(random.Random(args.seed * 1_000_003 + n), deep=not args.shallow)  # noqa: E731
     else:
-        from hypothesis import strategies as st
-
         from tests.jit.program_generator import programs
 
         strategy = programs()

@@ -159,7 +159,7 @@ class RichGen:
         e, a = self.expr(sc, depth - 1), self.atom(sc)
         return self.pick([
             f"area(Shape::Circle({e}))", f"area(Shape::Rect({e}, {a}))", "area(Shape::Dot)",
-            f"twice_checked({e})", f"(Some({e}) == Some({a}))", f"({e} ?? {a})", f"{a}?.x", f"G_V?.y",
+            f"twice_checked({e})", f"(Some({e}) == Some({a}))", f"({e} ?? {a})", f"{a}?.x", "G_V?.y",
             f"({e} |> inc)", f"[...G_ARR, {e}]", f'{{...G_D, "a": {e}}}',
             "upto(3).collect()", f"upto(2).map(func(q) {{ return q + {a} }}).collect()",
         ])
@@ -407,7 +407,7 @@ func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
                 f"            r := {name}({after})", "        }", f"    }} except e{k} {{",
                 f"        r := e{k}.message", "    }",
                 f"    sig{k} := sig{k} + len(to_string(r))",
-                f"    if i % {period} == 0 || i >= {n - 2} {{", f"        print(i, r)", "    }",
+                f"    if i % {period} == 0 || i >= {n - 2} {{", "        print(i, r)", "    }",
                 *([f"    if i == {self.r.randint(0, n)} {{", f"        {redefine}", "    }"]
                   if self.chance(0.4) else []),
                 "}", f"print(\"sig\", sig{k}, G, CNT)"]
