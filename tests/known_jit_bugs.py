@@ -33,9 +33,6 @@ class Bug:
 
 
 KNOWN_JIT_BUGS: dict[str, Bug] = {
-    "jit_try_failed_call_clobbers_locals": Bug(
-        "--threshold 1: a T1 call that fails inside a try hands the interpreter the callee's spilled "
-        "values as the caller's locals (the shared transfer buffer)", DIFFERENTIAL),
 }
 
 

@@ -11,6 +11,7 @@ raised again once control is back in Python.
 
 from __future__ import annotations
 
+import ctypes
 from functools import partial
 from typing import Any
 
@@ -201,6 +202,12 @@ class NativeBoundary:
         below are rebuilt only if the Ruff stack shows (a call, an error)."""
         handles = self.handles
         try:
+            # The frame's values as native code wrote them. The instruction may run
+            # Ruff code (a call, a method, an operator overload) whose native code
+            # reuses the shared transfer buffer: an error handed to the frame's
+            # handlers, and the handle sweep, must see these, not the buffer after.
+            frame_pairs = (ctypes.c_int64 * (2 * min(3 * (nlocals + nstack), rt.BUFFER_VALUES)))()   # (a range is 3 pairs)
+            ctypes.memmove(frame_pairs, buffer, ctypes.sizeof(frame_pairs))
             unit = self.units[unit_id]
             shape = unit.op_shapes.get((pc, op))
             if shape is None:
@@ -233,7 +240,7 @@ class NativeBoundary:
             try:
                 following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
             except RuffError as error:
-                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, frame_pairs)
                 whole.pc = pc + 1
                 return self._finish_raising(whole, error, below)
             finally:
@@ -246,13 +253,13 @@ class NativeBoundary:
             pushed = len(stack)
             sweep = handles.made > 1024 and handles.sweep_due()
             if sweep:   # what the frame keeps below the results (before they overwrite it)
-                live, _ = rt.object_handles(buffer, nlocals, kept)
+                live, _ = rt.object_handles(frame_pairs, nlocals, kept)
             for index, value in enumerate(stack):
                 pair = None
                 if values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
                     local = values.index(id(value))
-                    if rt.box(buffer[2 * local], buffer[2 * local + 1], handles) is value:
-                        pair = buffer[2 * local], buffer[2 * local + 1]
+                    if rt.box(frame_pairs[2 * local], frame_pairs[2 * local + 1], handles) is value:
+                        pair = frame_pairs[2 * local], frame_pairs[2 * local + 1]
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
             if values is not None:
                 for index, (before, after) in enumerate(zip(values, frame.locals)):
