@@ -164,29 +164,16 @@ class NativeBoundary:
         builtin fails, or calls Ruff code (``VM.call_function`` shows them first), so
         deep native recursion that calls a builtin at each level stays linear."""
         vm = self.vm
-        base = len(vm.frames)
-        shown = False
-
-        def show() -> None:
-            nonlocal shown
-            if not shown:
-                vm.frames[base:base] = self._native_frames(depth)
-                shown = True
-                vm.show_native_frames = None
-
-        previous, vm.show_native_frames = vm.show_native_frames, show
-        try:
-            return function.fn(vm, args)
-        except RuffError as error:
-            if error.entries is None:
-                # A builtin failed: record where while the native frames are visible.
-                show()
-                error.value = vm.error_value(error)
-                error.entries = vm.stack_entries()
-            raise
-        finally:
-            vm.show_native_frames = previous
-            del vm.frames[base:]
+        with vm.frames_on_demand(lambda: self._native_frames(depth)) as show:
+            try:
+                return function.fn(vm, args)
+            except RuffError as error:
+                if error.entries is None:
+                    # A builtin failed: record where while the native frames are visible.
+                    show()
+                    error.value = vm.error_value(error)
+                    error.entries = vm.stack_entries()
+                raise
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:

@@ -245,6 +245,29 @@ class VM(Control, CopyOnWrite, RareOps):
         finally:
             del self.frames[len(self.frames) - len(frames):]
 
+    @contextmanager
+    def frames_on_demand(self, make_frames: Callable[[], list[Frame]]) -> Iterator[Callable[[], None]]:
+        """Like ``frames_pushed``, but the frames are built and stood on the stack
+        only when the Ruff stack shows: when the body calls the ``show`` it is given,
+        or when Ruff code is called (``call_function`` shows them first). Native
+        code calling a builtin at each level of a deep recursion stays linear."""
+        base = len(self.frames)
+        shown = False
+
+        def show() -> None:
+            nonlocal shown
+            if not shown:
+                shown = True
+                self.show_native_frames = None
+                self.frames[base:base] = make_frames()
+
+        previous, self.show_native_frames = self.show_native_frames, show
+        try:
+            yield show
+        finally:
+            self.show_native_frames = previous
+            del self.frames[base:]
+
     def error_value(self, error: RuffError) -> StructValue:
         """The Ruff ``Error`` value a ``try`` handler receives for ``error``, made here and now."""
         if type(error.value) is StructValue and error.value.name == "Error":
