@@ -155,24 +155,6 @@ def _queue_peek(ctx: Any, args: list) -> Any:
     return q.items[0] if q.items else None
 
 
-@builtin("queue_is_empty", 1)
-def _queue_is_empty(ctx: Any, args: list) -> bool:
-    """queue_is_empty(q)."""
-    return not _of(Queue, "queue_is_empty", args[0]).items
-
-
-@builtin("queue_size", 1)
-def _queue_size(ctx: Any, args: list) -> int:
-    """queue_size(q): the number of elements."""
-    return len(_of(Queue, "queue_size", args[0]).items)
-
-
-@builtin("queue_to_array", 1)
-def _queue_to_array(ctx: Any, args: list) -> list:
-    """queue_to_array(q): the elements, front first."""
-    return list(_of(Queue, "queue_to_array", args[0]).items)
-
-
 @builtin("Stack", 0, 1)
 def _stack(ctx: Any, args: list) -> Stack:
     """Stack([array]): a last-in first-out stack (the array's last element on top)."""
@@ -201,21 +183,23 @@ def _stack_peek(ctx: Any, args: list) -> Any:
     return s.items[-1] if s.items else None
 
 
-@builtin("stack_is_empty", 1)
-def _stack_is_empty(ctx: Any, args: list) -> bool:
-    """stack_is_empty(s)."""
-    return not _of(Stack, "stack_is_empty", args[0]).items
+def _register_views(kind: type, prefix: str, order: str) -> None:
+    """``<prefix>_is_empty``, ``<prefix>_size`` and ``<prefix>_to_array``: the same for Queue and Stack."""
+    def is_empty(ctx: Any, args: list) -> bool:
+        return not _of(kind, f"{prefix}_is_empty", args[0]).items
+
+    def size(ctx: Any, args: list) -> int:
+        return len(_of(kind, f"{prefix}_size", args[0]).items)
+
+    def to_array(ctx: Any, args: list) -> list:
+        return list(_of(kind, f"{prefix}_to_array", args[0]).items)
+
+    is_empty.__doc__ = f"{prefix}_is_empty(x): whether it has no elements."
+    size.__doc__ = f"{prefix}_size(x): the number of elements."
+    to_array.__doc__ = f"{prefix}_to_array(x): the elements, {order} first."
+    for name, fn in (("is_empty", is_empty), ("size", size), ("to_array", to_array)):
+        builtin(f"{prefix}_{name}", 1)(fn)
 
 
-@builtin("stack_size", 1)
-def _stack_size(ctx: Any, args: list) -> int:
-    """stack_size(s): the number of elements."""
-    return len(_of(Stack, "stack_size", args[0]).items)
-
-
-@builtin("stack_to_array", 1)
-def _stack_to_array(ctx: Any, args: list) -> list:
-    """stack_to_array(s): the elements, bottom first."""
-    return list(_of(Stack, "stack_to_array", args[0]).items)
-
-
+_register_views(Queue, "queue", "front")
+_register_views(Stack, "stack", "bottom")
