@@ -1,4 +1,4 @@
-"""The ``ruffdbg`` command line: run, dis, hotspots, bench.
+"""The ``ruffdbg`` command line: run, dis, hotspots, bench, soak.
 
 Every command is a thin view over a ``Session``. Errors the user caused (bad
 program, bad arguments, missing file) are reported as diagnostics, never as a
@@ -13,7 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-from ruffdbg import harness
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
 from ruffdbg.textviews import UsageError, render_result
@@ -77,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--dir", default=None, help="folder of NAME.ruff + NAME.py pairs (default: examples/benchmarks)")
     bench.add_argument("--runs", type=_positive_int, default=5, help="runs per program; the median is reported")
     bench.add_argument("names", nargs="*", help="only these benchmarks (e.g. fib25 loop1m)")
+
+    soak = commands.add_parser("soak", help="run JIT-churning rounds for a while and report memory (RSS)")
+    soak.add_argument("--seconds", type=_positive_int, default=60, help="how long to run (default: 60)")
+    soak.add_argument("--threshold", type=_positive_int, metavar="N", default=5,
+                      help="every hotness threshold (default: 5, so the JIT works from the start)")
+    soak.add_argument("--redefine", action="store_true",
+                      help="redefine a function every round (new code, so a new compile) as a REPL user does")
     return parser
 
 
@@ -107,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["repl"])
     handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
                "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test, "tui": cmd_tui,
-               "screenshot": cmd_screenshot}[args.command]
+               "screenshot": cmd_screenshot, "soak": cmd_soak}[args.command]
     try:
         return handler(args)
     except UsageError as error:
@@ -240,6 +246,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmarks(args.dir, args.runs, args.names)
 
 
+def cmd_soak(args: argparse.Namespace) -> int:
+    from ruffdbg.soak import soak
+
+    print(soak(args.seconds, threshold=args.threshold, redefine=args.redefine).text())
+    return 0
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -272,7 +285,7 @@ def _run_file(session: Session, path: str, quiet: bool = False) -> int:
         return EXIT_ERROR
     if quiet:
         session.silence_output()
-    result = harness.run_code(session, code)   # in a worker with a deep stack; Ctrl-C interrupts it
+    result = session.run_code(code)   # in a worker with a deep stack; Ctrl-C interrupts it
     sys.stdout.flush()
     return report_result(session, result, path)
 

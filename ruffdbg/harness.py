@@ -48,6 +48,7 @@ def run_in_thread(work: Callable[[], T], interrupt: Callable[[], None] | None = 
     limit = WORKER_RECURSION_LIMIT if stack_bytes >= WORKER_STACK_BYTES else None
 
     def body() -> None:
+        _worker.deep = limit is not None
         try:
             with _recursion_limit(limit):
                 outcome.append((True, work()))
@@ -74,6 +75,7 @@ def run_in_thread(work: Callable[[], T], interrupt: Callable[[], None] | None = 
     return value
 
 
+_worker = threading.local()   # .deep: this thread is a deep worker
 _deep_workers = 0
 _limit_lock = threading.Lock()
 _limit_before = 0
@@ -118,8 +120,6 @@ def _ctrl_c_calls(interrupt: Callable[[], None] | None) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_code(session, code, ctrl_c: bool = True):
-    """``session.run_code(code)`` in a worker thread (Ctrl-C interrupts it at its next
-    safepoint); returns the ``RunResult``."""
-    interrupt = (lambda: session.interrupt(CTRL_C_REASON)) if ctrl_c else None
-    return run_in_thread(lambda: session.run_code(code), interrupt)
+def in_deep_worker() -> bool:
+    """Whether this thread is a deep worker (its stack and recursion limit raised)."""
+    return getattr(_worker, "deep", False)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ruffdbg import harness
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.dis import Instruction, format_instruction, get_instructions, header
 from ruffdbg.compiler.codegen import compile_program
@@ -181,6 +182,13 @@ class Session:
         return code
 
     def run_code(self, code: CodeObject) -> RunResult:
+        """Run a compiled script. Always in a deep worker thread (``harness``): native
+        recursion needs its C stack and tier changes its Python recursion limit, so
+        every caller (CLI, REPL, TUI, transcripts, bench, tests) sees the same
+        ``Stack overflow`` at the same depth. Ctrl-C in the main thread interrupts."""
+        if not harness.in_deep_worker():
+            return harness.run_in_thread(lambda: self.run_code(code),
+                                         interrupt=lambda: self.interrupt(harness.CTRL_C_REASON))
         try:
             self.vm.run_script(code)
         except RuffRuntimeError as error:

@@ -152,6 +152,7 @@ class Compiling:
 
     def _build(self, typed: TypedCode, tier: int) -> Unit:
         code = typed.code
+        self.release_retired()
         unit_id = len(self.units)
         capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
         counters = (ctypes.c_int64 * capacity)()

@@ -46,6 +46,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.ctx = rt.NativeContext(vm.max_depth)
         self.handles = rt.Handles(self.ctx.words)
         self.units: list[Unit] = []
+        self.retired: list[Unit] = []                    # invalidated, machine code not yet released
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
         self.pending: BaseException | None = None

@@ -122,6 +122,7 @@ class UnitRegistry:
         against its types and would keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
+        self.retired.append(unit)
         if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
             unit.code.profile.rewind(unit.typed_region_end)
         # Activations already running (an OSR loop calling this unit directly, say)
@@ -142,6 +143,18 @@ class UnitRegistry:
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
                                 detail={"reason": f"calls {unit.code.name}, which was {why}"})
+
+    def release_retired(self) -> None:
+        """Unload the machine code of retired units, when no native code is running
+        (``native_depth`` 0: an activation of a retired unit finishes on its old
+        code, so not while one may be on the C stack). Valid units never call a
+        retired one (``invalidate`` retires callers too). Their texts stay for the
+        views; called before each compile, so what compiling adds, this frees."""
+        if self.native_depth == 0:
+            for unit in self.retired:
+                unit.entry = None
+                unit.compiled.release()
+            self.retired.clear()
 
     def _retire_vm_callers(self, code: CodeObject) -> None:
         """Units that call ``code`` through the VM were compiled before it had native

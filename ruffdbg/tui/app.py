@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
 
-from ruffdbg import harness
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import describe_exit, render_result
@@ -158,7 +157,7 @@ class RuffdbgApp(App):
         except RuffSyntaxError as error:
             self.finished = error.render(session.source_of(self.source_name))
             return
-        result = harness.run_code(session, code, ctrl_c=False)
+        result = session.run_code(code)
         self.finished = (render_result(result, session.source_of(self.source_name)) or describe_exit(result)
                          or "program finished")
 
