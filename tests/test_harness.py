@@ -1,4 +1,4 @@
-"""harness.run_in_thread: the worker thread every front end runs programs in."""
+"""harness.run_in_thread: the worker thread every program runs in (Session.run_code uses it)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_a_ruff_run_is_interrupted_with_its_location():
     session = Session(Policy(threshold=10), write=lambda text: None)
     code = session.compile("func spin() {\n    mut i := 0\n    while true { i := i + 1 }\n}\nspin()\n", "spin.ruff")
     threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT)).start()
-    result = harness.run_code(session, code)
+    result = session.run_code(code)   # the Session runs it in the harness: Ctrl-C interrupts it
     assert result.interrupted is not None and result.interrupted.reason == harness.CTRL_C_REASON
     assert result.interrupted.stack[-1].function == "spin"
 
@@ -45,4 +45,4 @@ def test_deep_native_recursion_has_the_stack_it_needs():
     session = Session(Policy(threshold=10), write=lambda text: None)
     code = session.compile("func down(n) {\n    if n == 0 { return 0 }\n    return 1 + down(n - 1)\n}\n"
                            "mut i := 0\nwhile i < 30 { down(100) i := i + 1 }\nprint(down(15000))\n", "deep.ruff")
-    assert harness.run_code(session, code).ok
+    assert session.run_code(code).ok

@@ -100,18 +100,21 @@ class Compiling:
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
-        so the unit can call them natively instead of through the interpreter."""
+        so the unit can call them natively with unboxed arguments: one still at T1
+        is specialized now, or the unit would be bound to its T1 entry and retired
+        when T2 replaces it."""
         for callee in typed.callees.values():
             if type(callee.function) is not Function:
                 continue
             code = callee.function.code
             state = self.state_of(code)
-            if code is typed.code or state.unit is not None or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
+            at_t2 = state.unit is not None and state.unit.valid and state.unit.tier == 2
+            if code is typed.code or at_t2 or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
                 continue
             if code.profile is None or id(code) in self._compiling:
                 continue
             param_types = self.stable_param_types(code)
-            if param_types is not None:
+            if param_types is not None and param_types not in state.t2_refused:
                 self._compiling.add(id(code))
                 try:
                     self.compile(code, param_types)
@@ -157,12 +160,14 @@ class Compiling:
         capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
         counters = (ctypes.c_int64 * capacity)()
         self._direct_callees, self._vm_callees = set(), set()
-        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
+        sampling = rt.sampling_words()
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity,
+                           ctypes.addressof(sampling)).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
-                    exit_blocks=lowered.exit_blocks)
+                    exit_blocks=lowered.exit_blocks, sampling=sampling)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs

@@ -19,7 +19,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
-from ruffdbg.core.objects import Builtin
+from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.lock import serialized
@@ -102,8 +102,10 @@ class NativeBoundary:
                 self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
                 return
 
-    def _native_frames(self, upto: int) -> list:
-        """Frames standing for the native activations at depths [len(vm.frames), upto).
+    def _native_frames(self, upto: int, start: int | None = None) -> list:
+        """Frames standing for the native activations at depths [start, upto) (from
+        ``len(vm.frames)``: pass ``start`` when they are built later, lazily, after
+        other frames were pushed).
 
         Each is rebuilt from its shadow-stack entry (unit, pc of the call it is
         making), so the interpreter sees the Ruff stack it would have had: the
@@ -114,7 +116,7 @@ class NativeBoundary:
             if level < upto:
                 frame.pc = (self.ctx.shadow[level] & 0xFFFFFFFF) + 1
         frames = []
-        for level in range(len(self.vm.frames), upto):
+        for level in range(len(self.vm.frames) if start is None else start, upto):
             entry = self.ctx.shadow[level]
             frame = NativeFrame(self.units[entry >> 32].code, None, [])
             frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
@@ -148,6 +150,8 @@ class NativeBoundary:
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
+            if pc & rt.SAMPLED_CALL:
+                self._count_sampled_calls(function)
             if type(function) is Builtin:
                 result = self._call_builtin(function, args, depth)
             else:
@@ -160,13 +164,31 @@ class NativeBoundary:
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         return ctx[rt.CTX_STATUS]
 
+    def _count_sampled_calls(self, function: Function) -> None:
+        """A sample stands for about ``period`` calls: the ones made natively since
+        the last one bring the callee's call-count mark closer. (Its ``calls`` stay
+        exact: the views add native entries to them. Its type profile counts the
+        samples only: weighted, it would swing with every sample and call a mixed
+        profile stable.) Every call is a sample until the profile has the samples
+        the stability rule asks for, so T2 comes as soon as it would from the VM."""
+        profile = function.code.profile
+        unit = self.state_of(function.code).unit
+        if profile is None or unit is None or unit.sampling is None:
+            return
+        words = unit.sampling
+        profile.hot_at -= words[rt.SAMPLE_PERIOD] - 1
+        samples = min((sum(seen.values()) for seen in profile.arg_types), default=0)
+        if not profile.arg_types or samples >= self.policy.stable_samples:
+            words[rt.SAMPLE_PERIOD] = self.policy.sample_native_calls
+
     def _call_builtin(self, function: Builtin, args: list, depth: int) -> Any:
         """A builtin called from native code. The native frames below (the caller
         wrote its own shadow entry too) are built only if the Ruff stack shows: the
         builtin fails, or calls Ruff code (``VM.call_function`` shows them first), so
         deep native recursion that calls a builtin at each level stays linear."""
         vm = self.vm
-        with vm.frames_on_demand(lambda: self._native_frames(depth)) as show:
+        start = len(vm.frames)
+        with vm.frames_on_demand(lambda: self._native_frames(depth, start)) as show:
             try:
                 return function.fn(vm, args)
             except RuffError as error:
@@ -202,7 +224,8 @@ class NativeBoundary:
             if shape is None:
                 shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
             pops, uses_locals = shape
-            below = partial(self._native_frames, depth - 1)   # all but this frame
+            # All but this frame, built (if ever) after execute_one pushed this one.
+            below = partial(self._native_frames, depth - 1, len(self.vm.frames))
             if op == rt.OP_RAISE:
                 pending, self.pending = self.pending, None
                 if not isinstance(pending, (RuffError, RuffRuntimeError)):

@@ -455,13 +455,19 @@ def _load_global_t1(s: Step):
 
 
 def _call_t1(s: Step):
-    """``for v in range(...)`` is a counted loop; every other call the interpreter
-    makes (the generic path: it profiles the call as T0 does, and the frame's
-    values are written out, so its handles can be released)."""
+    """``for v in range(...)`` is a counted loop; a call of a global Ruff function
+    is native (its unit's entry, or itself; lowering's ``op_CALL``: the VM runs it
+    while it has no native code, and samples it so its profile still grows);
+    every other call the interpreter makes (the generic path: it profiles the
+    call as T0 does, and the frame's values are written out, so its handles can
+    be released)."""
     argc = s.arg
     callee = s.stack[-argc - 1]
     args = tuple(s.stack[len(s.stack) - argc:])
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
+        return _call_tagged(s)
+    if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
+            and not any(isinstance(arg, StackOnly) for arg in args):
         return _call_tagged(s)
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
         if isinstance(s.stack[depth], FunctionValue):

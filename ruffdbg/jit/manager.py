@@ -75,6 +75,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             constant_ids=self.handles.constant_id,
             global_word=self.global_word,
             native_target=self.native_target,
+            native_entry=self.native_entry,
+            sample_native_calls=policy.sample_native_calls,
         )
 
     # ------------------------------------------------------------ bookkeeping

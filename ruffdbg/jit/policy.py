@@ -30,6 +30,10 @@ class TierPolicy:
     # seen ``t1_evidence`` instructions run).
     t1_generic_cost: int = 20
     t1_evidence: int = 1_000
+    # Native code calls a T1 function directly, so the interpreter no longer sees
+    # those calls: one in this many goes through it instead, so the callee's
+    # profile keeps growing and it can still reach T2.
+    sample_native_calls: int = 16
 
     @classmethod
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":

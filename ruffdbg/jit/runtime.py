@@ -38,6 +38,21 @@ GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunk
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
 
 # How a native call ended.
+# Set in the pc a native call site hands the call callback when the VM runs the
+# call as a sample of the calls it makes natively (``policy.sample_native_calls``).
+SAMPLED_CALL = 1 << 40
+# A T1 unit's sampling words: [calls until the next sample, a random generator's
+# state, the sampling period]. Native callers count down word 0; at zero the call
+# goes through the VM (a sample, flagged SAMPLED_CALL) and the next count is drawn
+# from [1, 2 * period). The JIT sets the period: 1 (every call) while the callee's
+# profile is short of the stability rule's samples, ``sample_native_calls`` after.
+SAMPLE_COUNTDOWN, SAMPLE_RANDOM, SAMPLE_PERIOD = range(3)
+
+
+def sampling_words() -> Any:
+    return (ctypes.c_int64 * 3)(1, 12345, 1)
+
+
 STATUS_OK = 0          # the result is returned unboxed, in the unit's return type
 STATUS_ERROR = 1       # a Ruff error or an interrupt is pending in the VM (propagate)
 STATUS_BOXED = 2       # the result is in CTX_RET_TAG/BITS (it did not have the expected type)

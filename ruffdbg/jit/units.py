@@ -5,6 +5,7 @@ that code compiles)."""
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.lowering import Guard, NativeTarget
+from ruffdbg.jit.lowering import Guard, NativeEntry, NativeTarget
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
@@ -39,6 +40,7 @@ class Unit:
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
+    sampling: Any = None               # T1: the words native callers sample its calls by (runtime.sampling_words)
 
     @property
     def entries(self) -> int:
@@ -116,6 +118,20 @@ class UnitRegistry:
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
+    def native_entry(self, function: Function) -> NativeEntry | None:
+        """The entry function of ``function``'s current unit, for a native call with
+        any argument types; None when it has none (the VM runs those calls). A
+        closure is left to the VM: its cells come with the call (``Jit.call``)."""
+        if type(function) is not Function or function.code.free_names:
+            return None
+        unit = self.state_of(function.code).unit
+        if unit is None or not unit.valid or unit.region is not None:
+            self._vm_callees.add(id(function.code))   # rebuilt to call it natively once it compiles
+            return None
+        self._direct_callees.add(unit.id)
+        countdown = ctypes.addressof(unit.sampling) if unit.tier == 1 else None
+        return NativeEntry(unit.compiled.addresses[f"ruff_{unit.id}_entry"], countdown)
+
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
         """Retire a unit, and every unit that calls it directly: they were compiled
@@ -162,10 +178,10 @@ class UnitRegistry:
         Without this an OSR loop entered while its callee was at T1 would pay a VM
         round trip per call for the rest of the run."""
         for caller in self.units:
-            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
+            if caller.valid and id(code) in caller.vm_callees and caller.code is not code:
                 self.invalidate(caller, f"{code.name} was compiled")
                 caller_state = self.state_of(caller.code)
-                if caller_state.unit is None and caller_state.state == State.OPTIMIZED:
+                if caller_state.unit is None and caller_state.state in (State.OPTIMIZED, State.BASELINE):
                     caller_state.state = State.INTERPRETED
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",

@@ -43,8 +43,10 @@ class CallsAndLoops:
         # (tag, bits) per argument: what a T1 unit takes
         pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
         # T2 calls compiled code directly when the types agree (itself, or a compiled
-        # unit: a T1 unit takes every argument tagged); anything else -- and every T1
-        # call, so the interpreter keeps profiling the callee for T2 -- goes through the VM.
+        # unit: a T1 unit takes every argument tagged). Any other call of a compiled
+        # function, from either tier, goes through the callee's entry function, which
+        # checks the tags; only a function with no native code (or a T2 entry that
+        # refuses these types) is run by the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
         if self.typed.tier == 2 and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
@@ -53,8 +55,15 @@ class CallsAndLoops:
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
             pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
                           [callee_depth] + (pairs if target.tagged else bits))
+        elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
+                and not self.code.free_names:   # T1 recursion: itself, tagged
+            pair = self._sampled(pc, callee, args, self.address(self.sampling_address), lambda: b.extract_value(
+                b.call(self.function, [callee_depth] + pairs), 1))
         else:
-            pair = self._call_through_vm(pc, callee, args)
+            entry = self.runtime.native_entry(callee.function)
+            pair = self._call_through_vm(pc, callee, args) if entry is None else \
+                self._sampled(pc, callee, args, None if entry.countdown is None else self.address(entry.countdown),
+                              lambda: self._call_entry(entry, args))
         del self.stack[len(self.stack) - argc - 1:]
         if result_type == Kind.DYN:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
@@ -109,13 +118,82 @@ class CallsAndLoops:
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 
-    def _call_through_vm(self, pc: int, callee, args) -> ir.Value:
-        """Call a function that has no matching native code: the VM runs it (result boxed)."""
+    def _sampled(self, pc: int, callee, args, countdown: ir.Value | None, call_native) -> ir.Value:
+        """A native call (``call_native()`` emits it and returns its status: BOXED,
+        ERROR, or ENTRY_GUARD when a T2 entry refused the types), with the VM
+        running the call instead when the entry refused, and, with a ``countdown``
+        word, one call in ``sample_native_calls`` (the callee is at T1: its profile
+        grows only through the VM, and it must be able to reach T2)."""
+        b = self.builder
+        native = self.function.append_basic_block(f"call_native_pc{pc}")
+        through_vm = self.function.append_basic_block(f"call_vm_pc{pc}")
+        done = self.function.append_basic_block(f"call_done_pc{pc}")
+        entry_block = b.block
+        if countdown is not None:
+            left = b.sub(b.load(countdown), ir.Constant(I64, 1))
+            b.store(left, countdown)
+            rearm = self.function.append_basic_block(f"call_sample_pc{pc}")
+            b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), rearm, native)
+            b.position_at_end(rearm)
+            self._rearm_sampling(countdown)
+            entry_block = b.block
+            b.branch(through_vm)
+        else:
+            b.branch(native)
+        b.position_at_end(native)
+        status = call_native()
+        native_end = b.block
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ENTRY_GUARD)), through_vm, done)
+        b.position_at_end(through_vm)
+        # A sample tells the VM so (``pc`` flagged): it counts for the calls made natively.
+        flagged = b.phi(I64)
+        flagged.add_incoming(ir.Constant(I64, pc), native_end)
+        if countdown is not None:
+            flagged.add_incoming(ir.Constant(I64, pc | rt.SAMPLED_CALL), entry_block)
+        vm_status = b.extract_value(self._call_through_vm(pc, callee, args, flagged), 1)
+        vm_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        phi = b.phi(I64)
+        phi.add_incoming(status, native_end)
+        phi.add_incoming(vm_status, vm_end)
+        return b.insert_value(ir.Constant(RESULT, None), phi, 1)
+
+    def _rearm_sampling(self, countdown: ir.Value) -> None:
+        """The next sample comes after a pseudo-random count in [1, 2 * period), drawn
+        from the generator in the sampling words (runtime.SAMPLE_*): a fixed period would
+        alias with the program's own patterns (a loop alternating int and float
+        arguments would be sampled at one type only, and look stable)."""
+        b = self.builder
+        state_word = b.gep(countdown, [ir.Constant(I64, rt.SAMPLE_RANDOM)])
+        state = b.add(b.mul(b.load(state_word), ir.Constant(I64, 6364136223846793005)),
+                      ir.Constant(I64, 1442695040888963407))   # (Knuth's MMIX LCG)
+        b.store(state, state_word)
+        period = b.load(b.gep(countdown, [ir.Constant(I64, rt.SAMPLE_PERIOD)]))
+        spread = b.urem(b.lshr(state, ir.Constant(I64, 33)), b.sub(b.add(period, period), ir.Constant(I64, 1)))
+        b.store(b.add(spread, ir.Constant(I64, 1)), countdown)
+
+    def _call_entry(self, entry, args) -> ir.Value:
+        """Call a compiled function's entry function (arguments as tagged pairs in
+        the transfer buffer, which the entry reads before anything runs); its
+        status: the result is in the ctx (OK there means the entry boxed it)."""
+        b = self.builder
+        buffer = self._write_values(args)
+        b.store(self.depth, self.ctx_word(rt.CTX_DEPTH))   # the entry enters at depth + 1
+        entry_type = ir.FunctionType(I64, [I64P])
+        b.call(b.inttoptr(ir.Constant(I64, entry.address), entry_type.as_pointer()), [buffer])
+        status = b.load(self.ctx_word(rt.CTX_STATUS))
+        return b.select(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)),
+                        ir.Constant(I64, rt.STATUS_BOXED), status)
+
+    def _call_through_vm(self, pc: int, callee, args, pc_word: ir.Value | None = None) -> ir.Value:
+        """Call a function that has no matching native code: the VM runs it (result boxed).
+        (``pc_word``: the pc as the callback gets it, flagged when the call is a sample.)"""
         b = self.builder
         buffer = self._write_values(args)
         callback_type = ir.FunctionType(I64, [I64] * 5 + [I64P])
         callback = b.inttoptr(ir.Constant(I64, self.runtime.call), callback_type.as_pointer())
-        status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, pc), self.depth,
+        status = b.call(callback, [ir.Constant(I64, self.unit_id), pc_word or ir.Constant(I64, pc), self.depth,
                                    ir.Constant(I64, self.runtime.function_ids(callee.function)),
                                    ir.Constant(I64, len(args)), buffer])
         return b.insert_value(ir.Constant(RESULT, None), status, 1)

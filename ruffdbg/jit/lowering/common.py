@@ -64,6 +64,19 @@ class LoweredUnit:
     exit_blocks: dict[str, int]   # name of each deopt exit's IR block -> its guard id
 
 
+@dataclass(frozen=True)
+class NativeEntry:
+    """A compiled unit's entry function (``i64 entry(i64* tagged_args)``): any native
+    caller can enter it whatever the argument types. A T2 unit's entry refuses the
+    types it was not specialized on (STATUS_ENTRY_GUARD: the VM runs that call)."""
+
+    address: int
+    # The callee is at T1: one call in ``sample_native_calls`` (counted down in this
+    # word of the callee's, shared by all its callers' sites) goes through the VM
+    # instead, so its profile keeps growing toward T2. None: not sampled.
+    countdown: int | None
+
+
 @dataclass
 class RuntimeAddresses:
     deopt: int        # DEOPT_CALLBACK
@@ -77,3 +90,5 @@ class RuntimeAddresses:
     constant_ids: Callable[[Any], int]      # a string constant -> its permanent handle
     global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
+    native_entry: Callable[[Any], NativeEntry | None]
+    sample_native_calls: int                # (policy.sample_native_calls)

@@ -32,7 +32,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
     """
 
     def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
-                 counters_address: int, counter_capacity: int):
+                 counters_address: int, counter_capacity: int, sampling_address: int = 0):
         self.typed = typed
         self.code: CodeObject = typed.code
         self.unit_id = unit_id
@@ -68,6 +68,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
         self.counters_address = counters_address
         self.counter_capacity = counter_capacity
+        # The unit's sampling words (Unit.sampling): T1 recursion counts down there too.
+        self.sampling_address = sampling_address
         self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
 
     # --------------------------------------------------------------- driver
