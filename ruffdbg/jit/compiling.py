@@ -156,12 +156,15 @@ class Compiling:
         capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
         counters = (ctypes.c_int64 * capacity)()
         self._direct_callees, self._vm_callees = set(), set()
-        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
+        # An OSR loop's promoted globals live here across its calls (lowering/calls.py)
+        home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity,
+                           ctypes.addressof(home) if home else 0).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
-                    exit_blocks=lowered.exit_blocks)
+                    exit_blocks=lowered.exit_blocks, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs

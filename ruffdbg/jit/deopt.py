@@ -123,6 +123,7 @@ class NativeBoundary:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
+        home = self.promoted_out()   # (an OSR loop's registers: see osr.OsrEntry.promoted_out)
         try:
             unit = self.units[unit_id]
             guard = unit.guards[guard_id]
@@ -137,12 +138,14 @@ class NativeBoundary:
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        self.promoted_in(home)
         return ctx[rt.CTX_STATUS]
 
     def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
         """Native code calls a function it has no native code for: the interpreter runs it."""
         vm = self.vm
         ctx = self.ctx.words
+        home = self.promoted_out()
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
@@ -156,6 +159,7 @@ class NativeBoundary:
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        self.promoted_in(home)
         return ctx[rt.CTX_STATUS]
 
     def _call_builtin(self, function: Builtin, args: list, depth: int) -> Any:
@@ -177,6 +181,14 @@ class NativeBoundary:
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
+        """The op callback (see ``_run_op``), with an OSR loop's promoted globals visible."""
+        home = self.promoted_out()
+        status = self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
+        self.promoted_in(home)
+        return status
+
+    def _run_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
+                mark: int) -> int:
         """T1's generic path: the interpreter runs the instruction at ``pc`` (or ``op``
         in its place) on the native frame's values. Results go back through the
         buffer: the values the instruction pushed from pair ``nlocals`` on, a

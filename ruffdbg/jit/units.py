@@ -39,6 +39,7 @@ class Unit:
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
+    home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
 
     @property
     def entries(self) -> int:
