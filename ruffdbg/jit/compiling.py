@@ -11,7 +11,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Function
-from ruffdbg.jit import listing, texts, tiering
+from ruffdbg.jit import assumptions, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
@@ -166,6 +166,7 @@ class Compiling:
                     compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
                     exit_blocks=lowered.exit_blocks, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
+        unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs
         # on the UI thread) would otherwise stay wired into it: the unit is born retired.

@@ -21,7 +21,7 @@ from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit import tiering
+from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
@@ -324,7 +324,7 @@ class NativeBoundary:
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
         outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
         if outcome == "speculation":
-            self._maybe_despecialize(unit, state)
+            self._maybe_despecialize(unit, state, guard)
         elif outcome == "bail-out":
             # Native code met something only the interpreter does (a tag it
             # cannot handle, an error to raise). Recompiling would not help.
@@ -334,7 +334,7 @@ class NativeBoundary:
                                 keep_baseline=False)
 
     @serialized
-    def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
+    def _maybe_despecialize(self, unit: Unit, state: FunctionState, guard: Guard | None = None) -> None:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
@@ -351,7 +351,9 @@ class NativeBoundary:
         for seen in profile.arg_types:
             seen.clear()
         summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
-        self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
+        broken = assumptions.for_guard(unit.assumptions, guard) if guard is not None else None
+        self.events.add("despecialized", code.name, tier="T1", detail={
+            "reason": summary, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
         baseline = self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
         if tiering.too_many(state.despecializations, self.policy):
             self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",

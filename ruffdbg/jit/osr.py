@@ -13,7 +13,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit import tiering
+from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
@@ -227,9 +227,11 @@ class OsrEntry:
                         # Its assumptions keep failing: build it again (from the types now).
                         site.failed_speculations = 0
                         self.invalidate(unit, "its speculation kept failing")
+                        broken = assumptions.for_guard(unit.assumptions, guard)
                         self.events.add("invalidated", code.name, tier="T2", pc=site.header,
                                         line=code.lines[site.header],
-                                        detail={"reason": "OSR loop's speculation kept failing"})
+                                        detail={"reason": "OSR loop's speculation kept failing", "unit": unit.id,
+                                                **({"assumption": broken.text()} if broken else {})})
             elif guard is None and not worth:   # a short run: enter less eagerly
                 site.backoff = min(2 * site.backoff, self.osr_at)
             elif worth:
