@@ -137,3 +137,33 @@ def test_without_the_jit_there_are_no_assumptions():
     assert session.assumptions("work") == []
     with pytest.raises(KeyError):
         session.assumptions("nothing")
+
+
+# The loop keeps g (an int) in a register; every 50th call a closure in a dict
+# makes it a float: the reload after the call fails its global-type guard.
+RETYPED = """mut g := 0
+let ops := {"flip": func() { g = g + 0.5 }}
+func h(i) {
+    if i % 50 == 49 { ops["flip"]() }
+    return 1
+}
+func work(n) {
+    mut i := 0
+    while i < n {
+        h(i)
+        g = to_int(g) + 1
+        i = i + 1
+    }
+}
+work(20000)
+print(g)
+"""
+
+
+def test_an_osr_loop_retired_for_a_failing_global_type_says_so():
+    session, out = run(RETYPED, threshold=100)
+    assert out == ["20000"]   # (as --no-jit prints)
+    retired = next(e for e in session.events.since(0) if e.kind == "invalidated" and e.function == "work")
+    assert retired.detail["assumption"].startswith("global-type: global g is still int after the call (guard #")
+    unit = next(u for u in session.assumptions("work") if u.unit == retired.detail["unit"])
+    assert not unit.current and unit.loop_line == 9
