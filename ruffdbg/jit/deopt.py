@@ -182,6 +182,8 @@ class NativeBoundary:
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
         """The op callback (see ``_run_op``), with an OSR loop's promoted globals visible."""
+        if not self.promoted_homes:   # (the common case: no OSR loop keeps globals in registers)
+            return self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
         home = self.promoted_out()
         status = self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
         self.promoted_in(home)

@@ -55,6 +55,7 @@ class Home:
     names: tuple[str, ...]
     words: Any                           # the unit's ctypes home array
     out: bool = False
+    values: list = field(default_factory=list)   # what was copied out (unchanged ones keep their words)
 
 
 # An OSR entry costs tens of microseconds in Python (types, transfer buffer,
@@ -259,7 +260,8 @@ class OsrEntry:
             return None
         home = homes[-1]
         home.out = True
-        for name, value in zip(home.names, rt.box_values(home.words, len(home.names), self.handles)):
+        home.values = rt.box_values(home.words, len(home.names), self.handles)
+        for name, value in zip(home.names, home.values):
             self.vm.globals[name] = value
         return home
 
@@ -269,9 +271,12 @@ class OsrEntry:
         if home is None:
             return
         words, globals_ = home.words, self.vm.globals
-        for index, name in enumerate(home.names):
-            words[2 * index], words[2 * index + 1] = rt.unbox(globals_.get(name), self.handles)
+        for index, (name, before) in enumerate(zip(home.names, home.values)):
+            value = globals_.get(name)
+            if value is not before:   # (an unchanged object keeps its handle: no new one per call)
+                words[2 * index], words[2 * index + 1] = rt.unbox(value, self.handles)
         home.out = False
+        home.values = []
 
     def _run_native_loop(self, unit: "Unit", frame: Any, spans: list) -> tuple[tuple[str, Any], Any]:
         """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
