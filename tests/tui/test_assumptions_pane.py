@@ -33,9 +33,10 @@ async def test_the_guards_tab_shows_each_units_assumptions(tmp_path: Path):
         await wait_until(pilot, lambda: "osr" in log_text(app, "#events"))
         app.selected = "work"
         show_tab(app, "tab-guards")
-        await wait_until(pilot, lambda: "promoted-global" in pane_text(app))
+        # (The first loop unit calls h through the VM; once h compiles it is retired
+        # and rebuilt to call h directly: retired units stay listed.)
+        await wait_until(pilot, lambda: "OSR loop at line 5 (current):" in pane_text(app))
         text = pane_text(app)
-        assert "OSR loop at line 5 (current):" in text
         assert "global g kept in a register (int)  [synced at calls; line 5" in text
         assert "global-type       global g is still int after the call  [guard #" in text
         assert "callee-identity   global h still holds function h  [guard #" in text
