@@ -9,9 +9,9 @@ what a REPL needs.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ruffdbg import harness
 from ruffdbg.compiler.bytecode import CodeObject
@@ -27,6 +27,9 @@ from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
 from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
+
+if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it is on)
+    from ruffdbg.jit.assumptions import UnitAssumptions
 
 # When the hotspots report calls a function hot. Whether its types are stable is
 # the stability rule's call (``Session.stability``), as everywhere else.
@@ -465,6 +468,15 @@ class Session:
             raise KeyError(name)
         return self._bytecode(code, True)
 
+    def assumptions(self, name: str) -> list[UnitAssumptions]:
+        """What each unit built for a function assumes (kind, what, where, how it is
+        enforced), current units and retired ones (``current``), oldest first
+        (KeyError when there is no such function; empty without a JIT)."""
+        code = self.find_code(name)
+        if code is None:
+            raise KeyError(name)
+        return self.jit.assumptions_of(code) if self.jit is not None else []
+
     def _bytecode(self, code: CodeObject, counts: bool) -> BytecodeListing:
         instructions = list(get_instructions(code))
         if not counts or code.profile is None:
@@ -551,6 +563,9 @@ class Session:
                              for c in s.compiles],
                 "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
                             "pass": g.passed, "fail": g.failed} for g in s.guards],
+                "units": [{"unit": u.unit, "tier": u.tier, "loop_line": u.loop_line, "current": u.current,
+                           "assumptions": [asdict(a) for a in u.assumptions]}
+                          for u in self.assumptions(s.name)],
             }
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]

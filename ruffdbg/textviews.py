@@ -82,3 +82,16 @@ def hotspots_report(session: Session) -> str:
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
               f"stable: >= {rule.share:.0%} of type samples at their site's main type")
     return render_tables(functions, loops, types) + legend + "\n"
+
+
+def assumptions_lines(units) -> list[str]:
+    """A function's units (``Session.assumptions``) and what each assumes, one line
+    per assumption: kind, what, how it is enforced, where."""
+    lines = []
+    for unit in units:
+        where = f"OSR loop at line {unit.loop_line}" if unit.loop_line is not None else "whole function"
+        lines.append(f"unit #{unit.unit} {unit.tier} {where} ({'current' if unit.current else 'retired'}):")
+        lines += [f"  {a.kind:<17} {a.what}  [{a.enforced}; line {a.line}, pc {a.pc}]" for a in unit.assumptions]
+        if not unit.assumptions:
+            lines.append("  (assumes nothing)")
+    return lines

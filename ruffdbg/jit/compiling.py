@@ -11,7 +11,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Function
-from ruffdbg.jit import listing, texts, tiering
+from ruffdbg.jit import assumptions, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
@@ -161,14 +161,18 @@ class Compiling:
         counters = (ctypes.c_int64 * capacity)()
         self._direct_callees, self._vm_callees = set(), set()
         sampling = rt.sampling_words()
+        # An OSR loop's promoted globals live here across its calls (lowering/calls.py)
+        home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity,
-                           ctypes.addressof(sampling)).lower()
+                           sampling_address=ctypes.addressof(sampling),
+                           promoted_home=ctypes.addressof(home) if home else 0).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
-                    exit_blocks=lowered.exit_blocks, sampling=sampling)
+                    exit_blocks=lowered.exit_blocks, sampling=sampling, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
+        unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs
         # on the UI thread) would otherwise stay wired into it: the unit is born retired.

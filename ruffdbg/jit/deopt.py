@@ -21,7 +21,7 @@ from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit import tiering
+from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
@@ -127,6 +127,7 @@ class NativeBoundary:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
+        home = self.promoted_out()   # (an OSR loop's registers: see osr.OsrEntry.promoted_out)
         try:
             unit = self.units[unit_id]
             guard = unit.guards[guard_id]
@@ -141,12 +142,14 @@ class NativeBoundary:
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        self.promoted_in(home)
         return ctx[rt.CTX_STATUS]
 
     def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
         """Native code calls a function it has no native code for: the interpreter runs it."""
         vm = self.vm
         ctx = self.ctx.words
+        home = self.promoted_out()
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
@@ -162,6 +165,7 @@ class NativeBoundary:
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
+        self.promoted_in(home)
         return ctx[rt.CTX_STATUS]
 
     def _count_sampled_calls(self, function: Function) -> None:
@@ -201,6 +205,16 @@ class NativeBoundary:
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
+        """The op callback (see ``_run_op``), with an OSR loop's promoted globals visible."""
+        if not self.promoted_homes:   # (the common case: no OSR loop keeps globals in registers)
+            return self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
+        home = self.promoted_out()
+        status = self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
+        self.promoted_in(home)
+        return status
+
+    def _run_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
+                mark: int) -> int:
         """T1's generic path: the interpreter runs the instruction at ``pc`` (or ``op``
         in its place) on the native frame's values. Results go back through the
         buffer: the values the instruction pushed from pair ``nlocals`` on, a
@@ -337,7 +351,7 @@ class NativeBoundary:
                         detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
         outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
         if outcome == "speculation":
-            self._maybe_despecialize(unit, state)
+            self._maybe_despecialize(unit, state, guard)
         elif outcome == "bail-out":
             # Native code met something only the interpreter does (a tag it
             # cannot handle, an error to raise). Recompiling would not help.
@@ -347,7 +361,7 @@ class NativeBoundary:
                                 keep_baseline=False)
 
     @serialized
-    def _maybe_despecialize(self, unit: Unit, state: FunctionState) -> None:
+    def _maybe_despecialize(self, unit: Unit, state: FunctionState, guard: Guard | None = None) -> None:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
@@ -364,7 +378,9 @@ class NativeBoundary:
         for seen in profile.arg_types:
             seen.clear()
         summary = f"{failures} guard failures in {attempts} entries (> {self.policy.despecialize_rate:.0%})"
-        self.events.add("despecialized", code.name, tier="T1", detail={"reason": summary})
+        broken = assumptions.for_guard(unit.assumptions, guard) if guard is not None else None
+        self.events.add("despecialized", code.name, tier="T1", detail={
+            "reason": summary, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
         baseline = self.compile(code, (Kind.DYN,) * len(code.params), tier=1)
         if tiering.too_many(state.despecializations, self.policy):
             self._blacklist(code, state, f"despecialized {state.despecializations} times; last: {summary}",

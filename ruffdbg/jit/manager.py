@@ -56,6 +56,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self._direct_callees: set = set()
         self._vm_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
+        self.promoted_homes: list = []   # osr.Home of each running OSR loop that keeps globals in registers
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
         self._lock = threading.RLock()
         self._assumed_returns: dict = {}

@@ -13,7 +13,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit import tiering
+from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
@@ -43,6 +43,19 @@ class OsrSite:
     compiles: int = 0
     entries: int = 0
     failed_speculations: int = 0         # since its unit was built (too many: rebuilt)
+
+
+@dataclass
+class Home:
+    """A running OSR activation's promoted globals while it calls something: its
+    unit's home words hold them (written before each call, read after it).
+    ``out``: they were copied into the globals, which are now the truth, because
+    Python code runs below the call."""
+
+    names: tuple[str, ...]
+    words: Any                           # the unit's ctypes home array
+    out: bool = False
+    values: list = field(default_factory=list)   # what was copied out (unchanged ones keep their words)
 
 
 # An OSR entry costs tens of microseconds in Python (types, transfer buffer,
@@ -173,8 +186,10 @@ class OsrEntry:
             len(frame.stack) // 2
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
-        """Globals the loop reads or writes that hold scalars and that no function it
-        calls can see (so keeping them in registers while it runs is invisible)."""
+        """Globals the loop reads or writes that hold scalars, except those the functions
+        it calls name. (Only a heuristic: code reached through values -- a dict, a
+        struct method, a closure -- is not found by names. What makes promotion
+        sound is that every call syncs the promoted globals: ``promoted_out``.)"""
         used = {code.names[arg] for op, arg in code.instrs[header:end + 1]
                 if op in (Op.LOAD_GLOBAL, Op.STORE_GLOBAL) and isinstance(code.names[arg], str)}
         scalars = {name for name in used if _scalar_type(self.vm.globals.get(name, object())) is not None
@@ -213,9 +228,11 @@ class OsrEntry:
                         # Its assumptions keep failing: build it again (from the types now).
                         site.failed_speculations = 0
                         self.invalidate(unit, "its speculation kept failing")
+                        broken = assumptions.for_guard(unit.assumptions, guard)
                         self.events.add("invalidated", code.name, tier="T2", pc=site.header,
                                         line=code.lines[site.header],
-                                        detail={"reason": "OSR loop's speculation kept failing"})
+                                        detail={"reason": "OSR loop's speculation kept failing", "unit": unit.id,
+                                                **({"assumption": broken.text()} if broken else {})})
             elif guard is None and not worth:   # a short run: enter less eagerly
                 site.backoff = min(2 * site.backoff, self.osr_at)
             elif worth:
@@ -233,6 +250,34 @@ class OsrEntry:
             if unit.valid:   # (a retired unit rewound the counter: it must get hot again)
                 self._rearm(code, site, after or site.backoff)
 
+    def promoted_out(self) -> Home | None:
+        """A callback from native code starts running Python code: the promoted globals
+        of the innermost running OSR loop (spilled to its home before the call that
+        led here) go into the globals, where any code reads and writes them. Returns
+        what ``promoted_in`` needs (None: nothing to do, or an outer callback did it)."""
+        homes = self.promoted_homes
+        if not homes or homes[-1].out:
+            return None
+        home = homes[-1]
+        home.out = True
+        home.values = rt.box_values(home.words, len(home.names), self.handles)
+        for name, value in zip(home.names, home.values):
+            self.vm.globals[name] = value
+        return home
+
+    def promoted_in(self, home: Home | None) -> None:
+        """Back to native code: the globals' current values go to the home, which
+        the loop reloads (type-guarded) after its call."""
+        if home is None:
+            return
+        words, globals_ = home.words, self.vm.globals
+        for index, (name, before) in enumerate(zip(home.names, home.values)):
+            value = globals_.get(name)
+            if value is not before:   # (an unchanged object keeps its handle: no new one per call)
+                words[2 * index], words[2 * index + 1] = rt.unbox(value, self.handles)
+        home.out = False
+        home.values = []
+
     def _run_native_loop(self, unit: "Unit", frame: Any, spans: list) -> tuple[tuple[str, Any], Any]:
         """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
         ctx, buffer = self.ctx.words, self.ctx.buffer
@@ -249,11 +294,15 @@ class OsrEntry:
         unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
         self.osr_frames.append((frame, len(self.vm.frames) - 1))
+        if promoted:
+            self.promoted_homes.append(Home(promoted, unit.home))
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_depth -= 1
             self.osr_frames.pop()
+            if promoted:
+                self.promoted_homes.pop()
         status = ctx[rt.CTX_STATUS]
         nslots = len(values)
         if status in (rt.STATUS_OK, rt.STATUS_BOXED):   # returned from inside the loop (BOXED: a tagged result)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit import assumptions
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeEntry, NativeTarget
@@ -41,6 +42,8 @@ class Unit:
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
     sampling: Any = None               # T1: the words native callers sample its calls by (runtime.sampling_words)
+    home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
+    assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
 
     @property
     def entries(self) -> int:
@@ -90,6 +93,13 @@ class UnitRegistry:
 
     def state_of(self, code: CodeObject) -> FunctionState:
         return self.states.setdefault(id(code), FunctionState())
+
+    def assumptions_of(self, code: CodeObject) -> list[assumptions.UnitAssumptions]:
+        """Every unit built for ``code`` (current and retired), with its assumptions."""
+        return [assumptions.UnitAssumptions(unit.id, f"T{unit.tier}",
+                                            code.lines[unit.region.header] if unit.region is not None else None,
+                                            unit.valid, unit.assumptions)
+                for unit in self.state_of(code).units]
 
     def global_slot(self, name: str) -> int:
         if name not in self.global_slots:
@@ -157,8 +167,10 @@ class UnitRegistry:
                 self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
                 caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+                broken = assumptions.on_unit(caller.assumptions, unit.id)
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"calls {unit.code.name}, which was {why}"})
+                                detail={"reason": f"calls {unit.code.name}, which was {why}", "unit": caller.id,
+                                        **({"assumption": broken.text()} if broken else {})})
 
     def release_retired(self) -> None:
         """Unload the machine code of retired units, when no native code is running

@@ -19,7 +19,7 @@ from typing import Callable
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import UsageError, describe_exit, hotspots_report, render_result
+from ruffdbg.textviews import UsageError, assumptions_lines, describe_exit, hotspots_report, render_result
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
@@ -40,6 +40,7 @@ COMMANDS = [
     Command("asm", ":asm NAME [t1|t2]", "native assembly of a function"),
     Command("profile", ":profile NAME", "type profiles of a function's arguments and locals, with stability"),
     Command("guards", ":guards [NAME]", "guards of compiled functions: kind, line, pass and fail counts"),
+    Command("assumptions", ":assumptions NAME", "what each compiled unit of a function assumes, and how it is enforced"),
     Command("tiers", ":tiers", "every function's tier and state (and why)"),
     Command("events", ":events [N]", "the last N tier events (default 20)"),
     Command("hotspots", ":hotspots", "hot functions, hot loops, type stability"),
@@ -172,6 +173,13 @@ class Shell:
                 lines.append(f"  #{guard.id:<3} {guard.kind:<16} line {guard.line:<4} pass {guard.passed:<8} "
                              f"fail {guard.failed:<6} {guard.detail}")
         return "\n".join(lines) + "\n" if lines else "no compiled functions\n"
+
+    def cmd_assumptions(self, args: list[str]) -> str:
+        code = self._function(args, ":assumptions NAME")
+        if self.session.jit is None:
+            raise UsageError("the JIT is off (:jit on)")
+        lines = assumptions_lines(self.session.assumptions(code.name))
+        return "\n".join(lines) + "\n" if lines else f"{code.name} has no compiled code\n"
 
     def cmd_tiers(self, args: list[str]) -> str:
         lines = []

@@ -24,7 +24,7 @@ from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
-from ruffdbg.tui.guards import GuardsTable
+from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
 from ruffdbg.tui.policy_dialog import PolicyDialog
@@ -113,6 +113,7 @@ class RuffdbgApp(App):
                         yield NativePane(id="native")
                     with TabPane("Guards", id="tab-guards"):
                         yield GuardsTable(id="guards")
+                        yield VerticalScroll(AssumptionsPane(id="assumptions"))
                     with TabPane("Type profiles", id="tab-profiles"):
                         yield VerticalScroll(ProfilesPane(id="profiles"))
                     with TabPane("Stack", id="tab-stack"):
@@ -412,6 +413,8 @@ class RuffdbgApp(App):
             self._pane("#native", NativePane).show(self.session, self.selected, current)
         elif tab == "tab-guards":
             self._pane("#guards", GuardsTable).show(current.guards, policy.despecialize_rate if policy else 0.1)
+            self._pane("#assumptions", AssumptionsPane).show(
+                self.session.assumptions(self.selected) if self.session.jit is not None else [])
         elif tab == "tab-profiles":
             self._pane("#profiles", ProfilesPane).show(current, self.session.stability)
 

@@ -23,6 +23,7 @@ from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError
 from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
+from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.vm.frame import Frame
@@ -371,10 +372,11 @@ class RareOps:
 
 
 def _call_value(vm: Any, callee: Any, args: list) -> Any:
-    if type(callee) is Function:
-        return vm.call_function(callee, args)
-    if type(callee) is Builtin:
-        return callee.fn(vm, args)
+    """Call a method's function argument (an iterator's map, filter). An error it
+    does not catch becomes an error of this call, as for the higher-order
+    builtins, so a ``try`` around the method call catches it."""
+    if type(callee) is Function or type(callee) is Builtin:
+        return higher_order.call(vm, callee, args)
     raise RuffError(NOT_CALLABLE)
 
 

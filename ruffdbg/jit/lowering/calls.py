@@ -48,7 +48,8 @@ class CallsAndLoops:
         # checks the tags; only a function with no native code (or a T2 entry that
         # refuses these types) is run by the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
-        if self.typed.tier == 2 and getattr(callee.function, "code", None) is self.code \
+        self._spill_promoted()   # (an OSR loop: the callee may read or write the globals it keeps)
+        if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
@@ -65,10 +66,59 @@ class CallsAndLoops:
                 self._sampled(pc, callee, args, None if entry.countdown is None else self.address(entry.countdown),
                               lambda: self._call_entry(entry, args))
         del self.stack[len(self.stack) - argc - 1:]
+        self.promoted_in_home = bool(self.promoted_home)   # exits until the reload take them from there
         if result_type == Kind.DYN:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
+        else:
+            self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+        self._reload_promoted(pc + 1)
+
+    # An OSR loop keeps scalar globals in registers (its *promoted* globals). A
+    # call may run any code (through a dict value, a struct method, a closure,
+    # a builtin that calls back), which must see and may change them: before
+    # the call they go to the unit's *home* words, which the JIT copies into
+    # the globals whenever Python code runs below (``osr.OsrEntry.promoted_out``)
+    # and back when it returns to native code; after the call they are reloaded
+    # from there, their type guarded (a callee may have stored another type).
+
+    def _spill_promoted(self) -> None:
+        if not self.promoted_home:
             return
-        self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+        b = self.builder
+        for index in range(len(self.region.promoted)):
+            kind = self.state_slots[self.code.nlocals + index]
+            value = None if kind == Kind.UNSET else b.load(self.slot(self.code.nlocals + index, kind))
+            tag, bits = self._tagged(value, Kind.NULL if kind == Kind.UNSET else kind)
+            b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, self.address(self.promoted_home, 2 * index))
+            b.store(bits, self.address(self.promoted_home, 2 * index + 1))
+
+    def home_pairs(self) -> list:
+        """The promoted globals as the home words hold them (what an exit writes out
+        while a call's effects are not reloaded yet)."""
+        b = self.builder
+        return [((b.load(self.address(self.promoted_home, 2 * index)),
+                  b.load(self.address(self.promoted_home, 2 * index + 1))), BOXED)
+                for index in range(len(self.region.promoted))]
+
+    def _reload_promoted(self, pc: int) -> None:
+        b = self.builder
+        if not self.promoted_home or b.block.is_terminated:   # (a call expected never to return)
+            self.promoted_in_home = False
+            return
+        for index, name in enumerate(self.region.promoted):
+            slot = self.code.nlocals + index
+            kind = self.state_slots[slot]
+            tag = b.load(self.address(self.promoted_home, 2 * index))
+            bits = b.load(self.address(self.promoted_home, 2 * index + 1))
+            if kind == Kind.DYN:
+                b.store(self.make_dyn(tag, bits), self.slot(slot, kind))
+                continue
+            if kind == Kind.UNSET:
+                continue
+            guard = self.new_guard("global-type", pc, f"global {name} is still {kind} after the call")
+            self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[kind])), guard)
+            b.store(self.from_bits(bits, kind), self.slot(slot, kind))
+        self.promoted_in_home = False
 
     def _check_call_result(self, pc: int, result: ir.Value, status: ir.Value, result_type: str | None) -> None:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""

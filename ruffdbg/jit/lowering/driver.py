@@ -32,7 +32,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
     """
 
     def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
-                 counters_address: int, counter_capacity: int, sampling_address: int = 0):
+                 counters_address: int, counter_capacity: int, *, sampling_address: int = 0,
+                 promoted_home: int = 0):
         self.typed = typed
         self.code: CodeObject = typed.code
         self.unit_id = unit_id
@@ -71,6 +72,9 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         # The unit's sampling words (Unit.sampling): T1 recursion counts down there too.
         self.sampling_address = sampling_address
         self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
+        # OSR: the address of the words its promoted globals live in across calls (0: none; calls.py)
+        self.promoted_home = promoted_home if self.region is not None and self.region.promoted else 0
+        self.promoted_in_home = False
 
     # --------------------------------------------------------------- driver
 

@@ -157,8 +157,11 @@ class FrameAndExits:
 
     def _slot_values(self) -> list:
         b = self.builder
-        return [(None, Kind.NULL) if kind == Kind.UNSET else (b.load(self.slot(index, kind)), kind)
-                for index, kind in enumerate(self.state_slots)]
+        values = [(None, Kind.NULL) if kind == Kind.UNSET else (b.load(self.slot(index, kind)), kind)
+                  for index, kind in enumerate(self.state_slots)]
+        if self.promoted_in_home:   # right after a call: the promoted globals are in their home (calls.py)
+            values[self.code.nlocals:] = self.home_pairs()
+        return values
 
     def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
         """Branch to a deopt exit for ``guard`` when ``condition`` holds; count passes otherwise."""

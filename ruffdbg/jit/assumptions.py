@@ -1,0 +1,102 @@
+"""What a unit assumes, and how each assumption is enforced.
+
+Native code is only correct while its assumptions hold: the types it was
+specialized on, the function a global holds, the scalar globals an OSR loop
+keeps in registers, the range a ``for`` loop around it counts, the callee
+units it calls directly. Each is either *checked* (a guard in the code, or a
+check made when the loop is entered) or *watched* (a dependency: the unit is
+retired when what it depends on changes). The records are made when a unit is
+built, from what inference and lowering decided (its guards, its OSR region
+and entry types, the units it calls directly), never re-derived from text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ruffdbg.jit.inference import TypedCode
+from ruffdbg.jit.lowering import Guard
+from ruffdbg.jit.types import Kind
+
+# Assumption kinds, with the guard kind that checks each (None: not a guard).
+ASSUMPTION_OF_GUARD = {
+    "type": "argument-type",           # a parameter's type, checked at entry
+    "call-result": "call-result-type",  # what a call returns
+    "global-unchanged": "callee-identity",   # the function a global holds, checked before the call
+    "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
+}
+KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
+         "osr-entry-type", "loop-range", "callee-unit")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption of one unit: ``kind`` (see KINDS), ``what`` it assumes, where
+    (function, pc, line), and how it is enforced: "guard #N" (a check in the
+    native code), "entry check" (checked each time an OSR loop is entered),
+    "synced at calls" (a promoted global: written to its home before every call
+    and reloaded after, so other code sees and changes the real value) or
+    "watch" (a dependency: the unit is retired when it breaks)."""
+
+    kind: str
+    what: str
+    function: str
+    pc: int
+    line: int
+    enforced: str
+
+    def text(self) -> str:
+        return f"{self.kind}: {self.what} ({self.enforced}; {self.function} line {self.line}, pc {self.pc})"
+
+
+@dataclass(frozen=True)
+class UnitAssumptions:
+    """A unit's assumptions, as the Session hands them out. ``current``: the unit
+    is still in use (False: retired, kept for the record)."""
+
+    unit: int
+    tier: str
+    loop_line: int | None                    # an OSR unit: the line of its loop's header
+    current: bool
+    assumptions: tuple[Assumption, ...]
+
+
+def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -> tuple[Assumption, ...]:
+    """The assumptions of a unit built from ``typed``, whose lowering emitted
+    ``guards`` and which calls the units ``callees`` directly."""
+    code = typed.code
+    found = [Assumption(ASSUMPTION_OF_GUARD[guard.kind], guard.detail, code.name, guard.pc, guard.line,
+                        f"guard #{guard.id}")
+             for guard in guards if guard.kind in ASSUMPTION_OF_GUARD]
+    region = typed.region
+    if region is not None:
+        header, line = region.header, code.lines[region.header]
+        slots = typed.before[header][0]
+        names = [*code.local_names, *region.promoted]
+        for index, (name, kind) in enumerate(zip(names, slots)):
+            if kind == Kind.UNSET:
+                continue
+            if index >= code.nlocals:
+                found.append(Assumption("promoted-global", f"global {name} kept in a register ({kind})",
+                                        code.name, header, line, "synced at calls"))
+            found.append(Assumption("osr-entry-type", f"{name}: {kind}", code.name, header, line, "entry check"))
+        for depth in range(len(region.stack) // 2):
+            found.append(Assumption("loop-range", f"for loop #{depth + 1} around the header counts a range of ints",
+                                    code.name, header, line, "entry check"))
+    for callee in callees:
+        types = ", ".join(callee.param_types) or "()"
+        found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "
+                                "is called directly", code.name, 0 if region is None else region.header,
+                                code.first_line if region is None else code.lines[region.header], "watch"))
+    return tuple(found)
+
+
+def for_guard(assumptions: Iterable[Assumption], guard: Guard) -> Assumption | None:
+    """The assumption a guard checks (None: the guard checks no assumption)."""
+    return next((a for a in assumptions if a.enforced == f"guard #{guard.id}"), None)
+
+
+def on_unit(assumptions: Iterable[Assumption], unit_id: int) -> Assumption | None:
+    """The assumption that a caller's code depends on unit ``unit_id``."""
+    return next((a for a in assumptions if a.kind == "callee-unit" and a.what.startswith(f"unit #{unit_id} ")), None)
