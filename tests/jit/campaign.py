@@ -11,17 +11,22 @@ stderr) differs from ``--no-jit``'s, or when any mode exits 70 (internal
 error) or prints a Python traceback. Divergent programs are minimized by
 deleting lines (chunks, then single lines) while a symptom of the same kind
 remains and the program stays valid Ruff, and written to OUT/<n>.ruff with the symptom on top; OUT/summary.json
-counts programs run and diverging, per mode and per symptom.
+counts programs run and diverging, per mode and per symptom, and the rate (programs per second, minimizing
+aside). Before the first program the parent imports every module a run imports
+(found by a child), so the forked children do not import the JIT again.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import io
 import json
 import os
 import random
 import re
+import select
 import signal
 import sys
 import tempfile
@@ -49,14 +54,15 @@ def _run_child(path: str, mode: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def run_mode(path: str, mode: str, limit: float = TIME_LIMIT) -> tuple[int, str, str]:
-    """Run one mode in a forked child; (status, stdout, stderr), status -9 on timeout."""
+def _in_child(work, limit: float) -> tuple[bool, object]:
+    """``work()`` in a forked child, its JSON result back through a pipe: (True, result),
+    or (False, why) when the child timed out (after ``limit`` s) or died."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
         try:
-            result = _run_child(path, mode)
+            result = work()
         except BaseException as error:  # noqa: BLE001
             result = (98, "", f"child failed: {error!r}")
         data = json.dumps(result).encode()
@@ -66,8 +72,6 @@ def run_mode(path: str, mode: str, limit: float = TIME_LIMIT) -> tuple[int, str,
     os.close(write_fd)
     chunks = []
     deadline = time.monotonic() + limit
-    import select
-
     timed_out = False
     while True:
         remaining = deadline - time.monotonic()
@@ -86,11 +90,44 @@ def run_mode(path: str, mode: str, limit: float = TIME_LIMIT) -> tuple[int, str,
         os.kill(pid, signal.SIGKILL)
     _, wait_status = os.waitpid(pid, 0)
     if timed_out:
-        return -9, "", "timeout"
+        return False, "timeout"
     if not chunks:
-        return -(wait_status & 0x7F) or -1, "", f"child died (wait status {wait_status})"
-    status, out, err = json.loads(b"".join(chunks))
-    return status, out, err
+        return False, wait_status
+    return True, json.loads(b"".join(chunks))
+
+
+def run_mode(path: str, mode: str, limit: float = TIME_LIMIT) -> tuple[int, str, str]:
+    """Run one mode in a forked child; (status, stdout, stderr), status -9 on timeout."""
+    ok, result = _in_child(lambda: _run_child(path, mode), limit)
+    if ok:
+        status, out, err = result
+        return status, out, err
+    if result == "timeout":
+        return -9, "", "timeout"
+    return -(result & 0x7F) or -1, "", f"child died (wait status {result})"
+
+
+def preload(text: str, folder: Path) -> int:
+    """Import in this process every module a run of ``text`` in each mode imports.
+
+    ruffdbg imports the JIT (and llvmlite) lazily, when a Session with a JIT is
+    made: without this, every forked child would import it again (about 0.1 s of
+    each run). A child finds the modules, so this process runs no program (no
+    state of a run is inherited); returns how many modules it imported."""
+    path = folder / "warm.ruff"
+    path.write_text(text, encoding="utf-8")
+
+    def imported() -> list[str]:
+        before = set(sys.modules)
+        for mode in MODES:
+            _run_child(str(path), mode)
+        return sorted(set(sys.modules) - before)
+
+    ok, names = _in_child(imported, 4 * TIME_LIMIT)
+    for name in names if ok else ():
+        importlib.import_module(name)
+    gc.freeze()   # what the parent holds stays out of the children's collections (no copy-on-write of it)
+    return len(names) if ok else 0
 
 
 def symptom(results: dict[str, tuple[int, str, str]]) -> str | None:
@@ -188,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     kinds: Counter = Counter()
     minimized: Counter = Counter()
     diverging = 0
+    minimizing = 0.0   # seconds spent minimizing: not part of the rate
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ruffdbg-campaign-") as tmp:
         folder = Path(tmp)
+        preload(make(-1), folder)
         for n in range(args.count):
             text = make(n)
             path = folder / "p.ruff"
@@ -209,13 +249,17 @@ def main(argv: list[str] | None = None) -> int:
             (out_dir / f"{n}.orig.ruff").write_text(text, encoding="utf-8")
             if not args.no_minimize and minimized[key] < args.max_minimize:
                 minimized[key] += 1
+                began = time.monotonic()
                 small = minimize(text, found, folder)
                 (folder / "min.ruff").write_text(small, encoding="utf-8")
                 final = symptom(run_all(str(folder / "min.ruff")))
                 (out_dir / f"{n}.ruff").write_text(f"// {final}\n{small}", encoding="utf-8")
+                minimizing += time.monotonic() - began
             print(f"{n}: {found}", flush=True)
     summary = {"programs": args.count, "shallow": args.shallow, "diverging": diverging, "per_mode": dict(per_mode),
-               "kinds": dict(kinds.most_common()), "seed": args.seed, "generator": args.generator}
+               "kinds": dict(kinds.most_common()), "seed": args.seed, "generator": args.generator,
+               "seconds": round(time.monotonic() - started, 1), "minimizing_seconds": round(minimizing, 1),
+               "programs_per_second": round(args.count / max(1e-9, time.monotonic() - started - minimizing), 3)}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     print(json.dumps(summary, indent=2))
     return 0
