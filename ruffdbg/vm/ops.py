@@ -23,6 +23,7 @@ from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError
 from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
+from ruffdbg.vm.builtins.higher_order import call
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.vm.frame import Frame
@@ -371,10 +372,8 @@ class RareOps:
 
 
 def _call_value(vm: Any, callee: Any, args: list) -> Any:
-    if type(callee) is Function:
-        return vm.call_function(callee, args)
-    if type(callee) is Builtin:
-        return callee.fn(vm, args)
+    if type(callee) is Function or type(callee) is Builtin:
+        return call(vm, callee, args)   # (an error the callback did not catch is this call's)
     raise RuffError(NOT_CALLABLE)
 
 
