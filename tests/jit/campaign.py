@@ -165,21 +165,54 @@ def run_all(path: str, modes=MODES) -> dict[str, tuple[int, str, str]]:
     return results
 
 
-def minimize(text: str, target: str, folder: Path, budget: float = 240.0) -> str:
-    """Delete lines (chunks, then single lines) while the program still shows ``target``'s symptom kind.
+def _blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each brace block whose opening line ends with ``{`` and whose
+    closing ``}`` sits at the same indentation (an if/else or try/except chain is one block)."""
+    found = []
+    for first, line in enumerate(lines):
+        if not line.rstrip().endswith("{"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        for last in range(first + 1, len(lines)):
+            other = lines[last]
+            if len(other) - len(other.lstrip()) == indent and other.lstrip().startswith("}"):
+                if not other.rstrip().endswith("{"):   # (not `} else {`: the chain goes on)
+                    found.append((first, last))
+                    break
+            elif other.strip() and len(other) - len(other.lstrip()) < indent:
+                break
+    return found
 
-    Only T0 and the modes that diverged are run; after ``budget`` seconds the smallest program so far is kept.
+
+def _parses(text: str) -> bool:
+    from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
+    from ruffdbg.lang.parser import parse
+
+    try:
+        parse(Source("min.ruff", text))
+    except RuffSyntaxError:
+        return False
+    return True
+
+
+def minimize(text: str, target: str, folder: Path, budget: float = 240.0) -> str:
+    """Delete whole blocks, then lines (chunks, then single lines), then blocks again, while
+    the program still shows ``target``'s symptom kind.
+
+    Only T0 and the modes that diverged are run (and only on candidates that parse);
+    after ``budget`` seconds the smallest program so far is kept.
     """
     want = {part.split(":", 1)[1] for part in target.split(" | ")}
     modes = {"T0": MODES["T0"], **{part.split(":", 1)[0]: MODES[part.split(":", 1)[0]]
                                    for part in target.split(" | ")}}
     deadline = time.monotonic() + budget
 
-    def still(candidate: str) -> bool:
-        if time.monotonic() > deadline:
+    def still(candidate: list[str]) -> bool:
+        text = "\n".join(candidate) + "\n"
+        if not candidate or time.monotonic() > deadline or not _parses(text):
             return False
         path = folder / "min.ruff"
-        path.write_text(candidate, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         results = run_all(str(path), modes)
         status, _, err = results["T0"]
         if not (status == 0 or (status == 1 and "Ruff stack" in err)):
@@ -187,21 +220,37 @@ def minimize(text: str, target: str, folder: Path, budget: float = 240.0) -> str
         got = symptom(results)
         return bool(got) and bool(want & {part.split(":", 1)[1] for part in got.split(" | ")})
 
-    lines = text.splitlines()
+    lines = _without_blocks(text.splitlines(), still)
     chunk = max(1, len(lines) // 4)
     while chunk >= 1:
         i = 0
         changed = False
         while i < len(lines):
             candidate = lines[:i] + lines[i + chunk:]
-            if candidate and still("\n".join(candidate) + "\n"):
+            if still(candidate):
                 lines = candidate
                 changed = True
             else:
                 i += chunk
         if not changed:
             chunk //= 2
-    return "\n".join(lines) + "\n"
+    return "\n".join(_without_blocks(lines, still)) + "\n"
+
+
+def _without_blocks(lines: list[str], still) -> list[str]:
+    """Delete whole blocks, top to bottom (a block, then what it contains), while ``still(lines)`` holds."""
+    at = 0
+    while True:
+        left = [(first, last) for first, last in _blocks(lines) if first >= at]
+        if not left:
+            return lines
+        for first, last in left:
+            candidate = lines[:first] + lines[last + 1:]
+            if still(candidate):
+                lines, at = candidate, first
+                break
+        else:
+            return lines
 
 
 def main(argv: list[str] | None = None) -> int:
