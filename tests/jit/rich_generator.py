@@ -463,6 +463,9 @@ def generate(rng: random.Random, kernels: int | None = None, deep: bool = True) 
         arity = lines[0].count(",") + 1 - recursive
         chunks.append("\n".join(g.driver(f"t{index}", arity, recursive)))
     chunks.append("\n".join(g.tail()))
+    if rng.random() < 0.15:   # a hot kernel called once more, outside any try: its error (if any) ends the program
+        args = [g.arg_phase() for _ in range(arity)] + (["3"] if recursive else [])
+        chunks.append(f"mut i := {rng.choice([0, 1, 36, 999, 1000])}\nprint(t{count - 1}({', '.join(args)}))")
     return "\n".join(chunks) + "\n"
 
 
