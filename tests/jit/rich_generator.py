@@ -379,6 +379,11 @@ func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
         sc = list(params)
         mut = []
         lines = [f"func {name}({', '.join(params)}) {{"]
+        if self.chance(0.2):   # the body starts with a loop (pc 0 is its header) that changes a parameter's type
+            p = self.pick(values)
+            again = self.pick([f"{p} + 0.5", f"{p} * 2", f"to_float({p})", f"{p} > 1", "null", f"-{p}", self.expr(sc, 1)])
+            lines += ["    loop {", f"        {p} := {again}",
+                      "        if bump(1) > 0 {", "            break", "        }", "    }"]
         for loc in ["x", "y", "z"][: self.r.randint(1, 3)]:
             first = self.scalar() if self.plain else self.value(2)
             lines.append(f"    mut {loc} := {self.pick([first, self.expr(sc, 1), self.atom(sc)])}")
