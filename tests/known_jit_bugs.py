@@ -33,9 +33,6 @@ class Bug:
 
 
 KNOWN_JIT_BUGS: dict[str, Bug] = {
-    "jit_t1_dyn_slot_stores_raw_int": Bug(
-        "--threshold 1: internal error TypeError 'cannot store i64 to {i64, i64}*' building T1 code "
-        "(a raw int reaches a tagged stack slot at a block edge)", DIFFERENTIAL),
 }
 
 

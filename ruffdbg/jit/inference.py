@@ -86,6 +86,9 @@ class TypedCode:
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
     exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to
     generic: set[int] = field(default_factory=set)             # T1: pcs the interpreter runs (op callback)
+    # pc -> the type on top of the stack when it falls through to pc + 1, before any
+    # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
+    falls_through: dict[int, StackType | None] = field(default_factory=dict)
 
     @property
     def reachable(self) -> list[int]:
@@ -94,8 +97,7 @@ class TypedCode:
     def pushed(self, pc: int) -> StackType | None:
         """The type on top of the stack after ``pc`` (what it pushed); None when
         nothing follows (the path after it is never taken)."""
-        after = self.before.get(pc + 1)
-        return after[1][-1] if after is not None else None
+        return self.falls_through.get(pc)
 
 
 ReturnTypeOf = Callable[[Function, tuple[str, ...]], "str | None"]
@@ -225,7 +227,9 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
     successors = transfer(step)
     if successors is None:
         assert step.op not in JUMP_OPS
-        return [step.state(pc + 1)]
+        successors = [step.state(pc + 1)]
+    # (the last step of a pc is the one on its final, most general state)
+    typed.falls_through[pc] = next((after[-1] for target, _, after in successors if target == pc + 1 and after), None)
     return successors
 
 

@@ -148,9 +148,11 @@ class RichGen:
             return f"{callee}({self.expr(sc, depth - 1)})"
         if k < 0.93:
             return f"{self.atom(sc)}.{self.pick(['norm', 'sum'])}()"
-        if k < 0.93:
+        if k < 0.95:
             return self.pick(["G", "G_ARR[0]", 'G_D["k"]', "G_V.x"])
-        if k < 0.99:
+        if k < 0.97:
+            return self.recursion(sc, depth)
+        if k < 0.995:
             return self.newer_expr(sc, depth)
         return self.atom(sc)
 
@@ -181,9 +183,16 @@ class RichGen:
             return f"{self.pick(['inc', 'dbl', 'G_FN', 'bump', 'ident'])}({self.expr(sc, depth - 1)})"
         if k < 0.84:
             return f"{self.pick(['abs', 'len', 'type', 'to_string', 'to_int', 'to_float', 'floor'])}({self.atom(sc)})"
-        if k < 0.90:
+        if k < 0.88:
             return "G"
+        if k < 0.92:
+            return self.recursion(sc, depth)
         return self.atom(sc)
+
+    def recursion(self, sc: list[str], depth: int) -> str:
+        """A call of a (bounded) self- or mutually recursive function, whatever the operand's type."""
+        e = self.expr(sc, depth - 1)
+        return self.pick([f"fib({e})", f"rsum({self.atom(sc)}, {e})", f"ev({e})", f"od({self.atom(sc)})"])
 
     # ------------------------------------------------------------ statements
 
@@ -199,7 +208,7 @@ class RichGen:
         if depth > 0 and budget >= 4:
             kinds += ["if", "while", "for_range", "for_iter", "loop", "try", "call_hold"]
         if not self.plain:
-            kinds += ["destructure", "match"]
+            kinds += ["destructure", "match", "closure_make"]
         if self.plain:  # what the JIT compiles: no containers, closures, try or global stores in this function
             kinds = [k for k in kinds if k not in ("store", "try", "closure_call")]
         if loop:
@@ -239,6 +248,11 @@ class RichGen:
                     f"{ind}    case {w} if {w} == {self.atom(sc)}: {{ print(\"same\") }}",
                     f"{ind}    default: {{ print(\"other\") }}",
                     f"{ind}}}"]
+        if k == "closure_make":   # made in hot code, capturing a local, a parameter or a loop variable
+            f, captured = self.fresh("f"), self.pick(sc)
+            body = self.pick([f"return q + {captured}", f"return [q, {captured}]",
+                              *([f"{self.pick(mut)} := q; return {captured}"] if mut else [])])
+            return [f"{ind}let {f} := func(q) {{ {body} }}", f"{ind}print({f}({self.expr(sc, 1)}))"]
         if k == "closure_call":
             return [f"{ind}{self.pick(['bump', 'G_CL'])}({self.expr(sc, 1)})"]
         if k == "return":
@@ -350,14 +364,26 @@ func twice_checked(q) {
 func even(n) { if n <= 0 { return true } return odd(n - 1) }
 func odd(n) { if n <= 0 { return false } return even(n - 1) }
 func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
+func fib(n) { if !(n >= 2 && n < 11) { return n } return fib(n - 1) + fib(n - 2) }
+func rsum(n, acc) { if !(n > 0 && n < 40) { return acc } return rsum(n - 1, acc + n) }
+func ev(n) { if !(n > 0 && n < 60) { return n } return od(n - 1) }
+func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
 """
 
-    def kernel(self, name: str) -> list[str]:
+    def kernel(self, name: str, recursive: bool = False) -> list[str]:
+        """A function the driver calls hot; ``recursive``: it also calls itself, ``d`` (its last
+        parameter, an int from the driver) levels deep, with operands of any type."""
         self.plain = self.chance(0.6)
-        params = ["a", "b"][: self.r.randint(1, 2)]
+        values = ["a", "b"][: self.r.randint(1, 2)]
+        params = values + (["d"] if recursive else [])
         sc = list(params)
         mut = []
         lines = [f"func {name}({', '.join(params)}) {{"]
+        if self.chance(0.2):   # the body starts with a loop (pc 0 is its header) that changes a parameter's type
+            p = self.pick(values)
+            again = self.pick([f"{p} + 0.5", f"{p} * 2", f"to_float({p})", f"{p} > 1", "null", f"-{p}", self.expr(sc, 1)])
+            lines += ["    loop {", f"        {p} := {again}",
+                      "        if bump(1) > 0 {", "            break", "        }", "    }"]
         for loc in ["x", "y", "z"][: self.r.randint(1, 3)]:
             first = self.scalar() if self.plain else self.value(2)
             lines.append(f"    mut {loc} := {self.pick([first, self.expr(sc, 1), self.atom(sc)])}")
@@ -381,6 +407,9 @@ func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
                 lines += ["    try {", *body, f"    }} except {e} {{", f"        {handler}", "    }"]
             else:
                 lines += [line[4:] for line in body]
+        if recursive:
+            again = ", ".join(self.expr(sc, 1) for _ in values)
+            lines += ["    if d > 0 {", f"        {self.pick(mut)} := {name}({again}, d - 1)", "    }"]
         result = [self.expr(sc, 1), self.pick(sc)] + ([] if self.plain else ["[" + ", ".join(mut) + "]"])
         lines += [f"    return {self.pick(result)}", "}"]
         return lines
@@ -392,13 +421,14 @@ func deep(n, acc) { if n <= 0 { return acc } return deep(n - 1, acc + 1) }
                           "9223372036854775807 - i", "-9223372036854775807 - 1 + i", "i * 1.0 - 0.0",
                           self.value(2)])
 
-    def driver(self, name: str, arity: int) -> list[str]:
+    def driver(self, name: str, arity: int, recursive: bool = False) -> list[str]:
         n = self.pick(HOT_MARKS + [5, 50, 120, 300, 1200])
         flip = self.r.randint(0, n)
         period = self.pick([1, 7, 50, 1000])
         k = self.fresh("k")
-        before = ", ".join(self.arg_phase() for _ in range(arity))
-        after = ", ".join(self.arg_phase() for _ in range(arity))
+        depth = [self.pick(["i % 6", "5", "i % 2"])] if recursive else []
+        before = ", ".join([self.arg_phase() for _ in range(arity)] + depth)
+        after = ", ".join([self.arg_phase() for _ in range(arity)] + depth)
         # a value changing type mid-run: one call per phase (Ruff has no conditional expression)
         redefine = self.pick(["G_FN := dbl", "G := 2.5", 'G := "g"', "inc := dbl",
                               "G_V := V { x: 1.5, y: null, f: dbl }", "G_CL := mk_adder(1.5)", 'G_ARR := ["s"]'])
@@ -432,11 +462,15 @@ def generate(rng: random.Random, kernels: int | None = None, deep: bool = True) 
     chunks = [RichGen.PRELUDE.rstrip("\n")]
     count = kernels or rng.randint(1, 3)
     for index in range(count):
-        lines = g.kernel(f"t{index}")
+        recursive = rng.random() < 0.25
+        lines = g.kernel(f"t{index}", recursive)
         chunks.append("\n".join(lines))
-        arity = lines[0].count(",") + 1
-        chunks.append("\n".join(g.driver(f"t{index}", arity)))
+        arity = lines[0].count(",") + 1 - recursive
+        chunks.append("\n".join(g.driver(f"t{index}", arity, recursive)))
     chunks.append("\n".join(g.tail()))
+    if rng.random() < 0.15:   # a hot kernel called once more, outside any try: its error (if any) ends the program
+        args = [g.arg_phase() for _ in range(arity)] + (["3"] if recursive else [])
+        chunks.append(f"mut i := {rng.choice([0, 1, 36, 999, 1000])}\nprint(t{count - 1}({', '.join(args)}))")
     return "\n".join(chunks) + "\n"
 
 

@@ -198,7 +198,8 @@ def test_rich_generated_programs_are_valid_and_terminate(capsys) -> None:
         texts.append(text)
     every = "\n".join(texts + [generate_rich(random.Random(seed)) for seed in range(10, 100)])
     for feature in ("op_add", "mk_adder", "G_FN :=", "try {", "for ", "while ", "loop {", "break", "continue",
-                    "return", "9223372036854775807", "pow(10.0, 400.0)", "null", "holder.f", 'table["f"]'):
+                    "return", "9223372036854775807", "pow(10.0, 400.0)", "null", "holder.f", 'table["f"]',
+                    "fib(", "ev(", ", d - 1)", ":= func(q) {"):
         assert feature in every, feature
 
 

@@ -62,10 +62,13 @@ class FrameAndExits:
         self.bump(0)
         # Every object handle from here on was made after this frame was entered (Handles.sweep).
         self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
-        self.state_slots = list(self.typed.before[0][0])
+        # The state at entry, not before[0]: when pc 0 is a loop header, that is the
+        # merge with the back-edges (a parameter the loop changes the type of is dyn there).
+        params = list(self.typed.param_types)
+        self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
         self.stack: list[tuple[ir.Value, Any]] = []
         self._poll_interrupt(0)
-        b.branch(self.blocks[0])
+        self._jump(0)
 
     def _osr_prologue(self) -> None:
         """OSR: the frame's current values (locals, then promoted globals) come in
