@@ -430,13 +430,15 @@ class Session:
         return self.jit.policy.stability if self.jit is not None else StabilityRule()
 
     def _stats(self, code: CodeObject) -> FunctionStats:
-        stats = report.function_stats(code, self.stability)
-        if self.jit is not None:
-            info = self.jit.info(code)
-            stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
-            stats.calls += info.native_calls
-            stats.deopts, stats.despecializations = info.deopts, info.despecializations
-            stats.compiles, stats.guards = info.compiles, info.guards
+        """The profile with the JIT's data merged in: counts add what native code
+        counted, so they are the same whichever tier ran."""
+        if self.jit is None:
+            return report.function_stats(code, self.stability)
+        info = self.jit.info(code)
+        stats = report.function_stats(code, self.stability, info.native)
+        stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
+        stats.deopts, stats.despecializations = info.deopts, info.despecializations
+        stats.compiles, stats.guards = info.compiles, info.guards
         return stats
 
     def disassemble(self, name: str | None = None, counts: bool = False) -> str:
@@ -461,11 +463,12 @@ class Session:
         instructions = list(get_instructions(code))
         if not counts or code.profile is None:
             return BytecodeListing(header(code), [BytecodeRow(instruction) for instruction in instructions])
-        executed = report.execution_counts(code)
+        info = self.jit.info(code) if self.jit is not None else None
+        executed = report.execution_counts(code, info.native if info is not None else None)
         sites = {site.pc: site for site in report.site_feedback(code)}
         guards: dict[int, list[int]] = {}
-        if self.jit is not None:
-            for guard in self.jit.info(code).guards:
+        if info is not None:
+            for guard in info.guards:
                 guards.setdefault(guard.pc, []).append(guard.id)
         rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())))
                 for each in instructions]
@@ -529,7 +532,8 @@ class Session:
                 "calls": s.calls,
                 "self_ms": round(s.self_ms, 3),
                 "total_ms": round(s.total_ms, 3),
-                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations}
+                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations,
+                           "native_iterations": loop.native_iterations}
                           for loop in s.loops],
                 "args": [_profile_json(p) for p in s.args],
                 "locals": [_profile_json(p) for p in s.locals],

@@ -17,6 +17,7 @@ from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering
+from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import Unit
@@ -153,15 +154,15 @@ class Compiling:
     def _build(self, typed: TypedCode, tier: int) -> Unit:
         code = typed.code
         unit_id = len(self.units)
-        capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
-        counters = (ctypes.c_int64 * capacity)()
+        layout = CounterLayout.for_code(len(code.instrs), len(code.params))
+        counters = (ctypes.c_int64 * layout.words)()
         self._direct_callees, self._vm_callees = set(), set()
-        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity).lower()
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
-                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
-                    exit_blocks=lowered.exit_blocks)
+                    compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
+                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs

@@ -20,6 +20,7 @@ from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin
+from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.lock import serialized
@@ -326,9 +327,8 @@ class NativeBoundary:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
-        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in tiering.SPECULATIVE)
-        refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
-        verdict = tiering.judge_speculation(failures, unit.entries + refused, unit.window, self.policy)
+        failures, attempts = counts.speculation_counts(unit, tiering.SPECULATIVE, counts.unit_counts(self.units)[unit.id])
+        verdict = tiering.judge_speculation(failures, attempts, unit.window, self.policy)
         unit.window = verdict.window
         if not verdict.despecialize:
             return

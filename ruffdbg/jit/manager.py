@@ -23,6 +23,7 @@ from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.events import EventLog
+from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.compiling import Compiling
@@ -91,13 +92,19 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.ctx.words[rt.CTX_INTERRUPT] = value
 
     def info(self, code: CodeObject) -> JitInfo:
+        """What views show about ``code``'s native code; its counts (``native``) are
+        the interpreter's kinds of counts, to add to the profile's."""
         state = self.state_of(code)
+        units = list(self.units)
+        derived = counts.unit_counts(units)
         unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
-        guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *unit.guard_counts(g)) for g in unit.guards] \
+        guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *passed_failed)
+                  for g, passed_failed in zip(unit.guards, counts.guard_counts(unit, derived[unit.id]))] \
             if unit is not None else []
+        native = counts.native_counts(code, units, derived)
         return JitInfo(
             tier=state.tier, state=state.state, reason=state.reason,
-            native_calls=sum(u.entries - u.from_interpreter for u in state.units),
+            native=native,
             deopts=state.deopts, despecializations=state.despecializations,
             compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
             guards=guards,

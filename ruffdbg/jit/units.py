@@ -13,6 +13,7 @@ from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
+from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
@@ -28,10 +29,12 @@ class Unit:
     return_type: str
     guards: list[Guard]
     compiled: CompiledModule
-    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
+    counters: Any                      # ctypes i64 array native code bumps (jit/counts.py reads it)
+    layout: CounterLayout              # where each count is in ``counters``
+    sites: list = field(default_factory=list)          # its direct calls into native code (DirectSite)
     entry: Any = None                  # ctypes function
     valid: bool = True
-    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+    from_interpreter: int = 0          # entries made by the interpreter (its calls, or OSR entries)
     direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
     vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
     region: Any = None                 # OSR units: the LoopRegion
@@ -39,17 +42,6 @@ class Unit:
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
-
-    @property
-    def entries(self) -> int:
-        return self.counters[0]
-
-    def guard_counts(self, guard: Guard) -> tuple[int, int]:
-        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
-
-    @property
-    def failures(self) -> int:
-        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
 
 
 @dataclass
@@ -112,7 +104,7 @@ class UnitRegistry:
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
             self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1)
+            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1, unit.id)
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 

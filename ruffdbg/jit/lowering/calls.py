@@ -9,7 +9,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import BOXED, I64, I64P, RESULT, TAGS
+from ruffdbg.jit.lowering.common import BOXED, I64, I64P, REACH_COUNTED, RESULT, TAGS, DirectSite
 from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
 
 
@@ -31,7 +31,8 @@ class CallsAndLoops:
             result_type = Kind.DYN
         # The stack limit, checked before the call like the interpreter does.
         too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
-        self.deopt_if(too_deep, self.new_guard("depth", pc, "stack limit reached"))
+        depth_guard = self.new_guard("depth", pc, "stack limit reached")
+        self.deopt_if(too_deep, depth_guard)
         # Where this frame is, for the Ruff stack if something below deopts.
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
         b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
@@ -46,10 +47,12 @@ class CallsAndLoops:
         # unit: a T1 unit takes every argument tagged); anything else -- and every T1
         # call, so the interpreter keeps profiling the callee for T2 -- goes through the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
-        if self.typed.tier == 2 and getattr(callee.function, "code", None) is self.code \
+        if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
+            self._direct_site(pc, self.unit_id, depth_guard)
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
+            self._direct_site(pc, target.unit, depth_guard)
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
             pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
                           [callee_depth] + (pairs if target.tagged else bits))
@@ -60,6 +63,15 @@ class CallsAndLoops:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
             return
         self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+
+    def _direct_site(self, pc: int, target: int, depth_guard) -> None:
+        """Record a direct call (its callee's entries are derived from it). A self-call
+        that every entry reaches is counted here: deriving it would need the very
+        entry count it makes (see CounterLayout)."""
+        counted = target == self.unit_id and self.reached_by_every_entry(pc)
+        if counted:
+            self.bump(self.layout.site(pc))
+        self.sites.append(DirectSite(pc, target, (depth_guard.id,), counted))
 
     def _check_call_result(self, pc: int, result: ir.Value, status: ir.Value, result_type: str | None) -> None:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""
@@ -77,10 +89,12 @@ class CallsAndLoops:
         tag, bits = self._boxed_result(pc, status)
         with_result = self.stack + [((tag, bits), BOXED)]
         # The callee ran in the interpreter: a safepoint, so a debugger step that
-        # returns here stops in this frame, not after it (off the fast path).
-        self._poll_interrupt(pc + 1, with_result)
-        guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
-        self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard, stack=with_result)
+        # returns here stops in this frame, not after it (off the fast path, so
+        # these checks count their passes).
+        with self.guards_reached(REACH_COUNTED):
+            self._poll_interrupt(pc + 1, with_result)
+            guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
+            self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard, stack=with_result)
         boxed_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
@@ -102,6 +116,7 @@ class CallsAndLoops:
         returned = self.function.append_basic_block(f"call_returned_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
         b.position_at_end(failed)
+        self.bump(self.layout.left(pc))   # (the run leaves native code here: its counts must say so)
         if self.in_try(pc):   # the frame's handler catches it: the interpreter takes over
             self.raise_pending(pc, status)
         else:
@@ -177,6 +192,7 @@ class CallsAndLoops:
         done = self.function.append_basic_block(f"for_done_pc{pc}")
         b.cbranch(b.icmp_unsigned("<", position, count), more, done)
         b.position_at_end(done)
+        self.bump(self.layout.taken(pc))   # the loop ended: a taken branch, as the interpreter counts it
         self.stack = saved[:-2]
         self._jump(exit_target)
         b.position_at_end(more)

@@ -11,7 +11,7 @@ from llvmlite import ir
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op, stack_pops
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
-from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, RESULT
+from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_POLL, RESULT
 from ruffdbg.jit.types import FunctionValue, Kind
 
 
@@ -106,8 +106,10 @@ class Ops:
     def op_JUMP_BACK(self, pc: int, op: int, arg: int) -> None:
         """A safepoint: deopt resumes at the loop header. The interrupt word is read
         every POLL_EVERY iterations (a countdown in a register): an atomic load on
-        every iteration would cost tight loops about as much as their own work."""
+        every iteration would cost tight loops about as much as their own work.
+        The back-edge is counted first, as the interpreter does."""
         b = self.builder
+        self.bump(self.layout.taken(pc))
         if self.countdown is None:
             with b.goto_entry_block():
                 b.position_at_start(self.function.entry_basic_block)
@@ -120,7 +122,7 @@ class Ops:
         b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), poll, after)
         b.position_at_end(poll)
         b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
-        self._poll_interrupt(arg)
+        self._poll_interrupt(arg, reach=REACH_POLL)
         b.branch(after)
         b.position_at_end(after)
         self._jump(arg)
@@ -137,11 +139,22 @@ class Ops:
         self.pop()
         self._prepare_edge(target)
         self._prepare_edge(following)
-        taken, fallthrough = self.block_for(target), self.block_for(following)
+        taken, fallthrough = self._counted_edge(self._pc, self.block_for(target)), self.block_for(following)
         if jump_when:
             self.builder.cbranch(truthy, taken, fallthrough)
         else:
             self.builder.cbranch(truthy, fallthrough, taken)
+
+    def _counted_edge(self, pc: int, target: ir.Block) -> ir.Block:
+        """A block on the way to ``target`` that counts the branch at ``pc`` taken
+        (what the interpreter counts; other counts are derived from these)."""
+        here = self.builder.block
+        edge = self.function.append_basic_block(f"taken_pc{pc}")
+        self.builder.position_at_end(edge)
+        self.bump(self.layout.taken(pc))
+        self.builder.branch(target)
+        self.builder.position_at_end(here)
+        return edge
 
     def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
         b = self.builder
