@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import time
 from functools import partial
 from typing import Any
 
@@ -200,11 +201,18 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
 
     # ------------------------------------------------------------- decisions
 
-    @serialized
     def on_hot(self, code: CodeObject) -> None:
-        """The function reached its call-count mark: pick its tier.
+        """The function reached its call-count mark: pick its tier (``_on_hot``).
+        Compiling is nobody's self time: it is taken off the running clock."""
+        started = time.perf_counter_ns()
+        try:
+            self._on_hot(code)
+        finally:
+            self.vm.charge_outside(time.perf_counter_ns() - started)
 
-        A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
+    @serialized
+    def _on_hot(self, code: CodeObject) -> None:
+        """A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
         an unstable one gets T1 and is looked at again later, so it can still
         specialize once its types settle.
         """

@@ -254,6 +254,6 @@ def function_stats(code: CodeObject, rule: StabilityRule, native: NativeCounts |
         loops.append(LoopStats(header, line, sum(taken[pc] for pc in edges), sum(native_taken[pc] for pc in edges)))
     return FunctionStats(
         name=code.name, first_line=code.first_line, calls=profile.calls + (native.calls if native else 0),
-        self_ms=profile.self_ns / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
+        self_ms=max(0, profile.self_ns) / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
         args=argument_profiles(code, rule), locals=local_profiles(code, rule), sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
     )

@@ -111,6 +111,10 @@ class VM(Control, CopyOnWrite, RareOps):
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
+        # Open timing contexts, innermost last: None for a run of the loop, a
+        # one-word list (the ns it must not count as its own) for a native run
+        # the JIT times (see "Time profile" above ``_run``).
+        self.timing: list[list[int] | None] = []
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------ builtins' ctx
@@ -317,8 +321,36 @@ class VM(Control, CopyOnWrite, RareOps):
     # self time is accruing, so it reads no clock. ``profile.active`` counts a
     # function's activations entered from a different function (recursion
     # counts once) and ``total_ns`` adds the time of the outermost one.
+    #
+    # Time that is not the running function's -- a nested run of the loop (a
+    # builtin or native code calling Ruff code), compiling, a native run the
+    # JIT times and gives to its function -- is taken off the clock of the
+    # context it happened in (``charge_outside``): the running frame's self
+    # time, or the enclosing native run's.
 
-    def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
+    def charge_outside(self, ns: int, below: int | None = None) -> None:
+        """``ns`` of wall time just spent belongs to no function of the innermost
+        timing context: take it off that context's clock (the loop's current frame
+        is ``frames[below - 1]``, the top frame by default)."""
+        if self.timing and self.timing[-1] is not None:
+            self.timing[-1][0] += ns
+            return
+        top = len(self.frames) if below is None else below
+        if top:
+            self.frames[top - 1].code.profile.self_ns -= ns
+
+    def _run(self, base: int) -> Any:
+        """Run the frames above ``base`` as one timing context: its wall time is not
+        the enclosing context's (a builtin's caller, a native run)."""
+        started = time.perf_counter_ns()
+        self.timing.append(None)
+        try:
+            return self._loop(base)
+        finally:
+            self.timing.pop()
+            self.charge_outside(time.perf_counter_ns() - started, base)
+
+    def _loop(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
         # Why one long function: in CPython a call costs more than most
         # instructions do, and only a function's own locals are fast to read and
         # write. Splitting hot opcodes (or CALL/RETURN) into methods would add a
