@@ -67,7 +67,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.builder: ir.IRBuilder | None = None
-        self.countdown: ir.AllocaInstr | None = None   # iterations until the next interrupt poll
+        self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (an OSR unit never sweeps: see _prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
@@ -86,6 +86,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
             if self._is_leader(pc):
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
+        for pc in self.typed.reachable:
+            if code.instrs[pc][0] == Op.JUMP_BACK:
+                self.pending[pc] = self.builder.alloca(I64, name=f"back_edges_pc{pc}")
+                self.builder.store(ir.Constant(I64, 0), self.pending[pc])
         if self.region is None:
             self.locate(0)
             self._prologue()
@@ -154,6 +158,15 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
         pointer = self.builder.gep(counters, [ir.Constant(I64, index)])
         self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)
+
+    def flush_pending(self) -> None:
+        """Add the back-edge counts kept in registers to memory (before the unit
+        leaves or calls back: whoever looks next sees them)."""
+        for pc, pending in self.pending.items():
+            counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
+            pointer = self.builder.gep(counters, [ir.Constant(I64, self.layout.taken(pc))])
+            self.builder.store(self.builder.add(self.builder.load(pointer), self.builder.load(pending)), pointer)
+            self.builder.store(ir.Constant(I64, 0), pending)
 
     def reached_by_every_entry(self, pc: int) -> bool:
         """Whether the count of ``pc`` grows with the unit's entries (a pc every entry

@@ -200,8 +200,11 @@ class FrameAndExits:
         self._return_status(status)
 
     def _write_values(self, values: list) -> ir.Value:
-        """Store values as (tag, bits) pairs in the transfer buffer; return its address."""
+        """Store values as (tag, bits) pairs in the transfer buffer; return its address.
+        (Every call back into the VM and every exit to it does this first: the
+        back-edge counts kept in registers go to memory here too.)"""
         b = self.builder
+        self.flush_pending()
         if len(values) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
         buffer = self.address(self.runtime.buffer)
@@ -235,6 +238,7 @@ class FrameAndExits:
         An OSR unit first hands back its frame's values: an error may still be
         caught in that frame (outside the loop), which must then see them."""
         b = self.builder
+        self.flush_pending()
         if self.region is not None:
             self._write_values(self._slot_values())
         b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))

@@ -104,24 +104,20 @@ class Ops:
         self._jump(arg)
 
     def op_JUMP_BACK(self, pc: int, op: int, arg: int) -> None:
-        """A safepoint: deopt resumes at the loop header. The interrupt word is read
-        every POLL_EVERY iterations (a countdown in a register): an atomic load on
-        every iteration would cost tight loops about as much as their own work.
-        The back-edge is counted first, as the interpreter does."""
+        """A safepoint: deopt resumes at the loop header. The back-edge is counted in
+        a register (``pending``) that goes to memory every POLL_EVERY iterations,
+        where the interrupt word is read too (an atomic load or a memory increment
+        on every iteration would cost tight loops about as much as their own
+        work), and whenever the unit leaves or calls back (``flush_pending``)."""
         b = self.builder
-        self.bump(self.layout.taken(pc))
-        if self.countdown is None:
-            with b.goto_entry_block():
-                b.position_at_start(self.function.entry_basic_block)
-                self.countdown = b.alloca(I64, name="poll_countdown")
-                b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
-        left = b.sub(b.load(self.countdown), ir.Constant(I64, 1))
-        b.store(left, self.countdown)
+        pending = self.pending[pc]
+        count = b.add(b.load(pending), ir.Constant(I64, 1))
+        b.store(count, pending)
         poll = self.function.append_basic_block(f"poll_pc{pc}")
         after = self.function.append_basic_block(f"polled_pc{pc}")
-        b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), poll, after)
+        b.cbranch(b.icmp_signed(">=", count, ir.Constant(I64, POLL_EVERY)), poll, after)
         b.position_at_end(poll)
-        b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
+        self.flush_pending()
         self._poll_interrupt(arg, reach=REACH_POLL)
         b.branch(after)
         b.position_at_end(after)
@@ -228,6 +224,7 @@ class Ops:
     def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.pop()
         b = self.builder
+        self.flush_pending()
         if self.typed.return_type == Kind.DYN:   # tagged results go back through the ctx
             b.store(self.tag_of(value, kind), self.ctx_word(rt.CTX_RET_TAG))
             b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))
