@@ -385,7 +385,7 @@ class Session:
         frames = list(self.vm.frames)
         for frame in frames:
             if isinstance(frame, NativeFrame):   # its locals are in native registers
-                tier = self.jit.info(frame.code).tier if self.jit is not None else "T0"
+                tier = self.jit.tier_of(frame.code) if self.jit is not None else "T0"
                 views.append(FrameView(frame.code.name, frame.line, tier, []))
                 continue
             names = frame.code.local_names
@@ -418,7 +418,8 @@ class Session:
 
     def functions(self) -> list[FunctionStats]:
         """Stats of every function that has run (and the script)."""
-        return [self._stats(code) for code in self.code_objects() if code.profile is not None]
+        snapshot = self.jit.unit_counts() if self.jit is not None else None
+        return [self._stats(code, snapshot) for code in self.code_objects() if code.profile is not None]
 
     def function(self, name: str) -> FunctionStats | None:
         code = self.find_code(name)
@@ -429,12 +430,12 @@ class Session:
         """The type stability rule in force (the tier policy's): every view judges by it."""
         return self.jit.policy.stability if self.jit is not None else StabilityRule()
 
-    def _stats(self, code: CodeObject) -> FunctionStats:
+    def _stats(self, code: CodeObject, snapshot: tuple | None = None) -> FunctionStats:
         """The profile with the JIT's data merged in: counts add what native code
         counted, so they are the same whichever tier ran."""
         if self.jit is None:
             return report.function_stats(code, self.stability)
-        info = self.jit.info(code)
+        info = self.jit.info(code, snapshot)
         stats = report.function_stats(code, self.stability, info.native)
         stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
         stats.deopts, stats.despecializations = info.deopts, info.despecializations

@@ -92,12 +92,22 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value
 
-    def info(self, code: CodeObject) -> JitInfo:
-        """What views show about ``code``'s native code; its counts (``native``) are
-        the interpreter's kinds of counts, to add to the profile's."""
-        state = self.state_of(code)
+    def tier_of(self, code: CodeObject) -> str:
+        """The highest tier ``code`` has valid native code in ("T0" without)."""
+        return self.state_of(code).tier
+
+    def unit_counts(self) -> tuple[list[Unit], dict[int, counts.UnitCounts]]:
+        """Every unit and its derived counts, now (one pass over each unit's code:
+        a view asking about many functions takes this once, see ``info``)."""
         units = list(self.units)
-        derived = counts.unit_counts(units)
+        return units, counts.unit_counts(units)
+
+    def info(self, code: CodeObject, snapshot: tuple | None = None) -> JitInfo:
+        """What views show about ``code``'s native code; its counts (``native``) are
+        the interpreter's kinds of counts, to add to the profile's. ``snapshot``:
+        a ``unit_counts()`` taken for several functions."""
+        state = self.state_of(code)
+        units, derived = snapshot or self.unit_counts()
         unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
         guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *passed_failed)
                   for g, passed_failed in zip(unit.guards, counts.guard_counts(unit, derived[unit.id]))] \
