@@ -67,7 +67,11 @@ class CallsAndLoops:
     def _direct_site(self, pc: int, target: int, depth_guard) -> None:
         """Record a direct call (its callee's entries are derived from it). A self-call
         that every entry reaches is counted here: deriving it would need the very
-        entry count it makes (see CounterLayout)."""
+        entry count it makes (see CounterLayout). The back-edge counts kept in
+        registers go to memory first: the callee's entries are derived from them,
+        and a loop slowed down in its callee (slow motion, a pause) must not show
+        its calls late."""
+        self.flush_pending()
         counted = target == self.unit_id and self.reached_by_every_entry(pc)
         if counted:
             self.bump(self.layout.site(pc))
