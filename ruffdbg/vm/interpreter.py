@@ -53,6 +53,7 @@ from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
+from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
 from ruffdbg.core.objects import Builtin, Function, StructType, StructValue, make_error_value
 from ruffdbg.core.values import INT_MAX, INT_MIN
@@ -85,7 +86,7 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 _new_object = object.__new__
 
 
-class VM(Control, CopyOnWrite, RareOps):
+class VM(Control, Timing, CopyOnWrite, RareOps):
     """Tier 0. This module has the entry points, the call set-up, the loop and
     unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
     copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
@@ -111,10 +112,7 @@ class VM(Control, CopyOnWrite, RareOps):
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
-        # Open timing contexts, innermost last: None for a run of the loop, a
-        # one-word list (the ns it must not count as its own) for a native run
-        # the JIT times (see "Time profile" above ``_run``).
-        self.timing: list[list[int] | None] = []
+        Timing.__init__(self)                    # timing contexts (vm/timing.py)
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------ builtins' ctx
@@ -321,34 +319,8 @@ class VM(Control, CopyOnWrite, RareOps):
     # self time is accruing, so it reads no clock. ``profile.active`` counts a
     # function's activations entered from a different function (recursion
     # counts once) and ``total_ns`` adds the time of the outermost one.
-    #
-    # Time that is not the running function's -- a nested run of the loop (a
-    # builtin or native code calling Ruff code), compiling, a native run the
-    # JIT times and gives to its function -- is taken off the clock of the
-    # context it happened in (``charge_outside``): the running frame's self
-    # time, or the enclosing native run's.
-
-    def charge_outside(self, ns: int, below: int | None = None) -> None:
-        """``ns`` of wall time just spent belongs to no function of the innermost
-        timing context: take it off that context's clock (the loop's current frame
-        is ``frames[below - 1]``, the top frame by default)."""
-        if self.timing and self.timing[-1] is not None:
-            self.timing[-1][0] += ns
-            return
-        top = len(self.frames) if below is None else below
-        if top:
-            self.frames[top - 1].code.profile.self_ns -= ns
-
-    def _run(self, base: int) -> Any:
-        """Run the frames above ``base`` as one timing context: its wall time is not
-        the enclosing context's (a builtin's caller, a native run)."""
-        started = time.perf_counter_ns()
-        self.timing.append(None)
-        try:
-            return self._loop(base)
-        finally:
-            self.timing.pop()
-            self.charge_outside(time.perf_counter_ns() - started, base)
+    # Time that is not the running function's is taken off the clock of the
+    # context it happened in (vm/timing.py).
 
     def _loop(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
         # Why one long function: in CPython a call costs more than most
