@@ -396,7 +396,7 @@ class Session:
         frames = list(self.vm.frames)
         for frame in frames:
             if isinstance(frame, NativeFrame):   # its locals are in native registers
-                tier = self.jit.info(frame.code).tier if self.jit is not None else "T0"
+                tier = self.jit.tier_of(frame.code) if self.jit is not None else "T0"
                 views.append(FrameView(frame.code.name, frame.line, tier, []))
                 continue
             names = frame.code.local_names
@@ -429,7 +429,8 @@ class Session:
 
     def functions(self) -> list[FunctionStats]:
         """Stats of every function that has run (and the script)."""
-        return [self._stats(code) for code in self.code_objects() if code.profile is not None]
+        snapshot = self.jit.unit_counts() if self.jit is not None else None
+        return [self._stats(code, snapshot) for code in self.code_objects() if code.profile is not None]
 
     def function(self, name: str) -> FunctionStats | None:
         code = self.find_code(name)
@@ -440,14 +441,16 @@ class Session:
         """The type stability rule in force (the tier policy's): every view judges by it."""
         return self.jit.policy.stability if self.jit is not None else StabilityRule()
 
-    def _stats(self, code: CodeObject) -> FunctionStats:
-        stats = report.function_stats(code, self.stability)
-        if self.jit is not None:
-            info = self.jit.info(code)
-            stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
-            stats.calls += info.native_calls
-            stats.deopts, stats.despecializations = info.deopts, info.despecializations
-            stats.compiles, stats.guards = info.compiles, info.guards
+    def _stats(self, code: CodeObject, snapshot: tuple | None = None) -> FunctionStats:
+        """The profile with the JIT's data merged in: counts add what native code
+        counted, so they are the same whichever tier ran."""
+        if self.jit is None:
+            return report.function_stats(code, self.stability)
+        info = self.jit.info(code, snapshot)
+        stats = report.function_stats(code, self.stability, info.native)
+        stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
+        stats.deopts, stats.despecializations = info.deopts, info.despecializations
+        stats.compiles, stats.guards = info.compiles, info.guards
         return stats
 
     def disassemble(self, name: str | None = None, counts: bool = False) -> str:
@@ -481,11 +484,12 @@ class Session:
         instructions = list(get_instructions(code))
         if not counts or code.profile is None:
             return BytecodeListing(header(code), [BytecodeRow(instruction) for instruction in instructions])
-        executed = report.execution_counts(code)
+        info = self.jit.info(code) if self.jit is not None else None
+        executed = report.execution_counts(code, info.native if info is not None else None)
         sites = {site.pc: site for site in report.site_feedback(code)}
         guards: dict[int, list[int]] = {}
-        if self.jit is not None:
-            for guard in self.jit.info(code).guards:
+        if info is not None:
+            for guard in info.guards:
                 guards.setdefault(guard.pc, []).append(guard.id)
         rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())))
                 for each in instructions]
@@ -549,7 +553,8 @@ class Session:
                 "calls": s.calls,
                 "self_ms": round(s.self_ms, 3),
                 "total_ms": round(s.total_ms, 3),
-                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations}
+                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations,
+                           "native_iterations": loop.native_iterations}
                           for loop in s.loops],
                 "args": [_profile_json(p) for p in s.args],
                 "locals": [_profile_json(p) for p in s.locals],

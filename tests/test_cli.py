@@ -123,7 +123,7 @@ def test_stats_json(tmp_path, capsys):
     fib = stats["functions"]["fib"]
     assert (fib["tier"], fib["state"], fib["calls"]) == ("T0", "interpreted", 21891)
     assert fib["args"][0]["types"] == {"int": 21891} and fib["args"][0]["stable"] is True
-    assert stats["functions"]["<script>"]["loops"] == [{"line": 7, "pc": 10, "iterations": 100}]
+    assert stats["functions"]["<script>"]["loops"] == [{"line": 7, "pc": 10, "iterations": 100, "native_iterations": 0}]
 
 
 def test_stats_json_with_the_jit(tmp_path, capsys):

@@ -17,6 +17,7 @@ from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering
+from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import Unit
@@ -86,7 +87,8 @@ class Compiling:
             return None
         if state.unit is not None:
             self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
-        self._retire_vm_callers(code)
+        if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
+            self._retire_vm_callers(code)
         state.unit = unit
         state.units.append(unit)
         state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
@@ -100,21 +102,18 @@ class Compiling:
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
-        so the unit can call them natively with unboxed arguments: one still at T1
-        is specialized now, or the unit would be bound to its T1 entry and retired
-        when T2 replaces it."""
+        so the unit can call them natively instead of through the interpreter."""
         for callee in typed.callees.values():
             if type(callee.function) is not Function:
                 continue
             code = callee.function.code
             state = self.state_of(code)
-            at_t2 = state.unit is not None and state.unit.valid and state.unit.tier == 2
-            if code is typed.code or at_t2 or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
+            if code is typed.code or state.unit is not None or state.state in (State.BLACKLISTED, State.NOT_COMPILABLE):
                 continue
             if code.profile is None or id(code) in self._compiling:
                 continue
             param_types = self.stable_param_types(code)
-            if param_types is not None and param_types not in state.t2_refused:
+            if param_types is not None:
                 self._compiling.add(id(code))
                 try:
                     self.compile(code, param_types)
@@ -157,20 +156,20 @@ class Compiling:
         code = typed.code
         self.release_retired()
         unit_id = len(self.units)
-        capacity = 1 + 2 * (4 * len(code.instrs) + len(code.params) + 4)
-        counters = (ctypes.c_int64 * capacity)()
+        layout = CounterLayout.for_code(len(code.instrs), len(code.params))
+        counters = (ctypes.c_int64 * layout.words)()
         self._direct_callees, self._vm_callees = set(), set()
         sampling = rt.sampling_words()
         # An OSR loop's promoted globals live here across its calls (lowering/calls.py)
         home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
-        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), capacity,
+        lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                            sampling_address=ctypes.addressof(sampling),
                            promoted_home=ctypes.addressof(home) if home else 0).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
-                    compiled, counters, direct_callees=self._direct_callees, vm_callees=self._vm_callees,
-                    exit_blocks=lowered.exit_blocks, sampling=sampling, home=home)
+                    compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
+                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, sampling=sampling, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
         self.units.append(unit)

@@ -12,6 +12,7 @@ raised again once control is back in Python.
 from __future__ import annotations
 
 import ctypes
+import time
 from functools import partial
 from typing import Any
 
@@ -20,6 +21,7 @@ from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.lock import serialized
@@ -59,9 +61,11 @@ class NativeBoundary:
         self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
         self.native_depth += 1
         unit.from_interpreter += 1
+        started = self.native_started(unit.code)
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
+            self.native_ended(unit.code, started)
             self.native_depth -= 1
             if closure is None:
                 del self.cells_at[depth + 1]
@@ -80,6 +84,30 @@ class NativeBoundary:
         finally:
             if self.native_depth == 0:
                 self.handles.clear()
+
+    def native_started(self, code: CodeObject) -> int:
+        """Open a native run's timing context (``vm.timing``); its start time."""
+        self.vm.timing.append([0])
+        code.profile.active += 1
+        return time.perf_counter_ns()
+
+    def native_ended(self, code: CodeObject, started: int, osr: bool = False) -> None:
+        """Close the native run's timing context: its wall time, less what it spent
+        elsewhere (compiling, runs of the interpreter it called back into), is
+        ``code``'s self time, and none of it the enclosing context's. An OSR run
+        is already on its own frame's clock: only the time spent elsewhere comes
+        off. (Units called natively are not timed apart: their time is ``code``'s.)"""
+        elapsed = time.perf_counter_ns() - started
+        outside = self.vm.timing.pop()[0]
+        profile = code.profile
+        profile.active -= 1
+        if osr:
+            self.vm.charge_outside(outside)
+            return
+        profile.self_ns += elapsed - outside
+        if not profile.active:
+            profile.total_ns += elapsed
+        self.vm.charge_outside(elapsed)
 
     def _frame_for(self, unit: Unit, pc: int, depth: int, values: list, nlocals: int,
                    handlers: bool = False) -> Frame:
@@ -365,9 +393,8 @@ class NativeBoundary:
         """Speculation failing too often (> 10 % of entries): back to T1, re-profile."""
         if not unit.valid or unit.tier != 2 or unit.region is not None:
             return
-        failures = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind in tiering.SPECULATIVE)
-        refused = sum(unit.guard_counts(g)[1] for g in unit.guards if g.kind == "type")
-        verdict = tiering.judge_speculation(failures, unit.entries + refused, unit.window, self.policy)
+        failures, attempts = counts.speculation_counts(unit, tiering.SPECULATIVE, counts.unit_counts(self.units)[unit.id])
+        verdict = tiering.judge_speculation(failures, attempts, unit.window, self.policy)
         unit.window = verdict.window
         if not verdict.despecialize:
             return

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import time
 from functools import partial
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.events import EventLog
+from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.compiling import Compiling
@@ -94,14 +96,30 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value
 
-    def info(self, code: CodeObject) -> JitInfo:
+    def tier_of(self, code: CodeObject) -> str:
+        """The highest tier ``code`` has valid native code in ("T0" without)."""
+        return self.state_of(code).tier
+
+    def unit_counts(self) -> tuple[list[Unit], dict[int, counts.UnitCounts]]:
+        """Every unit and its derived counts, now (one pass over each unit's code:
+        a view asking about many functions takes this once, see ``info``)."""
+        units = list(self.units)
+        return units, counts.unit_counts(units)
+
+    def info(self, code: CodeObject, snapshot: tuple | None = None) -> JitInfo:
+        """What views show about ``code``'s native code; its counts (``native``) are
+        the interpreter's kinds of counts, to add to the profile's. ``snapshot``:
+        a ``unit_counts()`` taken for several functions."""
         state = self.state_of(code)
+        units, derived = snapshot or self.unit_counts()
         unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
-        guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *unit.guard_counts(g)) for g in unit.guards] \
+        guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *passed_failed)
+                  for g, passed_failed in zip(unit.guards, counts.guard_counts(unit, derived[unit.id]))] \
             if unit is not None else []
+        native = counts.native_counts(code, units, derived)
         return JitInfo(
             tier=state.tier, state=state.state, reason=state.reason,
-            native_calls=sum(u.entries - u.from_interpreter for u in state.units),
+            native=native,
             deopts=state.deopts, despecializations=state.despecializations,
             compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
             guards=guards,
@@ -197,11 +215,18 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
 
     # ------------------------------------------------------------- decisions
 
-    @serialized
     def on_hot(self, code: CodeObject) -> None:
-        """The function reached its call-count mark: pick its tier.
+        """The function reached its call-count mark: pick its tier (``_on_hot``).
+        Compiling is nobody's self time: it is taken off the running clock."""
+        started = time.perf_counter_ns()
+        try:
+            self._on_hot(code)
+        finally:
+            self.vm.charge_outside(time.perf_counter_ns() - started)
 
-        A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
+    @serialized
+    def _on_hot(self, code: CodeObject) -> None:
+        """A stable profile gets T2 (falling back to T1 when T2 cannot compile it);
         an unstable one gets T1 and is looked at again later, so it can still
         specialize once its types settle.
         """

@@ -105,7 +105,11 @@ class OsrEntry:
             spans = _stack_ranges(frame.stack)
             if spans is None:
                 raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
-            unit = self._osr_unit(frame, site)
+            compiling = time.perf_counter_ns()
+            try:
+                unit = self._osr_unit(frame, site)
+            finally:   # (compiling is not the loop's own time)
+                self.vm.charge_outside(time.perf_counter_ns() - compiling)
         except NotCompilable as why:
             state.osr_refused.add(header)
             self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
@@ -296,9 +300,11 @@ class OsrEntry:
         self.osr_frames.append((frame, len(self.vm.frames) - 1))
         if promoted:
             self.promoted_homes.append(Home(promoted, unit.home))
+        started = self.native_started(unit.code)
         try:
             unit.entry(self.ctx.args_pointer)
         finally:
+            self.native_ended(unit.code, started, osr=True)
             self.native_depth -= 1
             self.osr_frames.pop()
             if promoted:

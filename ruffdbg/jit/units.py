@@ -15,6 +15,7 @@ from ruffdbg.jit import assumptions
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeEntry, NativeTarget
+from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
@@ -30,10 +31,12 @@ class Unit:
     return_type: str
     guards: list[Guard]
     compiled: CompiledModule
-    counters: Any                      # ctypes i64 array: entries, (pass, fail) per guard
+    counters: Any                      # ctypes i64 array native code bumps (jit/counts.py reads it)
+    layout: CounterLayout              # where each count is in ``counters``
+    sites: list = field(default_factory=list)          # its direct calls into native code (DirectSite)
     entry: Any = None                  # ctypes function
     valid: bool = True
-    from_interpreter: int = 0          # entries made by the interpreter (also counted as its calls)
+    from_interpreter: int = 0          # entries made by the interpreter (its calls, or OSR entries)
     direct_callees: set = field(default_factory=set)   # ids of units this one calls natively
     vm_callees: set = field(default_factory=set)       # ids of the code it calls through the VM
     region: Any = None                 # OSR units: the LoopRegion
@@ -44,17 +47,6 @@ class Unit:
     sampling: Any = None               # T1: the words native callers sample its calls by (runtime.sampling_words)
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
-
-    @property
-    def entries(self) -> int:
-        return self.counters[0]
-
-    def guard_counts(self, guard: Guard) -> tuple[int, int]:
-        return self.counters[1 + 2 * guard.id], self.counters[2 + 2 * guard.id]
-
-    @property
-    def failures(self) -> int:
-        return sum(self.counters[2 + 2 * g.id] for g in self.guards if g.kind != "interrupt")
 
 
 @dataclass
@@ -124,7 +116,7 @@ class UnitRegistry:
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
             self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1)
+            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1, unit.id)
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
@@ -140,7 +132,7 @@ class UnitRegistry:
             return None
         self._direct_callees.add(unit.id)
         countdown = ctypes.addressof(unit.sampling) if unit.tier == 1 else None
-        return NativeEntry(unit.compiled.addresses[f"ruff_{unit.id}_entry"], countdown)
+        return NativeEntry(unit.compiled.addresses[f"ruff_{unit.id}_entry"], unit.id, countdown)
 
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
@@ -190,7 +182,9 @@ class UnitRegistry:
         Without this an OSR loop entered while its callee was at T1 would pay a VM
         round trip per call for the rest of the run."""
         for caller in self.units:
-            if caller.valid and id(code) in caller.vm_callees and caller.code is not code:
+            # (T2 callers only: rebinding T1 callers too made mutual recursion at T1
+            # recompile forever, each rebuild retiring the other's direct callers.)
+            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
                 self.invalidate(caller, f"{code.name} was compiled")
                 caller_state = self.state_of(caller.code)
                 if caller_state.unit is None and caller_state.state in (State.OPTIMIZED, State.BASELINE):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ruffdbg.profile.counters import NativeCounts
+
 
 class State(StrEnum):
     """Where a function stands with the JIT. A ``str``: views print the value."""
@@ -52,7 +54,7 @@ class JitInfo:
     tier: str
     state: State
     reason: str | None
-    native_calls: int
+    native: NativeCounts          # what native code counted, as the interpreter counts
     deopts: int
     despecializations: int
     compiles: list[CompileStats]

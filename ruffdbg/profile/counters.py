@@ -7,6 +7,8 @@ Cheapness rules, because these are bumped on the hot path:
   only counts taken conditional branches, loop back-edges and handler entries;
 * arithmetic and comparison sites count their fast-path type pair (int,int or
   float,float) in a plain list slot; only other operand types go through a dict;
+* native code counts the same events (``NativeCounts``, filled by the JIT), so
+  views add both and every count holds whatever tier ran;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
   costs one attribute load (``run_state``: everything the loop caches per code).
 
@@ -17,9 +19,20 @@ but the clock is read only when control passes between *different* functions
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+
+
+@dataclass
+class NativeCounts:
+    """What native code counted for one function, summed over all its units
+    (retired ones included): the same kinds of counts the interpreter keeps, so
+    a view adds the two (``profile.report.execution_counts``)."""
+
+    calls: int            # calls made by native code (the interpreter counts its own)
+    taken: list[int]      # taken branches and back-edges by pc
 
 
 class CodeProfile:

@@ -9,10 +9,12 @@ types is translated into Ruff type names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, BRANCH_OPS, EQUALITY_OPS, OPCODE_NAMES, ORDERING_OPS, SITE_OPS, Op
 from ruffdbg.core.objects import Builtin, Function, StructValue
+from ruffdbg.profile.counters import NativeCounts
 from ruffdbg.profile.stability import StabilityRule
 
 RUFF_TYPE_NAMES = {
@@ -64,7 +66,8 @@ class SiteFeedback:
 class LoopStats:
     header_pc: int
     line: int
-    iterations: int
+    iterations: int          # in every tier
+    native_iterations: int = 0   # of those, the ones native code ran
 
 
 @dataclass
@@ -122,40 +125,65 @@ def type_profile(name: str, counts: dict[str, int], rule: StabilityRule) -> Type
     return TypeProfile(name, dict(counts), sum(counts.values()), dominant, share, stable)
 
 
-def execution_counts(code: CodeObject) -> list[int]:
-    """How many times each instruction ran, derived from branch counters.
+def flow_counts(code: CodeObject, entries: int, taken: Sequence[int], entry_pc: int = 0,
+                left: Mapping[int, int] | None = None) -> list[int]:
+    """How many times each instruction ran, derived from a few counters by the
+    bytecode's control flow.
 
-    Walk the code in pc order carrying the count that "falls through": entries
-    at pc 0, back-edges and handler entries are counted directly; a taken
-    forward branch moves its count to the target; a block that ends in a jump
-    carries nothing on.
+    Walk the code in pc order carrying the count that "falls through":
+    ``entries`` arrive at ``entry_pc``; ``taken[pc]`` is the count of a taken
+    conditional branch or a back-edge at ``pc`` (a taken forward branch moves
+    its count to the target), or of the handler entries landing at ``pc``; a
+    block that ends in a jump carries nothing on. ``left[pc]`` counts runs that
+    left the code at ``pc`` (native code's exits: deopts, errors), so less falls
+    through after it.
     """
-    profile = code.profile
     size = len(code.instrs)
-    if profile is None:
-        return [0] * size
     incoming = [0] * (size + 1)
-    incoming[0] = profile.calls
+    incoming[entry_pc] = entries
     for pc, (op, arg) in enumerate(code.instrs):
         if op == Op.JUMP_BACK:
-            incoming[arg] += profile.count(pc)
+            incoming[arg] += taken[pc]
         elif op not in BRANCH_OPS:
-            incoming[pc] += profile.count(pc)  # handler entries land on their first instruction
+            incoming[pc] += taken[pc]  # handler entries land on their first instruction
     counts = [0] * size
     flow = 0
     for pc, (op, arg) in enumerate(code.instrs):
         flow += incoming[pc]
         counts[pc] = flow
+        if left:
+            flow -= left.get(pc, 0)
         if op in BRANCH_OPS:
-            taken = profile.count(pc)
-            incoming[arg] += taken
-            flow -= taken
+            incoming[arg] += taken[pc]
+            flow -= taken[pc]
         elif op == Op.JUMP:
             incoming[arg] += flow
             flow = 0
         elif op in BLOCK_ENDS:
             flow = 0
     return counts
+
+
+def branch_counts(code: CodeObject, native: NativeCounts | None = None) -> list[int]:
+    """The taken-branch / back-edge / handler-entry count of every pc over the whole
+    run: the interpreter's, plus what native code counted (``native``)."""
+    profile = code.profile
+    counts = [profile.count(pc) for pc in range(len(code.instrs))]
+    if native is not None:
+        counts = [mine + theirs for mine, theirs in zip(counts, native.taken)]
+    return counts
+
+
+def execution_counts(code: CodeObject, native: NativeCounts | None = None) -> list[int]:
+    """How many times each instruction ran in every tier: the interpreter's counters
+    plus native code's (``native``, summed over the function's units), by control
+    flow (``flow_counts``). A deopt hands a run from native code to the
+    interpreter mid-way; the two tiers' counts add up to one flow."""
+    profile = code.profile
+    if profile is None:
+        return [0] * len(code.instrs)
+    calls = profile.calls + (native.calls if native is not None else 0)
+    return flow_counts(code, calls, branch_counts(code, native))
 
 
 def site_feedback(code: CodeObject) -> list[SiteFeedback]:
@@ -206,23 +234,26 @@ def local_profiles(code: CodeObject, rule: StabilityRule) -> list[TypeProfile]:
     return [type_profile(name, counts, rule) for name, counts in by_name.items()]
 
 
-def function_stats(code: CodeObject, rule: StabilityRule) -> FunctionStats:
+def function_stats(code: CodeObject, rule: StabilityRule, native: NativeCounts | None = None) -> FunctionStats:
+    """The function's profile as plain data; counts include what native code
+    counted (``native``), so they are the same whichever tier ran."""
     profile = code.profile
     if profile is None:
         return FunctionStats(code.name, code.first_line, 0, 0.0, 0.0)
-    counts = execution_counts(code)
+    counts = execution_counts(code, native)
+    taken = branch_counts(code, native)
+    native_taken = native.taken if native is not None else [0] * len(code.instrs)
     line_hits: dict[int, int] = {}
     for pc, count in enumerate(counts):
         line = code.lines[pc]
         if line and count > line_hits.get(line, 0):
             line_hits[line] = count
-    loops = [
-        LoopStats(header, line, sum(profile.count(pc) for pc, (op, arg) in enumerate(code.instrs)
-                                    if op == Op.JUMP_BACK and arg == header))
-        for header, line in sorted(code.loops.items())
-    ]
+    loops = []
+    for header, line in sorted(code.loops.items()):
+        edges = [pc for pc, (op, arg) in enumerate(code.instrs) if op == Op.JUMP_BACK and arg == header]
+        loops.append(LoopStats(header, line, sum(taken[pc] for pc in edges), sum(native_taken[pc] for pc in edges)))
     return FunctionStats(
-        name=code.name, first_line=code.first_line, calls=profile.calls,
-        self_ms=profile.self_ns / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
+        name=code.name, first_line=code.first_line, calls=profile.calls + (native.calls if native else 0),
+        self_ms=max(0, profile.self_ns) / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
         args=argument_profiles(code, rule), locals=local_profiles(code, rule), sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
     )

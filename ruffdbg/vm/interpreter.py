@@ -53,6 +53,7 @@ from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
+from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
 from ruffdbg.core.objects import Builtin, Function, StructType, StructValue, make_error_value
 from ruffdbg.core.values import INT_MAX, INT_MIN
@@ -85,7 +86,7 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 _new_object = object.__new__
 
 
-class VM(Control, CopyOnWrite, RareOps):
+class VM(Control, Timing, CopyOnWrite, RareOps):
     """Tier 0. This module has the entry points, the call set-up, the loop and
     unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
     copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
@@ -111,6 +112,7 @@ class VM(Control, CopyOnWrite, RareOps):
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
+        Timing.__init__(self)                    # timing contexts (vm/timing.py)
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------ builtins' ctx
@@ -317,8 +319,10 @@ class VM(Control, CopyOnWrite, RareOps):
     # self time is accruing, so it reads no clock. ``profile.active`` counts a
     # function's activations entered from a different function (recursion
     # counts once) and ``total_ns`` adds the time of the outermost one.
+    # Time that is not the running function's is taken off the clock of the
+    # context it happened in (vm/timing.py).
 
-    def _run(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
+    def _loop(self, base: int) -> Any:  # noqa: C901 - the dispatch loop is one function on purpose
         # Why one long function: in CPython a call costs more than most
         # instructions do, and only a function's own locals are fast to read and
         # write. Splitting hot opcodes (or CALL/RETURN) into methods would add a

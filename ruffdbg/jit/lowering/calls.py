@@ -9,7 +9,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import BOXED, I64, I64P, RESULT, TAGS
+from ruffdbg.jit.lowering.common import BOXED, I64, I64P, REACH_COUNTED, RESULT, TAGS, DirectSite
 from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
 
 
@@ -31,7 +31,8 @@ class CallsAndLoops:
             result_type = Kind.DYN
         # The stack limit, checked before the call like the interpreter does.
         too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
-        self.deopt_if(too_deep, self.new_guard("depth", pc, "stack limit reached"))
+        depth_guard = self.new_guard("depth", pc, "stack limit reached")
+        self.deopt_if(too_deep, depth_guard)
         # Where this frame is, for the Ruff stack if something below deopts.
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
         b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
@@ -43,28 +44,32 @@ class CallsAndLoops:
         # (tag, bits) per argument: what a T1 unit takes
         pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
         # T2 calls compiled code directly when the types agree (itself, or a compiled
-        # unit: a T1 unit takes every argument tagged). Any other call of a compiled
-        # function, from either tier, goes through the callee's entry function, which
-        # checks the tags; only a function with no native code (or a T2 entry that
-        # refuses these types) is run by the VM.
+        # unit: a T1 unit takes every argument tagged). T1 calls itself directly and
+        # any other compiled function through its entry function, which checks the
+        # tags; a function with no native code (or a T2 entry that refuses these
+        # types) is run by the VM.
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
         self._spill_promoted()   # (an OSR loop: the callee may read or write the globals it keeps)
         if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
+            self._direct_site(pc, self.unit_id, depth_guard)
             pair = b.call(self.function, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
+            self._direct_site(pc, target.unit, depth_guard)
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
             pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
                           [callee_depth] + (pairs if target.tagged else bits))
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
             pair = self._sampled(pc, callee, args, self.address(self.sampling_address), lambda: b.extract_value(
-                b.call(self.function, [callee_depth] + pairs), 1))
+                b.call(self.function, [callee_depth] + pairs), 1), DirectSite(pc, self.unit_id, (), True))
         else:
-            entry = self.runtime.native_entry(callee.function)
+            # (T1 only: T2 callers binding to T1 entries made mutual recursion at T2
+            # recompile over and over, each rebuild retiring the other's callers.)
+            entry = self.runtime.native_entry(callee.function) if self.typed.tier == 1 else None
             pair = self._call_through_vm(pc, callee, args) if entry is None else \
                 self._sampled(pc, callee, args, None if entry.countdown is None else self.address(entry.countdown),
-                              lambda: self._call_entry(entry, args))
+                              lambda: self._call_entry(entry, args), DirectSite(pc, entry.unit, (), True, True))
         del self.stack[len(self.stack) - argc - 1:]
         self.promoted_in_home = bool(self.promoted_home)   # exits until the reload take them from there
         if result_type == Kind.DYN:
@@ -120,6 +125,19 @@ class CallsAndLoops:
             b.store(self.from_bits(bits, kind), self.slot(slot, kind))
         self.promoted_in_home = False
 
+    def _direct_site(self, pc: int, target: int, depth_guard) -> None:
+        """Record a direct call (its callee's entries are derived from it). A self-call
+        that every entry reaches is counted here: deriving it would need the very
+        entry count it makes (see CounterLayout). The back-edge counts kept in
+        registers go to memory first: the callee's entries are derived from them,
+        and a loop slowed down in its callee (slow motion, a pause) must not show
+        its calls late."""
+        self.flush_pending()
+        counted = target == self.unit_id and self.reached_by_every_entry(pc)
+        if counted:
+            self.bump(self.layout.site(pc))
+        self.sites.append(DirectSite(pc, target, (depth_guard.id,), counted))
+
     def _check_call_result(self, pc: int, result: ir.Value, status: ir.Value, result_type: str | None) -> None:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""
         b = self.builder
@@ -136,10 +154,12 @@ class CallsAndLoops:
         tag, bits = self._boxed_result(pc, status)
         with_result = self.stack + [((tag, bits), BOXED)]
         # The callee ran in the interpreter: a safepoint, so a debugger step that
-        # returns here stops in this frame, not after it (off the fast path).
-        self._poll_interrupt(pc + 1, with_result)
-        guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
-        self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard, stack=with_result)
+        # returns here stops in this frame, not after it (off the fast path, so
+        # these checks count their passes).
+        with self.guards_reached(REACH_COUNTED):
+            self._poll_interrupt(pc + 1, with_result)
+            guard = self.new_guard("call-result", pc + 1, f"call result is {result_type}")
+            self.deopt_if(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[result_type])), guard, stack=with_result)
         boxed_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
@@ -161,6 +181,7 @@ class CallsAndLoops:
         returned = self.function.append_basic_block(f"call_returned_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), failed, returned)
         b.position_at_end(failed)
+        self.bump(self.layout.left(pc))   # (the run leaves native code here: its counts must say so)
         if self.in_try(pc):   # the frame's handler catches it: the interpreter takes over
             self.raise_pending(pc, status)
         else:
@@ -168,12 +189,14 @@ class CallsAndLoops:
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 
-    def _sampled(self, pc: int, callee, args, countdown: ir.Value | None, call_native) -> ir.Value:
+    def _sampled(self, pc: int, callee, args, countdown: ir.Value | None, call_native, site: DirectSite) -> ir.Value:
         """A native call (``call_native()`` emits it and returns its status: BOXED,
         ERROR, or ENTRY_GUARD when a T2 entry refused the types), with the VM
         running the call instead when the entry refused, and, with a ``countdown``
         word, one call in ``sample_native_calls`` (the callee is at T1: its profile
-        grows only through the VM, and it must be able to reach T2)."""
+        grows only through the VM, and it must be able to reach T2). Which way a
+        call went is not known from the flow, so the native ones are counted at the
+        ``site`` (the VM counts the others as the interpreter's entries)."""
         b = self.builder
         native = self.function.append_basic_block(f"call_native_pc{pc}")
         through_vm = self.function.append_basic_block(f"call_vm_pc{pc}")
@@ -191,9 +214,15 @@ class CallsAndLoops:
         else:
             b.branch(native)
         b.position_at_end(native)
+        self.flush_pending()   # (the callee's entries are derived from the counts: see _direct_site)
+        self.sites.append(site)
         status = call_native()
         native_end = b.block
-        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ENTRY_GUARD)), through_vm, done)
+        entered = self.function.append_basic_block(f"call_entered_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ENTRY_GUARD)), through_vm, entered)
+        b.position_at_end(entered)
+        self.bump(self.layout.site(pc))
+        b.branch(done)
         b.position_at_end(through_vm)
         # A sample tells the VM so (``pc`` flagged): it counts for the calls made natively.
         flagged = b.phi(I64)
@@ -205,7 +234,7 @@ class CallsAndLoops:
         b.branch(done)
         b.position_at_end(done)
         phi = b.phi(I64)
-        phi.add_incoming(status, native_end)
+        phi.add_incoming(status, entered)
         phi.add_incoming(vm_status, vm_end)
         return b.insert_value(ir.Constant(RESULT, None), phi, 1)
 
@@ -305,6 +334,7 @@ class CallsAndLoops:
         done = self.function.append_basic_block(f"for_done_pc{pc}")
         b.cbranch(b.icmp_unsigned("<", position, count), more, done)
         b.position_at_end(done)
+        self.bump(self.layout.taken(pc))   # the loop ended: a taken branch, as the interpreter counts it
         self.stack = saved[:-2]
         self._jump(exit_target)
         b.position_at_end(more)

@@ -27,11 +27,15 @@ FLOAT_EPSILON = 2.220446049250313e-16
 
 POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
 
-# Guards whose passes are counted. Speculation guards feed the despecialization
-# rate; checks that almost never fail (overflow, division, depth, tags, the
-# interrupt poll) count failures only: a counter bump on every loop iteration
-# costs more than the loop's own arithmetic.
-COUNT_PASSES = frozenset({"type", "call-result", "global-unchanged"})
+# How a guard's passes are known (``Guard.reach``). No guard on a hot path bumps
+# memory when it passes: its passes are *derived* from how often native code
+# reached it (jit/counts.py).
+REACH_PC = "pc"                  # every native execution of its pc reaches it (minus earlier failures there)
+REACH_ENTRY = "entry"            # checked once per entry of the unit (the prologue's interrupt poll)
+REACH_INTERPRETER = "interpreter"   # checked once per entry from the interpreter (argument types)
+REACH_COUNTED = "counted"        # checked on a conditional, cold path: its passes are bumped there
+REACH_POLL = "poll"              # a back-edge's interrupt poll (every POLL_EVERY iterations, counted);
+                                 # it resumes at the loop header, before the header's own checks
 
 
 @dataclass
@@ -43,6 +47,59 @@ class Guard:
     pc: int
     line: int
     detail: str
+    reach: str = REACH_PC
+
+
+@dataclass(frozen=True)
+class CounterLayout:
+    """Where each count lives in a unit's counter words (native memory the VM owns).
+
+    Native code bumps only what the interpreter counts too -- taken conditional
+    branches and loop back-edges, by pc -- and, on cold paths, what leaves the
+    unit: each guard's failures, other exits (an error, a frame the interpreter
+    finished) by pc, and the passes of guards checked on cold paths. Entries are
+    not counted: they are derived from the direct call sites that make them
+    (``jit/counts.py``), except a self-call that every entry reaches, counted at
+    its site."""
+
+    size: int         # instructions in the code
+    guards: int       # room for this many guards
+
+    @classmethod
+    def for_code(cls, instructions: int, params: int) -> "CounterLayout":
+        return cls(instructions, 4 * instructions + params + 4)
+
+    @property
+    def words(self) -> int:
+        return 3 * self.size + 2 * self.guards
+
+    def taken(self, pc: int) -> int:
+        return pc
+
+    def left(self, pc: int) -> int:
+        return self.size + pc
+
+    def site(self, pc: int) -> int:
+        return 2 * self.size + pc
+
+    def passed(self, guard_id: int) -> int:
+        return 3 * self.size + 2 * guard_id
+
+    def failed(self, guard_id: int) -> int:
+        return 3 * self.size + 2 * guard_id + 1
+
+
+@dataclass(frozen=True)
+class DirectSite:
+    """A CALL a unit makes straight into another unit's native code (or its own):
+    the entries it makes are the callee's native calls."""
+
+    pc: int
+    target: int                   # the unit id called
+    before: tuple[int, ...]       # guards at ``pc`` checked before the call (depth)
+    counted: bool                 # its calls are counted at the site (a self-call every entry reaches,
+                                  # or a call that may go through the VM instead: a sample, a refusal)
+    via_entry: bool = False       # through the callee's entry function (its argument checks ran)
 
 
 @dataclass
@@ -52,6 +109,7 @@ class NativeTarget:
     address: int
     return_type: str
     tagged: bool = False   # a T1 unit: each argument goes as (tag, bits)
+    unit: int = -1         # its unit id (for the callee's entry count, jit/counts.py)
 
 
 @dataclass
@@ -62,6 +120,7 @@ class LoweredUnit:
     guards: list[Guard]
     build_ms: float
     exit_blocks: dict[str, int]   # name of each deopt exit's IR block -> its guard id
+    sites: list[DirectSite]       # its direct calls into native code
 
 
 @dataclass(frozen=True)
@@ -71,6 +130,7 @@ class NativeEntry:
     types it was not specialized on (STATUS_ENTRY_GUARD: the VM runs that call)."""
 
     address: int
+    unit: int                     # the callee's unit id (its entries come from this site too)
     # The callee is at T1: one call in ``sample_native_calls`` (counted down in this
     # word of the callee's, shared by all its callers' sites) goes through the VM
     # instead, so its profile keeps growing toward T2. None: not sampled.

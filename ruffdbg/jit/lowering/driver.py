@@ -5,7 +5,8 @@ opens a block at every leader, and hands each instruction to its ``op_`` method
 from __future__ import annotations
 
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from llvmlite import ir
 
@@ -13,7 +14,8 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
 from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.calls import CallsAndLoops
-from ruffdbg.jit.lowering.common import F64, I1, I64, I64P, RESULT, Guard, LoweredUnit, RuntimeAddresses
+from ruffdbg.jit.lowering.common import (F64, I1, I64, I64P, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
+                                          LoweredUnit, RuntimeAddresses)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
@@ -21,6 +23,7 @@ from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.types import Kind
+from ruffdbg.profile.report import flow_counts
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, GenericOps, EntryFunction):
@@ -32,7 +35,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
     """
 
     def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
-                 counters_address: int, counter_capacity: int, *, sampling_address: int = 0,
+                 counters_address: int, layout: CounterLayout, *, sampling_address: int = 0,
                  promoted_home: int = 0):
         self.typed = typed
         self.code: CodeObject = typed.code
@@ -40,6 +43,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         self.tier = tier
         self.runtime = runtime
         self.guards: list[Guard] = []
+        self.sites: list[DirectSite] = []
+        self.reach = REACH_PC   # how the guards made now are reached (see common.REACH_*)
         self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
@@ -63,12 +68,13 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.builder: ir.IRBuilder | None = None
-        self.countdown: ir.AllocaInstr | None = None   # iterations until the next interrupt poll
+        self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (an OSR unit never sweeps: see _prologue)
-        # Counters live in memory the VM owns: [entries, pass0, fail0, pass1, fail1, ...].
+        # Counters live in memory the VM owns (common.CounterLayout says where each is).
         self.counters_address = counters_address
-        self.counter_capacity = counter_capacity
+        self.layout = layout
+        self._every_entry: list[int] | None = None
         # The unit's sampling words (Unit.sampling): T1 recursion counts down there too.
         self.sampling_address = sampling_address
         self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
@@ -86,6 +92,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
             if self._is_leader(pc):
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
+        for pc in self.typed.reachable:
+            if code.instrs[pc][0] == Op.JUMP_BACK:
+                self.pending[pc] = self.builder.alloca(I64, name=f"back_edges_pc{pc}")
+                self.builder.store(ir.Constant(I64, 0), self.pending[pc])
         if self.region is None:
             self.locate(0)
             self._prologue()
@@ -101,7 +111,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
-                           (time.perf_counter() - started) * 1000, self.exit_blocks)
+                           (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites)
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:
@@ -130,19 +140,44 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
             return ir.Constant(I1, int(bool(value)))
         return ir.Constant(I64, 0 if value is None else value)
 
-    def new_guard(self, kind: str, pc: int, detail: str) -> Guard:
-        if 1 + 2 * (len(self.guards) + 1) > self.counter_capacity:
+    def new_guard(self, kind: str, pc: int, detail: str, reach: str | None = None) -> Guard:
+        if len(self.guards) >= self.layout.guards:
             raise AssertionError("more guards than counter slots")
         # Entry type guards belong to the function's header line (where its parameters are).
         line = self.code.first_line if kind == "type" else self.code.lines[pc]
-        guard = Guard(len(self.guards), kind, pc, line, detail)
+        guard = Guard(len(self.guards), kind, pc, line, detail, reach or self.reach)
         self.guards.append(guard)
         return guard
 
-    def _counter_slot(self, index: int) -> ir.Value:
-        counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
-        return self.builder.gep(counters, [ir.Constant(I64, index)])
+    @contextmanager
+    def guards_reached(self, reach: str) -> Iterator[None]:
+        """Guards made inside are reached as ``reach`` says (a conditional sub-path
+        of an instruction: REACH_COUNTED)."""
+        outer, self.reach = self.reach, reach
+        try:
+            yield
+        finally:
+            self.reach = outer
 
     def bump(self, index: int) -> None:
-        pointer = self._counter_slot(index)
+        """Add one to counter word ``index`` (an edge or a cold path: see CounterLayout)."""
+        counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
+        pointer = self.builder.gep(counters, [ir.Constant(I64, index)])
         self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)
+
+    def flush_pending(self) -> None:
+        """Add the back-edge counts kept in registers to memory (before the unit
+        leaves or calls back: whoever looks next sees them)."""
+        for pc, pending in self.pending.items():
+            counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
+            pointer = self.builder.gep(counters, [ir.Constant(I64, self.layout.taken(pc))])
+            self.builder.store(self.builder.add(self.builder.load(pointer), self.builder.load(pending)), pointer)
+            self.builder.store(ir.Constant(I64, 0), pending)
+
+    def reached_by_every_entry(self, pc: int) -> bool:
+        """Whether the count of ``pc`` grows with the unit's entries (a pc every entry
+        reaches unless it leaves or branches away first): a self-call there must be
+        counted, its callee's entries cannot be derived from branch counts."""
+        if self._every_entry is None:
+            self._every_entry = flow_counts(self.code, 1, [0] * len(self.code.instrs))
+        return self._every_entry[pc] > 0

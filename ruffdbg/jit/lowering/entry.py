@@ -6,7 +6,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I64, I64P, TAGS
+from ruffdbg.jit.lowering.common import I64, I64P, REACH_INTERPRETER, TAGS
 from ruffdbg.jit.types import Kind
 
 
@@ -43,16 +43,15 @@ class EntryFunction:
                 bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
                 continue
             tag = b.load(b.gep(argv, [ir.Constant(I64, 2 * index)]))
-            guard = self.new_guard("type", 0, f"{self.code.params[index]}: expected {kind}")
+            guard = self.new_guard("type", 0, f"{self.code.params[index]}: expected {kind}", REACH_INTERPRETER)
             refuse = entry.append_basic_block(f"refuse_{self.code.params[index]}")
             accept = entry.append_basic_block(f"accept_{self.code.params[index]}")
             b.cbranch(b.icmp_signed("!=", tag, ir.Constant(I64, TAGS[kind])), refuse, accept)
             b.position_at_end(refuse)
-            self.bump(2 + 2 * guard.id)
+            self.bump(self.layout.failed(guard.id))
             b.store(ir.Constant(I64, rt.STATUS_ENTRY_GUARD), status_word)
             b.ret(ir.Constant(I64, 0))
-            b.position_at_end(accept)
-            self.bump(1 + 2 * guard.id)
+            b.position_at_end(accept)   # (passes: the interpreter's entries, counted in Python)
             bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
         depth = b.add(b.load(self.ctx_word(rt.CTX_DEPTH)), ir.Constant(I64, 1))
         pair = b.call(self.function, [depth] + bits)

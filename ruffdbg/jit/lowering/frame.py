@@ -14,7 +14,8 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
-from ruffdbg.jit.lowering.common import BOXED, COUNT_PASSES, Guard, I64, I64P, LLVM_TYPES, RESULT, TAGS
+from ruffdbg.jit.lowering.common import (BOXED, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
+                                          Guard)
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 
@@ -51,7 +52,8 @@ class FrameAndExits:
         return self.stack_vars[key]
 
     def _prologue(self) -> None:
-        """Store parameters, count the entry, bump the depth, poll the interrupt word."""
+        """Store parameters, poll the interrupt word. (Entries are not counted here:
+        jit/counts.py derives them from the call sites that make them.)"""
         b = self.builder
         for index, kind in enumerate(self.typed.param_types):
             if kind == Kind.DYN:
@@ -59,7 +61,6 @@ class FrameAndExits:
                 b.store(self.make_dyn(tag, bits), self.slot(index, kind))
             else:
                 b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
-        self.bump(0)
         # Every object handle from here on was made after this frame was entered (Handles.sweep).
         self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         # The state at entry, not before[0]: when pc 0 is a loop header, that is the
@@ -67,14 +68,13 @@ class FrameAndExits:
         params = list(self.typed.param_types)
         self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
         self.stack: list[tuple[ir.Value, Any]] = []
-        self._poll_interrupt(0)
+        self._poll_interrupt(0, reach=REACH_ENTRY)
         self._jump(0)
 
     def _osr_prologue(self) -> None:
         """OSR: the frame's current values (locals, then promoted globals) come in
         through the transfer buffer; native code starts at the loop header."""
         b = self.builder
-        self.bump(0)
         buffer = self.address(self.runtime.buffer)
         slots = self.typed.before[self.region.header][0]
         for index, kind in enumerate(slots):
@@ -167,7 +167,8 @@ class FrameAndExits:
         return values
 
     def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
-        """Branch to a deopt exit for ``guard`` when ``condition`` holds; count passes otherwise."""
+        """Branch to a deopt exit for ``guard`` when ``condition`` holds. Passes are
+        counted only where the check is on a cold path (see common.REACH_*)."""
         b = self.builder
         if self.slow_path is not None and guard.kind in SLOW_PATH_KINDS:
             # T1: the operands are not what the inline path handles; the generic path does.
@@ -184,8 +185,8 @@ class FrameAndExits:
         b.position_at_end(exit_block)
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
-        if guard.kind in COUNT_PASSES:
-            self.bump(1 + 2 * guard.id)
+        if guard.reach in (REACH_COUNTED, REACH_POLL):
+            self.bump(self.layout.passed(guard.id))
 
     def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
         self._deopt_exit(guard, self.stack if stack is None else stack)
@@ -193,7 +194,7 @@ class FrameAndExits:
     def _deopt_exit(self, guard: Guard, stack: list) -> None:
         """Write locals and stack as (tag, bits) and resume this frame in the interpreter."""
         b = self.builder
-        self.bump(2 + 2 * guard.id)
+        self.bump(self.layout.failed(guard.id))
         if self.region is not None:
             self._leave_loop(guard.pc, guard.id, stack)
             return
@@ -205,8 +206,11 @@ class FrameAndExits:
         self._return_status(status)
 
     def _write_values(self, values: list) -> ir.Value:
-        """Store values as (tag, bits) pairs in the transfer buffer; return its address."""
+        """Store values as (tag, bits) pairs in the transfer buffer; return its address.
+        (Every call back into the VM and every exit to it does this first: the
+        back-edge counts kept in registers go to memory here too.)"""
         b = self.builder
+        self.flush_pending()
         if len(values) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
         buffer = self.address(self.runtime.buffer)
@@ -240,15 +244,16 @@ class FrameAndExits:
         An OSR unit first hands back its frame's values: an error may still be
         caught in that frame (outside the loop), which must then see them."""
         b = self.builder
+        self.flush_pending()
         if self.region is not None:
             self._write_values(self._slot_values())
         b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
 
-    def _poll_interrupt(self, pc: int, stack: list | None = None) -> None:
+    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> None:
         b = self.builder
         # An atomic load: another thread sets the word, and a plain load in a loop
         # that writes no memory would be hoisted out of it by LLVM (never seen again).
         flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
-        guard = self.new_guard("interrupt", pc, "interrupt word set")
+        guard = self.new_guard("interrupt", pc, "interrupt word set", reach)
         # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
         self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)

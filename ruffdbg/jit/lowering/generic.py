@@ -53,6 +53,7 @@ class GenericOps:
             test = b.or_(test, b.icmp_signed("==", status, ir.Constant(I64, other)))
         b.cbranch(test, proceed, over)
         b.position_at_end(over)
+        self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
         self._return_status(status)
         b.position_at_end(proceed)
 

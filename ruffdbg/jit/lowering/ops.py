@@ -11,7 +11,7 @@ from llvmlite import ir
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op, stack_pops
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
-from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, RESULT
+from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_POLL, RESULT
 from ruffdbg.jit.types import FunctionValue, Kind
 
 
@@ -104,23 +104,21 @@ class Ops:
         self._jump(arg)
 
     def op_JUMP_BACK(self, pc: int, op: int, arg: int) -> None:
-        """A safepoint: deopt resumes at the loop header. The interrupt word is read
-        every POLL_EVERY iterations (a countdown in a register): an atomic load on
-        every iteration would cost tight loops about as much as their own work."""
+        """A safepoint: deopt resumes at the loop header. The back-edge is counted in
+        a register (``pending``) that goes to memory every POLL_EVERY iterations,
+        where the interrupt word is read too (an atomic load or a memory increment
+        on every iteration would cost tight loops about as much as their own
+        work), and whenever the unit leaves or calls back (``flush_pending``)."""
         b = self.builder
-        if self.countdown is None:
-            with b.goto_entry_block():
-                b.position_at_start(self.function.entry_basic_block)
-                self.countdown = b.alloca(I64, name="poll_countdown")
-                b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
-        left = b.sub(b.load(self.countdown), ir.Constant(I64, 1))
-        b.store(left, self.countdown)
+        pending = self.pending[pc]
+        count = b.add(b.load(pending), ir.Constant(I64, 1))
+        b.store(count, pending)
         poll = self.function.append_basic_block(f"poll_pc{pc}")
         after = self.function.append_basic_block(f"polled_pc{pc}")
-        b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), poll, after)
+        b.cbranch(b.icmp_signed(">=", count, ir.Constant(I64, POLL_EVERY)), poll, after)
         b.position_at_end(poll)
-        b.store(ir.Constant(I64, POLL_EVERY), self.countdown)
-        self._poll_interrupt(arg)
+        self.flush_pending()
+        self._poll_interrupt(arg, reach=REACH_POLL)
         b.branch(after)
         b.position_at_end(after)
         self._jump(arg)
@@ -137,11 +135,22 @@ class Ops:
         self.pop()
         self._prepare_edge(target)
         self._prepare_edge(following)
-        taken, fallthrough = self.block_for(target), self.block_for(following)
+        taken, fallthrough = self._counted_edge(self._pc, self.block_for(target)), self.block_for(following)
         if jump_when:
             self.builder.cbranch(truthy, taken, fallthrough)
         else:
             self.builder.cbranch(truthy, fallthrough, taken)
+
+    def _counted_edge(self, pc: int, target: ir.Block) -> ir.Block:
+        """A block on the way to ``target`` that counts the branch at ``pc`` taken
+        (what the interpreter counts; other counts are derived from these)."""
+        here = self.builder.block
+        edge = self.function.append_basic_block(f"taken_pc{pc}")
+        self.builder.position_at_end(edge)
+        self.bump(self.layout.taken(pc))
+        self.builder.branch(target)
+        self.builder.position_at_end(here)
+        return edge
 
     def truthy(self, value: ir.Value, kind: str, pc: int | None = None) -> ir.Value:
         b = self.builder
@@ -215,6 +224,7 @@ class Ops:
     def op_RETURN(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.pop()
         b = self.builder
+        self.flush_pending()
         if self.typed.return_type == Kind.DYN:   # tagged results go back through the ctx
             b.store(self.tag_of(value, kind), self.ctx_word(rt.CTX_RET_TAG))
             b.store(self.bits_of(value, kind), self.ctx_word(rt.CTX_RET_BITS))

@@ -9,7 +9,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import OPCODES, ORDERING_OPS, Op
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import DYN, F64, I1, I64, TAGS
+from ruffdbg.jit.lowering.common import DYN, F64, I1, I64, REACH_COUNTED, TAGS
 from ruffdbg.jit.types import Kind
 
 
@@ -78,7 +78,8 @@ class TaggedValues:
         done = self.function.append_basic_block(f"arith_done_pc{pc}")
         b.cbranch(both_int, int_block, float_block)
         b.position_at_end(int_block)
-        int_result = self._int_arithmetic(pc, op, self.bits_of(left, left_kind), self.bits_of(right, right_kind))
+        with self.guards_reached(REACH_COUNTED):   # (each path's checks run on part of the runs only)
+            int_result = self._int_arithmetic(pc, op, self.bits_of(left, left_kind), self.bits_of(right, right_kind))
         int_value = self.make_dyn(ir.Constant(I64, rt.TAG_INT), int_result)
         int_end = b.block
         b.branch(done)
@@ -88,7 +89,8 @@ class TaggedValues:
             float_result = b.fneg(y)
         else:
             if op in (Op.DIV, Op.MOD):
-                self.deopt_if(b.fcmp_ordered("==", y, ir.Constant(F64, 0.0)), self.new_guard("division", pc, "divisor is 0.0"))
+                zero = self.new_guard("division", pc, "divisor is 0.0", REACH_COUNTED)
+                self.deopt_if(b.fcmp_ordered("==", y, ir.Constant(F64, 0.0)), zero)
             float_result = {Op.ADD: b.fadd, Op.SUB: b.fsub, Op.MUL: b.fmul, Op.DIV: b.fdiv, Op.MOD: b.frem}[op](x, y)
         float_value = self.make_dyn(ir.Constant(I64, rt.TAG_FLOAT), b.bitcast(float_result, I64))
         float_end = b.block
