@@ -471,12 +471,23 @@ def _call_t1(s: Step):
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
     if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
-            and not any(isinstance(arg, StackOnly) for arg in args):
+            and not any(isinstance(arg, StackOnly) for arg in args) and not _many_call_sites(s.code):
         return _call_tagged(s)
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
     return _generic(s)
+
+
+# A native call site is a few hundred bytes of IR (entry, sampling, the VM
+# fallback, counting); LLVM's time grows faster than linearly with a function's
+# size, so a function with more call sites than this calls through the generic
+# path (a function of 4,100 calls took minutes to compile otherwise).
+MAX_NATIVE_CALL_SITES = 200
+
+
+def _many_call_sites(code: CodeObject) -> bool:
+    return sum(op == Op.CALL for op, _ in code.instrs) > MAX_NATIVE_CALL_SITES
 
 
 def _get_iter_t1(s: Step):
