@@ -79,7 +79,6 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             global_word=self.global_word,
             native_target=self.native_target,
             native_entry=self.native_entry,
-            sample_native_calls=policy.sample_native_calls,
         )
 
     # ------------------------------------------------------------ bookkeeping

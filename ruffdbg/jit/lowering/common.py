@@ -151,4 +151,3 @@ class RuntimeAddresses:
     global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
     native_entry: Callable[[Any], NativeEntry | None]
-    sample_native_calls: int                # (policy.sample_native_calls)
