@@ -85,11 +85,14 @@ class Compiling:
             code.profile.hot_at = NEVER
             self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
             return None
+        if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
+            self._retire_vm_callers(unit)
+            if not unit.valid:   # (a caller retired was a callee of one of its callees)
+                return None
         if state.unit is not None:
             self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
-        if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
-            self._retire_vm_callers(code)
         state.unit = unit
+        self.arm_cell(state)
         state.units.append(unit)
         state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
         state.reason = state.t2_refusal if tier == 1 else None
@@ -159,17 +162,16 @@ class Compiling:
         layout = CounterLayout.for_code(len(code.instrs), len(code.params))
         counters = (ctypes.c_int64 * layout.words)()
         self._direct_callees, self._vm_callees = set(), set()
-        sampling = rt.sampling_words()
         # An OSR loop's promoted globals live here across its calls (lowering/calls.py)
         home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
-                           sampling_address=ctypes.addressof(sampling),
+                           cell_address=ctypes.addressof(self.state_of(code).cell),
                            promoted_home=ctypes.addressof(home) if home else 0).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
                                   lowered.build_ms)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
-                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, sampling=sampling, home=home)
+                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
         self.units.append(unit)

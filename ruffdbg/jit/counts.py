@@ -8,7 +8,9 @@ checked on cold paths (``lowering.common.CounterLayout``). The rest is derived
 from those and the bytecode's control flow (``profile.report.flow_counts``):
 
 * **entries** of a unit: the interpreter's (``Unit.from_interpreter``, counted
-  in Python) plus the calls its callers' direct call sites made. A site's calls
+  in Python), the calls native code made through its entry function (which
+  counts all its entries: less the interpreter's) and the calls its callers'
+  direct call sites made. A site's calls
   are the runs of its caller that reached it, minus its depth guard's failures.
   A caller is always newer than its callee (the callee existed when it was
   built) or the callee itself, so units are solved newest first; a self-call's
@@ -46,7 +48,6 @@ class UnitCounts:
 def unit_counts(units: list[Unit]) -> dict[int, UnitCounts]:
     """The derived counts of every unit (``units`` is the JIT's list: ids are positions)."""
     calls_into = [0] * len(units)
-    entry_calls_into = [0] * len(units)
     result: dict[int, UnitCounts] = {}
     for unit in reversed(units):   # callers before their (older) callees
         taken, left = _taken(unit), _exits(unit)
@@ -55,15 +56,14 @@ def unit_counts(units: list[Unit]) -> dict[int, UnitCounts]:
         if own:   # self-calls: derived without the entries they make (or counted)
             partial = flow_counts(unit.code, 0, taken, entry_pc, left)
             calls_into[unit.id] += sum(_site_calls(unit, site, partial) for site in own)
-        calls = calls_into[unit.id]
+        entry_calls = _entry_calls(unit)
+        calls = calls_into[unit.id] + entry_calls
         flow = flow_counts(unit.code, unit.from_interpreter + calls, taken, entry_pc, left)
         for site in unit.sites:
             if site.target != unit.id:
                 made = _site_calls(unit, site, flow)
                 calls_into[site.target] += made
-                if site.via_entry:
-                    entry_calls_into[site.target] += made
-        result[unit.id] = UnitCounts(unit.from_interpreter + calls, calls, flow, entry_calls_into[unit.id])
+        result[unit.id] = UnitCounts(unit.from_interpreter + calls, calls, flow, entry_calls)
     return result
 
 
@@ -99,6 +99,15 @@ def speculation_counts(unit: Unit, kinds: Collection[str], counts: UnitCounts) -
 def _taken(unit: Unit) -> list[int]:
     layout, words = unit.layout, unit.counters
     return [words[layout.taken(pc)] for pc in range(layout.size)]
+
+
+def _entry_calls(unit: Unit) -> int:
+    """Native calls through a whole-function unit's entry function (an OSR unit's
+    is the interpreter's only). (Read while it runs, the interpreter's count may
+    be one ahead.)"""
+    if unit.region is not None:
+        return 0
+    return max(0, unit.counters[unit.layout.entered] - unit.from_interpreter)
 
 
 def _failed(unit: Unit, guard: Guard) -> int:

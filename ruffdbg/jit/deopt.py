@@ -204,14 +204,14 @@ class NativeBoundary:
         profile stable.) Every call is a sample until the profile has the samples
         the stability rule asks for, so T2 comes as soon as it would from the VM."""
         profile = function.code.profile
-        unit = self.state_of(function.code).unit
-        if profile is None or unit is None or unit.sampling is None:
+        state = self.state_of(function.code)
+        if profile is None or state.unit is None or state.unit.tier != 1:
             return
-        words = unit.sampling
-        profile.hot_at -= words[rt.SAMPLE_PERIOD] - 1
+        cell = state.cell
+        profile.hot_at -= cell[rt.SAMPLE_PERIOD] - 1
         samples = min((sum(seen.values()) for seen in profile.arg_types), default=0)
         if not profile.arg_types or samples >= self.policy.stable_samples:
-            words[rt.SAMPLE_PERIOD] = self.policy.sample_native_calls
+            cell[rt.SAMPLE_PERIOD] = self.policy.sample_native_calls
 
     def _call_builtin(self, function: Builtin, args: list, depth: int) -> Any:
         """A builtin called from native code. The native frames below (the caller

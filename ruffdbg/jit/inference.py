@@ -89,6 +89,11 @@ class TypedCode:
     # pc -> the type on top of the stack when it falls through to pc + 1, before any
     # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
     falls_through: dict[int, StackType | None] = field(default_factory=dict)
+    # T1: whether its calls of global Ruff functions are native (see MAX_NATIVE_CALL_SITES)
+    native_calls: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.native_calls = sum(op == Op.CALL for op, _ in self.code.instrs) <= MAX_NATIVE_CALL_SITES
 
     @property
     def reachable(self) -> list[int]:
@@ -471,7 +476,7 @@ def _call_t1(s: Step):
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
     if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
-            and not any(isinstance(arg, StackOnly) for arg in args) and not _many_call_sites(s.code):
+            and not any(isinstance(arg, StackOnly) for arg in args) and s.typed.native_calls:
         return _call_tagged(s)
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
         if isinstance(s.stack[depth], FunctionValue):
@@ -484,10 +489,6 @@ def _call_t1(s: Step):
 # size, so a function with more call sites than this calls through the generic
 # path (a function of 4,100 calls took minutes to compile otherwise).
 MAX_NATIVE_CALL_SITES = 200
-
-
-def _many_call_sites(code: CodeObject) -> bool:
-    return sum(op == Op.CALL for op, _ in code.instrs) > MAX_NATIVE_CALL_SITES
 
 
 def _get_iter_t1(s: Step):

@@ -78,7 +78,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             constant_ids=self.handles.constant_id,
             global_word=self.global_word,
             native_target=self.native_target,
-            native_entry=self.native_entry,
+            call_cell=self.call_cell,
         )
 
     # ------------------------------------------------------------ bookkeeping

@@ -41,16 +41,21 @@ BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM ca
 # Set in the pc a native call site hands the call callback when the VM runs the
 # call as a sample of the calls it makes natively (``policy.sample_native_calls``).
 SAMPLED_CALL = 1 << 40
-# A T1 unit's sampling words: [calls until the next sample, a random generator's
-# state, the sampling period]. Native callers count down word 0; at zero the call
-# goes through the VM (a sample, flagged SAMPLED_CALL) and the next count is drawn
-# from [1, 2 * period). The JIT sets the period: 1 (every call) while the callee's
-# profile is short of the stability rule's samples, ``sample_native_calls`` after.
-SAMPLE_COUNTDOWN, SAMPLE_RANDOM, SAMPLE_PERIOD = range(3)
+# A function's *call cell*: [the entry function of its current whole-function
+# unit (0: none, the VM runs the call), calls until the next sample, a random
+# generator's state, the sampling period]. Native callers of a global Ruff
+# function load the entry from word 0, so a callee that recompiles needs no
+# caller rebuilt. They count down word 1; at zero the call goes through the VM
+# (a sample, flagged SAMPLED_CALL: a T1 callee's profile grows only there) and
+# the next count is drawn from [1, 2 * period). The JIT sets the period: 1
+# (every call) while a T1 callee's profile is short of the stability rule's
+# samples, ``sample_native_calls`` after, and NEVER_SAMPLED for a T2 callee.
+CELL_ENTRY, SAMPLE_COUNTDOWN, SAMPLE_RANDOM, SAMPLE_PERIOD = range(4)
+NEVER_SAMPLED = 1 << 62
 
 
-def sampling_words() -> Any:
-    return (ctypes.c_int64 * 3)(1, 12345, 1)
+def call_cell() -> Any:
+    return (ctypes.c_int64 * 4)(0, 1, 12345, 1)
 
 
 STATUS_OK = 0          # the result is returned unboxed, in the unit's return type

@@ -12,9 +12,10 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import assumptions
+from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.lowering import Guard, NativeEntry, NativeTarget
+from ruffdbg.jit.lowering import Guard, NativeTarget
 from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
@@ -44,7 +45,6 @@ class Unit:
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
-    sampling: Any = None               # T1: the words native callers sample its calls by (runtime.sampling_words)
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
 
@@ -67,6 +67,7 @@ class FunctionState:
     loop_hot: bool = False                           # a loop of it ran natively: compile it whole when called
     held: str | None = None                          # why the debugger keeps it in the interpreter
     display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
+    cell: Any = field(default_factory=rt.call_cell)  # what native callers call it through (runtime.call_cell)
 
     @property
     def tier(self) -> str:
@@ -120,19 +121,24 @@ class UnitRegistry:
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
-    def native_entry(self, function: Function) -> NativeEntry | None:
-        """The entry function of ``function``'s current unit, for a native call with
-        any argument types; None when it has none (the VM runs those calls). A
-        closure is left to the VM: its cells come with the call (``Jit.call``)."""
+    def call_cell(self, function: Any) -> int | None:
+        """The address of ``function``'s call cell, for native calls with any argument
+        types; None for anything but a global Ruff function. A closure is left to
+        the VM: its cells come with the call (``Jit.call``)."""
         if type(function) is not Function or function.code.free_names:
             return None
-        unit = self.state_of(function.code).unit
-        if unit is None or not unit.valid or unit.region is not None:
-            self._vm_callees.add(id(function.code))   # rebuilt to call it natively once it compiles
-            return None
-        self._direct_callees.add(unit.id)
-        countdown = ctypes.addressof(unit.sampling) if unit.tier == 1 else None
-        return NativeEntry(unit.compiled.addresses[f"ruff_{unit.id}_entry"], unit.id, countdown)
+        return ctypes.addressof(self.state_of(function.code).cell)
+
+    @staticmethod
+    def arm_cell(state: FunctionState) -> None:
+        """Point the call cell at the function's current unit (none: zero, the VM
+        runs the calls). A T1 unit's calls are sampled, every one at first
+        (``NativeBoundary._count_sampled_calls`` widens the period); a T2 unit's
+        are not: its profile no longer decides anything."""
+        cell, unit = state.cell, state.unit
+        cell[rt.CELL_ENTRY] = 0 if unit is None else unit.compiled.addresses[f"ruff_{unit.id}_entry"]
+        period = rt.NEVER_SAMPLED if unit is not None and unit.tier == 2 else 1
+        cell[rt.SAMPLE_COUNTDOWN] = cell[rt.SAMPLE_PERIOD] = period
 
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
@@ -149,6 +155,7 @@ class UnitRegistry:
         state = self.state_of(unit.code)
         if state.unit is unit:
             state.unit = None
+            self.arm_cell(state)
             unit.code.profile.native = None
         elif unit.region is not None and state.state == State.OPTIMIZED and state.unit is None \
                 and not any(other.valid for other in state.units):
@@ -176,15 +183,16 @@ class UnitRegistry:
                 unit.compiled.release()
             self.retired.clear()
 
-    def _retire_vm_callers(self, code: CodeObject) -> None:
-        """Units that call ``code`` through the VM were compiled before it had native
-        code; retired, they are rebuilt (or re-entered by OSR) and call it directly.
-        Without this an OSR loop entered while its callee was at T1 would pay a VM
-        round trip per call for the rest of the run."""
+    def _retire_vm_callers(self, unit: Unit) -> None:
+        """Units that call ``unit``'s code through its call cell (or the VM) were
+        compiled before it had T2 code; retired, they are rebuilt (or re-entered by
+        OSR) and call it directly, unboxed. Not the units ``unit`` itself calls
+        directly: retiring those would retire it too (mutual recursion keeps one
+        call through the cell)."""
+        code = unit.code
         for caller in self.units:
-            # (T2 callers only: rebinding T1 callers too made mutual recursion at T1
-            # recompile forever, each rebuild retiring the other's direct callers.)
-            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code:
+            if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code \
+                    and caller.id not in unit.direct_callees:
                 self.invalidate(caller, f"{code.name} was compiled")
                 caller_state = self.state_of(caller.code)
                 if caller_state.unit is None and caller_state.state in (State.OPTIMIZED, State.BASELINE):

@@ -1,7 +1,7 @@
-"""Calls between tiers stay native (issue 10, item 2): a T1 frame calls a compiled
-function through its entry function, whatever the argument types, and calls
-itself directly; the VM runs only calls of functions without native code, and a
-T2 entry's refusal. A T1 callee called only from native code still reaches T2:
+"""Calls between tiers stay native (issue 10, item 2): a T1 or T2 frame calls a
+compiled function through its call cell (its current unit's entry function),
+whatever the argument types, and T1 calls itself directly; the VM runs only
+calls of functions without native code, and a T2 entry's refusal. A T1 callee called only from native code still reaches T2:
 every call goes through the interpreter until its profile has the samples the
 stability rule asks for, then about one in ``policy.sample_native_calls``."""
 
@@ -45,3 +45,45 @@ def test_calls_from_native_code_give_the_interpreters_results_in_every_mode():
     expected = run(POLY, threshold=None)[1]
     for threshold in (1, 5, 37):
         assert run(POLY, threshold)[1] == expected
+
+
+T2_CALLS_T1 = """
+func poly(x) {
+  if x == null { return 0 }
+  return x
+}
+func total(n) {
+  mut s := 0
+  mut i := 0
+  while i < n {
+    s := s + poly(i)
+    i := i + 1
+  }
+  return s
+}
+mut k := 0
+while k < 300 {
+  for j in 20 { poly("s")  poly(null)  poly(1.5) }
+  total(20)
+  k := k + 1
+}
+print(total(1000))
+print(poly("end"))
+"""
+
+
+def test_a_t2_caller_calls_a_t1_callee_through_its_call_cell():
+    session, out = run(T2_CALLS_T1, threshold=5)
+    assert out == "499500\nend\n"
+    assert session.function("total").tier == "T2"
+    assert session.function("poly").tier == "T1"   # its argument's type keeps changing
+    assert "call_cell_pc" in session.native_text("total", "ir", tier=2)
+    assert session.function("poly").calls == 300 * 80 + 1001
+
+
+def test_a_callee_recompiled_needs_no_caller_rebuilt():
+    """The cell is repointed when poly's unit changes: its callers stay valid."""
+    session, _ = run(T2_CALLS_T1, threshold=5)
+    invalidated = [event for event in session.events.since(0) if event.kind == "invalidated"
+                   and "poly" in str(event.detail)]
+    assert invalidated == []

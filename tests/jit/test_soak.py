@@ -7,19 +7,14 @@ import sys
 from ruffdbg.soak import soak
 
 
-def test_a_run_that_deopts_and_recompiles_keeps_its_memory_flat():
+def test_a_run_that_deopts_and_recompiles_keeps_its_memory_flat_and_frees_retired_code():
     report = soak(seconds=600, max_rounds=160, threshold=5)
     assert report.deopts > 0 and report.retired > 0      # the JIT really churned
     warm, last = report.after_warm_up(), report.samples[-1]
     # 120 rounds after warm-up: a leak of a unit, its handles or its strings per
     # round would show as megabytes
     assert last[1] - warm[1] < 2.0, report.text()
-
-
-def test_retired_units_give_back_their_machine_code():
-    report = soak(seconds=600, max_rounds=40, threshold=5)
-    assert report.retired > 0
-    assert "machine code released" in report.text()
+    assert "machine code released" in report.text()   # retired units gave theirs back
 
 
 def test_the_soak_command_reports_rss_and_growth():

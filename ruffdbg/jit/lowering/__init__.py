@@ -29,7 +29,7 @@ resumes that frame in the interpreter at that pc. Errors are therefore always
 raised by the interpreter itself, with its exact message, line and stack.
 """
 
-from ruffdbg.jit.lowering.common import Guard, LoweredUnit, NativeEntry, NativeTarget, RuntimeAddresses
+from ruffdbg.jit.lowering.common import Guard, LoweredUnit, NativeTarget, RuntimeAddresses
 from ruffdbg.jit.lowering.driver import Lowering
 
-__all__ = ["Guard", "LoweredUnit", "Lowering", "NativeEntry", "NativeTarget", "RuntimeAddresses"]
+__all__ = ["Guard", "LoweredUnit", "Lowering", "NativeTarget", "RuntimeAddresses"]

@@ -1,5 +1,5 @@
-"""Calls (direct to native code when the types agree, else through the VM,
-with the result checked or kept tagged) and counted ``for`` loops over
+"""Calls (direct to native code when the types agree, else through the callee's
+call cell or the VM, with the result checked or kept tagged) and counted ``for`` loops over
 ``range(...)`` or an int, which build no array."""
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ class CallsAndLoops:
         # (tag, bits) per argument: what a T1 unit takes
         pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
         # T2 calls compiled code directly when the types agree (itself, or a compiled
-        # unit: a T1 unit takes every argument tagged). T1 calls itself directly and
-        # any other compiled function through its entry function, which checks the
-        # tags; a function with no native code (or a T2 entry that refuses these
-        # types) is run by the VM.
+        # unit: a T1 unit takes every argument tagged); T1 calls itself directly.
+        # Every other call of a global Ruff function goes through its call cell: the
+        # entry function of whatever unit it has (which checks the tags), or the VM
+        # when it has none (or a T2 entry refuses these types).
         target = self.runtime.native_target(callee.function, arg_types) if self.typed.tier == 2 else None
         self._spill_promoted()   # (an OSR loop: the callee may read or write the globals it keeps)
         if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
@@ -61,15 +61,11 @@ class CallsAndLoops:
                           [callee_depth] + (pairs if target.tagged else bits))
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
-            pair = self._sampled(pc, callee, args, self.address(self.sampling_address), lambda: b.extract_value(
+            pair = self._sampled(pc, callee, args, self.address(self.cell_address), lambda: b.extract_value(
                 b.call(self.function, [callee_depth] + pairs), 1), DirectSite(pc, self.unit_id, (), True))
-        else:
-            # (T1 only: T2 callers binding to T1 entries made mutual recursion at T2
-            # recompile over and over, each rebuild retiring the other's callers.)
-            entry = self.runtime.native_entry(callee.function) if self.typed.tier == 1 else None
-            pair = self._call_through_vm(pc, callee, args) if entry is None else \
-                self._sampled(pc, callee, args, None if entry.countdown is None else self.address(entry.countdown),
-                              lambda: self._call_entry(entry, args), DirectSite(pc, entry.unit, (), True, True))
+        else:   # through the callee's call cell: whatever native code it has now, or the VM
+            cell = self.runtime.call_cell(callee.function)
+            pair = self._call_through_vm(pc, callee, args) if cell is None else self._call_cell(pc, callee, args, cell)
         del self.stack[len(self.stack) - argc - 1:]
         self.promoted_in_home = bool(self.promoted_home)   # exits until the reload take them from there
         if result_type == Kind.DYN:
@@ -189,46 +185,69 @@ class CallsAndLoops:
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 
-    def _sampled(self, pc: int, callee, args, countdown: ir.Value | None, call_native, site: DirectSite) -> ir.Value:
+    def _call_cell(self, pc: int, callee, args, cell_address: int) -> ir.Value:
+        """A call through the callee's call cell (runtime.call_cell): its current
+        unit's entry function, which checks a T2 unit's argument tags; the VM runs
+        the call when the cell is empty or the entry refused."""
+        b = self.builder
+        cell = self.address(cell_address)
+        entry = b.load(b.gep(cell, [ir.Constant(I64, rt.CELL_ENTRY)]))
+        compiled = self.function.append_basic_block(f"call_cell_pc{pc}")
+        empty = self.function.append_basic_block(f"call_uncompiled_pc{pc}")
+        done = self.function.append_basic_block(f"call_cell_done_pc{pc}")
+        b.cbranch(b.icmp_signed("==", entry, ir.Constant(I64, 0)), empty, compiled)
+        b.position_at_end(compiled)
+        native = b.extract_value(self._sampled(pc, callee, args, cell, lambda: self._call_entry(entry, args)), 1)
+        native_end = b.block
+        b.branch(done)
+        b.position_at_end(empty)
+        vm = b.extract_value(self._call_through_vm(pc, callee, args), 1)
+        vm_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        status = b.phi(I64)
+        status.add_incoming(native, native_end)
+        status.add_incoming(vm, vm_end)
+        return b.insert_value(ir.Constant(RESULT, None), status, 1)
+
+    def _sampled(self, pc: int, callee, args, cell: ir.Value, call_native, site: DirectSite | None = None) -> ir.Value:
         """A native call (``call_native()`` emits it and returns its status: BOXED,
         ERROR, or ENTRY_GUARD when a T2 entry refused the types), with the VM
-        running the call instead when the entry refused, and, with a ``countdown``
-        word, one call in ``sample_native_calls`` (the callee is at T1: its profile
-        grows only through the VM, and it must be able to reach T2). Which way a
-        call went is not known from the flow, so the native ones are counted at the
-        ``site`` (the VM counts the others as the interpreter's entries)."""
+        running the call instead when the entry refused, and one call in the
+        ``cell``'s sampling period (a T1 callee's profile grows only through the
+        VM, and it must be able to reach T2). A direct call (``site``) is counted
+        there: which way a call went is not known from the flow (the VM counts
+        its own, an entry function its callee's)."""
         b = self.builder
         native = self.function.append_basic_block(f"call_native_pc{pc}")
         through_vm = self.function.append_basic_block(f"call_vm_pc{pc}")
         done = self.function.append_basic_block(f"call_done_pc{pc}")
-        entry_block = b.block
-        if countdown is not None:
-            left = b.sub(b.load(countdown), ir.Constant(I64, 1))
-            b.store(left, countdown)
-            rearm = self.function.append_basic_block(f"call_sample_pc{pc}")
-            b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), rearm, native)
-            b.position_at_end(rearm)
-            self._rearm_sampling(countdown)
-            entry_block = b.block
-            b.branch(through_vm)
-        else:
-            b.branch(native)
+        countdown = b.gep(cell, [ir.Constant(I64, rt.SAMPLE_COUNTDOWN)])
+        left = b.sub(b.load(countdown), ir.Constant(I64, 1))
+        b.store(left, countdown)
+        rearm = self.function.append_basic_block(f"call_sample_pc{pc}")
+        b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), rearm, native)
+        b.position_at_end(rearm)
+        self._rearm_sampling(cell)
+        sample_end = b.block
+        b.branch(through_vm)
         b.position_at_end(native)
         self.flush_pending()   # (the callee's entries are derived from the counts: see _direct_site)
-        self.sites.append(site)
+        if site is not None:
+            self.sites.append(site)
         status = call_native()
         native_end = b.block
         entered = self.function.append_basic_block(f"call_entered_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ENTRY_GUARD)), through_vm, entered)
         b.position_at_end(entered)
-        self.bump(self.layout.site(pc))
+        if site is not None:
+            self.bump(self.layout.site(pc))
         b.branch(done)
         b.position_at_end(through_vm)
         # A sample tells the VM so (``pc`` flagged): it counts for the calls made natively.
         flagged = b.phi(I64)
         flagged.add_incoming(ir.Constant(I64, pc), native_end)
-        if countdown is not None:
-            flagged.add_incoming(ir.Constant(I64, pc | rt.SAMPLED_CALL), entry_block)
+        flagged.add_incoming(ir.Constant(I64, pc | rt.SAMPLED_CALL), sample_end)
         vm_status = b.extract_value(self._call_through_vm(pc, callee, args, flagged), 1)
         vm_end = b.block
         b.branch(done)
@@ -238,21 +257,21 @@ class CallsAndLoops:
         phi.add_incoming(vm_status, vm_end)
         return b.insert_value(ir.Constant(RESULT, None), phi, 1)
 
-    def _rearm_sampling(self, countdown: ir.Value) -> None:
+    def _rearm_sampling(self, cell: ir.Value) -> None:
         """The next sample comes after a pseudo-random count in [1, 2 * period), drawn
-        from the generator in the sampling words (runtime.SAMPLE_*): a fixed period would
+        from the generator in the call cell (runtime.call_cell): a fixed period would
         alias with the program's own patterns (a loop alternating int and float
         arguments would be sampled at one type only, and look stable)."""
         b = self.builder
-        state_word = b.gep(countdown, [ir.Constant(I64, rt.SAMPLE_RANDOM)])
+        state_word = b.gep(cell, [ir.Constant(I64, rt.SAMPLE_RANDOM)])
         state = b.add(b.mul(b.load(state_word), ir.Constant(I64, 6364136223846793005)),
                       ir.Constant(I64, 1442695040888963407))   # (Knuth's MMIX LCG)
         b.store(state, state_word)
-        period = b.load(b.gep(countdown, [ir.Constant(I64, rt.SAMPLE_PERIOD)]))
+        period = b.load(b.gep(cell, [ir.Constant(I64, rt.SAMPLE_PERIOD)]))
         spread = b.urem(b.lshr(state, ir.Constant(I64, 33)), b.sub(b.add(period, period), ir.Constant(I64, 1)))
-        b.store(b.add(spread, ir.Constant(I64, 1)), countdown)
+        b.store(b.add(spread, ir.Constant(I64, 1)), b.gep(cell, [ir.Constant(I64, rt.SAMPLE_COUNTDOWN)]))
 
-    def _call_entry(self, entry, args) -> ir.Value:
+    def _call_entry(self, entry: ir.Value, args) -> ir.Value:
         """Call a compiled function's entry function (arguments as tagged pairs in
         the transfer buffer, which the entry reads before anything runs); its
         status: the result is in the ctx (OK there means the entry boxed it)."""
@@ -260,7 +279,7 @@ class CallsAndLoops:
         buffer = self._write_values(args)
         b.store(self.depth, self.ctx_word(rt.CTX_DEPTH))   # the entry enters at depth + 1
         entry_type = ir.FunctionType(I64, [I64P])
-        b.call(b.inttoptr(ir.Constant(I64, entry.address), entry_type.as_pointer()), [buffer])
+        b.call(b.inttoptr(entry, entry_type.as_pointer()), [buffer])
         status = b.load(self.ctx_word(rt.CTX_STATUS))
         return b.select(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)),
                         ir.Constant(I64, rt.STATUS_BOXED), status)

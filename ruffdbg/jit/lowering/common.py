@@ -60,7 +60,8 @@ class CounterLayout:
     finished) by pc, and the passes of guards checked on cold paths. Entries are
     not counted: they are derived from the direct call sites that make them
     (``jit/counts.py``), except a self-call that every entry reaches, counted at
-    its site."""
+    its site, and the entries through its entry function (``entered``: the
+    interpreter's, counted in Python too, and native calls through call cells)."""
 
     size: int         # instructions in the code
     guards: int       # room for this many guards
@@ -71,6 +72,10 @@ class CounterLayout:
 
     @property
     def words(self) -> int:
+        return 3 * self.size + 2 * self.guards + 1
+
+    @property
+    def entered(self) -> int:
         return 3 * self.size + 2 * self.guards
 
     def taken(self, pc: int) -> int:
@@ -98,8 +103,7 @@ class DirectSite:
     target: int                   # the unit id called
     before: tuple[int, ...]       # guards at ``pc`` checked before the call (depth)
     counted: bool                 # its calls are counted at the site (a self-call every entry reaches,
-                                  # or a call that may go through the VM instead: a sample, a refusal)
-    via_entry: bool = False       # through the callee's entry function (its argument checks ran)
+                                  # or a T1 self-call that may go through the VM instead: a sample)
 
 
 @dataclass
@@ -123,20 +127,6 @@ class LoweredUnit:
     sites: list[DirectSite]       # its direct calls into native code
 
 
-@dataclass(frozen=True)
-class NativeEntry:
-    """A compiled unit's entry function (``i64 entry(i64* tagged_args)``): any native
-    caller can enter it whatever the argument types. A T2 unit's entry refuses the
-    types it was not specialized on (STATUS_ENTRY_GUARD: the VM runs that call)."""
-
-    address: int
-    unit: int                     # the callee's unit id (its entries come from this site too)
-    # The callee is at T1: one call in ``sample_native_calls`` (counted down in this
-    # word of the callee's, shared by all its callers' sites) goes through the VM
-    # instead, so its profile keeps growing toward T2. None: not sampled.
-    countdown: int | None
-
-
 @dataclass
 class RuntimeAddresses:
     deopt: int        # DEOPT_CALLBACK
@@ -150,4 +140,4 @@ class RuntimeAddresses:
     constant_ids: Callable[[Any], int]      # a string constant -> its permanent handle
     global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
-    native_entry: Callable[[Any], NativeEntry | None]
+    call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address

@@ -35,7 +35,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
     """
 
     def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
-                 counters_address: int, layout: CounterLayout, *, sampling_address: int = 0,
+                 counters_address: int, layout: CounterLayout, *, cell_address: int = 0,
                  promoted_home: int = 0):
         self.typed = typed
         self.code: CodeObject = typed.code
@@ -75,8 +75,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, Gener
         self.counters_address = counters_address
         self.layout = layout
         self._every_entry: list[int] | None = None
-        # The unit's sampling words (Unit.sampling): T1 recursion counts down there too.
-        self.sampling_address = sampling_address
+        # The function's call cell (runtime.call_cell): T1 recursion samples its calls there too.
+        self.cell_address = cell_address
         self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
         # OSR: the address of the words its promoted globals live in across calls (0: none; calls.py)
         self.promoted_home = promoted_home if self.region is not None and self.region.promoted else 0
