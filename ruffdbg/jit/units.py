@@ -142,7 +142,7 @@ class UnitRegistry:
 
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit, and every unit that calls it directly: they were compiled
+        """Retire a unit (``why`` completes "which was ...": "replaced"), and every unit that calls it directly: they were compiled
         against its types and would keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
@@ -163,7 +163,7 @@ class UnitRegistry:
         for caller in self.units:
             if caller.valid and unit.id in caller.direct_callees:
                 caller_state = self.state_of(caller.code)
-                self.invalidate(caller, f"it calls {unit.code.name}, which was {why}")
+                self.invalidate(caller, f"retired: it calls {unit.code.name}, which was {why}")
                 caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 broken = assumptions.on_unit(caller.assumptions, unit.id)
@@ -193,7 +193,7 @@ class UnitRegistry:
         for caller in self.units:
             if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code \
                     and caller.id not in unit.direct_callees:
-                self.invalidate(caller, f"{code.name} was compiled")
+                self.invalidate(caller, f"retired: {code.name} was compiled")
                 caller_state = self.state_of(caller.code)
                 if caller_state.unit is None and caller_state.state in (State.OPTIMIZED, State.BASELINE):
                     caller_state.state = State.INTERPRETED

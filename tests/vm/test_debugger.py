@@ -92,7 +92,9 @@ def test_a_breakpoint_in_t0_stops_every_time_its_line_runs():
 
 
 def test_a_breakpoint_in_native_code_drops_it_and_clearing_lets_it_tier_up_again():
-    run = Running(ADD_LOOP.replace("N", "1000000")).start()
+    # Long enough that the loop, native once add is at T2, is still running when
+    # the breakpoint is set (a million iterations could end first on a busy machine).
+    run = Running(ADD_LOOP.replace("N", "30000000")).start()
     run.wait(lambda: run.session.function("add") is not None and run.session.function("add").tier == "T2")
     run.session.toggle_breakpoint(2)
     where = run.paused()
@@ -107,7 +109,7 @@ def test_a_breakpoint_in_native_code_drops_it_and_clearing_lets_it_tier_up_again
     assert run.session.force_compile("add").startswith("add: compiled at T")   # released: it may compile again
     run.session.resume()
     run.thread.join(30)
-    assert run.output == [f"{sum(range(1000000))}\n"]
+    assert run.output == [f"{sum(range(30000000))}\n"]
 
 
 def test_step_over_into_and_out():
