@@ -87,10 +87,12 @@ class Compiling:
             return None
         if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
             self._retire_vm_callers(unit)
-            if not unit.valid:   # (a caller retired was a callee of one of its callees)
-                return None
         if state.unit is not None:
             self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
+        if not unit.valid:
+            # Retiring those retired a unit it calls directly, so it too: mutual
+            # recursion bound directly (its next build calls through the cell).
+            return None
         state.unit = unit
         self.arm_cell(state)
         state.units.append(unit)

@@ -136,6 +136,8 @@ class UnitRegistry:
         (``NativeBoundary._count_sampled_calls`` widens the period); a T2 unit's
         are not: its profile no longer decides anything."""
         cell, unit = state.cell, state.unit
+        if unit is not None and not unit.valid:
+            raise AssertionError(f"unit {unit.id} is retired: its machine code may be freed")
         cell[rt.CELL_ENTRY] = 0 if unit is None else unit.compiled.addresses[f"ruff_{unit.id}_entry"]
         period = rt.NEVER_SAMPLED if unit is not None and unit.tier == 2 else 1
         cell[rt.SAMPLE_COUNTDOWN] = cell[rt.SAMPLE_PERIOD] = period
