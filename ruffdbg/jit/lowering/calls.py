@@ -192,36 +192,29 @@ class CallsAndLoops:
         b = self.builder
         cell = self.address(cell_address)
         entry = b.load(b.gep(cell, [ir.Constant(I64, rt.CELL_ENTRY)]))
-        compiled = self.function.append_basic_block(f"call_cell_pc{pc}")
-        empty = self.function.append_basic_block(f"call_uncompiled_pc{pc}")
-        done = self.function.append_basic_block(f"call_cell_done_pc{pc}")
-        b.cbranch(b.icmp_signed("==", entry, ir.Constant(I64, 0)), empty, compiled)
-        b.position_at_end(compiled)
-        native = b.extract_value(self._sampled(pc, callee, args, cell, lambda: self._call_entry(entry, args)), 1)
-        native_end = b.block
-        b.branch(done)
-        b.position_at_end(empty)
-        vm = b.extract_value(self._call_through_vm(pc, callee, args), 1)
-        vm_end = b.block
-        b.branch(done)
-        b.position_at_end(done)
-        status = b.phi(I64)
-        status.add_incoming(native, native_end)
-        status.add_incoming(vm, vm_end)
-        return b.insert_value(ir.Constant(RESULT, None), status, 1)
+        return self._sampled(pc, callee, args, cell, lambda: self._call_entry(entry, args),
+                             uncompiled=b.icmp_signed("==", entry, ir.Constant(I64, 0)))
 
-    def _sampled(self, pc: int, callee, args, cell: ir.Value, call_native, site: DirectSite | None = None) -> ir.Value:
+    def _sampled(self, pc: int, callee, args, cell: ir.Value, call_native, site: DirectSite | None = None,
+                 uncompiled: ir.Value | None = None) -> ir.Value:
         """A native call (``call_native()`` emits it and returns its status: BOXED,
         ERROR, or ENTRY_GUARD when a T2 entry refused the types), with the VM
-        running the call instead when the entry refused, and one call in the
-        ``cell``'s sampling period (a T1 callee's profile grows only through the
-        VM, and it must be able to reach T2). A direct call (``site``) is counted
-        there: which way a call went is not known from the flow (the VM counts
-        its own, an entry function its callee's)."""
+        running the call instead when the entry refused or the callee has no
+        native code (``uncompiled``), and one call in the ``cell``'s sampling
+        period (a T1 callee's profile grows only through the VM, and it must be
+        able to reach T2). A direct call (``site``) is counted there: which way a
+        call went is not known from the flow (the VM counts its own, an entry
+        function its callee's)."""
         b = self.builder
         native = self.function.append_basic_block(f"call_native_pc{pc}")
         through_vm = self.function.append_basic_block(f"call_vm_pc{pc}")
         done = self.function.append_basic_block(f"call_done_pc{pc}")
+        flagged_from = []   # (pc as the VM gets it, block) for each way into the VM
+        if uncompiled is not None:
+            compiled = self.function.append_basic_block(f"call_compiled_pc{pc}")
+            flagged_from.append((pc, b.block))
+            b.cbranch(uncompiled, through_vm, compiled)
+            b.position_at_end(compiled)
         countdown = b.gep(cell, [ir.Constant(I64, rt.SAMPLE_COUNTDOWN)])
         left = b.sub(b.load(countdown), ir.Constant(I64, 1))
         b.store(left, countdown)
@@ -229,14 +222,14 @@ class CallsAndLoops:
         b.cbranch(b.icmp_signed("<=", left, ir.Constant(I64, 0)), rearm, native)
         b.position_at_end(rearm)
         self._rearm_sampling(cell)
-        sample_end = b.block
+        flagged_from.append((pc | rt.SAMPLED_CALL, b.block))   # a sample: it counts for the calls made natively
         b.branch(through_vm)
         b.position_at_end(native)
         self.flush_pending()   # (the callee's entries are derived from the counts: see _direct_site)
         if site is not None:
             self.sites.append(site)
         status = call_native()
-        native_end = b.block
+        flagged_from.append((pc, b.block))
         entered = self.function.append_basic_block(f"call_entered_pc{pc}")
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ENTRY_GUARD)), through_vm, entered)
         b.position_at_end(entered)
@@ -244,10 +237,9 @@ class CallsAndLoops:
             self.bump(self.layout.site(pc))
         b.branch(done)
         b.position_at_end(through_vm)
-        # A sample tells the VM so (``pc`` flagged): it counts for the calls made natively.
         flagged = b.phi(I64)
-        flagged.add_incoming(ir.Constant(I64, pc), native_end)
-        flagged.add_incoming(ir.Constant(I64, pc | rt.SAMPLED_CALL), sample_end)
+        for value, block in flagged_from:
+            flagged.add_incoming(ir.Constant(I64, value), block)
         vm_status = b.extract_value(self._call_through_vm(pc, callee, args, flagged), 1)
         vm_end = b.block
         b.branch(done)
