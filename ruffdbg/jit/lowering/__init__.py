@@ -4,7 +4,7 @@ Where things are: ``driver`` (``Lowering``: the walk over the bytecode, shared
 helpers), ``common`` (LLVM types, tags, the records handed back: ``Guard``,
 ``LoweredUnit``, ``RuntimeAddresses``), ``frame`` (slots, block edges,
 prologues, deopt exits), ``ops`` (one ``op_`` method per opcode), ``calls``
-(calls and counted loops), ``tagged`` (T1's tag dispatch), ``entry`` (the
+(calls and counted loops), ``builtins`` (T2's inline math builtins), ``tagged`` (T1's tag dispatch), ``entry`` (the
 ctypes entry), ``debuginfo`` (line and pc on every instruction).
 
 The unit for a function is ``{i64 bits, i64 status} @unit(i64 depth, i64 a0, ...)``:

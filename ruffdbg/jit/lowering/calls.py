@@ -20,6 +20,8 @@ class CallsAndLoops:
         if self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return
+        if self.native_builtin(pc, argc):
+            return
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
         callee = self.stack[-argc - 1][1].callee

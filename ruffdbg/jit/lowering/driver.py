@@ -13,6 +13,7 @@ from llvmlite import ir
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
 from ruffdbg.jit.inference import TypedCode
+from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
 from ruffdbg.jit.lowering.common import (F64, I1, I64, I64P, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
                                           LoweredUnit, RuntimeAddresses)
@@ -26,7 +27,8 @@ from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, TaggedValues, GenericOps, EntryFunction):
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, TaggedValues, GenericOps,
+               EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the

@@ -1,0 +1,44 @@
+"""T2 runs the math builtins and the number conversions inline (issue 11, item 5):
+no call leaves native code for them, and their results and errors are the
+interpreter's (the program tests/programs/jit_t2_math_builtins compares every
+mode at the edges)."""
+
+from ruffdbg.session import Policy, Session
+
+LOOP = """
+func work(n) {
+  mut s := 0.0
+  mut i := 0
+  while i < n {
+    s := s + sqrt(i) + floor(i / 3.0) + min(i, 5) + to_int(i * 0.5)
+    i := i + 1
+  }
+  return s
+}
+work(200)
+print(work(20000))
+"""
+
+
+def run(text: str, jit: bool) -> tuple[Session, list[str]]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=5), write=output.append)
+    session.run_source(text, "builtins.ruff")
+    return session, output
+
+
+def test_math_builtins_run_inline_at_t2():
+    session, output = run(LOOP, jit=True)
+    assert output == run(LOOP, jit=False)[1]
+    assert session.function("work").tier == "T2"
+    ir = session.native_text("work", "ir", tier=2)
+    assert "llvm.sqrt.f64" in ir and "llvm.floor.f64" in ir and "fptosi" in ir
+    assert "call_vm_pc" not in ir   # no builtin call goes through the VM
+
+
+def test_a_builtin_error_in_native_code_is_the_interpreters():
+    session = Session(Policy(jit=True, threshold=5), write=[].append)
+    result = session.run_source("func r(x) { return sqrt(x) }\nfor k in range(300) { r(k) }\nprint(r(-2))\n", "r.ruff")
+    assert not result.ok
+    assert result.error.message == "sqrt() domain error: value must be >= 0"
+    assert [e.detail["reason"] for e in session.events.since(0) if e.kind == "deopt"] == ["sqrt() of a negative number"]
