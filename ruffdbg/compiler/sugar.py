@@ -118,45 +118,35 @@ class SugarCompiler:
 
     def spread_array(self, node: ast.ArrayLit) -> None:
         """An array literal with ``...``: runs of plain elements become arrays, all concatenated."""
-        self.emit(Op.BUILD_ARRAY, 0)
+        self._spread(node, node.items, Op.BUILD_ARRAY, self.expr)
+
+    def spread_dict(self, node: ast.DictLit) -> None:
+        """A dict literal with ``...``: merged left to right, later keys win."""
+        def key_and_value(entry) -> None:
+            self.expr(entry[0])
+            self.expr(entry[1])
+        self._spread(node, node.entries, Op.BUILD_DICT, key_and_value)
+
+    def _spread(self, node, items: list, build: Op, plain) -> None:
+        """Start empty; each run of plain items (``plain`` pushes one) is built and
+        EXTENDed in, and so is each spread value."""
+        self.emit(build, 0)
         run = 0
-        for item in node.items:
+        for item in items:
             if isinstance(item, ast.Spread):
                 if run:
-                    self.emit(Op.BUILD_ARRAY, run)
+                    self.emit(build, run)
                     self.emit(Op.EXTEND)
                     run = 0
                 self.expr(item.value)
                 self.at(item)
                 self.emit(Op.EXTEND)
             else:
-                self.expr(item)
+                plain(item)
                 run += 1
         if run:
             self.at(node)
-            self.emit(Op.BUILD_ARRAY, run)
-            self.emit(Op.EXTEND)
-
-    def spread_dict(self, node: ast.DictLit) -> None:
-        """A dict literal with ``...``: merged left to right, later keys win."""
-        self.emit(Op.BUILD_DICT, 0)
-        run = 0
-        for entry in node.entries:
-            if isinstance(entry, ast.Spread):
-                if run:
-                    self.emit(Op.BUILD_DICT, run)
-                    self.emit(Op.EXTEND)
-                    run = 0
-                self.expr(entry.value)
-                self.at(entry)
-                self.emit(Op.EXTEND)
-            else:
-                self.expr(entry[0])
-                self.expr(entry[1])
-                run += 1
-        if run:
-            self.at(node)
-            self.emit(Op.BUILD_DICT, run)
+            self.emit(build, run)
             self.emit(Op.EXTEND)
 
     # ------------------------------------------------------------ generators
