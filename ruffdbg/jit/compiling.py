@@ -16,7 +16,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.lowering import Lowering
+from ruffdbg.jit.lowering import Lowering, twin_of
 from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
@@ -166,11 +166,18 @@ class Compiling:
         self._direct_callees, self._vm_callees = set(), set()
         # An OSR loop's promoted globals live here across its calls (lowering/calls.py)
         home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
+        options = dict(cell_address=ctypes.addressof(self.state_of(code).cell),
+                       promoted_home=ctypes.addressof(home) if home else 0)
+        recursive = tier == 2 and typed.region is None and any(
+            getattr(callee.function, "code", None) is code for callee in typed.callees.values())
+        # Recursive inlining: a T2 function that calls itself calls its twin instead,
+        # the same code (same guards, counters and exits) calling it back, which LLVM
+        # inlines; every other level of the recursion is then inline (what gcc -O2
+        # does to fib), and a deopt in the twin still finds its frame on the shadow stack.
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
-                           cell_address=ctypes.addressof(self.state_of(code).cell),
-                           promoted_home=ctypes.addressof(home) if home else 0).lower()
+                           twin=recursive, **options).lower()
         compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
-                                  lowered.build_ms)
+                                  lowered.build_ms, twin=twin_of(lowered) if recursive else None)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home)

@@ -82,13 +82,20 @@ class CompiledModule:
 
 
 def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_names: list[str],
-                   ir_build_ms: float) -> CompiledModule:
+                   ir_build_ms: float, twin: tuple[str, str, str] | None = None) -> CompiledModule:
     """Optimize at -O``opt_level`` and generate code; look up the addresses of
-    the functions ``symbols`` and the global variables ``global_names``."""
+    the functions ``symbols`` and the global variables ``global_names``. A
+    ``twin`` (IR text, function, its entry function) is linked in, private and
+    always inlined (recursive inlining: ``compiling.py``)."""
     with _lock:
         lljit = _lljit()
         started = time.perf_counter()
         module = llvm.parse_assembly(ir_text)
+        if twin is not None:
+            module.link_in(llvm.parse_assembly(twin[0]))
+            for name in twin[1:]:
+                module.get_function(name).linkage = "internal"
+            module.get_function(twin[1]).add_function_attribute("alwaysinline")
         module.verify()
         target = llvm.Target.from_default_triple()
         tuning = llvm.create_pipeline_tuning_options(speed_level=opt_level)

@@ -87,3 +87,14 @@ def test_a_callee_recompiled_needs_no_caller_rebuilt():
     invalidated = [event for event in session.events.since(0) if event.kind == "invalidated"
                    and "poly" in str(event.detail)]
     assert invalidated == []
+
+
+def test_a_recursive_t2_function_inlines_its_twin_and_counts_every_call():
+    session, out = run("func fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }\n"
+                       "fib(20)\nprint(fib(22))\n", threshold=5)
+    assert out == "17711\n"
+    ir = session.native_text("fib", "ir", tier=2)
+    assert "_twin" not in ir.split("define", 2)[1].split("\n", 1)[0]   # the unit itself is first
+    assert "pc4_line1.i:" in ir   # the twin's blocks, inlined (LLVM's ".i" suffix)
+    calls = sum(2 * fib_calls - 1 for fib_calls in (10946, 28657))   # fib(20) and fib(22): 2*fib(n+1)-1 calls
+    assert session.function("fib").calls == calls

@@ -30,6 +30,6 @@ raised by the interpreter itself, with its exact message, line and stack.
 """
 
 from ruffdbg.jit.lowering.common import Guard, LoweredUnit, NativeTarget, RuntimeAddresses
-from ruffdbg.jit.lowering.driver import Lowering
+from ruffdbg.jit.lowering.driver import Lowering, twin_of
 
-__all__ = ["Guard", "LoweredUnit", "Lowering", "NativeTarget", "RuntimeAddresses"]
+__all__ = ["Guard", "LoweredUnit", "Lowering", "NativeTarget", "RuntimeAddresses", "twin_of"]

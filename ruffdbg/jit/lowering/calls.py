@@ -55,7 +55,7 @@ class CallsAndLoops:
         if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
             self._direct_site(pc, self.unit_id, depth_guard)
-            pair = b.call(self.function, [callee_depth] + bits)
+            pair = b.call(self.self_call, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
             self._direct_site(pc, target.unit, depth_guard)
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))

@@ -4,6 +4,7 @@ opens a block at every leader, and hands each instruction to its ``op_`` method
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -27,6 +28,20 @@ from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
 
 
+TWIN = "_twin"   # the suffix of a unit's twin's name (recursive inlining)
+
+
+def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
+    """The twin of a unit lowered with ``twin=True``: its IR text with the unit and
+    its twin swapping names (its own entry function renamed out of the way), and
+    the twin's two function names. Each copy keeps its own debug info."""
+    unit, entry, twin = lowered.unit_name, lowered.entry_name, lowered.unit_name + TWIN
+    names = {unit: twin, twin: unit, entry: f"{twin}_entry"}
+    # (llvmlite quotes names: @"ruff_3")
+    pattern = re.compile('@"?(' + "|".join(re.escape(name) for name in names) + r')\b"?')
+    return pattern.sub(lambda match: f'@"{names[match.group(1)]}"', lowered.ir_text), twin, f"{twin}_entry"
+
+
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, TaggedValues, GenericOps,
                EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
@@ -38,7 +53,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
 
     def __init__(self, typed: TypedCode, unit_id: int, tier: int, runtime: RuntimeAddresses,
                  counters_address: int, layout: CounterLayout, *, cell_address: int = 0,
-                 promoted_home: int = 0):
+                 promoted_home: int = 0, twin: bool = False):
         self.typed = typed
         self.code: CodeObject = typed.code
         self.unit_id = unit_id
@@ -60,6 +75,11 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
             arity *= 2               # T1 takes each argument as (tag, bits)
         self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
+        # What a T2 self-call calls: itself, or (recursive inlining: twin_of) its twin,
+        # a copy of it that calls it back and that LLVM inlines into it.
+        self.self_call = self.function
+        if twin:
+            self.self_call = ir.Function(self.module, self.function.function_type, name=f"{prefix}{TWIN}")
         self.depth.name = "depth"
         names = [f"{name}.{part}" for name in self.code.params for part in ("tag", "bits")] if tier == 1 \
             else [f"{name}.bits" for name in self.code.params]
