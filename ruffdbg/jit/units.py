@@ -144,8 +144,9 @@ class UnitRegistry:
 
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit (``why`` completes "which was ...": "replaced"), and every unit that calls it directly: they were compiled
-        against its types and would keep using it. (Activations already running
+        """Retire a unit (``why`` completes "which was ...": "replaced"), and every
+        unit that calls it directly: they were compiled against its types and would
+        keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
         self.retired.append(unit)
