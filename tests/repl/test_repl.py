@@ -102,7 +102,7 @@ def test_jit_threshold_load_reset_help_and_errors(tmp_path: Path):
     assert "Undefined variable: hello" in shell.execute("hello()")
     assert ":threshold N" in shell.execute(":help")
     assert shell.execute(":threshold zero") == "error: N must be a positive integer, not 'zero'\n"
-    assert shell.execute(":load /no/such/file.ruff").startswith("error: cannot read /no/such/file.ruff")
+    assert shell.execute(":load /no/such/file.ruff") == "error: cannot read /no/such/file.ruff: no such file or folder\n"
 
 
 def test_ruffdbg_test_reports_a_diff_and_fails(tmp_path: Path, capsys):
