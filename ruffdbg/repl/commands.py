@@ -100,22 +100,24 @@ class Shell:
         self.run_ruff(text)
         return "".join(self.output)
 
-    def run_ruff(self, text: str, name: str | None = None) -> bool:
+    def run_ruff(self, text: str, name: str | None = None) -> str | None:
         """Compile and run one input (named ``<input-N>``, or ``name``); what it
-        prints is written, how it failed is added to ``output``. True when it ended
-        normally."""
-        self.inputs += 1
-        name = name or f"<input-{self.inputs}>"
+        prints is written. Returns how it failed (also added to ``output``), None
+        when it ended normally."""
+        if name is None:
+            self.inputs += 1
+            name = f"<input-{self.inputs}>"
         try:
             code = self.session.compile(text, name, _echo_expressions if name.startswith("<input") else None)
         except RuffSyntaxError as error:
-            self.output.append(error.render(self.session.source_of(name)) + "\n")
-            return False
+            failure = error.render(self.session.source_of(name)) + "\n"
+            self.output.append(failure)
+            return failure
         result = self.session.run_code(code)
         rendered = render_result(result, self.session.source_of(name), self.session.source_of) or describe_exit(result)
         if rendered is not None:
             self.output.append(rendered + "\n")
-        return result.ok
+        return None if result.ok else rendered + "\n"
 
     # ----------------------------------------------------------- commands
 
@@ -253,11 +255,10 @@ class Shell:
             for run in range(5):
                 self.output.clear()
                 started = time.perf_counter()
-                ended = self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
+                failure = self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
                 times.append((time.perf_counter() - started) * 1000)
-                if not ended:   # an error, exit() or Ctrl-C: stop timing, show how it ended
-                    failed = [chunk for chunk in self.output if chunk.startswith("<time>") or "error" in chunk]
-                    return "".join(failed[-1:]) + f"(:time stopped in run {run + 1} of 5)\n"
+                if failure is not None:   # an error, exit() or Ctrl-C: stop timing, show how it ended
+                    return failure + f"(:time stopped in run {run + 1} of 5)\n"
         finally:
             self.stream = stream
         tiers = ", ".join(f"{name} {self.session.function(name).tier}" for name in self.session.function_names())

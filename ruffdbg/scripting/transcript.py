@@ -139,7 +139,7 @@ def updated_lines(expected: list[str], actual: list[str]) -> list[str]:
                 continue
             best = 1 + cost[i + 1][j]                     # drop the expected line
             if j < cols:
-                best = min(best, 1 + cost[i][j + 1])      # add the actual line
+                best = min(best, 1 + cost[i][j + 1], 1 + cost[i + 1][j + 1])   # add, or replace by, the actual
                 if line_matches(expected[i], actual[j]):
                     best = min(best, cost[i + 1][j + 1])  # keep the expected line
             cost[i][j] = best
@@ -154,11 +154,14 @@ def updated_lines(expected: list[str], actual: list[str]) -> list[str]:
         elif i < rows and j < cols and line_matches(expected[i], actual[j]) and cost[i][j] == cost[i + 1][j + 1]:
             out.append(expected[i])
             i, j = i + 1, j + 1
+        elif i < rows and j < cols and cost[i][j] == 1 + cost[i + 1][j + 1]:
+            out.append(_literal(actual[j]))               # replaced
+            i, j = i + 1, j + 1
         elif j < cols and cost[i][j] == 1 + cost[i][j + 1]:
-            out.append(_literal(actual[j]))
+            out.append(_literal(actual[j]))               # added
             j += 1
         else:
-            i += 1
+            i += 1                                        # dropped
     return out
 
 
