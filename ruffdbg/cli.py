@@ -218,8 +218,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     for path in files:
         try:
             passed, diff = run_file(path, update=args.update)
-        except TranscriptError as error:   # cannot be replayed (nor updated): say where
-            print(f"ruffdbg: {path}:{error.line}: error: {error.message}", file=sys.stderr)
+        except (TranscriptError, FileError) as error:   # cannot be replayed (nor updated): say where
+            where = f"{path}:{error.line}: error: {error.message}" if isinstance(error, TranscriptError) \
+                else f"error: {error}"
+            print(f"ruffdbg: {where}", file=sys.stderr)
             failed += 1
             print(f"FAIL  {path}")
             continue

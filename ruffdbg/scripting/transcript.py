@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruffdbg.files import FileError, read_text_file
+from ruffdbg.files import FileError, describe_os_error, read_text_file
 from ruffdbg.repl.commands import Shell
 
 PROMPT = "ruff> "
@@ -214,7 +214,10 @@ def run_file(path: Path, update: bool = False) -> tuple[bool, str]:
     results = replay(parse_transcript(read_text_file(path, ".rdbg transcript")))
     passed = all(result.ok for result in results)
     if update and not passed:
-        path.write_text(render(results, use_actual=True), encoding="utf-8")
+        try:
+            path.write_text(render(results, use_actual=True), encoding="utf-8")
+        except OSError as error:
+            raise FileError(describe_os_error(path, error, "update")) from None
     return passed, report(path, results)
 
 

@@ -163,3 +163,12 @@ def test_load_of_a_bad_file_is_one_line(tmp_path: Path):
     assert shell.execute(f":load {tmp_path / 'latin1.ruff'}") == \
         f"error: cannot read {tmp_path / 'latin1.ruff'}: not UTF-8 text (byte 0xe9 on line 1)\n"
     assert shell.execute(f":load {tmp_path}") == f"error: cannot read {tmp_path}: it is a folder, not a file\n"
+
+
+def test_a_bad_transcript_in_a_folder_fails_alone(tmp_path: Path, capsys):
+    (tmp_path / "good.rdbg").write_text("ruff> 1 + 1\n2\n")
+    (tmp_path / "latin1.rdbg").write_bytes(b"ruff> 1\n\xe9\n")
+    assert main(["test", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert f"PASS  {tmp_path / 'good.rdbg'}" in out and "1 passed, 1 failed" in out
+    assert err == f"ruffdbg: error: cannot read {tmp_path / 'latin1.rdbg'}: not UTF-8 text (byte 0xe9 on line 2)\n"
