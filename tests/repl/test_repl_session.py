@@ -34,8 +34,7 @@ def test_redefining_a_function_replaces_it_and_retires_native_code_that_depended
     assert shell.execute("use(4)") == "406\n"                    # the new sq, in every tier
     assert shell.execute(":dis sq").splitlines()[3].split()[1] == "ADD"   # views show the new code
     assert "invalidated    use T2 (reason=global sq was redefined" in shell.execute(":events 5")
-    for _ in range(3):
-        shell.execute("for k in range(30) { use(10) }")
+    shell.execute("for k in range(30) { use(10) }")   # hot again: compiled against the new sq
     assert shell.execute("use(4)") == "406\n" and shell.session.function("use").tier == "T2"
 
 
@@ -172,3 +171,13 @@ def test_a_bad_transcript_in_a_folder_fails_alone(tmp_path: Path, capsys):
     out, err = capsys.readouterr()
     assert f"PASS  {tmp_path / 'good.rdbg'}" in out and "1 passed, 1 failed" in out
     assert err == f"ruffdbg: error: cannot read {tmp_path / 'latin1.rdbg'}: not UTF-8 text (byte 0xe9 on line 2)\n"
+
+
+def test_redefining_a_recursive_function_retires_its_own_native_code():
+    shell = Shell(Policy(threshold=2))
+    shell.execute("func rec(n) {\n  if n < 2 { return n }\n  return rec(n - 1) + rec(n - 2)\n}")
+    assert shell.execute("rec(15)") == "610\n" and shell.session.function("rec").tier == "T2"
+    shell.execute("func rec(n) {\n  if n < 1 { return 0 }\n  return 1 + rec(n - 1)\n}")
+    reasons = [e.detail["reason"] for e in shell.session.events.since(0) if e.kind == "invalidated"]
+    assert "global rec was redefined" in reasons
+    assert shell.execute("rec(15)") == "15\n" and shell.execute("rec(15)") == "15\n"
