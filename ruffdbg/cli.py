@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from ruffdbg.files import FileError, describe_os_error, read_text_file, writable_folder
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
 from ruffdbg.textviews import UsageError, render_result
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except UsageError as error:
-        parser.print_usage(sys.stderr)
+        if not isinstance(error, FileError):   # (a bad path: the one line says it all)
+            parser.print_usage(sys.stderr)
         print(f"ruffdbg: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -183,15 +185,20 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from ruffdbg.tui.app import run_tui
 
     path = Path(args.file) if args.file else None
-    if path is not None and not path.exists():
-        raise UsageError(f"no such file: {path}")
+    if path is not None:
+        read_text_file(path)   # a missing, binary or undecodable file: a diagnostic, not a broken screen
     return run_tui(path, Policy(jit=not args.no_jit, threshold=args.threshold))
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     from ruffdbg.tui.screenshots import take_screenshots
 
-    for path in take_screenshots(Path(args.out)):
+    out = writable_folder(args.out)
+    try:
+        paths = take_screenshots(out)
+    except OSError as error:   # (the folder changed under us)
+        raise FileError(describe_os_error(out, error, "write into")) from None
+    for path in paths:
         print(path)
     return 0
 
@@ -204,18 +211,20 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Replay transcripts: a diff per failing step, exit status 1 if any failed."""
-    from ruffdbg.scripting.transcript import run_file, transcript_files
+    from ruffdbg.scripting.transcript import TranscriptError, run_file, transcript_files
 
-    files = transcript_files(args.paths)
-    missing = [str(path) for path in files if not path.exists()]
-    if missing:
-        raise UsageError(f"no such file: {', '.join(missing)}")
+    files = transcript_files(args.paths)   # (FileError for a path that is not a readable transcript)
     failed = updated = 0
     for path in files:
         try:
             passed, diff = run_file(path, update=args.update)
-        except ValueError as error:
-            passed, diff = False, f"{path}: {error}"
+        except (TranscriptError, FileError) as error:   # cannot be replayed (nor updated): say where
+            where = f"{path}:{error.line}: error: {error.message}" if isinstance(error, TranscriptError) \
+                else f"error: {error}"
+            print(f"ruffdbg: {where}", file=sys.stderr)
+            failed += 1
+            print(f"FAIL  {path}")
+            continue
         if passed:
             print(f"PASS  {path}")
         elif args.update:
@@ -243,6 +252,9 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from ruffdbg.bench import run_benchmarks
 
+    if args.dir is not None and not Path(args.dir).is_dir():
+        raise FileError(f"no such folder: {args.dir}" if not Path(args.dir).exists()
+                        else f"cannot read benchmarks from {args.dir}: it is a file, not a folder")
     return run_benchmarks(args.dir, args.runs, args.names)
 
 
@@ -260,17 +272,8 @@ def _session(args: argparse.Namespace) -> Session:
     return Session(Policy(jit=not args.no_jit, threshold=args.threshold))
 
 
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
-
-
 def _compile_file(session: Session, path: str):
-    text = _read(path)
+    text = read_text_file(path)
     try:
         return session.compile(text, path)
     except RuffSyntaxError as error:

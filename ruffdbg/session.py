@@ -24,6 +24,7 @@ from ruffdbg.profile import report
 from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
+from ruffdbg.core.objects import Function
 from ruffdbg.vm.debugger import Debugger, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
@@ -160,6 +161,9 @@ class Session:
         self.scripts: list[CodeObject] = []
         self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
         self.breakpoint_lines: dict[str, set[int]] = {}       # source name -> lines (kept across recompiles)
+        # A REPL sets it: each run may declare again the globals earlier runs
+        # declared (the new definition replaces the old, see ``run_code``).
+        self.redefinition = False
         self.vm.events = self.events
         self.debugger = Debugger(self.vm, self.code_objects)
         self.vm.debugger = self.debugger
@@ -180,6 +184,8 @@ class Session:
         code = compile_program(program, known_globals=self.vm.globals.keys())
         self.scripts.append(code)
         self.script_names[id(code)] = name
+        for each in code.walk():
+            each.source = name
         for line in self.breakpoint_lines.get(name, ()):
             self._apply_breakpoint(name, line, True)
         return code
@@ -192,6 +198,8 @@ class Session:
         if not harness.in_deep_worker():
             return harness.run_in_thread(lambda: self.run_code(code),
                                          interrupt=lambda: self.interrupt(harness.CTRL_C_REASON))
+        if self.redefinition:
+            self.vm.redeclarable = set(self.vm.globals)
         try:
             self.vm.run_script(code)
         except RuffRuntimeError as error:
@@ -300,6 +308,14 @@ class Session:
     def interrupt(self, reason: str = "interrupted") -> None:
         """Stop the running program at its next safepoint (safe from other threads)."""
         self.vm.request_interrupt(reason)
+
+    def drop_stale_interrupt(self, reason: str = harness.CTRL_C_REASON) -> None:
+        """Forget an interrupt for ``reason`` that no program took (a Ctrl-C pressed
+        just as a run ended), so it does not stop the next run before it starts."""
+        if self.vm.interrupt[0] and self.vm.interrupt_reason == reason:
+            self.vm.interrupt[0] = 0
+            if self.jit is not None:
+                self.jit.set_interrupt(0)
 
     def pause(self) -> None:
         """Pause the running program at its next safepoint, in any tier."""
@@ -418,7 +434,12 @@ class Session:
         return seen
 
     def find_code(self, name: str) -> CodeObject | None:
-        """The most recently compiled function called ``name`` ("<script>" for the script)."""
+        """The function the global ``name`` holds now, else the most recently compiled
+        function called ``name`` ("<script>" for the script). (A REPL input that
+        failed before its definition ran compiled a ``name`` that never took effect.)"""
+        held = self.vm.globals.get(name)
+        if isinstance(held, Function) and held.code.name == name:
+            return held.code
         for code in reversed(self.code_objects()):
             if code.name == name:
                 return code

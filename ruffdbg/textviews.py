@@ -8,6 +8,7 @@ too, once for every front end.
 from __future__ import annotations
 
 import io
+from typing import Callable
 
 from rich import box
 from rich.console import Console
@@ -23,13 +24,16 @@ class UsageError(Exception):
     prints ``error: <message>``."""
 
 
-def render_result(result: RunResult, source: Source | None) -> str | None:
+def render_result(result: RunResult, source: Source | None,
+                  sources: Callable[[str], Source | None] | None = None) -> str | None:
     """How a run ended, as the user sees it: the uncaught error or the interruption
-    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally."""
+    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally.
+    ``sources``: each frame named by (and its caret drawn in) its own source."""
     if result.error is not None:
-        return render_runtime_error(result.error.message, result.error.stack, source)
+        return render_runtime_error(result.error.message, result.error.stack, source, sources=sources)
     if result.interrupted is not None:
-        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source, label="interrupted")
+        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
+                                    label="interrupted", sources=sources)
     return None
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ruffdbg.files import read_text_file
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
@@ -55,28 +56,42 @@ COMMAND_NAMES = [command.name for command in COMMANDS]
 
 
 class Shell:
-    def __init__(self, policy: Policy | None = None):
+    """``stream``: where the program's output goes as it is printed (the REPL's
+    terminal, so it shows while an input runs and stays when one is interrupted);
+    without it the output is collected and returned by ``execute`` (transcripts)."""
+
+    def __init__(self, policy: Policy | None = None, stream: Callable[[str], None] | None = None):
         self.policy = policy or Policy()
         self.inputs = 0
+        self.stream = stream
+        self.output: list[str] = []
         self.session = self._new_session()
         self.interactive = False     # the REPL sets it: :tui can open a screen
         self.tui_requested = False
 
     def _new_session(self) -> Session:
-        self.output: list[str] = []
-        session = Session(self.policy, write=self.output.append)
+        session = Session(self.policy, write=self._write)
+        session.redefinition = True   # a name declared again replaces the earlier input's
         session.add_builtin(Builtin(ECHO, self._echo, (1,)))
         return session
 
+    def _write(self, text: str) -> None:
+        """What the program prints (and echoed values): streamed, or collected."""
+        if self.stream is not None:
+            self.stream(text)
+        else:
+            self.output.append(text)
+
     def _echo(self, ctx, args: list) -> None:
         if args[0] is not None:
-            self.output.append(to_string(args[0]) + "\n")
+            self._write(to_string(args[0]) + "\n")
 
     # ------------------------------------------------------------- inputs
 
     def execute(self, text: str) -> str:
         """Run one input (Ruff code or a :command) and return what it printed."""
         self.output.clear()
+        self.session.drop_stale_interrupt()   # a Ctrl-C that came after the last input ended
         stripped = text.strip()
         if not stripped:
             return ""
@@ -85,18 +100,24 @@ class Shell:
         self.run_ruff(text)
         return "".join(self.output)
 
-    def run_ruff(self, text: str, name: str | None = None) -> None:
-        self.inputs += 1
-        name = name or f"<input {self.inputs}>"
+    def run_ruff(self, text: str, name: str | None = None) -> str | None:
+        """Compile and run one input (named ``<input-N>``, or ``name``); what it
+        prints is written. Returns how it failed (also added to ``output``), None
+        when it ended normally."""
+        if name is None:
+            self.inputs += 1
+            name = f"<input-{self.inputs}>"
         try:
             code = self.session.compile(text, name, _echo_expressions if name.startswith("<input") else None)
         except RuffSyntaxError as error:
-            self.output.append(error.render(self.session.source_of(name)) + "\n")
-            return
+            failure = error.render(self.session.source_of(name)) + "\n"
+            self.output.append(failure)
+            return failure
         result = self.session.run_code(code)
-        rendered = render_result(result, self.session.source_of(name)) or describe_exit(result)
+        rendered = render_result(result, self.session.source_of(name), self.session.source_of) or describe_exit(result)
         if rendered is not None:
             self.output.append(rendered + "\n")
+        return None if result.ok else rendered + "\n"
 
     # ----------------------------------------------------------- commands
 
@@ -221,11 +242,7 @@ class Shell:
         if len(args) != 1:
             raise UsageError("usage: :load FILE")
         path = Path(args[0])
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-        self.run_ruff(text, str(path))
+        self.run_ruff(read_text_file(path), str(path))
         return "".join(self.output)
 
     def cmd_time(self, args: list[str]) -> str:
@@ -233,13 +250,17 @@ class Shell:
             raise UsageError("usage: :time EXPR")
         expression = " ".join(args)
         times = []
-        for _ in range(5):
-            self.output.clear()
-            started = time.perf_counter()
-            self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
-            times.append((time.perf_counter() - started) * 1000)
-            if any("error:" in chunk for chunk in self.output):
-                return "".join(self.output)
+        stream, self.stream = self.stream, None   # what the runs print is not shown
+        try:
+            for run in range(5):
+                self.output.clear()
+                started = time.perf_counter()
+                failure = self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
+                times.append((time.perf_counter() - started) * 1000)
+                if failure is not None:   # an error, exit() or Ctrl-C: stop timing, show how it ended
+                    return failure + f"(:time stopped in run {run + 1} of 5)\n"
+        finally:
+            self.stream = stream
         tiers = ", ".join(f"{name} {self.session.function(name).tier}" for name in self.session.function_names())
         return f"median {statistics.median(times):.3f} ms of 5 runs ({tiers or 'no functions'})\n"
 

@@ -114,7 +114,7 @@ class Control:
         """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
         entries = self.stack_entries()
         top = self.frames[-1]
-        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
+        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc], top.code.source)
         return entries
 
     def hold(self, reason: str) -> None:
