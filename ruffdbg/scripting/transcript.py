@@ -95,10 +95,13 @@ def lines_match(expected: list[str], actual: list[str]) -> bool:
 def replay(steps: list[Step], shell: Shell | None = None) -> list[StepResult]:
     shell = shell or Shell()
     results = []
-    for step in steps:
-        output = shell.execute(step.text)
-        actual = output.splitlines()
-        results.append(StepResult(step, actual, lines_match(step.expected, actual)))
+    try:
+        for step in steps:
+            output = shell.execute(step.text)
+            actual = output.splitlines()
+            results.append(StepResult(step, actual, lines_match(step.expected, actual)))
+    finally:
+        shell.close()   # (a program a JIT breakpoint left paused)
     return results
 
 

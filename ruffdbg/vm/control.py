@@ -86,6 +86,13 @@ class Control:
             return
         self.request_interrupt(JIT_BREAK)
 
+    def cancel_jit_break(self) -> None:
+        """A trap stopped for the JIT breakpoint first: native code need not leave."""
+        if self.interrupt_reason == JIT_BREAK:
+            self.interrupt[0] = 0
+            if self.hooks is not None:
+                self.hooks.set_interrupt(0)
+
     def resume(self) -> None:
         self.paused_at = None   # at once, so a view never sees the old stop as a new one
         self._resume.set()
@@ -122,7 +129,9 @@ class Control:
             self.hold("paused")
             return
         if self.interrupt_reason == JIT_BREAK:
-            self.hold(*self.debugger.take_fired())
+            fired = self.debugger.take_fired()
+            if fired is not None:   # (else a trap stopped for it already)
+                self.hold(*fired)
             return
         raise Interrupted(self.interrupt_reason, self._stopped_entries())
 

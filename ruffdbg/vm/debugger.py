@@ -204,18 +204,26 @@ class Debugger:
         return bool(functions) and (None in functions or function in functions)
 
     def on_event(self, event: Any) -> None:
-        """An event with a JIT breakpoint of its kind was logged (any thread; cold)."""
+        """An event with a JIT breakpoint of its kind was logged (any thread; cold).
+
+        A deopt stops exactly where the interpreter resumes (a one-shot trap at
+        its pc); a tier-up at the function's first instruction, once its native
+        entry has seen the interrupt and handed the call to the interpreter (or at
+        the next safepoint, whichever comes first); the others at the next safepoint."""
         if self.fired is not None or not self._wants(event.kind, event.function):
             return
         self.fired = event
-        if event.kind == "deopt" and event.pc is not None and self._arm_once(event.function, event.pc):
+        pc = event.pc if event.kind == "deopt" else 0 if event.kind == "tier-up" else None
+        if pc is not None and self._arm_once(event.function, pc) and event.kind == "deopt":
             return
         self.vm.request_jit_break()
 
-    def take_fired(self) -> tuple[str, Any]:
-        """The stop a JIT breakpoint asked for: (reason, event); it is consumed."""
+    def take_fired(self) -> tuple[str, Any] | None:
+        """The stop a JIT breakpoint asked for, (reason, event), or None; consumed."""
         event, self.fired = self.fired, None
-        return (stop_reason(event), event) if event is not None else ("paused", None)
+        if self._once:
+            self._disarm_once()
+        return (stop_reason(event), event) if event is not None else None
 
     def on_error(self, frame: Any, message: str) -> None:
         """A runtime error is being raised in ``frame`` (VM thread): stop before it unwinds."""
@@ -243,9 +251,11 @@ class Debugger:
         line = code.lines[pc]
         step = self.step
         depth = len(self.vm.frames)
-        if self._once.get(code) == pc and self.fired is not None:
-            self._disarm_once()
-            self.vm.hold(*self.take_fired())
+        if self._once.get(code) == pc:
+            fired = self.take_fired()
+            if fired is not None:
+                self.vm.cancel_jit_break()
+                self.vm.hold(*fired)
             return
         if pc in self.breakpoints.get(code, ()):
             reason = f"breakpoint at line {line}"
