@@ -252,6 +252,9 @@ def cmd_deopts(args: argparse.Namespace) -> int:
         return status
     from ruffdbg.textviews import deopt_lines
 
+    if args.func is not None and session.find_code(args.func) is None:
+        names = ", ".join(["<script>", *session.function_names()])
+        raise UsageError(f"no function named {args.func!r} (functions: {names})")
     lines = deopt_lines(session.deopt_groups(args.func))
     print("\n".join(lines) if lines else "no deopts" + (f" in {args.func}" if args.func else ""))
     return status

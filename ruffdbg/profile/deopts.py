@@ -52,6 +52,11 @@ class DeoptGroup:
     last_seq: int = 0          # the latest event's sequence number (views select it)
 
     @property
+    def key(self) -> tuple:
+        """Its ``group_key``: what every event of the group has in common."""
+        return self.kind, self.function, self.pc, self.guard_kind, self.reason
+
+    @property
     def guard(self) -> int | None:
         """The guard id of the latest exit (ids are per unit)."""
         return self.exits[-1].guard if self.exits else None
@@ -61,7 +66,8 @@ class DeoptGroup:
         return self.exits[-1].block if self.exits else None
 
 
-def _key(event: Event) -> tuple:
+def group_key(event: Event) -> tuple:
+    """The group an event falls in: (kind, function, pc, guard kind, reason)."""
     detail = event.detail
     reason = detail.get("reason", "") if event.kind == "deopt" else detail.get("assumption") or detail.get("reason", "")
     return event.kind, event.function, event.pc, detail.get("guard_kind"), str(reason)
@@ -77,7 +83,7 @@ class DeoptLog:
     def add(self, event: Event) -> None:
         if event.kind not in GROUPED_KINDS:
             return
-        key = _key(event)
+        key = group_key(event)
         unit = event.detail.get("unit")
         exit_ = DeoptExit(unit, event.detail.get("guard")) if unit is not None or "guard" in event.detail else None
         with self._lock:
