@@ -210,6 +210,7 @@ class Session:
         finally:
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
+            self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)
         return RunResult(True)
 
     def run_source(self, text: str, name: str = "<input>") -> RunResult:
@@ -386,7 +387,8 @@ class Session:
             added = self.debugger.set_jit_break(kind, function)
         except KeyError:
             return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
-        return ControlResult(f"break on {added.describe()}")
+        off = " (the JIT is off: only errors happen)" if self.jit is None and added.kind != "error" else ""
+        return ControlResult(f"break on {added.describe()}{off}")
 
     def clear_jit_breaks(self, kind: str | None = None, function: str | None = None) -> ControlResult:
         """Clear JIT breakpoints of ``kind`` (None: every kind) and ``function`` (None: all)."""

@@ -299,9 +299,12 @@ class RuffdbgApp(App):
 
     def _start_again(self) -> None:
         breakpoints = self.session.breakpoints(self.source_name)
+        jit_breaks = self.session.jit_breaks()
         self.restarting = False
         self.output.clear()
         self.session = self._new_session()
+        for each in jit_breaks:
+            self.session.set_jit_break(each.kind, each.function)
         for line in breakpoints:   # kept: compiling the program arms them again
             self.session.toggle_breakpoint(line, self.source_name)
         self._pane("#functions", DataTable).clear()

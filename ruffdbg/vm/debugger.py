@@ -225,6 +225,12 @@ class Debugger:
             self._disarm_once()
         return (stop_reason(event), event) if event is not None else None
 
+    def drop_fired(self) -> None:
+        """The run ended before a JIT breakpoint's stop came: forget it, so the next
+        run does not stop for an event of this one."""
+        if self.take_fired() is not None:
+            self.vm.cancel_jit_break()
+
     def on_error(self, frame: Any, message: str) -> None:
         """A runtime error is being raised in ``frame`` (VM thread): stop before it unwinds."""
         if self._wants(ERROR, frame.code.name):
