@@ -25,7 +25,7 @@ from ruffdbg.profile.deopts import DeoptGroup, DeoptLog
 from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
-from ruffdbg.vm.debugger import Debugger, JitBreak, stop_points
+from ruffdbg.vm.debugger import JIT_BREAK_NAMES, Debugger, JitBreak, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it i
 # the stability rule's call (``Session.stability``), as everywhere else.
 HOT_TIME_SHARE = 0.30
 HOT_CALLS = 1000
-JIT_BREAK_NAMES = ("deopt", "tier-up", "despecialized", "blacklisted", "invalidated", "error")
 
 
 @dataclass
@@ -386,7 +385,7 @@ class Session:
         try:
             added = self.debugger.set_jit_break(kind, function)
         except KeyError:
-            return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
+            return _unknown_event(kind)
         off = " (the JIT is off: only errors happen)" if self.jit is None and added.kind != "error" else ""
         return ControlResult(f"break on {added.describe()}{off}")
 
@@ -395,7 +394,7 @@ class Session:
         try:
             cleared = self.debugger.clear_jit_breaks(kind, function)
         except KeyError:
-            return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
+            return _unknown_event(kind)
         if not cleared:
             return ControlResult("no such JIT breakpoint", ok=False)
         return ControlResult("cleared: " + ", ".join(each.describe() for each in cleared))
@@ -625,6 +624,10 @@ class Session:
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
         return {"functions": functions, "events": events}
+
+
+def _unknown_event(kind: str) -> ControlResult:
+    return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
 
 
 def _profile_json(profile: report.TypeProfile) -> dict:

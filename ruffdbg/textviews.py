@@ -110,8 +110,8 @@ def deopt_lines(groups) -> list[str]:
         units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
         if units:
             where.append("unit " + ", ".join(f"#{unit}" for unit in units))
-        lines.append(f"{group.kind:<13} {group.function:<16} x{group.count:<6} {group.tier or '':<3} "
-                     f"first {group.first_ms:.1f} ms, last {group.last_ms:.1f} ms  "
-                     + ", ".join(part for part in where if part))
+        lines.append((f"{group.kind:<13} {group.function:<16} x{group.count:<6} {group.tier or '':<3} "
+                      f"first {group.first_ms:.1f} ms, last {group.last_ms:.1f} ms  "
+                      + ", ".join(part for part in where if part)).rstrip())
         lines.append(f"    {group.reason}")
     return lines

@@ -53,6 +53,7 @@ JIT_BREAK_KINDS = {
     "invalidated": "invalidated", "invalidation": "invalidated",
     "error": "error",
 }
+JIT_BREAK_NAMES = tuple(dict.fromkeys(JIT_BREAK_KINDS.values()))   # each kind once, in that order
 ERROR = "error"   # a runtime error being raised (not an event of the log: it stops before unwinding)
 
 
@@ -257,11 +258,10 @@ class Debugger:
         line = code.lines[pc]
         step = self.step
         depth = len(self.vm.frames)
-        if self._once.get(code) == pc:
+        if self._once.get(code) == pc and self.fired is not None:
             fired = self.take_fired()
-            if fired is not None:
-                self.vm.cancel_jit_break()
-                self.vm.hold(*fired)
+            self.vm.cancel_jit_break()
+            self.vm.hold(*fired)
             return
         if pc in self.breakpoints.get(code, ()):
             reason = f"breakpoint at line {line}"
