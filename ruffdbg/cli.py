@@ -248,7 +248,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 def cmd_deopts(args: argparse.Namespace) -> int:
     session = _session(args)
     status = _run_file(session, args.file, quiet=True)
-    if status == EXIT_USAGE:
+    if status == EXIT_USAGE or not session.scripts:   # (not compiled: a syntax error was reported)
         return status
     from ruffdbg.textviews import deopt_lines
 
