@@ -69,7 +69,10 @@ class DeoptGroup:
 def group_key(event: Event) -> tuple:
     """The group an event falls in: (kind, function, pc, guard kind, reason)."""
     detail = event.detail
-    reason = detail.get("reason", "") if event.kind == "deopt" else detail.get("assumption") or detail.get("reason", "")
+    # A despecialization's reason counts failures (different every time): the
+    # assumption that broke names it. Everything else says why in its reason.
+    reason = detail.get("assumption") if event.kind == "despecialized" else None
+    reason = reason or detail.get("reason", "")
     return event.kind, event.function, event.pc, detail.get("guard_kind"), str(reason)
 
 

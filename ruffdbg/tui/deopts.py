@@ -24,6 +24,7 @@ from ruffdbg.profile.deopts import GROUPED_KINDS, DeoptGroup, group_key
 from ruffdbg.session import JIT_BREAK_NAMES
 
 __all__ = ["DeoptsTable", "JitBreakDialog", "GROUPED_KINDS"]
+REASON_WIDTH = 34
 KIND_STYLES = {"deopt": "bold red", "invalidated": "yellow", "despecialized": "magenta", "blacklisted": "bold white on red"}
 
 
@@ -39,7 +40,12 @@ class DeoptsTable(DataTable):
         self.wanted: tuple | None = None   # the group key to put the cursor on once it is listed
 
     def on_mount(self) -> None:
-        self.add_columns("kind", "function", "count", "line", "pc", "guard", "exit", "first ms", "last ms", "reason")
+        # The reason before the locations, cropped (a narrow pane shows it; the full text
+        # is in ``:deopts`` and ``ruffdbg deopts``); numbers sized to fit, never cropped.
+        for label, width in (("kind", None), ("function", None), ("count", None), ("reason", REASON_WIDTH),
+                             ("line", None), ("pc", None), ("guard", None), ("exit", None), ("first ms", None),
+                             ("last ms", None)):
+            self.add_column(label, width=width)
 
     def show(self, groups: list[DeoptGroup]) -> None:
         """Redraw only when the groups changed, keeping the cursor on its group."""
@@ -51,8 +57,8 @@ class DeoptsTable(DataTable):
         for group in groups:
             guard = f"#{group.guard} {group.guard_kind or ''}".rstrip() if group.guard is not None else ""
             self.add_row(Text(group.kind, style=KIND_STYLES.get(group.kind, "")), group.function, f"{group.count:,}",
-                         _text(group.line), _text(group.pc), guard, group.exit_block or "",
-                         f"{group.first_ms:.1f}", f"{group.last_ms:.1f}", group.reason)
+                         group.reason, _text(group.line), _text(group.pc), guard, group.exit_block or "",
+                         f"{group.first_ms:.1f}", f"{group.last_ms:.1f}")
         self._move_to(self.wanted or current)
 
     def select_event(self, event) -> None:
