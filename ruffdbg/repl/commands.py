@@ -26,6 +26,7 @@ from ruffdbg.textviews import (UsageError, assumptions_lines, deopt_lines, descr
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
+PAUSE_FRAMES = 10   # frames a pause shows, innermost first (deep recursion would flood the screen)
 ECHO = "__echo__"   # the hidden builtin a top-level expression's value goes through
 
 
@@ -154,7 +155,10 @@ class Shell:
         event = self.session.paused_event
         if event is not None:
             lines.append(f"  event #{event.seq}: {event.describe().strip()}")
-        lines += [f"  in {frame.function} line {frame.line} ({frame.tier})" for frame in reversed(self.session.paused_frames())]
+        frames = self.session.paused_frames()[::-1]   # innermost first
+        lines += [f"  in {frame.function} line {frame.line} ({frame.tier})" for frame in frames[:PAUSE_FRAMES]]
+        if len(frames) > PAUSE_FRAMES:
+            lines.append(f"  ... {len(frames) - PAUSE_FRAMES} more frames")
         return "\n".join(lines) + "\n"
 
     def _drop_paused(self) -> None:
