@@ -227,6 +227,7 @@ class NativeBoundary:
                 if error.entries is None:
                     # A builtin failed: record where while the native frames are visible.
                     show()
+                    vm.error_raised(error.message)
                     error.value = vm.error_value(error)
                     error.entries = vm.stack_entries()
                 raise

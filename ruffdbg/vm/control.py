@@ -86,6 +86,12 @@ class Control:
             return
         self.request_interrupt(JIT_BREAK)
 
+    def error_raised(self, message: str) -> None:
+        """A runtime error was just raised in the top frame (VM thread; errors are
+        cold): a JIT breakpoint on errors stops here, before anything unwinds."""
+        if self.break_on_error:
+            self.debugger.on_error(self.frames[-1], message)
+
     def cancel_jit_break(self) -> None:
         """A trap stopped for the JIT breakpoint first: native code need not leave."""
         if self.interrupt_reason == JIT_BREAK:

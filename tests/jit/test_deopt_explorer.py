@@ -95,3 +95,16 @@ def test_the_deopts_command_lists_the_groups(tmp_path, capsys):
     assert capsys.readouterr().out == "no deopts in <script>\n"
     assert main(["deopts", str(path), "--func", "nobody"]) == 2
     assert "no function named 'nobody' (functions: <script>, grow)" in capsys.readouterr().err
+
+
+def test_break_on_error_stops_at_a_builtin_failing_under_native_code():
+    session = Session(Policy(threshold=100), write=lambda text: None)
+    session.set_jit_break("error", "size")
+    program = 'func size(x) {\n    return len(x) + 1\n}\nfor i in 300 { size("abc") }\nsize(5)\n'
+    worker, outcome = run_until_paused(session, program)
+    assert session.pause_reason == "error in size: len() expects a string, array or dict, got int"
+    assert session.function("size").tier == "T1"   # (it stays compiled: the stop is in its op callback)
+    assert [(f.function, f.line) for f in session.paused_frames()] == [("<script>", 5), ("size", 2)]
+    session.resume()
+    worker.join(10)
+    assert outcome[0].error.message.startswith("len() expects")
