@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots.add_argument("file")
     _add_engine_options(hotspots)
 
+    deopts = commands.add_parser("deopts", help="run a program and list its deopts and invalidations, grouped")
+    deopts.add_argument("file")
+    deopts.add_argument("--func", help="only this function's")
+    _add_engine_options(deopts)
+
     bench = commands.add_parser("bench", help="time the benchmark programs against CPython")
     bench.add_argument("--dir", default=None, help="folder of NAME.ruff + NAME.py pairs (default: examples/benchmarks)")
     bench.add_argument("--runs", type=_positive_int, default=5, help="runs per program; the median is reported")
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args.program_args = program_args
     if args.command is None:
         args = parser.parse_args(["repl"])
-    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
+    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "deopts": cmd_deopts, "bench": cmd_bench,
                "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test, "tui": cmd_tui,
                "screenshot": cmd_screenshot, "soak": cmd_soak}[args.command]
     try:
@@ -246,6 +251,21 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     from ruffdbg.textviews import hotspots_report
 
     print(hotspots_report(session))
+    return status
+
+
+def cmd_deopts(args: argparse.Namespace) -> int:
+    session = _session(args)
+    status = _run_file(session, args.file, quiet=True)
+    if status == EXIT_USAGE or not session.scripts:   # (not compiled: a syntax error was reported)
+        return status
+    from ruffdbg.textviews import deopt_lines
+
+    if args.func is not None and session.find_code(args.func) is None:
+        names = ", ".join(["<script>", *session.function_names()])
+        raise UsageError(f"no function named {args.func!r} (functions: {names})")
+    lines = deopt_lines(session.deopt_groups(args.func))
+    print("\n".join(lines) if lines else "no deopts" + (f" in {args.func}" if args.func else ""))
     return status
 
 

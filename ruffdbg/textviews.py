@@ -99,3 +99,23 @@ def assumptions_lines(units) -> list[str]:
         if not unit.assumptions:
             lines.append("  (assumes nothing)")
     return lines
+
+
+def deopt_lines(groups) -> list[str]:
+    """Deopt explorer groups (``Session.deopt_groups``), two lines each: what happened
+    how often and when, where (line, pc, guard, exit), then the reason."""
+    lines = []
+    for group in groups:
+        where = [f"line {group.line}" if group.line is not None else "", f"pc {group.pc}" if group.pc is not None else ""]
+        if group.guard is not None:
+            where.append(f"guard #{group.guard} {group.guard_kind or ''}".rstrip())
+        if group.exit_block:
+            where.append(f"exit {group.exit_block}")
+        units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
+        if units:
+            where.append("unit " + ", ".join(f"#{unit}" for unit in units))
+        lines.append((f"{group.kind:<13} {group.function:<16} x{group.count:<6} {group.tier or '':<3} "
+                      f"first {group.first_ms:.1f} ms, last {group.last_ms:.1f} ms  "
+                      + ", ".join(part for part in where if part)).rstrip())
+        lines.append(f"    {group.reason}")
+    return lines

@@ -176,10 +176,13 @@ def _literal(line: str) -> str:
 def replay(steps: list[Step], shell: Shell | None = None) -> list[StepResult]:
     shell = shell or Shell()
     results = []
-    for step in steps:
-        output = shell.execute(step.text)
-        actual = output.splitlines()
-        results.append(StepResult(step, actual, lines_match(step.expected, actual)))
+    try:
+        for step in steps:
+            output = shell.execute(step.text)
+            actual = output.splitlines()
+            results.append(StepResult(step, actual, lines_match(step.expected, actual)))
+    finally:
+        shell.close()   # (a program a JIT breakpoint left paused)
     return results
 
 

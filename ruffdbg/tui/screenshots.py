@@ -2,7 +2,7 @@
 
 Runs the TUI headless (Textual's test driver) on the bundled demo. At each
 moment worth showing -- warming up, specialized, a deopt storm, blacklisted,
-paused at a breakpoint -- it waits until the Session says the moment came,
+paused at a breakpoint, the deopt explorer -- it waits until the Session says the moment came,
 pauses the program there (so every picture shows its own moment, not the
 next one), opens the tab that tells the story, saves an SVG and continues.
 """
@@ -110,6 +110,7 @@ async def _take(out: Path) -> list[Path]:
             await camera.resume()
             await camera.paused()
             await camera.take(name, tab, native_tab)
+        await camera.take("7-deopt-explorer", "tab-deopts")   # (still paused at the blacklisting)
         await camera.resume()
         await pilot.pause(1.5)
         await camera.take("5-warmup-chart", "tab-warmup")

@@ -674,6 +674,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps):
     def _unwind(self, error: RuffError, base: int) -> None:
         """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
         frames = self.frames
+        if error.entries is None:   # (raised here, not re-raised from below)
+            self.error_raised(error.message)
         error_value = self.error_value(error)
         entries = error.entries or self.stack_entries()
         while len(frames) > base:

@@ -155,7 +155,7 @@ print(use())
     session, out = run(program, threshold=20)
     assert out == ["1", "2"]
     deopt = next(e for e in session.events.since(0) if e.kind == "deopt" and e.function == "use")
-    assert deopt.detail["kind"] == "global-unchanged"
+    assert deopt.detail["guard_kind"] == "global-unchanged"
 
 
 SPIN = """func step(x) { return x + 1 }
