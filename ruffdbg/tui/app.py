@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
 from textual.widgets import ContentSwitcher
 
@@ -33,6 +34,7 @@ from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
 from ruffdbg.tui.policy_dialog import PolicyDialog
 from ruffdbg.tui.profiles import ProfilesPane
+from ruffdbg.tui.scrolling import QuietLog
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
 from ruffdbg.tui.timeline import Timeline
@@ -41,11 +43,37 @@ from ruffdbg.tui.warmup import WarmupChart
 DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
 SLOW_MOTION_SECONDS = 0.02
-# Program output moves to the log at most this many lines a tick: writing a line
-# costs the UI thread ~0.1 ms, so a print flood cannot hold keys up. Past the
-# log's own limit, older lines are skipped (they would scroll out unseen).
-OUTPUT_LINES_PER_TICK = 300
+# Program output moves to the log in batches of OUTPUT_BATCH writes for at most
+# OUTPUT_BUDGET seconds a tick: writing a line costs the UI thread 0.1-0.3 ms
+# (more while the program holds the GIL), so a print flood cannot hold keys up.
+# Past the log's own limit, older lines are skipped (they would scroll out unseen).
+OUTPUT_BATCH = 40
+OUTPUT_BUDGET = 0.02
 OUTPUT_KEPT = 2000
+START_AT_LATEST = 0.5   # seconds after mount, if the footer never gets built (the app is not focused)
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt once for a burst of binding changes: Textual's own
+    rebuilds once per change (two or three times as the app starts, 50-130 ms of
+    the UI thread each, while the program runs and needs the GIL). Posts ``Built``
+    after each rebuild."""
+
+    class Built(Message):
+        pass
+
+    DEBOUNCE_SECONDS = 0.05
+    rebuild_timer = None
+
+    def bindings_changed(self, screen) -> None:
+        self._bindings_ready = True   # (what Footer.bindings_changed does, but debounced)
+        if self.rebuild_timer is None and screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.rebuild_timer = self.set_timer(self.DEBOUNCE_SECONDS, self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self.rebuild_timer = None
+        await self.recompose()
+        self.call_after_refresh(self.post_message, self.Built())   # (after the keys are laid out)
 
 
 class RuffdbgApp(App):
@@ -83,8 +111,10 @@ class RuffdbgApp(App):
         self.path = path
         self.policy = policy or Policy()
         self.attached = session is not None
-        self.output: deque[str] = deque()   # appended by the VM thread, drained by the UI
-        self.skipped_output = 0
+        # The program's writes, appended by the VM thread and drained by the UI; the oldest
+        # fall off past the log's own limit (counted: written - drained - pending).
+        self.output: deque[str] = deque(maxlen=OUTPUT_KEPT)
+        self.written = self.drained = 0
         self.error: str | None = None   # how the program failed (syntax or runtime error), once it has
         self.slow_motion = False
         if session is not None:
@@ -101,6 +131,7 @@ class RuffdbgApp(App):
         self.worker = None
         self.selected: str | None = None        # the code the detail panes show
         self.selected_row: str | None = None    # its row in the functions table (a loop's: NAME@PC)
+        self.chosen = False                     # the user selected something (else: the first function)
         self.location: tuple[int | None, int | None] = (None, None)   # selected (line, pc)
         self.finished: str | None = None
         self.shown_status = ""
@@ -111,10 +142,15 @@ class RuffdbgApp(App):
         self.sub_title = name
 
     def _new_session(self) -> Session:
-        session = Session(self.policy, write=self.output.append)
+        session = Session(self.policy, write=self._write)
         if self.slow_motion:
             session.set_slow_motion(SLOW_MOTION_SECONDS)
         return session
+
+    def _write(self, text: str) -> None:
+        """The program's output (called on the VM thread: only counts and appends)."""
+        self.written += 1
+        self.output.append(text)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,8 +176,8 @@ class RuffdbgApp(App):
                         yield VerticalScroll(WarmupChart(id="warmup"))
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
-            yield RichLog(id="output", wrap=True, markup=False, max_lines=2000)
-        yield Footer()
+            yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._pane("#source", SourcePane).border_title = "source (click a line; click its number: breakpoint)"
@@ -151,11 +187,17 @@ class RuffdbgApp(App):
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
         self.refresh_panes()
         if not self.attached:
-            # After the first frame: laying out and painting the whole screen would
-            # otherwise take the GIL from the program's first 0.2 s.
-            self.call_after_refresh(self._start_program)
+            # Once the screen is built (the footer's keys depend on the focus, set
+            # after the first frame): laying it out and painting it would otherwise
+            # take the GIL from the program's first 0.2-0.3 s.
+            self.set_timer(START_AT_LATEST, self._start_program)
+
+    def on_keys_footer_built(self, event: KeysFooter.Built) -> None:
+        self._start_program()
 
     def _start_program(self) -> None:
+        if self.worker is not None or self.attached:
+            return
         # Textual's ~100k long-lived objects would make every full collection during
         # the run cost 50-150 ms: move them out of the collector's way.
         gc.collect()
@@ -284,7 +326,7 @@ class RuffdbgApp(App):
         self.restarting = False
         self._reload()
         self.output.clear()
-        self.skipped_output = 0
+        self.written = self.drained = 0
         self.error = None
         self.session = self._new_session()
         for line in breakpoints:   # kept: compiling the program arms them again
@@ -345,7 +387,7 @@ class RuffdbgApp(App):
         row = table.row_for(key)
         if row is None:
             return
-        self.selected_row, self.selected = key, row.function
+        self.selected_row, self.selected, self.chosen = key, row.function, True
         if self.attached:   # a REPL session has one source per input: show the function's
             self._show_source(self.session.source_name_of(self.selected) or self.source_name)
         self.refresh_panes()
@@ -365,6 +407,7 @@ class RuffdbgApp(App):
             function = self._function_at(row.line)
             if function is not None and function != self.selected:
                 self.selected = self.selected_row = function
+                self.chosen = True
                 self.refresh_panes()
         self.select_location(row.line, row.pc)
 
@@ -446,9 +489,10 @@ class RuffdbgApp(App):
 
     def _refresh_functions(self, stats) -> None:
         rows = function_rows(stats)
-        if self.selected_row is None and self.selected is not None:   # (a caller chose a function)
-            self.selected_row = self.selected
-        if self.selected is None and rows:   # the first function, else the script
+        owner = self.selected_row.rsplit("@", 1)[0] if self.selected_row else None   # (a loop's key: NAME@PC)
+        if self.selected is not None and owner != self.selected:   # a caller set ``selected``
+            self.selected_row, self.chosen = self.selected, True
+        if not self.chosen and rows:   # until the user chooses: the first function, else the script
             first = next((row for row in rows if row.function != SCRIPT), rows[0])
             self.selected = self.selected_row = first.key
         self._pane("#functions", FunctionsTable).show(rows, self.selected_row)
@@ -486,18 +530,16 @@ class RuffdbgApp(App):
             self.finished = None
 
     def _drain_output(self) -> None:
-        """Move a bounded batch of the program's output to the log (see OUTPUT_LINES_PER_TICK)."""
+        """Move a bounded part of the program's output to the log (see OUTPUT_BUDGET)."""
         output = self._pane("#output", RichLog)
-        backlog = len(self.output)
-        if backlog > OUTPUT_KEPT:   # (the VM thread only appends: popping from the left is safe)
-            for _ in range(backlog - OUTPUT_KEPT):
-                self.output.popleft()
-            self.skipped_output += backlog - OUTPUT_KEPT
-        if self.skipped_output and self.output:
-            output.write(Text(f"… {self.skipped_output:,} lines not shown (printed faster than shown)", style="dim"))
-            self.skipped_output = 0
-        batch = [self.output.popleft() for _ in range(min(OUTPUT_LINES_PER_TICK, len(self.output)))]
-        if batch:
+        skipped = self.written - self.drained - len(self.output)   # (fell off the deque's left end)
+        if skipped > 0:
+            output.write(Text(f"… {skipped:,} writes not shown (printed faster than shown)", style="dim"))
+            self.drained += skipped
+        deadline = time.perf_counter() + OUTPUT_BUDGET
+        while self.output and time.perf_counter() < deadline:   # (the VM thread only appends)
+            batch = [self.output.popleft() for _ in range(min(OUTPUT_BATCH, len(self.output)))]
+            self.drained += len(batch)
             output.write("".join(batch).rstrip("\n"))
 
     def on_unmount(self) -> None:

@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ruffdbg.tui.scrolling import set_virtual_size
+
 HIGHLIGHT = Style(bgcolor="grey30")
 
 
@@ -64,7 +66,7 @@ class ListingView(ScrollView, can_focus=True):
         self.rows = rows
         self._strips.clear()
         width = max((row.text.cell_len for row in rows), default=0)
-        self.virtual_size = Size(width, len(rows))
+        set_virtual_size(self, Size(width, len(rows)))
         self.refresh()
 
     def highlight(self, indexes: set[int], scroll: bool = True) -> None:
