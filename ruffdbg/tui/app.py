@@ -50,7 +50,7 @@ SLOW_MOTION_SECONDS = 0.02
 OUTPUT_BATCH = 40
 OUTPUT_BUDGET = 0.02
 OUTPUT_KEPT = 2000
-START_AT_LATEST = 0.5   # seconds after mount, if the footer never gets built (the app is not focused)
+START_AT_LATEST = 1.5   # seconds after mount, if the footer is never built (the app has no focus)
 
 
 class KeysFooter(Footer):

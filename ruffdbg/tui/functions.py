@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
+from ruffdbg.tui.scrolling import QuietResize
 from ruffdbg.tui.source import TIER_STYLES
 
 SCRIPT = "<script>"
@@ -79,7 +80,7 @@ def function_rows(stats) -> list[FunctionRow]:
     return rows
 
 
-class FunctionsTable(DataTable):
+class FunctionsTable(QuietResize, DataTable):
     """The table; ``show`` updates it in place, keeping the selected row under the cursor."""
 
     def __init__(self, **kwargs) -> None:
@@ -99,7 +100,7 @@ class FunctionsTable(DataTable):
     def on_resize(self, event: events.Resize) -> None:
         """Give the state column what the other columns leave (each column has a
         cell of padding on either side)."""
-        fixed = sum(FIXED_WIDTHS.values()) + 2 * len(LABELS) + 2   # (+2: the scrollbar)
+        fixed = sum(FIXED_WIDTHS.values()) + 2 * len(LABELS) + 4   # (+4: the scrollbar, and a margin)
         width = max(MIN_STATE_WIDTH, event.size.width - fixed)
         if width != self.state_width:
             selected = self.cursor_key
@@ -107,6 +108,10 @@ class FunctionsTable(DataTable):
             self.clear(columns=True)   # (columns keep the width they were added with)
             self._add_columns()
             self._redraw(selected)
+
+    def _update_dimensions(self, new_rows) -> None:
+        with self.quietly():   # (a new row changes the table's virtual size, not its size)
+            super()._update_dimensions(new_rows)
 
     def row_for(self, key: str) -> FunctionRow | None:
         return next((row for row in self.rows_shown if row.key == key), None)
@@ -133,13 +138,15 @@ class FunctionsTable(DataTable):
         """Show ``rows``; the cursor stays on (or moves to) the row keyed ``selected``."""
         self.rows_shown = rows
         self._redraw(selected)
-        self.placed = self.cursor_key
 
     def _redraw(self, selected: str | None = None) -> None:
         selected = selected or self.cursor_key
+        # The user moved the cursor and the app has not taken it up yet: leave it there.
+        moved_by_user = self.cursor_key not in (self.placed, selected)
         cells = [self._cells(row) for row in self.rows_shown]
         keys = [row.key for row in self.rows_shown]
-        if keys != [key for key, *_ in self._shown_keys()]:
+        rebuilt = keys != [str(key.value) for key in self.rows]
+        if rebuilt:
             self.clear()
             for key, row in zip(keys, cells):
                 self.add_row(*row, key=key)
@@ -149,8 +156,7 @@ class FunctionsTable(DataTable):
                     if value != old:
                         self.update_cell_at((index, column), value)
         self.cells_shown = cells
-        if selected in keys and self.cursor_key != selected:
-            self.move_cursor(row=keys.index(selected), animate=False)
-
-    def _shown_keys(self) -> list[tuple]:
-        return [(str(key.value),) for key in self.rows]
+        if rebuilt or not moved_by_user:
+            if selected in keys and self.cursor_key != selected:
+                self.move_cursor(row=keys.index(selected), animate=False)
+            self.placed = self.cursor_key

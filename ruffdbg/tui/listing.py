@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ruffdbg.tui.scrolling import set_virtual_size
+from ruffdbg.tui.scrolling import QuietResize
 
 HIGHLIGHT = Style(bgcolor="grey30")
 
@@ -36,7 +36,7 @@ class Row:
     pc: int | None = None
 
 
-class ListingView(ScrollView, can_focus=True):
+class ListingView(QuietResize, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "move(-1)", "Previous row", show=False),
         Binding("down", "move(1)", "Next row", show=False),
@@ -66,7 +66,8 @@ class ListingView(ScrollView, can_focus=True):
         self.rows = rows
         self._strips.clear()
         width = max((row.text.cell_len for row in rows), default=0)
-        set_virtual_size(self, Size(width, len(rows)))
+        with self.quietly():
+            self.virtual_size = Size(width, len(rows))
         self.refresh()
 
     def highlight(self, indexes: set[int], scroll: bool = True) -> None:

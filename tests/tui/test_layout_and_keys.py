@@ -48,25 +48,7 @@ def test_warmup_rates_come_from_measured_intervals():
     assert [sample.changed for sample in chart.history["fib"]] == [False, True]
 
 
-async def test_layouts_fit_200x55_120x40_and_80x24(tmp_path: Path):
-    app = RuffdbgApp(program(tmp_path, LOOP_CALLING_SQ), Policy(threshold=50))
-    async with app.run_test(size=(200, 55)) as pilot:
-        await wait_until(pilot, lambda: "sq" in table_text(app, "#functions"))
-        for width, height in ((200, 55), (120, 40), (80, 24)):
-            await pilot.resize_terminal(width, height)
-            await pilot.pause(0.1)
-            table = app.query_one("#functions")
-            # Every column, calls and deopts included, fits in the table.
-            assert sum(column.get_render_width(table) for column in table.ordered_columns) <= table.size.width
-            assert app.query_one("#views").size.height >= 6, (width, height)   # the tabs have rows
-            assert app.query_one("#source").size.height >= 3, (width, height)
-            assert app.query_one("#output").size.height >= 3, (width, height)
-        assert app.screen.has_class("-narrow") and app.screen.has_class("-short")
-        assert app.query_one("#main").styles.layout.name == "vertical"   # stacked
-        await pilot.press("q")
-
-
-async def test_keys_select_tabs_rows_and_the_script_and_its_osr_loop(tmp_path: Path):
+async def test_keys_select_tabs_rows_and_the_script_and_its_osr_loop_at_any_size(tmp_path: Path):
     app = RuffdbgApp(program(tmp_path, LOOP_CALLING_SQ), Policy(threshold=50))
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: "finished" in status(app))
@@ -99,7 +81,24 @@ async def test_keys_select_tabs_rows_and_the_script_and_its_osr_loop(tmp_path: P
         assert app.location[0] == 6 and app.query_one("#source").highlighted == {5}
         await pilot.press("up", "up", "up", "up")
         assert app.location[0] == 2 and app.selected == "sq"   # line 2 is sq's
+        await _check_layouts(app, pilot)
         await pilot.press("q")
+
+
+async def _check_layouts(app, pilot) -> None:
+    """Usable at 200x55, 120x40 and 80x24: every pane has rows, the table every column."""
+    for width, height in ((200, 55), (120, 40), (80, 24)):
+        await pilot.resize_terminal(width, height)
+        await pilot.pause(0.1)
+        table = app.query_one("#functions")
+        # Every column, calls and deopts included, fits in the table.
+        assert sum(column.get_render_width(table) for column in table.ordered_columns) <= table.size.width
+        assert "30,000" in table_text(app, "#functions")
+        assert app.query_one("#views").size.height >= 6, (width, height)   # the tabs have rows
+        assert app.query_one("#source").size.height >= 3, (width, height)
+        assert app.query_one("#output").size.height >= 3, (width, height)
+    assert app.screen.has_class("-narrow") and app.screen.has_class("-short")
+    assert app.query_one("#main").styles.layout.name == "vertical"   # stacked
 
 
 async def test_a_print_flood_does_not_hold_keys_up(tmp_path: Path):
