@@ -2,7 +2,7 @@
 
 Runs the TUI headless (Textual's test driver) on the bundled demo. At each
 moment worth showing -- warming up, specialized, a deopt storm, blacklisted,
-paused at a breakpoint -- it waits until the Session says the moment came,
+paused at a breakpoint, then the same at 80x24 -- it waits until the Session says the moment came,
 pauses the program there (so every picture shows its own moment, not the
 next one), opens the tab that tells the story, saves an SVG and continues.
 """
@@ -18,6 +18,7 @@ from ruffdbg.session import Policy
 from ruffdbg.tui.app import DEMO, RuffdbgApp
 
 SIZE = (160, 48)
+SMALL = (80, 24)
 
 
 async def _wait_for(pilot, condition, seconds: float = 30.0) -> None:
@@ -118,6 +119,8 @@ async def _take(out: Path) -> list[Path]:
         app.selected = "fib"
         app.select_location(8, None)
         await camera.take("6-breakpoint", "tab-stack")
+        await pilot.resize_terminal(*SMALL)   # the stacked layout of a small terminal
+        await camera.take("7-small-terminal", "tab-bytecode")
         await pilot.press("q")
     return camera.saved
 

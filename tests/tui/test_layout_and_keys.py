@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -114,8 +115,9 @@ async def test_a_print_flood_does_not_hold_keys_up(tmp_path: Path):
     app.action_toggle_pause = timed_toggle
     delays = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.running and len(log_text(app, "#output").splitlines()) > 10)
-        for _ in range(2):   # pause, continue; the flood goes on
+        # In full flood (the panes' first drawing, at the start, is not what this measures).
+        await wait_until(pilot, lambda: app.running and app.written > 20_000)
+        for _ in range(4):   # pause, continue, pause, continue; the flood goes on
             pressed = time.perf_counter()
             await pilot.press("p")
             delays.append(handled[-1] - pressed)
@@ -126,8 +128,9 @@ async def test_a_print_flood_does_not_hold_keys_up(tmp_path: Path):
         assert len(text.splitlines()) <= 2000 and app.drained == app.written
         assert status(app).startswith("■ finished")
         await pilot.press("q")
-    # The issue's bound is 100 ms; on a loaded CI machine allow some slack for scheduling.
-    assert max(delays) < 0.25, delays
+    # The issue's bound is 100 ms: the median must meet it; one press may wait for a
+    # CPU on a loaded machine (the test machine runs several suites at once).
+    assert statistics.median(delays) < 0.1 and max(delays) < 0.25, delays
 
 
 async def test_R_reloads_the_edited_file_and_shows_what_is_wrong_with_it(tmp_path: Path):
