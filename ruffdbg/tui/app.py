@@ -50,6 +50,7 @@ SLOW_MOTION_SECONDS = 0.02
 OUTPUT_BATCH = 40
 OUTPUT_BUDGET = 0.02
 OUTPUT_KEPT = 2000
+TAB_KEYS = Binding.Group("Tabs", compact=True)
 START_AT_LATEST = 1.5   # seconds after mount, if the footer is never built (the app has no focus)
 
 
@@ -81,6 +82,9 @@ class RuffdbgApp(App):
     TITLE = "ruffdbg"
     BINDINGS = [
         Binding("p", "toggle_pause", "Pause/continue"),
+        # Keys 1-9 show the detail tabs in their order (tabs added later get the next keys;
+        # the tabs' labels carry their numbers). One group in the footer: "123456 Tabs".
+        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=n <= 6, group=TAB_KEYS) for n in range(1, 10)),
         Binding("n", "step('over')", "Step over"),
         Binding("i", "step('into')", "Step into"),
         Binding("o", "step('out')", "Step out"),
@@ -95,9 +99,6 @@ class RuffdbgApp(App):
         Binding("R", "restart", "Reload & restart"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        # Keys 1-9 show the detail tabs in their order (tabs added later get the next keys).
-        *(Binding(str(n), f"show_tab({n})", title, show=bool(title)) for n, title in enumerate(
-            ("Bytecode", "Native", "Guards", "Profiles", "Stack", "Warm-up", "", "", ""), 1)),
     ]
     # Screen classes by size (app.tcss): panes stack and shrink on small terminals.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]
@@ -184,6 +185,7 @@ class RuffdbgApp(App):
         self._pane("#events", Timeline).border_title = "timeline"
         self._pane("#output", RichLog).border_title = "program output"
         self.sub_title = self.source_name
+        self._number_tabs()
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
         self.refresh_panes()
         if not self.attached:
@@ -347,10 +349,20 @@ class RuffdbgApp(App):
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             self.load_error = f"cannot read {self.source_name}: {reason}"
 
+    def _detail_tabs(self) -> list[TabPane]:
+        switcher = self._pane("#views", TabbedContent).query_children(ContentSwitcher).first()
+        return list(switcher.query_children(TabPane))
+
+    def _number_tabs(self) -> None:
+        """Label each detail tab with the key that shows it ("1 Bytecode")."""
+        views = self._pane("#views", TabbedContent)
+        for number, pane in enumerate(self._detail_tabs()[:9], 1):
+            tab = views.get_tab(pane)
+            tab.label = f"{number} {tab.label.plain}"
+
     def action_show_tab(self, number: int) -> None:
         """Show the ``number``-th detail tab (1: Bytecode, 2: Native code, ...)."""
-        switcher = self._pane("#views", TabbedContent).query_children(ContentSwitcher).first()
-        panes = list(switcher.query_children(TabPane))
+        panes = self._detail_tabs()
         if number <= len(panes):
             self._pane("#views", TabbedContent).active = panes[number - 1].id
 
