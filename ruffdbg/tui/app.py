@@ -461,7 +461,7 @@ class RuffdbgApp(App):
         self._refresh_status(frames)
         self._refresh_source(stats, frames)
         self._refresh_functions(stats)
-        self._pane("#warmup", WarmupChart).sample(stats, now,
+        self._pane("#warmup", WarmupChart).sample(stats, now, running=self.running and not frames,
                                                   draw=self._pane("#views", TabbedContent).active == "tab-warmup")
         self._refresh_selected(stats, frames)
         self._refresh_logs()

@@ -112,9 +112,13 @@ async def _take(out: Path) -> list[Path]:
             await camera.paused()
             await camera.take(name, tab, native_tab)
         await camera.resume()
-        await pilot.pause(1.5)
+        # More of the chart: 1.5 s or 30 more of the demo's 400 phases (3,300 calls of poly
+        # each), whichever comes first, so phases that call fib remain for the breakpoint below.
+        resumed, calls = time.perf_counter(), poly("poly").calls
+        await camera.pause_when(lambda: time.perf_counter() - resumed > 1.5 or poly("poly").calls > calls + 30 * 3300)
         await camera.take("5-warmup-chart", "tab-warmup")
         app.session.toggle_breakpoint(8, app.source_name)   # fib's first line
+        await camera.resume()
         await _wait_for(pilot, lambda: app.session.paused_at is not None)
         app.selected = "fib"
         app.select_location(8, None)

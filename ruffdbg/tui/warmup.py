@@ -41,10 +41,15 @@ class WarmupChart(Static):
         self.last_calls.clear()
         self.last_time = None
 
-    def sample(self, stats, now: float, draw: bool = True) -> None:
+    def sample(self, stats, now: float, draw: bool = True, running: bool = True) -> None:
         """Add one column from the functions' stats taken at ``now`` (a
-        ``time.perf_counter()`` reading), and draw the chart if it is on screen."""
-        if self.last_time is None:   # the first reading: counts to measure the next against
+        ``time.perf_counter()`` reading), and draw the chart if it is on screen.
+        While the program is not ``running`` (paused, or over) no column is added,
+        and the next reading after it starts again only notes the counts: the
+        chart is of the program's running time."""
+        if not running:
+            self.last_time = None
+        elif self.last_time is None:   # the first reading: counts to measure the next against
             self.last_time = now
             self.last_calls = {s.name: s.calls for s in stats}
         elif now - self.last_time >= MIN_INTERVAL:   # (a shorter interval's rate would be noise)

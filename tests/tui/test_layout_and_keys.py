@@ -44,9 +44,15 @@ def test_warmup_rates_come_from_measured_intervals():
     fib.calls, fib.tier = 4000, "T2"
     chart.sample([fib], now=11.5, draw=False)        # 3000 calls in 1 s
     chart.sample([fib], now=11.51, draw=False)       # too soon after: no column
+    fib.calls = 5000
+    chart.sample([fib], now=13.0, draw=False, running=False)   # paused: no column
+    fib.calls = 5500
+    chart.sample([fib], now=20.0, draw=False)        # running again: counts noted
+    fib.calls = 6500
+    chart.sample([fib], now=20.5, draw=False)        # 1000 calls in 0.5 s of running
     rates = [sample.rate for sample in chart.history["fib"]]
-    assert rates == [2000.0, 3000.0]
-    assert [sample.changed for sample in chart.history["fib"]] == [False, True]
+    assert rates == [2000.0, 3000.0, 2000.0]
+    assert [sample.changed for sample in chart.history["fib"]] == [False, True, False]
 
 
 async def test_keys_select_tabs_rows_and_the_script_and_its_osr_loop_at_any_size(tmp_path: Path):
