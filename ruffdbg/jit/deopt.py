@@ -307,8 +307,10 @@ class NativeBoundary:
                 stack = stack[kept:]
             pushed = len(stack)
             sweep = handles.made > 1024 and handles.sweep_due()
-            if sweep:   # what the frame keeps below the results (before they overwrite it)
-                live, _ = rt.object_handles(frame_pairs, nlocals, kept)
+            if sweep:   # what the frame holds, from its saved values: native code the
+                # instruction ran (a callee) reused the buffer, locals included
+                live, _ = rt.object_handles(frame_pairs, 0, nlocals)
+                live |= rt.object_handles(frame_pairs, nlocals, kept)[0]
             for index, value in enumerate(stack):
                 pair = None
                 if values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
@@ -318,10 +320,12 @@ class NativeBoundary:
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
             if values is not None:
                 for index, (before, after) in enumerate(zip(values, frame.locals)):
-                    if before != id(after):
+                    if before != id(after):   # (replaced: NEW_CELL, MUT_LOCAL's copy)
                         buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
+                        if sweep and buffer[2 * index] == rt.TAG_OBJECT:
+                            live.add(buffer[2 * index + 1])
             if sweep:
-                live |= rt.object_handles(buffer, 0, nlocals)[0] | rt.object_handles(buffer, nlocals, pushed)[0]
+                live |= rt.object_handles(buffer, nlocals, pushed)[0]
                 handles.sweep(mark, live)
             return rt.STATUS_OK
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
