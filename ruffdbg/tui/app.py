@@ -38,6 +38,7 @@ from ruffdbg.tui.profiles import ProfilesPane
 from ruffdbg.tui.scrolling import QuietLog
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
+from ruffdbg.tui.tiertime import TierTimePane
 from ruffdbg.tui.timeline import Timeline
 from ruffdbg.tui.warmup import WarmupChart
 
@@ -180,6 +181,8 @@ class RuffdbgApp(App):
                         yield VerticalScroll(WarmupChart(id="warmup"))
                     with TabPane("Deopts", id="tab-deopts"):
                         yield DeoptsTable(id="deopts")
+                    with TabPane("Time", id="tab-time"):
+                        yield VerticalScroll(TierTimePane(id="tiertime"))
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
             yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
@@ -563,6 +566,8 @@ class RuffdbgApp(App):
             self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
         elif tab == "tab-deopts":
             self._pane("#deopts", DeoptsTable).show(self.session.deopt_groups())
+        elif tab == "tab-time":   # (every function's time: shown whatever is selected)
+            self._pane("#tiertime", TierTimePane).show(self.session.tier_times(), self.selected)
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return
