@@ -47,6 +47,7 @@ class Policy:
     jit: bool = True
     threshold: int | None = None   # one hotness threshold for every tier, from --threshold
     sample_ms: float | None = None  # run the sampling profiler at this interval while programs run
+    perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
 
 
 @dataclass
@@ -175,6 +176,12 @@ class Session:
         self.sampler: Sampler | None = None
         if self.policy.sample_ms:
             self._make_sampler(self.policy.sample_ms / 1000)
+        self.perf_map = None
+        if self.policy.perf_map and self.jit is not None:
+            from ruffdbg.jit.perfmap import PerfMap
+
+            self.perf_map = PerfMap(self.jit)
+            self.events.listeners.append(lambda _event: self.perf_map.sync())   # (every compile logs one)
 
     # ------------------------------------------------------------- sampling
 
@@ -250,6 +257,8 @@ class Session:
         finally:
             if sampling:
                 self.sampler.stop()
+            if self.perf_map is not None:
+                self.perf_map.sync()
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
             self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)

@@ -1,12 +1,15 @@
 """The sampling profiler (issue 13, item 4): time per function split into T0,
-T1, T2, compile and runtime calls, from a Session."""
+T1, T2, compile and runtime calls, from a Session; and the perf map."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 
 import pytest
 
+from ruffdbg.cli import main
 from ruffdbg.session import Policy, Session
 from ruffdbg.vm.sampler import BUCKETS
 
@@ -74,3 +77,18 @@ def test_no_sampler_no_tier_times():
     session = Session(Policy(jit=False), write=lambda _: None)
     session.run_source("print(1)\n", "x.ruff")
     assert session.tier_times() is None
+
+
+def test_the_perf_map_names_each_unit(tmp_path, capsys):
+    path = tmp_path / "fib.ruff"
+    path.write_text(T0_THEN_T2.replace("32", "20"))
+    assert main(["run", str(path), "--threshold", "100", "--perf-map"]) == 0
+    lines = open(f"/tmp/perf-{os.getpid()}.map").read().splitlines()
+    ours = [line for line in lines if " ruff:fib:T2#" in line]
+    assert len(ours) >= 2, lines   # the unit and its entry function
+    for line in ours:
+        assert re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ ruff:fib:T2#\d+(:entry)?", line), line
+        start, size = (int(part, 16) for part in line.split()[:2])
+        assert start > 0 and 0 < size < 1 << 16
+    body, entry = sorted((int(line.split()[0], 16), int(line.split()[1], 16)) for line in ours[:2])
+    assert body[0] + body[1] <= entry[0]   # (each unit's functions do not overlap)
