@@ -417,7 +417,7 @@ class RuffdbgApp(App):
                          for binding in self.BINDINGS)
         self.notify("Click a source line to select it (its number: breakpoint), or move with the arrow keys; "
                     "select a function, <script> or an OSR loop in the table (click, arrows): c d r u act on it; "
-                    "1-7 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
+                    "1-8 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
                     title="ruffdbg keys", timeout=15)
 
     def get_system_commands(self, screen):
