@@ -60,7 +60,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self.promoted_homes: list = []   # osr.Home of each running OSR loop that keeps globals in registers
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
-        # What the sampling profiler (jit/sampler.py) cannot see from the frames: the
+        # What the sampling profiler (vm/sampler.py) cannot see from the frames: the
         # function being compiled, and the callbacks native code is in (timing depth, unit id).
         self.compiling: CodeObject | None = None
         self.runtime_marks: list[tuple[int, int]] = []

@@ -14,14 +14,14 @@ from ruffdbg.session import Policy, Session
 from ruffdbg.vm.sampler import BUCKETS
 
 # fib's first 30,000 calls run in the interpreter (T0); then it compiles, and
-# fib(32) runs at T2.
+# fib(LAST) runs at T2.
 T0_THEN_T2 = """func fib(n) {
     if n < 2 { return n }
     return fib(n - 1) + fib(n - 2)
 }
 fib(21)
 fib(21)
-print(fib(32))
+print(fib(LAST))
 """
 
 # A loop in native code (OSR) that calls builtins: runtime calls from native code.
@@ -39,7 +39,7 @@ def sampled(text: str, **policy) -> tuple[Session, float]:
 
 
 def test_a_t0_phase_then_a_t2_phase_split_fibs_time():
-    session, wall_ms = sampled(T0_THEN_T2, threshold=30000)
+    session, wall_ms = sampled(T0_THEN_T2.replace("LAST", "34"), threshold=30000)
     profile = session.tier_times()
     fib, script = profile.of("fib"), profile.of("<script>")
     assert fib.self_ms["T0"] > 0 and fib.self_ms["T2"] > 0 and fib.self_ms["compile"] > 0
@@ -60,12 +60,12 @@ def test_a_t0_phase_then_a_t2_phase_split_fibs_time():
 def test_builtins_called_from_native_code_are_runtime_calls():
     session, _ = sampled(RUNTIME_CALLS, threshold=100)
     script = session.tier_times().of("<script>")
-    assert script.self_ms["runtime"] > script.self_ms["T0"]
-    assert script.self_ms["runtime"] > 0.3 * script.self_sum
+    running = {bucket: script.self_ms[bucket] for bucket in ("T0", "T1", "T2", "runtime")}   # (not compiling)
+    assert running["runtime"] > 0 and max(running, key=running.get) == "runtime", running
 
 
 def test_without_the_jit_everything_is_t0_and_nothing_samples_between_runs():
-    session, _ = sampled(T0_THEN_T2.replace("32", "10"), jit=False)
+    session, _ = sampled(T0_THEN_T2.replace("LAST", "10"), jit=False)
     profile = session.tier_times()
     assert profile.samples > 0 and profile.buckets_ms["T0"] == pytest.approx(profile.sampled_ms)
     assert not session.sampler.running   # started for a run, stopped after it
@@ -81,7 +81,7 @@ def test_no_sampler_no_tier_times():
 
 def test_the_perf_map_names_each_unit(tmp_path, capsys):
     path = tmp_path / "fib.ruff"
-    path.write_text(T0_THEN_T2.replace("32", "20"))
+    path.write_text(T0_THEN_T2.replace("LAST", "20"))
     assert main(["run", str(path), "--threshold", "100", "--perf-map"]) == 0
     lines = open(f"/tmp/perf-{os.getpid()}.map").read().splitlines()
     ours = [line for line in lines if " ruff:fib:T2#" in line]
