@@ -9,10 +9,10 @@ when interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from ruffdbg import exports
 from ruffdbg.files import FileError, describe_os_error, read_text_file, writable_folder
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
@@ -22,6 +22,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ruffdbg, not in the user's program
+HOTSPOTS_SAMPLE_MS = 1.0   # the sampling profiler's interval: hotspots is a profiling run
+TUI_SAMPLE_MS = 5.0        # coarser in the TUI, whose UI thread shares the GIL with the program
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace-jit", action="store_true",
                      help="print one line per tier event (compile, tier-up, deopt, ...) on stderr")
     run.add_argument("--stats-json", metavar="PATH",
-                     help="write per-function tiers, calls, loops and type profiles as JSON")
+                     help="write per-function tiers, calls, loops and type profiles as JSON ('-': standard "
+                          "output; the program's output then goes to standard error)")
+    _add_export_options(run)
 
     dis = commands.add_parser("dis", help="print the bytecode of a program")
     dis.add_argument("file")
@@ -58,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     tui = commands.add_parser("tui", help="the live debugger: watch the tiers work (default: a bundled demo)")
     tui.add_argument("file", nargs="?", help="the .ruff program (default: the bundled demo)")
     _add_engine_options(tui)
+    _add_profiling_options(tui, TUI_SAMPLE_MS)
 
     shots = commands.add_parser("screenshot", help="regenerate the TUI screenshots (SVG) shown in the README")
     shots.add_argument("--out", default="screenshots", help="folder for the SVG files (default: screenshots)")
@@ -72,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots = commands.add_parser("hotspots", help="run a program and report hot functions, loops, type stability")
     hotspots.add_argument("file")
     _add_engine_options(hotspots)
+    _add_export_options(hotspots, HOTSPOTS_SAMPLE_MS)
 
     deopts = commands.add_parser("deopts", help="run a program and list its deopts and invalidations, grouped")
     deopts.add_argument("file")
@@ -96,6 +102,30 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-jit", action="store_true", help="run tier 0 (the interpreter) only")
     parser.add_argument("--threshold", type=_positive_int, metavar="N",
                         help="make every hotness threshold N")
+
+
+def _add_export_options(parser: argparse.ArgumentParser, sample_ms: float | None = None) -> None:
+    parser.add_argument("--trace-out", metavar="FILE.json",
+                        help="write the tier events as a Chrome/Perfetto trace (compiles, deopts, tier changes)")
+    _add_profiling_options(parser, sample_ms)
+
+
+def _add_profiling_options(parser: argparse.ArgumentParser, sample_ms: float | None) -> None:
+    parser.add_argument("--perf-map", action="store_true",
+                        help="write /tmp/perf-PID.map so Linux perf names the native code of Ruff functions")
+    default = f"default {sample_ms:g}" if sample_ms else "default: off"
+    parser.add_argument("--sample-ms", type=_positive_float, metavar="MS", default=sample_ms,
+                        help=f"sample which function and tier runs every MS milliseconds ({default})")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -140,14 +170,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    session = _session(args)
+    exports.check_output_path(args.stats_json, "--stats-json")
+    exports.check_output_path(args.trace_out, "--trace-out")
+    if args.stats_json == exports.STDOUT and args.trace_out == exports.STDOUT:
+        raise UsageError("--stats-json and --trace-out cannot both write to standard output")
+    # JSON on standard output: the program's own output goes to standard error.
+    json_out = exports.STDOUT in (args.stats_json, args.trace_out)
+    session = _session(args, write=sys.stderr.write if json_out else None)
     if args.trace_jit:
         session.events.listeners.append(lambda event: print(event.describe(), file=sys.stderr, flush=True))
     session.set_program_args(args.program_args)
     status = _run_file(session, args.file)
-    if args.stats_json:
-        Path(args.stats_json).write_text(json.dumps(session.stats_json(), indent=2) + "\n")
+    _write_exports(session, args)
     return status
+
+
+def _write_exports(session: Session, args: argparse.Namespace) -> None:
+    if getattr(args, "stats_json", None):
+        exports.write_json(args.stats_json, exports.stats_document(session), "--stats-json")
+    if args.trace_out:
+        exports.write_json(args.trace_out, exports.trace_document(session, args.file), "--trace-out")
 
 
 def cmd_dis(args: argparse.Namespace) -> int:
@@ -192,7 +234,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else None
     if path is not None:
         read_text_file(path)   # a missing, binary or undecodable file: a diagnostic, not a broken screen
-    return run_tui(path, Policy(jit=not args.no_jit, threshold=args.threshold))
+    return run_tui(path, _policy(args))
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
@@ -244,13 +286,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
+    exports.check_output_path(args.trace_out, "--trace-out")
     session = _session(args)
     status = _run_file(session, args.file, quiet=True)
     if status == EXIT_USAGE:
         return status
     from ruffdbg.textviews import hotspots_report
 
-    print(hotspots_report(session))
+    if args.trace_out != exports.STDOUT:
+        print(hotspots_report(session))
+    _write_exports(session, args)
     return status
 
 
@@ -288,8 +333,13 @@ def cmd_soak(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ helpers
 
 
-def _session(args: argparse.Namespace) -> Session:
-    return Session(Policy(jit=not args.no_jit, threshold=args.threshold))
+def _policy(args: argparse.Namespace) -> Policy:
+    return Policy(jit=not args.no_jit, threshold=args.threshold, sample_ms=getattr(args, "sample_ms", None),
+                  perf_map=getattr(args, "perf_map", False))
+
+
+def _session(args: argparse.Namespace, write=None) -> Session:
+    return Session(_policy(args), write=write)
 
 
 def _compile_file(session: Session, path: str):

@@ -29,6 +29,7 @@ from ruffdbg.core.objects import Function
 from ruffdbg.vm.debugger import JIT_BREAK_NAMES, Debugger, JitBreak, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
+from ruffdbg.vm.sampler import DEFAULT_INTERVAL, Sampler, TierProfile
 
 if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it is on)
     from ruffdbg.jit.assumptions import UnitAssumptions
@@ -45,6 +46,8 @@ class Policy:
 
     jit: bool = True
     threshold: int | None = None   # one hotness threshold for every tier, from --threshold
+    sample_ms: float | None = None  # run the sampling profiler at this interval while programs run
+    perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
 
 
 @dataclass
@@ -170,6 +173,40 @@ class Session:
         self.events.listeners.append(self.deopt_log.add)
         self.debugger = Debugger(self.vm, self.code_objects)
         self.vm.debugger = self.debugger
+        self.sampler: Sampler | None = None
+        if self.policy.sample_ms:
+            self._make_sampler(self.policy.sample_ms / 1000)
+        self.perf_map = None
+        if self.policy.perf_map and self.jit is not None:
+            from ruffdbg.jit.perfmap import PerfMap
+
+            self.perf_map = PerfMap(self.jit)
+            self.events.listeners.append(lambda _event: self.perf_map.sync())   # (every compile logs one)
+
+    # ------------------------------------------------------------- sampling
+
+    def start_sampler(self, interval: float = DEFAULT_INTERVAL) -> None:
+        """Start the sampling profiler (``vm.sampler``): time per function and tier,
+        read with ``tier_times``. Its samples accumulate over every later run."""
+        if self.sampler is None:
+            self._make_sampler(interval)
+        self.sampler.start()
+
+    def _make_sampler(self, interval: float) -> None:
+        probe = None
+        if self.jit is not None:
+            from ruffdbg.jit.sampling import JitProbe
+
+            probe = JitProbe(self.jit)
+        self.sampler = Sampler(self.vm, probe, interval)
+
+    def stop_sampler(self) -> None:
+        if self.sampler is not None:
+            self.sampler.stop()
+
+    def tier_times(self) -> TierProfile | None:
+        """Sampled self and total time per function and tier; None if never sampled."""
+        return None if self.sampler is None else self.sampler.snapshot()
 
     # ------------------------------------------------------------- running
 
@@ -203,6 +240,9 @@ class Session:
                                          interrupt=lambda: self.interrupt(harness.CTRL_C_REASON))
         if self.redefinition:
             self.vm.redeclarable = set(self.vm.globals)
+        sampling = self.policy.sample_ms and self.sampler is not None and not self.sampler.running
+        if sampling:
+            self.sampler.start()
         try:
             self.vm.run_script(code)
         except RuffRuntimeError as error:
@@ -215,6 +255,10 @@ class Session:
         except ProgramExit as exit_:
             return RunResult(exit_.status == 0, exit_status=exit_.status)
         finally:
+            if sampling:
+                self.sampler.stop()
+            if self.perf_map is not None:
+                self.perf_map.sync()
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
             self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ruffdbg.lang.diagnostics import Source, render_runtime_error
 from ruffdbg.session import HOT_CALLS, HOT_TIME_SHARE, RunResult, Session
+from ruffdbg.vm.sampler import BUCKETS, TierProfile
 
 
 class UsageError(Exception):
@@ -85,7 +86,30 @@ def hotspots_report(session: Session) -> str:
 
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
               f"stable: >= {rule.share:.0%} of type samples at their site's main type")
-    return render_tables(functions, loops, types) + legend + "\n"
+    tiers = tier_time_table(session.tier_times())
+    return render_tables(functions, *([tiers] if tiers is not None else []), loops, types) + legend + "\n"
+
+
+def tier_time_table(profile: TierProfile | None, limit: int = 20) -> Table | None:
+    """Sampled time per function: self time split by where it ran (T0, T1, T2,
+    compiling it, runtime calls from its native code), and total time."""
+    if profile is None or not profile.samples:
+        return None
+    title = (f"Time per tier (sampled every {profile.interval_ms:g} ms: {profile.samples:,} samples, "
+             f"{profile.sampled_ms:,.1f} ms)")
+    table = Table(title=title, box=box.SIMPLE, title_justify="left")
+    table.add_column("function")
+    for column in ("self ms", *(f"{bucket} %" for bucket in BUCKETS), "total ms"):
+        table.add_column(column, justify="right")
+    for t in profile.functions[:limit]:
+        own = t.self_sum
+        shares = [f"{t.self_ms[bucket] / own * 100:.1f}" if own and t.self_ms[bucket] else "-" for bucket in BUCKETS]
+        table.add_row(t.function, f"{own:,.1f}", *shares, f"{t.total_sum:,.1f}")
+    total = profile.sampled_ms or 1.0
+    table.add_row("(all)", f"{profile.sampled_ms:,.1f}",
+                  *(f"{profile.buckets_ms[bucket] / total * 100:.1f}" if profile.buckets_ms[bucket] else "-"
+                    for bucket in BUCKETS), "", style="bold")
+    return table
 
 
 def assumptions_lines(units) -> list[str]:

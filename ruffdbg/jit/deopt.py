@@ -32,6 +32,7 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm.sampler import RUNTIME, T0
 from ruffdbg.vm import step
 from ruffdbg.vm.hooks import NOT_TAKEN
 
@@ -87,9 +88,12 @@ class NativeBoundary:
 
     def native_started(self, code: CodeObject) -> int:
         """Open a native run's timing context (``vm.timing``); its start time."""
+        frames = self.vm.frames
         self.vm.timing.append([0])
         code.profile.active += 1
-        return time.perf_counter_ns()
+        started = time.perf_counter_ns()
+        self.python_before = (T0, frames[-1].code if frames else code, started)   # (vm/sampler.py)
+        return started
 
     def native_ended(self, code: CodeObject, started: int, osr: bool = False) -> None:
         """Close the native run's timing context: its wall time, less what it spent
@@ -155,6 +159,7 @@ class NativeBoundary:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
+        running = ctx[rt.CTX_UNIT]   # (native code runs below: put the word back as found)
         home = self.promoted_out()   # (an OSR loop's registers: see osr.OsrEntry.promoted_out)
         try:
             unit = self.units[unit_id]
@@ -171,29 +176,40 @@ class NativeBoundary:
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         self.promoted_in(home)
+        ctx[rt.CTX_UNIT] = running
+        self.python_before = (T0, self.units[unit_id].code, time.perf_counter_ns()) if unit_id < len(self.units) else None
         return ctx[rt.CTX_STATUS]
 
     def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
         """Native code calls a function it has no native code for: the interpreter runs it."""
         vm = self.vm
         ctx = self.ctx.words
+        running = ctx[rt.CTX_UNIT]
         home = self.promoted_out()
         try:
             function = self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
             if pc & rt.SAMPLED_CALL:
                 self._count_sampled_calls(function)
-            if type(function) is Builtin:
-                result = self._call_builtin(function, args, depth)
-            else:
-                with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
-                    result = vm.call_function(function, args)
+            self.runtime_marks.append((len(vm.timing), unit_id))   # (a runtime call, for the profiler)
+            try:
+                if type(function) is Builtin:
+                    result = self._call_builtin(function, args, depth)
+                else:
+                    with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
+                        result = vm.call_function(function, args)
+            finally:
+                self.runtime_marks.pop()
+                # What native code waited on, for the sampler: a Ruff function the VM ran, or the runtime.
+                self.python_before = (T0, function.code, time.perf_counter_ns()) if type(function) is Function \
+                    else (RUNTIME, self.units[unit_id].code, time.perf_counter_ns())
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
         except BaseException as error:  # noqa: BLE001 - nothing may unwind into native code
             self.pending = error
             ctx[rt.CTX_STATUS] = rt.STATUS_ERROR
         self.promoted_in(home)
+        ctx[rt.CTX_UNIT] = running
         return ctx[rt.CTX_STATUS]
 
     def _count_sampled_calls(self, function: Function) -> None:
@@ -234,13 +250,22 @@ class NativeBoundary:
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
-        """The op callback (see ``_run_op``), with an OSR loop's promoted globals visible."""
-        if not self.promoted_homes:   # (the common case: no OSR loop keeps globals in registers)
-            return self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
-        home = self.promoted_out()
-        status = self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
-        self.promoted_in(home)
-        return status
+        """The op callback (see ``_run_op``), with an OSR loop's promoted globals visible;
+        a runtime call for the profiler, which finds the native word as it was."""
+        words = self.ctx.words
+        running = words[rt.CTX_UNIT]
+        self.runtime_marks.append((len(self.vm.timing), unit_id))
+        try:
+            if not self.promoted_homes:   # (the common case: no OSR loop keeps globals in registers)
+                return self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
+            home = self.promoted_out()
+            status = self._run_op(unit_id, pc, op, depth, nlocals, nstack, buffer, mark)
+            self.promoted_in(home)
+            return status
+        finally:
+            self.runtime_marks.pop()
+            words[rt.CTX_UNIT] = running
+            self.python_before = (RUNTIME, self.units[unit_id].code, time.perf_counter_ns())
 
     def _run_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
                 mark: int) -> int:

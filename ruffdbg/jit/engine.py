@@ -116,3 +116,12 @@ def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_name
     }
     ms["total"] = round(sum(ms.values()), 3)
     return CompiledModule(ir_text, ir_after, opt_level, ms, addresses, library)
+
+
+def object_code(ir_text: str) -> bytes:
+    """An ELF object of ``ir_text`` (optimized IR), generated with the JIT's target
+    machine settings: what a perf map reads its function sizes from
+    (``jit/perfmap.py``; only made when one is asked for)."""
+    with _lock:
+        module = llvm.parse_assembly(ir_text)
+        return llvm.Target.from_default_triple().create_target_machine(opt=3).emit_object(module)

@@ -60,6 +60,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
         self.promoted_homes: list = []   # osr.Home of each running OSR loop that keeps globals in registers
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
+        # What the sampling profiler (vm/sampler.py) cannot see from the frames: the
+        # function being compiled, and the callbacks native code is in (timing depth, unit id).
+        self.compiling: CodeObject | None = None
+        self.runtime_marks: list[tuple[int, int]] = []
+        self.python_before: tuple[int, CodeObject, int] | None = None   # what native code last waited on, till when
         self._lock = threading.RLock()
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
@@ -218,9 +223,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         """The function reached its call-count mark: pick its tier (``_on_hot``).
         Compiling is nobody's self time: it is taken off the running clock."""
         started = time.perf_counter_ns()
+        outer, self.compiling = self.compiling, code
         try:
             self._on_hot(code)
         finally:
+            self.compiling = outer
             self.vm.charge_outside(time.perf_counter_ns() - started)
 
     @serialized

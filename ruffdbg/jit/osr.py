@@ -106,9 +106,11 @@ class OsrEntry:
             if spans is None:
                 raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
             compiling = time.perf_counter_ns()
+            outer, self.compiling = self.compiling, code
             try:
                 unit = self._osr_unit(frame, site)
             finally:   # (compiling is not the loop's own time)
+                self.compiling = outer
                 self.vm.charge_outside(time.perf_counter_ns() - compiling)
         except NotCompilable as why:
             state.osr_refused.add(header)

@@ -13,6 +13,10 @@ Python threads can both read it while native code runs:
         CTX_RET_TAG / CTX_RET_BITS   a tagged result handed across the boundary
         CTX_HANDLES    how many object handles exist: a T1 frame reads it at entry
                        (its *mark*: every handle at or above it was made after)
+        CTX_UNIT       which native frame runs: (unit id << 32 | depth), stored by
+                       every unit at entry and by a caller after a native call to
+                       another unit returns (the sampling profiler reads it; a
+                       callback into the VM puts it back as it found it)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -31,8 +35,8 @@ import ctypes
 import struct
 from typing import Any
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES = range(6)
-CTX_WORDS = 6
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT = range(7)
+CTX_WORDS = 7
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over

@@ -38,6 +38,7 @@ from ruffdbg.tui.profiles import ProfilesPane
 from ruffdbg.tui.scrolling import QuietLog
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
+from ruffdbg.tui.tiertime import TierTimePane
 from ruffdbg.tui.timeline import Timeline
 from ruffdbg.tui.warmup import WarmupChart
 
@@ -180,6 +181,8 @@ class RuffdbgApp(App):
                         yield VerticalScroll(WarmupChart(id="warmup"))
                     with TabPane("Deopts", id="tab-deopts"):
                         yield DeoptsTable(id="deopts")
+                    with TabPane("Time", id="tab-time"):
+                        yield VerticalScroll(TierTimePane(id="tiertime"))
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
             yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
@@ -414,7 +417,7 @@ class RuffdbgApp(App):
                          for binding in self.BINDINGS)
         self.notify("Click a source line to select it (its number: breakpoint), or move with the arrow keys; "
                     "select a function, <script> or an OSR loop in the table (click, arrows): c d r u act on it; "
-                    "1-7 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
+                    "1-8 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
                     title="ruffdbg keys", timeout=15)
 
     def get_system_commands(self, screen):
@@ -563,6 +566,8 @@ class RuffdbgApp(App):
             self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
         elif tab == "tab-deopts":
             self._pane("#deopts", DeoptsTable).show(self.session.deopt_groups())
+        elif tab == "tab-time":   # (every function's time: shown whatever is selected)
+            self._pane("#tiertime", TierTimePane).show(self.session.tier_times(), self.selected)
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return

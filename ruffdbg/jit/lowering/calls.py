@@ -59,8 +59,13 @@ class CallsAndLoops:
         elif target is not None and target.return_type == result_type:
             self._direct_site(pc, target.unit, depth_guard)
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
+            other = target.unit != self.unit_id
+            if other:
+                self.mark_running(target.unit, callee_depth)
             pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
                           [callee_depth] + (pairs if target.tagged else bits))
+            if other:
+                self.mark_running(self.unit_id, self.depth)
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
             pair = self._sampled(pc, callee, args, self.address(self.cell_address), lambda: b.extract_value(
@@ -274,6 +279,7 @@ class CallsAndLoops:
         b.store(self.depth, self.ctx_word(rt.CTX_DEPTH))   # the entry enters at depth + 1
         entry_type = ir.FunctionType(I64, [I64P])
         b.call(b.inttoptr(entry, entry_type.as_pointer()), [buffer])
+        self.mark_running(self.unit_id, self.depth)   # (the entry named its unit: this frame runs again)
         status = b.load(self.ctx_word(rt.CTX_STATUS))
         return b.select(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)),
                         ir.Constant(I64, rt.STATUS_BOXED), status)

@@ -13,6 +13,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
+from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
@@ -151,6 +152,15 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
     def address(self, address: int, index: int = 0) -> ir.Value:
         """A pointer to word ``index`` of native memory at a fixed ``address``."""
         return self.builder.inttoptr(ir.Constant(I64, address + 8 * index), I64P)
+
+    def mark_running(self, unit_id: int, depth: ir.Value) -> None:
+        """Say which native frame runs (runtime.CTX_UNIT, for the sampling profiler).
+        No unit stores it itself: whoever enters a unit does -- its entry function,
+        or a native caller of another unit (which stores its own word back after the
+        call). A self-call stores nothing, so recursion pays nothing: the word then
+        names the bottom frame of a run of frames that are all this unit's."""
+        running = self.builder.or_(depth, ir.Constant(I64, unit_id << 32))
+        self.builder.store(running, self.ctx_word(rt.CTX_UNIT))
 
     def ctx_word(self, index: int) -> ir.Value:
         return self.address(self.runtime.ctx, index)

@@ -25,7 +25,9 @@ class EntryFunction:
         status_word = self.ctx_word(rt.CTX_STATUS)
         if self.region is not None:
             # OSR: the frame is already on the interpreter's stack (CTX_DEPTH counts it).
-            pair = b.call(self.function, [b.load(self.ctx_word(rt.CTX_DEPTH))])
+            depth = b.load(self.ctx_word(rt.CTX_DEPTH))
+            self.mark_running(self.unit_id, depth)
+            pair = b.call(self.function, [depth])
             status = b.extract_value(pair, 1)
             b.store(status, status_word)
             # (A tagged result, STATUS_BOXED, is in the ctx already: keep it.)
@@ -55,6 +57,7 @@ class EntryFunction:
             bits.append(b.load(b.gep(argv, [ir.Constant(I64, 2 * index + 1)])))
         self.bump(self.layout.entered)   # (native callers' entries are derived from it: jit/counts.py)
         depth = b.add(b.load(self.ctx_word(rt.CTX_DEPTH)), ir.Constant(I64, 1))
+        self.mark_running(self.unit_id, depth)   # (the profiler's word: driver.mark_running)
         pair = b.call(self.function, [depth] + bits)
         status = b.extract_value(pair, 1)
         b.store(status, status_word)
