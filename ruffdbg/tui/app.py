@@ -85,8 +85,8 @@ class RuffdbgApp(App):
     BINDINGS = [
         Binding("p", "toggle_pause", "Pause/continue"),
         # Keys 1-9 show the detail tabs in their order (tabs added later get the next keys;
-        # the tabs' labels carry their numbers). One group in the footer: "1234567 Tabs".
-        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=n <= 7, group=TAB_KEYS) for n in range(1, 10)),
+        # the tabs' labels carry their numbers). One group in the footer: "12345678 Tabs".
+        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=n <= 8, group=TAB_KEYS) for n in range(1, 10)),
         Binding("n", "step('over')", "Step over"),
         Binding("i", "step('into')", "Step into"),
         Binding("o", "step('out')", "Step out"),
