@@ -376,7 +376,7 @@ class NativeBoundary:
         state = self.state_of(unit.code)
         state.deopts += 1
         self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
-                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason})
+                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason, "unit": unit.id})
         outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
         if outcome == "speculation":
             self._maybe_despecialize(unit, state, guard)
