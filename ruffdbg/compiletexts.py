@@ -25,7 +25,7 @@ def compile_row(compile_: Any) -> tuple[str, ...]:
 
 def compiles_table(name: str, compiles: list) -> str:
     if not compiles:
-        return f"{name} has no compiles (it never got hot; :compile {name} forces one)"
+        return f"{name} has no compiles yet (it has not got hot)"
     rows = [COLUMNS, *(compile_row(c) for c in compiles)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = [f"compiles of {name}, oldest first:"]
@@ -51,7 +51,7 @@ def diff_text(diff: Any) -> str:
     for guard in diff.guards:
         mark = " " if guard.in_a and guard.in_b else ("-" if guard.in_a else "+")
         lines.append(f"  {mark} {guard.kind:<16} line {guard.line:<4} {guard.detail}")
-    lines.append("optimized IR:")
+    lines.append("optimized IR (addresses shown as ADDR, unit names as @ruff_N):")
     lines += [f"  {line}" for line in diff.ir] or ["  the same"]
     return "\n".join(lines)
 

@@ -546,8 +546,7 @@ class Session:
         types = ", ".join(record.types) if record is not None else \
             ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         shown = "before opt" if raw and kind == "ir" else ("after opt" if kind == "ir" else "assembly")
-        header = (f"; compile #{unit.id} ({shown}{where}): {code.name}({types}) at T{unit.tier}"
-                  f" -> {unit.return_type}; {ms}")
+        header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} ({shown}{where}); {ms}"
         return NativeListing(header, lines, unit.id)
 
     def native_text(self, name: str | None, kind: str, tier: int = 2, raw: bool = False,

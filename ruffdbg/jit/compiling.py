@@ -169,11 +169,12 @@ class Compiling:
             return f"tier-up after {calls} calls (its loop ran natively)"
         return f"tier-up after {calls} calls"
 
-    def _compiled_event(self, unit: Unit) -> None:
+    def _compiled_event(self, unit: Unit, region: Any = None) -> None:
+        """The ``compiled`` event, naming the compile (``region``: an OSR unit's loop)."""
         record = self.history.get(unit.id)
         code = unit.code
         self.events.add("compiled", code.name, tier=f"T{unit.tier}",
-                        pc=unit.region.header if unit.region is not None else None,
+                        pc=region.header if region is not None else None,
                         line=record.loop_line if record is not None else None, detail={
                             "types": ", ".join(record.types) if record is not None else "()",
                             "compile": unit.id, "kind": record.kind if record is not None else "whole",
@@ -233,7 +234,7 @@ class Compiling:
         unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
         self._record(unit, typed, trigger)
         if typed.region is not None and trigger != "display" and unit.valid:
-            self._compiled_event(unit)   # (a whole-function unit's event comes once it is installed)
+            self._compiled_event(unit, typed.region)   # (a whole unit's event comes once it is installed)
         return unit
 
     @serialized

@@ -17,6 +17,7 @@ whose counters native code still bumps).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +95,7 @@ class CompileDiff:
     b: Compile
     types: tuple[tuple[str, str, str], ...]   # (position, a's, b's) where they differ
     guards: tuple[GuardDiff, ...]
-    ir: tuple[str, ...]                       # unified diff of the optimized IR (debug noise removed)
+    ir: tuple[str, ...]   # unified diff of the optimized IR (debug noise removed; addresses, unit names masked)
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,16 @@ def ir_text_lines(ir_text: str) -> list[str]:
     return [line.text.rstrip() for line in texts.ir_lines(ir_text)]
 
 
+# Two compiles bake different addresses (counters, cells, the transfer buffer)
+# and unit names into their code: masked, the diff shows what changed in the code.
+_ADDRESS = re.compile(r"\bi64 \d{9,}\b")
+_UNIT_NAME = re.compile(r"@ruff_\d+")
+
+
+def masked(lines: list[str]) -> list[str]:
+    return [_UNIT_NAME.sub("@ruff_N", _ADDRESS.sub("i64 ADDR", line)) for line in lines]
+
+
 def unified(a_lines: list[str], b_lines: list[str], a_name: str, b_name: str) -> tuple[str, ...]:
     return tuple(line.rstrip("\n") for line in difflib.unified_diff(a_lines, b_lines, a_name, b_name, lineterm="", n=2))
 
@@ -203,7 +214,7 @@ def diff(a: Compile, b: Compile, a_ir: str, b_ir: str) -> CompileDiff:
     keys_b = {(g.kind, g.line, g.detail) for g in b.guards}
     guards = tuple(GuardDiff(kind, line, detail, (kind, line, detail) in keys_a, (kind, line, detail) in keys_b)
                    for kind, line, detail in sorted(keys_a | keys_b, key=lambda key: (key[1], key[0], key[2])))
-    ir = unified(ir_text_lines(a_ir), ir_text_lines(b_ir), f"compile #{a.id}", f"compile #{b.id}")
+    ir = unified(masked(ir_text_lines(a_ir)), masked(ir_text_lines(b_ir)), f"compile #{a.id}", f"compile #{b.id}")
     return CompileDiff(a, b, types, guards, ir)
 
 

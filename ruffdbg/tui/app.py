@@ -24,6 +24,7 @@ from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
+from ruffdbg.tui.compiles import CompilesPane
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
@@ -120,6 +121,8 @@ class RuffdbgApp(App):
                         yield VerticalScroll(StackPane(id="stack"))
                     with TabPane("Warm-up", id="tab-warmup"):
                         yield VerticalScroll(WarmupChart(id="warmup"))
+                    with TabPane("Compiles", id="tab-compiles"):
+                        yield CompilesPane(id="compiles")
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
             yield RichLog(id="output", wrap=True, markup=False, max_lines=2000)
@@ -417,6 +420,8 @@ class RuffdbgApp(App):
                 self.session.assumptions(self.selected) if self.session.jit is not None else [])
         elif tab == "tab-profiles":
             self._pane("#profiles", ProfilesPane).show(current, self.session.stability)
+        elif tab == "tab-compiles":
+            self._pane("#compiles", CompilesPane).show(self.session, self.selected)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "views":
