@@ -51,7 +51,7 @@ def diff_text(diff: Any) -> str:
     for guard in diff.guards:
         mark = " " if guard.in_a and guard.in_b else ("-" if guard.in_a else "+")
         lines.append(f"  {mark} {guard.kind:<16} line {guard.line:<4} {guard.detail}")
-    lines.append("optimized IR (addresses shown as ADDR, unit names as @ruff_N):")
+    lines.append("optimized IR (addresses shown as ADDR and their alignment as _, unit names as @ruff_N):")
     lines += [f"  {line}" for line in diff.ir] or ["  the same"]
     return "\n".join(lines)
 

@@ -193,7 +193,8 @@ class Compiling:
         if region is not None:
             names = [*code.local_names, *region.promoted]
             slots = typed.before.get(region.header, ((), ()))[0]   # the types it was entered with
-            types = tuple(f"{n}: {t}" for n, t in zip(names, slots) if t not in (Kind.UNSET, Kind.BOTTOM))
+            # (null: a local of a block not entered yet, as often as a null value)
+            types = tuple(f"{n}: {t}" for n, t in zip(names, slots) if t not in (Kind.UNSET, Kind.BOTTOM, Kind.NULL))
         else:
             types = tuple(f"{p}: {t}" for p, t in zip(code.params, typed.param_types))
         self.history.add(history.CompileRecord(unit.id, id(code), code.name, unit.tier, kind, loop_line,

@@ -196,8 +196,16 @@ _ADDRESS = re.compile(r"\bi64 \d{9,}\b")
 _UNIT_NAME = re.compile(r"@ruff_\d+")
 
 
+_ALIGN = re.compile(r"align \d+")
+
+
 def masked(lines: list[str]) -> list[str]:
-    return [_UNIT_NAME.sub("@ruff_N", _ADDRESS.sub("i64 ADDR", line)) for line in lines]
+    """(An access through a baked address gets the alignment the address has: masked too.)"""
+    out = []
+    for line in lines:
+        line = _ADDRESS.sub("i64 ADDR", line)
+        out.append(_UNIT_NAME.sub("@ruff_N", _ALIGN.sub("align _", line) if "ADDR" in line else line))
+    return out
 
 
 def unified(a_lines: list[str], b_lines: list[str], a_name: str, b_name: str) -> tuple[str, ...]:
