@@ -187,7 +187,11 @@ class Compiling:
             kind, loop_line = "display", None
         elif region is not None:
             kind, loop_line = "osr", code.lines[region.header]
-            trigger = trigger or f"OSR at iteration {code.profile.count(region.end)}"
+            if trigger is None:
+                trigger = f"OSR at iteration {code.profile.count(region.end)}"
+                previous = self.history.last(id(code), ("osr",))
+                if previous is not None and previous.loop_line == loop_line and previous.retired is not None:
+                    trigger += f" (#{previous.id} retired: {previous.retired})"
         else:
             kind, loop_line = "whole", None
         if region is not None:
