@@ -51,6 +51,21 @@ def listing_rows(listing: Any) -> list[Row]:
     return rows
 
 
+def summary_rows(compile_: Any) -> list[Row]:
+    """What a compile assumed and how its guards fared, above its code."""
+    rows = text_rows([f"compile #{compile_.id}: {compile_.function} at {compile_.tier}, {compile_.kind_text}; "
+                      f"{compile_.trigger}; {compile_.state_text}",
+                      f"types: {', '.join(compile_.types) or '()'} -> {compile_.return_type}"], "bold")
+    if compile_.assumptions:
+        rows += text_rows(["assumptions:"] + [f"  {a.text()}" for a in compile_.assumptions])
+    if compile_.guards:
+        rows += text_rows(["guards:"])
+        for g in compile_.guards:
+            rows.append(Row(Text(f"  #{g.id:<3} {g.kind:<16} pass {g.passed:<8,} fail {g.failed:<6,} {g.detail}",
+                                 style="red" if g.failed else "", no_wrap=True), g.line, g.pc))
+    return rows + text_rows([""])
+
+
 def diff_line_style(line: str) -> str:
     if line.startswith("@@"):
         return "cyan"
@@ -262,7 +277,8 @@ class CompilesPane(Vertical):
         if mode == "passes":
             return passes_rows(session.compile_passes(key[1])), []
         kind = "asm" if mode == "asm" else "ir"
-        return listing_rows(session.native_listing(None, kind, raw=mode == "ir-before", compile_id=key[1])), []
+        listing = session.native_listing(None, kind, raw=mode == "ir-before", compile_id=key[1])
+        return summary_rows(session.compile_record(key[1])) + listing_rows(listing), []
 
     def _fill(self, key: tuple, left: list[Row], right: list[Row]) -> None:
         if key != self._pending:

@@ -59,8 +59,11 @@ async def test_compiles_are_listed_shown_and_compared(session):
         ids = [c.id for c in session.compiles("f")]
         assert [str(key.value) for key in table.rows] == [f"#{i}" for i in ids]
         assert table.get_row_at(0)[3] == "tier-up after 50 calls"
-        # The latest compile is shown first, its optimized IR under the table.
-        assert plain(pane, "left").startswith(f"; f(x: float) at T2 -> float; compile #{ids[-1]} (after opt)")
+        # The latest compile is shown first: what it assumed, its guards, its optimized IR.
+        shown = plain(pane, "left")
+        assert shown.startswith(f"compile #{ids[-1]}: f at T2, whole; tier-up after ")
+        assert "argument-type: x: expected float" in shown and "type             pass " in shown
+        assert f"; f(x: float) at T2 -> float; compile #{ids[-1]} (after opt)" in shown
         for _ in range(3):   # v: IR before opt, assembly, passes
             await pilot.press("v")
             await settle(pane, pilot)
