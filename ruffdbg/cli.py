@@ -206,7 +206,10 @@ def _passes_text(session: Session, args: argparse.Namespace) -> str:
 
 
 def _compile_ids(session: Session) -> str:
-    ids = sorted(session.jit.history.records) if session.jit is not None else []
+    ids = []
+    if session.jit is not None:
+        ids = sorted(c.id for name in {"<script>", *session.function_names()} if session.find_code(name)
+                     for c in session.compiles(name))
     return ", ".join(f"#{i}" for i in ids) or "none: nothing was compiled"
 
 

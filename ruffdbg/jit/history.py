@@ -96,6 +96,9 @@ class CompileDiff:
     types: tuple[tuple[str, str, str], ...]   # (position, a's, b's) where they differ
     guards: tuple[GuardDiff, ...]
     ir: tuple[str, ...]   # unified diff of the optimized IR (debug noise removed; addresses, unit names masked)
+    # The two IRs aligned for a side-by-side view: ("equal" | "replace" | "delete" | "insert",
+    # a's lines, b's lines) blocks, compared masked, shown as they are.
+    aligned: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,8 +225,13 @@ def diff(a: Compile, b: Compile, a_ir: str, b_ir: str) -> CompileDiff:
     keys_b = {(g.kind, g.line, g.detail) for g in b.guards}
     guards = tuple(GuardDiff(kind, line, detail, (kind, line, detail) in keys_a, (kind, line, detail) in keys_b)
                    for kind, line, detail in sorted(keys_a | keys_b, key=lambda key: (key[1], key[0], key[2])))
-    ir = unified(masked(ir_text_lines(a_ir)), masked(ir_text_lines(b_ir)), f"compile #{a.id}", f"compile #{b.id}")
-    return CompileDiff(a, b, types, guards, ir)
+    a_lines, b_lines = ir_text_lines(a_ir), ir_text_lines(b_ir)
+    a_masked, b_masked = masked(a_lines), masked(b_lines)
+    ir = unified(a_masked, b_masked, f"compile #{a.id}", f"compile #{b.id}")
+    matcher = difflib.SequenceMatcher(None, a_masked, b_masked, autojunk=False)
+    aligned = tuple((tag, tuple(a_lines[i1:i2]), tuple(b_lines[j1:j2]))
+                    for tag, i1, i2, j1, j2 in matcher.get_opcodes())
+    return CompileDiff(a, b, types, guards, ir, aligned)
 
 
 def passes(compile_: Compile, ir_before: str, opt_level: int) -> PassReport:

@@ -12,7 +12,6 @@ passes, a diff) can take 100 ms or more, so a worker thread does it.
 
 from __future__ import annotations
 
-import difflib
 from functools import partial
 from typing import Any
 
@@ -110,11 +109,9 @@ def summary_lines(diff: Any, mine: Any, in_mine: str) -> list[tuple[str, Style |
     return lines
 
 
-def side_by_side(diff: Any, a_lines: list[str], b_lines: list[str]) -> tuple[list[Row], list[Row]]:
-    """Both compiles' summaries, then their optimized IR aligned: equal lines side
-    by side, what only one has coloured, the other side padded."""
-    from ruffdbg.jit.history import masked
-
+def side_by_side(diff: Any) -> tuple[list[Row], list[Row]]:
+    """Both compiles' summaries, then their optimized IR aligned (``diff.aligned``):
+    equal lines side by side, what only one has coloured, the other side padded."""
     left_head, right_head = summary_lines(diff, diff.a, "in_a"), summary_lines(diff, diff.b, "in_b")
     height = max(len(left_head), len(right_head))
     left = [Row(Text(text, style=style or "", no_wrap=True)) for text, style in left_head]
@@ -123,12 +120,10 @@ def side_by_side(diff: Any, a_lines: list[str], b_lines: list[str]) -> tuple[lis
     right += text_rows([""] * (height - len(right_head)))
     left += text_rows(["optimized IR (differences coloured; addresses and unit names ignored):"], "dim")
     right += text_rows([""])
-    matcher = difflib.SequenceMatcher(None, masked(a_lines), masked(b_lines), autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        ours, theirs = a_lines[i1:i2], b_lines[j1:j2]
+    for tag, ours, theirs in diff.aligned:
         if tag == "equal":
-            left += text_rows(ours)
-            right += text_rows(theirs)
+            left += text_rows(list(ours))
+            right += text_rows(list(theirs))
             continue
         span = max(len(ours), len(theirs))
         left += [Row(Text(line, style=ONLY_A, no_wrap=True)) for line in ours] + text_rows([""] * (span - len(ours)))
@@ -267,13 +262,9 @@ class CompilesPane(Vertical):
 
     @staticmethod
     def _rows(session: Any, key: tuple) -> tuple[list[Row], list[Row]]:
-        from ruffdbg.jit.history import ir_text_lines
-
         mode = key[0]
         if mode == "diff":
-            diff = session.compile_diff(key[1], key[2])
-            texts = [ir_text_lines(session.jit.history.get(i).unit.compiled.ir_after) for i in key[1:]]
-            return side_by_side(diff, *texts)
+            return side_by_side(session.compile_diff(key[1], key[2]))
         if mode == "passes":
             return passes_rows(session.compile_passes(key[1])), []
         kind = "asm" if mode == "asm" else "ir"
