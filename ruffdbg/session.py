@@ -528,13 +528,7 @@ class Session:
         if code is None:
             raise KeyError(name)
         if code.is_script:
-            loops: dict = {}
-            for unit in self.jit.state_of(code).units:   # the newest per loop, current ones first
-                if unit.region is not None and (unit.valid or not loops.get(unit.region.header, unit).valid):
-                    loops[unit.region.header] = unit
-            if not loops:
-                raise LookupError("top-level code runs natively only in OSR loops, and none of its loops got hot")
-            return [loops[header] for header in sorted(loops)]
+            return self.jit.loop_units(code)
         return [self.jit.unit_for_display(code, tier)]
 
     def _unit_listing(self, unit: Any, kind: str, raw: bool) -> NativeListing:

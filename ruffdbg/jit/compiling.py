@@ -270,6 +270,17 @@ class Compiling:
         shown = self.history.display_unit(id(code), tier, tuple(types))
         return shown or self._display_only(self._build(self._infer(code, tuple(types)), tier, "display"))
 
+    def loop_units(self, code: CodeObject) -> list[Unit]:
+        """The OSR unit of each of ``code``'s loops that went native (the current one,
+        else the newest), in source order: all the native code top-level code has."""
+        loops: dict[int, Unit] = {}
+        for unit in self.state_of(code).units:
+            if unit.region is not None and (unit.valid or not loops.get(unit.region.header, unit).valid):
+                loops[unit.region.header] = unit
+        if not loops:
+            raise LookupError("top-level code runs natively only in OSR loops, and none of its loops got hot")
+        return [loops[header] for header in sorted(loops)]
+
     @staticmethod
     def _display_only(unit: Unit) -> Unit:
         """A unit compiled to be shown never runs: marked retired, no caller
