@@ -183,14 +183,14 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         code, and every unit calling it natively, until ``release``."""
         state = self.state_of(code)
         state.held = reason
-        dropped = False
+        dropped = [unit.id for unit in state.units if unit.valid]
         for unit in state.units:
             if unit.valid:
                 self.invalidate(unit, reason)
-                dropped = True
         if dropped:
             state.state, state.reason = State.INTERPRETED, reason
-            self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
+            self.events.add("invalidated", code.name, tier="T0", detail={
+                "reason": reason, **({"unit": dropped[0]} if len(dropped) == 1 else {"units": dropped})})
 
     @serialized
     def release(self, code: CodeObject) -> None:
