@@ -195,13 +195,13 @@ class CompilesPane(Vertical):
 
     def _fill_table(self, rows: list[tuple[str, ...]]) -> None:
         table = self.query_one("#compiles-table", DataTable)
-        cursor = table.cursor_row
         table.clear()
         for row in rows:
             marked = int(row[0][1:]) in self.marked
             table.add_row(*((("▶" if marked else "") + row[0],) + row[1:]), key=row[0])
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1) if self._table_key is not None else len(rows) - 1)
+        if rows:   # the cursor stays on the compile shown (a new function: its latest)
+            ids = [row[0] for row in rows]
+            table.move_cursor(row=ids.index(f"#{self.chosen}") if f"#{self.chosen}" in ids else len(rows) - 1)
         self._table_key = tuple(rows)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -227,6 +227,18 @@ class CompilesPane(Vertical):
         else:
             self.marked = (self.marked + [self.chosen])[-2:]
         self._table_key = None   # redraw the marks
+        if self._session is not None and self.function is not None:
+            self.show(self._session, self.function)
+
+    def compare(self, a: int, b: int) -> None:
+        """Show compiles ``a`` and ``b`` side by side (what marking both with x does)."""
+        self.marked, self.chosen, self._table_key = [a, b], b, None
+        if self._session is not None and self.function is not None:
+            self.show(self._session, self.function)
+
+    def choose(self, compile_id: int, mode: str) -> None:
+        """Show one compile in ``mode`` (one of MODES), comparing nothing."""
+        self.chosen, self.mode, self.marked, self._table_key = compile_id, mode, [], None
         if self._session is not None and self.function is not None:
             self.show(self._session, self.function)
 
