@@ -589,7 +589,7 @@ class Session:
 
         compiled = self.compile_record(compile_id)
         unit = self.jit.history.get(compile_id).unit
-        return history.passes(compiled, unit.compiled.ir_before, unit.compiled.opt_level)
+        return history.passes(compiled, unit.compiled.ir_before, unit.compiled.opt_level, unit.compiled.twin)
 
     def hotspots(self) -> list[Hotspot]:
         """Functions by share of time, each judged hot / type-stable (a JIT candidate).

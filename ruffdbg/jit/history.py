@@ -234,9 +234,9 @@ def diff(a: Compile, b: Compile, a_ir: str, b_ir: str) -> CompileDiff:
     return CompileDiff(a, b, types, guards, ir, aligned)
 
 
-def passes(compile_: Compile, ir_before: str, opt_level: int) -> PassReport:
-    """Run the compile's pre-optimization IR through the pipeline pass by pass."""
-    start, steps = pass_by_pass(ir_before, opt_level)
+def passes(compile_: Compile, ir_before: str, opt_level: int, twin: tuple[str, str, str] | None = None) -> PassReport:
+    """Run the compile's pre-optimization IR (and its twin) through the pipeline pass by pass."""
+    start, steps = pass_by_pass(ir_before, opt_level, twin)
     previous = ir_text_lines(start)
     changes = []
     for step in steps:

@@ -126,7 +126,22 @@ def test_passes_show_each_pass_that_changed_the_ir(retyped):
     compile_ = retyped.compiles("f")[-1]
     report = retyped.compile_passes(compile_.id)
     assert report.compile == compile_ and "reconstruction" in report.note
-    assert report.passes[0].name == "sroa" and report.passes[0].changed   # allocas promoted first
-    assert report.changed and len(report.changed) < len(report.passes)    # some changed nothing
+    inliner, sroa = report.passes[:2]
+    assert (inliner.name, inliner.changed) == ("always-inliner", False)   # f does not call itself
+    assert sroa.name == "sroa" and sroa.changed                          # allocas promoted first
+    assert report.changed and len(report.changed) < len(report.passes)  # some changed nothing
     assert all(step.ms >= 0 for step in report.passes)
-    assert any(line.startswith("-") and "alloca" in line for line in report.passes[0].diff)
+    assert any(line.startswith("-") and "alloca" in line for line in sroa.diff)
+
+
+def test_passes_of_a_recursive_function_inline_its_twin():
+    session = run("""func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+print(fib(15))
+""")
+    report = session.compile_passes(session.compiles("fib")[-1].id)
+    inliner = report.passes[0]
+    assert inliner.name == "always-inliner" and inliner.changed
+    assert any(line.startswith("-") and "call" in line and "_twin" in line for line in inliner.diff)
