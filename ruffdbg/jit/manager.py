@@ -114,6 +114,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         state = self.state_of(code)
         units, derived = snapshot or self.unit_counts()
         unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
+        if unit is not None and unit.id not in derived:   # (installed by the VM thread since the snapshot)
+            units, derived = self.unit_counts()
         guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *passed_failed)
                   for g, passed_failed in zip(unit.guards, counts.guard_counts(unit, derived[unit.id]))] \
             if unit is not None else []
