@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from ruffdbg.files import FileError, describe_os_error, read_text_file, writable_folder
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, RunResult, Session
 from ruffdbg.textviews import UsageError, render_result
@@ -77,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     hotspots.add_argument("file")
     _add_engine_options(hotspots)
 
+    deopts = commands.add_parser("deopts", help="run a program and list its deopts and invalidations, grouped")
+    deopts.add_argument("file")
+    deopts.add_argument("--func", help="only this function's")
+    _add_engine_options(deopts)
+
     bench = commands.add_parser("bench", help="time the benchmark programs against CPython")
     bench.add_argument("--dir", default=None, help="folder of NAME.ruff + NAME.py pairs (default: examples/benchmarks)")
     bench.add_argument("--runs", type=_positive_int, default=5, help="runs per program; the median is reported")
@@ -116,13 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     args.program_args = program_args
     if args.command is None:
         args = parser.parse_args(["repl"])
-    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "bench": cmd_bench,
+    handler = {"run": cmd_run, "dis": cmd_dis, "hotspots": cmd_hotspots, "deopts": cmd_deopts, "bench": cmd_bench,
                "ir": cmd_native, "asm": cmd_native, "repl": cmd_repl, "test": cmd_test, "tui": cmd_tui,
                "screenshot": cmd_screenshot, "soak": cmd_soak}[args.command]
     try:
         return handler(args)
     except UsageError as error:
-        parser.print_usage(sys.stderr)
+        if not isinstance(error, FileError):   # (a bad path: the one line says it all)
+            parser.print_usage(sys.stderr)
         print(f"ruffdbg: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -224,15 +231,20 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from ruffdbg.tui.app import run_tui
 
     path = Path(args.file) if args.file else None
-    if path is not None and not path.exists():
-        raise UsageError(f"no such file: {path}")
+    if path is not None:
+        read_text_file(path)   # a missing, binary or undecodable file: a diagnostic, not a broken screen
     return run_tui(path, Policy(jit=not args.no_jit, threshold=args.threshold))
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     from ruffdbg.tui.screenshots import take_screenshots
 
-    for path in take_screenshots(Path(args.out)):
+    out = writable_folder(args.out)
+    try:
+        paths = take_screenshots(out)
+    except OSError as error:   # (the folder changed under us)
+        raise FileError(describe_os_error(out, error, "write into")) from None
+    for path in paths:
         print(path)
     return 0
 
@@ -245,18 +257,20 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Replay transcripts: a diff per failing step, exit status 1 if any failed."""
-    from ruffdbg.scripting.transcript import run_file, transcript_files
+    from ruffdbg.scripting.transcript import TranscriptError, run_file, transcript_files
 
-    files = transcript_files(args.paths)
-    missing = [str(path) for path in files if not path.exists()]
-    if missing:
-        raise UsageError(f"no such file: {', '.join(missing)}")
+    files = transcript_files(args.paths)   # (FileError for a path that is not a readable transcript)
     failed = updated = 0
     for path in files:
         try:
             passed, diff = run_file(path, update=args.update)
-        except ValueError as error:
-            passed, diff = False, f"{path}: {error}"
+        except (TranscriptError, FileError) as error:   # cannot be replayed (nor updated): say where
+            where = f"{path}:{error.line}: error: {error.message}" if isinstance(error, TranscriptError) \
+                else f"error: {error}"
+            print(f"ruffdbg: {where}", file=sys.stderr)
+            failed += 1
+            print(f"FAIL  {path}")
+            continue
         if passed:
             print(f"PASS  {path}")
         elif args.update:
@@ -281,9 +295,27 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_deopts(args: argparse.Namespace) -> int:
+    session = _session(args)
+    status = _run_file(session, args.file, quiet=True)
+    if status == EXIT_USAGE or not session.scripts:   # (not compiled: a syntax error was reported)
+        return status
+    from ruffdbg.textviews import deopt_lines
+
+    if args.func is not None and session.find_code(args.func) is None:
+        names = ", ".join(["<script>", *session.function_names()])
+        raise UsageError(f"no function named {args.func!r} (functions: {names})")
+    lines = deopt_lines(session.deopt_groups(args.func))
+    print("\n".join(lines) if lines else "no deopts" + (f" in {args.func}" if args.func else ""))
+    return status
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from ruffdbg.bench import run_benchmarks
 
+    if args.dir is not None and not Path(args.dir).is_dir():
+        raise FileError(f"no such folder: {args.dir}" if not Path(args.dir).exists()
+                        else f"cannot read benchmarks from {args.dir}: it is a file, not a folder")
     return run_benchmarks(args.dir, args.runs, args.names)
 
 
@@ -301,17 +333,8 @@ def _session(args: argparse.Namespace) -> Session:
     return Session(Policy(jit=not args.no_jit, threshold=args.threshold))
 
 
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
-
-
 def _compile_file(session: Session, path: str):
-    text = _read(path)
+    text = read_text_file(path)
     try:
         return session.compile(text, path)
     except RuffSyntaxError as error:

@@ -21,10 +21,12 @@ from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
+from ruffdbg.profile.deopts import DeoptGroup, DeoptLog
 from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
-from ruffdbg.vm.debugger import Debugger, stop_points
+from ruffdbg.core.objects import Function
+from ruffdbg.vm.debugger import JIT_BREAK_NAMES, Debugger, JitBreak, stop_points
 from ruffdbg.vm.frame import Interrupted, NativeFrame
 from ruffdbg.vm.interpreter import STEPPING, VM
 
@@ -162,7 +164,12 @@ class Session:
         self.scripts: list[CodeObject] = []
         self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
         self.breakpoint_lines: dict[str, set[int]] = {}       # source name -> lines (kept across recompiles)
+        # A REPL sets it: each run may declare again the globals earlier runs
+        # declared (the new definition replaces the old, see ``run_code``).
+        self.redefinition = False
         self.vm.events = self.events
+        self.deopt_log = DeoptLog()   # deopts and invalidations grouped as they happen (exact past the ring)
+        self.events.listeners.append(self.deopt_log.add)
         self.debugger = Debugger(self.vm, self.code_objects)
         self.vm.debugger = self.debugger
 
@@ -182,6 +189,8 @@ class Session:
         code = compile_program(program, known_globals=self.vm.globals.keys())
         self.scripts.append(code)
         self.script_names[id(code)] = name
+        for each in code.walk():
+            each.source = name
         for line in self.breakpoint_lines.get(name, ()):
             self._apply_breakpoint(name, line, True)
         return code
@@ -194,6 +203,8 @@ class Session:
         if not harness.in_deep_worker():
             return harness.run_in_thread(lambda: self.run_code(code),
                                          interrupt=lambda: self.interrupt(harness.CTRL_C_REASON))
+        if self.redefinition:
+            self.vm.redeclarable = set(self.vm.globals)
         try:
             self.vm.run_script(code)
         except RuffRuntimeError as error:
@@ -208,6 +219,7 @@ class Session:
         finally:
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
+            self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)
         return RunResult(True)
 
     def run_source(self, text: str, name: str = "<input>") -> RunResult:
@@ -303,6 +315,14 @@ class Session:
         """Stop the running program at its next safepoint (safe from other threads)."""
         self.vm.request_interrupt(reason)
 
+    def drop_stale_interrupt(self, reason: str = harness.CTRL_C_REASON) -> None:
+        """Forget an interrupt for ``reason`` that no program took (a Ctrl-C pressed
+        just as a run ended), so it does not stop the next run before it starts."""
+        if self.vm.interrupt[0] and self.vm.interrupt_reason == reason:
+            self.vm.interrupt[0] = 0
+            if self.jit is not None:
+                self.jit.set_interrupt(0)
+
     def pause(self) -> None:
         """Pause the running program at its next safepoint, in any tier."""
         self.vm.request_pause()
@@ -377,6 +397,51 @@ class Session:
                 if self.jit is not None and not self.debugger.has_breakpoints(code):
                     self.jit.release(code)
 
+    def set_jit_break(self, kind: str, function: str | None = None) -> ControlResult:
+        """Pause at every ``kind`` event (deopt, tier-up, despecialized, blacklisted,
+        invalidated, error), of ``function`` only if given (not ok: unknown kind)."""
+        try:
+            added = self.debugger.set_jit_break(kind, function)
+        except KeyError:
+            return _unknown_event(kind)
+        off = " (the JIT is off: only errors happen)" if self.jit is None and added.kind != "error" else ""
+        return ControlResult(f"break on {added.describe()}{off}")
+
+    def clear_jit_breaks(self, kind: str | None = None, function: str | None = None) -> ControlResult:
+        """Clear JIT breakpoints of ``kind`` (None: every kind) and ``function`` (None: all)."""
+        try:
+            cleared = self.debugger.clear_jit_breaks(kind, function)
+        except KeyError:
+            return _unknown_event(kind)
+        if not cleared:
+            return ControlResult("no such JIT breakpoint", ok=False)
+        return ControlResult("cleared: " + ", ".join(each.describe() for each in cleared))
+
+    def jit_breaks(self) -> list[JitBreak]:
+        return self.debugger.jit_break_list()
+
+    @property
+    def paused_event(self):
+        """The logged event (``core.events.Event``) a JIT breakpoint paused at, or None."""
+        return self.vm.paused_event if self.vm.paused_at is not None else None
+
+    def deopt_groups(self, function: str | None = None) -> list[DeoptGroup]:
+        """Deopts, invalidations, despecializations and blacklistings grouped by
+        function x guard x reason, with counts, first/last time and their exits."""
+        return self.deopt_log.groups(function, self._exit_block if self.jit is not None else None)
+
+    def _exit_block(self, unit: int, guard: int) -> str | None:
+        """The IR block of a guard's deopt exit; "entry" for an argument check the
+        entry function makes (it refuses the call: the interpreter runs it)."""
+        from ruffdbg.jit.lowering.common import REACH_INTERPRETER
+
+        if not 0 <= unit < len(self.jit.units):
+            return None
+        built = self.jit.units[unit]
+        block = next((name for name, each in built.exit_blocks.items() if each == guard), None)
+        entry = guard < len(built.guards) and built.guards[guard].reach == REACH_INTERPRETER
+        return block or ("entry" if entry else None)
+
     def set_slow_motion(self, seconds: float) -> None:
         """Wait ``seconds`` at every safepoint (loop back-edges and calls), 0 to stop."""
         self.vm.set_slow_motion(seconds)
@@ -420,7 +485,12 @@ class Session:
         return seen
 
     def find_code(self, name: str) -> CodeObject | None:
-        """The most recently compiled function called ``name`` ("<script>" for the script)."""
+        """The function the global ``name`` holds now, else the most recently compiled
+        function called ``name`` ("<script>" for the script). (A REPL input that
+        failed before its definition ran compiled a ``name`` that never took effect.)"""
+        held = self.vm.globals.get(name)
+        if isinstance(held, Function) and held.code.name == name:
+            return held.code
         for code in reversed(self.code_objects()):
             if code.name == name:
                 return code
@@ -640,6 +710,10 @@ class Session:
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
         return {"functions": functions, "events": events}
+
+
+def _unknown_event(kind: str) -> ControlResult:
+    return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
 
 
 def _profile_json(profile: report.TypeProfile) -> dict:

@@ -8,6 +8,7 @@ too, once for every front end.
 from __future__ import annotations
 
 import io
+from typing import Callable
 
 from rich import box
 from rich.console import Console
@@ -23,13 +24,16 @@ class UsageError(Exception):
     prints ``error: <message>``."""
 
 
-def render_result(result: RunResult, source: Source | None) -> str | None:
+def render_result(result: RunResult, source: Source | None,
+                  sources: Callable[[str], Source | None] | None = None) -> str | None:
     """How a run ended, as the user sees it: the uncaught error or the interruption
-    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally."""
+    with its Ruff stack (``file:line:col: error: ...``), or None when it ended normally.
+    ``sources``: each frame named by (and its caret drawn in) its own source."""
     if result.error is not None:
-        return render_runtime_error(result.error.message, result.error.stack, source)
+        return render_runtime_error(result.error.message, result.error.stack, source, sources=sources)
     if result.interrupted is not None:
-        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source, label="interrupted")
+        return render_runtime_error(result.interrupted.reason, result.interrupted.stack, source,
+                                    label="interrupted", sources=sources)
     return None
 
 
@@ -94,4 +98,24 @@ def assumptions_lines(units) -> list[str]:
         lines += [f"  {a.kind:<17} {a.what}  [{a.enforced}; line {a.line}, pc {a.pc}]" for a in unit.assumptions]
         if not unit.assumptions:
             lines.append("  (assumes nothing)")
+    return lines
+
+
+def deopt_lines(groups) -> list[str]:
+    """Deopt explorer groups (``Session.deopt_groups``), two lines each: what happened
+    how often and when, where (line, pc, guard, exit), then the reason."""
+    lines = []
+    for group in groups:
+        where = [f"line {group.line}" if group.line is not None else "", f"pc {group.pc}" if group.pc is not None else ""]
+        if group.guard is not None:
+            where.append(f"guard #{group.guard} {group.guard_kind or ''}".rstrip())
+        if group.exit_block:
+            where.append(f"exit {group.exit_block}")
+        units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
+        if units:
+            where.append("unit " + ", ".join(f"#{unit}" for unit in units))
+        lines.append((f"{group.kind:<13} {group.function:<16} x{group.count:<6} {group.tier or '':<3} "
+                      f"first {group.first_ms:.1f} ms, last {group.last_ms:.1f} ms  "
+                      + ", ".join(part for part in where if part)).rstrip())
+        lines.append(f"    {group.reason}")
     return lines

@@ -74,10 +74,10 @@ def test_deep_recursion_works_and_runaway_recursion_is_stack_overflow(tmp_path, 
     assert err.splitlines()[0].endswith("error: Stack overflow")
 
 
-def test_missing_file_is_usage_error(tmp_path, capsys):
+def test_missing_file_is_one_line_diagnostic(tmp_path, capsys):
     status, _, err = run(capsys, "run", str(tmp_path / "nope.ruff"))
     assert status == 2
-    assert "usage: ruffdbg" in err and "no such file" in err
+    assert err == f"ruffdbg: error: cannot read {tmp_path / 'nope.ruff'}: no such file or folder\n"
 
 
 def test_bad_argument_gives_usage(capsys):

@@ -55,6 +55,9 @@ class CodeObject:
     # passes implicitly: arity errors count only the others and name the
     # method ``Struct.method``, as the reference does.
     owner: str | None = None
+    # The name of the source it was compiled from (a file, a REPL input), set by
+    # the Session: error traces name each frame's own source.
+    source: str = ""
     # The program the interpreter runs: ``instrs`` with superinstructions, as
     # ``(op, arg, next pc)`` entries, pc for pc (compiler/peephole.py), plus the
     # entries the debugger's traps moved aside (vm/debugger.py). Filled in only by

@@ -42,6 +42,7 @@ class StackEntry:
     function: str
     line: int
     col: int
+    source: str = ""   # the name of the source the function came from ("" unknown)
 
 
 class RuffRuntimeError(Exception):

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 EVENT_KINDS = (
     "compiled", "tier-up", "osr", "deopt", "despecialized", "invalidated", "blacklisted", "not-compilable",
@@ -47,6 +47,9 @@ class EventLog:
         self._lock = threading.Lock()
         self._started = time.perf_counter()
         self.listeners: list = []   # called with each event (the CLI's --trace-jit)
+        # kind -> called with each event of that kind (the debugger's JIT breakpoints):
+        # one dict lookup per event, and events are rare.
+        self.stops: dict[str, Callable[[Event], None]] = {}
 
     def add(self, kind: str, function: str, **fields: Any) -> Event:
         with self._lock:
@@ -55,6 +58,9 @@ class EventLog:
             self._events.append(event)
         for listener in self.listeners:
             listener(event)
+        stop = self.stops.get(kind)
+        if stop is not None:
+            stop(event)
         return event
 
     def since(self, seq: int = 0) -> list[Event]:

@@ -227,6 +227,7 @@ class NativeBoundary:
                 if error.entries is None:
                     # A builtin failed: record where while the native frames are visible.
                     show()
+                    vm.error_raised(error.message)
                     error.value = vm.error_value(error)
                     error.entries = vm.stack_entries()
                 raise
@@ -376,7 +377,7 @@ class NativeBoundary:
         state = self.state_of(unit.code)
         state.deopts += 1
         self.events.add("deopt", unit.code.name, tier=f"T{unit.tier}", pc=guard.pc, line=guard.line,
-                        detail={"guard": guard.id, "kind": guard.kind, "reason": reason, "unit": unit.id})
+                        detail={"guard": guard.id, "guard_kind": guard.kind, "unit": unit.id, "reason": reason})
         outcome = tiering.after_deopt(guard.kind, unit.region is not None, state.state)
         if outcome == "speculation":
             self._maybe_despecialize(unit, state, guard)

@@ -249,12 +249,19 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2) is not None:
             profile.hot_at = NEVER
             return
+        # Why it stays at T1, from the profile before T1 compiles (which clears it);
+        # a T2 refusal says why itself.
+        why_not_t2 = tiering.why_not_t2(report.argument_profiles(code, self.policy.stability), self.policy.stability,
+                                        profile.calls + self.policy.recheck_every) \
+            if plan.t2_types is None and state.t2_refusal is None else None
         if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
         elif plan.t1 and state.state == State.INTERPRETED and state.reason and state.reason.startswith("kept at T0"):
             profile.hot_at = 2 * profile.calls   # T1 would be slower: look again, less and less often
             return
+        if state.state == State.BASELINE and why_not_t2 is not None:
+            state.reason = why_not_t2
         if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
 

@@ -51,6 +51,24 @@ def speculated_types(stable: tuple[str, ...] | None, dominant: tuple[str, ...] |
     return dominant
 
 
+def why_not_t2(profiles: Iterable[Any], rule: Any, again_at: int) -> str:
+    """Why a function that tiered up got T1 rather than T2 (its arguments'
+    ``report.TypeProfile``s judged by the stability ``rule``), and when it is
+    looked at again: every T1 function says so in the views."""
+    for profile in profiles:
+        if profile.dominant is not None and profile.dominant not in SCALARS:
+            article = "an" if profile.dominant[0] in "aeiou" else "a"
+            why = f"argument {profile.name} is {article} {profile.dominant} (T2 compiles scalar code only)"
+        elif profile.samples < rule.samples:
+            why = f"argument {profile.name} has {profile.samples} of the {rule.samples} samples T2 needs"
+        elif not profile.stable:
+            why = f"argument {profile.name} is unstable ({profile.shares()})"
+        else:
+            continue
+        return f"T2 not tried: {why}; looked at again at call {again_at}"
+    return f"T2 not tried yet; looked at again at call {again_at}"
+
+
 @dataclass(frozen=True)
 class HotPlan:
     """What to do when a function reaches its call-count mark."""

@@ -111,6 +111,28 @@ class UnitRegistry:
             callable_ = type(value) is Function or type(value) is Builtin
             self.ctx.set_global(slot, self.handles.function_id(value) if callable_ else -1)
 
+    @serialized
+    def global_redefined(self, name: str) -> None:
+        """A REPL input declared ``name`` again: retire every valid unit that read the
+        global (a guard on the function it held, or a loop keeping it in a register),
+        with an ``invalidated`` event naming the assumption, instead of waiting for
+        the guard to fail at the next call. The callers of those units go too."""
+        for unit in list(self.units):
+            if not unit.valid:
+                continue
+            guard = next((g for g in unit.guards if g.kind == "global-unchanged"
+                          and unit.code.names[unit.code.instrs[g.pc][1]] == name), None)
+            if guard is None and (unit.region is None or name not in unit.region.promoted):
+                continue
+            why = f"global {name} was redefined"
+            self.invalidate(unit, f"retired: {why}")
+            state = self.state_of(unit.code)
+            state.state = State.INTERPRETED if state.unit is None else state.state
+            unit.code.profile.hot_at = unit.code.profile.calls + self.policy.recheck_every
+            broken = assumptions.for_guard(unit.assumptions, guard) if guard is not None else None
+            self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
+                            detail={"reason": why, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
+
     def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
         if type(function) is not Function:
             return None   # builtins run in the VM
@@ -144,8 +166,9 @@ class UnitRegistry:
 
     @serialized
     def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit (``why`` completes "which was ...": "replaced"), and every unit that calls it directly: they were compiled
-        against its types and would keep using it. (Activations already running
+        """Retire a unit (``why`` completes "which was ...": "replaced"), and every
+        unit that calls it directly: they were compiled against its types and would
+        keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
         self.history.retire(unit.id, why)

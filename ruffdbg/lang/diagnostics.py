@@ -8,6 +8,7 @@ can jump to it and a reader sees the spot without opening the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -47,21 +48,31 @@ class RuffSyntaxError(Exception):
         return f"{head}\n{caret}" if caret else head
 
 
-def render_runtime_error(message: str, stack: list, source: Source | None, label: str = "error") -> str:
+def render_runtime_error(message: str, stack: list, source: Source | None, label: str = "error",
+                         sources: Callable[[str], Source | None] | None = None) -> str:
     """An uncaught runtime error: head with the innermost position, caret, Ruff stack.
 
-    ``stack`` holds entries with ``function``, ``line`` and ``col``, outermost first.
+    ``stack`` holds entries with ``function``, ``line``, ``col`` and ``source`` (the
+    name of the source the function came from, "" when unknown), outermost first;
+    ``source`` is the program that ran. With ``sources`` (name -> Source) each frame
+    is named by its own source and the caret drawn in it: a REPL input calling a
+    function of an earlier input points into that input.
     """
     name = source.name if source else "<input>"
     if not stack:
         return f"{name}: {label}: {message}"
+
+    def source_name(entry) -> str:
+        return (getattr(entry, "source", "") if sources is not None else "") or name
+
     top = stack[-1]
-    lines = [f"{name}:{top.line}:{top.col}: {label}: {message}"]
-    caret = render_caret(source, top.line, top.col) if source else ""
+    where = source if source_name(top) == name else sources(source_name(top))
+    lines = [f"{source_name(top)}:{top.line}:{top.col}: {label}: {message}"]
+    caret = render_caret(where, top.line, top.col) if where else ""
     if caret:
         lines.append(caret)
     lines.append("Ruff stack (most recent call last):")
-    lines.extend(_collapse_repeats([f"  at {entry.function} ({name}:{entry.line})" for entry in stack]))
+    lines.extend(_collapse_repeats([f"  at {entry.function} ({source_name(entry)}:{entry.line})" for entry in stack]))
     return "\n".join(lines)
 
 

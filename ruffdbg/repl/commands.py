@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import shlex
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ruffdbg.files import read_text_file
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
-from ruffdbg.session import Policy, Session
-from ruffdbg.textviews import UsageError, assumptions_lines, describe_exit, hotspots_report, render_result
+from ruffdbg.harness import CTRL_C_REASON
+from ruffdbg.session import Policy, RunResult, Session
+from ruffdbg.textviews import (UsageError, assumptions_lines, deopt_lines, describe_exit, hotspots_report,
+                               render_result)
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import to_string
 
+PAUSE_FRAMES = 10   # frames a pause shows, innermost first (deep recursion would flood the screen)
 ECHO = "__echo__"   # the hidden builtin a top-level expression's value goes through
 
 
@@ -46,6 +51,11 @@ COMMANDS = [
     Command("tiers", ":tiers", "every function's tier and state (and why)"),
     Command("events", ":events [N]", "the last N tier events (default 20)"),
     Command("hotspots", ":hotspots", "hot functions, hot loops, type stability"),
+    Command("deopts", ":deopts [NAME]", "deopts and invalidations grouped by function, guard and reason"),
+    Command("break", ":break [EVENT [NAME]]", "pause at a JIT event (deopt, tier-up, despecialized, blacklisted, "
+            "invalidated, error), of NAME only if given; no arguments: list them"),
+    Command("clear", ":clear [EVENT [NAME]]", "clear JIT breakpoints (no arguments: all)"),
+    Command("continue", ":continue", "resume a paused program"),
     Command("jit", ":jit on|off", "switch the JIT for code run from now on"),
     Command("threshold", ":threshold N", "make every hotness threshold N"),
     Command("load", ":load FILE", "run a .ruff file in this session"),
@@ -57,48 +67,136 @@ COMMAND_NAMES = [command.name for command in COMMANDS]
 
 
 class Shell:
-    def __init__(self, policy: Policy | None = None):
+    """``stream``: where the program's output goes as it is printed (the REPL's
+    terminal, so it shows while an input runs and stays when one is interrupted);
+    without it the output is collected and returned by ``execute`` (transcripts)."""
+
+    def __init__(self, policy: Policy | None = None, stream: Callable[[str], None] | None = None):
         self.policy = policy or Policy()
         self.inputs = 0
+        self.stream = stream
+        self.output: list[str] = []
         self.session = self._new_session()
         self.interactive = False     # the REPL sets it: :tui can open a screen
         self.tui_requested = False
+        self.paused: tuple | None = None   # (thread, outcome, source name) of a run a JIT breakpoint paused
 
     def _new_session(self) -> Session:
-        self.output: list[str] = []
-        session = Session(self.policy, write=self.output.append)
+        session = Session(self.policy, write=self._write)
+        session.redefinition = True   # a name declared again replaces the earlier input's
         session.add_builtin(Builtin(ECHO, self._echo, (1,)))
         return session
 
+    def _write(self, text: str) -> None:
+        """What the program prints (and echoed values): streamed, or collected."""
+        if self.stream is not None:
+            self.stream(text)
+        else:
+            self.output.append(text)
+
     def _echo(self, ctx, args: list) -> None:
         if args[0] is not None:
-            self.output.append(to_string(args[0]) + "\n")
+            self._write(to_string(args[0]) + "\n")
 
     # ------------------------------------------------------------- inputs
 
     def execute(self, text: str) -> str:
         """Run one input (Ruff code or a :command) and return what it printed."""
         self.output.clear()
+        self.session.drop_stale_interrupt()   # a Ctrl-C that came after the last input ended
         stripped = text.strip()
         if not stripped:
             return ""
         if stripped.startswith(":"):
             return self.command(stripped[1:])
+        if self.paused is not None:
+            return "error: the program is paused (:continue to resume it, :reset to drop it)\n"
         self.run_ruff(text)
         return "".join(self.output)
 
-    def run_ruff(self, text: str, name: str | None = None) -> None:
-        self.inputs += 1
-        name = name or f"<input {self.inputs}>"
+    def run_ruff(self, text: str, name: str | None = None) -> str | None:
+        """Compile and run one input (named ``<input-N>``, or ``name``); what it
+        prints is written. Returns how it failed (also added to ``output``), None
+        when it ended normally."""
+        if name is None:
+            self.inputs += 1
+            name = f"<input-{self.inputs}>"
         try:
             code = self.session.compile(text, name, _echo_expressions if name.startswith("<input") else None)
         except RuffSyntaxError as error:
-            self.output.append(error.render(self.session.source_of(name)) + "\n")
-            return
-        result = self.session.run_code(code)
-        rendered = render_result(result, self.session.source_of(name)) or describe_exit(result)
+            failure = error.render(self.session.source_of(name)) + "\n"
+            self.output.append(failure)
+            return failure
+        if self.session.jit_breaks():
+            self._run_pausable(code, name)   # (how it ends is shown when it does)
+            return None
+        return self._show_result(self.session.run_code(code), name)
+
+    def _show_result(self, result: RunResult, name: str) -> str | None:
+        rendered = render_result(result, self.session.source_of(name), self.session.source_of) or describe_exit(result)
         if rendered is not None:
             self.output.append(rendered + "\n")
+        return None if result.ok else rendered + "\n"
+
+    # A JIT breakpoint pauses the program: the run goes on in a thread of its own,
+    # the input returns with the pause (its event and stack), and :continue waits
+    # for the rest.
+
+    def _run_pausable(self, code, name: str) -> None:
+        outcome: list = []
+
+        def run() -> None:
+            try:
+                outcome.append((True, self.session.run_code(code)))
+            except BaseException as error:  # noqa: BLE001 - raised again in the waiting thread
+                outcome.append((False, error))
+
+        thread = threading.Thread(target=run, name="ruff-repl-run", daemon=True)
+        thread.start()
+        self.paused = (thread, outcome, name)
+        self._wait_run()
+
+    def _wait_run(self) -> None:
+        """Wait until the run ends (show how) or pauses (show where and why)."""
+        thread, outcome, name = self.paused
+        while thread.is_alive() and self.session.paused_at is None:
+            try:
+                thread.join(0.01)
+            except KeyboardInterrupt:
+                self.session.interrupt(CTRL_C_REASON)
+        if thread.is_alive():
+            self.output.append(self._pause_text())
+            return
+        self.paused = None
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        self._show_result(value, name)
+
+    def _pause_text(self) -> str:
+        lines = [f"paused: {self.session.pause_reason}"]
+        event = self.session.paused_event
+        if event is not None:
+            lines.append(f"  event #{event.seq}: {event.describe().strip()}")
+        frames = self.session.paused_frames()[::-1]   # innermost first
+        lines += [f"  in {frame.function} line {frame.line} ({frame.tier})" for frame in frames[:PAUSE_FRAMES]]
+        if len(frames) > PAUSE_FRAMES:
+            lines.append(f"  ... {len(frames) - PAUSE_FRAMES} more frames")
+        return "\n".join(lines) + "\n"
+
+    def _drop_paused(self) -> None:
+        """Stop a paused run (at its next safepoint) and wait for it to end."""
+        if self.paused is None:
+            return
+        self.session.clear_jit_breaks()
+        self.session.interrupt("interrupted")
+        self.session.resume()
+        self.paused[0].join(5)
+        self.paused = None
+
+    def close(self) -> None:
+        """End what this shell runs (a paused program)."""
+        self._drop_paused()
 
     # ----------------------------------------------------------- commands
 
@@ -249,11 +347,7 @@ class Shell:
         if len(args) != 1:
             raise UsageError("usage: :load FILE")
         path = Path(args[0])
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-        self.run_ruff(text, str(path))
+        self.run_ruff(read_text_file(path), str(path))
         return "".join(self.output)
 
     def cmd_time(self, args: list[str]) -> str:
@@ -261,17 +355,54 @@ class Shell:
             raise UsageError("usage: :time EXPR")
         expression = " ".join(args)
         times = []
-        for _ in range(5):
-            self.output.clear()
-            started = time.perf_counter()
-            self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
-            times.append((time.perf_counter() - started) * 1000)
-            if any("error:" in chunk for chunk in self.output):
-                return "".join(self.output)
+        stream, self.stream = self.stream, None   # what the runs print is not shown
+        try:
+            for run in range(5):
+                self.output.clear()
+                started = time.perf_counter()
+                failure = self.run_ruff(expression, name="<time>")   # (not an <input>: no echo)
+                times.append((time.perf_counter() - started) * 1000)
+                if failure is not None:   # an error, exit() or Ctrl-C: stop timing, show how it ended
+                    return failure + f"(:time stopped in run {run + 1} of 5)\n"
+        finally:
+            self.stream = stream
         tiers = ", ".join(f"{name} {self.session.function(name).tier}" for name in self.session.function_names())
         return f"median {statistics.median(times):.3f} ms of 5 runs ({tiers or 'no functions'})\n"
 
+    def cmd_deopts(self, args: list[str]) -> str:
+        name = self._function(args, ":deopts [NAME]").name if args else None
+        lines = deopt_lines(self.session.deopt_groups(name))
+        return "\n".join(lines) + "\n" if lines else "no deopts" + (f" in {name}" if name else "") + "\n"
+
+    def cmd_break(self, args: list[str]) -> str:
+        if not args:
+            breaks = self.session.jit_breaks()
+            return "".join(f"break on {each.describe()}\n" for each in breaks) or "no JIT breakpoints\n"
+        if len(args) > 2:
+            raise UsageError("usage: :break [EVENT [NAME]]")
+        return self._control(self.session.set_jit_break(args[0], args[1] if len(args) > 1 else None))
+
+    def cmd_clear(self, args: list[str]) -> str:
+        if len(args) > 2:
+            raise UsageError("usage: :clear [EVENT [NAME]]")
+        return self._control(self.session.clear_jit_breaks(*args))
+
+    def cmd_continue(self, args: list[str]) -> str:
+        if self.paused is None:
+            return "not paused\n"
+        self.output.clear()
+        self.session.resume()
+        self._wait_run()
+        return "".join(self.output)
+
+    @staticmethod
+    def _control(result) -> str:
+        if not result.ok:
+            raise UsageError(result.message)
+        return result.message + "\n"
+
     def cmd_reset(self, args: list[str]) -> str:
+        self._drop_paused()
         self.session = self._new_session()
         return "session reset\n"
 

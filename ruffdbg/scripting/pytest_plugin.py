@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ruffdbg.scripting.transcript import run_file
+from ruffdbg.scripting.transcript import TranscriptError, run_file
 
 
 def pytest_collect_file(parent, file_path: Path):
@@ -22,7 +22,10 @@ class TranscriptFile(pytest.File):
 
 class TranscriptItem(pytest.Item):
     def runtest(self) -> None:
-        passed, diff = run_file(self.path)
+        try:
+            passed, diff = run_file(self.path)
+        except TranscriptError as error:
+            raise TranscriptMismatch(f"{self.path}:{error.line}: error: {error.message}") from None
         if not passed:
             raise TranscriptMismatch(diff)
 

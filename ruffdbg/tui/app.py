@@ -26,6 +26,7 @@ from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.compiles import CompilesPane
+from ruffdbg.tui.deopts import GROUPED_KINDS, DeoptsTable, JitBreakDialog
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
@@ -50,6 +51,7 @@ class RuffdbgApp(App):
         Binding("i", "step('into')", "Step into"),
         Binding("o", "step('out')", "Step out"),
         Binding("b", "toggle_breakpoint", "Breakpoint"),
+        Binding("j", "jit_breakpoint", "JIT break"),
         Binding("c", "force_compile", "Compile"),
         Binding("d", "force_deopt", "Deopt"),
         Binding("r", "reset_profile", "Reset profile"),
@@ -88,6 +90,7 @@ class RuffdbgApp(App):
         self.finished: str | None = None
         self.shown_status = ""
         self.shown_functions: list = []
+        self.shown_event: int | None = None   # the seq of the JIT breakpoint event last selected
 
     def _show_source(self, name: str) -> None:
         source = self.session.source_of(name)
@@ -116,6 +119,8 @@ class RuffdbgApp(App):
                     with TabPane("Guards", id="tab-guards"):
                         yield GuardsTable(id="guards")
                         yield VerticalScroll(AssumptionsPane(id="assumptions"))
+                    with TabPane("Deopts", id="tab-deopts"):
+                        yield DeoptsTable(id="deopts")
                     with TabPane("Type profiles", id="tab-profiles"):
                         yield VerticalScroll(ProfilesPane(id="profiles"))
                     with TabPane("Stack", id="tab-stack"):
@@ -200,6 +205,41 @@ class RuffdbgApp(App):
         self.notify(self.session.toggle_breakpoint(line, self.source_name).message)
         self.refresh_panes()
 
+    def action_jit_breakpoint(self) -> None:
+        """Set a JIT breakpoint (an event kind, for the selected function or any), or clear them."""
+        def apply(choice: tuple | None) -> None:
+            if not choice:
+                return
+            result = (self.session.set_jit_break(choice[1], choice[2]) if choice[0] == "set"
+                      else self.session.clear_jit_breaks())
+            self.notify(result.message, severity="information" if result.ok else "warning")
+            self.refresh_panes()
+
+        self.push_screen(JitBreakDialog(self.selected, self.session.jit_breaks()), apply)
+
+    def on_deopts_table_group_chosen(self, event: DeoptsTable.GroupChosen) -> None:
+        """A deopt group chosen: its function, and its line and pc in every listing."""
+        self._select_at(event.group.function, event.group.line, event.group.pc)
+
+    def _select_at(self, function: str, line: int | None, pc: int | None) -> None:
+        if function != self.selected:
+            self.selected = function
+            self.refresh_panes()
+        if line is not None:
+            self.select_location(line, pc)
+
+    def _follow_jit_break(self) -> None:
+        """Paused by a JIT breakpoint: select the event (its function, line and pc; a
+        deopt's group in the Deopts tab) once per pause."""
+        event = self.session.paused_event
+        if event is None or event.seq == self.shown_event:
+            return
+        self.shown_event = event.seq
+        if event.kind in GROUPED_KINDS:
+            self._pane("#deopts", DeoptsTable).select_event(event)
+            self._pane("#views", TabbedContent).active = "tab-deopts"
+        self._select_at(event.function, event.line, event.pc)
+
     def _on_selected(self, control) -> None:
         """Apply one of the Session's controls to the selected function, and say what happened."""
         if self.selected is None:
@@ -263,9 +303,12 @@ class RuffdbgApp(App):
 
     def _start_again(self) -> None:
         breakpoints = self.session.breakpoints(self.source_name)
+        jit_breaks = self.session.jit_breaks()
         self.restarting = False
         self.output.clear()
         self.session = self._new_session()
+        for each in jit_breaks:
+            self.session.set_jit_break(each.kind, each.function)
         for line in breakpoints:   # kept: compiling the program arms them again
             self.session.toggle_breakpoint(line, self.source_name)
         self._pane("#functions", DataTable).clear()
@@ -348,6 +391,7 @@ class RuffdbgApp(App):
         except RuntimeError:
             return
         self._refresh_status(frames)
+        self._follow_jit_break()
         self._refresh_source(stats, frames)
         self._refresh_functions(stats)
         self._pane("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS,
@@ -368,6 +412,9 @@ class RuffdbgApp(App):
         breakpoints = self.session.breakpoints(self.source_name) if self.source_name else []
         if breakpoints:
             text += "   breakpoints: " + ", ".join(map(str, breakpoints))
+        jit_breaks = self.session.jit_breaks()
+        if jit_breaks:
+            text += "   JIT breaks: " + ", ".join(each.describe() for each in jit_breaks)
         if text != self.shown_status:   # (one row: no layout needed)
             self.shown_status = text
             self._pane("#status", Static).update(text, layout=False)
@@ -407,6 +454,8 @@ class RuffdbgApp(App):
         tab = self._pane("#views", TabbedContent).active
         if tab == "tab-stack":
             self._pane("#stack", StackPane).show(frames, self.session.pause_reason)
+        elif tab == "tab-deopts":
+            self._pane("#deopts", DeoptsTable).show(self.session.deopt_groups())
         current = next((s for s in stats if s.name == self.selected), None)
         if current is None:
             return

@@ -2,7 +2,8 @@
 
 Runs the TUI headless (Textual's test driver) on the bundled demo. At each
 moment worth showing -- warming up, specialized, a deopt storm, blacklisted
-(with two of its compiles compared, and one pass by pass), paused at a breakpoint -- it waits until the Session says the moment came,
+(with the deopt explorer, two of its compiles compared, and one pass by pass), paused at a
+breakpoint -- it waits until the Session says the moment came,
 pauses the program there (so every picture shows its own moment, not the
 next one), opens the tab that tells the story, saves an SVG and continues.
 """
@@ -126,7 +127,8 @@ async def _take(out: Path) -> list[Path]:
             await camera.resume()
             await camera.paused()
             await camera.take(name, tab, native_tab)
-        await camera.take_compiles("7-compile-diff", "8-passes")
+        await camera.take("7-deopt-explorer", "tab-deopts")   # (still paused at the blacklisting)
+        await camera.take_compiles("8-compile-diff", "9-passes")
         await camera.resume()
         await pilot.pause(1.5)
         await camera.take("5-warmup-chart", "tab-warmup")

@@ -15,6 +15,8 @@ What the word means is ``interrupt_reason``:
 * ``STEPPING``: a debugger step is under way: native code met on the way
   leaves too, the interpreter goes on (vm/debugger.py stops it at a trap);
 * ``INVALIDATED``: native code was retired and has been left: go on;
+* ``JIT_BREAK``: a JIT breakpoint's event happened (vm/debugger.py): hold,
+  with that event as the reason;
 * anything else ("interrupted", a time limit): stop with ``Interrupted``.
 """
 
@@ -31,6 +33,7 @@ PAUSE = "pause"   # the interrupt reason that waits instead of stopping
 INVALIDATED = "invalidated"   # native code was retired: leave it at the next safepoint, then go on
 SLOW_MOTION = "slow motion"   # wait a little at every safepoint, so a person can watch the warm-up
 STEPPING = "stepping"   # a step is under way: native code leaves at its next safepoint (vm/debugger.py)
+JIT_BREAK = "jit breakpoint"   # a JIT breakpoint fired: hold at the next safepoint (vm/debugger.py)
 
 
 class Control:
@@ -47,6 +50,8 @@ class Control:
         self.interrupt_reason = "interrupted"
         self.paused_at: list[StackEntry] | None = None   # where a pause stopped, while it lasts
         self.pause_reason = ""                   # why: "paused", "breakpoint at line 3", "step over"
+        self.paused_event: Any = None            # the event a JIT breakpoint stopped at, while it lasts
+        self.break_on_error = False              # a JIT breakpoint on runtime errors is set (vm/debugger.py)
         self.slow_motion_seconds = 0.0
         self._resume = threading.Event()
 
@@ -72,6 +77,27 @@ class Control:
         self._resume.clear()
         self.paused_at = None
         self.request_interrupt(PAUSE)
+
+    def request_jit_break(self) -> None:
+        """Hold at the next safepoint for a JIT breakpoint (thread-safe). A stop or
+        Ctrl-C already pending wins; the JIT's own "leave native code" is replaced
+        (it leaves for the break too)."""
+        if self.interrupt[0] and self.interrupt_reason not in (INVALIDATED, SLOW_MOTION):
+            return
+        self.request_interrupt(JIT_BREAK)
+
+    def error_raised(self, message: str) -> None:
+        """A runtime error was just raised in the top frame (VM thread; errors are
+        cold): a JIT breakpoint on errors stops here, before anything unwinds."""
+        if self.break_on_error:
+            self.debugger.on_error(self.frames[-1], message)
+
+    def cancel_jit_break(self) -> None:
+        """A trap stopped for the JIT breakpoint first: native code need not leave."""
+        if self.interrupt_reason == JIT_BREAK:
+            self.interrupt[0] = 0
+            if self.hooks is not None:
+                self.hooks.set_interrupt(0)
 
     def resume(self) -> None:
         self.paused_at = None   # at once, so a view never sees the old stop as a new one
@@ -108,22 +134,31 @@ class Control:
         if self.interrupt_reason == PAUSE:
             self.hold("paused")
             return
+        if self.interrupt_reason == JIT_BREAK:
+            fired = self.debugger.take_fired()
+            if fired is not None:   # (else a trap stopped for it already)
+                self.hold(*fired)
+            return
         raise Interrupted(self.interrupt_reason, self._stopped_entries())
 
     def _stopped_entries(self) -> list[StackEntry]:
         """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
         entries = self.stack_entries()
         top = self.frames[-1]
-        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc])
+        entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc], top.code.source)
         return entries
 
-    def hold(self, reason: str) -> None:
-        """Stop here until ``resume()``: this thread waits while views read the frames."""
+    def hold(self, reason: str, event: Any = None) -> None:
+        """Stop here until ``resume()``: this thread waits while views read the frames.
+        ``event``: the logged event a JIT breakpoint stopped at."""
         self._resume.clear()
         self.pause_reason = reason
+        self.paused_event = event
         self.paused_at = self._stopped_entries()
         if self.events is not None:
             top = self.paused_at[-1]
-            self.events.add("paused", top.function, line=top.line, detail={"reason": reason})
+            fired = {"event": event.seq} if event is not None else {}
+            self.events.add("paused", top.function, line=top.line, detail={"reason": reason, **fired})
         self._resume.wait()
         self.paused_at = None
+        self.paused_event = None

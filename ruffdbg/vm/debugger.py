@@ -18,6 +18,16 @@ in a compiled function drops its native code and holds it in the interpreter
 entered (``Jit.set_stepping``), and native frames already running leave at
 their next safepoint (the STEPPING interrupt), so the step stops in the
 interpreter at the next line those frames reach.
+
+*JIT breakpoints* stop at a moment of the JIT instead of a line: a deopt, a
+tier-up, a despecialization, a blacklisting, an invalidation (events the JIT
+logs on its cold paths: ``EventLog.stops`` calls ``on_event`` for the kinds
+with a breakpoint, one dict lookup per event), or a runtime error being raised
+(``on_error``, from the VM's unwinding). Nothing stops inside the JIT (it may
+hold its lock): a deopt arms a one-shot trap at the pc the interpreter resumes
+at, so the program stops exactly where the deopt exit handed the frame over;
+the other events request the interrupt, so it stops at the next safepoint
+(native code polls it at entry and back-edges and leaves for the interpreter).
 """
 
 from __future__ import annotations
@@ -34,6 +44,36 @@ STEP_MODES = ("into", "over", "out")
 # collides with no opcode. The interpreter runs it as ``op_TRAP``.
 TRAP = peephole.STAND_IN
 TRAP_NAME = "TRAP"
+
+# The moments a JIT breakpoint can stop at: the user's words -> the event kind.
+JIT_BREAK_KINDS = {
+    "deopt": "deopt", "tier-up": "tier-up",
+    "despecialized": "despecialized", "despecialization": "despecialized",
+    "blacklisted": "blacklisted", "blacklisting": "blacklisted",
+    "invalidated": "invalidated", "invalidation": "invalidated",
+    "error": "error",
+}
+JIT_BREAK_NAMES = tuple(dict.fromkeys(JIT_BREAK_KINDS.values()))   # each kind once, in that order
+ERROR = "error"   # a runtime error being raised (not an event of the log: it stops before unwinding)
+
+
+@dataclass(frozen=True)
+class JitBreak:
+    kind: str                # an event kind of JIT_BREAK_KINDS' values
+    function: str | None     # only this function's events; None: any
+
+    def describe(self) -> str:
+        return self.kind + (f" in {self.function}" if self.function else "")
+
+
+def stop_reason(event: Any) -> str:
+    """Why a JIT breakpoint stopped, in a line ("deopt in f at line 3: x: expected int, got float")."""
+    where = f" at line {event.line}" if event.line is not None else ""
+    tier = f" ({event.tier})" if event.tier else ""
+    detail = event.detail
+    guard = f" guard #{detail['guard']} {detail.get('guard_kind', '')}".rstrip() if "guard" in detail else ""
+    why = detail.get("reason") or detail.get("types") or ""
+    return f"{event.kind} in {event.function}{tier}{where}{guard}{': ' + str(why) if why else ''}"
 
 
 def stop_points(code: CodeObject) -> dict[int, list[int]]:
@@ -73,6 +113,9 @@ class Debugger:
         self._armed: dict[CodeObject, set[int]] = {}             # code -> pcs with a trap
         self._trampolines: dict[tuple[CodeObject, int], int] = {}  # (code, pc) -> index in quick
         self._stop_pcs: dict[CodeObject, set[int]] = {}          # code -> its stop points
+        self.jit_breaks: dict[str, set[str | None]] = {}         # event kind -> functions (None: any)
+        self.fired: Any = None        # the event a JIT breakpoint is stopping at (until it stops)
+        self._once: dict[CodeObject, int] = {}   # code -> the pc a deopt resumes at (a one-shot trap)
 
     # ------------------------------------------------------------- breakpoints
 
@@ -121,6 +164,92 @@ class Debugger:
         if self.vm.hooks is not None:
             self.vm.hooks.set_stepping(False)
 
+    # ------------------------------------------------------- JIT breakpoints
+
+    def set_jit_break(self, kind: str, function: str | None = None) -> JitBreak:
+        """Stop at every ``kind`` event (of ``function``); KeyError for an unknown kind."""
+        kind = JIT_BREAK_KINDS[kind]
+        self.jit_breaks.setdefault(kind, set()).add(function)
+        self._sync_stops()
+        return JitBreak(kind, function)
+
+    def clear_jit_breaks(self, kind: str | None = None, function: str | None = None) -> list[JitBreak]:
+        """Clear the JIT breakpoints of ``kind`` (all kinds: None) and ``function``
+        (all: None); the ones cleared. KeyError for an unknown kind."""
+        kinds = [JIT_BREAK_KINDS[kind]] if kind is not None else list(self.jit_breaks)
+        cleared = [each for each in self.jit_break_list()
+                   if each.kind in kinds and (function is None or each.function == function)]
+        for each in cleared:
+            functions = self.jit_breaks[each.kind]
+            functions.discard(each.function)
+            if not functions:
+                del self.jit_breaks[each.kind]
+        self._sync_stops()
+        return cleared
+
+    def jit_break_list(self) -> list[JitBreak]:
+        return [JitBreak(kind, function) for kind, functions in self.jit_breaks.items()
+                for function in sorted(functions, key=lambda name: name or "")]
+
+    def _sync_stops(self) -> None:
+        stops = self.vm.events.stops if self.vm.events is not None else {}
+        for kind in set(JIT_BREAK_KINDS.values()) - {ERROR}:
+            if kind in self.jit_breaks:
+                stops[kind] = self.on_event
+            else:
+                stops.pop(kind, None)
+        self.vm.break_on_error = ERROR in self.jit_breaks
+
+    def _wants(self, kind: str, function: str) -> bool:
+        functions = self.jit_breaks.get(kind)
+        return bool(functions) and (None in functions or function in functions)
+
+    def on_event(self, event: Any) -> None:
+        """An event with a JIT breakpoint of its kind was logged (any thread; cold).
+
+        A deopt stops exactly where the interpreter resumes (a one-shot trap at
+        its pc); a tier-up at the function's first instruction, once its native
+        entry has seen the interrupt and handed the call to the interpreter (or at
+        the next safepoint, whichever comes first); the others at the next safepoint."""
+        if self.fired is not None or not self._wants(event.kind, event.function):
+            return
+        self.fired = event
+        pc = event.pc if event.kind == "deopt" else 0 if event.kind == "tier-up" else None
+        if pc is not None and self._arm_once(event.function, pc) and event.kind == "deopt":
+            return
+        self.vm.request_jit_break()
+
+    def take_fired(self) -> tuple[str, Any] | None:
+        """The stop a JIT breakpoint asked for, (reason, event), or None; consumed."""
+        event, self.fired = self.fired, None
+        if self._once:
+            self._disarm_once()
+        return (stop_reason(event), event) if event is not None else None
+
+    def drop_fired(self) -> None:
+        """The run ended before a JIT breakpoint's stop came: forget it, so the next
+        run does not stop for an event of this one."""
+        if self.take_fired() is not None:
+            self.vm.cancel_jit_break()
+
+    def on_error(self, frame: Any, message: str) -> None:
+        """A runtime error is being raised in ``frame`` (VM thread): stop before it unwinds."""
+        if self._wants(ERROR, frame.code.name):
+            self.vm.hold(f"error in {frame.code.name}: {message}")
+
+    def _arm_once(self, function: str, pc: int) -> bool:
+        """A one-shot trap at ``pc`` of the code named ``function`` (where a deopt resumes)."""
+        codes = [code for code in self.codes() if code.name == function and pc < len(code.instrs)]
+        for code in codes:
+            self._once[code] = pc
+            self._sync(code)
+        return bool(codes)
+
+    def _disarm_once(self) -> None:
+        once, self._once = self._once, {}
+        for code in once:
+            self._sync(code)
+
     # -------------------------------------------------------------- the trap
 
     def on_trap(self, frame: Any, pc: int) -> None:
@@ -129,6 +258,11 @@ class Debugger:
         line = code.lines[pc]
         step = self.step
         depth = len(self.vm.frames)
+        if self._once.get(code) == pc and self.fired is not None:
+            fired = self.take_fired()
+            self.vm.cancel_jit_break()
+            self.vm.hold(*fired)
+            return
         if pc in self.breakpoints.get(code, ()):
             reason = f"breakpoint at line {line}"
             if self.vm.events is not None:
@@ -147,6 +281,8 @@ class Debugger:
         """Arm exactly the traps ``code`` needs now: its breakpoints, and every
         stop point while a step runs."""
         wanted = set(self.breakpoints.get(code, ()))
+        if code in self._once:
+            wanted.add(self._once[code])
         if self.step is not None:
             wanted.update(self._stops(code))
             if self.step.resume_at is not None and self.step.resume_at[0] is code:

@@ -45,6 +45,10 @@ class TierHooks(Protocol):
     def global_changed(self, name: str, value: Any) -> None:
         """A global was defined or assigned (watched by global-unchanged guards)."""
 
+    def global_redefined(self, name: str) -> None:
+        """A REPL input declared a global of an earlier input again: code that
+        depended on what it held is out of date."""
+
     def set_stepping(self, on: bool) -> None:
         """A debugger step starts (True) or ends: no native code is entered meanwhile."""
 

@@ -96,6 +96,9 @@ class VM(Control, Timing, CopyOnWrite, RareOps):
         self.max_depth = max_depth
         self.globals: dict[str, Any] = {}
         self.global_kinds: dict[str, str] = {}   # only let/const globals are listed
+        # Globals a declaration may replace instead of failing as a duplicate: the
+        # Session fills it with the globals of earlier inputs before each REPL input.
+        self.redeclarable: set[str] = set()
         self.structs: dict[str, StructType] = {}
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []
@@ -234,7 +237,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps):
     # --------------------------------------------------------------- helpers
 
     def stack_entries(self) -> list[StackEntry]:
-        return [StackEntry(f.code.name, f.line, f.col) for f in self.frames]
+        return [StackEntry(f.code.name, f.line, f.col, f.code.source) for f in self.frames]
 
     @contextmanager
     def frames_pushed(self, frames: list[Frame]) -> Iterator[None]:
@@ -671,6 +674,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps):
     def _unwind(self, error: RuffError, base: int) -> None:
         """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
         frames = self.frames
+        if error.entries is None:   # (raised here, not re-raised from below)
+            self.error_raised(error.message)
         error_value = self.error_value(error)
         entries = error.entries or self.stack_entries()
         while len(frames) > base:

@@ -79,13 +79,21 @@ class RareOps:
 
     def op_DEFINE_GLOBAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         name, kind = frame.code.names[arg]
-        if name in self.globals:
-            raise RuffError(f"Duplicate declaration in the same scope: {name}")
+        redefined = name in self.globals
+        if redefined:
+            if name not in self.redeclarable:
+                raise RuffError(f"Duplicate declaration in the same scope: {name}")
+            # A REPL input declares a name of an earlier input again: the new
+            # declaration replaces it (once per input; a second one is a duplicate).
+            self.redeclarable.discard(name)
+            self.global_kinds.pop(name, None)
         value = self.globals[name] = stack.pop()
         if kind in ("let", "const"):
             self.global_kinds[name] = kind
         if self.hooks is not None:
             self.hooks.global_changed(name, value)
+            if redefined:
+                self.hooks.global_redefined(name)
         return pc
 
     def op_DUP(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:

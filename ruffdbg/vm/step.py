@@ -105,6 +105,7 @@ _UNARY = frozenset({Op.NOT, Op.NEG})
 def _locate(vm: Any, error: RuffError) -> None:
     """Record the error's value and Ruff stack while the frames are still there."""
     if error.entries is None:
+        vm.error_raised(error.message)
         error.value = vm.error_value(error)
         error.entries = vm.stack_entries()
 

@@ -9,6 +9,8 @@ import pytest
 from ruffdbg.jit import tiering
 from ruffdbg.jit.policy import TierPolicy
 from ruffdbg.jit.views import State
+from ruffdbg.profile.report import TypeProfile
+from ruffdbg.profile.stability import StabilityRule
 
 
 def profile(dominant: str, stable: bool = True) -> SimpleNamespace:
@@ -67,3 +69,17 @@ def test_what_a_deopt_counts_as_and_when_to_give_up():
     assert tiering.after_deopt("tag", False, State.BLACKLISTED) is None
     assert not tiering.too_many(3, TierPolicy(blacklist_after=3))
     assert tiering.too_many(4, TierPolicy(blacklist_after=3))
+
+
+def test_a_t1_function_says_why_t2_was_not_tried():
+    rule = StabilityRule(samples=60, share=0.9)
+    few = TypeProfile("n", {"int": 3}, 3, "int", 1.0, False)
+    mixed = TypeProfile("a", {"int": 50, "float": 50}, 100, "int", 0.5, False)
+    array = TypeProfile("xs", {"array": 100}, 100, "array", 1.0, True)
+    steady = TypeProfile("k", {"int": 100}, 100, "int", 1.0, True)
+    assert tiering.why_not_t2([steady, few], rule, 40) == \
+        "T2 not tried: argument n has 3 of the 60 samples T2 needs; looked at again at call 40"
+    assert tiering.why_not_t2([mixed], rule, 9) == \
+        "T2 not tried: argument a is unstable (int 50%, float 50%); looked at again at call 9"
+    assert tiering.why_not_t2([array], rule, 9).startswith(
+        "T2 not tried: argument xs is an array (T2 compiles scalar code only)")

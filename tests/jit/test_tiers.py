@@ -155,7 +155,7 @@ print(use())
     session, out = run(program, threshold=20)
     assert out == ["1", "2"]
     deopt = next(e for e in session.events.since(0) if e.kind == "deopt" and e.function == "use")
-    assert deopt.detail["kind"] == "global-unchanged"
+    assert deopt.detail["guard_kind"] == "global-unchanged"
 
 
 SPIN = """func step(x) { return x + 1 }
@@ -236,3 +236,13 @@ def test_the_profiles_the_views_show_are_the_ones_the_jit_judged(samples, share)
     stats = session.function("f")
     specialized = any(compile.tier == "T2" for compile in stats.compiles)
     assert specialized == all(arg.stable for arg in stats.args), (stats.compiles, stats.args)
+
+
+def test_a_function_left_at_t1_says_why_in_the_views():
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=5), write=output.append)
+    session.run_source("func mix(a, b) { return a + b }\n"
+                       "for i in range(400) { mix(i, 1)  mix(i * 0.5, 1) }\n", "mix.ruff")
+    mix = session.function("mix")
+    assert mix.tier == "T1"
+    assert mix.reason.startswith("T2 not tried: argument a is unstable (")

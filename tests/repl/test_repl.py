@@ -16,23 +16,26 @@ from ruffdbg.repl.commands import Shell
 from ruffdbg.session import Policy
 
 
-def drive(text: str, policy: Policy | None = None) -> list[str]:
-    """Type ``text`` into the REPL, then Ctrl-D; return what it printed."""
-    printed: list[str] = []
+def drive(text: str, policy: Policy | None = None, tui=None) -> list[str]:
+    """Type ``text`` into the REPL, then Ctrl-D; return the lines it showed (the
+    program's streamed output and the reports, in order)."""
+    shown: list[str] = []
     with create_pipe_input() as pipe:
         pipe.send_text(text)
         pipe.close()
         prompt = PromptSession(input=pipe, output=DummyOutput())
-        assert run_repl(policy or Policy(), prompt=prompt, write=printed.append) == 0
-    return printed[1:]   # after the banner
+        extra = {"tui": tui} if tui else {}
+        assert run_repl(policy or Policy(), prompt=prompt, write=lambda report: shown.append(report + "\n"),
+                        stream=shown.append, **extra) == 0
+    return "".join(shown).splitlines()[1:]   # after the banner
 
 
 def test_multi_line_input_echo_and_errors_keep_definitions():
     printed = drive('func add(a, b) {\n    return a + b\n}\nadd(2, 3)\nprint("x")\nnope(1)\nadd(1, 1)\n')
     assert printed[0] == "5"
     assert printed[1] == "x"
-    assert "error: Undefined variable: nope" in printed[2]
-    assert printed[3] == "2"
+    assert printed[2] == "<input-4>:1:1: error: Undefined variable: nope"
+    assert printed[-1] == "2"
 
 
 def test_continuation_while_braces_are_open():
@@ -102,7 +105,7 @@ def test_jit_threshold_load_reset_help_and_errors(tmp_path: Path):
     assert "Undefined variable: hello" in shell.execute("hello()")
     assert ":threshold N" in shell.execute(":help")
     assert shell.execute(":threshold zero") == "error: N must be a positive integer, not 'zero'\n"
-    assert shell.execute(":load /no/such/file.ruff").startswith("error: cannot read /no/such/file.ruff")
+    assert shell.execute(":load /no/such/file.ruff") == "error: cannot read /no/such/file.ruff: no such file or folder\n"
 
 
 def test_ruffdbg_test_reports_a_diff_and_fails(tmp_path: Path, capsys):
@@ -117,14 +120,10 @@ def test_ruffdbg_test_reports_a_diff_and_fails(tmp_path: Path, capsys):
 
 def test_tui_command_opens_the_tui_on_the_repl_session_and_comes_back():
     opened = []
-    printed: list[str] = []
-    with create_pipe_input() as pipe:
-        pipe.send_text('func sq(x) { return x * x }\nsq(3)\n:tui\nsq(4)\n')
-        pipe.close()
-        prompt = PromptSession(input=pipe, output=DummyOutput())
-        run_repl(Policy(), prompt=prompt, write=printed.append, tui=lambda shell: opened.append(shell.session.function("sq").calls))
+    printed = drive('func sq(x) { return x * x }\nsq(3)\n:tui\nsq(4)\n',
+                    tui=lambda shell: opened.append(shell.session.function("sq").calls))
     assert opened == [1]   # opened once, on the session that had run sq(3)
-    assert printed[1:] == ["9", "16"]   # the session goes on after the TUI closed
+    assert printed == ["9", "16"]   # the session goes on after the TUI closed
 
 
 def test_tui_command_in_a_scripted_session_says_it_cannot_open():

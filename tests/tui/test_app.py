@@ -83,7 +83,7 @@ def program(tmp_path: Path, text: str) -> Path:
 async def test_panes_show_fib_warming_up_to_t2(tmp_path: Path):
     app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_until(pilot, lambda: "T2" in table_text(app, "#functions"))
+        await wait_until(pilot, lambda: "optimized" in table_text(app, "#functions"))
         assert "fib" in table_text(app, "#functions") and "optimized" in table_text(app, "#functions")
         assert status(app).startswith("▶ running")
         await wait_until(pilot, lambda: " T2 " in app.query_one("#source").plain)
@@ -212,7 +212,7 @@ async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
 async def test_keys_control_the_selected_function(tmp_path: Path):
     app = RuffdbgApp(program(tmp_path, FIB_FOREVER), Policy(threshold=50))
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_until(pilot, lambda: "T2" in table_text(app, "#functions"))
+        await wait_until(pilot, lambda: "optimized" in table_text(app, "#functions"))
         await pilot.press("d")   # force deopt: back to the interpreter, then hot again
         await wait_until(pilot, lambda: any(e.kind == "invalidated" and e.function == "fib"
                                             for e in app.session.events.since(0)))

@@ -1,0 +1,118 @@
+"""The deopt explorer: why native code gave up, grouped, with counts and times.
+
+Every ``deopt`` event, and every event that takes native code away from a
+function (``invalidated``, ``despecialized``, ``blacklisted``), is folded into
+a ``DeoptGroup`` keyed by (kind, function, pc, guard kind, reason) — function x
+guard x reason, where a guard is the check at a pc (its id differs between the
+units of a function: each group keeps every (unit, guard id) exit it came
+through). The log listens to the event log as events are added (rare, cold
+paths), so its counts stay exact after the ring buffer has dropped old events.
+
+The record is not deopt-specific: a new kind of transition (an inline cache
+going polymorphic, an elements-kind change, once the VM has them) is one more
+event kind in ``GROUPED_KINDS`` with its ``reason`` and, where it has one, its
+``pc``; views list it like the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ruffdbg.core.events import Event
+
+# Event kinds the explorer groups, in the order views list them.
+GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted")
+
+
+@dataclass(frozen=True)
+class DeoptExit:
+    """One way out of native code a group came through: the unit, its guard id and
+    the IR block of that guard's deopt exit (None: not known, say a retired unit)."""
+
+    unit: int | None
+    guard: int | None
+    block: str | None = None
+
+
+@dataclass(frozen=True)
+class DeoptGroup:
+    kind: str                  # an event kind of GROUPED_KINDS
+    function: str
+    reason: str                # what failed ("x: expected int, got float"), or the assumption that broke
+    count: int
+    first_ms: float            # since the session started (the event log's clock)
+    last_ms: float
+    tier: str | None           # the tier left (T1 / T2)
+    pc: int | None             # where the interpreter resumed (deopts)
+    line: int | None
+    guard_kind: str | None     # type, overflow, call-result, ... (deopts)
+    exits: tuple[DeoptExit, ...] = ()   # every (unit, guard) it came through, oldest first
+    last_seq: int = 0          # the latest event's sequence number (views select it)
+
+    @property
+    def key(self) -> tuple:
+        """Its ``group_key``: what every event of the group has in common."""
+        return self.kind, self.function, self.pc, self.guard_kind, self.reason
+
+    @property
+    def guard(self) -> int | None:
+        """The guard id of the latest exit (ids are per unit)."""
+        return self.exits[-1].guard if self.exits else None
+
+    @property
+    def exit_block(self) -> str | None:
+        return self.exits[-1].block if self.exits else None
+
+
+def group_key(event: Event) -> tuple:
+    """The group an event falls in: (kind, function, pc, guard kind, reason)."""
+    detail = event.detail
+    # A despecialization's reason counts failures (different every time): the
+    # assumption that broke names it. Everything else says why in its reason.
+    reason = detail.get("assumption") if event.kind == "despecialized" else None
+    reason = reason or detail.get("reason", "")
+    return event.kind, event.function, event.pc, detail.get("guard_kind"), str(reason)
+
+
+class DeoptLog:
+    """Groups as they accumulate (an ``EventLog`` listener); safe to read from any thread."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple, DeoptGroup] = {}
+        self._lock = threading.Lock()
+
+    def add(self, event: Event) -> None:
+        if event.kind not in GROUPED_KINDS:
+            return
+        key = group_key(event)
+        unit = event.detail.get("unit")
+        exit_ = DeoptExit(unit, event.detail.get("guard")) if unit is not None or "guard" in event.detail else None
+        with self._lock:
+            group = self._groups.get(key)
+            if group is None:
+                kind, function, pc, guard_kind, reason = key
+                self._groups[key] = DeoptGroup(kind, function, reason, 1, event.time_ms, event.time_ms, event.tier,
+                                               pc, event.line, guard_kind, (exit_,) if exit_ else (), event.seq)
+                return
+            exits = group.exits if exit_ is None or exit_ in group.exits else (*group.exits, exit_)
+            self._groups[key] = replace(group, count=group.count + 1, last_ms=event.time_ms, tier=event.tier,
+                                        exits=exits, last_seq=event.seq)
+
+    def groups(self, function: str | None = None,
+               block_of: Callable[[int, int], str | None] | None = None) -> list[DeoptGroup]:
+        """Groups (of ``function``, or all), most frequent first; ``block_of(unit, guard)``
+        names each exit's IR block."""
+        with self._lock:
+            groups = [group for group in self._groups.values() if function is None or group.function == function]
+        if block_of is not None:
+            groups = [replace(group, exits=tuple(_named(exit_, block_of) for exit_ in group.exits)) for group in groups]
+        order = {kind: index for index, kind in enumerate(GROUPED_KINDS)}
+        return sorted(groups, key=lambda g: (order.get(g.kind, len(order)), -g.count, g.first_ms))
+
+
+def _named(exit_: DeoptExit, block_of: Callable[[int, int], str | None]) -> DeoptExit:
+    if exit_.unit is None or exit_.guard is None:
+        return exit_
+    return replace(exit_, block=block_of(exit_.unit, exit_.guard))
