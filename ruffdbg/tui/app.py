@@ -13,13 +13,17 @@ across them, and turns keys, clicks and palette commands into Session calls.
 from __future__ import annotations
 
 import gc
+import time
+from collections import deque
 from pathlib import Path
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher
 
 from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
@@ -27,12 +31,14 @@ from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.compiles import CompilesPane
 from ruffdbg.tui.deopts import GROUPED_KINDS, DeoptsTable, JitBreakDialog
+from ruffdbg.tui.functions import SCRIPT, FunctionsTable, function_rows
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
 from ruffdbg.tui.policy_dialog import PolicyDialog
 from ruffdbg.tui.profiles import ProfilesPane
-from ruffdbg.tui.source import GUTTER_WIDTH, TIER_STYLES, SourcePane
+from ruffdbg.tui.scrolling import QuietLog
+from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
 from ruffdbg.tui.timeline import Timeline
 from ruffdbg.tui.warmup import WarmupChart
@@ -40,6 +46,38 @@ from ruffdbg.tui.warmup import WarmupChart
 DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
 SLOW_MOTION_SECONDS = 0.02
+# Program output moves to the log in batches of OUTPUT_BATCH writes for at most
+# OUTPUT_BUDGET seconds a tick: writing a line costs the UI thread 0.1-0.3 ms
+# (more while the program holds the GIL), so a print flood cannot hold keys up.
+# Past the log's own limit, older lines are skipped (they would scroll out unseen).
+OUTPUT_BATCH = 40
+OUTPUT_BUDGET = 0.02
+OUTPUT_KEPT = 2000
+TAB_KEYS = Binding.Group("Tabs", compact=True)
+START_AT_LATEST = 1.5   # seconds after mount, if the footer is never built (the app has no focus)
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt once for a burst of binding changes: Textual's own
+    rebuilds once per change (two or three times as the app starts, 50-130 ms of
+    the UI thread each, while the program runs and needs the GIL). Posts ``Built``
+    after each rebuild."""
+
+    class Built(Message):
+        pass
+
+    DEBOUNCE_SECONDS = 0.05
+    rebuild_timer = None
+
+    def bindings_changed(self, screen) -> None:
+        self._bindings_ready = True   # (what Footer.bindings_changed does, but debounced)
+        if self.rebuild_timer is None and screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.rebuild_timer = self.set_timer(self.DEBOUNCE_SECONDS, self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self.rebuild_timer = None
+        await self.recompose()
+        self.call_after_refresh(self.post_message, self.Built())   # (after the keys are laid out)
 
 
 class RuffdbgApp(App):
@@ -47,6 +85,9 @@ class RuffdbgApp(App):
     TITLE = "ruffdbg"
     BINDINGS = [
         Binding("p", "toggle_pause", "Pause/continue"),
+        # Keys 1-9 show the detail tabs in their order (tabs added later get the next keys;
+        # the tabs' labels carry their numbers). One group in the footer: "1234567 Tabs".
+        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=n <= 7, group=TAB_KEYS) for n in range(1, 10)),
         Binding("n", "step('over')", "Step over"),
         Binding("i", "step('into')", "Step into"),
         Binding("o", "step('out')", "Step out"),
@@ -59,10 +100,13 @@ class RuffdbgApp(App):
         Binding("t", "cycle_threshold", "Threshold"),
         Binding("e", "edit_policy", "Edit policy"),
         Binding("s", "toggle_slow_motion", "Slow motion"),
-        Binding("R", "restart", "Restart"),
+        Binding("R", "restart", "Reload & restart"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
+    # Screen classes by size (app.tcss): panes stack and shrink on small terminals.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     THRESHOLDS = (1000, 100, 10, 1)
 
     def __init__(self, path: Path | None = None, policy: Policy | None = None, session: Session | None = None):
@@ -72,7 +116,11 @@ class RuffdbgApp(App):
         self.path = path
         self.policy = policy or Policy()
         self.attached = session is not None
-        self.output: list[str] = []
+        # The program's writes, appended by the VM thread and drained by the UI; the oldest
+        # fall off past the log's own limit (counted: written - drained - pending).
+        self.output: deque[str] = deque(maxlen=OUTPUT_KEPT)
+        self.written = self.drained = 0
+        self.error: str | None = None   # how the program failed (syntax or runtime error), once it has
         self.slow_motion = False
         if session is not None:
             self.session = session
@@ -83,13 +131,15 @@ class RuffdbgApp(App):
             self.source_text = path.read_text(encoding="utf-8")
             self.source_name = str(path)
             self.session = self._new_session()
+        self.load_error: str | None = None   # R found the file unreadable
         self.restarting = False
         self.worker = None
-        self.selected: str | None = None
+        self.selected: str | None = None        # the code the detail panes show
+        self.selected_row: str | None = None    # its row in the functions table (a loop's: NAME@PC)
+        self.chosen = False                     # the user selected something (else: the first function)
         self.location: tuple[int | None, int | None] = (None, None)   # selected (line, pc)
         self.finished: str | None = None
         self.shown_status = ""
-        self.shown_functions: list = []
         self.shown_event: int | None = None   # the seq of the JIT breakpoint event last selected
 
     def _show_source(self, name: str) -> None:
@@ -98,19 +148,24 @@ class RuffdbgApp(App):
         self.sub_title = name
 
     def _new_session(self) -> Session:
-        session = Session(self.policy, write=self.output.append)
+        session = Session(self.policy, write=self._write)
         if self.slow_motion:
             session.set_slow_motion(SLOW_MOTION_SECONDS)
         return session
 
+    def _write(self, text: str) -> None:
+        """The program's output (called on the VM thread: only counts and appends)."""
+        self.written += 1
+        self.output.append(text)
+
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Static(id="status")
                 yield SourcePane(id="source")
             with Vertical(id="right"):
-                yield DataTable(id="functions", cursor_type="row")
+                yield FunctionsTable(id="functions")
                 with TabbedContent(id="views"):
                     with TabPane("Bytecode", id="tab-bytecode"):
                         yield BytecodePane(id="bytecode")
@@ -119,37 +174,41 @@ class RuffdbgApp(App):
                     with TabPane("Guards", id="tab-guards"):
                         yield GuardsTable(id="guards")
                         yield VerticalScroll(AssumptionsPane(id="assumptions"))
-                    with TabPane("Deopts", id="tab-deopts"):
-                        yield DeoptsTable(id="deopts")
                     with TabPane("Type profiles", id="tab-profiles"):
                         yield VerticalScroll(ProfilesPane(id="profiles"))
                     with TabPane("Stack", id="tab-stack"):
                         yield VerticalScroll(StackPane(id="stack"))
                     with TabPane("Warm-up", id="tab-warmup"):
                         yield VerticalScroll(WarmupChart(id="warmup"))
+                    with TabPane("Deopts", id="tab-deopts"):
+                        yield DeoptsTable(id="deopts")
                     with TabPane("Compiles", id="tab-compiles"):
                         yield CompilesPane(id="compiles")
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
-            yield RichLog(id="output", wrap=True, markup=False, max_lines=2000)
-        yield Footer()
+            yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        functions = self._pane("#functions", DataTable)
-        for label, width in (("function", 14), ("tier", 4), ("state", 36), ("calls", 11), ("deopts", 6)):
-            functions.add_column(label, width=width)
         self._pane("#source", SourcePane).border_title = "source (click a line; click its number: breakpoint)"
         self._pane("#events", Timeline).border_title = "timeline"
         self._pane("#output", RichLog).border_title = "program output"
         self.sub_title = self.source_name
+        self._number_tabs()
         self.set_interval(REFRESH_SECONDS, self.refresh_panes)
         self.refresh_panes()
         if not self.attached:
-            # After the first frame: laying out and painting the whole screen would
-            # otherwise take the GIL from the program's first 0.2 s.
-            self.call_after_refresh(self._start_program)
+            # Once the screen is built (the footer's keys depend on the focus, set
+            # after the first frame): laying it out and painting it would otherwise
+            # take the GIL from the program's first 0.2-0.3 s.
+            self.set_timer(START_AT_LATEST, self._start_program)
+
+    def on_keys_footer_built(self, event: KeysFooter.Built) -> None:
+        self._start_program()
 
     def _start_program(self) -> None:
+        if self.worker is not None or self.attached:
+            return
         # Textual's ~100k long-lived objects would make every full collection during
         # the run cost 50-150 ms: move them out of the collector's way.
         gc.collect()
@@ -162,12 +221,18 @@ class RuffdbgApp(App):
         """The body of the app's thread worker: compile, then run in the ``harness``'s
         deep-stack thread (no Ctrl-C here: the app stops it through the Session)."""
         session = self.session
+        if self.load_error is not None:
+            self.error, self.finished = self.load_error, self.load_error
+            return
         try:
             code = session.compile(self.source_text, self.source_name)
         except RuffSyntaxError as error:
+            self.error = f"line {error.line}: {error.message}"
             self.finished = error.render(session.source_of(self.source_name))
             return
         result = session.run_code(code)
+        if result.error is not None:
+            self.error = result.error.message
         self.finished = (render_result(result, session.source_of(self.source_name)) or describe_exit(result)
                          or "program finished")
 
@@ -248,7 +313,8 @@ class RuffdbgApp(App):
         try:
             self.notify(control(self.selected).message)
         except KeyError:
-            self.notify(f"no function {self.selected}", severity="error")
+            what = "top-level code: c d r u act on functions" if self.selected == SCRIPT else "no such function"
+            self.notify(f"{self.selected}: {what}", severity="warning")
 
     def action_force_compile(self) -> None:
         self._on_selected(self.session.force_compile)
@@ -305,23 +371,55 @@ class RuffdbgApp(App):
         breakpoints = self.session.breakpoints(self.source_name)
         jit_breaks = self.session.jit_breaks()
         self.restarting = False
+        self._reload()
         self.output.clear()
+        self.written = self.drained = 0
+        self.error = None
         self.session = self._new_session()
         for each in jit_breaks:
             self.session.set_jit_break(each.kind, each.function)
         for line in breakpoints:   # kept: compiling the program arms them again
             self.session.toggle_breakpoint(line, self.source_name)
-        self._pane("#functions", DataTable).clear()
+        self._pane("#functions", FunctionsTable).show([], None)
         self._pane("#events", Timeline).reset()
         self._pane("#output", RichLog).clear()
         self._pane("#warmup", WarmupChart).reset()
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
+    def _reload(self) -> None:
+        """Read the file again: an edited program runs in its new form (a file that
+        cannot be read any more fails the run with a one-line diagnostic)."""
+        try:
+            self.source_text = self.path.read_text(encoding="utf-8")
+            self.load_error = None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            self.load_error = f"cannot read {self.source_name}: {reason}"
+
+    def _detail_tabs(self) -> list[TabPane]:
+        switcher = self._pane("#views", TabbedContent).query_children(ContentSwitcher).first()
+        return list(switcher.query_children(TabPane))
+
+    def _number_tabs(self) -> None:
+        """Label each detail tab with the key that shows it ("1 Bytecode")."""
+        views = self._pane("#views", TabbedContent)
+        for number, pane in enumerate(self._detail_tabs()[:9], 1):
+            tab = views.get_tab(pane)
+            tab.label = f"{number} {tab.label.plain}"
+
+    def action_show_tab(self, number: int) -> None:
+        """Show the ``number``-th detail tab (1: Bytecode, 2: Native code, ...)."""
+        panes = self._detail_tabs()
+        if number <= len(panes):
+            self._pane("#views", TabbedContent).active = panes[number - 1].id
+
     def action_help(self) -> None:
         keys = "\n".join(f"{binding.key.replace('question_mark', '?'):>3}  {binding.description}"
                          for binding in self.BINDINGS)
-        self.notify("Click a source line to select it (its number: breakpoint); select a function in the "
-                    "table: c d r u act on it; n i o step while paused.\n" + keys, title="ruffdbg keys", timeout=15)
+        self.notify("Click a source line to select it (its number: breakpoint), or move with the arrow keys; "
+                    "select a function, <script> or an OSR loop in the table (click, arrows): c d r u act on it; "
+                    "1-7 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
+                    title="ruffdbg keys", timeout=15)
 
     def get_system_commands(self, screen):
         """The same actions in Textual's command palette (Ctrl+P)."""
@@ -333,12 +431,27 @@ class RuffdbgApp(App):
 
     # ------------------------------------------------------------ selection
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor moved to a row (one click, or an arrow key): select its code."""
+        table = event.data_table
+        # Rebuilding the table moves its cursor: only a row the user moved it to counts.
+        if isinstance(table, FunctionsTable) and event.row_key.value == table.chosen_key:
+            self._select_row(table, str(event.row_key.value))
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "functions":
-            self.selected = str(event.row_key.value)
-            if self.attached:   # a REPL session has one source per input: show the function's
-                self._show_source(self.session.source_name_of(self.selected) or self.source_name)
-            self.refresh_panes()
+        if isinstance(event.data_table, FunctionsTable):
+            self._select_row(event.data_table, str(event.row_key.value))
+
+    def _select_row(self, table: FunctionsTable, key: str) -> None:
+        row = table.row_for(key)
+        if row is None:
+            return
+        self.selected_row, self.selected, self.chosen = key, row.function, True
+        if self.attached:   # a REPL session has one source per input: show the function's
+            self._show_source(self.session.source_name_of(self.selected) or self.source_name)
+        self.refresh_panes()
+        if row.line is not None:   # an OSR loop: its header
+            self.select_location(row.line, row.pc)
 
     def on_listing_view_row_clicked(self, event: ListingView.RowClicked) -> None:
         """A click on a row of source, bytecode or native code selects its location
@@ -347,12 +460,13 @@ class RuffdbgApp(App):
         if row.line is None:
             return
         if event.listing.id == "source":
-            if event.x < GUTTER_WIDTH:
+            if event.x is not None and event.x < GUTTER_WIDTH:
                 self._toggle_breakpoint(row.line)
                 return
             function = self._function_at(row.line)
             if function is not None and function != self.selected:
-                self.selected = function
+                self.selected = self.selected_row = function
+                self.chosen = True
                 self.refresh_panes()
         self.select_location(row.line, row.pc)
 
@@ -362,8 +476,8 @@ class RuffdbgApp(App):
         self._pane("#bytecode", BytecodePane).highlight_location(line, pc)
         self._pane("#native", NativePane).highlight_location(line, pc)
 
-    def _function_at(self, line: int) -> str | None:
-        """The innermost function whose code covers ``line``."""
+    def _function_at(self, line: int) -> str:
+        """The innermost function whose code covers ``line`` (else the top-level code)."""
         best = None
         for name in self.session.function_names():
             lines = self.session.bytecode_lines(name)
@@ -371,7 +485,7 @@ class RuffdbgApp(App):
                 span = max(lines) - min(lines)
                 if best is None or span < best[0]:
                     best = (span, name)
-        return best[1] if best else None
+        return best[1] if best else SCRIPT   # top-level code
 
     # ------------------------------------------------------------ refresh
 
@@ -386,6 +500,7 @@ class RuffdbgApp(App):
         if self.restarting and not self.running:
             self._start_again()
         try:
+            now = time.perf_counter()
             stats = self.session.functions()
             frames = self.session.paused_frames()
         except RuntimeError:
@@ -394,7 +509,7 @@ class RuffdbgApp(App):
         self._follow_jit_break()
         self._refresh_source(stats, frames)
         self._refresh_functions(stats)
-        self._pane("#warmup", WarmupChart).sample(stats, REFRESH_SECONDS,
+        self._pane("#warmup", WarmupChart).sample(stats, now, running=self.running and not frames,
                                                   draw=self._pane("#views", TabbedContent).active == "tab-warmup")
         self._refresh_selected(stats, frames)
         self._refresh_logs()
@@ -407,8 +522,10 @@ class RuffdbgApp(App):
             text = "▶ running" + ("  (slow motion)" if self.slow_motion else "")
         elif self.attached:
             text = "the REPL's session (q returns to the REPL)"
+        elif self.error is not None:
+            text = f"✖ error: {self.error}  (R reloads the file and runs it again)"
         else:
-            text = "■ finished  (R runs it again)"
+            text = "■ finished  (R reloads the file and runs it again)"
         breakpoints = self.session.breakpoints(self.source_name) if self.source_name else []
         if breakpoints:
             text += "   breakpoints: " + ", ".join(map(str, breakpoints))
@@ -417,7 +534,9 @@ class RuffdbgApp(App):
             text += "   JIT breaks: " + ", ".join(each.describe() for each in jit_breaks)
         if text != self.shown_status:   # (one row: no layout needed)
             self.shown_status = text
-            self._pane("#status", Static).update(text, layout=False)
+            status = self._pane("#status", Static)
+            status.set_class(text.startswith("✖"), "error")
+            status.update(text, layout=False)
 
     def _refresh_source(self, stats, frames) -> None:
         hits: dict[int, int] = {}
@@ -432,22 +551,14 @@ class RuffdbgApp(App):
                                                    frames[-1].line if frames else None)
 
     def _refresh_functions(self, stats) -> None:
-        table = self._pane("#functions", DataTable)
-        functions = [s for s in stats if s.name != "<script>"]
-        if self.selected is None and functions:
-            self.selected = functions[0].name
-        rows = [(s.name, Text(f" {s.tier} ", style=TIER_STYLES[s.tier]), s.state + (f": {s.reason}" if s.reason else ""),
-                 f"{s.calls:,}", str(s.deopts)) for s in functions]
-        if table.row_count != len(rows):
-            table.clear()
-            for row in rows:
-                table.add_row(*row, key=row[0])
-        else:
-            for row, shown in zip(rows, self.shown_functions):
-                for column, (value, old) in enumerate(zip(row[1:], shown[1:]), 1):
-                    if value != old:
-                        table.update_cell_at((table.get_row_index(row[0]), column), value)
-        self.shown_functions = rows
+        rows = function_rows(stats)
+        owner = self.selected_row.rsplit("@", 1)[0] if self.selected_row else None   # (a loop's key: NAME@PC)
+        if self.selected is not None and owner != self.selected:   # a caller set ``selected``
+            self.selected_row, self.chosen = self.selected, True
+        if not self.chosen and rows:   # until the user chooses: the first function, else the script
+            first = next((row for row in rows if row.function != SCRIPT), rows[0])
+            self.selected = self.selected_row = first.key
+        self._pane("#functions", FunctionsTable).show(rows, self.selected_row)
 
     def _refresh_selected(self, stats, frames) -> None:
         """Only the visible tab is drawn (a hidden pane's layout costs the program GIL time)."""
@@ -479,12 +590,24 @@ class RuffdbgApp(App):
 
     def _refresh_logs(self) -> None:
         self._pane("#events", Timeline).pull(self.session.events)
-        output = self._pane("#output", RichLog)
-        while self.output:
-            output.write(self.output.pop(0).rstrip("\n"))
-        if self.finished:
-            output.write(self.finished)
+        self._drain_output()
+        if self.finished and not self.output:
+            failed = self.error is not None
+            self._pane("#output", RichLog).write(Text(self.finished, style="bold red" if failed else ""))
             self.finished = None
+
+    def _drain_output(self) -> None:
+        """Move a bounded part of the program's output to the log (see OUTPUT_BUDGET)."""
+        output = self._pane("#output", RichLog)
+        skipped = self.written - self.drained - len(self.output)   # (fell off the deque's left end)
+        if skipped > 0:
+            output.write(Text(f"… {skipped:,} writes not shown (printed faster than shown)", style="dim"))
+            self.drained += skipped
+        deadline = time.perf_counter() + OUTPUT_BUDGET
+        while self.output and time.perf_counter() < deadline:   # (the VM thread only appends)
+            batch = [self.output.popleft() for _ in range(min(OUTPUT_BATCH, len(self.output)))]
+            self.drained += len(batch)
+            output.write("".join(batch).rstrip("\n"))
 
     def on_unmount(self) -> None:
         gc.unfreeze()

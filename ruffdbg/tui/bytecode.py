@@ -1,7 +1,10 @@
 """BytecodePane: a function's bytecode with execution counts, type feedback and
 its deopt points.
 
-Row 0 is the listing's header; row k is bytecode pc k-1, drawn from the
+Row 0 is the listing's header; row k is bytecode pc k-1: the execution count
+first, compact (``10.1M``: a narrow pane cuts rows at its right edge, and a
+count there would be cut mid-digit), then the instruction and the type
+feedback at its site. Rows are drawn from the
 Session's ``BytecodeRow`` records (instruction, count, feedback, guard ids), so
 every row knows its (line, pc) and a click on it selects that location in the
 other panes. Rows at a guard's pc carry a ◆ in
@@ -16,12 +19,14 @@ from typing import Any, Iterable
 from rich.text import Text
 
 from ruffdbg.compiler.dis import format_instruction
+from ruffdbg.tui.functions import compact
 from ruffdbg.tui.listing import ListingView, Row
 
 FEEDBACK_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": "red"}
 GUARD_STYLE, FAILED_GUARD_STYLE = "yellow", "bold red"
 MARK = "◆ "
 NO_MARK = "  "
+COUNT_WIDTH = 6
 
 
 def rows_at(rows: list[Row], line: int | None, pc: int | None) -> set[int]:
@@ -34,20 +39,22 @@ def rows_at(rows: list[Row], line: int | None, pc: int | None) -> set[int]:
 
 
 def bytecode_row_text(row: Any) -> Text:
-    """One instruction (a ``session.BytecodeRow``), as the listing writes it, coloured:
-    the jump-target mark, the execution count and the feedback state with its types."""
-    instruction, annotation = row.instruction, row.annotation
-    text = format_instruction(instruction, annotation)
-    out = Text(text, no_wrap=True)
+    """One instruction (a ``session.BytecodeRow``), coloured: its execution count
+    (compact), the instruction with its jump-target mark, and the feedback state
+    with its types (the listing's annotation after the count)."""
+    instruction = row.instruction
+    parts = row.annotation.split(" ", 1)   # "x<count>   <state>: <types>", or "x<count>", or ""
+    feedback = parts[1].strip() if len(parts) == 2 else ""
+    out = Text(no_wrap=True)
+    count = "" if row.count is None else compact(row.count, COUNT_WIDTH)
+    out.append(f"{count:>{COUNT_WIDTH}} ", style="cyan")
+    text = format_instruction(instruction, feedback)
+    body = Text(text)
     if instruction.is_jump_target:
-        out.stylize("bold cyan", 6, 8)   # after the line column: "    3 >>"
-    if annotation:
-        start = len(text) - len(annotation)
-        count = annotation.split(" ", 1)[0]
-        out.stylize("cyan", start, start + len(count))
-        if row.feedback is not None and row.feedback.counts:
-            state_at = text.index(row.feedback.state + ":", start + len(count))
-            out.stylize(FEEDBACK_STYLES.get(row.feedback.state, ""), state_at, len(text))
+        body.stylize("bold cyan", 6, 8)   # after the line column: "    3 >>"
+    if feedback:
+        body.stylize(FEEDBACK_STYLES.get(row.feedback.state, ""), len(text) - len(feedback), len(text))
+    out.append_text(body)
     return out
 
 

@@ -1,5 +1,5 @@
 """ListingView: a scrollable listing of rows, one row per line, that says which
-row was clicked.
+row was clicked (or chosen with the arrow keys).
 
 Source, bytecode, IR and assembly are all listings whose rows map to a
 (Ruff line, bytecode pc) location; clicking a row posts ``RowClicked`` so the
@@ -16,10 +16,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from ruffdbg.tui.scrolling import QuietResize
 
 HIGHLIGHT = Style(bgcolor="grey30")
 
@@ -33,14 +36,21 @@ class Row:
     pc: int | None = None
 
 
-class ListingView(ScrollView, can_focus=True):
+class ListingView(QuietResize, ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous row", show=False),
+        Binding("down", "move(1)", "Next row", show=False),
+        Binding("enter", "move(0)", "Select row", show=False),
+    ]
+
     class RowClicked(Message):
-        def __init__(self, listing: "ListingView", row: Row, index: int, x: int = 0) -> None:
+        def __init__(self, listing: "ListingView", row: Row, index: int, x: int | None = 0) -> None:
             super().__init__()
             self.listing = listing
             self.row = row
             self.index = index
-            self.x = x   # column within the row (a click in a gutter may mean something else)
+            # Column within the row (a click in a gutter may mean something else); None: a key.
+            self.x = x
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -56,7 +66,8 @@ class ListingView(ScrollView, can_focus=True):
         self.rows = rows
         self._strips.clear()
         width = max((row.text.cell_len for row in rows), default=0)
-        self.virtual_size = Size(width, len(rows))
+        with self.quietly():
+            self.virtual_size = Size(width, len(rows))
         self.refresh()
 
     def highlight(self, indexes: set[int], scroll: bool = True) -> None:
@@ -99,6 +110,19 @@ class ListingView(ScrollView, can_focus=True):
                 strip = Strip(Segment.apply_style(strip, post_style=HIGHLIGHT))
             self._strips[key] = strip
         return strip
+
+    def action_move(self, step: int) -> None:
+        """Choose the next (``step`` 1) or previous (-1) row that maps to a program
+        location, past the highlighted ones; 0 chooses the first highlighted row.
+        With nothing highlighted, start from the top of what is on screen."""
+        if self.highlighted:
+            index = (max if step > 0 else min)(self.highlighted) + step
+        else:
+            index = self.scroll_offset.y
+        while 0 <= index < len(self.rows) and self.rows[index].line is None and step:
+            index += step
+        if 0 <= index < len(self.rows):
+            self.post_message(self.RowClicked(self, self.rows[index], index, None))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -137,6 +137,9 @@ def explanation_rows(text: str) -> list[Row]:
 
 
 def failure_reason(error: Exception, name: str) -> str:
+    if isinstance(error, KeyError) and name == "<script>":
+        return ("top-level code is not compiled whole: its hot loops run natively through OSR "
+                "(the ↻ rows of the functions table, and osr events on the timeline)")
     if isinstance(error, KeyError):
         return f"there is no function called {name} to compile"
     return str(error) or type(error).__name__

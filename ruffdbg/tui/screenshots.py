@@ -3,7 +3,7 @@
 Runs the TUI headless (Textual's test driver) on the bundled demo. At each
 moment worth showing -- warming up, specialized, a deopt storm, blacklisted
 (with the deopt explorer, two of its compiles compared, and one pass by pass), paused at a
-breakpoint -- it waits until the Session says the moment came,
+breakpoint, then the same at 80x24 -- it waits until the Session says the moment came,
 pauses the program there (so every picture shows its own moment, not the
 next one), opens the tab that tells the story, saves an SVG and continues.
 """
@@ -19,6 +19,7 @@ from ruffdbg.session import Policy
 from ruffdbg.tui.app import DEMO, RuffdbgApp
 
 SIZE = (160, 48)
+SMALL = (80, 24)
 
 
 async def _wait_for(pilot, condition, seconds: float = 30.0) -> None:
@@ -128,15 +129,21 @@ async def _take(out: Path) -> list[Path]:
             await camera.paused()
             await camera.take(name, tab, native_tab)
         await camera.take("7-deopt-explorer", "tab-deopts")   # (still paused at the blacklisting)
-        await camera.take_compiles("8-compile-diff", "9-passes")
+        await camera.take_compiles("9-compile-diff", "10-passes")
         await camera.resume()
-        await pilot.pause(1.5)
+        # More of the chart: 1.5 s or 30 more of the demo's 400 phases (3,300 calls of poly
+        # each), whichever comes first, so phases that call fib remain for the breakpoint below.
+        resumed, calls = time.perf_counter(), poly("poly").calls
+        await camera.pause_when(lambda: time.perf_counter() - resumed > 1.5 or poly("poly").calls > calls + 30 * 3300)
         await camera.take("5-warmup-chart", "tab-warmup")
         app.session.toggle_breakpoint(8, app.source_name)   # fib's first line
+        await camera.resume()
         await _wait_for(pilot, lambda: app.session.paused_at is not None)
         app.selected = "fib"
         app.select_location(8, None)
         await camera.take("6-breakpoint", "tab-stack")
+        await pilot.resize_terminal(*SMALL)   # the stacked layout of a small terminal
+        await camera.take("8-small-terminal", "tab-bytecode")
         await pilot.press("q")
     return camera.saved
 

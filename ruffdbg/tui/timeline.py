@@ -7,9 +7,9 @@ nothing when nothing happened and a long run cannot grow it without limit.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import RichLog
 
 from ruffdbg.core.events import Event
+from ruffdbg.tui.scrolling import QuietLog
 
 KIND_STYLES = {
     "compiled": "green", "tier-up": "bold green", "osr": "bold cyan", "deopt": "bold red",
@@ -38,7 +38,7 @@ def describe(event: Event) -> Text:
     return out
 
 
-class Timeline(RichLog):
+class Timeline(QuietLog):
     def __init__(self, **kwargs) -> None:
         super().__init__(wrap=False, markup=False, max_lines=2000, **kwargs)
         self.next_seq = 0

@@ -1,6 +1,8 @@
 """WarmupChart: each function's calls per second over time, drawn.
 
-One column per refresh, coloured by the tier the function ran in; under each
+One column per refresh, coloured by the tier the function ran in; each rate is
+calls over the measured time since the previous column (a refresh tick can come
+late while the program holds the GIL, or early after a key). Under each
 function's bars, a marker row names the tier at every column where it changed
 (``▲T2``), so the JIT's warm-up curve and its tier-ups and deopts line up.
 """
@@ -15,6 +17,7 @@ from textual.widgets import Static
 TIER_COLOURS = {"T0": "grey62", "T1": "yellow", "T2": "green"}
 BARS = " ▁▂▃▄▅▆▇█"
 LABEL_WIDTH = 13
+MIN_INTERVAL = 0.05   # seconds
 
 
 @dataclass
@@ -31,14 +34,31 @@ class WarmupChart(Static):
         super().__init__(**kwargs)
         self.history: dict[str, list[Sample]] = {}
         self.last_calls: dict[str, int] = {}
+        self.last_time: float | None = None
 
     def reset(self) -> None:
         self.history.clear()
         self.last_calls.clear()
+        self.last_time = None
 
-    def sample(self, stats, seconds: float, draw: bool = True) -> None:
-        """Add one column from the functions' stats, ``seconds`` after the last one
-        (and draw the chart, if it is on screen)."""
+    def sample(self, stats, now: float, draw: bool = True, running: bool = True) -> None:
+        """Add one column from the functions' stats taken at ``now`` (a
+        ``time.perf_counter()`` reading), and draw the chart if it is on screen.
+        While the program is not ``running`` (paused, or over) no column is added,
+        and the next reading after it starts again only notes the counts: the
+        chart is of the program's running time."""
+        if not running:
+            self.last_time = None
+        elif self.last_time is None:   # the first reading: counts to measure the next against
+            self.last_time = now
+            self.last_calls = {s.name: s.calls for s in stats}
+        elif now - self.last_time >= MIN_INTERVAL:   # (a shorter interval's rate would be noise)
+            self._add_column(stats, now - self.last_time)
+            self.last_time = now
+        if draw:
+            self.update(self.render_chart())
+
+    def _add_column(self, stats, seconds: float) -> None:
         for s in stats:
             if s.name == "<script>":
                 continue
@@ -48,8 +68,6 @@ class WarmupChart(Static):
             previous = column[-1].tier if column else "T0"
             column.append(Sample(rate, s.tier, s.tier != previous))
             del column[:-self.WIDTH]
-        if draw:
-            self.update(self.render_chart())
 
     def render_chart(self) -> Text:
         out = Text(no_wrap=True)

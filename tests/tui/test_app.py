@@ -203,7 +203,8 @@ async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
         await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#output"))
         text = log_text(app, "#output")
         assert "before" in text and "Ruff stack" in text
-        await wait_until(pilot, lambda: status(app).startswith("■ finished"))
+        await wait_until(pilot, lambda: status(app).startswith("✖ error: Division by zero"))   # not "finished"
+        assert app.query_one("#status").has_class("error")
         await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#events"))   # the timeline's error
         await pilot.press("p")   # nothing to pause: a warning, not a crash
         assert app.is_running
@@ -267,7 +268,7 @@ async def test_the_tui_opens_on_a_repl_session_without_running_anything():
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(pilot, lambda: "sq" in table_text(app, "#functions"))
         assert "REPL" in status(app)
-        await pilot.click("#functions", offset=(3, 2))   # select sq: its source is shown
+        await pilot.click("#functions", offset=(3, 4))   # one click selects sq (under <script> and its loop)
         await wait_until(pilot, lambda: "return x * x" in app.query_one("#source").plain)
         await pilot.press("R")   # nothing to restart: a warning
         await pilot.press("q")
