@@ -53,11 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     for kind, what in (("ir", "LLVM IR"), ("asm", "native assembly")):
         native = commands.add_parser(kind, help=f"run a program, then print a function's {what}")
         native.add_argument("file")
-        native.add_argument("--func", metavar="NAME", required=True)
+        native.add_argument("--func", metavar="NAME",
+                            help="the function (<script>: the top level's OSR loops); its latest compile")
+        native.add_argument("--compile", metavar="ID", type=_compile_id, dest="compile_id",
+                            help="compile ID of the compile history (ids: the REPL's :compiles, the TUI)")
         native.add_argument("--tier", type=int, choices=(1, 2), default=2)
         native.add_argument("--threshold", type=_positive_int, metavar="N", help="make every hotness threshold N")
         if kind == "ir":
             native.add_argument("--raw", action="store_true", help="the IR before optimization")
+            native.add_argument("--passes", action="store_true",
+                                help="the optimizer pass by pass: a diff per pass that changed the IR, with times")
 
     tui = commands.add_parser("tui", help="the live debugger: watch the tiers work (default: a bundled demo)")
     tui.add_argument("file", nargs="?", help="the .ruff program (default: the bundled demo)")
@@ -209,23 +214,59 @@ def cmd_dis(args: argparse.Namespace) -> int:
 
 
 def cmd_native(args: argparse.Namespace) -> int:
-    """``ir`` / ``asm``: run the program (so the profile exists), then show the native code."""
+    """``ir`` / ``asm``: run the program (so the profile exists), then show the native
+    code of ``--func``'s latest compile or of compile ``--compile``; ``--passes``:
+    that compile's optimizer pass by pass."""
     from ruffdbg.jit.inference import NotCompilable
 
+    if args.func is None and args.compile_id is None:
+        raise UsageError("say which code: --func NAME or --compile ID")
     session = Session(Policy(jit=True, threshold=args.threshold))
     status = _run_file(session, args.file, quiet=True)
     if status == EXIT_USAGE:
         return status
     try:
-        text = session.native_text(args.func, args.command, args.tier, raw=getattr(args, "raw", False))
+        if getattr(args, "passes", False):
+            text = _passes_text(session, args)
+        else:
+            text = session.native_text(args.func, args.command, args.tier, raw=getattr(args, "raw", False),
+                                       compile_id=args.compile_id)
     except KeyError:
-        names = ", ".join(session.function_names())
+        if args.compile_id is not None:
+            raise UsageError(f"no compile #{args.compile_id}" + (f" of {args.func}" if args.func else "")
+                             + f" (compiles: {_compile_ids(session)})") from None
+        names = ", ".join(["<script>", *session.function_names()])
         raise UsageError(f"no function named {args.func!r} (functions: {names})") from None
     except (LookupError, NotCompilable) as why:
         print(f"ruffdbg: {args.func} has no T{args.tier} code: {getattr(why, 'reason', why)}", file=sys.stderr)
         return EXIT_ERROR
     print(text)
     return 0
+
+
+def _passes_text(session: Session, args: argparse.Namespace) -> str:
+    """``ir --passes``: of ``--compile``, or of the compile ``ir --func`` shows."""
+    from ruffdbg.compiletexts import passes_text
+
+    compile_id = args.compile_id
+    if compile_id is None:
+        compile_id = session.native_listing(args.func, "ir", args.tier).compile_id
+    return passes_text(session.compile_passes(compile_id))
+
+
+def _compile_ids(session: Session) -> str:
+    ids = []
+    if session.jit is not None:
+        ids = sorted(c.id for name in {"<script>", *session.function_names()} if session.find_code(name)
+                     for c in session.compiles(name))
+    return ", ".join(f"#{i}" for i in ids) or "none: nothing was compiled"
+
+
+def _compile_id(text: str) -> int:
+    try:
+        return int(text.lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a compile id: {text!r} (a number, as :compiles shows)") from None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from ruffdbg.vm.sampler import DEFAULT_INTERVAL, Sampler, TierProfile
 
 if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it is on)
     from ruffdbg.jit.assumptions import UnitAssumptions
+    from ruffdbg.jit.history import Compile, CompileDiff, PassReport
 
 # When the hotspots report calls a function hot. Whether its types are stable is
 # the stability rule's call (``Session.stability``), as everywhere else.
@@ -99,6 +100,7 @@ class NativeListing:
 
     header: str
     lines: list
+    compile_id: int | None = None   # the compile it shows (``Session.compile_record``)
 
 
 @dataclass
@@ -617,28 +619,91 @@ class Session:
             raise KeyError(name)
         return list(code.lines)
 
-    def native_listing(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> NativeListing:
+    def native_listing(self, name: str | None, kind: str, tier: int = 2, raw: bool = False,
+                       compile_id: int | None = None) -> NativeListing:
         """A function's native code as lines, each mapped to the Ruff line and bytecode
         pc it comes from: ``kind`` "ir" (optimized, or ``raw`` before optimization)
-        or "asm". Compiles the function from its profile if the run did not (raises
-        KeyError, LookupError or NotCompilable when it cannot)."""
+        or "asm"; of compile ``compile_id``, or of the function's latest compile of
+        ``tier`` (compiled from its profile if the run did not; "<script>": its
+        latest OSR loop). Raises KeyError, LookupError or NotCompilable."""
+        unit = self._native_units(name, tier, compile_id)[-1]
+        return self._unit_listing(unit, kind, raw)
+
+    def _native_units(self, name: str | None, tier: int, compile_id: int | None) -> list:
+        """The units ``native_listing`` / ``native_text`` show (the script: one per hot loop)."""
+        if self.jit is None:
+            raise KeyError(name if compile_id is None else compile_id)
+        if compile_id is not None:
+            record = self.jit.history.get(compile_id)
+            if record is None or (name is not None and record.function != name):
+                raise KeyError(compile_id)
+            return [record.unit]
         code = self.find_code(name)
-        if code is None or code.is_script or self.jit is None:
+        if code is None:
             raise KeyError(name)
-        unit = self.jit.unit_for_display(code, tier)
-        compiled = unit.compiled
+        if code.is_script:
+            return self.jit.loop_units(code)
+        return [self.jit.unit_for_display(code, tier)]
+
+    def _unit_listing(self, unit: Any, kind: str, raw: bool) -> NativeListing:
+        code, compiled = unit.code, unit.compiled
         lines = self.jit.native_lines(unit, kind, raw)
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
-        types = ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
-        header = f"; {name}({types}) at T{unit.tier} -> {unit.return_type}; {ms}"
-        return NativeListing(header, lines)
+        record = self.jit.history.get(unit.id)
+        where = f", OSR loop at line {code.lines[unit.region.header]}" if unit.region is not None else ""
+        types = ", ".join(record.types) if record is not None else \
+            ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
+        shown = "before opt" if raw and kind == "ir" else ("after opt" if kind == "ir" else "assembly")
+        header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} ({shown}{where}); {ms}"
+        return NativeListing(header, lines, unit.id)
 
-    def native_text(self, name: str, kind: str, tier: int = 2, raw: bool = False) -> str:
-        """``native_listing`` as text, with ``; line L, pc P`` on the right of each line."""
+    def native_text(self, name: str | None, kind: str, tier: int = 2, raw: bool = False,
+                    compile_id: int | None = None) -> str:
+        """``native_listing`` as text, with ``; line L, pc P`` on the right of each line
+        (for "<script>": every hot loop's latest OSR compile)."""
         from ruffdbg.jit import texts
 
-        listing = self.native_listing(name, kind, tier, raw)
-        return listing.header + "\n" + texts.render(listing.lines)
+        listings = [self._unit_listing(unit, kind, raw) for unit in self._native_units(name, tier, compile_id)]
+        return "\n\n".join(listing.header + "\n" + texts.render(listing.lines) for listing in listings)
+
+    # ------------------------------------------------------- compile history
+
+    def compiles(self, name: str) -> list[Compile]:
+        """Every compile of function ``name`` the history keeps, oldest first, with
+        its state and guard counts now (KeyError: no such function)."""
+        from ruffdbg.jit import history
+
+        code = self.find_code(name)
+        if code is None or self.jit is None:
+            raise KeyError(name)
+        derived = self.jit.unit_counts()[1]
+        return [history.view(record, derived) for record in self.jit.history.of(id(code))]
+
+    def compile_record(self, compile_id: int) -> Compile:
+        """One compile by id (``Session.compile`` compiles source, hence the name)."""
+        from ruffdbg.jit import history
+
+        record = self.jit.history.get(compile_id) if self.jit is not None else None
+        if record is None:
+            raise KeyError(compile_id)
+        return history.view(record, self.jit.unit_counts()[1])
+
+    def compile_diff(self, a: int, b: int) -> CompileDiff:
+        """What differs between compiles ``a`` and ``b``: types, guards, optimized IR."""
+        from ruffdbg.jit import history
+
+        first, second = self.compile_record(a), self.compile_record(b)
+        texts = [self.jit.history.get(i).unit.compiled.ir_after for i in (a, b)]
+        return history.diff(first, second, *texts)
+
+    def compile_passes(self, compile_id: int) -> PassReport:
+        """Compile ``compile_id``'s pre-optimization IR run through the optimizer one
+        pass at a time (done now, on request: a few ms per pass)."""
+        from ruffdbg.jit import history
+
+        compiled = self.compile_record(compile_id)
+        unit = self.jit.history.get(compile_id).unit
+        return history.passes(compiled, unit.compiled.ir_before, unit.compiled.opt_level, unit.compiled.twin)
 
     def hotspots(self) -> list[Hotspot]:
         """Functions by share of time, each judged hot / type-stable (a JIT candidate).

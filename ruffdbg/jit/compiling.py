@@ -11,7 +11,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Function
-from ruffdbg.jit import assumptions, listing, texts, tiering
+from ruffdbg.jit import assumptions, history, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import compile_module
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
@@ -51,13 +51,15 @@ class Compiling:
     """
 
     @serialized
-    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2, forced: bool = False) -> Unit | None:
+    def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2, forced: bool = False,
+                trigger: str | None = None) -> Unit | None:
         """Compile and install a unit; None if the code cannot run at that tier.
 
         Only a T1 failure makes the function "not compilable": whatever T2
         cannot do is what T1 is for. T1 compiles every opcode, but a function
         whose profile shows it would spend its time on T1's generic path stays
-        at T0 (unless ``forced``), with the reason.
+        at T0 (unless ``forced``), with the reason. ``trigger`` says why it is
+        compiled, for the compile history (default: worked out here).
         """
         state = self.state_of(code)
         if state.held or self.stepping:
@@ -72,7 +74,7 @@ class Compiling:
             else:
                 typed = self._infer(code, param_types)
                 self._compile_callees(typed)
-            unit = self._build(typed, tier)
+            unit = self._build(typed, tier, trigger or self._trigger(code, forced))
             if not unit.valid:
                 return None
         except NotCompilable as why:
@@ -99,9 +101,7 @@ class Compiling:
         state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
         state.reason = state.t2_refusal if tier == 1 else None
         code.profile.native = partial(self.call, unit)
-        self.events.add("compiled", code.name, tier=f"T{tier}", detail={
-            "types": ", ".join(f"{p}: {t}" for p, t in zip(code.params, param_types)) or "()",
-            **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
+        self._compiled_event(unit)
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
 
@@ -121,7 +121,7 @@ class Compiling:
             if param_types is not None:
                 self._compiling.add(id(code))
                 try:
-                    self.compile(code, param_types)
+                    self.compile(code, param_types, trigger=f"called by {typed.code.name}, compiled first")
                 finally:
                     self._compiling.discard(id(code))
 
@@ -157,7 +157,57 @@ class Compiling:
         value = self.vm.globals.get(name)
         return value if value is not None else self.vm.builtins.get(name)
 
-    def _build(self, typed: TypedCode, tier: int) -> Unit:
+    def _trigger(self, code: CodeObject, forced: bool) -> str:
+        """Why ``code`` is compiled now, in words, for the compile history."""
+        if forced:
+            return "forced by user"
+        calls = code.profile.calls if code.profile is not None else 0
+        previous = self.history.last(id(code))
+        if previous is not None and previous.retired is not None:
+            return f"rebuilt after {calls} calls (#{previous.id} retired: {previous.retired})"
+        if self.state_of(code).loop_hot:
+            return f"tier-up after {calls} calls (its loop ran natively)"
+        return f"tier-up after {calls} calls"
+
+    def _compiled_event(self, unit: Unit, region: Any = None) -> None:
+        """The ``compiled`` event, naming the compile (``region``: an OSR unit's loop)."""
+        record = self.history.get(unit.id)
+        code = unit.code
+        self.events.add("compiled", code.name, tier=f"T{unit.tier}",
+                        pc=region.header if region is not None else None,
+                        line=record.loop_line if record is not None else None, detail={
+                            "types": ", ".join(record.types) if record is not None else "()",
+                            "compile": unit.id, "kind": record.kind if record is not None else "whole",
+                            **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
+
+    def _record(self, unit: Unit, typed: TypedCode, trigger: str | None) -> None:
+        """Add the compile to the history (what it was; its state is derived later)."""
+        code, region = typed.code, typed.region
+        if trigger == "display":
+            kind, loop_line = "display", None
+        elif region is not None:
+            kind, loop_line = "osr", code.lines[region.header]
+            if trigger is None:
+                trigger = f"OSR at iteration {code.profile.count(region.end)}"
+                previous = self.history.last(id(code), ("osr",))
+                if previous is not None and previous.loop_line == loop_line and previous.retired is not None:
+                    trigger += f" (#{previous.id} retired: {previous.retired})"
+        else:
+            kind, loop_line = "whole", None
+        if region is not None:
+            names = [*code.local_names, *region.promoted]
+            slots = typed.before.get(region.header, ((), ()))[0]   # the types it was entered with
+            # (null: a local of a block not entered yet, as often as a null value)
+            types = tuple(f"{n}: {t}" for n, t in zip(names, slots) if t not in (Kind.UNSET, Kind.BOTTOM, Kind.NULL))
+        else:
+            types = tuple(f"{p}: {t}" for p, t in zip(code.params, typed.param_types))
+        self.history.add(history.CompileRecord(unit.id, id(code), code.name, unit.tier, kind, loop_line,
+                                               trigger or "compiled", types, unit.return_type,
+                                               unit.compiled.ms, unit))
+
+    def _build(self, typed: TypedCode, tier: int, trigger: str | None = None) -> Unit:
+        """Lower, optimize and link one unit (``trigger``: why, for the history;
+        "display" for a unit built only to be shown)."""
         code = typed.code
         self.release_retired()
         unit_id = len(self.units)
@@ -187,6 +237,9 @@ class Compiling:
         # A callee retired while this unit was being built (the debugger's hold runs
         # on the UI thread) would otherwise stay wired into it: the unit is born retired.
         unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
+        self._record(unit, typed, trigger)
+        if typed.region is not None and trigger != "display" and unit.valid:
+            self._compiled_event(unit, typed.region)   # (a whole unit's event comes once it is installed)
         return unit
 
     @serialized
@@ -194,15 +247,16 @@ class Compiling:
         """The function's latest unit of ``tier``, or one compiled now from its profile
         (dominant types, stable or not) without installing it. Raises NotCompilable,
         or LookupError when the function never ran."""
-        for unit in reversed(self.state_of(code).units):
-            if unit.tier == tier:
-                return unit
+        units = [unit for unit in self.state_of(code).units if unit.tier == tier]
+        whole = [unit for unit in units if unit.region is None]
+        if whole or units:   # (a function's own compile before one of its loops)
+            return (whole or units)[-1]
         state = self.state_of(code)
         if tier == 1:   # no speculation: nothing to take from the profile, so built once
             if state.display_t1 is None:
                 dyn = (Kind.DYN,) * len(code.params)
                 state.display_t1 = self._display_only(
-                    self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1))
+                    self._build(infer(code, dyn, self._lookup, self._return_type_of, tier=1), 1, "display"))
             return state.display_t1
         if code.profile is None or code.profile.calls == 0:
             raise LookupError(f"{code.name} never ran, so there is no type profile to compile it from")
@@ -211,7 +265,21 @@ class Compiling:
             if not seen:
                 raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
             types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
-        return self._display_only(self._build(self._infer(code, tuple(types)), tier))
+        # One display compile per set of types: every view of it (IR before and
+        # after optimization, assembly) shows that same compile.
+        shown = self.history.display_unit(id(code), tier, tuple(types))
+        return shown or self._display_only(self._build(self._infer(code, tuple(types)), tier, "display"))
+
+    def loop_units(self, code: CodeObject) -> list[Unit]:
+        """The OSR unit of each of ``code``'s loops that went native (the current one,
+        else the newest), in source order: all the native code top-level code has."""
+        loops: dict[int, Unit] = {}
+        for unit in self.state_of(code).units:
+            if unit.region is not None and (unit.valid or not loops.get(unit.region.header, unit).valid):
+                loops[unit.region.header] = unit
+        if not loops:
+            raise LookupError("top-level code runs natively only in OSR loops, and none of its loops got hot")
+        return [loops[header] for header in sorted(loops)]
 
     @staticmethod
     def _display_only(unit: Unit) -> Unit:

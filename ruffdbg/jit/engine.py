@@ -17,12 +17,14 @@ import itertools
 import threading
 import time
 import zlib
+from dataclasses import dataclass
 
 import llvmlite.binding as llvm
 
 _lock = threading.Lock()
 _jit: llvm.LLJIT | None = None
 _libraries = itertools.count()
+DROPPED = "; (texts dropped: this compile is older than the compile history keeps)"
 
 
 def _lljit() -> llvm.LLJIT:
@@ -43,8 +45,10 @@ class CompiledModule:
     can no longer run, keeping the texts for the views."""
 
     def __init__(self, ir_before: str, ir_after: str, opt_level: int, ms: dict[str, float],
-                 addresses: dict[str, int], library: object) -> None:
+                 addresses: dict[str, int], library: object, twin: tuple[str, str, str] | None = None) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
+        # The twin linked in before optimizing (recursive inlining), for re-running the passes
+        self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
         self._ir_after = zlib.compress(ir_after.encode(), 1)
         self.opt_level = opt_level
         self.ms = ms
@@ -53,17 +57,32 @@ class CompiledModule:
         self._assembly: bytes | None = None
 
     @property
+    def has_texts(self) -> bool:
+        """False once ``drop_texts`` ran (the compile history let this compile go)."""
+        return self._ir_before is not None
+
+    @property
     def ir_before(self) -> str:
-        return zlib.decompress(self._ir_before).decode()
+        return zlib.decompress(self._ir_before).decode() if self._ir_before is not None else DROPPED
 
     @property
     def ir_after(self) -> str:
-        return zlib.decompress(self._ir_after).decode()
+        return zlib.decompress(self._ir_after).decode() if self._ir_after is not None else DROPPED
+
+    @property
+    def twin(self) -> tuple[str, str, str] | None:
+        return None if self._twin is None else (zlib.decompress(self._twin[0]).decode(), *self._twin[1:])
+
+    def drop_texts(self) -> None:
+        """Free the IR and assembly (the compile history keeps only so many compiles)."""
+        self._ir_before = self._ir_after = self._assembly = self._twin = None
 
     @property
     def assembly(self) -> str:
         """The native assembly, generated when first asked for: emitting it is a
         second code generation, which would double every compile's latency."""
+        if self._ir_after is None:
+            return DROPPED
         if self._assembly is None:
             with _lock:
                 module = llvm.parse_assembly(self.ir_after)
@@ -90,12 +109,7 @@ def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_name
     with _lock:
         lljit = _lljit()
         started = time.perf_counter()
-        module = llvm.parse_assembly(ir_text)
-        if twin is not None:
-            module.link_in(llvm.parse_assembly(twin[0]))
-            for name in twin[1:]:
-                module.get_function(name).linkage = "internal"
-            module.get_function(twin[1]).add_function_attribute("alwaysinline")
+        module = _parse(ir_text, twin)
         module.verify()
         target = llvm.Target.from_default_triple()
         tuning = llvm.create_pipeline_tuning_options(speed_level=opt_level)
@@ -115,7 +129,7 @@ def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_name
         "codegen": round((done - optimized) * 1000, 3),
     }
     ms["total"] = round(sum(ms.values()), 3)
-    return CompiledModule(ir_text, ir_after, opt_level, ms, addresses, library)
+    return CompiledModule(ir_text, ir_after, opt_level, ms, addresses, library, twin)
 
 
 def object_code(ir_text: str) -> bytes:
@@ -125,3 +139,62 @@ def object_code(ir_text: str) -> bytes:
     with _lock:
         module = llvm.parse_assembly(ir_text)
         return llvm.Target.from_default_triple().create_target_machine(opt=3).emit_object(module)
+
+
+def _parse(ir_text: str, twin: tuple[str, str, str] | None) -> llvm.ModuleRef:
+    """The unit's module, its ``twin`` (if any) linked in, private and always inlined."""
+    module = llvm.parse_assembly(ir_text)
+    if twin is not None:
+        module.link_in(llvm.parse_assembly(twin[0]))
+        for name in twin[1:]:
+            module.get_function(name).linkage = "internal"
+        module.get_function(twin[1]).add_function_attribute("alwaysinline")
+    return module
+
+
+# ------------------------------------------------------------ pass by pass
+# LLVM's -O pipelines are built inside LLVM (``PassBuilder.getModulePassManager``)
+# and cannot be split into steps from llvmlite. This is ruffdbg's reconstruction
+# of their main function-simplification and module passes, from the passes
+# llvmlite exposes one by one, in LLVM's order; each runs alone on the output of
+# the one before, so the IR after each pass can be shown.
+PIPELINE = {
+    1: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "simplify_cfg", "aggressive_dce",
+        "global_dead_code_eliminate"),
+    3: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
+        "simplify_cfg", "reassociate", "loop_simplify", "lcssa", "loop_rotate", "loop_deletion",
+        "loop_unroll", "sroa", "new_gvn", "sccp", "instruction_combine", "jump_threading", "mem_copy_opt",
+        "dead_store_elimination", "aggressive_dce", "simplify_cfg", "instruction_combine",
+        "tail_call_elimination", "ipsccp", "global_opt", "dead_arg_elimination", "global_dead_code_eliminate",
+        "constant_merge"),
+}
+
+
+@dataclass(frozen=True)
+class PassStep:
+    """One pass run alone: its name, its time, and the IR after it."""
+
+    name: str
+    ms: float
+    ir: str
+
+
+def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None = None
+                 ) -> tuple[str, list[PassStep]]:
+    """(The input IR as LLVM prints it, its twin linked in as for compiling, and
+    the IR after each pass of ``PIPELINE``.)"""
+    with _lock:
+        _lljit()   # (initializes the native target)
+        machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
+        module = _parse(ir_text, twin)
+        start = str(module)
+        steps = []
+        for name in PIPELINE[3 if opt_level >= 2 else 1]:
+            passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=opt_level))
+            manager = llvm.create_new_module_pass_manager()
+            getattr(manager, f"add_{name}_pass")()
+            started = time.perf_counter()
+            manager.run(module, passes)
+            steps.append(PassStep(name.replace("_", "-"), round((time.perf_counter() - started) * 1000, 3),
+                                  str(module)))
+    return start, steps

@@ -29,6 +29,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
+from ruffdbg.jit.history import History
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import RuntimeAddresses
 from ruffdbg.jit.osr import OsrEntry
@@ -49,6 +50,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.handles = rt.Handles(self.ctx.words)
         self.units: list[Unit] = []
         self.retired: list[Unit] = []                    # invalidated, machine code not yet released
+        self.history = History()                         # every compile, bounded (jit/history.py)
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
         self.pending: BaseException | None = None
@@ -117,6 +119,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         state = self.state_of(code)
         units, derived = snapshot or self.unit_counts()
         unit = state.unit if state.unit is not None else (state.units[-1] if state.units else None)
+        if unit is not None and unit.id not in derived:   # (installed by the VM thread since the snapshot)
+            units, derived = self.unit_counts()
         guards = [GuardStats(g.id, g.kind, g.pc, g.line, g.detail, *passed_failed)
                   for g, passed_failed in zip(unit.guards, counts.guard_counts(unit, derived[unit.id]))] \
             if unit is not None else []
@@ -137,7 +141,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if self.state_of(code).held:
             return f"{code.name}: not compiled, {self.state_of(code).held}"
         types = self.stable_param_types(code) or self._dominant_types(code)
-        unit = self.compile(code, types, tier=2) if types is not None else None
+        unit = self.compile(code, types, tier=2, forced=True) if types is not None else None
         unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1, forced=True)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
@@ -150,10 +154,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         state = self.state_of(code)
         if state.unit is None:
             return f"{code.name} has no native code"
+        unit_id = state.unit.id
         self.invalidate(state.unit, "deoptimized on request")
         state.state, state.reason = State.INTERPRETED, "deoptimized on request"
         code.profile.hot_at = code.profile.calls + self.policy.recheck_every
-        self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request"})
+        self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request", "unit": unit_id})
         return f"{code.name}: native code dropped"
 
     @serialized
@@ -185,14 +190,14 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         code, and every unit calling it natively, until ``release``."""
         state = self.state_of(code)
         state.held = reason
-        dropped = False
+        dropped = [unit.id for unit in state.units if unit.valid]
         for unit in state.units:
             if unit.valid:
                 self.invalidate(unit, reason)
-                dropped = True
         if dropped:
             state.state, state.reason = State.INTERPRETED, reason
-            self.events.add("invalidated", code.name, tier="T0", detail={"reason": reason})
+            self.events.add("invalidated", code.name, tier="T0", detail={
+                "reason": reason, **({"unit": dropped[0]} if len(dropped) == 1 else {"units": dropped})})
 
     @serialized
     def release(self, code: CodeObject) -> None:

@@ -171,6 +171,7 @@ class UnitRegistry:
         keep using it. (Activations already running
         finish on the old code, which stays correct: its guards still hold.)"""
         unit.valid = False
+        self.history.retire(unit.id, why)
         self.retired.append(unit)
         if unit.region is not None:   # an OSR unit: its loop may reach the OSR mark again
             unit.code.profile.rewind(unit.typed_region_end)
@@ -224,4 +225,4 @@ class UnitRegistry:
                     caller_state.state = State.INTERPRETED
                 caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
                 self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"{code.name} was compiled: call it directly"})
+                                detail={"reason": f"{code.name} was compiled: call it directly", "unit": caller.id})

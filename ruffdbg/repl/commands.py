@@ -46,6 +46,8 @@ COMMANDS = [
     Command("profile", ":profile NAME", "type profiles of a function's arguments and locals, with stability"),
     Command("guards", ":guards [NAME]", "guards of compiled functions: kind, line, pass and fail counts"),
     Command("assumptions", ":assumptions NAME", "what each compiled unit of a function assumes, and how it is enforced"),
+    Command("compiles", ":compiles NAME", "every compile of a function: id, tier, kind, trigger, types, guards, state, ms"),
+    Command("diff", ":diff NAME A B", "compare two compiles of a function (ids from :compiles): types, guards, IR"),
     Command("tiers", ":tiers", "every function's tier and state (and why)"),
     Command("events", ":events [N]", "the last N tier events (default 20)"),
     Command("hotspots", ":hotspots", "hot functions, hot loops, type stability"),
@@ -279,6 +281,32 @@ class Shell:
         lines = assumptions_lines(self.session.assumptions(code.name))
         return "\n".join(lines) + "\n" if lines else f"{code.name} has no compiled code\n"
 
+    def _compiled(self, args: list[str], usage: str) -> str:
+        """The function named by ``args[0]`` ("<script>" too: its OSR loops compile)."""
+        if not args:
+            raise UsageError(f"usage: {usage}")
+        if self.session.jit is None:
+            raise UsageError("the JIT is off (:jit on)")
+        return args[0] if args[0] == "<script>" and self.session.find_code(args[0]) else \
+            self._function(args, usage).name
+
+    def cmd_compiles(self, args: list[str]) -> str:
+        from ruffdbg.compiletexts import compiles_table
+
+        name = self._compiled(args, ":compiles NAME")
+        return compiles_table(name, self.session.compiles(name)) + "\n"
+
+    def cmd_diff(self, args: list[str]) -> str:
+        from ruffdbg.compiletexts import diff_text
+
+        usage = ":diff NAME A B"
+        name = self._compiled(args, usage)
+        if len(args) != 3:
+            raise UsageError(f"usage: {usage} (compile ids from :compiles {name})")
+        ids = {c.id for c in self.session.compiles(name)}
+        a, b = (_compile_id(text, ids, name) for text in args[1:])
+        return diff_text(self.session.compile_diff(a, b)) + "\n"
+
     def cmd_tiers(self, args: list[str]) -> str:
         lines = []
         for name in self.session.function_names():
@@ -394,6 +422,18 @@ def _int(text: str, what: str) -> int:
         raise UsageError(f"{what} must be a positive integer, not {text!r}") from None
     if value < 1:
         raise UsageError(f"{what} must be a positive integer, not {value}")
+    return value
+
+
+def _compile_id(text: str, ids: set[int], name: str) -> int:
+    """A compile id as :compiles shows it ("#3" or "3"), one of ``name``'s."""
+    try:
+        value = int(text.lstrip("#"))
+    except ValueError:
+        raise UsageError(f"not a compile id: {text!r}") from None
+    if value not in ids:
+        known = ", ".join(f"#{i}" for i in sorted(ids)) or "none"
+        raise UsageError(f"{name} has no compile #{value} (its compiles: {known})")
     return value
 
 

@@ -4,7 +4,8 @@ The program runs on a Session in a worker thread; five times a second the
 panes pull snapshots from the Session (nothing in the VM calls into the UI).
 Each pane is its own module: source (source.py), bytecode (bytecode.py), native
 code (native.py), guards (guards.py), type profiles (profiles.py), call stack
-(stack.py), warm-up chart (warmup.py), timeline (timeline.py). This module lays
+(stack.py), warm-up chart (warmup.py), timeline (timeline.py), compile
+history (compiles.py). This module lays
 them out, keeps the selection (a function, and a line / pc within it) in step
 across them, and turns keys, clicks and palette commands into Session calls.
 """
@@ -28,6 +29,7 @@ from ruffdbg.lang.diagnostics import RuffSyntaxError
 from ruffdbg.session import Policy, Session
 from ruffdbg.textviews import describe_exit, render_result
 from ruffdbg.tui.bytecode import BytecodePane
+from ruffdbg.tui.compiles import CompilesPane
 from ruffdbg.tui.deopts import GROUPED_KINDS, DeoptsTable, JitBreakDialog
 from ruffdbg.tui.functions import SCRIPT, FunctionsTable, function_rows
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
@@ -85,8 +87,8 @@ class RuffdbgApp(App):
     BINDINGS = [
         Binding("p", "toggle_pause", "Pause/continue"),
         # Keys 1-9 show the detail tabs in their order (tabs added later get the next keys;
-        # the tabs' labels carry their numbers). One group in the footer: "12345678 Tabs".
-        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=n <= 8, group=TAB_KEYS) for n in range(1, 10)),
+        # the tabs' labels carry their numbers). One group in the footer: "123456789 Tabs".
+        *(Binding(str(n), f"show_tab({n})", f"Tab {n}", show=True, group=TAB_KEYS) for n in range(1, 10)),
         Binding("n", "step('over')", "Step over"),
         Binding("i", "step('into')", "Step into"),
         Binding("o", "step('out')", "Step out"),
@@ -183,6 +185,8 @@ class RuffdbgApp(App):
                         yield DeoptsTable(id="deopts")
                     with TabPane("Time", id="tab-time"):
                         yield VerticalScroll(TierTimePane(id="tiertime"))
+                    with TabPane("Compiles", id="tab-compiles"):
+                        yield CompilesPane(id="compiles")
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
             yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
@@ -417,7 +421,7 @@ class RuffdbgApp(App):
                          for binding in self.BINDINGS)
         self.notify("Click a source line to select it (its number: breakpoint), or move with the arrow keys; "
                     "select a function, <script> or an OSR loop in the table (click, arrows): c d r u act on it; "
-                    "1-8 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
+                    "1-9 show the tabs; Tab moves between panes; n i o step while paused.\n" + keys,
                     title="ruffdbg keys", timeout=15)
 
     def get_system_commands(self, screen):
@@ -582,6 +586,8 @@ class RuffdbgApp(App):
                 self.session.assumptions(self.selected) if self.session.jit is not None else [])
         elif tab == "tab-profiles":
             self._pane("#profiles", ProfilesPane).show(current, self.session.stability)
+        elif tab == "tab-compiles":
+            self._pane("#compiles", CompilesPane).show(self.session, self.selected)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content.id == "views":

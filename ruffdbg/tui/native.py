@@ -3,7 +3,8 @@
 "T1 IR" is the baseline tier's optimized IR; "T2 IR before opt" and "T2 IR
 after opt" show what LLVM's optimizer did to the speculative tier; "Assembly"
 is the machine code of the tier the function runs in (T2 when it still runs
-in the interpreter). Every row keeps the (Ruff line, bytecode pc) it came from,
+in the interpreter). The tabs of one tier show one compile (when the function
+never ran at T2, the one compiled to be shown), named in each header. Every row keeps the (Ruff line, bytecode pc) it came from,
 shown dimmed on the right, so clicking a row or selecting a location elsewhere
 lines the panes up.
 
@@ -215,12 +216,15 @@ class NativePane(Vertical):
         """Rows of the four listings, and False when worth trying again (a transient failure)."""
         listings: dict[str, Any] = {}
         complete = True
+        compile_of: dict[int, int] = {}   # tier -> the compile its first tab showed: the others show it too
         for tab in TABS:
             tier = tab.tier or asm_tier
             try:
                 if session.jit is None:
                     raise LookupError("the JIT is off (run without --no-jit)")
-                listings[tab.listing_id] = session.native_listing(name, tab.kind, tier, tab.raw)
+                listing = session.native_listing(name, tab.kind, tier, tab.raw, compile_id=compile_of.get(tier))
+                compile_of.setdefault(tier, listing.compile_id)
+                listings[tab.listing_id] = listing
             except RuntimeError as error:   # the VM thread changed what we read: retry
                 listings[tab.listing_id] = f"{name}: could not read T{tier} code ({error}); retrying"
                 complete = False

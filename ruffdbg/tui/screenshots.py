@@ -1,8 +1,9 @@
 """``ruffdbg screenshot``: regenerate the README's SVG screenshots of the TUI.
 
 Runs the TUI headless (Textual's test driver) on the bundled demo. At each
-moment worth showing -- warming up, specialized, a deopt storm, blacklisted,
-paused at a breakpoint, the deopt explorer, then the same at 80x24 -- it waits until the Session says the moment came,
+moment worth showing -- warming up, specialized, a deopt storm, blacklisted
+(with the deopt explorer, two of its compiles compared, and one pass by pass), paused at a
+breakpoint, then the same at 80x24 -- it waits until the Session says the moment came,
 pauses the program there (so every picture shows its own moment, not the
 next one), opens the tab that tells the story, saves an SVG and continues.
 """
@@ -87,6 +88,22 @@ class Photographer:
         await self.pilot.pause(0.3)
         self.saved.append(Path(self.app.save_screenshot(f"{name}.svg", str(self.out))))
 
+    async def take_compiles(self, diff_name: str, passes_name: str, function: str = "poly") -> None:
+        """The Compiles tab: the function's two latest T2 compiles side by side, then
+        the latest one's optimizer pass by pass."""
+        self.app.selected = function
+        self.app.query_one("#views").active = "tab-compiles"
+        self.app.refresh_panes()
+        pane = self.app.query_one("#compiles")
+        t2 = [c.id for c in self.app.session.compiles(function) if c.tier == "T2" and c.kind == "whole"]
+        for name, show in ((diff_name, lambda: pane.compare(*t2[-2:])),
+                           (passes_name, lambda: pane.choose(t2[-1], "passes"))):
+            await self.pilot.pause(0.3)
+            show()
+            await _wait_for(self.pilot, lambda: not pane.building)
+            await self.pilot.pause(0.3)
+            self.saved.append(Path(self.app.save_screenshot(f"{name}.svg", str(self.out))))
+
     async def resume(self) -> None:
         self.resumed_at = self.app.session.events.next_seq
         await self.pilot.press("p")
@@ -112,6 +129,7 @@ async def _take(out: Path) -> list[Path]:
             await camera.paused()
             await camera.take(name, tab, native_tab)
         await camera.take("7-deopt-explorer", "tab-deopts")   # (still paused at the blacklisting)
+        await camera.take_compiles("9-compile-diff", "10-passes")
         await camera.resume()
         # More of the chart: 1.5 s or 30 more of the demo's 400 phases (3,300 calls of poly
         # each), whichever comes first, so phases that call fib remain for the breakpoint below.

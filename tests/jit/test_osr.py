@@ -132,8 +132,9 @@ print(work(5000))
 print(work(10))
 print(work(3000000))
 """)
-    events = [(e.kind, e.tier) for e in session.events.since(0) if e.function == "work"]
-    assert events[:3] == [("osr", "T2"), ("compiled", "T2"), ("tier-up", "T2")]
+    events = [(e.kind, e.tier, e.detail.get("kind")) for e in session.events.since(0) if e.function == "work"]
+    assert events[:4] == [("compiled", "T2", "osr"), ("osr", "T2", None),
+                          ("compiled", "T2", "whole"), ("tier-up", "T2", None)]
     tier_up = next(e for e in session.events.since(0) if e.kind == "tier-up" and e.function == "work")
     assert tier_up.detail["calls"] == 2   # far below the call-count mark (1000)
     assert session.function("work").calls == 3

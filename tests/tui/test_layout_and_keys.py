@@ -59,8 +59,8 @@ async def test_keys_select_tabs_rows_and_the_script_and_its_osr_loop_at_any_size
     app = RuffdbgApp(program(tmp_path, LOOP_CALLING_SQ), Policy(threshold=50))
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: "finished" in status(app))
-        # Keys 1-8 are in the footer ("12345678 Tabs"), and each tab's label carries its key.
-        assert {"1", "2", "3", "4", "5", "6", "7", "8"} <= {key.key for key in app.screen.query("FooterKey")}
+        # Keys 1-9 are in the footer ("123456789 Tabs"), and each tab's label carries its key.
+        assert {"1", "2", "3", "4", "5", "6", "7", "8", "9"} <= {key.key for key in app.screen.query("FooterKey")}
         views = app.query_one("#views")
         assert views.get_tab("tab-bytecode").label.plain == "1 Bytecode"
         assert views.get_tab("tab-native").label.plain == "2 Native code"
