@@ -24,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ruffdbg.files import read_text_file
 from ruffdbg.session import Policy, Session
 
 ELAPSED = re.compile(r"^elapsed_ms:\s*([0-9.]+)\s*$", re.MULTILINE)
@@ -40,19 +41,23 @@ class BenchResult:
         return statistics.median(runs) if runs else None
 
 
+class BenchmarkError(Exception):
+    """A benchmark program cannot be timed (it failed, or printed no time)."""
+
+
 def elapsed_ms(output: str, what: str) -> float:
     match = ELAPSED.search(output)
     if not match:
-        raise RuntimeError(f"{what} printed no 'elapsed_ms: X' line:\n{output}")
+        raise BenchmarkError(f"{what} printed no 'elapsed_ms: X' line (a benchmark prints its own time)")
     return float(match.group(1))
 
 
 def time_ruff(path: Path, jit: bool) -> float:
     output = io.StringIO()
     session = Session(Policy(jit=jit), write=output.write)
-    result = session.run_file(path)
+    result = session.run_source(read_text_file(path), str(path))
     if not result.ok:
-        raise RuntimeError(f"{path} failed: {result.error or result.interrupted}")
+        raise BenchmarkError(f"{path} failed: {result.error.message if result.error else result.interrupted}")
     return elapsed_ms(output.getvalue(), str(path))
 
 
@@ -75,7 +80,7 @@ def run_one(ruff_file: Path, runs: int, workdir: Path) -> BenchResult:
     python_file = ruff_file.with_suffix(".py")
     c_file = ruff_file.with_suffix(".c")
     binary = compile_c(c_file, workdir) if c_file.exists() else None
-    jit_only = "# bench: jit-only" in ruff_file.read_text(encoding="utf-8")
+    jit_only = "# bench: jit-only" in read_text_file(ruff_file)
     for _ in range(runs):
         if not jit_only:
             result.times_ms.setdefault("T0", []).append(time_ruff(ruff_file, jit=False))
@@ -111,7 +116,7 @@ def compile_latency(examples: Path) -> list[float]:
     times = []
     for program in sorted(examples.glob("*.ruff")):
         session = Session(Policy(jit=True, threshold=1), write=lambda _text: None)
-        session.run_file(program)
+        session.run_source(read_text_file(program), str(program))
         times += [event.detail["total_ms"] for event in session.events.since(0)
                   if event.kind == "compiled" and event.tier == "T2"]
     return times
@@ -139,7 +144,11 @@ def run_benchmarks(directory: str | None, runs: int, names: list[str]) -> int:
         results = []
         for program in programs:
             print(f"running {program.stem} ...", file=sys.stderr, flush=True)
-            results.append(run_one(program, runs, Path(workdir)))
+            try:
+                results.append(run_one(program, runs, Path(workdir)))
+            except BenchmarkError as error:
+                print(f"ruffdbg bench: {error}", file=sys.stderr)
+                return 1
     print(format_results(results, runs))
     print(format_latency(compile_latency(folder.parent)))
     return 0

@@ -85,3 +85,13 @@ def test_the_real_command_prints_no_traceback(tmp_path: Path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr == f"ruffdbg: error: cannot read {tmp_path}: it is a folder, not a file\n"
+
+
+def test_bench_on_a_folder_with_a_non_utf8_or_untimed_program_says_so_in_one_line(tmp_path):
+    (tmp_path / "a.ruff").write_bytes(b"print(\xff)\n")
+    for expected in ("not UTF-8 text", "printed no 'elapsed_ms: X' line"):
+        done = subprocess.run([sys.executable, "-m", "ruffdbg.cli", "bench", "--dir", str(tmp_path), "--runs", "1"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and "Traceback" not in done.stderr and "internal error" not in done.stderr
+        assert expected in done.stderr
+        (tmp_path / "a.ruff").write_text("print(1)\n")
