@@ -279,11 +279,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
-    from ruffdbg.tui.screenshots import take_screenshots
+    from ruffdbg.tui.screenshots import MomentMissed, take_screenshots
 
     out = writable_folder(args.out)
     try:
         paths = take_screenshots(out)
+    except MomentMissed as error:
+        print(f"ruffdbg screenshot: {error}", file=sys.stderr)
+        return 1
     except OSError as error:   # (the folder changed under us)
         raise FileError(describe_os_error(out, error, "write into")) from None
     for path in paths:
