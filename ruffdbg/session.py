@@ -9,20 +9,20 @@ what a REPL needs.
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ruffdbg import harness
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.dis import Instruction, format_instruction, get_instructions, header
+from ruffdbg.compiler.dis import get_instructions, header
 from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.core.events import EventLog
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.deopts import DeoptGroup, DeoptLog
-from ruffdbg.profile.report import FunctionStats, SiteFeedback
+from ruffdbg.profile.report import FunctionStats
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
 from ruffdbg.core.objects import Function
@@ -35,122 +35,8 @@ if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it i
     from ruffdbg.jit.assumptions import UnitAssumptions
     from ruffdbg.jit.history import Compile, CompileDiff, PassReport
 
-# When the hotspots report calls a function hot. Whether its types are stable is
-# the stability rule's call (``Session.stability``), as everywhere else.
-HOT_TIME_SHARE = 0.30
-HOT_CALLS = 1000
-
-
-@dataclass
-class Policy:
-    """Tiering settings. The JIT issue adds the tiers; T0 records them for views."""
-
-    jit: bool = True
-    threshold: int | None = None   # one hotness threshold for every tier, from --threshold
-    sample_ms: float | None = None  # run the sampling profiler at this interval while programs run
-    perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
-
-
-@dataclass
-class RunResult:
-    """How a run ended: normally, with an uncaught Ruff error, or interrupted."""
-
-    ok: bool
-    error: RuffRuntimeError | None = None
-    interrupted: Interrupted | None = None
-    exit_status: int | None = None     # the program called exit(status)
-
-
-class ControlResult(str):
-    """What one of the user's controls did: ``ok`` (carried out, or refused) and the
-    ``message`` to show. It is the message itself as a ``str``, so a caller that only
-    shows it (or compares it) needs nothing new; a view decides by ``ok``, never by
-    looking inside the text."""
-
-    ok: bool
-
-    def __new__(cls, message: str, ok: bool = True) -> "ControlResult":
-        result = super().__new__(cls, message)
-        result.ok = ok
-        return result
-
-    @property
-    def message(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:
-        return f"ControlResult({self.message!r}, ok={self.ok})"
-
-
-@dataclass
-class FrameView:
-    """One frame of a paused program, for the call-stack pane: locals with types."""
-
-    function: str
-    line: int
-    tier: str
-    locals: list[tuple[str, str, str]]   # (name, value as Ruff prints it, Ruff type)
-
-
-@dataclass
-class NativeListing:
-    """LLVM IR or assembly of one unit: a header (signature, tier, compile times)
-    and its rows (``jit.texts.TextLine``: text, Ruff line, bytecode pc, and what
-    the row is: guard id, role "guard" / "exit" / "exit call" or None, a note)."""
-
-    header: str
-    lines: list
-    compile_id: int | None = None   # the compile it shows (``Session.compile_record``)
-
-
-@dataclass
-class BytecodeRow:
-    """One instruction of a function with what the run knows about it: how often
-    it ran (None before the function has a profile), the type feedback seen there
-    (at feedback sites) and the ids of the JIT guards that check it."""
-
-    instruction: Instruction
-    count: int | None = None
-    feedback: SiteFeedback | None = None
-    guard_ids: tuple[int, ...] = ()
-
-    @property
-    def annotation(self) -> str:
-        """The listing's extra column: the count, and at type feedback sites what was
-        seen there (like CPython's specialized listings); '' without a profile."""
-        if self.count is None:
-            return ""
-        site = self.feedback
-        if site is None or not site.counts:
-            return f"x{self.count}"
-        seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
-        return f"x{self.count:<8} {site.state}: {seen}"
-
-
-@dataclass
-class BytecodeListing:
-    """A function's bytecode as rows: ``header`` ("code f(n)  line 1, 2 locals"),
-    then one ``BytecodeRow`` per pc, in pc order."""
-
-    header: str
-    rows: list[BytecodeRow]
-
-    def text(self) -> str:
-        """The ``dis``-style listing (``compiler.dis.disassemble``, with the extra column)."""
-        return "\n".join([self.header, *(format_instruction(row.instruction, row.annotation) for row in self.rows)])
-
-
-@dataclass
-class Hotspot:
-    stats: FunctionStats
-    time_share: float
-    hot: bool
-    stable: bool
-
-    @property
-    def candidate(self) -> bool:
-        return self.hot and self.stable
-
+from ruffdbg.records import (HOT_CALLS, HOT_TIME_SHARE, BytecodeListing, BytecodeRow, ControlResult,  # noqa: F401
+                             FrameView, Hotspot, NativeListing, Policy, RunResult)   # (the Session's records)
 
 class Session:
     def __init__(self, policy: Policy | None = None, write: Callable[[str], Any] | None = None):

@@ -1,6 +1,6 @@
 """The package layering: every import points down the stack, never up or around.
 
-    core <- lang <- compiler <- profile <- vm <- jit <- session <- front ends
+    core <- lang <- compiler <- profile <- vm <- jit <- records <- session <- front ends
 
 A module may import its own package and the packages below it. Front ends
 (tui, repl, scripting, cli and the text views) sit on the Session; among them
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ruffdbg"
-LAYERS = ["core", "lang", "compiler", "profile", "vm", "jit", "session"]
+LAYERS = ["core", "lang", "compiler", "profile", "vm", "jit", "records", "session"]
 FRONT = len(LAYERS)   # everything else: cli, tui, repl, scripting, textviews, bench, harness
 
 
