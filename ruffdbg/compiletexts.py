@@ -66,16 +66,10 @@ def passes_text(report: Any) -> str:
              f"; {report.note}",
              f"; {len(report.passes)} passes, {total:.2f} ms in all (LLVM's pipeline took {llvm_ms:.1f} ms "
              f"for this compile); {len(changed)} changed the IR"]
-    unchanged: list[str] = []
-    for step in report.passes:
-        if not step.changed:
-            unchanged.append(step.name)
+    for section in report.folded():
+        if isinstance(section, list):
+            lines.append(f"; (no change: {', '.join(section)})")
             continue
-        if unchanged:
-            lines.append(f"; (no change: {', '.join(unchanged)})")
-            unchanged = []
-        lines.append(f"=== {step.name}  {step.ms:.3f} ms")
-        lines += list(step.diff[2:])   # (the ---/+++ header says nothing the title does not)
-    if unchanged:
-        lines.append(f"; (no change: {', '.join(unchanged)})")
+        lines.append(f"=== {section.name}  {section.ms:.3f} ms")
+        lines += list(section.diff[2:])   # (the ---/+++ header says nothing the title does not)
     return "\n".join(lines)

@@ -127,6 +127,19 @@ class PassReport:
     def changed(self) -> tuple[PassChange, ...]:
         return tuple(step for step in self.passes if step.changed)
 
+    def folded(self) -> list:
+        """The passes in order, each run of passes that changed nothing folded into
+        one list of their names: what every pass-by-pass view shows."""
+        sections: list = []
+        for step in self.passes:
+            if step.changed:
+                sections.append(step)
+            elif sections and isinstance(sections[-1], list):
+                sections[-1].append(step.name)
+            else:
+                sections.append([step.name])
+        return sections
+
 
 @dataclass
 class History:

@@ -78,18 +78,12 @@ def passes_rows(report: Any) -> list[Row]:
     rows = text_rows([f"compile #{compile_.id}: {compile_.function} at {compile_.tier}, {compile_.kind_text}: "
                       f"the optimizer pass by pass ({len(report.changed)} of {len(report.passes)} changed the IR)",
                       report.note], "dim")
-    folded: list[str] = []
-    for step in report.passes:
-        if not step.changed:
-            folded.append(step.name)
+    for section in report.folded():
+        if isinstance(section, list):
+            rows += text_rows([f"  (no change: {', '.join(section)})"], "dim italic")
             continue
-        if folded:
-            rows += text_rows([f"  (no change: {', '.join(folded)})"], "dim italic")
-            folded = []
-        rows += text_rows([f"=== {step.name}  {step.ms:.3f} ms"], "bold yellow")
-        rows += [Row(Text(line, style=diff_line_style(line), no_wrap=True)) for line in step.diff[2:]]
-    if folded:
-        rows += text_rows([f"  (no change: {', '.join(folded)})"], "dim italic")
+        rows += text_rows([f"=== {section.name}  {section.ms:.3f} ms"], "bold yellow")
+        rows += [Row(Text(line, style=diff_line_style(line), no_wrap=True)) for line in section.diff[2:]]
     return rows
 
 
