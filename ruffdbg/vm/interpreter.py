@@ -39,8 +39,7 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
@@ -50,12 +49,13 @@ from ruffdbg.core import values
 from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError, StackEntry
+from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
+from ruffdbg.vm.framestack import FrameStack
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
-from ruffdbg.core.objects import Builtin, Function, StructType, StructValue, make_error_value
+from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
 from ruffdbg.core.values import INT_MAX, INT_MIN
 
 # (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
@@ -86,7 +86,7 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 _new_object = object.__new__
 
 
-class VM(Control, Timing, CopyOnWrite, RareOps):
+class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
     """Tier 0. This module has the entry points, the call set-up, the loop and
     unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
     copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
@@ -235,50 +235,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps):
                 profile.total_ns += now - finished.started_ns
 
     # --------------------------------------------------------------- helpers
-
-    def stack_entries(self) -> list[StackEntry]:
-        return [StackEntry(f.code.name, f.line, f.col, f.code.source) for f in self.frames]
-
-    @contextmanager
-    def frames_pushed(self, frames: list[Frame]) -> Iterator[None]:
-        """Stand ``frames`` (native activations, as ``NativeFrame``) on top of the
-        stack while the body runs: the interpreter then sees the Ruff stack it
-        would have had (depth for the stack limit, entries in error traces)."""
-        self.frames.extend(frames)
-        try:
-            yield
-        finally:
-            del self.frames[len(self.frames) - len(frames):]
-
-    @contextmanager
-    def frames_on_demand(self, make_frames: Callable[[], list[Frame]]) -> Iterator[Callable[[], None]]:
-        """Like ``frames_pushed``, but the frames are built and stood on the stack
-        only when the Ruff stack shows: when the body calls the ``show`` it is given,
-        or when Ruff code is called (``call_function`` shows them first). Native
-        code calling a builtin at each level of a deep recursion stays linear."""
-        base = len(self.frames)
-        shown = False
-
-        def show() -> None:
-            nonlocal shown
-            if not shown:
-                shown = True
-                self.show_native_frames = None
-                self.frames[base:base] = make_frames()
-
-        previous, self.show_native_frames = self.show_native_frames, show
-        try:
-            yield show
-        finally:
-            self.show_native_frames = previous
-            del self.frames[base:]
-
-    def error_value(self, error: RuffError) -> StructValue:
-        """The Ruff ``Error`` value a ``try`` handler receives for ``error``, made here and now."""
-        if type(error.value) is StructValue and error.value.name == "Error":
-            return error.value
-        names = [f.code.name for f in self.frames if not f.code.is_script]
-        return make_error_value(error.message, names, self.frames[-1].line)
 
     def _operator_method(self, a: Any, method_name: str) -> Function:
         method = a.type.methods.get(method_name)

@@ -166,10 +166,7 @@ class CallsAndLoops:
         boxed_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
-        phi = b.phi(I64)
-        phi.add_incoming(result, fast)
-        phi.add_incoming(bits, boxed_end)
-        self.push(self.from_bits(phi, result_type), result_type)
+        self.push(self.from_bits(self.phi((result, fast), (bits, boxed_end)), result_type), result_type)
 
     def _dyn_call_result(self, pc: int, status: ir.Value) -> None:
         """A tagged result: whatever came back, from the ctx."""
@@ -244,17 +241,12 @@ class CallsAndLoops:
             self.bump(self.layout.site(pc))
         b.branch(done)
         b.position_at_end(through_vm)
-        flagged = b.phi(I64)
-        for value, block in flagged_from:
-            flagged.add_incoming(ir.Constant(I64, value), block)
+        flagged = self.phi(*((ir.Constant(I64, value), block) for value, block in flagged_from))
         vm_status = b.extract_value(self._call_through_vm(pc, callee, args, flagged), 1)
         vm_end = b.block
         b.branch(done)
         b.position_at_end(done)
-        phi = b.phi(I64)
-        phi.add_incoming(status, entered)
-        phi.add_incoming(vm_status, vm_end)
-        return b.insert_value(ir.Constant(RESULT, None), phi, 1)
+        return b.insert_value(ir.Constant(RESULT, None), self.phi((status, entered), (vm_status, vm_end)), 1)
 
     def _rearm_sampling(self, cell: ir.Value) -> None:
         """The next sample comes after a pseudo-random count in [1, 2 * period), drawn

@@ -172,6 +172,13 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
             return ir.Constant(I1, int(bool(value)))
         return ir.Constant(I64, 0 if value is None else value)
 
+    def phi(self, *incoming: tuple[ir.Value, ir.Block]) -> ir.Value:
+        """The value of whichever (value, block) the current block was reached from."""
+        node = self.builder.phi(incoming[0][0].type)
+        for value, block in incoming:
+            node.add_incoming(value, block)
+        return node
+
     def new_guard(self, kind: str, pc: int, detail: str, reach: str | None = None) -> Guard:
         if len(self.guards) >= self.layout.guards:
             raise AssertionError("more guards than counter slots")

@@ -143,11 +143,8 @@ class GenericOps:
         slow_end = b.block
         b.branch(done)
         b.position_at_end(done)
-        phi = b.phi(fast_value.type)
-        phi.add_incoming(fast_value, fast_end)
-        phi.add_incoming(slow_value, slow_end)
         self.stack = stack[:len(stack) - pops]
-        self.push(phi, kind)
+        self.push(self.phi((fast_value, fast_end), (slow_value, slow_end)), kind)
 
     # ------------------------------------------------------- errors in a try
 

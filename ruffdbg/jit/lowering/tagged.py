@@ -96,9 +96,7 @@ class TaggedValues:
         float_end = b.block
         b.branch(done)
         b.position_at_end(done)
-        result = b.phi(DYN)
-        result.add_incoming(int_value, int_end)
-        result.add_incoming(float_value, float_end)
+        result = self.phi((int_value, int_end), (float_value, float_end))
         del self.stack[-1 if negate else -2:]
         self.push(result, Kind.DYN)
 
