@@ -50,6 +50,9 @@ class Builtin:
     name: str
     fn: Callable[[Any, list], Any]
     arities: tuple[int, ...] | None = None  # None: any number of arguments
+    # May return its first argument changed when nobody else holds it (push): the
+    # VM then drops a local the call's result is about to replace (``drop_replaced``).
+    reuses_first: bool = False
 
     def __repr__(self) -> str:
         return f"<builtin {self.name}>"

@@ -37,6 +37,7 @@ not to leave containers behind in loop temporaries, which would force a copy.
 
 from __future__ import annotations
 
+import operator
 import sys
 import time
 from typing import Any, Callable
@@ -265,6 +266,20 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self._record(feedback, site, callee.name)
         return callee.fn(self, args)
 
+    def drop_replaced(self, frame: Frame, pc: int, value: Any) -> None:
+        """Clear the variable the instruction at ``pc`` stores into if it holds
+        ``value``, which that store is about to replace (`s := s + t`,
+        `arr := push(arr, v)`): then whoever builds the new value sees whether
+        anything else still holds the old one, and can reuse it. Only before an
+        operation that cannot fail: a handler would see the variable cleared."""
+        op, arg = frame.code.instrs[pc]
+        if op == Op.STORE_LOCAL and frame.locals[arg] is value:
+            frame.locals[arg] = None
+        elif op == Op.STORE_GLOBAL:
+            name = frame.code.names[arg]
+            if self.globals.get(name) is value and name not in self.global_kinds:  # (a let would raise)
+                self.globals[name] = None
+
     def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
         seen = profile_feedback[pc]
         seen[key] = seen.get(key, 0) + 1
@@ -371,6 +386,17 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 seen[float] += 1
                             except KeyError:
                                 seen[float] = 1
+                            continue
+                        elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
+                            # `s := s + t`, the string builder: drop the local's reference
+                            # first, so CPython's `+=` appends in place when nothing else
+                            # holds the string (amortized O(1) rather than a copy per step).
+                            self._record(feedback, site, (str, str))
+                            self._record(feedback, site + 1, str)
+                            locs[slot] = None
+                            a += b
+                            locs[slot] = a
+                            a = b = None
                             continue
                         stack.append(a)
                         stack.append(b)
@@ -498,6 +524,9 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
                         frame.pc = pc  # builtins check their own argument counts
+                        if (type(callee) is Builtin and callee.reuses_first and args and type(args[0]) is list
+                                and len(args) in callee.arities):
+                            self.drop_replaced(frame, pc, args[0])   # (push: can't fail then)
                         stack.append(self.call_other(callee, args, feedback, pc - 1))
                         args = callee = None
                     elif op == RETURN:
@@ -559,6 +588,15 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             float_hits[pc - 1] += 1
                             continue
                         self._record(feedback, pc - 1, (type(a), type(b)))
+                        if type(a) is str and type(b) is str and op == ADD:
+                            # The string builder: with the stack's and the replaced
+                            # variable's references gone, CPython's `+=` appends in place.
+                            stack[-1] = None
+                            self.drop_replaced(frame, pc, a)
+                            a += b
+                            stack[-1] = a
+                            a = b = None
+                            continue
                         if type(a) is StructValue:
                             stack.pop()
                             frame.pc = pc

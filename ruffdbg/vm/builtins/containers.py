@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from typing import Any
 
 from ruffdbg.core.errors import RuffError
@@ -52,16 +54,27 @@ def range_length(span: range) -> int:
     return max(0, (start - stop - step - 1) // -step)
 
 
+# References to push's array when nothing outside the call holds it: the
+# argument list's, ``array``'s and ``sys.getrefcount``'s own.
+_UNHELD = 3
+
+
 def _make_push(name: str) -> BuiltinFn:
     def push(ctx: Any, args: list) -> list:
-        """push(arr, v) / append(arr, v): a NEW array with v at the end."""
-        return array_arg(name, args[0], 1) + [args[1]]
+        """push(arr, v) / append(arr, v): a NEW array with v at the end. When no
+        Ruff value can see the argument any more (`arr := push(arr, v)`: the VM
+        dropped the local being replaced), it is reused: amortized O(1)."""
+        array = array_arg(name, args[0], 1)
+        if sys.getrefcount(array) <= _UNHELD:
+            array.append(args[1])
+            return array
+        return array + [args[1]]
 
     return push
 
 
-register("push", _make_push("push"), (2,))
-register("append", _make_push("append"), (2,))
+register("push", _make_push("push"), (2,), reuses_first=True)
+register("append", _make_push("append"), (2,), reuses_first=True)
 
 
 @builtin("pop", 1)

@@ -43,10 +43,10 @@ def arity_message(name: str, arities: tuple[int, ...], got: int) -> str:
     return f"{name}() expects {expected}, got {got}"
 
 
-def register(name: str, fn: BuiltinFn, arities: tuple[int, ...]) -> None:
+def register(name: str, fn: BuiltinFn, arities: tuple[int, ...], reuses_first: bool = False) -> None:
     """Add ``fn`` under ``name``, wrapped in an argument-count check."""
     if not arities:
-        BUILTINS[name] = Builtin(name, fn, None)
+        BUILTINS[name] = Builtin(name, fn, None, reuses_first)
         return
     if len(arities) == 1:
         count = arities[0]
@@ -65,7 +65,7 @@ def register(name: str, fn: BuiltinFn, arities: tuple[int, ...]) -> None:
 
     checked.__name__ = f"builtin_{name}"
     checked.__doc__ = fn.__doc__
-    BUILTINS[name] = Builtin(name, checked, arities)
+    BUILTINS[name] = Builtin(name, checked, arities, reuses_first)
 
 
 def builtin(
