@@ -235,6 +235,18 @@ def _dicts_equal(a: dict, b: dict) -> bool:
 # would, which is Rust's ``a as f64``.
 
 
+# The longest string or array an operation may build: past it a Ruff error, not
+# the host's memory exhausted (`s := s + s` in a loop doubles without end).
+MAX_RESULT_LEN = 50_000_000
+
+
+def check_length(size: int, kind: type = str) -> None:
+    """Refuse to build a string (or array) of ``size`` characters (elements) past the limit."""
+    if size > MAX_RESULT_LEN:
+        unit = "characters" if kind is str else "elements"
+        raise RuffError(f"{_TYPE_NAMES[kind].capitalize()} too large: {size} {unit} (the limit is {MAX_RESULT_LEN})")
+
+
 def _overflow(a: int, op: str, b: int) -> RuffError:
     return RuffError(f"Integer overflow: {a} {op} {b}")
 
@@ -259,6 +271,7 @@ def add(a: Any, b: Any) -> Any:
         if tb is float or tb is int:
             return a + b
     elif ta is str and tb is str:
+        check_length(len(a) + len(b))
         return a + b
     raise _invalid_binary("+", a, b)
 

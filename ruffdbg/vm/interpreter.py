@@ -57,7 +57,7 @@ from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
 from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
-from ruffdbg.core.values import INT_MAX, INT_MIN
+from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
 
 # (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
@@ -393,6 +393,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             # holds the string (amortized O(1) rather than a copy per step).
                             self._record(feedback, site, (str, str))
                             self._record(feedback, site + 1, str)
+                            check_length(len(a) + len(b))
                             locs[slot] = None
                             a += b
                             locs[slot] = a
@@ -591,6 +592,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         if type(a) is str and type(b) is str and op == ADD:
                             # The string builder: with the stack's and the replaced
                             # variable's references gone, CPython's `+=` appends in place.
+                            check_length(len(a) + len(b))
                             stack[-1] = None
                             self.drop_replaced(frame, pc, a)
                             a += b

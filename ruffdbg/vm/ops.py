@@ -319,6 +319,7 @@ class RareOps:
         extra = stack.pop()
         into = stack.pop()
         if type(into) is list and type(extra) is list:
+            values.check_length(len(into) + len(extra), list)
             stack.append(into + extra)
         elif type(into) is dict and type(extra) is dict:
             stack.append({**into, **extra})

@@ -323,6 +323,15 @@ def test_string_builder_is_not_quadratic():
     assert time.perf_counter() - started < 8
 
 
+def test_spread_stops_at_the_size_limit(monkeypatch):
+    from ruffdbg.core import values
+
+    monkeypatch.setattr(values, "MAX_RESULT_LEN", 1000)
+    out, err, _, _ = run("mut xs := [1, 2]\ntry { while true { xs := [...xs, ...xs] } } except e { print(e.message) }\n"
+                         "print(len(xs))\n")
+    assert (out, err) == ("Array too large: 1024 elements (the limit is 1000)\n512\n", None)
+
+
 def test_no_handler_method_for_an_opcode_the_loop_handles_inline():
     """An ``op_<NAME>`` method for an inline opcode would be dead code that drifts."""
     from ruffdbg.vm.interpreter import INLINE_OPS

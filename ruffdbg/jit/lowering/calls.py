@@ -297,7 +297,7 @@ class CallsAndLoops:
         start, stop, step = ([zero] + args + [one])[:3] if argc == 1 else (args + [one])[:3] if argc == 2 else args
         self.deopt_if(b.icmp_signed("==", step, zero), self.new_guard("error", pc, "range() step is zero"))
         count = self._range_count(start, stop, step)
-        too_big = b.icmp_unsigned(">", count, ir.Constant(I64, 50_000_000))   # builtins.MAX_RESULT_LEN
+        too_big = b.icmp_unsigned(">", count, ir.Constant(I64, 50_000_000))   # values.MAX_RESULT_LEN
         self.deopt_if(too_big, self.new_guard("error", pc, "range() result too long"))
         del self.stack[len(self.stack) - argc - 1:]
         self.push((start, stop, step, count), RANGE_ARGS)

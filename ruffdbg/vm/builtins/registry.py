@@ -13,14 +13,12 @@ from typing import Any, Callable
 
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.objects import Builtin
-from ruffdbg.core.values import type_name
+from ruffdbg.core.values import MAX_RESULT_LEN, type_name
 
 BuiltinFn = Callable[[Any, list], Any]
 
 BUILTINS: dict[str, Builtin] = {}
 
-# Results longer than this are refused instead of exhausting the host's memory.
-MAX_RESULT_LEN = 50_000_000
 
 # What Rust's str::trim removes (Unicode White_Space). Python's strip() also
 # removes the separators U+001C..U+001F, which Rust keeps.
@@ -125,7 +123,7 @@ def whole_arg(fname: str, v: Any, position: int | None = None) -> int:
 
 
 def check_size(fname: str, size: int) -> None:
-    if size > MAX_RESULT_LEN:
+    if size > MAX_RESULT_LEN:   # (values.check_length's limit, in a builtin's words)
         raise RuffError(f"{fname}() result too large: {size} elements")
 
 

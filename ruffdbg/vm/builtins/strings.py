@@ -79,6 +79,8 @@ def _replace(ctx: Any, args: list) -> str:
     text = string_arg("replace", args[0], 1)
     old = string_arg("replace", args[1], 2)
     new = string_arg("replace", args[2], 3)
+    if len(new) > len(old):
+        check_size("replace", len(text) + text.count(old) * (len(new) - len(old)))
     return text.replace(old, new)
 
 
