@@ -26,18 +26,23 @@ from ruffdbg.profile.report import execution_counts, ruff_type
 
 OPT_LEVEL = {1: 1, 2: 3}
 OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
+# Operand types T1 computes inline at an operator site (int and float in any mix);
+# the interpreter's feedback records every other pair (int/int and float/float are
+# its fast hits, not in the feedback).
+INLINE_OPERANDS = {(left, right) for left in (int, float) for right in (int, float)}
 
 
 def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     """(Instructions T1 would hand to the interpreter, all instructions) as the
     profile saw them run: the generic pcs, and the inline operator sites whose
-    operands were not numbers (their slow path is the generic path)."""
+    operands were not numbers (their slow path is the generic path; mixed int and
+    float operands stay inline)."""
     counts = execution_counts(code)
     profile = code.profile
     generic = sum(counts[pc] for pc in typed.generic)
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and op in OPERATOR_SITES:
-            generic += sum(profile.feedback[pc].values())
+            generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in INLINE_OPERANDS)
     return generic, sum(counts)
 
 

@@ -203,6 +203,23 @@ print(n)"""
     assert session.function("num").tier == "T2"
 
 
+def test_mixed_int_and_float_operands_count_as_inline_for_the_cost_rule():
+    """T1 computes int and float operands in any mix inline, so a function whose
+    arguments flip between ints and floats (unstable: no T2) still gets T1."""
+    program = """func blend(a, b) { return a * 3 + b * 2 - a / 2 }
+mut total = 0.0
+for i in range(3000) {
+    if i % 2 == 0 { total = total + blend(i, 0.5) } else { total = total + blend(i * 1.0, 1) }
+}
+print(total)"""
+    output: list[str] = []
+    session = Session(Policy(jit=True), write=output.append)
+    assert session.run_source(program, "t.ruff").ok
+    blend = session.function("blend")
+    assert blend.tier == "T1", blend.reason
+    assert blend.reason.startswith("T2 not tried: argument a is unstable")
+
+
 def test_the_t1_cost_rule():
     from ruffdbg.jit.policy import TierPolicy
     from ruffdbg.jit.tiering import t1_slower
