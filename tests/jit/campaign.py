@@ -14,6 +14,14 @@ remains and the program stays valid Ruff, and written to OUT/<n>.ruff with the s
 counts programs run and diverging, per mode and per symptom, and the rate (programs per second, minimizing
 aside). Before the first program the parent imports every module a run imports
 (found by a child), so the forked children do not import the JIT again.
+
+``--corpus DIR`` runs the programs already written under DIR instead (every
+``*.ruff``, in its own folder, standard input empty): each runs at T0 twice
+first, and a program whose two T0 runs differ (clocks, random numbers, files a
+run leaves behind) is counted as nondeterministic rather than compared; the
+others are compared with the second T0 run. Nothing is minimized.
+
+    nice -n 10 python -m tests.jit.campaign --corpus ../ruff --out /tmp/real
 """
 
 from __future__ import annotations
@@ -269,6 +277,32 @@ def _without_blocks(lines: list[str], still) -> list[str]:
             return lines
 
 
+def run_corpus(folder: Path, out_dir: Path) -> dict:
+    """Every ``*.ruff`` under ``folder`` in every mode (see the module docstring)."""
+    sys.stdin = io.StringIO()   # (a program asking for input gets end-of-input, in every mode)
+    counts: Counter = Counter()
+    found_in: dict[str, str] = {}
+    started = time.monotonic()
+    preload((folder / next(iter(sorted(folder.rglob("*.ruff"))))).read_text(encoding="utf-8", errors="replace"),
+            out_dir)
+    for path in sorted(folder.rglob("*.ruff")):
+        name = str(path.relative_to(folder))
+        os.chdir(path.parent)
+        first, _ = run_mode(str(path), "T0")
+        results = run_all(str(path))
+        if results["T0"] != first:
+            counts["nondeterministic"] += 1
+            print(f"{name}: nondeterministic (two T0 runs differ)", flush=True)
+            continue
+        found = symptom(results)
+        counts["diverging" if found else "same"] += 1
+        if found:
+            found_in[name] = found
+            print(f"{name}: {found}", flush=True)
+    return {"corpus": str(folder), **counts, "divergences": found_in,
+            "seconds": round(time.monotonic() - started, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
@@ -279,12 +313,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="rich generator with recursion under 60 frames (to look past deep-recursion bugs)")
     parser.add_argument("--no-minimize", action="store_true")
     parser.add_argument("--max-minimize", type=int, default=12, help="minimize at most this many per symptom kind")
+    parser.add_argument("--corpus", metavar="DIR", help="run the *.ruff programs under DIR instead of generated ones")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import ruffdbg.cli  # noqa: F401 - imported once, before forking
 
-    out_dir = Path(args.out)
+    out_dir = Path(args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.corpus:
+        summary = run_corpus(Path(args.corpus).resolve(), out_dir)
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        print(json.dumps(summary, indent=2))
+        return 0
     if args.generator == "rich":
         from tests.jit.rich_generator import generate
 
