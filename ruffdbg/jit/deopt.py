@@ -454,6 +454,8 @@ class NativeBoundary:
             self.invalidate(state.unit, "blacklisted")
         state.state, state.reason = State.BLACKLISTED, reason
         code.profile.hot_at = NEVER
+        if state.unit is not None:
+            self.arm_cell(state)   # (its calls are no longer sampled)
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
 
 

@@ -17,6 +17,7 @@ from ruffdbg.jit.engine import CompiledModule
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
 from ruffdbg.jit.lowering.common import CounterLayout
+from ruffdbg.jit.tiering import STOPPED
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
@@ -156,12 +157,15 @@ class UnitRegistry:
         """Point the call cell at the function's current unit (none: zero, the VM
         runs the calls). A T1 unit's calls are sampled, every one at first
         (``NativeBoundary._count_sampled_calls`` widens the period); a T2 unit's
-        are not: its profile no longer decides anything."""
+        are not, nor those of a function that stopped tiering (blacklisted): its
+        profile no longer decides anything, and a sample costs a trip through
+        the VM (a sampled T1 fib ran 1,000 times slower than T2)."""
         cell, unit = state.cell, state.unit
         if unit is not None and not unit.valid:
             raise AssertionError(f"unit {unit.id} is retired: its machine code may be freed")
         cell[rt.CELL_ENTRY] = 0 if unit is None else unit.compiled.addresses[f"ruff_{unit.id}_entry"]
-        period = rt.NEVER_SAMPLED if unit is not None and unit.tier == 2 else 1
+        final = unit is not None and (unit.tier == 2 or state.state in STOPPED)
+        period = rt.NEVER_SAMPLED if final else 1
         cell[rt.SAMPLE_COUNTDOWN] = cell[rt.SAMPLE_PERIOD] = period
 
     @serialized

@@ -98,3 +98,24 @@ def test_a_recursive_t2_function_inlines_its_twin_and_counts_every_call():
     assert "pc4_line1.i:" in ir   # the twin's blocks, inlined (LLVM's ".i" suffix)
     calls = sum(2 * fib_calls - 1 for fib_calls in (10946, 28657))   # fib(20) and fib(22): 2*fib(n+1)-1 calls
     assert session.function("fib").calls == calls
+
+
+def test_a_blacklisted_function_is_no_longer_sampled():
+    """Its profile decides nothing any more, so native callers stop handing its
+    calls to the interpreter (each such sample costs a trip through the VM)."""
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=20), write=output.append)
+    warm = "func f(x) { return x + 1 }\n" \
+        "for i in range(3000) { if i / 100 % 2 == 0 { f(0.5) } else { f(i) } }   # phases: T2, deopt, T2 ...\n"
+    assert session.run_source(warm, "warm.ruff").ok
+    f = session.function("f")
+    assert f.state == "blacklisted"
+    samples = sum(arg.samples for arg in f.args)
+    many = "func many(n) {\n  mut total := 0\n  mut i := 0\n" \
+        "  while i < n { total := total + f(i); i := i + 1 }\n  return total\n}\nprint(many(200000))\n"
+    assert session.run_source(many, "many.ruff").ok
+    assert output == ["20000100000\n"]
+    f = session.function("f")
+    assert f.calls == 203000   # (exact: native calls counted by the entry)
+    # (the loop's first iterations, before it went native; one in 16 sampled was 12,500)
+    assert sum(arg.samples for arg in f.args) - samples < 100

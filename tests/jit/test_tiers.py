@@ -234,8 +234,11 @@ def test_the_profiles_the_views_show_are_the_ones_the_jit_judged(samples, share)
         "for i in range(300) { if i % 3 == 0 { f(0.5) } else { f(i) } }\nprint(f(1))\n"
     assert session.run_source(mixed, "mixed.ruff").ok
     stats = session.function("f")
-    specialized = any(compile.tier == "T2" for compile in stats.compiles)
-    assert specialized == all(arg.stable for arg in stats.args), (stats.compiles, stats.args)
+    stable = all(arg.stable for arg in stats.args)
+    if any(compile.tier == "T2" and compile.valid for compile in stats.compiles):
+        assert stable, (stats.compiles, stats.args)
+    if stats.state != "blacklisted":   # (a blacklisted function's calls are no longer sampled)
+        assert any(compile.tier == "T2" for compile in stats.compiles) == stable, (stats.compiles, stats.args)
 
 
 def test_a_function_left_at_t1_says_why_in_the_views():
