@@ -34,6 +34,13 @@ class TierPolicy:
     # those calls: one in this many goes through it instead, so the callee's
     # profile keeps growing and it can still reach T2.
     sample_native_calls: int = 16
+    # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
+    # compiler thread while the function goes on in its current tier
+    # (jit/background.py). Off by default: then every compile happens at the
+    # moment it is decided, so which tier ran what -- the events, the reports,
+    # the tests -- is the same on every run. A program's output never depends
+    # on it either way.
+    background: bool = False
 
     @classmethod
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":
