@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ruffdbg.session import Policy, Session
+from ruffdbg.textviews import hotspots_report
+from ruffdbg.tui.functions import function_rows
 
 FIB = """
 func fib(n) {
@@ -61,8 +63,12 @@ def test_a_background_compile_is_visible_while_in_flight_and_installed_at_the_ne
         assert fib.compiling == "T2 queued"
         # (T1 first, compiled at once: its profile was not stable yet; T2 is in flight)
         assert fib.tier == "T1" and [c.tier for c in s.compiles("fib")] == ["T1"]   # it ran on at T1
+        row = next(row for row in function_rows(s.functions()) if row.key == "fib")
+        assert row.compiling and row.state.startswith("T2 queued · baseline")
+        assert "T1 (T2 queued)" in hotspots_report(s)
     s.jit.wait_compiles()
-    assert s.function("fib").compiling is None and s.function("fib").tier == "T1"   # (not installed under a frame)
+    # (not installed under a running frame: at the next entry)
+    assert s.function("fib").compiling is None and s.function("fib").tier == "T1"
     assert s.run_source("print(fib(15))").ok   # the next entry installs it
     assert out.getvalue() == "144\n610\n"
     assert s.function("fib").tier == "T2"
