@@ -26,7 +26,10 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
-OPT_LEVEL = {1: 1, 2: 3}
+# LLVM's -O level per tier. T2 at -O2, not -O3: over the examples' compiles -O3's
+# passes took a fifth longer and fib, loop, nested and mandelbrot ran no faster
+# (README, Performance).
+OPT_LEVEL = {1: 1, 2: 2}
 OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 
 

@@ -179,7 +179,7 @@ def _parse(ir_text: str, twin: tuple[str, str, str] | None) -> llvm.ModuleRef:
 PIPELINE = {
     1: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "simplify_cfg", "aggressive_dce",
         "global_dead_code_eliminate"),
-    3: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
+    2: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
         "simplify_cfg", "reassociate", "loop_simplify", "lcssa", "loop_rotate", "loop_deletion",
         "loop_unroll", "sroa", "new_gvn", "sccp", "instruction_combine", "jump_threading", "mem_copy_opt",
         "dead_store_elimination", "aggressive_dce", "simplify_cfg", "instruction_combine",
@@ -207,7 +207,7 @@ def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None
         module = _parse(ir_text, twin)
         start = str(module)
         steps = []
-        for name in PIPELINE[3 if opt_level >= 2 else 1]:
+        for name in PIPELINE[2 if opt_level >= 2 else 1]:
             passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=opt_level))
             manager = llvm.create_new_module_pass_manager()
             getattr(manager, f"add_{name}_pass")()
