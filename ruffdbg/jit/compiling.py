@@ -46,12 +46,6 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     return generic, sum(counts)
 
 
-def _call_soon(profile) -> None:
-    """(Compiler thread, a job ready.) The function's next call goes to ``on_hot``,
-    which installs the unit: one word written, which the VM thread polls anyway."""
-    profile.hot_at = 0
-
-
 def add_stage(ms: dict[str, float], stage: str, value: float) -> None:
     """Add ``value`` ms to a compile's ``stage`` (``engine.STAGES``) and to its total."""
     ms[stage] = round(ms.get(stage, 0.0) + value, 3)
@@ -113,7 +107,8 @@ class Compiling:
         self.cancel_pending(state, "replaced by a newer compile")
         if background:
             state.pending = job
-            job.on_ready = partial(_call_soon, code.profile)
+            code.profile.hot_at = NEVER   # (until the job is ready: _wake)
+            job.on_ready = partial(self._wake, state, code.profile, job)
             self.compiler.submit(job)
             return job.unit
         job.run()
@@ -144,6 +139,15 @@ class Compiling:
         self._compiled_event(unit)
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
+
+    @serialized
+    def _wake(self, state: FunctionState, profile: Any, job: CompileJob) -> None:
+        """(Compiler thread, ``job`` ready.) The function's next call goes to ``on_hot``,
+        which installs the unit: one word written, which the interpreter polls at
+        every call anyway. Under the lock, and only while the job is still the one
+        pending, so it never races ``_on_hot`` deciding about the same job."""
+        if state.pending is job:
+            profile.hot_at = 0
 
     @serialized
     def install_ready(self, code: CodeObject) -> Unit | None:

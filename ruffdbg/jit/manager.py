@@ -282,9 +282,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.later:
             profile.hot_at = profile.calls + self.policy.recheck_every
             return
-        if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2,
-                                                      background=self.policy.background) is not None:
-            profile.hot_at = NEVER
+        unit = self.compile(code, plan.t2_types, tier=2, background=self.policy.background) \
+            if plan.t2_types is not None else None
+        if unit is not None:
+            if unit.valid:   # (else compiling in the background: hot_at is the job's to set)
+                profile.hot_at = NEVER
             return
         # Why it stays at T1, from the profile before T1 compiles (which clears it);
         # a T2 refusal says why itself.
