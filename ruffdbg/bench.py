@@ -9,7 +9,8 @@ report the best of several runs. The Ruff program runs on T0 only
 T0 where it would take minutes. Every variant runs ``runs`` times in this one
 invocation and the medians are compared, so the ratios hold for this machine
 at this moment. Last, every example is run with ``--threshold 1`` to measure
-T2 compile latency (IR build + optimize + codegen), reported as p50/p90.
+T2 compile latency (all stages, inference to install), reported as p50/p90;
+``--latency`` reports only that, stage by stage and for T1 too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruffdbg.files import read_text_file
+from ruffdbg.jit.engine import STAGES
 from ruffdbg.session import Policy, Session
 
 ELAPSED = re.compile(r"^elapsed_ms:\s*([0-9.]+)\s*$", re.MULTILINE)
@@ -111,25 +113,56 @@ def _times(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
 
 
-def compile_latency(examples: Path) -> list[float]:
-    """T2 compile times (ms) of every function the examples compile at --threshold 1."""
-    times = []
+def compile_latency(examples: Path) -> list[dict[str, float]]:
+    """The stage times (``CompiledModule.ms``, with "tier") of every compile, T1 and
+    T2, whole and OSR, that the examples make at --threshold 1."""
+    compiles = []
     for program in sorted(examples.glob("*.ruff")):
         session = Session(Policy(jit=True, threshold=1), write=lambda _text: None)
         session.run_source(read_text_file(program), str(program))
-        times += [event.detail["total_ms"] for event in session.events.since(0)
-                  if event.kind == "compiled" and event.tier == "T2"]
-    return times
+        session.jit.wait_compiles()
+        compiles += [{"tier": record.tier, **record.ms} for record in session.jit.history.records.values()
+                     if record.kind != "display"]
+    return compiles
 
 
-def format_latency(times: list[float]) -> str:
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p90) of ``values`` (nearest rank for p90)."""
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def format_latency(compiles: list[dict[str, float]]) -> str:
+    times = [c["total"] for c in compiles if c["tier"] == 2]
     if not times:
         return "compile latency: no T2 compiles"
-    ordered = sorted(times)
-    p50 = statistics.median(ordered)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return (f"T2 compile latency (IR build + optimize + codegen) over {len(ordered)} compiles of the "
-            f"examples: p50 {p50:.1f} ms, p90 {p90:.1f} ms")
+    p50, p90 = percentiles(times)
+    return (f"T2 compile latency (inference + IR + parse + optimize + codegen + install) over {len(times)} "
+            f"compiles of the examples: p50 {p50:.1f} ms, p90 {p90:.1f} ms")
+
+
+def format_stages(compiles: list[dict[str, float]]) -> str:
+    """Per tier, p50/p90 of each stage and of the total (``bench --latency``)."""
+    lines = [f"{'tier':<5} {'stage':<9} {'p50 ms':>8} {'p90 ms':>8} {'share':>6}"]
+    for tier in (1, 2):
+        mine = [c for c in compiles if c["tier"] == tier]
+        if not mine:
+            continue
+        total = sum(c["total"] for c in mine) or 1.0
+        for stage in (*STAGES, "total"):
+            p50, p90 = percentiles([c.get(stage, 0.0) for c in mine])
+            share = sum(c.get(stage, 0.0) for c in mine) / total
+            lines.append(f"T{tier:<4} {stage:<9} {p50:>8.2f} {p90:>8.2f} {share:>6.0%}")
+        lines.append(f"T{tier:<4} ({len(mine)} compiles)")
+    return "\n".join(lines)
+
+
+def run_latency(examples: Path) -> int:
+    """``ruffdbg bench --latency``: only the compile latency, stage by stage."""
+    compiles = compile_latency(examples)
+    print(format_stages(compiles))
+    print(format_latency(compiles))
+    return 0
 
 
 def run_benchmarks(directory: str | None, runs: int, names: list[str]) -> int:

@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time the benchmark programs against CPython")
     bench.add_argument("--dir", default=None, help="folder of NAME.ruff + NAME.py pairs (default: examples/benchmarks)")
     bench.add_argument("--runs", type=_positive_int, default=5, help="runs per program; the median is reported")
+    bench.add_argument("--latency", action="store_true",
+                       help="only compile latency: p50/p90 of each compile stage over the examples")
     bench.add_argument("names", nargs="*", help="only these benchmarks (e.g. fib25 loop1m)")
 
     soak = commands.add_parser("soak", help="run JIT-churning rounds for a while and report memory (RSS)")
@@ -107,6 +109,9 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-jit", action="store_true", help="run tier 0 (the interpreter) only")
     parser.add_argument("--threshold", type=_positive_int, metavar="N",
                         help="make every hotness threshold N")
+    parser.add_argument("--background-compile", action="store_true",
+                        help="compile T2 on a second thread while the code runs on in its tier "
+                             "(default: compile at once, the same tiering on every run)")
 
 
 def _add_export_options(parser: argparse.ArgumentParser, sample_ms: float | None = None) -> None:
@@ -297,7 +302,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 def cmd_repl(args: argparse.Namespace) -> int:
     from ruffdbg.repl.app import run_repl
 
-    return run_repl(Policy(jit=not args.no_jit, threshold=args.threshold))
+    return run_repl(_policy(args))
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -364,6 +369,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.dir is not None and not Path(args.dir).is_dir():
         raise FileError(f"no such folder: {args.dir}" if not Path(args.dir).exists()
                         else f"cannot read benchmarks from {args.dir}: it is a file, not a folder")
+    if args.latency:
+        from ruffdbg.bench import DEFAULT_DIR, run_latency
+        return run_latency(DEFAULT_DIR.parent)
     return run_benchmarks(args.dir, args.runs, args.names)
 
 
@@ -379,7 +387,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
 
 def _policy(args: argparse.Namespace) -> Policy:
     return Policy(jit=not args.no_jit, threshold=args.threshold, sample_ms=getattr(args, "sample_ms", None),
-                  perf_map=getattr(args, "perf_map", False))
+                  perf_map=getattr(args, "perf_map", False), background_compile=args.background_compile)
 
 
 def _session(args: argparse.Namespace, write=None) -> Session:

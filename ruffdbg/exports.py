@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ruffdbg.core.events import Event
+from ruffdbg.jit.engine import STAGES
 from ruffdbg.session import Session
 from ruffdbg.files import FileError, describe_os_error
 from ruffdbg.vm.sampler import BUCKETS, TierProfile
@@ -29,7 +30,6 @@ STDOUT = "-"
 PID = 1
 COMPILER_TID = 1
 FIRST_FUNCTION_TID = 10
-COMPILE_STAGES = ("ir", "optimize", "codegen")
 
 
 def check_output_path(path: str | None, flag: str) -> None:
@@ -132,7 +132,7 @@ def _compile_slices(event: Event) -> list[dict]:
     args = {"function": event.function, "tier": event.tier, **detail}
     slices = [{"name": f"compile {event.function} {event.tier}", "cat": "compile", "ph": "X", "ts": round(start, 3),
                "dur": round(total_us, 3), "pid": PID, "tid": COMPILER_TID, "args": args}]
-    for stage in COMPILE_STAGES:
+    for stage in STAGES:
         us = detail.get(f"{stage}_ms", 0) * 1000
         slices.append({"name": stage, "cat": "compile", "ph": "X", "ts": round(start, 3), "dur": round(us, 3),
                        "pid": PID, "tid": COMPILER_TID, "args": {"function": event.function}})

@@ -48,7 +48,9 @@ class Session:
             from ruffdbg.jit.manager import Jit
             from ruffdbg.jit.policy import TierPolicy
 
-            self.jit = self.vm.hooks = Jit(self.vm, TierPolicy.from_cli(True, self.policy.threshold), self.events)
+            tiers = TierPolicy.from_cli(True, self.policy.threshold)
+            tiers.background = self.policy.background_compile
+            self.jit = self.vm.hooks = Jit(self.vm, tiers, self.events)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
         self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
@@ -452,7 +454,7 @@ class Session:
         stats = report.function_stats(code, self.stability, info.native)
         stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
         stats.deopts, stats.despecializations = info.deopts, info.despecializations
-        stats.compiles, stats.guards = info.compiles, info.guards
+        stats.compiles, stats.guards, stats.compiling = info.compiles, info.guards, info.compiling
         return stats
 
     def disassemble(self, name: str | None = None, counts: bool = False) -> str:

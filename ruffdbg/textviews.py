@@ -63,7 +63,7 @@ def hotspots_report(session: Session) -> str:
         verdict = "yes" if spot.candidate else ("hot, unstable types" if spot.hot else "-")
         functions.add_row(
             s.name, str(s.first_line), f"{spot.time_share * 100:.1f}", f"{s.self_ms:.1f}", str(s.calls),
-            f"{s.stability * 100:.0f}%", s.tier, verdict,
+            f"{s.stability * 100:.0f}%", s.tier + (f" ({s.compiling})" if s.compiling else ""), verdict,
         )
 
     loops = Table(title="Hot loops", box=box.SIMPLE, title_justify="left")

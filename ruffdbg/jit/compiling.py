@@ -5,6 +5,7 @@ Also the units built only to be shown, and their listings."""
 from __future__ import annotations
 
 import ctypes
+import time
 from functools import partial
 from typing import Any
 
@@ -13,18 +14,22 @@ from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import assumptions, history, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.engine import compile_module
+from ruffdbg.jit.background import READY, CompileJob
+from ruffdbg.jit.engine import STAGES, CompiledModule
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
 from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
-from ruffdbg.jit.units import Unit
+from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
-OPT_LEVEL = {1: 1, 2: 3}
+# LLVM's -O level per tier. T2 at -O2, not -O3: over the examples' compiles -O3's
+# passes took a fifth longer and fib, loop, nested and mandelbrot ran no faster
+# (README, Performance).
+OPT_LEVEL = {1: 1, 2: 2}
 OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 # Operand types T1 computes inline at an operator site (int and float in any mix);
 # the interpreter's feedback records every other pair (int/int and float/float are
@@ -46,6 +51,12 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     return generic, sum(counts)
 
 
+def add_stage(ms: dict[str, float], stage: str, value: float) -> None:
+    """Add ``value`` ms to a compile's ``stage`` (``engine.STAGES``) and to its total."""
+    ms[stage] = round(ms.get(stage, 0.0) + value, 3)
+    ms["total"] = round(sum(ms[name] for name in STAGES if name in ms), 3)
+
+
 class Compiling:
     """(Part of ``Jit``.) Compile, install and show units.
 
@@ -57,7 +68,7 @@ class Compiling:
 
     @serialized
     def compile(self, code: CodeObject, param_types: tuple[str, ...], tier: int = 2, forced: bool = False,
-                trigger: str | None = None) -> Unit | None:
+                trigger: str | None = None, background: bool = False) -> Unit | None:
         """Compile and install a unit; None if the code cannot run at that tier.
 
         Only a T1 failure makes the function "not compilable": whatever T2
@@ -65,23 +76,29 @@ class Compiling:
         whose profile shows it would spend its time on T1's generic path stays
         at T0 (unless ``forced``), with the reason. ``trigger`` says why it is
         compiled, for the compile history (default: worked out here).
+
+        ``background``: inference and lowering happen now, the LLVM stages on
+        the compiler thread (``jit/background.py``); the unit returned is not
+        installed yet (``state.pending``): ``install_ready`` does that at the
+        function's next entry once it is ready.
         """
         state = self.state_of(code)
         if state.held or self.stepping:
             return None
         try:
+            started = time.perf_counter()
             if tier == 1:
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
+                infer_ms = (time.perf_counter() - started) * 1000
                 slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy)
                 if slower is not None:
                     state.reason = slower
                     return None
             else:
                 typed = self._infer(code, param_types)
+                infer_ms = (time.perf_counter() - started) * 1000
                 self._compile_callees(typed)
-            unit = self._build(typed, tier, trigger or self._trigger(code, forced))
-            if not unit.valid:
-                return None
+            job = self._lower(typed, tier, trigger or self._trigger(code, forced), infer_ms)
         except NotCompilable as why:
             if tier == 2:
                 state.t2_refusal = why.reason
@@ -92,6 +109,22 @@ class Compiling:
             code.profile.hot_at = NEVER
             self.events.add("not-compilable", code.name, tier="T1", line=why.line, detail={"reason": why.reason})
             return None
+        self.cancel_pending(state, "replaced by a newer compile")
+        if background:
+            state.pending = job
+            code.profile.hot_at = NEVER   # (until the job is ready: _wake)
+            job.on_ready = partial(self._wake, state, code.profile, job)
+            self.compiler.submit(job)
+            return job.unit
+        job.run()
+        return self._install(self._link(job))
+
+    def _install(self, unit: Unit) -> Unit | None:
+        """Make a linked whole-function unit the function's code (None: it was
+        born retired, or retiring its VM callers retired it)."""
+        code, tier, state = unit.code, unit.tier, self.state_of(unit.code)
+        if not unit.valid:
+            return None
         if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
             self._retire_vm_callers(unit)
         if state.unit is not None:
@@ -100,15 +133,65 @@ class Compiling:
             # Retiring those retired a unit it calls directly, so it too: mutual
             # recursion bound directly (its next build calls through the cell).
             return None
+        installing = time.perf_counter()
         state.unit = unit
         self.arm_cell(state)
         state.units.append(unit)
         state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
         state.reason = state.t2_refusal if tier == 1 else None
         code.profile.native = partial(self.call, unit)
+        add_stage(unit.compiled.ms, "install", (time.perf_counter() - installing) * 1000)
         self._compiled_event(unit)
         self.events.add("tier-up", code.name, tier=f"T{tier}", detail={"calls": code.profile.calls})
         return unit
+
+    @serialized
+    def _wake(self, state: FunctionState, profile: Any, job: CompileJob) -> None:
+        """(Compiler thread, ``job`` ready.) The function's next call goes to ``on_hot``,
+        which installs the unit: one word written, which the interpreter polls at
+        every call anyway. Under the lock, and only while the job is still the one
+        pending, so it never races ``_on_hot`` deciding about the same job."""
+        if state.pending is job:
+            profile.hot_at = 0
+
+    @serialized
+    def install_ready(self, code: CodeObject) -> Unit | None:
+        """At the function's entry (VM thread): install its background compile if
+        it is ready and still sound. None when there is nothing to install (none
+        pending, still compiling, or refused: then it may tier up again later)."""
+        state = self.state_of(code)
+        job = state.pending
+        if job is None or job.state != READY:
+            return None
+        state.pending = None
+        if job.error is not None:
+            raise job.error
+        why = job.cancelled or (state.held or ("a debugger step is under way" if self.stepping else None))
+        unit = self._link(job, refused=why)
+        installed = self._install(unit) if why is None else None
+        if installed is None:
+            code.profile.hot_at = code.profile.calls + self.policy.recheck_every
+        return installed
+
+    @serialized
+    def cancel_pending(self, state: FunctionState, why: str, loops: bool = False) -> None:
+        """The function's background compile (and its loops', with ``loops``) must
+        not be installed (``why``): its assumptions broke, or something newer
+        replaced it."""
+        holders = [state, *(state.osr_sites.values() if loops else ())]
+        for holder in holders:
+            if holder.pending is not None:
+                holder.pending.cancelled = why
+                self.abandoned.append(holder.pending)   # (linked and released once ready: _sweep_abandoned)
+                holder.pending = None
+
+    def _sweep_abandoned(self) -> None:
+        """Cancelled background compiles that are ready: into the history as
+        retired (why), their machine code released with the other retired units'."""
+        for job in [job for job in self.abandoned if job.state == READY]:
+            self.abandoned.remove(job)
+            if job.error is None:
+                self._link(job, refused=job.cancelled)
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
@@ -210,11 +293,22 @@ class Compiling:
                                                trigger or "compiled", types, unit.return_type,
                                                unit.compiled.ms, unit))
 
-    def _build(self, typed: TypedCode, tier: int, trigger: str | None = None) -> Unit:
-        """Lower, optimize and link one unit (``trigger``: why, for the history;
-        "display" for a unit built only to be shown)."""
+    def _build(self, typed: TypedCode, tier: int, trigger: str | None = None, infer_ms: float = 0.0) -> Unit:
+        """Lower, optimize and link one unit, now (``trigger``: why, for the history;
+        "display" for a unit built only to be shown; ``infer_ms``: the time its
+        inference took, for the stage times)."""
+        job = self._lower(typed, tier, trigger, infer_ms)
+        job.run()
+        if job.error is not None:
+            raise job.error
+        return self._link(job)
+
+    def _lower(self, typed: TypedCode, tier: int, trigger: str | None, infer_ms: float) -> CompileJob:
+        """Lower one unit to IR and reserve its id (its place in ``units``, not
+        valid until ``_link``): what is left, the LLVM stages, is a job."""
         code = typed.code
         self.release_retired()
+        self._sweep_abandoned()
         unit_id = len(self.units)
         layout = CounterLayout.for_code(len(code.instrs), len(code.params))
         counters = (ctypes.c_int64 * layout.words)()
@@ -231,19 +325,34 @@ class Compiling:
         # does to fib), and a deopt in the twin still finds its frame on the shadow stack.
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                            twin=recursive, **options).lower()
-        compiled = compile_module(lowered.ir_text, OPT_LEVEL[tier], [lowered.unit_name, lowered.entry_name], [],
-                                  lowered.build_ms, twin=twin_of(lowered) if recursive else None)
+        compiled = CompiledModule(lowered.ir_text, OPT_LEVEL[tier], lowered.build_ms,
+                                  twin_of(lowered) if recursive else None)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
-                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home)
-        unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
-        unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
+                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False)
         self.units.append(unit)
-        # A callee retired while this unit was being built (the debugger's hold runs
-        # on the UI thread) would otherwise stay wired into it: the unit is born retired.
-        unit.valid = all(self.units[callee].valid for callee in unit.direct_callees)
-        self._record(unit, typed, trigger)
-        if typed.region is not None and trigger != "display" and unit.valid:
+        return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
+
+    def _link(self, job: CompileJob, refused: str | None = None) -> Unit:
+        """A job's unit, its machine code generated: given its entry, made valid
+        unless a unit it calls directly was retired meanwhile (the debugger's hold
+        runs on the UI thread; a background compile takes a while) or it was
+        ``refused`` (why it is not installed), and added to the history."""
+        linking = time.perf_counter()
+        unit, typed, compiled = job.unit, job.typed, job.unit.compiled
+        if compiled.generated:   # (else cancelled before the compiler thread took it)
+            unit.entry = rt.ENTRY(compiled.addresses[job.symbols[1]])
+        unit.assumptions = assumptions.collect(typed, unit.guards, [self.units[i] for i in sorted(unit.direct_callees)])
+        unit.valid = refused is None and all(self.units[callee].valid for callee in unit.direct_callees)
+        add_stage(compiled.ms, "infer", job.infer_ms)
+        add_stage(compiled.ms, "install", (time.perf_counter() - linking) * 1000)
+        if "queued" in job.times:   # (not a stage: how long it waited for the compiler thread)
+            compiled.ms["waited"] = round(job.waited_ms, 3)
+        self._record(unit, typed, job.trigger)
+        if refused is not None:
+            self.history.retire(unit.id, f"not installed: {refused}")
+            self.retired.append(unit)
+        elif typed.region is not None and job.trigger != "display" and unit.valid:
             self._compiled_event(unit, typed.region)   # (a whole unit's event comes once it is installed)
         return unit
 

@@ -24,7 +24,12 @@ import llvmlite.binding as llvm
 _lock = threading.Lock()
 _jit: llvm.LLJIT | None = None
 _libraries = itertools.count()
+# A compile's stages, in order, each with its time in ``CompiledModule.ms`` (and
+# "total"): inference, lowering to IR text, parsing and verifying it, LLVM's
+# passes, machine code (linked into the LLJIT), and installing the unit.
+STAGES = ("infer", "ir", "parse", "optimize", "codegen", "install")
 DROPPED = "; (texts dropped: this compile is older than the compile history keeps)"
+NOT_YET = "; (not optimized yet: the compile is still queued or compiling in the background)"
 
 
 def _lljit() -> llvm.LLJIT:
@@ -39,22 +44,52 @@ def _lljit() -> llvm.LLJIT:
 class CompiledModule:
     """Machine code for one unit, with its texts and the time of each stage.
 
-    The IR texts are kept compressed (a T1 unit's IR is tens of KB, several
-    times its machine code, and views read few of them); the assembly is made
-    only when asked for. ``release`` unloads the machine code of a unit that
-    can no longer run, keeping the texts for the views."""
+    Made from the unit's IR text before LLVM sees it (``generate`` runs the LLVM
+    stages, perhaps on the compiler thread: ``jit/background.py``). The IR texts
+    are kept compressed (a T1 unit's IR is tens of KB, several times its
+    machine code, and views read few of them); the assembly is made only when
+    asked for. ``release`` unloads the machine code of a unit that can no longer
+    run, keeping the texts for the views."""
 
-    def __init__(self, ir_before: str, ir_after: str, opt_level: int, ms: dict[str, float],
-                 addresses: dict[str, int], library: object, twin: tuple[str, str, str] | None = None) -> None:
+    def __init__(self, ir_before: str, opt_level: int, ir_build_ms: float,
+                 twin: tuple[str, str, str] | None = None) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
         # The twin linked in before optimizing (recursive inlining), for re-running the passes
         self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
-        self._ir_after = zlib.compress(ir_after.encode(), 1)
+        self._ir_after = zlib.compress(NOT_YET.encode(), 1)
         self.opt_level = opt_level
-        self.ms = ms
-        self.addresses = addresses
-        self.library = library   # the unit's ResourceTracker: its machine code lives while this does
+        self.ms = {"ir": round(ir_build_ms, 3), "total": round(ir_build_ms, 3)}
+        self.addresses: dict[str, int] = {}
+        self.library: object = None   # the unit's ResourceTracker: its machine code lives while this does
+        self.generated = False
         self._assembly: bytes | None = None
+
+    def generate(self, symbols: list[str], global_names: list[str] = ()) -> None:
+        """Optimize at -O``opt_level`` and generate code; look up the addresses of
+        the functions ``symbols`` and the global variables ``global_names``. The
+        twin (IR text, function, its entry function) is linked in, private and
+        always inlined (recursive inlining: ``compiling.py``). Stage times:
+        ``parse`` (text to module, twin linked, verified), ``optimize``, ``codegen``."""
+        with _lock:
+            lljit = _lljit()
+            started = time.perf_counter()
+            module = _parse(self.ir_before, self.twin)
+            module.verify()
+            parsed = time.perf_counter()
+            passes = _pass_builder(self.opt_level)
+            passes.getModulePassManager().run(module, passes)
+            optimized = time.perf_counter()
+            self._ir_after = zlib.compress(str(module).encode(), 1)
+            builder = llvm.JITLibraryBuilder().add_ir(module)
+            for name in (*symbols, *global_names):
+                builder.export_symbol(name)
+            self.library = builder.link(lljit, f"unit{next(_libraries)}")
+            self.addresses = {name: self.library[name] for name in (*symbols, *global_names)}
+            done = time.perf_counter()
+        self.ms.update(parse=round((parsed - started) * 1000, 3), optimize=round((optimized - parsed) * 1000, 3),
+                       codegen=round((done - optimized) * 1000, 3))
+        self.ms["total"] = round(sum(self.ms[stage] for stage in STAGES if stage in self.ms), 3)
+        self.generated = True
 
     @property
     def has_texts(self) -> bool:
@@ -83,6 +118,8 @@ class CompiledModule:
         second code generation, which would double every compile's latency."""
         if self._ir_after is None:
             return DROPPED
+        if not self.generated:
+            return NOT_YET
         if self._assembly is None:
             with _lock:
                 module = llvm.parse_assembly(self.ir_after)
@@ -100,36 +137,17 @@ class CompiledModule:
         self.addresses = {}
 
 
-def compile_module(ir_text: str, opt_level: int, symbols: list[str], global_names: list[str],
-                   ir_build_ms: float, twin: tuple[str, str, str] | None = None) -> CompiledModule:
-    """Optimize at -O``opt_level`` and generate code; look up the addresses of
-    the functions ``symbols`` and the global variables ``global_names``. A
-    ``twin`` (IR text, function, its entry function) is linked in, private and
-    always inlined (recursive inlining: ``compiling.py``)."""
-    with _lock:
-        lljit = _lljit()
-        started = time.perf_counter()
-        module = _parse(ir_text, twin)
-        module.verify()
-        target = llvm.Target.from_default_triple()
-        tuning = llvm.create_pipeline_tuning_options(speed_level=opt_level)
-        passes = llvm.create_pass_builder(target.create_target_machine(opt=opt_level), tuning)
-        passes.getModulePassManager().run(module, passes)
-        optimized = time.perf_counter()
-        ir_after = str(module)
-        builder = llvm.JITLibraryBuilder().add_ir(module)
-        for name in (*symbols, *global_names):
-            builder.export_symbol(name)
-        library = builder.link(lljit, f"unit{next(_libraries)}")
-        done = time.perf_counter()
-        addresses = {name: library[name] for name in (*symbols, *global_names)}
-    ms = {
-        "ir": round(ir_build_ms, 3),
-        "optimize": round((optimized - started) * 1000, 3),
-        "codegen": round((done - optimized) * 1000, 3),
-    }
-    ms["total"] = round(sum(ms.values()), 3)
-    return CompiledModule(ir_text, ir_after, opt_level, ms, addresses, library, twin)
+_builders: dict[int, tuple[llvm.TargetMachine, llvm.PassBuilder]] = {}
+
+
+def _pass_builder(opt_level: int) -> llvm.PassBuilder:
+    """One pass builder (and target machine) per level, made once: each compile
+    asks it for a fresh module pass manager (a manager cannot run twice)."""
+    if opt_level not in _builders:
+        machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
+        _builders[opt_level] = (machine, llvm.create_pass_builder(
+            machine, llvm.create_pipeline_tuning_options(speed_level=opt_level)))
+    return _builders[opt_level][1]
 
 
 def object_code(ir_text: str) -> bytes:
@@ -161,7 +179,7 @@ def _parse(ir_text: str, twin: tuple[str, str, str] | None) -> llvm.ModuleRef:
 PIPELINE = {
     1: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "simplify_cfg", "aggressive_dce",
         "global_dead_code_eliminate"),
-    3: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
+    2: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
         "simplify_cfg", "reassociate", "loop_simplify", "lcssa", "loop_rotate", "loop_deletion",
         "loop_unroll", "sroa", "new_gvn", "sccp", "instruction_combine", "jump_threading", "mem_copy_opt",
         "dead_store_elimination", "aggressive_dce", "simplify_cfg", "instruction_combine",
@@ -189,7 +207,7 @@ def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None
         module = _parse(ir_text, twin)
         start = str(module)
         steps = []
-        for name in PIPELINE[3 if opt_level >= 2 else 1]:
+        for name in PIPELINE[2 if opt_level >= 2 else 1]:
             passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=opt_level))
             manager = llvm.create_new_module_pass_manager()
             getattr(manager, f"add_{name}_pass")()

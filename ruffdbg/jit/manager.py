@@ -27,6 +27,7 @@ from ruffdbg.core.events import EventLog
 from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
+from ruffdbg.jit.background import COMPILING, QUEUED, CompilerThread
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
 from ruffdbg.jit.history import History
@@ -68,6 +69,10 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.runtime_marks: list[tuple[int, int]] = []
         self.python_before: tuple[int, CodeObject, int] | None = None   # what native code last waited on, till when
         self._lock = threading.RLock()
+        # Background compilation (jit/background.py): off, every compile runs on the
+        # VM thread as it happens (the default: see TierPolicy.background).
+        self.compiler = CompilerThread()
+        self.abandoned: list = []   # cancelled background compiles, released once ready
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -126,12 +131,27 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             if unit is not None else []
         native = counts.native_counts(code, units, derived)
         return JitInfo(
-            tier=state.tier, state=state.state, reason=state.reason,
+            tier=state.tier, state=state.state, reason=state.reason, compiling=self.compiling_state(code),
             native=native,
             deopts=state.deopts, despecializations=state.despecializations,
             compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
             guards=guards,
         )
+
+    def compiling_state(self, code: CodeObject) -> str | None:
+        """"T2 queued" / "T2 compiling" while a background compile of ``code`` (the
+        whole function, or one of its loops: "T2 loop compiling") is under way."""
+        jobs = [(self.state_of(code).pending, "")] + [(site.pending, " loop")
+                                                       for site in self.state_of(code).osr_sites.values()]
+        for job, what in jobs:
+            if job is not None and job.state in (QUEUED, COMPILING):
+                return f"T{job.unit.tier}{what} {job.state}"
+        return None
+
+    def wait_compiles(self) -> None:
+        """Until every background compile submitted so far is ready (not installed:
+        that happens at the function's next entry)."""
+        self.compiler.wait()
 
     # ----------------------------------------------------- user's controls
 
@@ -152,6 +172,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     def force_deopt(self, code: CodeObject) -> str:
         """Drop the function's native code; it runs in the interpreter until hot again."""
         state = self.state_of(code)
+        self.cancel_pending(state, "deoptimized on request")
         if state.unit is None:
             return f"{code.name} has no native code"
         unit_id = state.unit.id
@@ -190,6 +211,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         code, and every unit calling it natively, until ``release``."""
         state = self.state_of(code)
         state.held = reason
+        self.cancel_pending(state, reason, loops=True)
         dropped = [unit.id for unit in state.units if unit.valid]
         for unit in state.units:
             if unit.valid:
@@ -243,6 +265,13 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         """
         profile = code.profile
         state = self.state_of(code)
+        if state.pending is not None:   # a background compile: install it once ready
+            unit = self.install_ready(code)
+            if unit is not None:
+                profile.hot_at = NEVER if unit.tier == 2 else profile.calls + self.policy.recheck_every
+            elif state.pending is not None:
+                profile.hot_at = NEVER   # (still compiling: the compiler thread calls back)
+            return
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
         types = tiering.speculated_types(self.stable_param_types(code), self._dominant_types(code), state.loop_hot)
         plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
@@ -253,8 +282,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         if plan.later:
             profile.hot_at = profile.calls + self.policy.recheck_every
             return
-        if plan.t2_types is not None and self.compile(code, plan.t2_types, tier=2) is not None:
-            profile.hot_at = NEVER
+        unit = self.compile(code, plan.t2_types, tier=2, background=self.policy.background) \
+            if plan.t2_types is not None else None
+        if unit is not None:
+            if unit.valid:   # (else compiling in the background: hot_at is the job's to set)
+                profile.hot_at = NEVER
             return
         # Why it stays at T1, from the profile before T1 compiles (which clears it);
         # a T2 refusal says why itself.

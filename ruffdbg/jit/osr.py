@@ -14,6 +14,7 @@ from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import assumptions, tiering
+from ruffdbg.jit.background import READY
 from ruffdbg.jit.deopt import as_interpreter_error
 from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
 from ruffdbg.jit.lock import serialized
@@ -43,6 +44,7 @@ class OsrSite:
     compiles: int = 0
     entries: int = 0
     failed_speculations: int = 0         # since its unit was built (too many: rebuilt)
+    pending: Any = None                  # its background compile (background.CompileJob), not entered yet
 
 
 @dataclass
@@ -109,6 +111,9 @@ class OsrEntry:
             outer, self.compiling = self.compiling, code
             try:
                 unit = self._osr_unit(frame, site)
+                if unit is None:   # compiling in the background: look again a few back-edges on
+                    self._rearm(code, site, self.policy.recheck_every)
+                    return None
             finally:   # (compiling is not the loop's own time)
                 self.compiling = outer
                 self.vm.charge_outside(time.perf_counter_ns() - compiling)
@@ -148,9 +153,14 @@ class OsrEntry:
             code.profile.rearm(pc, self.osr_at, after)
 
     @serialized
-    def _osr_unit(self, frame: Any, site: OsrSite) -> "Unit":
-        """The site's unit for the frame's current types, compiled if there is none."""
+    def _osr_unit(self, frame: Any, site: OsrSite) -> "Unit | None":
+        """The site's unit for the frame's current types, compiled if there is none
+        (None: it is compiling in the background; the loop goes on interpreted)."""
         code, header = frame.code, site.header
+        if site.pending is not None:
+            if site.pending.state != READY:
+                return None
+            self._osr_link(site)
         if site.promoted is None:
             site.promoted = self._promotable_globals(code, header, site.end)
         unit = site.units.get(self._signature(frame, site.promoted))
@@ -175,13 +185,33 @@ class OsrEntry:
         region = LoopRegion(header, site.end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
                             (RANGE, Kind.INT) * (len(stack) // 2))
+        started = time.perf_counter()
         typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
+        infer_ms = (time.perf_counter() - started) * 1000
         self._compile_callees(typed)
-        unit = self._build(typed, 2)
-        unit.typed_region_end = site.end
-        unit.region = region
-        site.units[self._signature(frame, promoted)] = unit
-        self.state_of(code).units.append(unit)
+        job = self._lower(typed, 2, None, infer_ms)
+        job.unit.typed_region_end, job.unit.region = site.end, region
+        job.signature = self._signature(frame, promoted)
+        site.pending = job
+        if self.policy.background:
+            self.compiler.submit(job)
+            return None
+        job.run()
+        return self._osr_link(site)
+
+    def _osr_link(self, site: OsrSite) -> "Unit":
+        """The site's compile, its machine code ready: the loop's unit for its entry
+        signature -- unless it was cancelled meanwhile, or the debugger has the
+        function now (then it is kept for the record, retired)."""
+        job, site.pending = site.pending, None
+        if job.error is not None:
+            raise job.error
+        state = self.state_of(job.unit.code)
+        refused = job.cancelled or state.held or ("a debugger step is under way" if self.stepping else None)
+        unit = self._link(job, refused)
+        state.units.append(unit)
+        if refused is None:
+            site.units[job.signature] = unit
         return unit
 
     def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:

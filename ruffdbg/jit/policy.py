@@ -36,6 +36,13 @@ class TierPolicy:
     # through the VM (about 25 us): at 16, a recursive T1 function spent 95% of
     # its time there; at 256, a settling profile needs 16 times more calls.
     sample_native_calls: int = 256
+    # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
+    # compiler thread while the function goes on in its current tier
+    # (jit/background.py). Off by default: then every compile happens at the
+    # moment it is decided, so which tier ran what -- the events, the reports,
+    # the tests -- is the same on every run. A program's output never depends
+    # on it either way.
+    background: bool = False
 
     @classmethod
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":

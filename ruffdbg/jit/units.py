@@ -69,11 +69,20 @@ class FunctionState:
     held: str | None = None                          # why the debugger keeps it in the interpreter
     display_t1: "Unit | None" = None                 # T1 code compiled only to be shown
     cell: Any = field(default_factory=rt.call_cell)  # what native callers call it through (runtime.call_cell)
+    pending: Any = None                              # its background compile (background.CompileJob), not installed
 
     @property
     def tier(self) -> str:
         """The highest tier with valid code (an OSR unit counts: its loop runs there)."""
         return f"T{max((unit.tier for unit in self.units if unit.valid), default=0)}"
+
+
+def _reads_global(unit: Unit, name: str) -> tuple[Any, bool]:
+    """(The guard on the function global ``name`` holds, or None; whether an OSR unit
+    keeps ``name`` in a register): what a redefinition of ``name`` breaks."""
+    guard = next((g for g in unit.guards if g.kind == "global-unchanged"
+                  and unit.code.names[unit.code.instrs[g.pc][1]] == name), None)
+    return guard, unit.region is not None and name in unit.region.promoted
 
 
 class UnitRegistry:
@@ -118,14 +127,18 @@ class UnitRegistry:
         global (a guard on the function it held, or a loop keeping it in a register),
         with an ``invalidated`` event naming the assumption, instead of waiting for
         the guard to fail at the next call. The callers of those units go too."""
+        why = f"global {name} was redefined"
+        for state in list(self.states.values()):   # background compiles: never installed
+            jobs = [state.pending, *(site.pending for site in state.osr_sites.values())]
+            for job in jobs:
+                if job is not None and _reads_global(job.unit, name) != (None, False):
+                    job.cancelled = why
         for unit in list(self.units):
             if not unit.valid:
                 continue
-            guard = next((g for g in unit.guards if g.kind == "global-unchanged"
-                          and unit.code.names[unit.code.instrs[g.pc][1]] == name), None)
-            if guard is None and (unit.region is None or name not in unit.region.promoted):
+            guard, promoted = _reads_global(unit, name)
+            if guard is None and not promoted:
                 continue
-            why = f"global {name} was redefined"
             self.invalidate(unit, f"retired: {why}")
             state = self.state_of(unit.code)
             state.state = State.INTERPRETED if state.unit is None else state.state

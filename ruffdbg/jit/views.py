@@ -59,3 +59,4 @@ class JitInfo:
     despecializations: int
     compiles: list[CompileStats]
     guards: list[GuardStats]
+    compiling: str | None = None  # a background compile under way: "T2 queued", "T2 compiling"

@@ -93,6 +93,7 @@ class FunctionStats:
     despecializations: int = 0
     compiles: list = field(default_factory=list)
     guards: list = field(default_factory=list)
+    compiling: str | None = None   # a background compile under way ("T2 compiling")
 
     @property
     def stability(self) -> float:

@@ -59,6 +59,7 @@ class FunctionRow:
     deopts: int | None       # None for loops (their deopts count against their code)
     line: int | None = None  # a loop's header line and pc
     pc: int | None = None
+    compiling: bool = False  # a background compile of it is under way (the state says which)
 
 
 def function_rows(stats) -> list[FunctionRow]:
@@ -69,8 +70,8 @@ def function_rows(stats) -> list[FunctionRow]:
     ordered = sorted(latest.values(), key=lambda s: s.name != SCRIPT)   # (stable: the rest keep their order)
     rows = []
     for s in ordered:
-        state = s.state + (f": {s.reason}" if s.reason else "")
-        rows.append(FunctionRow(s.name, s.name, s.name, s.tier, state, s.calls, s.deopts))
+        state = (f"{s.compiling} · " if s.compiling else "") + s.state + (f": {s.reason}" if s.reason else "")
+        rows.append(FunctionRow(s.name, s.name, s.name, s.tier, state, s.calls, s.deopts, compiling=bool(s.compiling)))
         for loop in s.loops:
             if loop.native_iterations:
                 share = 100 * loop.native_iterations / max(loop.iterations, 1)
@@ -130,7 +131,8 @@ class FunctionsTable(QuietResize, DataTable):
 
     def _cells(self, row: FunctionRow) -> tuple:
         state = row.state if len(row.state) <= self.state_width else row.state[:self.state_width - 1] + "…"
-        return (row.label, Text(f" {row.tier} ", style=TIER_STYLES[row.tier]), state,
+        # (a tier going up in the background: "T1⇡")
+        return (row.label, Text(f" {row.tier}{'⇡' if row.compiling else ' '}", style=TIER_STYLES[row.tier]), state,
                 compact(row.calls, FIXED_WIDTHS[CALLS]),
                 "" if row.deopts is None else compact(row.deopts, FIXED_WIDTHS[DEOPTS]))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ruffdbg.core.events import Event
+from ruffdbg.jit.engine import STAGES
 from ruffdbg.tui.scrolling import QuietLog
 
 KIND_STYLES = {
@@ -16,7 +17,6 @@ KIND_STYLES = {
     "despecialized": "yellow", "invalidated": "magenta", "blacklisted": "bold white on red",
     "not-compilable": "red", "breakpoint": "bold yellow", "paused": "yellow", "error": "bold red",
 }
-STAGES = ("ir_ms", "optimize_ms", "codegen_ms")
 
 
 def describe(event: Event) -> Text:
@@ -31,7 +31,7 @@ def describe(event: Event) -> Text:
         out.append(f" line {event.line}" + (f" pc {event.pc}" if event.pc is not None else ""), style="cyan")
     detail = dict(event.detail)
     if event.kind == "compiled":   # stage times, the way a JIT author reads them
-        stages = " + ".join(f"{stage[:-3]} {detail.pop(stage):.1f}" for stage in STAGES if stage in detail)
+        stages = " + ".join(f"{stage} {detail.pop(stage + '_ms'):.1f}" for stage in STAGES if stage + "_ms" in detail)
         out.append(f"  ({detail.pop('types', '')}) {detail.pop('total_ms', 0):.1f} ms = {stages}")
     if detail:
         out.append("  " + ", ".join(f"{key}: {value}" for key, value in detail.items()))

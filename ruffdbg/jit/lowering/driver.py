@@ -150,8 +150,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
     # ------------------------------------------------------------- helpers
 
     def address(self, address: int, index: int = 0) -> ir.Value:
-        """A pointer to word ``index`` of native memory at a fixed ``address``."""
-        return self.builder.inttoptr(ir.Constant(I64, address + 8 * index), I64P)
+        """A pointer to word ``index`` of native memory at a fixed ``address``: a constant
+        expression, not an instruction (nothing to name, print, parse and fold away:
+        deopt exits and counters use thousands of them)."""
+        return ir.Constant(I64, address + 8 * index).inttoptr(I64P)
 
     def mark_running(self, unit_id: int, depth: ir.Value) -> None:
         """Say which native frame runs (runtime.CTX_UNIT, for the sampling profiler).
@@ -200,16 +202,14 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
 
     def bump(self, index: int) -> None:
         """Add one to counter word ``index`` (an edge or a cold path: see CounterLayout)."""
-        counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
-        pointer = self.builder.gep(counters, [ir.Constant(I64, index)])
+        pointer = self.address(self.counters_address, index)
         self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)
 
     def flush_pending(self) -> None:
         """Add the back-edge counts kept in registers to memory (before the unit
         leaves or calls back: whoever looks next sees them)."""
         for pc, pending in self.pending.items():
-            counters = self.builder.inttoptr(ir.Constant(I64, self.counters_address), I64P)
-            pointer = self.builder.gep(counters, [ir.Constant(I64, self.layout.taken(pc))])
+            pointer = self.address(self.counters_address, self.layout.taken(pc))
             self.builder.store(self.builder.add(self.builder.load(pointer), self.builder.load(pending)), pointer)
             self.builder.store(ir.Constant(I64, 0), pending)
 

@@ -213,12 +213,11 @@ class FrameAndExits:
         self.flush_pending()
         if len(values) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
-        buffer = self.address(self.runtime.buffer)
         pairs = [pair for value, kind in values for pair in self._pairs(value, kind)]
         for position, (tag, bits) in enumerate(pairs):
-            b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, b.gep(buffer, [ir.Constant(I64, 2 * position)]))
-            b.store(bits, b.gep(buffer, [ir.Constant(I64, 2 * position + 1)]))
-        return buffer
+            b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, self.address(self.runtime.buffer, 2 * position))
+            b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
+        return self.address(self.runtime.buffer)
 
     def _pairs(self, value: Any, kind: Any) -> list:
         """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
