@@ -127,7 +127,8 @@ def assumptions_lines(units) -> list[str]:
 
 def deopt_lines(groups) -> list[str]:
     """Deopt explorer groups (``Session.deopt_groups``), two lines each: what happened
-    how often and when, where (line, pc, guard, exit), then the reason."""
+    how often and when, where (line, pc, guard, exit; for an inline cache's
+    transition the shape that caused it), then the reason."""
     lines = []
     for group in groups:
         where = [f"line {group.line}" if group.line is not None else "", f"pc {group.pc}" if group.pc is not None else ""]
@@ -135,6 +136,8 @@ def deopt_lines(groups) -> list[str]:
             where.append(f"guard #{group.guard} {group.guard_kind or ''}".rstrip())
         if group.exit_block:
             where.append(f"exit {group.exit_block}")
+        if group.cause:
+            where.append(f"by {group.cause}")
         units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
         if units:
             where.append("unit " + ", ".join(f"#{unit}" for unit in units))
