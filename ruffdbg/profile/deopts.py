@@ -2,8 +2,9 @@
 
 Every ``deopt`` event, and every event that takes native code away from a
 function (``invalidated``, ``despecialized``, ``blacklisted``), is folded into
-a ``DeoptGroup`` keyed by (kind, function, pc, guard kind, reason) — function x
-guard x reason, where a guard is the check at a pc (its id differs between the
+a ``DeoptGroup`` keyed by (kind, function, pc, line, guard kind, reason) — function x
+guard x reason, where a guard is the check at a pc (and its line: two methods
+may share a name) (its id differs between the
 units of a function: each group keeps every (unit, guard id) exit it came
 through). The log listens to the event log as events are added (rare, cold
 paths), so its counts stay exact after the ring buffer has dropped old events.
@@ -57,7 +58,7 @@ class DeoptGroup:
     @property
     def key(self) -> tuple:
         """Its ``group_key``: what every event of the group has in common."""
-        return self.kind, self.function, self.pc, self.guard_kind, self.reason
+        return self.kind, self.function, self.pc, self.line, self.guard_kind, self.reason
 
     @property
     def guard(self) -> int | None:
@@ -70,7 +71,7 @@ class DeoptGroup:
 
 
 def group_key(event: Event) -> tuple:
-    """The group an event falls in: (kind, function, pc, guard kind, reason)."""
+    """The group an event falls in: (kind, function, pc, line, guard kind, reason)."""
     detail = event.detail
     # A despecialization's reason counts failures (different every time): the
     # assumption that broke names it. Everything else says why in its reason.
@@ -78,7 +79,7 @@ def group_key(event: Event) -> tuple:
     if event.kind == "ic":
         reason = f"{detail.get('site')}: {detail.get('old')} -> {detail.get('new')}"
     reason = reason or detail.get("reason", "")
-    return event.kind, event.function, event.pc, detail.get("guard_kind"), str(reason)
+    return event.kind, event.function, event.pc, event.line, detail.get("guard_kind"), str(reason)
 
 
 class DeoptLog:
@@ -97,9 +98,9 @@ class DeoptLog:
         with self._lock:
             group = self._groups.get(key)
             if group is None:
-                kind, function, pc, guard_kind, reason = key
+                kind, function, pc, line, guard_kind, reason = key
                 self._groups[key] = DeoptGroup(kind, function, reason, 1, event.time_ms, event.time_ms, event.tier,
-                                               pc, event.line, guard_kind, (exit_,) if exit_ else (), event.seq,
+                                               pc, line, guard_kind, (exit_,) if exit_ else (), event.seq,
                                                event.detail.get("shape"))
                 return
             exits = group.exits if exit_ is None or exit_ in group.exits else (*group.exits, exit_)
