@@ -70,8 +70,8 @@ class InlineCache:
             if len(counts) >= MAX_TRACKED:
                 self.others += 1
                 return None
+            self.names[key] = name     # (before counts: a reader names every key it finds there)
             counts[key] = 0
-            self.names[key] = name
         if self.shape is not _NoShape:
             counts[self.shape] += self.hits
         self.shape, self.hits = key, 1
@@ -177,7 +177,7 @@ def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str
     entry = info(op)
     if entry.pops == 1:
         return f"{'!' if op == Op.NOT else entry.symbol or '-'}{_operand(code, targets, pc, 0, 0)}"
-    return f"{_operand(code, targets, pc, 1, 0)} {entry.symbol} {_operand(code, targets, pc, 0, 0)}"
+    return _binary(code, targets, pc, -1)
 
 
 def _operand(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: int) -> str:
@@ -199,10 +199,43 @@ def _operand(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: 
         return f"{_operand(code, targets, producer, arg[1], nesting + 1)}.{code.consts[arg[0]]}(…)"
     if op == Op.CALL:
         return f"{_operand(code, targets, producer, arg, nesting + 1)}(…)"
-    if op == Op.LOAD_CONST and isinstance(code.consts[arg], (int, float)) and not isinstance(code.consts[arg], bool):
-        return repr(code.consts[arg])
+    symbol = OPCODES[op].symbol
+    if symbol is not None:   # a binary operator: its operands, parenthesized only where needed
+        return _binary(code, targets, producer, nesting)
+    if op == Op.LOAD_CONST:
+        return _constant(code.consts[arg])
     if op == Op.NEW_STRUCT:
         return f"{arg[0]} {{…}}"
+    return _UNKNOWN
+
+
+_PRECEDENCE = {"*": 3, "/": 3, "%": 3, "+": 2, "-": 2}   # comparisons: 1
+
+
+def _binary(code: CodeObject, targets: set[int], pc: int, nesting: int) -> str:
+    """``a + b * c`` for the binary operator at ``pc``: an operand that is itself a
+    looser (or, on the right, an equally tight) operator is parenthesized."""
+    outer = _PRECEDENCE.get(OPCODES[code.instrs[pc][0]].symbol, 1)
+    parts = []
+    for depth in (1, 0):
+        text = _operand(code, targets, pc, depth, nesting + 1)
+        producer = _producer(code, targets, pc, depth)
+        inner = OPCODES[code.instrs[producer][0]].symbol if producer is not None and text != _UNKNOWN else None
+        if inner is not None:
+            tight = _PRECEDENCE.get(inner, 1)
+            if tight < outer or (depth == 0 and tight == outer):
+                text = f"({text})"
+        parts.append(text)
+    return f"{parts[0]} {OPCODES[code.instrs[pc][0]].symbol} {parts[1]}"
+
+
+def _constant(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str) and len(value) <= 12:
+        return '"' + value + '"'
     return _UNKNOWN
 
 
