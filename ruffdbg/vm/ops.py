@@ -156,17 +156,18 @@ class RareOps:
 
     def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         value = stack[-1]
-        cache = frame.code.profile.ics[pc - 1]
+        code = frame.code
+        cache = code.profile.ics[pc - 1]
         if type(value) is StructValue and value.type is cache.shape:
             cache.hits += 1
-            fields = value.fields                  # a hit is a struct: read the field here
-            name = frame.code.consts[arg]
-            if name in fields:
-                stack[-1] = fields[name]
+            try:                                   # a hit is a struct: read the field here
+                stack[-1] = value.fields[code.consts[arg]]
                 return pc
+            except KeyError:                       # (field_get says which field is missing)
+                pass
         else:
             self._ic_miss(cache, frame, pc - 1, value)
-        stack[-1] = values.field_get(value, frame.code.consts[arg])
+        stack[-1] = values.field_get(value, code.consts[arg])
         return pc
 
     def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -242,17 +243,18 @@ class RareOps:
 
     def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         container = stack.pop()
-        cache = frame.code.profile.ics[pc - 1]
+        code = frame.code
+        cache = code.profile.ics[pc - 1]
         if type(container) is StructValue and container.type is cache.shape:
             cache.hits += 1
             fields = container.fields              # a hit is a struct: a field it has is written here
-            name = frame.code.consts[arg]
+            name = code.consts[arg]
             if name in fields:
                 fields[name] = stack.pop()
                 return pc
         else:
             self._ic_miss(cache, frame, pc - 1, container)
-        values.field_set(container, frame.code.consts[arg], stack.pop())
+        values.field_set(container, code.consts[arg], stack.pop())
         return pc
 
     def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
