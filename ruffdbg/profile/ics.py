@@ -189,12 +189,13 @@ def _operand(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: 
     op, arg = code.instrs[producer]
     where = _NAMED_LOADS.get(op)
     if where is not None:
-        return _variable(code, where, op, arg)
+        return _variable(code, where, arg)
     if op in (Op.GET_FIELD, Op.MUT_FIELD, Op.GET_FIELD_OR_NULL):
         dot = "?." if op == Op.GET_FIELD_OR_NULL else "."
         return f"{_operand(code, targets, producer, 0, nesting + 1)}{dot}{code.consts[arg]}"
     if op in (Op.INDEX, Op.MUT_INDEX):
-        return f"{_operand(code, targets, producer, 1, nesting + 1)}[{_operand(code, targets, producer, 0, nesting + 1)}]"
+        container, index = (_operand(code, targets, producer, depth, nesting + 1) for depth in (1, 0))
+        return f"{container}[{index}]"
     if op == Op.CALL_METHOD:
         return f"{_operand(code, targets, producer, arg[1], nesting + 1)}.{code.consts[arg[0]]}(…)"
     if op == Op.CALL:
@@ -239,7 +240,7 @@ def _constant(value: Any) -> str:
     return _UNKNOWN
 
 
-def _variable(code: CodeObject, where: str, op: int, arg: Any) -> str:
+def _variable(code: CodeObject, where: str, arg: Any) -> str:
     if where == "local":
         return code.local_names[arg]
     if where == "free":
