@@ -113,7 +113,7 @@ def test_states_are_the_same_in_every_tier(t0):
         assert caches(native, name) == caches(t0, name), name
 
 
-def test_cli_deopts_and_stats_json_list_ic_sites(tmp_path: Path, capsys):
+def test_cli_deopts_dis_and_stats_json_show_ic_sites(tmp_path: Path, capsys):
     program = tmp_path / "ics.ruff"
     program.write_text(PROGRAM)
     assert main(["deopts", "--no-jit", "--func", "getx", str(program)]) == 0
@@ -121,6 +121,9 @@ def test_cli_deopts_and_stats_json_list_ic_sites(tmp_path: Path, capsys):
     assert out[0].startswith("ic            getx             x1")
     assert out[0].endswith("line 13, pc 1, by Point#1")
     assert out[1:6:2] == ["    p.x: uninit -> mono", "    p.x: mono -> poly", "    p.x: poly -> mega"]
+    assert main(["dis", "--counts", "--func", "size", str(program)]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if "CALL_METHOD" in line]
+    assert row.endswith("x61       monomorphic: struct · ic poly(2) Vec#1 Point#1")
     stats_path = tmp_path / "stats.json"
     assert main(["run", "--no-jit", "--stats-json", str(stats_path), str(program)]) == 0
     document = json.loads(stats_path.read_text())
