@@ -171,12 +171,12 @@ def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str
     op, arg = code.instrs[pc]
     if op in (Op.GET_FIELD, Op.MUT_FIELD, Op.STORE_FIELD, Op.GET_FIELD_OR_NULL):
         dot = "?." if op == Op.GET_FIELD_OR_NULL else "."
-        return f"{_operand(code, targets, pc, 0, 0)}{dot}{code.consts[arg]}"
+        return f"{_atom(code, targets, pc, 0, 0)}{dot}{code.consts[arg]}"
     if op == Op.CALL_METHOD:
-        return f"{_operand(code, targets, pc, arg[1], 0)}.{code.consts[arg[0]]}()"
+        return f"{_atom(code, targets, pc, arg[1], 0)}.{code.consts[arg[0]]}()"
     entry = info(op)
     if entry.pops == 1:
-        return f"{'!' if op == Op.NOT else entry.symbol or '-'}{_operand(code, targets, pc, 0, 0)}"
+        return f"{'!' if op == Op.NOT else entry.symbol or '-'}{_atom(code, targets, pc, 0, 0)}"
     return _binary(code, targets, pc, -1)
 
 
@@ -192,12 +192,12 @@ def _operand(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: 
         return _variable(code, where, arg)
     if op in (Op.GET_FIELD, Op.MUT_FIELD, Op.GET_FIELD_OR_NULL):
         dot = "?." if op == Op.GET_FIELD_OR_NULL else "."
-        return f"{_operand(code, targets, producer, 0, nesting + 1)}{dot}{code.consts[arg]}"
+        return f"{_atom(code, targets, producer, 0, nesting + 1)}{dot}{code.consts[arg]}"
     if op in (Op.INDEX, Op.MUT_INDEX):
-        container, index = (_operand(code, targets, producer, depth, nesting + 1) for depth in (1, 0))
-        return f"{container}[{index}]"
+        container = _atom(code, targets, producer, 1, nesting + 1)
+        return f"{container}[{_operand(code, targets, producer, 0, nesting + 1)}]"
     if op == Op.CALL_METHOD:
-        return f"{_operand(code, targets, producer, arg[1], nesting + 1)}.{code.consts[arg[0]]}(…)"
+        return f"{_atom(code, targets, producer, arg[1], nesting + 1)}.{code.consts[arg[0]]}(…)"
     if op == Op.CALL:
         return f"{_operand(code, targets, producer, arg, nesting + 1)}(…)"
     symbol = OPCODES[op].symbol
@@ -208,6 +208,16 @@ def _operand(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: 
     if op == Op.NEW_STRUCT:
         return f"{arg[0]} {{…}}"
     return _UNKNOWN
+
+
+def _atom(code: CodeObject, targets: set[int], pc: int, depth: int, nesting: int) -> str:
+    """``_operand`` where it is followed by ``.x``, ``[i]`` or preceded by ``-``:
+    an operator there is parenthesized, ``(p + q).y``."""
+    text = _operand(code, targets, pc, depth, nesting)
+    producer = _producer(code, targets, pc, depth)
+    if text != _UNKNOWN and producer is not None and OPCODES[code.instrs[producer][0]].symbol is not None:
+        return f"({text})"
+    return text
 
 
 _PRECEDENCE = {"*": 3, "/": 3, "%": 3, "+": 2, "-": 2}   # comparisons: 1

@@ -39,8 +39,9 @@ def profiles_text(stats, rule) -> Text:
     caches = [site for site in stats.ics if site.listed]
     if caches:
         out.append("\ninline caches (pc, line, site: state, shapes and hits)\n", style="bold")
+    width = max((len(site.text) for site in caches), default=0)
     for site in caches:
-        out.append(f"  pc {site.pc:<4} line {site.line:<4} {site.text:<14} ")
+        out.append(f"  pc {site.pc:<4} line {site.line:<4} {site.text:<{width}}  ")
         out.append(f"{site.summary}", style=STATE_STYLES.get(site.state, ""))
         out.append(f"  {site.shares() or '-'}\n")
     return out
