@@ -113,7 +113,7 @@ def test_states_are_the_same_in_every_tier(t0):
         assert caches(native, name) == caches(t0, name), name
 
 
-def test_cli_deopts_dis_and_stats_json_show_ic_sites(tmp_path: Path, capsys):
+def test_cli_deopts_dis_hotspots_and_stats_json_show_ic_sites(tmp_path: Path, capsys):
     program = tmp_path / "ics.ruff"
     program.write_text(PROGRAM)
     assert main(["deopts", "--no-jit", "--func", "getx", str(program)]) == 0
@@ -124,6 +124,12 @@ def test_cli_deopts_dis_and_stats_json_show_ic_sites(tmp_path: Path, capsys):
     assert main(["dis", "--counts", "--func", "size", str(program)]) == 0
     (row,) = [line for line in capsys.readouterr().out.splitlines() if "CALL_METHOD" in line]
     assert row.endswith("x61       monomorphic: struct · ic poly(2) Vec#1 Point#1")
+    assert main(["hotspots", "--no-jit", str(program)]) == 0
+    report = capsys.readouterr().out
+    table = [line.split() for line in report[report.index("Inline caches not monomorphic"):].splitlines()]
+    rows = [words for words in table if words and words[0] in ("getx", "size", "add", "maybe")]
+    assert [words[:4] for words in rows] == [["getx", "13", "p.x", "mega"], ["size", "14", "v.len()", "poly(2)"]]
+    assert rows[1][4:] == ["Vec#1", "Point#1", "Vec#1", "x60,", "Point#1", "x1"]
     stats_path = tmp_path / "stats.json"
     assert main(["run", "--no-jit", "--stats-json", str(stats_path), str(program)]) == 0
     document = json.loads(stats_path.read_text())
