@@ -152,7 +152,7 @@ class RareOps:
 
     # Field and method sites keep an inline cache (profile/ics.py). Its check is
     # written out in each handler, not called: a hit must stay one identity
-    # compare and one increment (a Python call would cost more than the op).
+    # compare and one increment (a Python call costs about as much as the op).
 
     def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         value = stack[-1]
