@@ -23,7 +23,7 @@ from ruffdbg.vm.sampler import BUCKETS, TierProfile
 
 # The --stats-json layout's version: raised whenever a field is renamed, removed or
 # changes meaning (adding a field keeps it). README.md documents every field.
-STATS_SCHEMA = 1
+STATS_SCHEMA = 2   # 2: inline caches (`ics` per function, `ic` events)
 STDOUT = "-"
 
 # The trace's tracks (Chrome trace "threads" of one process).

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ruffdbg.compiler.dis import Instruction, format_instruction
 from ruffdbg.core.errors import RuffRuntimeError
+from ruffdbg.profile.ics import IcSite
 from ruffdbg.profile.report import FunctionStats, SiteFeedback
 from ruffdbg.vm.frame import Interrupted
 
@@ -83,24 +84,42 @@ class NativeListing:
 class BytecodeRow:
     """One instruction of a function with what the run knows about it: how often
     it ran (None before the function has a profile), the type feedback seen there
-    (at feedback sites) and the ids of the JIT guards that check it."""
+    (at feedback sites), the inline cache (at field, method and operator sites)
+    and the ids of the JIT guards that check it."""
 
     instruction: Instruction
     count: int | None = None
     feedback: SiteFeedback | None = None
     guard_ids: tuple[int, ...] = ()
+    ic: IcSite | None = None
 
     @property
     def annotation(self) -> str:
-        """The listing's extra column: the count, and at type feedback sites what was
-        seen there (like CPython's specialized listings); '' without a profile."""
+        """The listing's extra column: the count, then at type feedback sites what was
+        seen there (like CPython's specialized listings) and at inline-cache sites
+        the cache's state and shapes; '' without a profile."""
         if self.count is None:
             return ""
+        notes = " · ".join(note for note in (self.feedback_text, self.ic_text) if note)
+        return f"x{self.count:<8} {notes}" if notes else f"x{self.count}"
+
+    @property
+    def feedback_text(self) -> str:
+        """``monomorphic: int,int`` ('' where no types were recorded)."""
         site = self.feedback
-        if site is None or not site.counts:
-            return f"x{self.count}"
+        if self.count is None or site is None or not site.counts:
+            return ""
         seen = " | ".join(",".join(types) for types in sorted(site.counts, key=site.counts.get, reverse=True))
-        return f"x{self.count:<8} {site.state}: {seen}"
+        return f"{site.state}: {seen}"
+
+    @property
+    def ic_text(self) -> str:
+        """The IC column: ``ic mono Point#1``, ``ic poly(3) Point#1 Vec#1 dict``,
+        ``ic mega`` ('' off IC sites, and where ``IcSite.listed`` says so)."""
+        site = self.ic
+        if self.count is None or site is None or not site.listed:
+            return ""
+        return f"ic {site.summary}"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import report
 from ruffdbg.profile.deopts import DeoptGroup, DeoptLog
+from ruffdbg.profile.ics import ic_sites
 from ruffdbg.profile.report import FunctionStats
 from ruffdbg.profile.stability import StabilityRule
 from ruffdbg.core.errors import ProgramExit, RuffRuntimeError
@@ -331,12 +332,13 @@ class Session:
 
     def set_jit_break(self, kind: str, function: str | None = None) -> ControlResult:
         """Pause at every ``kind`` event (deopt, tier-up, despecialized, blacklisted,
-        invalidated, error), of ``function`` only if given (not ok: unknown kind)."""
+        invalidated, error, ic), of ``function`` only if given (not ok: unknown kind)."""
         try:
             added = self.debugger.set_jit_break(kind, function)
         except KeyError:
             return _unknown_event(kind)
-        off = " (the JIT is off: only errors happen)" if self.jit is None and added.kind != "error" else ""
+        off = (" (the JIT is off: only errors and IC transitions happen)"
+               if self.jit is None and added.kind not in ("error", "ic") else "")
         return ControlResult(f"break on {added.describe()}{off}")
 
     def clear_jit_breaks(self, kind: str | None = None, function: str | None = None) -> ControlResult:
@@ -491,11 +493,13 @@ class Session:
         info = self.jit.info(code) if self.jit is not None else None
         executed = report.execution_counts(code, info.native if info is not None else None)
         sites = {site.pc: site for site in report.site_feedback(code)}
+        caches = {site.pc: site for site in ic_sites(code)}
         guards: dict[int, list[int]] = {}
         if info is not None:
             for guard in info.guards:
                 guards.setdefault(guard.pc, []).append(guard.id)
-        rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())))
+        rows = [BytecodeRow(each, executed[each.pc], sites.get(each.pc), tuple(guards.get(each.pc, ())),
+                            caches.get(each.pc))
                 for each in instructions]
         return BytecodeListing(header(code), rows)
 
@@ -628,6 +632,9 @@ class Session:
                 "sites": [{"pc": site.pc, "line": site.line, "op": site.opcode, "state": site.state,
                            "types": [{"types": list(key), "count": n} for key, n in site.counts.items()]}
                           for site in s.sites],
+                "ics": [{"pc": ic.pc, "line": ic.line, "kind": ic.kind, "site": ic.text, "state": ic.state,
+                         "shapes": [{"shape": name, "hits": n} for name, n in ic.shapes], "others": ic.others}
+                        for ic in s.ics],
                 "stability": round(s.stability, 4),
                 "deopts": s.deopts,
                 "despecializations": s.despecializations,

@@ -52,7 +52,8 @@ def render_tables(*tables: Table, width: int = 100) -> str:
 
 
 def hotspots_report(session: Session) -> str:
-    """Hot functions (time share, calls), hot loops, and type stability with JIT candidates."""
+    """Hot functions (time share, calls), hot loops, type stability with JIT candidates,
+    and the inline caches that saw more than one shape."""
     spots = session.hotspots()
     rule = session.stability
     functions = Table(title="Hot functions", box=box.SIMPLE, title_justify="left")
@@ -87,7 +88,23 @@ def hotspots_report(session: Session) -> str:
     legend = (f"hot: > {HOT_TIME_SHARE:.0%} of time or > {HOT_CALLS} calls; "
               f"stable: >= {rule.share:.0%} of type samples at their site's main type")
     tiers = tier_time_table(session.tier_times())
-    return render_tables(functions, *([tiers] if tiers is not None else []), loops, types) + legend + "\n"
+    caches = polymorphic_ic_table(spots)
+    return (render_tables(functions, *([tiers] if tiers is not None else []), loops, types,
+                          *([caches] if caches is not None else [])) + legend + "\n")
+
+
+def polymorphic_ic_table(spots) -> Table | None:
+    """The inline-cache sites that saw more than one shape (where a JIT could not
+    specialize on one), most hits first; None when every site is monomorphic."""
+    sites = [(spot.stats.name, site) for spot in spots for site in spot.stats.ics if site.state in ("poly", "mega")]
+    if not sites:
+        return None
+    table = Table(title="Inline caches not monomorphic", box=box.SIMPLE, title_justify="left")
+    for column in ("function", "line", "site", "state", "shapes (hits)"):
+        table.add_column(column, justify="right" if column == "line" else "left")
+    for name, site in sorted(sites, key=lambda item: item[1].hits, reverse=True):
+        table.add_row(name, str(site.line), site.text, site.summary, site.shares())
+    return table
 
 
 def tier_time_table(profile: TierProfile | None, limit: int = 20) -> Table | None:
@@ -127,7 +144,8 @@ def assumptions_lines(units) -> list[str]:
 
 def deopt_lines(groups) -> list[str]:
     """Deopt explorer groups (``Session.deopt_groups``), two lines each: what happened
-    how often and when, where (line, pc, guard, exit), then the reason."""
+    how often and when, where (line, pc, guard, exit; for an inline cache's
+    transition the shape that caused it), then the reason."""
     lines = []
     for group in groups:
         where = [f"line {group.line}" if group.line is not None else "", f"pc {group.pc}" if group.pc is not None else ""]
@@ -135,6 +153,8 @@ def deopt_lines(groups) -> list[str]:
             where.append(f"guard #{group.guard} {group.guard_kind or ''}".rstrip())
         if group.exit_block:
             where.append(f"exit {group.exit_block}")
+        if group.cause:
+            where.append(f"by {group.cause}")
         units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
         if units:
             where.append("unit " + ", ".join(f"#{unit}" for unit in units))

@@ -22,6 +22,10 @@ Columns:
 ``family``  operators sharing one handler: "arith", "order", "equal"
 ``symbol``  the source operator an ``arith``/``order``/``equal`` op compiles from
 ``method``  the struct method that overloads it (``op_add`` ...)
+``ic``      an inline-cache site (``profile/ics.py``): the receiver's shape is
+            recorded there -- "field" (a struct field), "method" (a method
+            call) or "operator" (an operator overload, when a struct is its left
+            operand)
 ``jit``     ``None`` when T2 compiles it; else the feature name that
             ``NYI: <feature> at line N`` reports (T1 compiles every opcode: what
             it has no inline code for, the interpreter runs through its generic
@@ -65,6 +69,7 @@ class OpInfo:
     family: str | None = None
     symbol: str | None = None
     method: str | None = None
+    ic: str | None = None
     jit: str | None = None
     t1: str | None = None
 
@@ -75,8 +80,8 @@ _TABLE = [
     OpInfo("LOAD_CONST", "push consts[arg]", A.CONST, 0, 1),
     OpInfo("STORE_LOCAL", "locals[arg] = pop(); records the stored type", A.LOCAL, 1, 0, site=True),
     OpInfo("ADD", "b = pop(), a = pop(), push(a + b)", pops=2, pushes=1, site=True,
-           family="arith", symbol="+", method="op_add"),
-    OpInfo("SUB", "a - b", pops=2, pushes=1, site=True, family="arith", symbol="-", method="op_sub"),
+           family="arith", symbol="+", method="op_add", ic="operator"),
+    OpInfo("SUB", "a - b", pops=2, pushes=1, site=True, family="arith", symbol="-", method="op_sub", ic="operator"),
     OpInfo("LESS", "a < b", pops=2, pushes=1, site=True, family="order", symbol="<"),
     OpInfo("JUMP_IF_FALSE", "pop; jump to arg if falsy (counts taken branches)", A.PC, 1, 0, target="branch"),
     OpInfo("JUMP_BACK", "loop back-edge to arg: counts iterations, polls the interrupt word", A.PC,
@@ -86,9 +91,9 @@ _TABLE = [
     OpInfo("CALL", "call with arg arguments; the callee is below them; records the callee", A.COUNT,
            "argc+1", 1, site=True),
     OpInfo("RETURN", "return pop() to the caller", pops=1, ends=True),
-    OpInfo("MUL", "a * b", pops=2, pushes=1, site=True, family="arith", symbol="*", method="op_mul"),
-    OpInfo("DIV", "a / b", pops=2, pushes=1, site=True, family="arith", symbol="/", method="op_div"),
-    OpInfo("MOD", "a % b", pops=2, pushes=1, site=True, family="arith", symbol="%", method="op_mod"),
+    OpInfo("MUL", "a * b", pops=2, pushes=1, site=True, family="arith", symbol="*", method="op_mul", ic="operator"),
+    OpInfo("DIV", "a / b", pops=2, pushes=1, site=True, family="arith", symbol="/", method="op_div", ic="operator"),
+    OpInfo("MOD", "a % b", pops=2, pushes=1, site=True, family="arith", symbol="%", method="op_mod", ic="operator"),
     OpInfo("LESS_EQUAL", "a <= b", pops=2, pushes=1, site=True, family="order", symbol="<="),
     OpInfo("GREATER", "a > b", pops=2, pushes=1, site=True, family="order", symbol=">"),
     OpInfo("GREATER_EQUAL", "a >= b", pops=2, pushes=1, site=True, family="order", symbol=">="),
@@ -116,16 +121,16 @@ _TABLE = [
     OpInfo("ROT3", "[a, b, c] -> [c, a, b]", pops=3, pushes=3, jit="compound assignment"),
     OpInfo("SWAP", "[a, b] -> [b, a]", pops=2, pushes=2, jit="compound assignment"),
     OpInfo("JUMP_IF_TRUE", "pop; jump to arg if truthy (counts taken branches)", A.PC, 1, 0, target="branch"),
-    OpInfo("NOT", "logical not (or a struct's op_not)", pops=1, pushes=1, method="op_not"),
-    OpInfo("NEG", "unary minus (or a struct's op_neg)", pops=1, pushes=1, method="op_neg"),
+    OpInfo("NOT", "logical not (or a struct's op_not)", pops=1, pushes=1, method="op_not", ic="operator"),
+    OpInfo("NEG", "unary minus (or a struct's op_neg)", pops=1, pushes=1, method="op_neg", ic="operator"),
     OpInfo("TO_BOOL", "replace the top with its truthiness (for && and ||)", pops=1, pushes=1),
     OpInfo("BUILD_ARRAY", "pop arg values into an array", A.COUNT, "argc", 1, jit="array literals"),
     OpInfo("BUILD_DICT", "pop arg key/value pairs into a dict", A.COUNT, "pairs", 1, jit="dict literals"),
     OpInfo("BUILD_STRING", "to_string arg parts and join them (interpolation)", A.COUNT, "argc", 1,
            jit="string interpolation"),
-    OpInfo("GET_FIELD", "push pop().<consts[arg]>", A.CONST, 1, 1, jit="struct fields"),
+    OpInfo("GET_FIELD", "push pop().<consts[arg]>", A.CONST, 1, 1, ic="field", jit="struct fields"),
     OpInfo("CALL_METHOD", "call method consts[arg[0]] with arg[1] arguments on the receiver below them",
-           A.METHOD, "method", 1, site=True, jit="method calls"),
+           A.METHOD, "method", 1, site=True, ic="method", jit="method calls"),
     OpInfo("MAKE_FUNCTION", "push a closure of consts[arg[0]] over the cells arg[1] names", A.FUNCTION, 0, 1,
            jit="closures"),
     OpInfo("MAKE_STRUCT", "define the struct type of the template consts[arg] (defaults, methods popped)",
@@ -140,9 +145,10 @@ _TABLE = [
     OpInfo("MUT_INDEX", "i = pop(), c = pop(): make c[i] unshared, push it", pops=2, pushes=1,
            jit="container assignment"),
     OpInfo("MUT_FIELD", "c = pop(): make c.<consts[arg]> unshared, push it", A.CONST, 1, 1,
-           jit="container assignment"),
+           ic="field", jit="container assignment"),
     OpInfo("STORE_INDEX", "i = pop(), c = pop(), v = pop(): c[i] = v", pops=3, jit="container assignment"),
-    OpInfo("STORE_FIELD", "c = pop(), v = pop(): c.<consts[arg]> = v", A.CONST, 2, 0, jit="container assignment"),
+    OpInfo("STORE_FIELD", "c = pop(), v = pop(): c.<consts[arg]> = v", A.CONST, 2, 0, ic="field",
+           jit="container assignment"),
     OpInfo("SETUP_TRY", "open a try: its handler is at pc arg, with the stack depth now", A.PC,
            target="handler", jit="try/except"),
     OpInfo("POP_TRY", "the protected region ended normally", jit="try/except"),
@@ -158,7 +164,7 @@ _TABLE = [
     OpInfo("IS_FAILURE", "pop v; push true for Err/None, false for Ok/Some (else an error): the ? operator",
            pops=1, pushes=1, jit="the ? operator"),
     OpInfo("GET_FIELD_OR_NULL", "push pop()?.<consts[arg]>: the field or key, or null", A.CONST, 1, 1,
-           jit="optional chaining"),
+           ic="field", jit="optional chaining"),
     OpInfo("EXTEND", "b = pop(), a = pop(): push the arrays concatenated or the dicts merged (spread)",
            pops=2, pushes=1, jit="spread"),
     OpInfo("DESTRUCTURE_ITEM", "push pop()[consts[arg]], or null when absent", A.CONST, 1, 1,
@@ -196,6 +202,7 @@ ORDERING_OPS = _ops(lambda i: i.family == "order")
 EQUALITY_OPS = _ops(lambda i: i.family == "equal")
 BINARY_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family == "arith"}
 COMPARE_OPS = {info.symbol: Op(n) for n, info in enumerate(OPCODES) if info.family in ("order", "equal")}
+IC_OPS = {Op(n): info.ic for n, info in enumerate(OPCODES) if info.ic}   # op -> its inline cache's kind
 OPERATOR_METHODS = {Op(n): info.method for n, info in enumerate(OPCODES) if info.method}
 NOT_COMPILED = {Op(n): info.jit for n, info in enumerate(OPCODES) if info.jit}   # op -> NYI feature (T2)
 T1_REFUSED = {Op(n): info.t1 for n, info in enumerate(OPCODES) if info.t1}      # op -> why T1 does not

@@ -62,12 +62,23 @@ class Builtin:
 class StructType:
     """A ``struct`` declaration: field names with defaults, and methods (Ruff
     functions; a builtin struct's, such as ``arg_parser()``'s, are ``Builtin``s
-    that get the receiver as their first argument)."""
+    that get the receiver as their first argument).
+
+    The object is also the *shape* of its values (the field set is fixed per
+    declaration), which inline caches compare by identity: each run of a
+    declaration is a new shape, numbered per name by the VM (``shape``: 1 for
+    the first ``Point``, 2 for a redeclared one; 0 for the builtin structs)."""
 
     name: str
     field_names: list[str]
     defaults: dict[str, Any] = field(default_factory=dict)
     methods: dict[str, Function | Builtin] = field(default_factory=dict)
+    shape: int = 0
+
+    @property
+    def shape_name(self) -> str:
+        """How views name the shape: ``Point#1``, ``Point#2``; a builtin struct by its name."""
+        return f"{self.name}#{self.shape}" if self.shape else self.name
 
 
 class StructValue:

@@ -39,6 +39,7 @@ from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
 from ruffdbg.profile import report
+from ruffdbg.profile.ics import caches_for
 from ruffdbg.profile.report import ruff_type
 
 
@@ -190,6 +191,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             seen.clear()
         code.profile.fast_hits[:] = [0] * len(code.profile.fast_hits)
         code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
+        code.profile.ics[:] = caches_for(code)   # its inline caches start uninitialized again
         return f"{code.name}: type profile reset"
 
     @serialized

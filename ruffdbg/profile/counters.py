@@ -7,6 +7,8 @@ Cheapness rules, because these are bumped on the hot path:
   only counts taken conditional branches, loop back-edges and handler entries;
 * arithmetic and comparison sites count their fast-path type pair (int,int or
   float,float) in a plain list slot; only other operand types go through a dict;
+* field-access, method-call and operator-overload sites keep an inline cache
+  (``profile/ics.py``): a hit is one identity compare and one increment;
 * native code counts the same events (``NativeCounts``, filled by the JIT), so
   views add both and every count holds whatever tier ran;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.profile.ics import InlineCache, caches_for
 
 
 @dataclass
@@ -38,7 +41,7 @@ class NativeCounts:
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "fast_hits", "float_hits",
-        "feedback", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
+        "feedback", "ics", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
     )
 
     def __init__(self, code: CodeObject):
@@ -51,6 +54,7 @@ class CodeProfile:
         self.fast_hits = [0] * size    # sites that saw their fast pair: (int, int), or (array, int) for INDEX
         self.float_hits = [0] * size  # sites that saw (float, float)
         self.feedback: list[dict[Any, int]] = [{} for _ in range(size)]  # other type tuples
+        self.ics: list[InlineCache | None] = caches_for(code)   # receiver shapes, by pc (IC sites only)
         self.arg_types: list[dict[type, int]] = [{} for _ in code.params]
         # Cached for the interpreter's call path:
         self.arity = len(code.params)

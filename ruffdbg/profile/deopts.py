@@ -2,16 +2,19 @@
 
 Every ``deopt`` event, and every event that takes native code away from a
 function (``invalidated``, ``despecialized``, ``blacklisted``), is folded into
-a ``DeoptGroup`` keyed by (kind, function, pc, guard kind, reason) — function x
-guard x reason, where a guard is the check at a pc (its id differs between the
+a ``DeoptGroup`` keyed by (kind, function, pc, line, guard kind, reason) — function x
+guard x reason, where a guard is the check at a pc (and its line: two methods
+may share a name) (its id differs between the
 units of a function: each group keeps every (unit, guard id) exit it came
 through). The log listens to the event log as events are added (rare, cold
 paths), so its counts stay exact after the ring buffer has dropped old events.
 
-The record is not deopt-specific: a new kind of transition (an inline cache
-going polymorphic, an elements-kind change, once the VM has them) is one more
-event kind in ``GROUPED_KINDS`` with its ``reason`` and, where it has one, its
-``pc``; views list it like the others.
+The record is not deopt-specific: inline-cache transitions (``ic`` events,
+profile/ics.py) are grouped the same way, function x site x transition (their
+reason is ``p.x: mono -> poly``; ``cause`` the shape of the latest one), and a
+new kind of transition (an elements-kind change, once the VM has one) is one
+more event kind in ``GROUPED_KINDS`` with its ``reason`` and, where it has one,
+its ``pc``; views list it like the others.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Callable
 from ruffdbg.core.events import Event
 
 # Event kinds the explorer groups, in the order views list them.
-GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted")
+GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted", "ic")
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,12 @@ class DeoptGroup:
     guard_kind: str | None     # type, overflow, call-result, ... (deopts)
     exits: tuple[DeoptExit, ...] = ()   # every (unit, guard) it came through, oldest first
     last_seq: int = 0          # the latest event's sequence number (views select it)
+    cause: str | None = None   # what caused the latest event: the new shape of an ``ic`` transition
 
     @property
     def key(self) -> tuple:
         """Its ``group_key``: what every event of the group has in common."""
-        return self.kind, self.function, self.pc, self.guard_kind, self.reason
+        return self.kind, self.function, self.pc, self.line, self.guard_kind, self.reason
 
     @property
     def guard(self) -> int | None:
@@ -67,13 +71,15 @@ class DeoptGroup:
 
 
 def group_key(event: Event) -> tuple:
-    """The group an event falls in: (kind, function, pc, guard kind, reason)."""
+    """The group an event falls in: (kind, function, pc, line, guard kind, reason)."""
     detail = event.detail
     # A despecialization's reason counts failures (different every time): the
     # assumption that broke names it. Everything else says why in its reason.
     reason = detail.get("assumption") if event.kind == "despecialized" else None
+    if event.kind == "ic":
+        reason = f"{detail.get('site')}: {detail.get('old')} -> {detail.get('new')}"
     reason = reason or detail.get("reason", "")
-    return event.kind, event.function, event.pc, detail.get("guard_kind"), str(reason)
+    return event.kind, event.function, event.pc, event.line, detail.get("guard_kind"), str(reason)
 
 
 class DeoptLog:
@@ -92,13 +98,14 @@ class DeoptLog:
         with self._lock:
             group = self._groups.get(key)
             if group is None:
-                kind, function, pc, guard_kind, reason = key
+                kind, function, pc, line, guard_kind, reason = key
                 self._groups[key] = DeoptGroup(kind, function, reason, 1, event.time_ms, event.time_ms, event.tier,
-                                               pc, event.line, guard_kind, (exit_,) if exit_ else (), event.seq)
+                                               pc, line, guard_kind, (exit_,) if exit_ else (), event.seq,
+                                               event.detail.get("shape"))
                 return
             exits = group.exits if exit_ is None or exit_ in group.exits else (*group.exits, exit_)
             self._groups[key] = replace(group, count=group.count + 1, last_ms=event.time_ms, tier=event.tier,
-                                        exits=exits, last_seq=event.seq)
+                                        exits=exits, last_seq=event.seq, cause=event.detail.get("shape"))
 
     def groups(self, function: str | None = None,
                block_of: Callable[[int, int], str | None] | None = None) -> list[DeoptGroup]:

@@ -13,8 +13,9 @@ from typing import Mapping, Sequence
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, BRANCH_OPS, EQUALITY_OPS, OPCODE_NAMES, ORDERING_OPS, SITE_OPS, Op
-from ruffdbg.core.objects import Builtin, Function, StructValue
+from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
 from ruffdbg.profile.counters import NativeCounts
+from ruffdbg.profile.ics import IcSite, ic_sites
 from ruffdbg.profile.stability import StabilityRule
 
 RUFF_TYPE_NAMES = {
@@ -86,6 +87,7 @@ class FunctionStats:
     args: list[TypeProfile] = field(default_factory=list)
     locals: list[TypeProfile] = field(default_factory=list)
     sites: list[SiteFeedback] = field(default_factory=list)
+    ics: list[IcSite] = field(default_factory=list)      # inline caches: field, method and operator sites
     exec_counts: list[int] = field(default_factory=list)
     line_hits: dict[int, int] = field(default_factory=dict)
     # Filled in by the Session from the JIT (jit.manager.JitInfo), when there is one.
@@ -199,6 +201,10 @@ def site_feedback(code: CodeObject) -> list[SiteFeedback]:
                 counts[("float", "float")] = profile.float_hits[pc]
         elif op not in SITE_OPS:
             continue
+        elif op == Op.CALL_METHOD:   # the receiver's types: its inline cache counts them by shape
+            for shape, count in profile.ics[pc].by_shape().items():
+                name = "struct" if isinstance(shape, StructType) else ruff_type(shape)
+                counts[(name,)] = counts.get((name,), 0) + count
         for key, count in profile.feedback[pc].items():
             names = _key_names(key)
             counts[names] = counts.get(names, 0) + count
@@ -256,5 +262,6 @@ def function_stats(code: CodeObject, rule: StabilityRule, native: NativeCounts |
     return FunctionStats(
         name=code.name, first_line=code.first_line, calls=profile.calls + (native.calls if native else 0),
         self_ms=max(0, profile.self_ns) / 1e6, total_ms=profile.total_ns / 1e6, loops=loops,
-        args=argument_profiles(code, rule), locals=local_profiles(code, rule), sites=site_feedback(code), exec_counts=counts, line_hits=line_hits,
+        args=argument_profiles(code, rule), locals=local_profiles(code, rule), sites=site_feedback(code), ics=ic_sites(code), exec_counts=counts,
+        line_hits=line_hits,
     )

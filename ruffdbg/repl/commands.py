@@ -259,6 +259,8 @@ class Shell:
         for kind, profiles in (("arg", stats.args), ("local", stats.locals)):
             lines += [f"  {kind} {profile.name}: {profile.shares() or 'no samples'} "
                       f"({profile.samples} samples, {profile.verdict})" for profile in profiles]
+        lines += [f"  ic {site.text} (line {site.line}, pc {site.pc}): {site.summary}"
+                  + (f"; {site.shares()}" if site.shapes else "") for site in stats.ics if site.listed]
         return "\n".join(lines) + "\n"
 
     def cmd_guards(self, args: list[str]) -> str:

@@ -3,8 +3,9 @@ its deopt points.
 
 Row 0 is the listing's header; row k is bytecode pc k-1: the execution count
 first, compact (``10.1M``: a narrow pane cuts rows at its right edge, and a
-count there would be cut mid-digit), then the instruction and the type
-feedback at its site. Rows are drawn from the
+count there would be cut mid-digit), then the instruction, the type
+feedback at its site and, at field, method and operator sites, the inline
+cache's state and shapes (``ic mono Point#1``). Rows are drawn from the
 Session's ``BytecodeRow`` records (instruction, count, feedback, guard ids), so
 every row knows its (line, pc) and a click on it selects that location in the
 other panes. Rows at a guard's pc carry a ◆ in
@@ -23,6 +24,7 @@ from ruffdbg.tui.functions import compact
 from ruffdbg.tui.listing import ListingView, Row
 
 FEEDBACK_STYLES = {"monomorphic": "green", "polymorphic": "yellow", "megamorphic": "red"}
+IC_STYLES = {"uninit": "dim", "mono": "green", "poly": "yellow", "mega": "bold red"}
 GUARD_STYLE, FAILED_GUARD_STYLE = "yellow", "bold red"
 MARK = "◆ "
 NO_MARK = "  "
@@ -40,20 +42,24 @@ def rows_at(rows: list[Row], line: int | None, pc: int | None) -> set[int]:
 
 def bytecode_row_text(row: Any) -> Text:
     """One instruction (a ``session.BytecodeRow``), coloured: its execution count
-    (compact), the instruction with its jump-target mark, and the feedback state
-    with its types (the listing's annotation after the count)."""
+    (compact), the instruction with its jump-target mark, the feedback state with
+    its types and the inline cache's state with its shapes (the listing's
+    annotation after the count)."""
     instruction = row.instruction
-    parts = row.annotation.split(" ", 1)   # "x<count>   <state>: <types>", or "x<count>", or ""
-    feedback = parts[1].strip() if len(parts) == 2 else ""
+    feedback, cache = row.feedback_text, row.ic_text
+    notes = " · ".join(note for note in (feedback, cache) if note)
     out = Text(no_wrap=True)
     count = "" if row.count is None else compact(row.count, COUNT_WIDTH)
     out.append(f"{count:>{COUNT_WIDTH}} ", style="cyan")
-    text = format_instruction(instruction, feedback)
+    text = format_instruction(instruction, notes)
     body = Text(text)
     if instruction.is_jump_target:
         body.stylize("bold cyan", 6, 8)   # after the line column: "    3 >>"
+    start = len(text) - len(notes)
     if feedback:
-        body.stylize(FEEDBACK_STYLES.get(row.feedback.state, ""), len(text) - len(feedback), len(text))
+        body.stylize(FEEDBACK_STYLES.get(row.feedback.state, ""), start, start + len(feedback))
+    if cache:
+        body.stylize(IC_STYLES.get(row.ic.state, ""), len(text) - len(cache), len(text))
     out.append_text(body)
     return out
 

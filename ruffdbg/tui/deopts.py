@@ -2,7 +2,8 @@
 
 ``DeoptsTable`` lists ``Session.deopt_groups()`` (every function's: deopts,
 invalidations, despecializations, blacklistings, grouped by function x guard x
-reason); choosing a row (a click, or Enter) posts ``GroupChosen`` and the app
+reason, and inline-cache transitions by function x site x transition, their
+guard column naming the shape that caused the latest); choosing a row (a click, or Enter) posts ``GroupChosen`` and the app
 selects that function and the group's line and pc in every listing. When a JIT
 breakpoint pauses the program, the app selects the group of the event that
 fired (``select_event``).
@@ -25,7 +26,8 @@ from ruffdbg.session import JIT_BREAK_NAMES
 
 __all__ = ["DeoptsTable", "JitBreakDialog", "GROUPED_KINDS"]
 REASON_WIDTH = 34
-KIND_STYLES = {"deopt": "bold red", "invalidated": "yellow", "despecialized": "magenta", "blacklisted": "bold white on red"}
+KIND_STYLES = {"deopt": "bold red", "invalidated": "yellow", "despecialized": "magenta", "blacklisted": "bold white on red",
+               "ic": "cyan"}
 
 
 class DeoptsTable(DataTable):
@@ -56,6 +58,7 @@ class DeoptsTable(DataTable):
         self.clear()
         for group in groups:
             guard = f"#{group.guard} {group.guard_kind or ''}".rstrip() if group.guard is not None else ""
+            guard = guard or (f"by {group.cause}" if group.cause else "")   # an IC transition: the shape
             self.add_row(Text(group.kind, style=KIND_STYLES.get(group.kind, "")), group.function, f"{group.count:,}",
                          group.reason, _text(group.line), _text(group.pc), guard, group.exit_block or "",
                          f"{group.first_ms:.1f}", f"{group.last_ms:.1f}")

@@ -101,6 +101,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         # Session fills it with the globals of earlier inputs before each REPL input.
         self.redeclarable: set[str] = set()
         self.structs: dict[str, StructType] = {}
+        self.shapes_declared: dict[str, int] = {}   # struct name -> declarations run (shape ids: Point#1 ...)
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []
         # Set while a builtin runs on behalf of native code without the native frames
@@ -236,12 +237,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 profile.total_ns += now - finished.started_ns
 
     # --------------------------------------------------------------- helpers
-
-    def _operator_method(self, a: Any, method_name: str) -> Function:
-        method = a.type.methods.get(method_name)
-        if method is None:
-            raise RuffError(f"Unknown method: {method_name}")
-        return method
 
     def _global(self, name: str) -> Any:
         try:
@@ -602,7 +597,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         if type(a) is StructValue:
                             stack.pop()
                             frame.pc = pc
-                            self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                            self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b]))
                             a = b = None
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
@@ -651,7 +646,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             if type(a) is StructValue and op in OPERATOR_METHODS:
                                 stack.pop()
                                 frame.pc = pc
-                                self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+                                self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b]))
                                 a = b = None
                                 break
                         stack[-1] = _GENERIC_BINARY[op](a, b)

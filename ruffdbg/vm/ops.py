@@ -23,6 +23,7 @@ from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError
 from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
+from ruffdbg.profile.ics import InlineCache, site_text
 from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
@@ -123,7 +124,7 @@ class RareOps:
         if type(operand) is StructValue:
             stack.pop()
             frame.pc = pc
-            self._push(self._new_frame(self._operator_method(operand, method_name), [operand]))
+            self._push(self._new_frame(self._operator_method(operand, method_name, frame, pc - 1), [operand]))
             return -1
         stack[-1] = operation(operand)
         return pc
@@ -149,8 +150,24 @@ class RareOps:
         stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
         return pc
 
+    # Field and method sites keep an inline cache (profile/ics.py). Its check is
+    # written out in each handler, not called: a hit must stay one identity
+    # compare and one increment (a Python call costs about as much as the op).
+
     def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack[-1] = values.field_get(stack[-1], frame.code.consts[arg])
+        value = stack[-1]
+        code = frame.code
+        cache = code.profile.ics[pc - 1]
+        if type(value) is StructValue and value.type is cache.shape:
+            cache.hits += 1
+            try:                                   # a hit is a struct: read the field here
+                stack[-1] = value.fields[code.consts[arg]]
+                return pc
+            except KeyError:                       # (field_get says which field is missing)
+                pass
+        else:
+            self._ic_miss(cache, frame, pc - 1, value)
+        stack[-1] = values.field_get(value, code.consts[arg])
         return pc
 
     def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -164,7 +181,8 @@ class RareOps:
         items = _pop_n(stack, len(template.default_names) + len(template.method_names))
         defaults = dict(zip(template.default_names, items))
         methods = dict(zip(template.method_names, items[len(template.default_names):]))
-        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods)
+        shape = self.shapes_declared[template.name] = self.shapes_declared.get(template.name, 0) + 1
+        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods, shape)
         return pc
 
     def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -209,6 +227,11 @@ class RareOps:
 
     def op_MUT_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         parent = stack.pop()
+        cache = frame.code.profile.ics[pc - 1]
+        if type(parent) is StructValue and parent.type is cache.shape:
+            cache.hits += 1
+        else:
+            self._ic_miss(cache, frame, pc - 1, parent)
         stack.append(self._unique_field(parent, frame.code.consts[arg]))
         return pc
 
@@ -220,7 +243,18 @@ class RareOps:
 
     def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         container = stack.pop()
-        values.field_set(container, frame.code.consts[arg], stack.pop())
+        code = frame.code
+        cache = code.profile.ics[pc - 1]
+        if type(container) is StructValue and container.type is cache.shape:
+            cache.hits += 1
+            fields = container.fields              # a hit is a struct: a field it has is written here
+            name = code.consts[arg]
+            if name in fields:
+                fields[name] = stack.pop()
+                return pc
+        else:
+            self._ic_miss(cache, frame, pc - 1, container)
+        values.field_set(container, code.consts[arg], stack.pop())
         return pc
 
     def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -245,7 +279,11 @@ class RareOps:
 
     def _call_method(self, frame: Frame, name: str, argc: int, stack: list, pc: int) -> int:
         receiver = stack[-argc - 1]
-        self._record(frame.code.profile.feedback, pc - 1, type(receiver))
+        cache = frame.code.profile.ics[pc - 1]     # (also the site's type feedback: profile/report.py)
+        if type(receiver) is StructValue and receiver.type is cache.shape:
+            cache.hits += 1
+        else:
+            self._ic_miss(cache, frame, pc - 1, receiver)
         if (type(receiver) is list or type(receiver) is Generator) and name in ITERATOR_METHODS:
             args = _pop_n(stack, argc)
             stack.pop()
@@ -307,6 +345,11 @@ class RareOps:
     def op_GET_FIELD_OR_NULL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         value = stack.pop()
         name = frame.code.consts[arg]
+        cache = frame.code.profile.ics[pc - 1]
+        if type(value) is StructValue and value.type is cache.shape:
+            cache.hits += 1
+        else:
+            self._ic_miss(cache, frame, pc - 1, value)
         if type(value) is StructValue:
             stack.append(value.fields.get(name))
         elif type(value) is dict:
@@ -366,6 +409,33 @@ class RareOps:
         if self.interrupt[0]:   # (a trap is a safepoint too: a restart or the TUI closing stops here)
             self._on_interrupt()
         return trampoline
+
+    def _operator_method(self, a: StructValue, method_name: str, frame: Frame, site: int) -> Function:
+        """The overload ``method_name`` of the struct ``a``, the left operand of the
+        operator at pc ``site`` (its inline cache sees ``a``'s shape)."""
+        cache = frame.code.profile.ics[site]
+        if a.type is cache.shape:
+            cache.hits += 1
+        else:
+            self._ic_miss(cache, frame, site, a)
+        method = a.type.methods.get(method_name)
+        if method is None:
+            raise RuffError(f"Unknown method: {method_name}")
+        return method
+
+    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any) -> None:
+        """The slow path of an inline cache: count the receiver's shape, and log an
+        ``ic`` event when the site's state changed (uninit -> mono -> poly -> mega)."""
+        if type(receiver) is StructValue:
+            key, name = receiver.type, receiver.type.shape_name
+        else:
+            key, name = type(receiver), values.type_name(receiver)
+        old = cache.miss(key, name)
+        if old is not None and self.events is not None:
+            code = frame.code
+            text = site_text(code, site)
+            self.events.add("ic", code.name, pc=site, line=code.lines[site], detail={
+                "site": text, "old": old, "new": cache.state, "shape": name})
 
     def _check_global_write(self, name: str, mutate: bool) -> None:
         kind = self.global_kinds.get(name)

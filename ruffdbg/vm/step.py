@@ -126,7 +126,7 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
         a = stack[-1]
         if type(a) is StructValue and op in OPERATOR_METHODS:
             stack.pop()
-            vm._push(vm._new_frame(vm._operator_method(a, OPERATOR_METHODS[op]), [a, b]))
+            vm._push(vm._new_frame(vm._operator_method(a, OPERATOR_METHODS[op], frame, following - 1), [a, b]))
             return -1
         stack[-1] = BINARY_SEMANTICS[op](a, b)
         return following
