@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from ruffdbg.session import Policy, Session
+from tests.tui.panes import PaneApp
 from ruffdbg.tui.compiles import CompilesPane
 from ruffdbg.tui.listing import ListingView
 
@@ -24,15 +24,6 @@ def session() -> Session:
     session = Session(Policy(threshold=50), write=lambda text: None)
     assert session.run_source(RETYPED).ok
     return session
-
-
-class PaneApp(App):
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
 
 
 async def settle(pane: CompilesPane, pilot) -> None:

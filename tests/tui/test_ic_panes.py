@@ -5,9 +5,9 @@ program whose sites go mono, poly and mega."""
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
 
 from ruffdbg.session import Policy, Session
+from tests.tui.panes import PaneApp
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.deopts import DeoptsTable
 from ruffdbg.tui.profiles import ProfilesPane
@@ -35,16 +35,7 @@ def session() -> Session:
     return session
 
 
-class PaneApp(App):
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-
-def style_at(app: App, text, needle: str) -> str:
+def style_at(app: PaneApp, text, needle: str) -> str:
     return str(text.get_style_at_offset(app.console, text.plain.index(needle)))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.app import App, ComposeResult
 
 from ruffdbg.session import Policy, Session
+from tests.tui.panes import PaneApp
 from ruffdbg.tui.bytecode import BytecodePane
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import TABS, NativePane
@@ -77,21 +77,6 @@ def poly_session() -> Session:
     session = run(POLYMORPHIC)
     assert any(guard.failed for guard in session.function("combine").guards)
     return session
-
-
-class PaneApp(App):
-    """One pane filling the screen; records the rows clicked in it."""
-
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-        self.clicked: list[ListingView.RowClicked] = []
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-    def on_listing_view_row_clicked(self, message: ListingView.RowClicked) -> None:
-        self.clicked.append(message)
 
 
 async def show(app: PaneApp, *args) -> None:
