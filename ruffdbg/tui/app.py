@@ -207,7 +207,8 @@ class RuffdbgApp(App):
             self.set_timer(START_AT_LATEST, self._start_program)
 
     def on_keys_footer_built(self, event: KeysFooter.Built) -> None:
-        self._start_program()
+        # (one more refresh: the footer's new keys are laid out by the screen's next update)
+        self.call_after_refresh(self._start_program)
 
     def _start_program(self) -> None:
         if self.worker is not None or self.attached:
