@@ -24,6 +24,7 @@ class Policy:
     threshold: int | None = None   # one hotness threshold for every tier, from --threshold
     sample_ms: float | None = None  # run the sampling profiler at this interval while programs run
     perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
+    jitdump: bool = False           # keep /tmp/jit-PID.dump up to date (perf inject --jit: names and lines)
 
 
 @dataclass
