@@ -123,6 +123,9 @@ def _add_export_options(parser: argparse.ArgumentParser, sample_ms: float | None
 def _add_profiling_options(parser: argparse.ArgumentParser, sample_ms: float | None) -> None:
     parser.add_argument("--perf-map", action="store_true",
                         help="write /tmp/perf-PID.map so Linux perf names the native code of Ruff functions")
+    parser.add_argument("--jitdump", action="store_true",
+                        help="write /tmp/jit-PID.dump (perf's jitdump: code, names, source lines) for "
+                             "`perf record -k mono` + `perf inject --jit`")
     default = f"default {sample_ms:g}" if sample_ms else "default: off"
     parser.add_argument("--sample-ms", type=_positive_float, metavar="MS", default=sample_ms,
                         help=f"sample which function and tier runs every MS milliseconds ({default})")
@@ -386,12 +389,20 @@ def cmd_soak(args: argparse.Namespace) -> int:
 
 
 def _policy(args: argparse.Namespace) -> Policy:
+    perf_map, jitdump = getattr(args, "perf_map", False), getattr(args, "jitdump", False)
+    if args.no_jit and (perf_map or jitdump):
+        flags = " and ".join(flag for flag, on in (("--perf-map", perf_map), ("--jitdump", jitdump)) if on)
+        print(f"ruffdbg: {flags}: nothing to write with --no-jit (no native code runs)", file=sys.stderr)
     return Policy(jit=not args.no_jit, threshold=args.threshold, sample_ms=getattr(args, "sample_ms", None),
-                  perf_map=getattr(args, "perf_map", False), background_compile=args.background_compile)
+                  perf_map=perf_map, jitdump=jitdump, background_compile=args.background_compile)
 
 
 def _session(args: argparse.Namespace, write=None) -> Session:
-    return Session(_policy(args), write=write)
+    session = Session(_policy(args), write=write)
+    for code_map in session.code_maps:
+        if getattr(code_map, "warning", None):
+            print(f"ruffdbg: {code_map.warning}", file=sys.stderr)
+    return session
 
 
 def _compile_file(session: Session, path: str):

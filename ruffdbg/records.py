@@ -26,6 +26,7 @@ class Policy:
     sample_ms: float | None = None  # run the sampling profiler at this interval while programs run
     perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
     background_compile: bool = False  # T2's LLVM stages on a compiler thread (jit/background.py)
+    jitdump: bool = False           # keep /tmp/jit-PID.dump up to date (perf inject --jit: names and lines)
 
 
 @dataclass

@@ -67,12 +67,22 @@ class Session:
         self.sampler: Sampler | None = None
         if self.policy.sample_ms:
             self._make_sampler(self.policy.sample_ms / 1000)
-        self.perf_map = None
+        # Files that describe the native code to Linux perf, kept up to date as units compile.
+        self.code_maps: list = []
         if self.policy.perf_map and self.jit is not None:
             from ruffdbg.jit.perfmap import PerfMap
 
-            self.perf_map = PerfMap(self.jit)
-            self.events.listeners.append(lambda _event: self.perf_map.sync())   # (every compile logs one)
+            self.code_maps.append(PerfMap(self.jit))
+        if self.policy.jitdump and self.jit is not None:
+            from ruffdbg.jit.jitdump import JitDump
+
+            self.code_maps.append(JitDump(self.jit))
+        if self.code_maps:
+            self.events.listeners.append(lambda _event: self._sync_code_maps())   # (every compile logs one)
+
+    def _sync_code_maps(self) -> None:
+        for code_map in self.code_maps:
+            code_map.sync()
 
     # ------------------------------------------------------------- sampling
 
@@ -148,8 +158,7 @@ class Session:
         finally:
             if sampling:
                 self.sampler.stop()
-            if self.perf_map is not None:
-                self.perf_map.sync()
+            self._sync_code_maps()
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
             self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)

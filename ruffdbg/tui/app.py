@@ -198,16 +198,18 @@ class RuffdbgApp(App):
         self._pane("#output", RichLog).border_title = "program output"
         self.sub_title = self.source_name
         self._number_tabs()
-        self.set_interval(REFRESH_SECONDS, self.refresh_panes)
         self.refresh_panes()
-        if not self.attached:
+        if self.attached:
+            self.set_interval(REFRESH_SECONDS, self.refresh_panes)
+        else:
             # Once the screen is built (the footer's keys depend on the focus, set
             # after the first frame): laying it out and painting it would otherwise
             # take the GIL from the program's first 0.2-0.3 s.
             self.set_timer(START_AT_LATEST, self._start_program)
 
     def on_keys_footer_built(self, event: KeysFooter.Built) -> None:
-        self._start_program()
+        # (one more refresh: the footer's new keys are laid out by the screen's next update)
+        self.call_after_refresh(self._start_program)
 
     def _start_program(self) -> None:
         if self.worker is not None or self.attached:
@@ -216,6 +218,9 @@ class RuffdbgApp(App):
         # the run cost 50-150 ms: move them out of the collector's way.
         gc.collect()
         gc.freeze()
+        # The panes refresh from now on, a full period after the start: the screen
+        # was just drawn, and before the start there was nothing new to pull.
+        self.set_interval(REFRESH_SECONDS, self.refresh_panes)
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     # ------------------------------------------------------------ running

@@ -63,19 +63,35 @@ class ListingView(QuietResize, ScrollView, can_focus=True):
         self._base_style = Style()
 
     def set_rows(self, rows: list[Row]) -> None:
-        self.rows = rows
-        self._strips.clear()
+        """Show ``rows``. Only rows whose text changed are drawn again (a running
+        program changes a few counts a tick, and every redrawn row is UI time the
+        program waits for), unless the listing changed length or width."""
+        old, self.rows = self.rows, rows
         width = max((row.text.cell_len for row in rows), default=0)
-        with self.quietly():
-            self.virtual_size = Size(width, len(rows))
-        self.refresh()
+        size = Size(width, len(rows))
+        if size != self.virtual_size or len(old) != len(rows):
+            self._strips.clear()
+            with self.quietly():
+                self.virtual_size = size
+            self.refresh()
+            return
+        changed = {index for index, (row, before) in enumerate(zip(rows, old))
+                   if row is not before and row.text != before.text}
+        if not changed:
+            return
+        self._strips = {key: strip for key, strip in self._strips.items() if key[0] not in changed}
+        top = self.scroll_offset.y
+        visible = [index for index in changed if top <= index < top + self.size.height]
+        if visible:   # (one region: each refresh call has its own cost)
+            self.refresh_lines(min(visible), max(visible) - min(visible) + 1)
 
     def highlight(self, indexes: set[int], scroll: bool = True) -> None:
         """Mark rows (the selected location); scroll the first into view."""
-        self.highlighted = indexes
+        changed, self.highlighted = indexes ^ self.highlighted, indexes
         if scroll and indexes:
             self.scroll_to_row(min(indexes))
-        self.refresh()
+        for index in changed:   # (only those rows look different)
+            self.refresh_lines(index)
 
     def scroll_to_row(self, index: int) -> None:
         """Scroll so row ``index`` is visible (with a little context above it)."""

@@ -28,12 +28,15 @@ class QuietResize:
 
     @contextmanager
     def quietly(self) -> Iterator[None]:
+        before = self.virtual_size
         self._quiet = True
         try:
             yield
         finally:
             self._quiet = False
-        if self.is_mounted and self.size:
+        # Scrollbars and scroll offsets depend on the virtual size only: when it did not
+        # change, redrawing the scrollbars (0.5 ms each) would be work for nothing.
+        if self.is_mounted and self.size and self.virtual_size != before:
             self._scroll_update(self.virtual_size)   # scrollbars; scroll offsets clamped (may lay out)
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Widget:
