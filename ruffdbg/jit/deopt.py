@@ -320,6 +320,12 @@ class NativeBoundary:
             try:
                 following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
             except RuffError as error:
+                if unit.region is not None:
+                    # An OSR loop runs in an interpreted frame: that frame raises it,
+                    # at this pc (osr._run_native_loop), with the handlers it has.
+                    self.pending, self.pending_pc = error, pc
+                    self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
+                    return rt.STATUS_ERROR
                 whole = self._whole_frame(unit, pc, depth, nlocals, nstack, frame_pairs)
                 whole.pc = pc + 1
                 return self._finish_raising(whole, error, below)

@@ -27,6 +27,7 @@ from ruffdbg.compiler.opcodes import (
     ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, OPCODES, ORDERING_OPS, T1_REFUSED, Op, stack_pops,
 )
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
 from ruffdbg.profile.report import ruff_type
@@ -85,7 +86,12 @@ class TypedCode:
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
     exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to
-    generic: set[int] = field(default_factory=set)             # T1: pcs the interpreter runs (op callback)
+    generic: set[int] = field(default_factory=set)             # pcs the interpreter runs (op callback)
+    # T2: why each generic pc is left generic ("generic: field access p.x — ..."), by pc
+    generic_reasons: dict[int, str] = field(default_factory=dict)
+    # T2: inline ops on a tagged operand whose failing checks take the generic path
+    # (as every T1 inline op does) instead of deopting: a tagged value may be a string
+    slow_paths: set[int] = field(default_factory=set)
     # pc -> the type on top of the stack when it falls through to pc + 1, before any
     # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
     falls_through: dict[int, StackType | None] = field(default_factory=dict)
@@ -177,8 +183,8 @@ def _merge(old, new, code: CodeObject, pc: int, tier: int = 2):
         raise NotCompilable("a stack of different depths at a join", code.lines[pc])
     stack = []
     for a, b in zip(old_stack, new_stack):
-        if a != b and tier == 1 and all(isinstance(x, (FunctionValue, Kind)) for x in (a, b)):
-            stack.append(Kind.DYN)   # T1: a function value becomes a tagged one
+        if a != b and all(isinstance(x, (FunctionValue, Kind)) for x in (a, b)):
+            stack.append(Kind.DYN)   # a function value becomes a tagged one
             continue
         if a != b and (isinstance(a, StackOnly) or isinstance(b, StackOnly)):
             raise NotCompilable("a function value that differs between branches", code.lines[pc])
@@ -224,7 +230,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
           return_type_of: ReturnTypeOf, returns: set[str]):
     """Run one instruction on types; return the (pc, slots, stack) successors."""
     step = Step(typed, pc, slots, stack, lookup, return_type_of, returns)
-    if typed.tier == 1 and step.op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
+    if step.op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
         _tag_function_operands(step)
     transfer = TRANSFER[typed.tier].get(step.op)
     if transfer is None:
@@ -244,7 +250,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
 
 
 def _tag_function_operands(s: Step) -> None:
-    """T1: a function value an instruction other than CALL consumes is a tagged value."""
+    """A function value an instruction other than CALL consumes is a tagged value."""
     pops = stack_pops(s.op, s.arg, s.code)
     for depth in range(len(s.stack) - pops, len(s.stack)):
         if isinstance(s.stack[depth], FunctionValue):
@@ -293,10 +299,10 @@ def _load_global(s: Step):
 
 
 def _store_global(s: Step):
-    """Only a global an OSR unit keeps in a register; the rest is refused."""
+    """A global an OSR unit keeps in a register; the rest is generic."""
     slot = _promoted_slot(s.typed, s.arg)
     if slot is None:
-        return refuse(s)
+        return _generic_t2(s)
     if s.code.names[s.arg] in s.typed.region.immutable:
         return s.fails()
     s.slots[slot] = s.stack.pop()
@@ -340,6 +346,7 @@ def _call_tagged(s: Step):
 def _arithmetic(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
+        _slow_path(s)
         del stack[-2:]
         stack.append(Kind.DYN)
         return None
@@ -353,6 +360,7 @@ def _arithmetic(s: Step):
 def _ordering(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
+        _slow_path(s)
         del stack[-2:]
         stack.append(Kind.BOOL)
         return None
@@ -365,11 +373,15 @@ def _ordering(s: Step):
 
 
 def _equality(s: Step):
+    if Kind.DYN in s.stack[-2:]:
+        _slow_path(s)
     del s.stack[-2:]
     s.stack.append(Kind.BOOL)
 
 
 def _not(s: Step):
+    if s.stack[-1] == Kind.DYN and s.typed.tier == 2:   # (a struct's op_not may return anything)
+        return _slow_path(s)
     operand = s.stack.pop()
     if operand not in (Kind.DYN, Kind.BOOL):
         return s.fails()
@@ -377,6 +389,8 @@ def _not(s: Step):
 
 
 def _neg(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     operand = s.stack.pop()
     if operand not in (Kind.DYN, Kind.INT, Kind.FLOAT):
         return s.fails()
@@ -397,6 +411,8 @@ def _for_iter(s: Step):
 
 
 def _to_bool(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     s.stack[-1] = Kind.BOOL
 
 
@@ -409,6 +425,8 @@ def _dup(s: Step):
 
 
 def _branch(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     s.stack.pop()
     return [s.state(s.arg), s.state(s.pc + 1)]
 
@@ -585,6 +603,111 @@ def _shuffle(s: Step):
 REFUSED_UNLESS = {Op.STORE_GLOBAL: _store_global}
 
 
+# ------------------------------------------------ T2: leaving sites generic
+# What T2 cannot specialize it leaves generic: the value is tagged (``dyn``) and
+# the instruction runs through T1's inline-tagged or generic path; each such site
+# says why (``TypedCode.generic_reasons``). T2 refuses only what T1 refuses.
+
+
+def _slow_path(s: Step) -> None:
+    """T2: this inline op has a tagged operand: where its checks fail, the generic
+    path runs it (a string, a struct ...) instead of a deopt (which would only come
+    back to the same op, and count as a bail-out every time)."""
+    if s.typed.tier == 2:
+        s.typed.slow_paths.add(s.pc)
+
+
+def _generic_t2(s: Step, **detail: str):
+    """The interpreter runs this instruction; the site says why."""
+    s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc, **detail)
+    return _generic(s)
+
+
+def _load_global_t2(s: Step):
+    """A plain function or a builtin about to be called is a guarded constant; a
+    promoted global a register; any other global the interpreter reads."""
+    if _promoted_slot(s.typed, s.arg) is not None:
+        return _load_global(s)
+    value = s.lookup(s.code.names[s.arg])
+    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+        return _load_global(s)
+    held = "a closure" if type(value) is Function else "nothing yet" if value is None else f"a {ruff_type(type(value))}"
+    return _generic_t2(s, held=held)
+
+
+def _call_t2(s: Step):
+    """Calls of global functions and builtins as before; any other callee (a closure,
+    a value from a local, a field ...), or a function passed as an argument, is
+    called by the interpreter."""
+    argc = s.arg
+    callee, args = s.stack[-argc - 1], s.stack[len(s.stack) - argc:]
+    if isinstance(callee, FunctionValue) and not any(isinstance(a, StackOnly) for a in args):
+        return _call(s)
+    if isinstance(callee, FunctionValue):
+        named, why = callee.callee.global_name, "a function value is passed as an argument"
+    else:
+        named, why = operand_name(s.code, s.pc, argc + 1), "only global functions and builtins are called natively"
+    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (functions go as tagged values)
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
+    return _generic_t2(s, callee=named, why_call=why)
+
+
+def _get_iter_t2(s: Step):
+    if s.stack[-1] in (Kind.INT, RANGE_ARGS):
+        return _get_iter(s)
+    return _generic_t2(s)   # arrays, strings, dicts, tagged values: the interpreter's [items, position]
+
+
+def _for_iter_t2(s: Step):
+    if s.stack[-2:] != [RANGE, Kind.INT]:
+        s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc)
+    return _for_iter_t1(s)
+
+
+def _store_local_t2(s: Step):
+    if isinstance(s.stack[-1], FunctionValue):   # (a function kept in a local: a tagged value)
+        s.stack[-1] = Kind.DYN
+    return _store_local(s)
+
+
+def _try_t2(s: Step):
+    """A whole function: as T1 (handlers are static). An OSR loop is entered from an
+    interpreted frame whose handlers are those of its header: no try inside."""
+    if s.typed.region is not None:
+        return refuse(s)
+    return _try_t1(s)
+
+
+def _yield_t2(s: Step):
+    """A generator's body is resumed by the interpreter, never called: only an OSR
+    loop could reach a YIELD, and native code cannot suspend its frame."""
+    if s.typed.region is not None:
+        return refuse(s)
+    return _generic_t2(s)
+
+
+def _t2_table(table: dict) -> dict:
+    """T2's table: what it refused becomes generic (with its reason); T1's refusals stay."""
+    table = dict(table)
+    for op, transfer in list(table.items()):
+        if transfer is refuse:
+            table[op] = _generic_t2
+    table.update({
+        Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
+        Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2, Op.MUT_LOCAL: _generic_replacing_t2,
+        Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
+    })
+    table.update({op: _refuse_t1 for op in T1_REFUSED})
+    return table
+
+
+def _generic_replacing_t2(s: Step):
+    """NEW_CELL, MUT_LOCAL: the interpreter may replace the local (a cell, a copy)."""
+    _generic_t2(s)
+    s.slots[s.arg] = Kind.DYN
+
+
 def _transfer_table(tier: int) -> dict:
     """Opcode -> transfer function for ``tier``, derived from the opcode table: every
     opcode the JIT refuses (``NOT_COMPILED``) refuses here, with its reason."""
@@ -604,7 +727,7 @@ def _transfer_table(tier: int) -> dict:
     return table
 
 
-TRANSFER = {1: _transfer_table(1), 2: _transfer_table(2)}
+TRANSFER = {1: _transfer_table(1), 2: _t2_table(_transfer_table(2))}
 
 
 

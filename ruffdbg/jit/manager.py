@@ -54,6 +54,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
         self.pending: BaseException | None = None
+        self.pending_pc: int | None = None   # where an OSR loop's generic op raised ``pending``
         self.native_depth = 0                            # nesting of native entries (Python-side)
         self._inferring: set = set()
         self._compiling: set = set()

@@ -42,7 +42,9 @@ class CallsAndLoops:
         if self.typed.tier == 1:   # T1 passes every argument tagged
             args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
             arg_types = (Kind.DYN,) * argc
-        bits = [self.to_bits(value, kind) for value, kind in args]
+        # the unit ABI: a tagged argument as (tag, bits), any other as its bits
+        bits = [word for value, kind in args for word in
+                ((self.tag_of(value, kind), self.bits_of(value, kind)) if kind == Kind.DYN else (self.to_bits(value, kind),))]
         # (tag, bits) per argument: what a T1 unit takes
         pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
         # T2 calls compiled code directly when the types agree (itself, or a compiled
@@ -58,7 +60,7 @@ class CallsAndLoops:
             pair = b.call(self.self_call, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
             self._direct_site(pc, target.unit, depth_guard)
-            fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
+            fn_type = ir.FunctionType(RESULT, [I64] * (1 + (2 * argc if target.tagged else len(bits))))
             other = target.unit != self.unit_id
             if other:
                 self.mark_running(target.unit, callee_depth)
