@@ -21,7 +21,7 @@ from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import Unit
-from ruffdbg.jit.views import State
+from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
 OPT_LEVEL = {1: 1, 2: 3}
@@ -36,9 +36,10 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     profile = code.profile
     generic = sum(counts[pc] for pc in typed.generic)
     for pc, (op, _) in enumerate(code.instrs):
-        if pc not in typed.generic and op in OPERATOR_SITES:
+        if pc not in typed.generic and op in OPERATOR_SITES and (typed.tier == 1 or pc in typed.slow_paths):
             generic += sum(profile.feedback[pc].values())
-    return generic, sum(counts)
+    # (an OSR unit: the loop's instructions only)
+    return generic, sum(counts[pc] for pc in typed.before) if typed.region is not None else sum(counts)
 
 
 class Compiling:
@@ -73,6 +74,12 @@ class Compiling:
                     return None
             else:
                 typed = self._infer(code, param_types)
+                slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy, 2,
+                                                               "T1" if state.tier == "T1" else "T0")
+                if slower is not None:   # (not refused for good: looked at again as the profile grows)
+                    state.t2_refusal = slower
+                    state.reason = slower if state.tier == "T1" else state.reason
+                    return None
                 self._compile_callees(typed)
             unit = self._build(typed, tier, trigger or self._trigger(code, forced))
             if not unit.valid:
@@ -233,6 +240,7 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home)
         unit.entry = rt.ENTRY(compiled.addresses[lowered.entry_name])
         unit.assumptions = assumptions.collect(typed, lowered.guards, [self.units[i] for i in sorted(unit.direct_callees)])
+        unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
         self.units.append(unit)
         # A callee retired while this unit was being built (the debugger's hold runs
         # on the UI thread) would otherwise stay wired into it: the unit is born retired.

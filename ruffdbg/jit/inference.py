@@ -41,6 +41,13 @@ class NotCompilable(Exception):
         self.reason = f"NYI: {feature} at line {line}"
 
 
+class NotWorthCompiling(NotCompilable):
+    """Native code could run it, but slower than the tier it is in (``reason`` says why)."""
+
+    def __init__(self, reason: str, line: int):
+        super().__init__(reason, line)
+        self.reason = reason
+
 
 # What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
 # math builtins always return float). Anything else comes back tagged.

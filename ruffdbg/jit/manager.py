@@ -131,7 +131,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             native=native,
             deopts=state.deopts, despecializations=state.despecializations,
             compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
-            guards=guards,
+            guards=guards, generic_sites=unit.generic_sites if unit is not None else (),
         )
 
     # ----------------------------------------------------- user's controls

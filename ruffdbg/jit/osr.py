@@ -15,7 +15,8 @@ from ruffdbg.core.objects import Function
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.deopt import as_interpreter_error
-from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
+from ruffdbg.jit.compiling import generic_share
+from ruffdbg.jit.inference import LoopRegion, NotCompilable, NotWorthCompiling, infer, value_type
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.units import Unit
@@ -175,6 +176,9 @@ class OsrEntry:
             promoted = site.promoted = ()
             typed = self._infer_region(code, site, (), slot_types[:code.nlocals], len(stack) // 2)
         region = typed.region
+        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2)
+        if slower is not None:   # (the same rule as for whole functions: T2 must not be slower)
+            raise NotWorthCompiling(f"loop at line {code.lines[header]} {slower}", code.lines[header])
         self._compile_callees(typed)
         unit = self._build(typed, 2)
         unit.typed_region_end = site.end

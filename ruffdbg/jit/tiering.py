@@ -142,11 +142,12 @@ def too_many(count: int, policy: TierPolicy) -> bool:
     return count > policy.blacklist_after
 
 
-def t1_slower(generic: int, total: int, policy: TierPolicy) -> str | None:
-    """Why T1 would run slower than T0, or None. ``generic``: instructions the profile
-    saw run that T1 would hand to the interpreter; ``total``: all it saw run."""
+def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0") -> str | None:
+    """Why ``tier`` (T1, or T2: the same rule) would run slower than the tier below, or
+    None. ``generic``: instructions the profile saw run that it would hand to the
+    interpreter; ``total``: all it saw run; ``kept_at``: where the code stays."""
     if total < policy.t1_evidence or generic * policy.t1_generic_cost <= total:
         return None
-    return (f"kept at T0: T1 would be slower ({generic * 100 // total}% of the instructions run would take "
-            f"its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
+    return (f"kept at {kept_at}: T{tier} would be slower ({generic * 100 // total}% of the instructions run would "
+            f"take its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
             f"interpreted instructions)")

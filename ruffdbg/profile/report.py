@@ -93,6 +93,7 @@ class FunctionStats:
     despecializations: int = 0
     compiles: list = field(default_factory=list)
     guards: list = field(default_factory=list)
+    generic_sites: tuple = ()   # the current unit's sites left generic, and why (jit.views.GenericSite)
 
     @property
     def stability(self) -> float:
