@@ -21,7 +21,6 @@ from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
-from ruffdbg.profile.report import ruff_type
 
 
 @dataclass
