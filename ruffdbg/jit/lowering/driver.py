@@ -92,7 +92,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
-        self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (an OSR unit never sweeps: see _prologue)
+        self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
         self.counters_address = counters_address
         self.layout = layout

@@ -75,6 +75,11 @@ class FrameAndExits:
         """OSR: the frame's current values (locals, then promoted globals) come in
         through the transfer buffer; native code starts at the loop header."""
         b = self.builder
+        if self.typed.generic or self.typed.slow_paths:
+            # Handles from here on were made in the loop (the frame's values came in
+            # below the mark): the generic path may release those it no longer holds,
+            # or a loop building strings would keep every one alive.
+            self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         buffer = self.address(self.runtime.buffer)
         slots = self.typed.before[self.region.header][0]
         for index, kind in enumerate(slots):
