@@ -59,15 +59,24 @@ class CallsAndLoops:
             self._direct_site(pc, self.unit_id, depth_guard)
             pair = b.call(self.self_call, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
-            self._direct_site(pc, target.unit, depth_guard)
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + (2 * argc if target.tagged else len(bits))))
-            other = target.unit != self.unit_id
-            if other:
-                self.mark_running(target.unit, callee_depth)
-            pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
-                          [callee_depth] + (pairs if target.tagged else bits))
-            if other:
-                self.mark_running(self.unit_id, self.depth)
+
+            def direct() -> ir.Value:
+                other = target.unit != self.unit_id
+                if other:
+                    self.mark_running(target.unit, callee_depth)
+                result = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
+                                [callee_depth] + (pairs if target.tagged else bits))
+                if other:
+                    self.mark_running(self.unit_id, self.depth)
+                return result
+            cell = self.runtime.call_cell(callee.function) if target.tagged else None
+            if cell is not None:   # a T1 callee: its profile grows only through the VM, so sample it there
+                pair = self._sampled(pc, callee, args, self.address(cell), lambda: b.extract_value(direct(), 1),
+                                     DirectSite(pc, target.unit, (depth_guard.id,), True))
+            else:
+                self._direct_site(pc, target.unit, depth_guard)
+                pair = direct()
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
             pair = self._sampled(pc, callee, args, self.address(self.cell_address), lambda: b.extract_value(
