@@ -114,6 +114,10 @@ class OsrEntry:
                 self.vm.charge_outside(time.perf_counter_ns() - compiling)
         except NotCompilable as why:
             state.osr_refused.add(header)
+            if isinstance(why, NotWorthCompiling):   # (it could compile: no "not-compilable" event)
+                if state.unit is None and state.state not in tiering.STOPPED:
+                    state.reason = why.reason   # the function's views say why its loop stays interpreted
+                return None
             self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
                             detail={"reason": why.reason, "osr": True})
             return None
