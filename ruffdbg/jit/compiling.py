@@ -272,7 +272,7 @@ class Compiling:
         for name, seen in zip(code.params, code.profile.arg_types):
             if not seen:
                 raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
-            types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
+            types.append(tiering.native_type(ruff_type(max(seen.items(), key=lambda item: item[1])[0])))
         # One display compile per set of types: every view of it (IR before and
         # after optimization, assembly) shows that same compile.
         shown = self.history.display_unit(id(code), tier, tuple(types))
