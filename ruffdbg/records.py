@@ -79,6 +79,7 @@ class NativeListing:
     header: str
     lines: list
     compile_id: int | None = None   # the compile it shows (``Session.compile_record``)
+    notes: tuple[str, ...] = ()     # comment lines under the header: each site T2 left generic, and why
 
 
 @dataclass

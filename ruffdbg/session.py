@@ -465,7 +465,8 @@ class Session:
         stats = report.function_stats(code, self.stability, info.native)
         stats.tier, stats.state, stats.reason = info.tier, info.state, info.reason
         stats.deopts, stats.despecializations = info.deopts, info.despecializations
-        stats.compiles, stats.guards, stats.compiling = info.compiles, info.guards, info.compiling
+        stats.compiles, stats.guards = info.compiles, info.guards
+        stats.compiling, stats.generic_sites = info.compiling, info.generic_sites
         return stats
 
     def disassemble(self, name: str | None = None, counts: bool = False) -> str:
@@ -556,7 +557,9 @@ class Session:
             ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         shown = "before opt" if raw and kind == "ir" else ("after opt" if kind == "ir" else "assembly")
         header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} ({shown}{where}); {ms}"
-        return NativeListing(header, lines, unit.id)
+        notes = tuple(f"; {site.text()}" for site in unit.generic_sites)
+        return NativeListing(header, lines, unit.id, notes)
+
 
     def native_text(self, name: str | None, kind: str, tier: int = 2, raw: bool = False,
                     compile_id: int | None = None) -> str:
@@ -565,7 +568,8 @@ class Session:
         from ruffdbg.jit import texts
 
         listings = [self._unit_listing(unit, kind, raw) for unit in self._native_units(name, tier, compile_id)]
-        return "\n\n".join(listing.header + "\n" + texts.render(listing.lines) for listing in listings)
+        return "\n\n".join("\n".join([listing.header, *listing.notes, texts.render(listing.lines)])
+                             for listing in listings)
 
     # ------------------------------------------------------- compile history
 
@@ -652,8 +656,10 @@ class Session:
                 "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
                             "pass": g.passed, "fail": g.failed} for g in s.guards],
                 "units": [{"unit": u.unit, "tier": u.tier, "loop_line": u.loop_line, "current": u.current,
-                           "assumptions": [asdict(a) for a in u.assumptions]}
+                           "assumptions": [asdict(a) for a in u.assumptions],
+                           "generic_sites": [asdict(g) for g in u.generic_sites]}
                           for u in self.assumptions(s.name)],
+                "generic_sites": [asdict(g) for g in s.generic_sites],
             }
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]

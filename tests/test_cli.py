@@ -198,11 +198,16 @@ def test_ir_and_asm_map_back_to_lines_and_pcs(tmp_path, capsys):
     assert status == 0 and "ruff_" in asm and "; line 2, pc 2" in asm
 
 
-def test_ir_of_a_function_that_cannot_be_compiled_says_why(tmp_path, capsys):
+def test_ir_says_why_t2_left_a_site_generic_or_why_there_is_no_code(tmp_path, capsys):
     program = write(tmp_path, 'func greet(name) {\n    return "hi ${name}"\n}\nprint(greet("bo"))\n')
-    status, _, err = run(capsys, "ir", program, "--func", "greet")
+    status, out, _ = run(capsys, "ir", program, "--func", "greet")
+    assert status == 0
+    assert out.splitlines()[1] == "; line 2, pc 2: generic: string interpolation — no native strings yet"
+    params = ", ".join(f"p{i}" for i in range(33))
+    program = write(tmp_path, f"func wide({params}) {{ return p0 }}\nprint(wide({', '.join(['1'] * 33)}))\n")
+    status, _, err = run(capsys, "ir", program, "--func", "wide")
     assert status == 1
-    assert err.strip() == "ruffdbg: greet has no T2 code: NYI: string interpolation at line 2"
+    assert err.strip() == "ruffdbg: wide has no T2 code: NYI: more than 32 parameters at line 1"
 
 
 @pytest.mark.parametrize("flags", [["--no-jit"], [], ["--threshold", "1"]], ids=["T0", "default", "eager"])

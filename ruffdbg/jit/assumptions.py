@@ -60,6 +60,7 @@ class UnitAssumptions:
     loop_line: int | None                    # an OSR unit: the line of its loop's header
     current: bool
     assumptions: tuple[Assumption, ...]
+    generic_sites: tuple = ()                # views.GenericSite: what it leaves generic, and why
 
 
 def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -> tuple[Assumption, ...]:

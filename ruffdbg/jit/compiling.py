@@ -23,7 +23,7 @@ from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit
-from ruffdbg.jit.views import State
+from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
 # LLVM's -O level per tier. T2 at -O2, not -O3: over the examples' compiles -O3's
@@ -46,9 +46,10 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     profile = code.profile
     generic = sum(counts[pc] for pc in typed.generic)
     for pc, (op, _) in enumerate(code.instrs):
-        if pc not in typed.generic and op in OPERATOR_SITES:
+        if pc not in typed.generic and op in OPERATOR_SITES and (typed.tier == 1 or pc in typed.slow_paths):
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in INLINE_OPERANDS)
-    return generic, sum(counts)
+    # (an OSR unit: the loop's instructions only)
+    return generic, sum(counts[pc] for pc in typed.before) if typed.region is not None else sum(counts)
 
 
 def add_stage(ms: dict[str, float], stage: str, value: float) -> None:
@@ -97,6 +98,12 @@ class Compiling:
             else:
                 typed = self._infer(code, param_types)
                 infer_ms = (time.perf_counter() - started) * 1000
+                slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy, 2,
+                                                               "T1" if state.tier == "T1" else "T0")
+                if slower is not None:   # (not refused for good: looked at again as the profile grows)
+                    state.t2_refusal = slower
+                    state.reason = slower if state.tier == "T1" else state.reason
+                    return None
                 self._compile_callees(typed)
             job = self._lower(typed, tier, trigger or self._trigger(code, forced), infer_ms)
         except NotCompilable as why:
@@ -330,6 +337,7 @@ class Compiling:
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False)
+        unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
 
@@ -378,7 +386,7 @@ class Compiling:
         for name, seen in zip(code.params, code.profile.arg_types):
             if not seen:
                 raise LookupError(f"{code.name}'s argument {name} has no type profile (it ran only in native code)")
-            types.append(ruff_type(max(seen.items(), key=lambda item: item[1])[0]))
+            types.append(tiering.native_type(ruff_type(max(seen.items(), key=lambda item: item[1])[0])))
         # One display compile per set of types: every view of it (IR before and
         # after optimization, assembly) shows that same compile.
         shown = self.history.display_unit(id(code), tier, tuple(types))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ctypes
 import time
+from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, Iterator
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
@@ -129,7 +130,7 @@ class NativeBoundary:
         """The entry's type guard failed on an argument: a deopt before anything ran."""
         for name, value, expected in zip(unit.code.params, args, unit.param_types):
             actual = ruff_type(type(value))
-            if actual != expected:
+            if actual != expected and expected != Kind.DYN:   # (a tagged parameter takes any value)
                 guard = next(g for g in unit.guards if g.kind == "type" and g.detail.startswith(f"{name}:"))
                 self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
                 return
@@ -318,8 +319,15 @@ class NativeBoundary:
                 self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
                 mutated = None   # (a reference held here would count too)
             try:
-                following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
+                with self._standing_in(unit):
+                    following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
             except RuffError as error:
+                if unit.region is not None:
+                    # An OSR loop runs in an interpreted frame: that frame raises it,
+                    # at this pc (osr._run_native_loop), with the handlers it has.
+                    self.pending, self.pending_pc = error, pc
+                    self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
+                    return rt.STATUS_ERROR
                 whole = self._whole_frame(unit, pc, depth, nlocals, nstack, frame_pairs)
                 whole.pc = pc + 1
                 return self._finish_raising(whole, error, below)
@@ -357,6 +365,22 @@ class NativeBoundary:
             self.pending = error
             self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
             return rt.STATUS_ERROR
+
+    @contextmanager
+    def _standing_in(self, unit: Unit) -> Iterator[None]:
+        """An OSR unit's op runs in a frame that stands for the interpreted frame the
+        loop was entered from: that one leaves the Ruff stack meanwhile (or an error
+        raised there would show the function twice)."""
+        frames = self.vm.frames
+        lifted = unit.region is not None and bool(self.osr_frames) and bool(frames) \
+            and self.osr_frames[-1][0] is frames[-1]
+        if lifted:
+            entered = frames.pop()
+        try:
+            yield
+        finally:
+            if lifted:
+                frames.append(entered)
 
     def _about_to_mutate(self, op: int, arg: Any, frame: Frame) -> Any:
         """The container a MUT_* op is about to make unshared (copy-on-write).

@@ -66,6 +66,7 @@ class Compile:
     state: str                    # "current", "retired" or "display-only"
     why: str | None               # why it was retired
     texts_kept: bool
+    generic_sites: tuple = ()     # views.GenericSite: the sites it leaves generic, and why
 
     @property
     def kind_text(self) -> str:
@@ -198,7 +199,7 @@ def view(record: CompileRecord, derived: dict[int, counts.UnitCounts]) -> Compil
     state = "display-only" if record.kind == "display" else ("current" if unit.valid else "retired")
     return Compile(record.id, record.function, f"T{record.tier}", record.kind, record.loop_line, record.trigger,
                    record.types, record.return_type, tuple(unit.assumptions), guards, dict(record.ms), state,
-                   record.retired, unit.compiled.has_texts)
+                   record.retired, unit.compiled.has_texts, tuple(unit.generic_sites))
 
 
 def ir_text_lines(ir_text: str) -> list[str]:

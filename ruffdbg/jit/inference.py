@@ -8,13 +8,14 @@ a guard in the native code: parameters (checked at entry), call results
 (checked after the call), and globals holding the called function (checked
 before the call). Everything else follows from the operand types.
 
-Tier 1 (baseline) speculates on nothing: parameters, locals and call results
-are ``dyn`` -- a (tag, bits) pair dispatched on at run time -- and what native
-code cannot do with a value's actual tag becomes a *bail-out* to the
-interpreter at that pc.
+A value T2 cannot type (an array, a string, a struct, a parameter profiled
+as one) is ``dyn`` -- a (tag, bits) pair dispatched on at run time -- and what
+T2 cannot do with it runs through T1's tagged or generic path, the site saying
+why (``generic_transfer``, ``generic_reasons``). Tier 1 (baseline) speculates
+on nothing: every parameter, local and call result is ``dyn``.
 
-Anything native code cannot do yet raises ``NotCompilable`` with the feature
-and its line, like LuaJIT's trace aborts ("NYI: string constant at line 12").
+What neither tier can do raises ``NotCompilable`` with the feature and its
+line, like LuaJIT's trace aborts.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Callable
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import (
-    ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, OPCODES, ORDERING_OPS, T1_REFUSED, Op, stack_pops,
+    ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op, stack_pops,
 )
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit.runtime import MAX_PARAMS
@@ -39,6 +40,13 @@ class NotCompilable(Exception):
         self.line = line
         self.reason = f"NYI: {feature} at line {line}"
 
+
+class NotWorthCompiling(NotCompilable):
+    """Native code could run it, but slower than the tier it is in (``reason`` says why)."""
+
+    def __init__(self, reason: str, line: int):
+        super().__init__(reason, line)
+        self.reason = reason
 
 
 # What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
@@ -85,7 +93,12 @@ class TypedCode:
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
     exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to
-    generic: set[int] = field(default_factory=set)             # T1: pcs the interpreter runs (op callback)
+    generic: set[int] = field(default_factory=set)             # pcs the interpreter runs (op callback)
+    # T2: why each generic pc is left generic ("generic: field access p.x — ..."), by pc
+    generic_reasons: dict[int, str] = field(default_factory=dict)
+    # T2: inline ops on a tagged operand whose failing checks take the generic path
+    # (as every T1 inline op does) instead of deopting: a tagged value may be a string
+    slow_paths: set[int] = field(default_factory=set)
     # pc -> the type on top of the stack when it falls through to pc + 1, before any
     # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
     falls_through: dict[int, StackType | None] = field(default_factory=dict)
@@ -177,8 +190,8 @@ def _merge(old, new, code: CodeObject, pc: int, tier: int = 2):
         raise NotCompilable("a stack of different depths at a join", code.lines[pc])
     stack = []
     for a, b in zip(old_stack, new_stack):
-        if a != b and tier == 1 and all(isinstance(x, (FunctionValue, Kind)) for x in (a, b)):
-            stack.append(Kind.DYN)   # T1: a function value becomes a tagged one
+        if a != b and all(isinstance(x, (FunctionValue, Kind)) for x in (a, b)):
+            stack.append(Kind.DYN)   # a function value becomes a tagged one
             continue
         if a != b and (isinstance(a, StackOnly) or isinstance(b, StackOnly)):
             raise NotCompilable("a function value that differs between branches", code.lines[pc])
@@ -224,9 +237,9 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
           return_type_of: ReturnTypeOf, returns: set[str]):
     """Run one instruction on types; return the (pc, slots, stack) successors."""
     step = Step(typed, pc, slots, stack, lookup, return_type_of, returns)
-    if typed.tier == 1 and step.op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
+    if step.op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER):
         _tag_function_operands(step)
-    transfer = TRANSFER[typed.tier].get(step.op)
+    transfer = transfer_table(typed.tier).get(step.op)
     if transfer is None:
         raise NotCompilable(f"opcode {step.op}", step.line)
     successors = transfer(step)
@@ -244,7 +257,7 @@ def _step(typed: TypedCode, pc: int, slots: list, stack: list, lookup: Callable[
 
 
 def _tag_function_operands(s: Step) -> None:
-    """T1: a function value an instruction other than CALL consumes is a tagged value."""
+    """A function value an instruction other than CALL consumes is a tagged value."""
     pops = stack_pops(s.op, s.arg, s.code)
     for depth in range(len(s.stack) - pops, len(s.stack)):
         if isinstance(s.stack[depth], FunctionValue):
@@ -292,16 +305,6 @@ def _load_global(s: Step):
         s.stack.append(FunctionValue(_callee(s.code.names[s.arg], s.lookup, s.line)))
 
 
-def _store_global(s: Step):
-    """Only a global an OSR unit keeps in a register; the rest is refused."""
-    slot = _promoted_slot(s.typed, s.arg)
-    if slot is None:
-        return refuse(s)
-    if s.code.names[s.arg] in s.typed.region.immutable:
-        return s.fails()
-    s.slots[slot] = s.stack.pop()
-
-
 def _call_site(s: Step):
     """Pop a CALL's callee and arguments; None when it is a counted ``range`` loop."""
     stack, argc = s.stack, s.arg
@@ -340,6 +343,7 @@ def _call_tagged(s: Step):
 def _arithmetic(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
+        _slow_path(s)
         del stack[-2:]
         stack.append(Kind.DYN)
         return None
@@ -353,6 +357,7 @@ def _arithmetic(s: Step):
 def _ordering(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
+        _slow_path(s)
         del stack[-2:]
         stack.append(Kind.BOOL)
         return None
@@ -365,11 +370,15 @@ def _ordering(s: Step):
 
 
 def _equality(s: Step):
+    if Kind.DYN in s.stack[-2:]:
+        _slow_path(s)
     del s.stack[-2:]
     s.stack.append(Kind.BOOL)
 
 
 def _not(s: Step):
+    if s.stack[-1] == Kind.DYN and s.typed.tier == 2:   # (a struct's op_not may return anything)
+        return _slow_path(s)
     operand = s.stack.pop()
     if operand not in (Kind.DYN, Kind.BOOL):
         return s.fails()
@@ -377,6 +386,8 @@ def _not(s: Step):
 
 
 def _neg(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     operand = s.stack.pop()
     if operand not in (Kind.DYN, Kind.INT, Kind.FLOAT):
         return s.fails()
@@ -397,6 +408,8 @@ def _for_iter(s: Step):
 
 
 def _to_bool(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     s.stack[-1] = Kind.BOOL
 
 
@@ -409,6 +422,8 @@ def _dup(s: Step):
 
 
 def _branch(s: Step):
+    if s.stack[-1] == Kind.DYN:
+        _slow_path(s)
     s.stack.pop()
     return [s.state(s.arg), s.state(s.pc + 1)]
 
@@ -432,140 +447,21 @@ def _fail(s: Step):
     return s.fails()
 
 
-# ------------------------------------------------ T1: the generic path
-# What T1 has no inline code for, the interpreter runs (``vm.step.execute_one``
-# through the op callback): its operands are written out, its results come back
-# tagged. Nothing is refused except what the opcode table's ``t1`` column says.
-
-
-def _generic(s: Step):
-    """The interpreter runs this instruction; what it pushes is tagged."""
-    del s.stack[len(s.stack) - stack_pops(s.op, s.arg, s.code):]
-    s.stack.extend([Kind.DYN] * OPCODES[s.op].pushes)
-    s.typed.generic.add(s.pc)
-    if s.op in BLOCK_ENDS:   # THROW: the interpreter finishes the frame
-        return []
-    return None
-
-
-def _generic_new_cell(s: Step):
-    _generic(s)
-    s.slots[s.arg] = Kind.DYN   # the local now holds a cell
-
-
-def _load_global_t1(s: Step):
-    """A global holding a plain function or a builtin about to be called is a constant
-    (guarded); any other global is read by the interpreter."""
-    value = s.lookup(s.code.names[s.arg])
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
-        s.stack.append(FunctionValue(Callee(s.code.names[s.arg], value)))
-        return None
-    return _generic(s)
-
-
-def _call_t1(s: Step):
-    """``for v in range(...)`` is a counted loop; a call of a global Ruff function
-    is native (its unit's entry, or itself; lowering's ``op_CALL``: the VM runs it
-    while it has no native code, and samples it so its profile still grows);
-    every other call the interpreter makes (the generic path: it profiles the
-    call as T0 does, and the frame's values are written out, so its handles can
-    be released)."""
-    argc = s.arg
-    callee = s.stack[-argc - 1]
-    args = tuple(s.stack[len(s.stack) - argc:])
-    if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
-        return _call_tagged(s)
-    if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
-            and not any(isinstance(arg, StackOnly) for arg in args) and s.typed.native_calls:
-        return _call_tagged(s)
-    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
-        if isinstance(s.stack[depth], FunctionValue):
-            s.stack[depth] = Kind.DYN
-    return _generic(s)
-
-
-# A native call site is a few hundred bytes of IR (entry, sampling, the VM
-# fallback, counting); LLVM's time grows faster than linearly with a function's
-# size, so a function with more call sites than this calls through the generic
-# path (a function of 4,100 calls took minutes to compile otherwise).
-MAX_NATIVE_CALL_SITES = 200
-
-
-def _get_iter_t1(s: Step):
-    if s.stack[-1] in (Kind.INT, RANGE_ARGS):
-        return _get_iter(s)
-    return _generic(s)   # arrays, strings, dicts ...: the interpreter's [items, position]
-
-
-def _for_iter_t1(s: Step):
-    if s.stack[-2:] == [RANGE, Kind.INT]:
-        return _for_iter(s)
-    s.typed.generic.add(s.pc)
-    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack[:-2] + [Kind.DYN] * 3)]
-
-
-def _not_t1(s: Step):
-    if s.stack[-1] == Kind.DYN:   # (a struct's op_not may return anything)
-        return None
-    return _not(s)
-
-
-def _try_t1(s: Step):
-    """SETUP_TRY / POP_TRY: nothing to do natively. The handlers open at each pc are
-    static (vm.step.handlers_at); a Ruff error hands the frame to the interpreter,
-    which enters the handler, so native code never reaches it."""
-    return [s.state(s.pc + 1)]
-
-
-def _load_local_t1(s: Step):
-    """A local not set on some path holds null there (the interpreter's frames start so)."""
-    s.stack.append(Kind.NULL if s.slots[s.arg] == Kind.UNSET else s.slots[s.arg])
-
-
-def _arithmetic_t1(s: Step):
-    """Numbers inline (the result tagged: an overflow, a zero divisor or another type
-    takes the generic path, whose result may be anything); the rest generic."""
-    if all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
-        del s.stack[-2:]
-        s.stack.append(Kind.DYN)
-        return None
-    return _generic(s)
-
-
-def _compare_t1(s: Step):
-    if s.op in EQUALITY_OPS or all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
-        del s.stack[-2:]
-        s.stack.append(Kind.BOOL)
-        return None
-    return _generic(s)
-
-
-def _neg_t1(s: Step):
-    if s.stack[-1] in NUMBERS or s.stack[-1] == Kind.DYN:
-        s.stack[-1] = Kind.DYN
-        return None
-    return _generic(s)
-
-
-def _refuse_t1(s: Step):
-    raise NotCompilable(T1_REFUSED[s.op], s.line)
-
-
-def _t1_table(table: dict) -> dict:
-    """T1's table: T2's where it handles the op, else the generic path."""
-    table = dict(table)
-    for op in Op:
-        if table.get(op) in (None, refuse) or op in REFUSED_UNLESS:
-            table[op] = _generic
+def _transfer_table() -> dict:
+    """Opcode -> transfer function, derived from the opcode table: every opcode native
+    code has no inline lowering for (``NOT_COMPILED``) refuses here, with its reason
+    (the base of T1's and T2's tables: ``generic_transfer``)."""
+    table = {op: _arithmetic for op in ARITHMETIC_OPS}
+    table.update({op: _ordering for op in ORDERING_OPS})
+    table.update({op: _equality for op in EQUALITY_OPS})
     table.update({
-        Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_t1, Op.RETURN: _return_tagged,
-        Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
-        Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
-        Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
+        Op.LOAD_LOCAL: _load_local, Op.STORE_LOCAL: _store_local, Op.LOAD_CONST: _load_const,
+        Op.LOAD_GLOBAL: _load_global, Op.CALL: _call,
+        Op.NOT: _not, Op.NEG: _neg, Op.TO_BOOL: _to_bool, Op.GET_ITER: _get_iter, Op.FOR_ITER: _for_iter,
+        Op.POP: _pop, Op.DUP: _dup, Op.JUMP_IF_FALSE: _branch, Op.JUMP_IF_TRUE: _branch,
+        Op.JUMP: _jump, Op.JUMP_BACK: _jump, Op.RETURN: _return, Op.FAIL: _fail,
     })
-    table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
-    table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
-    table.update({op: _refuse_t1 for op in T1_REFUSED})
+    table.update({op: refuse for op in NOT_COMPILED})
     return table
 
 
@@ -580,31 +476,21 @@ def _shuffle(s: Step):
         stack[-1], stack[-2] = stack[-2], stack[-1]
 
 
-# Refused by the opcode table, but handled in a case its transfer function knows
-# (a global an OSR loop keeps in a register); it refuses the rest itself.
-REFUSED_UNLESS = {Op.STORE_GLOBAL: _store_global}
+def _slow_path(s: Step) -> None:
+    """T2: this inline op has a tagged operand: where its checks fail, the generic
+    path runs it (a string, a struct ...) instead of a deopt (which would only come
+    back to the same op, and count as a bail-out every time)."""
+    if s.typed.tier == 2:
+        s.typed.slow_paths.add(s.pc)
 
 
-def _transfer_table(tier: int) -> dict:
-    """Opcode -> transfer function for ``tier``, derived from the opcode table: every
-    opcode the JIT refuses (``NOT_COMPILED``) refuses here, with its reason."""
-    table = {op: _arithmetic for op in ARITHMETIC_OPS}
-    table.update({op: _ordering for op in ORDERING_OPS})
-    table.update({op: _equality for op in EQUALITY_OPS})
-    table.update({
-        Op.LOAD_LOCAL: _load_local, Op.STORE_LOCAL: _store_local, Op.LOAD_CONST: _load_const,
-        Op.LOAD_GLOBAL: _load_global, Op.CALL: _call,
-        Op.NOT: _not, Op.NEG: _neg, Op.TO_BOOL: _to_bool, Op.GET_ITER: _get_iter, Op.FOR_ITER: _for_iter,
-        Op.POP: _pop, Op.DUP: _dup, Op.JUMP_IF_FALSE: _branch, Op.JUMP_IF_TRUE: _branch,
-        Op.JUMP: _jump, Op.JUMP_BACK: _jump, Op.RETURN: _return, Op.FAIL: _fail,
-    })
-    table.update({op: REFUSED_UNLESS.get(op, refuse) for op in NOT_COMPILED})
-    if tier == 1:   # T1 speculates on nothing and runs what it has no inline code for generically
-        table = _t1_table(table)
-    return table
+# A native call site is a few hundred bytes of IR (entry, sampling, the VM
+# fallback, counting); LLVM's time grows faster than linearly with a function's
+# size, so a function with more call sites than this calls through the generic
+# path (a function of 4,100 calls took minutes to compile otherwise).
+MAX_NATIVE_CALL_SITES = 200
 
 
-TRANSFER = {1: _transfer_table(1), 2: _transfer_table(2)}
 
 
 
@@ -633,3 +519,16 @@ def _callee(name: str, lookup: Callable[[str], Any], line: int) -> Callee:
     if type(value) is Function:
         raise NotCompilable(f"call to closure {name}", line)
     raise NotCompilable(f"reading global {name}", line)
+
+
+TRANSFER: dict[int, dict] = {}   # tier -> its table (built on first use: see transfer_table)
+
+
+def transfer_table(tier: int) -> dict:
+    """Opcode -> transfer function for ``tier``: the base table above, turned into
+    T1's or T2's by ``generic_transfer`` (which builds on this module's functions)."""
+    if not TRANSFER:
+        from ruffdbg.jit import generic_transfer
+        TRANSFER.update({1: generic_transfer.t1_table(_transfer_table()),
+                         2: generic_transfer.t2_table(_transfer_table())})
+    return TRANSFER[tier]

@@ -56,6 +56,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
         self.pending: BaseException | None = None
+        self.pending_pc: int | None = None   # where an OSR loop's generic op raised ``pending``
         self.native_depth = 0                            # nesting of native entries (Python-side)
         self._inferring: set = set()
         self._compiling: set = set()
@@ -136,7 +137,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             native=native,
             deopts=state.deopts, despecializations=state.despecializations,
             compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
-            guards=guards,
+            guards=guards, generic_sites=unit.generic_sites if unit is not None else (),
         )
 
     def compiling_state(self, code: CodeObject) -> str | None:

@@ -16,12 +16,12 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.background import READY
 from ruffdbg.jit.deopt import as_interpreter_error
-from ruffdbg.jit.inference import LoopRegion, NotCompilable, infer, value_type
+from ruffdbg.jit.compiling import generic_share
+from ruffdbg.jit.inference import LoopRegion, NotCompilable, NotWorthCompiling, infer, value_type
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
-from ruffdbg.profile.report import ruff_type
 
 
 @dataclass
@@ -119,6 +119,10 @@ class OsrEntry:
                 self.vm.charge_outside(time.perf_counter_ns() - compiling)
         except NotCompilable as why:
             state.osr_refused.add(header)
+            if isinstance(why, NotWorthCompiling):   # (it could compile: no "not-compilable" event)
+                if state.unit is None and state.state not in tiering.STOPPED:
+                    state.reason = why.reason   # the function's views say why its loop stays interpreted
+                return None
             self.events.add("not-compilable", code.name, tier="T2", pc=header, line=code.lines[header],
                             detail={"reason": why.reason, "osr": True})
             return None
@@ -174,20 +178,22 @@ class OsrEntry:
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
         # A local holding null is null, not "unset": typing it unset let a later int
         # store make it an int slot, and the entry read null's bits as 0.
-        slot_types = tuple(Kind.NULL if value is None else _scalar_type(value) for value in values)
-        if any(kind is None for kind in slot_types):
-            names = [*code.local_names, *promoted]
-            name = next(n for n, kind in zip(names, slot_types) if kind is None)
-            raise NotCompilable(f"variable {name} holding a {ruff_type(type(values[names.index(name)]))}",
-                                code.lines[header])
+        # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
+        slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
         stack = frame.stack   # the enclosing for loops' state (checked by _stack_ranges)
         site.compiles += 1
-        region = LoopRegion(header, site.end, promoted,
-                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
-                            (RANGE, Kind.INT) * (len(stack) // 2))
         started = time.perf_counter()
-        typed = infer(code, (), self._lookup, self._return_type_of, region, slot_types)
+        typed = self._infer_region(code, site, promoted, slot_types, len(stack) // 2)
+        if (typed.generic or typed.slow_paths) and promoted:
+            # The generic path hands the interpreter the frame's locals and stack, not
+            # registers standing for globals: a loop that uses it keeps globals in the VM.
+            promoted = site.promoted = ()
+            typed = self._infer_region(code, site, (), slot_types[:code.nlocals], len(stack) // 2)
         infer_ms = (time.perf_counter() - started) * 1000
+        region = typed.region
+        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2)
+        if slower is not None:   # (the same rule as for whole functions: T2 must not be slower)
+            raise NotWorthCompiling(f"loop at line {code.lines[header]} {slower}", code.lines[header])
         self._compile_callees(typed)
         job = self._lower(typed, 2, None, infer_ms)
         job.unit.typed_region_end, job.unit.region = site.end, region
@@ -214,11 +220,18 @@ class OsrEntry:
             site.units[job.signature] = unit
         return unit
 
+    def _infer_region(self, code: CodeObject, site: OsrSite, promoted: tuple[str, ...], slot_types: tuple,
+                      loops: int) -> Any:
+        region = LoopRegion(site.header, site.end, promoted,
+                            frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
+                            (RANGE, Kind.INT) * loops)
+        return infer(code, (), self._lookup, self._return_type_of, region, slot_types)
+
     def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:
         """What an OSR unit is specialized on: the globals it keeps in registers, the
         type of every local and of those globals, and the for loops around it."""
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
-        return promoted, tuple(Kind.UNSET if value is None else _scalar_type(value) for value in values), \
+        return promoted, tuple(Kind.UNSET if value is None else _slot_type(value) for value in values), \
             len(frame.stack) // 2
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
@@ -326,7 +339,10 @@ class OsrEntry:
             for word in (span.start, span.stop, span.step, position):
                 buffer[at], buffer[at + 1] = rt.TAG_RANGE, word
                 at += 2
-        ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        depth = ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        # (the frame's closure cells, for the generic path's LOAD_FREE / STORE_FREE)
+        closure = self.cells_at.get(depth)
+        self.cells_at[depth] = (frame.function, frame.cells)
         unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
         self.osr_frames.append((frame, len(self.vm.frames) - 1))
@@ -337,6 +353,10 @@ class OsrEntry:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_ended(unit.code, started, osr=True)
+            if closure is None:
+                del self.cells_at[depth]
+            else:
+                self.cells_at[depth] = closure
             self.native_depth -= 1
             self.osr_frames.pop()
             if promoted:
@@ -356,6 +376,9 @@ class OsrEntry:
             self.vm.globals[name] = value
         if status == rt.STATUS_ERROR:
             pending, self.pending = self.pending, None
+            at, self.pending_pc = self.pending_pc, None
+            if at is not None:   # a generic op raised it: the frame raises it there
+                return ("raise", at + 1, pending), None
             raise as_interpreter_error(pending)
         frame.stack[:] = restored[nslots:]
         where = ctx[rt.CTX_RET_BITS]
@@ -422,6 +445,11 @@ def _in_words(span: range) -> range | None:
 
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _slot_type(value: Any) -> str:
+    """What an OSR unit keeps a frame's value as: a scalar in a register, or tagged."""
+    return _scalar_type(value) or Kind.DYN
 
 
 def _scalar_type(value: Any) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ruffdbg.jit.policy import TierPolicy
-from ruffdbg.jit.types import SCALARS
+from ruffdbg.jit.types import SCALARS, Kind
 from ruffdbg.jit.views import State
 
 STOPPED = (State.BLACKLISTED, State.NOT_COMPILABLE)   # no more tiering for these
@@ -21,23 +21,28 @@ SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type")
 
 
 def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:
-    """The dominant type of each argument (``report.ArgumentProfile``s), if every one
-    is stable and a scalar; else None (T2 unboxes scalars only; T1 passes anything
-    else along tagged)."""
+    """The type T2 takes each argument as (``report.ArgumentProfile``s), if every one
+    is stable; else None. A scalar is unboxed (and guarded at entry); any other type
+    (array, string, struct ...) is passed tagged (``dyn``), as T1 passes everything,
+    and what T2 does with it is left generic."""
     profiles = list(profiles)
-    if not all(profile.stable and profile.dominant in SCALARS for profile in profiles):
+    if not all(profile.stable for profile in profiles):
         return None
-    return tuple(profile.dominant for profile in profiles)
+    return tuple(native_type(profile.dominant) for profile in profiles)
+
+
+def native_type(ruff_type_name: str) -> str:
+    """How native code holds a value of this Ruff type: its scalar kind, or tagged."""
+    return ruff_type_name if ruff_type_name in SCALARS else Kind.DYN
 
 
 def dominant_types(arg_types: list[dict], type_name) -> tuple[str, ...] | None:
-    """The most seen type of each argument, stable or not (for compiling on request);
-    None when an argument was never seen or is not a scalar. ``type_name`` turns a
+    """The most seen type of each argument, stable or not (for compiling on request),
+    as ``native_type``; None when an argument was never seen. ``type_name`` turns a
     profiled Python type into a Ruff type name."""
     if not all(arg_types):
         return None
-    types = tuple(type_name(max(seen.items(), key=lambda item: item[1])[0]) for seen in arg_types)
-    return types if all(kind in SCALARS for kind in types) else None
+    return tuple(native_type(type_name(max(seen.items(), key=lambda item: item[1])[0])) for seen in arg_types)
 
 
 def speculated_types(stable: tuple[str, ...] | None, dominant: tuple[str, ...] | None,
@@ -56,10 +61,7 @@ def why_not_t2(profiles: Iterable[Any], rule: Any, again_at: int) -> str:
     ``report.TypeProfile``s judged by the stability ``rule``), and when it is
     looked at again: every T1 function says so in the views."""
     for profile in profiles:
-        if profile.dominant is not None and profile.dominant not in SCALARS:
-            article = "an" if profile.dominant[0] in "aeiou" else "a"
-            why = f"argument {profile.name} is {article} {profile.dominant} (T2 compiles scalar code only)"
-        elif profile.samples < rule.samples:
+        if profile.samples < rule.samples:
             why = f"argument {profile.name} has {profile.samples} of the {rule.samples} samples T2 needs"
         elif not profile.stable:
             why = f"argument {profile.name} is unstable ({profile.shares()})"
@@ -140,11 +142,12 @@ def too_many(count: int, policy: TierPolicy) -> bool:
     return count > policy.blacklist_after
 
 
-def t1_slower(generic: int, total: int, policy: TierPolicy) -> str | None:
-    """Why T1 would run slower than T0, or None. ``generic``: instructions the profile
-    saw run that T1 would hand to the interpreter; ``total``: all it saw run."""
+def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0") -> str | None:
+    """Why ``tier`` (T1, or T2: the same rule) would run slower than the tier below, or
+    None. ``generic``: instructions the profile saw run that it would hand to the
+    interpreter; ``total``: all it saw run; ``kept_at``: where the code stays."""
     if total < policy.t1_evidence or generic * policy.t1_generic_cost <= total:
         return None
-    return (f"kept at T0: T1 would be slower ({generic * 100 // total}% of the instructions run would take "
-            f"its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
+    return (f"kept at {kept_at}: T{tier} would be slower ({generic * 100 // total}% of the instructions run would "
+            f"take its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
             f"interpreted instructions)")

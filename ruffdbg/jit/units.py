@@ -48,6 +48,7 @@ class Unit:
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
+    generic_sites: tuple = ()          # T2: views.GenericSite per site it leaves generic, and why
 
 
 @dataclass
@@ -101,7 +102,7 @@ class UnitRegistry:
         """Every unit built for ``code`` (current and retired), with its assumptions."""
         return [assumptions.UnitAssumptions(unit.id, f"T{unit.tier}",
                                             code.lines[unit.region.header] if unit.region is not None else None,
-                                            unit.valid, unit.assumptions)
+                                            unit.valid, unit.assumptions, unit.generic_sites)
                 for unit in self.state_of(code).units]
 
     def global_slot(self, name: str) -> int:

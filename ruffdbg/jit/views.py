@@ -39,6 +39,18 @@ class GuardStats:
         return self.failed / total if total else 0.0
 
 
+@dataclass(frozen=True)
+class GenericSite:
+    """A site a T2 unit leaves generic (T1's generic path runs it), and why."""
+
+    pc: int
+    line: int
+    reason: str       # "generic: field access p.x — no native struct layout yet"
+
+    def text(self) -> str:
+        return f"line {self.line}, pc {self.pc}: {self.reason}"
+
+
 @dataclass
 class CompileStats:
     tier: str
@@ -60,3 +72,4 @@ class JitInfo:
     compiles: list[CompileStats]
     guards: list[GuardStats]
     compiling: str | None = None  # a background compile under way: "T2 queued", "T2 compiling"
+    generic_sites: tuple[GenericSite, ...] = ()   # of the unit whose guards are shown

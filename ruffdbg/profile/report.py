@@ -96,6 +96,7 @@ class FunctionStats:
     compiles: list = field(default_factory=list)
     guards: list = field(default_factory=list)
     compiling: str | None = None   # a background compile under way ("T2 compiling")
+    generic_sites: tuple = ()   # the current unit's sites left generic, and why (jit.views.GenericSite)
 
     @property
     def stability(self) -> float:

@@ -45,7 +45,7 @@ def text_rows(lines: list[str], style: str = "") -> list[Row]:
 
 def listing_rows(listing: Any) -> list[Row]:
     """A ``Session.native_listing`` as rows that keep their (line, pc)."""
-    rows = [Row(Text(listing.header, style="dim", no_wrap=True))]
+    rows = [Row(Text(text, style="dim", no_wrap=True)) for text in (listing.header, *listing.notes)]
     rows += [Row(Text(line.text.expandtabs(8).rstrip(), no_wrap=True), line.line, line.pc) for line in listing.lines]
     return rows
 
@@ -57,6 +57,9 @@ def summary_rows(compile_: Any) -> list[Row]:
                       f"types: {', '.join(compile_.types) or '()'} -> {compile_.return_type}"], "bold")
     if compile_.assumptions:
         rows += text_rows(["assumptions:"] + [f"  {a.text()}" for a in compile_.assumptions])
+    if compile_.generic_sites:
+        rows += text_rows(["left generic:"])
+        rows += [Row(Text(f"  {site.text()}", no_wrap=True), site.line, site.pc) for site in compile_.generic_sites]
     if compile_.guards:
         rows += text_rows(["guards:"])
         for g in compile_.guards:

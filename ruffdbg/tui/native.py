@@ -111,11 +111,11 @@ def mark_style(text_line: Any) -> str | None:
 # ------------------------------------------------------------ rows
 
 
-def listing_rows(header: str, lines: list, lexer: Lexer) -> list[Row]:
-    """Header (dim), then one row per ``TextLine``: gutter mark, coloured code,
-    its note, and ``; line L, pc P`` dimmed at ANNOTATION_COLUMN."""
+def listing_rows(header: str, lines: list, lexer: Lexer, notes: tuple = ()) -> list[Row]:
+    """Header and notes (dim: the sites T2 left generic), then one row per ``TextLine``:
+    gutter mark, coloured code, its note, and ``; line L, pc P`` dimmed at ANNOTATION_COLUMN."""
     texts = [line.text.expandtabs(8).rstrip() for line in lines]
-    rows = [Row(Text(NO_MARK + header, style="dim", no_wrap=True))]
+    rows = [Row(Text(NO_MARK + text, style="dim", no_wrap=True)) for text in (header, *notes)]
     for text_line, code in zip(lines, highlight(texts, lexer)):
         mark = mark_style(text_line)
         out = Text(no_wrap=True)
@@ -237,7 +237,7 @@ class NativePane(Vertical):
                 rows = explanation_rows(listing)
             else:
                 lexer = GasLexer(stripnl=False) if tab.kind == "asm" else LlvmLexer(stripnl=False)
-                rows = listing_rows(listing.header, listing.lines, lexer)
+                rows = listing_rows(listing.header, listing.lines, lexer, listing.notes)
             rows_by_listing[tab.listing_id] = rows
         return rows_by_listing, complete
 

@@ -40,7 +40,8 @@ class TierHooks(Protocol):
         ``osr_at`` again -- how a hot loop is entered again later.
 
         ``None``: the interpreter goes on; ``("return", value)``: the function
-        returned ``value``; ``("resume", pc)``: continue the frame at ``pc``."""
+        returned ``value``; ``("resume", pc)``: continue the frame at ``pc``;
+        ``("raise", pc, error)``: the instruction before ``pc`` raised ``error``."""
 
     def global_changed(self, name: str, value: Any) -> None:
         """A global was defined or assigned (watched by global-unchanged guards)."""

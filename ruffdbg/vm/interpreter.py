@@ -435,6 +435,9 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 if outcome[0] == "return":   # finish with the function's final RETURN
                                     stack.append(outcome[1])
                                     pc = len(frame.code.instrs) - 1
+                                elif outcome[0] == "raise":   # an instruction the loop ran raised
+                                    pc = outcome[1]
+                                    raise outcome[2]
                                 else:
                                     pc = outcome[1]
                                 outcome = None

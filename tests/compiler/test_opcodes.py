@@ -10,8 +10,9 @@ from ruffdbg.compiler.codegen import compile_program
 from ruffdbg.compiler.opcodes import (
     BLOCK_ENDS, JUMP_OPS, NOT_COMPILED, OPCODE_NAMES, OPCODES, T1_REFUSED, Op, jump_effect, stack_effect,
 )
-from ruffdbg.jit.inference import TRANSFER, NotCompilable, refuse
-from ruffdbg.jit.inference import _generic as t1_generic, _generic_new_cell as t1_generic_new_cell
+from ruffdbg.jit.generic_transfer import _generic as t1_generic, _generic_new_cell as t1_generic_new_cell
+from ruffdbg.jit.generic_transfer import _generic_t2
+from ruffdbg.jit.inference import NotCompilable, _transfer_table, refuse, transfer_table
 from ruffdbg.jit.lowering import Lowering
 from ruffdbg.lang.diagnostics import RuffSyntaxError, Source
 from ruffdbg.lang.parser import parse
@@ -45,21 +46,20 @@ def test_lowering_handles_every_opcode_it_does_not_refuse(op):
 
 @pytest.mark.parametrize("tier", [1, 2])
 @pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)
-def test_inference_handles_every_opcode_or_refuses_it_with_a_reason(op, tier):
-    transfer = TRANSFER[tier].get(op)
-    assert transfer is not None or (op in NOT_COMPILED and NOT_COMPILED[op]), \
-        f"{op.name}: neither handled by inference nor refused with a reason"
+def test_inference_handles_every_opcode(op, tier):
+    """Both tiers compile every opcode (T2 leaves what it has no inline code for
+    generic); only T1's refusals (the table's ``t1`` column) refuse."""
+    transfer = transfer_table(tier).get(op)
+    assert transfer is not None and transfer is not refuse, f"{op.name}: refused at T{tier}"
     if op in NOT_COMPILED:
-        assert NOT_COMPILED[op], "a refusal says which feature it is"
-    else:
-        assert transfer is not refuse, f"{op.name}: refused by inference but not by the opcode table"
+        assert NOT_COMPILED[op], "what has no inline lowering says which feature it is"
 
 
 @pytest.mark.parametrize("op", list(Op), ids=OPCODE_NAMES)
 def test_t1_handles_every_opcode(op):
     """T1 compiles every opcode: inline, or through the generic path (the interpreter's
     own implementation); only the table's ``t1`` column may keep a function at T0, with why."""
-    transfer = TRANSFER[1][op]
+    transfer = transfer_table(1)[op]
     assert transfer is not refuse, f"{op.name}: T1 refuses it"
     if op in T1_REFUSED:
         assert T1_REFUSED[op], "a T1 refusal says why"
@@ -69,11 +69,13 @@ def test_t1_handles_every_opcode(op):
         f"{op.name}: neither lowered inline nor run through T1's generic path"
 
 
-def test_inference_refuses_what_the_opcode_table_refuses_with_its_reason():
-    refused = next(op for op in NOT_COMPILED if TRANSFER[2][op] is refuse)
+def test_the_base_table_refuses_what_has_no_inline_lowering_and_t2_leaves_it_generic():
+    base = _transfer_table()
+    refused = next(op for op in NOT_COMPILED if base[op] is refuse)
     step = type("Step", (), {"op": refused, "line": 7})()
     with pytest.raises(NotCompilable, match=f"NYI: {NOT_COMPILED[refused]} at line 7"):
-        TRANSFER[2][refused](step)
+        base[refused](step)
+    assert transfer_table(2)[Op.INDEX] is _generic_t2
 
 
 def test_every_jump_has_a_target_kind_and_every_block_end_stops():

@@ -21,14 +21,14 @@ def test_stable_scalar_arguments_give_their_types():
     assert tiering.stable_types([profile("int"), profile("float")]) == ("int", "float")
     assert tiering.stable_types([]) == ()
     assert tiering.stable_types([profile("int"), profile("float", stable=False)]) is None
-    assert tiering.stable_types([profile("string")]) is None   # T2 unboxes scalars only
+    assert tiering.stable_types([profile("string")]) == ("dyn",)   # T2 takes it tagged
 
 
 def test_dominant_types_ignore_stability_but_need_every_argument_seen():
     name = {int: "int", float: "float", str: "string"}.get
     assert tiering.dominant_types([{int: 3, float: 2}], name) == ("int",)
     assert tiering.dominant_types([{int: 3}, {}], name) is None
-    assert tiering.dominant_types([{str: 5}], name) is None
+    assert tiering.dominant_types([{str: 5}], name) == ("dyn",)
 
 
 @pytest.mark.parametrize("state", [State.BLACKLISTED, State.NOT_COMPILABLE])
@@ -81,5 +81,6 @@ def test_a_t1_function_says_why_t2_was_not_tried():
         "T2 not tried: argument n has 3 of the 60 samples T2 needs; looked at again at call 40"
     assert tiering.why_not_t2([mixed], rule, 9) == \
         "T2 not tried: argument a is unstable (int 50%, float 50%); looked at again at call 9"
-    assert tiering.why_not_t2([array], rule, 9).startswith(
-        "T2 not tried: argument xs is an array (T2 compiles scalar code only)")
+    # (a stable array is no reason: T2 takes it tagged)
+    assert tiering.stable_types([array, steady]) == ("dyn", "int")
+    assert tiering.why_not_t2([array], rule, 9) == "T2 not tried yet; looked at again at call 9"

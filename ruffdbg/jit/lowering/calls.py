@@ -42,7 +42,9 @@ class CallsAndLoops:
         if self.typed.tier == 1:   # T1 passes every argument tagged
             args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
             arg_types = (Kind.DYN,) * argc
-        bits = [self.to_bits(value, kind) for value, kind in args]
+        # the unit ABI: a tagged argument as (tag, bits), any other as its bits
+        bits = [word for value, kind in args for word in
+                ((self.tag_of(value, kind), self.bits_of(value, kind)) if kind == Kind.DYN else (self.to_bits(value, kind),))]
         # (tag, bits) per argument: what a T1 unit takes
         pairs = [part for value, kind in args for part in (self.tag_of(value, kind), self.bits_of(value, kind))]
         # T2 calls compiled code directly when the types agree (itself, or a compiled
@@ -57,15 +59,24 @@ class CallsAndLoops:
             self._direct_site(pc, self.unit_id, depth_guard)
             pair = b.call(self.self_call, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
-            self._direct_site(pc, target.unit, depth_guard)
-            fn_type = ir.FunctionType(RESULT, [I64] * (1 + argc * (2 if target.tagged else 1)))
-            other = target.unit != self.unit_id
-            if other:
-                self.mark_running(target.unit, callee_depth)
-            pair = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
-                          [callee_depth] + (pairs if target.tagged else bits))
-            if other:
-                self.mark_running(self.unit_id, self.depth)
+            fn_type = ir.FunctionType(RESULT, [I64] * (1 + (2 * argc if target.tagged else len(bits))))
+
+            def direct() -> ir.Value:
+                other = target.unit != self.unit_id
+                if other:
+                    self.mark_running(target.unit, callee_depth)
+                result = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
+                                [callee_depth] + (pairs if target.tagged else bits))
+                if other:
+                    self.mark_running(self.unit_id, self.depth)
+                return result
+            cell = self.runtime.call_cell(callee.function) if target.tagged else None
+            if cell is not None:   # a T1 callee: its profile grows only through the VM, so sample it there
+                pair = self._sampled(pc, callee, args, self.address(cell), lambda: b.extract_value(direct(), 1),
+                                     DirectSite(pc, target.unit, (depth_guard.id,), True))
+            else:
+                self._direct_site(pc, target.unit, depth_guard)
+                pair = direct()
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
             pair = self._sampled(pc, callee, args, self.address(self.cell_address), lambda: b.extract_value(

@@ -68,12 +68,13 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
         self.module.triple = ""
         prefix = f"ruff_{unit_id}"
         self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
-        arity = len(self.code.params)
         self.region = typed.region   # set for an OSR unit: one loop, entered at its header
-        if self.region is not None:
-            arity = 0                # an OSR unit reads the frame's values from the transfer buffer
-        elif tier == 1:
-            arity *= 2               # T1 takes each argument as (tag, bits)
+        # (an OSR unit reads the frame's values from the transfer buffer; a tagged
+        # parameter -- all of T1's -- comes as (tag, bits), any other as its bits)
+        names = [] if self.region is not None else [
+            f"{name}.{part}" for name, kind in zip(self.code.params, typed.param_types)
+            for part in (("tag", "bits") if kind == Kind.DYN else ("bits",))]
+        arity = len(names)
         self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
         # What a T2 self-call calls: itself, or (recursive inlining: twin_of) its twin,
@@ -82,8 +83,6 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
         if twin:
             self.self_call = ir.Function(self.module, self.function.function_type, name=f"{prefix}{TWIN}")
         self.depth.name = "depth"
-        names = [f"{name}.{part}" for name in self.code.params for part in ("tag", "bits")] if tier == 1 \
-            else [f"{name}.bits" for name in self.code.params]
         for argument, name in zip(self.function.args[1:], names):
             argument.name = name
         self._debug_info()
@@ -93,7 +92,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
-        self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (an OSR unit never sweeps: see _prologue)
+        self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
         self.counters_address = counters_address
         self.layout = layout

@@ -55,12 +55,12 @@ class FrameAndExits:
         """Store parameters, poll the interrupt word. (Entries are not counted here:
         jit/counts.py derives them from the call sites that make them.)"""
         b = self.builder
+        words = iter(self.function.args[1:])
         for index, kind in enumerate(self.typed.param_types):
-            if kind == Kind.DYN:
-                tag, bits = self.function.args[1 + 2 * index], self.function.args[2 + 2 * index]
-                b.store(self.make_dyn(tag, bits), self.slot(index, kind))
+            if kind == Kind.DYN:   # (tag, bits)
+                b.store(self.make_dyn(next(words), next(words)), self.slot(index, kind))
             else:
-                b.store(self.from_bits(self.function.args[index + 1], kind), self.slot(index, kind))
+                b.store(self.from_bits(next(words), kind), self.slot(index, kind))
         # Every object handle from here on was made after this frame was entered (Handles.sweep).
         self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         # The state at entry, not before[0]: when pc 0 is a loop header, that is the
@@ -75,6 +75,11 @@ class FrameAndExits:
         """OSR: the frame's current values (locals, then promoted globals) come in
         through the transfer buffer; native code starts at the loop header."""
         b = self.builder
+        if self.typed.generic or self.typed.slow_paths:
+            # Handles from here on were made in the loop (the frame's values came in
+            # below the mark): the generic path may release those it no longer holds,
+            # or a loop building strings would keep every one alive.
+            self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         buffer = self.address(self.runtime.buffer)
         slots = self.typed.before[self.region.header][0]
         for index, kind in enumerate(slots):

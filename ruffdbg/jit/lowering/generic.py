@@ -149,7 +149,7 @@ class GenericOps:
     # ------------------------------------------------------- errors in a try
 
     def in_try(self, pc: int) -> bool:
-        return self.typed.tier == 1 and self.region is None and bool(handlers_at(self.code, pc))
+        return self.region is None and bool(handlers_at(self.code, pc))
 
     def raise_pending(self, pc: int, status: ir.Value) -> None:
         """A call at ``pc`` failed inside a ``try``: the interpreter takes the frame

@@ -25,7 +25,7 @@ class Ops:
         if pc in self.typed.always_fails:
             self.deopt_always(self.new_guard("error", pc, f"{OPCODE_NAMES[op]} always raises here"))
             return
-        if self.typed.tier == 1 and (op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER) or pc in self.typed.generic):
+        if op not in (Op.CALL, Op.GET_ITER, Op.FOR_ITER) or pc in self.typed.generic:
             self._tag_function_operands(op, arg)
         if pc in self.typed.generic:
             self._generic(pc, op, arg)
@@ -33,7 +33,7 @@ class Ops:
         getattr(self, "op_" + OPCODE_NAMES[op], self._arith_or_compare)(pc, op, arg)
 
     def _tag_function_operands(self, op: int, arg: Any) -> None:
-        """T1: a function value consumed by anything but a call is a tagged value
+        """A function value consumed by anything but a call is a tagged value
         (as inference._tag_function_operands)."""
         for depth in range(len(self.stack) - stack_pops(op, arg, self.code), len(self.stack)):
             value, kind = self.stack[depth]
@@ -41,8 +41,11 @@ class Ops:
                 self.stack[depth] = (self.function_dyn(kind), Kind.DYN)
 
     def _baseline(self) -> bool:
-        """T1 code (not an OSR unit): inline checks that fail take the generic path."""
-        return self.typed.tier == 1 and self.region is None
+        """Inline checks that fail at this pc take the generic path: all of T1 code
+        (not an OSR unit), and T2's ops on tagged operands (``TypedCode.slow_paths``)."""
+        if self.typed.tier == 1:
+            return self.region is None
+        return self._pc in self.typed.slow_paths
 
     def push(self, value: ir.Value, kind: Any) -> None:
         self.stack.append((value, kind))

@@ -1,0 +1,256 @@
+"""The transfer tables of T1 and T2 (``inference.TRANSFER``), built on the base
+transfer functions in ``inference``: what native code has no inline code for runs
+through the generic path (the interpreter runs that one instruction, its results
+come back tagged). T1 speculates on nothing; T2 keeps what it can type unboxed and
+leaves the rest generic, saying why per site (``TypedCode.generic_reasons``). T2
+refuses only what T1 refuses (and, in an OSR loop, a ``try`` or a ``yield``)."""
+
+from __future__ import annotations
+
+from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
+                                      stack_pops)
+from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit.generic_reasons import generic_reason, operand_name
+from ruffdbg.jit.inference import (
+    NotCompilable, Step, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
+    _promoted_slot, _return_tagged, _shuffle, _store_local, _store_local_tagged, refuse,
+)
+from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly
+from ruffdbg.profile.report import ruff_type
+
+
+# ------------------------------------------------ T1: the generic path
+# What T1 has no inline code for, the interpreter runs (``vm.step.execute_one``
+# through the op callback): its operands are written out, its results come back
+# tagged. Nothing is refused except what the opcode table's ``t1`` column says.
+
+
+def _generic(s: Step):
+    """The interpreter runs this instruction; what it pushes is tagged."""
+    del s.stack[len(s.stack) - stack_pops(s.op, s.arg, s.code):]
+    s.stack.extend([Kind.DYN] * OPCODES[s.op].pushes)
+    s.typed.generic.add(s.pc)
+    if s.op in BLOCK_ENDS:   # THROW: the interpreter finishes the frame
+        return []
+    return None
+
+
+def _generic_new_cell(s: Step):
+    _generic(s)
+    s.slots[s.arg] = Kind.DYN   # the local now holds a cell
+
+
+def _load_global_t1(s: Step):
+    """A global holding a plain function or a builtin about to be called is a constant
+    (guarded); any other global is read by the interpreter."""
+    value = s.lookup(s.code.names[s.arg])
+    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+        s.stack.append(FunctionValue(Callee(s.code.names[s.arg], value)))
+        return None
+    return _generic(s)
+
+
+def _call_t1(s: Step):
+    """``for v in range(...)`` is a counted loop; a call of a global Ruff function
+    is native (its unit's entry, or itself; lowering's ``op_CALL``: the VM runs it
+    while it has no native code, and samples it so its profile still grows);
+    every other call the interpreter makes (the generic path: it profiles the
+    call as T0 does, and the frame's values are written out, so its handles can
+    be released)."""
+    argc = s.arg
+    callee = s.stack[-argc - 1]
+    args = tuple(s.stack[len(s.stack) - argc:])
+    if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
+        return _call_tagged(s)
+    if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
+            and not any(isinstance(arg, StackOnly) for arg in args) and s.typed.native_calls:
+        return _call_tagged(s)
+    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
+    return _generic(s)
+
+
+def _get_iter_t1(s: Step):
+    if s.stack[-1] in (Kind.INT, RANGE_ARGS):
+        return _get_iter(s)
+    return _generic(s)   # arrays, strings, dicts ...: the interpreter's [items, position]
+
+
+def _for_iter_t1(s: Step):
+    if s.stack[-2:] == [RANGE, Kind.INT]:
+        return _for_iter(s)
+    s.typed.generic.add(s.pc)
+    return [s.state(s.arg, s.stack[:-2]), s.state(s.pc + 1, s.stack[:-2] + [Kind.DYN] * 3)]
+
+
+def _not_t1(s: Step):
+    if s.stack[-1] == Kind.DYN:   # (a struct's op_not may return anything)
+        return None
+    return _not(s)
+
+
+def _try_t1(s: Step):
+    """SETUP_TRY / POP_TRY: nothing to do natively. The handlers open at each pc are
+    static (vm.step.handlers_at); a Ruff error hands the frame to the interpreter,
+    which enters the handler, so native code never reaches it."""
+    return [s.state(s.pc + 1)]
+
+
+def _load_local_t1(s: Step):
+    """A local not set on some path holds null there (the interpreter's frames start so)."""
+    s.stack.append(Kind.NULL if s.slots[s.arg] == Kind.UNSET else s.slots[s.arg])
+
+
+def _arithmetic_t1(s: Step):
+    """Numbers inline (the result tagged: an overflow, a zero divisor or another type
+    takes the generic path, whose result may be anything); the rest generic."""
+    if all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        del s.stack[-2:]
+        s.stack.append(Kind.DYN)
+        return None
+    return _generic(s)
+
+
+def _compare_t1(s: Step):
+    if s.op in EQUALITY_OPS or all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        del s.stack[-2:]
+        s.stack.append(Kind.BOOL)
+        return None
+    return _generic(s)
+
+
+def _neg_t1(s: Step):
+    if s.stack[-1] in NUMBERS or s.stack[-1] == Kind.DYN:
+        s.stack[-1] = Kind.DYN
+        return None
+    return _generic(s)
+
+
+def _refuse_t1(s: Step):
+    raise NotCompilable(T1_REFUSED[s.op], s.line)
+
+
+def t1_table(table: dict) -> dict:
+    """T1's table: T2's where it handles the op, else the generic path."""
+    table = dict(table)
+    for op in Op:
+        if table.get(op) in (None, refuse):
+            table[op] = _generic
+    table.update({
+        Op.STORE_LOCAL: _store_local_tagged, Op.CALL: _call_t1, Op.RETURN: _return_tagged,
+        Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
+        Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
+        Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
+    })
+    table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
+    table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
+    table.update({op: _refuse_t1 for op in T1_REFUSED})
+    return table
+
+
+# ------------------------------------------------ T2: leaving sites generic
+# What T2 cannot specialize it leaves generic: the value is tagged (``dyn``) and
+# the instruction runs through T1's inline-tagged or generic path; each such site
+# says why (``TypedCode.generic_reasons``). T2 refuses only what T1 refuses.
+
+
+def _generic_t2(s: Step, **detail: str):
+    """The interpreter runs this instruction; the site says why."""
+    s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc, **detail)
+    return _generic(s)
+
+
+def _load_global_t2(s: Step):
+    """A plain function or a builtin about to be called is a guarded constant; a
+    promoted global a register; any other global the interpreter reads."""
+    if _promoted_slot(s.typed, s.arg) is not None:
+        return _load_global(s)
+    value = s.lookup(s.code.names[s.arg])
+    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+        return _load_global(s)
+    held = "a closure" if type(value) is Function else "nothing yet" if value is None else f"a {ruff_type(type(value))}"
+    return _generic_t2(s, held=held)
+
+
+def _call_t2(s: Step):
+    """Calls of global functions and builtins as before; any other callee (a closure,
+    a value from a local, a field ...), or a function passed as an argument, is
+    called by the interpreter."""
+    argc = s.arg
+    callee, args = s.stack[-argc - 1], s.stack[len(s.stack) - argc:]
+    if isinstance(callee, FunctionValue) and not any(isinstance(a, StackOnly) for a in args):
+        return _call(s)
+    if isinstance(callee, FunctionValue):
+        named, why = callee.callee.global_name, "a function value is passed as an argument"
+    else:
+        named, why = operand_name(s.code, s.pc, argc + 1), "only global functions and builtins are called natively"
+    for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (functions go as tagged values)
+        if isinstance(s.stack[depth], FunctionValue):
+            s.stack[depth] = Kind.DYN
+    return _generic_t2(s, callee=named, why_call=why)
+
+
+def _get_iter_t2(s: Step):
+    if s.stack[-1] in (Kind.INT, RANGE_ARGS):
+        return _get_iter(s)
+    return _generic_t2(s)   # arrays, strings, dicts, tagged values: the interpreter's [items, position]
+
+
+def _for_iter_t2(s: Step):
+    if s.stack[-2:] != [RANGE, Kind.INT]:
+        s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc)
+    return _for_iter_t1(s)
+
+
+def _store_local_t2(s: Step):
+    if isinstance(s.stack[-1], FunctionValue):   # (a function kept in a local: a tagged value)
+        s.stack[-1] = Kind.DYN
+    return _store_local(s)
+
+
+def _try_t2(s: Step):
+    """A whole function: as T1 (handlers are static). An OSR loop is entered from an
+    interpreted frame whose handlers are those of its header: no try inside."""
+    if s.typed.region is not None:
+        return refuse(s)
+    return _try_t1(s)
+
+
+def _yield_t2(s: Step):
+    """A generator's body is resumed by the interpreter, never called: only an OSR
+    loop could reach a YIELD, and native code cannot suspend its frame."""
+    if s.typed.region is not None:
+        return refuse(s)
+    return _generic_t2(s)
+
+
+def t2_table(table: dict) -> dict:
+    """T2's table: what it refused becomes generic (with its reason); T1's refusals stay."""
+    table = dict(table)
+    for op, transfer in list(table.items()):
+        if transfer is refuse:
+            table[op] = _generic_t2
+    table.update({
+        Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
+        Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2, Op.MUT_LOCAL: _generic_replacing_t2,
+        Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
+    })
+    table.update({op: _refuse_t1 for op in T1_REFUSED})
+    return table
+
+
+def _generic_replacing_t2(s: Step):
+    """NEW_CELL, MUT_LOCAL: the interpreter may replace the local (a cell, a copy)."""
+    _generic_t2(s)
+    s.slots[s.arg] = Kind.DYN
+
+
+def _store_global(s: Step):
+    """A global an OSR unit keeps in a register; the rest is generic."""
+    slot = _promoted_slot(s.typed, s.arg)
+    if slot is None:
+        return _generic_t2(s)
+    if s.code.names[s.arg] in s.typed.region.immutable:
+        return s.fails()
+    s.slots[slot] = s.stack.pop()
