@@ -135,7 +135,7 @@ async def _take(out: Path) -> list[Path]:
         await camera.take("7-deopt-explorer", "tab-deopts")   # (still paused at the blacklisting)
         await camera.take_compiles("9-compile-diff", "10-passes")
         await camera.resume()
-        # More of the chart: 1.5 s or 30 more of the demo's 5,000 phases (3,300 calls of poly
+        # More of the chart: 1.5 s or 30 more of the demo's 80,000 phases (3,300 calls of poly
         # each), whichever comes first, so phases that call fib remain for the breakpoint below.
         resumed, calls = time.perf_counter(), poly("poly").calls
         await camera.pause_when(lambda: time.perf_counter() - resumed > 1.5 or poly("poly").calls > calls + 30 * 3300)
