@@ -112,7 +112,8 @@ class ElfObject:
         return sorted(rows, key=lambda row: (row.section, row.offset))
 
 
-def _uleb(data: bytes, at: int) -> tuple[int, int]:
+def _leb(data: bytes, at: int, signed: bool = False) -> tuple[int, int]:
+    """A LEB128 number at ``at`` (DWARF's variable-length encoding) and the offset after it."""
     value = shift = 0
     while True:
         byte = data[at]
@@ -120,18 +121,7 @@ def _uleb(data: bytes, at: int) -> tuple[int, int]:
         value |= (byte & 0x7F) << shift
         shift += 7
         if byte < 0x80:
-            return value, at
-
-
-def _sleb(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return (value - (1 << shift) if byte & 0x40 else value), at
+            return (value - (1 << shift) if signed and byte & 0x40 else value), at
 
 
 def _read_line_programs(data: bytes, relocated: dict[int, tuple[int, int]], rows: list[LineRow]) -> None:
@@ -174,7 +164,7 @@ def _run_line_program(data: bytes, at: int, end: int, header: tuple, relocated: 
             line += line_base + adjusted % line_range
             emit()
         elif opcode == 0:           # extended
-            size, at = _uleb(data, at)
+            size, at = _leb(data, at)
             sub, operand = data[at], at + 1
             if sub == 1:            # end_sequence
                 section, address, line, column = 0, 0, 1, 0
@@ -184,13 +174,13 @@ def _run_line_program(data: bytes, at: int, end: int, header: tuple, relocated: 
         elif opcode == 1:           # copy
             emit()
         elif opcode == 2:           # advance_pc
-            step, at = _uleb(data, at)
+            step, at = _leb(data, at)
             address += step * min_length
         elif opcode == 3:           # advance_line
-            step, at = _sleb(data, at)
+            step, at = _leb(data, at, signed=True)
             line += step
         elif opcode == 5:           # set_column
-            column, at = _uleb(data, at)
+            column, at = _leb(data, at)
         elif opcode == 8:           # const_add_pc
             address += (255 - opcode_base) // line_range * min_length
         elif opcode == 9:           # fixed_advance_pc
@@ -198,4 +188,4 @@ def _run_line_program(data: bytes, at: int, end: int, header: tuple, relocated: 
             at += 2
         else:                       # the rest: skip their operands
             for _ in range(lengths[opcode - 1]):
-                _, at = _uleb(data, at)
+                _, at = _leb(data, at)
