@@ -306,6 +306,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             state.reason = why_not_t2
         if state.state not in tiering.STOPPED:
             profile.hot_at = profile.calls + self.policy.recheck_every
+            if plan.t2_types is not None:   # T2 was tried and held back (each try costs an inference):
+                profile.hot_at = max(profile.hot_at, 2 * profile.calls)   # look again less and less often
 
     def stable_param_types(self, code: CodeObject) -> tuple[str, ...] | None:
         """The dominant type of each parameter, if every one is stable; else None.

@@ -11,6 +11,7 @@ from ruffdbg.jit.policy import TierPolicy
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import TypeProfile
 from ruffdbg.profile.stability import StabilityRule
+from ruffdbg.session import Policy, Session
 
 
 def profile(dominant: str, stable: bool = True) -> SimpleNamespace:
@@ -84,3 +85,34 @@ def test_a_t1_function_says_why_t2_was_not_tried():
     # (a stable array is no reason: T2 takes it tagged)
     assert tiering.stable_types([array, steady]) == ("dyn", "int")
     assert tiering.why_not_t2([array], rule, 9) == "T2 not tried yet; looked at again at call 9"
+
+
+def test_a_t2_try_held_back_is_not_repeated_at_every_call(monkeypatch):
+    """Each T2 try costs an inference of the function: one the cost rule (or a
+    refusal) held back is looked at again less and less often, not at each call
+    (at --threshold 1 a campaign program spent 15 s re-inferring one function)."""
+    from ruffdbg.jit.compiling import Compiling
+
+    tries: list[str] = []
+    infer = Compiling._infer
+
+    def counted(self, code, types):
+        tries.append(code.name)
+        return infer(self, code, types)
+
+    monkeypatch.setattr(Compiling, "_infer", counted)
+    program = """func t(a, d) {
+    mut x := a.norm()
+    return x
+}
+mut n := 0
+for i in range(2000) {
+    try { if i < 1600 { t(null, i % 2) } else { t({"k": i}, i % 2) } } except e { n := n + 1 }
+}
+print(n)
+"""
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=1), write=output.append)
+    assert session.run_source(program, "t.ruff").ok
+    assert output == ["2000\n"]
+    assert tries.count("t") <= 12   # (doubling from call 1: about log2(2000); it was 321)
