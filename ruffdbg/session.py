@@ -341,13 +341,13 @@ class Session:
 
     def set_jit_break(self, kind: str, function: str | None = None) -> ControlResult:
         """Pause at every ``kind`` event (deopt, tier-up, despecialized, blacklisted,
-        invalidated, error, ic), of ``function`` only if given (not ok: unknown kind)."""
+        invalidated, error, ic, elements), of ``function`` only if given (not ok: unknown kind)."""
         try:
             added = self.debugger.set_jit_break(kind, function)
         except KeyError:
             return _unknown_event(kind)
-        off = (" (the JIT is off: only errors and IC transitions happen)"
-               if self.jit is None and added.kind not in ("error", "ic") else "")
+        off = (" (the JIT is off: only errors, IC and element-kind transitions happen)"
+               if self.jit is None and added.kind not in ("error", "ic", "elements") else "")
         return ControlResult(f"break on {added.describe()}{off}")
 
     def clear_jit_breaks(self, kind: str | None = None, function: str | None = None) -> ControlResult:

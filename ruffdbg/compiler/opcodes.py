@@ -146,7 +146,7 @@ _TABLE = [
            jit="container assignment"),
     OpInfo("MUT_FIELD", "c = pop(): make c.<consts[arg]> unshared, push it", A.CONST, 1, 1,
            ic="field", jit="container assignment"),
-    OpInfo("STORE_INDEX", "i = pop(), c = pop(), v = pop(): c[i] = v", pops=3, jit="container assignment"),
+    OpInfo("STORE_INDEX", "i = pop(), c = pop(), v = pop(): c[i] = v", pops=3, site=True, jit="container assignment"),
     OpInfo("STORE_FIELD", "c = pop(), v = pop(): c.<consts[arg]> = v", A.CONST, 2, 0, ic="field",
            jit="container assignment"),
     OpInfo("SETUP_TRY", "open a try: its handler is at pc arg, with the stack depth now", A.PC,

@@ -20,6 +20,7 @@ import math
 import sys
 from typing import Any, Callable, Sequence
 
+from .arrays import RArray
 from .errors import RuffError
 from .objects import ERROR_TYPE, OPTION_TAGS, RESULT_TAGS, Builtin, Function, StructType, StructValue, Variant
 
@@ -37,6 +38,7 @@ _TYPE_NAMES: dict[type, str] = {
     float: "float",
     str: "string",
     list: "array",
+    RArray: "array",
     dict: "dict",
     Function: "function",
     Builtin: "function",
@@ -107,7 +109,7 @@ def to_string(v: Any) -> str:
         return "true" if v else "false"
     if v is None:
         return "null"
-    if t is list:
+    if t is list or t is RArray:
         return "[" + ", ".join([to_string(item) for item in v]) + "]"
     if t is dict:
         items = [f'"{key}": {to_string(v[key])}' for key in sorted(v)]
@@ -150,7 +152,7 @@ def debug_repr(v: Any) -> str:
         return "Bool(true)" if v else "Bool(false)"
     if v is None:
         return "Null"
-    if t is list:
+    if t is list or t is RArray:
         return "Array[" + ", ".join([debug_repr(item) for item in v]) + "]"
     if t is dict:
         return "Dict{" + ", ".join(f"{k}: {debug_repr(v[k])}" for k in sorted(v)) + "}"
@@ -179,7 +181,7 @@ def is_truthy(v: Any) -> bool:
         return False
     if t is int or t is float:
         return v != 0
-    if t is str or t is list or t is dict:
+    if t is str or t is list or t is dict or t is RArray:
         return len(v) != 0
     return True
 
@@ -196,7 +198,7 @@ def values_equal(a: Any, b: Any) -> bool:
             return a == b or abs(a - b) < _EPSILON
         if a is None:
             return True
-        if ta is list:
+        if ta is list or ta is RArray:
             return len(a) == len(b) and all(map(values_equal, a, b))
         if ta is dict:
             return _dicts_equal(a, b)
@@ -211,6 +213,8 @@ def values_equal(a: Any, b: Any) -> bool:
     if ta is float and tb is int:
         b = float(b)
         return a == b or abs(a - b) < _EPSILON
+    if (ta is list or ta is RArray) and (tb is list or tb is RArray):   # two arrays, one typed
+        return len(a) == len(b) and all(map(values_equal, a, b))
     return False
 
 
@@ -498,6 +502,9 @@ def _dict_key(container: Any, idx: Any) -> str:
 def index_get(obj: Any, idx: Any) -> Any:
     """``obj[idx]`` for arrays, strings (one character) and dicts."""
     t = type(obj)
+    if t is RArray:
+        obj = obj.items
+        t = list
     if t is list or t is str:
         if type(idx) is int:
             # Python's negative indexes count from the end exactly like Ruff's.
@@ -515,9 +522,16 @@ def index_get(obj: Any, idx: Any) -> Any:
     raise RuffError(f"Cannot index {type_name(obj)}")
 
 
-def index_set(container: Any, idx: Any, value: Any) -> None:
-    """``container[idx] := value`` IN PLACE; the caller owns ``container``."""
+def index_set(container: Any, idx: Any, value: Any) -> int | None:
+    """``container[idx] := value`` IN PLACE; the caller owns ``container``.
+    Returns the element kind an array had if the store transitioned it, else None."""
     t = type(container)
+    if t is RArray:
+        if type(idx) is not int:
+            raise RuffError(f"Cannot index array with {type_name(idx)}")
+        if not -len(container.items) <= idx < len(container.items):
+            raise RuffError(f"Index out of bounds: {idx}")
+        return container.store(idx, value)
     if t is list:
         if type(idx) is not int:
             raise RuffError(f"Cannot index array with {type_name(idx)}")
@@ -525,10 +539,10 @@ def index_set(container: Any, idx: Any, value: Any) -> None:
             container[idx] = value
         except IndexError:
             raise RuffError(f"Index out of bounds: {idx}") from None
-        return
+        return None
     if t is dict:
         container[_dict_key(container, idx)] = value
-        return
+        return None
     if t is str:
         raise RuffError("Cannot assign to index of string: strings are immutable")
     raise RuffError(f"Cannot assign to index of {type_name(container)}")
@@ -563,7 +577,7 @@ def iterate(v: Any) -> Sequence[Any]:
     mutate the variable without disturbing the walk.
     """
     t = type(v)
-    if t is list or t is str or t is dict:
+    if t is list or t is str or t is dict or t is RArray:
         return list(v)
     if t is int:
         return range(v)

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruffdbg.core.arrays import EMPTY, INT, RArray
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Function
@@ -418,7 +419,11 @@ def _as_range(items: Any) -> range | None:
     (Checked at C speed: an inner loop's array is checked at every entry.)"""
     if type(items) is range:
         return _in_words(items)
-    if type(items) is not list or (items and set(map(type, items)) != {int}):
+    if type(items) is RArray:
+        if items.kind not in (INT, EMPTY):
+            return None
+        items = list(items.items)
+    elif type(items) is not list or (items and set(map(type, items)) != {int}):
         return None
     if len(items) < 2:
         return _in_words(range(items[0], items[0] + 1)) if items else range(0)

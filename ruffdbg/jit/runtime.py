@@ -35,6 +35,11 @@ import ctypes
 import struct
 from typing import Any
 
+from ruffdbg.core.arrays import RArray
+from ruffdbg.core.objects import StructValue
+
+CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
+
 CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT = range(7)
 CTX_WORDS = 7
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
@@ -175,7 +180,7 @@ class Handles:
             self._objects.append(value)
             if self.words is not None:
                 self.words[CTX_HANDLES] = index + 1
-        if type(value) in (list, dict) or hasattr(value, "fields"):   # a container: see count_above
+        if type(value) in CONTAINERS:   # see count_above
             self._containers.setdefault(id(value), []).append(index)
         return index
 

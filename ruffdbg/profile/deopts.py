@@ -26,7 +26,10 @@ from typing import Callable
 from ruffdbg.core.events import Event
 
 # Event kinds the explorer groups, in the order views list them.
-GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted", "ic")
+# Events that say a site or an array moved along its lattice: an inline cache's
+# state, an array's element kind.
+TRANSITION_KINDS = ("ic", "elements")
+GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted", "ic", "elements")
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def group_key(event: Event) -> tuple:
     # A despecialization's reason counts failures (different every time): the
     # assumption that broke names it. Everything else says why in its reason.
     reason = detail.get("assumption") if event.kind == "despecialized" else None
-    if event.kind == "ic":
+    if event.kind in TRANSITION_KINDS:
         reason = f"{detail.get('site')}: {detail.get('old')} -> {detail.get('new')}"
     reason = reason or detail.get("reason", "")
     return event.kind, event.function, event.pc, event.line, detail.get("guard_kind"), str(reason)

@@ -165,7 +165,7 @@ _MAX_NESTING = 4
 
 def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str:
     """The site at ``pc`` as the source reads: ``p.x``, ``a.b?.c``, ``v.len()``,
-    ``a + b``, ``-v`` (a receiver the bytecode does not tell is ``…``);
+    ``a + b``, ``-v``, ``xs[i]``, ``xs[i] := v``, ``push(xs, v)`` (a receiver the bytecode does not tell is ``…``);
     ``targets``: the code's jump targets, when the caller names many sites."""
     targets = _jump_targets(code) if targets is None else targets
     op, arg = code.instrs[pc]
@@ -174,6 +174,12 @@ def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str
         return f"{_atom(code, targets, pc, 0, 0)}{dot}{code.consts[arg]}"
     if op == Op.CALL_METHOD:
         return f"{_atom(code, targets, pc, arg[1], 0)}.{code.consts[arg[0]]}()"
+    if op in (Op.INDEX, Op.STORE_INDEX):
+        element = f"{_atom(code, targets, pc, 1, 0)}[{_operand(code, targets, pc, 0, 0)}]"
+        return element if op == Op.INDEX else f"{element} := {_operand(code, targets, pc, 2, 0)}"
+    if op == Op.CALL:
+        arguments = ", ".join(_operand(code, targets, pc, depth, 1) for depth in range(arg - 1, -1, -1))
+        return f"{_operand(code, targets, pc, arg, 0)}({arguments})"
     entry = info(op)
     if entry.pops == 1:
         return f"{'!' if op == Op.NOT else entry.symbol or '-'}{_atom(code, targets, pc, 0, 0)}"

@@ -13,13 +13,14 @@ from typing import Mapping, Sequence
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, BLOCK_ENDS, BRANCH_OPS, EQUALITY_OPS, OPCODE_NAMES, ORDERING_OPS, SITE_OPS, Op
+from ruffdbg.core.arrays import KIND_NAMES, RArray
 from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
 from ruffdbg.profile.counters import NativeCounts
 from ruffdbg.profile.ics import IcSite, ic_sites
 from ruffdbg.profile.stability import StabilityRule
 
 RUFF_TYPE_NAMES = {
-    int: "int", float: "float", str: "string", bool: "bool", type(None): "null", list: "array",
+    int: "int", float: "float", str: "string", bool: "bool", type(None): "null", list: "array", RArray: "array",
     dict: "dict", Function: "function", Builtin: "function", StructValue: "struct",
 }
 _FAST_PAIRS = {op: ("int", "int") for op in ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS}
@@ -207,10 +208,16 @@ def site_feedback(code: CodeObject) -> list[SiteFeedback]:
                 name = "struct" if isinstance(shape, StructType) else ruff_type(shape)
                 counts[(name,)] = counts.get((name,), 0) + count
         for key, count in profile.feedback[pc].items():
-            names = _key_names(key)
+            names = _key_names(key) if type(key) is not int else _array_names(op, key)
             counts[names] = counts.get(names, 0) + count
         sites.append(SiteFeedback(pc, code.lines[pc], OPCODE_NAMES[op], counts, site_state(len(counts))))
     return sites
+
+
+def _array_names(op: int, kind: int) -> tuple[str, ...]:
+    """An INDEX or STORE_INDEX site counts typed arrays by element kind (an int key)."""
+    array = f"array<{KIND_NAMES[kind]}>"
+    return (array, "int") if op == Op.INDEX else (array,)
 
 
 def _key_names(key: object) -> tuple[str, ...]:

@@ -2,8 +2,8 @@
 
 ``DeoptsTable`` lists ``Session.deopt_groups()`` (every function's: deopts,
 invalidations, despecializations, blacklistings, grouped by function x guard x
-reason, and inline-cache transitions by function x site x transition, their
-guard column naming the shape that caused the latest); choosing a row (a click, or Enter) posts ``GroupChosen`` and the app
+reason, and inline-cache and element-kind transitions by function x site x
+transition, their guard column naming the shape or value that caused the latest); choosing a row (a click, or Enter) posts ``GroupChosen`` and the app
 selects that function and the group's line and pc in every listing. When a JIT
 breakpoint pauses the program, the app selects the group of the event that
 fired (``select_event``).
@@ -27,7 +27,7 @@ from ruffdbg.session import JIT_BREAK_NAMES
 __all__ = ["DeoptsTable", "JitBreakDialog", "GROUPED_KINDS"]
 REASON_WIDTH = 34
 KIND_STYLES = {"deopt": "bold red", "invalidated": "yellow", "despecialized": "magenta", "blacklisted": "bold white on red",
-               "ic": "cyan"}
+               "ic": "cyan", "elements": "cyan"}
 
 
 class DeoptsTable(DataTable):

@@ -16,9 +16,10 @@ import sys
 from typing import Any
 
 from ruffdbg.core import values
+from ruffdbg.core.arrays import RArray
 from ruffdbg.core.objects import Cell, StructValue
 
-CONTAINERS = (list, dict, StructValue)
+CONTAINERS = (list, RArray, dict, StructValue)
 # A container is unshared when the only references to it are its holder's slot,
 # the helper's local variable and ``sys.getrefcount``'s own argument.
 UNSHARED = 3

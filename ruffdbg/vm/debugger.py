@@ -51,7 +51,7 @@ JIT_BREAK_KINDS = {
     "despecialized": "despecialized", "despecialization": "despecialized",
     "blacklisted": "blacklisted", "blacklisting": "blacklisted",
     "invalidated": "invalidated", "invalidation": "invalidated",
-    "error": "error", "ic": "ic",
+    "error": "error", "ic": "ic", "elements": "elements",
 }
 JIT_BREAK_NAMES = tuple(dict.fromkeys(JIT_BREAK_KINDS.values()))   # each kind once, in that order
 ERROR = "error"   # a runtime error being raised (not an event of the log: it stops before unwinding)
@@ -73,7 +73,7 @@ def stop_reason(event: Any) -> str:
     detail = event.detail
     guard = f" guard #{detail['guard']} {detail.get('guard_kind', '')}".rstrip() if "guard" in detail else ""
     why = detail.get("reason") or detail.get("types") or ""
-    if event.kind == "ic":
+    if event.kind in ("ic", "elements"):
         why = f"{detail.get('site')}: {detail.get('old')} -> {detail.get('new')} by {detail.get('shape')}"
     return f"{event.kind} in {event.function}{tier}{where}{guard}{': ' + str(why) if why else ''}"
 
@@ -212,14 +212,14 @@ class Debugger:
         A deopt stops exactly where the interpreter resumes (a one-shot trap at
         its pc); a tier-up at the function's first instruction, once its native
         entry has seen the interrupt and handed the call to the interpreter (or at
-        the next safepoint, whichever comes first); an inline cache's transition
-        right after its site's instruction (or at the next safepoint, when native
+        the next safepoint, whichever comes first); an inline cache's or an array's
+        transition right after its site's instruction (or at the next safepoint, when native
         code ran it); the others at the next safepoint."""
         if self.fired is not None or not self._wants(event.kind, event.function):
             return
         self.fired = event
         pc = event.pc if event.kind == "deopt" else 0 if event.kind == "tier-up" else None
-        if event.kind == "ic":
+        if event.kind in ("ic", "elements"):
             pc = event.pc + 1
         if pc is not None and self._arm_once(event.function, pc) and event.kind == "deopt":
             return

@@ -47,6 +47,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.core import values
+from ruffdbg.core.arrays import ARRAY_TYPES, RArray
 from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
@@ -523,7 +524,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
                         frame.pc = pc  # builtins check their own argument counts
-                        if (type(callee) is Builtin and callee.reuses_first and args and type(args[0]) is list
+                        if (type(callee) is Builtin and callee.reuses_first and args and type(args[0]) in ARRAY_TYPES
                                 and len(args) in callee.arities):
                             self.drop_replaced(frame, pc, args[0])   # (push: can't fail then)
                         stack.append(self.call_other(callee, args, feedback, pc - 1))
@@ -622,16 +623,25 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         pc = arg
                     elif op == FOR_ITER:
                         position = stack[-1]
-                        if position < len(stack[-2]):
+                        items = stack[-2]
+                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
+                            items = items.items
+                        if position < len(items):
                             stack[-1] = position + 1
-                            stack.append(stack[-2][position])
+                            stack.append(items[position])
+                            items = None
                         else:
+                            items = None
                             del stack[-2:]
                             counters[pc - 1] += 1
                             pc = arg
                     elif op == INDEX:
                         index = stack.pop()
-                        if type(stack[-1]) is list and type(index) is int:
+                        if type(stack[-1]) is RArray and type(index) is int:
+                            seen = feedback[pc - 1]          # (an int key: the element kind)
+                            kind = stack[-1].kind
+                            seen[kind] = seen.get(kind, 0) + 1
+                        elif type(stack[-1]) is list and type(index) is int:
                             fast_hits[pc - 1] += 1
                         else:
                             self._record(feedback, pc - 1, (type(stack[-1]), type(index)))

@@ -21,6 +21,7 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import StructTemplate
 from ruffdbg.compiler.opcodes import OPCODE_NAMES, OPERATOR_METHODS, Op
 from ruffdbg.core import values
+from ruffdbg.core.arrays import ARRAY_TYPES, KIND_NAMES, RArray, as_list, make_array
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError
 from ruffdbg.core.objects import Builtin, Cell, Function, StructType, StructValue, Variant
 from ruffdbg.profile.ics import InlineCache, site_text
@@ -40,7 +41,7 @@ class RareOps:
         if type(iterable) is Generator:
             stack.append(GeneratorItems(iterable))
         else:
-            stack.append(iterable if type(iterable) is list else values.iterate(iterable))
+            stack.append(iterable if type(iterable) in ARRAY_TYPES else values.iterate(iterable))
         stack.append(0)
         return pc
 
@@ -134,7 +135,7 @@ class RareOps:
         return pc
 
     def op_BUILD_ARRAY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
-        stack.append(_pop_n(stack, arg))
+        stack.append(make_array(_pop_n(stack, arg)))
         return pc
 
     def op_BUILD_DICT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -238,7 +239,13 @@ class RareOps:
     def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         index = stack.pop()
         container = stack.pop()
-        values.index_set(container, index, stack.pop())
+        if type(container) is RArray:
+            seen = frame.code.profile.feedback[pc - 1]   # the element kind stored into
+            seen[container.kind] = seen.get(container.kind, 0) + 1
+        value = stack.pop()
+        before = values.index_set(container, index, value)
+        if before is not None:
+            self.array_transition(container, before, value, index, frame, pc - 1)
         return pc
 
     def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -284,7 +291,7 @@ class RareOps:
             cache.hits += 1
         else:
             self._ic_miss(cache, frame, pc - 1, receiver)
-        if (type(receiver) is list or type(receiver) is Generator) and name in ITERATOR_METHODS:
+        if (type(receiver) in ARRAY_TYPES or type(receiver) is Generator) and name in ITERATOR_METHODS:
             args = _pop_n(stack, argc)
             stack.pop()
             frame.pc = pc     # (the Ruff functions called below see this frame at its line)
@@ -361,13 +368,13 @@ class RareOps:
     def op_EXTEND(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         extra = stack.pop()
         into = stack.pop()
-        if type(into) is list and type(extra) is list:
+        if type(into) in ARRAY_TYPES and type(extra) in ARRAY_TYPES:
             values.check_length(len(into) + len(extra), list)
-            stack.append(into + extra)
+            stack.append(make_array(as_list(into) + as_list(extra)))
         elif type(into) is dict and type(extra) is dict:
             stack.append({**into, **extra})
         else:
-            where = "an array" if type(into) is list else "a dict"
+            where = "an array" if type(into) in ARRAY_TYPES else "a dict"
             raise RuffError(f"Cannot spread {values.type_name(extra)} into {where}")
         return pc
 
@@ -375,7 +382,7 @@ class RareOps:
         value = stack.pop()
         key = frame.code.consts[arg]
         if type(key) is int:
-            stack.append(value[key] if type(value) is list and key < len(value) else None)
+            stack.append(value[key] if type(value) in ARRAY_TYPES and key < len(value) else None)
         else:
             stack.append(value.get(key) if type(value) is dict else None)
         return pc
@@ -384,7 +391,7 @@ class RareOps:
         value = stack.pop()
         rest = frame.code.consts[arg]
         if type(rest) is int:
-            stack.append(value[rest:] if type(value) is list else [])
+            stack.append(value[rest:] if type(value) in ARRAY_TYPES else make_array([]))
         else:
             stack.append({k: v for k, v in value.items() if k not in rest} if type(value) is dict else {})
         return pc
@@ -437,6 +444,21 @@ class RareOps:
             self.events.add("ic", code.name, pc=site, line=code.lines[site], detail={
                 "site": text, "old": old, "new": cache.state, "shape": name})
 
+    def array_transition(self, array: RArray, before: int, value: Any, index: int,
+                         frame: Frame | None = None, site: int | None = None) -> None:
+        """An array's element kind changed (a store or push of another type): log an
+        ``elements`` event at instruction ``site`` of ``frame`` (by default the call
+        a builtin is running for). Cold: a kind changes at most twice in an array's life."""
+        if self.events is None or (frame is None and not self.frames):
+            return
+        if frame is None:
+            frame = self.frames[-1]
+            site = max(frame.pc - 1, 0)
+        code = frame.code
+        self.events.add("elements", code.name, pc=site, line=code.lines[site], detail={
+            "site": site_text(code, site), "old": KIND_NAMES[before], "new": KIND_NAMES[array.kind],
+            "shape": f"{values.type_name(value)} at [{index}]"})
+
     def _check_global_write(self, name: str, mutate: bool) -> None:
         kind = self.global_kinds.get(name)
         if kind == "let":
@@ -466,6 +488,8 @@ def _iterator_args(name: str, args: list, count: int) -> list:
 
 
 def _items(receiver: Any, limit: int | None = None) -> list:
+    if type(receiver) is RArray:
+        receiver = list(receiver.items)
     if type(receiver) is list:
         return receiver if limit is None else receiver[:max(limit, 0)]
     items: list = []

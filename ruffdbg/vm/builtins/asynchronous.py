@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.values import type_name
 from ruffdbg.vm.builtins.files import _fail, _path, _read_text
@@ -98,9 +99,9 @@ def _async_read_files(ctx: Any, args: list) -> list:
 def _async_write_files(ctx: Any, args: list) -> list:
     """async_write_files(paths, contents, [limit]): write each; an array of true."""
     _counts("async_write_files", args, (2, 3), "paths, contents, optional concurrency_limit")
-    if type(args[0]) is not list:
+    if type(args[0]) not in ARRAY_TYPES:
         raise RuffError("async_write_files() first argument must be an array of string paths")
-    if type(args[1]) is not list:
+    if type(args[1]) not in ARRAY_TYPES:
         raise RuffError("async_write_files() second argument must be an array of string contents")
     paths, contents = args[0], args[1]
     if len(paths) != len(contents):
@@ -115,7 +116,7 @@ def _async_write_files(ctx: Any, args: list) -> list:
 def _parallel_map(ctx: Any, args: list) -> list:
     """parallel_map(array, f, [limit]): [f(x) for each x], applied in order."""
     _counts("parallel_map", args, (2, 3), "array, function, optional concurrency_limit")
-    if type(args[0]) is not list:
+    if type(args[0]) not in ARRAY_TYPES:
         raise RuffError("parallel_map() first argument must be an array")
     function = function_arg("parallel_map", args[1], 2)
     _limit("parallel_map", args, 2)
@@ -126,7 +127,7 @@ def _parallel_map(ctx: Any, args: list) -> list:
 def _promise_all(ctx: Any, args: list) -> list:
     """promise_all(values, [limit]): the values themselves (each is already resolved)."""
     _counts("promise_all", args, (1, 2), "array of promises, optional concurrency_limit")
-    if type(args[0]) is not list:
+    if type(args[0]) not in ARRAY_TYPES:
         raise RuffError(f"promise_all() expects an array of promises, got {type_name(args[0])}")
     _limit("promise_all", args, 1)
     return list(args[0])
@@ -145,7 +146,7 @@ def _async_timeout(ctx: Any, args: list) -> Any:
 def _par_each(ctx: Any, args: list) -> None:
     """par_each(array, f, [limit]): f(x) for each x, in order; null."""
     _counts("par_each", args, (2, 3), "array, function, optional concurrency_limit")
-    if type(args[0]) is not list:
+    if type(args[0]) not in ARRAY_TYPES:
         raise RuffError("par_each() first argument must be an array")
     function = function_arg("par_each", args[1], 2)
     _limit("par_each", args, 2)

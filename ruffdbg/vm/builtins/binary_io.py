@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.builtins.files import MAX_FILE_BYTES
 from ruffdbg.vm.builtins.system import os_message
@@ -32,7 +33,7 @@ def _count(v: Any, message: str) -> int:
 
 
 def _bytes(name: str, v: Any, usage: str) -> bytes:
-    if type(v) is list and all(type(b) is int and 0 <= b <= 255 for b in v):
+    if type(v) in ARRAY_TYPES and all(type(b) is int and 0 <= b <= 255 for b in v):
         return bytes(v)
     raise RuffError(f"{name} requires {usage} arguments")
 
@@ -182,7 +183,7 @@ def _register() -> None:
     def to_bytes(ctx: Any, args: list) -> list:
         """bytes(array): the array, checked to hold ints 0-255 (bytes are arrays of byte values)."""
         arr = args[0]
-        if type(arr) is not list:
+        if type(arr) not in ARRAY_TYPES:
             raise RuffError("bytes() requires an array argument")
         for v in arr:
             if type(v) is not int:

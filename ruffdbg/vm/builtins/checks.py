@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.values import debug_repr, is_truthy, to_string, values_equal
 from ruffdbg.vm.builtins.registry import builtin, type_error
@@ -58,7 +59,7 @@ def _assert_contains(ctx: Any, args: list) -> bool:
     """assert_contains(collection, item): an array holding item, a string holding it, or a dict with key item."""
     collection, item = args
     t = type(collection)
-    if t is list:
+    if t in ARRAY_TYPES:
         found = any(values_equal(x, item) for x in collection)
     elif t is str:
         found = type(item) is str and item in collection
@@ -75,7 +76,7 @@ def _value_debug(v: Any) -> str:
     """The reference's Debug form of a value, as its assert_contains message shows it:
     collections by size (``Array[5]``, ``Dict{2 keys}``), strings as ``Str("a")``."""
     t = type(v)
-    if t is list:
+    if t in ARRAY_TYPES:
         return f"Array[{len(v)}]"
     if t is dict:
         return f"Dict{{{len(v)} keys}}"

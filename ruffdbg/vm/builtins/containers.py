@@ -6,6 +6,7 @@ import sys
 
 from typing import Any
 
+from ruffdbg.core.arrays import RArray, make_array
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.values import values_equal
 from ruffdbg.vm.builtins.registry import (
@@ -18,6 +19,8 @@ def _len(ctx: Any, args: list) -> int:
     """len(v): characters of a string, elements of an array, entries of a dict."""
     v = args[0]
     t = type(v)
+    if t is RArray:
+        return len(v.items)
     if t is str or t is list or t is dict:
         return len(v)
     if t in _SIZED:   # Set, Queue, Stack (vm/builtins/structures.py)
@@ -30,7 +33,7 @@ _SIZED: set[type] = set()
 
 
 @builtin("range", 1, 2, 3)
-def _range(ctx: Any, args: list) -> list:
+def _range(ctx: Any, args: list) -> RArray:
     """range(n), range(a, b), range(a, b, step): an array of ints."""
     bounds = [whole_arg("range", arg, i) for i, arg in enumerate(args, 1)]
     if len(bounds) == 1:
@@ -42,7 +45,7 @@ def _range(ctx: Any, args: list) -> list:
             raise RuffError("range() step cannot be zero")
         span = range(*bounds)
     check_size("range", range_length(span))
-    return list(span)
+    return make_array(list(span))
 
 
 def range_length(span: range) -> int:
@@ -64,7 +67,15 @@ def _make_push(name: str) -> BuiltinFn:
         """push(arr, v) / append(arr, v): a NEW array with v at the end. When no
         Ruff value can see the argument any more (`arr := push(arr, v)`: the VM
         dropped the local being replaced), it is reused: amortized O(1)."""
-        array = array_arg(name, args[0], 1)
+        array = args[0]
+        if type(array) is RArray:
+            if sys.getrefcount(array) > _UNHELD:
+                array = array.copy()
+            before = array.append(args[1])
+            if before is not None:
+                ctx.array_transition(array, before, args[1], len(array) - 1)
+            return array
+        array = array_arg(name, array, 1)
         if sys.getrefcount(array) <= _UNHELD:
             array.append(args[1])
             return array
@@ -81,9 +92,9 @@ register("append", _make_push("append"), (2,), reuses_first=True)
 def _pop(ctx: Any, args: list) -> list:
     """pop(arr): [new_array, popped]. An empty array pops null (the reference
     gives 0, a made-up value)."""
-    arr = array_arg("pop", args[0])
+    arr = args[0] if type(args[0]) is RArray else array_arg("pop", args[0])
     if not arr:
-        return [[], None]
+        return [make_array([]), None]
     return [arr[:-1], arr[-1]]
 
 
@@ -125,7 +136,7 @@ def _contains(ctx: Any, args: list) -> bool | int:
     substring (1 or 0: an int, as in the reference)."""
     coll, item = args
     t = type(coll)
-    if t is list:
+    if t is list or t is RArray:
         return any(values_equal(element, item) for element in coll)
     if t is str:
         return 1 if string_arg("contains", item, 2) in coll else 0
@@ -140,7 +151,7 @@ def _index_of(ctx: Any, args: list) -> int:
     """index_of(c, x): first index of an element or substring (in characters), or -1."""
     coll, item = args
     t = type(coll)
-    if t is list:
+    if t is list or t is RArray:
         for i, element in enumerate(coll):
             if values_equal(element, item):
                 return i
@@ -154,7 +165,7 @@ def _index_of(ctx: Any, args: list) -> int:
 def _slice(ctx: Any, args: list) -> Any:
     """slice(c, start, end): elements/characters start..end-1, bounds clamped."""
     coll = args[0]
-    if type(coll) is not list and type(coll) is not str:
+    if type(coll) is not list and type(coll) is not str and type(coll) is not RArray:
         raise type_error("slice", "an array or string", coll, 1)
     start, end = clamp_span(len(coll), whole_arg("slice", args[1], 2), whole_arg("slice", args[2], 3))
     return coll[start:end]

@@ -17,6 +17,7 @@ import re
 import tomllib
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.objects import StructValue
 from ruffdbg.core.values import INT_MAX, INT_MIN, debug_repr, format_float, to_string
@@ -58,7 +59,7 @@ def _plain(fname: str, kind: str, v: Any, depth: int = 0, budget: _Budget | None
         if not math.isfinite(v):
             raise RuffError(f"Cannot convert non-finite float {format_float(v)} to {kind}")
         return v
-    if t is list:
+    if t in ARRAY_TYPES:
         return [_plain(fname, kind, x, depth + 1, budget) for x in v]
     if t is dict:
         return {k: _plain(fname, kind, x, depth + 1, budget) for k, x in v.items()}
@@ -115,7 +116,7 @@ def _json_text(v: Any, indent: int | None, level: int = 0) -> str:
         return _json_float(v)
     if t is str:
         return json.dumps(v, ensure_ascii=False)
-    if t is list:
+    if t in ARRAY_TYPES:
         if not v:
             return "[]"
         items = [_json_text(x, indent, level + 1) for x in v]
@@ -206,7 +207,7 @@ def _toml_ready(v: Any) -> Any:
     """TOML has no null: the reference writes it as "". Keys sorted, as the reference's tables are."""
     if v is None:
         return ""
-    if type(v) is list:
+    if type(v) in ARRAY_TYPES:
         return [_toml_ready(x) for x in v]
     if type(v) is dict:
         return {k: _toml_ready(v[k]) for k in sorted(v)}
@@ -317,7 +318,7 @@ def _csv_text(v: Any) -> str:
 def _to_csv(ctx: Any, args: list) -> str:
     """to_csv(rows): an array of dicts as CSV text, the header from the first row's keys."""
     rows = args[0]
-    if type(rows) is not list:
+    if type(rows) not in ARRAY_TYPES:
         raise RuffError("CSV requires array of dictionaries")
     if not rows:
         raise RuffError("CSV requires non-empty array")

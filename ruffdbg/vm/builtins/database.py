@@ -16,6 +16,7 @@ import sqlite3
 from collections import deque
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.values import debug_repr
 from ruffdbg.vm.builtins.registry import builtin
@@ -96,7 +97,7 @@ def _params(name: str, args: list) -> list:
     if len(args) < 3:
         return []
     given = args[2]
-    if type(given) is not list:
+    if type(given) not in ARRAY_TYPES:
         return []
     return [_param(v) for v in given]
 

@@ -12,6 +12,7 @@ import hmac
 import os
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.builtins.files import MAX_FILE_BYTES, byte_values
 from ruffdbg.vm.builtins.registry import builtin, string_arg
@@ -21,7 +22,7 @@ from ruffdbg.vm.builtins.system import os_message
 def _data(name: str, v: Any) -> bytes:
     if type(v) is str:
         return v.encode("utf-8")
-    if type(v) is list:
+    if type(v) in ARRAY_TYPES:
         return byte_values(name, v, 1)
     raise RuffError(f"{name} requires a bytes or string argument")
 

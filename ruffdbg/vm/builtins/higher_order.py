@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.core.values import debug_repr, is_truthy, to_string, values_equal
@@ -181,7 +182,7 @@ def _flatten(ctx: Any, args: list) -> list:
     """flatten(arr): nested arrays flattened by one level."""
     result: list = []
     for x in array_arg("flatten", args[0]):
-        if type(x) is list:
+        if type(x) in ARRAY_TYPES:
             result.extend(x)
         else:
             result.append(x)

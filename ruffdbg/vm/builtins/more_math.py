@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.core.values import INT_MAX
@@ -96,7 +97,7 @@ def _is(name: str, test: Any) -> None:
 _is("is_int", lambda v: type(v) is int)
 _is("is_float", lambda v: type(v) is float)
 _is("is_string", lambda v: type(v) is str)
-_is("is_array", lambda v: type(v) is list)
+_is("is_array", lambda v: type(v) in ARRAY_TYPES)
 _is("is_dict", lambda v: type(v) is dict)
 _is("is_bool", lambda v: type(v) is bool)
 _is("is_null", lambda v: v is None)

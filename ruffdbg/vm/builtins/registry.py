@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.objects import Builtin
 from ruffdbg.core.values import MAX_RESULT_LEN, type_name
@@ -92,8 +93,12 @@ def string_arg(fname: str, v: Any, position: int | None = None) -> str:
 
 
 def array_arg(fname: str, v: Any, position: int | None = None) -> list:
+    """An array argument as a list: a typed array's elements as a new list (the
+    builtins taking one are O(n) anyway; those that keep the kind take it themselves)."""
     if type(v) is list:
         return v
+    if type(v) is RArray:
+        return list(v.items)
     raise type_error(fname, "an array", v, position)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruffdbg.core.arrays import ARRAY_TYPES
 from ruffdbg.core.errors import RuffError
 from ruffdbg.core.values import format_float, to_string
 from ruffdbg.vm.builtins.registry import (
@@ -133,7 +134,7 @@ def _truncate(ctx: Any, args: list) -> str:
 def _format_arg(spec: str, v: Any) -> str:
     t = type(v)
     if spec == "s":
-        if t is list:
+        if t in ARRAY_TYPES:
             return "[Array]"
         if t is dict:
             return "{Dict}"

@@ -1,0 +1,166 @@
+"""Ruff arrays with element kinds (V8's PACKED_SMI / PACKED_DOUBLE / PACKED_ELEMENTS).
+
+An ``RArray`` knows what its elements are and stores them accordingly:
+
+    kind      elements             storage (``items``)
+    empty     none yet             a Python list (empty)
+    int       all ints             ``array('q')``: unboxed i64, native code loads them
+    float     all floats           ``array('d')``: unboxed doubles
+    bool      all bools            a Python list of ``True``/``False`` (native code
+                                   compares the element pointer with ``True``'s)
+    any       anything             a Python list
+
+A kind only ever moves towards ``any`` (empty -> int/float/bool ->
+any): storing a value of another type *transitions* the array, an event
+the VM reports with the site. Ints and floats stay apart (a float in an int
+array makes it ``any``), since Ruff's ``1`` and ``1.0`` are different
+values.
+
+A plain Python ``list`` is an array too, of kind ``any``: most builtins
+build their results as lists, and nothing needs them typed. The arrays made
+where speed matters -- literals, ``range``, ``push``, concatenation, copies --
+are ``RArray``s.
+
+``items[i]`` is the element itself in every kind (an ``array`` gives back a
+Python int or float), so the interpreter reads and iterates ``items`` without
+caring about the kind; only stores go through ``store``/``append``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, Iterable
+
+EMPTY, INT, FLOAT, BOOL, ANY = range(5)
+KIND_NAMES = ("empty", "int", "float", "bool", "any")
+# The Python type every element of a kind has (None: no element yet, or any).
+_ELEMENT_TYPE: tuple = (None, int, float, bool, None)
+_KIND_OF_TYPE = {int: INT, float: FLOAT, bool: BOOL}
+
+
+def _storage(kind: int, values: Iterable[Any]) -> Any:
+    if kind == INT:
+        return array("q", values)
+    if kind == FLOAT:
+        return array("d", values)
+    return list(values)
+
+
+def kind_of(values: list) -> int:
+    """The narrowest kind holding every value in ``values``."""
+    if not values:
+        return EMPTY
+    first = type(values[0])
+    kind = _KIND_OF_TYPE.get(first, ANY)
+    if kind != ANY:
+        for value in values:
+            if type(value) is not first:
+                return ANY
+    return kind
+
+
+class RArray:
+    """A Ruff array: its element kind and its storage (see the module doc)."""
+
+    __slots__ = ("kind", "items")
+
+    def __init__(self, kind: int, items: Any) -> None:
+        self.kind = kind
+        self.items = items
+
+    # --- reading: the storage behaves like a list of Ruff values
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if type(index) is slice:
+            return RArray(self.kind if len(self.items) else EMPTY, self.items[index])
+        return self.items[index]
+
+    def __eq__(self, other: Any) -> bool:   # Python's equality (tests, host code); Ruff's is values_equal
+        if type(other) is RArray:
+            other = other.items
+        return type(other) in (list, array) and list(self.items) == list(other)
+
+    __hash__ = None   # type: ignore[assignment]   (mutable, as a list)
+
+    def __repr__(self) -> str:
+        return f"RArray({KIND_NAMES[self.kind]}, {list(self.items)!r})"
+
+    def copy(self) -> "RArray":
+        return RArray(self.kind, self.items[:])
+
+    def tolist(self) -> list:
+        return list(self.items)
+
+    # --- writing: a value of another type transitions the kind first
+    def fits(self, value: Any) -> bool:
+        """Whether ``value`` can be stored without a transition."""
+        return type(value) is _ELEMENT_TYPE[self.kind] or self.kind == ANY
+
+    def store(self, index: int, value: Any) -> int | None:
+        """``self[index] = value`` (index already checked); the kind left behind
+        if this transitioned the array, else None."""
+        if type(value) is _ELEMENT_TYPE[self.kind] or self.kind == ANY:
+            self.items[index] = value
+            return None
+        before = self.kind
+        self._generalize(value)
+        self.items[index] = value
+        return before
+
+    def append(self, value: Any) -> int | None:
+        """Append in place; the kind left behind if this transitioned, else None."""
+        if type(value) is _ELEMENT_TYPE[self.kind] or self.kind == ANY:
+            self.items.append(value)
+            return None
+        before = self.kind
+        self._generalize(value)
+        self.items.append(value)
+        return before
+
+    def extend(self, values: Any) -> int | None:
+        """Append every value in place; the kind left behind if this transitioned."""
+        values = values.items if type(values) is RArray else values
+        kind = kind_of(values if type(values) is list else list(values))
+        if kind == EMPTY:
+            return None
+        before = self.kind
+        if kind != self.kind and self.kind != ANY:
+            self._become(kind if self.kind == EMPTY else ANY)
+        self.items.extend(values)
+        return before if self.kind != before else None
+
+    def _generalize(self, value: Any) -> None:
+        kind = _KIND_OF_TYPE.get(type(value), ANY)
+        self._become(kind if self.kind == EMPTY else ANY)
+
+    def _become(self, kind: int) -> None:
+        self.kind = kind
+        self.items = _storage(kind, self.items)
+
+
+def make_array(values: list) -> RArray:
+    """An array of ``values`` (a list the caller gives up), in the narrowest kind."""
+    kind = kind_of(values)
+    return RArray(kind, values if kind in (EMPTY, BOOL, ANY) else _storage(kind, values))
+
+
+def is_array(value: Any) -> bool:
+    return type(value) is RArray or type(value) is list
+
+
+def as_list(value: Any) -> list:
+    """The elements of an array as a Python list (the list itself when it is one)."""
+    return value if type(value) is list else list(value.items)
+
+
+def kind_name(value: Any) -> str:
+    """The element kind of an array value: ``int``, ``float`` ... (``any`` for a list)."""
+    return KIND_NAMES[value.kind] if type(value) is RArray else "any"
+
+
+ARRAY_TYPES = (list, RArray)
