@@ -18,7 +18,7 @@ from ruffdbg.compiler.opcodes import NOT_COMPILED, OPCODE_NAMES, Op
 # op -> (what the site does, with {a}, {b} the operands from the top down and {name}
 # the instruction's own name operand; why native code leaves it to the interpreter)
 WHY = {
-    Op.INDEX: ("index {b}[{a}]", "no native element kinds yet"),
+    Op.INDEX: ("index {b}[{a}]", "not an array of one element kind"),
     Op.STORE_INDEX: ("element store {b}[{a}] := ...", "copy-on-write stays in the interpreter"),
     Op.MUT_INDEX: ("element update {b}[{a}]", "copy-on-write stays in the interpreter"),
     Op.MUT_LOCAL: ("container update of {name}", "copy-on-write stays in the interpreter"),
@@ -52,11 +52,14 @@ WHY = {
 
 
 def generic_reason(code: CodeObject, pc: int, held: str = "a value", callee: str = "a value",
-                   why_call: str = "only global functions and builtins are called natively") -> str:
+                   why_call: str = "only global functions and builtins are called natively",
+                   why: str | None = None) -> str:
     """The text for the site at ``pc`` (``held``: what a global read holds;
-    ``callee``/``why_call``: a CALL's callee and why it is generic)."""
+    ``callee``/``why_call``: a CALL's callee and why it is generic; ``why``: in
+    place of the table's reason, when the site's profile tells more)."""
     op, arg = code.instrs[pc]
-    what, why = WHY.get(op) or (NOT_COMPILED.get(op) or OPCODE_NAMES[op].lower(), "not specialized yet")
+    what, why_row = WHY.get(op) or (NOT_COMPILED.get(op) or OPCODE_NAMES[op].lower(), "not specialized yet")
+    why = why_row if why is None else why
     a, b = operand_name(code, pc, 1), operand_name(code, pc, 2)
     if op == Op.CALL_METHOD:   # (the receiver is below the arguments)
         a = operand_name(code, pc, arg[1] + 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit import elements
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -197,6 +198,18 @@ def _get_iter_t2(s: Step):
     return _generic_t2(s)   # arrays, strings, dicts, tagged values: the interpreter's [items, position]
 
 
+def _index_t2(s: Step):
+    """``xs[i]`` where the site saw arrays of one element kind (int, float, bool) and
+    the index is an int: a native load behind an elements-kind and a bounds guard."""
+    kind = elements.site_kind(s.code, s.pc)
+    if s.stack[-2] == Kind.DYN and s.stack[-1] == Kind.INT and kind is not None:
+        del s.stack[-2:]
+        s.stack.append(elements.ELEMENT_TYPES[kind])
+        s.typed.element_loads[s.pc] = kind
+        return None
+    return _generic_t2(s, why=elements.why_generic(s.code, s.pc, s.stack[-1]))
+
+
 def _for_iter_t2(s: Step):
     if s.stack[-2:] != [RANGE, Kind.INT]:
         s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc)
@@ -233,6 +246,7 @@ def t2_table(table: dict) -> dict:
             table[op] = _generic_t2
     table.update({
         Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
+        Op.INDEX: _index_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2, Op.MUT_LOCAL: _generic_replacing_t2,
         Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })

@@ -386,7 +386,7 @@ class OsrEntry:
         guard_number, pc = where >> 32, where & 0xFFFFFFFF
         guard = unit.guards[guard_number - 1] if guard_number else None
         if guard is not None and guard.kind != "interrupt":
-            self._record_deopt(unit, guard, guard.detail)
+            self._record_deopt(unit, guard, self._deopt_reason(unit, guard, restored, nslots))
         return ("resume", pc), guard
 
 

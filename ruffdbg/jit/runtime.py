@@ -17,6 +17,8 @@ Python threads can both read it while native code runs:
                        every unit at entry and by a caller after a native call to
                        another unit returns (the sampling profiler reads it; a
                        callback into the VM puts it back as it found it)
+        CTX_OBJECTS    the address of the object table: for each object handle, the
+                       address of its Python object (native array loads follow it)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -40,8 +42,8 @@ from ruffdbg.core.objects import StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT = range(7)
-CTX_WORDS = 7
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS = range(8)
+CTX_WORDS = 8
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -82,6 +84,39 @@ TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG
 TYPE_TAGS = {"null": TAG_NULL, "bool": TAG_BOOL, "int": TAG_INT, "float": TAG_FLOAT}
 
 _MASK64 = (1 << 64) - 1
+
+
+# --- where native code finds an array's elements (CPython 3.11's object layout,
+# checked below against live objects, so a different layout fails at import)
+OB_TYPE = 8          # PyObject: ob_refcnt, ob_type
+VAR_SIZE = 16        # PyVarObject's ob_size: a list's or an array.array's length
+ITEMS_DATA = 24      # a list's ob_item / an array.array's ob_item: the element buffer
+
+
+def _slot_offset(owner: Any, value: Any) -> int:
+    """The offset of the __slots__ member of ``owner`` that holds ``value``."""
+    for offset in range(16, 64, 8):
+        if ctypes.c_void_p.from_address(id(owner) + offset).value == id(value):
+            return offset
+    raise ImportError("ruffdbg: unexpected object layout (RArray slots)")
+
+
+def _check_layout() -> tuple[int, int]:
+    from array import array
+    probe_items = array("q", [7, 8])
+    probe = RArray(12345678, probe_items)
+    listed = [probe]
+    if (ctypes.c_void_p.from_address(id(probe) + OB_TYPE).value != id(RArray)
+            or ctypes.c_ssize_t.from_address(id(probe_items) + VAR_SIZE).value != 2
+            or ctypes.c_void_p.from_address(id(probe_items) + ITEMS_DATA).value != probe_items.buffer_info()[0]
+            or ctypes.c_ssize_t.from_address(id(listed) + VAR_SIZE).value != 1
+            or ctypes.c_void_p.from_address(ctypes.c_void_p.from_address(id(listed) + ITEMS_DATA).value).value
+            != id(probe)):
+        raise ImportError("ruffdbg: unexpected object layout (list, array.array)")
+    return _slot_offset(probe, probe.kind), _slot_offset(probe, probe_items)
+
+
+RARRAY_KIND, RARRAY_ITEMS = _check_layout()   # offsets of RArray.kind and RArray.items
 
 # Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(
@@ -145,9 +180,15 @@ class Handles:
 
     def __init__(self, words: Any = None) -> None:
         self._objects: list[Any] = []
+        # The object table native code reads (CTX_OBJECTS): handle -> id(object).
+        # It grows by doubling; a table it outgrew is kept, since native code may
+        # still hold its address until its next load of the ctx word.
+        self._addresses = (ctypes.c_int64 * 256)()
+        self._outgrown: list[Any] = []
         self._free: list[int] = []
         self._containers: dict[int, list[int]] = {}   # id of a container -> its handles
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
+        self._publish()
         self.made = 0                      # handles made since the last sweep
         self.kept = 0                      # handles a sweep kept
         self.functions: list[Any] = []
@@ -178,11 +219,25 @@ class Handles:
         else:
             index = len(self._objects)
             self._objects.append(value)
+            if index >= len(self._addresses):
+                self._grow()
             if self.words is not None:
                 self.words[CTX_HANDLES] = index + 1
+        self._addresses[index] = id(value)
         if type(value) in CONTAINERS:   # see count_above
             self._containers.setdefault(id(value), []).append(index)
         return index
+
+    def _grow(self) -> None:
+        table = (ctypes.c_int64 * (2 * len(self._addresses)))()
+        ctypes.memmove(table, self._addresses, ctypes.sizeof(self._addresses))
+        self._outgrown.append(self._addresses)
+        self._addresses = table
+        self._publish()
+
+    def _publish(self) -> None:
+        if self.words is not None:
+            self.words[CTX_OBJECTS] = ctypes.addressof(self._addresses)
 
     def get(self, index: int) -> Any:
         return self._objects[index]
@@ -215,6 +270,7 @@ class Handles:
         return sum(1 for index in self._containers.get(id(value), ()) if index >= mark)
 
     def clear(self) -> None:
+        self._outgrown.clear()   # (no native code runs: the outermost call returned)
         self._objects.clear()
         self._free.clear()
         self._containers.clear()

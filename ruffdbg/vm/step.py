@@ -27,6 +27,7 @@ from typing import Any, Callable
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, JUMP_OPS, OPERATOR_METHODS, Op, jump_effect, stack_effect
 from ruffdbg.core import values
+from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Builtin, Function, StructValue
 from ruffdbg.vm.frame import Frame
@@ -139,6 +140,9 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
         return following
     if op == Op.INDEX:
         index = stack.pop()
+        if type(stack[-1]) is RArray and type(index) is int:   # the kind feedback, as the loop counts it
+            seen, kind = frame.code.profile.feedback[following - 1], stack[-1].kind
+            seen[kind] = seen.get(kind, 0) + 1
         stack[-1] = values.index_get(stack[-1], index)
         return following
     if op == Op.CALL:

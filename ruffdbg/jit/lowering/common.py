@@ -48,6 +48,7 @@ class Guard:
     line: int
     detail: str
     reach: str = REACH_PC
+    element_kind: int | None = None   # an elements-kind guard's kind (core.arrays), for its deopt reason
 
 
 @dataclass(frozen=True)

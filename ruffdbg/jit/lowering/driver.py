@@ -15,6 +15,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import TypedCode
+from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
 from ruffdbg.jit.lowering.common import (F64, I1, I64, I64P, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
@@ -43,7 +44,7 @@ def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
     return pattern.sub(lambda match: f'@"{names[match.group(1)]}"', lowered.ir_text), twin, f"{twin}_entry"
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, TaggedValues, GenericOps,
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, ArrayElements, TaggedValues, GenericOps,
                EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 

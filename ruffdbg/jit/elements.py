@@ -1,0 +1,60 @@
+"""What T2 knows about arrays' element kinds (``core.arrays``): which indexing
+sites it loads natively, the type it gets, and the words its guards and deopts use.
+
+An INDEX site is loaded natively when its feedback saw only typed arrays of one
+kind -- int, float or bool -- with an int index (the interpreter counts typed
+arrays by kind there: ``vm.interpreter``'s INDEX, ``vm.step``). Native code then
+checks the value is such an array (an ``elements-kind`` guard: speculative, so
+failing ones despecialize like a type guard) and the index is in bounds (a
+``bounds`` guard: the interpreter raises the error), and loads the element
+unboxed (``lowering/arrays.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.core.arrays import BOOL, FLOAT, INT, KIND_NAMES, RArray
+from ruffdbg.core.values import type_name
+from ruffdbg.jit.types import Kind
+
+# element kind -> the native type of a loaded element
+ELEMENT_TYPES = {INT: Kind.INT, FLOAT: Kind.FLOAT, BOOL: Kind.BOOL}
+
+
+def site_kind(code: CodeObject, pc: int) -> int | None:
+    """The one element kind the indexing site at ``pc`` saw (int keys in its
+    feedback), if it saw nothing else: no plain list, no other container or index."""
+    profile = code.profile
+    if profile is None or profile.fast_hits[pc]:
+        return None
+    seen = profile.feedback[pc]
+    if len(seen) != 1:
+        return None
+    (key,) = seen
+    return key if type(key) is int and key in ELEMENT_TYPES else None
+
+
+def why_generic(code: CodeObject, pc: int, index_type: Any) -> str:
+    """Why an indexing site stays generic, from what it saw."""
+    profile = code.profile
+    seen = {f"array<{KIND_NAMES[key]}>" if type(key) is int else "+".join(t.__name__ for t in key)
+            for key in (profile.feedback[pc] if profile else ())}
+    if profile is not None and profile.fast_hits[pc]:
+        seen.add("array<any>")
+    if not seen:
+        return "the site has not run"
+    if index_type != Kind.INT and len(seen) == 1 and next(iter(seen)).startswith("array<"):
+        return "the index is not known to be an int"
+    return "saw " + ", ".join(sorted(seen)) + ": native loads need one kind of int, float or bool"
+
+
+def deopt_reason(site: str, expected: int, container: Any, index: Any) -> str:
+    """``xs[i]: expected float elements, got array<any> (int at [3])``."""
+    if type(container) is RArray:
+        got = f"array<{KIND_NAMES[container.kind]}>"
+        if type(index) is int and -len(container.items) <= index < len(container.items):
+            got += f" ({type_name(container.items[index])} at [{index}])"
+    else:
+        got = "array<any>" if type(container) is list else type_name(container)
+    return f"{site}: expected {KIND_NAMES[expected]} elements, got {got}"
