@@ -311,6 +311,10 @@ class NativeBoundary:
                 kept = nstack - pops
                 _, first = rt.object_handles(buffer, nlocals, kept)
                 operands = [rt.box(buffer[2 * pair], buffer[2 * pair + 1], handles) for pair in range(first, first + pops)]
+                # an object operand the instruction hands back (push appending in place) keeps its handle
+                kept_pairs = {id(value): (buffer[2 * pair], buffer[2 * pair + 1])
+                              for pair, value in zip(range(first, first + pops), operands)
+                              if buffer[2 * pair] == rt.TAG_OBJECT}
                 frame = self._frame_for(unit, pc, depth, (), 0)
                 frame.stack = operands
                 values = None
@@ -319,6 +323,8 @@ class NativeBoundary:
                 mutated = self._about_to_mutate(real, unit.code.instrs[pc][1], frame)
                 self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
                 mutated = None   # (a reference held here would count too)
+            elif real == Op.CALL and values is None:
+                self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, frame_pairs, nlocals, nstack, mark, handles)
             try:
                 with self._standing_in(unit):
                     following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
@@ -345,19 +351,22 @@ class NativeBoundary:
                 # instruction ran (a callee) reused the buffer, locals included
                 live, _ = rt.object_handles(frame_pairs, 0, nlocals)
                 live |= rt.object_handles(frame_pairs, nlocals, kept)[0]
+            # id of a value -> the pair it has: a local's new value (MUT_LOCAL's copy is pushed
+            # too: one handle), an operand handed back
+            replaced = {} if values is not None else kept_pairs
+            if values is not None:
+                for index, (before, after) in enumerate(zip(values, frame.locals)):
+                    if before != id(after):   # (replaced: NEW_CELL, MUT_LOCAL's copy)
+                        buffer[2 * index], buffer[2 * index + 1] = replaced[id(after)] = rt.unbox(after, handles)
+                        if sweep and buffer[2 * index] == rt.TAG_OBJECT:
+                            live.add(buffer[2 * index + 1])
             for index, value in enumerate(stack):
-                pair = None
-                if values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
+                pair = replaced.get(id(value))
+                if pair is None and values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
                     local = values.index(id(value))
                     if rt.box(frame_pairs[2 * local], frame_pairs[2 * local + 1], handles) is value:
                         pair = frame_pairs[2 * local], frame_pairs[2 * local + 1]
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
-            if values is not None:
-                for index, (before, after) in enumerate(zip(values, frame.locals)):
-                    if before != id(after):   # (replaced: NEW_CELL, MUT_LOCAL's copy)
-                        buffer[2 * index], buffer[2 * index + 1] = rt.unbox(after, handles)
-                        if sweep and buffer[2 * index] == rt.TAG_OBJECT:
-                            live.add(buffer[2 * index + 1])
             if sweep:
                 live |= rt.object_handles(buffer, nlocals, pushed)[0]
                 handles.sweep(mark, live)
@@ -488,6 +497,31 @@ class NativeBoundary:
 
 MUT_OPS = frozenset({Op.MUT_LOCAL, Op.MUT_CELL, Op.MUT_FREE, Op.MUT_GLOBAL, Op.MUT_INDEX, Op.MUT_FIELD})
 _NOTHING = object()
+
+
+def _replaced_by_builder(unit: Unit, pc: int, frame: Frame, pairs: Any, nlocals: int, nstack: int, mark: int,
+                         handles: rt.Handles) -> int:
+    """``x := push(x, v)`` (a builtin marked ``reuses_first``, its result stored into the
+    local its first argument came from): the handles that may be discounted from the
+    array's reference count, so that push appends in place as it does at T0 (where
+    the interpreter clears the local first, ``VM.drop_replaced``). Those are the
+    handles at or above the frame's mark (made while it ran) holding the array that
+    no other value of the frame holds; none when another value holds the local's."""
+    operands = frame.stack
+    callee, args = operands[0], operands[1:]
+    following = unit.code.instrs[pc + 1] if pc + 1 < len(unit.code.instrs) else (None, None)
+    if type(callee) is not Builtin or not callee.reuses_first or not args or following[0] != Op.STORE_LOCAL:
+        return 0
+    values = rt.value_pairs(pairs, nlocals + nstack)
+    argument = len(values) - len(args)             # the first argument's position among the values
+    tag, handle = values[argument]
+    if tag != rt.TAG_OBJECT or values[following[1]] != (tag, handle):
+        return 0
+    held = {bits for position, (kind, bits) in enumerate(values)
+            if kind == rt.TAG_OBJECT and position not in (argument, following[1])}
+    if handle in held:
+        return 0
+    return sum(1 for index in handles.above(mark, args[0]) if index not in held)
 
 
 def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:

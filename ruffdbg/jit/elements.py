@@ -1,7 +1,7 @@
 """What T2 knows about arrays' element kinds (``core.arrays``): which indexing
 sites it loads natively, the type it gets, and the words its guards and deopts use.
 
-An INDEX site is loaded natively when its feedback saw only typed arrays of one
+An INDEX site is loaded natively (and a STORE_INDEX site stored into) when its feedback saw only typed arrays of one
 kind -- int, float or bool -- with an int index (the interpreter counts typed
 arrays by kind there: ``vm.interpreter``'s INDEX, ``vm.step``). Native code then
 checks the value is such an array (an ``elements-kind`` guard: speculative, so
@@ -17,9 +17,12 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.arrays import BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.core.values import type_name
 from ruffdbg.jit.types import Kind
+from ruffdbg.profile.report import ruff_type
 
 # element kind -> the native type of a loaded element
 ELEMENT_TYPES = {INT: Kind.INT, FLOAT: Kind.FLOAT, BOOL: Kind.BOOL}
+# the native type of a pushed value -> the element kind of the arrays it goes into natively
+PUSHED_KINDS = {native: kind for kind, native in ELEMENT_TYPES.items()}
 
 
 def site_kind(code: CodeObject, pc: int) -> int | None:
@@ -35,18 +38,28 @@ def site_kind(code: CodeObject, pc: int) -> int | None:
     return key if type(key) is int and key in ELEMENT_TYPES else None
 
 
-def why_generic(code: CodeObject, pc: int, index_type: Any) -> str:
-    """Why an indexing site stays generic, from what it saw."""
+def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = None) -> str:
+    """Why an indexing or element-store site stays generic, from what it saw."""
     profile = code.profile
-    seen = {f"array<{KIND_NAMES[key]}>" if type(key) is int else "+".join(t.__name__ for t in key)
-            for key in (profile.feedback[pc] if profile else ())}
+    seen = {_seen_name(key) for key in (profile.feedback[pc] if profile else ())}
     if profile is not None and profile.fast_hits[pc]:
         seen.add("array<any>")
     if not seen:
         return "the site has not run"
-    if index_type != Kind.INT and len(seen) == 1 and next(iter(seen)).startswith("array<"):
+    kind = site_kind(code, pc)
+    if kind is not None and index_type != Kind.INT:
         return "the index is not known to be an int"
+    if kind is not None and value_type != ELEMENT_TYPES[kind]:
+        return f"the value stored is not known to be a {KIND_NAMES[kind]}"
     return "saw " + ", ".join(sorted(seen)) + ": native loads need one kind of int, float or bool"
+
+
+def _seen_name(key: Any) -> str:
+    """A feedback key as the views name it: an int is a typed array's kind."""
+    if type(key) is int:
+        return f"array<{KIND_NAMES[key]}>"
+    parts = key if type(key) is tuple else (key,)
+    return ", ".join("array<any>" if part is list else ruff_type(part) for part in parts)
 
 
 def deopt_reason(site: str, expected: int, container: Any, index: Any) -> str:

@@ -180,9 +180,18 @@ def _call_t2(s: Step):
     called by the interpreter."""
     argc = s.arg
     callee, args = s.stack[-argc - 1], s.stack[len(s.stack) - argc:]
-    if isinstance(callee, FunctionValue) and not any(isinstance(a, StackOnly) for a in args):
+    builder = isinstance(callee, FunctionValue) and getattr(callee.callee.function, "reuses_first", False)
+    if isinstance(callee, FunctionValue) and not builder and not any(isinstance(a, StackOnly) for a in args):
         return _call(s)
-    if isinstance(callee, FunctionValue):
+    if builder and _appends_in_place(s, args):
+        del s.stack[-argc - 1:]
+        s.stack.append(Kind.DYN)
+        s.typed.native_pushes.add(s.pc)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    if builder:   # (the op callback sees the whole frame: whether it may append in place)
+        named, why = callee.callee.global_name, "it appends in place through the interpreter (copy-on-write)"
+    elif isinstance(callee, FunctionValue):
         named, why = callee.callee.global_name, "a function value is passed as an argument"
     else:
         named, why = operand_name(s.code, s.pc, argc + 1), "only global functions and builtins are called natively"
@@ -190,6 +199,14 @@ def _call_t2(s: Step):
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
     return _generic_t2(s, callee=named, why_call=why)
+
+
+def _appends_in_place(s: Step, args: list) -> bool:
+    """``x := push(x, v)`` with ``x`` tagged and ``v`` a scalar: native code appends
+    while ``x`` is this frame's own array of ``v``'s kind with room (lowering/arrays.py)."""
+    following, target = s.code.instrs[s.pc + 1] if s.pc + 1 < len(s.code.instrs) else (None, None)
+    return (len(args) == 2 and following == Op.STORE_LOCAL and s.slots[target] == Kind.DYN
+            and args[0] == Kind.DYN and args[1] in elements.PUSHED_KINDS)
 
 
 def _get_iter_t2(s: Step):
@@ -208,6 +225,28 @@ def _index_t2(s: Step):
         s.typed.element_loads[s.pc] = kind
         return None
     return _generic_t2(s, why=elements.why_generic(s.code, s.pc, s.stack[-1]))
+
+
+def _store_index_t2(s: Step):
+    """``xs[i] := v`` where the site saw arrays of one element kind and ``v`` is a
+    value of that kind: a native store (after MUT_LOCAL made ``xs`` this frame's own)."""
+    kind = elements.site_kind(s.code, s.pc)
+    value, container, index = s.stack[-3:]
+    if container == Kind.DYN and index == Kind.INT and kind is not None and value == elements.ELEMENT_TYPES[kind]:
+        del s.stack[-3:]
+        s.typed.element_stores[s.pc] = kind
+        return None
+    return _generic_t2(s, why=elements.why_generic(s.code, s.pc, index, value))
+
+
+def _mut_local_t2(s: Step):
+    """``MUT_LOCAL x`` (before ``x[i] := v``): native when ``x`` holds an object only
+    this frame holds (lowering/arrays.py), else the interpreter's (which copies)."""
+    if s.slots[s.arg] == Kind.DYN:
+        s.stack.append(Kind.DYN)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    return _generic_replacing_t2(s)
 
 
 def _for_iter_t2(s: Step):
@@ -246,10 +285,11 @@ def t2_table(table: dict) -> dict:
             table[op] = _generic_t2
     table.update({
         Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
-        Op.INDEX: _index_t2,
-        Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2, Op.MUT_LOCAL: _generic_replacing_t2,
+        Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2,
+        Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
         Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })
+    table[Op.MUT_LOCAL] = _mut_local_t2
     table.update({op: _refuse_t1 for op in T1_REFUSED})
     return table
 

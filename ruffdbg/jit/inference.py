@@ -96,8 +96,11 @@ class TypedCode:
     generic: set[int] = field(default_factory=set)             # pcs the interpreter runs (op callback)
     # T2: why each generic pc is left generic ("generic: field access p.x — ..."), by pc
     generic_reasons: dict[int, str] = field(default_factory=dict)
-    # T2: INDEX pc -> the element kind it loads natively (jit/elements.py)
+    # T2: INDEX / STORE_INDEX pc -> the element kind it loads / stores natively (jit/elements.py)
     element_loads: dict[int, int] = field(default_factory=dict)
+    element_stores: dict[int, int] = field(default_factory=dict)
+    # T2: CALL pcs of ``x := push(x, v)`` that append natively while ``x`` has room
+    native_pushes: set[int] = field(default_factory=set)
     # T2: inline ops on a tagged operand whose failing checks take the generic path
     # (as every T1 inline op does) instead of deopting: a tagged value may be a string
     slow_paths: set[int] = field(default_factory=set)

@@ -91,6 +91,7 @@ _MASK64 = (1 << 64) - 1
 OB_TYPE = 8          # PyObject: ob_refcnt, ob_type
 VAR_SIZE = 16        # PyVarObject's ob_size: a list's or an array.array's length
 ITEMS_DATA = 24      # a list's ob_item / an array.array's ob_item: the element buffer
+ITEMS_ROOM = 32      # a list's / an array.array's ``allocated``: elements the buffer has room for
 
 
 def _slot_offset(owner: Any, value: Any) -> int:
@@ -110,6 +111,8 @@ def _check_layout() -> tuple[int, int]:
             or ctypes.c_ssize_t.from_address(id(probe_items) + VAR_SIZE).value != 2
             or ctypes.c_void_p.from_address(id(probe_items) + ITEMS_DATA).value != probe_items.buffer_info()[0]
             or ctypes.c_ssize_t.from_address(id(listed) + VAR_SIZE).value != 1
+            or not 1 <= ctypes.c_ssize_t.from_address(id(listed) + ITEMS_ROOM).value < 64
+            or not 2 <= ctypes.c_ssize_t.from_address(id(probe_items) + ITEMS_ROOM).value < 64
             or ctypes.c_void_p.from_address(ctypes.c_void_p.from_address(id(listed) + ITEMS_DATA).value).value
             != id(probe)):
         raise ImportError("ruffdbg: unexpected object layout (list, array.array)")
@@ -117,6 +120,16 @@ def _check_layout() -> tuple[int, int]:
 
 
 RARRAY_KIND, RARRAY_ITEMS = _check_layout()   # offsets of RArray.kind and RArray.items
+
+
+def _pin_bools() -> None:
+    """Make ``True`` and ``False`` immortal: native stores into arrays of bools write
+    their addresses without counting references (3.12 makes them immortal itself)."""
+    for value in (True, False):
+        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
+
+
+_pin_bools()
 
 # Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(
@@ -267,7 +280,11 @@ class Handles:
 
     def count_above(self, mark: int, value: Any) -> int:
         """How many handles at or above ``mark`` hold the container ``value``."""
-        return sum(1 for index in self._containers.get(id(value), ()) if index >= mark)
+        return len(self.above(mark, value))
+
+    def above(self, mark: int, value: Any) -> list[int]:
+        """The handles at or above ``mark`` that hold the container ``value``."""
+        return [index for index in self._containers.get(id(value), ()) if index >= mark]
 
     def clear(self) -> None:
         self._outgrown.clear()   # (no native code runs: the outermost call returned)
@@ -277,6 +294,16 @@ class Handles:
         self.made = self.kept = 0
         if self.words is not None:
             self.words[CTX_HANDLES] = 0
+
+
+def value_pairs(buffer: Any, count: int) -> list[tuple[int, int]]:
+    """The (tag, bits) of ``count`` values from the start of a transfer buffer (a
+    loop's range, three pairs, as its first)."""
+    pairs, pair = [], 0
+    for _ in range(count):
+        pairs.append((buffer[2 * pair], buffer[2 * pair + 1]))
+        pair += 3 if buffer[2 * pair] == TAG_RANGE else 1
+    return pairs
 
 
 def object_handles(buffer: Any, start: int, count: int) -> tuple[set, int]:

@@ -239,9 +239,9 @@ class RareOps:
     def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         index = stack.pop()
         container = stack.pop()
-        if type(container) is RArray:
-            seen = frame.code.profile.feedback[pc - 1]   # the element kind stored into
-            seen[container.kind] = seen.get(container.kind, 0) + 1
+        seen = frame.code.profile.feedback[pc - 1]   # what was stored into: a typed array by its kind
+        key = container.kind if type(container) is RArray else type(container)
+        seen[key] = seen.get(key, 0) + 1
         value = stack.pop()
         before = values.index_set(container, index, value)
         if before is not None:

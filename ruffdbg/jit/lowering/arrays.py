@@ -1,5 +1,6 @@
-"""T2's native element loads: ``xs[i]`` on an array of one element kind
-(``jit/elements.py`` decides which sites), straight from its storage.
+"""T2's native element loads and stores: ``xs[i]`` and ``xs[i] := v`` on an
+array of one element kind (``jit/elements.py`` decides which sites), straight
+from and into its storage.
 
 A tagged array is an object handle; the object table (``runtime.CTX_OBJECTS``)
 gives its Python object's address. Native code checks that it is an ``RArray``
@@ -8,7 +9,18 @@ kind slot, which holds one of the small-int objects 1..3), finds the storage
 (an ``array('q')``/``array('d')``, or for bools a list of the two bool objects),
 counts a negative index from the end as Ruff does, checks the bounds (the
 ``bounds`` guard: out of range, the interpreter raises the error) and loads the
-element: an i64, a double, or ``element == True``."""
+element: an i64, a double, or ``element == True``.
+
+A store needs the array to be this frame's own (copy-on-write): the
+``MUT_LOCAL xs`` before it checks natively that the local holds an object whose
+only reference is one handle (CPython's reference count is 1: no interpreter
+frame, global or container holds it), made while this frame ran (at or above
+its handle mark: no frame below holds the handle), and that no other value of
+the frame holds the same handle (``ys := xs`` copies handles natively). Anything
+else takes the interpreter's MUT_LOCAL, which copies the array when it is shared
+and hands back a handle that passes the check from then on. The store then
+writes an i64, a double's bits, or the address of ``True``/``False`` -- without
+reference counting, so the two bools are made immortal (``runtime.pin_bools``)."""
 
 from __future__ import annotations
 
@@ -18,18 +30,31 @@ from llvmlite import ir
 
 from ruffdbg.core.arrays import BOOL, FLOAT, KIND_NAMES, RArray
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.elements import ELEMENT_TYPES
+from ruffdbg.jit.elements import ELEMENT_TYPES, PUSHED_KINDS
 from ruffdbg.profile.ics import site_text
 from ruffdbg.jit.lowering.common import F64, I64, I64P
+from ruffdbg.jit.types import Kind
 
 
 class ArrayElements:
-    """(Part of ``Lowering``.) INDEX at a site ``typed.element_loads`` names."""
+    """(Part of ``Lowering``.) INDEX and STORE_INDEX at the sites ``typed.element_loads``
+    and ``element_stores`` name; the MUT_LOCAL that makes an array this frame's own."""
 
     def op_INDEX(self, pc: int, op: int, arg: Any) -> None:
         kind = self.typed.element_loads[pc]
         b = self.builder
         (container, _), (index, _) = self.stack[-2], self.stack[-1]
+        element = b.load(self._element_slot(pc, kind, container, index))
+        if kind == FLOAT:
+            element = b.bitcast(element, F64)
+        elif kind == BOOL:
+            element = b.icmp_unsigned("==", element, ir.Constant(I64, id(True)))
+        del self.stack[-2:]
+        self.push(element, ELEMENT_TYPES[kind])
+
+    def _element_slot(self, pc: int, kind: int, container: ir.Value, index: ir.Value) -> ir.Value:
+        """The address of ``container[index]``, behind the elements-kind and bounds guards."""
+        b = self.builder
         site = site_text(self.code, pc)
         guard = self.new_guard("elements-kind", pc, f"{site}: array<{KIND_NAMES[kind]}>")
         guard.element_kind = kind
@@ -43,13 +68,113 @@ class ArrayElements:
         at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
         bounds = self.new_guard("bounds", pc, f"{site}: index within the length")
         self.deopt_if(b.icmp_unsigned(">=", at, length), bounds)
-        element = b.load(b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [at]))
-        if kind == FLOAT:
-            element = b.bitcast(element, F64)
-        elif kind == BOOL:
-            element = b.icmp_unsigned("==", element, ir.Constant(I64, id(True)))
-        del self.stack[-2:]
-        self.push(element, ELEMENT_TYPES[kind])
+        return b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [at])
+
+    def op_MUT_LOCAL(self, pc: int, op: int, arg: int) -> None:
+        b = self.builder
+        value = b.load(self.slot(arg, Kind.DYN))
+        fast, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("owned", "shared", "mutable"))
+        self._branch_if_owned(value, arg, fast, slow)
+        b.position_at_end(fast)
+        b.branch(done)
+        b.position_at_end(slow)
+        status = self._call_op(pc)   # the interpreter's MUT_LOCAL: copies a shared container into the local
+        self._unless_done(status, pc, rt.STATUS_OK)
+        (copied,) = self._results(1)
+        self._reload_local(arg)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        self.push(self.phi((value, fast), (copied, slow_end)), Kind.DYN)
+
+    def native_push(self, pc: int) -> None:
+        """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own
+        array of ``v``'s kind and its buffer has room (CPython over-allocates as it
+        grows, so most pushes do); else the interpreter's push, which grows it or
+        copies it (and transitions its kind)."""
+        b = self.builder
+        (array, _), (value, kind) = self.stack[-2], self.stack[-1]
+        target = self.code.instrs[pc + 1][1]   # the STORE_LOCAL the result goes to
+        local = b.load(self.slot(target, Kind.DYN))
+        fast, room, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}")
+                                  for name in ("push_owned", "push_room", "push_shared", "pushed"))
+        same = b.icmp_unsigned("==", b.extract_value(local, 1), b.extract_value(array, 1))
+        self._branch_if_owned(local, target, fast, slow, also=len(self.stack) - 2, condition=same)
+        b.position_at_end(fast)
+        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
+        obj = b.load(b.gep(table, [b.extract_value(local, 1)]))
+        element_kind = PUSHED_KINDS[kind]
+        right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), ir.Constant(I64, id(RArray))),
+                            b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), ir.Constant(I64, id(element_kind))))
+        b.cbranch(right_kind, room, slow)
+        b.position_at_end(room)
+        storage = self._field(obj, rt.RARRAY_ITEMS)
+        length = self._field(storage, rt.VAR_SIZE)
+        has_room = b.icmp_signed("<", length, self._field(storage, rt.ITEMS_ROOM))
+        append = self.function.append_basic_block(f"push_append_pc{pc}")
+        b.cbranch(has_room, append, slow)
+        b.position_at_end(append)
+        b.store(self._element_bits(value, kind), b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [length]))
+        b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P))
+        b.branch(done)
+        b.position_at_end(slow)
+        status = self._call_op(pc)   # the interpreter's push
+        self._unless_done(status, pc, rt.STATUS_OK)
+        (result,) = self._results(1)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        del self.stack[-3:]
+        self.push(self.phi((local, append), (result, slow_end)), Kind.DYN)
+
+    def _element_bits(self, value: ir.Value, kind: str) -> ir.Value:
+        """A scalar as the word an array of its kind stores."""
+        b = self.builder
+        if kind == Kind.FLOAT:
+            return b.bitcast(value, I64)
+        if kind == Kind.BOOL:
+            return b.select(value, ir.Constant(I64, id(True)), ir.Constant(I64, id(False)))
+        return value
+
+    def _branch_if_owned(self, value: ir.Value, local: int, owned: ir.Block, shared: ir.Block,
+                         also: int | None = None, condition: ir.Value | None = None) -> None:
+        """Branch to ``owned`` when the tagged ``value`` of local ``local`` is an object
+        only this frame holds, through this local alone (see the module doc) -- and
+        stack entry ``also``, and only if ``condition``."""
+        b = self.builder
+        tag, handle = b.extract_value(value, 0), b.extract_value(value, 1)
+        is_object = b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT))
+        recent = b.icmp_unsigned(">=", handle, self.handle_mark)
+        alone = b.and_(is_object, recent)
+        if condition is not None:
+            alone = b.and_(alone, condition)
+        for index, kind in enumerate(self.state_slots):   # another of the frame's values with this handle
+            if index != local and kind == Kind.DYN:
+                alone = b.and_(alone, self._other_handle(b.load(self.slot(index, Kind.DYN)), handle))
+        for position, (other, kind) in enumerate(self.stack):
+            if kind == Kind.DYN and position != also:
+                alone = b.and_(alone, self._other_handle(other, handle))
+        counted = self.function.append_basic_block(f"{owned.name}_count")
+        b.cbranch(alone, counted, shared)
+        b.position_at_end(counted)
+        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
+        references = self._field(b.load(b.gep(table, [handle])), 0)   # ob_refcnt
+        b.cbranch(b.icmp_unsigned("==", references, ir.Constant(I64, 1)), owned, shared)
+
+    def _other_handle(self, value: ir.Value, handle: ir.Value) -> ir.Value:
+        """Whether the tagged ``value`` is not the object with ``handle``."""
+        b = self.builder
+        same = b.and_(b.icmp_unsigned("==", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                      b.icmp_unsigned("==", b.extract_value(value, 1), handle))
+        return b.not_(same)
+
+    def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:
+        kind = self.typed.element_stores[pc]
+        b = self.builder
+        (value, _), _, (index, _) = self.stack[-3:]
+        slot = self._element_slot(pc, kind, self.stack[-2][0], index)
+        b.store(self._element_bits(value, ELEMENT_TYPES[kind]), slot)
+        del self.stack[-3:]
 
     def _field(self, address: ir.Value, offset: int) -> ir.Value:
         """The word at ``address + offset`` (an object's field)."""

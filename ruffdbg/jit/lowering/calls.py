@@ -17,6 +17,9 @@ class CallsAndLoops:
     """(Part of ``Lowering``.) CALL, GET_ITER, FOR_ITER and their helpers."""
 
     def op_CALL(self, pc: int, op: int, argc: int) -> None:
+        if pc in self.typed.native_pushes:
+            self.native_push(pc)
+            return
         if self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return

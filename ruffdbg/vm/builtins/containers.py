@@ -68,15 +68,16 @@ def _make_push(name: str) -> BuiltinFn:
         Ruff value can see the argument any more (`arr := push(arr, v)`: the VM
         dropped the local being replaced), it is reused: amortized O(1)."""
         array = args[0]
+        unheld = _UNHELD + getattr(ctx, "cow_discount", 0)   # (the JIT's handles that hold nothing else)
         if type(array) is RArray:
-            if sys.getrefcount(array) > _UNHELD:
+            if sys.getrefcount(array) > unheld:
                 array = array.copy()
             before = array.append(args[1])
             if before is not None:
                 ctx.array_transition(array, before, args[1], len(array) - 1)
             return array
         array = array_arg(name, array, 1)
-        if sys.getrefcount(array) <= _UNHELD:
+        if sys.getrefcount(array) <= unheld:
             array.append(args[1])
             return array
         return array + [args[1]]
