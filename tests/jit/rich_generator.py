@@ -206,7 +206,7 @@ class RichGen:
     def stmt(self, sc, mut, depth, ind, loop, budget) -> list[str]:
         kinds = ["assign", "assign", "compound", "store", "print", "global", "closure_call"]
         if depth > 0 and budget >= 4:
-            kinds += ["if", "while", "for_range", "for_iter", "loop", "try", "call_hold"]
+            kinds += ["if", "while", "for_range", "for_iter", "loop", "try", "call_hold", "arrays"]
         if not self.plain:
             kinds += ["destructure", "match", "closure_make"]
         if self.plain:  # what the JIT compiles: no containers, closures, try or global stores in this function
@@ -273,6 +273,8 @@ class RichGen:
             handler = self.pick([f'print("caught", {e}.message)', f"print({e}.message, {e}.line)", "G += 1",
                                  f"print({e})"])
             return [f"{ind}try {{", *body, f"{ind}}} except {e} {{", f"{ind}    {handler}", f"{ind}}}"]
+        if k == "arrays":
+            return self.array_loop(sc, ind)
         if k == "call_hold":
             h = self.fresh("h")
             callee = self.pick(["inc", "dbl", "G_FN", "mk_adder(5)", "holder.f"])
@@ -369,6 +371,31 @@ func rsum(n, acc) { if !(n > 0 && n < 40) { return acc } return rsum(n - 1, acc 
 func ev(n) { if !(n > 0 && n < 60) { return n } return od(n - 1) }
 func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
 """
+
+    def array_loop(self, sc: list[str], ind: str) -> list[str]:
+        """A typed array (ints, floats, bools, or empty) loaded, stored into and pushed
+        onto in a loop -- T2's native element paths -- with an alias kept across the
+        stores (copy-on-write) and, now and then, a value of another kind (a transition)."""
+        arr, alias, i = self.fresh("arr"), self.fresh("al"), self.fresh("j")
+        kind = self.pick(["int", "float", "bool", "empty"])
+        items = {"int": ["1", "2", "-7", "9223372036854775807", "0"], "float": ["0.5", "-1.25", "3.0", "0.0"],
+                 "bool": ["true", "false"], "empty": []}[kind]
+        element = {"int": f"{i} * 3", "float": f"{i} * 0.5", "bool": f"{i} % 2 == 0", "empty": f"{i}"}[kind]
+        odd = self.pick([element, element, element, self.expr(sc, 1), "null", '"s"'])
+        n = self.pick([3, 8, 40])
+        lines = [f"{ind}mut {arr} := [{', '.join(self.r.sample(items, min(len(items), 3)))}]",
+                 f"{ind}mut {alias} := {self.pick([arr, '[]'])}",
+                 f"{ind}for {i} in range({n}) {{",
+                 f"{ind}    {arr} := push({arr}, {element})"]
+        if self.chance(0.5):
+            lines.append(f"{ind}    {arr}[{i} % len({arr})] := {self.pick([element, odd])}")
+        if self.chance(0.5):
+            lines.append(f"{ind}    {arr}[-1] := {arr}[{i} % len({arr})]")
+        if self.chance(0.3):
+            lines.append(f"{ind}    if {i} == {n // 2} {{ {alias} := {arr} }}")
+        if self.chance(0.2):
+            lines.append(f"{ind}    {arr} := push({arr}, {odd})")
+        return lines + [f"{ind}}}", f"{ind}print(len({arr}), {arr}[0], {arr}[-1], len({alias}), {alias})"]
 
     def kernel(self, name: str, recursive: bool = False) -> list[str]:
         """A function the driver calls hot; ``recursive``: it also calls itself, ``d`` (its last
