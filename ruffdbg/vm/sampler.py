@@ -179,7 +179,7 @@ class Sampler:
             return T0, frames[-1].code, stack
         if probe is None:
             return None
-        native = probe.native_sample(len(timing), len(frames))
+        native = probe.native_sample(len(timing), len(frames) + vm.hidden)
         if native is None:
             return None
         bucket, top, others = native
