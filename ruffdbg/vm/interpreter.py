@@ -682,6 +682,10 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             if len(frames) == base + 1:
                 break
             self._leave(frames.pop(), time.perf_counter_ns())
+        # An error escaping through every level of a deep recursion would chain each
+        # level's exception to the one below as its context, and CPython walks the
+        # chain at every raise: quadratic. The Ruff stack is in ``entries``.
+        error.__context__ = None
         raise RuffRuntimeError(error.message, entries, error_value)
 
 
