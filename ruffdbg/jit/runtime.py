@@ -141,7 +141,7 @@ class Handles:
     def __init__(self, words: Any = None) -> None:
         self._objects: list[Any] = []
         self._free: list[int] = []
-        self._containers: dict[int, list[int]] = {}   # id of a container -> its handles
+        self._containers: dict[int, set[int]] = {}   # id of a container -> its handles (a set: a sweep drops them one by one)
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
         self.made = 0                      # handles made since the last sweep
         self.kept = 0                      # handles a sweep kept
@@ -176,7 +176,7 @@ class Handles:
             if self.words is not None:
                 self.words[CTX_HANDLES] = index + 1
         if type(value) in (list, dict) or hasattr(value, "fields"):   # a container: see count_above
-            self._containers.setdefault(id(value), []).append(index)
+            self._containers.setdefault(id(value), set()).add(index)
         return index
 
     def get(self, index: int) -> Any:
@@ -198,7 +198,7 @@ class Handles:
             elif objects[index] is not _FREE:
                 where = self._containers.get(id(objects[index]))
                 if where is not None:
-                    where.remove(index)
+                    where.discard(index)
                     if not where:
                         del self._containers[id(objects[index])]
                 objects[index] = _FREE
