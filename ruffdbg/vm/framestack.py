@@ -24,13 +24,15 @@ from ruffdbg.vm.frame import Frame
 
 
 class Gap:
-    """``count`` native activations standing just below ``frames[index]`` (at the
-    top when opened); ``make`` builds their frames, once, when the stack shows."""
+    """``count`` native activations, at depths from ``start``, standing just below
+    ``frames[index]`` (at the top when opened); ``make`` builds their frames, once,
+    when the stack shows."""
 
-    __slots__ = ("index", "count", "make", "built")
+    __slots__ = ("index", "start", "count", "make", "built")
 
-    def __init__(self, index: int, count: int, make: Callable[[], list[Frame]]):
+    def __init__(self, index: int, start: int, count: int, make: Callable[[], list[Frame]]):
         self.index = index
+        self.start = start
         self.count = count
         self.make = make
         self.built: list[Frame] | None = None
@@ -55,7 +57,7 @@ class FrameStack:
         path: ``frames_hidden`` is the same as a context manager.)"""
         if count < 0:
             count = 0
-        gap = Gap(len(self.frames), count, make)
+        gap = Gap(len(self.frames), len(self.frames) + self.hidden, count, make)
         self.gaps.append(gap)
         self.hidden += count
         self.depth_limit -= count
