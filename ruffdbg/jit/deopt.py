@@ -3,10 +3,12 @@ the interpreter, the callbacks native code makes (``_on_deopt`` when it hands
 a frame back, ``_on_call`` when it calls something it cannot run itself), and
 what a deopt leads to (despecialization, blacklisting).
 
-Both callbacks rebuild the Ruff frames that native code stands for (from the
-shadow stack) so the interpreter sees exactly the stack it would have had;
-nothing may unwind into native code, so errors are parked in ``pending`` and
-raised again once control is back in Python.
+Every callback stands the native activations below it on the Ruff stack as a
+gap (``_native_gap``, vm/framestack.py): counted at once, so the interpreter
+sees the depth it would have had, and rebuilt from the shadow stack only when
+the stack shows (an error's trace, a pause). Nothing may unwind into native
+code, so errors are parked in ``pending`` and raised again once control is back
+in Python.
 """
 
 from __future__ import annotations
