@@ -104,9 +104,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self.shapes_declared: dict[str, int] = {}   # struct name -> declarations run (shape ids: Point#1 ...)
         self.builtins = dict(BUILTINS)
         self.frames: list[Frame] = []            # interpreter frames only (vm/framestack.py)
-        # Native activations standing below Python code run on their behalf: counted,
-        # built only when the stack shows (vm/framestack.py). ``depth_limit`` is
-        # ``max_depth`` less the ``hidden`` ones: the loop's stack limit.
+        # Native activations below Python code run for them, counted, built only when
+        # shown; the loop's limit is max_depth less them (vm/framestack.py).
         self.gaps: list[Gap] = []
         self.hidden = 0
         self.depth_limit = max_depth
