@@ -403,7 +403,7 @@ class Session:
         if self.vm.paused_at is None:
             return []
         views = []
-        frames = list(self.vm.frames)
+        frames = list(self.vm.ruff_frames())
         for frame in frames:
             if isinstance(frame, NativeFrame):   # its locals are in native registers
                 tier = self.jit.tier_of(frame.code) if self.jit is not None else "T0"

@@ -3,10 +3,12 @@ the interpreter, the callbacks native code makes (``_on_deopt`` when it hands
 a frame back, ``_on_call`` when it calls something it cannot run itself), and
 what a deopt leads to (despecialization, blacklisting).
 
-Both callbacks rebuild the Ruff frames that native code stands for (from the
-shadow stack) so the interpreter sees exactly the stack it would have had;
-nothing may unwind into native code, so errors are parked in ``pending`` and
-raised again once control is back in Python.
+Every callback stands the native activations below it on the Ruff stack as a
+gap (``_native_gap``, vm/framestack.py): counted at once, so the interpreter
+sees the depth it would have had, and rebuilt from the shadow stack only when
+the stack shows (an error's trace, a pause). Nothing may unwind into native
+code, so errors are parked in ``pending`` and raised again once control is back
+in Python.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
 from ruffdbg.vm.frame import Frame, NativeFrame
+from ruffdbg.vm.framestack import Gap
 from ruffdbg.vm.sampler import RUNTIME, T0
 from ruffdbg.vm import step
 from ruffdbg.vm.hooks import NOT_TAKEN
@@ -58,7 +61,7 @@ class NativeBoundary:
         argv = self.ctx.args
         for index, value in enumerate(args):
             argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
-        depth = len(self.vm.frames)
+        depth = len(self.vm.frames) + self.vm.hidden   # (the Ruff stack's depth: vm/framestack.py)
         ctx[rt.CTX_DEPTH] = depth
         closure = self.cells_at.get(depth + 1)
         self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
@@ -136,21 +139,40 @@ class NativeBoundary:
                 self._record_deopt(unit, guard, f"{name}: expected {expected}, got {actual}")
                 return
 
-    def _native_frames(self, upto: int, start: int | None = None) -> list:
-        """Frames standing for the native activations at depths [start, upto) (from
-        ``len(vm.frames)``: pass ``start`` when they are built later, lazily, after
-        other frames were pushed).
+    def _native_gap(self, upto: int) -> Gap | None:
+        """Stand the native activations at depths [``vm.depth()``, ``upto``) below
+        what the interpreter runs next, until ``vm.close_gap``: counted toward the
+        depth at once, built as frames (``_native_frames``) only if the Ruff stack
+        shows -- an error's trace, a pause, a step. So each callback of a deep
+        native recursion costs O(1), not the depth. None: nothing stands there."""
+        vm = self.vm
+        start = len(vm.frames) + vm.hidden
+        if upto <= start and not self.osr_frames:
+            return None
+        return vm.open_gap(upto - start, partial(self._native_frames, start, upto))
 
-        Each is rebuilt from its shadow-stack entry (unit, pc of the call it is
-        making), so the interpreter sees the Ruff stack it would have had: the
-        same depth for the stack limit, the same entries in error traces.
+    @contextmanager
+    def _native_below(self, upto: int) -> Iterator[None]:
+        """``_native_gap`` as a context manager."""
+        gap = self._native_gap(upto)
+        try:
+            yield
+        finally:
+            self.vm.close_gap(gap)
+
+    def _native_frames(self, start: int, upto: int) -> list:
+        """Frames standing for the native activations at depths [start, upto), each
+        rebuilt from its shadow-stack entry (unit, pc of the call it is making), so
+        the Ruff stack shows as it would have in the interpreter (error traces, the
+        ``Error`` value, the debugger's views). The activations are suspended in
+        the callback that stood them there, so their entries hold until it returns.
         """
         # A frame running an OSR loop is a real interpreter frame: point it at its call.
         for frame, level in self.osr_frames:
             if level < upto:
                 frame.pc = (self.ctx.shadow[level] & 0xFFFFFFFF) + 1
         frames = []
-        for level in range(len(self.vm.frames) if start is None else start, upto):
+        for level in range(start, upto):
             entry = self.ctx.shadow[level]
             frame = NativeFrame(self.units[entry >> 32].code, None, [])
             frame.pc = (entry & 0xFFFFFFFF) + 1   # a frame's line is that of pc - 1
@@ -170,7 +192,7 @@ class NativeBoundary:
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
             frame = self._frame_for(unit, pc, depth, values, nlocals, handlers=True)
-            with vm.frames_pushed(self._native_frames(depth - 1)):   # all but the deopting frame
+            with self._native_below(depth - 1):   # all but the deopting frame
                 result = vm.run_frame(frame)
             ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
             ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
@@ -198,7 +220,7 @@ class NativeBoundary:
                 if type(function) is Builtin:
                     result = self._call_builtin(function, args, depth)
                 else:
-                    with vm.frames_pushed(self._native_frames(depth)):   # the caller wrote its own shadow entry too
+                    with self._native_below(depth):   # the caller wrote its own shadow entry too
                         result = vm.call_function(function, args)
             finally:
                 self.runtime_marks.pop()
@@ -232,23 +254,22 @@ class NativeBoundary:
             cell[rt.SAMPLE_PERIOD] = self.policy.sample_native_calls
 
     def _call_builtin(self, function: Builtin, args: list, depth: int) -> Any:
-        """A builtin called from native code. The native frames below (the caller
-        wrote its own shadow entry too) are built only if the Ruff stack shows: the
-        builtin fails, or calls Ruff code (``VM.call_function`` shows them first), so
-        deep native recursion that calls a builtin at each level stays linear."""
+        """A builtin called from native code, the native frames below it (the caller
+        wrote its own shadow entry too) standing as a gap: built only if the Ruff
+        stack shows (the builtin fails; Ruff code it calls fails or pauses)."""
         vm = self.vm
-        start = len(vm.frames)
-        with vm.frames_on_demand(lambda: self._native_frames(depth, start)) as show:
-            try:
-                return function.fn(vm, args)
-            except RuffError as error:
-                if error.entries is None:
-                    # A builtin failed: record where while the native frames are visible.
-                    show()
-                    vm.error_raised(error.message)
-                    error.value = vm.error_value(error)
-                    error.entries = vm.stack_entries()
-                raise
+        gap = self._native_gap(depth)
+        try:
+            return function.fn(vm, args)
+        except RuffError as error:
+            if error.entries is None:
+                # A builtin failed: record where while the native frames stand there.
+                vm.error_raised(error.message)
+                error.value = vm.error_value(error)
+                error.entries = vm.stack_entries()
+            raise
+        finally:
+            vm.close_gap(gap)
 
     def _on_op(self, unit_id: int, pc: int, op: int, depth: int, nlocals: int, nstack: int, buffer,
               mark: int) -> int:
@@ -280,7 +301,7 @@ class NativeBoundary:
 
         The common case is kept light: only the operands are boxed (the whole
         frame when the instruction uses locals, or fails), and the native frames
-        below are rebuilt only if the Ruff stack shows (a call, an error)."""
+        below are built only if the Ruff stack shows (an error, a pause, a step)."""
         handles = self.handles
         try:
             # The frame's values as native code wrote them. The instruction may run
@@ -294,8 +315,8 @@ class NativeBoundary:
             if shape is None:
                 shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
             pops, uses_locals = shape
-            # All but this frame, built (if ever) after execute_one pushed this one.
-            below = partial(self._native_frames, depth - 1, len(self.vm.frames))
+            # All but this frame stand below it (built only if the stack shows).
+            below = partial(self._native_below, depth - 1)
             if op == rt.OP_RAISE:
                 pending, self.pending = self.pending, None
                 if not isinstance(pending, (RuffError, RuffRuntimeError)):
@@ -327,7 +348,11 @@ class NativeBoundary:
                 self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, frame_pairs, nlocals, nstack, mark, handles)
             try:
                 with self._standing_in(unit):
-                    following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op, below)
+                    gap = self._native_gap(depth - 1)
+                    try:
+                        following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op)
+                    finally:
+                        self.vm.close_gap(gap)
             except RuffError as error:
                 if unit.region is not None:
                     # An OSR loop runs in an interpreted frame: that frame raises it,
@@ -425,7 +450,7 @@ class NativeBoundary:
         """The instruction failed: the frame's handlers take the error, the interpreter
         runs the frame to its end and its result goes back boxed."""
         ctx = self.ctx.words
-        with self.vm.frames_pushed(below()):
+        with below():
             result = step.run_frame_raising(self.vm, frame, error)
         ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
         ctx[rt.CTX_STATUS] = rt.STATUS_BOXED

@@ -340,13 +340,13 @@ class OsrEntry:
             for word in (span.start, span.stop, span.step, position):
                 buffer[at], buffer[at + 1] = rt.TAG_RANGE, word
                 at += 2
-        depth = ctx[rt.CTX_DEPTH] = len(self.vm.frames)
+        depth = ctx[rt.CTX_DEPTH] = self.vm.depth()   # (native activations below count: vm/framestack.py)
         # (the frame's closure cells, for the generic path's LOAD_FREE / STORE_FREE)
         closure = self.cells_at.get(depth)
         self.cells_at[depth] = (frame.function, frame.cells)
         unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
-        self.osr_frames.append((frame, len(self.vm.frames) - 1))
+        self.osr_frames.append((frame, depth - 1))
         if promoted:
             self.promoted_homes.append(Home(promoted, unit.home))
         started = self.native_started(unit.code)

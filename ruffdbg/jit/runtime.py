@@ -199,7 +199,7 @@ class Handles:
         self._addresses = (ctypes.c_int64 * 256)()
         self._outgrown: list[Any] = []
         self._free: list[int] = []
-        self._containers: dict[int, list[int]] = {}   # id of a container -> its handles
+        self._containers: dict[int, set[int]] = {}   # id of a container -> its handles (a set: a sweep drops them one by one)
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
         self._publish()
         self.made = 0                      # handles made since the last sweep
@@ -238,7 +238,7 @@ class Handles:
                 self.words[CTX_HANDLES] = index + 1
         self._addresses[index] = id(value)
         if type(value) in CONTAINERS:   # see count_above
-            self._containers.setdefault(id(value), []).append(index)
+            self._containers.setdefault(id(value), set()).add(index)
         return index
 
     def _grow(self) -> None:
@@ -271,7 +271,7 @@ class Handles:
             elif objects[index] is not _FREE:
                 where = self._containers.get(id(objects[index]))
                 if where is not None:
-                    where.remove(index)
+                    where.discard(index)
                     if not where:
                         del self._containers[id(objects[index])]
                 objects[index] = _FREE

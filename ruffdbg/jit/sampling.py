@@ -41,15 +41,17 @@ class JitProbe:
         unit = units[unit_id]
         return (T1 if unit.tier == 1 else T2), unit.code, self._callers(base, depth)
 
-    def _callers(self, base: int, depth: int) -> list[CodeObject]:
-        """The functions of the native frames between the interpreter's ``base``
-        frames and the running one: each made a call, so its shadow-stack entry
-        says which unit it is (the newest STACK_SCAN of a deeper run)."""
+    def native_codes(self, start: int, stop: int) -> list[CodeObject]:
         shadow, units = self.jit.ctx.shadow, self.jit.units
-        first = max(base, depth - 1 - STACK_SCAN)
         codes = []
-        for level in range(first, depth - 1):
+        for level in range(start, stop):
             unit_id = shadow[level] >> 32
             if unit_id < len(units):
                 codes.append(units[unit_id].code)
         return codes
+
+    def _callers(self, base: int, depth: int) -> list[CodeObject]:
+        """The functions of the native frames between the interpreter's ``base``
+        frames and the running one: each made a call, so its shadow-stack entry
+        says which unit it is (the newest STACK_SCAN of a deeper run)."""
+        return self.native_codes(max(base, depth - 1 - STACK_SCAN), depth - 1)

@@ -90,7 +90,7 @@ class Control:
         """A runtime error was just raised in the top frame (VM thread; errors are
         cold): a JIT breakpoint on errors stops here, before anything unwinds."""
         if self.break_on_error:
-            self.debugger.on_error(self.frames[-1], message)
+            self.debugger.on_error(self.ruff_frames()[-1], message)
 
     def cancel_jit_break(self) -> None:
         """A trap stopped for the JIT breakpoint first: native code need not leave."""
@@ -144,7 +144,7 @@ class Control:
     def _stopped_entries(self) -> list[StackEntry]:
         """The Ruff stack, with the top frame stopped *before* its pc (a safepoint or a trap)."""
         entries = self.stack_entries()
-        top = self.frames[-1]
+        top = self.ruff_frames()[-1]
         entries[-1] = StackEntry(top.code.name, top.code.lines[top.pc], top.code.cols[top.pc], top.code.source)
         return entries
 

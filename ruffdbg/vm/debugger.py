@@ -91,7 +91,7 @@ def stop_points(code: CodeObject) -> dict[int, list[int]]:
 class StepRequest:
     mode: str     # into: stop at the next line anywhere; over: not in deeper calls; out: in a caller
     frame: Any    # the frame the step started in
-    depth: int    # its depth (len(vm.frames))
+    depth: int    # its depth (vm.depth(): native activations below count)
     line: int     # the line it was stopped at
     resume_at: tuple[CodeObject, int] | None = None   # where its caller goes on once it returns
 
@@ -146,14 +146,14 @@ class Debugger:
         """Step from where the program is held (call, then ``vm.resume()``)."""
         if mode not in STEP_MODES:
             raise ValueError(f"step mode must be one of {', '.join(STEP_MODES)}")
-        frames = self.vm.frames
+        frames = self.vm.ruff_frames()
         top = frames[-1]
         # A trap where the caller goes on (mid-line, after its call) stops the step
         # as soon as this frame returns, as gdb's ``finish`` does. A caller running
         # native code gets there too: it deopts when a call it made returns from
         # the interpreter while a step is under way.
         resume_at = (frames[-2].code, frames[-2].pc) if len(frames) > 1 else None
-        self.step = StepRequest(mode, top, len(frames), top.code.lines[top.pc], resume_at)
+        self.step = StepRequest(mode, top, self.vm.depth(), top.code.lines[top.pc], resume_at)
         for code in self.codes():
             self._sync(code)
         if self.vm.hooks is not None:
@@ -263,7 +263,7 @@ class Debugger:
         code = frame.code
         line = code.lines[pc]
         step = self.step
-        depth = len(self.vm.frames)
+        depth = self.vm.depth()
         if self._once.get(code) == pc and self.fired is not None:
             fired = self.take_fired()
             self.vm.cancel_jit_break()

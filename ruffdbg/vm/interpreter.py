@@ -55,7 +55,7 @@ from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
-from ruffdbg.vm.framestack import FrameStack
+from ruffdbg.vm.framestack import FrameStack, Gap
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
 from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
 from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
@@ -104,13 +104,12 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self.structs: dict[str, StructType] = {}
         self.shapes_declared: dict[str, int] = {}   # struct name -> declarations run (shape ids: Point#1 ...)
         self.builtins = dict(BUILTINS)
-        self.frames: list[Frame] = []
-        # Set while a builtin runs on behalf of native code without the native frames
-        # below it on ``frames`` (building them costs the stack's depth): a builtin that
-        # calls Ruff code (map, sort with a key ...) does so through ``call_function``,
-        # which calls this first to stand them there (the depth limit and error traces
-        # need them). See vm/step.execute_one and jit/deopt._on_call.
-        self.show_native_frames: Callable[[], None] | None = None
+        self.frames: list[Frame] = []            # interpreter frames only (vm/framestack.py)
+        # Native activations below Python code run for them, counted, built only when
+        # shown; the loop's limit is max_depth less them (vm/framestack.py).
+        self.gaps: list[Gap] = []
+        self.hidden = 0
+        self.depth_limit = max_depth
         Control.__init__(self)                   # interrupt word, pause, slow motion (vm/control.py)
         self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
         self.events = None                       # the Session's EventLog (pauses are events too)
@@ -156,8 +155,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         Set up by ``_new_frame``; then, as the loop's CALL does, a hot function
         goes to the JIT and native code runs the call unless its entry refuses
         the argument types; otherwise the interpreter runs the frame."""
-        if self.show_native_frames is not None:
-            self.show_native_frames()
         frame = self._new_frame(function, args)
         profile = frame.code.profile
         if profile.calls >= profile.hot_at:
@@ -200,7 +197,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         """
         code = function.code
         profile = code.profile
-        if profile is None or len(args) != profile.arity or len(self.frames) >= self.max_depth:
+        if profile is None or len(args) != profile.arity or len(self.frames) >= self.depth_limit:
             profile = self._check_call(code, len(args))
         profile.calls += 1
         for seen, arg in zip(profile.arg_types, args):
@@ -214,7 +211,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             # The reference says "arguments" whatever the count.
             hidden = len(code.params) - code.shown_arity
             raise RuffError(f"{code.qualified_name} expects {code.shown_arity} arguments, got {argc - hidden}")
-        if len(self.frames) >= self.max_depth:
+        if len(self.frames) >= self.depth_limit:
             raise RuffError("Stack overflow")
         return _prepare(code)
 
@@ -304,7 +301,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         frames = self.frames
         interrupt = self.interrupt
         G = self.globals
-        max_depth = self.max_depth
+        max_depth = self.depth_limit   # (less the native activations below: vm/framestack.py)
         perf_ns = time.perf_counter_ns
         is_truthy = values.is_truthy
         int_min, int_max = INT_MIN, INT_MAX
@@ -694,6 +691,10 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             if len(frames) == base + 1:
                 break
             self._leave(frames.pop(), time.perf_counter_ns())
+        # An error escaping through every level of a deep recursion would chain each
+        # level's exception to the one below as its context, and CPython walks the
+        # chain at every raise: quadratic. The Ruff stack is in ``entries``.
+        error.__context__ = None
         raise RuffRuntimeError(error.message, entries, error_value)
 
 

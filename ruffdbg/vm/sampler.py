@@ -57,6 +57,10 @@ class NativeProbe(Protocol):
         the function running, the other functions of its native frames; None if
         nothing can be told."""
 
+    def native_codes(self, start: int, stop: int) -> list[CodeObject]:
+        """The functions of the native activations at depths [start, stop) (a gap
+        of the Ruff stack, vm/framestack.py), innermost last."""
+
 
 @dataclass
 class TierTime:
@@ -172,14 +176,14 @@ class Sampler:
         timing, frames = vm.timing, vm.frames
         if not timing or not frames:
             return None                    # nothing runs (between runs of a REPL or a TUI)
-        stack = _stack_codes(frames)
+        stack = _stack_codes(vm, probe)
         if probe is not None and probe.compiling is not None:
             return COMPILE, probe.compiling, stack
         if timing[-1] is None:            # a run of the interpreter's loop
             return T0, frames[-1].code, stack
         if probe is None:
             return None
-        native = probe.native_sample(len(timing), len(frames))
+        native = probe.native_sample(len(timing), len(frames) + vm.hidden)
         if native is None:
             return None
         bucket, top, others = native
@@ -203,8 +207,46 @@ class Sampler:
                            samples, self.interval * 1000)
 
 
-def _stack_codes(frames: list) -> list[CodeObject]:
-    """The functions of the interpreter's frames (both ends of a very deep stack)."""
-    if len(frames) > 2 * STACK_SCAN:
-        frames = frames[:STACK_SCAN] + frames[-STACK_SCAN:]
-    return [frame.code for frame in frames]
+def _stack_codes(vm: Any, probe: NativeProbe | None) -> list[CodeObject]:
+    """The functions on the Ruff stack: the interpreter's frames and the native
+    activations of its gaps (both ends of a very deep stack: STACK_SCAN each)."""
+    frames, gaps = vm.frames, list(vm.gaps)   # (a snapshot: the VM thread goes on between bytecodes)
+    if not gaps or probe is None:
+        if len(frames) > 2 * STACK_SCAN:
+            frames = frames[:STACK_SCAN] + frames[-STACK_SCAN:]
+        return [frame.code for frame in frames]
+    if len(frames) + vm.hidden <= 2 * STACK_SCAN:
+        return _first_codes(frames, gaps, probe, 2 * STACK_SCAN)
+    return _first_codes(frames, gaps, probe, STACK_SCAN) + _last_codes(frames, gaps, probe, STACK_SCAN)
+
+
+def _first_codes(frames: list, gaps: list, probe: NativeProbe, limit: int) -> list[CodeObject]:
+    """The functions of the outermost ``limit`` entries of the Ruff stack."""
+    codes: list[CodeObject] = []
+    at = 0
+    for gap in gaps:
+        codes += [frame.code for frame in frames[at:min(gap.index, at + limit - len(codes))]]
+        codes += probe.native_codes(gap.start, gap.start + min(gap.count, limit - len(codes)))
+        at = gap.index
+        if len(codes) >= limit:
+            return codes
+    return codes + [frame.code for frame in frames[at:at + limit - len(codes)]]
+
+
+def _last_codes(frames: list, gaps: list, probe: NativeProbe, limit: int) -> list[CodeObject]:
+    """The functions of the innermost ``limit`` entries of the Ruff stack."""
+    pieces: list[list[CodeObject]] = []
+    taken = 0
+    at = len(frames)
+    for gap in reversed(gaps):
+        run = [frame.code for frame in frames[max(gap.index, at - (limit - taken)):at]]
+        wanted = max(0, min(gap.count, limit - taken - len(run)))
+        native = probe.native_codes(gap.start + gap.count - wanted, gap.start + gap.count)
+        pieces += [run, native]
+        taken += len(run) + len(native)
+        at = gap.index
+        if taken >= limit:
+            break
+    else:
+        pieces.append([frame.code for frame in frames[max(0, at - (limit - taken)):at]])
+    return [code for piece in reversed(pieces) for code in piece]

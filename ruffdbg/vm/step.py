@@ -22,28 +22,27 @@ come from the opcode table), so native code does not track them:
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, JUMP_OPS, OPERATOR_METHODS, Op, jump_effect, stack_effect
 from ruffdbg.core import values
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
-from ruffdbg.core.objects import Builtin, Function, StructValue
+from ruffdbg.core.objects import Function, StructValue
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.interpreter import BINARY_SEMANTICS
 from ruffdbg.vm.ops import RARE_OPS
 
 
-def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[], list] | None = None) -> int:
+def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
     """Run the instruction at ``frame.pc`` (or ``op`` without an operand in its
     place, e.g. TO_BOOL for a branch's truthiness); leave ``frame.pc`` at the
     next pc (a jump's target if it jumped) and return it.
 
-    ``below()`` gives the frames that stand under this one (native activations,
-    as ``NativeFrame``); it is called only when the instruction runs Ruff code
-    (a call, a method, an operator overload) or raises -- when the Ruff stack
-    shows -- so the common case does not build them."""
+    The native activations below this frame are the caller's to stand there, as
+    a gap (``vm.frames_hidden``): counted toward the depth, built only if the
+    stack shows (an error's trace), so the common case does not build them."""
     pc = frame.pc
     if op is None:
         op, arg = frame.code.instrs[pc]
@@ -54,24 +53,7 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[]
     base = len(frames)
     frame.pc = pc + 1           # as the loop leaves it: errors point at this instruction
     frames.append(frame)
-    shown = below is None
-    hooked = False
-
-    def show() -> None:
-        nonlocal shown
-        if not shown:
-            frames[base:base] = below()
-            shown = True
-            vm.show_native_frames = None
-
     try:
-        if op == Op.CALL and arg is not None and not shown and type(stack[-arg - 1]) is Builtin:
-            # A builtin shows no Ruff stack unless it fails (below) or calls Ruff code
-            # (VM.call_function shows the frames first): deep native recursion that calls
-            # a builtin at each level stays linear.
-            hooked, vm.show_native_frames = vm.show_native_frames, show
-        elif op in _CALLING or (op in OPERATOR_METHODS and stack and type(stack[-1 if op in _UNARY else -2]) is StructValue):
-            show()
         following = _dispatch(vm, frame, op, arg, stack, pc + 1)
         if following < 0:       # a frame was pushed (a method, an operator overload): run it
             pushed = frames.pop()
@@ -81,7 +63,6 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[]
         return following
     except RuffError as error:
         frame.pc = pc + 1
-        show()
         _locate(vm, error)
         raise
     except RuffRuntimeError as error:   # uncaught in a function it called: catchable here
@@ -89,18 +70,11 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None, below: Callable[[]
         raise RuffError(error.message, value=error.value, entries=error.stack) from None
     except RecursionError:
         frame.pc = pc + 1
-        show()
         error = RuffError("Stack overflow")
         _locate(vm, error)
         raise error from None
     finally:
-        if hooked is not False:
-            vm.show_native_frames = hooked
         del frames[base:]
-
-
-_CALLING = frozenset({Op.CALL, Op.CALL_METHOD})
-_UNARY = frozenset({Op.NOT, Op.NEG})
 
 
 def _locate(vm: Any, error: RuffError) -> None:
