@@ -75,6 +75,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         # VM thread as it happens (the default: see TierPolicy.background).
         self.compiler = CompilerThread()
         self.abandoned: list = []   # cancelled background compiles, released once ready
+        self.code_cache: Any = None   # jit.codecache.CodeCache machine code is kept in (None: not kept)
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
