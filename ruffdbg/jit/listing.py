@@ -116,9 +116,9 @@ def _deopt_calls(texts: list[str], callback: str) -> set[int]:
             register = _register64(add.group(2))
             held[register] |= {value + int(add.group(1)) for value in held[register] if isinstance(value, int)}
         elif lea and _register64(lea.group(2)) in held:
-            base = held[_register64(lea.group(2))]
-            held.setdefault(_register64(lea.group(3)), set()).update(
-                value + int(lea.group(1)) for value in base if isinstance(value, int))
+            # (built first: ``leaq 1(%rdx), %rdx`` adds to the very set it reads)
+            moved = {value + int(lea.group(1)) for value in held[_register64(lea.group(2))] if isinstance(value, int)}
+            held.setdefault(_register64(lea.group(3)), set()).update(moved)
         elif call and target in held.get(_register64(call.group(1)), ()):
             calls.add(index)
     return calls

@@ -200,11 +200,16 @@ class Imports:
             self._symbols[key] = symbol
         return self._symbols[key]
 
-    def value(self, name: str, value: int) -> ir.Constant:
-        """An i64 known only in this process (an id): a constant expression."""
-        key = (name, value + 1)
+    def value(self, name: str, value: int, nonzero: bool = False) -> ir.Constant:
+        """An i64 known only in this process (an id): a constant expression. One that
+        is never 0 (``nonzero``) is the symbol's address itself, saving the
+        subtraction (x86-64's large code model does not fold it into the immediate)."""
+        bound = value if nonzero else value + 1
+        key = (name, bound)
         if key not in self._symbols:
-            symbol = ir.GlobalVariable(self.module, ir.IntType(8), self._name(name, value + 1))
-            self.values[symbol.name] = value + 1
-            self._symbols[key] = symbol.gep([ir.Constant(I64, -1)]).ptrtoint(I64)
+            if not bound:
+                raise AssertionError(f"{name}: 0 cannot be bound")
+            symbol = ir.GlobalVariable(self.module, ir.IntType(8), self._name(name, bound))
+            self.values[symbol.name] = bound
+            self._symbols[key] = (symbol if nonzero else symbol.gep([ir.Constant(I64, -1)])).ptrtoint(I64)
         return self._symbols[key]

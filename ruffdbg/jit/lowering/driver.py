@@ -179,7 +179,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Tag
 
     def function_id(self, function: Any) -> ir.Value:
         """A function's permanent id (what a TAG_FUNCTION value holds, what a global's word holds)."""
-        return self.imports.value(f"rd.function.{_symbol_part(function)}", self.runtime.function_ids(function))
+        return self.imports.value(f"rd.function.{_symbol_part(function)}", self.runtime.function_ids(function),
+                                  nonzero=True)   # (runtime.Handles: ids from 1)
 
     def cell_of(self, function: Any, address: int) -> int:
         """A callee's call cell (runtime.call_cell) at ``address``, named."""
