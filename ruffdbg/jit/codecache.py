@@ -136,9 +136,10 @@ class CodeCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}{SUFFIX}"
 
-    def load(self, key: str, provided: set[str]) -> CachedCode | None:
+    def load(self, key: str, provided: set[str], exported: tuple[str, ...] = ()) -> CachedCode | None:
         """The code kept under ``key``, if a valid entry is there whose object needs
-        only symbols in ``provided``."""
+        only symbols in ``provided`` and defines the functions ``exported`` (checked
+        before LLVM sees it: a symbol that does not resolve aborts the process)."""
         path = self._path(key)
         try:
             data = path.read_bytes()
@@ -146,9 +147,8 @@ class CodeCache:
             self.stats.misses += 1
             return None
         code = _decode(data, key)
-        if code is not None:
-            needed = ElfObject(code.object_code).undefined()
-            code = code if needed is not None and needed <= provided else None
+        if code is not None and not _links(code.object_code, provided, exported):
+            code = None
         if code is None:
             self.stats.rejected += 1
             self.stats.misses += 1
@@ -233,6 +233,16 @@ def _decode(data: bytes, key: str) -> CachedCode | None:
     except (zlib.error, UnicodeDecodeError):
         return None
     return CachedCode(data[start:start + length], ir_after)
+
+
+def _links(object_code: bytes, provided: set[str], exported: tuple[str, ...]) -> bool:
+    """Whether the object needs only ``provided`` symbols and defines ``exported``."""
+    try:
+        elf = ElfObject(object_code)
+        needed = elf.undefined()
+        return needed is not None and needed <= provided and set(exported) <= set(elf.functions())
+    except (struct.error, IndexError, ValueError):
+        return False
 
 
 def _remove(path: Path) -> None:

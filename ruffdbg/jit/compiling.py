@@ -273,6 +273,7 @@ class Compiling:
                         line=record.loop_line if record is not None else None, detail={
                             "types": ", ".join(record.types) if record is not None else "()",
                             "compile": unit.id, "kind": record.kind if record is not None else "whole",
+                            **({"cached": True} if unit.compiled.cached else {}),
                             **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
 
     def _record(self, unit: Unit, typed: TypedCode, trigger: str | None) -> None:

@@ -89,7 +89,7 @@ class CompiledModule:
             key = hit = None
             if self.cache is not None:
                 key = self.cache.key(self.ir_before, self.twin, self.opt_level)
-                hit = self.cache.load(key, set(self.imports))
+                hit = self.cache.load(key, set(self.imports), exported)
             if hit is not None:
                 self._ir_after = zlib.compress(hit.ir_after.encode(), 1)
                 self._link(lljit, hit.object_code, exported)

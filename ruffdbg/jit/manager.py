@@ -137,7 +137,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             tier=state.tier, state=state.state, reason=state.reason, compiling=self.compiling_state(code),
             native=native,
             deopts=state.deopts, despecializations=state.despecializations,
-            compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
+            compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid,
+                                                  u.compiled.cached) for u in state.units],
             guards=guards, generic_sites=unit.generic_sites if unit is not None else (),
         )
 
