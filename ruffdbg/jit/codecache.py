@@ -28,6 +28,7 @@ go first (a hit refreshes an entry's time).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.metadata
 import os
@@ -236,13 +237,26 @@ def _decode(data: bytes, key: str) -> CachedCode | None:
 
 
 def _links(object_code: bytes, provided: set[str], exported: tuple[str, ...]) -> bool:
-    """Whether the object needs only ``provided`` symbols and defines ``exported``."""
+    """Whether the object defines ``exported`` and needs only ``provided`` symbols
+    or, for the library calls LLVM makes itself (``memset``, ``fmod``), symbols
+    this process has, as the JIT would find them."""
     try:
         elf = ElfObject(object_code)
         needed = elf.undefined()
-        return needed is not None and needed <= provided and set(exported) <= set(elf.functions())
+        if needed is None or not set(exported) <= set(elf.functions()):
+            return False
     except (struct.error, IndexError, ValueError):
         return False
+    return all(name in provided or (not name.startswith("rd.") and _in_process(name)) for name in needed)
+
+
+@lru_cache(maxsize=None)
+def _in_process(name: str) -> bool:
+    try:
+        getattr(ctypes.CDLL(None), name)
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def _remove(path: Path) -> None:
