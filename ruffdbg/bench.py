@@ -10,7 +10,10 @@ T0 where it would take minutes. Every variant runs ``runs`` times in this one
 invocation and the medians are compared, so the ratios hold for this machine
 at this moment. Last, every example is run with ``--threshold 1`` to measure
 T2 compile latency (all stages, inference to install), reported as p50/p90;
-``--latency`` reports only that, stage by stage and for T1 too.
+``--latency`` reports only that, stage by stage and for T1 too, then again
+with the code in a code cache (a hit's latency). The JIT rows run with no code
+cache (every compile happens); a ``*_cold`` benchmark also gets a "JIT warm"
+row: its code in the cache, as on a second run.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ when interrupted.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -342,13 +341,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     files = transcript_files(args.paths)   # (FileError for a path that is not a readable transcript)
     cache = _cache_setting(args)
-    if cache is not True:   # (the transcripts' sessions take the default: make it this)
-        from ruffdbg.jit.codecache import ENV
-        os.environ[ENV] = "off" if cache is False else str(Path(cache).resolve())
+    cache = False if cache is True else cache   # (replays keep no code unless --cache DIR: the same every time)
     failed = updated = 0
     for path in files:
         try:
-            passed, diff = run_file(path, update=args.update)
+            passed, diff = run_file(path, update=args.update, code_cache=cache)
         except (TranscriptError, FileError) as error:   # cannot be replayed (nor updated): say where
             where = f"{path}:{error.line}: error: {error.message}" if isinstance(error, TranscriptError) \
                 else f"error: {error}"

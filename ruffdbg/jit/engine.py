@@ -9,6 +9,11 @@ an MCJIT engine per unit (what this module did first): each engine holds its own
 target machine and memory manager, about 0.8 MB a unit that is never given
 back; an LLJIT library costs about 16 KB and dropping its tracker unloads it,
 so a long run that recompiles keeps its memory flat.
+
+Code is generated as an object file (with the target machine settings the LLJIT
+has) and linked with the unit's imports bound (``lowering.common.Imports``): the
+IR holds no address of the process, so the object can be kept on disk and
+linked again by a later run (``jit/codecache.py``).
 """
 
 from __future__ import annotations
