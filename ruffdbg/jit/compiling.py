@@ -334,8 +334,8 @@ class Compiling:
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                            twin=recursive, **options).lower()
         compiled = CompiledModule(lowered.ir_text, OPT_LEVEL[tier], lowered.build_ms,
-                                  twin_of(lowered) if recursive else None, lowered.imports, self.code_cache)
-        compiled.symbols = (lowered.unit_name, lowered.entry_name)
+                                  twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
+                                  (lowered.unit_name, lowered.entry_name))
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False)

@@ -62,7 +62,7 @@ class CompiledModule:
 
     def __init__(self, ir_before: str, opt_level: int, ir_build_ms: float,
                  twin: tuple[str, str, str] | None = None, imports: dict[str, int] | None = None,
-                 cache: CodeCache | None = None) -> None:
+                 cache: CodeCache | None = None, symbols: tuple[str, str] = ("", "")) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
         # The twin linked in before optimizing (recursive inlining), for re-running the passes
         self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
@@ -72,7 +72,7 @@ class CompiledModule:
         self.imports = imports or {}   # the external symbols the code is linked against (lowering.Imports)
         self.cache = cache             # where machine code is looked up and kept (None: not kept)
         self.cached = False            # the machine code came from the cache (no optimize, no codegen)
-        self.symbols: tuple[str, str] = ("", "")   # (the unit's function, its entry function)
+        self.symbols = symbols         # (the unit's function, its entry function)
         self.addresses: dict[str, int] = {}
         self.library: object = None   # the unit's ResourceTracker: its machine code lives while this does
         self.generated = False
