@@ -73,7 +73,10 @@ def default_directory() -> Path | None:
     if setting:
         return Path(setting).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "ruffdbg"
+    try:
+        return (Path(base) if base else Path.home() / ".cache") / "ruffdbg"
+    except RuntimeError:   # (no home folder to be found)
+        return None
 
 
 def from_setting(setting: bool | str | os.PathLike | None) -> "CodeCache | None":
@@ -109,8 +112,7 @@ def _fingerprint() -> bytes:
     engine = (Path(__file__).with_name("engine.py")).read_bytes()
     parts = (f"format {FORMAT}", f"ruffdbg {version}", f"llvmlite {llvmlite.__version__}",
              f"llvm {'.'.join(map(str, llvm.llvm_version_info))}", f"triple {llvm.get_default_triple()}",
-             "machine opt=3 cpu= features= reloc=default codemodel=jitdefault",
-             f"engine {hashlib.sha256(engine).hexdigest()}")
+             f"engine {hashlib.sha256(engine).hexdigest()}")   # (the passes, the target machine's settings)
     return "\n".join(parts).encode()
 
 

@@ -74,8 +74,6 @@ def test_a_warm_run_loads_every_compile_and_shows_what_a_cold_run_shows(tmp_path
     # a hit is the code a compile makes: the same optimized IR, no optimize or codegen stage
     assert [r.unit.compiled.ir_after for r in records] == [r.unit.compiled.ir_after for r in compiles(cold)]
     assert all("load" in r.ms and "optimize" not in r.ms and "codegen" not in r.ms for r in records)
-    nothing_kept, _ = run(PROGRAM, False)
-    assert [r.unit.compiled.ir_after for r in compiles(nothing_kept)] == [r.unit.compiled.ir_after for r in records]
     # the views say so
     listing = warm.native_listing("fib", "ir", 2)
     assert listing.cached and "machine code from the code cache" in listing.header
@@ -116,8 +114,7 @@ def test_truncated_corrupt_and_misplaced_files_are_ignored_and_replaced(tmp_path
     stats = again.jit.code_cache.stats
     assert out == expected and (stats.rejected, stats.stores) == (3, 3)
     assert sum(r.unit.compiled.cached for r in compiles(again)) == len(files) - 3
-    third, _ = run(PROGRAM, str(tmp_path))
-    assert all(r.unit.compiled.cached for r in compiles(third))
+    assert sorted(tmp_path.iterdir()) == files   # (replaced, and no temporary file left behind)
 
 
 def test_an_entry_needing_symbols_the_unit_does_not_provide_is_not_linked(tmp_path):
