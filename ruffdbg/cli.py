@@ -137,7 +137,7 @@ def _cache_setting(args: argparse.Namespace) -> bool | str:
     from ruffdbg.jit.codecache import check_folder
     why = check_folder(args.cache)
     if why is not None:
-        raise UsageError(why)
+        raise FileError(why)
     return args.cache
 
 

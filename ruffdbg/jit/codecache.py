@@ -89,13 +89,17 @@ def from_setting(setting: bool | str | os.PathLike | None) -> "CodeCache | None"
 
 
 def check_folder(path: str) -> str | None:
-    """Why ``path`` cannot hold a code cache (None: it can), for a one-line usage error."""
+    """Why ``path`` cannot hold a code cache (None: it can; it is created if need
+    be), for a one-line usage error before anything runs."""
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
         return f"--cache {path}: not a folder"
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        return f"--cache {path}: no permission to write in {existing}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):   # (permissions alone do not say: a read-only disk, root)
+            pass
+    except OSError as error:
+        return f"--cache {path}: cannot write there ({error.strerror or error})"
     return None
 
 

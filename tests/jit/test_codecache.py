@@ -183,7 +183,9 @@ def test_cli_cache_flags(tmp_path, capsys):
     assert cli.main(["run", str(program), "--no-cache", "--threshold", "40", "--trace-jit"]) == 0
     assert "cached=True" not in capsys.readouterr().err
     assert cli.main(["run", str(program), "--cache", str(program)]) == 2
-    assert capsys.readouterr().err.strip().endswith(f"--cache {program}: not a folder")
+    assert capsys.readouterr().err == f"ruffdbg: error: --cache {program}: not a folder\n"
+    assert cli.main(["run", str(program), "--cache", str(program / "sub")]) == 2
+    assert capsys.readouterr().err == f"ruffdbg: error: --cache {program / 'sub'}: cannot write there (Not a directory)\n"
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", str(program), "--cache", str(folder), "--no-cache"])
     assert exit_.value.code == 2
