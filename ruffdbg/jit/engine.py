@@ -95,9 +95,10 @@ class CompiledModule:
             if self.cache is not None:
                 key = self.cache.key(self.ir_before, self.twin, self.opt_level)
                 hit = self.cache.load(key, set(self.imports), exported)
+            if hit is not None and not self._link_cached(lljit, hit.object_code, exported):
+                hit = None
             if hit is not None:
                 self._ir_after = zlib.compress(hit.ir_after.encode(), 1)
-                self._link(lljit, hit.object_code, exported)
                 self.cached = True
                 self.ms["load"] = round((time.perf_counter() - started) * 1000, 3)
             else:
@@ -121,6 +122,16 @@ class CompiledModule:
                                codegen=round((done - optimized) * 1000, 3))
         self.ms["total"] = round(sum(self.ms[stage] for stage in STAGES if stage in self.ms), 3)
         self.generated = True
+
+    def _link_cached(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> bool:
+        """Link code from the cache; False (counted as refused) when LLVM will not."""
+        try:
+            self._link(lljit, object_code, exported)
+        except RuntimeError:
+            stats = self.cache.stats
+            stats.hits, stats.misses, stats.rejected = stats.hits - 1, stats.misses + 1, stats.rejected + 1
+            return False
+        return True
 
     def _link(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> None:
         """Load an object file into the JIT as a library of its own, its imports
