@@ -10,7 +10,10 @@ T0 where it would take minutes. Every variant runs ``runs`` times in this one
 invocation and the medians are compared, so the ratios hold for this machine
 at this moment. Last, every example is run with ``--threshold 1`` to measure
 T2 compile latency (all stages, inference to install), reported as p50/p90;
-``--latency`` reports only that, stage by stage and for T1 too.
+``--latency`` reports only that, stage by stage and for T1 too, then again
+with the code in a code cache (a hit's latency). The JIT rows run with no code
+cache (every compile happens); a ``*_cold`` benchmark also gets a "JIT warm"
+row: its code in the cache, as on a second run.
 """
 
 from __future__ import annotations
@@ -54,9 +57,11 @@ def elapsed_ms(output: str, what: str) -> float:
     return float(match.group(1))
 
 
-def time_ruff(path: Path, jit: bool) -> float:
+def time_ruff(path: Path, jit: bool, cache: bool | str = False) -> float:
+    """One run in a new Session; with no code ``cache`` (the default) every compile
+    happens, as on a first run."""
     output = io.StringIO()
-    session = Session(Policy(jit=jit), write=output.write)
+    session = Session(Policy(jit=jit, code_cache=cache), write=output.write)
     result = session.run_source(read_text_file(path), str(path))
     if not result.ok:
         raise BenchmarkError(f"{path} failed: {result.error.message if result.error else result.interrupted}")
@@ -77,8 +82,15 @@ def compile_c(path: Path, workdir: Path) -> Path | None:
     return binary
 
 
-def run_one(ruff_file: Path, runs: int, workdir: Path) -> BenchResult:
+def run_one(ruff_file: Path, runs: int, workdir: Path, cache: bool | str = True) -> BenchResult:
+    """``cache`` (not False): a cold benchmark (``*_cold``) also runs with its code
+    in the code cache ("JIT warm", the cache primed by one untimed run): what a
+    second run of a program gets."""
     result = BenchResult(ruff_file.stem)
+    warm = None
+    if cache is not False and ruff_file.stem.endswith("_cold"):
+        warm = cache if isinstance(cache, str) else str(workdir / "code-cache")
+        time_ruff(ruff_file, jit=True, cache=warm)
     python_file = ruff_file.with_suffix(".py")
     c_file = ruff_file.with_suffix(".c")
     binary = compile_c(c_file, workdir) if c_file.exists() else None
@@ -87,6 +99,8 @@ def run_one(ruff_file: Path, runs: int, workdir: Path) -> BenchResult:
         if not jit_only:
             result.times_ms.setdefault("T0", []).append(time_ruff(ruff_file, jit=False))
         result.times_ms.setdefault("JIT", []).append(time_ruff(ruff_file, jit=True))
+        if warm is not None:
+            result.times_ms.setdefault("JIT warm", []).append(time_ruff(ruff_file, jit=True, cache=warm))
         if python_file.exists():
             result.times_ms.setdefault("CPython", []).append(
                 time_command([sys.executable, str(python_file)], str(python_file)))
@@ -113,16 +127,17 @@ def _times(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
 
 
-def compile_latency(examples: Path) -> list[dict[str, float]]:
-    """The stage times (``CompiledModule.ms``, with "tier") of every compile, T1 and
-    T2, whole and OSR, that the examples make at --threshold 1."""
+def compile_latency(examples: Path, cache: bool | str = False) -> list[dict[str, float]]:
+    """The stage times (``CompiledModule.ms``, with "tier" and "cached") of every
+    compile, T1 and T2, whole and OSR, that the examples make at --threshold 1
+    (with no code cache, the default: every compile happens)."""
     compiles = []
     for program in sorted(examples.glob("*.ruff")):
-        session = Session(Policy(jit=True, threshold=1), write=lambda _text: None)
+        session = Session(Policy(jit=True, threshold=1, code_cache=cache), write=lambda _text: None)
         session.run_source(read_text_file(program), str(program))
         session.jit.wait_compiles()
-        compiles += [{"tier": record.tier, **record.ms} for record in session.jit.history.records.values()
-                     if record.kind != "display"]
+        compiles += [{"tier": record.tier, "cached": record.unit.compiled.cached, **record.ms}
+                     for record in session.jit.history.records.values() if record.kind != "display"]
     return compiles
 
 
@@ -141,31 +156,41 @@ def format_latency(compiles: list[dict[str, float]]) -> str:
             f"compiles of the examples: p50 {p50:.1f} ms, p90 {p90:.1f} ms")
 
 
-def format_stages(compiles: list[dict[str, float]]) -> str:
-    """Per tier, p50/p90 of each stage and of the total (``bench --latency``)."""
-    lines = [f"{'tier':<5} {'stage':<9} {'p50 ms':>8} {'p90 ms':>8} {'share':>6}"]
+def format_stages(compiles: list[dict[str, float]], hits: bool = False) -> str:
+    """Per tier, p50/p90 of each stage and of the total (``bench --latency``);
+    ``hits``: of the compiles whose code came from the code cache."""
+    label = " hit" if hits else ""
+    lines = [f"{'tier':<8} {'stage':<9} {'p50 ms':>8} {'p90 ms':>8} {'share':>6}"]
     for tier in (1, 2):
-        mine = [c for c in compiles if c["tier"] == tier]
+        mine = [c for c in compiles if c["tier"] == tier and c.get("cached", False) == hits]
         if not mine:
             continue
         total = sum(c["total"] for c in mine) or 1.0
         for stage in (*STAGES, "total"):
             p50, p90 = percentiles([c.get(stage, 0.0) for c in mine])
             share = sum(c.get(stage, 0.0) for c in mine) / total
-            lines.append(f"T{tier:<4} {stage:<9} {p50:>8.2f} {p90:>8.2f} {share:>6.0%}")
-        lines.append(f"T{tier:<4} ({len(mine)} compiles)")
+            lines.append(f"{f'T{tier}{label}':<8} {stage:<9} {p50:>8.2f} {p90:>8.2f} {share:>6.0%}")
+        lines.append(f"{f'T{tier}{label}':<8} ({len(mine)} compiles)")
     return "\n".join(lines)
 
 
-def run_latency(examples: Path) -> int:
-    """``ruffdbg bench --latency``: only the compile latency, stage by stage."""
+def run_latency(examples: Path, cache: bool | str = True) -> int:
+    """``ruffdbg bench --latency``: only the compile latency, stage by stage; then
+    (unless ``cache`` is False) the same compiles again, their code now in a code
+    cache (``cache``'s folder, or a new temporary one): the latency of a hit."""
     compiles = compile_latency(examples)
     print(format_stages(compiles))
     print(format_latency(compiles))
+    if cache is not False:
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = cache if isinstance(cache, str) else scratch
+            compile_latency(examples, folder)   # (fills it)
+            print("compiled again with their code in the code cache (a second run):")
+            print(format_stages(compile_latency(examples, folder), hits=True))
     return 0
 
 
-def run_benchmarks(directory: str | None, runs: int, names: list[str]) -> int:
+def run_benchmarks(directory: str | None, runs: int, names: list[str], cache: bool | str = True) -> int:
     folder = Path(directory) if directory else DEFAULT_DIR
     programs = sorted(folder.glob("*.ruff"))
     if names:
@@ -178,7 +203,7 @@ def run_benchmarks(directory: str | None, runs: int, names: list[str]) -> int:
         for program in programs:
             print(f"running {program.stem} ...", file=sys.stderr, flush=True)
             try:
-                results.append(run_one(program, runs, Path(workdir)))
+                results.append(run_one(program, runs, Path(workdir), cache))
             except BenchmarkError as error:
                 print(f"ruffdbg bench: {error}", file=sys.stderr)
                 return 1

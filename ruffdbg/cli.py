@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="compile ID of the compile history (ids: the REPL's :compiles, the TUI)")
         native.add_argument("--tier", type=int, choices=(1, 2), default=2)
         native.add_argument("--threshold", type=_positive_int, metavar="N", help="make every hotness threshold N")
+        _add_cache_options(native)
         if kind == "ir":
             native.add_argument("--raw", action="store_true", help="the IR before optimization")
             native.add_argument("--passes", action="store_true",
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="replay .rdbg transcripts and compare their output")
     test.add_argument("paths", nargs="+", metavar="PATH", help=".rdbg files or folders of them")
     test.add_argument("--update", action="store_true", help="rewrite the expected output of failing steps")
+    _add_cache_options(test)
 
     hotspots = commands.add_parser("hotspots", help="run a program and report hot functions, loops, type stability")
     hotspots.add_argument("file")
@@ -95,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--latency", action="store_true",
                        help="only compile latency: p50/p90 of each compile stage over the examples")
     bench.add_argument("names", nargs="*", help="only these benchmarks (e.g. fib25 loop1m)")
+    _add_cache_options(bench, "the warm-cache runs of the *_cold benchmarks keep their code here (default: a "
+                              "new temporary folder); --no-cache: no warm-cache runs")
 
     soak = commands.add_parser("soak", help="run JIT-churning rounds for a while and report memory (RSS)")
     soak.add_argument("--seconds", type=_positive_int, default=60, help="how long to run (default: 60)")
@@ -112,6 +116,29 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--background-compile", action="store_true",
                         help="compile T2 on a second thread while the code runs on in its tier "
                              "(default: compile at once, the same tiering on every run)")
+    _add_cache_options(parser)
+
+
+def _add_cache_options(parser: argparse.ArgumentParser, what: str | None = None) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--cache", metavar="DIR", help=what or (
+        "keep machine code in DIR and reuse it in later runs (default: $RUFFDBG_CACHE, else "
+        "$XDG_CACHE_HOME/ruffdbg or ~/.cache/ruffdbg)"))
+    group.add_argument("--no-cache", action="store_true", help="compile everything, keep nothing (no code cache)")
+
+
+def _cache_setting(args: argparse.Namespace) -> bool | str:
+    """The code cache a command's runs use (``Policy.code_cache``); a ``--cache`` folder
+    that cannot be written is a usage error before anything runs."""
+    if args.no_cache:
+        return False
+    if args.cache is None:
+        return True
+    from ruffdbg.jit.codecache import check_folder
+    why = check_folder(args.cache)
+    if why is not None:
+        raise FileError(why)
+    return args.cache
 
 
 def _add_export_options(parser: argparse.ArgumentParser, sample_ms: float | None = None) -> None:
@@ -229,7 +256,7 @@ def cmd_native(args: argparse.Namespace) -> int:
 
     if args.func is None and args.compile_id is None:
         raise UsageError("say which code: --func NAME or --compile ID")
-    session = Session(Policy(jit=True, threshold=args.threshold))
+    session = Session(Policy(jit=True, threshold=args.threshold, code_cache=_cache_setting(args)))
     status = _run_file(session, args.file, quiet=True)
     if status == EXIT_USAGE:
         return status
@@ -313,10 +340,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     from ruffdbg.scripting.transcript import TranscriptError, run_file, transcript_files
 
     files = transcript_files(args.paths)   # (FileError for a path that is not a readable transcript)
+    cache = _cache_setting(args)
+    cache = False if cache is True else cache   # (replays keep no code unless --cache DIR: the same every time)
     failed = updated = 0
     for path in files:
         try:
-            passed, diff = run_file(path, update=args.update)
+            passed, diff = run_file(path, update=args.update, code_cache=cache)
         except (TranscriptError, FileError) as error:   # cannot be replayed (nor updated): say where
             where = f"{path}:{error.line}: error: {error.message}" if isinstance(error, TranscriptError) \
                 else f"error: {error}"
@@ -374,8 +403,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                         else f"cannot read benchmarks from {args.dir}: it is a file, not a folder")
     if args.latency:
         from ruffdbg.bench import DEFAULT_DIR, run_latency
-        return run_latency(DEFAULT_DIR.parent)
-    return run_benchmarks(args.dir, args.runs, args.names)
+        return run_latency(DEFAULT_DIR.parent, _cache_setting(args))
+    return run_benchmarks(args.dir, args.runs, args.names, _cache_setting(args))
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
@@ -394,7 +423,8 @@ def _policy(args: argparse.Namespace) -> Policy:
         flags = " and ".join(flag for flag, on in (("--perf-map", perf_map), ("--jitdump", jitdump)) if on)
         print(f"ruffdbg: {flags}: nothing to write with --no-jit (no native code runs)", file=sys.stderr)
     return Policy(jit=not args.no_jit, threshold=args.threshold, sample_ms=getattr(args, "sample_ms", None),
-                  perf_map=perf_map, jitdump=jitdump, background_compile=args.background_compile)
+                  perf_map=perf_map, jitdump=jitdump, background_compile=args.background_compile,
+                  code_cache=_cache_setting(args))
 
 
 def _session(args: argparse.Namespace, write=None) -> Session:

@@ -18,7 +18,7 @@ def guards_cell(compile_: Any) -> str:
 
 
 def compile_row(compile_: Any) -> tuple[str, ...]:
-    return (f"#{compile_.id}", compile_.tier, compile_.kind_text, compile_.trigger,
+    return (f"#{compile_.id}", compile_.tier, compile_.kind_text, compile_.trigger_text,
             ", ".join(compile_.types) or "()", guards_cell(compile_), compile_.state_text,
             f"{compile_.ms.get('total', 0.0):.1f}")
 
@@ -36,7 +36,7 @@ def compiles_table(name: str, compiles: list) -> str:
 
 def describe(compile_: Any) -> str:
     ms = ", ".join(f"{stage} {value:.1f}" for stage, value in compile_.ms.items())
-    return (f"#{compile_.id}: {compile_.function} at {compile_.tier}, {compile_.kind_text}, {compile_.trigger}; "
+    return (f"#{compile_.id}: {compile_.function} at {compile_.tier}, {compile_.kind_text}, {compile_.trigger_text}; "
             f"{compile_.state_text}; ms: {ms}")
 
 

@@ -86,7 +86,8 @@ def stats_document(session: Session) -> dict:
     stats = session.stats_json()
     return {"schema": STATS_SCHEMA, "functions": stats["functions"],
             "tier_time": tier_time_json(session.tier_times()),
-            "events": [event_json(event) for event in session.events.since(0)]}
+            "events": [event_json(event) for event in session.events.since(0)],
+            "code_cache": stats["code_cache"]}
 
 
 # ------------------------------------------------------------------ trace

@@ -27,6 +27,8 @@ class Policy:
     perf_map: bool = False          # keep /tmp/perf-PID.map up to date (Linux perf names native code)
     background_compile: bool = False  # T2's LLVM stages on a compiler thread (jit/background.py)
     jitdump: bool = False           # keep /tmp/jit-PID.dump up to date (perf inject --jit: names and lines)
+    code_cache: bool | str = True   # machine code kept across runs (jit/codecache.py): True the default
+                                    # folder ($RUFFDBG_CACHE, else the user's cache folder), a folder, or False
 
 
 @dataclass
@@ -80,6 +82,7 @@ class NativeListing:
     lines: list
     compile_id: int | None = None   # the compile it shows (``Session.compile_record``)
     notes: tuple[str, ...] = ()     # comment lines under the header: each site T2 left generic, and why
+    cached: bool = False            # its machine code came from the code cache (jit/codecache.py)
 
 
 @dataclass

@@ -52,6 +52,8 @@ class Session:
             tiers = TierPolicy.from_cli(True, self.policy.threshold)
             tiers.background = self.policy.background_compile
             self.jit = self.vm.hooks = Jit(self.vm, tiers, self.events)
+            from ruffdbg.jit.codecache import from_setting
+            self.jit.code_cache = from_setting(self.policy.code_cache)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
         self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
@@ -556,9 +558,12 @@ class Session:
         types = ", ".join(record.types) if record is not None else \
             ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         shown = "before opt" if raw and kind == "ir" else ("after opt" if kind == "ir" else "assembly")
-        header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} ({shown}{where}); {ms}"
+        # (a hit: the IR after opt is the text kept with the code; the assembly is made from it)
+        cached = ", machine code from the code cache" if compiled.cached else ""
+        header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} " \
+                 f"({shown}{where}{cached}); {ms}"
         notes = tuple(f"; {site.text()}" for site in unit.generic_sites)
-        return NativeListing(header, lines, unit.id, notes)
+        return NativeListing(header, lines, unit.id, notes, compiled.cached)
 
 
     def native_text(self, name: str | None, kind: str, tier: int = 2, raw: bool = False,
@@ -651,8 +656,8 @@ class Session:
                 "stability": round(s.stability, 4),
                 "deopts": s.deopts,
                 "despecializations": s.despecializations,
-                "compiles": [{"tier": c.tier, "ms": c.ms, "types": list(c.param_types), "valid": c.valid}
-                             for c in s.compiles],
+                "compiles": [{"tier": c.tier, "ms": c.ms, "types": list(c.param_types), "valid": c.valid,
+                              "cached": c.cached} for c in s.compiles],
                 "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
                             "pass": g.passed, "fail": g.failed} for g in s.guards],
                 "units": [{"unit": u.unit, "tier": u.tier, "loop_line": u.loop_line, "current": u.current,
@@ -663,7 +668,15 @@ class Session:
             }
         events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
                    "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
-        return {"functions": functions, "events": events}
+        return {"functions": functions, "events": events, "code_cache": self.code_cache_stats()}
+
+    def code_cache_stats(self) -> dict | None:
+        """The code cache this session uses (its folder; hits, misses, stores and
+        files found but not used since the session began), or None without one."""
+        cache = self.jit.code_cache if self.jit is not None else None
+        if cache is None:
+            return None
+        return {"folder": str(cache.directory), **asdict(cache.stats)}
 
 
 def _unknown_event(kind: str) -> ControlResult:

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.session import Session
+from ruffdbg.session import Policy, Session
 
 SETUP = """
 struct Box { f }
@@ -125,7 +125,7 @@ class SoakReport:
 def soak(seconds: float, max_rounds: int | None = None, threshold: int | None = None,
          redefine: bool = False) -> SoakReport:
     """Run rounds for ``seconds`` (or ``max_rounds``) in one session; sample RSS after each."""
-    session = Session()
+    session = Session(Policy(code_cache=False))   # (every compile happens: what the soak measures)
     if threshold is not None:
         session.set_threshold(threshold)
     session.silence_output()

@@ -35,7 +35,7 @@ def test_ir_and_asm_of_a_compile_by_id(tmp_path, capsys):
     status, raw, _ = run(capsys, "ir", path, "--compile", "#2", "--raw", "--threshold", "50")
     assert status == 0 and "compile #2 (before opt)" in raw.splitlines()[0] and "alloca" in raw
     status, asm, _ = run(capsys, "asm", path, "--compile", "2", "--func", "f", "--threshold", "50")
-    assert status == 0 and "compile #2 (assembly)" in asm.splitlines()[0] and "ruff_2" in asm
+    assert status == 0 and "compile #2 (assembly)" in asm.splitlines()[0] and "ruff_f:" in asm
 
 
 def test_ir_of_the_script_shows_its_osr_loops(tmp_path, capsys):

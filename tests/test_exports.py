@@ -45,7 +45,7 @@ def test_stats_json_has_a_schema_and_deopts_keep_their_kind(tmp_path, capsys):
     stats_path = tmp_path / "stats.json"
     assert run(capsys, "run", write(tmp_path, DEOPTS), "--threshold", "100", "--stats-json", str(stats_path))[0] == 0
     stats = json.loads(stats_path.read_text())
-    assert stats["schema"] == STATS_SCHEMA and set(stats) == {"schema", "functions", "tier_time", "events"}
+    assert stats["schema"] == STATS_SCHEMA and set(stats) == {"schema", "functions", "tier_time", "events", "code_cache"}
     assert stats["tier_time"] is None   # (run samples only with --sample-ms)
     deopt = next(e for e in stats["events"] if e["kind"] == "deopt")
     assert deopt["function"] == "poly" and deopt["detail"]["guard_kind"] == "type"

@@ -19,7 +19,7 @@ from ruffdbg.jit.engine import STAGES, CompiledModule
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
-from ruffdbg.jit.lowering.common import CounterLayout
+from ruffdbg.jit.lowering.common import DEOPT_CALLBACK, CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit
@@ -273,6 +273,7 @@ class Compiling:
                         line=record.loop_line if record is not None else None, detail={
                             "types": ", ".join(record.types) if record is not None else "()",
                             "compile": unit.id, "kind": record.kind if record is not None else "whole",
+                            **({"cached": True} if unit.compiled.cached else {}),
                             **{f"{stage}_ms": ms for stage, ms in unit.compiled.ms.items()}})
 
     def _record(self, unit: Unit, typed: TypedCode, trigger: str | None) -> None:
@@ -333,7 +334,8 @@ class Compiling:
         lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                            twin=recursive, **options).lower()
         compiled = CompiledModule(lowered.ir_text, OPT_LEVEL[tier], lowered.build_ms,
-                                  twin_of(lowered) if recursive else None)
+                                  twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
+                                  (lowered.unit_name, lowered.entry_name))
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False)
@@ -415,5 +417,5 @@ class Compiling:
         ``texts.TextLine`` rows that say where they come from and what they are."""
         compiled = unit.compiled
         if kind == "asm":
-            return listing.annotate_asm(texts.asm_lines(compiled.assembly), self.runtime.deopt)
+            return listing.annotate_asm(texts.asm_lines(compiled.assembly), DEOPT_CALLBACK)
         return listing.annotate_ir(texts.ir_lines(compiled.ir_before if raw else compiled.ir_after), unit.exit_blocks)

@@ -9,6 +9,11 @@ an MCJIT engine per unit (what this module did first): each engine holds its own
 target machine and memory manager, about 0.8 MB a unit that is never given
 back; an LLJIT library costs about 16 KB and dropping its tracker unloads it,
 so a long run that recompiles keeps its memory flat.
+
+Code is generated as an object file (with the target machine settings the LLJIT
+has) and linked with the unit's imports bound (``lowering.common.Imports``): the
+IR holds no address of the process, so the object can be kept on disk and
+linked again by a later run (``jit/codecache.py``).
 """
 
 from __future__ import annotations
@@ -21,13 +26,17 @@ from dataclasses import dataclass
 
 import llvmlite.binding as llvm
 
+from ruffdbg.jit.codecache import CodeCache
+
 _lock = threading.Lock()
 _jit: llvm.LLJIT | None = None
 _libraries = itertools.count()
 # A compile's stages, in order, each with its time in ``CompiledModule.ms`` (and
 # "total"): inference, lowering to IR text, parsing and verifying it, LLVM's
-# passes, machine code (linked into the LLJIT), and installing the unit.
-STAGES = ("infer", "ir", "parse", "optimize", "codegen", "install")
+# passes, machine code (an object file, linked into the LLJIT), the code cache
+# (``jit/codecache.py``: a hit replaces parse, optimize and codegen), and
+# installing the unit.
+STAGES = ("infer", "ir", "parse", "optimize", "codegen", "load", "install")
 DROPPED = "; (texts dropped: this compile is older than the compile history keeps)"
 NOT_YET = "; (not optimized yet: the compile is still queued or compiling in the background)"
 
@@ -52,44 +61,88 @@ class CompiledModule:
     run, keeping the texts for the views."""
 
     def __init__(self, ir_before: str, opt_level: int, ir_build_ms: float,
-                 twin: tuple[str, str, str] | None = None) -> None:
+                 twin: tuple[str, str, str] | None = None, imports: dict[str, int] | None = None,
+                 cache: CodeCache | None = None, symbols: tuple[str, str] = ("", "")) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
         # The twin linked in before optimizing (recursive inlining), for re-running the passes
         self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
         self._ir_after = zlib.compress(NOT_YET.encode(), 1)
         self.opt_level = opt_level
         self.ms = {"ir": round(ir_build_ms, 3), "total": round(ir_build_ms, 3)}
+        self.imports = imports or {}   # the external symbols the code is linked against (lowering.Imports)
+        self.cache = cache             # where machine code is looked up and kept (None: not kept)
+        self.cached = False            # the machine code came from the cache (no optimize, no codegen)
+        self.symbols = symbols         # (the unit's function, its entry function)
         self.addresses: dict[str, int] = {}
         self.library: object = None   # the unit's ResourceTracker: its machine code lives while this does
         self.generated = False
         self._assembly: bytes | None = None
 
     def generate(self, symbols: list[str], global_names: list[str] = ()) -> None:
-        """Optimize at -O``opt_level`` and generate code; look up the addresses of
-        the functions ``symbols`` and the global variables ``global_names``. The
-        twin (IR text, function, its entry function) is linked in, private and
-        always inlined (recursive inlining: ``compiling.py``). Stage times:
-        ``parse`` (text to module, twin linked, verified), ``optimize``, ``codegen``."""
+        """Optimize at -O``opt_level`` and generate code -- or take both from the
+        code cache -- then link it; look up the addresses of the functions
+        ``symbols`` and the global variables ``global_names``. The twin (IR text,
+        function, its entry function) is linked in, private and always inlined
+        (recursive inlining: ``compiling.py``). Stage times: ``parse`` (text to
+        module, twin linked, verified), ``optimize``, ``codegen`` (an object
+        file, linked), ``load`` (the cache: a hit's read and link, or a miss's
+        lookup and store)."""
+        exported = (*symbols, *global_names)
         with _lock:
             lljit = _lljit()
             started = time.perf_counter()
-            module = _parse(self.ir_before, self.twin)
-            module.verify()
-            parsed = time.perf_counter()
-            passes = _pass_builder(self.opt_level)
-            passes.getModulePassManager().run(module, passes)
-            optimized = time.perf_counter()
-            self._ir_after = zlib.compress(str(module).encode(), 1)
-            builder = llvm.JITLibraryBuilder().add_ir(module)
-            for name in (*symbols, *global_names):
-                builder.export_symbol(name)
-            self.library = builder.link(lljit, f"unit{next(_libraries)}")
-            self.addresses = {name: self.library[name] for name in (*symbols, *global_names)}
-            done = time.perf_counter()
-        self.ms.update(parse=round((parsed - started) * 1000, 3), optimize=round((optimized - parsed) * 1000, 3),
-                       codegen=round((done - optimized) * 1000, 3))
+            key = hit = None
+            if self.cache is not None:
+                key = self.cache.key(self.ir_before, self.twin, self.opt_level)
+                hit = self.cache.load(key, set(self.imports), exported)
+            if hit is not None and not self._link_cached(lljit, hit.object_code, exported):
+                hit = None
+            if hit is not None:
+                self._ir_after = zlib.compress(hit.ir_after.encode(), 1)
+                self.cached = True
+                self.ms["load"] = round((time.perf_counter() - started) * 1000, 3)
+            else:
+                looked_up = time.perf_counter()
+                module = _parse(self.ir_before, self.twin)
+                module.verify()
+                parsed = time.perf_counter()
+                passes = _pass_builder(self.opt_level)
+                passes.getModulePassManager().run(module, passes)
+                optimized = time.perf_counter()
+                ir_after = str(module)
+                self._ir_after = zlib.compress(ir_after.encode(), 1)
+                object_code = _object_machine().emit_object(module)
+                self._link(lljit, object_code, exported)
+                done = time.perf_counter()
+                if self.cache is not None:
+                    self.cache.store(key, object_code, ir_after)
+                    self.ms["load"] = round(((looked_up - started) + (time.perf_counter() - done)) * 1000, 3)
+                self.ms.update(parse=round((parsed - looked_up) * 1000, 3),
+                               optimize=round((optimized - parsed) * 1000, 3),
+                               codegen=round((done - optimized) * 1000, 3))
         self.ms["total"] = round(sum(self.ms[stage] for stage in STAGES if stage in self.ms), 3)
         self.generated = True
+
+    def _link_cached(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> bool:
+        """Link code from the cache; False (counted as refused) when LLVM will not."""
+        try:
+            self._link(lljit, object_code, exported)
+        except RuntimeError:
+            stats = self.cache.stats
+            stats.hits, stats.misses, stats.rejected = stats.hits - 1, stats.misses + 1, stats.rejected + 1
+            return False
+        return True
+
+    def _link(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> None:
+        """Load an object file into the JIT as a library of its own, its imports
+        bound to this process's addresses, and look up ``exported``."""
+        builder = llvm.JITLibraryBuilder().add_object_img(object_code)
+        for name, value in self.imports.items():
+            builder.import_symbol(name, value)
+        for name in exported:
+            builder.export_symbol(name)
+        self.library = builder.link(lljit, f"unit{next(_libraries)}")
+        self.addresses = {name: self.library[name] for name in exported}
 
     @property
     def has_texts(self) -> bool:
@@ -128,6 +181,14 @@ class CompiledModule:
         return zlib.decompress(self._assembly).decode()
 
     @property
+    def function_address(self) -> int:
+        return self.addresses[self.symbols[0]]
+
+    @property
+    def entry_address(self) -> int:
+        return self.addresses[self.symbols[1]]
+
+    @property
     def loaded(self) -> bool:
         return self.library is not None
 
@@ -148,6 +209,18 @@ def _pass_builder(opt_level: int) -> llvm.PassBuilder:
         _builders[opt_level] = (machine, llvm.create_pass_builder(
             machine, llvm.create_pipeline_tuning_options(speed_level=opt_level)))
     return _builders[opt_level][1]
+
+
+def _object_machine() -> llvm.TargetMachine:
+    """The target machine object files are made with: the settings the LLJIT was
+    made with (``_lljit``), so the code is what the JIT would have made of the IR."""
+    global _emitter
+    if _emitter is None:
+        _emitter = llvm.Target.from_default_triple().create_target_machine(opt=3)
+    return _emitter
+
+
+_emitter: llvm.TargetMachine | None = None
 
 
 def object_code(ir_text: str) -> bytes:

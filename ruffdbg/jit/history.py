@@ -67,12 +67,18 @@ class Compile:
     why: str | None               # why it was retired
     texts_kept: bool
     generic_sites: tuple = ()     # views.GenericSite: the sites it leaves generic, and why
+    cached: bool = False          # its machine code came from the code cache (no optimize, no codegen)
 
     @property
     def kind_text(self) -> str:
         if self.kind == "osr":
             return f"OSR at line {self.loop_line}"
         return "display-only" if self.kind == "display" else "whole"
+
+    @property
+    def trigger_text(self) -> str:
+        """Why it was compiled, and (a code cache hit) where its machine code came from."""
+        return f"{self.trigger} (code from the cache)" if self.cached else self.trigger
 
     @property
     def state_text(self) -> str:
@@ -199,7 +205,7 @@ def view(record: CompileRecord, derived: dict[int, counts.UnitCounts]) -> Compil
     state = "display-only" if record.kind == "display" else ("current" if unit.valid else "retired")
     return Compile(record.id, record.function, f"T{record.tier}", record.kind, record.loop_line, record.trigger,
                    record.types, record.return_type, tuple(unit.assumptions), guards, dict(record.ms), state,
-                   record.retired, unit.compiled.has_texts, tuple(unit.generic_sites))
+                   record.retired, unit.compiled.has_texts, tuple(unit.generic_sites), unit.compiled.cached)
 
 
 def ir_text_lines(ir_text: str) -> list[str]:

@@ -97,11 +97,9 @@ def _deopt_calls(texts: list[str], callback: str) -> set[int]:
     one, as it does with several callback addresses) a ``movabsq`` plus an
     ``addq``/``leaq`` offset. A register remembers each constant it was given."""
     calls: set[int] = set()
-    held: dict[str, set[int]] = {}
-    try:
-        target = int(callback)
-    except ValueError:
-        return calls
+    held: dict[str, set] = {}
+    # (an address, or -- code linked against imports -- the callback's symbol)
+    target = int(callback) if callback.isdigit() else callback
     for index, stripped in enumerate(texts):
         if stripped.endswith(":") and not stripped.startswith("."):
             held.clear()   # a new function
@@ -111,16 +109,16 @@ def _deopt_calls(texts: list[str], callback: str) -> set[int]:
         add = _ASM_ADD.match(stripped)
         lea = _ASM_LEA.match(stripped)
         if movabs:
-            try:
-                held.setdefault(_register64(movabs.group(2)), set()).add(int(movabs.group(1)))
-            except ValueError:
-                pass
+            operand = movabs.group(1)
+            held.setdefault(_register64(movabs.group(2)), set()).add(
+                int(operand) if operand.lstrip("-").isdigit() else operand)
         elif add and _register64(add.group(2)) in held:
             register = _register64(add.group(2))
-            held[register] |= {value + int(add.group(1)) for value in held[register]}
+            held[register] |= {value + int(add.group(1)) for value in held[register] if isinstance(value, int)}
         elif lea and _register64(lea.group(2)) in held:
-            base = held[_register64(lea.group(2))]
-            held.setdefault(_register64(lea.group(3)), set()).update(value + int(lea.group(1)) for value in base)
+            # (built first: ``leaq 1(%rdx), %rdx`` adds to the very set it reads)
+            moved = {value + int(lea.group(1)) for value in held[_register64(lea.group(2))] if isinstance(value, int)}
+            held.setdefault(_register64(lea.group(3)), set()).update(moved)
         elif call and target in held.get(_register64(call.group(1)), ()):
             calls.add(index)
     return calls
@@ -199,9 +197,10 @@ def _asm_roles(texts: list[str], callback: str) -> dict[int, tuple[str, bool]]:
     return roles
 
 
-def annotate_asm(lines: list[TextLine], callback_address: int) -> list[TextLine]:
-    """Mark guards, exit rows and the calls of the deopt callback (at ``callback_address``),
-    and say what the bare addresses are: ``callq *%r12`` means nothing on its own."""
+def annotate_asm(lines: list[TextLine], callback_address: int | str) -> list[TextLine]:
+    """Mark guards, exit rows and the calls of the deopt callback (at ``callback_address``,
+    or the symbol it is linked as), and say what the bare addresses are: ``callq *%r12``
+    means nothing on its own."""
     texts = [line.text.strip() for line in lines]
     callback = str(callback_address)
     roles = _asm_roles(texts, callback)

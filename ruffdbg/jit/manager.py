@@ -75,6 +75,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         # VM thread as it happens (the default: see TierPolicy.background).
         self.compiler = CompilerThread()
         self.abandoned: list = []   # cancelled background compiles, released once ready
+        self.code_cache: Any = None   # jit.codecache.CodeCache machine code is kept in (None: not kept)
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -136,7 +137,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             tier=state.tier, state=state.state, reason=state.reason, compiling=self.compiling_state(code),
             native=native,
             deopts=state.deopts, despecializations=state.despecializations,
-            compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid) for u in state.units],
+            compiles=[CompileStats(f"T{u.tier}", u.compiled.ms, u.param_types, u.valid,
+                                                  u.compiled.cached) for u in state.units],
             guards=guards, generic_sites=unit.generic_sites if unit is not None else (),
         )
 

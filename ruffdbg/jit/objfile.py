@@ -81,6 +81,15 @@ class ElfObject:
         return {name: Symbol(name, section, value, size)
                 for name, kind, section, value, size in self._symbols() if kind == _STT_FUNC}
 
+    def undefined(self) -> set[str] | None:
+        """The symbols the object needs from outside (what linking must bind);
+        None when it cannot be read as an object at all."""
+        try:
+            return {name for name, _, section, _, _ in self._symbols() if section == 0 and name} \
+                if self.valid else None
+        except (struct.error, IndexError, ValueError):
+            return None
+
     def relocations(self, target: int) -> dict[int, tuple[int, int]]:
         """Where the relocations of section ``target`` point: offset in it ->
         (section, offset) of the symbol plus addend."""

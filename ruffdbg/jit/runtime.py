@@ -204,7 +204,9 @@ class Handles:
         self._publish()
         self.made = 0                      # handles made since the last sweep
         self.kept = 0                      # handles a sweep kept
-        self.functions: list[Any] = []
+        # (ids from 1: native code binds a function's id as a symbol, and a symbol
+        # bound to 0 does not resolve -- lowering.common.Imports)
+        self.functions: list[Any] = [None]
         self._function_ids: dict[int, int] = {}
         self.constants: list[Any] = []
         self._constant_ids: dict = {}

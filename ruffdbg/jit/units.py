@@ -154,7 +154,7 @@ class UnitRegistry:
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
             self._direct_callees.add(unit.id)   # the unit being built will depend on it
-            return NativeTarget(unit.compiled.addresses[f"ruff_{unit.id}"], unit.return_type, unit.tier == 1, unit.id)
+            return NativeTarget(unit.compiled.function_address, unit.return_type, unit.tier == 1, unit.id)
         self._vm_callees.add(id(function.code))   # called through the VM: worth rebuilding once it compiles
         return None
 
@@ -177,7 +177,7 @@ class UnitRegistry:
         cell, unit = state.cell, state.unit
         if unit is not None and not unit.valid:
             raise AssertionError(f"unit {unit.id} is retired: its machine code may be freed")
-        cell[rt.CELL_ENTRY] = 0 if unit is None else unit.compiled.addresses[f"ruff_{unit.id}_entry"]
+        cell[rt.CELL_ENTRY] = 0 if unit is None else unit.compiled.entry_address
         final = unit is not None and (unit.tier == 2 or state.state in STOPPED)
         period = rt.NEVER_SAMPLED if final else 1
         cell[rt.SAMPLE_COUNTDOWN] = cell[rt.SAMPLE_PERIOD] = period

@@ -57,6 +57,7 @@ class CompileStats:
     ms: dict[str, float]
     param_types: tuple[str, ...]
     valid: bool
+    cached: bool = False   # its machine code came from the code cache
 
 
 @dataclass

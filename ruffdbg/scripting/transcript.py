@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ruffdbg.files import FileError, describe_os_error, read_text_file
 from ruffdbg.repl.commands import Shell
+from ruffdbg.session import Policy
 
 PROMPT = "ruff> "
 CONTINUATION = "...> "
@@ -174,7 +175,9 @@ def _literal(line: str) -> str:
 
 
 def replay(steps: list[Step], shell: Shell | None = None) -> list[StepResult]:
-    shell = shell or Shell()
+    # (no code cache by default: a replay shows the same every time, and the views
+    # say when code came from the cache)
+    shell = shell or Shell(Policy(code_cache=False))
     results = []
     try:
         for step in steps:
@@ -212,9 +215,10 @@ def report(path: Path, results: list[StepResult]) -> str:
     return "\n\n".join(chunks)
 
 
-def run_file(path: Path, update: bool = False) -> tuple[bool, str]:
-    """Replay one transcript; returns (passed, diff report). ``update`` rewrites it."""
-    results = replay(parse_transcript(read_text_file(path, ".rdbg transcript")))
+def run_file(path: Path, update: bool = False, code_cache: bool | str = False) -> tuple[bool, str]:
+    """Replay one transcript; returns (passed, diff report). ``update`` rewrites it;
+    ``code_cache``: the code cache its session uses (``Policy.code_cache``; none by default)."""
+    results = replay(parse_transcript(read_text_file(path, ".rdbg transcript")), Shell(Policy(code_cache=code_cache)))
     passed = all(result.ok for result in results)
     if update and not passed:
         try:

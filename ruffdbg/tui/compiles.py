@@ -34,7 +34,7 @@ ONLY_A, ONLY_B = Style(bgcolor="#3a1c1c"), Style(bgcolor="#1c3a1c")
 def table_row(compile_: Any) -> tuple[str, ...]:
     passed = sum(g.passed for g in compile_.guards)
     failed = sum(g.failed for g in compile_.guards)
-    return (f"#{compile_.id}", compile_.tier, compile_.kind_text, compile_.trigger,
+    return (f"#{compile_.id}", compile_.tier, compile_.kind_text, compile_.trigger_text,
             ", ".join(compile_.types) or "()", f"{len(compile_.guards)}: {passed:,}✓ {failed:,}✗",
             compile_.state_text, f"{compile_.ms.get('total', 0.0):.1f}")
 
@@ -53,7 +53,7 @@ def listing_rows(listing: Any) -> list[Row]:
 def summary_rows(compile_: Any) -> list[Row]:
     """What a compile assumed and how its guards fared, above its code."""
     rows = text_rows([f"compile #{compile_.id}: {compile_.function} at {compile_.tier}, {compile_.kind_text}; "
-                      f"{compile_.trigger}; {compile_.state_text}",
+                      f"{compile_.trigger_text}; {compile_.state_text}",
                       f"types: {', '.join(compile_.types) or '()'} -> {compile_.return_type}"], "bold")
     if compile_.assumptions:
         rows += text_rows(["assumptions:"] + [f"  {a.text()}" for a in compile_.assumptions])
@@ -93,7 +93,7 @@ def passes_rows(report: Any) -> list[Row]:
 def summary_lines(diff: Any, mine: Any, in_mine: str) -> list[tuple[str, Style | None]]:
     """One side's header: the compile, its types (differing ones marked) and its guards."""
     lines: list[tuple[str, Style | None]] = [
-        (f"compile #{mine.id}: {mine.tier} {mine.kind_text}; {mine.trigger}; {mine.state_text}", None)]
+        (f"compile #{mine.id}: {mine.tier} {mine.kind_text}; {mine.trigger_text}; {mine.state_text}", None)]
     changed = {position for position, _, _ in diff.types}
     style = ONLY_A if mine is diff.a else ONLY_B
     for position, text in enumerate(mine.types):

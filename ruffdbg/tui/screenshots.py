@@ -114,7 +114,7 @@ class Photographer:
 
 
 async def _take(out: Path) -> list[Path]:
-    app = RuffdbgApp(DEMO, Policy())
+    app = RuffdbgApp(DEMO, Policy(code_cache=False))   # (the same pictures every time: every compile happens)
     app.selected = "poly"
     # Warming up, slowed down (2 ms per call) from the start, so the pause lands before the tier-up.
     app.session.set_slow_motion(0.002)

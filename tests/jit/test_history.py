@@ -44,7 +44,7 @@ def test_every_compile_of_a_function_is_kept_with_its_trigger_kind_and_state(ret
     assert [c.state_text for c in compiles] == ["retired: replaced", "retired: despecialized",
                                                 "retired: replaced", "current"]
     assert [c.id for c in compiles] == sorted(c.id for c in compiles)
-    assert all(c.ms["total"] > 0 and set(c.ms) == {*STAGES, "total"} for c in compiles)
+    assert all(c.ms["total"] > 0 and set(c.ms) == {*STAGES, "total"} - {"load"} for c in compiles)
     # Guards with live counts: the int compile's type guard failed (the floats).
     type_guard = next(g for g in specialized.guards if g.kind == "type")
     assert type_guard.failed > 0 and type_guard.passed > 0
@@ -120,7 +120,8 @@ def test_compile_diff_compares_types_guards_and_ir(retyped):
     assert diff.ir[0] == f"--- compile #{ints}" and diff.ir[1] == f"+++ compile #{floats}"
     assert any(line.startswith("-") and "shl" in line for line in diff.ir[2:])   # x * 2 on ints
     assert any(line.startswith("+") and "fmul" in line for line in diff.ir[2:])
-    assert not any("@ruff_" in line and "@ruff_N" not in line for line in diff.ir[2:])
+    # (the units' names say what the code is, not which unit: the same in both)
+    assert not any(line.startswith(("-define", "+define")) for line in diff.ir[2:])
 
 
 def test_passes_show_each_pass_that_changed_the_ir(retyped):

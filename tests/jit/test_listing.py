@@ -56,3 +56,14 @@ def test_ir_annotation_uses_the_recorded_exit_blocks_only():
     assert [(row.role, row.guard, row.starts_exit) for row in rows] == [
         (None, None, False), (None, None, False), ("guard", 7, False), ("exit", 7, True),
         ("exit call", 7, False), ("exit", 7, False), (None, None, False), (None, None, False), (None, None, False)]
+
+
+def test_assembly_with_a_register_moved_onto_itself_and_symbolic_callbacks():
+    """``leaq 8(%rax), %rax`` once crashed the walk (it added to the set it read);
+    code linked against imports calls the callback by its symbol."""
+    lines = [TextLine("f:"), TextLine("\tmovabsq\t$100, %rax", 2, 0), TextLine("\tleaq\t8(%rax), %rax", 2, 0),
+             TextLine("\tmovabsq\t$rd.deopt_callback, %rcx", 2, 0), TextLine("\tcallq\t*%rcx", 2, 0),
+             TextLine("\tcallq\t*%rax", 2, 0)]
+    rows = listing.annotate_asm(lines, "rd.deopt_callback")
+    assert [row.note for row in rows][3:] == ["deopt callback address", "deopt callback", None]
+    assert listing.annotate_asm(lines, 108)[5].note == "deopt callback"

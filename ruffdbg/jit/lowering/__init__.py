@@ -12,8 +12,10 @@ arguments and result travel as raw bits of their static type (i64, a double's
 bits, 0/1), and both the frame depth (for the stack limit) and the status
 (see ``runtime.STATUS_*``) stay in registers, because every memory access on
 the call path shows up in recursive code like fib. The addresses of the
-shared context, shadow stack, globals table and transfer buffer are fixed for
-a JIT's lifetime and baked in as constants. A companion ``i64 @entry(i64*
+shared context, shadow stack, globals table and transfer buffer (and every
+other address or id of the process) are external symbols
+(``common.Imports``), bound when the unit's object file is linked: the IR and
+machine code hold nothing of the process, so a code cache can reuse them. A companion ``i64 @entry(i64*
 tagged_args)`` checks argument tags (the entry type guards) and is what the
 interpreter calls through ctypes.
 

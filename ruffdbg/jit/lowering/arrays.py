@@ -48,7 +48,7 @@ class ArrayElements:
         if kind == FLOAT:
             element = b.bitcast(element, F64)
         elif kind == BOOL:
-            element = b.icmp_unsigned("==", element, ir.Constant(I64, id(True)))
+            element = b.icmp_unsigned("==", element, self._address_of("true", True))
         del self.stack[-2:]
         self.push(element, ELEMENT_TYPES[kind])
 
@@ -61,8 +61,8 @@ class ArrayElements:
         self.deopt_if(b.icmp_unsigned("!=", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)), guard)
         table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
         array = b.load(b.gep(table, [b.extract_value(container, 1)]))
-        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), ir.Constant(I64, id(RArray))), guard)
-        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND), ir.Constant(I64, id(kind))), guard)
+        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)), guard)
+        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), guard)
         storage = self._field(array, rt.RARRAY_ITEMS)
         length = self._field(storage, rt.VAR_SIZE)
         at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
@@ -104,8 +104,8 @@ class ArrayElements:
         table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
         obj = b.load(b.gep(table, [b.extract_value(local, 1)]))
         element_kind = PUSHED_KINDS[kind]
-        right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), ir.Constant(I64, id(RArray))),
-                            b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), ir.Constant(I64, id(element_kind))))
+        right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)),
+                            b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[element_kind]}", element_kind)))
         b.cbranch(right_kind, room, slow)
         b.position_at_end(room)
         storage = self._field(obj, rt.RARRAY_ITEMS)
@@ -133,7 +133,7 @@ class ArrayElements:
         if kind == Kind.FLOAT:
             return b.bitcast(value, I64)
         if kind == Kind.BOOL:
-            return b.select(value, ir.Constant(I64, id(True)), ir.Constant(I64, id(False)))
+            return b.select(value, self._address_of("true", True), self._address_of("false", False))
         return value
 
     def _branch_if_owned(self, value: ir.Value, local: int, owned: ir.Block, shared: ir.Block,
@@ -175,6 +175,11 @@ class ArrayElements:
         slot = self._element_slot(pc, kind, self.stack[-2][0], index)
         b.store(self._element_bits(value, ELEMENT_TYPES[kind]), slot)
         del self.stack[-3:]
+
+    def _address_of(self, name: str, python_object: object) -> ir.Value:
+        """The address of a Python object of this process (a type, a bool, a kind's
+        small int), as a symbol bound at link time (``common.Imports``)."""
+        return self.imports.value(f"rd.object.{name}", id(python_object), nonzero=True)
 
     def _field(self, address: ir.Value, offset: int) -> ir.Value:
         """The word at ``address + offset`` (an object's field)."""

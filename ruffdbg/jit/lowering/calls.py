@@ -40,7 +40,7 @@ class CallsAndLoops:
         self.deopt_if(too_deep, depth_guard)
         # Where this frame is, for the Ruff stack if something below deopts.
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
-        b.store(ir.Constant(I64, (self.unit_id << 32) | pc), shadow_slot)
+        b.store(self.unit_word(self.unit_id, pc), shadow_slot)
         callee_depth = b.add(self.depth, ir.Constant(I64, 1))
         if self.typed.tier == 1:   # T1 passes every argument tagged
             args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
@@ -68,14 +68,15 @@ class CallsAndLoops:
                 other = target.unit != self.unit_id
                 if other:
                     self.mark_running(target.unit, callee_depth)
-                result = b.call(b.inttoptr(ir.Constant(I64, target.address), fn_type.as_pointer()),
-                                [callee_depth] + (pairs if target.tagged else bits))
+                callee_unit = self.imports.function(f"rd.unit.{callee.function.code.name}", target.address, fn_type)
+                result = b.call(callee_unit, [callee_depth] + (pairs if target.tagged else bits))
                 if other:
                     self.mark_running(self.unit_id, self.depth)
                 return result
             cell = self.runtime.call_cell(callee.function) if target.tagged else None
             if cell is not None:   # a T1 callee: its profile grows only through the VM, so sample it there
-                pair = self._sampled(pc, callee, args, self.address(cell), lambda: b.extract_value(direct(), 1),
+                pair = self._sampled(pc, callee, args, self.address(self.cell_of(callee.function, cell)),
+                                     lambda: b.extract_value(direct(), 1),
                                      DirectSite(pc, target.unit, (depth_guard.id,), True))
             else:
                 self._direct_site(pc, target.unit, depth_guard)
@@ -208,7 +209,7 @@ class CallsAndLoops:
         unit's entry function, which checks a T2 unit's argument tags; the VM runs
         the call when the cell is empty or the entry refused."""
         b = self.builder
-        cell = self.address(cell_address)
+        cell = self.address(self.cell_of(callee.function, cell_address))
         entry = b.load(b.gep(cell, [ir.Constant(I64, rt.CELL_ENTRY)]))
         return self._sampled(pc, callee, args, cell, lambda: self._call_entry(entry, args),
                              uncompiled=b.icmp_signed("==", entry, ir.Constant(I64, 0)))
@@ -296,9 +297,9 @@ class CallsAndLoops:
         b = self.builder
         buffer = self._write_values(args)
         callback_type = ir.FunctionType(I64, [I64] * 5 + [I64P])
-        callback = b.inttoptr(ir.Constant(I64, self.runtime.call), callback_type.as_pointer())
-        status = b.call(callback, [ir.Constant(I64, self.unit_id), pc_word or ir.Constant(I64, pc), self.depth,
-                                   ir.Constant(I64, self.runtime.function_ids(callee.function)),
+        callback = self.imports.function("rd.call_callback", self.runtime.call, callback_type)
+        status = b.call(callback, [self.unit_id_value(), pc_word or ir.Constant(I64, pc), self.depth,
+                                   self.function_id(callee.function),
                                    ir.Constant(I64, len(args)), buffer])
         return b.insert_value(ir.Constant(RESULT, None), status, 1)
 

@@ -1,6 +1,6 @@
 """What every part of lowering shares: the LLVM types of the unit ABI, value
-tags, and the records lowering hands back (guards, the unit, the runtime
-addresses baked into native code)."""
+tags, the records lowering hands back (guards, the unit, the runtime
+addresses native code uses) and the external symbols those addresses become."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ BOXED = "boxed"
 INT_MIN = -(2**63)
 FLOAT_EPSILON = 2.220446049250313e-16
 
+DEOPT_CALLBACK = "rd.deopt_callback"   # the symbol deopt exits call (the views find exits by it)
 POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
 
 # How a guard's passes are known (``Guard.reach``). No guard on a hot path bumps
@@ -126,6 +127,7 @@ class LoweredUnit:
     build_ms: float
     exit_blocks: dict[str, int]   # name of each deopt exit's IR block -> its guard id
     sites: list[DirectSite]       # its direct calls into native code
+    imports: dict[str, int]       # the external symbols its code is linked against (Imports.values)
 
 
 @dataclass
@@ -142,3 +144,73 @@ class RuntimeAddresses:
     global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
     call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address
+
+
+class Imports:
+    """The process-specific values a unit's code uses -- native memory (the ctx
+    words, counters, cells, globals-table words, the transfer buffer), the
+    callbacks, other units' functions, and ids (the unit's, functions',
+    constants') -- each an external symbol of the module, bound when its object
+    file is linked (``values``: symbol -> what it is bound to). So the IR and the
+    machine code made from it hold no address of this process, and a code cache
+    can reuse them in another (``jit/codecache.py``).
+
+    Each region of memory gets one symbol (keyed by its address: two symbols for
+    one address would let LLVM assume they do not alias). An id is the address of
+    an ``i8`` symbol bound one past it, read back as ``ptrtoint`` minus one: a
+    symbol bound to 0 does not resolve."""
+
+    def __init__(self, module: ir.Module) -> None:
+        self.module = module
+        self.values: dict[str, int] = {}
+        self._memory: dict[int, ir.GlobalVariable] = {}
+        self._symbols: dict[tuple[str, int], ir.Value] = {}
+
+    def _name(self, name: str, value: int) -> str:
+        """``name``, or ``name.2`` ... when ``name`` is bound to something else already."""
+        candidate, n = name, 1
+        while candidate in self.values and self.values[candidate] != value:
+            n += 1
+            candidate = f"{name}.{n}"
+        return candidate
+
+    def memory(self, name: str, address: int) -> int:
+        """Name the region of words at ``address`` (the symbol ``address()`` then uses);
+        returns ``address``."""
+        if address not in self._memory:
+            if not address:
+                raise AssertionError(f"{name}: no memory to name")
+            symbol = ir.GlobalVariable(self.module, ir.ArrayType(I64, 0), self._name(name, address))
+            self._memory[address] = symbol
+            self.values[symbol.name] = address
+        return address
+
+    def word(self, address: int, index: int = 0) -> ir.Constant:
+        """A pointer to word ``index`` of the region named at ``address`` (a constant
+        expression: the linker folds the offset into the relocation)."""
+        return self._memory[address].gep([ir.Constant(I64, 0), ir.Constant(I64, index)])
+
+    def function(self, name: str, address: int, function_type: ir.FunctionType) -> ir.Function:
+        """A function of this process (a callback, another unit) to call directly."""
+        key = (name, address)
+        if key not in self._symbols:
+            if not address:
+                raise AssertionError(f"{name}: no function to call")
+            symbol = ir.Function(self.module, function_type, self._name(name, address))
+            self.values[symbol.name] = address
+            self._symbols[key] = symbol
+        return self._symbols[key]
+
+    def value(self, name: str, value: int, nonzero: bool = False) -> ir.Constant:
+        """An i64 known only in this process (an id): a constant expression. One that
+        is never 0 (``nonzero``) is the symbol's address itself, saving the
+        subtraction (x86-64's large code model does not fold it into the immediate)."""
+        bound = value if nonzero else value + 1
+        key = (name, bound)
+        if key not in self._symbols:
+            if not bound:
+                raise AssertionError(f"{name}: 0 cannot be bound")
+            symbol = ir.GlobalVariable(self.module, ir.IntType(8), self._name(name, bound))
+            self.values[symbol.name] = bound
+            self._symbols[key] = (symbol if nonzero else symbol.gep([ir.Constant(I64, -1)])).ptrtoint(I64)
+        return self._symbols[key]

@@ -18,8 +18,8 @@ from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
-from ruffdbg.jit.lowering.common import (F64, I1, I64, I64P, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
-                                          LoweredUnit, RuntimeAddresses)
+from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
+                                          Imports, LoweredUnit, RuntimeAddresses)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
@@ -42,6 +42,12 @@ def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
     # (llvmlite quotes names: @"ruff_3")
     pattern = re.compile('@"?(' + "|".join(re.escape(name) for name in names) + r')\b"?')
     return pattern.sub(lambda match: f'@"{names[match.group(1)]}"', lowered.ir_text), twin, f"{twin}_entry"
+
+
+def _symbol_part(function: Any) -> str:
+    """A function's name as part of a symbol's name (a builtin's, or its code's)."""
+    code = getattr(function, "code", None)
+    return getattr(code, "name", None) or getattr(function, "name", None) or type(function).__name__
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, ArrayElements, TaggedValues, GenericOps,
@@ -67,9 +73,12 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
-        prefix = f"ruff_{unit_id}"
-        self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
         self.region = typed.region   # set for an OSR unit: one loop, entered at its header
+        # Names that say what the code is, not which unit of this process it is (the
+        # unit id and every address are imports): the same code gets the same IR text.
+        prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.header}" if self.region else "")
+        self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
+        self.imports = Imports(self.module)
         # (an OSR unit reads the frame's values from the transfer buffer; a tagged
         # parameter -- all of T1's -- comes as (tag, bits), any other as its bits)
         names = [] if self.region is not None else [
@@ -95,14 +104,17 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
-        self.counters_address = counters_address
+        self.counters_address = self.imports.memory("rd.counters", counters_address)
+        for name in ("ctx", "shadow", "buffer"):
+            self.imports.memory(f"rd.{name}", getattr(runtime, name))
         self.layout = layout
         self._every_entry: list[int] | None = None
         # The function's call cell (runtime.call_cell): T1 recursion samples its calls there too.
-        self.cell_address = cell_address
+        self.cell_address = cell_address and self.imports.memory("rd.cell", cell_address)
         self.jump_targets = {arg for op, arg in self.code.instrs if op in CONTROL_OPS}
         # OSR: the address of the words its promoted globals live in across calls (0: none; calls.py)
-        self.promoted_home = promoted_home if self.region is not None and self.region.promoted else 0
+        self.promoted_home = self.imports.memory("rd.home", promoted_home) \
+            if self.region is not None and self.region.promoted else 0
         self.promoted_in_home = False
 
     # --------------------------------------------------------------- driver
@@ -134,7 +146,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
-                           (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites)
+                           (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values)
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:
@@ -150,10 +162,30 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
     # ------------------------------------------------------------- helpers
 
     def address(self, address: int, index: int = 0) -> ir.Value:
-        """A pointer to word ``index`` of native memory at a fixed ``address``: a constant
-        expression, not an instruction (nothing to name, print, parse and fold away:
-        deopt exits and counters use thousands of them)."""
-        return ir.Constant(I64, address + 8 * index).inttoptr(I64P)
+        """A pointer to word ``index`` of the native memory at ``address``, named by
+        ``self.imports`` (an external symbol): a constant expression, not an
+        instruction (nothing to name, print, parse and fold away: deopt exits and
+        counters use thousands of them)."""
+        return self.imports.word(address, index)
+
+    def unit_word(self, unit_id: int, low: int = 0) -> ir.Value:
+        """``unit_id << 32 | low`` (how the ctx and the shadow stack name a unit's frame):
+        the unit id is an import, the low part a constant."""
+        word = self.imports.value("rd.unit" if unit_id == self.unit_id else "rd.callee_unit", unit_id << 32)
+        return word if not low else self.builder.add(word, ir.Constant(I64, low))
+
+    def unit_id_value(self) -> ir.Value:
+        """This unit's id, as the callbacks get it."""
+        return self.imports.value("rd.unit_id", self.unit_id)
+
+    def function_id(self, function: Any) -> ir.Value:
+        """A function's permanent id (what a TAG_FUNCTION value holds, what a global's word holds)."""
+        return self.imports.value(f"rd.function.{_symbol_part(function)}", self.runtime.function_ids(function),
+                                  nonzero=True)   # (runtime.Handles: ids from 1)
+
+    def cell_of(self, function: Any, address: int) -> int:
+        """A callee's call cell (runtime.call_cell) at ``address``, named."""
+        return self.imports.memory(f"rd.cell.{_symbol_part(function)}", address)
 
     def mark_running(self, unit_id: int, depth: ir.Value) -> None:
         """Say which native frame runs (runtime.CTX_UNIT, for the sampling profiler).
@@ -161,7 +193,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         or a native caller of another unit (which stores its own word back after the
         call). A self-call stores nothing, so recursion pays nothing: the word then
         names the bottom frame of a run of frames that are all this unit's."""
-        running = self.builder.or_(depth, ir.Constant(I64, unit_id << 32))
+        running = self.builder.add(depth, self.unit_word(unit_id))   # (an or: depth < 2**32)
         self.builder.store(running, self.ctx_word(rt.CTX_UNIT))
 
     def ctx_word(self, index: int) -> ir.Value:

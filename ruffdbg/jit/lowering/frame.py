@@ -14,7 +14,7 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
-from ruffdbg.jit.lowering.common import (BOXED, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
+from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
                                           Guard)
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
@@ -205,8 +205,8 @@ class FrameAndExits:
             return
         buffer = self._write_values(self._slot_values() + stack)
         callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
-        callback = b.inttoptr(ir.Constant(I64, self.runtime.deopt), callback_type.as_pointer())
-        status = b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
+        callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
+        status = b.call(callback, [self.unit_id_value(), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
                                    self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
         self._return_status(status)
 
@@ -235,7 +235,7 @@ class FrameAndExits:
         if kind == Kind.DYN:
             return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
         if isinstance(kind, FunctionValue):   # a function about to be called
-            return rt.TAG_FUNCTION, ir.Constant(I64, self.runtime.function_ids(kind.callee.function))
+            return rt.TAG_FUNCTION, self.function_id(kind.callee.function)
         if kind == BOXED:           # (tag, bits) values loaded from the ctx
             return value
         if value is None:

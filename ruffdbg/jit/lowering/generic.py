@@ -37,8 +37,8 @@ class GenericOps:
         stack = self.stack if stack is None else stack
         buffer = self._write_values(self._slot_values() + stack)
         callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P, I64])   # see runtime.OP_CALLBACK
-        callback = b.inttoptr(ir.Constant(I64, self.runtime.op), callback_type.as_pointer())
-        return b.call(callback, [ir.Constant(I64, self.unit_id), ir.Constant(I64, pc), ir.Constant(I64, op),
+        callback = self.imports.function("rd.op_callback", self.runtime.op, callback_type)
+        return b.call(callback, [self.unit_id_value(), ir.Constant(I64, pc), ir.Constant(I64, op),
                                  self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)),
                                  buffer, self.handle_mark])
 
@@ -157,4 +157,4 @@ class GenericOps:
         self._return_status(self._call_op(pc, rt.OP_RAISE))
 
     def function_dyn(self, kind: FunctionValue) -> ir.Value:
-        return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), ir.Constant(I64, self.runtime.function_ids(kind.callee.function)))
+        return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), self.function_id(kind.callee.function))

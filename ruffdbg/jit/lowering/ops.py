@@ -74,7 +74,7 @@ class Ops:
     def op_LOAD_CONST(self, pc: int, op: int, arg: int) -> None:
         value = self.code.consts[arg]
         if type(value) is str:   # native code only carries strings around: a constant handle
-            handle = ir.Constant(I64, self.runtime.constant_ids(value))
+            handle = self.imports.value("rd.constant", self.runtime.constant_ids(value))
             self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), Kind.DYN)
             return
         kind = self.typed.pushed(pc)
@@ -258,10 +258,9 @@ class Ops:
         entry = self.typed.pushed(pc)   # a FunctionValue
         callee = entry.callee
         name = self.code.names[arg]
-        expected = self.runtime.function_ids(callee.function)
-        current = b.load(self.address(self.runtime.global_word(name)))
+        current = b.load(self.address(self.imports.memory(f"rd.global.{name}", self.runtime.global_word(name))))
         guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee.function.name}")
-        self.deopt_if(b.icmp_signed("!=", current, ir.Constant(I64, expected)), guard)
+        self.deopt_if(b.icmp_signed("!=", current, self.function_id(callee.function)), guard)
         self.push(None, entry)
 
     def _arith_or_compare(self, pc: int, op: int, arg: Any) -> None:
