@@ -304,6 +304,9 @@ def run_corpus(folder: Path, out_dir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Every mode compiles afresh unless told: a code cache would skip the compiles the
+    # campaign is testing (and fill the user's cache folder).
+    os.environ.setdefault("RUFFDBG_CACHE", "off")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
