@@ -17,12 +17,11 @@ import time
 from collections import deque
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.widgets import ContentSwitcher
 
 from ruffdbg.lang.diagnostics import RuffSyntaxError
@@ -35,9 +34,9 @@ from ruffdbg.tui.functions import SCRIPT, FunctionsTable, function_rows
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
+from ruffdbg.tui.output import OutputLog
 from ruffdbg.tui.policy_dialog import PolicyDialog
 from ruffdbg.tui.profiles import ProfilesPane
-from ruffdbg.tui.scrolling import QuietLog
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
 from ruffdbg.tui.tiertime import TierTimePane
@@ -48,10 +47,10 @@ DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
 SLOW_MOTION_SECONDS = 0.02
 # Program output moves to the log in batches of OUTPUT_BATCH writes for at most
-# OUTPUT_BUDGET seconds a tick: writing a line costs the UI thread 0.1-0.3 ms
-# (more while the program holds the GIL), so a print flood cannot hold keys up.
-# Past the log's own limit, older lines are skipped (they would scroll out unseen).
-OUTPUT_BATCH = 40
+# OUTPUT_BUDGET seconds a tick (a write is cheap, a few microseconds a line, but
+# one may be a huge string), so a print flood cannot hold keys up. Past the
+# log's own limit, older lines are skipped (they would scroll out unseen).
+OUTPUT_BATCH = 500
 OUTPUT_BUDGET = 0.02
 OUTPUT_KEPT = 2000
 TAB_KEYS = Binding.Group("Tabs", compact=True)
@@ -189,13 +188,13 @@ class RuffdbgApp(App):
                         yield CompilesPane(id="compiles")
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
-            yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
+            yield OutputLog(id="output", max_lines=OUTPUT_KEPT)
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self._pane("#source", SourcePane).border_title = "source (click a line; click its number: breakpoint)"
         self._pane("#events", Timeline).border_title = "timeline"
-        self._pane("#output", RichLog).border_title = "program output"
+        self._pane("#output", OutputLog).border_title = "program output"
         self.sub_title = self.source_name
         self._number_tabs()
         self.refresh_panes()
@@ -390,7 +389,7 @@ class RuffdbgApp(App):
             self.session.toggle_breakpoint(line, self.source_name)
         self._pane("#functions", FunctionsTable).show([], None)
         self._pane("#events", Timeline).reset()
-        self._pane("#output", RichLog).clear()
+        self._pane("#output", OutputLog).clear()
         self._pane("#warmup", WarmupChart).reset()
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
@@ -603,21 +602,21 @@ class RuffdbgApp(App):
         self._drain_output()
         if self.finished and not self.output:
             failed = self.error is not None
-            self._pane("#output", RichLog).write(Text(self.finished, style="bold red" if failed else ""))
+            self._pane("#output", OutputLog).write_line(self.finished, "bold red" if failed else "")
             self.finished = None
 
     def _drain_output(self) -> None:
         """Move a bounded part of the program's output to the log (see OUTPUT_BUDGET)."""
-        output = self._pane("#output", RichLog)
+        output = self._pane("#output", OutputLog)
         skipped = self.written - self.drained - len(self.output)   # (fell off the deque's left end)
         if skipped > 0:
-            output.write(Text(f"… {skipped:,} writes not shown (printed faster than shown)", style="dim"))
+            output.write_line(f"… {skipped:,} writes not shown (printed faster than shown)", "dim")
             self.drained += skipped
         deadline = time.perf_counter() + OUTPUT_BUDGET
         while self.output and time.perf_counter() < deadline:   # (the VM thread only appends)
             batch = [self.output.popleft() for _ in range(min(OUTPUT_BATCH, len(self.output)))]
             self.drained += len(batch)
-            output.write("".join(batch).rstrip("\n"))
+            output.write("".join(batch))
 
     def on_unmount(self) -> None:
         gc.unfreeze()

@@ -63,7 +63,10 @@ def table_text(app, selector: str) -> str:
 
 
 def log_text(app, selector: str) -> str:
-    return "\n".join(str(line.text) for line in app.query_one(selector).lines)
+    pane = app.query_one(selector)
+    if hasattr(pane, "plain"):   # the output log keeps text, not rendered lines
+        return pane.plain
+    return "\n".join(str(line.text) for line in pane.lines)
 
 
 def show_tab(app, tab: str) -> None:
