@@ -8,7 +8,9 @@ stores the text: a write splits it into lines and each line into the rows it
 takes at the pane's width (a slice for ASCII), and only the rows on screen are
 rendered, when they are drawn. Like a terminal: a write without a newline is
 continued by the next one, long lines wrap at the pane's edge (at any
-character, not at words), and the oldest lines go past ``max_lines``.
+character, not at words), and the oldest lines go past ``max_lines``. Text and
+styles are kept in deques of strings, not tuples: a kept tuple is one more
+object the cyclic GC counts and scans, and a flood adds thousands a tick.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
     def __init__(self, max_lines: int = 2000, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_lines = max_lines
-        self.lines: deque[tuple[str, str]] = deque()   # (text, style); the last one may be open
-        self.open = False                               # the last line has had no newline yet
-        self.rows: deque[tuple[str, str]] = deque()     # every line's rows at ``width``, in order
-        self.row_counts: deque[int] = deque()           # rows per line (to drop a line's rows)
+        self.lines: deque[str] = deque()        # the last one may be open
+        self.line_styles: deque[str] = deque()  # (parallel to ``lines``)
+        self.open = False                       # the last line has had no newline yet
+        self.rows: deque[str] = deque()         # every line's rows at ``wrap_width``, in order
+        self.row_styles: deque[str] = deque()   # (parallel to ``rows``)
+        self.row_counts: deque[int] = deque()   # rows per line (to drop a line's rows)
         self.wrap_width = 0                              # the width rows were wrapped at (0: not yet)
         self.dropped_rows = 0                           # rows dropped from the top, ever (cache keys)
         self._strips: dict[tuple[int, int], Strip] = {}
@@ -65,7 +69,7 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
     @property
     def plain(self) -> str:
         """Everything kept, as text (what a test sees)."""
-        return "\n".join(text for text, _ in self.lines)
+        return "\n".join(self.lines)
 
     def write(self, text: str, style: str = "") -> None:
         """Append ``text`` as a terminal would (a trailing newline ends its line)."""
@@ -81,10 +85,9 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
             self.open = pieces[-1] != ""
             if not self.open:
                 pieces.pop()
-            for piece in pieces:
-                self._add_line(piece, style)
-            while len(self.lines) > self.max_lines:
-                self._drop_first()
+            self._add_lines(pieces[-self.max_lines:], style)   # (older ones would be dropped at once)
+            if len(self.lines) > self.max_lines:
+                self._drop_first(len(self.lines) - self.max_lines)
             self.virtual_size = Size(self.wrap_width, len(self.rows))
         self.refresh()
         if at_end:
@@ -95,33 +98,51 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
         self.write(("\n" if self.open else "") + text + "\n", style)
 
     def clear(self) -> None:
-        self.lines.clear()
-        self.rows.clear()
-        self.row_counts.clear()
+        self._forget()
         self.open = False
         self._strips.clear()
         with self.quietly():
             self.virtual_size = Size(self.wrap_width, 0)
         self.refresh()
 
-    def _add_line(self, text: str, style: str) -> None:
-        rows = wrap(text, self.wrap_width)
-        self.lines.append((text, style))
-        self.rows.extend((row, style) for row in rows)
-        self.row_counts.append(len(rows))
+    def _add_lines(self, texts: list[str], style: str) -> None:
+        width = self.wrap_width
+        self.lines.extend(texts)
+        self.line_styles.extend([style] * len(texts))
+        if width <= 0 or (max(map(len, texts), default=0) <= width and "".join(texts).isascii()):
+            rows, counts = texts, [1] * len(texts)   # (one row each: no per-line work)
+        else:
+            rows, counts = [], []
+            for text in texts:
+                wrapped = wrap(text, width)
+                rows += wrapped
+                counts.append(len(wrapped))
+        self.rows.extend(rows)
+        self.row_styles.extend([style] * len(rows))
+        self.row_counts.extend(counts)
 
     def _pop_line(self) -> tuple[str, str]:
         for _ in range(self.row_counts.pop()):
             self.rows.pop()
+            self.row_styles.pop()
         self._strips.clear()   # (rows of the open line may be cached)
-        return self.lines.pop()
+        return self.lines.pop(), self.line_styles.pop()
 
-    def _drop_first(self) -> None:
-        self.lines.popleft()
-        count = self.row_counts.popleft()
-        for _ in range(count):
+    def _drop_first(self, lines: int) -> None:
+        rows = 0
+        for _ in range(lines):
+            self.lines.popleft()
+            self.line_styles.popleft()
+            rows += self.row_counts.popleft()
+        for _ in range(rows):
             self.rows.popleft()
-        self.dropped_rows += count
+            self.row_styles.popleft()
+        self.dropped_rows += rows
+
+    def _forget(self) -> None:
+        for kept in (self.lines, self.line_styles, self.rows, self.row_styles, self.row_counts):
+            kept.clear()
+        self._strips.clear()
 
     def on_resize(self, event: events.Resize) -> None:
         """Wrap every kept line again at the new width."""
@@ -130,13 +151,10 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
             return
         at_end = self.is_vertical_scroll_end
         self.wrap_width = width
-        lines = list(self.lines)
-        self.lines.clear()
-        self.rows.clear()
-        self.row_counts.clear()
-        self._strips.clear()
+        lines = list(zip(self.lines, self.line_styles))
+        self._forget()
         for text, style in lines:
-            self._add_line(text, style)
+            self._add_lines([text], style)
         with self.quietly():
             self.virtual_size = Size(width, len(self.rows))
         self.refresh()
@@ -155,9 +173,9 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
         key = (index + self.dropped_rows, width)
         strip = self._strips.get(key)
         if strip is None:
-            if len(self._strips) > 4 * max(self.size.height, 50):
+            if len(self._strips) > 2 * self.size.height:   # (rows scroll by: old ones are not drawn again)
                 self._strips.clear()
-            text, style = self.rows[index]
+            text, style = self.rows[index], self.row_styles[index]
             strip = Strip(Text(text, style=style, no_wrap=True).render(self.app.console, end=""))
             strip = strip.apply_style(self._base_style).crop_extend(0, width, self._base_style)
             self._strips[key] = strip
