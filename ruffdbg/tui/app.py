@@ -35,6 +35,7 @@ from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
 from ruffdbg.tui.output import OutputLog
+from ruffdbg.tui.pacing import RefreshPacer
 from ruffdbg.tui.policy_dialog import PolicyDialog
 from ruffdbg.tui.profiles import ProfilesPane
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
@@ -149,6 +150,7 @@ class RuffdbgApp(App):
         self.finished: str | None = None
         self.shown_status = ""
         self.shown_event: int | None = None   # the seq of the JIT breakpoint event last selected
+        self.pacer = RefreshPacer()
 
     def _show_source(self, name: str) -> None:
         source = self.session.source_of(name)
@@ -227,7 +229,8 @@ class RuffdbgApp(App):
         gc.freeze()
         # The panes refresh from now on, a full period after the start: the screen
         # was just drawn, and before the start there was nothing new to pull.
-        self.set_interval(REFRESH_SECONDS, self.refresh_panes)
+        self.pacer.mark()
+        self.set_interval(REFRESH_SECONDS, self._tick)
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     # ------------------------------------------------------------ running
@@ -515,6 +518,12 @@ class RuffdbgApp(App):
     def _pane(self, selector: str, kind=None):
         """A widget of the main screen (queried there: a dialog may be on top)."""
         return self.screen_stack[0].query_one(selector, kind)
+
+    def _tick(self) -> None:
+        """The refresh interval: refresh unless the UI has had its share of the CPU (pacing.py)."""
+        busy = self.running and not self.slow_motion and self.session.paused_at is None
+        if self.pacer.due(busy):
+            self.refresh_panes()
 
     def refresh_panes(self) -> None:
         """Pull a snapshot from the Session. The VM may be mutating it: try again next tick."""
