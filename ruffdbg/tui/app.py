@@ -5,7 +5,8 @@ panes pull snapshots from the Session (nothing in the VM calls into the UI).
 Each pane is its own module: source (source.py), bytecode (bytecode.py), native
 code (native.py), guards (guards.py), type profiles (profiles.py), call stack
 (stack.py), warm-up chart (warmup.py), timeline (timeline.py), compile
-history (compiles.py). This module lays
+history (compiles.py), program output (output.py); pacing.py says when a
+refresh tick may be skipped. This module lays
 them out, keeps the selection (a function, and a line / pc within it) in step
 across them, and turns keys, clicks and palette commands into Session calls.
 """
