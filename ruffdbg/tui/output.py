@@ -75,7 +75,7 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
         """Append ``text`` as a terminal would (a trailing newline ends its line)."""
         if not text:
             return
-        pieces = CONTROL.sub("�", text.expandtabs()).split("\n")
+        pieces = CONTROL.sub("�", text.replace("\r\n", "\n").expandtabs()).split("\n")
         at_end = self.is_vertical_scroll_end
         with self.quietly():
             if self.open:   # continue the last line

@@ -26,6 +26,14 @@ def test_rows_wrap_at_cells_not_characters():
     assert wrap("日本語ab", 4) == ["日本", "語ab"]   # (a wide character takes two cells)
 
 
+async def test_control_characters_are_shown_not_obeyed():
+    app = LogApp()
+    async with app.run_test(size=(22, 4)):
+        log = app.query_one(OutputLog)
+        log.write("a\tb\r\nbell\x07\n")
+        assert log.plain == "a       b\nbell�"
+
+
 async def test_output_wraps_follows_the_end_and_keeps_the_last_lines():
     app = LogApp()
     async with app.run_test(size=(22, 4)) as pilot:   # 20 columns of text, a scrollbar of 2
