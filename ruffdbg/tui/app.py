@@ -230,7 +230,7 @@ class RuffdbgApp(App):
         gc.freeze()
         # The panes refresh from now on, a full period after the start: the screen
         # was just drawn, and before the start there was nothing new to pull.
-        self.pacer.mark()
+        self.pacer.start()
         self.set_interval(REFRESH_SECONDS, self._tick)
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
@@ -411,6 +411,7 @@ class RuffdbgApp(App):
         self._pane("#events", Timeline).reset()
         self._pane("#output", OutputLog).clear()
         self._pane("#warmup", WarmupChart).reset()
+        self.pacer.start()
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     def _reload(self) -> None:

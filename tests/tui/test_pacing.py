@@ -3,7 +3,7 @@ than its share: measured with the clocks the pacer is given."""
 
 from __future__ import annotations
 
-from ruffdbg.tui.pacing import LONGEST_SECONDS, UI_SHARE, RefreshPacer
+from ruffdbg.tui.pacing import FIRST_SECONDS, LONGEST_SECONDS, UI_SHARE, RefreshPacer
 
 
 class Clocks:
@@ -24,6 +24,10 @@ class Clocks:
 def test_a_refresh_waits_while_the_ui_had_more_than_its_share():
     time = Clocks()
     pacer = RefreshPacer(time.clocks())
+    time.advance(0.2, ui=0.001, program=0.190)    # the first refresh waits FIRST_SECONDS
+    assert not pacer.due(busy=True) and FIRST_SECONDS > 0.2
+    time.advance(0.2, ui=0.001, program=0.190)
+    assert pacer.due(busy=True)
     time.advance(0.2, ui=0.010, program=0.190)    # a quiet machine: 5% of the program's time
     assert pacer.due(busy=True)
     time.advance(0.2, ui=0.025, program=0.090)    # loaded: the program got half a CPU
@@ -31,7 +35,7 @@ def test_a_refresh_waits_while_the_ui_had_more_than_its_share():
     time.advance(0.2, ui=0.001, program=0.100)    # (the interval goes on: UI 26 ms, program 190 ms)
     assert not pacer.due(busy=True)
     time.advance(0.2, ui=0.001, program=0.100)    # UI 27 ms < 10% of 290 ms
-    assert pacer.due(busy=True) and pacer.skipped == 2
+    assert pacer.due(busy=True) and pacer.skipped == 3
     assert UI_SHARE * 0.290 > 0.027 > UI_SHARE * 0.190
 
 
@@ -39,7 +43,7 @@ def test_paused_idle_or_long_waits_always_refresh():
     time = Clocks()
     pacer = RefreshPacer(time.clocks())
     time.advance(0.25, ui=0.030, program=0.0)     # paused, slow motion or finished: not busy
-    assert pacer.due(busy=False)
+    assert pacer.due(busy=False)                   # (even the first)
     time.advance(0.25, ui=0.004, program=0.001)   # a sleeping program: the UI costs it nothing
     assert pacer.due(busy=True)
     for _ in range(int(LONGEST_SECONDS / 0.25) - 1):   # (ticks late by 0.05 s: a busy UI thread)
