@@ -62,8 +62,10 @@ TAB_KEYS = Binding.Group("Tabs", compact=True)
 # about 5 collections a tick, 2-3 ms of the UI thread on the demo, and push
 # survivors into the older generations, whose collections scan the program's
 # heap too. (The program's own objects are collected less often as well; what
-# it computes and prints is the same.) Restored when the program ends.
-RUN_GC_THRESHOLD = 20_000
+# it computes and prints is the same.) Restored when the program ends. Not
+# higher: a young collection costs about 2 us per live young object, and at
+# 20,000 one 0.5 s program (mandelbrot) paid 20-40 ms for one in the UI thread.
+RUN_GC_THRESHOLD = 5_000
 START_AT_LATEST = 1.5   # seconds after mount, if the footer is never built (the app has no focus)
 
 
