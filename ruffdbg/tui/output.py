@@ -61,8 +61,8 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
         self.rows: deque[str] = deque()         # every line's rows at ``wrap_width``, in order
         self.row_styles: deque[str] = deque()   # (parallel to ``rows``)
         self.row_counts: deque[int] = deque()   # rows per line (to drop a line's rows)
-        self.wrap_width = 0                              # the width rows were wrapped at (0: not yet)
-        self.dropped_rows = 0                           # rows dropped from the top, ever (cache keys)
+        self.wrap_width = 0                     # the width rows were wrapped at (0: not yet)
+        self.dropped_rows = 0                   # rows dropped from the top, ever (cache keys)
         self._strips: dict[tuple[int, int], Strip] = {}
         self._base_style = Style()
 
@@ -100,7 +100,6 @@ class OutputLog(QuietResize, ScrollView, can_focus=True):
     def clear(self) -> None:
         self._forget()
         self.open = False
-        self._strips.clear()
         with self.quietly():
             self.virtual_size = Size(self.wrap_width, 0)
         self.refresh()
