@@ -32,10 +32,15 @@ need the GIL: every millisecond of UI CPU is a millisecond the interpreter
 waits (native JIT code runs without the GIL and does not wait). So the table
 also shows, per TUI run, the UI thread's CPU time in the interval, the part
 of it spent in ``refresh_panes`` itself (the rest is Textual's layout and
-rendering), the number of refresh ticks in the interval, the CPU of the
+rendering), the number of refreshes in the interval (and of ticks skipped, see
+ruffdbg/tui/pacing.py), the CPU of the
 program's own thread (the Session's deep "ruff-vm" thread: compile and run),
 the CPU of every other thread (the sampler, a worker that builds listings,
-Textual's), and the time spent in the cyclic GC.
+Textual's), and the time spent in the cyclic GC. "CPU ratio" compares the
+process's CPU time (all threads) in the TUI interval with a headless run's:
+on a machine shared with other work the wall times vary by tens of per cent
+from run to run (the program's thread waits for a CPU), the CPU times much
+less, so it says what the TUI itself adds.
 
 One untimed run of each kind first warms up the process (LLVM, Textual).
 Headless and TUI runs alternate. Every run must print the same output
@@ -109,6 +114,7 @@ class HeadlessRun:
     seconds: float
     gc_ms: float
     output: str
+    cpu_seconds: float = 0.0  # the process's CPU time in the interval (all threads)
 
 
 @dataclass
@@ -120,9 +126,11 @@ class TuiRun:
     vm_cpu_ms: float          # CPU of the program's thread (the Session's "ruff-vm" thread)
     other_cpu_ms: float       # CPU of threads other than the UI and the program's (sampler, workers)
     ticks: int                # refresh_panes calls in the interval
+    skipped: int              # refresh ticks the app skipped (the UI had had its share: tui/pacing.py)
     gc_ms: float
     output: str
     finished: str
+    cpu_seconds: float = 0.0  # the process's CPU time in the interval (all threads)
 
 
 @dataclass
@@ -142,6 +150,13 @@ class Measurement:
     @property
     def ratio(self) -> float:
         return self.tui_median / self.headless_median
+
+    @property
+    def cpu_ratio(self) -> float:
+        """TUI / headless in CPU time (medians): what the TUI adds, less
+        sensitive than wall time to other processes taking the CPUs."""
+        return (statistics.median(run.cpu_seconds for run in self.tui)
+                / statistics.median(run.cpu_seconds for run in self.headless))
 
     @property
     def spread(self) -> str:
@@ -266,15 +281,16 @@ def run_headless(path: Path, timeout: float = TIMEOUT_SECONDS) -> HeadlessRun:
     gc.collect()
     try:
         with GcClock() as collections:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = session.run_file(path)
             seconds = time.perf_counter() - start
+            cpu = time.process_time() - cpu
     finally:
         watchdog.cancel()
     if not result.ok:
         why = result.error.message if result.error else result.interrupted.reason
         raise RuntimeError(f"{path} failed headless: {why}")
-    return HeadlessRun(seconds, collections.seconds * 1000, output.getvalue())
+    return HeadlessRun(seconds, collections.seconds * 1000, output.getvalue(), cpu)
 
 
 async def _tui_once(path: Path, poll: bool, timeout: float, sample_ms: float | None = None) -> TuiRun:
@@ -307,8 +323,8 @@ async def _tui_once(path: Path, poll: bool, timeout: float, sample_ms: float | N
                   vm_cpu_ms=app.vm_cpu * 1000,
                   other_cpu_ms=max(0.0, (app.process_seen - app.process_worker - (app.cpu_seen - app.cpu_worker)
                                          - app.program_cpu - app.vm_cpu) * 1000),
-                  ticks=len(ticks), gc_ms=collections.seconds * 1000, output="".join(app.captured),
-                  finished=app.result)
+                  ticks=len(ticks), skipped=app.pacer.skipped, gc_ms=collections.seconds * 1000, output="".join(app.captured),
+                  finished=app.result, cpu_seconds=app.process_seen - app.process_worker)
 
 
 def _unfinished(app: TimedApp, path: Path, timeout: float) -> str:
@@ -352,8 +368,9 @@ def report(results: list[Measurement], runs: int, poll: bool, failures: dict[str
     table = Table(title=f"TUI overhead, median of {runs} (target <= {TARGET:.2f}x){sampling}",
                   caption=f"TUI interval: worker about to start (first screen painted) -> {end}. "
                           "UI CPU = main-thread CPU in the interval; refresh = its part in refresh_panes; "
-                          "VM = the program's thread; other thr = CPU of the remaining threads.")
-    columns = ("program", "headless s", "TUI s", "ratio", "ticks", "UI CPU ms", "refresh ms",
+                          "VM = the program's thread; other thr = CPU of the remaining threads. "
+                          "CPU ratio = the process's CPU time, TUI / headless.")
+    columns = ("program", "headless s", "TUI s", "ratio", "CPU ratio", "ticks (skipped)", "UI CPU ms", "refresh ms",
                "VM CPU ms", "other thr ms", "GC ms hl/TUI", "output")
     for column in columns:
         table.add_column(column, justify="left" if column in ("program", "output") else "right")
@@ -364,8 +381,8 @@ def report(results: list[Measurement], runs: int, poll: bool, failures: dict[str
         same = "same" if m.outputs_match else "[bold red]MISMATCH[/]"
         ok = ok and m.outputs_match
         gc_ms = f"{statistics.median(r.gc_ms for r in m.headless):.0f}/{m.tui_stat('gc_ms'):.0f}"
-        table.add_row(m.name, f"{m.headless_median:.3f}", f"{m.tui_median:.3f}", ratio,
-                      f"{m.tui_stat('ticks'):.0f}", f"{m.tui_stat('ui_cpu_ms'):.0f}",
+        table.add_row(m.name, f"{m.headless_median:.3f}", f"{m.tui_median:.3f}", ratio, f"{m.cpu_ratio:.2f}x",
+                      f"{m.tui_stat('ticks'):.0f} ({m.tui_stat('skipped'):.0f})", f"{m.tui_stat('ui_cpu_ms'):.0f}",
                       f"{m.tui_stat('refresh_cpu_ms'):.0f}", f"{m.tui_stat('vm_cpu_ms'):.0f}",
                       f"{m.tui_stat('other_cpu_ms'):.0f}", gc_ms, same)
     for name, error in failures.items():
@@ -373,7 +390,8 @@ def report(results: list[Measurement], runs: int, poll: bool, failures: dict[str
     console.print(table)
     for m in results:
         print(f"{m.name}: headless {m.headless_median:.3f} s, TUI {m.tui_median:.3f} s, "
-              f"ratio {m.ratio:.2f}x (median of {runs}; min-max headless / TUI: {m.spread})")
+              f"ratio {m.ratio:.2f}x (median of {runs}; min-max headless / TUI: {m.spread}); "
+              f"CPU ratio {m.cpu_ratio:.2f}x")
     for m in results:
         for label, diff in m.mismatches():
             console.print(f"[bold red]OUTPUT MISMATCH for {m.name}: {label} printed something else[/]")

@@ -5,7 +5,8 @@ panes pull snapshots from the Session (nothing in the VM calls into the UI).
 Each pane is its own module: source (source.py), bytecode (bytecode.py), native
 code (native.py), guards (guards.py), type profiles (profiles.py), call stack
 (stack.py), warm-up chart (warmup.py), timeline (timeline.py), compile
-history (compiles.py). This module lays
+history (compiles.py), program output (output.py); pacing.py says when a
+refresh tick may be skipped. This module lays
 them out, keeps the selection (a function, and a line / pc within it) in step
 across them, and turns keys, clicks and palette commands into Session calls.
 """
@@ -17,12 +18,11 @@ import time
 from collections import deque
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.widgets import ContentSwitcher
 
 from ruffdbg.lang.diagnostics import RuffSyntaxError
@@ -35,9 +35,10 @@ from ruffdbg.tui.functions import SCRIPT, FunctionsTable, function_rows
 from ruffdbg.tui.guards import AssumptionsPane, GuardsTable
 from ruffdbg.tui.listing import ListingView
 from ruffdbg.tui.native import NativePane
+from ruffdbg.tui.output import OutputLog
+from ruffdbg.tui.pacing import RefreshPacer
 from ruffdbg.tui.policy_dialog import PolicyDialog
 from ruffdbg.tui.profiles import ProfilesPane
-from ruffdbg.tui.scrolling import QuietLog
 from ruffdbg.tui.source import GUTTER_WIDTH, SourcePane
 from ruffdbg.tui.stack import StackPane
 from ruffdbg.tui.tiertime import TierTimePane
@@ -48,13 +49,23 @@ DEMO = Path(__file__).with_name("demo.ruff")
 REFRESH_SECONDS = 0.2
 SLOW_MOTION_SECONDS = 0.02
 # Program output moves to the log in batches of OUTPUT_BATCH writes for at most
-# OUTPUT_BUDGET seconds a tick: writing a line costs the UI thread 0.1-0.3 ms
-# (more while the program holds the GIL), so a print flood cannot hold keys up.
-# Past the log's own limit, older lines are skipped (they would scroll out unseen).
-OUTPUT_BATCH = 40
+# OUTPUT_BUDGET seconds a tick (a write is cheap, a few microseconds a line, but
+# one may be a huge string), so a print flood cannot hold keys up. Past the
+# log's own limit, older lines are skipped (they would scroll out unseen).
+OUTPUT_BATCH = 500
 OUTPUT_BUDGET = 0.02
 OUTPUT_KEPT = 2000
 TAB_KEYS = Binding.Group("Tabs", compact=True)
+# While a program runs, the GC's youngest generation is collected every
+# RUN_GC_THRESHOLD allocations (Python's default: 700). Each tick the UI makes
+# thousands of short-lived objects (strips, segments), which at 700 set off
+# about 5 collections a tick, 2-3 ms of the UI thread on the demo, and push
+# survivors into the older generations, whose collections scan the program's
+# heap too. (The program's own objects are collected less often as well; what
+# it computes and prints is the same.) Restored when the program ends. Not
+# higher: a young collection costs about 2 us per live young object, and at
+# 20,000 one 0.5 s program (mandelbrot) paid 20-40 ms for one in the UI thread.
+RUN_GC_THRESHOLD = 5_000
 START_AT_LATEST = 1.5   # seconds after mount, if the footer is never built (the app has no focus)
 
 
@@ -142,6 +153,7 @@ class RuffdbgApp(App):
         self.finished: str | None = None
         self.shown_status = ""
         self.shown_event: int | None = None   # the seq of the JIT breakpoint event last selected
+        self.pacer = RefreshPacer()
 
     def _show_source(self, name: str) -> None:
         source = self.session.source_of(name)
@@ -189,13 +201,13 @@ class RuffdbgApp(App):
                         yield CompilesPane(id="compiles")
         with Horizontal(id="bottom"):
             yield Timeline(id="events")
-            yield QuietLog(id="output", wrap=True, markup=False, max_lines=OUTPUT_KEPT)
+            yield OutputLog(id="output", max_lines=OUTPUT_KEPT)
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self._pane("#source", SourcePane).border_title = "source (click a line; click its number: breakpoint)"
         self._pane("#events", Timeline).border_title = "timeline"
-        self._pane("#output", RichLog).border_title = "program output"
+        self._pane("#output", OutputLog).border_title = "program output"
         self.sub_title = self.source_name
         self._number_tabs()
         self.refresh_panes()
@@ -220,7 +232,8 @@ class RuffdbgApp(App):
         gc.freeze()
         # The panes refresh from now on, a full period after the start: the screen
         # was just drawn, and before the start there was nothing new to pull.
-        self.set_interval(REFRESH_SECONDS, self.refresh_panes)
+        self.pacer.start()
+        self.set_interval(REFRESH_SECONDS, self._tick)
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     # ------------------------------------------------------------ running
@@ -228,6 +241,14 @@ class RuffdbgApp(App):
     def run_program(self) -> None:
         """The body of the app's thread worker: compile, then run in the ``harness``'s
         deep-stack thread (no Ctrl-C here: the app stops it through the Session)."""
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(RUN_GC_THRESHOLD, thresholds[0]), *thresholds[1:])
+        try:
+            self._run_program()
+        finally:
+            gc.set_threshold(*thresholds)
+
+    def _run_program(self) -> None:
         session = self.session
         if self.load_error is not None:
             self.error, self.finished = self.load_error, self.load_error
@@ -390,8 +411,9 @@ class RuffdbgApp(App):
             self.session.toggle_breakpoint(line, self.source_name)
         self._pane("#functions", FunctionsTable).show([], None)
         self._pane("#events", Timeline).reset()
-        self._pane("#output", RichLog).clear()
+        self._pane("#output", OutputLog).clear()
         self._pane("#warmup", WarmupChart).reset()
+        self.pacer.start()
         self.worker = self.run_worker(self.run_program, thread=True, exclusive=True)
 
     def _reload(self) -> None:
@@ -501,6 +523,12 @@ class RuffdbgApp(App):
         """A widget of the main screen (queried there: a dialog may be on top)."""
         return self.screen_stack[0].query_one(selector, kind)
 
+    def _tick(self) -> None:
+        """The refresh interval: refresh unless the UI has had its share of the CPU (pacing.py)."""
+        busy = self.running and not self.slow_motion and self.session.paused_at is None
+        if self.pacer.due(busy):
+            self.refresh_panes()
+
     def refresh_panes(self) -> None:
         """Pull a snapshot from the Session. The VM may be mutating it: try again next tick."""
         if not self.screen_stack or not self.is_running:
@@ -603,21 +631,21 @@ class RuffdbgApp(App):
         self._drain_output()
         if self.finished and not self.output:
             failed = self.error is not None
-            self._pane("#output", RichLog).write(Text(self.finished, style="bold red" if failed else ""))
+            self._pane("#output", OutputLog).write_line(self.finished, "bold red" if failed else "")
             self.finished = None
 
     def _drain_output(self) -> None:
         """Move a bounded part of the program's output to the log (see OUTPUT_BUDGET)."""
-        output = self._pane("#output", RichLog)
+        output = self._pane("#output", OutputLog)
         skipped = self.written - self.drained - len(self.output)   # (fell off the deque's left end)
         if skipped > 0:
-            output.write(Text(f"… {skipped:,} writes not shown (printed faster than shown)", style="dim"))
+            output.write_line(f"… {skipped:,} writes not shown (printed faster than shown)", "dim")
             self.drained += skipped
         deadline = time.perf_counter() + OUTPUT_BUDGET
         while self.output and time.perf_counter() < deadline:   # (the VM thread only appends)
             batch = [self.output.popleft() for _ in range(min(OUTPUT_BATCH, len(self.output)))]
             self.drained += len(batch)
-            output.write("".join(batch).rstrip("\n"))
+            output.write("".join(batch))
 
     def on_unmount(self) -> None:
         gc.unfreeze()

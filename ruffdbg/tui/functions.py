@@ -90,6 +90,7 @@ class FunctionsTable(QuietResize, DataTable):
         self.cells_shown: list[tuple] = []
         self.state_width = 36
         self.placed: str | None = None   # the row ``show`` put the cursor on (not the user's choice)
+        self._cells_drawn: dict[tuple, object] = {}   # rendered cells (see ``_render_cell``)
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -109,6 +110,36 @@ class FunctionsTable(QuietResize, DataTable):
             self.clear(columns=True)   # (columns keep the width they were added with)
             self._add_columns()
             self._redraw(selected)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        """DataTable renders every cell of the table again after any cell changed (its
+        caches are keyed by a count of updates), and the calls column changes every
+        tick: 3-4 ms of the UI thread a tick on the demo, which the program waits
+        for. Rendered cells are kept here until their own content changes
+        (``_redraw`` forgets them) or the table is cleared or restyled (a cell's
+        width is part of its key)."""
+        key = (row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
+               self._pseudo_class_state, self.show_cursor, self.cursor_type)
+        lines = self._cells_drawn.get(key)
+        if lines is None:
+            if len(self._cells_drawn) > 1000:
+                self._cells_drawn.clear()
+            lines = self._cells_drawn[key] = super()._render_cell(row_index, column_index, base_style, width,
+                                                                  cursor, hover)
+        return lines
+
+    def _forget_cells(self, row_index: int, column_index: int) -> None:
+        for key in [key for key in self._cells_drawn if key[0] == row_index and key[1] == column_index]:
+            del self._cells_drawn[key]
+
+    def clear(self, columns: bool = False):
+        self._cells_drawn.clear()
+        return super().clear(columns)
+
+    def notify_style_update(self) -> None:
+        self._cells_drawn.clear()
+        super().notify_style_update()
 
     def _update_dimensions(self, new_rows) -> None:
         with self.quietly():   # (a new row changes the table's virtual size, not its size)
@@ -156,6 +187,7 @@ class FunctionsTable(QuietResize, DataTable):
             for index, (row, shown) in enumerate(zip(cells, self.cells_shown)):
                 for column, (value, old) in enumerate(zip(row, shown)):
                     if value != old:
+                        self._forget_cells(index, column)
                         self.update_cell_at((index, column), value)
         self.cells_shown = cells
         if rebuilt or not moved_by_user:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from ruffdbg.session import Policy
@@ -63,7 +64,10 @@ def table_text(app, selector: str) -> str:
 
 
 def log_text(app, selector: str) -> str:
-    return "\n".join(str(line.text) for line in app.query_one(selector).lines)
+    pane = app.query_one(selector)
+    if hasattr(pane, "plain"):   # the output log keeps text, not rendered lines
+        return pane.plain
+    return "\n".join(str(line.text) for line in pane.lines)
 
 
 def show_tab(app, tab: str) -> None:
@@ -199,6 +203,7 @@ async def test_selecting_a_line_highlights_its_bytecode_and_native_code(tmp_path
 
 async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
     app = RuffdbgApp(program(tmp_path, 'print("before")\nlet x := 1 / 0\n'), Policy())
+    thresholds = gc.get_threshold()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#output"))
         text = log_text(app, "#output")
@@ -208,6 +213,7 @@ async def test_a_runtime_error_is_shown_and_the_app_stays_up(tmp_path: Path):
         await wait_until(pilot, lambda: "Division by zero" in log_text(app, "#events"))   # the timeline's error
         await pilot.press("p")   # nothing to pause: a warning, not a crash
         assert app.is_running
+        assert gc.get_threshold() == thresholds   # (raised while the program ran)
 
 
 async def test_keys_control_the_selected_function(tmp_path: Path):

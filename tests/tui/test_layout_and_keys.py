@@ -163,3 +163,30 @@ async def test_R_reloads_the_edited_file_and_shows_what_is_wrong_with_it(tmp_pat
         await wait_until(pilot, lambda: "cannot read" in status(app))
         assert app.is_running
         await pilot.press("q")
+
+
+async def test_the_functions_table_draws_each_changed_count():
+    """The table keeps rendered cells between ticks: a changed one must be drawn again."""
+    from tests.tui.panes import PaneApp
+    from ruffdbg.tui.functions import FunctionRow, FunctionsTable
+
+    def rows(calls: int, tier: str = "T1") -> list[FunctionRow]:
+        return [FunctionRow("<script>", "<script>", "<script>", "T0", "interpreted", 1, 0),
+                FunctionRow("fib", "fib", "fib", tier, "baseline", calls, 0)]
+
+    def screen() -> str:
+        return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+    table = FunctionsTable(id="functions")
+    app = PaneApp(table)
+    async with app.run_test(size=(80, 6)) as pilot:
+        for calls in (10, 20, 1_500_000):
+            table.show(rows(calls), "fib")
+            await pilot.pause()
+            assert f" {compact(calls)} " in screen()
+        table.show(rows(1_500_000, "T2"), "fib")
+        await pilot.pause()
+        assert " T2 " in screen() and " T1 " not in screen()
+        table.move_cursor(row=0)   # the cursor's row is drawn differently: both rows again
+        await pilot.pause()
+        assert table.cursor_key == "<script>" and "1.50M" in screen()
