@@ -27,7 +27,7 @@ ASSUMPTION_OF_GUARD = {
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -
         for depth in range(len(region.stack) // 2):
             found.append(Assumption("loop-range", f"for loop #{depth + 1} around the header counts a range of ints",
                                     code.name, header, line, "entry check"))
+    for pc, value in sorted(typed.global_constants.items()):
+        found.append(Assumption("immutable-global", f"global {code.names[code.instrs[pc][1]]} = {value!r}",
+                                code.name, pc, code.lines[pc], "watch"))
     for callee in callees:
         types = ", ".join(callee.param_types) or "()"
         found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "
@@ -96,6 +99,12 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -
 def for_guard(assumptions: Iterable[Assumption], guard: Guard) -> Assumption | None:
     """The assumption a guard checks (None: the guard checks no assumption)."""
     return next((a for a in assumptions if a.enforced == f"guard #{guard.id}"), None)
+
+
+def on_global(assumptions: Iterable[Assumption], name: str) -> Assumption | None:
+    """The assumption that the code keeps global ``name`` as a constant or in a register."""
+    return next((a for a in assumptions if (a.kind == "immutable-global" and a.what.startswith(f"global {name} = "))
+                 or (a.kind == "promoted-global" and a.what.startswith(f"global {name} kept "))), None)
 
 
 def on_unit(assumptions: Iterable[Assumption], unit_id: int) -> Assumption | None:

@@ -234,7 +234,7 @@ class Compiling:
         self._inferring.add(key)
         try:
             for _ in range(4):
-                typed = infer(code, arg_types, self._lookup, self._return_type_of)
+                typed = infer(code, arg_types, self._lookup, self._return_type_of, constant_of=self._constant_global)
                 if self._assumed_returns.get(key) == typed.return_type:
                     break
                 self._assumed_returns[key] = typed.return_type
@@ -251,6 +251,10 @@ class Compiling:
     def _lookup(self, name: str) -> Any:
         value = self.vm.globals.get(name)
         return value if value is not None else self.vm.builtins.get(name)
+
+    def _constant_global(self, name: str) -> Any:
+        """The value of an immutable (let/const) global, else None: T2 may bake it in."""
+        return self.vm.globals.get(name) if self.vm.global_kinds.get(name) in ("let", "const") else None
 
     def _trigger(self, code: CodeObject, forced: bool) -> str:
         """Why ``code`` is compiled now, in words, for the compile history."""

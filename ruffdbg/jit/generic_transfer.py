@@ -13,7 +13,7 @@ from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import elements
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
-    NotCompilable, Step, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
+    NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
     _promoted_slot, _return_tagged, _shuffle, _store_local, _store_local_tagged, refuse,
 )
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly
@@ -164,9 +164,15 @@ def _generic_t2(s: Step, **detail: str):
 
 def _load_global_t2(s: Step):
     """A plain function or a builtin about to be called is a guarded constant; a
-    promoted global a register; any other global the interpreter reads."""
+    promoted global a register; an immutable (let/const) int, float or bool a
+    constant (watched); any other global the interpreter reads."""
     if _promoted_slot(s.typed, s.arg) is not None:
         return _load_global(s)
+    constant = s.typed.constant_of(s.code.names[s.arg]) if s.typed.constant_of is not None else None
+    if type(constant) in (int, float, bool):
+        s.typed.global_constants[s.pc] = constant
+        s.stack.append(value_type(constant))
+        return None
     value = s.lookup(s.code.names[s.arg])
     if (type(value) is Function and not value.cells) or type(value) is Builtin:
         return _load_global(s)

@@ -101,6 +101,10 @@ class TypedCode:
     element_stores: dict[int, int] = field(default_factory=dict)
     # T2: CALL pcs of ``x := push(x, v)`` that append natively while ``x`` has room
     native_pushes: set[int] = field(default_factory=set)
+    # T2: LOAD_GLOBAL pc -> the value of the immutable (let/const) scalar global it reads,
+    # a constant in the code (watched: a REPL redeclaring the global retires the unit)
+    global_constants: dict[int, Any] = field(default_factory=dict)
+    constant_of: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
     # T2: inline ops on a tagged operand whose failing checks take the generic path
     # (as every T1 inline op does) instead of deopting: a tagged value may be a string
     slow_paths: set[int] = field(default_factory=set)
@@ -148,15 +152,17 @@ def arithmetic_type(left: str, right: str) -> str | None:
 
 def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
           return_type_of: ReturnTypeOf, region: LoopRegion | None = None,
-          slot_types: tuple[str, ...] | None = None, tier: int = 2) -> TypedCode:
+          slot_types: tuple[str, ...] | None = None, tier: int = 2,
+          constant_of: Callable[[str], Any] | None = None) -> TypedCode:
     """Abstract interpretation to a fixpoint over the reachable blocks.
 
     For OSR, ``region`` limits it to one loop entered at its header with the
     frame's current ``slot_types`` (locals, then promoted globals).
+    ``constant_of(name)``: the value of an immutable global (else None).
     """
     if len(code.params) > MAX_PARAMS:
         raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
-    typed = TypedCode(code, param_types, region, tier)
+    typed = TypedCode(code, param_types, region, tier, constant_of=constant_of)
     if region is None:
         start = (0, tuple(list(param_types) + [Kind.UNSET] * (code.nlocals - len(param_types))), ())
     else:

@@ -226,7 +226,8 @@ class OsrEntry:
         region = LoopRegion(site.header, site.end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
                             (RANGE, Kind.INT) * loops)
-        return infer(code, (), self._lookup, self._return_type_of, region, slot_types)
+        return infer(code, (), self._lookup, self._return_type_of, region, slot_types,
+                     constant_of=self._constant_global)
 
     def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:
         """What an OSR unit is specialized on: the globals it keeps in registers, the

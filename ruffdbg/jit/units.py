@@ -79,11 +79,11 @@ class FunctionState:
 
 
 def _reads_global(unit: Unit, name: str) -> tuple[Any, bool]:
-    """(The guard on the function global ``name`` holds, or None; whether an OSR unit
-    keeps ``name`` in a register): what a redefinition of ``name`` breaks."""
+    """(The guard on the function global ``name`` holds, or None; whether the unit
+    keeps ``name`` in a register or as a constant): what a redefinition of ``name`` breaks."""
     guard = next((g for g in unit.guards if g.kind == "global-unchanged"
                   and unit.code.names[unit.code.instrs[g.pc][1]] == name), None)
-    return guard, unit.region is not None and name in unit.region.promoted
+    return guard, assumptions.on_global(unit.assumptions, name) is not None
 
 
 class UnitRegistry:
@@ -144,7 +144,8 @@ class UnitRegistry:
             state = self.state_of(unit.code)
             state.state = State.INTERPRETED if state.unit is None else state.state
             unit.code.profile.hot_at = unit.code.profile.calls + self.policy.recheck_every
-            broken = assumptions.for_guard(unit.assumptions, guard) if guard is not None else None
+            broken = assumptions.for_guard(unit.assumptions, guard) if guard is not None \
+                else assumptions.on_global(unit.assumptions, name)
             self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
                             detail={"reason": why, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
 

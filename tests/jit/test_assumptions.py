@@ -167,3 +167,17 @@ def test_an_osr_loop_retired_for_a_failing_global_type_says_so():
     assert retired.detail["assumption"].startswith("global-type: global g is still int after the call (guard #")
     unit = next(u for u in session.assumptions("work") if u.unit == retired.detail["unit"])
     assert not unit.current and unit.loop_line == 9
+
+
+def test_an_immutable_global_is_a_constant_watched_for_redeclaration():
+    shell = Shell(Policy(threshold=100))
+    shell.execute("let K := 2")
+    shell.execute("func f(n) {\n    mut t := 0\n    for i in range(n) { t := t + K }\n    return t\n}")
+    shell.execute("for r in range(300) { f(3) }")
+    assert shell.execute("print(f(10))").strip() == "20"
+    text = shell.execute(":assumptions f")
+    assert "immutable-global  global K = 2  [watch; line 3, pc" in text
+    shell.execute("let K := 3")   # a REPL input declares K again: f's units are retired
+    assert shell.execute("print(f(10))").strip() == "30"
+    retired = [e for e in shell.session.events.since(0) if e.kind == "invalidated" and e.function == "f"]
+    assert any(e.detail.get("assumption", "").startswith("immutable-global: global K = 2 (watch;") for e in retired)

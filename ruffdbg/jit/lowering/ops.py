@@ -254,6 +254,11 @@ class Ops:
         if self._promoted(arg) is not None:
             self.op_LOAD_LOCAL(pc, op, self._promoted(arg))
             return
+        if pc in self.typed.global_constants:   # an immutable global (watched, see units.global_redefined)
+            value = self.typed.global_constants[pc]
+            kind = self.typed.pushed(pc)
+            self.push(self.const(kind, value), kind)
+            return
         b = self.builder
         entry = self.typed.pushed(pc)   # a FunctionValue
         callee = entry.callee
