@@ -78,7 +78,7 @@ def compile_c(path: Path, workdir: Path) -> Path | None:
     if gcc is None:
         return None
     binary = workdir / path.stem
-    subprocess.run([gcc, "-O2", "-o", str(binary), str(path)], check=True, capture_output=True)
+    subprocess.run([gcc, "-O2", "-o", str(binary), str(path), "-lm"], check=True, capture_output=True)   # (sqrt: nbody)
     return binary
 
 

@@ -58,11 +58,14 @@ class ArrayElements:
         site = site_text(self.code, pc)
         guard = self.new_guard("elements-kind", pc, f"{site}: array<{KIND_NAMES[kind]}>")
         guard.element_kind = kind
-        self.deopt_if(b.icmp_unsigned("!=", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)), guard)
+        not_this_kind = self.shared_exit(guard)   # (three checks, in order: each load needs the one before)
+        self.exit_if(b.icmp_unsigned("!=", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)), not_this_kind)
         table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
         array = b.load(b.gep(table, [b.extract_value(container, 1)]))
-        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)), guard)
-        self.deopt_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), guard)
+        self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)),
+                     not_this_kind)
+        self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND),
+                                     self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), not_this_kind)
         storage = self._field(array, rt.RARRAY_ITEMS)
         length = self._field(storage, rt.VAR_SIZE)
         at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)

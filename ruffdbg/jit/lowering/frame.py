@@ -193,6 +193,25 @@ class FrameAndExits:
         if guard.reach in (REACH_COUNTED, REACH_POLL):
             self.bump(self.layout.passed(guard.id))
 
+    def shared_exit(self, guard: Guard) -> ir.Block:
+        """One deopt exit for ``guard`` that several checks at this point branch to
+        (``exit_if``): one block writing the frame out, not one per check."""
+        b = self.builder
+        here = b.block
+        exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
+        self.exit_blocks[exit_block.name] = guard.id
+        b.position_at_end(exit_block)
+        self._deopt_exit(guard, self.stack)
+        b.position_at_end(here)
+        return exit_block
+
+    def exit_if(self, condition: ir.Value, exit_block: ir.Block) -> None:
+        """Branch to a ``shared_exit`` when ``condition`` holds; go on otherwise."""
+        b = self.builder
+        go_on = self.function.append_basic_block(f"after_{exit_block.name}")
+        b.cbranch(condition, exit_block, go_on)
+        b.position_at_end(go_on)
+
     def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
         self._deopt_exit(guard, self.stack if stack is None else stack)
 
