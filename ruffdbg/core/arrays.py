@@ -93,14 +93,7 @@ class RArray:
     def copy(self) -> "RArray":
         return RArray(self.kind, self.items[:])
 
-    def tolist(self) -> list:
-        return list(self.items)
-
     # --- writing: a value of another type transitions the kind first
-    def fits(self, value: Any) -> bool:
-        """Whether ``value`` can be stored without a transition."""
-        return type(value) is _ELEMENT_TYPE[self.kind] or self.kind == ANY
-
     def store(self, index: int, value: Any) -> int | None:
         """``self[index] = value`` (index already checked); the kind left behind
         if this transitioned the array, else None."""
@@ -122,18 +115,6 @@ class RArray:
         self.items.append(value)
         return before
 
-    def extend(self, values: Any) -> int | None:
-        """Append every value in place; the kind left behind if this transitioned."""
-        values = values.items if type(values) is RArray else values
-        kind = kind_of(values if type(values) is list else list(values))
-        if kind == EMPTY:
-            return None
-        before = self.kind
-        if kind != self.kind and self.kind != ANY:
-            self._become(kind if self.kind == EMPTY else ANY)
-        self.items.extend(values)
-        return before if self.kind != before else None
-
     def _generalize(self, value: Any) -> None:
         kind = _KIND_OF_TYPE.get(type(value), ANY)
         self._become(kind if self.kind == EMPTY else ANY)
@@ -149,18 +130,9 @@ def make_array(values: list) -> RArray:
     return RArray(kind, values if kind in (EMPTY, BOOL, ANY) else _storage(kind, values))
 
 
-def is_array(value: Any) -> bool:
-    return type(value) is RArray or type(value) is list
-
-
 def as_list(value: Any) -> list:
     """The elements of an array as a Python list (the list itself when it is one)."""
     return value if type(value) is list else list(value.items)
-
-
-def kind_name(value: Any) -> str:
-    """The element kind of an array value: ``int``, ``float`` ... (``any`` for a list)."""
-    return KIND_NAMES[value.kind] if type(value) is RArray else "any"
 
 
 ARRAY_TYPES = (list, RArray)
