@@ -89,7 +89,8 @@ _MASK64 = (1 << 64) - 1
 # --- where native code finds an array's elements (CPython 3.11's object layout,
 # checked below against live objects, so a different layout fails at import)
 OB_TYPE = 8          # PyObject: ob_refcnt, ob_type
-VAR_SIZE = 16        # PyVarObject's ob_size: a list's or an array.array's length
+VAR_SIZE = 16        # PyVarObject's ob_size: a list's or an array.array's length; also where a
+                     # str keeps its length (in code points) and a dict its number of entries
 ITEMS_DATA = 24      # a list's ob_item / an array.array's ob_item: the element buffer
 ITEMS_ROOM = 32      # a list's / an array.array's ``allocated``: elements the buffer has room for
 
@@ -111,6 +112,8 @@ def _check_layout() -> tuple[int, int]:
             or ctypes.c_ssize_t.from_address(id(probe_items) + VAR_SIZE).value != 2
             or ctypes.c_void_p.from_address(id(probe_items) + ITEMS_DATA).value != probe_items.buffer_info()[0]
             or ctypes.c_ssize_t.from_address(id(listed) + VAR_SIZE).value != 1
+            or any(ctypes.c_ssize_t.from_address(id(sized) + VAR_SIZE).value != len(sized)
+                   for sized in ("héllo wörld", "ascii", {"a": 1, "b": 2, "c": 3}))
             or not 1 <= ctypes.c_ssize_t.from_address(id(listed) + ITEMS_ROOM).value < 64
             or not 2 <= ctypes.c_ssize_t.from_address(id(probe_items) + ITEMS_ROOM).value < 64
             or ctypes.c_void_p.from_address(ctypes.c_void_p.from_address(id(listed) + ITEMS_DATA).value).value

@@ -42,3 +42,30 @@ def test_a_builtin_error_in_native_code_is_the_interpreters():
     assert not result.ok
     assert result.error.message == "sqrt() domain error: value must be >= 0"
     assert [e.detail["reason"] for e in session.events.since(0) if e.kind == "deopt"] == ["sqrt() of a negative number"]
+
+
+LENGTHS = """
+func total(xs) {
+  mut t := 0
+  mut i := 0
+  while i < len(xs) { t := t + xs[i] + len("héllo") + len({"a": i}); i := i + 1 }
+  return t
+}
+func size(v) { return len(v) }
+total([1, 2, 3])
+print(total(range(3000)), total([1.5, 2.5]))
+for i in range(20) { size([i]) + size("ab") + size({}) + size(range(i)) }
+print(size(Set([1, 2, 2])), size(map([1], func(x) { return x })))
+try { print(size(5)) } except e { print(e.message) }
+"""
+
+
+def test_len_of_arrays_strings_and_dicts_runs_inline_at_t2():
+    session, output = run(LENGTHS, jit=True)
+    assert output == run(LENGTHS, jit=False)[1]
+    assert session.function("total").tier == "T2"
+    ir = session.native_text("total", "ir", tier=2)
+    assert "call_vm_pc" not in ir   # read from the object, no call into the VM
+    assert "len-operand" in {guard.kind for guard in session.compiles("total")[-1].guards}
+    # a set is measured by the interpreter (a len-operand exit), an int raises there
+    assert any(e.kind == "deopt" and e.detail["guard_kind"] == "len-operand" for e in session.events.since(0))

@@ -179,6 +179,32 @@ class ArrayElements:
         b.store(self._element_bits(value, ELEMENT_TYPES[kind]), slot)
         del self.stack[-3:]
 
+    def native_length(self, pc: int, value: ir.Value) -> ir.Value:
+        """``len(v)`` of a tagged value: a typed array's storage length, or the word
+        where a list, a str (code points) and a dict (entries) keep theirs. Anything
+        else (a set, a queue, a value len refuses) leaves for the interpreter."""
+        b = self.builder
+        guard = self.new_guard("len-operand", pc, "len() of a value that is not an array, string or dict")
+        other = self.shared_exit(guard)
+        self.exit_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), other)
+        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
+        obj = b.load(b.gep(table, [b.extract_value(value, 1)]))
+        type_word = self._field(obj, rt.OB_TYPE)
+        typed, plain, done = (self.function.append_basic_block(f"{name}_pc{pc}")
+                              for name in ("len_typed", "len_plain", "len_done"))
+        b.cbranch(b.icmp_unsigned("==", type_word, self._address_of("RArray", RArray)), typed, plain)
+        b.position_at_end(typed)
+        typed_length = self._field(self._field(obj, rt.RARRAY_ITEMS), rt.VAR_SIZE)
+        b.branch(done)
+        b.position_at_end(plain)
+        sized = [b.icmp_unsigned("==", type_word, self._address_of(kind.__name__, kind)) for kind in (list, str, dict)]
+        self.exit_if(b.not_(b.or_(b.or_(sized[0], sized[1]), sized[2])), other)
+        plain_length = self._field(obj, rt.VAR_SIZE)
+        plain_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        return self.phi((typed_length, typed), (plain_length, plain_end))
+
     def _address_of(self, name: str, python_object: object) -> ir.Value:
         """The address of a Python object of this process (a type, a bool, a kind's
         small int), as a symbol bound at link time (``common.Imports``)."""

@@ -1,6 +1,7 @@
 """T2's native builtins: the math builtins and the number conversions, on
 unboxed operands, with the interpreter's exact results (``vm/builtins/numeric.py``
-and ``conversions.py``). Where the builtin would raise (``sqrt`` of a negative,
+and ``conversions.py``); ``len`` of an array, string or dict, read from the
+object (``lowering/arrays.py``). Where the builtin would raise (``sqrt`` of a negative,
 ``to_int`` of a float outside i64), a guard sends the call to the interpreter,
 which raises the error itself. Any other builtin, or other operand types, is
 called through the VM."""
@@ -110,4 +111,5 @@ BUILTINS: dict[str, Row] = {
     "max": Row(2, NUMBERS, Kind.FLOAT, _min_max(">")),
     "to_float": Row(1, NUMBERS + (Kind.BOOL,), Kind.FLOAT, _to_float),
     "to_int": Row(1, NUMBERS + (Kind.BOOL,), Kind.INT, _to_int),
+    "len": Row(1, (Kind.DYN,), Kind.INT, lambda lowering, pc, args: lowering.native_length(pc, args[0][0])),
 }
