@@ -6,6 +6,10 @@ through still refers to it. That is read off CPython's reference count, so the
 ``MUT_*`` ops (vm/ops.py) call these helpers to make each container on an
 assignment path ``a[i].f := v`` unshared before the final ``STORE_*`` writes.
 
+Builders reuse their operand the same way: ``drop_replaced`` clears the
+variable a ``push`` or string ``+`` result is about to replace, so the builder
+sees whether anything else holds the old value.
+
 Handlers therefore take care not to leave containers behind in loop
 temporaries or Python locals, which would count as holders and force a copy.
 """
@@ -15,9 +19,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core import values
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.objects import Cell, StructValue
+from ruffdbg.vm.frame import Frame
 
 CONTAINERS = (list, RArray, dict, StructValue)
 # A container is unshared when the only references to it are its holder's slot,
@@ -29,6 +35,8 @@ class CopyOnWrite:
     """The VM's copy-on-write helpers (a mixin: the VM counts ``cow_copies``)."""
 
     cow_copies: int
+    globals: dict
+    global_kinds: dict
     # References to the container about to be made unshared that are not holders:
     # set by a higher tier for one instruction (the JIT's handles for a frame it
     # boxed, which the boxed frame already shows). 0 in the interpreter.
@@ -67,3 +75,17 @@ class CopyOnWrite:
             child = self._copy(child)
             values.field_set(parent, name, child)
         return child
+
+    def drop_replaced(self, frame: Frame, pc: int, value: Any) -> None:
+        """Clear the variable the instruction at ``pc`` stores into if it holds
+        ``value``, which that store is about to replace (`s := s + t`,
+        `arr := push(arr, v)`): then whoever builds the new value sees whether
+        anything else still holds the old one, and can reuse it. Only before an
+        operation that cannot fail: a handler would see the variable cleared."""
+        op, arg = frame.code.instrs[pc]
+        if op == Op.STORE_LOCAL and frame.locals[arg] is value:
+            frame.locals[arg] = None
+        elif op == Op.STORE_GLOBAL:
+            name = frame.code.names[arg]
+            if self.globals.get(name) is value and name not in self.global_kinds:  # (a let would raise)
+                self.globals[name] = None

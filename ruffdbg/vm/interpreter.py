@@ -259,20 +259,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self._record(feedback, site, callee.name)
         return callee.fn(self, args)
 
-    def drop_replaced(self, frame: Frame, pc: int, value: Any) -> None:
-        """Clear the variable the instruction at ``pc`` stores into if it holds
-        ``value``, which that store is about to replace (`s := s + t`,
-        `arr := push(arr, v)`): then whoever builds the new value sees whether
-        anything else still holds the old one, and can reuse it. Only before an
-        operation that cannot fail: a handler would see the variable cleared."""
-        op, arg = frame.code.instrs[pc]
-        if op == Op.STORE_LOCAL and frame.locals[arg] is value:
-            frame.locals[arg] = None
-        elif op == Op.STORE_GLOBAL:
-            name = frame.code.names[arg]
-            if self.globals.get(name) is value and name not in self.global_kinds:  # (a let would raise)
-                self.globals[name] = None
-
     def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
         seen = profile_feedback[pc]
         seen[key] = seen.get(key, 0) + 1
