@@ -304,38 +304,35 @@ class NativeBoundary:
         below are built only if the Ruff stack shows (an error, a pause, a step)."""
         handles = self.handles
         try:
-            # The frame's values as native code wrote them. The instruction may run
-            # Ruff code (a call, a method, an operator overload) whose native code
-            # reuses the shared transfer buffer: an error handed to the frame's
-            # handlers, and the handle sweep, must see these, not the buffer after.
-            frame_pairs = (ctypes.c_int64 * (2 * min(3 * (nlocals + nstack), rt.BUFFER_VALUES)))()   # (a range is 3 pairs)
-            ctypes.memmove(frame_pairs, buffer, ctypes.sizeof(frame_pairs))
+            # The frame's values as native code wrote them, read once (a list: reading
+            # a ctypes pointer costs per item). The instruction may run Ruff code (a
+            # call, a method, an operator overload) whose native code reuses the
+            # shared transfer buffer: an error handed to the frame's handlers, and
+            # the handle sweep, must see these, not the buffer after.
+            pairs = buffer[0:2 * min(3 * (nlocals + nstack), rt.BUFFER_VALUES)]   # (a range is 3 pairs)
             unit = self.units[unit_id]
             shape = unit.op_shapes.get((pc, op))
             if shape is None:
                 shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
             pops, uses_locals = shape
-            # All but this frame stand below it (built only if the stack shows).
-            below = partial(self._native_below, depth - 1)
+            kept = nstack - pops
             if op == rt.OP_RAISE:
                 pending, self.pending = self.pending, None
                 if not isinstance(pending, (RuffError, RuffRuntimeError)):
                     raise pending if pending is not None else AssertionError("OP_RAISE without an error")
-                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 frame.pc = pc + 1
-                return self._finish_raising(frame, as_interpreter_error(pending), below)
+                return self._finish_raising(frame, as_interpreter_error(pending), depth - 1)
             if uses_locals:
-                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, buffer)
+                frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 values = [id(value) for value in frame.locals]   # (ids: a copy would be one more holder)
-                kept = nstack - pops
             else:   # the operands only
-                kept = nstack - pops
-                _, first = rt.object_handles(buffer, nlocals, kept)
-                operands = [rt.box(buffer[2 * pair], buffer[2 * pair + 1], handles) for pair in range(first, first + pops)]
+                _, first = rt.object_handles(pairs, nlocals, kept)
+                operands = [rt.box(pairs[2 * pair], pairs[2 * pair + 1], handles) for pair in range(first, first + pops)]
                 # an object operand the instruction hands back (push appending in place) keeps its handle
-                kept_pairs = {id(value): (buffer[2 * pair], buffer[2 * pair + 1])
+                kept_pairs = {id(value): (pairs[2 * pair], pairs[2 * pair + 1])
                               for pair, value in zip(range(first, first + pops), operands)
-                              if buffer[2 * pair] == rt.TAG_OBJECT}
+                              if pairs[2 * pair] == rt.TAG_OBJECT}
                 frame = self._frame_for(unit, pc, depth, (), 0)
                 frame.stack = operands
                 values = None
@@ -345,14 +342,9 @@ class NativeBoundary:
                 self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
                 mutated = None   # (a reference held here would count too)
             elif real == Op.CALL and values is None:
-                self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, frame_pairs, nlocals, nstack, mark, handles)
+                self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, pairs, nlocals, nstack, mark, handles)
             try:
-                with self._standing_in(unit):
-                    gap = self._native_gap(depth - 1)
-                    try:
-                        following = step.execute_one(self.vm, frame, None if op == rt.OP_AS_IS else op)
-                    finally:
-                        self.vm.close_gap(gap)
+                following = self._execute_standing_in(unit, frame, op, depth - 1)
             except RuffError as error:
                 if unit.region is not None:
                     # An OSR loop runs in an interpreted frame: that frame raises it,
@@ -360,9 +352,9 @@ class NativeBoundary:
                     self.pending, self.pending_pc = error, pc
                     self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
                     return rt.STATUS_ERROR
-                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, frame_pairs)
+                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 whole.pc = pc + 1
-                return self._finish_raising(whole, error, below)
+                return self._finish_raising(whole, error, depth - 1)
             finally:
                 self.vm.cow_discount = 0
             if following != pc + 1:
@@ -374,8 +366,8 @@ class NativeBoundary:
             sweep = handles.made > 1024 and handles.sweep_due()
             if sweep:   # what the frame holds, from its saved values: native code the
                 # instruction ran (a callee) reused the buffer, locals included
-                live, _ = rt.object_handles(frame_pairs, 0, nlocals)
-                live |= rt.object_handles(frame_pairs, nlocals, kept)[0]
+                live, _ = rt.object_handles(pairs, 0, nlocals)
+                live |= rt.object_handles(pairs, nlocals, kept)[0]
             # id of a value -> the pair it has: a local's new value (MUT_LOCAL's copy is pushed
             # too: one handle), an operand handed back
             replaced = {} if values is not None else kept_pairs
@@ -389,8 +381,8 @@ class NativeBoundary:
                 pair = replaced.get(id(value))
                 if pair is None and values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
                     local = values.index(id(value))
-                    if rt.box(frame_pairs[2 * local], frame_pairs[2 * local + 1], handles) is value:
-                        pair = frame_pairs[2 * local], frame_pairs[2 * local + 1]
+                    if rt.box(pairs[2 * local], pairs[2 * local + 1], handles) is value:
+                        pair = pairs[2 * local], pairs[2 * local + 1]
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
             if sweep:
                 live |= rt.object_handles(buffer, nlocals, pushed)[0]
@@ -401,19 +393,22 @@ class NativeBoundary:
             self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
             return rt.STATUS_ERROR
 
-    @contextmanager
-    def _standing_in(self, unit: Unit) -> Iterator[None]:
-        """An OSR unit's op runs in a frame that stands for the interpreted frame the
-        loop was entered from: that one leaves the Ruff stack meanwhile (or an error
-        raised there would show the function twice)."""
-        frames = self.vm.frames
+    def _execute_standing_in(self, unit: Unit, frame: Frame, op: int, below: int) -> int:
+        """Run the op's one instruction with the native activations below ``below``
+        standing as a gap. An OSR unit's op runs in a frame that stands for the
+        interpreted frame the loop was entered from: that one leaves the Ruff stack
+        meanwhile (or an error raised there would show the function twice)."""
+        vm = self.vm
+        frames = vm.frames
         lifted = unit.region is not None and bool(self.osr_frames) and bool(frames) \
             and self.osr_frames[-1][0] is frames[-1]
         if lifted:
             entered = frames.pop()
+        gap = self._native_gap(below)
         try:
-            yield
+            return step.execute_one(vm, frame, None if op == rt.OP_AS_IS else op)
         finally:
+            vm.close_gap(gap)
             if lifted:
                 frames.append(entered)
 
@@ -446,11 +441,12 @@ class NativeBoundary:
     def _whole_frame(self, unit: Unit, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> Frame:
         return self._frame_for(unit, pc, depth, rt.box_values(buffer, nlocals + nstack, self.handles), nlocals)
 
-    def _finish_raising(self, frame: Frame, error: RuffError, below) -> int:
+    def _finish_raising(self, frame: Frame, error: RuffError, below: int) -> int:
         """The instruction failed: the frame's handlers take the error, the interpreter
-        runs the frame to its end and its result goes back boxed."""
+        runs the frame to its end (the native activations up to ``below`` standing
+        under it) and its result goes back boxed."""
         ctx = self.ctx.words
-        with below():
+        with self._native_below(below):
             result = step.run_frame_raising(self.vm, frame, error)
         ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)
         ctx[rt.CTX_STATUS] = rt.STATUS_BOXED
