@@ -554,7 +554,8 @@ class Session:
         lines = self.jit.native_lines(unit, kind, raw)
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
         record = self.jit.history.get(unit.id)
-        where = f", OSR loop at line {code.lines[unit.region.header]}" if unit.region is not None else ""
+        where = "" if unit.region is None else f", OSR loop at line {code.lines[unit.region.header]}" + (
+            f" entered at line {code.lines[unit.region.entry_pc]}" if unit.region.entry_pc != unit.region.header else "")
         types = ", ".join(record.types) if record is not None else \
             ", ".join(f"{p}: {t}" for p, t in zip(code.params, unit.param_types))
         shown = "before opt" if raw and kind == "ir" else ("after opt" if kind == "ir" else "assembly")

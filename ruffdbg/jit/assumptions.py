@@ -72,7 +72,7 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -
              for guard in guards if guard.kind in ASSUMPTION_OF_GUARD]
     region = typed.region
     if region is not None:
-        header, line = region.header, code.lines[region.header]
+        header, line = region.entry_pc, code.lines[region.entry_pc]
         slots = typed.before[header][0]
         names = [*code.local_names, *region.promoted]
         for index, (name, kind) in enumerate(zip(names, slots)):
@@ -91,8 +91,8 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -
     for callee in callees:
         types = ", ".join(callee.param_types) or "()"
         found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "
-                                "is called directly", code.name, 0 if region is None else region.header,
-                                code.first_line if region is None else code.lines[region.header], "watch"))
+                                "is called directly", code.name, 0 if region is None else region.entry_pc,
+                                code.first_line if region is None else code.lines[region.entry_pc], "watch"))
     return tuple(found)
 
 

@@ -288,7 +288,9 @@ class Compiling:
         elif region is not None:
             kind, loop_line = "osr", code.lines[region.header]
             if trigger is None:
-                trigger = f"OSR at iteration {code.profile.count(region.end)}"
+                trigger = f"OSR at iteration {code.profile.count(unit.typed_region_end)}"
+                if region.entry_pc != region.header:   # (the loop nest around the hot loop)
+                    trigger += f" of the loop at line {code.lines[region.entry_pc]}"
                 previous = self.history.last(id(code), ("osr",))
                 if previous is not None and previous.loop_line == loop_line and previous.retired is not None:
                     trigger += f" (#{previous.id} retired: {previous.retired})"
@@ -296,7 +298,7 @@ class Compiling:
             kind, loop_line = "whole", None
         if region is not None:
             names = [*code.local_names, *region.promoted]
-            slots = typed.before.get(region.header, ((), ()))[0]   # the types it was entered with
+            slots = typed.before.get(region.entry_pc, ((), ()))[0]   # the types it was entered with
             # (null: a local of a block not entered yet, as often as a null value)
             types = tuple(f"{n}: {t}" for n, t in zip(names, slots) if t not in (Kind.UNSET, Kind.BOTTOM, Kind.NULL))
         else:
@@ -403,8 +405,8 @@ class Compiling:
         else the newest), in source order: all the native code top-level code has."""
         loops: dict[int, Unit] = {}
         for unit in self.state_of(code).units:
-            if unit.region is not None and (unit.valid or not loops.get(unit.region.header, unit).valid):
-                loops[unit.region.header] = unit
+            if unit.region is not None and (unit.valid or not loops.get(unit.region.entry_pc, unit).valid):
+                loops[unit.region.entry_pc] = unit
         if not loops:
             raise LookupError("top-level code runs natively only in OSR loops, and none of its loops got hot")
         return [loops[header] for header in sorted(loops)]

@@ -51,7 +51,7 @@ def unit_counts(units: list[Unit]) -> dict[int, UnitCounts]:
     result: dict[int, UnitCounts] = {}
     for unit in reversed(units):   # callers before their (older) callees
         taken, left = _taken(unit), _exits(unit)
-        entry_pc = unit.region.header if unit.region is not None else 0
+        entry_pc = unit.region.entry_pc if unit.region is not None else 0
         own = [site for site in unit.sites if site.target == unit.id]
         if own:   # self-calls: derived without the entries they make (or counted)
             partial = flow_counts(unit.code, 0, taken, entry_pc, left)

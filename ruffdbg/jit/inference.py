@@ -63,7 +63,10 @@ BUILTIN_RESULTS = {
 
 @dataclass(frozen=True)
 class LoopRegion:
-    """An OSR unit's scope: the loop [header, end]; the globals it keeps in registers.
+    """An OSR unit's scope: the loop [header, end], entered at the header of the
+    loop that got hot, ``entry`` (the header itself, or a loop nested in it: the
+    outermost loop around a hot loop is compiled once, rather than each loop of
+    the nest in turn as it gets hot); the globals it keeps in registers.
 
     ``promoted`` globals become extra slots after the frame's locals (slot
     ``nlocals + i``): read from the globals at entry, written back at every exit.
@@ -73,7 +76,12 @@ class LoopRegion:
     end: int                                   # the loop's last JUMP_BACK
     promoted: tuple[str, ...] = ()
     immutable: frozenset = frozenset()         # promoted globals declared let/const
-    stack: tuple = ()                          # (RANGE, Kind.INT) per for loop the header is in (its own too)
+    stack: tuple = ()                          # (RANGE, Kind.INT) per for loop the entry is in (its own too)
+    entry: int = -1                            # where native code starts (-1: the header)
+
+    @property
+    def entry_pc(self) -> int:
+        return self.header if self.entry < 0 else self.entry
 
     def contains(self, pc: int) -> bool:
         return self.header <= pc <= self.end
@@ -156,7 +164,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
           constant_of: Callable[[str], Any] | None = None) -> TypedCode:
     """Abstract interpretation to a fixpoint over the reachable blocks.
 
-    For OSR, ``region`` limits it to one loop entered at its header with the
+    For OSR, ``region`` limits it to one loop entered at its entry with the
     frame's current ``slot_types`` (locals, then promoted globals).
     ``constant_of(name)``: the value of an immutable global (else None).
     """
@@ -166,7 +174,7 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
     if region is None:
         start = (0, tuple(list(param_types) + [Kind.UNSET] * (code.nlocals - len(param_types))), ())
     else:
-        start = (region.header, tuple(slot_types), region.stack)
+        start = (region.entry_pc, tuple(slot_types), region.stack)
     work = [start]
     returns: set[str] = set()
     while work:

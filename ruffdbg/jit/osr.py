@@ -173,28 +173,19 @@ class OsrEntry:
             return unit
         if site.compiles >= MAX_COMPILES:
             raise NotCompilable(f"a loop compiled {MAX_COMPILES} times for OSR", code.lines[header])
-        # A new unit: decide afresh which globals it may keep in registers (the
-        # functions the loop calls may have changed since the last one).
-        promoted = site.promoted = self._promotable_globals(code, header, site.end)
-        values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
-        # A local holding null is null, not "unset": typing it unset let a later int
-        # store make it an int slot, and the entry read null's bits as 0.
-        # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
-        slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
-        stack = frame.stack   # the enclosing for loops' state (checked by _stack_ranges)
         site.compiles += 1
         started = time.perf_counter()
-        typed = self._infer_region(code, site, promoted, slot_types, len(stack) // 2)
-        if (typed.generic or typed.slow_paths) and promoted:
-            # The generic path hands the interpreter the frame's locals and stack, not
-            # registers standing for globals: a loop that uses it keeps globals in the VM.
-            promoted = site.promoted = ()
-            typed = self._infer_region(code, site, (), slot_types[:code.nlocals], len(stack) // 2)
+        nest = self._nest(code, site)
+        for loop in nest:   # the outermost loop that compiles, entered here
+            try:
+                typed = self._typed_region(frame, site, loop)
+                break
+            except NotCompilable:
+                if loop is site:
+                    raise
         infer_ms = (time.perf_counter() - started) * 1000
         region = typed.region
-        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2)
-        if slower is not None:   # (the same rule as for whole functions: T2 must not be slower)
-            raise NotWorthCompiling(f"loop at line {code.lines[header]} {slower}", code.lines[header])
+        promoted = site.promoted = region.promoted
         self._compile_callees(typed)
         job = self._lower(typed, 2, None, infer_ms)
         job.unit.typed_region_end, job.unit.region = site.end, region
@@ -221,11 +212,47 @@ class OsrEntry:
             site.units[job.signature] = unit
         return unit
 
-    def _infer_region(self, code: CodeObject, site: OsrSite, promoted: tuple[str, ...], slot_types: tuple,
-                      loops: int) -> Any:
-        region = LoopRegion(site.header, site.end, promoted,
+    def _nest(self, code: CodeObject, site: OsrSite) -> list[OsrSite]:
+        """The loops around ``site`` that may be compiled with it, outermost first,
+        ``site`` last. A loop around a hot loop is hot too (its iterations run the
+        hot one): compiling the outermost once spares the nest's other loops a
+        compile each as they get hot in turn (nbody: three compiles, one per level)."""
+        nest = [site]
+        refused = self.state_of(code).osr_refused
+        while nest[-1].enclosing is not None:
+            around = self._osr_site(code, nest[-1].enclosing)
+            nest.append(around)
+        return [loop for loop in reversed(nest) if loop is site or loop.header not in refused]
+
+    def _typed_region(self, frame: Any, site: OsrSite, loop: OsrSite) -> Any:
+        """``loop`` typed for an OSR entry at ``site``'s header with the frame's
+        current types, or NotCompilable (NotWorthCompiling: T2 would be slower)."""
+        code = frame.code
+        # Which globals it may keep in registers is decided afresh for each unit
+        # (the functions the loop calls may have changed since the last one).
+        promoted = self._promotable_globals(code, loop.header, loop.end)
+        values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
+        # A local holding null is null, not "unset": typing it unset let a later int
+        # store make it an int slot, and the entry read null's bits as 0.
+        # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
+        slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
+        loops = len(frame.stack) // 2   # the enclosing for loops' state (checked by _stack_ranges)
+        typed = self._infer_region(code, site, loop, promoted, slot_types, loops)
+        if (typed.generic or typed.slow_paths) and promoted:
+            # The generic path hands the interpreter the frame's locals and stack, not
+            # registers standing for globals: a loop that uses it keeps globals in the VM.
+            typed = self._infer_region(code, site, loop, (), slot_types[:code.nlocals], loops)
+        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2)
+        if slower is not None:   # (the same rule as for whole functions: T2 must not be slower)
+            line = code.lines[loop.header]
+            raise NotWorthCompiling(f"loop at line {line} {slower}", line)
+        return typed
+
+    def _infer_region(self, code: CodeObject, site: OsrSite, loop: OsrSite, promoted: tuple[str, ...],
+                      slot_types: tuple, loops: int) -> Any:
+        region = LoopRegion(loop.header, loop.end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
-                            (RANGE, Kind.INT) * loops)
+                            (RANGE, Kind.INT) * loops, -1 if loop is site else site.header)
         return infer(code, (), self._lookup, self._return_type_of, region, slot_types,
                      constant_of=self._constant_global)
 

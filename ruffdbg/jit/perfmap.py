@@ -29,7 +29,7 @@ def default_path() -> Path:
 
 
 def unit_label(unit: Unit) -> str:
-    osr = f":osr@{unit.code.lines[unit.region.header]}" if unit.region is not None else ""
+    osr = f":osr@{unit.code.lines[unit.region.entry_pc]}" if unit.region is not None else ""
     return f"ruff:{unit.code.name}:T{unit.tier}#{unit.id}{osr}"
 
 

@@ -234,12 +234,58 @@ def test_nested_loops_enter_natively_and_print_what_t0_prints(name: str):
     events = osr_events(session, function)
     assert events, "no OSR"
     assert not [e for e in session.events.since(0) if e.kind == "not-compilable"]
-    # The innermost loop got hot first and entered at its own header; then the loops around it.
-    lines = [e.line for e in events]
-    assert lines[0] == max(interpreted(session, function))
-    assert len(set(lines)) == len(interpreted(session, function))
+    # The innermost loop got hot first and entered at its own header, in one
+    # unit compiled for the whole nest (its outermost loop).
+    loops = interpreted(session, function)
+    assert {e.line for e in events} == {max(loops)}
+    compiles = [e for e in session.events.since(0)
+                if e.kind == "compiled" and e.function == function and e.detail["kind"] == "osr"]
+    assert [e.line for e in compiles] == [min(loops)]
     # Nearly every iteration ran natively.
-    assert sum(interpreted(session, function).values()) < 3 * 200 * len(set(lines))
+    assert sum(loops.values()) < 3 * 200
+
+
+def test_a_loop_around_the_hot_one_that_cannot_compile_leaves_the_hot_one_compiled_alone():
+    # The outer loop has a try (an OSR unit runs in the frame's handlers of its
+    # entry): the hot inner loop is compiled on its own, and runs natively.
+    text = """func f(n) {
+    mut s := 0
+    for i in range(n) {
+        try { s := s + 1 } except e { print(e) }
+        for j in range(n) { s := s + (i + j) % 3 }
+    }
+    return s
+}
+print(f(300))
+"""
+    session = same_as_t0(text, threshold=200)
+    compiles = [e for e in session.events.since(0)
+                if e.kind == "compiled" and e.function == "f" and e.detail["kind"] == "osr"]
+    assert [e.line for e in compiles][:1] == [5]
+    assert [loop.native_iterations > 0 for loop in session.function("f").loops] == [False, True]
+
+
+def test_a_nest_entered_at_its_inner_loop_finishes_the_outer_rounds_natively():
+    # Three long rounds: the inner loop gets hot in the first; native code entered
+    # there runs the rest of that round and the two after it (no second entry).
+    text = """func f(n) {
+    mut s := 0
+    for i in 3 {
+        mut j := 0
+        while j < n { s := s + (i * j) % 7; j := j + 1 }
+        s := s * 2
+    }
+    return s
+}
+print(f(100000))
+"""
+    session = same_as_t0(text, threshold=200)
+    events = osr_events(session, "f")
+    assert [e.line for e in events] == [5]
+    loops = interpreted(session, "f")
+    assert loops == {3: 0, 5: 200}
+    stats = session.function("f")
+    assert [(loop.line, loop.iterations) for loop in stats.loops] == [(3, 3), (5, 300000)]
 
 
 def test_a_guard_failing_inside_an_inner_loop_resumes_the_interpreter_with_the_outer_loop_state():

@@ -73,10 +73,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
-        self.region = typed.region   # set for an OSR unit: one loop, entered at its header
+        self.region = typed.region   # set for an OSR unit: a loop nest, entered at a header in it
         # Names that say what the code is, not which unit of this process it is (the
         # unit id and every address are imports): the same code gets the same IR text.
-        prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.header}" if self.region else "")
+        prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.entry_pc}" if self.region else "")
         self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
         self.imports = Imports(self.module)
         # (an OSR unit reads the frame's values from the transfer buffer; a tagged
@@ -135,7 +135,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
             self.locate(0)
             self._prologue()
         else:
-            self.locate(self.region.header)
+            self.locate(self.region.entry_pc)
             self._osr_prologue()
         for pc in self.typed.reachable:
             if pc in self.blocks:

@@ -73,7 +73,8 @@ class FrameAndExits:
 
     def _osr_prologue(self) -> None:
         """OSR: the frame's current values (locals, then promoted globals) come in
-        through the transfer buffer; native code starts at the loop header."""
+        through the transfer buffer; native code starts at the header of the loop
+        that got hot (``LoopRegion.entry_pc``)."""
         b = self.builder
         if self.typed.generic or self.typed.slow_paths:
             # Handles from here on were made in the loop (the frame's values came in
@@ -81,7 +82,7 @@ class FrameAndExits:
             # or a loop building strings would keep every one alive.
             self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
         buffer = self.address(self.runtime.buffer)
-        slots = self.typed.before[self.region.header][0]
+        slots = self.typed.before[self.region.entry_pc][0]
         for index, kind in enumerate(slots):
             if kind != Kind.UNSET:
                 bits = b.load(b.gep(buffer, [ir.Constant(I64, 2 * index + 1)]))
@@ -96,8 +97,8 @@ class FrameAndExits:
             at = len(slots) + 4 * loop
             start, stop, step, position = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (at + i) + 1)])) for i in range(4)]
             self.stack += [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
-        self._prepare_edge(self.region.header)
-        b.branch(self.blocks[self.region.header])
+        self._prepare_edge(self.region.entry_pc)
+        b.branch(self.blocks[self.region.entry_pc])
 
     def _start_block(self, pc: int) -> None:
         """Enter a block: values live on the operand stack come from stack allocas."""
