@@ -44,7 +44,7 @@ class ArrayElements:
         kind = self.typed.element_loads[pc]
         b = self.builder
         (container, _), (index, _) = self.stack[-2], self.stack[-1]
-        element = b.load(self._element_slot(pc, kind, container, index))
+        element = self.alias.tag(b.load(self._element_slot(pc, kind, container, index)), "element")
         if kind == FLOAT:
             element = b.bitcast(element, F64)
         elif kind == BOOL:
@@ -60,8 +60,7 @@ class ArrayElements:
         guard.element_kind = kind
         not_this_kind = self.shared_exit(guard)   # (three checks, in order: each load needs the one before)
         self.exit_if(b.icmp_unsigned("!=", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)), not_this_kind)
-        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
-        array = b.load(b.gep(table, [b.extract_value(container, 1)]))
+        array = self._object_address(b.extract_value(container, 1))
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)),
                      not_this_kind)
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND),
@@ -104,8 +103,7 @@ class ArrayElements:
         same = b.icmp_unsigned("==", b.extract_value(local, 1), b.extract_value(array, 1))
         self._branch_if_owned(local, target, fast, slow, also=len(self.stack) - 2, condition=same)
         b.position_at_end(fast)
-        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
-        obj = b.load(b.gep(table, [b.extract_value(local, 1)]))
+        obj = self._object_address(b.extract_value(local, 1))
         element_kind = PUSHED_KINDS[kind]
         right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)),
                             b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[element_kind]}", element_kind)))
@@ -117,8 +115,11 @@ class ArrayElements:
         append = self.function.append_basic_block(f"push_append_pc{pc}")
         b.cbranch(has_room, append, slow)
         b.position_at_end(append)
-        b.store(self._element_bits(value, kind), b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [length]))
-        b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P))
+        tag = self.alias.tag
+        tag(b.store(self._element_bits(value, kind), b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [length])),
+            "element")
+        tag(b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)),
+            "object")
         b.branch(done)
         b.position_at_end(slow)
         status = self._call_op(pc)   # the interpreter's push
@@ -160,8 +161,7 @@ class ArrayElements:
         counted = self.function.append_basic_block(f"{owned.name}_count")
         b.cbranch(alone, counted, shared)
         b.position_at_end(counted)
-        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
-        references = self._field(b.load(b.gep(table, [handle])), 0)   # ob_refcnt
+        references = self._field(self._object_address(handle), 0)   # ob_refcnt
         b.cbranch(b.icmp_unsigned("==", references, ir.Constant(I64, 1)), owned, shared)
 
     def _other_handle(self, value: ir.Value, handle: ir.Value) -> ir.Value:
@@ -176,7 +176,7 @@ class ArrayElements:
         b = self.builder
         (value, _), _, (index, _) = self.stack[-3:]
         slot = self._element_slot(pc, kind, self.stack[-2][0], index)
-        b.store(self._element_bits(value, ELEMENT_TYPES[kind]), slot)
+        self.alias.tag(b.store(self._element_bits(value, ELEMENT_TYPES[kind]), slot), "element")
         del self.stack[-3:]
 
     def native_length(self, pc: int, value: ir.Value) -> ir.Value:
@@ -187,8 +187,7 @@ class ArrayElements:
         guard = self.new_guard("len-operand", pc, "len() of a value that is not an array, string or dict")
         other = self.shared_exit(guard)
         self.exit_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), other)
-        table = b.inttoptr(b.load(self.ctx_word(rt.CTX_OBJECTS)), I64P)
-        obj = b.load(b.gep(table, [b.extract_value(value, 1)]))
+        obj = self._object_address(b.extract_value(value, 1))
         type_word = self._field(obj, rt.OB_TYPE)
         typed, plain, done = (self.function.append_basic_block(f"{name}_pc{pc}")
                               for name in ("len_typed", "len_plain", "len_done"))
@@ -210,7 +209,13 @@ class ArrayElements:
         small int), as a symbol bound at link time (``common.Imports``)."""
         return self.imports.value(f"rd.object.{name}", id(python_object), nonzero=True)
 
+    def _object_address(self, handle: ir.Value) -> ir.Value:
+        """The address of the Python object with ``handle`` (the object table's entry)."""
+        b, tag = self.builder, self.alias.tag
+        table = b.inttoptr(tag(b.load(self.ctx_word(rt.CTX_OBJECTS)), "ctx"), I64P)
+        return tag(b.load(b.gep(table, [handle])), "table")
+
     def _field(self, address: ir.Value, offset: int) -> ir.Value:
         """The word at ``address + offset`` (an object's field)."""
         b = self.builder
-        return b.load(b.inttoptr(b.add(address, ir.Constant(I64, offset)), I64P))
+        return self.alias.tag(b.load(b.inttoptr(b.add(address, ir.Constant(I64, offset)), I64P)), "object")

@@ -146,6 +146,31 @@ class RuntimeAddresses:
     call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address
 
 
+class AliasClasses:
+    """Type-based alias metadata (LLVM's TBAA) for the memory native code reads
+    through addresses it loaded: the elements of an array's storage, the fields
+    of Python objects (headers, an RArray's slots, a storage's length), the
+    object table, the ctx words and the counters. They never overlap, and LLVM
+    cannot see that from integers turned into pointers: a store of an element
+    would otherwise force every object field to be loaded again after it, so an
+    array loop reloaded each array's type, kind, storage and length at every
+    access. (An access left untagged -- any call -- still aliases everything.)"""
+
+    CLASSES = ("element", "object", "table", "ctx", "counter")
+
+    def __init__(self, module: ir.Module) -> None:
+        root = module.add_metadata([ir.MetaDataString(module, "rd.memory")])
+        self._tags = {}
+        for name in self.CLASSES:
+            node = module.add_metadata([ir.MetaDataString(module, name), root, ir.Constant(I64, 0)])
+            self._tags[name] = module.add_metadata([node, node, ir.Constant(I64, 0)])
+
+    def tag(self, access: ir.Instruction, memory: str) -> ir.Instruction:
+        """Mark a load or store as touching ``memory`` (one of ``CLASSES``)."""
+        access.set_metadata("tbaa", self._tags[memory])
+        return access
+
+
 class Imports:
     """The process-specific values a unit's code uses -- native memory (the ctx
     words, counters, cells, globals-table words, the transfer buffer), the

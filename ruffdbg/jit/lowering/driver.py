@@ -18,8 +18,8 @@ from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
-from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, CounterLayout, DirectSite, Guard,
-                                          Imports, LoweredUnit, RuntimeAddresses)
+from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, AliasClasses, CounterLayout, DirectSite,
+                                          Guard, Imports, LoweredUnit, RuntimeAddresses)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
@@ -79,6 +79,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.entry_pc}" if self.region else "")
         self.unit_name, self.entry_name = prefix, f"{prefix}_entry"
         self.imports = Imports(self.module)
+        self.alias = AliasClasses(self.module)
         # (an OSR unit reads the frame's values from the transfer buffer; a tagged
         # parameter -- all of T1's -- comes as (tag, bits), any other as its bits)
         names = [] if self.region is not None else [
@@ -234,15 +235,17 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
 
     def bump(self, index: int) -> None:
         """Add one to counter word ``index`` (an edge or a cold path: see CounterLayout)."""
+        b, tag = self.builder, self.alias.tag
         pointer = self.address(self.counters_address, index)
-        self.builder.store(self.builder.add(self.builder.load(pointer), ir.Constant(I64, 1)), pointer)
+        tag(b.store(b.add(tag(b.load(pointer), "counter"), ir.Constant(I64, 1)), pointer), "counter")
 
     def flush_pending(self) -> None:
         """Add the back-edge counts kept in registers to memory (before the unit
         leaves or calls back: whoever looks next sees them)."""
         for pc, pending in self.pending.items():
+            b, tag = self.builder, self.alias.tag
             pointer = self.address(self.counters_address, self.layout.taken(pc))
-            self.builder.store(self.builder.add(self.builder.load(pointer), self.builder.load(pending)), pointer)
+            tag(b.store(b.add(tag(b.load(pointer), "counter"), b.load(pending)), pointer), "counter")
             self.builder.store(ir.Constant(I64, 0), pending)
 
     def reached_by_every_entry(self, pc: int) -> bool:
