@@ -75,6 +75,9 @@ class ArrayElements:
     def op_MUT_LOCAL(self, pc: int, op: int, arg: int) -> None:
         b = self.builder
         value = b.load(self.slot(arg, Kind.DYN))
+        if pc in self.ownership.owned_at:   # already the frame's own (jit/ownership.py): nothing to check
+            self.push(value, Kind.DYN)
+            return
         fast, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("owned", "shared", "mutable"))
         self._branch_if_owned(value, arg, fast, slow)
         b.position_at_end(fast)
@@ -88,6 +91,21 @@ class ArrayElements:
         b.branch(done)
         b.position_at_end(done)
         self.push(self.phi((value, fast), (copied, slow_end)), Kind.DYN)
+
+    def make_owned(self, local: int, mut_pc: int) -> None:
+        """Before a loop: make the array in ``local`` the frame's own, as the loop's
+        ``MUT_LOCAL`` at ``mut_pc`` would (the interpreter's op copies it if it is
+        shared), so that inside the loop no store checks it (jit/ownership.py)."""
+        b = self.builder
+        value = b.load(self.slot(local, Kind.DYN))
+        shared, done = (self.function.append_basic_block(f"{name}_{local}_pc{mut_pc}")
+                        for name in ("own_before_loop", "owned_before_loop"))
+        self._branch_if_owned(value, local, done, shared)
+        b.position_at_end(shared)
+        self._unless_done(self._call_op(mut_pc), mut_pc, rt.STATUS_OK)
+        self._reload_local(local)
+        b.branch(done)
+        b.position_at_end(done)
 
     def native_push(self, pc: int) -> None:
         """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own

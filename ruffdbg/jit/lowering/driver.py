@@ -13,6 +13,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
+from ruffdbg.jit import ownership
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.arrays import ArrayElements
@@ -74,6 +75,9 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
         self.region = typed.region   # set for an OSR unit: a loop nest, entered at a header in it
+        # (the arrays element stores find already owned: T2's native MUT_LOCAL only)
+        self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
+        self._pc = -1   # the instruction being lowered (-1: the prologue)
         # Names that say what the code is, not which unit of this process it is (the
         # unit id and every address are imports): the same code gets the same IR text.
         prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.entry_pc}" if self.region else "")

@@ -123,6 +123,8 @@ class FrameAndExits:
         converting to ``dyn`` where types meet that differ (see inference._merge)."""
         if target not in self.typed.before:
             return   # OSR: leaving the loop (the exit block writes the values out)
+        for local, mut_pc in self.ownership.before_loop.get((self._pc, target), ()):
+            self.make_owned(local, mut_pc)
         want_slots, want_stack = self.typed.before[target]
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
             if have != want and want == Kind.DYN and have != Kind.UNSET:

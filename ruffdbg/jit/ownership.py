@@ -1,0 +1,161 @@
+"""Which element stores of a T2 unit find their array already the frame's own.
+
+``xs[i] := v`` is MUT_LOCAL xs, then the store. MUT_LOCAL makes the array the
+frame's own (copy-on-write: a shared array is copied first), checked natively
+(``lowering/arrays.py``) with a slow path into the interpreter. That slow path
+is a call that merges back into the loop: after it LLVM must assume any memory
+changed, so every array access after every MUT_LOCAL reloaded the array's
+type, kind, storage and length (nbody: six such stores per inner iteration).
+
+Once MUT_LOCAL xs ran, xs stays the frame's own until something could share
+it: a new value stored into xs, its value copied anywhere but into an element
+load (``ys := xs``, an argument, an array literal), a value of unknown type
+stored into another local (it could be xs's, from the stack), or an
+instruction the interpreter runs (the op callback). None of these happens in a
+numeric loop, so this forward "must" analysis finds the MUT_LOCALs whose local
+is known to be owned -- they push it as it is, unchecked -- and, for each
+loop, the locals worth making owned *before* it (on every edge into its header
+from outside): a shared array is then copied before the loop rather than at
+its first store, which is the same to the program (value semantics) and keeps
+every slow path out of the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ruffdbg.compiler.opcodes import BLOCK_ENDS, BRANCH_OPS, OPCODES, Op
+from ruffdbg.jit.types import Kind
+
+# Instructions that read a local without letting its value escape when the
+# element load two instructions on consumes it (``xs[i]``, ``xs[0]``).
+_INDEX_OPERANDS = (Op.LOAD_LOCAL, Op.LOAD_CONST)
+
+
+@dataclass
+class Ownership:
+    """What lowering reads: MUT_LOCAL pcs to leave unchecked, and per edge into a
+    loop header (source pc, or -1 for an OSR entry; header pc) the locals to make
+    owned there, each with a MUT_LOCAL pc of the loop (the interpreter's op that
+    copies it)."""
+
+    owned_at: set[int] = field(default_factory=set)
+    before_loop: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+def analyse(typed) -> Ownership:
+    code = typed.code
+    reachable = sorted(typed.before)
+    successors = {pc: [s for s in _successors(code, pc, typed) if s in typed.before] for pc in reachable}
+    loops = _loop_ends(code, reachable)
+    wanted = {header: _mutated_in(code, typed, header, loops[header]) for header in loops}
+    entry = typed.region.entry_pc if typed.region is not None else 0
+    while True:
+        into = _flow(code, typed, reachable, successors, wanted, entry)
+        kept = {header: wanted[header] & _back_edge_state(code, typed, into, header, successors) for header in wanted}
+        if kept == wanted:
+            break
+        wanted = kept
+    result = Ownership()
+    for pc in reachable:
+        op, arg = code.instrs[pc]
+        if op == Op.MUT_LOCAL and arg in into.get(pc, frozenset()):
+            result.owned_at.add(pc)
+    for pc in [-1, *reachable]:
+        for target in ([entry] if pc < 0 else successors[pc]):
+            if target in wanted and pc < target and wanted[target]:
+                have = frozenset() if pc < 0 else _transfer(code, typed, pc, into.get(pc, frozenset()))
+                missing = sorted(wanted[target] - have)
+                if missing:
+                    result.before_loop[(pc, target)] = tuple(
+                        (local, _a_mut_local(code, target, loops[target], local)) for local in missing)
+    return result
+
+
+def _flow(code, typed, reachable, successors, wanted, entry) -> dict[int, frozenset]:
+    """The locals known owned before each pc (the meet over its predecessors). A pc
+    native code could reach other than from the entry (none should) owns nothing."""
+    reached = {target for pc in reachable for target in successors[pc]}
+    into: dict[int, frozenset] = {pc: frozenset() for pc in reachable if pc not in reached}
+    into[entry] = wanted.get(entry, frozenset())
+    work = list(into)
+    while work:
+        pc = work.pop()
+        after = _transfer(code, typed, pc, into[pc])
+        for target in successors[pc]:
+            arriving = after | wanted[target] if target in wanted and pc < target else after
+            known = into.get(target)
+            merged = arriving if known is None else known & arriving
+            if merged != known:
+                into[target] = merged
+                work.append(target)
+    return into
+
+
+def _transfer(code, typed, pc: int, owned: frozenset) -> frozenset:
+    op, arg = code.instrs[pc]
+    if pc in typed.generic:
+        return frozenset()
+    if op == Op.MUT_LOCAL:
+        return owned | {arg}
+    if op == Op.LOAD_LOCAL and arg in owned and not _read_by_element_load(code, typed, pc):
+        return owned - {arg}
+    if op == Op.STORE_LOCAL:
+        stack = typed.before[pc][1]
+        if pc - 1 in typed.native_pushes:   # x := push(x, v): the same array, or a new one
+            return owned - {arg}
+        if stack and stack[-1] == Kind.DYN:   # (any object: it could be an owned array, from the stack)
+            return frozenset()
+        return owned - {arg}
+    if op == Op.NEW_CELL or OPCODES[op].name.startswith("STORE_") and op != Op.STORE_INDEX:
+        return frozenset()
+    return owned
+
+
+def _read_by_element_load(code, typed, pc: int) -> bool:
+    return pc + 2 < len(code.instrs) and code.instrs[pc + 1][0] in _INDEX_OPERANDS \
+        and code.instrs[pc + 2][0] == Op.INDEX and pc + 2 in typed.element_loads
+
+
+def _successors(code, pc: int, typed) -> list[int]:
+    op, arg = code.instrs[pc]
+    if pc in typed.always_fails:
+        return []
+    if op in BRANCH_OPS or op == Op.SETUP_TRY:   # (a handler: native code never enters one, but be safe)
+        return [arg, pc + 1]
+    if op in (Op.JUMP, Op.JUMP_BACK):
+        return [arg]
+    if op in BLOCK_ENDS:
+        return []
+    return [pc + 1]
+
+
+def _loop_ends(code, reachable) -> dict[int, int]:
+    """Each loop header and its last back-edge."""
+    ends: dict[int, int] = {}
+    for pc in reachable:
+        op, arg = code.instrs[pc]
+        if op == Op.JUMP_BACK:
+            ends[arg] = max(ends.get(arg, pc), pc)
+    return ends
+
+
+def _mutated_in(code, typed, header: int, end: int) -> frozenset:
+    """The tagged locals some MUT_LOCAL of the loop makes owned."""
+    slots = typed.before[header][0]
+    return frozenset(arg for pc in range(header, end + 1) if pc in typed.before
+                     for op, arg in [code.instrs[pc]] if op == Op.MUT_LOCAL and slots[arg] == Kind.DYN)
+
+
+def _back_edge_state(code, typed, into, header: int, successors) -> frozenset:
+    """What every back-edge into ``header`` arrives with (the loop keeps those owned)."""
+    result = None
+    for pc, targets in successors.items():
+        if header in targets and pc >= header:
+            state = _transfer(code, typed, pc, into.get(pc, frozenset()))
+            result = state if result is None else result & state
+    return result or frozenset()
+
+
+def _a_mut_local(code, header: int, end: int, local: int) -> int:
+    return next(pc for pc in range(header, end + 1) if code.instrs[pc] == (Op.MUT_LOCAL, local))
