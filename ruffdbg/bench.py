@@ -4,7 +4,10 @@ A benchmark is NAME.ruff with siblings NAME.py and optionally NAME.c, all
 doing the same work and printing ``elapsed_ms: X`` measured *inside* the
 program around the timed work (performance_now / perf_counter /
 clock_gettime), the way the Ruff project measures: most programs warm up and
-report the best of several runs. The Ruff program runs on T0 only
+report the best of several runs. A program that also prints ``steady_ms: X``
+(the same work again, once warm: the best of several runs) gets a second
+row, ``NAME steady``, next to its twins' steady figures: a cold program's
+first call and its steady state side by side. The Ruff program runs on T0 only
 (``--no-jit``) and with the JIT (defaults); a ``# bench: jit-only`` line skips
 T0 where it would take minutes. Every variant runs ``runs`` times in this one
 invocation and the medians are compared, so the ratios hold for this machine
@@ -33,6 +36,7 @@ from ruffdbg.jit.engine import STAGES
 from ruffdbg.session import Policy, Session
 
 ELAPSED = re.compile(r"^elapsed_ms:\s*([0-9.]+)\s*$", re.MULTILINE)
+STEADY = re.compile(r"^steady_ms:\s*([0-9.]+)\s*$", re.MULTILINE)
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "examples" / "benchmarks"
 
 
@@ -50,14 +54,23 @@ class BenchmarkError(Exception):
     """A benchmark program cannot be timed (it failed, or printed no time)."""
 
 
-def elapsed_ms(output: str, what: str) -> float:
+@dataclass(frozen=True)
+class Timing:
+    """What one run of a benchmark printed: its time, and its steady-state time if it reports one."""
+
+    elapsed: float
+    steady: float | None = None
+
+
+def elapsed_ms(output: str, what: str) -> Timing:
     match = ELAPSED.search(output)
     if not match:
         raise BenchmarkError(f"{what} printed no 'elapsed_ms: X' line (a benchmark prints its own time)")
-    return float(match.group(1))
+    steady = STEADY.search(output)
+    return Timing(float(match.group(1)), float(steady.group(1)) if steady else None)
 
 
-def time_ruff(path: Path, jit: bool, cache: bool | str = False) -> float:
+def time_ruff(path: Path, jit: bool, cache: bool | str = False) -> Timing:
     """One run in a new Session; with no code ``cache`` (the default) every compile
     happens, as on a first run."""
     output = io.StringIO()
@@ -68,7 +81,7 @@ def time_ruff(path: Path, jit: bool, cache: bool | str = False) -> float:
     return elapsed_ms(output.getvalue(), str(path))
 
 
-def time_command(command: list[str], what: str) -> float:
+def time_command(command: list[str], what: str) -> Timing:
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return elapsed_ms(done.stdout, what)
 
@@ -82,11 +95,18 @@ def compile_c(path: Path, workdir: Path) -> Path | None:
     return binary
 
 
-def run_one(ruff_file: Path, runs: int, workdir: Path, cache: bool | str = True) -> BenchResult:
+def run_one(ruff_file: Path, runs: int, workdir: Path, cache: bool | str = True) -> list[BenchResult]:
     """``cache`` (not False): a cold benchmark (``*_cold``) also runs with its code
     in the code cache ("JIT warm", the cache primed by one untimed run): what a
-    second run of a program gets."""
-    result = BenchResult(ruff_file.stem)
+    second run of a program gets. A second result holds the steady-state times,
+    if the programs print them."""
+    result, steady = BenchResult(ruff_file.stem), BenchResult(f"{ruff_file.stem} steady")
+
+    def add(variant: str, timing: Timing) -> None:
+        result.times_ms.setdefault(variant, []).append(timing.elapsed)
+        if timing.steady is not None:
+            steady.times_ms.setdefault(variant, []).append(timing.steady)
+
     warm = None
     if cache is not False and ruff_file.stem.endswith("_cold"):
         warm = cache if isinstance(cache, str) else str(workdir / "code-cache")
@@ -97,29 +117,28 @@ def run_one(ruff_file: Path, runs: int, workdir: Path, cache: bool | str = True)
     jit_only = "# bench: jit-only" in read_text_file(ruff_file)
     for _ in range(runs):
         if not jit_only:
-            result.times_ms.setdefault("T0", []).append(time_ruff(ruff_file, jit=False))
-        result.times_ms.setdefault("JIT", []).append(time_ruff(ruff_file, jit=True))
+            add("T0", time_ruff(ruff_file, jit=False))
+        add("JIT", time_ruff(ruff_file, jit=True))
         if warm is not None:
-            result.times_ms.setdefault("JIT warm", []).append(time_ruff(ruff_file, jit=True, cache=warm))
+            add("JIT warm", time_ruff(ruff_file, jit=True, cache=warm))
         if python_file.exists():
-            result.times_ms.setdefault("CPython", []).append(
-                time_command([sys.executable, str(python_file)], str(python_file)))
+            add("CPython", time_command([sys.executable, str(python_file)], str(python_file)))
         if binary is not None:
-            result.times_ms.setdefault("gcc -O2", []).append(time_command([str(binary)], str(c_file)))
-    return result
+            add("gcc -O2", time_command([str(binary)], str(c_file)))
+    return [result, steady] if steady.times_ms else [result]
 
 
 def format_results(results: list[BenchResult], runs: int) -> str:
     lines = [f"median of {runs} runs, each timed inside the program; "
              "'x CPython' = how many times faster than CPython, 'vs C' = time / gcc -O2 time",
-             f"{'benchmark':<18} {'variant':<9} {'median ms':>11} {'x CPython':>10} {'vs C':>8}"]
+             f"{'benchmark':<19} {'variant':<9} {'median ms':>11} {'x CPython':>10} {'vs C':>8}"]
     for result in results:
         python, c = result.median("CPython"), result.median("gcc -O2")
         for variant in result.times_ms:
             median = result.median(variant)
             speedup = _times(python / median) if python and variant != "CPython" else "-"
             versus_c = f"{median / c:.2f}" if c and variant != "gcc -O2" else "-"
-            lines.append(f"{result.name:<18} {variant:<9} {median:>11.3f} {speedup:>10} {versus_c:>8}")
+            lines.append(f"{result.name:<19} {variant:<9} {median:>11.3f} {speedup:>10} {versus_c:>8}")
     return "\n".join(lines)
 
 
@@ -203,7 +222,7 @@ def run_benchmarks(directory: str | None, runs: int, names: list[str], cache: bo
         for program in programs:
             print(f"running {program.stem} ...", file=sys.stderr, flush=True)
             try:
-                results.append(run_one(program, runs, Path(workdir), cache))
+                results += run_one(program, runs, Path(workdir), cache)
             except BenchmarkError as error:
                 print(f"ruffdbg bench: {error}", file=sys.stderr)
                 return 1
