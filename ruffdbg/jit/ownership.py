@@ -48,8 +48,13 @@ def analyse(typed) -> Ownership:
     reachable = sorted(typed.before)
     successors = {pc: [s for s in _successors(code, pc, typed) if s in typed.before] for pc in reachable}
     loops = _loop_ends(code, reachable)
-    wanted = {header: _mutated_in(code, typed, header, loops[header]) for header in loops}
     entry = typed.region.entry_pc if typed.region is not None else 0
+    # A loop is worth a copy before it only for the locals every one of its
+    # iterations makes owned anyway (a store under an `if` that rarely runs must
+    # not cost a copy of the array each time the loop is entered).
+    alone = _flow(code, typed, reachable, successors, {}, entry)
+    wanted = {header: _mutated_in(code, typed, header, loops[header])
+              & _back_edge_state(code, typed, alone, header, successors) for header in loops}
     while True:
         into = _flow(code, typed, reachable, successors, wanted, entry)
         kept = {header: wanted[header] & _back_edge_state(code, typed, into, header, successors) for header in wanted}
