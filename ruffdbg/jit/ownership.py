@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ruffdbg.compiler.opcodes import BLOCK_ENDS, BRANCH_OPS, OPCODES, Op
+from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.types import Kind
 
 # Instructions that read a local without letting its value escape when the
@@ -43,7 +44,9 @@ class Ownership:
     before_loop: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
-def analyse(typed) -> Ownership:
+def analyse(typed: TypedCode) -> Ownership:
+    """The MUT_LOCALs of a T2 unit that find their local owned, and what to make
+    owned before each loop (see the module doc)."""
     code = typed.code
     reachable = sorted(typed.before)
     successors = {pc: [s for s in _successors(code, pc, typed) if s in typed.before] for pc in reachable}
