@@ -387,15 +387,21 @@ func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
                  f"{ind}mut {alias} := {self.pick([arr, '[]'])}",
                  f"{ind}for {i} in range({n}) {{",
                  f"{ind}    {arr} := push({arr}, {element})"]
+        body = []   # in any order: an alias or an escape before or after the stores (jit/ownership.py)
         if self.chance(0.5):
-            lines.append(f"{ind}    {arr}[{i} % len({arr})] := {self.pick([element, odd])}")
+            body.append(f"{ind}    {arr}[{i} % len({arr})] := {self.pick([element, odd])}")
         if self.chance(0.5):
-            lines.append(f"{ind}    {arr}[-1] := {arr}[{i} % len({arr})]")
+            body.append(f"{ind}    {arr}[-1] := {arr}[{i} % len({arr})]")
         if self.chance(0.3):
-            lines.append(f"{ind}    if {i} == {n // 2} {{ {alias} := {arr} }}")
+            body.append(f"{ind}    if {i} == {n // 2} {{ {alias} := {arr} }}")
         if self.chance(0.2):
-            lines.append(f"{ind}    {arr} := push({arr}, {odd})")
-        return lines + [f"{ind}}}", f"{ind}print(len({arr}), {arr}[0], {arr}[-1], len({alias}), {alias})"]
+            body.append(f"{ind}    {arr} := push({arr}, {odd})")
+        if self.chance(0.2):   # stores in a loop inside, every round
+            body.append(f"{ind}    for k in range(2) {{ {arr}[k % len({arr})] := {element} }}")
+        if self.chance(0.15):   # the array escapes into a call mid-loop
+            body.append(f"{ind}    if {i} % 7 == 3 {{ {alias} := push([], {arr})[0] }}")
+        self.r.shuffle(body)
+        return lines + body + [f"{ind}}}", f"{ind}print(len({arr}), {arr}[0], {arr}[-1], len({alias}), {alias})"]
 
     def kernel(self, name: str, recursive: bool = False) -> list[str]:
         """A function the driver calls hot; ``recursive``: it also calls itself, ``d`` (its last
