@@ -113,3 +113,19 @@ mut q := p
 q.b[0] := 5
 print(p, q, p == q, p.f(), P { b: 0, a: 1 } == P { a: 1, b: 0 })""", jit=False)
     assert printed == "P { a: 1, b: [2] } P { a: 1, b: [5] } false 1 true\n"
+
+
+def test_a_struct_redeclared_in_the_repl_is_a_new_shape_that_hot_code_checks():
+    from ruffdbg.repl.commands import Shell
+    shell = Shell(Policy(threshold=100))
+    for text in ("struct P { x, y  func s(self) { return self.x - self.y } }",
+                 "func f(p) { return p.x * 10 + p.s() }",
+                 "mut t := 0", "for i in 300 { t := t + f(P { x: i, y: 1 }) }"):
+        assert shell.execute(text) == ""
+    assert shell.session.function("f").tier == "T2"
+    # declared again: other field order, another method body; old values keep the old shape
+    assert shell.execute("let old := P { x: 2, y: 1 }") == ""
+    assert shell.execute("struct P { y, x  func s(self) { return self.y } }") == ""
+    assert shell.execute("print(f(P { x: 3, y: 5 }), f(old))") == "35 21\n"
+    deopts = [e.detail["reason"] for e in shell.session.events.since(0) if e.kind == "deopt"]
+    assert deopts == ["p.x: expected P#1, got P#2"]
