@@ -44,8 +44,8 @@ def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None
     method is a Ruff function with no captured variables (the shape fixes it: a
     declaration's methods never change, a redeclared struct is a new shape) and has
     native code (a call from native code into the interpreter costs more than the
-    interpreter's own call). An operator site must have seen nothing but structs on
-    its left."""
+    interpreter's own call) or is the method being compiled (a recursion). An
+    operator site must have seen nothing but structs on its left."""
     shape = mono_shape(code, pc)
     if shape is None:
         return None
@@ -58,8 +58,8 @@ def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None
                 type(key) is not tuple or key[0] is not StructValue for key in profile.feedback[pc]):
             return None
         method = shape.methods.get(OPERATOR_METHODS.get(op, ""))
-    if type(method) is not Function or method.cells or method.code.profile is None \
-            or method.code.profile.native is None:
+    if type(method) is not Function or method.cells or (method.code is not code and (
+            method.code.profile is None or method.code.profile.native is None)):
         return None
     return shape, method
 
