@@ -67,35 +67,60 @@ class StructType:
     The object is also the *shape* of its values (the field set is fixed per
     declaration), which inline caches compare by identity: each run of a
     declaration is a new shape, numbered per name by the VM (``shape``: 1 for
-    the first ``Point``, 2 for a redeclared one; 0 for the builtin structs)."""
+    the first ``Point``, 2 for a redeclared one; 0 for the builtin structs).
+    A value keeps its fields in a list in ``field_names`` order, so a shape
+    fixes every field's slot (``slot``): native code loads field k at a fixed
+    offset once it has checked the shape. ``methods`` never changes after the
+    declaration ran, so a shape also fixes every method."""
 
     name: str
     field_names: list[str]
     defaults: dict[str, Any] = field(default_factory=dict)
     methods: dict[str, Function | Builtin] = field(default_factory=dict)
     shape: int = 0
+    slot: dict[str, int] = field(init=False, repr=False)   # field name -> its index in a value's slots
+    blank: list[Any] = field(init=False, repr=False)       # a new value's slots: the defaults, else null
+
+    def __post_init__(self) -> None:
+        self.slot = {name: index for index, name in enumerate(self.field_names)}
+        self.blank = self.slots_of(self.defaults)
 
     @property
     def shape_name(self) -> str:
         """How views name the shape: ``Point#1``, ``Point#2``; a builtin struct by its name."""
         return f"{self.name}#{self.shape}" if self.shape else self.name
 
+    def slots_of(self, fields: dict[str, Any]) -> list[Any]:
+        """A value's slots from a name -> value dict (a field it lacks is null)."""
+        return [fields.get(name) for name in self.field_names]
+
 
 class StructValue:
-    """An instance of a struct. ``fields`` maps field name -> value."""
+    """An instance of a struct: ``slots`` holds its fields in its shape's order
+    (``type.field_names``; never resized). ``fields`` is a name -> value copy for
+    the code that is not hot (printing, equality, builtins)."""
 
-    __slots__ = ("type", "fields")
+    __slots__ = ("type", "slots")
 
-    def __init__(self, type: StructType, fields: dict[str, Any]):
+    def __init__(self, type: StructType, slots: list[Any] | dict[str, Any]):
         self.type = type
-        self.fields = fields
+        self.slots = slots if slots.__class__ is list else type.slots_of(slots)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(zip(self.type.field_names, self.slots))
 
     @property
     def name(self) -> str:
         return self.type.name
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The field ``name``, or ``default`` when the shape has none."""
+        index = self.type.slot.get(name)
+        return default if index is None else self.slots[index]
+
     def copy(self) -> "StructValue":
-        return StructValue(self.type, dict(self.fields))
+        return StructValue(self.type, self.slots.copy())
 
 
 class Variant:
@@ -134,4 +159,4 @@ ERROR_TYPE = StructType("Error", ["message", "stack", "line"])
 
 
 def make_error_value(message: str, stack: list[str], line: int) -> StructValue:
-    return StructValue(ERROR_TYPE, {"message": message, "stack": list(stack), "line": line})
+    return StructValue(ERROR_TYPE, [message, list(stack), line])

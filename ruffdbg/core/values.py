@@ -129,9 +129,10 @@ def to_string(v: Any) -> str:
 
 
 def _struct_to_string(v: StructValue) -> str:
-    if not v.fields:
+    by_name = v.fields
+    if not by_name:
         return f"{v.name} {{}}"
-    fields = ", ".join(f"{name}: {to_string(v.fields[name])}" for name in sorted(v.fields))
+    fields = ", ".join(f"{name}: {to_string(by_name[name])}" for name in sorted(by_name))
     return f"{v.name} {{ {fields} }}"
 
 
@@ -158,8 +159,9 @@ def debug_repr(v: Any) -> str:
         return "Dict{" + ", ".join(f"{k}: {debug_repr(v[k])}" for k in sorted(v)) + "}"
     if t is StructValue:
         if v.type is ERROR_TYPE:
-            return f'ErrorObject("{to_string(v.fields.get("message"))}")'
-        fields = ", ".join(f"{k}: {debug_repr(v.fields[k])}" for k in sorted(v.fields))
+            return f'ErrorObject("{to_string(v.get("message"))}")'
+        by_name = v.fields
+        fields = ", ".join(f"{k}: {debug_repr(by_name[k])}" for k in sorted(by_name))
         return f"Struct({v.name} {{ {fields} }})" if fields else f"Struct({v.name})"
     if t is Function:
         return f"Function({v.name})"
@@ -203,6 +205,8 @@ def values_equal(a: Any, b: Any) -> bool:
         if ta is dict:
             return _dicts_equal(a, b)
         if ta is StructValue:
+            if a.type is b.type:
+                return all(map(values_equal, a.slots, b.slots))
             return a.type.name == b.type.name and _dicts_equal(a.fields, b.fields)
         if ta is Variant:
             return a.tag == b.tag and len(a.payload) == len(b.payload) and all(map(values_equal, a.payload, b.payload))
@@ -551,9 +555,9 @@ def index_set(container: Any, idx: Any, value: Any) -> int | None:
 def field_get(obj: Any, name: str) -> Any:
     """``obj.name`` on a struct (including the Error value of ``except``)."""
     if type(obj) is StructValue:
-        fields = obj.fields
-        if name in fields:
-            return fields[name]
+        index = obj.type.slot.get(name)
+        if index is not None:
+            return obj.slots[index]
         raise RuffError(f"Field not found: {name}")
     raise RuffError(f"Cannot access field or method '{name}' on non-struct value")
 
@@ -561,8 +565,9 @@ def field_get(obj: Any, name: str) -> Any:
 def field_set(obj: Any, name: str, value: Any) -> None:
     """``obj.name := value`` IN PLACE; only declared fields may be written."""
     if type(obj) is StructValue:
-        if name in obj.fields or name in obj.type.field_names:
-            obj.fields[name] = value
+        index = obj.type.slot.get(name)
+        if index is not None:
+            obj.slots[index] = value
             return
         raise RuffError(f"Field not found: {name}")
     raise RuffError("Cannot set field on non-struct value")

@@ -25,9 +25,10 @@ ASSUMPTION_OF_GUARD = {
     "call-result": "call-result-type",  # what a call returns
     "global-unchanged": "callee-identity",   # the function a global holds, checked before the call
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
+    "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit", "immutable-global")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import counts, elements
+from ruffdbg.jit import counts, elements, structs
 from ruffdbg.jit import runtime as rt
 from ruffdbg.profile.ics import site_text
 from ruffdbg.jit import assumptions, tiering
@@ -457,6 +457,9 @@ class NativeBoundary:
             return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
         if guard.kind == "elements-kind":   # (the array and the index are on the stack)
             return elements.deopt_reason(site_text(unit.code, guard.pc), guard.element_kind, values[-2], values[-1])
+        if guard.kind == "shape":   # (the receiver is on the stack)
+            receiver = values[-structs.receiver_depth(unit.code, guard.pc)]
+            return structs.deopt_reason(site_text(unit.code, guard.pc), guard.shape, receiver)
         return guard.detail
 
     def _record_deopt(self, unit: Unit, guard: Guard, reason: str) -> None:

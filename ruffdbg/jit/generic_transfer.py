@@ -10,7 +10,7 @@ from __future__ import annotations
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import elements
+from ruffdbg.jit import elements, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -245,6 +245,57 @@ def _store_index_t2(s: Step):
     return _generic_t2(s, why=elements.why_generic(s.code, s.pc, index, value))
 
 
+def _get_field_t2(s: Step):
+    """``p.x`` where the site's inline cache is monomorphic on a struct shape with the
+    field: a native load behind a shape guard (a scalar comes out tagged, anything
+    else through the generic path)."""
+    site = structs.field_site(s.code, s.pc)
+    if s.stack[-1] == Kind.DYN and site is not None:
+        s.typed.field_loads[s.pc] = site
+        s.typed.slow_paths.add(s.pc)
+        return None
+    why = "the receiver is not a struct" if s.stack[-1] != Kind.DYN else structs.why_generic(s.code, s.pc)
+    return _generic_t2(s, why=why)
+
+
+def _call_method_t2(s: Step):
+    """``v.m(...)`` at a monomorphic site: a shape guard, then a native call of the
+    method (``_native_method``); any other site the interpreter calls."""
+    native = _native_method(s, s.arg[1] + 1)
+    if native is not False:
+        return native
+    return _generic_t2(s, why=structs.why_generic(s.code, s.pc, "native method calls"))
+
+
+def _operator_t2(base):
+    """``a + b`` ...: a struct's operator method called natively where the site saw
+    only structs of one shape on its left (``_native_method``), else ``base``."""
+    def transfer(s: Step):
+        native = _native_method(s, 2) if s.stack[-2] == Kind.DYN else False
+        return base(s) if native is False else native
+    return transfer
+
+
+def _native_method(s: Step, argc: int):
+    """A call of the method ``jit/structs.method_site`` found for this site, the
+    receiver and the ``argc - 1`` arguments above it its arguments, typed as a call
+    of a global function is; False when the site does not qualify."""
+    site = structs.method_site(s.code, s.pc)
+    args = tuple(s.stack[len(s.stack) - argc:])
+    if site is None or args[0] != Kind.DYN or len(site[1].code.params) != argc \
+            or any(isinstance(a, StackOnly) for a in args):
+        return False
+    shape, method = site
+    result = s.return_type_of(method, args)
+    if result == Kind.BOTTOM:   # a recursive call whose type is not known yet: ignore this path
+        return []
+    del s.stack[len(s.stack) - argc:]
+    s.typed.callees[s.pc] = Callee(f"{shape.name}.{method.name}", method)
+    s.typed.method_calls[s.pc] = shape
+    s.stack.append(Kind.DYN if result is None else result)
+    return None
+
+
 def _mut_local_t2(s: Step):
     """``MUT_LOCAL x`` (before ``x[i] := v``): native when ``x`` holds an object only
     this frame holds (lowering/arrays.py), else the interpreter's (which copies)."""
@@ -291,11 +342,13 @@ def t2_table(table: dict) -> dict:
             table[op] = _generic_t2
     table.update({
         Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
-        Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2,
+        Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2, Op.GET_FIELD: _get_field_t2,
+        Op.CALL_METHOD: _call_method_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
         Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })
     table[Op.MUT_LOCAL] = _mut_local_t2
+    table.update({op: _operator_t2(table[op]) for op in ARITHMETIC_OPS})
     table.update({op: _refuse_t1 for op in T1_REFUSED})
     return table
 

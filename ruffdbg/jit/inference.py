@@ -107,6 +107,11 @@ class TypedCode:
     # T2: INDEX / STORE_INDEX pc -> the element kind it loads / stores natively (jit/elements.py)
     element_loads: dict[int, int] = field(default_factory=dict)
     element_stores: dict[int, int] = field(default_factory=dict)
+    # T2: GET_FIELD pc -> (shape, slot) of a monomorphic field site it loads natively (jit/structs.py)
+    field_loads: dict[int, tuple[Any, int]] = field(default_factory=dict)
+    # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls
+    # natively (its Callee in ``callees``, the receiver its first argument)
+    method_calls: dict[int, Any] = field(default_factory=dict)
     # T2: CALL pcs of ``x := push(x, v)`` that append natively while ``x`` has room
     native_pushes: set[int] = field(default_factory=set)
     # T2: LOAD_GLOBAL pc -> the value of the immutable (let/const) scalar global it reads,

@@ -38,7 +38,7 @@ import struct
 from typing import Any
 
 from ruffdbg.core.arrays import RArray
-from ruffdbg.core.objects import StructValue
+from ruffdbg.core.objects import StructType, StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
@@ -123,6 +123,32 @@ def _check_layout() -> tuple[int, int]:
 
 
 RARRAY_KIND, RARRAY_ITEMS = _check_layout()   # offsets of RArray.kind and RArray.items
+
+# --- where native code finds a struct's fields and a scalar's value (lowering/structs.py)
+FLOAT_VALUE = 16     # PyFloatObject's ob_fval
+LONG_SIZE = 16       # PyLongObject's ob_size: its number of 30-bit digits, negative for a negative int
+LONG_DIGITS = 24     # PyLongObject's ob_digit: uint32 digits, least significant first
+LONG_SHIFT = 30
+
+
+def _check_scalar_layout() -> tuple[int, int]:
+    """The offsets of StructValue.type and StructValue.slots, after checking where
+    CPython keeps a float's and an int's value (3.11's layout)."""
+    def digits(n: int) -> list[int]:
+        size = ctypes.c_ssize_t.from_address(id(n) + LONG_SIZE).value
+        return [size] + [ctypes.c_uint32.from_address(id(n) + LONG_DIGITS + 4 * k).value for k in range(abs(size))]
+
+    big = 3 << 40
+    if (ctypes.c_double.from_address(id(probe_float := float("2.5")) + FLOAT_VALUE).value != probe_float
+            or digits(int("7")) != [1, 7] or digits(int("-7")) != [-1, 7]
+            or digits(big) != [2, big & ((1 << LONG_SHIFT) - 1), big >> LONG_SHIFT] or digits(int("0"))[0] != 0):
+        raise ImportError("ruffdbg: unexpected object layout (float, int)")
+    shape = StructType("Probe", ["a"])
+    probe = StructValue(shape, [None])
+    return _slot_offset(probe, shape), _slot_offset(probe, probe.slots)
+
+
+STRUCT_TYPE, STRUCT_SLOTS = _check_scalar_layout()   # offsets of StructValue.type and StructValue.slots
 
 
 def _pin_bools() -> None:

@@ -17,7 +17,7 @@ STOPPED = (State.BLACKLISTED, State.NOT_COMPILABLE)   # no more tiering for thes
 # Guards that check a speculation (a profile's types, a call's result type, the
 # function a global holds): their failures count toward despecialization.
 # Any other guard failing is a bail-out (something only the interpreter does).
-SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind")
+SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape")
 
 
 def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:

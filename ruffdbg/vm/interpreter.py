@@ -584,7 +584,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         if type(a) is StructValue:
                             stack.pop()
                             frame.pc = pc
-                            self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b]))
+                            self._call_pushed(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], stack)
                             a = b = None
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
@@ -642,7 +642,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             if type(a) is StructValue and op in OPERATOR_METHODS:
                                 stack.pop()
                                 frame.pc = pc
-                                self._push(self._new_frame(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b]))
+                                self._call_pushed(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], stack)
                                 a = b = None
                                 break
                         stack[-1] = _GENERIC_BINARY[op](a, b)

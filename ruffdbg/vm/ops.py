@@ -29,6 +29,7 @@ from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
 from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.hooks import NOT_TAKEN
 
 
 class RareOps:
@@ -157,18 +158,15 @@ class RareOps:
 
     def op_GET_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         value = stack[-1]
-        code = frame.code
-        cache = code.profile.ics[pc - 1]
+        cache = frame.code.profile.ics[pc - 1]
         if type(value) is StructValue and value.type is cache.shape:
             cache.hits += 1
-            try:                                   # a hit is a struct: read the field here
-                stack[-1] = value.fields[code.consts[arg]]
+            if cache.slot >= 0:                    # a hit is a struct: the field at its slot
+                stack[-1] = value.slots[cache.slot]
                 return pc
-            except KeyError:                       # (field_get says which field is missing)
-                pass
         else:
-            self._ic_miss(cache, frame, pc - 1, value)
-        stack[-1] = values.field_get(value, code.consts[arg])
+            self._ic_miss(cache, frame, pc - 1, value, frame.code.consts[arg])
+        stack[-1] = values.field_get(value, frame.code.consts[arg])
         return pc
 
     def op_MAKE_FUNCTION(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -192,12 +190,14 @@ class RareOps:
         if struct_type is None:
             raise RuffError(f"Undefined struct: {name}")
         given = _pop_n(stack, len(field_names))
-        fields = {field_name: struct_type.defaults.get(field_name) for field_name in struct_type.field_names}
+        slots = struct_type.blank.copy()
+        index = struct_type.slot
         for field_name, value in zip(field_names, given):
-            if field_name not in fields:
+            at = index.get(field_name)
+            if at is None:
                 raise RuffError(f"Struct {name} has no field {field_name}")
-            fields[field_name] = value
-        stack.append(StructValue(struct_type, fields))
+            slots[at] = value
+        stack.append(StructValue(struct_type, slots))
         return pc
 
     def op_MUT_LOCAL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -232,7 +232,7 @@ class RareOps:
         if type(parent) is StructValue and parent.type is cache.shape:
             cache.hits += 1
         else:
-            self._ic_miss(cache, frame, pc - 1, parent)
+            self._ic_miss(cache, frame, pc - 1, parent, frame.code.consts[arg])
         stack.append(self._unique_field(parent, frame.code.consts[arg]))
         return pc
 
@@ -250,18 +250,15 @@ class RareOps:
 
     def op_STORE_FIELD(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         container = stack.pop()
-        code = frame.code
-        cache = code.profile.ics[pc - 1]
+        cache = frame.code.profile.ics[pc - 1]
         if type(container) is StructValue and container.type is cache.shape:
             cache.hits += 1
-            fields = container.fields              # a hit is a struct: a field it has is written here
-            name = code.consts[arg]
-            if name in fields:
-                fields[name] = stack.pop()
+            if cache.slot >= 0:                    # a hit is a struct: the field at its slot
+                container.slots[cache.slot] = stack.pop()
                 return pc
         else:
-            self._ic_miss(cache, frame, pc - 1, container)
-        values.field_set(container, code.consts[arg], stack.pop())
+            self._ic_miss(cache, frame, pc - 1, container, frame.code.consts[arg])
+        values.field_set(container, frame.code.consts[arg], stack.pop())
         return pc
 
     def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -275,7 +272,7 @@ class RareOps:
     def op_THROW(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         thrown = stack.pop()
         if type(thrown) is StructValue and thrown.name == "Error":
-            raise RuffError(values.to_string(thrown.fields.get("message")), thrown)
+            raise RuffError(values.to_string(thrown.get("message")), thrown)
         raise RuffError(thrown if type(thrown) is str else values.to_string(thrown), thrown)
 
     def op_FAIL(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -309,15 +306,32 @@ class RareOps:
         if method is not None:
             args = stack[len(stack) - argc - 1:]       # the receiver is `self`
         else:
-            method = receiver.fields.get(name)
+            method = receiver.get(name)
             if type(method) is not Function:
                 raise RuffError(f"Unknown method: {name}")
             args = stack[len(stack) - argc:]
         del stack[len(stack) - argc - 1:]
         receiver = None
         frame.pc = pc
-        self._push(self._new_frame(method, args))
+        self._call_pushed(method, args, stack)
         return -1
+
+    def _call_pushed(self, function: Function, args: list, stack: list) -> None:
+        """A call the loop makes outside CALL (a method, an operator overload), tiered
+        as CALL tiers: a hot function goes to the JIT, and native code runs the call
+        (its result pushed on the caller's ``stack``) unless its entry refuses the
+        arguments; else the function's frame is pushed. The loop then reloads the top
+        frame either way (the caller's pc is written back)."""
+        frame = self._new_frame(function, args)
+        profile = frame.code.profile
+        if profile.calls >= profile.hot_at:
+            self.hooks.on_hot(function.code)
+        if profile.native is not None:
+            result = profile.native(args, function)
+            if result is not NOT_TAKEN:
+                stack.append(result)
+                return
+        self._push(frame)
 
     # --- beyond the core (compiler/patterns.py and compiler/sugar.py emit these)
 
@@ -356,9 +370,9 @@ class RareOps:
         if type(value) is StructValue and value.type is cache.shape:
             cache.hits += 1
         else:
-            self._ic_miss(cache, frame, pc - 1, value)
+            self._ic_miss(cache, frame, pc - 1, value, name)
         if type(value) is StructValue:
-            stack.append(value.fields.get(name))
+            stack.append(value.get(name))
         elif type(value) is dict:
             stack.append(value.get(name))
         else:
@@ -430,14 +444,17 @@ class RareOps:
             raise RuffError(f"Unknown method: {method_name}")
         return method
 
-    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any) -> None:
-        """The slow path of an inline cache: count the receiver's shape, and log an
-        ``ic`` event when the site's state changed (uninit -> mono -> poly -> mega)."""
+    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any, field: str | None = None) -> None:
+        """The slow path of an inline cache: count the receiver's shape (a field site's
+        cache also takes the field's slot in it), and log an ``ic`` event when the
+        site's state changed (uninit -> mono -> poly -> mega)."""
         if type(receiver) is StructValue:
             key, name = receiver.type, receiver.type.shape_name
         else:
             key, name = type(receiver), values.type_name(receiver)
         old = cache.miss(key, name)
+        if cache.shape is key:
+            cache.slot = key.slot.get(field, -1) if field is not None and type(receiver) is StructValue else -1
         if old is not None and self.events is not None:
             code = frame.code
             text = site_text(code, site)

@@ -55,9 +55,9 @@ def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
     frames.append(frame)
     try:
         following = _dispatch(vm, frame, op, arg, stack, pc + 1)
-        if following < 0:       # a frame was pushed (a method, an operator overload): run it
-            pushed = frames.pop()
-            stack.append(_run_pushed(vm, pushed))
+        if following < 0:       # a method, an operator overload: run its frame if one was
+            if len(frames) > base + 1:   # pushed (native code ran it otherwise: its result is pushed)
+                stack.append(_run_pushed(vm, frames.pop()))
             following = frame.pc
         frame.pc = following
         return following
@@ -101,7 +101,7 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
         a = stack[-1]
         if type(a) is StructValue and op in OPERATOR_METHODS:
             stack.pop()
-            vm._push(vm._new_frame(vm._operator_method(a, OPERATOR_METHODS[op], frame, following - 1), [a, b]))
+            vm._call_pushed(vm._operator_method(a, OPERATOR_METHODS[op], frame, following - 1), [a, b], stack)
             return -1
         stack[-1] = BINARY_SEMANTICS[op](a, b)
         return following

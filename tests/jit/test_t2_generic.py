@@ -53,34 +53,41 @@ def test_structs_arrays_and_strings_reach_t2_with_a_reason_per_generic_site():
     session = same_as_t0(MIXED)
     f = session.function("f")
     assert (f.tier, f.state, f.deopts) == ("T2", "optimized", 0)
-    # xs[1] on arrays of ints is a native load (jit/elements.py); the rest stays generic
-    assert reasons(session, "f") == [
-        "generic: field access p.x — no native struct layout yet",
-        "generic: field access p.y — no native struct layout yet",
-        "generic: string interpolation — no native strings yet"]
+    # xs[1] on arrays of ints is a native load (jit/elements.py), p.x and p.y too (one
+    # shape: jit/structs.py); the rest stays generic
+    assert reasons(session, "f") == ["generic: string interpolation — no native strings yet"]
     compile_ = session.compiles("f")[-1]
     assert (compile_.tier, compile_.types) == ("T2", ("p: dyn", "xs: dyn", "n: int"))
-    assert [site.line for site in compile_.generic_sites] == [5, 5, 5]
+    assert [site.line for site in compile_.generic_sites] == [5]
     # the counted loop stays unboxed and checked: its guards are T2's own
-    assert {g.kind for g in compile_.guards} >= {"type", "overflow", "division", "elements-kind", "bounds"}
+    assert {g.kind for g in compile_.guards} >= {"type", "overflow", "division", "elements-kind", "bounds", "shape"}
     (unit,) = [u for u in session.assumptions("f") if u.current and u.loop_line is None]
     assert unit.generic_sites == compile_.generic_sites
 
 
+# f's field sites see two shapes: they stay generic, saying so
+MIXED_SHAPES = MIXED.replace("struct P { x, y }", """struct P { x, y }
+struct Q { x, y }
+func mk(k) {
+  if k % 2 == 0 { return P { x: k, y: "a" } }
+  return Q { x: k, y: "b" }
+}""").replace('f(P { x: k, y: "a" }, [1, k, 3], 40)', "f(mk(k), [1, k, 3], 40)")
+
+
 def test_the_cli_shows_generic_sites_in_ir_and_stats_json(tmp_path, capsys):
     path = tmp_path / "mixed.ruff"
-    path.write_text(MIXED)
+    path.write_text(MIXED_SHAPES)
     assert main(["ir", str(path), "--func", "f", "--threshold", "100"]) == 0
     header = capsys.readouterr().out.splitlines()[:3]
     assert header[0].startswith("; f(p: dyn, xs: dyn, n: int) at T2 -> dyn; compile #")
-    assert header[1:] == ["; line 5, pc 19: generic: field access p.x — no native struct layout yet",
-                          "; line 5, pc 27: generic: field access p.y — no native struct layout yet"]
+    assert header[1:] == ["; line 10, pc 19: generic: field access p.x — poly(2) P#1 Q#1: native field loads need one shape",
+                          "; line 10, pc 27: generic: field access p.y — poly(2) P#1 Q#1: native field loads need one shape"]
     import json
     assert main(["run", str(path), "--threshold", "100", "--stats-json", str(tmp_path / "s.json")]) == 0
     stats = json.loads((tmp_path / "s.json").read_text())["functions"]["f"]
     assert stats["tier"] == "T2"
-    assert stats["generic_sites"][0] == {"pc": 19, "line": 5,
-                                         "reason": "generic: field access p.x — no native struct layout yet"}
+    assert stats["generic_sites"][0] == {
+        "pc": 19, "line": 10, "reason": "generic: field access p.x — poly(2) P#1 Q#1: native field loads need one shape"}
     assert stats["units"][-1]["generic_sites"] == stats["generic_sites"]
 
 

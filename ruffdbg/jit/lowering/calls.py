@@ -16,18 +16,20 @@ from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
 class CallsAndLoops:
     """(Part of ``Lowering``.) CALL, GET_ITER, FOR_ITER and their helpers."""
 
-    def op_CALL(self, pc: int, op: int, argc: int) -> None:
-        if pc in self.typed.native_pushes:
+    def op_CALL(self, pc: int, op: int, argc: int, method: Any = None) -> None:
+        """(``method``: the ``Callee`` of a method call, ``lowering/structs.py``: the
+        receiver is its first argument and no callee is on the stack.)"""
+        if method is None and pc in self.typed.native_pushes:
             self.native_push(pc)
             return
-        if self.typed.pushed(pc) == RANGE_ARGS:
+        if method is None and self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return
-        if self.native_builtin(pc, argc):
+        if method is None and self.native_builtin(pc, argc):
             return
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
-        callee = self.stack[-argc - 1][1].callee
+        callee = method or self.stack[-argc - 1][1].callee
         arg_types = tuple(kind for _, kind in args)
         # None: inference found no way for the call to return normally (a recursion
         # with no base case); whatever comes back goes to the interpreter.
@@ -88,7 +90,7 @@ class CallsAndLoops:
         else:   # through the callee's call cell: whatever native code it has now, or the VM
             cell = self.runtime.call_cell(callee.function)
             pair = self._call_through_vm(pc, callee, args) if cell is None else self._call_cell(pc, callee, args, cell)
-        del self.stack[len(self.stack) - argc - 1:]
+        del self.stack[len(self.stack) - argc - (method is None):]
         self.promoted_in_home = bool(self.promoted_home)   # exits until the reload take them from there
         if result_type == Kind.DYN:
             self._dyn_call_result(pc, b.extract_value(pair, 1))

@@ -50,6 +50,7 @@ class Guard:
     detail: str
     reach: str = REACH_PC
     element_kind: int | None = None   # an elements-kind guard's kind (core.arrays), for its deopt reason
+    shape: Any = None                 # a shape guard's StructType (its deopt reason; keeps it alive)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.ops import Ops
+from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
@@ -51,8 +52,8 @@ def _symbol_part(function: Any) -> str:
     return getattr(code, "name", None) or getattr(function, "name", None) or type(function).__name__
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, ArrayElements, TaggedValues, GenericOps,
-               EntryFunction):
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, ArrayElements, StructFields, TaggedValues,
+               GenericOps, EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the

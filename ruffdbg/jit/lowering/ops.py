@@ -30,6 +30,9 @@ class Ops:
         if pc in self.typed.generic:
             self._generic(pc, op, arg)
             return
+        if pc in self.typed.method_calls and op in ARITHMETIC_OPS:   # a struct's operator method
+            self.native_method(pc, 2)
+            return
         getattr(self, "op_" + OPCODE_NAMES[op], self._arith_or_compare)(pc, op, arg)
 
     def _tag_function_operands(self, op: int, arg: Any) -> None:

@@ -1,0 +1,118 @@
+"""What T2 knows about struct shapes (``core.objects.StructType``) from the
+interpreter's inline caches (``profile/ics.py``): which field sites it loads
+natively, and the words its guards, deopts and declined sites use.
+
+A GET_FIELD site is loaded natively when its cache is monomorphic on a struct
+shape that has the field: native code checks the receiver is a ``StructValue``
+of exactly that shape (a ``shape`` guard: speculative, so failing ones
+despecialize like a type guard) and reads the field's object from its fixed
+slot (``lowering/structs.py``). Every other site stays generic and says why,
+naming the cache's state and the shapes it saw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
+from ruffdbg.core.objects import Function, StructType, StructValue
+from ruffdbg.core.values import type_name
+from ruffdbg.profile.ics import MONO, UNINIT
+
+
+def mono_shape(code: CodeObject, pc: int) -> StructType | None:
+    """The one struct shape the inline cache at ``pc`` saw, if it saw only that."""
+    cache = code.profile.ics[pc] if code.profile is not None else None
+    if cache is None or cache.state != MONO:
+        return None
+    (shape,) = cache.by_shape()
+    return shape if type(shape) is StructType else None
+
+
+def field_site(code: CodeObject, pc: int) -> tuple[StructType, int] | None:
+    """(shape, slot) of a field site loaded natively: monomorphic on a shape with the field."""
+    shape = mono_shape(code, pc)
+    if shape is None:
+        return None
+    slot = shape.slot.get(code.consts[code.instrs[pc][1]])
+    return None if slot is None else (shape, slot)
+
+
+def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None:
+    """(shape, method) of a method call (CALL_METHOD) or an operator overload (``a + b``
+    reaching ``op_add``) T2 calls natively: its cache is monomorphic on a shape whose
+    method is a Ruff function with no captured variables (the shape fixes it: a
+    declaration's methods never change, a redeclared struct is a new shape) and has
+    native code (a call from native code into the interpreter costs more than the
+    interpreter's own call) or is the method being compiled (a recursion). An
+    operator site must have seen nothing but structs on its left."""
+    shape = mono_shape(code, pc)
+    if shape is None:
+        return None
+    op, arg = code.instrs[pc]
+    if op == Op.CALL_METHOD:
+        method = shape.methods.get(code.consts[arg[0]])
+    else:
+        profile = code.profile
+        if profile.fast_hits[pc] or profile.float_hits[pc] or any(
+                type(key) is not tuple or key[0] is not StructValue for key in profile.feedback[pc]):
+            return None
+        method = shape.methods.get(OPERATOR_METHODS.get(op, ""))
+    if type(method) is not Function or method.cells or (method.code is not code and (
+            method.code.profile is None or method.code.profile.native is None)):
+        return None
+    return shape, method
+
+
+def why_generic(code: CodeObject, pc: int, native: str = "native field loads") -> str:
+    """Why a field or method site stays generic, from its inline cache:
+    ``poly(2) Point#1 Vec#1: native field loads need one shape``."""
+    cache = code.profile.ics[pc] if code.profile is not None else None
+    if cache is None or cache.state == UNINIT:
+        return "the site has not run (its inline cache is uninitialized)"
+    seen = [name for name, _count in cache.snapshot()[1]]
+    if cache.state == MONO:
+        op, arg = code.instrs[pc]
+        if seen and mono_shape(code, pc) is None:
+            return f"mono {seen[0]}: {native} need a struct"
+        if op in OPERATOR_METHODS or op == Op.CALL_METHOD:
+            return f"mono {seen[0]}: {_why_not_called(code, pc, mono_shape(code, pc))}"
+        return f"mono {seen[0]}: the shape has no field {code.consts[arg]}"
+    state = cache.state if cache.state != "poly" else f"poly({len(seen)})"
+    return f"{state} {' '.join(seen[:4])}{' ...' if len(seen) > 4 else ''}: {native} need one shape"
+
+
+def _why_not_called(code: CodeObject, pc: int, shape: StructType) -> str:
+    op, arg = code.instrs[pc]
+    name = code.consts[arg[0]] if op == Op.CALL_METHOD else OPERATOR_METHODS[op]
+    method = shape.methods.get(name)
+    profile = code.profile
+    if op != Op.CALL_METHOD and (profile.fast_hits[pc] or profile.float_hits[pc] or any(
+            type(key) is not tuple or key[0] is not StructValue for key in profile.feedback[pc])):
+        return "the site saw other operands too"
+    if type(method) is not Function:
+        return f"{shape.name} has no method {name}" if method is None else f"{name} is a builtin method"
+    if method.cells:
+        return f"{shape.name}.{name} captures variables"
+    return f"{shape.name}.{name} has no native code (a call into the interpreter from native code costs more)"
+
+
+def receiver_depth(code: CodeObject, pc: int) -> int:
+    """How far down the operand stack the receiver of the site at ``pc`` is (1: on top)."""
+    op, arg = code.instrs[pc]
+    if op == Op.CALL_METHOD:
+        return arg[1] + 1
+    if op in (Op.GET_FIELD, Op.GET_FIELD_OR_NULL, Op.MUT_FIELD):
+        return 1
+    return 2   # an operator's left operand
+
+
+def shape_name(value: Any) -> str:
+    """A value as a shape guard names it: ``Point#1``, or its Ruff type."""
+    return value.type.shape_name if type(value) is StructValue else type_name(value)
+
+
+def deopt_reason(site: str, expected: StructType, receiver: Any) -> str:
+    """``p.x: expected Point#1, got Vec#1``."""
+    return f"{site}: expected {expected.shape_name}, got {shape_name(receiver)}"
+
