@@ -55,8 +55,8 @@ class NativeBoundary:
         ``function`` is the closure called: its cells are what the frame's
         LOAD_FREE / STORE_FREE reach (a code with free variables is only ever
         entered from here: native code calls closures through the VM)."""
-        if unit.entry is None:   # released (retired): a caller that read ``native`` before it was
-            return NOT_TAKEN
+        if unit.entry is None or unit.interpreted_from_t0:   # released (retired): a caller that read
+            return NOT_TAKEN   # ``native`` before it was; a short method: cheaper interpreted (tiering.short_method)
         ctx = self.ctx.words
         argv = self.ctx.args
         for index, value in enumerate(args):

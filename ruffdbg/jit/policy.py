@@ -36,6 +36,15 @@ class TierPolicy:
     # through the VM (about 25 us): at 16, a recursive T1 function spent 95% of
     # its time there; at 256, a settling profile needs 16 times more calls.
     sample_native_calls: int = 256
+    # Entering native code from the interpreter (boxing the arguments, the ctypes
+    # call, unboxing the result) costs about 2 us, what the interpreter spends on
+    # some 10-20 instructions: a struct method with at most this many
+    # instructions, no loop and no call (so its native run is that short too) is
+    # called natively only by native callers; called by the interpreter, it is
+    # interpreted (vecadd's `acc.dot(step)` from an interpreted loop: 25 % slower
+    # entered natively). (Global functions are still entered from the interpreter:
+    # the views and tests of tiering rest on it.)
+    short_method: int = 24
     # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
     # compiler thread while the function goes on in its current tier
     # (jit/background.py). Off by default: then every compile happens at the

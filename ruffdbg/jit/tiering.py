@@ -8,11 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.jit.policy import TierPolicy
 from ruffdbg.jit.types import SCALARS, Kind
 from ruffdbg.jit.views import State
 
 STOPPED = (State.BLACKLISTED, State.NOT_COMPILABLE)   # no more tiering for these
+
+# What makes a function's native run longer than its instructions: a loop, a call.
+LEAF_BREAKERS = frozenset((Op.JUMP_BACK, Op.CALL, Op.CALL_METHOD))
 
 # Guards that check a speculation (a profile's types, a call's result type, the
 # function a global holds): their failures count toward despecialization.
@@ -140,6 +144,16 @@ def after_deopt(guard_kind: str, osr: bool, state: State) -> str | None:
 def too_many(count: int, policy: TierPolicy) -> bool:
     """More despecializations or bail-outs than the policy allows: blacklist."""
     return count > policy.blacklist_after
+
+
+def short_method(code: Any, policy: TierPolicy) -> str | None:
+    """Why a method's native code is not entered from the interpreter (see
+    ``TierPolicy.short_method``), or None."""
+    ops = [op for op, _ in code.instrs]
+    if code.owner is None or len(ops) > policy.short_method or any(op in LEAF_BREAKERS for op in ops):
+        return None
+    return (f"called from the interpreter it is interpreted: entering native code costs more than its "
+            f"{len(ops)} instructions (no loop, no call); native callers call it natively")
 
 
 def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0") -> str | None:

@@ -49,6 +49,7 @@ class Unit:
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
     generic_sites: tuple = ()          # T2: views.GenericSite per site it leaves generic, and why
+    interpreted_from_t0: str | None = None   # why the interpreter does not enter it (tiering.short_method)
 
 
 @dataclass

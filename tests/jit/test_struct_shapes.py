@@ -129,3 +129,32 @@ def test_a_struct_redeclared_in_the_repl_is_a_new_shape_that_hot_code_checks():
     assert shell.execute("print(f(P { x: 3, y: 5 }), f(old))") == "35 21\n"
     deopts = [e.detail["reason"] for e in shell.session.events.since(0) if e.kind == "deopt"]
     assert deopts == ["p.x: expected P#1, got P#2"]
+
+
+SHORT_METHOD = """struct V {
+    x, y
+    func dot(self, o) { return self.x * o.x + self.y * o.y }
+}
+func native_loop(v, n) {
+    mut s := 0
+    for i in n { s += v.dot(v) }
+    return s
+}
+let v := V { x: 2, y: 3 }
+mut t := 0
+for i in 400 {
+    try { t += v.dot(v) } except e { print(e) }
+}
+print(t, native_loop(v, 300))
+"""
+
+
+def test_a_short_method_is_interpreted_from_the_interpreter_and_called_natively_from_native_code():
+    session = same_as_t0(SHORT_METHOD)
+    dot = session.function("dot")
+    assert dot.tier == "T2"
+    assert dot.reason.startswith("called from the interpreter it is interpreted: entering native code costs more")
+    # native_loop's OSR unit calls dot's native code directly
+    kinds = [(a.kind, a.what) for unit in session.assumptions("native_loop") for a in unit.assumptions]
+    assert ("receiver-shape", "v.dot(): V#1") in kinds
+    assert any(kind == "callee-unit" and "(dot, T2," in what for kind, what in kinds)
