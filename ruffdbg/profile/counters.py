@@ -12,7 +12,15 @@ Cheapness rules, because these are bumped on the hot path:
 * native code counts the same events (``NativeCounts``, filled by the JIT), so
   views add both and every count holds whatever tier ran;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
-  costs one attribute load (``run_state``: everything the loop caches per code).
+  costs one attribute load (``run_state``: everything the loop caches per code);
+* stores count an int or a float in a list slot (``stored_ints``,
+  ``stored_floats``), and a fused ``x := a + b`` (peephole's ARITH_STORE) that
+  took its int/int or float/float path bumps *one* slot, ``fused_ints`` or
+  ``fused_floats`` at its operator's pc, which stands for two counts: the
+  operator's fast hit and the store's type. A dict bump costs about as much as
+  the rest of such an instruction, so these are added to ``feedback`` (and
+  ``fast_hits``/``float_hits``) only when someone reads those (``_fold``):
+  readers see exact counts, the loop pays one list bump.
 
 Time: ``self_ns`` and ``total_ns`` are nanoseconds (``time.perf_counter_ns``),
 but the clock is read only when control passes between *different* functions
@@ -21,6 +29,7 @@ but the clock is read only when control passes between *different* functions
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +47,17 @@ class NativeCounts:
     taken: list[int]      # taken branches and back-edges by pc
 
 
+# Folds may run on any thread that reads a profile (a view, the JIT's compiler
+# thread) while the interpreter keeps bumping: one fold at a time, and a fold
+# only ever adds what the interpreter counted since the last one.
+_FOLD_LOCK = threading.Lock()
+
+
 class CodeProfile:
     __slots__ = (
-        "calls", "self_ns", "total_ns", "active", "counters", "fast_hits", "float_hits",
-        "feedback", "ics", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
+        "calls", "self_ns", "total_ns", "active", "counters", "_fast_hits", "_float_hits",
+        "_feedback", "ics", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
+        "fused_ints", "fused_floats", "stored_ints", "stored_floats", "_pending",
     )
 
     def __init__(self, code: CodeObject):
@@ -51,9 +67,24 @@ class CodeProfile:
         self.total_ns = 0         # including callees (outermost activations only)
         self.active = 0           # activations on the stack, so recursion counts once
         self.counters = [0] * size    # taken branches / back-edges / handler entries, by pc
-        self.fast_hits = [0] * size    # sites that saw their fast pair: (int, int), or (array, int) for INDEX
-        self.float_hits = [0] * size  # sites that saw (float, float)
-        self.feedback: list[dict[Any, int]] = [{} for _ in range(size)]  # other type tuples
+        self._fast_hits = [0] * size    # sites that saw their fast pair: (int, int), or (array, int) for INDEX
+        self._float_hits = [0] * size  # sites that saw (float, float)
+        self._feedback: list[dict[Any, int]] = [{} for _ in range(size)]  # other type tuples
+        # Counted in lists, added to the above when read (``_fold``): fused
+        # arithmetic+store sites by operator pc (the int/int or float/float path
+        # taken: a fast or float hit there and an int or float stored at pc + 1),
+        # and ints and floats stored by a STORE_LOCAL.
+        self.fused_ints = [0] * size
+        self.fused_floats = [0] * size
+        self.stored_ints = [0] * size
+        self.stored_floats = [0] * size
+        # (list, the part of it folded so far, hits to add to (or None), the stored type)
+        self._pending = [
+            (self.fused_ints, [0] * size, self._fast_hits, int),
+            (self.fused_floats, [0] * size, self._float_hits, float),
+            (self.stored_ints, [0] * size, None, int),
+            (self.stored_floats, [0] * size, None, float),
+        ]
         self.ics: list[InlineCache | None] = caches_for(code)   # receiver shapes, by pc (IC sites only)
         self.arg_types: list[dict[type, int]] = [{} for _ in code.params]
         # Cached for the interpreter's call path:
@@ -67,6 +98,38 @@ class CodeProfile:
         # Back-edge counts taken off ``counters`` so a loop reaches its OSR mark
         # again after its native code was dropped (jit.manager.Jit.invalidate).
         self.rewound: dict[int, int] = {}
+
+    # The interpreter bumps the lists behind these directly (``run_state``);
+    # everyone else reads them here, with the fused sites' counts added.
+    @property
+    def fast_hits(self) -> list[int]:
+        self._fold()
+        return self._fast_hits
+
+    @property
+    def float_hits(self) -> list[int]:
+        self._fold()
+        return self._float_hits
+
+    @property
+    def feedback(self) -> list[dict[Any, int]]:
+        self._fold()
+        return self._feedback
+
+    def raw_counters(self) -> tuple:
+        """(counters, fast hits, float hits, feedback, fused ints, fused floats, stored
+        ints, stored floats) as the interpreter bumps them, without the fold: for
+        ``vm.interpreter``'s run_state only."""
+        return (self.counters, self._fast_hits, self._float_hits, self._feedback,
+                self.fused_ints, self.fused_floats, self.stored_ints, self.stored_floats)
+
+    def _fold(self) -> None:
+        """Add what the list-counted sites counted since the last fold (cheap when
+        nothing was: a list compare in C each)."""
+        for counted, folded, hits, kind in self._pending:
+            if counted != folded:
+                with _FOLD_LOCK:
+                    _fold_into(counted, folded, hits, self._feedback, kind)
 
     def count(self, pc: int) -> int:
         """The counter at ``pc`` over the whole run."""
@@ -83,6 +146,23 @@ class CodeProfile:
         target = mark - max(1, min(after, mark))
         self.rewound[pc] = self.rewound.get(pc, 0) + self.counters[pc] - target
         self.counters[pc] = target
+
+
+def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, feedback: list[dict],
+               kind: type) -> None:
+    """Add ``counted[pc] - folded[pc]`` to the ``kind`` count of the store there; for a
+    fused site (``hits`` given) to ``hits[pc]`` and to the store at ``pc + 1``. (Each
+    slot is read once: the interpreter may bump it meanwhile, the next fold adds that.)"""
+    store = 0 if hits is None else 1
+    for pc, before in enumerate(folded):
+        now = counted[pc]
+        if now != before:
+            delta = now - before
+            folded[pc] = now
+            if hits is not None:
+                hits[pc] += delta
+            seen = feedback[pc + store]
+            seen[kind] = seen.get(kind, 0) + delta
 
 
 def profile_of(code: CodeObject) -> CodeProfile:

@@ -52,7 +52,7 @@ from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError
-from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack, Gap
@@ -312,7 +312,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             if profile is not None:
                 profile.self_ns += now - mark
             mark = now
-            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = frame.code.profile.run_state
+            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+             fused_floats, stored_ints, stored_floats) = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
             pc = frame.pc
@@ -350,21 +351,11 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             r = int_fn(a, b)
                             if int_min <= r <= int_max:
                                 locs[slot] = r
-                                fast_hits[site] += 1
-                                seen = feedback[site + 1]  # the STORE_LOCAL's feedback
-                                try:
-                                    seen[int] += 1
-                                except KeyError:
-                                    seen[int] = 1
+                                fused_ints[site] += 1   # a fast hit at site and an int stored at site + 1
                                 continue
                         elif type(a) is float and type(b) is float:
                             locs[slot] = float_fn(a, b)
-                            float_hits[site] += 1
-                            seen = feedback[site + 1]
-                            try:
-                                seen[float] += 1
-                            except KeyError:
-                                seen[float] = 1
+                            fused_floats[site] += 1
                             continue
                         elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
                             # `s := s + t`, the string builder: drop the local's reference
@@ -432,6 +423,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             stack.append(G[names[arg]])
                         except KeyError:
                             stack.append(self._global(names[arg]))
+                    elif op == LOAD_CONST:
+                        stack.append(consts[arg])
                     elif op == CALL:
                         if interrupt[0]:
                             frame.pc = pc - 1
@@ -473,8 +466,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             # the whole call unless its entry refuses the argument types.
                             if fprofile.calls >= fprofile.hot_at:
                                 self.hooks.on_hot(fcode)
+                            frame.pc = pc
                             if fprofile.native is not None:
-                                frame.pc = pc
                                 result = fprofile.native(new_locals, callee)
                                 if result is not NOT_TAKEN:
                                     stack.append(result)
@@ -483,7 +476,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 result = None
                             if fprofile.padding:
                                 new_locals += fprofile.padding
-                            frame.pc = pc
                             frame = _new_object(Frame)
                             frame.code = fcode
                             frame.function = callee
@@ -491,18 +483,20 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             frame.stack = stack = []
                             frame.pc = pc = 0
                             frame.cells = callee.cells
-                            frame.handlers = []
-                            if fprofile is profile:
-                                frame.started_ns = 0
-                            else:
-                                now = perf_ns()
-                                profile.self_ns += now - mark
-                                mark = now
-                                fprofile.active += 1
-                                frame.started_ns = now
+                            frame.handlers = NO_HANDLERS
                             frames.append(frame)
                             # (callee and new_locals may stay set: neither is a container)
-                            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = fprofile.run_state
+                            if fprofile is profile:
+                                # Self-recursion: the same code, so the same cached state; no clock.
+                                frame.started_ns = 0
+                                continue
+                            now = perf_ns()
+                            profile.self_ns += now - mark
+                            mark = now
+                            fprofile.active += 1
+                            frame.started_ns = now
+                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                             fused_floats, stored_ints, stored_floats) = fprofile.run_state
                             continue
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
@@ -525,38 +519,17 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 profile.total_ns += now - finished.started_ns
                             if len(frames) == base:
                                 return result
+                            frame = frames[-1]
+                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                             fused_floats, stored_ints, stored_floats) = frame.code.profile.run_state
+                        else:   # back in a caller running the same code: its cached state is this one
+                            frame = frames[-1]
                         finished = None
-                        frame = frames[-1]
-                        profile, quick, consts, names, counters, fast_hits, float_hits, feedback = (
-                            frame.code.profile.run_state)
                         locs = frame.locals
                         stack = frame.stack
                         pc = frame.pc
                         stack.append(result)
                         result = None
-                    elif op == LOAD_CONST:
-                        stack.append(consts[arg])
-                    elif op == LOAD_LOCAL2:
-                        stack.append(locs[arg[0]])
-                        stack.append(locs[arg[1]])
-                    elif op == STORE_LOCAL:
-                        value = stack.pop()
-                        locs[arg] = value
-                        seen = feedback[pc - 1]
-                        kind = type(value)
-                        value = None
-                        try:
-                            seen[kind] += 1
-                        except KeyError:
-                            seen[kind] = 1
-                    elif op == JUMP_IF_FALSE:
-                        value = stack.pop()
-                        if value is False or (value is not True and not is_truthy(value)):
-                            counters[pc - 1] += 1
-                            pc = arg
-                        value = None
-                    elif op == POP:
-                        del stack[-1]
                     elif op in ARITHMETIC:
                         b = stack.pop()
                         a = stack[-1]
@@ -589,6 +562,54 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
                         a = b = None
+                    elif op == STORE_LOCAL:
+                        value = stack.pop()
+                        locs[arg] = value
+                        kind = type(value)
+                        value = None
+                        if kind is int:
+                            stored_ints[pc - 1] += 1
+                        elif kind is float:
+                            stored_floats[pc - 1] += 1
+                        else:
+                            seen = feedback[pc - 1]
+                            seen[kind] = seen.get(kind, 0) + 1
+                    elif op == LOAD_LOCAL2:
+                        stack.append(locs[arg[0]])
+                        stack.append(locs[arg[1]])
+                    elif op == FOR_ITER:
+                        position = stack[-1]
+                        items = stack[-2]
+                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
+                            items = items.items
+                        if position < len(items):
+                            stack[-1] = position + 1
+                            stack.append(items[position])
+                            items = None
+                        else:
+                            items = None
+                            del stack[-2:]
+                            counters[pc - 1] += 1
+                            pc = arg
+                    elif op == JUMP_IF_FALSE:
+                        value = stack.pop()
+                        if value is False or (value is not True and not is_truthy(value)):
+                            counters[pc - 1] += 1
+                            pc = arg
+                        value = None
+                    elif op == INDEX:
+                        index = stack.pop()
+                        if type(stack[-1]) is RArray and type(index) is int:
+                            seen = feedback[pc - 1]          # (an int key: the element kind)
+                            kind = stack[-1].kind
+                            seen[kind] = seen.get(kind, 0) + 1
+                        elif type(stack[-1]) is list and type(index) is int:
+                            fast_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
+                        stack[-1] = values.index_get(stack[-1], index)
+                    elif op == POP:
+                        del stack[-1]
                     elif op == LESS:
                         b = stack.pop()
                         a = stack[-1]
@@ -604,31 +625,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             a = b = None
                     elif op == JUMP:
                         pc = arg
-                    elif op == FOR_ITER:
-                        position = stack[-1]
-                        items = stack[-2]
-                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
-                            items = items.items
-                        if position < len(items):
-                            stack[-1] = position + 1
-                            stack.append(items[position])
-                            items = None
-                        else:
-                            items = None
-                            del stack[-2:]
-                            counters[pc - 1] += 1
-                            pc = arg
-                    elif op == INDEX:
-                        index = stack.pop()
-                        if type(stack[-1]) is RArray and type(index) is int:
-                            seen = feedback[pc - 1]          # (an int key: the element kind)
-                            kind = stack[-1].kind
-                            seen[kind] = seen.get(kind, 0) + 1
-                        elif type(stack[-1]) is list and type(index) is int:
-                            fast_hits[pc - 1] += 1
-                        else:
-                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
-                        stack[-1] = values.index_get(stack[-1], index)
                     elif op in _GENERIC_BINARY:
                         b = stack.pop()
                         a = stack[-1]
@@ -688,8 +684,5 @@ def _prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        profile.run_state = (
-            profile, peephole.quick_of(code), code.consts, code.names, profile.counters, profile.fast_hits,
-            profile.float_hits, profile.feedback,
-        )
+        profile.run_state = (profile, peephole.quick_of(code), code.consts, code.names) + profile.raw_counters()
     return profile

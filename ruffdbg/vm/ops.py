@@ -28,7 +28,7 @@ from ruffdbg.profile.ics import InlineCache, site_text
 from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
-from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.frame import NO_HANDLERS, Frame
 
 
 class RareOps:
@@ -265,6 +265,8 @@ class RareOps:
         return pc
 
     def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        if frame.handlers is NO_HANDLERS:   # (shared until the frame's first try)
+            frame.handlers = []
         frame.handlers.append((arg, len(stack)))
         return pc
 
