@@ -37,6 +37,7 @@ not to leave containers behind in loop temporaries, which would force a copy.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import sys
 import time
@@ -291,6 +292,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         perf_ns = time.perf_counter_ns
         is_truthy = values.is_truthy
         int_min, int_max = INT_MIN, INT_MAX
+        # Locals, not builtins: every handler tests types (a local is the cheapest read).
+        type, int, float, str = builtins.type, builtins.int, builtins.float, builtins.str  # noqa: A001
         osr_at = self.hooks.osr_at if self.hooks is not None else -1
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
@@ -349,7 +352,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         b = y if y_is_const else locs[y]
                         if type(a) is int and type(b) is int:
                             r = int_fn(a, b)
-                            if int_min <= r <= int_max:
+                            if int_min <= r and r <= int_max:
                                 locs[slot] = r
                                 fused_ints[site] += 1   # a fast hit at site and an int stored at site + 1
                                 continue
@@ -379,7 +382,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         b = y if y_is_const else locs[y]
                         if type(a) is int and type(b) is int:
                             r = int_fn(a, b)
-                            if int_min <= r <= int_max:  # (a bool from a compare passes)
+                            if int_min <= r and r <= int_max:  # (a bool from a compare passes)
                                 stack.append(r)
                                 fast_hits[site] += 1
                                 continue
@@ -535,7 +538,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         a = stack[-1]
                         if type(a) is int and type(b) is int:
                             r = a + b if op == ADD else a - b if op == SUB else a * b
-                            if int_min <= r <= int_max:
+                            if int_min <= r and r <= int_max:
                                 stack[-1] = r
                                 fast_hits[pc - 1] += 1
                                 continue
