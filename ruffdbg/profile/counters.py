@@ -13,6 +13,10 @@ Cheapness rules, because these are bumped on the hot path:
   views add both and every count holds whatever tier ran;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
   costs one attribute load (``run_state``: everything the loop caches per code);
+* a call site counts its first callee, and a function the type of its first
+  argument, in a slot of their own (``callee_names``/``callee_calls``,
+  ``arg0_kind``/``arg0_count``): most sites call one function, most first
+  arguments have one type, and only other ones go to the dicts;
 * stores count an int or a float in a list slot (``stored_ints``,
   ``stored_floats``), and a fused ``x := a + b`` (peephole's ARITH_STORE) that
   took its int/int or float/float path bumps *one* slot, ``fused_ints`` or
@@ -56,8 +60,9 @@ _FOLD_LOCK = threading.Lock()
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "_fast_hits", "_float_hits",
-        "_feedback", "ics", "arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
-        "fused_ints", "fused_floats", "stored_ints", "stored_floats", "_pending",
+        "_feedback", "ics", "raw_arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
+        "fused_ints", "fused_floats", "stored_ints", "stored_floats", "callee_names", "callee_calls", "_pending",
+        "arg0_kind", "arg0_count", "_arg0_folded",
     )
 
     def __init__(self, code: CodeObject):
@@ -78,15 +83,27 @@ class CodeProfile:
         self.fused_floats = [0] * size
         self.stored_ints = [0] * size
         self.stored_floats = [0] * size
-        # (list, the part of it folded so far, hits to add to (or None), the stored type)
+        # CALL sites: the first function called there (its name, the feedback key)
+        # and how often it was; other callees are counted in ``feedback``.
+        self.callee_names: list[str | None] = [None] * size
+        self.callee_calls = [0] * size
+        # (list, the part of it folded so far, hits to add to (or None), the key:
+        # a type, or a list of keys by pc)
         self._pending = [
             (self.fused_ints, [0] * size, self._fast_hits, int),
             (self.fused_floats, [0] * size, self._float_hits, float),
             (self.stored_ints, [0] * size, None, int),
             (self.stored_floats, [0] * size, None, float),
+            (self.callee_calls, [0] * size, None, self.callee_names),
         ]
         self.ics: list[InlineCache | None] = caches_for(code)   # receiver shapes, by pc (IC sites only)
-        self.arg_types: list[dict[type, int]] = [{} for _ in code.params]
+        # ``arg_types`` without the fold, for the interpreter's call path (its slot 0
+        # lacks ``arg0_count``).
+        self.raw_arg_types: list[dict[type, int]] = [{} for _ in code.params]
+        # The first argument's first type and how often it came (other types: in ``arg_types``).
+        self.arg0_kind: type | None = None
+        self.arg0_count = 0
+        self._arg0_folded = 0
         # Cached for the interpreter's call path:
         self.arity = len(code.params)
         self.padding = [None] * (len(code.local_names) - len(code.params))  # the other locals
@@ -116,20 +133,65 @@ class CodeProfile:
         self._fold()
         return self._feedback
 
+    @property
+    def arg_types(self) -> list[dict[type, int]]:
+        """The argument types seen on entry, by parameter."""
+        if self.arg0_count != self._arg0_folded:
+            with _FOLD_LOCK:
+                count = self.arg0_count
+                seen = self.raw_arg_types[0]
+                seen[self.arg0_kind] = seen.get(self.arg0_kind, 0) + count - self._arg0_folded
+                self._arg0_folded = count
+        return self.raw_arg_types
+
+    def count_callee(self, site: int, name: str) -> None:
+        """A call of the function ``name`` at ``site`` (the loop's inline check
+        covers the site's first callee; this is the rest)."""
+        first = self.callee_names[site]
+        if first is None:
+            self.callee_names[site] = name
+            self.callee_calls[site] += 1
+        elif first == name:
+            self.callee_calls[site] += 1
+        else:
+            seen = self._feedback[site]
+            seen[name] = seen.get(name, 0) + 1
+
+    def count_args(self, args: list) -> None:
+        """The types of a call's arguments (the loop's inline check covers the
+        first argument's first type and calls ``count_arg0`` otherwise)."""
+        if args:
+            kind = type(args[0])
+            if kind is self.arg0_kind:
+                self.arg0_count += 1
+            else:
+                self.count_arg0(kind)
+            for seen, arg in zip(self.raw_arg_types[1:], args[1:]):
+                kind = type(arg)
+                seen[kind] = seen.get(kind, 0) + 1
+
+    def count_arg0(self, kind: type) -> None:
+        if self.arg0_kind is None:
+            self.arg0_kind = kind
+            self.arg0_count += 1
+        else:
+            seen = self.raw_arg_types[0]
+            seen[kind] = seen.get(kind, 0) + 1
+
     def raw_counters(self) -> tuple:
         """(counters, fast hits, float hits, feedback, fused ints, fused floats, stored
-        ints, stored floats) as the interpreter bumps them, without the fold: for
-        ``vm.interpreter``'s run_state only."""
-        return (self.counters, self._fast_hits, self._float_hits, self._feedback,
-                self.fused_ints, self.fused_floats, self.stored_ints, self.stored_floats)
+        ints, stored floats, callee names, callee calls) as the interpreter bumps
+        them, without the fold: for ``vm.interpreter``'s run_state only."""
+        return (self.counters, self._fast_hits, self._float_hits, self._feedback, self.fused_ints,
+                self.fused_floats, self.stored_ints, self.stored_floats, self.callee_names, self.callee_calls)
 
     def _fold(self) -> None:
         """Add what the list-counted sites counted since the last fold (cheap when
         nothing was: a list compare in C each)."""
-        for counted, folded, hits, kind in self._pending:
+        for counted, folded, hits, key in self._pending:
             if counted != folded:
                 with _FOLD_LOCK:
-                    _fold_into(counted, folded, hits, self._feedback, kind)
+                    _fold_into(counted, folded, hits, self._feedback, key)
 
     def count(self, pc: int) -> int:
         """The counter at ``pc`` over the whole run."""
@@ -149,11 +211,13 @@ class CodeProfile:
 
 
 def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, feedback: list[dict],
-               kind: type) -> None:
-    """Add ``counted[pc] - folded[pc]`` to the ``kind`` count of the store there; for a
-    fused site (``hits`` given) to ``hits[pc]`` and to the store at ``pc + 1``. (Each
-    slot is read once: the interpreter may bump it meanwhile, the next fold adds that.)"""
+               key: Any) -> None:
+    """Add ``counted[pc] - folded[pc]`` to the ``key`` count at pc (``key[pc]`` if
+    ``key`` is a list); for a fused site (``hits`` given) to ``hits[pc]`` and to the
+    store at ``pc + 1``. (Each slot is read once: the interpreter may bump it
+    meanwhile, the next fold adds that.)"""
     store = 0 if hits is None else 1
+    keys = key if type(key) is list else None
     for pc, before in enumerate(folded):
         now = counted[pc]
         if now != before:
@@ -161,6 +225,7 @@ def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, fe
             folded[pc] = now
             if hits is not None:
                 hits[pc] += delta
+            kind = key if keys is None else keys[pc]
             seen = feedback[pc + store]
             seen[kind] = seen.get(kind, 0) + delta
 

@@ -201,9 +201,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         if profile is None or len(args) != profile.arity or len(self.frames) >= self.depth_limit:
             profile = self._check_call(code, len(args))
         profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            kind = type(arg)
-            seen[kind] = seen.get(kind, 0) + 1
+        profile.count_args(args)
         return Frame(code, function, args + profile.padding, function.cells)
 
     def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
@@ -316,7 +314,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 profile.self_ns += now - mark
             mark = now
             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-             fused_floats, stored_ints, stored_floats) = frame.code.profile.run_state
+             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
             pc = frame.pc
@@ -438,11 +436,10 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             # inline copy of _new_frame (+ call_function's tiering and
                             # _push's timing): keep them in step.
                             fcode = callee.code
-                            seen = feedback[pc - 1]  # call-site feedback: callee names
-                            try:
-                                seen[fcode.name] += 1
-                            except KeyError:
-                                seen[fcode.name] = 1
+                            if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
+                                callee_calls[pc - 1] += 1
+                            else:
+                                profile.count_callee(pc - 1, fcode.name)
                             fprofile = fcode.profile
                             if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
                                 fprofile = self._check_call(fcode, arg)
@@ -450,16 +447,15 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             if arg:
                                 new_locals = stack[-arg:]
                                 del stack[-arg - 1:]
-                                # argument types (the first one unrolled: most calls have one or two)
-                                seen = fprofile.arg_types[0]
+                                # argument types: the first one's usual type in a slot of its own
                                 kind = type(new_locals[0])
-                                try:
-                                    seen[kind] += 1
-                                except KeyError:
-                                    seen[kind] = 1
+                                if kind is fprofile.arg0_kind:
+                                    fprofile.arg0_count += 1
+                                else:
+                                    fprofile.count_arg0(kind)
                                 if arg > 1:
                                     for i in range(1, arg):
-                                        seen = fprofile.arg_types[i]
+                                        seen = fprofile.raw_arg_types[i]
                                         kind = type(new_locals[i])
                                         seen[kind] = seen.get(kind, 0) + 1
                             else:
@@ -499,7 +495,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             fprofile.active += 1
                             frame.started_ns = now
                             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats) = fprofile.run_state
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = fprofile.run_state
                             continue
                         args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
@@ -524,7 +520,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 return result
                             frame = frames[-1]
                             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats) = frame.code.profile.run_state
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
                         else:   # back in a caller running the same code: its cached state is this one
                             frame = frames[-1]
                         finished = None
