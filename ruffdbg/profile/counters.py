@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -60,7 +62,7 @@ _FOLD_LOCK = threading.Lock()
 class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "_fast_hits", "_float_hits",
-        "_feedback", "ics", "raw_arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
+        "raw_feedback", "ics", "raw_arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
         "fused_ints", "fused_floats", "stored_ints", "stored_floats", "callee_names", "callee_calls", "_pending",
         "arg0_kind", "arg0_count", "_arg0_folded",
     )
@@ -74,7 +76,10 @@ class CodeProfile:
         self.counters = [0] * size    # taken branches / back-edges / handler entries, by pc
         self._fast_hits = [0] * size    # sites that saw their fast pair: (int, int), or (array, int) for INDEX
         self._float_hits = [0] * size  # sites that saw (float, float)
-        self._feedback: list[dict[Any, int]] = [{} for _ in range(size)]  # other type tuples
+        # Other type tuples by site. (``raw_feedback`` is ``feedback`` without the
+        # fold, for the interpreter's writes: the keys a fold adds to are written
+        # only by folds -- int and float at stores, a CALL site's first callee.)
+        self.raw_feedback: list[dict[Any, int]] = [{} for _ in range(size)]
         # Counted in lists, added to the above when read (``_fold``): fused
         # arithmetic+store sites by operator pc (the int/int or float/float path
         # taken: a fast or float hit there and an int or float stored at pc + 1),
@@ -131,7 +136,7 @@ class CodeProfile:
     @property
     def feedback(self) -> list[dict[Any, int]]:
         self._fold()
-        return self._feedback
+        return self.raw_feedback
 
     @property
     def arg_types(self) -> list[dict[type, int]]:
@@ -154,7 +159,7 @@ class CodeProfile:
         elif first == name:
             self.callee_calls[site] += 1
         else:
-            seen = self._feedback[site]
+            seen = self.raw_feedback[site]
             seen[name] = seen.get(name, 0) + 1
 
     def count_args(self, args: list) -> None:
@@ -182,7 +187,7 @@ class CodeProfile:
         """(counters, fast hits, float hits, feedback, fused ints, fused floats, stored
         ints, stored floats, callee names, callee calls) as the interpreter bumps
         them, without the fold: for ``vm.interpreter``'s run_state only."""
-        return (self.counters, self._fast_hits, self._float_hits, self._feedback, self.fused_ints,
+        return (self.counters, self._fast_hits, self._float_hits, self.raw_feedback, self.fused_ints,
                 self.fused_floats, self.stored_ints, self.stored_floats, self.callee_names, self.callee_calls)
 
     def _fold(self) -> None:
@@ -191,7 +196,7 @@ class CodeProfile:
         for counted, folded, hits, key in self._pending:
             if counted != folded:
                 with _FOLD_LOCK:
-                    _fold_into(counted, folded, hits, self._feedback, key)
+                    _fold_into(counted, folded, hits, self.raw_feedback, key)
 
     def count(self, pc: int) -> int:
         """The counter at ``pc`` over the whole run."""
@@ -218,10 +223,12 @@ def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, fe
     meanwhile, the next fold adds that.)"""
     store = 0 if hits is None else 1
     keys = key if type(key) is list else None
-    for pc, before in enumerate(folded):
+    # The changed slots are found in C: views read a profile pc by pc while the
+    # program runs, so each read may fold; it costs a scan plus the hot slots.
+    for pc in list(compress(range(len(folded)), map(ne, counted, folded))):
         now = counted[pc]
-        if now != before:
-            delta = now - before
+        delta = now - folded[pc]
+        if delta:
             folded[pc] = now
             if hits is not None:
                 hits[pc] += delta

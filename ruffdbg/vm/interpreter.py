@@ -87,6 +87,7 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 
 
 _new_object = object.__new__
+_MISSING = object()   # (a global may hold null: not None)
 
 
 class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
@@ -300,8 +301,9 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = (
-            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2)
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = (
+            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL)
+        LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
         mark = perf_ns()
@@ -426,11 +428,58 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             stack.append(self._global(names[arg]))
                     elif op == LOAD_CONST:
                         stack.append(consts[arg])
-                    elif op == CALL:
-                        if interrupt[0]:
-                            frame.pc = pc - 1
-                            self._on_interrupt()
-                        callee = stack[-arg - 1]
+                    elif op == CALL or op == CALL_GLOBAL:
+                        if op == CALL:
+                            if interrupt[0]:
+                                frame.pc = pc - 1
+                                self._on_interrupt()
+                            callee = stack[-arg - 1]
+                            new_locals = stack[len(stack) - arg:]
+                            del stack[len(stack) - arg - 1:]
+                        else:
+                            # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
+                            # computed here, the call is CALL's. Anything unusual (an undefined
+                            # name, a pending interrupt, an argument off its fast path) runs the
+                            # rest of the group unfused from where it stands.
+                            first, name, sources = arg
+                            callee = G.get(name, _MISSING)
+                            if callee is _MISSING:
+                                callee = self.builtins.get(name, _MISSING)
+                            if callee is _MISSING or interrupt[0]:
+                                pc = first + 1
+                                stack.append(self._global(name))
+                                callee = None
+                                continue
+                            new_locals = []
+                            for kind, x, y, int_fn, float_fn, site in sources:
+                                if kind == LOCAL_ARG:
+                                    new_locals.append(locs[x])
+                                    continue
+                                if kind == CONST_ARG:
+                                    new_locals.append(x)
+                                    continue
+                                a = locs[x]
+                                b = y if kind == BINARY_CONST_ARG else locs[y]
+                                if type(a) is int and type(b) is int:
+                                    r = int_fn(a, b)
+                                    if int_min <= r and r <= int_max:
+                                        new_locals.append(r)
+                                        fast_hits[site] += 1
+                                        continue
+                                elif type(a) is float and type(b) is float:
+                                    new_locals.append(float_fn(a, b))
+                                    float_hits[site] += 1
+                                    continue
+                                stack.append(callee)   # as if unfused up to this argument's operator
+                                stack += new_locals
+                                stack.append(a)
+                                stack.append(b)
+                                a = b = callee = new_locals = None
+                                pc = site
+                                break
+                            if new_locals is None:
+                                continue
+                            arg = len(new_locals)
                         if type(callee) is Function:
                             # The frame switch, inline: this is the hottest slow thing. The
                             # inline copy of _new_frame (+ call_function's tiering and
@@ -445,8 +494,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 fprofile = self._check_call(fcode, arg)
                             fprofile.calls += 1
                             if arg:
-                                new_locals = stack[-arg:]
-                                del stack[-arg - 1:]
                                 # argument types: the first one's usual type in a slot of its own
                                 kind = type(new_locals[0])
                                 if kind is fprofile.arg0_kind:
@@ -458,9 +505,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                         seen = fprofile.raw_arg_types[i]
                                         kind = type(new_locals[i])
                                         seen[kind] = seen.get(kind, 0) + 1
-                            else:
-                                new_locals = []
-                                del stack[-1]
                             # Tiering: a hot function goes to the JIT; native code runs
                             # the whole call unless its entry refuses the argument types.
                             if fprofile.calls >= fprofile.hot_at:
@@ -497,14 +541,12 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
                              fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = fprofile.run_state
                             continue
-                        args = stack[len(stack) - arg:]
-                        del stack[len(stack) - arg - 1:]
                         frame.pc = pc  # builtins check their own argument counts
-                        if (type(callee) is Builtin and callee.reuses_first and args and type(args[0]) in ARRAY_TYPES
-                                and len(args) in callee.arities):
-                            self.drop_replaced(frame, pc, args[0])   # (push: can't fail then)
-                        stack.append(self.call_other(callee, args, feedback, pc - 1))
-                        args = callee = None
+                        if (type(callee) is Builtin and callee.reuses_first and new_locals
+                                and type(new_locals[0]) in ARRAY_TYPES and len(new_locals) in callee.arities):
+                            self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
+                        stack.append(self.call_other(callee, new_locals, feedback, pc - 1))
+                        new_locals = callee = None
                     elif op == RETURN:
                         # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
                         result = stack.pop() if arg is None else locs[arg]

@@ -239,7 +239,7 @@ class RareOps:
     def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         index = stack.pop()
         container = stack.pop()
-        seen = frame.code.profile.feedback[pc - 1]   # what was stored into: a typed array by its kind
+        seen = frame.code.profile.raw_feedback[pc - 1]   # what was stored into: a typed array by its kind
         key = container.kind if type(container) is RArray else type(container)
         seen[key] = seen.get(key, 0) + 1
         value = stack.pop()
