@@ -112,7 +112,7 @@ class CodeProfile:
         # Cached for the interpreter's call path:
         self.arity = len(code.params)
         self.padding = [None] * (len(code.local_names) - len(code.params))  # the other locals
-        self.run_state: tuple | None = None  # filled by vm.interpreter._prepare
+        self.run_state: tuple | None = None  # filled by vm.calls.prepare
         # Tiering: at ``calls >= hot_at`` the interpreter asks the JIT; ``native``
         # is the compiled entry (args -> result) once there is one.
         self.hot_at = 1 << 62
