@@ -457,15 +457,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
                         stack.append(self.call_other(callee, new_locals, feedback, pc - 1))
                         new_locals = callee = None
-                    elif op == LOAD_LOCAL:
-                        stack.append(locs[arg])
-                    elif op == LOAD_GLOBAL:
-                        try:
-                            stack.append(G[names[arg]])
-                        except KeyError:
-                            stack.append(self._global(names[arg]))
-                    elif op == LOAD_CONST:
-                        stack.append(consts[arg])
                     elif op == RETURN:
                         # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
                         result = stack.pop() if arg is None else locs[arg]
@@ -490,6 +481,15 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         pc = frame.pc
                         stack.append(result)
                         result = None
+                    elif op == LOAD_LOCAL:
+                        stack.append(locs[arg])
+                    elif op == LOAD_GLOBAL:
+                        try:
+                            stack.append(G[names[arg]])
+                        except KeyError:
+                            stack.append(self._global(names[arg]))
+                    elif op == LOAD_CONST:
+                        stack.append(consts[arg])
                     elif op in ARITHMETIC:
                         b = stack.pop()
                         a = stack[-1]
