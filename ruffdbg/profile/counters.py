@@ -13,18 +13,18 @@ Cheapness rules, because these are bumped on the hot path:
   views add both and every count holds whatever tier ran;
 * one ``CodeProfile`` per code object, attached to it, so switching frames
   costs one attribute load (``run_state``: everything the loop caches per code);
-* a call site counts its first callee, and a function the type of its first
-  argument, in a slot of their own (``callee_names``/``callee_calls``,
-  ``arg0_kind``/``arg0_count``): most sites call one function, most first
-  arguments have one type, and only other ones go to the dicts;
-* stores count an int or a float in a list slot (``stored_ints``,
-  ``stored_floats``), and a fused ``x := a + b`` (peephole's ARITH_STORE) that
-  took its int/int or float/float path bumps *one* slot, ``fused_ints`` or
-  ``fused_floats`` at its operator's pc, which stands for two counts: the
-  operator's fast hit and the store's type. A dict bump costs about as much as
-  the rest of such an instruction, so these are added to ``feedback`` (and
-  ``fast_hits``/``float_hits``) only when someone reads those (``_fold``):
-  readers see exact counts, the loop pays one list bump.
+* the commonest keys of the type dicts are counted in slots of their own and
+  added to the dicts only when someone reads them (``_fold``), since a dict
+  bump costs the interpreter about as much as the rest of an instruction:
+  stores count ints and floats in ``stored_ints``/``stored_floats``; a fused
+  ``x := a + b`` (peephole's ARITH_STORE) that took its int/int or float/float
+  path bumps *one* slot, ``fused_ints``/``fused_floats`` at its operator's pc,
+  standing for its fast (float) hit and its store's type; a call site counts
+  its first callee in ``callee_calls``, a function its first argument's first
+  type in ``arg0_count``. Each key's first sighting still goes to the dict
+  (``first_count``, ``count_callee``, ``count_arg0``), so the dicts keep the
+  order the types came in, and ties (``max`` over a profile, in views and in the
+  JIT) come out as before; readers see exact counts.
 
 Time: ``self_ns`` and ``total_ns`` are nanoseconds (``time.perf_counter_ns``),
 but the clock is read only when control passes between *different* functions
@@ -77,38 +77,13 @@ class CodeProfile:
         self._fast_hits = [0] * size    # sites that saw their fast pair: (int, int), or (array, int) for INDEX
         self._float_hits = [0] * size  # sites that saw (float, float)
         # Other type tuples by site. (``raw_feedback`` is ``feedback`` without the
-        # fold, for the interpreter's writes: the keys a fold adds to are written
-        # only by folds -- int and float at stores, a CALL site's first callee.)
+        # fold, for the interpreter's writes: after a key's first sighting, the
+        # counts a fold adds to it are written only by folds.)
         self.raw_feedback: list[dict[Any, int]] = [{} for _ in range(size)]
-        # Counted in lists, added to the above when read (``_fold``): fused
-        # arithmetic+store sites by operator pc (the int/int or float/float path
-        # taken: a fast or float hit there and an int or float stored at pc + 1),
-        # and ints and floats stored by a STORE_LOCAL.
-        self.fused_ints = [0] * size
-        self.fused_floats = [0] * size
-        self.stored_ints = [0] * size
-        self.stored_floats = [0] * size
-        # CALL sites: the first function called there (its name, the feedback key)
-        # and how often it was; other callees are counted in ``feedback``.
-        self.callee_names: list[str | None] = [None] * size
-        self.callee_calls = [0] * size
-        # (list, the part of it folded so far, hits to add to (or None), the key:
-        # a type, or a list of keys by pc)
-        self._pending = [
-            (self.fused_ints, [0] * size, self._fast_hits, int),
-            (self.fused_floats, [0] * size, self._float_hits, float),
-            (self.stored_ints, [0] * size, None, int),
-            (self.stored_floats, [0] * size, None, float),
-            (self.callee_calls, [0] * size, None, self.callee_names),
-        ]
         self.ics: list[InlineCache | None] = caches_for(code)   # receiver shapes, by pc (IC sites only)
-        # ``arg_types`` without the fold, for the interpreter's call path (its slot 0
-        # lacks ``arg0_count``).
+        # ``arg_types`` without the fold, for the interpreter's call path.
         self.raw_arg_types: list[dict[type, int]] = [{} for _ in code.params]
-        # The first argument's first type and how often it came (other types: in ``arg_types``).
-        self.arg0_kind: type | None = None
-        self.arg0_count = 0
-        self._arg0_folded = 0
+        self._start_slots(size)
         # Cached for the interpreter's call path:
         self.arity = len(code.params)
         self.padding = [None] * (len(code.local_names) - len(code.params))  # the other locals
@@ -121,8 +96,34 @@ class CodeProfile:
         # again after its native code was dropped (jit.manager.Jit.invalidate).
         self.rewound: dict[int, int] = {}
 
+    def _start_slots(self, size: int) -> None:
+        """The slot counts (see the module docstring), all zero."""
+        # Fused arithmetic+store sites by operator pc (a fast or float hit there,
+        # an int or float stored at pc + 1); ints and floats stored by STORE_LOCAL.
+        self.fused_ints = [0] * size
+        self.fused_floats = [0] * size
+        self.stored_ints = [0] * size
+        self.stored_floats = [0] * size
+        # CALL sites: the first function called there (its name, the feedback key)
+        # and how often it was called again; other callees go to ``feedback``.
+        self.callee_names: list[str | None] = [None] * size
+        self.callee_calls = [0] * size
+        # (slots, the part of them folded so far, hits to add to (or None), the
+        # key: a type, or a list of keys by pc)
+        self._pending = [
+            (self.fused_ints, [0] * size, self._fast_hits, int),
+            (self.fused_floats, [0] * size, self._float_hits, float),
+            (self.stored_ints, [0] * size, None, int),
+            (self.stored_floats, [0] * size, None, float),
+            (self.callee_calls, [0] * size, None, self.callee_names),
+        ]
+        # The first argument's first type and how often it came again.
+        self.arg0_kind: type | None = None
+        self.arg0_count = 0
+        self._arg0_folded = 0
+
     # The interpreter bumps the lists behind these directly (``run_state``);
-    # everyone else reads them here, with the fused sites' counts added.
+    # everyone else reads them here, with the slot counts added.
     @property
     def fast_hits(self) -> list[int]:
         self._fold()
@@ -149,18 +150,49 @@ class CodeProfile:
                 self._arg0_folded = count
         return self.raw_arg_types
 
+    def reset_types(self) -> None:
+        """Forget every type seen (the operand and argument types, the fast hits and
+        the slots), as at the start; calls, time and branch counts stay."""
+        size = len(self._fast_hits)
+        with _FOLD_LOCK:
+            for seen in self.raw_feedback + self.raw_arg_types:
+                seen.clear()
+            self._fast_hits[:] = [0] * size
+            self._float_hits[:] = [0] * size
+            for slots in (self.fused_ints, self.fused_floats, self.stored_ints, self.stored_floats,
+                          self.callee_calls):
+                slots[:] = [0] * size
+            for _slots, folded, _hits, _key in self._pending:
+                folded[:] = [0] * size
+            self.callee_names[:] = [None] * size
+            self.arg0_kind = None
+            self.arg0_count = self._arg0_folded = 0
+
+    def first_count(self, slots: list[int], pc: int) -> None:
+        """The first count of a slot (``slots`` is one of the slot lists): into the
+        dict, as it always went, and the slot starts (the next ones go there)."""
+        with _FOLD_LOCK:
+            for counted, folded, hits, key in self._pending:
+                if counted is slots:
+                    if hits is not None:
+                        hits[pc] += 1
+                    kind = key[pc] if type(key) is list else key
+                    seen = self.raw_feedback[pc + (hits is not None)]
+                    seen[kind] = seen.get(kind, 0) + 1
+                    counted[pc] = folded[pc] = 1   # (it was 0: only this thread bumps it)
+                    return
+
     def count_callee(self, site: int, name: str) -> None:
         """A call of the function ``name`` at ``site`` (the loop's inline check
-        covers the site's first callee; this is the rest)."""
+        covers the site's first callee after its first call; this is the rest)."""
         first = self.callee_names[site]
+        if first is not None and first == name:
+            self.callee_calls[site] += 1
+            return
+        seen = self.raw_feedback[site]
+        seen[name] = seen.get(name, 0) + 1
         if first is None:
             self.callee_names[site] = name
-            self.callee_calls[site] += 1
-        elif first == name:
-            self.callee_calls[site] += 1
-        else:
-            seen = self.raw_feedback[site]
-            seen[name] = seen.get(name, 0) + 1
 
     def count_args(self, args: list) -> None:
         """The types of a call's arguments (the loop's inline check covers the
@@ -176,12 +208,11 @@ class CodeProfile:
                 seen[kind] = seen.get(kind, 0) + 1
 
     def count_arg0(self, kind: type) -> None:
+        """The first argument's type, but for its first type after its first call."""
+        seen = self.raw_arg_types[0]
+        seen[kind] = seen.get(kind, 0) + 1
         if self.arg0_kind is None:
             self.arg0_kind = kind
-            self.arg0_count += 1
-        else:
-            seen = self.raw_arg_types[0]
-            seen[kind] = seen.get(kind, 0) + 1
 
     def raw_counters(self) -> tuple:
         """(counters, fast hits, float hits, feedback, fused ints, fused floats, stored

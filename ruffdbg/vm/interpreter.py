@@ -12,18 +12,20 @@ Why the loop looks the way it does (it is the hot path):
   per-code part is one tuple (``profile.run_state``) unpacked per frame switch;
 * the loop runs ``code.quick`` (compiler/peephole.py): the original program
   with superinstructions for the commonest groups (compare-and-branch on
-  locals/constants, ``x := a + b`` and the like), as ``(op, arg, next pc)``
+  locals/constants, ``x := a + b``, ``f(n - 1)`` and the like), as ``(op, arg, next pc)``
   so fetching an instruction also advances the pc; every pc inside a fused
   group still holds its original instruction, so frames resume anywhere;
 * opcodes are compared as plain ints in frequency order, with the int/int and
   float/float cases of arithmetic done inline and everything else delegated to
   ``core.values``; rare opcodes are ``op_<NAME>`` methods (vm/ops.py) reached
-  through one table;
+  through one table; ``type``, ``int`` and the like are locals too;
 * CALL of a Ruff function and RETURN switch frames inline (no method call, no
-  trip through the outer loop); the clock is read only when control passes
-  between different functions (see "Time profile" above ``_run``);
-* profiling only bumps list slots (see ``profile.counters``), except the
-  per-site type dicts for uncommon types, call targets, stores and arguments;
+  trip through the outer loop; a self-recursive one keeps the cached state);
+  the clock is read only when control passes between different functions (see
+  "Time profile" above ``_run``);
+* profiling only bumps list slots (see ``profile.counters``: int and float
+  stores, a call site's first callee, a first argument's first type are slots
+  too, folded into the type dicts when read), except for the dicts' other keys;
 * the interrupt word is polled only at loop back-edges and calls (the
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
@@ -254,11 +256,17 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             r = int_fn(a, b)
                             if int_min <= r and r <= int_max:
                                 locs[slot] = r
-                                fused_ints[site] += 1   # a fast hit at site and an int stored at site + 1
+                                if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
+                                    fused_ints[site] += 1
+                                else:
+                                    profile.first_count(fused_ints, site)
                                 continue
                         elif type(a) is float and type(b) is float:
                             locs[slot] = float_fn(a, b)
-                            fused_floats[site] += 1
+                            if fused_floats[site]:
+                                fused_floats[site] += 1
+                            else:
+                                profile.first_count(fused_floats, site)
                             continue
                         elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
                             # `s := s + t`, the string builder: drop the local's reference
@@ -527,10 +535,12 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         locs[arg] = value
                         kind = type(value)
                         value = None
-                        if kind is int:
+                        if kind is int and stored_ints[pc - 1]:   # (the first goes to the dict)
                             stored_ints[pc - 1] += 1
-                        elif kind is float:
+                        elif kind is float and stored_floats[pc - 1]:
                             stored_floats[pc - 1] += 1
+                        elif kind is int or kind is float:
+                            profile.first_count(stored_ints if kind is int else stored_floats, pc - 1)
                         else:
                             seen = feedback[pc - 1]
                             seen[kind] = seen.get(kind, 0) + 1

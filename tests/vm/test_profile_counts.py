@@ -76,3 +76,37 @@ def test_store_types_and_fused_hits_are_exact_across_reads():
     assert profile.feedback[first] == {int: 3, float: 2, str: 1}
     assert profile.feedback[second] == {int: 3, float: 2, str: 1}
     assert (profile.fast_hits[add], profile.float_hits[add]) == (3, 2)
+
+
+def test_types_keep_the_order_they_first_came_in_and_start_again_after_a_reset():
+    # Ties (the dominant type of a profile, in views and in the JIT) go to the
+    # type seen first, as when every count went to the dicts.
+    vm, codes = load("""struct P { x }
+func f(a) { return a }
+func g(x) { return x }
+func call(fn, x) { return fn(x) }
+func store(v) {
+    mut y := v
+    y := y + y
+    return y
+}
+f(P { x: 1 })
+f(1)
+call(f, 1)
+call(g, 2)
+store(0.5)
+store(2)
+store("s")
+""")
+    f, store, call = codes["f"].profile, codes["store"].profile, codes["call"].profile
+    first, second = stores(codes["store"])
+    assert [kind.__name__ for kind in f.arg_types[0]] == ["StructValue", "int"]
+    assert list(store.feedback[first]) == [float, int, str]
+    assert list(store.feedback[second]) == [float, int, str]
+    assert list(call.feedback[call_site(codes["call"])]) == ["f", "g"]
+    store.reset_types()
+    assert store.feedback[first] == {} and store.fast_hits[second - 1] == 0
+    for value in ("t", 3, 4):
+        vm.call_function(vm.globals["store"], [value])
+    assert store.feedback[first] == {str: 1, int: 2} and list(store.feedback[first]) == [str, int]
+    assert store.feedback[second] == {str: 1, int: 2} and store.fast_hits[second - 1] == 2
