@@ -36,7 +36,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from itertools import compress
-from operator import ne
+from operator import add, ne
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -55,7 +55,8 @@ class NativeCounts:
 
 # Folds may run on any thread that reads a profile (a view, the JIT's compiler
 # thread) while the interpreter keeps bumping: one fold at a time, and a fold
-# only ever adds what the interpreter counted since the last one.
+# only ever adds what the interpreter counted since the last one, to dict keys
+# that after their first sighting only folds write.
 _FOLD_LOCK = threading.Lock()
 
 
@@ -108,14 +109,14 @@ class CodeProfile:
         # and how often it was called again; other callees go to ``feedback``.
         self.callee_names: list[str | None] = [None] * size
         self.callee_calls = [0] * size
-        # (slots, the part of them folded so far, hits to add to (or None), the
-        # key: a type, or a list of keys by pc)
+        # (slots, the part of them folded into ``raw_feedback`` so far, the offset
+        # of the pc whose dict they count in, the key: a type, or keys by pc)
         self._pending = [
-            (self.fused_ints, [0] * size, self._fast_hits, int),
-            (self.fused_floats, [0] * size, self._float_hits, float),
-            (self.stored_ints, [0] * size, None, int),
-            (self.stored_floats, [0] * size, None, float),
-            (self.callee_calls, [0] * size, None, self.callee_names),
+            (self.fused_ints, [0] * size, 1, int),
+            (self.fused_floats, [0] * size, 1, float),
+            (self.stored_ints, [0] * size, 0, int),
+            (self.stored_floats, [0] * size, 0, float),
+            (self.callee_calls, [0] * size, 0, self.callee_names),
         ]
         # The first argument's first type and how often it came again.
         self.arg0_kind: type | None = None
@@ -123,16 +124,15 @@ class CodeProfile:
         self._arg0_folded = 0
 
     # The interpreter bumps the lists behind these directly (``run_state``);
-    # everyone else reads them here, with the slot counts added.
+    # everyone else reads them here, with the slot counts added. (The hits are
+    # sums made in C, never written back: the interpreter may be bumping both.)
     @property
     def fast_hits(self) -> list[int]:
-        self._fold()
-        return self._fast_hits
+        return list(map(add, self._fast_hits, self.fused_ints))
 
     @property
     def float_hits(self) -> list[int]:
-        self._fold()
-        return self._float_hits
+        return list(map(add, self._float_hits, self.fused_floats))
 
     @property
     def feedback(self) -> list[dict[Any, int]]:
@@ -162,22 +162,21 @@ class CodeProfile:
             for slots in (self.fused_ints, self.fused_floats, self.stored_ints, self.stored_floats,
                           self.callee_calls):
                 slots[:] = [0] * size
-            for _slots, folded, _hits, _key in self._pending:
+            for _slots, folded, _offset, _key in self._pending:
                 folded[:] = [0] * size
             self.callee_names[:] = [None] * size
             self.arg0_kind = None
             self.arg0_count = self._arg0_folded = 0
 
     def first_count(self, slots: list[int], pc: int) -> None:
-        """The first count of a slot (``slots`` is one of the slot lists): into the
-        dict, as it always went, and the slot starts (the next ones go there)."""
+        """The first count of a slot (``slots`` is one of the slot lists): the dict
+        gets it, as it always did, and the slot starts at 1 with that 1 folded
+        (a fused site's hit is the slot's: see ``fast_hits``)."""
         with _FOLD_LOCK:
-            for counted, folded, hits, key in self._pending:
+            for counted, folded, offset, key in self._pending:
                 if counted is slots:
-                    if hits is not None:
-                        hits[pc] += 1
                     kind = key[pc] if type(key) is list else key
-                    seen = self.raw_feedback[pc + (hits is not None)]
+                    seen = self.raw_feedback[pc + offset]
                     seen[kind] = seen.get(kind, 0) + 1
                     counted[pc] = folded[pc] = 1   # (it was 0: only this thread bumps it)
                     return
@@ -224,10 +223,10 @@ class CodeProfile:
     def _fold(self) -> None:
         """Add what the list-counted sites counted since the last fold (cheap when
         nothing was: a list compare in C each)."""
-        for counted, folded, hits, key in self._pending:
+        for counted, folded, offset, key in self._pending:
             if counted != folded:
                 with _FOLD_LOCK:
-                    _fold_into(counted, folded, hits, self.raw_feedback, key)
+                    _fold_into(counted, folded, offset, self.raw_feedback, key)
 
     def count(self, pc: int) -> int:
         """The counter at ``pc`` over the whole run."""
@@ -246,13 +245,10 @@ class CodeProfile:
         self.counters[pc] = target
 
 
-def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, feedback: list[dict],
-               key: Any) -> None:
-    """Add ``counted[pc] - folded[pc]`` to the ``key`` count at pc (``key[pc]`` if
-    ``key`` is a list); for a fused site (``hits`` given) to ``hits[pc]`` and to the
-    store at ``pc + 1``. (Each slot is read once: the interpreter may bump it
-    meanwhile, the next fold adds that.)"""
-    store = 0 if hits is None else 1
+def _fold_into(counted: list[int], folded: list[int], offset: int, feedback: list[dict], key: Any) -> None:
+    """Add ``counted[pc] - folded[pc]`` to the ``key`` count (``key[pc]`` if ``key`` is
+    a list) in the dict at ``pc + offset``. (Each slot is read once: the
+    interpreter may bump it meanwhile, the next fold adds that.)"""
     keys = key if type(key) is list else None
     # The changed slots are found in C: views read a profile pc by pc while the
     # program runs, so each read may fold; it costs a scan plus the hot slots.
@@ -261,10 +257,8 @@ def _fold_into(counted: list[int], folded: list[int], hits: list[int] | None, fe
         delta = now - folded[pc]
         if delta:
             folded[pc] = now
-            if hits is not None:
-                hits[pc] += delta
             kind = key if keys is None else keys[pc]
-            seen = feedback[pc + store]
+            seen = feedback[pc + offset]
             seen[kind] = seen.get(kind, 0) + delta
 
 
