@@ -10,6 +10,10 @@ a *fused* form that does the whole group in one dispatch:
     LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; <arith or compare>           -> BINARY
     LOAD_LOCAL a; LOAD_LOCAL b                                            -> LOAD_LOCAL2
     LOAD_LOCAL a; RETURN                                                  -> (RETURN, a)
+    LOAD_GLOBAL f; <argument>...; CALL n                                  -> CALL_GLOBAL
+
+where an <argument> of CALL_GLOBAL is a LOAD_LOCAL, a LOAD_CONST, or LOAD_LOCAL a;
+LOAD_LOCAL b|LOAD_CONST c; ADD|SUB|MUL (``f(x)``, ``f(a, 1)``, ``f(n - 1)``).
 
 The original instruction list is never changed: the disassembler, the line
 table and the JIT read ``code.instrs``. The fused program is ``code.quick``,
@@ -40,9 +44,9 @@ from ruffdbg.core.values import values_equal
 from ruffdbg.compiler.opcodes import JUMP_OPS, OPCODE_NAMES, Op
 
 # Fused opcodes are numbered after the real ones; they exist only in ``code.quick``.
-QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2"]
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "CALL_GLOBAL"]
 _FIRST_QUICK = len(OPCODE_NAMES)
-COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
 QUICK_NAMES = dict(zip(range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES)), QUICK_OPCODES))
 # Numbers from STAND_IN on are left to entries that stand in for another entry of
 # ``quick`` and keep that entry's index at ``arg[1]``: the debugger's TRAP
@@ -71,6 +75,9 @@ FUSABLE = {
 }
 FUSED_ARITHMETIC = {Op.ADD, Op.SUB, Op.MUL}   # (DIV and MOD have error cases: never fused)
 FUSED_COMPARISONS = set(FUSABLE) - FUSED_ARITHMETIC
+# CALL_GLOBAL's kinds of argument: (kind, x, y, int_fn, float_fn, operator pc) each.
+LOCAL_ARG, CONST_ARG, BINARY_LOCAL_ARG, BINARY_CONST_ARG = range(4)
+MAX_CALL_ARGS = 3
 
 
 def quicken(code: CodeObject) -> list:
@@ -118,11 +125,44 @@ def quicken(code: CodeObject) -> list:
             elif not is_const and fusable(pc, 2):
                 quick[pc] = (LOAD_LOCAL2, (arg, second_arg), pc + 2)
                 length = 2
+        elif op == Op.LOAD_GLOBAL:
+            call = _global_call(code, pc, op_at, fusable)
+            if call is not None:
+                quick[pc], length = call
         elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.RETURN and fusable(pc, 2):
             quick[pc] = (int(Op.RETURN), arg, pc + 2)  # RETURN with an operand returns that local
             length = 2
         pc += length
     return quick
+
+
+def _global_call(code: CodeObject, pc: int, op_at, fusable) -> tuple[tuple, int] | None:
+    """(CALL_GLOBAL entry, group length) for a call of the global loaded at ``pc``
+    whose arguments are all simple (see the module docstring), else None."""
+    instrs = code.instrs
+    sources = []
+    at = pc + 1
+    while len(sources) < MAX_CALL_ARGS:
+        op = op_at(at)
+        if op == Op.LOAD_LOCAL and op_at(at + 1) in (Op.LOAD_LOCAL, Op.LOAD_CONST) \
+                and op_at(at + 2) in FUSED_ARITHMETIC:
+            is_const = op_at(at + 1) == Op.LOAD_CONST
+            y = code.consts[instrs[at + 1][1]] if is_const else instrs[at + 1][1]
+            int_fn, float_fn = FUSABLE[op_at(at + 2)]
+            kind = BINARY_CONST_ARG if is_const else BINARY_LOCAL_ARG
+            sources.append((kind, instrs[at][1], y, int_fn, float_fn, at + 2))
+            at += 3
+        elif op == Op.LOAD_LOCAL:
+            sources.append((LOCAL_ARG, instrs[at][1], None, None, None, at))
+            at += 1
+        elif op == Op.LOAD_CONST:
+            sources.append((CONST_ARG, code.consts[instrs[at][1]], None, None, None, at))
+            at += 1
+        else:
+            break
+    if op_at(at) != Op.CALL or instrs[at][1] != len(sources) or not fusable(pc, at - pc + 1):
+        return None
+    return (CALL_GLOBAL, (pc, code.names[instrs[pc][1]], tuple(sources)), at + 1), at - pc + 1
 
 
 def quick_of(code: CodeObject) -> list:
@@ -154,4 +194,6 @@ def describe_quick(code: CodeObject, pc: int) -> str:
         return ""
     if op == Op.RETURN:
         return f"RETURN_LOCAL {arg}"
+    if op == CALL_GLOBAL:
+        return f"CALL_GLOBAL {arg[1]},{len(arg[2])}"
     return f"{QUICK_NAMES[op]} {arg[0]},{arg[1]}"

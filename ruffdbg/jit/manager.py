@@ -188,12 +188,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
 
     @serialized
     def reset_profile(self, code: CodeObject) -> str:
-        for seen in code.profile.arg_types:
-            seen.clear()
-        for seen in code.profile.feedback:
-            seen.clear()
-        code.profile.fast_hits[:] = [0] * len(code.profile.fast_hits)
-        code.profile.float_hits[:] = [0] * len(code.profile.float_hits)
+        code.profile.reset_types()
         code.profile.ics[:] = caches_for(code)   # its inline caches start uninitialized again
         return f"{code.name}: type profile reset"
 

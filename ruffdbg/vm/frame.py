@@ -16,6 +16,10 @@ class Interrupted(Exception):
         self.stack = stack
 
 
+# What ``handlers`` holds until a ``try`` opens (a call need not allocate a list).
+NO_HANDLERS: tuple = ()
+
+
 class Frame:
     """One activation of a Ruff function: its code, locals, operand stack and pc.
 
@@ -35,7 +39,8 @@ class Frame:
         self.stack: list = []
         self.pc = 0
         self.cells = cells
-        self.handlers: list[tuple[int, int]] = []  # (handler pc, stack depth) of open try blocks
+        # (handler pc, stack depth) of open try blocks: a list once SETUP_TRY opened one
+        self.handlers: list[tuple[int, int]] | tuple = NO_HANDLERS
         self.started_ns = 0
 
     @property

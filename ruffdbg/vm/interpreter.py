@@ -12,18 +12,20 @@ Why the loop looks the way it does (it is the hot path):
   per-code part is one tuple (``profile.run_state``) unpacked per frame switch;
 * the loop runs ``code.quick`` (compiler/peephole.py): the original program
   with superinstructions for the commonest groups (compare-and-branch on
-  locals/constants, ``x := a + b`` and the like), as ``(op, arg, next pc)``
+  locals/constants, ``x := a + b``, ``f(n - 1)`` and the like), as ``(op, arg, next pc)``
   so fetching an instruction also advances the pc; every pc inside a fused
   group still holds its original instruction, so frames resume anywhere;
 * opcodes are compared as plain ints in frequency order, with the int/int and
   float/float cases of arithmetic done inline and everything else delegated to
   ``core.values``; rare opcodes are ``op_<NAME>`` methods (vm/ops.py) reached
-  through one table;
+  through one table; ``type``, ``int`` and the like are locals too;
 * CALL of a Ruff function and RETURN switch frames inline (no method call, no
-  trip through the outer loop); the clock is read only when control passes
-  between different functions (see "Time profile" above ``_run``);
-* profiling only bumps list slots (see ``profile.counters``), except the
-  per-site type dicts for uncommon types, call targets, stores and arguments;
+  trip through the outer loop; a self-recursive one keeps the cached state);
+  the clock is read only when control passes between different functions (see
+  "Time profile" above ``_run``);
+* profiling only bumps list slots (see ``profile.counters``: int and float
+  stores, a call site's first callee, a first argument's first type are slots
+  too, folded into the type dicts when read), except for the dicts' other keys;
 * the interrupt word is polled only at loop back-edges and calls (the
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
@@ -37,6 +39,7 @@ not to leave containers behind in loop temporaries, which would force a copy.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import sys
 import time
@@ -45,14 +48,15 @@ from typing import Any, Callable
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
-from ruffdbg.profile.counters import CodeProfile, profile_of
+from ruffdbg.profile.counters import profile_of
 from ruffdbg.core import values
 from ruffdbg.core.arrays import ARRAY_TYPES, RArray
-from ruffdbg.vm.builtins import BUILTINS, CONSTANTS
+from ruffdbg.vm.builtins import BUILTINS
+from ruffdbg.vm.calls import Calls, prepare
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.core.errors import NOT_CALLABLE, RuffError, RuffRuntimeError
-from ruffdbg.vm.frame import Frame
+from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack, Gap
@@ -86,12 +90,14 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 
 
 _new_object = object.__new__
+_MISSING = object()   # (a global may hold null: not None)
 
 
-class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
-    """Tier 0. This module has the entry points, the call set-up, the loop and
-    unwinding; the mixins add the pause/interrupt protocol (vm/control.py),
-    copy-on-write (vm/cow.py) and the rare opcodes' handlers (vm/ops.py)."""
+class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
+    """Tier 0. This module has the entry points, the loop and unwinding; the
+    mixins add the call set-up (vm/calls.py), the pause/interrupt protocol
+    (vm/control.py), copy-on-write (vm/cow.py) and the rare opcodes' handlers
+    (vm/ops.py)."""
 
     def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
         self.write = write
@@ -132,7 +138,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         walked = code.walk()
         self.codes.extend(walked)
         for each in walked:
-            _prepare(each)
+            prepare(each)
             if self.hooks is not None:
                 self.hooks.adopt(each)
         frame = Frame(code, None, [None] * code.nlocals)
@@ -146,7 +152,7 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         resumed at an arbitrary pc (what deoptimization needs).
         """
         for each in frame.code.walk():
-            _prepare(each)
+            prepare(each)
         return self._enter(frame)
 
     def call_function(self, function: Function, args: list) -> Any:
@@ -178,91 +184,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             while len(self.frames) > base:
                 self._leave(self.frames.pop(), time.perf_counter_ns())
 
-    # --------------------------------------------------------- setting up a call
-
-    def _new_frame(self, function: Function, args: list) -> Frame:
-        """Set up a call of ``function`` with ``args``: the one general path.
-
-        1. check the arity and the stack depth (``_check_call``, which also
-           prepares a code object on its first call);
-        2. count the call and its argument types (what the JIT specializes on);
-        3. make the frame: the arguments, then the other locals (None), and the
-           closure's cells.
-
-        The frame is not on the stack yet: ``_push`` puts it there from inside
-        the loop (a method call, an operator overload), ``call_function`` runs it
-        through ``_enter`` after the tiering check. The loop's CALL is the inline
-        copy of this (with ``call_function``'s tiering and ``_push``'s timing),
-        because a call is the hottest slow thing: keep them in step.
-        """
-        code = function.code
-        profile = code.profile
-        if profile is None or len(args) != profile.arity or len(self.frames) >= self.depth_limit:
-            profile = self._check_call(code, len(args))
-        profile.calls += 1
-        for seen, arg in zip(profile.arg_types, args):
-            kind = type(arg)
-            seen[kind] = seen.get(kind, 0) + 1
-        return Frame(code, function, args + profile.padding, function.cells)
-
-    def _check_call(self, code: CodeObject, argc: int) -> CodeProfile:
-        """The slow part of a call's checks: raise the arity or depth error, or prepare ``code``."""
-        if argc != len(code.params):
-            # The reference says "arguments" whatever the count.
-            hidden = len(code.params) - code.shown_arity
-            raise RuffError(f"{code.qualified_name} expects {code.shown_arity} arguments, got {argc - hidden}")
-        if len(self.frames) >= self.depth_limit:
-            raise RuffError("Stack overflow")
-        return _prepare(code)
-
-    def _push(self, frame: Frame) -> None:
-        """Put a frame from ``_new_frame`` on the stack, from inside the loop (the
-        caller's pc written back first; the loop then reloads the top frame).
-        Timing as CALL does it: the clock is read only if the caller is another
-        function (see "Time profile" above ``_run``)."""
-        frames = self.frames
-        if not frames or frames[-1].code is not frame.code:
-            frame.code.profile.active += 1
-            frame.started_ns = time.perf_counter_ns()
-        frames.append(frame)
-
-    def _leave(self, finished: Frame, now: int) -> None:
-        """Timing bookkeeping for a frame popped by unwinding (RETURN inlines this)."""
-        if finished.started_ns:  # (0: a self-recursive call, timed by its caller)
-            profile = finished.code.profile
-            profile.active -= 1
-            if profile.active == 0:
-                profile.total_ns += now - finished.started_ns
-
-    # --------------------------------------------------------------- helpers
-
-    def _global(self, name: str) -> Any:
-        try:
-            return self.globals[name]
-        except KeyError:
-            pass
-        try:
-            return self.builtins[name]
-        except KeyError:
-            pass
-        try:
-            return CONSTANTS[name]   # PI and E: predefined, and a program may declare its own
-        except KeyError:
-            raise RuffError(f"Undefined variable: {name}") from None
-
-    def call_other(self, callee: Any, args: list, feedback: list, site: int) -> Any:
-        """CALL of anything but a Ruff function: a builtin (its name recorded at the
-        call site ``site``), or the reference's error. The one path for the loop's
-        CALL and for native code's generic CALL (``vm/step.py``)."""
-        if type(callee) is not Builtin:
-            raise RuffError(NOT_CALLABLE)
-        self._record(feedback, site, callee.name)
-        return callee.fn(self, args)
-
-    def _record(self, profile_feedback: list, pc: int, key: Any) -> None:
-        seen = profile_feedback[pc]
-        seen[key] = seen.get(key, 0) + 1
-
     # ------------------------------------------------------------ the loop
     #
     # Time profile. The clock is read only when control passes between two
@@ -291,6 +212,8 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         perf_ns = time.perf_counter_ns
         is_truthy = values.is_truthy
         int_min, int_max = INT_MIN, INT_MAX
+        # Locals, not builtins: every handler tests types (a local is the cheapest read).
+        type, int, float, str = builtins.type, builtins.int, builtins.float, builtins.str  # noqa: A001
         osr_at = self.hooks.osr_at if self.hooks is not None else -1
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
@@ -299,8 +222,9 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2 = (
-            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2)
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = (
+            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL)
+        LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
         mark = perf_ns()
@@ -312,16 +236,55 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
             if profile is not None:
                 profile.self_ns += now - mark
             mark = now
-            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = frame.code.profile.run_state
+            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
             pc = frame.pc
             try:
                 while True:
                     op, arg, pc = quick[pc]  # pc: the next instruction's
-                    # --- fused instructions (peephole.py): operands are locals or a
-                    # constant; only the int/int and float/float cases are done here.
-                    if op == COMPARE_JUMP:
+                    # Most frequent first, as measured on the examples and benchmarks
+                    # (a test costs about as much as a list bump). Fused instructions
+                    # (peephole.py): operands are locals or a constant; only the
+                    # int/int and float/float cases are done here.
+                    if op == ARITH_STORE:
+                        x, y, y_is_const, int_fn, float_fn, site, slot = arg
+                        a = locs[x]
+                        b = y if y_is_const else locs[y]
+                        if type(a) is int and type(b) is int:
+                            r = int_fn(a, b)
+                            if int_min <= r and r <= int_max:
+                                locs[slot] = r
+                                if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
+                                    fused_ints[site] += 1
+                                else:
+                                    profile.first_count(fused_ints, site)
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            locs[slot] = float_fn(a, b)
+                            if fused_floats[site]:
+                                fused_floats[site] += 1
+                            else:
+                                profile.first_count(fused_floats, site)
+                            continue
+                        elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
+                            # `s := s + t`, the string builder: drop the local's reference
+                            # first, so CPython's `+=` appends in place when nothing else
+                            # holds the string (amortized O(1) rather than a copy per step).
+                            self._record(feedback, site, (str, str))
+                            self._record(feedback, site + 1, str)
+                            check_length(len(a) + len(b))
+                            locs[slot] = None
+                            a += b
+                            locs[slot] = a
+                            a = b = None
+                            continue
+                        stack.append(a)
+                        stack.append(b)
+                        a = b = None
+                        pc = site
+                    elif op == COMPARE_JUMP:
                         x, y, y_is_const, int_fn, float_fn, site, target = arg
                         a = locs[x]
                         b = y if y_is_const else locs[y]
@@ -342,66 +305,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         stack.append(b)
                         a = b = None
                         pc = site
-                    elif op == ARITH_STORE:
-                        x, y, y_is_const, int_fn, float_fn, site, slot = arg
-                        a = locs[x]
-                        b = y if y_is_const else locs[y]
-                        if type(a) is int and type(b) is int:
-                            r = int_fn(a, b)
-                            if int_min <= r <= int_max:
-                                locs[slot] = r
-                                fast_hits[site] += 1
-                                seen = feedback[site + 1]  # the STORE_LOCAL's feedback
-                                try:
-                                    seen[int] += 1
-                                except KeyError:
-                                    seen[int] = 1
-                                continue
-                        elif type(a) is float and type(b) is float:
-                            locs[slot] = float_fn(a, b)
-                            float_hits[site] += 1
-                            seen = feedback[site + 1]
-                            try:
-                                seen[float] += 1
-                            except KeyError:
-                                seen[float] = 1
-                            continue
-                        elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
-                            # `s := s + t`, the string builder: drop the local's reference
-                            # first, so CPython's `+=` appends in place when nothing else
-                            # holds the string (amortized O(1) rather than a copy per step).
-                            self._record(feedback, site, (str, str))
-                            self._record(feedback, site + 1, str)
-                            check_length(len(a) + len(b))
-                            locs[slot] = None
-                            a += b
-                            locs[slot] = a
-                            a = b = None
-                            continue
-                        stack.append(a)
-                        stack.append(b)
-                        a = b = None
-                        pc = site
-                    elif op == BINARY:
-                        x, y, y_is_const, int_fn, float_fn, site = arg
-                        a = locs[x]
-                        b = y if y_is_const else locs[y]
-                        if type(a) is int and type(b) is int:
-                            r = int_fn(a, b)
-                            if int_min <= r <= int_max:  # (a bool from a compare passes)
-                                stack.append(r)
-                                fast_hits[site] += 1
-                                continue
-                        elif type(a) is float and type(b) is float:
-                            stack.append(float_fn(a, b))
-                            float_hits[site] += 1
-                            continue
-                        stack.append(a)
-                        stack.append(b)
-                        a = b = None
-                        pc = site
-                    # --- the original instructions, most frequent first (in hot code,
-                    # where most loads and stores are fused)
                     elif op == JUMP_BACK:
                         iterations = counters[pc - 1] + 1
                         counters[pc - 1] = iterations
@@ -425,56 +328,107 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 else:
                                     pc = outcome[1]
                                 outcome = None
-                    elif op == LOAD_LOCAL:
-                        stack.append(locs[arg])
-                    elif op == LOAD_GLOBAL:
-                        try:
-                            stack.append(G[names[arg]])
-                        except KeyError:
-                            stack.append(self._global(names[arg]))
-                    elif op == CALL:
-                        if interrupt[0]:
-                            frame.pc = pc - 1
-                            self._on_interrupt()
-                        callee = stack[-arg - 1]
+                    elif op == BINARY:
+                        x, y, y_is_const, int_fn, float_fn, site = arg
+                        a = locs[x]
+                        b = y if y_is_const else locs[y]
+                        if type(a) is int and type(b) is int:
+                            r = int_fn(a, b)
+                            if int_min <= r and r <= int_max:  # (a bool from a compare passes)
+                                stack.append(r)
+                                fast_hits[site] += 1
+                                continue
+                        elif type(a) is float and type(b) is float:
+                            stack.append(float_fn(a, b))
+                            float_hits[site] += 1
+                            continue
+                        stack.append(a)
+                        stack.append(b)
+                        a = b = None
+                        pc = site
+                    elif op == CALL or op == CALL_GLOBAL:
+                        if op == CALL:
+                            if interrupt[0]:
+                                frame.pc = pc - 1
+                                self._on_interrupt()
+                            callee = stack[-arg - 1]
+                            new_locals = stack[len(stack) - arg:]
+                            del stack[len(stack) - arg - 1:]
+                        else:
+                            # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
+                            # computed here, the call is CALL's. Anything unusual (an undefined
+                            # name, a pending interrupt, an argument off its fast path) runs the
+                            # rest of the group unfused from where it stands.
+                            first, name, sources = arg
+                            callee = G.get(name, _MISSING)
+                            if callee is _MISSING:
+                                callee = self.builtins.get(name, _MISSING)
+                            if callee is _MISSING or interrupt[0]:
+                                pc = first + 1
+                                stack.append(self._global(name))
+                                callee = None
+                                continue
+                            new_locals = []
+                            for kind, x, y, int_fn, float_fn, site in sources:
+                                if kind == LOCAL_ARG:
+                                    new_locals.append(locs[x])
+                                    continue
+                                if kind == CONST_ARG:
+                                    new_locals.append(x)
+                                    continue
+                                a = locs[x]
+                                b = y if kind == BINARY_CONST_ARG else locs[y]
+                                if type(a) is int and type(b) is int:
+                                    r = int_fn(a, b)
+                                    if int_min <= r and r <= int_max:
+                                        new_locals.append(r)
+                                        fast_hits[site] += 1
+                                        continue
+                                elif type(a) is float and type(b) is float:
+                                    new_locals.append(float_fn(a, b))
+                                    float_hits[site] += 1
+                                    continue
+                                stack.append(callee)   # as if unfused up to this argument's operator
+                                stack += new_locals
+                                stack.append(a)
+                                stack.append(b)
+                                a = b = callee = new_locals = None
+                                pc = site
+                                break
+                            if new_locals is None:
+                                continue
+                            arg = len(new_locals)
                         if type(callee) is Function:
                             # The frame switch, inline: this is the hottest slow thing. The
                             # inline copy of _new_frame (+ call_function's tiering and
                             # _push's timing): keep them in step.
                             fcode = callee.code
-                            seen = feedback[pc - 1]  # call-site feedback: callee names
-                            try:
-                                seen[fcode.name] += 1
-                            except KeyError:
-                                seen[fcode.name] = 1
+                            if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
+                                callee_calls[pc - 1] += 1
+                            else:
+                                profile.count_callee(pc - 1, fcode.name)
                             fprofile = fcode.profile
                             if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
                                 fprofile = self._check_call(fcode, arg)
                             fprofile.calls += 1
                             if arg:
-                                new_locals = stack[-arg:]
-                                del stack[-arg - 1:]
-                                # argument types (the first one unrolled: most calls have one or two)
-                                seen = fprofile.arg_types[0]
+                                # argument types: the first one's usual type in a slot of its own
                                 kind = type(new_locals[0])
-                                try:
-                                    seen[kind] += 1
-                                except KeyError:
-                                    seen[kind] = 1
+                                if kind is fprofile.arg0_kind:
+                                    fprofile.arg0_count += 1
+                                else:
+                                    fprofile.count_arg0(kind)
                                 if arg > 1:
                                     for i in range(1, arg):
-                                        seen = fprofile.arg_types[i]
+                                        seen = fprofile.raw_arg_types[i]
                                         kind = type(new_locals[i])
                                         seen[kind] = seen.get(kind, 0) + 1
-                            else:
-                                new_locals = []
-                                del stack[-1]
                             # Tiering: a hot function goes to the JIT; native code runs
                             # the whole call unless its entry refuses the argument types.
                             if fprofile.calls >= fprofile.hot_at:
                                 self.hooks.on_hot(fcode)
+                            frame.pc = pc
                             if fprofile.native is not None:
-                                frame.pc = pc
                                 result = fprofile.native(new_locals, callee)
                                 if result is not NOT_TAKEN:
                                     stack.append(result)
@@ -483,7 +437,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 result = None
                             if fprofile.padding:
                                 new_locals += fprofile.padding
-                            frame.pc = pc
                             frame = _new_object(Frame)
                             frame.code = fcode
                             frame.function = callee
@@ -491,27 +444,27 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             frame.stack = stack = []
                             frame.pc = pc = 0
                             frame.cells = callee.cells
-                            frame.handlers = []
-                            if fprofile is profile:
-                                frame.started_ns = 0
-                            else:
-                                now = perf_ns()
-                                profile.self_ns += now - mark
-                                mark = now
-                                fprofile.active += 1
-                                frame.started_ns = now
+                            frame.handlers = NO_HANDLERS
                             frames.append(frame)
                             # (callee and new_locals may stay set: neither is a container)
-                            profile, quick, consts, names, counters, fast_hits, float_hits, feedback = fprofile.run_state
+                            if fprofile is profile:
+                                # Self-recursion: the same code, so the same cached state; no clock.
+                                frame.started_ns = 0
+                                continue
+                            now = perf_ns()
+                            profile.self_ns += now - mark
+                            mark = now
+                            fprofile.active += 1
+                            frame.started_ns = now
+                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = fprofile.run_state
                             continue
-                        args = stack[len(stack) - arg:]
-                        del stack[len(stack) - arg - 1:]
                         frame.pc = pc  # builtins check their own argument counts
-                        if (type(callee) is Builtin and callee.reuses_first and args and type(args[0]) in ARRAY_TYPES
-                                and len(args) in callee.arities):
-                            self.drop_replaced(frame, pc, args[0])   # (push: can't fail then)
-                        stack.append(self.call_other(callee, args, feedback, pc - 1))
-                        args = callee = None
+                        if (type(callee) is Builtin and callee.reuses_first and new_locals
+                                and type(new_locals[0]) in ARRAY_TYPES and len(new_locals) in callee.arities):
+                            self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
+                        stack.append(self.call_other(callee, new_locals, feedback, pc - 1))
+                        new_locals = callee = None
                     elif op == RETURN:
                         # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
                         result = stack.pop() if arg is None else locs[arg]
@@ -525,44 +478,32 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 profile.total_ns += now - finished.started_ns
                             if len(frames) == base:
                                 return result
+                            frame = frames[-1]
+                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
+                        else:   # back in a caller running the same code: its cached state is this one
+                            frame = frames[-1]
                         finished = None
-                        frame = frames[-1]
-                        profile, quick, consts, names, counters, fast_hits, float_hits, feedback = (
-                            frame.code.profile.run_state)
                         locs = frame.locals
                         stack = frame.stack
                         pc = frame.pc
                         stack.append(result)
                         result = None
+                    elif op == LOAD_LOCAL:
+                        stack.append(locs[arg])
+                    elif op == LOAD_GLOBAL:
+                        try:
+                            stack.append(G[names[arg]])
+                        except KeyError:
+                            stack.append(self._global(names[arg]))
                     elif op == LOAD_CONST:
                         stack.append(consts[arg])
-                    elif op == LOAD_LOCAL2:
-                        stack.append(locs[arg[0]])
-                        stack.append(locs[arg[1]])
-                    elif op == STORE_LOCAL:
-                        value = stack.pop()
-                        locs[arg] = value
-                        seen = feedback[pc - 1]
-                        kind = type(value)
-                        value = None
-                        try:
-                            seen[kind] += 1
-                        except KeyError:
-                            seen[kind] = 1
-                    elif op == JUMP_IF_FALSE:
-                        value = stack.pop()
-                        if value is False or (value is not True and not is_truthy(value)):
-                            counters[pc - 1] += 1
-                            pc = arg
-                        value = None
-                    elif op == POP:
-                        del stack[-1]
                     elif op in ARITHMETIC:
                         b = stack.pop()
                         a = stack[-1]
                         if type(a) is int and type(b) is int:
                             r = a + b if op == ADD else a - b if op == SUB else a * b
-                            if int_min <= r <= int_max:
+                            if int_min <= r and r <= int_max:
                                 stack[-1] = r
                                 fast_hits[pc - 1] += 1
                                 continue
@@ -589,6 +530,56 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
                         a = b = None
+                    elif op == STORE_LOCAL:
+                        value = stack.pop()
+                        locs[arg] = value
+                        kind = type(value)
+                        value = None
+                        if kind is int and stored_ints[pc - 1]:   # (the first goes to the dict)
+                            stored_ints[pc - 1] += 1
+                        elif kind is float and stored_floats[pc - 1]:
+                            stored_floats[pc - 1] += 1
+                        elif kind is int or kind is float:
+                            profile.first_count(stored_ints if kind is int else stored_floats, pc - 1)
+                        else:
+                            seen = feedback[pc - 1]
+                            seen[kind] = seen.get(kind, 0) + 1
+                    elif op == LOAD_LOCAL2:
+                        stack.append(locs[arg[0]])
+                        stack.append(locs[arg[1]])
+                    elif op == FOR_ITER:
+                        position = stack[-1]
+                        items = stack[-2]
+                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
+                            items = items.items
+                        if position < len(items):
+                            stack[-1] = position + 1
+                            stack.append(items[position])
+                            items = None
+                        else:
+                            items = None
+                            del stack[-2:]
+                            counters[pc - 1] += 1
+                            pc = arg
+                    elif op == JUMP_IF_FALSE:
+                        value = stack.pop()
+                        if value is False or (value is not True and not is_truthy(value)):
+                            counters[pc - 1] += 1
+                            pc = arg
+                        value = None
+                    elif op == INDEX:
+                        index = stack.pop()
+                        if type(stack[-1]) is RArray and type(index) is int:
+                            seen = feedback[pc - 1]          # (an int key: the element kind)
+                            kind = stack[-1].kind
+                            seen[kind] = seen.get(kind, 0) + 1
+                        elif type(stack[-1]) is list and type(index) is int:
+                            fast_hits[pc - 1] += 1
+                        else:
+                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
+                        stack[-1] = values.index_get(stack[-1], index)
+                    elif op == POP:
+                        del stack[-1]
                     elif op == LESS:
                         b = stack.pop()
                         a = stack[-1]
@@ -604,31 +595,6 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             a = b = None
                     elif op == JUMP:
                         pc = arg
-                    elif op == FOR_ITER:
-                        position = stack[-1]
-                        items = stack[-2]
-                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
-                            items = items.items
-                        if position < len(items):
-                            stack[-1] = position + 1
-                            stack.append(items[position])
-                            items = None
-                        else:
-                            items = None
-                            del stack[-2:]
-                            counters[pc - 1] += 1
-                            pc = arg
-                    elif op == INDEX:
-                        index = stack.pop()
-                        if type(stack[-1]) is RArray and type(index) is int:
-                            seen = feedback[pc - 1]          # (an int key: the element kind)
-                            kind = stack[-1].kind
-                            seen[kind] = seen.get(kind, 0) + 1
-                        elif type(stack[-1]) is list and type(index) is int:
-                            fast_hits[pc - 1] += 1
-                        else:
-                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
-                        stack[-1] = values.index_get(stack[-1], index)
                     elif op in _GENERIC_BINARY:
                         b = stack.pop()
                         a = stack[-1]
@@ -682,14 +648,3 @@ class VM(Control, Timing, CopyOnWrite, RareOps, FrameStack):
         # chain at every raise: quadratic. The Ruff stack is in ``entries``.
         error.__context__ = None
         raise RuffRuntimeError(error.message, entries, error_value)
-
-
-def _prepare(code: CodeObject) -> CodeProfile:
-    """Give ``code`` its profile and the loop's cached per-code state (once)."""
-    profile = profile_of(code)
-    if profile.run_state is None:
-        profile.run_state = (
-            profile, peephole.quick_of(code), code.consts, code.names, profile.counters, profile.fast_hits,
-            profile.float_hits, profile.feedback,
-        )
-    return profile

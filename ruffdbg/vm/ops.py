@@ -28,7 +28,7 @@ from ruffdbg.profile.ics import InlineCache, site_text
 from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
-from ruffdbg.vm.frame import Frame
+from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.hooks import NOT_TAKEN
 
 
@@ -239,7 +239,7 @@ class RareOps:
     def op_STORE_INDEX(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         index = stack.pop()
         container = stack.pop()
-        seen = frame.code.profile.feedback[pc - 1]   # what was stored into: a typed array by its kind
+        seen = frame.code.profile.raw_feedback[pc - 1]   # what was stored into: a typed array by its kind
         key = container.kind if type(container) is RArray else type(container)
         seen[key] = seen.get(key, 0) + 1
         value = stack.pop()
@@ -262,6 +262,8 @@ class RareOps:
         return pc
 
     def op_SETUP_TRY(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        if frame.handlers is NO_HANDLERS:   # (shared until the frame's first try)
+            frame.handlers = []
         frame.handlers.append((arg, len(stack)))
         return pc
 

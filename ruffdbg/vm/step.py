@@ -115,7 +115,7 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
     if op == Op.INDEX:
         index = stack.pop()
         if type(stack[-1]) is RArray and type(index) is int:   # the kind feedback, as the loop counts it
-            seen, kind = frame.code.profile.feedback[following - 1], stack[-1].kind
+            seen, kind = frame.code.profile.raw_feedback[following - 1], stack[-1].kind
             seen[kind] = seen.get(kind, 0) + 1
         stack[-1] = values.index_get(stack[-1], index)
         return following
@@ -153,10 +153,10 @@ def _call(vm: Any, frame: Frame, argc: int, stack: list, following: int) -> int:
     args = stack[len(stack) - argc:]
     del stack[len(stack) - argc - 1:]
     if type(callee) is Function:
-        vm._record(frame.code.profile.feedback, following - 1, callee.code.name)
+        frame.code.profile.count_callee(following - 1, callee.code.name)
         stack.append(vm.call_function(callee, args))
         return following
-    stack.append(vm.call_other(callee, args, frame.code.profile.feedback, following - 1))
+    stack.append(vm.call_other(callee, args, frame.code.profile.raw_feedback, following - 1))
     return following
 
 
