@@ -2,12 +2,15 @@
 
 Locals live in allocas, one per (slot, type) pair, and operand-stack values
 that cross a block boundary in allocas per (depth, type); LLVM's mem2reg turns
-them into SSA values and phis. A *deopt exit* writes every live local and
-operand-stack value out as (tag, bits) pairs to the transfer buffer and calls
-back into the VM (an OSR unit instead returns them to the frame that entered)."""
+them into SSA values and phis. A *deopt exit* counts its guard's failure and
+branches to the deopt tail its frame's shape shares with other exits, which
+writes every live local and operand-stack value out as (tag, bits) pairs to the
+transfer buffer and calls back into the VM (an OSR unit instead returns them to
+the frame that entered)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from llvmlite import ir
@@ -21,6 +24,18 @@ from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 # Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
 SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+
+
+@dataclass
+class DeoptTail:
+    """The one block that writes a frame of one shape out and leaves (see ``_to_tail``):
+    phis for what differs between the exits that branch to it."""
+
+    block: ir.Block
+    which: ir.PhiInstr    # the guard id (OSR: guard id + 1, or 0 for leaving the loop)
+    pc: ir.PhiInstr       # where the interpreter resumes
+    pairs: list           # per stack pair: (tag phi, or None when the shape fixes the tag; bits phi)
+    guards: list          # the guard id of every exit that branches here (None: an OSR loop exit)
 
 
 class FrameAndExits:
@@ -159,12 +174,7 @@ class FrameAndExits:
 
     def _leave_loop(self, pc: int, guard_id: int | None, stack: list) -> None:
         """OSR exit: hand the frame's values to the interpreter frame that entered, resume at ``pc``."""
-        b = self.builder
-        self._write_values(self._slot_values() + stack)
-        b.store(ir.Constant(I64, len(stack)), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
-        where = ((0 if guard_id is None else guard_id + 1) << 32) | pc
-        result = b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, where), 0)
-        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+        self._to_tail(guard_id, pc, stack)
 
     def _slot_values(self) -> list:
         b = self.builder
@@ -219,28 +229,76 @@ class FrameAndExits:
         self._deopt_exit(guard, self.stack if stack is None else stack)
 
     def _deopt_exit(self, guard: Guard, stack: list) -> None:
-        """Write locals and stack as (tag, bits) and resume this frame in the interpreter."""
-        b = self.builder
+        """Count the failure, then go to the shared tail that resumes this frame in the interpreter."""
         self.bump(self.layout.failed(guard.id))
+        self._to_tail(guard.id, guard.pc, stack)
+
+    def _to_tail(self, guard_id: int | None, pc: int, stack: list) -> None:
+        """Branch to the deopt tail for the frame's current shape, handing it the
+        guard id (None: an OSR unit leaving its loop), ``pc`` and the stack's (tag,
+        bits) pairs. Exits whose frames have the same shape (the
+        same type in each slot, the same stack types) share one tail: it alone
+        writes the frame out and calls back, so LLVM optimizes and generates that
+        code once per shape instead of once per check. The locals reach the tail
+        through their allocas (mem2reg makes the phis); the stack pairs as phis."""
+        b = self.builder
+        pairs = [pair for value, kind in stack for pair in self._pairs(value, kind)]
+        key = (tuple(self.state_slots), self.promoted_in_home, len(stack),
+               tuple(tag if isinstance(tag, int) else None for tag, _ in pairs))
+        tail = self.exit_tails.get(key) or self._new_tail(key, pairs, len(stack))
+        here = b.block
+        # (what the VM is told: the guard id; an OSR unit's exit word, guard id + 1 or 0)
+        which = guard_id if self.region is None else 0 if guard_id is None else guard_id + 1
+        tail.which.add_incoming(ir.Constant(I64, which), here)
+        tail.pc.add_incoming(ir.Constant(I64, pc), here)
+        for (tag, bits), (tag_phi, bits_phi) in zip(pairs, tail.pairs):
+            if tag_phi is not None:
+                tag_phi.add_incoming(tag, here)
+            bits_phi.add_incoming(bits, here)
+        tail.guards.append(guard_id)
+        b.branch(tail.block)
+
+    def _new_tail(self, key: tuple, pairs: list, values: int) -> "DeoptTail":
+        b = self.builder
+        here = b.block
+        block = self.function.append_basic_block(f"deopt_tail{len(self.exit_tails)}")
+        self.exit_tail_guards[block.name] = tail_guards = []
+        b.position_at_end(block)
+        tail = DeoptTail(block, b.phi(I64, name="which"), b.phi(I64, name="exit_pc"),
+                         [(None if isinstance(tag, int) else b.phi(I64), b.phi(I64)) for tag, _ in pairs], tail_guards)
+        phis = [(tag if tag_phi is None else tag_phi, bits_phi) for (tag, _), (tag_phi, bits_phi) in zip(pairs, tail.pairs)]
+        self._write_pairs(self._slot_pairs() + phis)
         if self.region is not None:
-            self._leave_loop(guard.pc, guard.id, stack)
-            return
-        buffer = self._write_values(self._slot_values() + stack)
-        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
-        callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
-        status = b.call(callback, [self.unit_id_value(), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
-                                   self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
-        self._return_status(status)
+            b.store(ir.Constant(I64, values), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
+            where = b.or_(b.shl(tail.which, ir.Constant(I64, 32)), tail.pc)
+            result = b.insert_value(ir.Constant(RESULT, None), where, 0)
+            b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+        else:
+            callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
+            callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
+            callback.attributes.add("cold")   # (so LLVM lays the tails out of the hot code's way)
+            status = b.call(callback, [self.unit_id_value(), tail.which, tail.pc, self.depth,
+                                       ir.Constant(I64, self.code.nlocals), ir.Constant(I64, values),
+                                       self.address(self.runtime.buffer)])
+            self._return_status(status)
+        self.exit_tails[key] = tail
+        b.position_at_end(here)
+        return tail
+
+    def _slot_pairs(self) -> list:
+        return [pair for value, kind in self._slot_values() for pair in self._pairs(value, kind)]
 
     def _write_values(self, values: list) -> ir.Value:
         """Store values as (tag, bits) pairs in the transfer buffer; return its address.
         (Every call back into the VM and every exit to it does this first: the
         back-edge counts kept in registers go to memory here too.)"""
+        return self._write_pairs([pair for value, kind in values for pair in self._pairs(value, kind)])
+
+    def _write_pairs(self, pairs: list) -> ir.Value:
         b = self.builder
         self.flush_pending()
-        if len(values) > rt.BUFFER_VALUES:
+        if len(pairs) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
-        pairs = [pair for value, kind in values for pair in self._pairs(value, kind)]
         for position, (tag, bits) in enumerate(pairs):
             b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, self.address(self.runtime.buffer, 2 * position))
             b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
