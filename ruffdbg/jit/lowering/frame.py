@@ -24,6 +24,8 @@ from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 # Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
 SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+# Frames of at least this many (tag, bits) pairs are written by a call (``_write_values_by_call``).
+OUT_OF_LINE_PAIRS = 6
 
 
 @dataclass
@@ -304,6 +306,53 @@ class FrameAndExits:
             b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
         return self.address(self.runtime.buffer)
 
+    def _write_values_by_call(self, values: list) -> ir.Value:
+        """As ``_write_values``, by calling a function of this module that stores a
+        frame of that shape (made once per shape; an argument per value: a ``dyn``
+        as its (tag, bits) pair, a typed one as its bits): the generic path's many
+        call sites then each cost LLVM one call, not two stores per value."""
+        shape, arguments = [], []
+        for value, kind in values:
+            if kind == Kind.DYN:
+                shape.append(Kind.DYN)
+                arguments.append(value)
+                continue
+            for tag, bits in self._pairs(value, kind):
+                shape.append(tag if isinstance(tag, int) else None)
+                arguments += [bits] if isinstance(tag, int) else [tag, bits]
+        if len(shape) < OUT_OF_LINE_PAIRS:
+            return self._write_values(values)
+        self.flush_pending()
+        if len(shape) > rt.BUFFER_VALUES:
+            raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
+        writer = self.frame_writers.get(tuple(shape)) or self._frame_writer(tuple(shape))
+        self.builder.call(writer, arguments)
+        return self.address(self.runtime.buffer)
+
+    def _frame_writer(self, shape: tuple) -> ir.Function:
+        """The function that writes a frame of ``shape`` (per pair: dyn, a constant
+        tag, or None for a tag passed in) to the transfer buffer."""
+        types = [LLVM_TYPES[Kind.DYN] if each == Kind.DYN else I64 for each in shape for _ in range(2 if each is None else 1)]
+        writer = ir.Function(self.module, ir.FunctionType(ir.VoidType(), types),
+                             name=f"{self.unit_name}_write_frame{len(self.frame_writers)}")
+        writer.linkage = "internal"
+        writer.attributes.add("noinline")   # (inlined back, it would be the stores it saves)
+        writer.attributes.add("nounwind")
+        b = ir.IRBuilder(writer.append_basic_block("entry"))
+        arguments = iter(writer.args)
+        for position, each in enumerate(shape):
+            if each == Kind.DYN:
+                value = next(arguments)
+                tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
+            else:
+                tag = next(arguments) if each is None else ir.Constant(I64, each)
+                bits = next(arguments)
+            b.store(tag, self.address(self.runtime.buffer, 2 * position))
+            b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
+        b.ret_void()
+        self.frame_writers[shape] = writer
+        return writer
+
     def _pairs(self, value: Any, kind: Any) -> list:
         """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
         if kind == RANGE:
@@ -326,12 +375,22 @@ class FrameAndExits:
         """Leave the unit after the VM took over: the result (or the error) is in the ctx.
 
         An OSR unit first hands back its frame's values: an error may still be
-        caught in that frame (outside the loop), which must then see them."""
+        caught in that frame (outside the loop), which must then see them. Like
+        the deopt tails, one block per frame shape does this (status as a phi)."""
         b = self.builder
-        self.flush_pending()
-        if self.region is not None:
-            self._write_values(self._slot_values())
-        b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
+        key = ("leave", tuple(self.state_slots), self.promoted_in_home) if self.region is not None else ("leave",)
+        tail = self.exit_tails.get(key)
+        if tail is None:
+            here = b.block
+            b.position_at_end(self.function.append_basic_block(f"leave{len(self.exit_tails)}"))
+            tail = self.exit_tails[key] = b.phi(I64, name="status")
+            self.flush_pending()
+            if self.region is not None:
+                self._write_values(self._slot_values())
+            b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), tail, 1))
+            b.position_at_end(here)
+        tail.add_incoming(status, b.block)
+        b.branch(tail.parent)
 
     def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> None:
         b = self.builder
