@@ -62,6 +62,37 @@ def test_ir_annotation_uses_the_recorded_exit_blocks_only():
         ("exit call", 7, False), ("exit", 7, False), (None, None, False), (None, None, False), (None, None, False)]
 
 
+DOT = """func dot(xs, ys) {
+    mut s := 0.0
+    mut i := 0
+    while i < len(xs) {
+        s := s + xs[i] * ys[i]
+        i := i + 1
+    }
+    return s
+}
+let a := [1.0, 2.0, 3.0]
+for k in range(30) { dot(a, a) }
+try { dot(a, [1.0, 2.0]) } except e { print(e.message) }
+"""
+
+
+def test_guards_share_a_deopt_tail_and_keep_their_own_counts():
+    """An element load's kind and bounds checks leave with the same frame: one tail
+    writes it out for both, and the failure is still the bounds guard's alone."""
+    out = []
+    session = Session(Policy(jit=True, threshold=20), write=out.append)
+    assert session.run_source(DOT).ok
+    assert "".join(out) == "Index out of bounds: 2\n"   # (the interpreter's own error, after the exit)
+    guards = {guard.id: guard for guard in session.function("dot").guards}
+    rows = session.native_listing("dot", "ir", 2, True).lines
+    shared = [row for row in rows if row.note and row.note.startswith("deopt tail shared by guards")]
+    assert shared
+    named = [int(word.strip("#,")) for word in shared[-1].note.split() if word.startswith("#")]
+    assert len(named) >= 2 and {guards[each].pc for each in named} == {guards[named[0]].pc}
+    assert [(guard.kind, guard.failed) for guard in guards.values() if guard.failed] == [("bounds", 1)]
+
+
 def test_ir_annotation_of_a_shared_deopt_tail():
     lines = [TextLine("define {i64, i64} @f(i64 %depth) {"), TextLine("entry:"),
              TextLine("  br i1 %c, label %deopt3, label %next", 2, 0),
