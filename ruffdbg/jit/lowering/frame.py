@@ -24,6 +24,10 @@ from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 # Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
 SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+# A guard's branch weights (exit, go on): exits are rare (a unit that deopts often
+# is despecialized), so LLVM lays them out of line and keeps spills out of the
+# hot path (an OSR unit's tails call nothing cold that would say so).
+EXIT_WEIGHTS = (1, 2000)
 # Frames of at least this many (tag, bits) pairs are written by a call (``_write_values_by_call``).
 OUT_OF_LINE_PAIRS = 6
 
@@ -201,7 +205,7 @@ class FrameAndExits:
         exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
         self.exit_blocks[exit_block.name] = guard.id
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
-        b.cbranch(condition, exit_block, continue_block)
+        b.cbranch(condition, exit_block, continue_block).set_weights(EXIT_WEIGHTS)
         b.position_at_end(exit_block)
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
@@ -224,7 +228,7 @@ class FrameAndExits:
         """Branch to a ``shared_exit`` when ``condition`` holds; go on otherwise."""
         b = self.builder
         go_on = self.function.append_basic_block(f"after_{exit_block.name}")
-        b.cbranch(condition, exit_block, go_on)
+        b.cbranch(condition, exit_block, go_on).set_weights(EXIT_WEIGHTS)
         b.position_at_end(go_on)
 
     def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
