@@ -74,6 +74,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.reach = REACH_PC   # how the guards made now are reached (see common.REACH_*)
         self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
         self.exit_tails: dict[tuple, Any] = {}   # frame shape -> its shared deopt tail (frame.DeoptTail)
+        self.leave_tails: dict[tuple, ir.PhiInstr] = {}   # frame shape -> the status phi of its block leaving the unit
         self.frame_writers: dict[tuple, ir.Function] = {}   # frame shape -> the function that writes it out
         self.exit_tail_guards: dict[str, list] = {}   # (views) tail block name -> the guards whose exits share it
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")

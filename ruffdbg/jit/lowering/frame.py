@@ -382,12 +382,12 @@ class FrameAndExits:
         caught in that frame (outside the loop), which must then see them. Like
         the deopt tails, one block per frame shape does this (status as a phi)."""
         b = self.builder
-        key = ("leave", tuple(self.state_slots), self.promoted_in_home) if self.region is not None else ("leave",)
-        tail = self.exit_tails.get(key)
+        key = (tuple(self.state_slots), self.promoted_in_home) if self.region is not None else ()
+        tail = self.leave_tails.get(key)
         if tail is None:
             here = b.block
-            b.position_at_end(self.function.append_basic_block(f"leave{len(self.exit_tails)}"))
-            tail = self.exit_tails[key] = b.phi(I64, name="status")
+            b.position_at_end(self.function.append_basic_block(f"leave{len(self.leave_tails)}"))
+            tail = self.leave_tails[key] = b.phi(I64, name="status")
             self.flush_pending()
             if self.region is not None:
                 self._write_values(self._slot_values())
