@@ -345,7 +345,8 @@ class Compiling:
                                   (lowered.unit_name, lowered.entry_name))
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
-                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False)
+                    vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
+                    exit_tails=lowered.exit_tails)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
@@ -425,4 +426,5 @@ class Compiling:
         compiled = unit.compiled
         if kind == "asm":
             return listing.annotate_asm(texts.asm_lines(compiled.assembly), DEOPT_CALLBACK)
-        return listing.annotate_ir(texts.ir_lines(compiled.ir_before if raw else compiled.ir_after), unit.exit_blocks)
+        return listing.annotate_ir(texts.ir_lines(compiled.ir_before if raw else compiled.ir_after), unit.exit_blocks,
+                                   unit.exit_tails)

@@ -4,7 +4,11 @@ exit's call of the deopt callback, or plain code.
 Views style rows by these fields; they never parse the text. The IR side is
 exact: lowering records the name of every deopt exit block with its guard id
 (``LoweredUnit.exit_blocks``), so a row is an exit row when it sits in one of
-those blocks, and a guard when it branches to one. The assembly has no block
+those blocks, and a guard when it branches to one. An exit block only counts its
+guard's failure and branches to the *deopt tail* its frame shape shares with
+other exits (``LoweredUnit.exit_tails``: tail block -> guard ids), which writes
+the frame out and calls back: its rows are exit rows of no one guard, the first
+saying which guards share it. The assembly has no block
 names (LLVM tail-merges the exits and prints no label comments), so there the
 exits are the code that reaches, by straight-line control flow, a call of the
 deopt callback, whose address the JIT owns.
@@ -40,20 +44,38 @@ def _ir_opcode(stripped: str) -> str:
     return words[0] if words else ""
 
 
-def annotate_ir(lines: list[TextLine], exit_blocks: dict[str, int]) -> list[TextLine]:
-    """Mark the rows of the exit blocks lowering recorded, and the branches into them."""
+def _tail_note(guards: tuple) -> str:
+    """What a shared deopt tail's first row says: whose exits branch to it."""
+    named = ", ".join(f"#{guard}" for guard in guards if guard is not None)
+    loop = " and the loop's exits" if None in guards else ""
+    return f"deopt tail shared by guard{'s' if len(guards) > 1 else ''} {named}{loop}" if named else \
+        "deopt tail of the loop's exits"
+
+
+def annotate_ir(lines: list[TextLine], exit_blocks: dict[str, int],
+                exit_tails: dict[str, tuple] | None = None) -> list[TextLine]:
+    """Mark the rows of the exit blocks and deopt tails lowering recorded, and the
+    branches into the exit blocks (the guards)."""
+    exit_tails = exit_tails or {}
     out = []
     guard: int | None = None   # the guard whose exit block we are in (None: not in one)
+    in_tail = False            # in a shared deopt tail
     for text_line in lines:
         text = text_line.text
         stripped = text.strip()
         label = _IR_LABEL.match(text) if text[:1] not in (" ", "\t") else None
         if label:
             guard = _exit_guard(label.group(1), exit_blocks)
+            tail = exit_tails.get(label.group(1), exit_tails.get(_INLINED.sub("", label.group(1))))
+            in_tail = tail is not None
             if guard is not None:
                 text_line = replace(text_line, guard=guard, role=EXIT, starts_exit=True)
+            elif in_tail:
+                text_line = replace(text_line, role=EXIT, starts_exit=True, note=_tail_note(tail))
         elif stripped.startswith(("}", "define")):
-            guard = None
+            guard, in_tail = None, False
+        elif in_tail:
+            text_line = replace(text_line, role=EXIT_CALL if _ir_opcode(stripped) == "call" else EXIT)
         elif guard is not None:
             role = EXIT_CALL if _ir_opcode(stripped) == "call" else EXIT
             text_line = replace(text_line, guard=guard, role=role)

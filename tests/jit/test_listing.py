@@ -30,8 +30,12 @@ def test_ir_rows_name_their_guard_and_role():
     for raw in (False, True):
         rows = session.native_listing("fib", "ir", 2, raw).lines
         exits = [row for row in rows if row.role in ("exit", "exit call")]
-        assert exits and all(row.guard in guards for row in exits)
+        assert exits and all(row.guard in guards for row in exits if row.guard is not None)
         assert any(row.role == "exit call" for row in exits)
+        # (the exits branch to shared deopt tails: rows of no one guard, the first naming them)
+        tails = [row for row in rows if row.starts_exit and row.guard is None]
+        assert tails and all(row.note.startswith("deopt tail shared by guard") for row in tails)
+        assert {int(word.strip("#,")) for row in tails for word in row.note.split() if word.startswith("#")} <= set(guards)
         starts = [row for row in rows if row.starts_exit]
         assert starts and all(row.text.startswith(("deopt", '"deopt')) for row in starts)
         guard_rows = [row for row in rows if row.role == "guard"]
@@ -56,6 +60,53 @@ def test_ir_annotation_uses_the_recorded_exit_blocks_only():
     assert [(row.role, row.guard, row.starts_exit) for row in rows] == [
         (None, None, False), (None, None, False), ("guard", 7, False), ("exit", 7, True),
         ("exit call", 7, False), ("exit", 7, False), (None, None, False), (None, None, False), (None, None, False)]
+
+
+DOT = """func dot(xs, ys) {
+    mut s := 0.0
+    mut i := 0
+    while i < len(xs) {
+        s := s + xs[i] * ys[i]
+        i := i + 1
+    }
+    return s
+}
+let a := [1.0, 2.0, 3.0]
+for k in range(30) { dot(a, a) }
+try { dot(a, [1.0, 2.0]) } except e { print(e.message) }
+"""
+
+
+def test_guards_share_a_deopt_tail_and_keep_their_own_counts():
+    """An element load's kind and bounds checks leave with the same frame: one tail
+    writes it out for both, and the failure is still the bounds guard's alone."""
+    out = []
+    session = Session(Policy(jit=True, threshold=20), write=out.append)
+    assert session.run_source(DOT).ok
+    assert "".join(out) == "Index out of bounds: 2\n"   # (the interpreter's own error, after the exit)
+    guards = {guard.id: guard for guard in session.function("dot").guards}
+    rows = session.native_listing("dot", "ir", 2, True).lines
+    shared = [row for row in rows if row.note and row.note.startswith("deopt tail shared by guards")]
+    assert shared
+    named = [int(word.strip("#,")) for word in shared[-1].note.split() if word.startswith("#")]
+    assert len(named) >= 2 and {guards[each].pc for each in named} == {guards[named[0]].pc}
+    assert [(guard.kind, guard.failed) for guard in guards.values() if guard.failed] == [("bounds", 1)]
+
+
+def test_ir_annotation_of_a_shared_deopt_tail():
+    lines = [TextLine("define {i64, i64} @f(i64 %depth) {"), TextLine("entry:"),
+             TextLine("  br i1 %c, label %deopt3, label %next", 2, 0),
+             TextLine("deopt3:"), TextLine("  br label %deopt_tail0", 2, 0),
+             TextLine("next:"), TextLine("  br i1 %d, label %deopt5, label %more", 3, 4),
+             TextLine("deopt5:"), TextLine("  br label %deopt_tail0", 3, 4),
+             TextLine("deopt_tail0:"), TextLine("  %s = call i64 %cb(i64 %which)", 2, 0), TextLine("  ret i64 %s", 2, 0),
+             TextLine("more:"), TextLine("  ret i64 0", 3, 5), TextLine("}")]
+    rows = listing.annotate_ir(lines, {"deopt3": 3, "deopt5": 5}, {"deopt_tail0": (3, 5)})
+    assert [(row.role, row.guard) for row in rows][2:12] == [
+        ("guard", 3), ("exit", 3), ("exit", 3), (None, None), ("guard", 5), ("exit", 5), ("exit", 5),
+        ("exit", None), ("exit call", None), ("exit", None)]
+    assert rows[9].starts_exit and rows[9].note == "deopt tail shared by guards #3, #5"
+    assert [row.role for row in rows[12:]] == [None, None, None]
 
 
 def test_assembly_with_a_register_moved_onto_itself_and_symbolic_callbacks():

@@ -5,6 +5,8 @@ calls of functions without native code, and a T2 entry's refusal. A T1 callee ca
 every call goes through the interpreter until its profile has the samples the
 stability rule asks for, then about one in ``policy.sample_native_calls``."""
 
+import re
+
 from ruffdbg.session import Policy, Session
 
 POLY = """
@@ -95,7 +97,8 @@ def test_a_recursive_t2_function_inlines_its_twin_and_counts_every_call():
     assert out == "17711\n"
     ir = session.native_text("fib", "ir", tier=2)
     assert "_twin" not in ir.split("define", 2)[1].split("\n", 1)[0]   # the unit itself is first
-    assert "pc4_line1.i:" in ir   # the twin's blocks, inlined (LLVM's ".i" suffix)
+    # the twin's blocks, inlined (LLVM's ".i" suffix; which survive its simplifications varies)
+    assert re.search(r"^call_done_pc\d+\.i\d*:", ir, re.MULTILINE)
     calls = sum(2 * fib_calls - 1 for fib_calls in (10946, 28657))   # fib(20) and fib(22): 2*fib(n+1)-1 calls
     assert session.function("fib").calls == calls
 

@@ -25,9 +25,12 @@ them into SSA values and phis.
 
 Every check that can fail — a type guard, an overflow, a zero divisor, the
 global holding the callee, the stack depth, the interrupt word — branches to
-a cold *deopt exit* for its exact bytecode pc: it writes every live local and
-operand-stack value out as (tag, bits) pairs and calls back into the VM, which
-resumes that frame in the interpreter at that pc. Errors are therefore always
+a cold *deopt exit* for its exact bytecode pc: it counts the failure and
+branches to the *deopt tail* of its frame's shape (shared by every exit whose
+frame has the same types in the same places; guard id, pc and stack values come
+in as phis), which writes every live local and operand-stack value out as (tag,
+bits) pairs and calls back into the VM, which resumes that frame in the
+interpreter at that pc. Errors are therefore always
 raised by the interpreter itself, with its exact message, line and stack.
 """
 

@@ -4,7 +4,7 @@ addresses native code uses) and the external symbols those addresses become."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from llvmlite import ir
@@ -129,6 +129,7 @@ class LoweredUnit:
     exit_blocks: dict[str, int]   # name of each deopt exit's IR block -> its guard id
     sites: list[DirectSite]       # its direct calls into native code
     imports: dict[str, int]       # the external symbols its code is linked against (Imports.values)
+    exit_tails: dict[str, tuple] = field(default_factory=dict)   # shared deopt tail block -> guard ids (None: loop exit)
 
 
 @dataclass

@@ -73,6 +73,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.sites: list[DirectSite] = []
         self.reach = REACH_PC   # how the guards made now are reached (see common.REACH_*)
         self.exit_blocks: dict[str, int] = {}   # the side table views read: exit block name -> guard id
+        self.exit_tails: dict[tuple, Any] = {}   # frame shape -> its shared deopt tail (frame.DeoptTail)
+        self.leave_tails: dict[tuple, ir.PhiInstr] = {}   # frame shape -> the status phi of its block leaving the unit
+        self.frame_writers: dict[tuple, ir.Function] = {}   # frame shape -> the function that writes it out
+        self.exit_tail_guards: dict[str, list] = {}   # (views) tail block name -> the guards whose exits share it
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
         self.region = typed.region   # set for an OSR unit: a loop nest, entered at a header in it
@@ -152,7 +156,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
-                           (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values)
+                           (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values,
+                           {name: tuple(guards) for name, guards in self.exit_tail_guards.items()})
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:

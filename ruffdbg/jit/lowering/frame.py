@@ -2,12 +2,15 @@
 
 Locals live in allocas, one per (slot, type) pair, and operand-stack values
 that cross a block boundary in allocas per (depth, type); LLVM's mem2reg turns
-them into SSA values and phis. A *deopt exit* writes every live local and
-operand-stack value out as (tag, bits) pairs to the transfer buffer and calls
-back into the VM (an OSR unit instead returns them to the frame that entered)."""
+them into SSA values and phis. A *deopt exit* counts its guard's failure and
+branches to the deopt tail its frame's shape shares with other exits, which
+writes every live local and operand-stack value out as (tag, bits) pairs to the
+transfer buffer and calls back into the VM (an OSR unit instead returns them to
+the frame that entered)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from llvmlite import ir
@@ -21,6 +24,24 @@ from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 # Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
 SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+# A guard's branch weights (exit, go on): exits are rare (a unit that deopts often
+# is despecialized), so LLVM lays them out of line and keeps spills out of the
+# hot path (an OSR unit's tails call nothing cold that would say so).
+EXIT_WEIGHTS = (1, 2000)
+# Frames of at least this many (tag, bits) pairs are written by a call (``_write_values_by_call``).
+OUT_OF_LINE_PAIRS = 6
+
+
+@dataclass
+class DeoptTail:
+    """The one block that writes a frame of one shape out and leaves (see ``_to_tail``):
+    phis for what differs between the exits that branch to it."""
+
+    block: ir.Block
+    which: ir.PhiInstr    # the guard id (OSR: guard id + 1, or 0 for leaving the loop)
+    pc: ir.PhiInstr       # where the interpreter resumes
+    pairs: list           # per stack pair: (tag phi, or None when the shape fixes the tag; bits phi)
+    guards: list          # the guard id of every exit that branches here (None: an OSR loop exit)
 
 
 class FrameAndExits:
@@ -159,12 +180,7 @@ class FrameAndExits:
 
     def _leave_loop(self, pc: int, guard_id: int | None, stack: list) -> None:
         """OSR exit: hand the frame's values to the interpreter frame that entered, resume at ``pc``."""
-        b = self.builder
-        self._write_values(self._slot_values() + stack)
-        b.store(ir.Constant(I64, len(stack)), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
-        where = ((0 if guard_id is None else guard_id + 1) << 32) | pc
-        result = b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, where), 0)
-        b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+        self._to_tail(guard_id, pc, stack)
 
     def _slot_values(self) -> list:
         b = self.builder
@@ -189,7 +205,7 @@ class FrameAndExits:
         exit_block = self.function.append_basic_block(f"deopt{guard.id}_{guard.kind}_pc{guard.pc}")
         self.exit_blocks[exit_block.name] = guard.id
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
-        b.cbranch(condition, exit_block, continue_block)
+        b.cbranch(condition, exit_block, continue_block).set_weights(EXIT_WEIGHTS)
         b.position_at_end(exit_block)
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
@@ -212,39 +228,134 @@ class FrameAndExits:
         """Branch to a ``shared_exit`` when ``condition`` holds; go on otherwise."""
         b = self.builder
         go_on = self.function.append_basic_block(f"after_{exit_block.name}")
-        b.cbranch(condition, exit_block, go_on)
+        b.cbranch(condition, exit_block, go_on).set_weights(EXIT_WEIGHTS)
         b.position_at_end(go_on)
 
     def deopt_always(self, guard: Guard, stack: list | None = None) -> None:
         self._deopt_exit(guard, self.stack if stack is None else stack)
 
     def _deopt_exit(self, guard: Guard, stack: list) -> None:
-        """Write locals and stack as (tag, bits) and resume this frame in the interpreter."""
-        b = self.builder
+        """Count the failure, then go to the shared tail that resumes this frame in the interpreter."""
         self.bump(self.layout.failed(guard.id))
+        self._to_tail(guard.id, guard.pc, stack)
+
+    def _to_tail(self, guard_id: int | None, pc: int, stack: list) -> None:
+        """Branch to the deopt tail for the frame's current shape, handing it the
+        guard id (None: an OSR unit leaving its loop), ``pc`` and the stack's (tag,
+        bits) pairs. Exits whose frames have the same shape (the
+        same type in each slot, the same stack types) share one tail: it alone
+        writes the frame out and calls back, so LLVM optimizes and generates that
+        code once per shape instead of once per check. The locals reach the tail
+        through their allocas (mem2reg makes the phis); the stack pairs as phis."""
+        b = self.builder
+        pairs = [pair for value, kind in stack for pair in self._pairs(value, kind)]
+        key = (tuple(self.state_slots), self.promoted_in_home, len(stack),
+               tuple(tag if isinstance(tag, int) else None for tag, _ in pairs))
+        tail = self.exit_tails.get(key) or self._new_tail(key, pairs, len(stack))
+        here = b.block
+        # (what the VM is told: the guard id; an OSR unit's exit word, guard id + 1 or 0)
+        which = guard_id if self.region is None else 0 if guard_id is None else guard_id + 1
+        tail.which.add_incoming(ir.Constant(I64, which), here)
+        tail.pc.add_incoming(ir.Constant(I64, pc), here)
+        for (tag, bits), (tag_phi, bits_phi) in zip(pairs, tail.pairs):
+            if tag_phi is not None:
+                tag_phi.add_incoming(tag, here)
+            bits_phi.add_incoming(bits, here)
+        tail.guards.append(guard_id)
+        b.branch(tail.block)
+
+    def _new_tail(self, key: tuple, pairs: list, values: int) -> "DeoptTail":
+        b = self.builder
+        here = b.block
+        block = self.function.append_basic_block(f"deopt_tail{len(self.exit_tails)}")
+        self.exit_tail_guards[block.name] = tail_guards = []
+        b.position_at_end(block)
+        tail = DeoptTail(block, b.phi(I64, name="which"), b.phi(I64, name="exit_pc"),
+                         [(None if isinstance(tag, int) else b.phi(I64), b.phi(I64)) for tag, _ in pairs], tail_guards)
+        phis = [(tag if tag_phi is None else tag_phi, bits_phi) for (tag, _), (tag_phi, bits_phi) in zip(pairs, tail.pairs)]
+        self._write_pairs(self._slot_pairs() + phis)
         if self.region is not None:
-            self._leave_loop(guard.pc, guard.id, stack)
-            return
-        buffer = self._write_values(self._slot_values() + stack)
-        callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
-        callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
-        status = b.call(callback, [self.unit_id_value(), ir.Constant(I64, guard.id), ir.Constant(I64, guard.pc),
-                                   self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)), buffer])
-        self._return_status(status)
+            b.store(ir.Constant(I64, values), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
+            where = b.or_(b.shl(tail.which, ir.Constant(I64, 32)), tail.pc)
+            result = b.insert_value(ir.Constant(RESULT, None), where, 0)
+            b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
+        else:
+            callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
+            callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
+            callback.attributes.add("cold")   # (so LLVM lays the tails out of the hot code's way)
+            status = b.call(callback, [self.unit_id_value(), tail.which, tail.pc, self.depth,
+                                       ir.Constant(I64, self.code.nlocals), ir.Constant(I64, values),
+                                       self.address(self.runtime.buffer)])
+            self._return_status(status)
+        self.exit_tails[key] = tail
+        b.position_at_end(here)
+        return tail
+
+    def _slot_pairs(self) -> list:
+        return [pair for value, kind in self._slot_values() for pair in self._pairs(value, kind)]
 
     def _write_values(self, values: list) -> ir.Value:
         """Store values as (tag, bits) pairs in the transfer buffer; return its address.
         (Every call back into the VM and every exit to it does this first: the
         back-edge counts kept in registers go to memory here too.)"""
+        return self._write_pairs([pair for value, kind in values for pair in self._pairs(value, kind)])
+
+    def _write_pairs(self, pairs: list) -> ir.Value:
         b = self.builder
         self.flush_pending()
-        if len(values) > rt.BUFFER_VALUES:
+        if len(pairs) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
-        pairs = [pair for value, kind in values for pair in self._pairs(value, kind)]
         for position, (tag, bits) in enumerate(pairs):
             b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, self.address(self.runtime.buffer, 2 * position))
             b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
         return self.address(self.runtime.buffer)
+
+    def _write_values_by_call(self, values: list) -> ir.Value:
+        """As ``_write_values``, by calling a function of this module that stores a
+        frame of that shape (made once per shape; an argument per value: a ``dyn``
+        as its (tag, bits) pair, a typed one as its bits): the generic path's many
+        call sites then each cost LLVM one call, not two stores per value."""
+        shape, arguments = [], []
+        for value, kind in values:
+            if kind == Kind.DYN:
+                shape.append(Kind.DYN)
+                arguments.append(value)
+                continue
+            for tag, bits in self._pairs(value, kind):
+                shape.append(tag if isinstance(tag, int) else None)
+                arguments += [bits] if isinstance(tag, int) else [tag, bits]
+        if len(shape) < OUT_OF_LINE_PAIRS:
+            return self._write_values(values)
+        self.flush_pending()
+        if len(shape) > rt.BUFFER_VALUES:
+            raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
+        writer = self.frame_writers.get(tuple(shape)) or self._frame_writer(tuple(shape))
+        self.builder.call(writer, arguments)
+        return self.address(self.runtime.buffer)
+
+    def _frame_writer(self, shape: tuple) -> ir.Function:
+        """The function that writes a frame of ``shape`` (per pair: dyn, a constant
+        tag, or None for a tag passed in) to the transfer buffer."""
+        types = [LLVM_TYPES[Kind.DYN] if each == Kind.DYN else I64 for each in shape for _ in range(2 if each is None else 1)]
+        writer = ir.Function(self.module, ir.FunctionType(ir.VoidType(), types),
+                             name=f"{self.unit_name}_write_frame{len(self.frame_writers)}")
+        writer.linkage = "internal"
+        writer.attributes.add("noinline")   # (inlined back, it would be the stores it saves)
+        writer.attributes.add("nounwind")
+        b = ir.IRBuilder(writer.append_basic_block("entry"))
+        arguments = iter(writer.args)
+        for position, each in enumerate(shape):
+            if each == Kind.DYN:
+                value = next(arguments)
+                tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
+            else:
+                tag = next(arguments) if each is None else ir.Constant(I64, each)
+                bits = next(arguments)
+            b.store(tag, self.address(self.runtime.buffer, 2 * position))
+            b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
+        b.ret_void()
+        self.frame_writers[shape] = writer
+        return writer
 
     def _pairs(self, value: Any, kind: Any) -> list:
         """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
@@ -268,12 +379,22 @@ class FrameAndExits:
         """Leave the unit after the VM took over: the result (or the error) is in the ctx.
 
         An OSR unit first hands back its frame's values: an error may still be
-        caught in that frame (outside the loop), which must then see them."""
+        caught in that frame (outside the loop), which must then see them. Like
+        the deopt tails, one block per frame shape does this (status as a phi)."""
         b = self.builder
-        self.flush_pending()
-        if self.region is not None:
-            self._write_values(self._slot_values())
-        b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), status, 1))
+        key = (tuple(self.state_slots), self.promoted_in_home) if self.region is not None else ()
+        tail = self.leave_tails.get(key)
+        if tail is None:
+            here = b.block
+            b.position_at_end(self.function.append_basic_block(f"leave{len(self.leave_tails)}"))
+            tail = self.leave_tails[key] = b.phi(I64, name="status")
+            self.flush_pending()
+            if self.region is not None:
+                self._write_values(self._slot_values())
+            b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), tail, 1))
+            b.position_at_end(here)
+        tail.add_incoming(status, b.block)
+        b.branch(tail.parent)
 
     def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> None:
         b = self.builder

@@ -35,7 +35,7 @@ class GenericOps:
         """Write the frame out and have the interpreter run ``pc``; the status."""
         b = self.builder
         stack = self.stack if stack is None else stack
-        buffer = self._write_values(self._slot_values() + stack)
+        buffer = self._write_values_by_call(self._slot_values() + stack)
         callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P, I64])   # see runtime.OP_CALLBACK
         callback = self.imports.function("rd.op_callback", self.runtime.op, callback_type)
         return b.call(callback, [self.unit_id_value(), ir.Constant(I64, pc), ir.Constant(I64, op),
