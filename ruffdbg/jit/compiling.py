@@ -145,7 +145,7 @@ class Compiling:
         self.arm_cell(state)
         state.units.append(unit)
         state.state = State.OPTIMIZED if tier == 2 else State.BASELINE
-        unit.interpreted_from_t0 = tiering.short_method(code, self.policy)
+        unit.interpreted_from_t0 = tiering.short_method(code, self.policy.short_method)
         state.reason = state.t2_refusal if tier == 1 else unit.interpreted_from_t0
         code.profile.native = partial(self.call, unit)
         add_stage(unit.compiled.ms, "install", (time.perf_counter() - installing) * 1000)

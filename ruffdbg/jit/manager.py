@@ -272,6 +272,12 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             elif state.pending is not None:
                 profile.hot_at = NEVER   # (still compiling: the compiler thread calls back)
             return
+        if state.unit is None and tiering.short_method(code, self.policy.short_method) is not None:
+            # Interpreted when the interpreter calls it: compiled only for a native
+            # caller that needs it (CompilingUnits._compile_callees).
+            state.reason = tiering.short_method(code, self.policy.short_method)
+            profile.hot_at = NEVER
+            return
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
         types = tiering.speculated_types(self.stable_param_types(code), self._dominant_types(code), state.loop_hot)
         plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \

@@ -42,8 +42,9 @@ class TierPolicy:
     # instructions, no loop and no call (so its native run is that short too) is
     # called natively only by native callers; called by the interpreter, it is
     # interpreted (vecadd's `acc.dot(step)` from an interpreted loop: 25 % slower
-    # entered natively). (Global functions are still entered from the interpreter:
-    # the views and tests of tiering rest on it.)
+    # entered natively) and not even compiled until a native caller needs it.
+    # (Global functions are still entered from the interpreter: the views and
+    # tests of tiering rest on it.)
     short_method: int = 24
     # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
     # compiler thread while the function goes on in its current tier

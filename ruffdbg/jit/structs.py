@@ -17,6 +17,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.core.objects import Function, StructType, StructValue
 from ruffdbg.core.values import type_name
+from ruffdbg.jit import tiering
 from ruffdbg.profile.ics import MONO, UNINIT
 
 
@@ -59,8 +60,9 @@ def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None
             return None
         method = shape.methods.get(OPERATOR_METHODS.get(op, ""))
     if type(method) is not Function or method.cells or (method.code is not code and (
-            method.code.profile is None or method.code.profile.native is None)):
-        return None
+            method.code.profile is None or method.code.profile.native is None
+            and not (tiering.short_method(method.code) and tiering.inline_body(method.code)))):
+        return None   # (a short method all inline is compiled for its caller, _compile_callees)
     return shape, method
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ruffdbg.compiler.opcodes import Op
+from ruffdbg.compiler.opcodes import OPCODES, Op
 from ruffdbg.jit.policy import TierPolicy
 from ruffdbg.jit.types import SCALARS, Kind
 from ruffdbg.jit.views import State
@@ -146,14 +146,20 @@ def too_many(count: int, policy: TierPolicy) -> bool:
     return count > policy.blacklist_after
 
 
-def short_method(code: Any, policy: TierPolicy) -> str | None:
+def short_method(code: Any, limit: int = TierPolicy.short_method) -> str | None:
     """Why a method's native code is not entered from the interpreter (see
-    ``TierPolicy.short_method``), or None."""
+    ``TierPolicy.short_method``: ``limit``), or None."""
     ops = [op for op, _ in code.instrs]
-    if code.owner is None or len(ops) > policy.short_method or any(op in LEAF_BREAKERS for op in ops):
+    if code.owner is None or len(ops) > limit or any(op in LEAF_BREAKERS for op in ops):
         return None
     return (f"called from the interpreter it is interpreted: entering native code costs more than its "
             f"{len(ops)} instructions (no loop, no call); native callers call it natively")
+
+
+def inline_body(code: Any) -> bool:
+    """Whether T2 runs every instruction of ``code`` inline: none the opcode table
+    sends to the generic path (its ``jit`` column) but field loads."""
+    return all(OPCODES[op].jit is None or op == Op.GET_FIELD for op, _ in code.instrs)
 
 
 def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0") -> str | None:
