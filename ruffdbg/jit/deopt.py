@@ -13,7 +13,6 @@ in Python.
 
 from __future__ import annotations
 
-import ctypes
 import time
 from contextlib import contextmanager
 from functools import partial
@@ -55,8 +54,10 @@ class NativeBoundary:
         ``function`` is the closure called: its cells are what the frame's
         LOAD_FREE / STORE_FREE reach (a code with free variables is only ever
         entered from here: native code calls closures through the VM)."""
-        if unit.entry is None or unit.interpreted_from_t0:   # released (retired): a caller that read
-            return NOT_TAKEN   # ``native`` before it was; a short method: cheaper interpreted (tiering.short_method)
+        # Not taken: released (retired; a caller read ``native`` before it was), or a
+        # short method the interpreter runs more cheaply itself (tiering.short_method).
+        if unit.entry is None or unit.interpreted_from_t0:
+            return NOT_TAKEN
         ctx = self.ctx.words
         argv = self.ctx.args
         for index, value in enumerate(args):

@@ -175,8 +175,7 @@ class OsrEntry:
             raise NotCompilable(f"a loop compiled {MAX_COMPILES} times for OSR", code.lines[header])
         site.compiles += 1
         started = time.perf_counter()
-        nest = self._nest(code, site)
-        for loop in nest:   # the outermost loop that compiles, entered here
+        for loop in self._nest(code, site):   # the outermost loop that compiles, entered here
             try:
                 typed = self._typed_region(frame, site, loop)
                 break
@@ -220,8 +219,7 @@ class OsrEntry:
         nest = [site]
         refused = self.state_of(code).osr_refused
         while nest[-1].enclosing is not None:
-            around = self._osr_site(code, nest[-1].enclosing)
-            nest.append(around)
+            nest.append(self._osr_site(code, nest[-1].enclosing))
         return [loop for loop in reversed(nest) if loop is site or loop.header not in refused]
 
     def _typed_region(self, frame: Any, site: OsrSite, loop: OsrSite) -> Any:
