@@ -415,7 +415,8 @@ class Session:
             values = [(name, to_string(value), type_name(value))
                       for name, value in zip(names, frame.locals) if not frame.code.is_script]
             line = self.vm.paused_at[-1].line if frame is frames[-1] else frame.line
-            views.append(FrameView(frame.code.name, line, "T0", values))
+            tier = self.jit.tier_running(frame) if self.jit is not None else "T0"
+            views.append(FrameView(frame.code.name, line, tier, values))
         return views
 
     def source_of(self, name: str) -> Source | None:

@@ -406,9 +406,11 @@ class NativeBoundary:
         if lifted:
             entered = frames.pop()
         gap = self._native_gap(below)
+        self.standing_in[id(frame)] = f"T{unit.tier}"   # (what the debugger's frame list says)
         try:
             return step.execute_one(vm, frame, None if op == rt.OP_AS_IS else op)
         finally:
+            del self.standing_in[id(frame)]
             vm.close_gap(gap)
             if lifted:
                 frames.append(entered)

@@ -63,6 +63,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self._direct_callees: set = set()
         self._vm_callees: set = set()
         self.osr_frames: list = []   # (frame, stack level) of frames whose loop runs natively
+        self.standing_in: dict[int, str] = {}   # id of a frame an op callback runs for a native one -> its tier
         self.promoted_homes: list = []   # osr.Home of each running OSR loop that keeps globals in registers
         self.stepping = False        # a debugger step runs: everything stays in the interpreter
         # What the sampling profiler (vm/sampler.py) cannot see from the frames: the
@@ -113,6 +114,11 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
     def tier_of(self, code: CodeObject) -> str:
         """The highest tier ``code`` has valid native code in ("T0" without)."""
         return self.state_of(code).tier
+
+    def tier_running(self, frame: Any) -> str:
+        """The tier an interpreter frame stands for: a native activation's, while the
+        interpreter runs one of its generic ops in it (T1's op callback); else T0."""
+        return self.standing_in.get(id(frame), "T0")
 
     def unit_counts(self) -> tuple[list[Unit], dict[int, counts.UnitCounts]]:
         """Every unit and its derived counts, now (one pass over each unit's code:
