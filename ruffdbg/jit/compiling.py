@@ -11,7 +11,7 @@ from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
-from ruffdbg.core.objects import Function
+from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import assumptions, history, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
@@ -19,6 +19,7 @@ from ruffdbg.jit.engine import STAGES, CompiledModule
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
+from ruffdbg.jit.lowering.builtins import runs_inline
 from ruffdbg.jit.lowering.common import DEOPT_CALLBACK, CounterLayout
 from ruffdbg.jit.policy import NEVER
 from ruffdbg.jit.types import Kind
@@ -48,8 +49,20 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and op in OPERATOR_SITES and (typed.tier == 1 or pc in typed.slow_paths):
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in INLINE_OPERANDS)
+    # A builtin called through the runtime (a callback, like the generic path, but
+    # with the builtin's own work to do in every tier): half a generic instruction.
+    for pc, callee in typed.callees.items():
+        if type(callee.function) is Builtin and callee.function.name != "range" and pc not in typed.native_pushes \
+                and pc in typed.before and not runs_inline(callee.function, _arguments(typed, pc), typed.tier):
+            generic += counts[pc] // 2
     # (an OSR unit: the loop's instructions only)
     return generic, sum(counts[pc] for pc in typed.before) if typed.region is not None else sum(counts)
+
+
+def _arguments(typed: TypedCode, pc: int) -> list:
+    """The types of the arguments of the CALL at ``pc``."""
+    stack = typed.before[pc][1]
+    return list(stack[len(stack) - typed.code.instrs[pc][1]:])
 
 
 def add_stage(ms: dict[str, float], stage: str, value: float) -> None:

@@ -300,8 +300,9 @@ class NativeBoundary:
         handlers: the interpreter then finishes the frame (STATUS_BOXED) or the
         error propagates (STATUS_ERROR); nothing runs twice.
 
-        The common case is kept light: only the operands are boxed (the whole
-        frame when the instruction uses locals, or fails), and the native frames
+        The common case is kept light: only the operands and the locals the
+        instruction names are boxed (the whole frame for a MUT_* op, or when it
+        fails), and the native frames
         below are built only if the Ruff stack shows (an error, a pause, a step)."""
         handles = self.handles
         try:
@@ -315,7 +316,7 @@ class NativeBoundary:
             shape = unit.op_shapes.get((pc, op))
             if shape is None:
                 shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
-            pops, uses_locals = shape
+            pops, slots = shape
             kept = nstack - pops
             if op == rt.OP_RAISE:
                 pending, self.pending = self.pending, None
@@ -324,25 +325,32 @@ class NativeBoundary:
                 frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 frame.pc = pc + 1
                 return self._finish_raising(frame, as_interpreter_error(pending), depth - 1)
-            if uses_locals:
+            whole = slots is None
+            if whole:
                 frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
-                values = [id(value) for value in frame.locals]   # (ids: a copy would be one more holder)
-            else:   # the operands only
+                slots = range(nlocals)
+                replaced = {}
+            else:   # the operands, and the locals it names
                 _, first = rt.object_handles(pairs, nlocals, kept)
                 operands = [rt.box(pairs[2 * pair], pairs[2 * pair + 1], handles) for pair in range(first, first + pops)]
                 # an object operand the instruction hands back (push appending in place) keeps its handle
-                kept_pairs = {id(value): (pairs[2 * pair], pairs[2 * pair + 1])
-                              for pair, value in zip(range(first, first + pops), operands)
-                              if pairs[2 * pair] == rt.TAG_OBJECT}
+                replaced = {id(value): (pairs[2 * pair], pairs[2 * pair + 1])
+                            for pair, value in zip(range(first, first + pops), operands)
+                            if pairs[2 * pair] == rt.TAG_OBJECT}
                 frame = self._frame_for(unit, pc, depth, (), 0)
                 frame.stack = operands
-                values = None
+                if slots:
+                    frame.locals = [None] * nlocals
+                    for slot in slots:
+                        frame.locals[slot] = rt.box(pairs[2 * slot], pairs[2 * slot + 1], handles)
+            # the locals' values before (ids: a copy would be one more holder)
+            before = {slot: id(frame.locals[slot]) for slot in slots}
             real = unit.code.instrs[pc][0] if op == rt.OP_AS_IS else op
             if real in MUT_OPS:
                 mutated = self._about_to_mutate(real, unit.code.instrs[pc][1], frame)
                 self.vm.cow_discount = handles.count_above(mark, mutated) if mutated is not _NOTHING else 0
                 mutated = None   # (a reference held here would count too)
-            elif real == Op.CALL and values is None:
+            elif real == Op.CALL and not whole:
                 self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, pairs, nlocals, nstack, mark, handles)
             try:
                 following = self._execute_standing_in(unit, frame, op, depth - 1)
@@ -353,15 +361,15 @@ class NativeBoundary:
                     self.pending, self.pending_pc = error, pc
                     self.ctx.words[rt.CTX_STATUS] = rt.STATUS_ERROR
                     return rt.STATUS_ERROR
-                whole = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
-                whole.pc = pc + 1
-                return self._finish_raising(whole, error, depth - 1)
+                raising = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
+                raising.pc = pc + 1
+                return self._finish_raising(raising, error, depth - 1)
             finally:
                 self.vm.cow_discount = 0
             if following != pc + 1:
                 return rt.STATUS_JUMPED
             stack = frame.stack
-            if values is not None:   # (the whole stack was boxed)
+            if whole:   # (the whole stack was boxed)
                 stack = stack[kept:]
             pushed = len(stack)
             sweep = handles.made > 1024 and handles.sweep_due()
@@ -371,18 +379,17 @@ class NativeBoundary:
                 live |= rt.object_handles(pairs, nlocals, kept)[0]
             # id of a value -> the pair it has: a local's new value (MUT_LOCAL's copy is pushed
             # too: one handle), an operand handed back
-            replaced = {} if values is not None else kept_pairs
-            if values is not None:
-                for index, (before, after) in enumerate(zip(values, frame.locals)):
-                    if before != id(after):   # (replaced: NEW_CELL, MUT_LOCAL's copy)
-                        buffer[2 * index], buffer[2 * index + 1] = replaced[id(after)] = rt.unbox(after, handles)
-                        if sweep and buffer[2 * index] == rt.TAG_OBJECT:
-                            live.add(buffer[2 * index + 1])
+            for slot, was in before.items():
+                after = frame.locals[slot]
+                if was != id(after):   # (replaced: NEW_CELL, STORE_LOCAL, MUT_LOCAL's copy)
+                    buffer[2 * slot], buffer[2 * slot + 1] = replaced[id(after)] = rt.unbox(after, handles)
+                    if sweep and buffer[2 * slot] == rt.TAG_OBJECT:
+                        live.add(buffer[2 * slot + 1])
             for index, value in enumerate(stack):
                 pair = replaced.get(id(value))
-                if pair is None and values is not None and id(value) in values:   # a local's value (MUT_LOCAL): its handle
-                    local = values.index(id(value))
-                    if rt.box(pairs[2 * local], pairs[2 * local + 1], handles) is value:
+                if pair is None and slots:   # a local's value (LOAD_LOCAL, MUT_LOCAL): its handle
+                    local = next((slot for slot, was in before.items() if was == id(value)), None)
+                    if local is not None and rt.box(pairs[2 * local], pairs[2 * local + 1], handles) is value:
                         pair = pairs[2 * local], pairs[2 * local + 1]
                 buffer[2 * (nlocals + index)], buffer[2 * (nlocals + index) + 1] = pair or rt.unbox(value, handles)
             if sweep:
@@ -551,18 +558,23 @@ def _replaced_by_builder(unit: Unit, pc: int, frame: Frame, pairs: Any, nlocals:
     return sum(1 for index in handles.above(mark, args[0]) if index not in held)
 
 
-def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, bool]:
+def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, tuple[int, ...] | None]:
     """For the generic op at ``pc`` (or ``op`` in its place): how many values below
     the top it may replace (what it pops; FOR_ITER also bumps the position under
-    the element it pushes), and whether it uses the frame's locals."""
+    the element it pushes), and the locals it reads or writes (None: all of them).
+    Only those are boxed for it: boxing a frame of 30 locals for each LOAD_CELL made
+    a loop at T2 five times slower than at T0 (seed 8901 #1487)."""
     if op >= 0:
-        return (OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0), False
+        return (OPCODES[op].pops if isinstance(OPCODES[op].pops, int) else 0), ()
     real, arg = code.instrs[pc]
     if real == Op.FOR_ITER:
-        return 2, False
-    # (A MUT_* op boxes the whole frame: the holders copy-on-write must count are
-    # this frame's values, see _about_to_mutate.)
-    return stack_pops(real, arg, code), real in step.USES_LOCALS or real in MUT_OPS
+        return 2, ()
+    pops = stack_pops(real, arg, code)
+    if real in MUT_OPS:   # (the holders copy-on-write must count are this frame's values: _about_to_mutate)
+        return pops, None
+    if real == Op.MAKE_FUNCTION:
+        return pops, tuple(index for where, index in arg[1] if where == "local")
+    return pops, (arg,) if real in step.USES_LOCALS else ()
 
 
 def as_interpreter_error(error: BaseException | None) -> BaseException:

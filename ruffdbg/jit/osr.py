@@ -132,8 +132,11 @@ class OsrEntry:
             return None
         if state.state in (State.INTERPRETED, State.DESPECIALIZED):
             state.state = State.OPTIMIZED
-        if state.unit is None and state.state not in tiering.STOPPED and code.profile.hot_at > code.profile.calls + 1:
+        if state.unit is None and not state.loop_hot and state.state not in tiering.STOPPED \
+                and code.profile.hot_at > code.profile.calls + 1:
             # Its loop is hot: the function is compiled whole when it is next called.
+            # (Once: if that compile is held back, the manager's own backoff decides
+            # when to look again -- seed 8901 #1487 retried it at every call.)
             state.loop_hot = True
             code.profile.hot_at = code.profile.calls + 1
         site.entries += 1
@@ -240,8 +243,10 @@ class OsrEntry:
             # The generic path hands the interpreter the frame's locals and stack, not
             # registers standing for globals: a loop that uses it keeps globals in the VM.
             typed = self._infer_region(code, site, loop, (), slot_types[:code.nlocals], loops)
-        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2)
-        if slower is not None:   # (the same rule as for whole functions: T2 must not be slower)
+        # (The same rule as for whole functions: T2 must not be slower. The loop's own
+        # iterations, all the OSR mark asked for, are the evidence.)
+        slower = tiering.t1_slower(*generic_share(code, typed), self.policy, 2, evidence=0)
+        if slower is not None:
             line = code.lines[loop.header]
             raise NotWorthCompiling(f"loop at line {line} {slower}", line)
         return typed

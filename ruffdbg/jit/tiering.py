@@ -162,11 +162,13 @@ def inline_body(code: Any) -> bool:
     return all(OPCODES[op].jit is None or op == Op.GET_FIELD for op, _ in code.instrs)
 
 
-def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0") -> str | None:
+def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0",
+              evidence: int | None = None) -> str | None:
     """Why ``tier`` (T1, or T2: the same rule) would run slower than the tier below, or
     None. ``generic``: instructions the profile saw run that it would hand to the
-    interpreter; ``total``: all it saw run; ``kept_at``: where the code stays."""
-    if total < policy.t1_evidence or generic * policy.t1_generic_cost <= total:
+    interpreter; ``total``: all it saw run; ``kept_at``: where the code stays;
+    ``evidence``: the least ``total`` judged (default ``policy.t1_evidence``)."""
+    if total < (policy.t1_evidence if evidence is None else evidence) or generic * policy.t1_generic_cost <= total:
         return None
     return (f"kept at {kept_at}: T{tier} would be slower ({generic * 100 // total}% of the instructions run would "
             f"take its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "

@@ -118,6 +118,29 @@ print(once())
     assert 1 <= len(events) <= 2 * 9   # entries 1, 2, 4, 8 ... per loop, never one per entry
 
 
+def test_a_loop_that_would_spend_its_time_in_the_runtime_stays_interpreted_at_a_low_threshold():
+    # A cell read, the truth of a tagged value and a builtin called through the
+    # runtime each cost a callback natively: the loop's own 37 iterations show it
+    # (seed 8901 #1487 ran five times slower than T0 with such a loop entered).
+    session = same_as_t0("""func spin(n) {
+    mut cap := 0
+    let bump := func(q) { cap := cap + 1; return q }
+    mut z := 1
+    mut y := false
+    mut i := 0
+    while i < n {
+        i := i + 1
+        y := to_bool(cap && z)
+    }
+    return [bump(y), cap]
+}
+print(spin(5000))
+""", threshold=37)
+    assert osr_events(session, "spin") == []
+    assert interpreted(session, "spin") == {7: 5000}
+    assert session.function("spin").reason.startswith("loop at line 7 kept at T0: T2 would be slower")
+
+
 # ------------------------------------------------ 2. the next call is compiled whole
 
 
@@ -139,6 +162,33 @@ print(work(3000000))
     assert tier_up.detail["calls"] == 2   # far below the call-count mark (1000)
     assert session.function("work").calls == 3
     assert interpreted(session, "work")[4] == 1000
+
+
+def test_a_function_whose_whole_compile_is_held_back_is_not_retried_at_every_call(monkeypatch):
+    # Its loop runs natively at every call; the whole function would spend its
+    # time on the generic path (cell arithmetic), so T2 holds it back. Each OSR
+    # entry asked for the whole compile again: 600 inferences in 300 calls.
+    from ruffdbg.jit import compiling
+
+    inferred: list[str] = []
+    infer = compiling.infer
+    monkeypatch.setattr(compiling, "infer", lambda code, *rest, **named: inferred.append(code.name) or
+                        infer(code, *rest, **named))
+    cells = "    c := c + 1; c := c + 2; c := c + 3; c := c + 4; c := c + 5; c := c + 6\n" * 12
+    session = same_as_t0(f"""func work(n) {{
+    mut c := 0
+    let f := func() {{ c := c + 1 }}
+{cells}    mut t := 0
+    mut i := 0
+    while i < n {{ t := t + i % 3; i := i + 1 }}
+    return t + c
+}}
+mut total := 0
+for r in range(300) {{ total := total + work(60) }}
+print(total)
+""", threshold=37)
+    assert session.function("work").reason.startswith("kept at T0: T1 would be slower")
+    assert inferred.count("work") <= 20   # tries at calls 2, 4, 8 ...: the manager's backoff
 
 
 # ------------------------------------------------ 3. nested loops of every kind

@@ -9,7 +9,7 @@ called through the VM."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from llvmlite import ir
 
@@ -28,16 +28,21 @@ class NativeBuiltins:
         """Emit ``pc``'s builtin call inline and push its result, if the callee and
         operand types allow; False (nothing emitted) otherwise."""
         function = self.stack[-argc - 1][1].callee.function
-        if self.typed.tier != 2 or type(function) is not Builtin:
-            return False
-        row = BUILTINS.get(function.name)
         args = self.stack[len(self.stack) - argc:]
-        if row is None or row.arity != argc or not all(kind in row.kinds for _, kind in args):
+        if not runs_inline(function, [kind for _, kind in args], self.typed.tier):
             return False
+        row = BUILTINS[function.name]
         result = row.emit(self, pc, args)   # (guards first: a failing one finds the call's operands on the stack)
         del self.stack[len(self.stack) - argc - 1:]
         self.push(result, row.result)
         return True
+
+
+def runs_inline(function: Any, kinds: list, tier: int) -> bool:
+    """Whether T2 emits a call of ``function`` with operands of these types inline
+    (else the call goes through the runtime)."""
+    row = BUILTINS.get(function.name) if tier == 2 and type(function) is Builtin else None
+    return row is not None and row.arity == len(kinds) and all(kind in row.kinds for kind in kinds)
 
 
 @dataclass(frozen=True)
