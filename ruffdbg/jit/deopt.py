@@ -59,13 +59,15 @@ class NativeBoundary:
         if unit.entry is None or unit.interpreted_from_t0:
             return NOT_TAKEN
         ctx = self.ctx.words
-        argv = self.ctx.args
-        for index, value in enumerate(args):
-            argv[2 * index], argv[2 * index + 1] = rt.unbox(value, self.handles)
+        handles = self.handles
+        # (one slice store: a ctypes item store costs as much as the unboxing)
+        self.ctx.args[:2 * len(args)] = [part for value in args for part in rt.unbox(value, handles)]
         depth = len(self.vm.frames) + self.vm.hidden   # (the Ruff stack's depth: vm/framestack.py)
         ctx[rt.CTX_DEPTH] = depth
-        closure = self.cells_at.get(depth + 1)
-        self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
+        # (only a code with free variables reads its cells: _frame_for)
+        closure = self.cells_at.get(depth + 1, _NOTHING) if unit.code.free_names else None
+        if closure is not None:
+            self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
         self.native_depth += 1
         unit.from_interpreter += 1
         started = self.native_started(unit.code)
@@ -74,9 +76,9 @@ class NativeBoundary:
         finally:
             self.native_ended(unit.code, started)
             self.native_depth -= 1
-            if closure is None:
+            if closure is _NOTHING:
                 del self.cells_at[depth + 1]
-            else:
+            elif closure is not None:
                 self.cells_at[depth + 1] = closure
         try:
             status = ctx[rt.CTX_STATUS]

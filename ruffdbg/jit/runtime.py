@@ -318,6 +318,8 @@ class Handles:
         return [index for index in self._containers.get(id(value), ()) if index >= mark]
 
     def clear(self) -> None:
+        if not self._objects and not self._outgrown:   # (most entries cross with scalars only)
+            return
         self._outgrown.clear()   # (no native code runs: the outermost call returned)
         self._objects.clear()
         self._free.clear()
