@@ -28,7 +28,7 @@ ASSUMPTION_OF_GUARD = {
     "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "stable-array")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class Assumption:
     (function, pc, line), and how it is enforced: "guard #N" (a check in the
     native code), "entry check" (checked each time an OSR loop is entered),
     "synced at calls" (a promoted global: written to its home before every call
-    and reloaded after, so other code sees and changes the real value) or
+    and reloaded after, so other code sees and changes the real value), "found on
+    loop entry" (an array's facts, found as the loop is entered; its sites fall
+    back to checking them when it holds another kind) or
     "watch" (a dependency: the unit is retired when it breaks)."""
 
     kind: str
@@ -64,9 +66,12 @@ class UnitAssumptions:
     generic_sites: tuple = ()                # views.GenericSite: what it leaves generic, and why
 
 
-def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -> tuple[Assumption, ...]:
+def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
+            stable_arrays: Iterable[tuple[int, int]] = ()) -> tuple[Assumption, ...]:
     """The assumptions of a unit built from ``typed``, whose lowering emitted
-    ``guards`` and which calls the units ``callees`` directly."""
+    ``guards``, which calls the units ``callees`` directly and whose element
+    sites use what each loop found on entry about an array (``stable_arrays``:
+    (loop header, local) pairs)."""
     code = typed.code
     found = [Assumption(ASSUMPTION_OF_GUARD[guard.kind], guard.detail, code.name, guard.pc, guard.line,
                         f"guard #{guard.id}")
@@ -89,6 +94,11 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any]) -
     for pc, value in sorted(typed.global_constants.items()):
         found.append(Assumption("immutable-global", f"global {code.names[code.instrs[pc][1]]} = {value!r}",
                                 code.name, pc, code.lines[pc], "watch"))
+    for header, local in stable_arrays:
+        line = code.lines[header]
+        found.append(Assumption("stable-array", f"{code.local_names[local]}: the same array (its kind, storage and "
+                                f"length) while the loop at line {line} runs", code.name, header, line,
+                                "found on loop entry"))
     for callee in callees:
         types = ", ".join(callee.param_types) or "()"
         found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "

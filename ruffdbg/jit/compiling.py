@@ -359,7 +359,7 @@ class Compiling:
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
-                    exit_tails=lowered.exit_tails)
+                    exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
@@ -373,7 +373,8 @@ class Compiling:
         unit, typed, compiled = job.unit, job.typed, job.unit.compiled
         if compiled.generated:   # (else cancelled before the compiler thread took it)
             unit.entry = rt.ENTRY(compiled.addresses[job.symbols[1]])
-        unit.assumptions = assumptions.collect(typed, unit.guards, [self.units[i] for i in sorted(unit.direct_callees)])
+        unit.assumptions = assumptions.collect(typed, unit.guards, [self.units[i] for i in sorted(unit.direct_callees)],
+                                               unit.stable_arrays)
         unit.valid = refused is None and all(self.units[callee].valid for callee in unit.direct_callees)
         add_stage(compiled.ms, "infer", job.infer_ms)
         add_stage(compiled.ms, "install", (time.perf_counter() - linking) * 1000)

@@ -42,6 +42,16 @@ class Ownership:
 
     owned_at: set[int] = field(default_factory=set)
     before_loop: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # Each loop (header pc -> its last back-edge), and the tagged locals whose array
+    # the loop reads through facts found once per entry (``stable_arrays``).
+    loop_ends: dict[int, int] = field(default_factory=dict)
+    stable: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def stable_around(self, pc: int, local: int) -> int | None:
+        """The outermost loop around ``pc`` that keeps ``local``'s array stable, or None."""
+        around = [header for header, end in self.loop_ends.items()
+                  if header <= pc <= end and local in self.stable.get(header, ())]
+        return min(around, default=None)
 
 
 def analyse(typed: TypedCode) -> Ownership:
@@ -64,7 +74,7 @@ def analyse(typed: TypedCode) -> Ownership:
         if kept == wanted:
             break
         wanted = kept
-    result = Ownership()
+    result = Ownership(loop_ends=loops)
     for pc in reachable:
         op, arg = code.instrs[pc]
         if op == Op.MUT_LOCAL and arg in into.get(pc, frozenset()):
@@ -77,6 +87,14 @@ def analyse(typed: TypedCode) -> Ownership:
                 if missing:
                     result.before_loop[(pc, target)] = tuple(
                         (local, _a_mut_local(code, target, loops[target], local)) for local in missing)
+    for header, end in loops.items():
+        # (an array made owned on entering an inner loop may be copied there)
+        copied = {local for (_, target), pairs in result.before_loop.items() if header < target <= end
+                  for local, _ in pairs}
+        result.stable[header] = stable_arrays(code, typed, header, end, result.owned_at) - copied
+    for header, end in loops.items():   # (the sites of a loop use the outermost loop's findings)
+        around = [h for h, e in loops.items() if h < header and end <= e]
+        result.stable[header] -= frozenset().union(*(result.stable[h] for h in around))
     return result
 
 
@@ -167,3 +185,29 @@ def _back_edge_state(code, typed, into, header: int, successors) -> frozenset:
 
 def _a_mut_local(code, header: int, end: int, local: int) -> int:
     return next(pc for pc in range(header, end + 1) if code.instrs[pc] == (Op.MUT_LOCAL, local))
+
+
+def stable_arrays(code, typed, header: int, end: int, owned_at: set[int]) -> frozenset:
+    """The tagged locals whose array stays the same object, of the same kind, with
+    the same storage and length, for as long as the loop runs -- so its element
+    sites may use what was found once on entering it (lowering/arrays.py) instead
+    of checking type, kind, storage and length at every access.
+
+    Such a local is read by an element load or stored into in the loop, never
+    assigned there, and every MUT_LOCAL of it is unchecked (the frame's own: the
+    slow path copies it); and nothing in the loop is left to the interpreter (a
+    generic op could store into it through another reference). Native element
+    stores never change a kind (a value of another type deopts first); a call
+    cannot change it either: it shares the array, so its stores copy it."""
+    body = [pc for pc in range(header, end + 1) if pc in typed.before]
+    if any(pc in typed.generic for pc in body):
+        return frozenset()
+    slots = typed.before[header][0]
+    used, changed = set(), set()
+    for pc in body:
+        op, arg = code.instrs[pc]
+        if op == Op.LOAD_LOCAL and _read_by_element_load(code, typed, pc) or op == Op.MUT_LOCAL and pc in owned_at:
+            used.add(arg)
+        elif op in (Op.STORE_LOCAL, Op.NEW_CELL, Op.MUT_LOCAL):
+            changed.add(arg)
+    return frozenset(local for local in used - changed if slots[local] == Kind.DYN)

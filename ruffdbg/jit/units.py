@@ -46,6 +46,7 @@ class Unit:
     typed_region_end: int = 0
     exit_blocks: dict = field(default_factory=dict)   # IR block name of each deopt exit -> guard id
     exit_tails: dict = field(default_factory=dict)    # IR block name of each shared deopt tail -> guard ids
+    stable_arrays: tuple = ()                         # (loop header, local): lowering.LoweredUnit.stable_arrays
     op_shapes: dict = field(default_factory=dict)     # T1: (pc, op) of a generic op -> deopt.op_shape
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built

@@ -181,3 +181,38 @@ def test_an_immutable_global_is_a_constant_watched_for_redeclaration():
     assert shell.execute("print(f(10))").strip() == "30"
     retired = [e for e in shell.session.events.since(0) if e.kind == "invalidated" and e.function == "f"]
     assert any(e.detail.get("assumption", "").startswith("immutable-global: global K = 2 (watch;") for e in retired)
+
+
+STABLE = """func step(xs, vs, n) {
+    mut out := vs
+    for r in range(n) {
+        for i in range(len(xs)) { out[i] := out[i] + xs[i] * 0.5 }
+    }
+    return out
+}
+func rebinding(n) {
+    mut xs := [1.0, 2.0]
+    mut t := 0.0
+    for r in range(n) {
+        t := t + xs[r % 2]
+        if r % 100 == 99 { xs := [t, 1.0] }
+    }
+    return t
+}
+for k in range(30) { step([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 50) }
+print(step([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], 50), rebinding(1000))
+"""
+
+
+def test_a_loop_finds_its_arrays_once_and_says_so():
+    session, out = run(STABLE, threshold=20)
+    assert out == ["[25, 50, 75] 352458941136658300"]   # (as --no-jit prints)
+    [unit] = [u for u in session.assumptions("step") if u.loop_line is None]
+    stable = {a.what: a for a in unit.assumptions if a.kind == "stable-array"}
+    # xs is only read: the same array for the whole nest; out is stored into, made
+    # the frame's own (maybe copied) on entering the inner loop: the same array there
+    assert set(stable) == {"xs: the same array (its kind, storage and length) while the loop at line 3 runs",
+                           "out: the same array (its kind, storage and length) while the loop at line 4 runs"}
+    assert {a.enforced for a in stable.values()} == {"found on loop entry"}
+    # a loop that assigns the array checks it at every access
+    assert not any(a.kind == "stable-array" for u in session.assumptions("rebinding") for a in u.assumptions)

@@ -58,7 +58,22 @@ class ArrayElements:
         site = site_text(self.code, pc)
         guard = self.new_guard("elements-kind", pc, f"{site}: array<{KIND_NAMES[kind]}>")
         guard.element_kind = kind
-        not_this_kind = self.shared_exit(guard)   # (three checks, in order: each load needs the one before)
+        local, _ = self.loaded_from.get(id(container), (None, None))
+        header = self.ownership.stable_around(pc, local) if local is not None else None
+        if header is None:
+            data, length = self._checked_storage(container, kind, self.shared_exit(guard))
+        else:   # what the loop found on entry, if it is of this kind (else the checks)
+            data, length = self._stable_storage(header, local, container, kind, self.shared_exit(guard))
+        at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
+        bounds = self.new_guard("bounds", pc, f"{site}: index within the length")
+        self.deopt_if(b.icmp_unsigned(">=", at, length), bounds)
+        return b.gep(b.inttoptr(data, I64P), [at])
+
+    def _checked_storage(self, container: ir.Value, kind: int, not_this_kind: ir.Block) -> tuple[ir.Value, ir.Value]:
+        """The storage address and length of the tagged ``container``, or a jump to
+        ``not_this_kind`` unless it is an array of ``kind`` (three checks, in order:
+        each load needs the one before)."""
+        b = self.builder
         self.exit_if(b.icmp_unsigned("!=", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)), not_this_kind)
         array = self._object_address(b.extract_value(container, 1))
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)),
@@ -66,16 +81,77 @@ class ArrayElements:
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND),
                                      self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), not_this_kind)
         storage = self._field(array, rt.RARRAY_ITEMS)
-        length = self._field(storage, rt.VAR_SIZE)
-        at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
-        bounds = self.new_guard("bounds", pc, f"{site}: index within the length")
-        self.deopt_if(b.icmp_unsigned(">=", at, length), bounds)
-        return b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [at])
+        return self._field(storage, rt.ITEMS_DATA), self._field(storage, rt.VAR_SIZE)
+
+    # ---------------------------------------------------- arrays a loop keeps stable
+
+    def enter_loops(self, target: int) -> None:
+        """On an edge into ``target`` from outside its loop (or the entry into an OSR
+        nest, inside every loop around it): find the kind, storage and length of
+        each array those loops keep stable (``ownership.stable_arrays``), once, for
+        their element sites. Not an array: kind 0, and the sites check as usual."""
+        if self._pc < 0:
+            headers = [h for h, end in self.ownership.loop_ends.items() if h <= target <= end]
+        else:
+            headers = [target] if self._pc < target and target in self.ownership.loop_ends else []
+        for header in headers:
+            for local in sorted(self.ownership.stable.get(header, ())):
+                self._find_array(header, local)
+
+    def _find_array(self, header: int, local: int) -> None:
+        b = self.builder
+        value = b.load(self.slot(local, Kind.DYN))
+        kind_var, data_var, length_var = self._stable_vars(header, local)
+        typed, found, done = (self.function.append_basic_block(f"{name}_{local}_loop{header}")
+                              for name in ("stable_object", "stable_array", "stable_found"))
+        b.store(ir.Constant(I64, 0), kind_var)
+        b.cbranch(b.icmp_unsigned("==", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), typed, done)
+        b.position_at_end(typed)
+        array = self._object_address(b.extract_value(value, 1))
+        b.cbranch(b.icmp_unsigned("==", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)), found, done)
+        b.position_at_end(found)
+        storage = self._field(array, rt.RARRAY_ITEMS)
+        b.store(self._field(array, rt.RARRAY_KIND), kind_var)
+        b.store(self._field(storage, rt.ITEMS_DATA), data_var)
+        b.store(self._field(storage, rt.VAR_SIZE), length_var)
+        b.branch(done)
+        b.position_at_end(done)
+
+    def _stable_storage(self, header: int, local: int, container: ir.Value, kind: int,
+                        not_this_kind: ir.Block) -> tuple[ir.Value, ir.Value]:
+        b = self.builder
+        kind_var, data_var, length_var = self._stable_vars(header, local)
+        found, check, done = (self.function.append_basic_block(f"{name}_pc{self._pc}")
+                              for name in ("stable_hit", "stable_miss", "stable_storage"))
+        expected = self._address_of(f"kind_{KIND_NAMES[kind]}", kind)
+        b.cbranch(b.icmp_unsigned("==", b.load(kind_var), expected), found, check)
+        b.position_at_end(found)
+        hit = b.load(data_var), b.load(length_var)
+        b.branch(done)
+        b.position_at_end(check)
+        missed = self._checked_storage(container, kind, not_this_kind)
+        check_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        return (self.phi((hit[0], found), (missed[0], check_end)), self.phi((hit[1], found), (missed[1], check_end)))
+
+    def _stable_vars(self, header: int, local: int) -> tuple[ir.AllocaInstr, ...]:
+        """The variables holding what loop ``header`` found for ``local``: the kind
+        word (0 until found), the storage address, the length."""
+        key = (header, local)
+        if key not in self.stable_vars:
+            with self.builder.goto_entry_block():
+                self.builder.position_at_start(self.function.entry_basic_block)
+                names = (f"{self.slot_name(local)}_{part}_loop{header}" for part in ("kind", "data", "length"))
+                found = self.stable_vars[key] = tuple(self.builder.alloca(I64, name=name) for name in names)
+                self.builder.store(ir.Constant(I64, 0), found[0])
+        return self.stable_vars[key]
 
     def op_MUT_LOCAL(self, pc: int, op: int, arg: int) -> None:
         b = self.builder
         value = b.load(self.slot(arg, Kind.DYN))
         if pc in self.ownership.owned_at:   # already the frame's own (jit/ownership.py): nothing to check
+            self.loaded_from[id(value)] = arg, value   # (its store may know the array: _element_slot)
             self.push(value, Kind.DYN)
             return
         fast, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("owned", "shared", "mutable"))

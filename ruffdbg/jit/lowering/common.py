@@ -130,6 +130,7 @@ class LoweredUnit:
     sites: list[DirectSite]       # its direct calls into native code
     imports: dict[str, int]       # the external symbols its code is linked against (Imports.values)
     exit_tails: dict[str, tuple] = field(default_factory=dict)   # shared deopt tail block -> guard ids (None: loop exit)
+    stable_arrays: tuple[tuple[int, int], ...] = ()   # (loop header, local) whose array facts sites use (arrays.py)
 
 
 @dataclass

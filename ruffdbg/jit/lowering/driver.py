@@ -109,6 +109,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.blocks: dict[int, ir.Block] = {}
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
+        self.stable_vars: dict[tuple[int, int], tuple[ir.AllocaInstr, ...]] = {}   # arrays.py
+        self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
@@ -157,7 +159,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
                            (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values,
-                           {name: tuple(guards) for name, guards in self.exit_tail_guards.items()})
+                           {name: tuple(guards) for name, guards in self.exit_tail_guards.items()},
+                           tuple(sorted(self.stable_vars)))
 
     def _is_leader(self, pc: int) -> bool:
         if pc == 0:

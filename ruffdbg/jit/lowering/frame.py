@@ -146,6 +146,7 @@ class FrameAndExits:
             return   # OSR: leaving the loop (the exit block writes the values out)
         for local, mut_pc in self.ownership.before_loop.get((self._pc, target), ()):
             self.make_owned(local, mut_pc)
+        self.enter_loops(target)
         want_slots, want_stack = self.typed.before[target]
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
             if have != want and want == Kind.DYN and have != Kind.UNSET:

@@ -65,7 +65,9 @@ class Ops:
         if kind == Kind.UNSET:   # (T1: not set on this path, so null, as in the interpreter)
             self.push(self.const(Kind.NULL, None), Kind.NULL)
             return
-        self.push(self.builder.load(self.slot(arg, kind)), kind)
+        value = self.builder.load(self.slot(arg, kind))
+        self.loaded_from[id(value)] = arg, value   # (an element site may know its array: arrays.py)
+        self.push(value, kind)
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
         value, kind = self.pop()
