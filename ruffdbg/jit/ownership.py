@@ -18,6 +18,10 @@ loop, the locals worth making owned *before* it (on every edge into its header
 from outside): a shared array is then copied before the loop rather than at
 its first store, which is the same to the program (value semantics) and keeps
 every slow path out of the loop.
+
+It also finds, for each loop, the arrays it keeps *stable* -- the same object,
+kind, storage and length while it runs (``stable_arrays``) -- whose element
+sites may then use what was found once on entering the loop.
 """
 
 from __future__ import annotations
