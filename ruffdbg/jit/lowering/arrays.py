@@ -278,6 +278,26 @@ class ArrayElements:
         where a list, a str (code points) and a dict (entries) keep theirs. Anything
         else (a set, a queue, a value len refuses) leaves for the interpreter."""
         b = self.builder
+        local, _ = self.loaded_from.get(id(value), (None, None))
+        header = self.ownership.stable_around(pc, local) if local is not None else None
+        if header is not None:   # an array its loop keeps stable: the length found on entry
+            kind_var, _, length_var = self._stable_vars(header, local)
+            found, other_value, done = (self.function.append_basic_block(f"{name}_pc{pc}")
+                                        for name in ("len_stable", "len_unstable", "len_found"))
+            b.cbranch(b.icmp_unsigned("!=", b.load(kind_var), ir.Constant(I64, 0)), found, other_value)
+            b.position_at_end(found)
+            stable_length = b.load(length_var)
+            b.branch(done)
+            b.position_at_end(other_value)
+            length = self._native_length(pc, value)
+            other_end = b.block
+            b.branch(done)
+            b.position_at_end(done)
+            return self.phi((stable_length, found), (length, other_end))
+        return self._native_length(pc, value)
+
+    def _native_length(self, pc: int, value: ir.Value) -> ir.Value:
+        b = self.builder
         guard = self.new_guard("len-operand", pc, "len() of a value that is not an array, string or dict")
         other = self.shared_exit(guard)
         self.exit_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), other)
