@@ -153,13 +153,14 @@ class AliasClasses:
     """Type-based alias metadata (LLVM's TBAA) for the memory native code reads
     through addresses it loaded: the elements of an array's storage, the fields
     of Python objects (headers, an RArray's slots, a storage's length), the
-    object table, the ctx words and the counters. They never overlap, and LLVM
+    object table, the ctx words, the counters and the globals table's words
+    (which only the VM writes). They never overlap, and LLVM
     cannot see that from integers turned into pointers: a store of an element
     would otherwise force every object field to be loaded again after it, so an
     array loop reloaded each array's type, kind, storage and length at every
     access. (An access left untagged -- any call -- still aliases everything.)"""
 
-    CLASSES = ("element", "object", "table", "ctx", "counter")
+    CLASSES = ("element", "object", "table", "ctx", "counter", "global")
 
     def __init__(self, module: ir.Module) -> None:
         root = module.add_metadata([ir.MetaDataString(module, "rd.memory")])
@@ -202,13 +203,14 @@ class Imports:
             candidate = f"{name}.{n}"
         return candidate
 
-    def memory(self, name: str, address: int) -> int:
+    def memory(self, name: str, address: int, words: int = 0) -> int:
         """Name the region of words at ``address`` (the symbol ``address()`` then uses);
-        returns ``address``."""
+        returns ``address``. ``words``: its size, when known for good (LLVM may then
+        load from it speculatively, hoisting a load out of a loop past its exits)."""
         if address not in self._memory:
             if not address:
                 raise AssertionError(f"{name}: no memory to name")
-            symbol = ir.GlobalVariable(self.module, ir.ArrayType(I64, 0), self._name(name, address))
+            symbol = ir.GlobalVariable(self.module, ir.ArrayType(I64, words), self._name(name, address))
             self._memory[address] = symbol
             self.values[symbol.name] = address
         return address

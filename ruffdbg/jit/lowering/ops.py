@@ -268,7 +268,9 @@ class Ops:
         entry = self.typed.pushed(pc)   # a FunctionValue
         callee = entry.callee
         name = self.code.names[arg]
-        current = b.load(self.address(self.imports.memory(f"rd.global.{name}", self.runtime.global_word(name))))
+        # (tagged: a loop that calls nothing keeps the word in a register, checked once)
+        word = self.imports.memory(f"rd.global.{name}", self.runtime.global_word(name), words=1)
+        current = self.alias.tag(b.load(self.address(word)), "global")
         guard = self.new_guard("global-unchanged", pc, f"global {name} still holds function {callee.function.name}")
         self.deopt_if(b.icmp_signed("!=", current, self.function_id(callee.function)), guard)
         self.push(None, entry)
