@@ -274,7 +274,7 @@ class RichGen:
                                  f"print({e})"])
             return [f"{ind}try {{", *body, f"{ind}}} except {e} {{", f"{ind}    {handler}", f"{ind}}}"]
         if k == "arrays":
-            return self.array_loop(sc, ind)
+            return self.array_loop(sc, ind) if self.chance(0.5) else self.stable_loop(sc, ind)
         if k == "call_hold":
             h = self.fresh("h")
             callee = self.pick(["inc", "dbl", "G_FN", "mk_adder(5)", "holder.f"])
@@ -402,6 +402,41 @@ func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
             body.append(f"{ind}    if {i} % 7 == 3 {{ {alias} := push([], {arr})[0] }}")
         self.r.shuffle(body)
         return lines + body + [f"{ind}}}", f"{ind}print(len({arr}), {arr}[0], {arr}[-1], len({alias}), {alias})"]
+
+    def stable_loop(self, sc: list[str], ind: str) -> list[str]:
+        """Arrays a loop nest reads and stores into in place without pushing -- what T2
+        finds once per loop entry (ownership.stable_arrays) -- with what could make that
+        stale now and then: a reassignment between inner loops, an alias, a value of
+        another kind, the array handed to a call, a local that is no array at all."""
+        xs, ys, r, i = self.fresh("xs"), self.fresh("ys"), self.fresh("r"), self.fresh("i")
+        kind = self.pick(["int", "float", "bool"])
+        make = {"int": lambda n: f"[{', '.join(str(v * 3 - 4) for v in range(n))}]",
+                "float": lambda n: f"[{', '.join(f'{v * 0.5 - 1.0}' for v in range(n))}]",
+                "bool": lambda n: f"[{', '.join('true' if v % 2 else 'false' for v in range(n))}]"}[kind]
+        step = {"int": f"{xs}[{i}] + {ys}[{i} % len({ys})]", "float": f"{xs}[{i}] * 0.5 + {ys}[{i} % len({ys})]",
+                "bool": f"!{xs}[{i}]"}[kind]
+        odd = self.pick([step, step, "null", '"s"', "1.5", "2", self.expr(sc, 1)])
+        rounds = self.pick([3, 20, 60])
+        inner = self.pick([f"for {i} in range(len({xs})) {{", f"mut {i} := 0\n{ind}    while {i} < len({xs}) {{"])
+        body = [f"{ind}        {xs}[{i}] := {step}"]
+        if self.chance(0.3):
+            body.append(f"{ind}        if {r} == {rounds - 2} && {i} == 0 {{ {xs}[{i}] := {odd} }}")
+        if self.chance(0.3):
+            body.append(f"{ind}        if {i} == 1 {{ {ys} := {xs} }}")
+        if inner.startswith("mut"):
+            body.append(f"{ind}        {i} += 1")
+        around = []
+        if self.chance(0.3):
+            around.append(f"{ind}    if {r} % 7 == 3 {{ {xs} := {make(self.pick([2, 5, 9]))} }}")
+        if self.chance(0.25):
+            around.append(f"{ind}    if {r} % 5 == 4 {{ {ys} := {self.pick(['null', make(3), xs])} }}")
+        if self.chance(0.2):
+            around.append(f"{ind}    print(len(push([], {xs})[0]), {xs}[0])")
+        self.r.shuffle(around)
+        lines = [f"{ind}mut {xs} := {make(self.pick([4, 6]))}", f"{ind}mut {ys} := {make(3)}",
+                 f"{ind}for {r} in range({rounds}) {{", *around[:1], f"{ind}    {inner}", *body, f"{ind}    }}",
+                 *around[1:], f"{ind}}}"]
+        return lines + [f"{ind}print({xs}, len({ys}))"]
 
     def kernel(self, name: str, recursive: bool = False) -> list[str]:
         """A function the driver calls hot; ``recursive``: it also calls itself, ``d`` (its last
