@@ -65,6 +65,10 @@ class Home:
 # ctypes). A native run shorter than this did not pay for its entry: the next
 # entry waits for twice as many interpreted back-edges (up to the OSR mark).
 WORTH_NS = 200_000
+# ... or one that ran this many iterations natively: entering costs about what the
+# interpreter spends on a few iterations of a small loop (a function called often
+# whose whole unit T2 holds back re-enters its loop at every call).
+WORTH_ITERATIONS = 16
 # OSR units one loop may compile (new types at entry, retired units) before it
 # stays in the interpreter for good.
 MAX_COMPILES = 8
@@ -298,9 +302,11 @@ class OsrEntry:
         code = frame.code
         after = None       # back-edges before the next entry (None: leave the counter alone)
         started = time.perf_counter_ns()
+        iterations = self._native_back_edges(unit, site)
         try:
             outcome, guard = self._run_native_loop(unit, frame, spans)
-            worth = time.perf_counter_ns() - started >= WORTH_NS
+            worth = time.perf_counter_ns() - started >= WORTH_NS \
+                or self._native_back_edges(unit, site) - iterations >= WORTH_ITERATIONS
             if guard is not None and guard.kind != "interrupt":   # a guard failed: back off
                 site.backoff = min(2 * site.backoff, self.osr_at)
                 if guard.kind in tiering.SPECULATIVE:
@@ -330,6 +336,11 @@ class OsrEntry:
         finally:
             if unit.valid:   # (a retired unit rewound the counter: it must get hot again)
                 self._rearm(code, site, after or site.backoff)
+
+    @staticmethod
+    def _native_back_edges(unit: "Unit", site: OsrSite) -> int:
+        """How many times the unit's native code has taken the loop's back-edges."""
+        return sum(unit.counters[unit.layout.taken(pc)] for pc in site.back_edges)
 
     def promoted_out(self) -> Home | None:
         """A callback from native code starts running Python code: the promoted globals
