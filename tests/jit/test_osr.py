@@ -189,6 +189,9 @@ print(total)
 """, threshold=37)
     assert session.function("work").reason.startswith("kept at T0: T1 would be slower")
     assert inferred.count("work") <= 20   # tries at calls 2, 4, 8 ...: the manager's backoff
+    # Each call's 60 iterations pay for entering natively: the loop is entered at once
+    # every time (it used to back off until whole calls ran interpreted).
+    assert interpreted(session, "work")[18] < 300 * 60 // 10
 
 
 # ------------------------------------------------ 3. nested loops of every kind
