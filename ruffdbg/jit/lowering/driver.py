@@ -28,22 +28,9 @@ from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
+from ruffdbg.jit.lowering.twins import TWIN
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
-
-
-TWIN = "_twin"   # the suffix of a unit's twin's name (recursive inlining)
-
-
-def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
-    """The twin of a unit lowered with ``twin=True``: its IR text with the unit and
-    its twin swapping names (its own entry function renamed out of the way), and
-    the twin's two function names. Each copy keeps its own debug info."""
-    unit, entry, twin = lowered.unit_name, lowered.entry_name, lowered.unit_name + TWIN
-    names = {unit: twin, twin: unit, entry: f"{twin}_entry"}
-    # (llvmlite quotes names: @"ruff_3")
-    pattern = re.compile('@"?(' + "|".join(re.escape(name) for name in names) + r')\b"?')
-    return pattern.sub(lambda match: f'@"{names[match.group(1)]}"', lowered.ir_text), twin, f"{twin}_entry"
 
 
 def _symbol_part(function: Any) -> str:
