@@ -56,6 +56,8 @@ def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
 def levels_for(text: str, body: str, first: str) -> int:
     """How many twins: as many as the budget of inlined IR lines allows (at least one)."""
     calls = _calls_in(body, first)
+    if calls == 0:   # (its self-calls go through its call cell: nothing to inline)
+        return 1
     lines = body.count("\n")
     levels, inlined = 1, calls * lines
     while levels < MAX_LEVELS and inlined + calls ** (levels + 1) * lines <= BUDGET_LINES:
@@ -86,13 +88,13 @@ def _scoped_copy(text: str, body: str, next_id: int) -> tuple[str, int]:
     location in it) numbered from ``next_id``; the text and the next free id."""
     nodes = dict(_METADATA.findall(text))
     scope = re.search(r"\)\s*!dbg !(\d+)", body.split("\n", 1)[0]).group(1)
-    own = [scope] + [number for number, node in nodes.items() if f"scope: !{scope}" in node and number != scope]
+    in_scope = re.compile(rf"scope: !{scope}\b")
+    own = [scope] + [number for number, node in nodes.items() if in_scope.search(node) and number != scope]
     new = {number: str(next_id + index) for index, number in enumerate(own)}
     header, rest = body.split("\n", 1)
     header = re.sub(r"^define ", "define internal ", header)
     header = re.sub(r"\)(\s*!dbg)", r") alwaysinline\1", header, count=1)
     rest = re.sub(r"!dbg !(\d+)", lambda match: f"!dbg !{new.get(match.group(1), match.group(1))}", rest)
     header = re.sub(r"!dbg !(\d+)", lambda match: f"!dbg !{new[match.group(1)]}", header)
-    definitions = "".join(f"!{new[number]} = {nodes[number].replace(f'scope: !{scope}', f'scope: !{new[scope]}')}\n"
-                          for number in own)
+    definitions = "".join(f"!{new[number]} = {in_scope.sub(f'scope: !{new[scope]}', nodes[number])}\n" for number in own)
     return header + "\n" + rest + definitions, next_id + len(own)
