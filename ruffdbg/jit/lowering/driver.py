@@ -70,6 +70,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         # (the arrays element stores find already owned: T2's native MUT_LOCAL only)
         self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
         self._pc = -1   # the instruction being lowered (-1: the prologue)
+        self.block_pc = -1   # the first pc of the block being lowered
+        self.polled_block: int | None = None   # the block whose calls polled the interrupt word (calls.py)
         # Names that say what the code is, not which unit of this process it is (the
         # unit id and every address are imports): the same code gets the same IR text.
         prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.entry_pc}" if self.region else "")

@@ -17,7 +17,7 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
-from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
+from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_POLL, RESULT, TAGS,
                                           Guard)
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
@@ -73,8 +73,9 @@ class FrameAndExits:
         return self.stack_vars[key]
 
     def _prologue(self) -> None:
-        """Store parameters, poll the interrupt word. (Entries are not counted here:
-        jit/counts.py derives them from the call sites that make them.)"""
+        """Store parameters. (Entries are not counted here: jit/counts.py derives them
+        from the call sites that make them. The interrupt word is polled at calls
+        and loop back-edges, not at entry: calls.CallsAndLoops._poll_before_calls.)"""
         b = self.builder
         words = iter(self.function.args[1:])
         for index, kind in enumerate(self.typed.param_types):
@@ -89,7 +90,6 @@ class FrameAndExits:
         params = list(self.typed.param_types)
         self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
         self.stack: list[tuple[ir.Value, Any]] = []
-        self._poll_interrupt(0, reach=REACH_ENTRY)
         self._jump(0)
 
     def _osr_prologue(self) -> None:
@@ -128,6 +128,7 @@ class FrameAndExits:
             self._prepare_edge(pc)
             b.branch(self.blocks[pc])
         b.position_at_end(self.blocks[pc])
+        self.block_pc = pc
         slots, stack_types = self.typed.before[pc]
         self.state_slots = list(slots)
         self.stack = []
@@ -396,7 +397,7 @@ class FrameAndExits:
         tail.add_incoming(status, b.block)
         b.branch(tail.parent)
 
-    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> None:
+    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> Guard:
         b = self.builder
         # An atomic load: another thread sets the word, and a plain load in a loop
         # that writes no memory would be hoisted out of it by LLVM (never seen again).
@@ -404,3 +405,4 @@ class FrameAndExits:
         guard = self.new_guard("interrupt", pc, "interrupt word set", reach)
         # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
         self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)
+        return guard
