@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Collection
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.jit.lowering.common import REACH_COUNTED, REACH_INTERPRETER, REACH_POLL, DirectSite, Guard
+from ruffdbg.jit.lowering.common import REACH_COUNTED, REACH_ENTRY, REACH_INTERPRETER, REACH_POLL, DirectSite, Guard
 from ruffdbg.jit.units import Unit
 from ruffdbg.profile.counters import NativeCounts
 from ruffdbg.profile.report import flow_counts
@@ -142,6 +142,8 @@ def _passed(unit: Unit, guard: Guard, counts: UnitCounts) -> int:
     if guard.reach == REACH_INTERPRETER:   # argument checks, in order: later refusals passed this one
         later = sum(_failed(unit, g) for g in unit.guards if g.reach == REACH_INTERPRETER and g.id > guard.id)
         return unit.from_interpreter + counts.entry_calls + later
+    if guard.reach == REACH_ENTRY:
+        return counts.entries - failed
     # Checked by every run that reached its pc and did not leave there before it:
     # at a failed check earlier in the instruction, or a back-edge's poll (which
     # resumes at the loop header, before the header's own checks).

@@ -205,7 +205,7 @@ try { sq(4000000000) } except e { print(e.message) }
     assert session.function("sq").tier == "T2"
     shown = guards(session, "sq")
     assert shown["type@0"] == (101, 0)          # every entry's argument check
-    assert not any(key.startswith("interrupt") for key in shown)   # no call, no loop: nothing to poll
+    assert shown["interrupt@0"] == (101, 0)     # the entry's poll: a pass count, not 0
     assert shown["overflow@2"] == (100, 1)      # x * x: 100 passes, then the overflow
     assert session.function("sq").calls == 102
 
@@ -217,8 +217,9 @@ def test_recursion_guards_count_every_native_call():
     shown = guards(session, "fib")
     non_leaf = 10945   # calls with n >= 2
     # Each non-leaf native run polls the interrupt word before its first call (the
-    # leaves poll nothing), checks the global fib and the stack depth twice: they
-    # passed as often as the taken branch into the recursive case.
+    # leaves poll nothing: fib makes calls, so its entry does not poll), checks the
+    # global fib and the stack depth twice: they passed as often as the taken
+    # branch into the recursive case.
     assert "interrupt@0" not in shown and "interrupt@15" not in shown
     assert shown["interrupt@10"] == shown["global-unchanged@6"] == shown["depth@10"] == shown["depth@15"]
     assert 0 < shown["depth@10"][0] < non_leaf and shown["depth@10"][1] == 0   # (the first calls were interpreted)

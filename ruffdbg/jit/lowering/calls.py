@@ -149,12 +149,13 @@ class CallsAndLoops:
 
     def _poll_before_calls(self, pc: int) -> tuple[int, ...]:
         """The interrupt poll (the id of its guard, or none): at the first Ruff call of
-        each block, not at every function entry. A run with no loop and no call ends
-        soon; one that goes on calls, or loops (back-edges poll), so Ctrl-C and a
-        pause still stop a recursion, now at a call instead of its callee's entry.
-        A recursion's leaves (half of fib's calls) then poll nothing, and a block
-        calling several times polls before its first call only: what runs between
-        two calls of a block is straight-line code and the callees' own polls."""
+        each block, instead of at the entry of a function that calls (one that makes
+        no call polls at entry: frame._finish_entry_poll). A run that goes on calls,
+        or loops (back-edges poll), so Ctrl-C and a pause still stop a recursion,
+        at a call rather than at its callee's entry; its leaves (half of fib's
+        calls) poll nothing, and a block calling several times polls before its
+        first call only: what runs between two calls of a block is straight-line
+        code and the callees' own polls."""
         if self.polled_block == self.block_pc:
             return ()
         self.polled_block = self.block_pc

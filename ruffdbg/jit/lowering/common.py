@@ -32,6 +32,7 @@ POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
 # memory when it passes: its passes are *derived* from how often native code
 # reached it (jit/counts.py).
 REACH_PC = "pc"                  # every native execution of its pc reaches it (minus earlier failures there)
+REACH_ENTRY = "entry"            # checked once per entry of the unit (the prologue's interrupt poll)
 REACH_INTERPRETER = "interpreter"   # checked once per entry from the interpreter (argument types)
 REACH_COUNTED = "counted"        # checked on a conditional, cold path: its passes are bumped there
 REACH_POLL = "poll"              # a back-edge's interrupt poll (every POLL_EVERY iterations, counted);

@@ -142,6 +142,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
             if self.builder.block.is_terminated:
                 continue
             self._instruction(pc)
+        if self.region is None:
+            self._finish_entry_poll()
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,

@@ -17,7 +17,7 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
-from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_POLL, RESULT, TAGS,
+from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
                                           Guard)
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
@@ -73,9 +73,10 @@ class FrameAndExits:
         return self.stack_vars[key]
 
     def _prologue(self) -> None:
-        """Store parameters. (Entries are not counted here: jit/counts.py derives them
-        from the call sites that make them. The interrupt word is polled at calls
-        and loop back-edges, not at entry: calls.CallsAndLoops._poll_before_calls.)"""
+        """Store parameters; the interrupt poll of a function that makes no Ruff call
+        (``_finish_entry_poll``: the others poll before their calls,
+        calls.CallsAndLoops._poll_before_calls). (Entries are not counted here:
+        jit/counts.py derives them from the call sites that make them.)"""
         b = self.builder
         words = iter(self.function.args[1:])
         for index, kind in enumerate(self.typed.param_types):
@@ -90,7 +91,24 @@ class FrameAndExits:
         params = list(self.typed.param_types)
         self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
         self.stack: list[tuple[ir.Value, Any]] = []
-        self._jump(0)
+        self._prepare_edge(0)
+        self.entry_poll = self.function.append_basic_block("entry_poll")
+        self.builder.branch(self.entry_poll)
+
+    def _finish_entry_poll(self) -> None:
+        """Once the body is lowered: a function none of whose Ruff calls polled (it
+        makes none) polls at its entry, so a JIT breakpoint on its tier-up stops at
+        its first instruction (and Ctrl-C leaves it as before). One that calls polls
+        before its calls only: a recursion's leaves then poll nothing."""
+        b = self.builder
+        b.position_at_end(self.entry_poll)
+        if self.polled_block is None:
+            self.locate(0)
+            params = list(self.typed.param_types)
+            self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
+            self.stack = []
+            self._poll_interrupt(0, reach=REACH_ENTRY)
+        b.branch(self.blocks[0])
 
     def _osr_prologue(self) -> None:
         """OSR: the frame's current values (locals, then promoted globals) come in
