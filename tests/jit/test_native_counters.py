@@ -216,12 +216,13 @@ def test_recursion_guards_count_every_native_call():
     assert fib.tier == "T2" and fib.calls == 21891   # fib(20) makes 21891 calls
     shown = guards(session, "fib")
     non_leaf = 10945   # calls with n >= 2
-    native_entries = shown["interrupt@0"][0]
-    assert 0 < native_entries < fib.calls      # (the first calls were interpreted)
-    # Each non-leaf native run checks the global fib and the stack depth twice:
-    # they passed as often as the taken branch into the recursive case.
-    assert shown["global-unchanged@6"] == shown["depth@10"] == shown["depth@15"]
-    assert 0 < shown["depth@10"][0] < non_leaf and shown["depth@10"][1] == 0
+    # Each non-leaf native run polls the interrupt word before its first call (the
+    # leaves poll nothing: fib makes calls, so its entry does not poll), checks the
+    # global fib and the stack depth twice: they passed as often as the taken
+    # branch into the recursive case.
+    assert "interrupt@0" not in shown and "interrupt@15" not in shown
+    assert shown["interrupt@10"] == shown["global-unchanged@6"] == shown["depth@10"] == shown["depth@15"]
+    assert 0 < shown["depth@10"][0] < non_leaf and shown["depth@10"][1] == 0   # (the first calls were interpreted)
 
 
 def test_self_time_excludes_compile_time():

@@ -5,7 +5,8 @@ helpers), ``common`` (LLVM types, tags, the records handed back: ``Guard``,
 ``LoweredUnit``, ``RuntimeAddresses``), ``frame`` (slots, block edges,
 prologues, deopt exits), ``ops`` (one ``op_`` method per opcode), ``calls``
 (calls and counted loops), ``builtins`` (T2's inline math builtins), ``tagged`` (T1's tag dispatch), ``entry`` (the
-ctypes entry), ``debuginfo`` (line and pc on every instruction).
+ctypes entry), ``debuginfo`` (line and pc on every instruction), ``twins``
+(recursive inlining: copies of a self-recursive unit that LLVM inlines).
 
 The unit for a function is ``{i64 bits, i64 status} @unit(i64 depth, i64 a0, ...)``:
 arguments and result travel as raw bits of their static type (i64, a double's
@@ -35,6 +36,7 @@ raised by the interpreter itself, with its exact message, line and stack.
 """
 
 from ruffdbg.jit.lowering.common import Guard, LoweredUnit, NativeTarget, RuntimeAddresses
-from ruffdbg.jit.lowering.driver import Lowering, twin_of
+from ruffdbg.jit.lowering.driver import Lowering
+from ruffdbg.jit.lowering.twins import twin_of
 
 __all__ = ["Guard", "LoweredUnit", "Lowering", "NativeTarget", "RuntimeAddresses", "twin_of"]

@@ -36,10 +36,12 @@ class CallsAndLoops:
         result_type = self.typed.pushed(pc)
         if self.typed.tier == 1 or result_type == Kind.DYN:
             result_type = Kind.DYN
+        polled = self._poll_before_calls(pc)
         # The stack limit, checked before the call like the interpreter does.
         too_deep = b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth))
         depth_guard = self.new_guard("depth", pc, "stack limit reached")
         self.deopt_if(too_deep, depth_guard)
+        checked = polled + (depth_guard.id,)   # (the guards a direct call site's calls passed)
         # Where this frame is, for the Ruff stack if something below deopts.
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
         b.store(self.unit_word(self.unit_id, pc), shadow_slot)
@@ -61,7 +63,7 @@ class CallsAndLoops:
         self._spill_promoted()   # (an OSR loop: the callee may read or write the globals it keeps)
         if self.typed.tier == 2 and self.region is None and getattr(callee.function, "code", None) is self.code \
                 and arg_types == self.typed.param_types:
-            self._direct_site(pc, self.unit_id, depth_guard)
+            self._direct_site(pc, self.unit_id, checked)
             pair = b.call(self.self_call, [callee_depth] + bits)
         elif target is not None and target.return_type == result_type:
             fn_type = ir.FunctionType(RESULT, [I64] * (1 + (2 * argc if target.tagged else len(bits))))
@@ -79,9 +81,9 @@ class CallsAndLoops:
             if cell is not None:   # a T1 callee: its profile grows only through the VM, so sample it there
                 pair = self._sampled(pc, callee, args, self.address(self.cell_of(callee.function, cell)),
                                      lambda: b.extract_value(direct(), 1),
-                                     DirectSite(pc, target.unit, (depth_guard.id,), True))
+                                     DirectSite(pc, target.unit, checked, True))
             else:
-                self._direct_site(pc, target.unit, depth_guard)
+                self._direct_site(pc, target.unit, checked)
                 pair = direct()
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
@@ -145,7 +147,21 @@ class CallsAndLoops:
             b.store(self.from_bits(bits, kind), self.slot(slot, kind))
         self.promoted_in_home = False
 
-    def _direct_site(self, pc: int, target: int, depth_guard) -> None:
+    def _poll_before_calls(self, pc: int) -> tuple[int, ...]:
+        """The interrupt poll (the id of its guard, or none): at the first Ruff call of
+        each block, instead of at the entry of a function that calls (one that makes
+        no call polls at entry: frame._finish_entry_poll). A run that goes on calls,
+        or loops (back-edges poll), so Ctrl-C and a pause still stop a recursion,
+        at a call rather than at its callee's entry; its leaves (half of fib's
+        calls) poll nothing, and a block calling several times polls before its
+        first call only: what runs between two calls of a block is straight-line
+        code and the callees' own polls."""
+        if self.polled_block == self.block_pc:
+            return ()
+        self.polled_block = self.block_pc
+        return (self._poll_interrupt(pc).id,)
+
+    def _direct_site(self, pc: int, target: int, checked: tuple[int, ...]) -> None:
         """Record a direct call (its callee's entries are derived from it). A self-call
         that every entry reaches is counted here: deriving it would need the very
         entry count it makes (see CounterLayout). The back-edge counts kept in
@@ -156,7 +172,7 @@ class CallsAndLoops:
         counted = target == self.unit_id and self.reached_by_every_entry(pc)
         if counted:
             self.bump(self.layout.site(pc))
-        self.sites.append(DirectSite(pc, target, (depth_guard.id,), counted))
+        self.sites.append(DirectSite(pc, target, checked, counted))
 
     def _check_call_result(self, pc: int, result: ir.Value, status: ir.Value, result_type: str | None) -> None:
         """After a call: OK -> unboxed result; boxed -> guard its tag; error -> propagate."""

@@ -28,22 +28,9 @@ from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
+from ruffdbg.jit.lowering.twins import TWIN
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
-
-
-TWIN = "_twin"   # the suffix of a unit's twin's name (recursive inlining)
-
-
-def twin_of(lowered: LoweredUnit) -> tuple[str, str, str]:
-    """The twin of a unit lowered with ``twin=True``: its IR text with the unit and
-    its twin swapping names (its own entry function renamed out of the way), and
-    the twin's two function names. Each copy keeps its own debug info."""
-    unit, entry, twin = lowered.unit_name, lowered.entry_name, lowered.unit_name + TWIN
-    names = {unit: twin, twin: unit, entry: f"{twin}_entry"}
-    # (llvmlite quotes names: @"ruff_3")
-    pattern = re.compile('@"?(' + "|".join(re.escape(name) for name in names) + r')\b"?')
-    return pattern.sub(lambda match: f'@"{names[match.group(1)]}"', lowered.ir_text), twin, f"{twin}_entry"
 
 
 def _symbol_part(function: Any) -> str:
@@ -83,6 +70,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         # (the arrays element stores find already owned: T2's native MUT_LOCAL only)
         self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
         self._pc = -1   # the instruction being lowered (-1: the prologue)
+        self.block_pc = -1   # the first pc of the block being lowered
+        self.polled_block: int | None = None   # the block whose calls polled the interrupt word (calls.py)
         # Names that say what the code is, not which unit of this process it is (the
         # unit id and every address are imports): the same code gets the same IR text.
         prefix = "ruff_" + re.sub(r"\W", "_", self.code.name) + (f"_loop{self.region.entry_pc}" if self.region else "")
@@ -155,6 +144,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
             if self.builder.block.is_terminated:
                 continue
             self._instruction(pc)
+        if self.region is None:
+            self._finish_entry_poll()
         self._entry_function()
         ir_text = str(self.module)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,

@@ -73,7 +73,9 @@ class FrameAndExits:
         return self.stack_vars[key]
 
     def _prologue(self) -> None:
-        """Store parameters, poll the interrupt word. (Entries are not counted here:
+        """Store parameters; the interrupt poll of a function that makes no Ruff call
+        (``_finish_entry_poll``: the others poll before their calls,
+        calls.CallsAndLoops._poll_before_calls). (Entries are not counted here:
         jit/counts.py derives them from the call sites that make them.)"""
         b = self.builder
         words = iter(self.function.args[1:])
@@ -89,8 +91,24 @@ class FrameAndExits:
         params = list(self.typed.param_types)
         self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
         self.stack: list[tuple[ir.Value, Any]] = []
-        self._poll_interrupt(0, reach=REACH_ENTRY)
-        self._jump(0)
+        self._prepare_edge(0)
+        self.entry_poll = self.function.append_basic_block("entry_poll")
+        self.builder.branch(self.entry_poll)
+
+    def _finish_entry_poll(self) -> None:
+        """Once the body is lowered: a function none of whose Ruff calls polled (it
+        makes none) polls at its entry, so a JIT breakpoint on its tier-up stops at
+        its first instruction (and Ctrl-C leaves it as before). One that calls polls
+        before its calls only: a recursion's leaves then poll nothing."""
+        b = self.builder
+        b.position_at_end(self.entry_poll)
+        if self.polled_block is None:
+            self.locate(0)
+            params = list(self.typed.param_types)
+            self.state_slots = params + [Kind.UNSET] * (self.code.nlocals - len(params))
+            self.stack = []
+            self._poll_interrupt(0, reach=REACH_ENTRY)
+        b.branch(self.blocks[0])
 
     def _osr_prologue(self) -> None:
         """OSR: the frame's current values (locals, then promoted globals) come in
@@ -128,6 +146,7 @@ class FrameAndExits:
             self._prepare_edge(pc)
             b.branch(self.blocks[pc])
         b.position_at_end(self.blocks[pc])
+        self.block_pc = pc
         slots, stack_types = self.typed.before[pc]
         self.state_slots = list(slots)
         self.stack = []
@@ -397,7 +416,7 @@ class FrameAndExits:
         tail.add_incoming(status, b.block)
         b.branch(tail.parent)
 
-    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> None:
+    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> Guard:
         b = self.builder
         # An atomic load: another thread sets the word, and a plain load in a loop
         # that writes no memory would be hoisted out of it by LLVM (never seen again).
@@ -405,3 +424,4 @@ class FrameAndExits:
         guard = self.new_guard("interrupt", pc, "interrupt word set", reach)
         # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
         self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)
+        return guard
