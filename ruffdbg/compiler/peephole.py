@@ -10,10 +10,13 @@ a *fused* form that does the whole group in one dispatch:
     LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; <arith or compare>           -> BINARY
     LOAD_LOCAL a; LOAD_LOCAL b                                            -> LOAD_LOCAL2
     LOAD_LOCAL a; RETURN                                                  -> (RETURN, a)
+    LOAD_LOCAL a; GET_FIELD f                                             -> LOCAL_FIELD
     LOAD_GLOBAL f; <argument>...; CALL n                                  -> CALL_GLOBAL
 
 where an <argument> of CALL_GLOBAL is a LOAD_LOCAL, a LOAD_CONST, or LOAD_LOCAL a;
 LOAD_LOCAL b|LOAD_CONST c; ADD|SUB|MUL (``f(x)``, ``f(a, 1)``, ``f(n - 1)``).
+LOCAL_FIELD (``self.x``, ``p.x``) does only an inline-cache hit on a struct whose
+field has a slot; anything else runs the original GET_FIELD.
 
 The original instruction list is never changed: the disassembler, the line
 table and the JIT read ``code.instrs``. The fused program is ``code.quick``,
@@ -44,9 +47,9 @@ from ruffdbg.core.values import values_equal
 from ruffdbg.compiler.opcodes import JUMP_OPS, OPCODE_NAMES, Op
 
 # Fused opcodes are numbered after the real ones; they exist only in ``code.quick``.
-QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "CALL_GLOBAL"]
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "CALL_GLOBAL", "LOCAL_FIELD"]
 _FIRST_QUICK = len(OPCODE_NAMES)
-COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
 QUICK_NAMES = dict(zip(range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES)), QUICK_OPCODES))
 # Numbers from STAND_IN on are left to entries that stand in for another entry of
 # ``quick`` and keep that entry's index at ``arg[1]``: the debugger's TRAP
@@ -132,6 +135,9 @@ def quicken(code: CodeObject) -> list:
         elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.RETURN and fusable(pc, 2):
             quick[pc] = (int(Op.RETURN), arg, pc + 2)  # RETURN with an operand returns that local
             length = 2
+        elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.GET_FIELD and fusable(pc, 2):
+            quick[pc] = (LOCAL_FIELD, (arg, pc + 1), pc + 2)   # (the local, the GET_FIELD's pc: its cache)
+            length = 2
         pc += length
     return quick
 
@@ -196,4 +202,6 @@ def describe_quick(code: CodeObject, pc: int) -> str:
         return f"RETURN_LOCAL {arg}"
     if op == CALL_GLOBAL:
         return f"CALL_GLOBAL {arg[1]},{len(arg[2])}"
+    if op == LOCAL_FIELD:
+        return f"LOCAL_FIELD {arg[0]},{code.consts[code.instrs[arg[1]][1]]}"
     return f"{QUICK_NAMES[op]} {arg[0]},{arg[1]}"

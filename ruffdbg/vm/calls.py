@@ -117,5 +117,6 @@ def prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        profile.run_state = (profile, peephole.quick_of(code), code.consts, code.names) + profile.raw_counters()
+        profile.run_state = (profile, peephole.quick_of(code), code.consts, code.names) + profile.raw_counters() + (
+            profile.ics,)
     return profile

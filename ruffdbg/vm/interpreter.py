@@ -222,8 +222,10 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = (
-            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL)
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD = (
+            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL,
+            peephole.LOCAL_FIELD)
+        CALL_METHOD = int(Op.CALL_METHOD)
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -237,7 +239,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 profile.self_ns += now - mark
             mark = now
             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
+             fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
             pc = frame.pc
@@ -346,7 +348,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         stack.append(b)
                         a = b = None
                         pc = site
-                    elif op == CALL or op == CALL_GLOBAL:
+                    elif op == CALL or op == CALL_GLOBAL or op == CALL_METHOD:
                         if op == CALL:
                             if interrupt[0]:
                                 frame.pc = pc - 1
@@ -354,6 +356,25 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             callee = stack[-arg - 1]
                             new_locals = stack[len(stack) - arg:]
                             del stack[len(stack) - arg - 1:]
+                        elif op == CALL_METHOD:
+                            # A hit of the site's inline cache on a struct whose method is a
+                            # Ruff function (cached by shape: a shape fixes its methods) is
+                            # a call of that function with the receiver as `self`; the rest
+                            # (misses, builtin structs, arrays' iterator methods) is the op's.
+                            callee = stack[-arg[1] - 1]
+                            cache = ics[pc - 1]
+                            if type(callee) is StructValue and callee.type is cache.shape and cache.target:
+                                cache.hits += 1
+                                callee = cache.target
+                                arg = arg[1] + 1
+                                new_locals = stack[len(stack) - arg:]
+                                del stack[len(stack) - arg:]
+                            else:
+                                callee = None
+                                pc = self._call_method(frame, consts[arg[0]], arg[1], stack, pc)
+                                if pc < 0:   # a frame was pushed
+                                    break
+                                continue
                         else:
                             # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
                             # computed here, the call is CALL's. Anything unusual (an undefined
@@ -403,7 +424,9 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             # inline copy of _new_frame (+ call_function's tiering and
                             # _push's timing): keep them in step.
                             fcode = callee.code
-                            if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
+                            if op == CALL_METHOD:
+                                pass   # (a method site's feedback is its inline cache)
+                            elif callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
                                 callee_calls[pc - 1] += 1
                             else:
                                 profile.count_callee(pc - 1, fcode.name)
@@ -457,7 +480,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             fprofile.active += 1
                             frame.started_ns = now
                             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = fprofile.run_state
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = fprofile.run_state
                             continue
                         frame.pc = pc  # builtins check their own argument counts
                         if (type(callee) is Builtin and callee.reuses_first and new_locals
@@ -480,7 +503,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 return result
                             frame = frames[-1]
                             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
+                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = frame.code.profile.run_state
                         else:   # back in a caller running the same code: its cached state is this one
                             frame = frames[-1]
                         finished = None
@@ -530,6 +553,18 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             break
                         stack[-1] = _SLOW_ARITHMETIC[op](a, b)
                         a = b = None
+                    elif op == LOCAL_FIELD:
+                        # LOAD_LOCAL + GET_FIELD (peephole): a hit of the field site's inline
+                        # cache on a struct with the field; anything else runs the GET_FIELD.
+                        value = locs[arg[0]]
+                        cache = ics[arg[1]]
+                        if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
+                            cache.hits += 1
+                            stack.append(value.slots[cache.slot])
+                        else:
+                            stack.append(value)
+                            pc = arg[1]
+                        value = None
                     elif op == STORE_LOCAL:
                         value = stack.pop()
                         locs[arg] = value

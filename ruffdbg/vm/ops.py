@@ -289,7 +289,7 @@ class RareOps:
         if type(receiver) is StructValue and receiver.type is cache.shape:
             cache.hits += 1
         else:
-            self._ic_miss(cache, frame, pc - 1, receiver)
+            self._ic_miss(cache, frame, pc - 1, receiver, method=name)
         if (type(receiver) in ARRAY_TYPES or type(receiver) is Generator) and name in ITERATOR_METHODS:
             args = _pop_n(stack, argc)
             stack.pop()
@@ -440,23 +440,28 @@ class RareOps:
         if a.type is cache.shape:
             cache.hits += 1
         else:
-            self._ic_miss(cache, frame, site, a)
+            self._ic_miss(cache, frame, site, a, method=method_name)
         method = a.type.methods.get(method_name)
         if method is None:
             raise RuffError(f"Unknown method: {method_name}")
         return method
 
-    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any, field: str | None = None) -> None:
+    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any, field: str | None = None,
+                 method: str | None = None) -> None:
         """The slow path of an inline cache: count the receiver's shape (a field site's
-        cache also takes the field's slot in it), and log an ``ic`` event when the
-        site's state changed (uninit -> mono -> poly -> mega)."""
+        cache also takes the field's slot in it, a method site's the method if it is a
+        Ruff function: the loop's hit path), and log an ``ic`` event when the site's
+        state changed (uninit -> mono -> poly -> mega)."""
         if type(receiver) is StructValue:
             key, name = receiver.type, receiver.type.shape_name
         else:
             key, name = type(receiver), values.type_name(receiver)
         old = cache.miss(key, name)
         if cache.shape is key:
-            cache.slot = key.slot.get(field, -1) if field is not None and type(receiver) is StructValue else -1
+            struct = type(receiver) is StructValue
+            cache.slot = key.slot.get(field, -1) if field is not None and struct else -1
+            target = key.methods.get(method) if method is not None and struct else None
+            cache.target = target if type(target) is Function else None
         if old is not None and self.events is not None:
             code = frame.code
             text = site_text(code, site)
