@@ -190,6 +190,9 @@ class RareOps:
         if struct_type is None:
             raise RuffError(f"Undefined struct: {name}")
         given = _pop_n(stack, len(field_names))
+        if field_names == struct_type.order:    # every field, in slot order
+            stack.append(StructValue(struct_type, given))
+            return pc
         slots = struct_type.blank.copy()
         index = struct_type.slot
         for field_name, value in zip(field_names, given):
