@@ -442,6 +442,8 @@ class RareOps:
         cache = frame.code.profile.ics[site]
         if a.type is cache.shape:
             cache.hits += 1
+            if cache.target is not None:
+                return cache.target
         else:
             self._ic_miss(cache, frame, site, a, method=method_name)
         method = a.type.methods.get(method_name)
