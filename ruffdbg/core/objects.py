@@ -83,11 +83,14 @@ class StructType:
     # The field names in slot order, as a tuple: a literal giving every field in
     # this order (the usual case) has its values as the slots already.
     order: tuple[str, ...] = field(init=False, repr=False)
+    # Other literals' field orders (a name tuple) -> their fields' slots, filled by the VM.
+    layouts: dict[tuple[str, ...], tuple[int, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.slot = {name: index for index, name in enumerate(self.field_names)}
         self.blank = self.slots_of(self.defaults)
         self.order = tuple(self.field_names)
+        self.layouts = {}
 
     @property
     def shape_name(self) -> str:

@@ -68,7 +68,8 @@ from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
 MAX_DEPTH = 20_000
-# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
+# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py;
+# the loop does CALL_METHOD's and GET_FIELD's inline-cache hits too, and calls the method otherwise).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
@@ -225,7 +226,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD = (
             peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL,
             peephole.LOCAL_FIELD)
-        CALL_METHOD = int(Op.CALL_METHOD)
+        CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -423,10 +424,18 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             if type(callee) is Function:
                                 break   # to the frame switch below
                             frame.pc = pc  # builtins check their own argument counts
-                            if (type(callee) is Builtin and callee.reuses_first and new_locals
-                                    and type(new_locals[0]) in ARRAY_TYPES and len(new_locals) in callee.arities):
+                            if type(callee) is not Builtin:
+                                self.call_other(callee, new_locals, feedback, pc - 1)   # (not callable: raises)
+                            # A builtin: call_other's work, with the site's feedback (the callee's
+                            # name) counted in the callee slots, as a Ruff function's is.
+                            if callee_names[pc - 1] is callee.name:
+                                callee_calls[pc - 1] += 1
+                            else:
+                                profile.count_callee(pc - 1, callee.name)
+                            if (callee.reuses_first and new_locals and type(new_locals[0]) in ARRAY_TYPES
+                                    and len(new_locals) in callee.arities):
                                 self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
-                            stack.append(self.call_other(callee, new_locals, feedback, pc - 1))
+                            stack.append(callee.fn(self, new_locals))
                             new_locals = callee = None
                         elif op == RETURN:
                             # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
@@ -586,6 +595,16 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                     break   # to the frame switch below
                             stack[-1] = _GENERIC_BINARY[op](a, b)
                             a = b = None
+                        elif op == GET_FIELD:
+                            # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
+                            value = stack[-1]
+                            cache = ics[pc - 1]
+                            if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
+                                cache.hits += 1
+                                stack[-1] = value.slots[cache.slot]
+                            else:
+                                self.op_GET_FIELD(arg, frame, stack, pc)
+                            value = None
                         else:
                             pc = RARE_OPS[op](self, arg, frame, stack, pc)
                             if pc < 0:  # a frame was pushed (a method or an operator overload)

@@ -194,12 +194,19 @@ class RareOps:
             stack.append(StructValue(struct_type, given))
             return pc
         slots = struct_type.blank.copy()
+        layout = struct_type.layouts.get(field_names)   # (the slots of a literal's fields, by shape)
+        if layout is not None:
+            for at, value in zip(layout, given):
+                slots[at] = value
+            stack.append(StructValue(struct_type, slots))
+            return pc
         index = struct_type.slot
         for field_name, value in zip(field_names, given):
             at = index.get(field_name)
             if at is None:
                 raise RuffError(f"Struct {name} has no field {field_name}")
             slots[at] = value
+        struct_type.layouts[field_names] = tuple(index[field_name] for field_name in field_names)
         stack.append(StructValue(struct_type, slots))
         return pc
 
