@@ -90,6 +90,9 @@ _GENERIC_BINARY = {op: BINARY_SEMANTICS[op] for op in (
 _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 
 
+# RARE_OPS as the loop reaches it: GET_FIELD and CALL_METHOD are tested after it
+# (their cache hits are done inline), so the other rare ops pay no test for them.
+_LOOP_RARE_OPS = [None if op in (Op.GET_FIELD, Op.CALL_METHOD) else handler for op, handler in enumerate(RARE_OPS)]
 _new_object = object.__new__
 _MISSING = object()   # (a global may hold null: not None)
 
@@ -227,6 +230,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL,
             peephole.LOCAL_FIELD)
         CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
+        rare_ops = _LOOP_RARE_OPS
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -350,7 +354,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             stack.append(b)
                             a = b = None
                             pc = site
-                        elif op == CALL or op == CALL_GLOBAL or op == CALL_METHOD:
+                        elif op == CALL_GLOBAL or op == CALL:
                             if op == CALL:
                                 if interrupt[0]:
                                     frame.pc = pc - 1
@@ -358,25 +362,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 callee = stack[-arg - 1]
                                 new_locals = stack[len(stack) - arg:]
                                 del stack[len(stack) - arg - 1:]
-                            elif op == CALL_METHOD:
-                                # A hit of the site's inline cache on a struct whose method is a
-                                # Ruff function (cached by shape: a shape fixes its methods) is
-                                # a call of that function with the receiver as `self`; the rest
-                                # (misses, builtin structs, arrays' iterator methods) is the op's.
-                                callee = stack[-arg[1] - 1]
-                                cache = ics[pc - 1]
-                                if type(callee) is StructValue and callee.type is cache.shape and cache.target:
-                                    cache.hits += 1
-                                    callee = cache.target
-                                    arg = arg[1] + 1
-                                    new_locals = stack[len(stack) - arg:]
-                                    del stack[len(stack) - arg:]
-                                else:
-                                    callee = None
-                                    pc = self._call_method(frame, consts[arg[0]], arg[1], stack, pc)
-                                    if pc < 0:   # a frame was pushed
-                                        break
-                                    continue
                             else:
                                 # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
                                 # computed here, the call is CALL's. Anything unusual (an undefined
@@ -501,18 +486,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 break   # to the frame switch below
                             stack[-1] = _SLOW_ARITHMETIC[op](a, b)
                             a = b = None
-                        elif op == LOCAL_FIELD:
-                            # LOAD_LOCAL + GET_FIELD (peephole): a hit of the field site's inline
-                            # cache on a struct with the field; anything else runs the GET_FIELD.
-                            value = locs[arg[0]]
-                            cache = ics[arg[1]]
-                            if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
-                                cache.hits += 1
-                                stack.append(value.slots[cache.slot])
-                            else:
-                                stack.append(value)
-                                pc = arg[1]
-                            value = None
                         elif op == STORE_LOCAL:
                             value = stack.pop()
                             locs[arg] = value
@@ -595,21 +568,55 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                     break   # to the frame switch below
                             stack[-1] = _GENERIC_BINARY[op](a, b)
                             a = b = None
-                        elif op == GET_FIELD:
-                            # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
-                            value = stack[-1]
-                            cache = ics[pc - 1]
+                        elif op == LOCAL_FIELD:
+                            # LOAD_LOCAL + GET_FIELD (peephole): a hit of the field site's inline
+                            # cache on a struct with the field; anything else runs the GET_FIELD.
+                            value = locs[arg[0]]
+                            cache = ics[arg[1]]
                             if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
                                 cache.hits += 1
-                                stack[-1] = value.slots[cache.slot]
+                                stack.append(value.slots[cache.slot])
                             else:
-                                self.op_GET_FIELD(arg, frame, stack, pc)
+                                stack.append(value)
+                                pc = arg[1]
                             value = None
                         else:
-                            pc = RARE_OPS[op](self, arg, frame, stack, pc)
-                            if pc < 0:  # a frame was pushed (a method or an operator overload)
-                                callee = None
-                                break
+                            handler = rare_ops[op]   # (None: GET_FIELD and CALL_METHOD, whose hits are done here)
+                            if handler is not None:
+                                pc = handler(self, arg, frame, stack, pc)
+                                if pc < 0:  # a frame was pushed (a method or an operator overload)
+                                    callee = None
+                                    break
+                            elif op == GET_FIELD:
+                                # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
+                                value = stack[-1]
+                                cache = ics[pc - 1]
+                                if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
+                                    cache.hits += 1
+                                    stack[-1] = value.slots[cache.slot]
+                                else:
+                                    self.op_GET_FIELD(arg, frame, stack, pc)
+                                value = None
+                            else:   # CALL_METHOD
+                                # A hit of the site's inline cache on a struct whose method is a
+                                # Ruff function (cached by shape: a shape fixes its methods) is
+                                # a call of that function with the receiver as `self`; the rest
+                                # (misses, builtin structs, arrays' iterator methods) is the op's.
+                                callee = stack[-arg[1] - 1]
+                                cache = ics[pc - 1]
+                                if type(callee) is StructValue and callee.type is cache.shape and cache.target:
+                                    cache.hits += 1
+                                    callee = cache.target
+                                    arg = arg[1] + 1
+                                    new_locals = stack[len(stack) - arg:]
+                                    del stack[len(stack) - arg:]
+                                else:
+                                    callee = None
+                                    pc = self._call_method(frame, consts[arg[0]], arg[1], stack, pc)
+                                    if pc < 0:   # a frame was pushed
+                                        break
+                                    continue
+                                break   # to the frame switch below
                     # The frame switch, inline: this is the hottest slow thing. The
                     # inline copy of _new_frame (+ call_function's tiering and
                     # _push's timing): keep them in step. The dispatch loop breaks
