@@ -57,7 +57,7 @@ from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
-from ruffdbg.vm.ops import RARE_OPS, RareOps
+from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack, Gap
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -75,15 +75,6 @@ INLINE_OPS = frozenset({
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
     Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL,
 })
-# What every arithmetic and comparison op computes in general (its slow path; the
-# loop and peephole's superinstructions only add int/int and float/float shortcuts).
-# Native code's generic path (vm/step.py) runs these too.
-BINARY_SEMANTICS = {
-    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
-    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
-    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
-    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
-}
 # The ones without an inline fast path in the loop.
 _GENERIC_BINARY = {op: BINARY_SEMANTICS[op] for op in (
     Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL)}
@@ -226,9 +217,9 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD = (
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD, LOCAL_METHOD = (
             peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL,
-            peephole.LOCAL_FIELD)
+            peephole.LOCAL_FIELD, peephole.LOCAL_METHOD)
         CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
         rare_ops = _LOOP_RARE_OPS
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
@@ -587,6 +578,21 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 if pc < 0:  # a frame was pushed (a method or an operator overload)
                                     callee = None
                                     break
+                            elif op == LOCAL_METHOD:
+                                # (peephole): a cache hit is CALL_METHOD's call; else the CALL_METHOD runs.
+                                callee = locs[arg[0]]
+                                new_locals = [callee]
+                                for is_const, x in arg[1]:
+                                    new_locals.append(x if is_const else locs[x])
+                                cache = ics[arg[2]]
+                                if type(callee) is StructValue and callee.type is cache.shape and cache.target:
+                                    cache.hits += 1
+                                    callee = cache.target
+                                    arg = len(new_locals)
+                                    break   # to the frame switch below
+                                stack += new_locals
+                                pc = arg[2]
+                                callee = new_locals = None
                             elif op == GET_FIELD:
                                 # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
                                 value = stack[-1]
@@ -617,13 +623,11 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                         break
                                     continue
                                 break   # to the frame switch below
-                    # The frame switch, inline: this is the hottest slow thing. The
-                    # inline copy of _new_frame (+ call_function's tiering and
-                    # _push's timing): keep them in step. The dispatch loop breaks
-                    # out to here with `callee` (a Ruff function) and its `arg`
-                    # arguments in `new_locals` (CALL, CALL_GLOBAL, CALL_METHOD, an
-                    # operator overload), or with callee None when a slow path has
-                    # pushed a frame itself: the outer loop reloads the top frame.
+                    # The frame switch (the hottest slow thing), the inline copy of _new_frame
+                    # (+ call_function's tiering, _push's timing): keep them in step. Dispatch
+                    # breaks to here with `callee` (a Ruff function) and its `arg` arguments in
+                    # `new_locals` (a call, a method call, an overload), or callee None when a
+                    # slow path pushed a frame itself: the outer loop reloads the top frame.
                     if callee is None:
                         break
                     fcode = callee.code

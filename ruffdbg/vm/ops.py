@@ -32,6 +32,17 @@ from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.hooks import NOT_TAKEN
 
 
+# What every arithmetic and comparison op computes in general (its slow path; the
+# loop and peephole's superinstructions only add int/int and float/float shortcuts).
+# Native code's generic path (vm/step.py) runs these too.
+BINARY_SEMANTICS = {
+    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
+    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
+    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
+    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
+}
+
+
 class RareOps:
     """The ``op_<NAME>`` handlers (a mixin of ``VM``)."""
 
