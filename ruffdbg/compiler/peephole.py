@@ -10,10 +10,16 @@ a *fused* form that does the whole group in one dispatch:
     LOAD_LOCAL a; LOAD_LOCAL b|LOAD_CONST c; <arith or compare>           -> BINARY
     LOAD_LOCAL a; LOAD_LOCAL b                                            -> LOAD_LOCAL2
     LOAD_LOCAL a; RETURN                                                  -> (RETURN, a)
+    LOAD_LOCAL a; GET_FIELD f                                             -> LOCAL_FIELD
+    LOAD_LOCAL r; <local or constant>...; CALL_METHOD m, n                -> LOCAL_METHOD
     LOAD_GLOBAL f; <argument>...; CALL n                                  -> CALL_GLOBAL
 
 where an <argument> of CALL_GLOBAL is a LOAD_LOCAL, a LOAD_CONST, or LOAD_LOCAL a;
 LOAD_LOCAL b|LOAD_CONST c; ADD|SUB|MUL (``f(x)``, ``f(a, 1)``, ``f(n - 1)``).
+LOCAL_FIELD (``self.x``, ``p.x``) does only an inline-cache hit on a struct whose
+field has a slot, and LOCAL_METHOD (``v.len()``, ``p.dot(q)``, ``self.step(1)``)
+only a hit of the method site's cache; anything else runs the original
+GET_FIELD, or pushes the receiver and the arguments and runs the CALL_METHOD.
 
 The original instruction list is never changed: the disassembler, the line
 table and the JIT read ``code.instrs``. The fused program is ``code.quick``,
@@ -44,9 +50,9 @@ from ruffdbg.core.values import values_equal
 from ruffdbg.compiler.opcodes import JUMP_OPS, OPCODE_NAMES, Op
 
 # Fused opcodes are numbered after the real ones; they exist only in ``code.quick``.
-QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "CALL_GLOBAL"]
+QUICK_OPCODES = ["COMPARE_JUMP", "ARITH_STORE", "BINARY", "LOAD_LOCAL2", "CALL_GLOBAL", "LOCAL_FIELD", "LOCAL_METHOD"]
 _FIRST_QUICK = len(OPCODE_NAMES)
-COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
+COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD, LOCAL_METHOD = range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES))
 QUICK_NAMES = dict(zip(range(_FIRST_QUICK, _FIRST_QUICK + len(QUICK_OPCODES)), QUICK_OPCODES))
 # Numbers from STAND_IN on are left to entries that stand in for another entry of
 # ``quick`` and keep that entry's index at ``arg[1]``: the debugger's TRAP
@@ -104,7 +110,12 @@ def quicken(code: CodeObject) -> list:
     while pc < size:
         op, arg = instrs[pc]
         length = 1
-        if op == Op.LOAD_LOCAL and op_at(pc + 1) in (Op.LOAD_LOCAL, Op.LOAD_CONST):
+        method = _method_call(code, pc, op_at, fusable) if op == Op.LOAD_LOCAL else None
+        if method is not None:
+            quick[pc], length = method
+        elif op == Op.LOAD_LOCAL and _method_call(code, pc + 1, op_at, fusable) is not None:
+            pass   # (`t + v.dot(w)`: the receiver starts a method call's group, not this one's)
+        elif op == Op.LOAD_LOCAL and op_at(pc + 1) in (Op.LOAD_LOCAL, Op.LOAD_CONST):
             second_op, second_arg = instrs[pc + 1]
             is_const = second_op == Op.LOAD_CONST
             b = code.consts[second_arg] if is_const else second_arg
@@ -132,8 +143,30 @@ def quicken(code: CodeObject) -> list:
         elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.RETURN and fusable(pc, 2):
             quick[pc] = (int(Op.RETURN), arg, pc + 2)  # RETURN with an operand returns that local
             length = 2
+        elif op == Op.LOAD_LOCAL and op_at(pc + 1) == Op.GET_FIELD and fusable(pc, 2):
+            quick[pc] = (LOCAL_FIELD, (arg, pc + 1), pc + 2)   # (the local, the GET_FIELD's pc: its cache)
+            length = 2
         pc += length
     return quick
+
+
+def _method_call(code: CodeObject, pc: int, op_at, fusable) -> tuple[tuple, int] | None:
+    """(LOCAL_METHOD entry, group length) for a method call on the local loaded at
+    ``pc`` whose arguments are locals or constants, else None. The entry's
+    arguments are (receiver slot, ((is constant, local or value), ...), the
+    CALL_METHOD's pc)."""
+    instrs = code.instrs
+    if op_at(pc) != Op.LOAD_LOCAL:
+        return None
+    sources = []
+    at = pc + 1
+    while op_at(at) in (Op.LOAD_LOCAL, Op.LOAD_CONST) and len(sources) < MAX_CALL_ARGS:
+        is_const = op_at(at) == Op.LOAD_CONST
+        sources.append((is_const, code.consts[instrs[at][1]] if is_const else instrs[at][1]))
+        at += 1
+    if op_at(at) != Op.CALL_METHOD or instrs[at][1][1] != len(sources) or not fusable(pc, at - pc + 1):
+        return None
+    return (LOCAL_METHOD, (instrs[pc][1], tuple(sources), at), at + 1), at - pc + 1
 
 
 def _global_call(code: CodeObject, pc: int, op_at, fusable) -> tuple[tuple, int] | None:
@@ -196,4 +229,8 @@ def describe_quick(code: CodeObject, pc: int) -> str:
         return f"RETURN_LOCAL {arg}"
     if op == CALL_GLOBAL:
         return f"CALL_GLOBAL {arg[1]},{len(arg[2])}"
+    if op == LOCAL_FIELD:
+        return f"LOCAL_FIELD {arg[0]},{code.consts[code.instrs[arg[1]][1]]}"
+    if op == LOCAL_METHOD:
+        return f"LOCAL_METHOD {arg[0]},{code.consts[code.instrs[arg[2]][1][0]]}"
     return f"{QUICK_NAMES[op]} {arg[0]},{arg[1]}"

@@ -80,10 +80,17 @@ class StructType:
     shape: int = 0
     slot: dict[str, int] = field(init=False, repr=False)   # field name -> its index in a value's slots
     blank: list[Any] = field(init=False, repr=False)       # a new value's slots: the defaults, else null
+    # The field names in slot order, as a tuple: a literal giving every field in
+    # this order (the usual case) has its values as the slots already.
+    order: tuple[str, ...] = field(init=False, repr=False)
+    # Other literals' field orders (a name tuple) -> their fields' slots, filled by the VM.
+    layouts: dict[tuple[str, ...], tuple[int, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.slot = {name: index for index, name in enumerate(self.field_names)}
         self.blank = self.slots_of(self.defaults)
+        self.order = tuple(self.field_names)
+        self.layouts = {}
 
     @property
     def shape_name(self) -> str:

@@ -48,12 +48,13 @@ class InlineCache:
     since it became the last; ``counts`` holds every tracked shape's earlier
     count (in the order first seen), ``names`` their display names."""
 
-    __slots__ = ("shape", "hits", "counts", "names", "others", "state", "slot")
+    __slots__ = ("shape", "hits", "counts", "names", "others", "state", "slot", "target")
 
     def __init__(self) -> None:
         self.shape: Any = _NoShape
         self.hits = 0
         self.slot = -1        # a field site's: the field's index in the cached shape's slots (-1: none)
+        self.target = None    # a method or operator site's: the cached shape's method if a Ruff function
         self.counts: dict[Any, int] = {}
         self.names: dict[Any, str] = {}
         self.others = 0       # receivers of shapes past MAX_TRACKED (megamorphic only)

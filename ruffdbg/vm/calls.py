@@ -101,8 +101,10 @@ class Calls:
 
     def call_other(self, callee: Any, args: list, feedback: list, site: int) -> Any:
         """CALL of anything but a Ruff function: a builtin (its name recorded at the
-        call site ``site``), or the reference's error. The one path for the loop's
-        CALL and for native code's generic CALL (``vm/step.py``)."""
+        call site ``site``), or the reference's error. Native code's generic CALL
+        (``vm/step.py``) comes here; the loop's CALL does the same inline (a builtin's
+        name counted in the site's callee slots, as a function's is), and comes here
+        only for the error."""
         if type(callee) is not Builtin:
             raise RuffError(NOT_CALLABLE)
         self._record(feedback, site, callee.name)
@@ -117,5 +119,6 @@ def prepare(code: CodeObject) -> CodeProfile:
     """Give ``code`` its profile and the loop's cached per-code state (once)."""
     profile = profile_of(code)
     if profile.run_state is None:
-        profile.run_state = (profile, peephole.quick_of(code), code.consts, code.names) + profile.raw_counters()
+        profile.run_state = (profile, peephole.quick_of(code), code.consts, code.names) + profile.raw_counters() + (
+            profile.ics,)
     return profile

@@ -1,6 +1,7 @@
 """The Ruff stack as others see it: entries for traces, the native activations
 that stand below Python code run on their behalf (counted, built only when
-shown), and the ``Error`` value a handler gets. (Part of ``VM``.)
+shown), the ``Error`` value a handler gets, and unwinding to a ``try`` handler
+(``_unwind``). (Part of ``VM``.)
 
 Native code keeps no interpreter frames: its activations are in registers and
 in the JIT's shadow stack. When it calls back into Python (a builtin, a generic
@@ -15,10 +16,11 @@ back into Python at every level costs each callback O(1), not O(depth).
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from ruffdbg.core.errors import RuffError, StackEntry
+from ruffdbg.core.errors import RuffError, RuffRuntimeError, StackEntry
 from ruffdbg.core.objects import StructValue, make_error_value
 from ruffdbg.vm.frame import Frame
 
@@ -44,7 +46,8 @@ class Gap:
 
 
 class FrameStack:
-    """(Part of ``VM``.) Uses its ``frames``, ``gaps``, ``hidden`` and ``depth_limit``."""
+    """(Part of ``VM``.) Uses its ``frames``, ``gaps``, ``hidden`` and ``depth_limit``,
+    and (``_unwind``) its ``error_raised`` and ``_leave``."""
 
     def depth(self) -> int:
         """The Ruff stack's depth: interpreter frames and the native activations below them."""
@@ -102,3 +105,28 @@ class FrameStack:
         frames = self.ruff_frames()
         names = [f.code.name for f in frames if not f.code.is_script]
         return make_error_value(error.message, names, frames[-1].line)
+
+    def _unwind(self, error: RuffError, base: int) -> None:
+        """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
+        frames = self.frames
+        if error.entries is None:   # (raised here, not re-raised from below)
+            self.error_raised(error.message)
+        error_value = self.error_value(error)
+        entries = error.entries or self.stack_entries()
+        while len(frames) > base:
+            frame = frames[-1]
+            if frame.handlers:
+                handler_pc, depth = frame.handlers.pop()
+                del frame.stack[depth:]
+                frame.stack.append(error_value)
+                frame.pc = handler_pc
+                frame.code.profile.counters[handler_pc] += 1
+                return
+            if len(frames) == base + 1:
+                break
+            self._leave(frames.pop(), time.perf_counter_ns())
+        # An error escaping through every level of a deep recursion would chain each
+        # level's exception to the one below as its context, and CPython walks the
+        # chain at every raise: quadratic. The Ruff stack is in ``entries``.
+        error.__context__ = None
+        raise RuffRuntimeError(error.message, entries, error_value)

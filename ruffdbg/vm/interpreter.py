@@ -55,9 +55,9 @@ from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.calls import Calls, prepare
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
-from ruffdbg.core.errors import RuffError, RuffRuntimeError
+from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
-from ruffdbg.vm.ops import RARE_OPS, RareOps
+from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
 from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack, Gap
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -68,27 +68,22 @@ from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
 MAX_DEPTH = 20_000
-# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py).
+# Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py;
+# the loop does CALL_METHOD's and GET_FIELD's inline-cache hits too, and calls the method otherwise).
 INLINE_OPS = frozenset({
     Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.MUL, Op.LESS, Op.JUMP_IF_FALSE,
     Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN, Op.INDEX, Op.FOR_ITER, Op.POP,
     Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL,
 })
-# What every arithmetic and comparison op computes in general (its slow path; the
-# loop and peephole's superinstructions only add int/int and float/float shortcuts).
-# Native code's generic path (vm/step.py) runs these too.
-BINARY_SEMANTICS = {
-    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
-    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
-    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
-    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
-}
 # The ones without an inline fast path in the loop.
 _GENERIC_BINARY = {op: BINARY_SEMANTICS[op] for op in (
     Op.DIV, Op.MOD, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL)}
 _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 
 
+# RARE_OPS as the loop reaches it: GET_FIELD and CALL_METHOD are tested after it
+# (their cache hits are done inline), so the other rare ops pay no test for them.
+_LOOP_RARE_OPS = [None if op in (Op.GET_FIELD, Op.CALL_METHOD) else handler for op, handler in enumerate(RARE_OPS)]
 _new_object = object.__new__
 _MISSING = object()   # (a global may hold null: not None)
 
@@ -222,8 +217,11 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             Op.JUMP_IF_FALSE, Op.JUMP_BACK, Op.JUMP, Op.LOAD_GLOBAL, Op.CALL, Op.RETURN))
         MUL, INDEX, FOR_ITER, POP = int(Op.MUL), int(Op.INDEX), int(Op.FOR_ITER), int(Op.POP)
         ARITHMETIC = frozenset((ADD, SUB, MUL))
-        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL = (
-            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL)
+        COMPARE_JUMP, ARITH_STORE, BINARY, LOAD_LOCAL2, CALL_GLOBAL, LOCAL_FIELD, LOCAL_METHOD = (
+            peephole.COMPARE_JUMP, peephole.ARITH_STORE, peephole.BINARY, peephole.LOAD_LOCAL2, peephole.CALL_GLOBAL,
+            peephole.LOCAL_FIELD, peephole.LOCAL_METHOD)
+        CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
+        rare_ops = _LOOP_RARE_OPS
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -237,414 +235,462 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 profile.self_ns += now - mark
             mark = now
             (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
+             fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = frame.code.profile.run_state
             locs = frame.locals
             stack = frame.stack
             pc = frame.pc
             try:
-                while True:
-                    op, arg, pc = quick[pc]  # pc: the next instruction's
-                    # Most frequent first, as measured on the examples and benchmarks
-                    # (a test costs about as much as a list bump). Fused instructions
-                    # (peephole.py): operands are locals or a constant; only the
-                    # int/int and float/float cases are done here.
-                    if op == ARITH_STORE:
-                        x, y, y_is_const, int_fn, float_fn, site, slot = arg
-                        a = locs[x]
-                        b = y if y_is_const else locs[y]
-                        if type(a) is int and type(b) is int:
-                            r = int_fn(a, b)
-                            if int_min <= r and r <= int_max:
-                                locs[slot] = r
-                                if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
-                                    fused_ints[site] += 1
+                while True:   # (left when a slow path pushed a frame: the outer loop reloads it)
+                    while True:   # dispatch (left by `break` only for a call: the frame switch below)
+                        op, arg, pc = quick[pc]  # pc: the next instruction's
+                        # Most frequent first, as measured on the examples and benchmarks
+                        # (a test costs about as much as a list bump). Fused instructions
+                        # (peephole.py): operands are locals or a constant; only the
+                        # int/int and float/float cases are done here.
+                        if op == ARITH_STORE:
+                            x, y, y_is_const, int_fn, float_fn, site, slot = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:
+                                    locs[slot] = r
+                                    if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
+                                        fused_ints[site] += 1
+                                    else:
+                                        profile.first_count(fused_ints, site)
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                locs[slot] = float_fn(a, b)
+                                if fused_floats[site]:
+                                    fused_floats[site] += 1
                                 else:
-                                    profile.first_count(fused_ints, site)
+                                    profile.first_count(fused_floats, site)
                                 continue
-                        elif type(a) is float and type(b) is float:
-                            locs[slot] = float_fn(a, b)
-                            if fused_floats[site]:
-                                fused_floats[site] += 1
-                            else:
-                                profile.first_count(fused_floats, site)
-                            continue
-                        elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
-                            # `s := s + t`, the string builder: drop the local's reference
-                            # first, so CPython's `+=` appends in place when nothing else
-                            # holds the string (amortized O(1) rather than a copy per step).
-                            self._record(feedback, site, (str, str))
-                            self._record(feedback, site + 1, str)
-                            check_length(len(a) + len(b))
-                            locs[slot] = None
-                            a += b
-                            locs[slot] = a
+                            elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
+                                # `s := s + t`, the string builder: drop the local's reference
+                                # first, so CPython's `+=` appends in place when nothing else
+                                # holds the string (amortized O(1) rather than a copy per step).
+                                self._record(feedback, site, (str, str))
+                                self._record(feedback, site + 1, str)
+                                check_length(len(a) + len(b))
+                                locs[slot] = None
+                                a += b
+                                locs[slot] = a
+                                a = b = None
+                                continue
+                            stack.append(a)
+                            stack.append(b)
                             a = b = None
-                            continue
-                        stack.append(a)
-                        stack.append(b)
-                        a = b = None
-                        pc = site
-                    elif op == COMPARE_JUMP:
-                        x, y, y_is_const, int_fn, float_fn, site, target = arg
-                        a = locs[x]
-                        b = y if y_is_const else locs[y]
-                        if type(a) is int and type(b) is int:
-                            fast_hits[site] += 1
-                            if not int_fn(a, b):
-                                counters[site + 1] += 1
-                                pc = target
-                            continue
-                        if type(a) is float and type(b) is float:
-                            float_hits[site] += 1
-                            if not float_fn(a, b):
-                                counters[site + 1] += 1
-                                pc = target
-                            continue
-                        # Anything else: the original compare and jump do it.
-                        stack.append(a)
-                        stack.append(b)
-                        a = b = None
-                        pc = site
-                    elif op == JUMP_BACK:
-                        iterations = counters[pc - 1] + 1
-                        counters[pc - 1] = iterations
-                        pc = arg
-                        if interrupt[0]:
-                            frame.pc = pc
-                            self._on_interrupt()
-                        if iterations == osr_at:
-                            # A hot loop: continue it in native code from its header (OSR).
-                            # The JIT re-arms the count, so this fires again whenever the
-                            # loop runs again (jit/osr.py): nothing more is paid here.
-                            frame.pc = pc
-                            outcome = self.hooks.enter_loop(frame)
-                            if outcome is not None:
-                                if outcome[0] == "return":   # finish with the function's final RETURN
-                                    stack.append(outcome[1])
-                                    pc = len(frame.code.instrs) - 1
-                                elif outcome[0] == "raise":   # an instruction the loop ran raised
-                                    pc = outcome[1]
-                                    raise outcome[2]
-                                else:
-                                    pc = outcome[1]
-                                outcome = None
-                    elif op == BINARY:
-                        x, y, y_is_const, int_fn, float_fn, site = arg
-                        a = locs[x]
-                        b = y if y_is_const else locs[y]
-                        if type(a) is int and type(b) is int:
-                            r = int_fn(a, b)
-                            if int_min <= r and r <= int_max:  # (a bool from a compare passes)
-                                stack.append(r)
+                            pc = site
+                        elif op == COMPARE_JUMP:
+                            x, y, y_is_const, int_fn, float_fn, site, target = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
                                 fast_hits[site] += 1
+                                if not int_fn(a, b):
+                                    counters[site + 1] += 1
+                                    pc = target
                                 continue
-                        elif type(a) is float and type(b) is float:
-                            stack.append(float_fn(a, b))
-                            float_hits[site] += 1
-                            continue
-                        stack.append(a)
-                        stack.append(b)
-                        a = b = None
-                        pc = site
-                    elif op == CALL or op == CALL_GLOBAL:
-                        if op == CALL:
+                            if type(a) is float and type(b) is float:
+                                float_hits[site] += 1
+                                if not float_fn(a, b):
+                                    counters[site + 1] += 1
+                                    pc = target
+                                continue
+                            # Anything else: the original compare and jump do it.
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
+                        elif op == JUMP_BACK:
+                            iterations = counters[pc - 1] + 1
+                            counters[pc - 1] = iterations
+                            pc = arg
                             if interrupt[0]:
-                                frame.pc = pc - 1
+                                frame.pc = pc
                                 self._on_interrupt()
-                            callee = stack[-arg - 1]
-                            new_locals = stack[len(stack) - arg:]
-                            del stack[len(stack) - arg - 1:]
-                        else:
-                            # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
-                            # computed here, the call is CALL's. Anything unusual (an undefined
-                            # name, a pending interrupt, an argument off its fast path) runs the
-                            # rest of the group unfused from where it stands.
-                            first, name, sources = arg
-                            callee = G.get(name, _MISSING)
-                            if callee is _MISSING:
-                                callee = self.builtins.get(name, _MISSING)
-                            if callee is _MISSING or interrupt[0]:
-                                pc = first + 1
-                                stack.append(self._global(name))
-                                callee = None
+                            if iterations == osr_at:
+                                # A hot loop: continue it in native code from its header (OSR).
+                                # The JIT re-arms the count, so this fires again whenever the
+                                # loop runs again (jit/osr.py): nothing more is paid here.
+                                frame.pc = pc
+                                outcome = self.hooks.enter_loop(frame)
+                                if outcome is not None:
+                                    if outcome[0] == "return":   # finish with the function's final RETURN
+                                        stack.append(outcome[1])
+                                        pc = len(frame.code.instrs) - 1
+                                    elif outcome[0] == "raise":   # an instruction the loop ran raised
+                                        pc = outcome[1]
+                                        raise outcome[2]
+                                    else:
+                                        pc = outcome[1]
+                                    outcome = None
+                        elif op == BINARY:
+                            x, y, y_is_const, int_fn, float_fn, site = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:  # (a bool from a compare passes)
+                                    stack.append(r)
+                                    fast_hits[site] += 1
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                stack.append(float_fn(a, b))
+                                float_hits[site] += 1
                                 continue
-                            new_locals = []
-                            for kind, x, y, int_fn, float_fn, site in sources:
-                                if kind == LOCAL_ARG:
-                                    new_locals.append(locs[x])
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
+                        elif op == CALL_GLOBAL or op == CALL:
+                            if op == CALL:
+                                if interrupt[0]:
+                                    frame.pc = pc - 1
+                                    self._on_interrupt()
+                                callee = stack[-arg - 1]
+                                new_locals = stack[len(stack) - arg:]
+                                del stack[len(stack) - arg - 1:]
+                            else:
+                                # LOAD_GLOBAL, simple arguments, CALL (peephole): the arguments are
+                                # computed here, the call is CALL's. Anything unusual (an undefined
+                                # name, a pending interrupt, an argument off its fast path) runs the
+                                # rest of the group unfused from where it stands.
+                                first, name, sources = arg
+                                callee = G.get(name, _MISSING)
+                                if callee is _MISSING:
+                                    callee = self.builtins.get(name, _MISSING)
+                                if callee is _MISSING or interrupt[0]:
+                                    pc = first + 1
+                                    stack.append(self._global(name))
+                                    callee = None
                                     continue
-                                if kind == CONST_ARG:
-                                    new_locals.append(x)
-                                    continue
-                                a = locs[x]
-                                b = y if kind == BINARY_CONST_ARG else locs[y]
-                                if type(a) is int and type(b) is int:
-                                    r = int_fn(a, b)
-                                    if int_min <= r and r <= int_max:
-                                        new_locals.append(r)
-                                        fast_hits[site] += 1
+                                new_locals = []
+                                for kind, x, y, int_fn, float_fn, site in sources:
+                                    if kind == LOCAL_ARG:
+                                        new_locals.append(locs[x])
                                         continue
-                                elif type(a) is float and type(b) is float:
-                                    new_locals.append(float_fn(a, b))
-                                    float_hits[site] += 1
+                                    if kind == CONST_ARG:
+                                        new_locals.append(x)
+                                        continue
+                                    a = locs[x]
+                                    b = y if kind == BINARY_CONST_ARG else locs[y]
+                                    if type(a) is int and type(b) is int:
+                                        r = int_fn(a, b)
+                                        if int_min <= r and r <= int_max:
+                                            new_locals.append(r)
+                                            fast_hits[site] += 1
+                                            continue
+                                    elif type(a) is float and type(b) is float:
+                                        new_locals.append(float_fn(a, b))
+                                        float_hits[site] += 1
+                                        continue
+                                    stack.append(callee)   # as if unfused up to this argument's operator
+                                    stack += new_locals
+                                    stack.append(a)
+                                    stack.append(b)
+                                    a = b = callee = new_locals = None
+                                    pc = site
+                                    break
+                                if new_locals is None:
                                     continue
-                                stack.append(callee)   # as if unfused up to this argument's operator
-                                stack += new_locals
-                                stack.append(a)
-                                stack.append(b)
-                                a = b = callee = new_locals = None
-                                pc = site
-                                break
-                            if new_locals is None:
-                                continue
-                            arg = len(new_locals)
-                        if type(callee) is Function:
-                            # The frame switch, inline: this is the hottest slow thing. The
-                            # inline copy of _new_frame (+ call_function's tiering and
-                            # _push's timing): keep them in step.
-                            fcode = callee.code
-                            if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
+                                arg = len(new_locals)
+                            if type(callee) is Function:
+                                break   # to the frame switch below
+                            frame.pc = pc  # builtins check their own argument counts
+                            if type(callee) is not Builtin:
+                                self.call_other(callee, new_locals, feedback, pc - 1)   # (not callable: raises)
+                            # A builtin: call_other's work, with the site's feedback (the callee's
+                            # name) counted in the callee slots, as a Ruff function's is.
+                            if callee_names[pc - 1] is callee.name:
                                 callee_calls[pc - 1] += 1
                             else:
-                                profile.count_callee(pc - 1, fcode.name)
-                            fprofile = fcode.profile
-                            if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
-                                fprofile = self._check_call(fcode, arg)
-                            fprofile.calls += 1
-                            if arg:
-                                # argument types: the first one's usual type in a slot of its own
-                                kind = type(new_locals[0])
-                                if kind is fprofile.arg0_kind:
-                                    fprofile.arg0_count += 1
-                                else:
-                                    fprofile.count_arg0(kind)
-                                if arg > 1:
-                                    for i in range(1, arg):
-                                        seen = fprofile.raw_arg_types[i]
-                                        kind = type(new_locals[i])
-                                        seen[kind] = seen.get(kind, 0) + 1
-                            # Tiering: a hot function goes to the JIT; native code runs
-                            # the whole call unless its entry refuses the argument types.
-                            if fprofile.calls >= fprofile.hot_at:
-                                self.hooks.on_hot(fcode)
-                            frame.pc = pc
-                            if fprofile.native is not None:
-                                result = fprofile.native(new_locals, callee)
-                                if result is not NOT_TAKEN:
-                                    stack.append(result)
-                                    result = new_locals = None
+                                profile.count_callee(pc - 1, callee.name)
+                            if (callee.reuses_first and new_locals and type(new_locals[0]) in ARRAY_TYPES
+                                    and len(new_locals) in callee.arities):
+                                self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
+                            stack.append(callee.fn(self, new_locals))
+                            new_locals = callee = None
+                        elif op == RETURN:
+                            # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
+                            result = stack.pop() if arg is None else locs[arg]
+                            finished = frames.pop()
+                            if finished.started_ns:  # entered from another function (not self-recursion)
+                                now = perf_ns()
+                                profile.self_ns += now - mark
+                                mark = now
+                                profile.active -= 1
+                                if not profile.active:
+                                    profile.total_ns += now - finished.started_ns
+                                if len(frames) == base:
+                                    return result
+                                frame = frames[-1]
+                                (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                                 fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = frame.code.profile.run_state
+                            else:   # back in a caller running the same code: its cached state is this one
+                                frame = frames[-1]
+                            finished = None
+                            locs = frame.locals
+                            stack = frame.stack
+                            pc = frame.pc
+                            stack.append(result)
+                            result = None
+                        elif op == LOAD_LOCAL:
+                            stack.append(locs[arg])
+                        elif op == LOAD_GLOBAL:
+                            try:
+                                stack.append(G[names[arg]])
+                            except KeyError:
+                                stack.append(self._global(names[arg]))
+                        elif op == LOAD_CONST:
+                            stack.append(consts[arg])
+                        elif op in ARITHMETIC:
+                            b = stack.pop()
+                            a = stack[-1]
+                            if type(a) is int and type(b) is int:
+                                r = a + b if op == ADD else a - b if op == SUB else a * b
+                                if int_min <= r and r <= int_max:
+                                    stack[-1] = r
+                                    fast_hits[pc - 1] += 1
                                     continue
-                                result = None
-                            if fprofile.padding:
-                                new_locals += fprofile.padding
-                            frame = _new_object(Frame)
-                            frame.code = fcode
-                            frame.function = callee
-                            frame.locals = locs = new_locals
-                            frame.stack = stack = []
-                            frame.pc = pc = 0
-                            frame.cells = callee.cells
-                            frame.handlers = NO_HANDLERS
-                            frames.append(frame)
-                            # (callee and new_locals may stay set: neither is a container)
-                            if fprofile is profile:
-                                # Self-recursion: the same code, so the same cached state; no clock.
-                                frame.started_ns = 0
+                            elif type(a) is float and type(b) is float:
+                                stack[-1] = a + b if op == ADD else a - b if op == SUB else a * b
+                                float_hits[pc - 1] += 1
                                 continue
-                            now = perf_ns()
-                            profile.self_ns += now - mark
-                            mark = now
-                            fprofile.active += 1
-                            frame.started_ns = now
-                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = fprofile.run_state
-                            continue
-                        frame.pc = pc  # builtins check their own argument counts
-                        if (type(callee) is Builtin and callee.reuses_first and new_locals
-                                and type(new_locals[0]) in ARRAY_TYPES and len(new_locals) in callee.arities):
-                            self.drop_replaced(frame, pc, new_locals[0])   # (push: can't fail then)
-                        stack.append(self.call_other(callee, new_locals, feedback, pc - 1))
-                        new_locals = callee = None
-                    elif op == RETURN:
-                        # arg is None, or a local (peephole's LOAD_LOCAL + RETURN)
-                        result = stack.pop() if arg is None else locs[arg]
-                        finished = frames.pop()
-                        if finished.started_ns:  # entered from another function (not self-recursion)
-                            now = perf_ns()
-                            profile.self_ns += now - mark
-                            mark = now
-                            profile.active -= 1
-                            if not profile.active:
-                                profile.total_ns += now - finished.started_ns
-                            if len(frames) == base:
-                                return result
-                            frame = frames[-1]
-                            (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
-                             fused_floats, stored_ints, stored_floats, callee_names, callee_calls) = frame.code.profile.run_state
-                        else:   # back in a caller running the same code: its cached state is this one
-                            frame = frames[-1]
-                        finished = None
-                        locs = frame.locals
-                        stack = frame.stack
-                        pc = frame.pc
-                        stack.append(result)
-                        result = None
-                    elif op == LOAD_LOCAL:
-                        stack.append(locs[arg])
-                    elif op == LOAD_GLOBAL:
-                        try:
-                            stack.append(G[names[arg]])
-                        except KeyError:
-                            stack.append(self._global(names[arg]))
-                    elif op == LOAD_CONST:
-                        stack.append(consts[arg])
-                    elif op in ARITHMETIC:
-                        b = stack.pop()
-                        a = stack[-1]
-                        if type(a) is int and type(b) is int:
-                            r = a + b if op == ADD else a - b if op == SUB else a * b
-                            if int_min <= r and r <= int_max:
-                                stack[-1] = r
-                                fast_hits[pc - 1] += 1
-                                continue
-                        elif type(a) is float and type(b) is float:
-                            stack[-1] = a + b if op == ADD else a - b if op == SUB else a * b
-                            float_hits[pc - 1] += 1
-                            continue
-                        self._record(feedback, pc - 1, (type(a), type(b)))
-                        if type(a) is str and type(b) is str and op == ADD:
-                            # The string builder: with the stack's and the replaced
-                            # variable's references gone, CPython's `+=` appends in place.
-                            check_length(len(a) + len(b))
-                            stack[-1] = None
-                            self.drop_replaced(frame, pc, a)
-                            a += b
-                            stack[-1] = a
-                            a = b = None
-                            continue
-                        if type(a) is StructValue:
-                            stack.pop()
-                            frame.pc = pc
-                            self._call_pushed(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], stack)
-                            a = b = None
-                            break
-                        stack[-1] = _SLOW_ARITHMETIC[op](a, b)
-                        a = b = None
-                    elif op == STORE_LOCAL:
-                        value = stack.pop()
-                        locs[arg] = value
-                        kind = type(value)
-                        value = None
-                        if kind is int and stored_ints[pc - 1]:   # (the first goes to the dict)
-                            stored_ints[pc - 1] += 1
-                        elif kind is float and stored_floats[pc - 1]:
-                            stored_floats[pc - 1] += 1
-                        elif kind is int or kind is float:
-                            profile.first_count(stored_ints if kind is int else stored_floats, pc - 1)
-                        else:
-                            seen = feedback[pc - 1]
-                            seen[kind] = seen.get(kind, 0) + 1
-                    elif op == LOAD_LOCAL2:
-                        stack.append(locs[arg[0]])
-                        stack.append(locs[arg[1]])
-                    elif op == FOR_ITER:
-                        position = stack[-1]
-                        items = stack[-2]
-                        if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
-                            items = items.items
-                        if position < len(items):
-                            stack[-1] = position + 1
-                            stack.append(items[position])
-                            items = None
-                        else:
-                            items = None
-                            del stack[-2:]
-                            counters[pc - 1] += 1
-                            pc = arg
-                    elif op == JUMP_IF_FALSE:
-                        value = stack.pop()
-                        if value is False or (value is not True and not is_truthy(value)):
-                            counters[pc - 1] += 1
-                            pc = arg
-                        value = None
-                    elif op == INDEX:
-                        index = stack.pop()
-                        if type(stack[-1]) is RArray and type(index) is int:
-                            seen = feedback[pc - 1]          # (an int key: the element kind)
-                            kind = stack[-1].kind
-                            seen[kind] = seen.get(kind, 0) + 1
-                        elif type(stack[-1]) is list and type(index) is int:
-                            fast_hits[pc - 1] += 1
-                        else:
-                            self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
-                        stack[-1] = values.index_get(stack[-1], index)
-                    elif op == POP:
-                        del stack[-1]
-                    elif op == LESS:
-                        b = stack.pop()
-                        a = stack[-1]
-                        if type(a) is int and type(b) is int:
-                            stack[-1] = a < b
-                            fast_hits[pc - 1] += 1
-                        elif type(a) is float and type(b) is float:
-                            stack[-1] = a < b
-                            float_hits[pc - 1] += 1
-                        else:
                             self._record(feedback, pc - 1, (type(a), type(b)))
-                            stack[-1] = values.less(a, b)
+                            if type(a) is str and type(b) is str and op == ADD:
+                                # The string builder: with the stack's and the replaced
+                                # variable's references gone, CPython's `+=` appends in place.
+                                check_length(len(a) + len(b))
+                                stack[-1] = None
+                                self.drop_replaced(frame, pc, a)
+                                a += b
+                                stack[-1] = a
+                                a = b = None
+                                continue
+                            if type(a) is StructValue:   # an operator overload: a call of a.op_add (...)
+                                stack.pop()
+                                callee, new_locals, arg = self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], 2
+                                a = b = None
+                                break   # to the frame switch below
+                            stack[-1] = _SLOW_ARITHMETIC[op](a, b)
                             a = b = None
-                    elif op == JUMP:
-                        pc = arg
-                    elif op in _GENERIC_BINARY:
-                        b = stack.pop()
-                        a = stack[-1]
-                        if type(a) is type(b) and (type(a) is int or type(a) is float):
-                            if type(a) is int:
+                        elif op == STORE_LOCAL:
+                            value = stack.pop()
+                            locs[arg] = value
+                            kind = type(value)
+                            value = None
+                            if kind is int and stored_ints[pc - 1]:   # (the first goes to the dict)
+                                stored_ints[pc - 1] += 1
+                            elif kind is float and stored_floats[pc - 1]:
+                                stored_floats[pc - 1] += 1
+                            elif kind is int or kind is float:
+                                profile.first_count(stored_ints if kind is int else stored_floats, pc - 1)
+                            else:
+                                seen = feedback[pc - 1]
+                                seen[kind] = seen.get(kind, 0) + 1
+                        elif op == LOAD_LOCAL2:
+                            stack.append(locs[arg[0]])
+                            stack.append(locs[arg[1]])
+                        elif op == FOR_ITER:
+                            position = stack[-1]
+                            items = stack[-2]
+                            if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
+                                items = items.items
+                            if position < len(items):
+                                stack[-1] = position + 1
+                                stack.append(items[position])
+                                items = None
+                            else:
+                                items = None
+                                del stack[-2:]
+                                counters[pc - 1] += 1
+                                pc = arg
+                        elif op == JUMP_IF_FALSE:
+                            value = stack.pop()
+                            if value is False or (value is not True and not is_truthy(value)):
+                                counters[pc - 1] += 1
+                                pc = arg
+                            value = None
+                        elif op == INDEX:
+                            index = stack.pop()
+                            if type(stack[-1]) is RArray and type(index) is int:
+                                seen = feedback[pc - 1]          # (an int key: the element kind)
+                                kind = stack[-1].kind
+                                seen[kind] = seen.get(kind, 0) + 1
+                            elif type(stack[-1]) is list and type(index) is int:
                                 fast_hits[pc - 1] += 1
                             else:
+                                self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
+                            stack[-1] = values.index_get(stack[-1], index)
+                        elif op == POP:
+                            del stack[-1]
+                        elif op == LESS:
+                            b = stack.pop()
+                            a = stack[-1]
+                            if type(a) is int and type(b) is int:
+                                stack[-1] = a < b
+                                fast_hits[pc - 1] += 1
+                            elif type(a) is float and type(b) is float:
+                                stack[-1] = a < b
                                 float_hits[pc - 1] += 1
-                        else:
-                            self._record(feedback, pc - 1, (type(a), type(b)))
-                            if type(a) is StructValue and op in OPERATOR_METHODS:
-                                stack.pop()
-                                frame.pc = pc
-                                self._call_pushed(self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], stack)
+                            else:
+                                self._record(feedback, pc - 1, (type(a), type(b)))
+                                stack[-1] = values.less(a, b)
                                 a = b = None
-                                break
-                        stack[-1] = _GENERIC_BINARY[op](a, b)
-                        a = b = None
-                    else:
-                        pc = RARE_OPS[op](self, arg, frame, stack, pc)
-                        if pc < 0:  # a frame was pushed (a method or an operator overload)
-                            break
+                        elif op == JUMP:
+                            pc = arg
+                        elif op in _GENERIC_BINARY:
+                            b = stack.pop()
+                            a = stack[-1]
+                            if type(a) is type(b) and (type(a) is int or type(a) is float):
+                                if type(a) is int:
+                                    fast_hits[pc - 1] += 1
+                                else:
+                                    float_hits[pc - 1] += 1
+                            else:
+                                self._record(feedback, pc - 1, (type(a), type(b)))
+                                if type(a) is StructValue and op in OPERATOR_METHODS:
+                                    stack.pop()
+                                    callee, new_locals, arg = self._operator_method(a, OPERATOR_METHODS[op], frame, pc - 1), [a, b], 2
+                                    a = b = None
+                                    break   # to the frame switch below
+                            stack[-1] = _GENERIC_BINARY[op](a, b)
+                            a = b = None
+                        elif op == LOCAL_FIELD:
+                            # LOAD_LOCAL + GET_FIELD (peephole): a hit of the field site's inline
+                            # cache on a struct with the field; anything else runs the GET_FIELD.
+                            value = locs[arg[0]]
+                            cache = ics[arg[1]]
+                            if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
+                                cache.hits += 1
+                                stack.append(value.slots[cache.slot])
+                            else:
+                                stack.append(value)
+                                pc = arg[1]
+                            value = None
+                        else:
+                            handler = rare_ops[op]   # (None: GET_FIELD and CALL_METHOD, whose hits are done here)
+                            if handler is not None:
+                                pc = handler(self, arg, frame, stack, pc)
+                                if pc < 0:  # a frame was pushed (a method or an operator overload)
+                                    callee = None
+                                    break
+                            elif op == LOCAL_METHOD:
+                                # (peephole): a cache hit is CALL_METHOD's call; else the CALL_METHOD runs.
+                                callee = locs[arg[0]]
+                                new_locals = [callee]
+                                for is_const, x in arg[1]:
+                                    new_locals.append(x if is_const else locs[x])
+                                cache = ics[arg[2]]
+                                if type(callee) is StructValue and callee.type is cache.shape and cache.target:
+                                    cache.hits += 1
+                                    callee = cache.target
+                                    arg = len(new_locals)
+                                    break   # to the frame switch below
+                                stack += new_locals
+                                pc = arg[2]
+                                callee = new_locals = None
+                            elif op == GET_FIELD:
+                                # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
+                                value = stack[-1]
+                                cache = ics[pc - 1]
+                                if type(value) is StructValue and value.type is cache.shape and cache.slot >= 0:
+                                    cache.hits += 1
+                                    stack[-1] = value.slots[cache.slot]
+                                else:
+                                    self.op_GET_FIELD(arg, frame, stack, pc)
+                                value = None
+                            else:   # CALL_METHOD
+                                # A hit of the site's inline cache on a struct whose method is a
+                                # Ruff function (cached by shape: a shape fixes its methods) is
+                                # a call of that function with the receiver as `self`; the rest
+                                # (misses, builtin structs, arrays' iterator methods) is the op's.
+                                callee = stack[-arg[1] - 1]
+                                cache = ics[pc - 1]
+                                if type(callee) is StructValue and callee.type is cache.shape and cache.target:
+                                    cache.hits += 1
+                                    callee = cache.target
+                                    arg = arg[1] + 1
+                                    new_locals = stack[len(stack) - arg:]
+                                    del stack[len(stack) - arg:]
+                                else:
+                                    callee = None
+                                    pc = self._call_method(frame, consts[arg[0]], arg[1], stack, pc)
+                                    if pc < 0:   # a frame was pushed
+                                        break
+                                    continue
+                                break   # to the frame switch below
+                    # The frame switch (the hottest slow thing), the inline copy of _new_frame
+                    # (+ call_function's tiering, _push's timing): keep them in step. Dispatch
+                    # breaks to here with `callee` (a Ruff function) and its `arg` arguments in
+                    # `new_locals` (a call, a method call, an overload), or callee None when a
+                    # slow path pushed a frame itself: the outer loop reloads the top frame.
+                    if callee is None:
+                        break
+                    fcode = callee.code
+                    if op == CALL_GLOBAL or op == CALL:   # (a method or operator site's feedback: its cache)
+                        if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
+                            callee_calls[pc - 1] += 1
+                        else:
+                            profile.count_callee(pc - 1, fcode.name)
+                    fprofile = fcode.profile
+                    if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
+                        fprofile = self._check_call(fcode, arg)
+                    fprofile.calls += 1
+                    if arg:
+                        # argument types: the first one's usual type in a slot of its own
+                        kind = type(new_locals[0])
+                        if kind is fprofile.arg0_kind:
+                            fprofile.arg0_count += 1
+                        else:
+                            fprofile.count_arg0(kind)
+                        if arg > 1:
+                            for i in range(1, arg):
+                                seen = fprofile.raw_arg_types[i]
+                                kind = type(new_locals[i])
+                                seen[kind] = seen.get(kind, 0) + 1
+                    # Tiering: a hot function goes to the JIT; native code runs
+                    # the whole call unless its entry refuses the argument types.
+                    if fprofile.calls >= fprofile.hot_at:
+                        self.hooks.on_hot(fcode)
+                    frame.pc = pc
+                    if fprofile.native is not None:
+                        result = fprofile.native(new_locals, callee)
+                        if result is not NOT_TAKEN:
+                            stack.append(result)
+                            result = new_locals = None
+                            continue
+                        result = None
+                    if fprofile.padding:
+                        new_locals += fprofile.padding
+                    frame = _new_object(Frame)
+                    frame.code = fcode
+                    frame.function = callee
+                    frame.locals = locs = new_locals
+                    frame.stack = stack = []
+                    frame.pc = pc = 0
+                    frame.cells = callee.cells
+                    frame.handlers = NO_HANDLERS
+                    frames.append(frame)
+                    # (callee and new_locals may stay set: neither is a container)
+                    if fprofile is profile:
+                        # Self-recursion: the same code, so the same cached state; no clock.
+                        frame.started_ns = 0
+                        continue
+                    now = perf_ns()
+                    profile.self_ns += now - mark
+                    mark = now
+                    fprofile.active += 1
+                    frame.started_ns = now
+                    (profile, quick, consts, names, counters, fast_hits, float_hits, feedback, fused_ints,
+                     fused_floats, stored_ints, stored_floats, callee_names, callee_calls, ics) = fprofile.run_state
+                    continue
             except RuffError as error:
                 frame.pc = pc
                 self._unwind(error, base)
             except RecursionError:
                 frame.pc = pc
                 self._unwind(RuffError("Stack overflow"), base)
-
-    def _unwind(self, error: RuffError, base: int) -> None:
-        """Find the nearest ``try`` handler, popping frames; none left: the error escapes."""
-        frames = self.frames
-        if error.entries is None:   # (raised here, not re-raised from below)
-            self.error_raised(error.message)
-        error_value = self.error_value(error)
-        entries = error.entries or self.stack_entries()
-        while len(frames) > base:
-            frame = frames[-1]
-            if frame.handlers:
-                handler_pc, depth = frame.handlers.pop()
-                del frame.stack[depth:]
-                frame.stack.append(error_value)
-                frame.pc = handler_pc
-                frame.code.profile.counters[handler_pc] += 1
-                return
-            if len(frames) == base + 1:
-                break
-            self._leave(frames.pop(), time.perf_counter_ns())
-        # An error escaping through every level of a deep recursion would chain each
-        # level's exception to the one below as its context, and CPython walks the
-        # chain at every raise: quadratic. The Ruff stack is in ``entries``.
-        error.__context__ = None
-        raise RuffRuntimeError(error.message, entries, error_value)

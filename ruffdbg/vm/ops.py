@@ -32,6 +32,17 @@ from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.hooks import NOT_TAKEN
 
 
+# What every arithmetic and comparison op computes in general (its slow path; the
+# loop and peephole's superinstructions only add int/int and float/float shortcuts).
+# Native code's generic path (vm/step.py) runs these too.
+BINARY_SEMANTICS = {
+    Op.ADD: values.add, Op.SUB: values.sub, Op.MUL: values.mul, Op.DIV: values.div, Op.MOD: values.mod,
+    Op.LESS: values.less, Op.LESS_EQUAL: values.less_equal, Op.GREATER: values.greater,
+    Op.GREATER_EQUAL: values.greater_equal, Op.EQUAL: values.values_equal,
+    Op.NOT_EQUAL: lambda a, b: not values.values_equal(a, b),
+}
+
+
 class RareOps:
     """The ``op_<NAME>`` handlers (a mixin of ``VM``)."""
 
@@ -190,13 +201,23 @@ class RareOps:
         if struct_type is None:
             raise RuffError(f"Undefined struct: {name}")
         given = _pop_n(stack, len(field_names))
+        if field_names == struct_type.order:    # every field, in slot order
+            stack.append(StructValue(struct_type, given))
+            return pc
         slots = struct_type.blank.copy()
+        layout = struct_type.layouts.get(field_names)   # (the slots of a literal's fields, by shape)
+        if layout is not None:
+            for at, value in zip(layout, given):
+                slots[at] = value
+            stack.append(StructValue(struct_type, slots))
+            return pc
         index = struct_type.slot
         for field_name, value in zip(field_names, given):
             at = index.get(field_name)
             if at is None:
                 raise RuffError(f"Struct {name} has no field {field_name}")
             slots[at] = value
+        struct_type.layouts[field_names] = tuple(index[field_name] for field_name in field_names)
         stack.append(StructValue(struct_type, slots))
         return pc
 
@@ -289,7 +310,7 @@ class RareOps:
         if type(receiver) is StructValue and receiver.type is cache.shape:
             cache.hits += 1
         else:
-            self._ic_miss(cache, frame, pc - 1, receiver)
+            self._ic_miss(cache, frame, pc - 1, receiver, method=name)
         if (type(receiver) in ARRAY_TYPES or type(receiver) is Generator) and name in ITERATOR_METHODS:
             args = _pop_n(stack, argc)
             stack.pop()
@@ -439,24 +460,31 @@ class RareOps:
         cache = frame.code.profile.ics[site]
         if a.type is cache.shape:
             cache.hits += 1
+            if cache.target is not None:
+                return cache.target
         else:
-            self._ic_miss(cache, frame, site, a)
+            self._ic_miss(cache, frame, site, a, method=method_name)
         method = a.type.methods.get(method_name)
         if method is None:
             raise RuffError(f"Unknown method: {method_name}")
         return method
 
-    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any, field: str | None = None) -> None:
+    def _ic_miss(self, cache: InlineCache, frame: Frame, site: int, receiver: Any, field: str | None = None,
+                 method: str | None = None) -> None:
         """The slow path of an inline cache: count the receiver's shape (a field site's
-        cache also takes the field's slot in it), and log an ``ic`` event when the
-        site's state changed (uninit -> mono -> poly -> mega)."""
+        cache also takes the field's slot in it, a method site's the method if it is a
+        Ruff function: the loop's hit path), and log an ``ic`` event when the site's
+        state changed (uninit -> mono -> poly -> mega)."""
         if type(receiver) is StructValue:
             key, name = receiver.type, receiver.type.shape_name
         else:
             key, name = type(receiver), values.type_name(receiver)
         old = cache.miss(key, name)
         if cache.shape is key:
-            cache.slot = key.slot.get(field, -1) if field is not None and type(receiver) is StructValue else -1
+            struct = type(receiver) is StructValue
+            cache.slot = key.slot.get(field, -1) if field is not None and struct else -1
+            target = key.methods.get(method) if method is not None and struct else None
+            cache.target = target if type(target) is Function else None
         if old is not None and self.events is not None:
             code = frame.code
             text = site_text(code, site)

@@ -31,8 +31,7 @@ from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Function, StructValue
 from ruffdbg.vm.frame import Frame
-from ruffdbg.vm.interpreter import BINARY_SEMANTICS
-from ruffdbg.vm.ops import RARE_OPS
+from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS
 
 
 def execute_one(vm: Any, frame: Frame, op: int | None = None) -> int:
