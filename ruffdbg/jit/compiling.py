@@ -27,7 +27,8 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
-# LLVM's -O level per tier. T2 at -O2, not -O3: over the examples' compiles -O3's
+# LLVM's -O level per tier (of the function simplification pipeline engine.optimize
+# runs). T2 at -O2, not -O3: over the examples' compiles -O3's
 # passes took a fifth longer and fib, loop, nested and mandelbrot ran no faster
 # (README, Performance).
 OPT_LEVEL = {1: 1, 2: 2}

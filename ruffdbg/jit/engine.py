@@ -106,8 +106,7 @@ class CompiledModule:
                 module = _parse(self.ir_before, self.twin)
                 module.verify()
                 parsed = time.perf_counter()
-                passes = _pass_builder(self.opt_level)
-                passes.getModulePassManager().run(module, passes)
+                optimize(module, self.opt_level)
                 optimized = time.perf_counter()
                 ir_after = str(module)
                 self._ir_after = zlib.compress(ir_after.encode(), 1)
@@ -175,9 +174,8 @@ class CompiledModule:
             return NOT_YET
         if self._assembly is None:
             with _lock:
-                module = llvm.parse_assembly(self.ir_after)
-                machine = llvm.Target.from_default_triple().create_target_machine(opt=self.opt_level)
-                self._assembly = zlib.compress(machine.emit_assembly(module).encode(), 1)
+                module = llvm.parse_assembly(self.ir_after)   # (made as the object was: the same machine)
+                self._assembly = zlib.compress(_object_machine().emit_assembly(module).encode(), 1)
         return zlib.decompress(self._assembly).decode()
 
     @property
@@ -201,9 +199,33 @@ class CompiledModule:
 _builders: dict[int, tuple[llvm.TargetMachine, llvm.PassBuilder]] = {}
 
 
+def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
+    """ruffdbg's pipeline at -O``opt_level``: inline the twin (``always-inliner``)
+    and drop what is dead, run LLVM's function simplification pipeline of that
+    level on each function, and drop what became dead. Not LLVM's whole -O
+    pipeline: its module passes (the CGSCC inliner, IPSCCP, function attributes,
+    global opt) and its late loop passes (vectorizer, runtime unroll, loop
+    distribution) find little in a unit -- one function, its entry function and
+    small helpers -- and took about a third of optimize's time; over the
+    examples' compiles the code LLVM made was the same size and the benchmarks
+    ran as fast (README, Performance)."""
+    passes = _pass_builder(opt_level)
+    _module_passes(module, passes, "always_inliner", "global_dead_code_eliminate")
+    for function in [f for f in module.functions if not f.is_declaration]:
+        passes.getFunctionPassManager().run(function, passes)   # (a fresh manager each: one cannot run twice)
+    _module_passes(module, passes, "global_dead_code_eliminate")
+
+
+def _module_passes(module: llvm.ModuleRef, passes: llvm.PassBuilder, *names: str) -> None:
+    manager = llvm.create_new_module_pass_manager()
+    for name in names:
+        getattr(manager, f"add_{name}_pass")()
+    manager.run(module, passes)
+
+
 def _pass_builder(opt_level: int) -> llvm.PassBuilder:
     """One pass builder (and target machine) per level, made once: each compile
-    asks it for a fresh module pass manager (a manager cannot run twice)."""
+    asks it for fresh pass managers."""
     if opt_level not in _builders:
         machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
         _builders[opt_level] = (machine, llvm.create_pass_builder(
@@ -244,21 +266,49 @@ def _parse(ir_text: str, twin: tuple[str, str, str] | None) -> llvm.ModuleRef:
 
 
 # ------------------------------------------------------------ pass by pass
-# LLVM's -O pipelines are built inside LLVM (``PassBuilder.getModulePassManager``)
-# and cannot be split into steps from llvmlite. This is ruffdbg's reconstruction
-# of their main function-simplification and module passes, from the passes
-# llvmlite exposes one by one, in LLVM's order; each runs alone on the output of
-# the one before, so the IR after each pass can be shown.
-PIPELINE = {
-    1: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "simplify_cfg", "aggressive_dce",
-        "global_dead_code_eliminate"),
-    2: ("always_inliner", "sroa", "simplify_cfg", "sccp", "instruction_combine", "aggressive_instcombine", "jump_threading",
-        "simplify_cfg", "reassociate", "loop_simplify", "lcssa", "loop_rotate", "loop_deletion",
-        "loop_unroll", "sroa", "new_gvn", "sccp", "instruction_combine", "jump_threading", "mem_copy_opt",
-        "dead_store_elimination", "aggressive_dce", "simplify_cfg", "instruction_combine",
-        "tail_call_elimination", "ipsccp", "global_opt", "dead_arg_elimination", "global_dead_code_eliminate",
-        "constant_merge"),
-}
+# LLVM's function simplification pipeline is built inside LLVM
+# (``PassBuilder.getFunctionPassManager``) and cannot be split into steps from
+# llvmlite. Its passes in LLVM's order (LLVM 22, listed with -print-before-all on
+# a unit with one loop: the loop passes run once per loop), each with the
+# llvmlite pass that runs it alone, or None where llvmlite has none.
+_F1 = (("sroa", "sroa"), ("early-cse", None), ("simplifycfg", "simplify_cfg"), ("instcombine", "instruction_combine"),
+       ("libcalls-shrinkwrap", None), ("simplifycfg", "simplify_cfg"), ("reassociate", "reassociate"),
+       ("loop-simplify", "loop_simplify"), ("lcssa", "lcssa"), ("loop-instsimplify", None),
+       ("loop-simplifycfg", None), ("licm", None), ("loop-rotate", "loop_rotate"), ("licm", None),
+       ("simple-loop-unswitch", None), ("simplifycfg", "simplify_cfg"), ("instcombine", "instruction_combine"),
+       ("loop-simplify", "loop_simplify"), ("lcssa", "lcssa"), ("loop-idiom", None), ("indvars", None),
+       ("loop-deletion", "loop_deletion"), ("loop-full-unroll", None), ("sroa", "sroa"),
+       ("memcpyopt", "mem_copy_opt"), ("sccp", "sccp"), ("bdce", None), ("instcombine", "instruction_combine"),
+       ("coro-elide", None), ("adce", "aggressive_dce"), ("simplifycfg", "simplify_cfg"),
+       ("instcombine", "instruction_combine"))
+_F2 = (("sroa", "sroa"), ("early-cse", None), ("speculative-execution", None), ("jump-threading", "jump_threading"),
+       ("correlated-propagation", None), ("simplifycfg", "simplify_cfg"), ("instcombine", "instruction_combine"),
+       ("aggressive-instcombine", "aggressive_instcombine"), ("libcalls-shrinkwrap", None),
+       ("tailcallelim", "tail_call_elimination"), ("simplifycfg", "simplify_cfg"), ("reassociate", "reassociate"),
+       ("constraint-elimination", None), ("loop-simplify", "loop_simplify"), ("lcssa", "lcssa"),
+       ("loop-instsimplify", None), ("loop-simplifycfg", None), ("licm", None), ("loop-rotate", "loop_rotate"),
+       ("licm", None), ("simple-loop-unswitch", None), ("simplifycfg", "simplify_cfg"),
+       ("instcombine", "instruction_combine"), ("loop-simplify", "loop_simplify"), ("lcssa", "lcssa"),
+       ("loop-idiom", None), ("indvars", None), ("loop-deletion", "loop_deletion"), ("loop-full-unroll", None),
+       ("sroa", "sroa"), ("vector-combine", None), ("mldst-motion", None), ("gvn", "new_gvn"), ("sccp", "sccp"),
+       ("bdce", None), ("instcombine", "instruction_combine"), ("jump-threading", "jump_threading"),
+       ("correlated-propagation", None), ("adce", "aggressive_dce"), ("memcpyopt", "mem_copy_opt"),
+       ("dse", "dead_store_elimination"), ("move-auto-init", None), ("loop-simplify", "loop_simplify"),
+       ("lcssa", "lcssa"), ("licm", None), ("coro-elide", None), ("simplifycfg", "simplify_cfg"),
+       ("instcombine", "instruction_combine"))
+# ``optimize``'s whole pipeline per level, the same way.
+PIPELINE = {level: (("always-inline", "always_inliner"), ("globaldce", "global_dead_code_eliminate"), *passes,
+                    ("globaldce", "global_dead_code_eliminate"))
+            for level, passes in ((1, _F1), (2, _F2))}
+
+
+def unshown_passes(opt_level: int) -> tuple[str, ...]:
+    """LLVM's passes of the pipeline that ``pass_by_pass`` cannot run alone."""
+    return tuple(dict.fromkeys(name for name, ours in PIPELINE[_level(opt_level)] if ours is None))
+
+
+def _level(opt_level: int) -> int:
+    return 2 if opt_level >= 2 else 1
 
 
 @dataclass(frozen=True)
@@ -273,14 +323,14 @@ class PassStep:
 def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None = None
                  ) -> tuple[str, list[PassStep]]:
     """(The input IR as LLVM prints it, its twin linked in as for compiling, and
-    the IR after each pass of ``PIPELINE``.)"""
+    the IR after each pass of ``PIPELINE`` that llvmlite can run alone.)"""
     with _lock:
         _lljit()   # (initializes the native target)
         machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
         module = _parse(ir_text, twin)
         start = str(module)
         steps = []
-        for name in PIPELINE[2 if opt_level >= 2 else 1]:
+        for name in [ours for _, ours in PIPELINE[_level(opt_level)] if ours is not None]:
             passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=opt_level))
             manager = llvm.create_new_module_pass_manager()
             getattr(manager, f"add_{name}_pass")()

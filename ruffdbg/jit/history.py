@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruffdbg.jit import counts, texts
-from ruffdbg.jit.engine import pass_by_pass
+from ruffdbg.jit.engine import pass_by_pass, unshown_passes
 from ruffdbg.jit.views import GuardStats
 
 PER_FUNCTION = 32
@@ -264,4 +264,11 @@ def passes(compile_: Compile, ir_before: str, opt_level: int, twin: tuple[str, s
         changed = unified(previous, lines, "before " + step.name, "after " + step.name) if lines != previous else ()
         changes.append(PassChange(step.name, step.ms, changed))
         previous = lines
-    return PassReport(compile_, tuple(changes), start, steps[-1].ir if steps else start)
+    return PassReport(compile_, tuple(changes), start, steps[-1].ir if steps else start, _note(opt_level))
+
+
+def _note(opt_level: int) -> str:
+    return (f"ruffdbg's reconstruction of the -O{opt_level} pipeline (always-inline, globaldce, LLVM's function "
+            "simplification pipeline on each function, globaldce) from passes llvmlite exposes one by one; "
+            f"not run alone here: {', '.join(unshown_passes(opt_level))}"
+            f"{' (new-gvn stands in for gvn)' if opt_level >= 2 else ''}, so the compile's optimized IR may differ")

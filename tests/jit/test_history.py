@@ -128,8 +128,9 @@ def test_passes_show_each_pass_that_changed_the_ir(retyped):
     compile_ = retyped.compiles("f")[-1]
     report = retyped.compile_passes(compile_.id)
     assert report.compile == compile_ and "reconstruction" in report.note
-    inliner, sroa = report.passes[:2]
+    inliner, dce, sroa = report.passes[:3]
     assert (inliner.name, inliner.changed) == ("always-inliner", False)   # f does not call itself
+    assert dce.name == "global-dead-code-eliminate"
     assert sroa.name == "sroa" and sroa.changed                          # allocas promoted first
     assert report.changed and len(report.changed) < len(report.passes)  # some changed nothing
     assert all(step.ms >= 0 for step in report.passes)

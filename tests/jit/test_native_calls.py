@@ -97,6 +97,7 @@ def test_a_recursive_t2_function_inlines_its_twin_and_counts_every_call():
     assert out == "17711\n"
     ir = session.native_text("fib", "ir", tier=2)
     assert "_twin" not in ir.split("define", 2)[1].split("\n", 1)[0]   # the unit itself is first
+    assert not re.search(r"^define[^\n]*_twin", ir, re.MULTILINE)      # the twin, inlined, is dropped
     # the twin's blocks, inlined (LLVM's ".i" suffix; which survive its simplifications varies)
     assert re.search(r"^call_done_pc\d+\.i\d*:", ir, re.MULTILINE)
     # Two twins (lowering/twins.py): three levels inline, so the real self-calls are the

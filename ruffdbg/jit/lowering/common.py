@@ -194,6 +194,7 @@ class Imports:
         self.values: dict[str, int] = {}
         self._memory: dict[int, ir.GlobalVariable] = {}
         self._symbols: dict[tuple[str, int], ir.Value] = {}
+        self._words: dict[tuple[int, int], ir.Constant] = {}
 
     def _name(self, name: str, value: int) -> str:
         """``name``, or ``name.2`` ... when ``name`` is bound to something else already."""
@@ -217,8 +218,13 @@ class Imports:
 
     def word(self, address: int, index: int = 0) -> ir.Constant:
         """A pointer to word ``index`` of the region named at ``address`` (a constant
-        expression: the linker folds the offset into the relocation)."""
-        return self._memory[address].gep([ir.Constant(I64, 0), ir.Constant(I64, index)])
+        expression: the linker folds the offset into the relocation). Made once per
+        word: a unit names the same counters and buffer words many times, and a
+        constant caches its text, so the IR text is built faster too."""
+        key = (address, index)
+        if key not in self._words:
+            self._words[key] = self._memory[address].gep([ir.Constant(I64, 0), ir.Constant(I64, index)])
+        return self._words[key]
 
     def function(self, name: str, address: int, function_type: ir.FunctionType) -> ir.Function:
         """A function of this process (a callback, another unit) to call directly."""
