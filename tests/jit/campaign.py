@@ -82,13 +82,14 @@ def _in_child(work, limit: float) -> tuple[bool, object, float]:
         cpu = math.ceil(limit)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
         try:
-            result = work()
-        except BaseException as error:  # noqa: BLE001
-            result = (98, "", f"child failed: {error!r}")
-        data = json.dumps(result).encode()
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(data)
-        os._exit(0)
+            try:
+                result = work()
+            except BaseException as error:  # noqa: BLE001
+                result = (98, "", f"child failed: {error!r}")
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(json.dumps(result).encode())
+        finally:   # (never returns: a parent that gave up closed the pipe, and a child
+            os._exit(0)   # that raised out of here would go on running the campaign)
     os.close(write_fd)
     chunks = []
     deadline = time.monotonic() + WALL_FACTOR * limit
