@@ -33,6 +33,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.elements import ELEMENT_TYPES, PUSHED_KINDS
 from ruffdbg.profile.ics import site_text
 from ruffdbg.jit.lowering.common import F64, I64, I64P
+from ruffdbg.jit.lowering.frame import EXIT_WEIGHTS
 from ruffdbg.jit.types import Kind
 
 
@@ -60,14 +61,33 @@ class ArrayElements:
         guard.element_kind = kind
         local, _ = self.loaded_from.get(id(container), (None, None))
         header = self.ownership.stable_around(pc, local) if local is not None else None
-        if header is None:
-            data, length = self._checked_storage(container, kind, self.shared_exit(guard))
-        else:   # what the loop found on entry, if it is of this kind (else the checks)
-            data, length = self._stable_storage(header, local, container, kind, self.shared_exit(guard))
+        if header is not None:
+            return self._stable_element_slot(pc, kind, header, local, index, guard)
+        data, length = self._checked_storage(container, kind, self.shared_exit(guard))
         at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
         bounds = self.new_guard("bounds", pc, f"{site}: index within the length")
         self.deopt_if(b.icmp_unsigned(">=", at, length), bounds)
         return b.gep(b.inttoptr(data, I64P), [at])
+
+    def _stable_element_slot(self, pc: int, kind: int, header: int, local: int, index: ir.Value,
+                             kind_guard) -> ir.Value:
+        """The address of ``local[index]`` from what loop ``header`` found on entry.
+        Not an array of ``kind`` there: its length counts as 0, so every access
+        leaves by the bounds check, whose cold path then names the kind guard. The
+        select and the kind test are loop-invariant: LLVM hoists them, leaving one
+        bounds check per access."""
+        b = self.builder
+        kind_var, data_var, length_var = self._stable_vars(header, local)
+        this_kind = b.icmp_unsigned("==", b.load(kind_var), self._address_of(f"kind_{KIND_NAMES[kind]}", kind))
+        length = b.select(this_kind, b.load(length_var), ir.Constant(I64, 0))
+        at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
+        bounds = self.new_guard("bounds", pc, f"{site_text(self.code, pc)}: index within the length")
+        outside, inside = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("outside", "inside"))
+        b.cbranch(b.icmp_unsigned(">=", at, length), outside, inside).set_weights(EXIT_WEIGHTS)
+        b.position_at_end(outside)
+        b.cbranch(this_kind, self.shared_exit(bounds), self.shared_exit(kind_guard))
+        b.position_at_end(inside)
+        return b.gep(b.inttoptr(b.load(data_var), I64P), [at])
 
     def _checked_storage(self, container: ir.Value, kind: int, not_this_kind: ir.Block) -> tuple[ir.Value, ir.Value]:
         """The storage address and length of the tagged ``container``, or a jump to
@@ -117,34 +137,17 @@ class ArrayElements:
         b.branch(done)
         b.position_at_end(done)
 
-    def _stable_storage(self, header: int, local: int, container: ir.Value, kind: int,
-                        not_this_kind: ir.Block) -> tuple[ir.Value, ir.Value]:
-        b = self.builder
-        kind_var, data_var, length_var = self._stable_vars(header, local)
-        found, check, done = (self.function.append_basic_block(f"{name}_pc{self._pc}")
-                              for name in ("stable_hit", "stable_miss", "stable_storage"))
-        expected = self._address_of(f"kind_{KIND_NAMES[kind]}", kind)
-        b.cbranch(b.icmp_unsigned("==", b.load(kind_var), expected), found, check)
-        b.position_at_end(found)
-        hit = b.load(data_var), b.load(length_var)
-        b.branch(done)
-        b.position_at_end(check)
-        missed = self._checked_storage(container, kind, not_this_kind)
-        check_end = b.block
-        b.branch(done)
-        b.position_at_end(done)
-        return (self.phi((hit[0], found), (missed[0], check_end)), self.phi((hit[1], found), (missed[1], check_end)))
-
     def _stable_vars(self, header: int, local: int) -> tuple[ir.AllocaInstr, ...]:
         """The variables holding what loop ``header`` found for ``local``: the kind
-        word (0 until found), the storage address, the length."""
+        word, the storage address, the length (all 0 until found)."""
         key = (header, local)
         if key not in self.stable_vars:
             with self.builder.goto_entry_block():
                 self.builder.position_at_start(self.function.entry_basic_block)
                 names = (f"{self.slot_name(local)}_{part}_loop{header}" for part in ("kind", "data", "length"))
                 found = self.stable_vars[key] = tuple(self.builder.alloca(I64, name=name) for name in names)
-                self.builder.store(ir.Constant(I64, 0), found[0])
+                for var in found:
+                    self.builder.store(ir.Constant(I64, 0), var)
         return self.stable_vars[key]
 
     def op_MUT_LOCAL(self, pc: int, op: int, arg: int) -> None:
