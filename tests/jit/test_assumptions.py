@@ -216,3 +216,18 @@ def test_a_loop_finds_its_arrays_once_and_says_so():
     assert {a.enforced for a in stable.values()} == {"found on loop entry"}
     # a loop that assigns the array checks it at every access
     assert not any(a.kind == "stable-array" for u in session.assumptions("rebinding") for a in u.assumptions)
+
+
+def test_an_array_of_another_kind_in_a_stable_loop_deopts_at_its_elements_kind_guard():
+    session, out = run("""func total(xs) {
+    mut t := 0
+    for i in range(len(xs)) { t := t + xs[i] }
+    return t
+}
+for k in range(40) { total([1, 2, 3]) }
+print(total([1, 2, 3]), total([1.5, 2.5]))
+""", threshold=20)
+    assert out == ["6 4"]   # (as --no-jit prints)
+    [deopt] = [e for e in session.events.since(0) if e.kind == "deopt" and e.function == "total"]
+    assert deopt.detail["guard_kind"] == "elements-kind"
+    assert deopt.detail["reason"] == "xs[i]: expected int elements, got array<float> (float at [0])"
