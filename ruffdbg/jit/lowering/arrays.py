@@ -59,10 +59,9 @@ class ArrayElements:
         site = site_text(self.code, pc)
         guard = self.new_guard("elements-kind", pc, f"{site}: array<{KIND_NAMES[kind]}>")
         guard.element_kind = kind
-        local, _ = self.loaded_from.get(id(container), (None, None))
-        header = self.ownership.stable_around(pc, local) if local is not None else None
-        if header is not None:
-            return self._stable_element_slot(pc, kind, header, local, index, guard)
+        stable = self._stable_loop(pc, container)
+        if stable is not None:
+            return self._stable_element_slot(pc, kind, *stable, index, guard)
         data, length = self._checked_storage(container, kind, self.shared_exit(guard))
         at = b.select(b.icmp_signed("<", index, ir.Constant(I64, 0)), b.add(index, length), index)
         bounds = self.new_guard("bounds", pc, f"{site}: index within the length")
@@ -136,6 +135,13 @@ class ArrayElements:
         b.store(self._field(storage, rt.VAR_SIZE), length_var)
         b.branch(done)
         b.position_at_end(done)
+
+    def _stable_loop(self, pc: int, value: ir.Value) -> tuple[int, int] | None:
+        """(loop header, local) when ``value`` was read from a local whose array a loop
+        around ``pc`` keeps stable (the outermost such loop), else None."""
+        local, _ = self.loaded_from.get(id(value), (None, None))
+        header = self.ownership.stable_around(pc, local) if local is not None else None
+        return None if header is None else (header, local)
 
     def _stable_vars(self, header: int, local: int) -> tuple[ir.AllocaInstr, ...]:
         """The variables holding what loop ``header`` found for ``local``: the kind
@@ -281,10 +287,9 @@ class ArrayElements:
         where a list, a str (code points) and a dict (entries) keep theirs. Anything
         else (a set, a queue, a value len refuses) leaves for the interpreter."""
         b = self.builder
-        local, _ = self.loaded_from.get(id(value), (None, None))
-        header = self.ownership.stable_around(pc, local) if local is not None else None
-        if header is not None:   # an array its loop keeps stable: the length found on entry
-            kind_var, _, length_var = self._stable_vars(header, local)
+        stable = self._stable_loop(pc, value)
+        if stable is not None:   # an array its loop keeps stable: the length found on entry
+            kind_var, _, length_var = self._stable_vars(*stable)
             found, other_value, done = (self.function.append_basic_block(f"{name}_pc{pc}")
                                         for name in ("len_stable", "len_unstable", "len_found"))
             b.cbranch(b.icmp_unsigned("!=", b.load(kind_var), ir.Constant(I64, 0)), found, other_value)
