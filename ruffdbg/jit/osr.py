@@ -109,9 +109,9 @@ class OsrEntry:
             self._rearm(code, site, self.policy.recheck_every)
             return None
         try:
+            if len(frame.stack) % 2:
+                raise NotCompilable("a loop entered with values on the stack", code.lines[header])
             spans = _stack_ranges(frame.stack)
-            if spans is None:
-                raise NotCompilable("a for loop over values other than a range of ints", code.lines[header])
             compiling = time.perf_counter_ns()
             outer, self.compiling = self.compiling, code
             try:
@@ -241,7 +241,7 @@ class OsrEntry:
         # store make it an int slot, and the entry read null's bits as 0.
         # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
         slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
-        loops = len(frame.stack) // 2   # the enclosing for loops' state (checked by _stack_ranges)
+        loops = _loop_kinds(_stack_ranges(frame.stack))   # the enclosing for loops' state
         typed = self._infer_region(code, site, loop, promoted, slot_types, loops)
         if (typed.generic or typed.slow_paths) and promoted:
             # The generic path hands the interpreter the frame's locals and stack, not
@@ -256,10 +256,10 @@ class OsrEntry:
         return typed
 
     def _infer_region(self, code: CodeObject, site: OsrSite, loop: OsrSite, promoted: tuple[str, ...],
-                      slot_types: tuple, loops: int) -> Any:
+                      slot_types: tuple, loops: tuple) -> Any:
         region = LoopRegion(loop.header, loop.end, promoted,
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
-                            (RANGE, Kind.INT) * loops, -1 if loop is site else site.header)
+                            loops, -1 if loop is site else site.header)
         return infer(code, (), self._lookup, self._return_type_of, region, slot_types,
                      constant_of=self._constant_global)
 
@@ -268,7 +268,7 @@ class OsrEntry:
         type of every local and of those globals, and the for loops around it."""
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
         return promoted, tuple(Kind.UNSET if value is None else _slot_type(value) for value in values), \
-            len(frame.stack) // 2
+            _loop_kinds(_stack_ranges(frame.stack))
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
         """Globals the loop reads or writes that hold scalars, except those the functions
@@ -378,8 +378,13 @@ class OsrEntry:
         for index, value in enumerate(values):
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
         at = 2 * len(values)
-        for span, position in zip(spans, frame.stack[1::2]):   # each for loop's items as a range, its position
-            for word in (span.start, span.stop, span.step, position):
+        for span, (items, position) in zip(spans, zip(frame.stack[::2], frame.stack[1::2])):
+            if span is None:   # the interpreter's [items, position], tagged
+                for value in (items, position):
+                    buffer[at], buffer[at + 1] = rt.unbox(value, self.handles)
+                    at += 2
+                continue
+            for word in (span.start, span.stop, span.step, position):   # a range, its position
                 buffer[at], buffer[at + 1] = rt.TAG_RANGE, word
                 at += 2
         depth = ctx[rt.CTX_DEPTH] = self.vm.depth()   # (native activations below count: vm/framestack.py)
@@ -441,18 +446,18 @@ def _loop_extents(code: CodeObject) -> dict[int, tuple[int, ...]]:
     return {header: tuple(edges) for header, edges in loops.items()}
 
 
-def _stack_ranges(stack: list) -> list[range] | None:
-    """The items of each enclosing for loop, as ranges, when the stack at a loop
-    header is nothing but (items, position) pairs of counted loops; else None."""
-    if len(stack) % 2:
-        return None
-    spans = []
-    for items, position in zip(stack[::2], stack[1::2]):
-        span = _as_range(items)
-        if span is None or type(position) is not int:
-            return None
-        spans.append(span)
-    return spans
+def _stack_ranges(stack: list) -> list[range | None]:
+    """The items of each enclosing for loop (the stack at a loop header holds an
+    (items, position) pair per loop): a range where they are one (native code
+    counts it), else None (native code runs that loop's FOR_ITER on the
+    interpreter's items and position, as tagged values)."""
+    return [_as_range(items) if type(position) is int else None
+            for items, position in zip(stack[::2], stack[1::2])]
+
+
+def _loop_kinds(spans: list[range | None]) -> tuple:
+    """The types of the enclosing for loops' stack entries, for inference."""
+    return tuple(kind for span in spans for kind in ((RANGE, Kind.INT) if span is not None else (Kind.DYN, Kind.DYN)))
 
 
 def _as_range(items: Any) -> range | None:

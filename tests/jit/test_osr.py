@@ -270,6 +270,28 @@ print(f(600))
 }
 print(f(900))
 """,
+    "while in for over a dict": """func f(d, n) {
+    mut s := 0
+    for k in d {
+        let v := d[k]
+        mut j := 0
+        while j < n { s := s + (v * j) % 5; j := j + 1 }
+    }
+    return s
+}
+print(f({"a": 1, "b": 2, "c": 3, "d": 4}, 90000))
+""",
+    "for in for over strings, continue": """func f(words, n) {
+    mut s := 0
+    for w in words {
+        if w == "skip" { continue }
+        let m := len(w)
+        for j in range(n) { s := s + (m + j) % 7 }
+    }
+    return s
+}
+print(f(["ab", "skip", "cde", "f", "ghij"], 60000))
+""",
     "top level, for over an int": """mut s := 0
 for i in 500 {
     for j in 500 { s := s + (i + j) % 7 }

@@ -132,10 +132,17 @@ class FrameAndExits:
                 b.store(value, self.slot(index, kind))
         self.state_slots = list(slots)
         self.stack = []
-        for loop in range(len(self.region.stack) // 2):   # each for loop around: range (3 pairs), position
-            at = len(slots) + 4 * loop
-            start, stop, step, position = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (at + i) + 1)])) for i in range(4)]
-            self.stack += [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
+        at = len(slots)
+        for kind in self.region.stack[::2]:   # each for loop around: a range (3 pairs) and its position,
+            words = [b.load(b.gep(buffer, [ir.Constant(I64, 2 * (at + i) + word)]))   # or the interpreter's
+                     for i in range(4 if kind == RANGE else 2) for word in (0, 1)]   # items and position, tagged
+            if kind == RANGE:
+                start, stop, step, position = words[1::2]
+                self.stack += [((start, stop, step, self._range_count(start, stop, step)), RANGE), (position, Kind.INT)]
+                at += 4
+            else:
+                self.stack += [(self.make_dyn(words[0], words[1]), Kind.DYN), (self.make_dyn(words[2], words[3]), Kind.DYN)]
+                at += 2
         self._prepare_edge(self.region.entry_pc)
         b.branch(self.blocks[self.region.entry_pc])
 
