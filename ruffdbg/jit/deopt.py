@@ -321,6 +321,9 @@ class NativeBoundary:
             pops, slots = shape
             kept = nstack - pops
             if op == rt.OP_RAISE:
+                if unit.region is not None:   # the interpreted frame raises it (osr._run_native_loop)
+                    self.pending_pc = pc
+                    return rt.STATUS_ERROR
                 pending, self.pending = self.pending, None
                 if not isinstance(pending, (RuffError, RuffRuntimeError)):
                     raise pending if pending is not None else AssertionError("OP_RAISE without an error")

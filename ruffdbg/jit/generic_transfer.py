@@ -318,14 +318,6 @@ def _store_local_t2(s: Step):
     return _store_local(s)
 
 
-def _try_t2(s: Step):
-    """A whole function: as T1 (handlers are static). An OSR loop is entered from an
-    interpreted frame whose handlers are those of its header: no try inside."""
-    if s.typed.region is not None:
-        return refuse(s)
-    return _try_t1(s)
-
-
 def _yield_t2(s: Step):
     """A generator's body is resumed by the interpreter, never called: only an OSR
     loop could reach a YIELD, and native code cannot suspend its frame."""
@@ -345,7 +337,7 @@ def t2_table(table: dict) -> dict:
         Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2, Op.GET_FIELD: _get_field_t2,
         Op.CALL_METHOD: _call_method_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
-        Op.SETUP_TRY: _try_t2, Op.POP_TRY: _try_t2, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
+        Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })
     table[Op.MUT_LOCAL] = _mut_local_t2
     table.update({op: _operator_t2(table[op]) for op in ARITHMETIC_OPS})

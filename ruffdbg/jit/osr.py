@@ -23,6 +23,7 @@ from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.types import RANGE, Kind
 from ruffdbg.jit.units import Unit
 from ruffdbg.jit.views import State
+from ruffdbg.vm.step import handlers_at
 
 
 @dataclass
@@ -422,15 +423,19 @@ class OsrEntry:
         frame.locals[:] = restored[:len(frame.locals)]
         for name, value in zip(promoted, restored[len(frame.locals):nslots]):
             self.vm.globals[name] = value
-        if status == rt.STATUS_ERROR:
+        if status == rt.STATUS_EXIT:   # (an error inside a try left with the loop's stack too)
+            frame.stack[:] = restored[nslots:]
+        if self.pending_pc is not None:   # an instruction at that pc raised: the frame raises it
             pending, self.pending = self.pending, None
             at, self.pending_pc = self.pending_pc, None
-            if at is not None:   # a generic op raised it: the frame raises it there
-                return ("raise", at + 1, pending), None
+            frame.handlers = list(handlers_at(frame.code, at))   # (the try blocks open there)
+            return ("raise", at + 1, as_interpreter_error(pending)), None
+        if status == rt.STATUS_ERROR:
+            pending, self.pending = self.pending, None
             raise as_interpreter_error(pending)
-        frame.stack[:] = restored[nslots:]
         where = ctx[rt.CTX_RET_BITS]
         guard_number, pc = where >> 32, where & 0xFFFFFFFF
+        frame.handlers = list(handlers_at(frame.code, pc))   # (it resumes inside the loop's try blocks, if any)
         guard = unit.guards[guard_number - 1] if guard_number else None
         if guard is not None and guard.kind != "interrupt":
             self._record_deopt(unit, guard, self._deopt_reason(unit, guard, restored, nslots))

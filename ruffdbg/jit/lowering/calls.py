@@ -218,7 +218,7 @@ class CallsAndLoops:
         if self.in_try(pc):   # the frame's handler catches it: the interpreter takes over
             self.raise_pending(pc, status)
         else:
-            self._return_status(status)
+            self.leave(status, pc)
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 

@@ -54,7 +54,7 @@ class GenericOps:
         b.cbranch(test, proceed, over)
         b.position_at_end(over)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
-        self._return_status(status)
+        self.leave(status, pc)
         b.position_at_end(proceed)
 
     def _results(self, count: int) -> list:
@@ -84,7 +84,7 @@ class GenericOps:
             return
         status = self._call_op(pc)
         if OPCODES[op].ends:   # THROW: the interpreter finished the frame, or the error goes up
-            self._return_status(status)
+            self.leave(status, pc)
             return
         self._unless_done(status, pc, rt.STATUS_OK)
         pops = stack_pops(op, arg, self.code)
@@ -136,6 +136,7 @@ class GenericOps:
         b.branch(done)
         b.position_at_end(slow)
         status = self._call_op(pc, op, stack)
+        self.stack = list(stack)   # (the slow path's own: the fast path's result is not computed here)
         self._unless_done(status, pc, rt.STATUS_OK)
         (slow_value,) = self._results(1)
         if kind == Kind.BOOL:
@@ -149,12 +150,30 @@ class GenericOps:
     # ------------------------------------------------------- errors in a try
 
     def in_try(self, pc: int) -> bool:
-        return self.region is None and bool(handlers_at(self.code, pc))
+        return bool(handlers_at(self.code, pc))
 
     def raise_pending(self, pc: int, status: ir.Value) -> None:
         """A call at ``pc`` failed inside a ``try``: the interpreter takes the frame
         with the pending error to its handler (status: the frame's outcome)."""
-        self._return_status(self._call_op(pc, rt.OP_RAISE))
+        self.leave(self._call_op(pc, rt.OP_RAISE), pc)
+
+    def leave(self, status: ir.Value, pc: int) -> None:
+        """Leave the unit after the VM took over at ``pc`` (status: the frame's
+        outcome, or an error). An error inside a ``try`` of an OSR loop goes to the
+        interpreted frame's handler, which needs the loop's state -- the locals
+        and the stack, with the position of each for loop the region runs -- so
+        it leaves through the deopt tail, which hands all of it back."""
+        if self.region is None or not self.in_try(pc):
+            self._return_status(status)
+            return
+        b = self.builder
+        raised = self.function.append_basic_block(f"raised_in_try_pc{pc}")
+        other = self.function.append_basic_block(f"left_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), raised, other)
+        b.position_at_end(raised)
+        self._to_tail(None, pc, self.stack)
+        b.position_at_end(other)
+        self._return_status(status)
 
     def function_dyn(self, kind: FunctionValue) -> ir.Value:
         return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), self.function_id(kind.callee.function))
