@@ -12,7 +12,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, history, listing, texts, tiering
+from ruffdbg.jit import assumptions, counts, history, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule
@@ -105,10 +105,13 @@ class Compiling:
             if tier == 1:
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1)
                 infer_ms = (time.perf_counter() - started) * 1000
-                slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy)
+                slower = None if forced else state.ran_slower or tiering.t1_slower(*generic_share(code, typed),
+                                                                                      self.policy)
                 if slower is not None:
                     state.reason = slower
                     return None
+            elif param_types in state.t2_refused and not forced:
+                return None   # (not compilable, or ran slower, for these types: judge_native_run)
             else:
                 typed = self._infer(code, param_types)
                 infer_ms = (time.perf_counter() - started) * 1000
@@ -362,8 +365,41 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
+        unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
+
+    def judge_native_run(self, unit: Unit) -> None:
+        """The cost rule ``compile`` applied to the profile, applied again to the
+        unit's own native run (its trips through the generic path against the
+        instructions it ran): a unit that runs slower than the tier below is
+        retired -- its activations leave at their next safepoint, which
+        ``invalidate`` asks for -- and not built again: a T1 unit's function
+        stays at T0 (an OSR loop may still take its loops to T2), a T2 unit's
+        types (or its OSR loop) stay below T2."""
+        unit.judge_at *= 2
+        if not unit.valid:
+            return
+        ran = sum(counts.unit_counts(self.units)[unit.id].flow)
+        state = self.state_of(unit.code)
+        below = "T1" if unit.tier == 2 and state.tier == "T1" and unit.region is None else "T0"
+        slower = tiering.t1_slower(unit.callbacks, ran, self.policy, unit.tier, below, evidence=0)
+        if slower is None:
+            return
+        slower = slower.replace("would be slower", "ran slower").replace("would take", "took")
+        self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
+                        detail={"reason": slower, "unit": unit.id})
+        self.invalidate(unit, "retired: it ran slower than the tier below")
+        if unit.region is not None:
+            state.osr_refused.add(unit.region.header)
+        elif unit.tier == 2:
+            state.t2_refused.add(unit.param_types)
+            state.t2_refusal = slower
+        else:
+            state.ran_slower = slower
+            if state.state not in tiering.STOPPED:
+                state.state = State.INTERPRETED
+        state.reason = slower
 
     def _link(self, job: CompileJob, refused: str | None = None) -> Unit:
         """A job's unit, its machine code generated: given its entry, made valid

@@ -39,6 +39,7 @@ from ruffdbg.vm.framestack import Gap
 from ruffdbg.vm.sampler import RUNTIME, T0
 from ruffdbg.vm import step
 from ruffdbg.vm.hooks import NOT_TAKEN
+from ruffdbg.vm.control import INVALIDATED
 
 class NativeBoundary:
     """(Part of ``Jit``.) Calls into native code, its callbacks, and deopt policy.
@@ -306,6 +307,8 @@ class NativeBoundary:
         instruction names are boxed (the whole frame for a MUT_* op, or when it
         fails), and the native frames
         below are built only if the Ruff stack shows (an error, a pause, a step)."""
+        if self.vm.interrupt[0] and op != rt.OP_RAISE:   # a safepoint: leave before the op runs
+            return rt.STATUS_INTERRUPTED                   # (lowering.generic._unless_done)
         handles = self.handles
         try:
             # The frame's values as native code wrote them, read once (a list: reading
@@ -315,6 +318,9 @@ class NativeBoundary:
             # the handle sweep, must see these, not the buffer after.
             pairs = buffer[0:2 * min(3 * (nlocals + nstack), rt.BUFFER_VALUES)]   # (a range is 3 pairs)
             unit = self.units[unit_id]
+            unit.callbacks += 1
+            if unit.callbacks == unit.judge_at:
+                self.judge_native_run(unit)
             shape = unit.op_shapes.get((pc, op))
             if shape is None:
                 shape = unit.op_shapes[(pc, op)] = op_shape(unit.code, pc, op)
@@ -371,6 +377,11 @@ class NativeBoundary:
                 return self._finish_raising(raising, error, depth - 1)
             finally:
                 self.vm.cow_discount = 0
+                if not unit.valid:
+                    # Retired meanwhile (judged slower, or by what the op ran): the
+                    # request to leave at the next safepoint may have been taken by
+                    # the interpreted code the op ran -- make it again for this one.
+                    self.vm.request_interrupt(INVALIDATED, only_if_idle=True)
             if following != pc + 1:
                 return rt.STATUS_JUMPED
             stack = frame.stack

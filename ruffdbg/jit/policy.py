@@ -30,6 +30,14 @@ class TierPolicy:
     # seen ``t1_evidence`` instructions run).
     t1_generic_cost: int = 20
     t1_evidence: int = 1_000
+    # ... and a unit built on little evidence (a low threshold, a function called
+    # once) is judged again by the same rule on its own native run: after this
+    # many trips through the generic path, then after twice as many, and so on.
+    # One that ran slower than the tier below is retired, its running
+    # activations leave at their next safepoint, and it is not built again
+    # (nbody at --threshold 1: `simulate`, called once, ran 13x slower at T1
+    # than at T0 and could never reach T2's native arrays by OSR).
+    t1_judge_callbacks: int = 64
     # Native code calls a T1 function directly, so the interpreter no longer sees
     # those calls: one in this many goes through it instead, so the callee's
     # profile keeps growing and it can still reach T2. A sample costs a trip

@@ -76,6 +76,7 @@ STATUS_ENTRY_GUARD = 3  # the generic entry refused the argument types; nothing 
 STATUS_EXIT = 4        # an OSR unit left its loop: the frame's values are in the transfer
                        # buffer; bits = (guard id + 1) << 32 | pc to resume at (guard 0: none)
 STATUS_JUMPED = 5      # a generic op jumped (FOR_ITER ended its loop): continue at its target
+STATUS_INTERRUPTED = 6  # the interrupt word is set: the generic op did not run; leave at its pc
 
 # Value tags.
 TAG_NULL, TAG_BOOL, TAG_INT, TAG_FLOAT, TAG_OBJECT, TAG_FUNCTION, TAG_RANGE, TAG_CONSTANT = range(8)
@@ -178,6 +179,7 @@ CALL_CALLBACK = ctypes.CFUNCTYPE(
 # T1's generic op: the interpreter runs one instruction of a native frame.
 OP_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64,                     # STATUS_OK / STATUS_JUMPED: results in the buffer, go on;
+                                        # STATUS_INTERRUPTED: the op did not run, leave at its pc;
                                         # STATUS_BOXED / STATUS_ERROR: the frame is over (see deopt.py)
     ctypes.c_int64, ctypes.c_int64,     # unit id, pc
     ctypes.c_int64,                     # the op to run instead (OP_AS_IS, OP_RAISE or an opcode)

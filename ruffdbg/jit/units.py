@@ -51,6 +51,8 @@ class Unit:
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
     generic_sites: tuple = ()          # T2: views.GenericSite per site it leaves generic, and why
+    callbacks: int = 0                 # trips through the generic path (deopt._run_op)
+    judge_at: int = 0                  # callbacks at which its native run is judged next (Compiling.judge_native_run)
     interpreted_from_t0: str | None = None   # why the interpreter does not enter it (tiering.short_method)
 
 
@@ -67,6 +69,7 @@ class FunctionState:
     bail_outs: int = 0
     t2_refusal: str | None = None                   # why T2 could not compile it, if it could not
     t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
+    ran_slower: str | None = None                    # why its T1 unit was retired for running slower than T0
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
     osr_sites: dict = field(default_factory=dict)   # loop header -> osr.OsrSite (its units, its re-arming)
     loop_hot: bool = False                           # a loop of it ran natively: compile it whole when called

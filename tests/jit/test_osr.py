@@ -502,6 +502,24 @@ def test_a_paused_loop_returns_to_native_code_when_resumed():
         run.stop()
 
 
+def test_a_loop_whose_every_iteration_takes_the_generic_path_still_pauses():
+    # names[...] (an array of strings) is a trip through the generic path in every
+    # iteration: each trip flushes the loop's back-edge count, so the back-edge's
+    # poll is never reached; the trip itself is the safepoint.
+    run = Running(LONG.replace("mut s := 0", "mut s := 0\n    let names := [\"a\", \"b\"]").replace(
+        "s := s + i % 7", "let w := names[i % 2]\n        s := s + i % 7 + i % 11 + i % 13 + i % 17 + i % 19 + i % 23"))
+    try:
+        run.wait(lambda: run.osr_after(-1))
+        run.session.pause()
+        run.wait(lambda: run.session.paused_at is not None)
+        run.session.resume()
+        run.wait(lambda: run.session.paused_at is None)
+        time.sleep(0.3)
+        assert run.native()
+    finally:
+        run.stop()
+
+
 def test_a_loop_stopped_at_a_breakpoint_returns_to_native_code_once_it_is_cleared():
     run = Running(LONG)
     try:

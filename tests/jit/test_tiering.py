@@ -115,4 +115,6 @@ print(n)
     session = Session(Policy(jit=True, threshold=1), write=output.append)
     assert session.run_source(program, "t.ruff").ok
     assert output == ["2000\n"]
-    assert tries.count("t") <= 12   # (doubling from call 1: about log2(2000); it was 321)
+    # (doubling from call 1: about log2(2000), and the T2 unit built once and judged
+    # slower on its own run; it was 321)
+    assert tries.count("t") <= 14

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ruffdbg.session import Policy, Session
+from tests.unjudged import keep_t1_units
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 
@@ -21,9 +22,11 @@ print(fib(22))
 """
 
 
-def run(text: str, threshold: int | None = None) -> tuple[Session, list[str]]:
+def run(text: str, threshold: int | None = None, judged: bool = True) -> tuple[Session, list[str]]:
     output: list[str] = []
     session = Session(Policy(jit=True, threshold=threshold), write=output.append)
+    if not judged:
+        keep_t1_units(session)
     result = session.run_source(text, "test.ruff")
     assert result.ok, result.error and result.error.message
     return session, "".join(output).splitlines()
@@ -120,7 +123,7 @@ def test_not_compilable_says_what_and_where():
 
 def test_container_assignment_runs_at_t1():
     program = 'func put(a, n) {\n    a[0] = n\n    return a\n}\nmut i := 0\nlet b = [1]\nwhile i < 50 { put(b, i); i := i + 1 }\nprint(put(b, 7), b)\n'
-    session, out = run(program, threshold=5)
+    session, out = run(program, threshold=5, judged=False)
     assert out == ["[7] [1]"]
     assert (session.function("put").tier, session.vm.cow_copies) == ("T1", 51)
 
@@ -249,3 +252,32 @@ def test_a_function_left_at_t1_says_why_in_the_views():
     mix = session.function("mix")
     assert mix.tier == "T1"
     assert mix.reason.startswith("T2 not tried: argument a is unstable (")
+
+
+def test_a_t1_unit_that_runs_slower_than_t0_is_retired_and_its_loop_goes_on_at_t2():
+    # Called once at --threshold 1, `work` is compiled at T1 on no evidence, and
+    # every element access of its loop takes T1's generic path. Judged on its own
+    # native run, the unit is retired, the running activation leaves it at its
+    # next safepoint, and the loop enters T2 (native element access) by OSR.
+    program = """func work(n) {
+    mut xs := [0.0, 1.0, 2.0, 3.0]
+    mut s := 0.0
+    for k in range(n) {
+        for i in range(4) { xs[i] := xs[i] * 0.5 + 1.0
+            s := s + xs[i] }
+    }
+    return s
+}
+print(work(20000))
+"""
+    session, out = run(program, threshold=1)
+    _, expected = run(program.replace("print(work(20000))", "print(work(20000))\n"), threshold=None)
+    assert out == expected
+    retired = [e for e in session.events.since(0) if e.kind == "invalidated" and e.function == "work"]
+    assert [(e.tier, e.detail["reason"].startswith("kept at T0: T1 ran slower")) for e in retired] == [("T1", True)]
+    stats = session.function("work")
+    assert stats.reason.startswith("kept at T0: T1 ran slower (")
+    assert [e.detail["kind"] for e in session.events.since(0) if e.kind == "compiled" and e.function == "work"] \
+        == ["whole", "osr"]
+    inner = stats.loops[-1]
+    assert inner.iterations == 80000 and inner.native_iterations > 70000

@@ -11,6 +11,7 @@ import pytest
 
 from ruffdbg.cli import main
 from ruffdbg.session import Policy, Session
+from tests.unjudged import keep_t1_units
 
 # getx's p.x goes mono (Point) -> poly (Vec, A, B) -> mega (C); size's v.len()
 # is a polymorphic method call; add's a + b reaches op_add only for structs;
@@ -46,8 +47,10 @@ print(getx(C { x: 1 }))
 """
 
 
-def run(policy: Policy, program: str = PROGRAM) -> Session:
+def run(policy: Policy, program: str = PROGRAM, judged: bool = True) -> Session:
     session = Session(policy, write=lambda text: None)
+    if not judged:
+        keep_t1_units(session)
     result = session.run_source(program)
     assert result.ok, result.error
     return session
@@ -107,7 +110,7 @@ def test_a_redeclared_struct_is_a_new_shape():
 
 def test_states_are_the_same_in_every_tier(t0):
     # --threshold 1: everything runs at T1, whose generic path runs the interpreter's ops.
-    native = run(Policy(threshold=1))
+    native = run(Policy(threshold=1), judged=False)
     assert native.function("spin").tier == "T1"
     for name in ("getx", "size", "add", "maybe", "op_add", "spin"):
         assert caches(native, name) == caches(t0, name), name

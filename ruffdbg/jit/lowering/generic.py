@@ -53,6 +53,16 @@ class GenericOps:
             test = b.or_(test, b.icmp_signed("==", status, ir.Constant(I64, other)))
         b.cbranch(test, proceed, over)
         b.position_at_end(over)
+        # A trip through the generic path is a safepoint: with the interrupt word
+        # set (a pause, a step, a retired unit), the op does not run and the frame
+        # leaves here as at a poll. (A loop making a trip at every iteration flushes
+        # its back-edge count each time, so it never reaches the back-edge's poll.)
+        interrupted = self.function.append_basic_block(f"interrupted_pc{pc}")
+        left = self.function.append_basic_block(f"generic_left_status_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), interrupted, left)
+        b.position_at_end(interrupted)
+        self.deopt_always(self.new_guard("interrupt", pc, "interrupt word set"))
+        b.position_at_end(left)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
         self.leave(status, pc)
         b.position_at_end(proceed)
