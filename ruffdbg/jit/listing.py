@@ -92,6 +92,7 @@ def annotate_ir(lines: list[TextLine], exit_blocks: dict[str, int],
 
 _ASM_MOVABS = re.compile(r"^movabsq\s+\$(\S+),\s*(%\w+)$")
 _ASM_CALL_REGISTER = re.compile(r"^call\w*\s+\*(%\w+)$")
+_ASM_CALL_DIRECT = re.compile(r"^call\w*\s+([\w.$]+?)(?:@PLT)?$")   # (position-independent code)
 
 
 def _register64(name: str) -> str:
@@ -110,8 +111,9 @@ _ASM_LEA = re.compile(r"^leaq\s+(-?\d+)\((%\w+)\),\s*(%\w+)$")
 
 
 def _deopt_calls(texts: list[str], callback: str) -> set[int]:
-    """Rows calling the deopt callback: ``callq *%reg`` where %reg was given its
-    address (in listing order, within the function).
+    """Rows calling the deopt callback: ``callq rd.deopt_callback@PLT``, or
+    ``callq *%reg`` where %reg was given its address (in listing order, within the
+    function).
 
     Listing order is not control flow, and the return path after one exit's call
     often reuses the register that a later (shared) exit block calls through, so
@@ -142,6 +144,8 @@ def _deopt_calls(texts: list[str], callback: str) -> set[int]:
             moved = {value + int(lea.group(1)) for value in held[_register64(lea.group(2))] if isinstance(value, int)}
             held.setdefault(_register64(lea.group(3)), set()).update(moved)
         elif call and target in held.get(_register64(call.group(1)), ()):
+            calls.add(index)
+        elif (direct := _ASM_CALL_DIRECT.match(stripped)) and direct.group(1) == callback:
             calls.add(index)
     return calls
 

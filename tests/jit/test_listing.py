@@ -46,8 +46,9 @@ def test_ir_rows_name_their_guard_and_role():
 def test_assembly_rows_mark_the_deopt_callback_and_guards():
     session = fib_session()
     rows = session.native_listing("fib", "asm", 2).lines
-    assert any(row.role == "exit call" and row.note == "deopt callback" for row in rows)
-    assert any(row.note == "deopt callback address" for row in rows)
+    # (position-independent code calls it directly: ``callq rd.deopt_callback@PLT``)
+    assert any(row.role == "exit call" and row.note == "deopt callback" and "rd.deopt_callback" in row.text
+               for row in rows)
     assert any(row.role == "guard" and row.text.split()[0].startswith("j") for row in rows)
 
 
@@ -118,3 +119,12 @@ def test_assembly_with_a_register_moved_onto_itself_and_symbolic_callbacks():
     rows = listing.annotate_asm(lines, "rd.deopt_callback")
     assert [row.note for row in rows][3:] == ["deopt callback address", "deopt callback", None]
     assert listing.annotate_asm(lines, 108)[5].note == "deopt callback"
+
+
+def test_assembly_with_direct_calls_of_the_callback():
+    """Position-independent code (engine._machine) calls the callback directly."""
+    lines = [TextLine("f:"), TextLine("\tcallq\trd.deopt_callback@PLT", 2, 0),
+             TextLine("\tcallq\trd.other@PLT", 2, 0), TextLine("\tcallq\truff_f", 2, 0)]
+    rows = listing.annotate_asm(lines, "rd.deopt_callback")
+    assert [row.note for row in rows][1:] == ["deopt callback", None, None]
+    assert rows[1].role == "exit call"

@@ -13,7 +13,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import CONTROL_OPS, Op
-from ruffdbg.jit import ownership
+from ruffdbg.jit import clean, ownership
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.arrays import ArrayElements
@@ -69,6 +69,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Arr
         self.region = typed.region   # set for an OSR unit: a loop nest, entered at a header in it
         # (the arrays element stores find already owned: T2's native MUT_LOCAL only)
         self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
+        # (a clean unit's LOAD_GLOBALs whose global every path to them checked already: jit/clean.py)
+        self.checked_already = clean.checked_already(typed) if tier == 2 else frozenset()
         self._pc = -1   # the instruction being lowered (-1: the prologue)
         self.block_pc = -1   # the first pc of the block being lowered
         self.polled_block: int | None = None   # the block whose calls polled the interrupt word (calls.py)
