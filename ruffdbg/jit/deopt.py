@@ -469,6 +469,9 @@ class NativeBoundary:
             return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
         if guard.kind == "elements-kind":   # (the array and the index are on the stack)
             return elements.deopt_reason(site_text(unit.code, guard.pc), guard.element_kind, values[-2], values[-1])
+        if guard.kind == "declared-shape":   # (a struct literal: the name builds another shape now)
+            return structs.literal_deopt_reason(site_text(unit.code, guard.pc), guard.shape,
+                                                self.vm.structs.get(guard.shape.name))
         if guard.kind == "shape":   # (the receiver is on the stack)
             receiver = values[-structs.receiver_depth(unit.code, guard.pc)]
             return structs.deopt_reason(site_text(unit.code, guard.pc), guard.shape, receiver)

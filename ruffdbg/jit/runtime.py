@@ -19,6 +19,8 @@ Python threads can both read it while native code runs:
                        callback into the VM puts it back as it found it)
         CTX_OBJECTS    the address of the object table: for each object handle, the
                        address of its Python object (native array loads follow it)
+        CTX_SWEEP      non-zero when a handle sweep is due (``Handles.sweep_due``):
+                       a native struct literal then takes the generic path, which sweeps
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -42,8 +44,8 @@ from ruffdbg.core.objects import StructType, StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS = range(8)
-CTX_WORDS = 8
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP = range(9)
+CTX_WORDS = 9
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -192,6 +194,27 @@ OP_RAISE = -2      # a call at pc failed (the error is pending): hand it to the 
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
+# --- the CPython C API native struct literals call (lowering/structs.py), with the
+# GIL held only around the allocation: name -> (address, result, arguments) in LLVM's
+# terms ("i64": a word or an object's address, "i32": a C int, "f64": a double).
+def _api(name: str) -> int:
+    return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
+
+
+C_API = {
+    "PyGILState_Ensure": ("i32", ()),
+    "PyGILState_Release": ("void", ("i32",)),
+    "PyLong_FromLongLong": ("i64", ("i64",)),
+    "PyFloat_FromDouble": ("i64", ("f64",)),
+    "PyList_New": ("i64", ("i64",)),
+    "PyType_GenericAlloc": ("i64", ("i64", "i64")),
+    "PyObject_CallOneArg": ("i64", ("i64", "i64")),
+    "PyLong_AsLongLong": ("i64", ("i64",)),
+    "Py_DecRef": ("void", ("i64",)),
+}
+C_API_ADDRESSES = {name: _api(name) for name in C_API}
+
+
 def float_bits(value: float) -> int:
     return struct.unpack("<q", struct.pack("<d", value))[0]
 
@@ -257,6 +280,8 @@ class Handles:
 
     def put(self, value: Any) -> int:
         self.made += 1
+        if self.made > 1024 and self.words is not None and self.sweep_due():
+            self.words[CTX_SWEEP] = 1
         if self._free:
             index = self._free.pop()
             self._objects[index] = value
@@ -308,6 +333,8 @@ class Handles:
                 objects[index] = _FREE
                 free.append(index)
         self.made, self.kept = 0, kept
+        if self.words is not None:
+            self.words[CTX_SWEEP] = 0
 
     def count_above(self, mark: int, value: Any) -> int:
         """How many handles at or above ``mark`` hold the container ``value``."""
@@ -327,6 +354,7 @@ class Handles:
         self.made = self.kept = 0
         if self.words is not None:
             self.words[CTX_HANDLES] = 0
+            self.words[CTX_SWEEP] = 0
 
 
 def value_pairs(buffer: Any, count: int) -> list[tuple[int, int]]:
