@@ -158,8 +158,12 @@ def short_method(code: Any, limit: int = TierPolicy.short_method) -> str | None:
 
 def inline_body(code: Any) -> bool:
     """Whether T2 runs every instruction of ``code`` inline: none the opcode table
-    sends to the generic path (its ``jit`` column) but field loads."""
-    return all(OPCODES[op].jit is None or op == Op.GET_FIELD for op, _ in code.instrs)
+    sends to the generic path (its ``jit`` column) but field loads and the struct
+    literals it builds natively (``structs.literal_site``)."""
+    from ruffdbg.jit import structs   # (structs imports this module)
+    return all(OPCODES[op].jit is None or op == Op.GET_FIELD
+               or op == Op.NEW_STRUCT and structs.literal_site(code, pc) is not None
+               for pc, (op, _) in enumerate(code.instrs))
 
 
 def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0",
