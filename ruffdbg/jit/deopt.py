@@ -307,6 +307,11 @@ class NativeBoundary:
         fails), and the native frames
         below are built only if the Ruff stack shows (an error, a pause, a step)."""
         handles = self.handles
+        if op == rt.OP_SWEEP:   # (a T2 loop's back-edge: CTX_SWEEP was set)
+            live, _ = rt.object_handles(buffer, 0, nlocals + nstack)
+            handles.sweep(mark, live)
+            self.ctx.words[rt.CTX_SWEEP] = 0
+            return rt.STATUS_OK
         try:
             # The frame's values as native code wrote them, read once (a list: reading
             # a ctypes pointer costs per item). The instruction may run Ruff code (a

@@ -19,8 +19,10 @@ Python threads can both read it while native code runs:
                        callback into the VM puts it back as it found it)
         CTX_OBJECTS    the address of the object table: for each object handle, the
                        address of its Python object (native array loads follow it)
-        CTX_SWEEP      non-zero when a handle sweep is due (``Handles.sweep_due``):
-                       a native struct literal then takes the generic path, which sweeps
+        CTX_SWEEP      non-zero when a handle sweep is due (``Handles.sweep_due``): the
+                       next T2 loop back-edge that polls and may have made handles
+                       natively (a struct literal, a native call) sweeps its frame's
+                       (OP_SWEEP), which clears it
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -191,6 +193,7 @@ OP_CALLBACK = ctypes.CFUNCTYPE(
 )
 OP_AS_IS = -1      # the instruction at pc
 OP_RAISE = -2      # a call at pc failed (the error is pending): hand it to the frame's handlers
+OP_SWEEP = -3      # run nothing: release the handles at or above the mark the frame does not hold
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
@@ -229,6 +232,11 @@ def signed(bits: int) -> int:
 
 
 _FREE = object()   # a released handle's slot
+# Handles made since the last sweep at which native code is asked to sweep (CTX_SWEEP):
+# few, so that the structs a native loop builds die young (a struct that outlives two
+# collections of the cyclic GC moves to its oldest generation, whose full collections
+# then cost more than the loop's own work).
+SWEEP_NATIVE = 256
 
 
 class Handles:
@@ -251,7 +259,9 @@ class Handles:
         self._addresses = (ctypes.c_int64 * 256)()
         self._outgrown: list[Any] = []
         self._free: list[int] = []
-        self._containers: dict[int, set[int]] = {}   # id of a container -> its handles (a set: a sweep drops them one by one)
+        # id of a container -> its handle, or a set of them (a sweep drops them one by one;
+        # most containers have one: no set, no object the cyclic GC has to track)
+        self._containers: dict[int, int | set[int]] = {}
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
         self._publish()
         self.made = 0                      # handles made since the last sweep
@@ -280,7 +290,7 @@ class Handles:
 
     def put(self, value: Any) -> int:
         self.made += 1
-        if self.made > 1024 and self.words is not None and self.sweep_due():
+        if self.made > max(SWEEP_NATIVE, 2 * self.kept) and self.words is not None:
             self.words[CTX_SWEEP] = 1
         if self._free:
             index = self._free.pop()
@@ -294,7 +304,14 @@ class Handles:
                 self.words[CTX_HANDLES] = index + 1
         self._addresses[index] = id(value)
         if type(value) in CONTAINERS:   # see count_above
-            self._containers.setdefault(id(value), set()).add(index)
+            key = id(value)
+            where = self._containers.get(key)
+            if where is None:
+                self._containers[key] = index
+            elif where.__class__ is int:
+                self._containers[key] = {where, index}
+            else:
+                where.add(index)
         return index
 
     def _grow(self) -> None:
@@ -325,16 +342,18 @@ class Handles:
             if index in live:
                 kept += 1
             elif objects[index] is not _FREE:
-                where = self._containers.get(id(objects[index]))
-                if where is not None:
+                key = id(objects[index])
+                where = self._containers.get(key)
+                if where.__class__ is int:
+                    if where == index:
+                        del self._containers[key]
+                elif where is not None:
                     where.discard(index)
                     if not where:
-                        del self._containers[id(objects[index])]
+                        del self._containers[key]
                 objects[index] = _FREE
                 free.append(index)
         self.made, self.kept = 0, kept
-        if self.words is not None:
-            self.words[CTX_SWEEP] = 0
 
     def count_above(self, mark: int, value: Any) -> int:
         """How many handles at or above ``mark`` hold the container ``value``."""
@@ -342,7 +361,8 @@ class Handles:
 
     def above(self, mark: int, value: Any) -> list[int]:
         """The handles at or above ``mark`` that hold the container ``value``."""
-        return [index for index in self._containers.get(id(value), ()) if index >= mark]
+        where = self._containers.get(id(value), ())
+        return [index for index in ((where,) if where.__class__ is int else where) if index >= mark]
 
     def clear(self) -> None:
         if not self._objects and not self._outgrown:   # (most entries cross with scalars only)

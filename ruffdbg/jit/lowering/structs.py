@@ -64,15 +64,19 @@ class StructFields:
         site saw (a declaration run again makes a new shape: the VM keeps the word it
         reads current, ``Jit.struct_declared``). Then, unless a field's value is one
         native code does not box (a function, a string constant: their objects are in
-        Python lists) or a handle sweep is due (``CTX_SWEEP``) -- both take the generic
-        path, the interpreter's NEW_STRUCT, which sweeps -- it takes the GIL and:
+        Python lists; the generic path, the interpreter's NEW_STRUCT, builds those),
+        it takes the GIL and:
         boxes each field (a new int or float object; a new reference to ``True``,
         ``False``, ``None``, a tagged object, or a default the literal leaves out),
         makes the slots list (``PyList_New``; the list takes those references), the
         ``StructValue`` (``PyType_GenericAlloc``, then its ``type`` and ``slots``:
         what ``StructValue.__init__`` would set), and its handle (``Handles.put``,
         called through ``PyObject_CallOneArg``: the table's list then holds the
-        struct, so this code drops its own reference), and releases the GIL."""
+        struct, so this code drops its own reference), and releases the GIL. The
+        handle lives until a sweep finds no frame holds it: a literal in a loop sweeps
+        right after it when one is due (``CTX_SWEEP``: ``runtime.SWEEP_NATIVE``
+        handles made), a loop calling natively before its calls
+        (``calls._poll_before_calls``) or at its back-edge's poll (``ops.op_JUMP_BACK``)."""
         shape, given = self.typed.struct_literals[pc]
         b = self.builder
         count = len(given)
@@ -89,8 +93,6 @@ class StructFields:
             if kind == Kind.DYN:   # (tags 0..4: null, bool, int, float, object)
                 tag = b.extract_value(value, 0)
                 self._to_slow_path_if(b.icmp_unsigned(">", tag, ir.Constant(I64, rt.TAG_OBJECT)), pc)
-        sweep = self.alias.tag(b.load(self.ctx_word(rt.CTX_SWEEP)), "ctx")
-        self._to_slow_path_if(b.icmp_unsigned("!=", sweep, ir.Constant(I64, 0)), pc)
         gil = self._c_api("PyGILState_Ensure")
         objects = {slot: self._boxed(value, kind) for slot, (value, kind) in zip(given, values)}
         for slot, default in enumerate(shape.blank):
@@ -112,6 +114,8 @@ class StructFields:
         self._c_api("PyGILState_Release", gil)
         del self.stack[len(self.stack) - count:]
         self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
+        if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
+            self._sweep_if_due(pc)   # (in a loop: the structs it built and dropped die young)
         self.slow_path_end(pc, stack, count, Kind.DYN)
 
     def _to_slow_path_if(self, condition: ir.Value, pc: int) -> None:
