@@ -214,6 +214,9 @@ C_API = {
     "PyObject_CallOneArg": ("i64", ("i64", "i64")),
     "PyLong_AsLongLong": ("i64", ("i64",)),
     "Py_DecRef": ("void", ("i64",)),
+    "PyErr_ExceptionMatches": ("i32", ("i64",)),
+    "PyErr_Clear": ("void", ()),
+    "PyErr_SetInterrupt": ("void", ()),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
 

@@ -143,3 +143,33 @@ print(f(200000))
     session, printed = run(text)
     assert printed == f"{sum(range(200000))}\n"
     assert current_t2(session, "f") and most[0] < 2 * rt.SWEEP_NATIVE
+
+
+def test_a_failing_handle_put_leaves_the_literal_to_the_generic_path(monkeypatch):
+    """Handles.put is Python code native code calls: an exception there (a signal
+    handler's, say) is cleared, the struct dropped, and the interpreter builds it."""
+    calls = [0]
+    put = rt.Handles.put
+
+    def failing(self, value):
+        calls[0] += 1
+        if calls[0] == 2500:   # (from the OSR loop's native literal)
+            raise MemoryError
+        return put(self, value)
+
+    monkeypatch.setattr(rt.Handles, "put", failing)
+    text = """struct P { x, y }
+func f(n) {
+    mut i := 0
+    mut s := 0
+    while i < n {
+        let p := P { x: i, y: 1.5 }
+        s += p.x
+        i += 1
+    }
+    return s
+}
+print(f(5000))
+"""
+    session, printed = run(text)
+    assert printed == f"{sum(range(5000))}\n" and calls[0] > 2500

@@ -108,6 +108,7 @@ class StructFields:
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_TYPE)), shape_address)
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_SLOTS)), slots)
         number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), struct)
+        self._unless_put(pc, number, struct, gil)
         handle = self._c_api("PyLong_AsLongLong", number)
         self._c_api("Py_DecRef", number)
         self._c_api("Py_DecRef", struct)   # (the handle table holds it now)
@@ -117,6 +118,26 @@ class StructFields:
         if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
             self._sweep_if_due(pc)   # (in a loop: the structs it built and dropped die young)
         self.slow_path_end(pc, stack, count, Kind.DYN)
+
+    def _unless_put(self, pc: int, number: ir.Value, struct: ir.Value, gil: ir.Value) -> None:
+        """``Handles.put`` is Python code: a signal handler may raise in it (Ctrl-C
+        outside the harness, which only sets the interrupt word). Then the struct is
+        dropped (it frees its slots), the error cleared -- a KeyboardInterrupt
+        delivered again at the next check (``PyErr_SetInterrupt``) -- and the
+        generic path builds the literal: the interrupt is raised in the interpreter."""
+        b = self.builder
+        failed = self.function.append_basic_block(f"literal_put_failed_pc{pc}")
+        made = self.function.append_basic_block(f"literal_put_pc{pc}")
+        b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
+        b.position_at_end(failed)
+        self._c_api("Py_DecRef", struct)
+        interrupt = self._c_api("PyErr_ExceptionMatches", self._address_of("KeyboardInterrupt", KeyboardInterrupt))
+        self._c_api("PyErr_Clear")
+        with b.if_then(b.icmp_unsigned("!=", interrupt, ir.Constant(I32, 0))):
+            self._c_api("PyErr_SetInterrupt")
+        self._c_api("PyGILState_Release", gil)
+        b.branch(self.slow_path)
+        b.position_at_end(made)
 
     def _to_slow_path_if(self, condition: ir.Value, pc: int) -> None:
         go_on = self.function.append_basic_block(f"literal_pc{pc}")
