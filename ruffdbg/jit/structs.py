@@ -6,7 +6,9 @@ A GET_FIELD site is loaded natively when its cache is monomorphic on a struct
 shape that has the field: native code checks the receiver is a ``StructValue``
 of exactly that shape (a ``shape`` guard: speculative, so failing ones
 despecialize like a type guard) and reads the field's object from its fixed
-slot (``lowering/structs.py``). Every other site stays generic and says why,
+slot (``lowering/structs.py``). A struct literal whose cache saw one shape,
+naming each of its fields once, is built natively behind a ``declared-shape``
+guard (``literal_site``). Every other site stays generic and says why,
 naming the cache's state and the shapes it saw."""
 
 from __future__ import annotations
