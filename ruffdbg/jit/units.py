@@ -152,6 +152,7 @@ class UnitRegistry:
             self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
                             detail={"reason": why, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
 
+    @serialized   # (with struct_declared: a background compile may ask while a declaration runs)
     def struct_word(self, name: str) -> int:
         """The address of the word native struct literals of ``name`` check: the id of
         the shape the name builds now (0: not declared), kept by ``struct_declared``."""
@@ -161,6 +162,7 @@ class UnitRegistry:
             word = self.struct_words[name] = ctypes.c_int64(0 if current is None else id(current))
         return ctypes.addressof(word)
 
+    @serialized
     def struct_declared(self, name: str, shape: Any) -> None:
         """A declaration of ``name`` ran (the VM's hook): literals built natively for
         another shape now fail their declared-shape guard (their unit keeps that shape
