@@ -24,8 +24,8 @@ Columns:
 ``method``  the struct method that overloads it (``op_add`` ...)
 ``ic``      an inline-cache site (``profile/ics.py``): the receiver's shape is
             recorded there -- "field" (a struct field), "method" (a method
-            call) or "operator" (an operator overload, when a struct is its left
-            operand)
+            call), "operator" (an operator overload, when a struct is its left
+            operand) or "literal" (a struct literal: the shape it built)
 ``jit``     ``None`` when T2 compiles it; else the feature name that
             ``NYI: <feature> at line N`` reports (T1 compiles every opcode: what
             it has no inline code for, the interpreter runs through its generic
@@ -136,7 +136,7 @@ _TABLE = [
     OpInfo("MAKE_STRUCT", "define the struct type of the template consts[arg] (defaults, methods popped)",
            A.STRUCT, "template", 0, jit="structs"),
     OpInfo("NEW_STRUCT", "pop the given field values; push a struct value", A.NEW_STRUCT, "fields", 1,
-           jit="structs"),
+           ic="literal", jit="structs"),
     OpInfo("MUT_LOCAL", "push locals[arg] after making it unshared (copy-on-write)", A.LOCAL, 0, 1,
            jit="container assignment"),
     OpInfo("MUT_CELL", "the same for a captured local", A.LOCAL, 0, 1, jit="container assignment"),

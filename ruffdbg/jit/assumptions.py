@@ -26,9 +26,10 @@ ASSUMPTION_OF_GUARD = {
     "global-unchanged": "callee-identity",   # the function a global holds, checked before the call
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
     "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
+    "declared-shape": "literal-shape",  # the shape a struct literal builds (its name not declared again)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "stable-array")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array")
 
 
 @dataclass(frozen=True)

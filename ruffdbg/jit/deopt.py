@@ -310,6 +310,11 @@ class NativeBoundary:
         if self.vm.interrupt[0] and op != rt.OP_RAISE:   # a safepoint: leave before the op runs
             return rt.STATUS_INTERRUPTED                   # (lowering.generic._unless_done)
         handles = self.handles
+        if op == rt.OP_SWEEP:   # (a T2 loop's back-edge: CTX_SWEEP was set)
+            live, _ = rt.object_handles(buffer, 0, nlocals + nstack)
+            handles.sweep(mark, live)
+            self.ctx.words[rt.CTX_SWEEP] = 0
+            return rt.STATUS_OK
         try:
             # The frame's values as native code wrote them, read once (a list: reading
             # a ctypes pointer costs per item). The instruction may run Ruff code (a
@@ -483,6 +488,9 @@ class NativeBoundary:
             return f"call result: expected {guard.detail.split()[-1]}, got {ruff_type(type(values[-1]))}"
         if guard.kind == "elements-kind":   # (the array and the index are on the stack)
             return elements.deopt_reason(site_text(unit.code, guard.pc), guard.element_kind, values[-2], values[-1])
+        if guard.kind == "declared-shape":   # (a struct literal: the name builds another shape now)
+            return structs.literal_deopt_reason(site_text(unit.code, guard.pc), guard.shape,
+                                                self.vm.structs.get(guard.shape.name))
         if guard.kind == "shape":   # (the receiver is on the stack)
             receiver = values[-structs.receiver_depth(unit.code, guard.pc)]
             return structs.deopt_reason(site_text(unit.code, guard.pc), guard.shape, receiver)

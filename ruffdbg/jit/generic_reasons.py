@@ -32,7 +32,7 @@ WHY = {
     Op.BUILD_ARRAY: ("array literal", "allocation stays in the interpreter"),
     Op.BUILD_DICT: ("dict literal", "allocation stays in the interpreter"),
     Op.BUILD_STRING: ("string interpolation", "no native strings yet"),
-    Op.NEW_STRUCT: ("struct literal {name}", "allocation stays in the interpreter (native code does not hold the GIL)"),
+    Op.NEW_STRUCT: ("struct literal {name}", "not a monomorphic literal site (jit/structs.why_literal_generic)"),
     Op.MAKE_STRUCT: ("struct definition", "types are defined by the interpreter"),
     Op.MAKE_FUNCTION: ("closure creation", "closures are made by the interpreter"),
     Op.NEW_CELL: ("captured variable {name}", "cells live in the interpreter"),

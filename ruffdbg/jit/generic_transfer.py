@@ -258,6 +258,23 @@ def _get_field_t2(s: Step):
     return _generic_t2(s, why=why)
 
 
+def _new_struct_t2(s: Step):
+    """``Vec { x: a, y: b }`` at a site whose cache saw one shape, naming each field of
+    it once: built natively (a tagged struct; a value native code cannot box, or a
+    sweep of the handles due, takes the generic path)."""
+    site = structs.literal_site(s.code, s.pc)
+    count = len(s.arg[1])
+    given = s.stack[len(s.stack) - count:] if count else []
+    if site is None:
+        return _generic_t2(s, why=structs.why_literal_generic(s.code, s.pc))
+    if any(isinstance(value, StackOnly) for value in given):
+        return _generic_t2(s, why="a field's value is not a Ruff value native code holds")
+    del s.stack[len(s.stack) - count:]
+    s.typed.struct_literals[s.pc] = site
+    s.stack.append(Kind.DYN)
+    return None
+
+
 def _call_method_t2(s: Step):
     """``v.m(...)`` at a monomorphic site: a shape guard, then a native call of the
     method (``_native_method``); any other site the interpreter calls."""
@@ -335,7 +352,7 @@ def t2_table(table: dict) -> dict:
     table.update({
         Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
         Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2, Op.GET_FIELD: _get_field_t2,
-        Op.CALL_METHOD: _call_method_t2,
+        Op.CALL_METHOD: _call_method_t2, Op.NEW_STRUCT: _new_struct_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
         Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })

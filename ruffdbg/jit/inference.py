@@ -112,6 +112,9 @@ class TypedCode:
     # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls
     # natively (its Callee in ``callees``, the receiver its first argument)
     method_calls: dict[int, Any] = field(default_factory=dict)
+    # T2: NEW_STRUCT pc -> (shape, slot of each given field) of a monomorphic struct literal
+    # it builds natively (jit/structs.literal_site; lowering/structs.py)
+    struct_literals: dict[int, tuple[Any, tuple[int, ...]]] = field(default_factory=dict)
     # T2: CALL pcs of ``x := push(x, v)`` that append natively while ``x`` has room
     native_pushes: set[int] = field(default_factory=set)
     # T2: LOAD_GLOBAL pc -> the value of the immutable (let/const) scalar global it reads,

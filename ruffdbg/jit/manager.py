@@ -55,6 +55,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.history = History()                         # every compile, bounded (jit/history.py)
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
+        self.struct_words: dict[str, Any] = {}   # struct name -> ctypes word: id() of its current shape
+        self._handle_put = self.handles.put      # (one bound method: native struct literals call it)
         self.pending: BaseException | None = None
         self.pending_pc: int | None = None   # where an OSR loop's generic op raised ``pending``
         self.native_depth = 0                            # nesting of native entries (Python-side)
@@ -95,6 +97,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
             global_word=self.global_word,
             native_target=self.native_target,
             call_cell=self.call_cell,
+            struct_word=self.struct_word,
+            handle_put=self._handle_put,
         )
 
     # ------------------------------------------------------------ bookkeeping

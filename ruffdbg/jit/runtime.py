@@ -19,6 +19,10 @@ Python threads can both read it while native code runs:
                        callback into the VM puts it back as it found it)
         CTX_OBJECTS    the address of the object table: for each object handle, the
                        address of its Python object (native array loads follow it)
+        CTX_SWEEP      non-zero when a handle sweep is due (``Handles.sweep_due``): the
+                       next T2 loop back-edge that polls and may have made handles
+                       natively (a struct literal, a native call) sweeps its frame's
+                       (OP_SWEEP), which clears it
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -42,8 +46,8 @@ from ruffdbg.core.objects import StructType, StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS = range(8)
-CTX_WORDS = 8
+CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP = range(9)
+CTX_WORDS = 9
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -191,7 +195,32 @@ OP_CALLBACK = ctypes.CFUNCTYPE(
 )
 OP_AS_IS = -1      # the instruction at pc
 OP_RAISE = -2      # a call at pc failed (the error is pending): hand it to the frame's handlers
+OP_SWEEP = -3      # run nothing: release the handles at or above the mark the frame does not hold
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
+
+
+# --- the CPython C API native struct literals call (lowering/structs.py), with the
+# GIL held only around the allocation: name -> (address, result, arguments) in LLVM's
+# terms ("i64": a word or an object's address, "i32": a C int, "f64": a double).
+def _api(name: str) -> int:
+    return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
+
+
+C_API = {
+    "PyGILState_Ensure": ("i32", ()),
+    "PyGILState_Release": ("void", ("i32",)),
+    "PyLong_FromLongLong": ("i64", ("i64",)),
+    "PyFloat_FromDouble": ("i64", ("f64",)),
+    "PyList_New": ("i64", ("i64",)),
+    "PyType_GenericAlloc": ("i64", ("i64", "i64")),
+    "PyObject_CallOneArg": ("i64", ("i64", "i64")),
+    "PyLong_AsLongLong": ("i64", ("i64",)),
+    "Py_DecRef": ("void", ("i64",)),
+    "PyErr_ExceptionMatches": ("i32", ("i64",)),
+    "PyErr_Clear": ("void", ()),
+    "PyErr_SetInterrupt": ("void", ()),
+}
+C_API_ADDRESSES = {name: _api(name) for name in C_API}
 
 
 def float_bits(value: float) -> int:
@@ -208,6 +237,11 @@ def signed(bits: int) -> int:
 
 
 _FREE = object()   # a released handle's slot
+# Handles made since the last sweep at which native code is asked to sweep (CTX_SWEEP):
+# few, so that the structs a native loop builds die young (a struct that outlives two
+# collections of the cyclic GC moves to its oldest generation, whose full collections
+# then cost more than the loop's own work).
+SWEEP_NATIVE = 256
 
 
 class Handles:
@@ -230,7 +264,9 @@ class Handles:
         self._addresses = (ctypes.c_int64 * 256)()
         self._outgrown: list[Any] = []
         self._free: list[int] = []
-        self._containers: dict[int, set[int]] = {}   # id of a container -> its handles (a set: a sweep drops them one by one)
+        # id of a container -> its handle, or a set of them (a sweep drops them one by one;
+        # most containers have one: no set, no object the cyclic GC has to track)
+        self._containers: dict[int, int | set[int]] = {}
         self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
         self._publish()
         self.made = 0                      # handles made since the last sweep
@@ -259,6 +295,8 @@ class Handles:
 
     def put(self, value: Any) -> int:
         self.made += 1
+        if self.made > max(SWEEP_NATIVE, 2 * self.kept) and self.words is not None:
+            self.words[CTX_SWEEP] = 1
         if self._free:
             index = self._free.pop()
             self._objects[index] = value
@@ -271,7 +309,14 @@ class Handles:
                 self.words[CTX_HANDLES] = index + 1
         self._addresses[index] = id(value)
         if type(value) in CONTAINERS:   # see count_above
-            self._containers.setdefault(id(value), set()).add(index)
+            key = id(value)
+            where = self._containers.get(key)
+            if where is None:
+                self._containers[key] = index
+            elif where.__class__ is int:
+                self._containers[key] = {where, index}
+            else:
+                where.add(index)
         return index
 
     def _grow(self) -> None:
@@ -302,11 +347,15 @@ class Handles:
             if index in live:
                 kept += 1
             elif objects[index] is not _FREE:
-                where = self._containers.get(id(objects[index]))
-                if where is not None:
+                key = id(objects[index])
+                where = self._containers.get(key)
+                if where.__class__ is int:
+                    if where == index:
+                        del self._containers[key]
+                elif where is not None:
                     where.discard(index)
                     if not where:
-                        del self._containers[id(objects[index])]
+                        del self._containers[key]
                 objects[index] = _FREE
                 free.append(index)
         self.made, self.kept = 0, kept
@@ -317,7 +366,8 @@ class Handles:
 
     def above(self, mark: int, value: Any) -> list[int]:
         """The handles at or above ``mark`` that hold the container ``value``."""
-        return [index for index in self._containers.get(id(value), ()) if index >= mark]
+        where = self._containers.get(id(value), ())
+        return [index for index in ((where,) if where.__class__ is int else where) if index >= mark]
 
     def clear(self) -> None:
         if not self._objects and not self._outgrown:   # (most entries cross with scalars only)
@@ -329,6 +379,7 @@ class Handles:
         self.made = self.kept = 0
         if self.words is not None:
             self.words[CTX_HANDLES] = 0
+            self.words[CTX_SWEEP] = 0
 
 
 def value_pairs(buffer: Any, count: int) -> list[tuple[int, int]]:

@@ -6,7 +6,9 @@ A GET_FIELD site is loaded natively when its cache is monomorphic on a struct
 shape that has the field: native code checks the receiver is a ``StructValue``
 of exactly that shape (a ``shape`` guard: speculative, so failing ones
 despecialize like a type guard) and reads the field's object from its fixed
-slot (``lowering/structs.py``). Every other site stays generic and says why,
+slot (``lowering/structs.py``). A struct literal whose cache saw one shape,
+naming each of its fields once, is built natively behind a ``declared-shape``
+guard (``literal_site``). Every other site stays generic and says why,
 naming the cache's state and the shapes it saw."""
 
 from __future__ import annotations
@@ -64,6 +66,44 @@ def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None
             and not (tiering.short_method(method.code) and tiering.inline_body(method.code)))):
         return None   # (a short method all inline is compiled for its caller, _compile_callees)
     return shape, method
+
+
+def literal_site(code: CodeObject, pc: int) -> tuple[StructType, tuple[int, ...]] | None:
+    """(shape, the slot of each field the literal gives, in its order) of a struct
+    literal T2 builds natively: its cache saw one shape, which has every field the
+    literal names, each named once (a field given twice, or one the shape lacks,
+    stays with the interpreter, which builds or raises as it always does)."""
+    shape = mono_shape(code, pc)
+    if shape is None:
+        return None
+    names = code.instrs[pc][1][1]
+    if len(set(names)) != len(names) or any(name not in shape.slot for name in names):
+        return None
+    return shape, tuple(shape.slot[name] for name in names)
+
+
+def why_literal_generic(code: CodeObject, pc: int) -> str:
+    """Why a struct literal stays generic: its cache, or its fields."""
+    cache = code.profile.ics[pc] if code.profile is not None else None
+    if cache is None or cache.state == UNINIT:
+        return "the site has not run (its inline cache is uninitialized)"
+    seen = [name for name, _count in cache.snapshot()[1]]
+    if cache.state != MONO:
+        state = cache.state if cache.state != "poly" else f"poly({len(seen)})"
+        return f"{state} {' '.join(seen[:4])}{' ...' if len(seen) > 4 else ''}: native struct literals need one shape"
+    names = code.instrs[pc][1][1]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        return f"mono {seen[0]}: the field {twice[0]} is given twice (the interpreter builds it)"
+    shape = mono_shape(code, pc)
+    missing = next((name for name in names if name not in shape.slot), None)
+    return f"mono {seen[0]}: {shape.name} has no field {missing} (the interpreter raises)"
+
+
+def literal_deopt_reason(site: str, expected: StructType, declared: Any) -> str:
+    """``Vec {x, y}: expected Vec#1, got Vec#2`` (the struct was declared again)."""
+    got = declared.shape_name if type(declared) is StructType else "no declaration"
+    return f"{site}: expected {expected.shape_name}, got {got}"
 
 
 def why_generic(code: CodeObject, pc: int, native: str = "native field loads") -> str:

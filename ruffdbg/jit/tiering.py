@@ -21,7 +21,7 @@ LEAF_BREAKERS = frozenset((Op.JUMP_BACK, Op.CALL, Op.CALL_METHOD))
 # Guards that check a speculation (a profile's types, a call's result type, the
 # function a global holds): their failures count toward despecialization.
 # Any other guard failing is a bail-out (something only the interpreter does).
-SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape")
+SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape", "declared-shape")
 
 
 def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:
@@ -158,8 +158,12 @@ def short_method(code: Any, limit: int = TierPolicy.short_method) -> str | None:
 
 def inline_body(code: Any) -> bool:
     """Whether T2 runs every instruction of ``code`` inline: none the opcode table
-    sends to the generic path (its ``jit`` column) but field loads."""
-    return all(OPCODES[op].jit is None or op == Op.GET_FIELD for op, _ in code.instrs)
+    sends to the generic path (its ``jit`` column) but field loads and the struct
+    literals it builds natively (``structs.literal_site``)."""
+    from ruffdbg.jit import structs   # (structs imports this module)
+    return all(OPCODES[op].jit is None or op == Op.GET_FIELD
+               or op == Op.NEW_STRUCT and structs.literal_site(code, pc) is not None
+               for pc, (op, _) in enumerate(code.instrs))
 
 
 def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_at: str = "T0",

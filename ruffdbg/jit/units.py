@@ -155,6 +155,25 @@ class UnitRegistry:
             self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
                             detail={"reason": why, "unit": unit.id, **({"assumption": broken.text()} if broken else {})})
 
+    @serialized   # (with struct_declared: a background compile may ask while a declaration runs)
+    def struct_word(self, name: str) -> int:
+        """The address of the word native struct literals of ``name`` check: the id of
+        the shape the name builds now (0: not declared), kept by ``struct_declared``."""
+        word = self.struct_words.get(name)
+        if word is None:
+            current = self.vm.structs.get(name)
+            word = self.struct_words[name] = ctypes.c_int64(0 if current is None else id(current))
+        return ctypes.addressof(word)
+
+    @serialized
+    def struct_declared(self, name: str, shape: Any) -> None:
+        """A declaration of ``name`` ran (the VM's hook): literals built natively for
+        another shape now fail their declared-shape guard (their unit keeps that shape
+        alive, so no other object can have its address)."""
+        word = self.struct_words.get(name)
+        if word is not None:
+            word.value = id(shape)
+
     def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
         if type(function) is not Function:
             return None   # builtins run in the VM

@@ -176,6 +176,8 @@ def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str
         return f"{_atom(code, targets, pc, 0, 0)}{dot}{code.consts[arg]}"
     if op == Op.CALL_METHOD:
         return f"{_atom(code, targets, pc, arg[1], 0)}.{code.consts[arg[0]]}()"
+    if op == Op.NEW_STRUCT:
+        return f"{arg[0]} {{{', '.join(arg[1])}}}" if arg[1] else f"{arg[0]} {{}}"
     if op in (Op.INDEX, Op.STORE_INDEX):
         element = f"{_atom(code, targets, pc, 1, 0)}[{_operand(code, targets, pc, 0, 0)}]"
         return element if op == Op.INDEX else f"{element} := {_operand(code, targets, pc, 2, 0)}"

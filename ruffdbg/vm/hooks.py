@@ -50,6 +50,10 @@ class TierHooks(Protocol):
         """A REPL input declared a global of an earlier input again: code that
         depended on what it held is out of date."""
 
+    def struct_declared(self, name: str, shape: Any) -> None:
+        """A struct declaration ran: ``name`` now builds values of ``shape`` (a new
+        ``StructType``; native struct literals check their shape is still the one)."""
+
     def set_stepping(self, on: bool) -> None:
         """A debugger step starts (True) or ends: no native code is entered meanwhile."""
 

@@ -192,7 +192,9 @@ class RareOps:
         defaults = dict(zip(template.default_names, items))
         methods = dict(zip(template.method_names, items[len(template.default_names):]))
         shape = self.shapes_declared[template.name] = self.shapes_declared.get(template.name, 0) + 1
-        self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods, shape)
+        declared = self.structs[template.name] = StructType(template.name, template.field_names, defaults, methods, shape)
+        if self.hooks is not None:
+            self.hooks.struct_declared(template.name, declared)
         return pc
 
     def op_NEW_STRUCT(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
@@ -200,6 +202,11 @@ class RareOps:
         struct_type = self.structs.get(name)
         if struct_type is None:
             raise RuffError(f"Undefined struct: {name}")
+        cache = frame.code.profile.ics[pc - 1]   # (the shapes it built: T2 builds a monomorphic site's natively)
+        if struct_type is cache.shape:
+            cache.hits += 1
+        else:
+            self._ic_miss(cache, frame, pc - 1, struct_type)
         given = _pop_n(stack, len(field_names))
         if field_names == struct_type.order:    # every field, in slot order
             stack.append(StructValue(struct_type, given))
@@ -477,6 +484,8 @@ class RareOps:
         state changed (uninit -> mono -> poly -> mega)."""
         if type(receiver) is StructValue:
             key, name = receiver.type, receiver.type.shape_name
+        elif type(receiver) is StructType:   # a struct literal's site: the shape it builds
+            key, name = receiver, receiver.shape_name
         else:
             key, name = type(receiver), values.type_name(receiver)
         old = cache.miss(key, name)

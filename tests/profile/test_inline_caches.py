@@ -72,8 +72,9 @@ def test_sites_record_state_shapes_and_hits(t0):
     # Ints at the + are type feedback, not a method call: only the structs are counted.
     assert caches(t0, "add") == [("a + b", "mono", "mono Point#1", [("Point#1", 60)])]
     assert caches(t0, "maybe") == [("d?.x", "mono", "mono dict", [("dict", 60)])]
+    # (a struct literal's cache: the shape it built)
     assert caches(t0, "op_add") == [(text, "mono", "mono Point#1", [("Point#1", 60)])
-                                    for text in ("self.x", "o.x", "self.y", "o.y")]
+                                    for text in ("self.x", "o.x", "self.y", "o.y", "Point {x, y}")]
     # The method call's type feedback is read from its cache.
     (site,) = [site for site in t0.function("size").sites if site.opcode == "CALL_METHOD"]
     assert site.counts == {("struct",): 61}

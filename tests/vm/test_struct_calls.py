@@ -69,7 +69,7 @@ def test_methods_overloads_fields_and_literals_run_and_profile_alike_fused_or_no
     assert sites["acc.x"] == sites["acc.y"] == ("mono", [("Vec#1", 1)])
     assert sites["h.f()"] == ("mono", [("Holder#1", 1)])      # a field holding a function
     assert [site for site in caches(fused, "op_add") if site[1] != "uninit"] == [
-        (text, "mono", [("Vec#1", 10)]) for text in ("self.x", "o.x", "self.y", "o.y")]
+        (text, "mono", [("Vec#1", 10)]) for text in ("self.x", "o.x", "self.y", "o.y", "Vec {x, y}")]
 
 
 def test_method_and_operator_sites_record_no_callee_names_and_builtins_count_exactly():

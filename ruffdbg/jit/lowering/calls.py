@@ -155,11 +155,16 @@ class CallsAndLoops:
         at a call rather than at its callee's entry; its leaves (half of fib's
         calls) poll nothing, and a block calling several times polls before its
         first call only: what runs between two calls of a block is straight-line
-        code and the callees' own polls."""
+        code and the callees' own polls. A T2 loop sweeps the object handles there
+        too when a sweep is due (``ops._sweep_if_due``): a callee's results, a struct
+        it built natively, are otherwise held until the outermost native call returns."""
         if self.polled_block == self.block_pc:
             return ()
         self.polled_block = self.block_pc
-        return (self._poll_interrupt(pc).id,)
+        guard = self._poll_interrupt(pc)
+        if self.makes_handles(pc, pc) and any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
+            self._sweep_if_due(pc)   # (T2, in a loop: one that calls never reaches its back-edge's poll)
+        return (guard.id,)
 
     def _direct_site(self, pc: int, target: int, checked: tuple[int, ...]) -> None:
         """Record a direct call (its callee's entries are derived from it). A self-call

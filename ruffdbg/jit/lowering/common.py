@@ -147,6 +147,8 @@ class RuntimeAddresses:
     global_word: Callable[[str], int]       # global name -> address of its word in the globals table
     native_target: Callable[[Any, tuple[str, ...]], NativeTarget | None]
     call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address
+    struct_word: Callable[[str], int] | None = None   # struct name -> the word holding id() of its current shape
+    handle_put: Any = None                  # Handles.put (bound): native struct literals hand it their struct
 
 
 class AliasClasses:

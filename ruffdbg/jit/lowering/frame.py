@@ -115,7 +115,7 @@ class FrameAndExits:
         through the transfer buffer; native code starts at the header of the loop
         that got hot (``LoopRegion.entry_pc``)."""
         b = self.builder
-        if self.typed.generic or self.typed.slow_paths:
+        if self.typed.generic or self.typed.slow_paths or self.makes_handles(0, len(self.code.instrs) - 1):
             # Handles from here on were made in the loop (the frame's values came in
             # below the mark): the generic path may release those it no longer holds,
             # or a loop building strings would keep every one alive.

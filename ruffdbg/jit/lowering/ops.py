@@ -9,6 +9,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES, OPCODES, ORDERING_OPS, Op, stack_pops
+from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_POLL, RESULT
@@ -127,9 +128,37 @@ class Ops:
         b.position_at_end(poll)
         self.flush_pending()
         self._poll_interrupt(arg, reach=REACH_POLL)
+        if self.makes_handles(arg, pc):
+            self._sweep_if_due(pc)
         b.branch(after)
         b.position_at_end(after)
         self._jump(arg)
+
+    def makes_handles(self, start: int, end: int) -> bool:
+        """Whether native code of T2's pcs ``start`` to ``end`` may make object handles
+        no generic op sweeps: a struct literal built natively, a native call (its
+        callee's result, or what the callee made)."""
+        typed = self.typed
+        return typed.tier == 2 and any(
+            pc in typed.struct_literals or pc in typed.method_calls
+            or pc in typed.callees and pc not in typed.generic and type(typed.callees[pc].function) is not Builtin
+            for pc in range(start, end + 1))
+
+    def _sweep_if_due(self, pc: int) -> None:
+        """At a loop's poll: when a handle sweep is due (``CTX_SWEEP``), release the
+        handles at or above the frame's mark that it does not hold (OP_SWEEP: the
+        frame written out, the interpreter runs nothing). A struct built natively
+        in the loop, or by a callee it calls natively, is otherwise held by its
+        handle until the outermost native call returns."""
+        b = self.builder
+        sweep = self.function.append_basic_block(f"sweep_pc{pc}")
+        swept = self.function.append_basic_block(f"swept_pc{pc}")
+        due = self.alias.tag(b.load(self.ctx_word(rt.CTX_SWEEP)), "ctx")
+        b.cbranch(b.icmp_unsigned("!=", due, ir.Constant(I64, 0)), sweep, swept)
+        b.position_at_end(sweep)
+        self._call_op(pc, rt.OP_SWEEP)
+        b.branch(swept)
+        b.position_at_end(swept)
 
     def op_JUMP_IF_FALSE(self, pc: int, op: int, arg: int) -> None:
         self._branch(arg, pc + 1, jump_when=False)

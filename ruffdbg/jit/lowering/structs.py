@@ -19,7 +19,11 @@ takes no reference: it only reads, while the struct (held by its handle) holds
 the field's object.
 
 Field stores stay generic: a store drops the old value's reference and boxes a
-scalar into a new object, and both need the GIL, which native code does not hold."""
+scalar into a new object, and both need the GIL, which native code does not hold.
+
+Struct literals (``Vec { x: a, y: b }``) at a monomorphic site are built here:
+the one place native code takes the GIL (PyGILState_Ensure/Release, just around
+the allocation; see ``op_NEW_STRUCT``)."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from llvmlite import ir
 
 from ruffdbg.core.objects import StructType, StructValue
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I64, I64P
+from ruffdbg.jit.lowering.common import F64, I32, I64, I64P
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.ics import site_text
 
@@ -52,6 +56,161 @@ class StructFields:
         del self.stack[-1:]
         self.push(value, Kind.DYN)
         self.slow_path_end(pc, stack, 1, Kind.DYN)
+
+    def op_NEW_STRUCT(self, pc: int, op: int, arg: Any) -> None:
+        """A struct literal at a site ``typed.struct_literals`` names, built natively.
+
+        A ``declared-shape`` guard first: the struct's name still builds the shape the
+        site saw (a declaration run again makes a new shape: the VM keeps the word it
+        reads current, ``Jit.struct_declared``). Then, unless a field's value is one
+        native code does not box (a function, a string constant: their objects are in
+        Python lists; the generic path, the interpreter's NEW_STRUCT, builds those),
+        it takes the GIL and:
+        boxes each field (a new int or float object; a new reference to ``True``,
+        ``False``, ``None``, a tagged object, or a default the literal leaves out),
+        makes the slots list (``PyList_New``; the list takes those references), the
+        ``StructValue`` (``PyType_GenericAlloc``, then its ``type`` and ``slots``:
+        what ``StructValue.__init__`` would set), and its handle (``Handles.put``,
+        called through ``PyObject_CallOneArg``: the table's list then holds the
+        struct, so this code drops its own reference), and releases the GIL. The
+        handle lives until a sweep finds no frame holds it: a literal in a loop sweeps
+        right after it when one is due (``CTX_SWEEP``: ``runtime.SWEEP_NATIVE``
+        handles made), a loop calling natively before its calls
+        (``calls._poll_before_calls``) or at its back-edge's poll (``ops.op_JUMP_BACK``)."""
+        shape, given = self.typed.struct_literals[pc]
+        b = self.builder
+        count = len(given)
+        values = self.stack[len(self.stack) - count:] if count else []
+        site = site_text(self.code, pc)
+        guard = self.new_guard("declared-shape", pc, f"{site}: {shape.shape_name}")
+        guard.shape = shape
+        word = self.imports.memory(f"rd.struct.{shape.name}", self.runtime.struct_word(shape.name), 1)
+        declared = self.alias.tag(b.load(self.address(word)), "global")
+        shape_address = self._address_of(f"shape.{shape.name}.{shape.shape}", shape)
+        self.deopt_if(b.icmp_unsigned("!=", declared, shape_address), guard)
+        stack = self.slow_path_begin(pc)
+        for value, kind in values:
+            if kind == Kind.DYN:   # (tags 0..4: null, bool, int, float, object)
+                tag = b.extract_value(value, 0)
+                self._to_slow_path_if(b.icmp_unsigned(">", tag, ir.Constant(I64, rt.TAG_OBJECT)), pc)
+        gil = self._c_api("PyGILState_Ensure")
+        objects = {slot: self._boxed(value, kind) for slot, (value, kind) in zip(given, values)}
+        for slot, default in enumerate(shape.blank):
+            if slot not in objects:   # (the shape's default, shared as the interpreter shares it)
+                objects[slot] = self._address_of(f"default.{shape.name}.{shape.shape}.{slot}", default)
+                self._incref(objects[slot])
+        slots = self._c_api("PyList_New", ir.Constant(I64, len(shape.field_names)))
+        items = self._field(slots, rt.ITEMS_DATA)
+        for slot in range(len(shape.field_names)):
+            self._store_word(b.add(items, ir.Constant(I64, 8 * slot)), objects[slot])
+        struct = self._c_api("PyType_GenericAlloc", self._address_of("StructValue", StructValue), ir.Constant(I64, 0))
+        self._incref(shape_address)
+        self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_TYPE)), shape_address)
+        self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_SLOTS)), slots)
+        number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), struct)
+        self._unless_put(pc, number, struct, gil)
+        handle = self._c_api("PyLong_AsLongLong", number)
+        self._c_api("Py_DecRef", number)
+        self._c_api("Py_DecRef", struct)   # (the handle table holds it now)
+        self._c_api("PyGILState_Release", gil)
+        del self.stack[len(self.stack) - count:]
+        self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
+        if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
+            self._sweep_if_due(pc)   # (in a loop: the structs it built and dropped die young)
+        self.slow_path_end(pc, stack, count, Kind.DYN)
+
+    def _unless_put(self, pc: int, number: ir.Value, struct: ir.Value, gil: ir.Value) -> None:
+        """``Handles.put`` is Python code: a signal handler may raise in it (Ctrl-C
+        outside the harness, which only sets the interrupt word). Then the struct is
+        dropped (it frees its slots), the error cleared -- a KeyboardInterrupt
+        delivered again at the next check (``PyErr_SetInterrupt``) -- and the
+        generic path builds the literal: the interrupt is raised in the interpreter."""
+        b = self.builder
+        failed = self.function.append_basic_block(f"literal_put_failed_pc{pc}")
+        made = self.function.append_basic_block(f"literal_put_pc{pc}")
+        b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
+        b.position_at_end(failed)
+        self._c_api("Py_DecRef", struct)
+        interrupt = self._c_api("PyErr_ExceptionMatches", self._address_of("KeyboardInterrupt", KeyboardInterrupt))
+        self._c_api("PyErr_Clear")
+        with b.if_then(b.icmp_unsigned("!=", interrupt, ir.Constant(I32, 0))):
+            self._c_api("PyErr_SetInterrupt")
+        self._c_api("PyGILState_Release", gil)
+        b.branch(self.slow_path)
+        b.position_at_end(made)
+
+    def _to_slow_path_if(self, condition: ir.Value, pc: int) -> None:
+        go_on = self.function.append_basic_block(f"literal_pc{pc}")
+        self.builder.cbranch(condition, self.slow_path, go_on)
+        self.builder.position_at_end(go_on)
+
+    def _c_api(self, name: str, *arguments: ir.Value) -> ir.Value:
+        """Call the C API function ``name`` (``runtime.C_API``: the GIL must be held,
+        but for PyGILState_Ensure)."""
+        result, parameters = rt.C_API[name]
+        types = {"i64": I64, "i32": I32, "f64": F64, "void": ir.VoidType()}
+        function = self.imports.function(f"rd.capi.{name}", rt.C_API_ADDRESSES[name],
+                                         ir.FunctionType(types[result], [types[p] for p in parameters]))
+        return self.builder.call(function, list(arguments))
+
+    def _incref(self, address: ir.Value) -> None:
+        """Py_INCREF (the GIL is held): one more reference to the object at ``address``."""
+        b = self.builder
+        pointer = b.inttoptr(address, I64P)
+        self.alias.tag(b.store(b.add(self.alias.tag(b.load(pointer), "object"), ir.Constant(I64, 1)), pointer),
+                       "object")
+
+    def _store_word(self, address: ir.Value, value: ir.Value) -> None:
+        self.alias.tag(self.builder.store(value, self.builder.inttoptr(address, I64P)), "object")
+
+    def _boxed(self, value: ir.Value, kind: str) -> ir.Value:
+        """A new reference to a Python object for a field's value (the GIL is held)."""
+        b = self.builder
+        if kind == Kind.INT:
+            return self._c_api("PyLong_FromLongLong", value)
+        if kind == Kind.FLOAT:
+            return self._c_api("PyFloat_FromDouble", value)
+        if kind in (Kind.BOOL, Kind.NULL):
+            address = self._address_of("none", None) if kind == Kind.NULL else \
+                b.select(value, self._address_of("true", True), self._address_of("false", False))
+            self._incref(address)
+            return address
+        return b.call(self._tagged_boxer(), [b.extract_value(value, 0), b.extract_value(value, 1)])
+
+    def _tagged_boxer(self) -> ir.Function:
+        """This module's function boxing a tagged value (null, bool, int, float or
+        object: the literal checked the tag) into a new reference."""
+        name = f"{self.unit_name}_box_tagged"
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        function = ir.Function(self.module, ir.FunctionType(I64, [I64, I64]), name=name)
+        function.linkage = "internal"
+        function.attributes.add("nounwind")
+        saved = self.builder
+        tag, bits = function.args
+        blocks = {name: function.append_basic_block(name) for name in ("entry", "int", "float", "bool", "null", "object")}
+        self.builder = b = ir.IRBuilder(blocks["entry"])
+        try:
+            switch = b.switch(tag, blocks["object"])
+            for name, each in (("int", rt.TAG_INT), ("float", rt.TAG_FLOAT), ("bool", rt.TAG_BOOL), ("null", rt.TAG_NULL)):
+                switch.add_case(ir.Constant(I64, each), blocks[name])
+            b.position_at_end(blocks["int"])
+            b.ret(self._c_api("PyLong_FromLongLong", bits))
+            b.position_at_end(blocks["float"])
+            b.ret(self._c_api("PyFloat_FromDouble", b.bitcast(bits, F64)))
+            for name in ("bool", "null", "object"):
+                b.position_at_end(blocks[name])
+                if name == "bool":
+                    address = b.select(b.trunc(bits, ir.IntType(1)), self._address_of("true", True),
+                                       self._address_of("false", False))
+                else:
+                    address = self._address_of("none", None) if name == "null" else self._object_address(bits)
+                self._incref(address)
+                b.ret(address)
+        finally:
+            self.builder = saved
+        return function
 
     def op_CALL_METHOD(self, pc: int, op: int, arg: Any) -> None:
         self.native_method(pc, arg[1] + 1)

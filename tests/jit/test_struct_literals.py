@@ -1,0 +1,175 @@
+"""Struct literals built natively by T2 (lowering/structs.py ``op_NEW_STRUCT``: the
+GIL taken around the allocation): which sites are native and which stay generic
+(with their reason) in the views, the declared-shape guard, reference counts, and
+the handle table staying bounded in a loop of literals. The behaviour itself, in
+every tier, is tests/programs/jit_struct_literals.ruff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ruffdbg.jit import runtime as rt
+from ruffdbg.session import Policy, Session
+
+VECADD = Path(__file__).parents[2] / "examples" / "benchmarks" / "vecadd.ruff"
+
+
+def run(text: str, jit: bool = True, threshold: int | None = 100) -> tuple[Session, str]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=threshold if jit else None), write=output.append)
+    result = session.run_source(text, "t.ruff")
+    assert result.ok, result.error and result.error.message
+    return session, "".join(output)
+
+
+def current_t2(session: Session, name: str):
+    return [unit for unit in session.assumptions(name) if unit.current and unit.tier == "T2"]
+
+
+def test_vecadd_loop_builds_its_vectors_natively():
+    text = VECADD.read_text(encoding="utf-8").replace("run(200000)", "run(5000)")
+    session, printed = run(text, threshold=None)
+    assert printed.splitlines()[0] == run(text, jit=False)[1].splitlines()[0]
+    for name in ("run", "op_add"):
+        units = current_t2(session, name)
+        assert units, name
+        for unit in units:
+            assert not [site for site in unit.generic_sites if "struct literal" in site.text()], (name, unit)
+    (op_add,) = current_t2(session, "op_add")
+    assert [(a.kind, a.what) for a in op_add.assumptions if a.kind == "literal-shape"] == \
+        [("literal-shape", "Vec {x, y}: Vec#1")]
+    header = session.native_text("op_add", "ir").splitlines()[0]
+    assert "generic" not in session.native_text("op_add", "ir").split("; ModuleID")[0], header
+
+
+TWICE = """struct P { x, y }
+func twice(n) {
+    mut s := 0
+    for i in n { s += P { x: i, x: 1, y: 0 }.x + P { x: i, y: 2 }.y }
+    return s
+}
+print(twice(50))
+"""
+
+
+def test_a_literal_that_stays_generic_says_why():
+    session, printed = run(TWICE)
+    assert printed == "150\n"
+    session.force_compile("twice")
+    (unit,) = current_t2(session, "twice")
+    literal = [site.text() for site in unit.generic_sites if "struct literal" in site.text()]
+    assert literal == ["line 4, pc 10: generic: struct literal P — mono P#1: the field x is given twice (the interpreter builds it)"]
+    assert [a.what for a in unit.assumptions if a.kind == "literal-shape"] == ["P {x, y}: P#1"]
+    ir_header = session.native_text("twice", "ir").split("; ModuleID")[0]
+    assert "generic: struct literal P — mono P#1: the field x is given twice" in ir_header
+
+
+REDECLARED = """struct P { x, y }
+func make(k) { return P { x: k, y: 1 } }
+func again() {
+    struct P { x, y, z = 7 }
+    return 0
+}
+mut s := 0
+for i in 400 { s += make(i).x }
+again()
+print(make(5))
+for i in 400 { make(i) }
+print(make(6))
+"""
+
+
+def test_a_struct_declared_again_fails_the_guard_and_the_site_goes_generic():
+    session, printed = run(REDECLARED)
+    assert printed == run(REDECLARED, jit=False)[1] == "P { x: 5, y: 1, z: 7 }\nP { x: 6, y: 1, z: 7 }\n"
+    reasons = {g.reason for g in session.deopt_groups("make") if g.kind == "deopt"}
+    assert "P {x, y}: expected P#1, got P#2" in reasons
+    generic = [site.text() for unit in current_t2(session, "make") for site in unit.generic_sites]
+    assert all("poly(2) P#1 P#2: native struct literals need one shape" in text for text in generic)
+
+
+def test_reference_counts_are_handed_over_exactly():
+    text = """struct P { x, y, d = [1, 2] }
+func keep(s, n) {
+    mut i := 0
+    mut last := null
+    while i < n {
+        last := P { x: s, y: i * 0.5 }
+        i += 1
+    }
+    return last
+}
+"""
+    session, _ = run(text)
+    vm = session.vm
+    value = "a string" * 3   # (not interned: its count is ours to watch)
+    shape = vm.structs["P"]
+    default = shape.blank[2]
+    keep = vm.globals["keep"]
+    counts = []
+    for _ in range(6):   # (compiled in the first call: the unit holds the shape)
+        result = vm.call_function(keep, [value, 3000])
+        assert result.slots[0] is value and result.slots[1] == 1499.5 and result.slots[2] is default
+        del result
+        counts.append((sys.getrefcount(value), sys.getrefcount(shape), sys.getrefcount(default)))
+    assert current_t2(session, "keep")
+    # 3000 structs per call, each holding the three: none is left holding them, none dropped twice
+    assert counts[2] == counts[3] == counts[4] == counts[5] and max(counts[5]) < 20
+
+
+def test_a_loop_of_literals_keeps_the_handle_table_small(monkeypatch):
+    most = [0]
+    put = rt.Handles.put
+
+    def counting(self, value):
+        most[0] = max(most[0], len(self) + 1)
+        return put(self, value)
+
+    monkeypatch.setattr(rt.Handles, "put", counting)
+    text = """struct P { x, y }
+func f(n) {
+    mut i := 0
+    mut s := 0
+    while i < n {
+        let p := P { x: i, y: 1.5 }
+        s += p.x
+        i += 1
+    }
+    return s
+}
+print(f(200000))
+"""
+    session, printed = run(text)
+    assert printed == f"{sum(range(200000))}\n"
+    assert current_t2(session, "f") and most[0] < 2 * rt.SWEEP_NATIVE
+
+
+def test_a_failing_handle_put_leaves_the_literal_to_the_generic_path(monkeypatch):
+    """Handles.put is Python code native code calls: an exception there (a signal
+    handler's, say) is cleared, the struct dropped, and the interpreter builds it."""
+    calls = [0]
+    put = rt.Handles.put
+
+    def failing(self, value):
+        calls[0] += 1
+        if calls[0] == 2500:   # (from the OSR loop's native literal)
+            raise MemoryError
+        return put(self, value)
+
+    monkeypatch.setattr(rt.Handles, "put", failing)
+    text = """struct P { x, y }
+func f(n) {
+    mut i := 0
+    mut s := 0
+    while i < n {
+        let p := P { x: i, y: 1.5 }
+        s += p.x
+        i += 1
+    }
+    return s
+}
+print(f(5000))
+"""
+    session, printed = run(text)
+    assert printed == f"{sum(range(5000))}\n" and calls[0] > 2500
