@@ -307,14 +307,14 @@ class NativeBoundary:
         instruction names are boxed (the whole frame for a MUT_* op, or when it
         fails), and the native frames
         below are built only if the Ruff stack shows (an error, a pause, a step)."""
-        if self.vm.interrupt[0] and op != rt.OP_RAISE:   # a safepoint: leave before the op runs
-            return rt.STATUS_INTERRUPTED                   # (lowering.generic._unless_done)
         handles = self.handles
         if op == rt.OP_SWEEP:   # (a T2 loop's back-edge: CTX_SWEEP was set)
             live, _ = rt.object_handles(buffer, 0, nlocals + nstack)
             handles.sweep(mark, live)
             self.ctx.words[rt.CTX_SWEEP] = 0
             return rt.STATUS_OK
+        if self.vm.interrupt[0] and op != rt.OP_RAISE:   # a safepoint: leave before the op runs
+            return rt.STATUS_INTERRUPTED                   # (lowering.generic._unless_done)
         try:
             # The frame's values as native code wrote them, read once (a list: reading
             # a ctypes pointer costs per item). The instruction may run Ruff code (a
