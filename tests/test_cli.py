@@ -225,3 +225,12 @@ def test_arguments_after_the_program_reach_args(tmp_path, capsys):
     program.write_text("print(args())\n")
     assert main(["run", str(program), "--threshold", "1", "--", "a b", "--c"]) == 0
     assert capsys.readouterr().out == '[a b, --c]\n'
+
+
+def test_python_dash_m_ruffdbg_is_the_same_command_line(tmp_path):
+    path = write(tmp_path, "print(6 * 7)\n")
+    done = subprocess.run([sys.executable, "-m", "ruffdbg", "run", path], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "42\n", "")
+    done = subprocess.run([sys.executable, "-m", "ruffdbg", "run", str(tmp_path / "missing.ruff")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and done.stderr.count("\n") == 1
