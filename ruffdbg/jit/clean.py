@@ -32,7 +32,8 @@ global, or calls anything else, keeps every check.
 
 from __future__ import annotations
 
-from ruffdbg.compiler.opcodes import BLOCK_ENDS, BRANCH_OPS, OPCODE_NAMES, Op
+from ruffdbg.compiler.opcodes import OPCODE_NAMES, Op
+from ruffdbg.jit.ownership import next_pcs
 from ruffdbg.jit.types import Kind
 
 # Opcodes a clean unit may hold (CALL only as a direct self-call or an inline builtin).
@@ -91,7 +92,7 @@ def checked_already(typed) -> frozenset[int]:
     while work:
         pc = work.pop()
         after = into[pc] | {checks[pc]} if pc in checks else into[pc]
-        for target in _successors(code, typed, pc):
+        for target in next_pcs(code, pc, typed):
             known = into.get(target)
             merged = after if known is None else known & after
             if merged != known:
@@ -99,15 +100,3 @@ def checked_already(typed) -> frozenset[int]:
                 work.append(target)
     return frozenset(pc for pc, name in checks.items() if name in into.get(pc, frozenset()))
 
-
-def _successors(code, typed, pc: int) -> list[int]:
-    op, arg = code.instrs[pc]
-    if pc in typed.always_fails:
-        return []
-    if op in BRANCH_OPS or op == Op.FOR_ITER:
-        return [arg, pc + 1]
-    if op in (Op.JUMP, Op.JUMP_BACK):
-        return [arg]
-    if op in BLOCK_ENDS:
-        return []
-    return [pc + 1]

@@ -63,7 +63,7 @@ def analyse(typed: TypedCode) -> Ownership:
     owned before each loop (see the module doc)."""
     code = typed.code
     reachable = sorted(typed.before)
-    successors = {pc: [s for s in _successors(code, pc, typed) if s in typed.before] for pc in reachable}
+    successors = {pc: [s for s in next_pcs(code, pc, typed) if s in typed.before] for pc in reachable}
     loops = _loop_ends(code, reachable)
     entry = typed.region.entry_pc if typed.region is not None else 0
     # A loop is worth a copy before it only for the locals every one of its
@@ -147,7 +147,8 @@ def _read_by_element_load(code, typed, pc: int) -> bool:
         and code.instrs[pc + 2][0] == Op.INDEX and pc + 2 in typed.element_loads
 
 
-def _successors(code, pc: int, typed) -> list[int]:
+def next_pcs(code, pc: int, typed) -> list[int]:
+    """The pcs control can go to from ``pc`` in the typed code (none past an op that always fails)."""
     op, arg = code.instrs[pc]
     if pc in typed.always_fails:
         return []

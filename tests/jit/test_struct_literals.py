@@ -118,16 +118,7 @@ func keep(s, n) {
     assert counts[2] == counts[3] == counts[4] == counts[5] and max(counts[5]) < 20
 
 
-def test_a_loop_of_literals_keeps_the_handle_table_small(monkeypatch):
-    most = [0]
-    put = rt.Handles.put
-
-    def counting(self, value):
-        most[0] = max(most[0], len(self) + 1)
-        return put(self, value)
-
-    monkeypatch.setattr(rt.Handles, "put", counting)
-    text = """struct P { x, y }
+LITERAL_LOOP = """struct P { x, y }
 func f(n) {
     mut i := 0
     mut s := 0
@@ -138,8 +129,19 @@ func f(n) {
     }
     return s
 }
-print(f(200000))
 """
+
+
+def test_a_loop_of_literals_keeps_the_handle_table_small(monkeypatch):
+    most = [0]
+    put = rt.Handles.put
+
+    def counting(self, value):
+        most[0] = max(most[0], len(self) + 1)
+        return put(self, value)
+
+    monkeypatch.setattr(rt.Handles, "put", counting)
+    text = LITERAL_LOOP + "print(f(200000))\n"
     session, printed = run(text)
     assert printed == f"{sum(range(200000))}\n"
     assert current_t2(session, "f") and most[0] < 2 * rt.SWEEP_NATIVE
@@ -158,18 +160,6 @@ def test_a_failing_handle_put_leaves_the_literal_to_the_generic_path(monkeypatch
         return put(self, value)
 
     monkeypatch.setattr(rt.Handles, "put", failing)
-    text = """struct P { x, y }
-func f(n) {
-    mut i := 0
-    mut s := 0
-    while i < n {
-        let p := P { x: i, y: 1.5 }
-        s += p.x
-        i += 1
-    }
-    return s
-}
-print(f(5000))
-"""
+    text = LITERAL_LOOP + "print(f(5000))\n"
     session, printed = run(text)
     assert printed == f"{sum(range(5000))}\n" and calls[0] > 2500

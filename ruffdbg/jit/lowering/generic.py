@@ -57,12 +57,9 @@ class GenericOps:
         # set (a pause, a step, a retired unit), the op does not run and the frame
         # leaves here as at a poll. (A loop making a trip at every iteration flushes
         # its back-edge count each time, so it never reaches the back-edge's poll.)
-        interrupted = self.function.append_basic_block(f"interrupted_pc{pc}")
-        left = self.function.append_basic_block(f"generic_left_status_pc{pc}")
-        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), interrupted, left)
-        b.position_at_end(interrupted)
+        otherwise = self._when_status(status, rt.STATUS_INTERRUPTED, f"interrupted_pc{pc}")
         self.deopt_always(self.new_guard("interrupt", pc, "interrupt word set"))
-        b.position_at_end(left)
+        b.position_at_end(otherwise)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
         self.leave(status, pc)
         b.position_at_end(proceed)
@@ -176,14 +173,20 @@ class GenericOps:
         if self.region is None or not self.in_try(pc):
             self._return_status(status)
             return
-        b = self.builder
-        raised = self.function.append_basic_block(f"raised_in_try_pc{pc}")
-        other = self.function.append_basic_block(f"left_pc{pc}")
-        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), raised, other)
-        b.position_at_end(raised)
+        otherwise = self._when_status(status, rt.STATUS_ERROR, f"raised_in_try_pc{pc}")
         self._to_tail(None, pc, self.stack)
-        b.position_at_end(other)
+        self.builder.position_at_end(otherwise)
         self._return_status(status)
+
+    def _when_status(self, status: ir.Value, value: int, name: str) -> ir.Block:
+        """Branch on ``status == value``: the builder goes on in the block where it
+        holds (``name``); returned, the block where it does not."""
+        b = self.builder
+        holds = self.function.append_basic_block(name)
+        otherwise = self.function.append_basic_block(f"not_{name}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, value)), holds, otherwise)
+        b.position_at_end(holds)
+        return otherwise
 
     def function_dyn(self, kind: FunctionValue) -> ir.Value:
         return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), self.function_id(kind.callee.function))
