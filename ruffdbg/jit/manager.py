@@ -10,6 +10,7 @@ each a mixin in its own module sharing the state set up here and the one lock
 - ``compiling.Compiling``: inference, lowering, LLVM, installing; display-only units;
 - ``deopt.NativeBoundary``: calling native code, its deopt/call callbacks, deopt policy;
 - ``osr.OsrEntry``: entering a hot loop natively;
+- ``reclaim.Reclaiming``: retiring the units of functions nothing can call any more;
 - here: the tier decisions carried out (decided by ``tiering``), the user's
   controls, the debugger's hold/stepping, and ``info`` for views (``views``).
 """
