@@ -34,6 +34,7 @@ from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.objects import Function
+from ruffdbg.jit.tiering import STOPPED
 from ruffdbg.jit.views import State
 from ruffdbg.vm.frame import Frame
 
@@ -90,15 +91,17 @@ class Reclaiming:
         self._orphaned_since_sweep, self._compiles_since_sweep = False, 0
         for key, (code, _) in list(self.orphans.items()):
             if not self._has_native(code):   # (nothing to retire: if it compiles again, it is not orphaned)
-                del self.orphans[key]
+                self.orphans.pop(key, None)
         retired = False
         while self.orphans:   # (retiring a code notes the code nested in it: looked at at once)
-            reachable = self._still_reachable([code for code, _ in self.orphans.values()])
-            gone = [(key, code, why) for key, (code, why) in self.orphans.items() if key not in reachable]
+            # (snapshots: a view's display compile may sweep on the UI thread while the VM notes globals)
+            orphans = list(self.orphans.items())
+            reachable = self._still_reachable([code for _, (code, _) in orphans])
+            gone = [(key, code, why) for key, (code, why) in orphans if key not in reachable]
             if not gone:
                 break
             for key, code, why in gone:
-                del self.orphans[key]
+                self.orphans.pop(key, None)
                 self.retire_code(code, why)
             retired = True
         if retired:
@@ -160,7 +163,9 @@ class Reclaiming:
         dropped = [unit for unit in state.units if unit.valid]
         for unit in dropped:
             self.invalidate(unit, f"retired: {why}")
-        state.state, state.reason = State.INTERPRETED, why
+        if state.state not in STOPPED:   # (blacklisted, not compilable: that stays true of it)
+            state.state = State.INTERPRETED
+        state.reason = why
         if code.profile is not None:   # (should it run after all: interpreted until hot again)
             code.profile.hot_at = code.profile.calls + self.policy.recheck_every
         for unit in dropped:
