@@ -347,8 +347,8 @@ class Compiling:
         valid until ``_link``): what is left, the LLVM stages, is a job."""
         code = typed.code
         self.sweep_unreachable()
+        self._sweep_abandoned()   # (before release_retired: what it retires is released at once)
         self.release_retired()
-        self._sweep_abandoned()
         unit_id = len(self.units)
         layout = CounterLayout.for_code(len(code.instrs), len(code.params))
         counters = (ctypes.c_int64 * layout.words)()

@@ -10,6 +10,7 @@ import io
 
 from ruffdbg.session import Policy, Session
 from ruffdbg.soak import soak
+from tests.jit.test_background import FIB, compiler_held
 
 # A REPL input defining f and making it hot (its loop calls it: OSR, then T2).
 INPUT = """func f(x) {{
@@ -107,6 +108,21 @@ def test_display_only_compiles_give_their_machine_code_back_and_still_show():
     s.jit.release_retired()
     assert not unit.compiled.loaded
     assert "ret" in s.native_text("h", "asm")
+
+
+def test_a_background_compile_never_installed_gives_its_machine_code_back():
+    out = io.StringIO()
+    s = Session(Policy(jit=True, threshold=5, background_compile=True), write=out.write)
+    with compiler_held(s):
+        assert s.run_source(FIB).ok
+        s.force_deopt("fib")   # (while its T2 compile is in flight: abandoned)
+    s.jit.wait_compiles()
+    for n in (10, 11):
+        assert s.run_source(f"print(fib({n}))").ok   # it tiers up again: compiles, which sweep
+        s.jit.wait_compiles()
+    abandoned = [c for c in s.compiles("fib") if c.state_text == "retired: not installed: deoptimized on request"]
+    assert abandoned and all(not s.jit.units[c.id].compiled.loaded for c in abandoned)
+    assert out.getvalue() == "144\n55\n89\n"
 
 
 def test_a_repl_run_redefining_a_function_every_round_keeps_only_the_last_rounds_code():
