@@ -96,6 +96,7 @@ class SoakReport:
     redefine: bool = False
     units: int = 0
     retired: int = 0
+    loaded: int = 0        # units whose machine code is still loaded at the end
     deopts: int = 0
 
     def after_warm_up(self) -> tuple[float, float]:
@@ -111,7 +112,8 @@ class SoakReport:
         first, warm, last = self.samples[0], self.after_warm_up(), self.samples[-1]
         what = "redefining a function every round" if self.redefine else "one program"
         lines = [f"soak ({what}): {self.rounds} rounds in {last[0]:.1f} s, {self.units} units compiled, "
-                 f"{self.deopts} deopts, {self.retired} units retired (machine code released)",
+                 f"{self.deopts} deopts, {self.retired} units retired (machine code released), "
+                 f"{self.loaded} loaded",
                  f"  RSS after round 1      {first[1]:8.1f} MB",
                  f"  RSS after warm-up      {warm[1]:8.1f} MB  (at {warm[0]:.1f} s)",
                  f"  RSS at the end         {last[1]:8.1f} MB",
@@ -144,6 +146,7 @@ def soak(seconds: float, max_rounds: int | None = None, threshold: int | None = 
     if session.jit is not None:
         report.units = len(session.jit.units)
         report.retired = sum(not unit.compiled.loaded for unit in session.jit.units)
+        report.loaded = report.units - report.retired
         report.deopts = sum(state.deopts for state in session.jit.states.values())
     return report
 

@@ -141,6 +141,8 @@ class Compiling:
             self.compiler.submit(job)
             return job.unit
         job.run()
+        if job.error is not None:
+            raise self._failed(job)
         return self._install(self._link(job))
 
     def _install(self, unit: Unit) -> Unit | None:
@@ -190,7 +192,7 @@ class Compiling:
             return None
         state.pending = None
         if job.error is not None:
-            raise job.error
+            raise self._failed(job)
         why = job.cancelled or (state.held or ("a debugger step is under way" if self.stepping else None))
         unit = self._link(job, refused=why)
         installed = self._install(unit) if why is None else None
@@ -217,6 +219,14 @@ class Compiling:
             self.abandoned.remove(job)
             if job.error is None:
                 self._link(job, refused=job.cancelled)
+            else:
+                self._failed(job)
+
+    def _failed(self, job: CompileJob) -> BaseException:
+        """A compile that failed (its error, to raise): its unit is never installed,
+        and whatever of it LLVM had linked is released with the retired units'."""
+        self.retired.append(job.unit)
+        return job.error
 
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
@@ -332,15 +342,16 @@ class Compiling:
         job = self._lower(typed, tier, trigger, infer_ms)
         job.run()
         if job.error is not None:
-            raise job.error
+            raise self._failed(job)
         return self._link(job)
 
     def _lower(self, typed: TypedCode, tier: int, trigger: str | None, infer_ms: float) -> CompileJob:
         """Lower one unit to IR and reserve its id (its place in ``units``, not
         valid until ``_link``): what is left, the LLVM stages, is a job."""
         code = typed.code
+        self.sweep_unreachable()
+        self._sweep_abandoned()   # (before release_retired: what it retires is released at once)
         self.release_retired()
-        self._sweep_abandoned()
         unit_id = len(self.units)
         layout = CounterLayout.for_code(len(code.instrs), len(code.params))
         counters = (ctypes.c_int64 * layout.words)()
@@ -464,11 +475,12 @@ class Compiling:
             raise LookupError("top-level code runs natively only in OSR loops, and none of its loops got hot")
         return [loops[header] for header in sorted(loops)]
 
-    @staticmethod
-    def _display_only(unit: Unit) -> Unit:
+    def _display_only(self, unit: Unit) -> Unit:
         """A unit compiled to be shown never runs: marked retired, no caller
-        bookkeeping or event ever concerns it."""
+        bookkeeping or event ever concerns it, and its machine code is released
+        with the retired units' (its views read its texts)."""
         unit.valid = False
+        self.retired.append(unit)
         return unit
 
     def native_lines(self, unit: Unit, kind: str, raw: bool = False) -> list:

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 import time
 import zlib
 from dataclasses import dataclass
 
 import llvmlite.binding as llvm
+from llvmlite.binding.newpassmanagers import NewPassManager
 
 from ruffdbg.jit.codecache import CodeCache
 
@@ -105,14 +108,14 @@ class CompiledModule:
                 self.ms["load"] = round((time.perf_counter() - started) * 1000, 3)
             else:
                 looked_up = time.perf_counter()
-                module = _parse(self.ir_before, self.twin)
-                module.verify()
-                parsed = time.perf_counter()
-                optimize(module, self.opt_level)
-                optimized = time.perf_counter()
-                ir_after = str(module)
-                self._ir_after = zlib.compress(ir_after.encode(), 1)
-                object_code = _object_machine().emit_object(module)
+                with _parsed(self.ir_before, self.twin) as module:
+                    module.verify()
+                    parsed = time.perf_counter()
+                    optimize(module, self.opt_level)
+                    optimized = time.perf_counter()
+                    ir_after = str(module)
+                    self._ir_after = zlib.compress(ir_after.encode(), 1)
+                    object_code = _object_machine().emit_object(module)
                 self._link(lljit, object_code, exported)
                 done = time.perf_counter()
                 if self.cache is not None:
@@ -175,8 +178,7 @@ class CompiledModule:
         if not self.generated:
             return NOT_YET
         if self._assembly is None:
-            with _lock:
-                module = llvm.parse_assembly(self.ir_after)   # (made as the object was: the same machine)
+            with _lock, _parsed(self.ir_after) as module:   # (made as the object was: the same machine)
                 self._assembly = zlib.compress(_object_machine().emit_assembly(module).encode(), 1)
         return zlib.decompress(self._assembly).decode()
 
@@ -198,7 +200,7 @@ class CompiledModule:
         self.addresses = {}
 
 
-_builders: dict[int, tuple[llvm.TargetMachine, llvm.PassBuilder]] = {}
+_machines: dict[int, llvm.TargetMachine] = {}
 
 
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
@@ -211,28 +213,56 @@ def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
     small helpers -- and took about a third of optimize's time; over the
     examples' compiles the code LLVM made was the same size and the benchmarks
     ran as fast (README, Performance)."""
-    passes = _pass_builder(opt_level)
-    _module_passes(module, passes, "always_inliner", "global_dead_code_eliminate")
-    for function in [f for f in module.functions if not f.is_declaration]:
-        passes.getFunctionPassManager().run(function, passes)   # (a fresh manager each: one cannot run twice)
-    _module_passes(module, passes, "global_dead_code_eliminate")
+    with _pass_builder(opt_level) as passes:
+        _module_passes(module, passes, "always_inliner", "global_dead_code_eliminate")
+        for function in [f for f in module.functions if not f.is_declaration]:
+            _run(passes.getFunctionPassManager(), function, passes)   # (a fresh manager each: one cannot run twice)
+        _module_passes(module, passes, "global_dead_code_eliminate")
 
 
 def _module_passes(module: llvm.ModuleRef, passes: llvm.PassBuilder, *names: str) -> None:
     manager = llvm.create_new_module_pass_manager()
     for name in names:
         getattr(manager, f"add_{name}_pass")()
-    manager.run(module, passes)
+    _run(manager, module, passes)
 
 
-def _pass_builder(opt_level: int) -> llvm.PassBuilder:
-    """One pass builder (and target machine) per level, made once: each compile
-    asks it for fresh pass managers."""
-    if opt_level not in _builders:
-        machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
-        _builders[opt_level] = (machine, llvm.create_pass_builder(
-            machine, llvm.create_pipeline_tuning_options(speed_level=opt_level)))
-    return _builders[opt_level][1]
+def _run(manager: NewPassManager, target: object, passes: llvm.PassBuilder) -> None:
+    """Run a pass manager once and free it. llvmlite 0.50's pass managers never
+    free themselves: ``ModulePassManager``/``FunctionPassManager`` list
+    ``ObjectRef`` before ``NewPassManager`` among their bases, so ``close()``
+    and ``__del__`` reach ``ObjectRef._dispose``, which does nothing, and every
+    pass of the pipeline with its buffers stayed allocated -- about 105 KB per
+    compile of a T2 unit (malloc's bytes in use, 200 compiles of one unit).
+    Disposed here by ``NewPassManager._dispose``, then detached so that
+    nothing disposes it twice."""
+    try:
+        manager.run(target, passes)
+    finally:
+        NewPassManager._dispose(manager)
+        manager.detach()
+
+
+@contextmanager
+def _pass_builder(opt_level: int) -> Iterator[llvm.PassBuilder]:
+    """A pass builder for one compile, closed (with its tuning options) after it.
+    Not one per level reused: every run llvmlite makes with a pass builder
+    registers instrumentation callbacks in the builder's
+    ``PassInstrumentationCallbacks``, which are never removed and are called by
+    every later pass, so a reused builder made each compile slower than the one
+    before (one T2 unit compiled 1,000 times over: 38 ms a compile at first,
+    84 ms at the end; with a builder per compile 23 ms throughout). What a
+    builder per compile still leaves behind is its callbacks object, which
+    llvmlite allocates and nothing deletes: about 1 KB a compile."""
+    if opt_level not in _machines:
+        _machines[opt_level] = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
+    tuning = llvm.create_pipeline_tuning_options(speed_level=opt_level)
+    passes = llvm.create_pass_builder(_machines[opt_level], tuning)
+    try:
+        yield passes
+    finally:
+        passes.close()
+        tuning.close()
 
 
 def _object_machine() -> llvm.TargetMachine:
@@ -264,16 +294,32 @@ def object_code(ir_text: str) -> bytes:
     """An ELF object of ``ir_text`` (optimized IR), generated with the JIT's target
     machine settings: what a perf map reads its function sizes from
     (``jit/perfmap.py``; only made when one is asked for)."""
-    with _lock:
-        module = llvm.parse_assembly(ir_text)
+    with _lock, _parsed(ir_text) as module:
         return _machine().emit_object(module)
 
 
-def _parse(ir_text: str, twin: tuple[str, str, str] | None) -> llvm.ModuleRef:
+@contextmanager
+def _parsed(ir_text: str, twin: tuple[str, str, str] | None = None) -> Iterator[llvm.ModuleRef]:
+    """The module of ``ir_text`` (``_parse``) in an LLVM context of its own, freed
+    with it afterwards. In the process's global context every parse left its
+    types and uniqued constants and metadata behind (about 1.8 KB a compile of
+    one T2 unit, 300 parses)."""
+    context = llvm.create_context()
+    module = None
+    try:
+        module = _parse(ir_text, twin, context)
+        yield module
+    finally:
+        if module is not None:
+            module.close()
+        context.close()
+
+
+def _parse(ir_text: str, twin: tuple[str, str, str] | None, context: llvm.ContextRef) -> llvm.ModuleRef:
     """The unit's module, its ``twin`` (if any) linked in, private and always inlined."""
-    module = llvm.parse_assembly(ir_text)
+    module = llvm.parse_assembly(ir_text, context=context)
     if twin is not None:
-        module.link_in(llvm.parse_assembly(twin[0]))
+        module.link_in(llvm.parse_assembly(twin[0], context=context))
         for name in twin[1:]:
             module.get_function(name).linkage = "internal"
         module.get_function(twin[1]).add_function_attribute("alwaysinline")
@@ -341,16 +387,15 @@ def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None
     the IR after each pass of ``PIPELINE`` that llvmlite can run alone.)"""
     with _lock:
         _lljit()   # (initializes the native target)
-        machine = llvm.Target.from_default_triple().create_target_machine(opt=opt_level)
-        module = _parse(ir_text, twin)
-        start = str(module)
-        steps = []
-        for name in [ours for _, ours in PIPELINE[_level(opt_level)] if ours is not None]:
-            passes = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=opt_level))
-            manager = llvm.create_new_module_pass_manager()
-            getattr(manager, f"add_{name}_pass")()
-            started = time.perf_counter()
-            manager.run(module, passes)
-            steps.append(PassStep(name.replace("_", "-"), round((time.perf_counter() - started) * 1000, 3),
-                                  str(module)))
+        with _parsed(ir_text, twin) as module:
+            start = str(module)
+            steps = []
+            for name in [ours for _, ours in PIPELINE[_level(opt_level)] if ours is not None]:
+                with _pass_builder(opt_level) as passes:
+                    manager = llvm.create_new_module_pass_manager()
+                    getattr(manager, f"add_{name}_pass")()
+                    started = time.perf_counter()
+                    _run(manager, module, passes)
+                    steps.append(PassStep(name.replace("_", "-"), round((time.perf_counter() - started) * 1000, 3),
+                                          str(module)))
     return start, steps

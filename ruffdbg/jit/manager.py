@@ -10,6 +10,7 @@ each a mixin in its own module sharing the state set up here and the one lock
 - ``compiling.Compiling``: inference, lowering, LLVM, installing; display-only units;
 - ``deopt.NativeBoundary``: calling native code, its deopt/call callbacks, deopt policy;
 - ``osr.OsrEntry``: entering a hot loop natively;
+- ``reclaim.Reclaiming``: retiring the units of functions nothing can call any more;
 - here: the tier decisions carried out (decided by ``tiering``), the user's
   controls, the debugger's hold/stepping, and ``info`` for views (``views``).
 """
@@ -35,6 +36,7 @@ from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import RuntimeAddresses
 from ruffdbg.jit.osr import OsrEntry
 from ruffdbg.jit.policy import NEVER, TierPolicy
+from ruffdbg.jit.reclaim import Reclaiming
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.units import FunctionState, Unit, UnitRegistry
 from ruffdbg.jit.views import CompileStats, GuardStats, JitInfo, State
@@ -43,7 +45,7 @@ from ruffdbg.profile.ics import caches_for
 from ruffdbg.profile.report import ruff_type
 
 
-class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
+class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming):
     def __init__(self, vm: Any, policy: TierPolicy, events: EventLog):
         self.vm = vm
         self.policy = policy
@@ -79,6 +81,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         self.compiler = CompilerThread()
         self.abandoned: list = []   # cancelled background compiles, released once ready
         self.code_cache: Any = None   # jit.codecache.CodeCache machine code is kept in (None: not kept)
+        self._init_reclaiming()      # what nothing can call any more (jit/reclaim.py)
         self._assumed_returns: dict = {}
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
@@ -108,9 +111,10 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry):
         return self.policy.osr_at
 
     def adopt(self, code: CodeObject) -> None:
-        """A new code object: arm its hotness check."""
+        """A new code object: arm its hotness check, and note what it is nested in."""
         if code.profile is not None and code.profile.native is None:
             code.profile.hot_at = self.policy.first_check
+        self.note_parents(code)
 
     def set_interrupt(self, value: int) -> None:
         self.ctx.words[rt.CTX_INTERRUPT] = value

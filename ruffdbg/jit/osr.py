@@ -210,7 +210,7 @@ class OsrEntry:
         function now (then it is kept for the record, retired)."""
         job, site.pending = site.pending, None
         if job.error is not None:
-            raise job.error
+            raise self._failed(job)
         state = self.state_of(job.unit.code)
         refused = job.cancelled or state.held or ("a debugger step is under way" if self.stepping else None)
         unit = self._link(job, refused)

@@ -293,6 +293,21 @@ class Handles:
             self.functions.append(function)  # kept alive, so id() stays unique
         return self._function_ids[key]
 
+    def drop_functions(self, used: set[int]) -> int:
+        """Let go of the functions whose ids are not in ``used`` -- ids no loaded or
+        pending unit has bound and no globals-table word holds (``jit/reclaim.py``;
+        only while no native code runs, so no native frame holds one either).
+        An id is never given again (its place in the table stays empty), so an id
+        native code compares against always means the function it was given to.
+        How many were dropped."""
+        dropped = 0
+        for index, function in enumerate(self.functions):
+            if function is not None and index not in used:
+                self.functions[index] = None
+                del self._function_ids[id(function)]
+                dropped += 1
+        return dropped
+
     def put(self, value: Any) -> int:
         self.made += 1
         if self.made > max(SWEEP_NATIVE, 2 * self.kept) and self.words is not None:
@@ -478,3 +493,7 @@ class NativeContext:
     def set_global(self, slot: int, value: int) -> None:
         table, index = self._global_chunk(slot)
         table[index] = value
+
+    def global_value(self, slot: int) -> int:
+        table, index = self._global_chunk(slot)
+        return table[index]

@@ -123,6 +123,7 @@ class UnitRegistry:
 
     def global_changed(self, name: str, value: Any) -> None:
         """Keep the table behind the global-unchanged guards current."""
+        self.note_global(name, value)   # (a function it held may have lost its last caller: jit/reclaim.py)
         slot = self.global_slots.get(name)
         if slot is not None:
             callable_ = type(value) is Function or type(value) is Builtin
