@@ -20,7 +20,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I1, I64, I64P
+from ruffdbg.jit.lowering.common import I1, I64, I64P, REACH_COUNTED
 from ruffdbg.jit.types import FunctionValue, Kind
 from ruffdbg.vm.step import handlers_at
 
@@ -57,9 +57,9 @@ class GenericOps:
         # set (a pause, a step, a retired unit), the op does not run and the frame
         # leaves here as at a poll. (A loop making a trip at every iteration flushes
         # its back-edge count each time, so it never reaches the back-edge's poll.)
-        otherwise = self._when_status(status, rt.STATUS_INTERRUPTED, f"interrupted_pc{pc}")
-        self.deopt_always(self.new_guard("interrupt", pc, "interrupt word set"))
-        b.position_at_end(otherwise)
+        # (on this cold path its passes are counted: deriving them would claim a check per trip)
+        guard = self.new_guard("interrupt", pc, "interrupt word set", REACH_COUNTED)
+        self.deopt_if(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), guard)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
         self.leave(status, pc)
         b.position_at_end(proceed)
