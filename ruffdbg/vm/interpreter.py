@@ -58,6 +58,7 @@ from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
+from ruffdbg.vm.generators import Yielded
 from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack, Gap
 from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
@@ -694,3 +695,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             except RecursionError:
                 frame.pc = pc
                 self._unwind(RuffError("Stack overflow"), base)
+            except Yielded:   # a generator's frame leaves the loop: its time so far is its own
+                profile.self_ns += perf_ns() - mark
+                raise

@@ -110,3 +110,26 @@ store("s")
         vm.call_function(vm.globals["store"], [value])
     assert store.feedback[first] == {str: 1, int: 2} and list(store.feedback[first]) == [str, int]
     assert store.feedback[second] == {str: 1, int: 2} and store.fast_hits[second - 1] == 2
+
+
+def test_a_generator_bodys_time_is_its_own_not_its_callers():
+    # Each resume runs the body until a yield, which leaves the dispatch loop by an
+    # exception: the body's time up to there was lost, and taken off the caller's.
+    from ruffdbg.records import Policy
+    from ruffdbg.session import Session
+
+    session = Session(Policy(jit=False), write=lambda text: None)
+    assert session.run_source("""func* work(n) {
+    for i in range(n) {
+        mut s := 0
+        for j in range(300) { s := s + j % 7 }
+        yield s
+    }
+}
+mut t := 0
+for v in work(100) { t := t + v }
+print(t)
+""", "gen.ruff").ok
+    stats = {(f.name, f.first_line, f.calls): f.self_ms for f in session.functions()}
+    body = max(ms for (name, _, _), ms in stats.items() if name == "work")
+    assert body > 5 * stats[("<script>", 1, 1)]
