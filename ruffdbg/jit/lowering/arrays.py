@@ -177,7 +177,7 @@ class ArrayElements:
         b.position_at_end(done)
         self.push(self.phi((value, fast), (copied, slow_end)), Kind.DYN)
 
-    def make_owned(self, local: int, mut_pc: int) -> None:
+    def make_owned(self, local: int, mut_pc: int, header: int) -> None:
         """Before a loop: make the array in ``local`` the frame's own, as the loop's
         ``MUT_LOCAL`` at ``mut_pc`` would (the interpreter's op copies it if it is
         shared), so that inside the loop no store checks it (jit/ownership.py)."""
@@ -187,7 +187,7 @@ class ArrayElements:
                         for name in ("own_before_loop", "owned_before_loop"))
         self._branch_if_owned(value, local, done, shared)
         b.position_at_end(shared)
-        self._unless_done(self._call_op(mut_pc), mut_pc, rt.STATUS_OK)
+        self._unless_done(self._call_op(mut_pc), mut_pc, rt.STATUS_OK, resume_at=header)
         self._reload_local(local)
         b.branch(done)
         b.position_at_end(done)

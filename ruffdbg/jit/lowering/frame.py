@@ -171,7 +171,7 @@ class FrameAndExits:
         if target not in self.typed.before:
             return   # OSR: leaving the loop (the exit block writes the values out)
         for local, mut_pc in self.ownership.before_loop.get((self._pc, target), ()):
-            self.make_owned(local, mut_pc)
+            self.make_owned(local, mut_pc, target)
         self.enter_loops(target)
         want_slots, want_stack = self.typed.before[target]
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):

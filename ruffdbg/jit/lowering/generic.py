@@ -42,9 +42,11 @@ class GenericOps:
                                  self.depth, ir.Constant(I64, self.code.nlocals), ir.Constant(I64, len(stack)),
                                  buffer, self.handle_mark])
 
-    def _unless_done(self, status: ir.Value, pc: int, *going_on: int) -> None:
+    def _unless_done(self, status: ir.Value, pc: int, *going_on: int, resume_at: int | None = None) -> None:
         """Leave the unit unless ``status`` is one of ``going_on`` (the frame is over:
-        finished by the interpreter after a ``try`` caught an error, or failed)."""
+        finished by the interpreter after a ``try`` caught an error, or failed).
+        ``resume_at``: where the interpreter resumes if the op was not run for an
+        interrupt (default ``pc``; an op run on a loop's entry edge, the header)."""
         b = self.builder
         proceed = self.function.append_basic_block(f"generic_done_pc{pc}")
         over = self.function.append_basic_block(f"generic_left_pc{pc}")
@@ -58,7 +60,8 @@ class GenericOps:
         # leaves here as at a poll. (A loop making a trip at every iteration flushes
         # its back-edge count each time, so it never reaches the back-edge's poll.)
         # (on this cold path its passes are counted: deriving them would claim a check per trip)
-        guard = self.new_guard("interrupt", pc, "interrupt word set", REACH_COUNTED)
+        guard = self.new_guard("interrupt", pc if resume_at is None else resume_at, "interrupt word set",
+                               REACH_COUNTED)
         self.deopt_if(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), guard)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
         self.leave(status, pc)
