@@ -46,6 +46,7 @@ class OsrSite:
     compiles: int = 0
     entries: int = 0
     failed_speculations: int = 0         # since its unit was built (too many: rebuilt)
+    bail_outs: int = 0                   # short native runs in a row a bounds/error/... guard ended
     pending: Any = None                  # its background compile (background.CompileJob), not entered yet
 
 
@@ -321,6 +322,12 @@ class OsrEntry:
                                         line=code.lines[site.header],
                                         detail={"reason": "OSR loop's speculation kept failing", "unit": unit.id,
                                                 **({"assumption": broken.text()} if broken else {})})
+                elif worth:
+                    site.bail_outs = 0
+                else:   # (what only the interpreter does, met again and again: rebuilding would not help)
+                    site.bail_outs += 1
+                    if tiering.too_many(site.bail_outs, self.policy):
+                        self._stop_entering(code, site, guard)
             elif guard is None and not worth:   # a short run: enter less eagerly
                 site.backoff = min(2 * site.backoff, self.osr_at)
             elif worth:
@@ -337,6 +344,22 @@ class OsrEntry:
         finally:
             if unit.valid:   # (a retired unit rewound the counter: it must get hot again)
                 self._rearm(code, site, after or site.backoff)
+
+    def _stop_entering(self, code: CodeObject, site: OsrSite, guard: Any) -> None:
+        """The loop's native runs keep ending at once at a guard that is no
+        speculation (an index out of bounds caught by a ``try`` in the loop, say):
+        each entry costs more than the iterations it runs, so it stays interpreted
+        (at ``--threshold 1`` the backoff is capped at one back-edge: it would be
+        entered, and left, at every iteration)."""
+        line = code.lines[site.header]
+        reason = (f"loop at line {line} kept at T0: its native runs ended {site.bail_outs} times in a row at "
+                  f"once, at its {guard.kind} guard (line {guard.line})")
+        state = self.state_of(code)
+        state.osr_refused.add(site.header)
+        if state.unit is None and state.state not in tiering.STOPPED:
+            state.reason = reason
+        self.events.add("blacklisted", code.name, tier="T2", pc=site.header, line=line,
+                        detail={"reason": reason, "osr": True})
 
     @staticmethod
     def _native_back_edges(unit: "Unit", site: OsrSite) -> int:

@@ -640,3 +640,30 @@ func f(p) {
 for c in 3 { print(f(c)) }
 print(g)
 """, threshold=1)
+
+
+def test_a_loop_whose_native_runs_keep_ending_at_once_stays_interpreted():
+    # One index in eight is out of bounds, caught inside the loop: each native run
+    # ends at its bounds guard after a few iterations. At --threshold 1 (the
+    # backoff is capped at one back-edge) the loop was entered and left at every
+    # few iterations, 50x slower than T0; after a few such runs it stays interpreted.
+    text = """func work(A, n) {
+    mut s := 0
+    mut errors := 0
+    for i in range(n) {
+        for j in range(n) {
+            try {
+                s := s + 4
+                s := s + A[s % (len(A) + 1)] % 3
+            } except e { errors := errors + 1 }
+        }
+    }
+    return [s, errors]
+}
+print(work([1, 2, 3, 4, 5, 6, 7], 60))
+"""
+    session = same_as_t0(text, threshold=1)
+    events = session.events.since(0)
+    stopped = [e for e in events if e.kind == "blacklisted" and e.function == "work"]
+    assert stopped and all(e.detail["osr"] and "at its bounds guard (line 8)" in e.detail["reason"] for e in stopped)
+    assert len([e for e in events if e.kind == "deopt"]) < 40
