@@ -1,0 +1,95 @@
+"""Dict reads T2 does natively (lowering/dicts.py: the C API under the GIL, just
+around the lookup): a hot dict-reading loop has no generic dict-read site, a site
+that stays generic says why, and reference counts stay exact. The behaviour
+itself, in every tier, is tests/programs/jit_dict_reads.ruff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ruffdbg.session import Policy, Session
+
+DICT_HOT = Path(__file__).parents[2] / "examples" / "benchmarks" / "dict_hot.ruff"
+
+
+def run(text: str, jit: bool = True, threshold: int | None = 100) -> tuple[Session, str]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=threshold if jit else None), write=output.append)
+    result = session.run_source(text, "t.ruff")
+    assert result.ok, result.error and result.error.message
+    return session, "".join(output)
+
+
+def current_t2(session: Session, name: str):
+    return [unit for unit in session.assumptions(name) if unit.current and unit.tier == "T2"]
+
+
+def test_a_hot_dict_reading_loop_has_no_generic_dict_read():
+    text = DICT_HOT.read_text(encoding="utf-8").replace("read_all(table, 1000, 1000)", "read_all(table, 20, 1000)")
+    session, printed = run(text, threshold=None)
+    assert printed.splitlines()[0] == run(text, jit=False)[1].splitlines()[0] == "total = 29970000"
+    units = current_t2(session, "read_all")
+    assert units
+    for unit in units:
+        assert not [site for site in unit.generic_sites if "index" in site.text()], unit.generic_sites
+    header = session.native_text("read_all", "ir").split("; ModuleID")[0]
+    assert "generic: index" not in header, header
+    assert "read_all_dict_get" in session.native_text("read_all", "ir") or "PyDict_GetItemWithError" in \
+        session.native_text("read_all", "ir")
+
+
+MIXED = """func get(c, k) {
+    mut t := 0
+    for i in 300 { t := t + c[k] }
+    return t
+}
+let d := {"0": 1}
+print(get(d, 0))
+print(get([5], 0))
+print(get(d, 0))
+"""
+
+
+def test_a_site_that_saw_arrays_and_dicts_stays_generic_and_says_why():
+    session, printed = run(MIXED)
+    assert printed == "300\n1500\n300\n"
+    session.force_compile("get")
+    sites = [site.text() for unit in current_t2(session, "get") for site in unit.generic_sites
+             if "index" in site.text()]   # (an OSR unit built while it saw dicts only reads them natively)
+    assert sites
+    site = sites[-1]
+    assert "saw array<int>, dict, int" in site and "dicts keyed by ints or strings" in site, site
+
+
+REFS = """func read(d, n) {
+    mut t := 0
+    mut s := ""
+    for i in n {
+        t := t + d[i % 2] + len(d["s"]) + len(d["a"])
+        s := d["s"]
+    }
+    return [t, s, d["f"]]
+}
+let d := {"0": 1, "1": 2, "s": "text", "a": [1, 2, 3], "f": 2.5}
+mut r := read(d, 3000)
+"""
+
+
+def test_reference_counts_stay_exact():
+    session, _ = run(REFS)
+    d = session.vm.globals["d"]
+    assert current_t2(session, "read")
+    counts = []
+    for _ in range(2):   # (the first run may leave the handles of the script's own native entry)
+        result = session.run_source("r := read(d, 20000)\nr := null", "more.ruff")
+        assert result.ok, result.error and result.error.message
+        counts.append(({key: sys.getrefcount(value) for key, value in d.items() if key in ("s", "a", "f")},
+                       sys.getrefcount(d)))
+    assert counts[0] == counts[1]
+    before = counts[1]
+    result = session.run_source("r := read(d, 100000)\nr := null", "more.ruff")
+    assert result.ok, result.error and result.error.message
+    assert ({key: sys.getrefcount(value) for key, value in d.items() if key in ("s", "a", "f")},
+            sys.getrefcount(d)) == before
+    assert len(session.jit.handles) == 0   # (all released when the outermost native call returned)
