@@ -93,3 +93,36 @@ def test_reference_counts_stay_exact():
     assert ({key: sys.getrefcount(value) for key, value in d.items() if key in ("s", "a", "f")},
             sys.getrefcount(d)) == before
     assert len(session.jit.handles) == 0   # (all released when the outermost native call returned)
+
+
+def test_reads_hold_the_gil_only_around_the_lookup_while_another_thread_runs():
+    """A thread allocating and collecting (as a UI thread drawing views does) while
+    native code reads strings and nested dicts out of a dict: nothing crashes, the
+    reads are right, and the other thread got to run during the native loop."""
+    import gc
+    import threading
+
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=100), write=output.append)
+    assert session.run_source(REFS, "t.ruff").ok
+    assert current_t2(session, "read")
+    stop, rounds = threading.Event(), [0]
+
+    def busy() -> None:
+        while not stop.is_set():
+            junk = [{"k": str(i)} for i in range(200)]
+            gc.collect(0)
+            rounds[0] += 1
+            del junk
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        result = session.run_source("r := read(d, 200000)\nprint(r)", "more.ruff")
+    finally:
+        stop.set()
+        thread.join()
+    assert result.ok, result.error and result.error.message
+    assert rounds[0] > 1
+    expected = run(REFS + "print(read(d, 200000))\n", jit=False)[1]
+    assert "".join(output) == expected
