@@ -200,8 +200,9 @@ ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
 # --- the CPython C API native struct literals and dict reads call (lowering/structs.py,
-# lowering/dicts.py), with the GIL held only around the allocation or the lookup: name -> (address, result, arguments) in LLVM's
-# terms ("i64": a word or an object's address, "i32": a C int, "f64": a double).
+# lowering/dicts.py), with the GIL held only around the allocation or the lookup:
+# name -> (address, result, arguments) in LLVM's terms ("i64": a word or an object's
+# address, "i32": a C int, "f64": a double).
 def _api(name: str) -> int:
     return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
 
