@@ -126,3 +126,21 @@ def test_reads_hold_the_gil_only_around_the_lookup_while_another_thread_runs():
     assert rounds[0] > 1
     expected = run(REFS + "print(read(d, 200000))\n", jit=False)[1]
     assert "".join(output) == expected
+
+
+HAS_KEY = """func count(d, n) {
+    mut c := 0
+    for i in n { c := c + has_key(d, i % 10) + has_key(d, "a") + has_key(d, true) }
+    return c
+}
+let d := {"0": 1, "3": 2, "a": 4}
+print(count(d, 3000))
+"""
+
+
+def test_has_key_of_a_dict_runs_natively():
+    session, printed = run(HAS_KEY)
+    assert printed == run(HAS_KEY, jit=False)[1] == "3600\n"
+    assert current_t2(session, "count")
+    ir_text = session.native_text("count", "ir")
+    assert "_dict_has" in ir_text and "PyDict_GetItemWithError" in ir_text

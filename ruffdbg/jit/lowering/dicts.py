@@ -61,10 +61,22 @@ class DictReads:
             self._sweep_if_due(pc)   # (the values it made handles for die young)
         self.slow_path_end(pc, stack, 2, Kind.DYN)
 
-    def _dict_getter(self) -> ir.Function:
+    def native_has_key(self, pc: int, receiver: tuple, key: tuple) -> ir.Value:
+        """``has_key(d, k)`` (one of T2's native builtins, ``lowering/builtins.py``): 1
+        or 0, an int, as the interpreter's. A key of any other type is simply not
+        there (0); a receiver that is not a dict (the interpreter raises) or a Python
+        error on the way leaves through a ``has_key-operand`` exit."""
+        b = self.builder
+        found = b.call(self._dict_getter(has=True), [self.to_dyn(*receiver), self.to_dyn(*key)])
+        guard = self.new_guard("has_key-operand", pc, "has_key() of a value that is not a dict")
+        self.deopt_if(b.icmp_signed("==", b.extract_value(found, 0), ir.Constant(I64, NOT_READ)), guard)
+        return b.extract_value(found, 1)
+
+    def _dict_getter(self, has: bool = False) -> ir.Function:
         """This module's ``d[k]`` (see the module's text): (receiver, key) -> value,
-        tag NOT_READ when the generic path must read it."""
-        name = f"{self.unit_name}_dict_get"
+        tag NOT_READ when the generic path must read it. ``has``: ``has_key(d, k)``'s
+        (TAG_INT, 1 or 0) instead of the value."""
+        name = f"{self.unit_name}_dict_{'has' if has else 'get'}"
         existing = self.module.globals.get(name)
         if existing is not None:
             return existing
@@ -73,18 +85,20 @@ class DictReads:
         function.attributes.add("nounwind")
         saved = self.builder
         try:
-            self._emit_dict_getter(function)
+            self._emit_dict_getter(function, has)
         finally:
             self.builder = saved
         return function
 
-    def _emit_dict_getter(self, function: ir.Function) -> None:
+    def _emit_dict_getter(self, function: ir.Function, has: bool) -> None:
         receiver, key = function.args
         blocks = {name: function.append_basic_block(name) for name in (
             "entry", "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "found",
             "not_found", "int", "not_int", "int_overflowed", "float", "not_float", "bool", "not_bool", "null",
-            "object", "put_failed", "interrupted", "generic")}
+            "object", "put_failed", "interrupted", "generic", "no_key")}
         self.builder = b = ir.IRBuilder(blocks["entry"])
+        # a key of another type: d[k] raises (the generic path), has_key says 0
+        no_key = blocks["no_key"] if has else blocks["generic"]
 
         def returns(tag: int | ir.Value, bits: ir.Value) -> None:
             tag = ir.Constant(I64, tag) if isinstance(tag, int) else tag
@@ -104,7 +118,7 @@ class DictReads:
         b.cbranch(is_dict, choose, blocks["generic"])
         b.position_at_end(choose)
         key_tag, key_bits = b.extract_value(key, 0), b.extract_value(key, 1)
-        switch = b.switch(key_tag, blocks["generic"])
+        switch = b.switch(key_tag, no_key)
         switch.add_case(ir.Constant(I64, rt.TAG_INT), blocks["int_key"])
         switch.add_case(ir.Constant(I64, rt.TAG_OBJECT), blocks["object_key"])
         if self.runtime.constants is not None:
@@ -129,7 +143,7 @@ class DictReads:
         b.position_at_end(blocks["object_key"])
         string = self._object_address(key_bits)
         b.cbranch(b.icmp_unsigned("==", self._field(string, rt.OB_TYPE), self._address_of("str", str)),
-                  blocks["str_object"], blocks["generic"])
+                  blocks["str_object"], no_key)
         b.position_at_end(blocks["str_object"])
         gil = self._c_api("PyGILState_Ensure")
         incoming.append((gil, string, ir.Constant(ir.IntType(1), 0), b.block))
@@ -145,12 +159,13 @@ class DictReads:
             b.cbranch(b.icmp_unsigned("==", self._field(constant, rt.OB_TYPE), self._address_of("str", str)),
                       a_str, not_str)
             b.position_at_end(not_str)
-            release_and_generic(gil)
+            self._c_api("PyGILState_Release", gil)
+            b.branch(no_key)
             b.position_at_end(a_str)
             incoming.append((gil, constant, ir.Constant(ir.IntType(1), 0), b.block))
             b.branch(blocks["lookup"])
         else:
-            b.branch(blocks["generic"])
+            b.branch(blocks["generic"])   # (no table of constants: never in a Jit's code)
         # the lookup (the GIL held): a borrowed reference, or 0
         b.position_at_end(blocks["lookup"])
         gil = self.phi(*((g, block) for g, _, _, block in incoming))
@@ -161,6 +176,18 @@ class DictReads:
             self._c_api("Py_DecRef", key_object)
         b.cbranch(b.icmp_unsigned("==", value, ir.Constant(I64, 0)), blocks["not_found"], blocks["found"])
         b.position_at_end(blocks["not_found"])
+        if has:
+            failed = b.icmp_unsigned("!=", self._c_api("PyErr_Occurred"), ir.Constant(I64, 0))
+            self._c_api("PyErr_Clear")
+            self._c_api("PyGILState_Release", gil)
+            with b.if_then(failed):
+                returns(NOT_READ, ir.Constant(I64, 0))
+            returns(rt.TAG_INT, ir.Constant(I64, 0))
+            b.position_at_end(blocks["found"])
+            self._c_api("PyGILState_Release", gil)
+            returns(rt.TAG_INT, ir.Constant(I64, 1))
+            self._finish_getter(blocks, returns, has)
+            return
         self._c_api("PyErr_Clear")   # (a missing key sets none; the interpreter raises the Ruff error)
         release_and_generic(gil)
         # the value: scalars unboxed, anything else a handle
@@ -219,5 +246,19 @@ class DictReads:
         b.branch(cleared)
         b.position_at_end(cleared)
         release_and_generic(gil)
+        self._finish_getter(blocks, returns, has)
+
+    def _finish_getter(self, blocks: dict, returns, has: bool) -> None:
+        """The getter's two last exits; the blocks it did not use are dropped."""
+        b = self.builder
         b.position_at_end(blocks["generic"])
         returns(NOT_READ, ir.Constant(I64, 0))
+        b.position_at_end(blocks["no_key"])
+        if has:
+            returns(rt.TAG_INT, ir.Constant(I64, 0))
+        else:
+            b.unreachable()
+        for block in list(b.function.blocks):
+            if not block.is_terminated:   # (has_key's: the value's blocks)
+                b.position_at_end(block)
+                b.unreachable()
