@@ -108,69 +108,7 @@ class DictReads:
             self._c_api("PyGILState_Release", gil)
             b.branch(blocks["generic"])
 
-        # Without the GIL: the receiver is a dict, the key an int, a str object or a constant.
-        b.cbranch(b.icmp_unsigned("!=", b.extract_value(receiver, 0), ir.Constant(I64, rt.TAG_OBJECT)),
-                  blocks["generic"], blocks["a_dict"])
-        b.position_at_end(blocks["a_dict"])
-        table = self._object_address(b.extract_value(receiver, 1))
-        is_dict = b.icmp_unsigned("==", self._field(table, rt.OB_TYPE), self._address_of("dict", dict))
-        choose = function.append_basic_block("key_kind")
-        b.cbranch(is_dict, choose, blocks["generic"])
-        b.position_at_end(choose)
-        key_tag, key_bits = b.extract_value(key, 0), b.extract_value(key, 1)
-        switch = b.switch(key_tag, no_key)
-        switch.add_case(ir.Constant(I64, rt.TAG_INT), blocks["int_key"])
-        switch.add_case(ir.Constant(I64, rt.TAG_OBJECT), blocks["object_key"])
-        if self.runtime.constants is not None:
-            switch.add_case(ir.Constant(I64, rt.TAG_CONSTANT), blocks["constant_key"])
-        incoming = []   # (gil, key object, whether it is a new reference, block)
-        # an int: its decimal text (a new str)
-        b.position_at_end(blocks["int_key"])
-        gil = self._c_api("PyGILState_Ensure")
-        number = self._c_api("PyLong_FromLongLong", key_bits)
-        text = self._c_api("PyObject_Str", number)
-        self._c_api("Py_DecRef", number)
-        made = function.append_basic_block("int_text_made")
-        failed = function.append_basic_block("int_text_failed")
-        b.cbranch(b.icmp_unsigned("==", text, ir.Constant(I64, 0)), failed, made)
-        b.position_at_end(failed)
-        self._c_api("PyErr_Clear")
-        release_and_generic(gil)
-        b.position_at_end(made)
-        incoming.append((gil, text, ir.Constant(ir.IntType(1), 1), b.block))
-        b.branch(blocks["lookup"])
-        # a string object (a handle): its own address
-        b.position_at_end(blocks["object_key"])
-        string = self._object_address(key_bits)
-        b.cbranch(b.icmp_unsigned("==", self._field(string, rt.OB_TYPE), self._address_of("str", str)),
-                  blocks["str_object"], no_key)
-        b.position_at_end(blocks["str_object"])
-        gil = self._c_api("PyGILState_Ensure")
-        incoming.append((gil, string, ir.Constant(ir.IntType(1), 0), b.block))
-        b.branch(blocks["lookup"])
-        # a string constant: Handles.constants[bits] (a list that grows: read under the GIL)
-        b.position_at_end(blocks["constant_key"])
-        if self.runtime.constants is not None:
-            gil = self._c_api("PyGILState_Ensure")
-            items = b.inttoptr(self._field(self._address_of("constants", self.runtime.constants), rt.ITEMS_DATA), I64P)
-            constant = self.alias.tag(b.load(b.gep(items, [key_bits])), "object")
-            a_str = function.append_basic_block("constant_str")
-            not_str = function.append_basic_block("constant_not_str")
-            b.cbranch(b.icmp_unsigned("==", self._field(constant, rt.OB_TYPE), self._address_of("str", str)),
-                      a_str, not_str)
-            b.position_at_end(not_str)
-            self._c_api("PyGILState_Release", gil)
-            b.branch(no_key)
-            b.position_at_end(a_str)
-            incoming.append((gil, constant, ir.Constant(ir.IntType(1), 0), b.block))
-            b.branch(blocks["lookup"])
-        else:
-            b.branch(blocks["generic"])   # (no table of constants: never in a Jit's code)
-        # the lookup (the GIL held): a borrowed reference, or 0
-        b.position_at_end(blocks["lookup"])
-        gil = self.phi(*((g, block) for g, _, _, block in incoming))
-        key_object = self.phi(*((k, block) for _, k, _, block in incoming))
-        owned = self.phi(*((o, block) for _, _, o, block in incoming))
+        table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, no_key)
         value = self._c_api("PyDict_GetItemWithError", table, key_object)
         with b.if_then(owned):
             self._c_api("Py_DecRef", key_object)
@@ -247,6 +185,84 @@ class DictReads:
         b.position_at_end(cleared)
         release_and_generic(gil)
         self._finish_getter(blocks, returns, has)
+
+    def _dict_and_key(self, function: ir.Function, receiver: ir.Value, key: ir.Value, blocks: dict,
+                      no_key: ir.Block) -> tuple[ir.Value, ir.Value, ir.Value, ir.Value]:
+        """Check (without the GIL) that ``receiver`` is a dict and ``key`` an int, a str
+        object or a string constant, take the GIL and find the key's object. The
+        builder ends in ``blocks["lookup"]`` with the GIL held: (the dict's address,
+        the GIL's state, the key's object, whether that is a new reference). A
+        receiver of another type goes to ``blocks["generic"]``, a key of another type
+        to ``no_key`` (without the GIL); a failure to ``blocks["generic"]``."""
+        b = self.builder
+        # Without the GIL: the receiver is a dict, the key an int, a str object or a constant.
+        b.cbranch(b.icmp_unsigned("!=", b.extract_value(receiver, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                  blocks["generic"], blocks["a_dict"])
+        b.position_at_end(blocks["a_dict"])
+        table = self._object_address(b.extract_value(receiver, 1))
+        is_dict = b.icmp_unsigned("==", self._field(table, rt.OB_TYPE), self._address_of("dict", dict))
+        choose = function.append_basic_block("key_kind")
+        b.cbranch(is_dict, choose, blocks["generic"])
+        b.position_at_end(choose)
+        key_tag, key_bits = b.extract_value(key, 0), b.extract_value(key, 1)
+        switch = b.switch(key_tag, no_key)
+        switch.add_case(ir.Constant(I64, rt.TAG_INT), blocks["int_key"])
+        switch.add_case(ir.Constant(I64, rt.TAG_OBJECT), blocks["object_key"])
+        if self.runtime.constants is not None:
+            switch.add_case(ir.Constant(I64, rt.TAG_CONSTANT), blocks["constant_key"])
+        incoming = []   # (gil, key object, whether it is a new reference, block)
+        # an int: its decimal text (a new str)
+        b.position_at_end(blocks["int_key"])
+        gil = self._c_api("PyGILState_Ensure")
+        number = self._c_api("PyLong_FromLongLong", key_bits)
+        text = self._c_api("PyObject_Str", number)
+        self._c_api("Py_DecRef", number)
+        made = function.append_basic_block("int_text_made")
+        failed = function.append_basic_block("int_text_failed")
+        b.cbranch(b.icmp_unsigned("==", text, ir.Constant(I64, 0)), failed, made)
+        b.position_at_end(failed)
+        self._c_api("PyErr_Clear")
+        self._release_to(gil, blocks["generic"])
+        b.position_at_end(made)
+        incoming.append((gil, text, ir.Constant(ir.IntType(1), 1), b.block))
+        b.branch(blocks["lookup"])
+        # a string object (a handle): its own address
+        b.position_at_end(blocks["object_key"])
+        string = self._object_address(key_bits)
+        b.cbranch(b.icmp_unsigned("==", self._field(string, rt.OB_TYPE), self._address_of("str", str)),
+                  blocks["str_object"], no_key)
+        b.position_at_end(blocks["str_object"])
+        gil = self._c_api("PyGILState_Ensure")
+        incoming.append((gil, string, ir.Constant(ir.IntType(1), 0), b.block))
+        b.branch(blocks["lookup"])
+        # a string constant: Handles.constants[bits] (a list that grows: read under the GIL)
+        b.position_at_end(blocks["constant_key"])
+        if self.runtime.constants is not None:
+            gil = self._c_api("PyGILState_Ensure")
+            items = b.inttoptr(self._field(self._address_of("constants", self.runtime.constants), rt.ITEMS_DATA), I64P)
+            constant = self.alias.tag(b.load(b.gep(items, [key_bits])), "object")
+            a_str = function.append_basic_block("constant_str")
+            not_str = function.append_basic_block("constant_not_str")
+            b.cbranch(b.icmp_unsigned("==", self._field(constant, rt.OB_TYPE), self._address_of("str", str)),
+                      a_str, not_str)
+            b.position_at_end(not_str)
+            self._c_api("PyGILState_Release", gil)
+            b.branch(no_key)
+            b.position_at_end(a_str)
+            incoming.append((gil, constant, ir.Constant(ir.IntType(1), 0), b.block))
+            b.branch(blocks["lookup"])
+        else:
+            b.branch(blocks["generic"])   # (no table of constants: never in a Jit's code)
+        # the lookup (the GIL held): a borrowed reference, or 0
+        b.position_at_end(blocks["lookup"])
+        gil = self.phi(*((g, block) for g, _, _, block in incoming))
+        key_object = self.phi(*((k, block) for _, k, _, block in incoming))
+        owned = self.phi(*((o, block) for _, _, o, block in incoming))
+        return table, gil, key_object, owned
+
+    def _release_to(self, gil: ir.Value, block: ir.Block) -> None:
+        self._c_api("PyGILState_Release", gil)
+        self.builder.branch(block)
 
     def _finish_getter(self, blocks: dict, returns, has: bool) -> None:
         """The getter's two last exits; the blocks it did not use are dropped."""
