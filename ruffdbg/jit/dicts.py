@@ -27,6 +27,20 @@ def site_reads_dict(code: CodeObject, pc: int) -> bool:
                               for key in seen)
 
 
+def site_stores_dict(code: CodeObject, pc: int) -> bool:
+    """Whether the STORE_INDEX site at ``pc`` stored only into dicts (its feedback
+    counts what it stored into by type; typed arrays by their kind)."""
+    profile = code.profile
+    if profile is None or profile.fast_hits[pc]:
+        return False
+    seen = profile.feedback[pc]
+    return bool(seen) and all(key is dict for key in seen)
+
+
+# the values a native dict store boxes: scalars only, so a store never shares a container
+STORED_KINDS = (Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.NULL)
+
+
 def native_key(index_type: object) -> bool:
     """Whether a key of this (inferred) type is read natively: an int, or a tagged
     value (a string, or anything else, which takes the generic path)."""

@@ -251,6 +251,16 @@ def _store_index_t2(s: Step):
         del s.stack[-3:]
         s.typed.element_stores[s.pc] = kind
         return None
+    if container == Kind.DYN and dicts.native_key(index) and value in dicts.STORED_KINDS \
+            and dicts.site_stores_dict(s.code, s.pc):
+        del s.stack[-3:]   # (a dict store of a scalar: native under the GIL, else the generic path)
+        s.typed.dict_stores.add(s.pc)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    if dicts.site_stores_dict(s.code, s.pc):
+        why = "the value is not known to be a scalar: native dict stores take ints, floats, bools and null" \
+            if value not in dicts.STORED_KINDS else f"the key is a {index}: native dict stores take int and string keys"
+        return _generic_t2(s, why=why)
     return _generic_t2(s, why=elements.why_generic(s.code, s.pc, index, value))
 
 

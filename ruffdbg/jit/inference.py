@@ -109,6 +109,8 @@ class TypedCode:
     element_stores: dict[int, int] = field(default_factory=dict)
     # T2: INDEX pcs that read a dict natively, an int or string key (jit/dicts.py, lowering/dicts.py)
     dict_loads: set[int] = field(default_factory=set)
+    # T2: STORE_INDEX pcs that store a scalar into a dict natively (jit/dicts.py, lowering/dicts.py)
+    dict_stores: set[int] = field(default_factory=set)
     # T2: GET_FIELD pc -> (shape, slot) of a monomorphic field site it loads natively (jit/structs.py)
     field_loads: dict[int, tuple[Any, int]] = field(default_factory=dict)
     # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls

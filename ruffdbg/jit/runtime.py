@@ -224,6 +224,7 @@ C_API = {
     "PyObject_Str": ("i64", ("i64",)),
     "PyDict_GetItemWithError": ("i64", ("i64", "i64")),
     "PyErr_Occurred": ("i64", ()),
+    "PyDict_SetItem": ("i32", ("i64", "i64", "i64")),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
 

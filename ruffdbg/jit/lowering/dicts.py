@@ -61,6 +61,67 @@ class DictReads:
             self._sweep_if_due(pc)   # (the values it made handles for die young)
         self.slow_path_end(pc, stack, 2, Kind.DYN)
 
+    def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:
+        """``d[k] := v`` at a site ``typed.dict_stores`` names: ``v`` a scalar, ``d``
+        made this frame's own by the MUT_* before (copy-on-write, as for arrays).
+        Stored natively under the GIL (``PyDict_SetItem``); a receiver that is not a
+        dict, a key of another type or a failure takes the interpreter's store."""
+        if pc not in self.typed.dict_stores:
+            super().op_STORE_INDEX(pc, op, arg)
+            return
+        b = self.builder
+        (value, value_kind), (container, container_kind), (key, key_kind) = self.stack[-3:]
+        status = b.call(self._dict_setter(), [self.to_dyn(container, container_kind), self.to_dyn(key, key_kind),
+                                              self.to_dyn(value, value_kind)])
+        stored, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}")
+                              for name in ("dict_stored", "dict_store_generic", "dict_store_done"))
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, NOT_READ)), slow, stored).set_weights([1, 1000])
+        b.position_at_end(slow)
+        self._unless_done(self._call_op(pc), pc, rt.STATUS_OK)   # (the interpreter's STORE_INDEX)
+        b.branch(done)
+        b.position_at_end(stored)
+        b.branch(done)
+        b.position_at_end(done)
+        del self.stack[-3:]
+
+    def _dict_setter(self) -> ir.Function:
+        """This module's ``d[k] := v`` (v a null, bool, int or float): (receiver, key,
+        value) -> 0, or NOT_READ when the generic path must store it."""
+        name = f"{self.unit_name}_dict_set"
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        function = ir.Function(self.module, ir.FunctionType(I64, [DYN, DYN, DYN]), name=name)
+        function.linkage = "internal"
+        function.attributes.add("nounwind")
+        boxer = self._tagged_boxer()
+        saved = self.builder
+        try:
+            receiver, key, value = function.args
+            blocks = {name: function.append_basic_block(name) for name in (
+                "entry", "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "failed",
+                "generic")}
+            self.builder = b = ir.IRBuilder(blocks["entry"])
+            table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, blocks["generic"])
+            boxed = b.call(boxer, [b.extract_value(value, 0), b.extract_value(value, 1)])   # (a new reference)
+            result = self._c_api("PyDict_SetItem", table, key_object, boxed)   # (takes its own references)
+            self._c_api("Py_DecRef", boxed)
+            with b.if_then(owned):
+                self._c_api("Py_DecRef", key_object)
+            ok = function.append_basic_block("stored")
+            b.cbranch(b.icmp_signed("!=", result, ir.Constant(I32, 0)), blocks["failed"], ok)
+            b.position_at_end(ok)
+            self._c_api("PyGILState_Release", gil)
+            b.ret(ir.Constant(I64, 0))
+            b.position_at_end(blocks["failed"])
+            self._c_api("PyErr_Clear")
+            self._release_to(gil, blocks["generic"])
+            b.position_at_end(blocks["generic"])
+            b.ret(ir.Constant(I64, NOT_READ))
+        finally:
+            self.builder = saved
+        return function
+
     def native_has_key(self, pc: int, receiver: tuple, key: tuple) -> ir.Value:
         """``has_key(d, k)`` (one of T2's native builtins, ``lowering/builtins.py``): 1
         or 0, an int, as the interpreter's. A key of any other type is simply not
