@@ -144,3 +144,25 @@ def test_has_key_of_a_dict_runs_natively():
     assert current_t2(session, "count")
     ir_text = session.native_text("count", "ir")
     assert "_dict_has" in ir_text and "PyDict_GetItemWithError" in ir_text
+
+
+STORES = """func fill(src, n) {
+    mut d := src
+    for i in n { d[i % 10] := i; d["f"] := i * 0.5; d["b"] := true; d["n"] := null }
+    return d
+}
+let src := {"0": -1}
+print(fill(src, 3000))
+print(src)
+"""
+
+
+def test_a_dict_writing_loop_stores_natively_and_copies_a_shared_dict():
+    session, printed = run(STORES)
+    assert printed == run(STORES, jit=False)[1]
+    assert printed.splitlines()[1] == '{"0": -1}'   # (the caller's dict: copied before the first store)
+    units = current_t2(session, "fill")
+    assert units
+    for unit in units:
+        assert not [site for site in unit.generic_sites if "element store" in site.text()], unit.generic_sites
+    assert "PyDict_SetItem" in session.native_text("fill", "ir")
