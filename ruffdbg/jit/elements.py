@@ -51,7 +51,8 @@ def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = No
         return "the index is not known to be an int"
     if kind is not None and value_type != ELEMENT_TYPES[kind]:
         return f"the value stored is not known to be a {KIND_NAMES[kind]}"
-    return "saw " + ", ".join(sorted(seen)) + ": native loads need one kind of int, float or bool"
+    return ("saw " + ", ".join(sorted(seen))
+            + ": native loads need one kind of int, float or bool, or dicts keyed by ints or strings")
 
 
 def _seen_name(key: Any) -> str:

@@ -18,7 +18,7 @@ from ruffdbg.compiler.opcodes import NOT_COMPILED, OPCODE_NAMES, Op
 # op -> (what the site does, with {a}, {b} the operands from the top down and {name}
 # the instruction's own name operand; why native code leaves it to the interpreter)
 WHY = {
-    Op.INDEX: ("index {b}[{a}]", "not an array of one element kind"),
+    Op.INDEX: ("index {b}[{a}]", "not an array of one element kind or a dict with int or string keys"),
     Op.STORE_INDEX: ("element store {b}[{a}] := ...", "copy-on-write stays in the interpreter"),
     Op.MUT_INDEX: ("element update {b}[{a}]", "copy-on-write stays in the interpreter"),
     Op.MUT_LOCAL: ("container update of {name}", "copy-on-write stays in the interpreter"),

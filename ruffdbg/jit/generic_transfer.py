@@ -10,7 +10,7 @@ from __future__ import annotations
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import elements, structs
+from ruffdbg.jit import dicts, elements, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -223,14 +223,23 @@ def _get_iter_t2(s: Step):
 
 def _index_t2(s: Step):
     """``xs[i]`` where the site saw arrays of one element kind (int, float, bool) and
-    the index is an int: a native load behind an elements-kind and a bounds guard."""
+    the index is an int: a native load behind an elements-kind and a bounds guard.
+    ``d[k]`` where the site saw only dicts with int or string keys: a native lookup
+    (``jit/dicts.py``), the generic path for anything else."""
     kind = elements.site_kind(s.code, s.pc)
     if s.stack[-2] == Kind.DYN and s.stack[-1] == Kind.INT and kind is not None:
         del s.stack[-2:]
         s.stack.append(elements.ELEMENT_TYPES[kind])
         s.typed.element_loads[s.pc] = kind
         return None
-    return _generic_t2(s, why=elements.why_generic(s.code, s.pc, s.stack[-1]))
+    if s.stack[-2] == Kind.DYN and dicts.native_key(s.stack[-1]) and dicts.site_reads_dict(s.code, s.pc):
+        del s.stack[-2:]   # (a dict read: native under the GIL, anything unusual the generic path)
+        s.stack.append(Kind.DYN)
+        s.typed.dict_loads.add(s.pc)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    why = dicts.why_generic(s.code, s.pc, s.stack[-1]) or elements.why_generic(s.code, s.pc, s.stack[-1])
+    return _generic_t2(s, why=why)
 
 
 def _store_index_t2(s: Step):
@@ -242,6 +251,16 @@ def _store_index_t2(s: Step):
         del s.stack[-3:]
         s.typed.element_stores[s.pc] = kind
         return None
+    if container == Kind.DYN and dicts.native_key(index) and value in dicts.STORED_KINDS \
+            and dicts.site_stores_dict(s.code, s.pc):
+        del s.stack[-3:]   # (a dict store of a scalar: native under the GIL, else the generic path)
+        s.typed.dict_stores.add(s.pc)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    if dicts.site_stores_dict(s.code, s.pc):
+        why = "the value is not known to be a scalar: native dict stores take ints, floats, bools and null" \
+            if value not in dicts.STORED_KINDS else f"the key is a {index}: native dict stores take int and string keys"
+        return _generic_t2(s, why=why)
     return _generic_t2(s, why=elements.why_generic(s.code, s.pc, index, value))
 
 

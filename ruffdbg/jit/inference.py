@@ -107,6 +107,10 @@ class TypedCode:
     # T2: INDEX / STORE_INDEX pc -> the element kind it loads / stores natively (jit/elements.py)
     element_loads: dict[int, int] = field(default_factory=dict)
     element_stores: dict[int, int] = field(default_factory=dict)
+    # T2: INDEX pcs that read a dict natively, an int or string key (jit/dicts.py, lowering/dicts.py)
+    dict_loads: set[int] = field(default_factory=set)
+    # T2: STORE_INDEX pcs that store a scalar into a dict natively (jit/dicts.py, lowering/dicts.py)
+    dict_stores: set[int] = field(default_factory=set)
     # T2: GET_FIELD pc -> (shape, slot) of a monomorphic field site it loads natively (jit/structs.py)
     field_loads: dict[int, tuple[Any, int]] = field(default_factory=dict)
     # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls

@@ -205,8 +205,8 @@ def stable_arrays(code, typed, header: int, end: int, owned_at: set[int]) -> fro
     stores never change a kind (a value of another type deopts first); a call
     cannot change it either: it shares the array, so its stores copy it."""
     body = [pc for pc in range(header, end + 1) if pc in typed.before]
-    if any(pc in typed.generic for pc in body):
-        return frozenset()
+    if any(pc in typed.generic or pc in typed.dict_stores for pc in body):   # (a dict store's slow path
+        return frozenset()                                                    # is the interpreter's store)
     slots = typed.before[header][0]
     used, changed = set(), set()
     for pc in body:

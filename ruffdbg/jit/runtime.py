@@ -199,9 +199,10 @@ OP_SWEEP = -3      # run nothing: release the handles at or above the mark the f
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 
 
-# --- the CPython C API native struct literals call (lowering/structs.py), with the
-# GIL held only around the allocation: name -> (address, result, arguments) in LLVM's
-# terms ("i64": a word or an object's address, "i32": a C int, "f64": a double).
+# --- the CPython C API native struct literals and dict reads call (lowering/structs.py,
+# lowering/dicts.py), with the GIL held only around the allocation or the lookup:
+# name -> (address, result, arguments) in LLVM's terms ("i64": a word or an object's
+# address, "i32": a C int, "f64": a double).
 def _api(name: str) -> int:
     return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value
 
@@ -219,6 +220,11 @@ C_API = {
     "PyErr_ExceptionMatches": ("i32", ("i64",)),
     "PyErr_Clear": ("void", ()),
     "PyErr_SetInterrupt": ("void", ()),
+    # native dict reads (lowering/dicts.py)
+    "PyObject_Str": ("i64", ("i64",)),
+    "PyDict_GetItemWithError": ("i64", ("i64", "i64")),
+    "PyErr_Occurred": ("i64", ()),
+    "PyDict_SetItem": ("i32", ("i64", "i64", "i64")),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
 

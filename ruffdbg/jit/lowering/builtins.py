@@ -1,7 +1,7 @@
 """T2's native builtins: the math builtins and the number conversions, on
 unboxed operands, with the interpreter's exact results (``vm/builtins/numeric.py``
 and ``conversions.py``); ``len`` of an array, string or dict, read from the
-object (``lowering/arrays.py``). Where the builtin would raise (``sqrt`` of a negative,
+object (``lowering/arrays.py``); ``has_key`` of a dict (``lowering/dicts.py``). Where the builtin would raise (``sqrt`` of a negative,
 ``to_int`` of a float outside i64), a guard sends the call to the interpreter,
 which raises the error itself. Any other builtin, or other operand types, is
 called through the VM."""
@@ -117,4 +117,6 @@ BUILTINS: dict[str, Row] = {
     "to_float": Row(1, NUMBERS + (Kind.BOOL,), Kind.FLOAT, _to_float),
     "to_int": Row(1, NUMBERS + (Kind.BOOL,), Kind.INT, _to_int),
     "len": Row(1, (Kind.DYN,), Kind.INT, lambda lowering, pc, args: lowering.native_length(pc, args[0][0])),
+    # (lowering/dicts.py: the lookup under the GIL; not a dict, the interpreter raises)
+    "has_key": Row(2, (Kind.DYN, Kind.INT), Kind.INT, lambda lowering, pc, args: lowering.native_has_key(pc, *args)),
 }

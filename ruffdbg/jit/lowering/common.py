@@ -149,6 +149,7 @@ class RuntimeAddresses:
     call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address
     struct_word: Callable[[str], int] | None = None   # struct name -> the word holding id() of its current shape
     handle_put: Any = None                  # Handles.put (bound): native struct literals hand it their struct
+    constants: Any = None                   # Handles.constants: native dict reads find a constant key there
 
 
 class AliasClasses:

@@ -22,6 +22,7 @@ from ruffdbg.jit.lowering.calls import CallsAndLoops
 from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, AliasClasses, CounterLayout, DirectSite,
                                           Guard, Imports, LoweredUnit, RuntimeAddresses)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
+from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
@@ -39,8 +40,8 @@ def _symbol_part(function: Any) -> str:
     return getattr(code, "name", None) or getattr(function, "name", None) or type(function).__name__
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, ArrayElements, StructFields, TaggedValues,
-               GenericOps, EntryFunction):
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
+               TaggedValues, GenericOps, EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the

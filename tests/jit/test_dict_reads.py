@@ -1,0 +1,168 @@
+"""Dict reads T2 does natively (lowering/dicts.py: the C API under the GIL, just
+around the lookup): a hot dict-reading loop has no generic dict-read site, a site
+that stays generic says why, and reference counts stay exact. The behaviour
+itself, in every tier, is tests/programs/jit_dict_reads.ruff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ruffdbg.session import Policy, Session
+
+DICT_HOT = Path(__file__).parents[2] / "examples" / "benchmarks" / "dict_hot.ruff"
+
+
+def run(text: str, jit: bool = True, threshold: int | None = 100) -> tuple[Session, str]:
+    output: list[str] = []
+    session = Session(Policy(jit=jit, threshold=threshold if jit else None), write=output.append)
+    result = session.run_source(text, "t.ruff")
+    assert result.ok, result.error and result.error.message
+    return session, "".join(output)
+
+
+def current_t2(session: Session, name: str):
+    return [unit for unit in session.assumptions(name) if unit.current and unit.tier == "T2"]
+
+
+def test_a_hot_dict_reading_loop_has_no_generic_dict_read():
+    text = DICT_HOT.read_text(encoding="utf-8").replace("read_all(table, 1000, 1000)", "read_all(table, 20, 1000)")
+    session, printed = run(text, threshold=None)
+    assert printed.splitlines()[0] == run(text, jit=False)[1].splitlines()[0] == "total = 29970000"
+    units = current_t2(session, "read_all")
+    assert units
+    for unit in units:
+        assert not [site for site in unit.generic_sites if "index" in site.text()], unit.generic_sites
+    header = session.native_text("read_all", "ir").split("; ModuleID")[0]
+    assert "generic: index" not in header, header
+    assert "read_all_dict_get" in session.native_text("read_all", "ir") or "PyDict_GetItemWithError" in \
+        session.native_text("read_all", "ir")
+
+
+MIXED = """func get(c, k) {
+    mut t := 0
+    for i in 300 { t := t + c[k] }
+    return t
+}
+let d := {"0": 1}
+print(get(d, 0))
+print(get([5], 0))
+print(get(d, 0))
+"""
+
+
+def test_a_site_that_saw_arrays_and_dicts_stays_generic_and_says_why():
+    session, printed = run(MIXED)
+    assert printed == "300\n1500\n300\n"
+    session.force_compile("get")
+    sites = [site.text() for unit in current_t2(session, "get") for site in unit.generic_sites
+             if "index" in site.text()]   # (an OSR unit built while it saw dicts only reads them natively)
+    assert sites
+    site = sites[-1]
+    assert "saw array<int>, dict, int" in site and "dicts keyed by ints or strings" in site, site
+
+
+REFS = """func read(d, n) {
+    mut t := 0
+    mut s := ""
+    for i in n {
+        t := t + d[i % 2] + len(d["s"]) + len(d["a"])
+        s := d["s"]
+    }
+    return [t, s, d["f"]]
+}
+let d := {"0": 1, "1": 2, "s": "text", "a": [1, 2, 3], "f": 2.5}
+mut r := read(d, 3000)
+"""
+
+
+def test_reference_counts_stay_exact():
+    session, _ = run(REFS)
+    d = session.vm.globals["d"]
+    assert current_t2(session, "read")
+    counts = []
+    for _ in range(2):   # (the first run may leave the handles of the script's own native entry)
+        result = session.run_source("r := read(d, 20000)\nr := null", "more.ruff")
+        assert result.ok, result.error and result.error.message
+        counts.append(({key: sys.getrefcount(value) for key, value in d.items() if key in ("s", "a", "f")},
+                       sys.getrefcount(d)))
+    assert counts[0] == counts[1]
+    before = counts[1]
+    result = session.run_source("r := read(d, 100000)\nr := null", "more.ruff")
+    assert result.ok, result.error and result.error.message
+    assert ({key: sys.getrefcount(value) for key, value in d.items() if key in ("s", "a", "f")},
+            sys.getrefcount(d)) == before
+    assert len(session.jit.handles) == 0   # (all released when the outermost native call returned)
+
+
+def test_reads_hold_the_gil_only_around_the_lookup_while_another_thread_runs():
+    """A thread allocating and collecting (as a UI thread drawing views does) while
+    native code reads strings and nested dicts out of a dict: nothing crashes, the
+    reads are right, and the other thread got to run during the native loop."""
+    import gc
+    import threading
+
+    output: list[str] = []
+    session = Session(Policy(jit=True, threshold=100), write=output.append)
+    assert session.run_source(REFS, "t.ruff").ok
+    assert current_t2(session, "read")
+    stop, rounds = threading.Event(), [0]
+
+    def busy() -> None:
+        while not stop.is_set():
+            junk = [{"k": str(i)} for i in range(200)]
+            gc.collect(0)
+            rounds[0] += 1
+            del junk
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        result = session.run_source("r := read(d, 200000)\nprint(r)", "more.ruff")
+    finally:
+        stop.set()
+        thread.join()
+    assert result.ok, result.error and result.error.message
+    assert rounds[0] > 1
+    expected = run(REFS + "print(read(d, 200000))\n", jit=False)[1]
+    assert "".join(output) == expected
+
+
+HAS_KEY = """func count(d, n) {
+    mut c := 0
+    for i in n { c := c + has_key(d, i % 10) + has_key(d, "a") + has_key(d, true) }
+    return c
+}
+let d := {"0": 1, "3": 2, "a": 4}
+print(count(d, 3000))
+"""
+
+
+def test_has_key_of_a_dict_runs_natively():
+    session, printed = run(HAS_KEY)
+    assert printed == run(HAS_KEY, jit=False)[1] == "3600\n"
+    assert current_t2(session, "count")
+    ir_text = session.native_text("count", "ir")
+    assert "_dict_has" in ir_text and "PyDict_GetItemWithError" in ir_text
+
+
+STORES = """func fill(src, n) {
+    mut d := src
+    for i in n { d[i % 10] := i; d["f"] := i * 0.5; d["b"] := true; d["n"] := null }
+    return d
+}
+let src := {"0": -1}
+print(fill(src, 3000))
+print(src)
+"""
+
+
+def test_a_dict_writing_loop_stores_natively_and_copies_a_shared_dict():
+    session, printed = run(STORES)
+    assert printed == run(STORES, jit=False)[1]
+    assert printed.splitlines()[1] == '{"0": -1}'   # (the caller's dict: copied before the first store)
+    units = current_t2(session, "fill")
+    assert units
+    for unit in units:
+        assert not [site for site in unit.generic_sites if "element store" in site.text()], unit.generic_sites
+    assert "PyDict_SetItem" in session.native_text("fill", "ir")
