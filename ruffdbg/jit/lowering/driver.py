@@ -20,7 +20,7 @@ from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
 from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, AliasClasses, CounterLayout, DirectSite,
-                                          Guard, Imports, LoweredUnit, RuntimeAddresses)
+                                          Guard, Imports, LoweredUnit, RuntimeAddresses, fast_names)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
 from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
@@ -64,6 +64,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.exit_tails: dict[tuple, Any] = {}   # frame shape -> its shared deopt tail (frame.DeoptTail)
         self.leave_tails: dict[tuple, ir.PhiInstr] = {}   # frame shape -> the status phi of its block leaving the unit
         self.frame_writers: dict[tuple, ir.Function] = {}   # frame shape -> the function that writes it out
+        self.pair_pointers: dict[int, ir.Constant] = {}   # transfer buffer pair -> {i64, i64}* (frame._buffer_pair)
         self.exit_tail_guards: dict[str, list] = {}   # (views) tail block name -> the guards whose exits share it
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
@@ -87,7 +88,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
             f"{name}.{part}" for name, kind in zip(self.code.params, typed.param_types)
             for part in (("tag", "bits") if kind == Kind.DYN else ("bits",))]
         arity = len(names)
-        self.function = ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)), name=self.unit_name)
+        self.function = fast_names(ir.Function(self.module, ir.FunctionType(RESULT, [I64] * (1 + arity)),
+                                               name=self.unit_name))
         self.depth = self.function.args[0]   # frames on the Ruff stack, this one included
         # What a T2 self-call calls: itself, or (recursive inlining: twin_of) its twin,
         # a copy of it that calls it back and that LLVM inlines into it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I64, I64P, REACH_INTERPRETER, TAGS
+from ruffdbg.jit.lowering.common import I64, I64P, REACH_INTERPRETER, TAGS, fast_names
 from ruffdbg.jit.types import Kind
 
 
@@ -18,7 +18,7 @@ class EntryFunction:
 
         The interpreter set CTX_DEPTH to its frame count (the caller included).
         """
-        entry = ir.Function(self.module, ir.FunctionType(I64, [I64P]), name=self.entry_name)
+        entry = fast_names(ir.Function(self.module, ir.FunctionType(I64, [I64P]), name=self.entry_name))
         (argv,) = entry.args
         b = ir.IRBuilder(entry.append_basic_block("entry"))
         self.builder = b

@@ -17,7 +17,7 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
-from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS,
+from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, DYN, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS, fast_names,
                                           Guard)
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
@@ -30,6 +30,8 @@ SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
 EXIT_WEIGHTS = (1, 2000)
 # Frames of at least this many (tag, bits) pairs are written by a call (``_write_values_by_call``).
 OUT_OF_LINE_PAIRS = 6
+# The tag of a pair that is a ``dyn`` value stored whole (``_write_pairs``).
+WHOLE = object()
 
 
 @dataclass
@@ -40,7 +42,8 @@ class DeoptTail:
     block: ir.Block
     which: ir.PhiInstr    # the guard id (OSR: guard id + 1, or 0 for leaving the loop)
     pc: ir.PhiInstr       # where the interpreter resumes
-    pairs: list           # per stack pair: (tag phi, or None when the shape fixes the tag; bits phi)
+    pairs: list           # per stack pair: (tag phi, or None when the shape fixes the tag; bits phi), or
+                          # (WHOLE, the dyn value's phi)
     guards: list          # the guard id of every exit that branches here (None: an OSR loop exit)
 
 
@@ -275,9 +278,9 @@ class FrameAndExits:
         code once per shape instead of once per check. The locals reach the tail
         through their allocas (mem2reg makes the phis); the stack pairs as phis."""
         b = self.builder
-        pairs = [pair for value, kind in stack for pair in self._pairs(value, kind)]
+        pairs = [pair for value, kind in stack for pair in self._pairs(value, kind, whole=True)]
         key = (tuple(self.state_slots), self.promoted_in_home, len(stack),
-               tuple(tag if isinstance(tag, int) else None for tag, _ in pairs))
+               tuple(tag if isinstance(tag, int) or tag is WHOLE else None for tag, _ in pairs))
         tail = self.exit_tails.get(key) or self._new_tail(key, pairs, len(stack))
         here = b.block
         # (what the VM is told: the guard id; an OSR unit's exit word, guard id + 1 or 0)
@@ -285,7 +288,7 @@ class FrameAndExits:
         tail.which.add_incoming(ir.Constant(I64, which), here)
         tail.pc.add_incoming(ir.Constant(I64, pc), here)
         for (tag, bits), (tag_phi, bits_phi) in zip(pairs, tail.pairs):
-            if tag_phi is not None:
+            if tag_phi is not None and tag_phi is not WHOLE:
                 tag_phi.add_incoming(tag, here)
             bits_phi.add_incoming(bits, here)
         tail.guards.append(guard_id)
@@ -298,7 +301,8 @@ class FrameAndExits:
         self.exit_tail_guards[block.name] = tail_guards = []
         b.position_at_end(block)
         tail = DeoptTail(block, b.phi(I64, name="which"), b.phi(I64, name="exit_pc"),
-                         [(None if isinstance(tag, int) else b.phi(I64), b.phi(I64)) for tag, _ in pairs], tail_guards)
+                         [(WHOLE, b.phi(DYN)) if tag is WHOLE else (None if isinstance(tag, int) else b.phi(I64), b.phi(I64))
+                          for tag, _ in pairs], tail_guards)
         phis = [(tag if tag_phi is None else tag_phi, bits_phi) for (tag, _), (tag_phi, bits_phi) in zip(pairs, tail.pairs)]
         self._write_pairs(self._slot_pairs() + phis)
         if self.region is not None:
@@ -319,23 +323,38 @@ class FrameAndExits:
         return tail
 
     def _slot_pairs(self) -> list:
-        return [pair for value, kind in self._slot_values() for pair in self._pairs(value, kind)]
+        return [pair for value, kind in self._slot_values() for pair in self._pairs(value, kind, whole=True)]
 
     def _write_values(self, values: list) -> ir.Value:
         """Store values as (tag, bits) pairs in the transfer buffer; return its address.
         (Every call back into the VM and every exit to it does this first: the
         back-edge counts kept in registers go to memory here too.)"""
-        return self._write_pairs([pair for value, kind in values for pair in self._pairs(value, kind)])
+        return self._write_pairs([pair for value, kind in values for pair in self._pairs(value, kind, whole=True)])
 
     def _write_pairs(self, pairs: list) -> ir.Value:
+        """Store (tag, bits) pairs in the transfer buffer, a ``(WHOLE, dyn value)``
+        pair by one store of the pair (``_buffer_pair``)."""
         b = self.builder
         self.flush_pending()
         if len(pairs) > rt.BUFFER_VALUES:
             raise NotCompilable("a frame with more values than the transfer buffer holds", self.code.first_line)
         for position, (tag, bits) in enumerate(pairs):
+            if tag is WHOLE:
+                b.store(bits, self._buffer_pair(position))
+                continue
             b.store(ir.Constant(I64, tag) if isinstance(tag, int) else tag, self.address(self.runtime.buffer, 2 * position))
             b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
         return self.address(self.runtime.buffer)
+
+    def _buffer_pair(self, position: int) -> ir.Constant:
+        """Pair ``position`` of the transfer buffer as a ``{i64, i64}*`` (a constant
+        expression, made once per position): a ``dyn`` value -- every local of a T1
+        frame -- is stored as it is, one store instead of two extracts and two
+        stores (LLVM splits the store itself; the IR to build, print and parse is
+        smaller)."""
+        if position not in self.pair_pointers:
+            self.pair_pointers[position] = self.address(self.runtime.buffer, 2 * position).bitcast(DYN.as_pointer())
+        return self.pair_pointers[position]
 
     def _write_values_by_call(self, values: list) -> ir.Value:
         """As ``_write_values``, by calling a function of this module that stores a
@@ -364,8 +383,8 @@ class FrameAndExits:
         """The function that writes a frame of ``shape`` (per pair: dyn, a constant
         tag, or None for a tag passed in) to the transfer buffer."""
         types = [LLVM_TYPES[Kind.DYN] if each == Kind.DYN else I64 for each in shape for _ in range(2 if each is None else 1)]
-        writer = ir.Function(self.module, ir.FunctionType(ir.VoidType(), types),
-                             name=f"{self.unit_name}_write_frame{len(self.frame_writers)}")
+        writer = fast_names(ir.Function(self.module, ir.FunctionType(ir.VoidType(), types),
+                             name=f"{self.unit_name}_write_frame{len(self.frame_writers)}"))
         writer.linkage = "internal"
         writer.attributes.add("noinline")   # (inlined back, it would be the stores it saves)
         writer.attributes.add("nounwind")
@@ -373,19 +392,21 @@ class FrameAndExits:
         arguments = iter(writer.args)
         for position, each in enumerate(shape):
             if each == Kind.DYN:
-                value = next(arguments)
-                tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
-            else:
-                tag = next(arguments) if each is None else ir.Constant(I64, each)
-                bits = next(arguments)
+                b.store(next(arguments), self._buffer_pair(position))
+                continue
+            tag = next(arguments) if each is None else ir.Constant(I64, each)
+            bits = next(arguments)
             b.store(tag, self.address(self.runtime.buffer, 2 * position))
             b.store(bits, self.address(self.runtime.buffer, 2 * position + 1))
         b.ret_void()
         self.frame_writers[shape] = writer
         return writer
 
-    def _pairs(self, value: Any, kind: Any) -> list:
-        """The (tag, bits) pairs a value is handed over as: one, or three for a loop's range."""
+    def _pairs(self, value: Any, kind: Any, whole: bool = False) -> list:
+        """The (tag, bits) pairs a value is handed over as: one, or three for a loop's
+        range (``whole``: a ``dyn`` value as ``(WHOLE, value)``, for ``_write_pairs``)."""
+        if whole and kind == Kind.DYN:
+            return [(WHOLE, value)]
         if kind == RANGE:
             start, stop, step, _count = value
             return [(rt.TAG_RANGE, start), (rt.TAG_RANGE, stop), (rt.TAG_RANGE, step)]
