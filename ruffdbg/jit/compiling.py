@@ -76,7 +76,6 @@ def add_stage(ms: dict[str, float], stage: str, value: float) -> None:
     ms["total"] = round(sum(ms[name] for name in STAGES if name in ms), 3)
 
 
-
 @contextmanager
 def _young_garbage() -> Iterator[SimpleNamespace]:
     """Python's cyclic garbage collector off while a unit is lowered, then one
@@ -100,6 +99,7 @@ def _young_garbage() -> Iterator[SimpleNamespace]:
             gc.collect(0)
             result.ms = (time.perf_counter() - started) * 1000
             gc.enable()
+
 
 class Compiling:
     """(Part of ``Jit``.) Compile, install and show units.
