@@ -9,20 +9,9 @@ import sys
 from pathlib import Path
 
 from ruffdbg.session import Policy, Session
+from tests.jit.t2_units import current_t2, run
 
 DICT_HOT = Path(__file__).parents[2] / "examples" / "benchmarks" / "dict_hot.ruff"
-
-
-def run(text: str, jit: bool = True, threshold: int | None = 100) -> tuple[Session, str]:
-    output: list[str] = []
-    session = Session(Policy(jit=jit, threshold=threshold if jit else None), write=output.append)
-    result = session.run_source(text, "t.ruff")
-    assert result.ok, result.error and result.error.message
-    return session, "".join(output)
-
-
-def current_t2(session: Session, name: str):
-    return [unit for unit in session.assumptions(name) if unit.current and unit.tier == "T2"]
 
 
 def test_a_hot_dict_reading_loop_has_no_generic_dict_read():

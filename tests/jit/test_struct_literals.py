@@ -10,21 +10,9 @@ import sys
 from pathlib import Path
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.session import Policy, Session
+from tests.jit.t2_units import current_t2, run
 
 VECADD = Path(__file__).parents[2] / "examples" / "benchmarks" / "vecadd.ruff"
-
-
-def run(text: str, jit: bool = True, threshold: int | None = 100) -> tuple[Session, str]:
-    output: list[str] = []
-    session = Session(Policy(jit=jit, threshold=threshold if jit else None), write=output.append)
-    result = session.run_source(text, "t.ruff")
-    assert result.ok, result.error and result.error.message
-    return session, "".join(output)
-
-
-def current_t2(session: Session, name: str):
-    return [unit for unit in session.assumptions(name) if unit.current and unit.tier == "T2"]
 
 
 def test_vecadd_loop_builds_its_vectors_natively():

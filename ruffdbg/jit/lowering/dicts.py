@@ -34,7 +34,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import DYN, F64, I32, I64, I64P
+from ruffdbg.jit.lowering.common import DYN, I32, I64, I64P
 from ruffdbg.jit.types import Kind
 
 NOT_READ = -1   # the helper's tag when the generic path must read the site
