@@ -14,20 +14,24 @@ from __future__ import annotations
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.core.arrays import BOOL, FLOAT, INT, KIND_NAMES, RArray
+from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.core.values import type_name
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import ruff_type
 
 # element kind -> the native type of a loaded element
 ELEMENT_TYPES = {INT: Kind.INT, FLOAT: Kind.FLOAT, BOOL: Kind.BOOL}
+# element kind -> the type of a loaded element: also an array of kind any's, whose
+# elements come out tagged (scalars unboxed, objects through a handle); only loads
+LOADED_TYPES = {**ELEMENT_TYPES, ANY: Kind.DYN}
 # the native type of a pushed value -> the element kind of the arrays it goes into natively
 PUSHED_KINDS = {native: kind for kind, native in ELEMENT_TYPES.items()}
 
 
-def site_kind(code: CodeObject, pc: int) -> int | None:
+def site_kind(code: CodeObject, pc: int, kinds: dict = ELEMENT_TYPES) -> int | None:
     """The one element kind the indexing site at ``pc`` saw (int keys in its
-    feedback), if it saw nothing else: no plain list, no other container or index."""
+    feedback), if it saw nothing else: no plain list, no other container or index.
+    ``kinds``: those handled natively (loads: ``LOADED_TYPES``, with kind any)."""
     profile = code.profile
     if profile is None or profile.fast_hits[pc]:
         return None
@@ -35,7 +39,7 @@ def site_kind(code: CodeObject, pc: int) -> int | None:
     if len(seen) != 1:
         return None
     (key,) = seen
-    return key if type(key) is int and key in ELEMENT_TYPES else None
+    return key if type(key) is int and key in kinds else None
 
 
 def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = None) -> str:
@@ -46,13 +50,15 @@ def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = No
         seen.add("array<any>")
     if not seen:
         return "the site has not run"
-    kind = site_kind(code, pc)
+    kind = site_kind(code, pc, LOADED_TYPES)
     if kind is not None and index_type != Kind.INT:
         return "the index is not known to be an int"
-    if kind is not None and value_type != ELEMENT_TYPES[kind]:
+    if kind is not None and value_type is not None and value_type != ELEMENT_TYPES.get(kind):
+        if kind == ANY:
+            return "native stores need an array of int, float or bool elements, saw array<any>"
         return f"the value stored is not known to be a {KIND_NAMES[kind]}"
     return ("saw " + ", ".join(sorted(seen))
-            + ": native loads need one kind of int, float or bool, or dicts keyed by ints or strings")
+            + ": native loads need arrays of one kind (int, float, bool or any), or dicts keyed by ints or strings")
 
 
 def _seen_name(key: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
+from ruffdbg.core.arrays import ANY
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import dicts, elements, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
@@ -226,11 +227,13 @@ def _index_t2(s: Step):
     the index is an int: a native load behind an elements-kind and a bounds guard.
     ``d[k]`` where the site saw only dicts with int or string keys: a native lookup
     (``jit/dicts.py``), the generic path for anything else."""
-    kind = elements.site_kind(s.code, s.pc)
+    kind = elements.site_kind(s.code, s.pc, elements.LOADED_TYPES)
     if s.stack[-2] == Kind.DYN and s.stack[-1] == Kind.INT and kind is not None:
         del s.stack[-2:]
-        s.stack.append(elements.ELEMENT_TYPES[kind])
+        s.stack.append(elements.LOADED_TYPES[kind])
         s.typed.element_loads[s.pc] = kind
+        if kind == ANY:   # (an object element gets a handle; a big int takes the interpreter's INDEX)
+            s.typed.slow_paths.add(s.pc)
         return None
     if s.stack[-2] == Kind.DYN and dicts.native_key(s.stack[-1]) and dicts.site_reads_dict(s.code, s.pc):
         del s.stack[-2:]   # (a dict read: native under the GIL, anything unusual the generic path)
@@ -247,7 +250,7 @@ def _store_index_t2(s: Step):
     value of that kind: a native store (after MUT_LOCAL made ``xs`` this frame's own)."""
     kind = elements.site_kind(s.code, s.pc)
     value, container, index = s.stack[-3:]
-    if container == Kind.DYN and index == Kind.INT and kind is not None and value == elements.ELEMENT_TYPES[kind]:
+    if container == Kind.DYN and index == Kind.INT and kind is not None and value == elements.ELEMENT_TYPES.get(kind):
         del s.stack[-3:]
         s.typed.element_stores[s.pc] = kind
         return None

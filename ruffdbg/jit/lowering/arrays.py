@@ -28,7 +28,7 @@ from typing import Any
 
 from llvmlite import ir
 
-from ruffdbg.core.arrays import BOOL, FLOAT, KIND_NAMES, RArray
+from ruffdbg.core.arrays import ANY, BOOL, FLOAT, KIND_NAMES, RArray
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.elements import ELEMENT_TYPES, PUSHED_KINDS
 from ruffdbg.profile.ics import site_text
@@ -45,6 +45,9 @@ class ArrayElements:
         kind = self.typed.element_loads[pc]
         b = self.builder
         (container, _), (index, _) = self.stack[-2], self.stack[-1]
+        if kind == ANY:
+            self._load_any(pc, container, index)
+            return
         element = self.alias.tag(b.load(self._element_slot(pc, kind, container, index)), "element")
         if kind == FLOAT:
             element = b.bitcast(element, F64)
@@ -52,6 +55,23 @@ class ArrayElements:
             element = b.icmp_unsigned("==", element, self._address_of("true", True))
         del self.stack[-2:]
         self.push(element, ELEMENT_TYPES[kind])
+
+    def _load_any(self, pc: int, container: ir.Value, index: ir.Value) -> None:
+        """``xs[i]`` of an array of kind any (its storage a list of objects): behind the
+        same two guards, the element's object pointer, as a tagged value -- an int
+        (of at most two digits), a float, a bool or null unboxed without the GIL,
+        any other object through a handle (the GIL held just around ``Handles.put``).
+        A bigger int, or a failing ``put``, takes the slow path (the interpreter's
+        INDEX). In a loop a sweep check follows, as after a dict read."""
+        b = self.builder
+        item = self.alias.tag(b.load(self._element_slot(pc, ANY, container, index)), "element")
+        stack = self.slow_path_begin(pc)
+        value = self._scalar_of(pc, item, objects=True)
+        del self.stack[-2:]
+        self.push(value, Kind.DYN)
+        if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
+            self._sweep_if_due(pc)   # (the elements it made handles for die young)
+        self.slow_path_end(pc, stack, 2, Kind.DYN)
 
     def _element_slot(self, pc: int, kind: int, container: ir.Value, index: ir.Value) -> ir.Value:
         """The address of ``container[index]``, behind the elements-kind and bounds guards."""

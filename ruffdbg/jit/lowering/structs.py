@@ -239,9 +239,11 @@ class StructFields:
         self.exit_if(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE), self._address_of(name, shape)), other)
         return obj
 
-    def _scalar_of(self, pc: int, item: ir.Value) -> ir.Value:
+    def _scalar_of(self, pc: int, item: ir.Value, objects: bool = False) -> ir.Value:
         """The object at address ``item`` as a tagged scalar; anything else branches to
-        the slow path (the interpreter's GET_FIELD)."""
+        the slow path (the interpreter's GET_FIELD) -- or, with ``objects``, gets a
+        handle (``_handle_of``: an element of an array of kind any), and only an int
+        too big for two digits (or a failing ``Handles.put``) takes the slow path."""
         b = self.builder
         blocks = {name: self.function.append_basic_block(f"field_{name}_pc{pc}")
                   for name in ("int", "not_int", "float", "not_float", "bool", "not_bool", "null", "done")}
@@ -253,8 +255,15 @@ class StructFields:
         b.position_at_end(blocks["not_float"])
         b.cbranch(b.icmp_unsigned("==", type_word, self._address_of("bool", bool)), blocks["bool"], blocks["not_bool"])
         b.position_at_end(blocks["not_bool"])
-        b.cbranch(b.icmp_unsigned("==", item, self._address_of("none", None)), blocks["null"], self.slow_path)
         incoming = []
+        if objects:
+            an_object = self.function.append_basic_block(f"element_object_pc{pc}")
+            b.cbranch(b.icmp_unsigned("==", item, self._address_of("none", None)), blocks["null"], an_object)
+            b.position_at_end(an_object)
+            incoming.append((self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), self._handle_of(pc, item)), b.block))
+            b.branch(blocks["done"])
+        else:
+            b.cbranch(b.icmp_unsigned("==", item, self._address_of("none", None)), blocks["null"], self.slow_path)
         b.position_at_end(blocks["float"])
         incoming.append((self.make_dyn(ir.Constant(I64, rt.TAG_FLOAT), self._field(item, rt.FLOAT_VALUE)), b.block))
         b.branch(blocks["done"])
@@ -270,6 +279,31 @@ class StructFields:
         b.branch(blocks["done"])
         b.position_at_end(blocks["done"])
         return self.phi(*incoming)
+
+    def _handle_of(self, pc: int, item: ir.Value) -> ir.Value:
+        """A handle for the object at ``item`` (a borrowed reference its container
+        holds), made with the GIL held just around ``Handles.put`` (the table takes
+        its own reference), as ``op_NEW_STRUCT`` makes its struct's. A raising
+        ``put`` is cleared (a KeyboardInterrupt delivered again) and the slow path
+        reads the element."""
+        b = self.builder
+        gil = self._c_api("PyGILState_Ensure")
+        number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), item)
+        failed = self.function.append_basic_block(f"element_put_failed_pc{pc}")
+        made = self.function.append_basic_block(f"element_put_pc{pc}")
+        b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
+        b.position_at_end(failed)
+        interrupt = self._c_api("PyErr_ExceptionMatches", self._address_of("KeyboardInterrupt", KeyboardInterrupt))
+        self._c_api("PyErr_Clear")
+        with b.if_then(b.icmp_unsigned("!=", interrupt, ir.Constant(I32, 0))):
+            self._c_api("PyErr_SetInterrupt")
+        self._c_api("PyGILState_Release", gil)
+        b.branch(self.slow_path)
+        b.position_at_end(made)
+        handle = self._c_api("PyLong_AsLongLong", number)
+        self._c_api("Py_DecRef", number)
+        self._c_api("PyGILState_Release", gil)
+        return handle
 
     def _small_int(self, pc: int, item: ir.Value) -> ir.Value:
         """The value of the int object at ``item`` (at most two digits; a bigger one
