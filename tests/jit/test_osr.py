@@ -502,12 +502,16 @@ def test_a_paused_loop_returns_to_native_code_when_resumed():
         run.stop()
 
 
-def test_a_loop_whose_every_iteration_takes_the_generic_path_still_pauses():
-    # names[...] (an array of strings) is a trip through the generic path in every
-    # iteration: each trip flushes the loop's back-edge count, so the back-edge's
-    # poll is never reached; the trip itself is the safepoint.
+@pytest.mark.parametrize("work", [
+    'let w := names[0] + names[1]',   # a string +: a trip through the generic path
+    'let w := names[i % 2]',          # an element of an array of strings: a handle made natively
+])
+def test_a_loop_that_calls_back_in_every_iteration_still_pauses(work: str):
+    # Each call back into the VM (a generic trip, a handle sweep) flushes the loop's
+    # back-edge count, so a loop that calls back often never reached its back-edge's
+    # poll: the trip, and the sweep after an op that made a handle, poll too.
     run = Running(LONG.replace("mut s := 0", "mut s := 0\n    let names := [\"a\", \"b\"]").replace(
-        "s := s + i % 7", "let w := names[i % 2]\n        s := s + i % 7 + i % 11 + i % 13 + i % 17 + i % 19 + i % 23"))
+        "s := s + i % 7", f"{work}\n        s := s + i % 7 + i % 11 + i % 13 + i % 17 + i % 19 + i % 23"))
     try:
         run.wait(lambda: run.osr_after(-1))
         run.session.pause()

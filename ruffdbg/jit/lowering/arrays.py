@@ -70,7 +70,7 @@ class ArrayElements:
         del self.stack[-2:]
         self.push(value, Kind.DYN)
         if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
-            self._sweep_if_due(pc)   # (the elements it made handles for die young)
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (the elements it made handles for die young)
         self.slow_path_end(pc, stack, 2, Kind.DYN)
 
     def _element_slot(self, pc: int, kind: int, container: ir.Value, index: ir.Value) -> ir.Value:

@@ -58,7 +58,7 @@ class DictReads:
         del self.stack[-2:]
         self.push(value, Kind.DYN)
         if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
-            self._sweep_if_due(pc)   # (the values it made handles for die young)
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (the values it made handles for die young)
         self.slow_path_end(pc, stack, 2, Kind.DYN)
 
     def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:

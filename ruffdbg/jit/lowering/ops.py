@@ -12,7 +12,7 @@ from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, OPCODE_NAMES,
 from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
-from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_POLL, RESULT
+from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_COUNTED, REACH_POLL, RESULT
 from ruffdbg.jit.types import FunctionValue, Kind
 
 
@@ -144,12 +144,17 @@ class Ops:
             or pc in typed.callees and pc not in typed.generic and type(typed.callees[pc].function) is not Builtin
             for pc in range(start, end + 1))
 
-    def _sweep_if_due(self, pc: int) -> None:
+    def _sweep_if_due(self, pc: int, poll_at: int | None = None) -> None:
         """At a loop's poll: when a handle sweep is due (``CTX_SWEEP``), release the
         handles at or above the frame's mark that it does not hold (OP_SWEEP: the
         frame written out, the interpreter runs nothing). A struct built natively
         in the loop, or by a callee it calls natively, is otherwise held by its
-        handle until the outermost native call returns."""
+        handle until the outermost native call returns.
+
+        ``poll_at``: after an op that made a handle, the sweep also polls the
+        interrupt word, resuming there: the call back flushes the loop's back-edge
+        counts, so a loop making handles sweeps before its back-edge's poll comes
+        round, and was never paused (a loop over an array of strings)."""
         b = self.builder
         sweep = self.function.append_basic_block(f"sweep_pc{pc}")
         swept = self.function.append_basic_block(f"swept_pc{pc}")
@@ -157,6 +162,8 @@ class Ops:
         b.cbranch(b.icmp_unsigned("!=", due, ir.Constant(I64, 0)), sweep, swept)
         b.position_at_end(sweep)
         self._call_op(pc, rt.OP_SWEEP)
+        if poll_at is not None:
+            self._poll_interrupt(poll_at, reach=REACH_COUNTED)
         b.branch(swept)
         b.position_at_end(swept)
 

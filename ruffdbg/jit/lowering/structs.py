@@ -116,7 +116,7 @@ class StructFields:
         del self.stack[len(self.stack) - count:]
         self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
         if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
-            self._sweep_if_due(pc)   # (in a loop: the structs it built and dropped die young)
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (in a loop: the structs it built and dropped die young)
         self.slow_path_end(pc, stack, count, Kind.DYN)
 
     def _unless_put(self, pc: int, number: ir.Value, struct: ir.Value, gil: ir.Value) -> None:
