@@ -8,7 +8,10 @@ of exactly that shape (a ``shape`` guard: speculative, so failing ones
 despecialize like a type guard) and reads the field's object from its fixed
 slot (``lowering/structs.py``). A struct literal whose cache saw one shape,
 naming each of its fields once, is built natively behind a ``declared-shape``
-guard (``literal_site``). Every other site stays generic and says why,
+guard (``literal_site``). A field store (STORE_FIELD) at a monomorphic site,
+into a struct the MUT_LOCAL just before made the frame's own, stores a scalar
+natively (``store_site``; another shape takes the generic path, no guard).
+Every other site stays generic and says why,
 naming the cache's state and the shapes it saw."""
 
 from __future__ import annotations

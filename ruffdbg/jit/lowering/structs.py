@@ -23,9 +23,9 @@ Field stores of a scalar into a struct a MUT_LOCAL just made the frame's own
 without the GIL (another shape takes the generic path), then, with the GIL held
 just around it, the value boxed, swapped into its slot and the old one dropped.
 
-Struct literals (``Vec { x: a, y: b }``) at a monomorphic site are built here:
-the one place native code takes the GIL (PyGILState_Ensure/Release, just around
-the allocation; see ``op_NEW_STRUCT``)."""
+Struct literals (``Vec { x: a, y: b }``) at a monomorphic site are built here,
+native code taking the GIL (PyGILState_Ensure/Release) just around the
+allocation (``op_NEW_STRUCT``), as a field store takes it around the swap."""
 
 from __future__ import annotations
 
