@@ -24,8 +24,7 @@ WHY = {
     Op.MUT_LOCAL: ("container update of {name}", "copy-on-write stays in the interpreter"),
     Op.MUT_FIELD: ("field update {a}.{name}", "copy-on-write stays in the interpreter"),
     Op.STORE_FIELD: ("field store {a}.{name} := ...",
-                     "a store drops the old value's reference and may box a new one: both need the GIL, "
-                     "which native code does not hold"),
+                     "only a scalar stored into a local's own struct at a monomorphic site is native"),
     Op.GET_FIELD: ("field access {a}.{name}", "not a monomorphic struct site"),
     Op.GET_FIELD_OR_NULL: ("field access {a}?.{name}", "only plain field loads (p.x) are native"),
     Op.CALL_METHOD: ("method call {a}.{name}(...)", "not a monomorphic struct site"),

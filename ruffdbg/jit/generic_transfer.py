@@ -280,6 +280,27 @@ def _get_field_t2(s: Step):
     return _generic_t2(s, why=why)
 
 
+def _store_field_t2(s: Step):
+    """``p.x := v`` where the site's inline cache is monomorphic on a shape with the
+    field, ``p`` made the frame's own by the MUT_LOCAL just before and ``v`` a scalar
+    or a tagged value: a native store under the GIL (a tagged value that is not a
+    scalar at run time, or another shape, takes the generic path)."""
+    value, receiver = s.stack[-2:]
+    site = structs.store_site(s.code, s.pc)
+    if receiver == Kind.DYN and (value in dicts.STORED_KINDS or value == Kind.DYN) and site is not None:
+        del s.stack[-2:]
+        s.typed.field_stores[s.pc] = site
+        s.typed.slow_paths.add(s.pc)
+        return None
+    if receiver != Kind.DYN:
+        why = "the receiver is not a struct"
+    elif structs.field_site(s.code, s.pc) is not None and value not in dicts.STORED_KINDS and value != Kind.DYN:
+        why = "the value is not known to be a scalar: native field stores take ints, floats, bools and null"
+    else:
+        why = structs.why_store_generic(s.code, s.pc)
+    return _generic_t2(s, why=why)
+
+
 def _new_struct_t2(s: Step):
     """``Vec { x: a, y: b }`` at a site whose cache saw one shape, naming each field of
     it once: built natively (a tagged struct; a value native code cannot box, or a
@@ -374,6 +395,7 @@ def t2_table(table: dict) -> dict:
     table.update({
         Op.LOAD_GLOBAL: _load_global_t2, Op.CALL: _call_t2, Op.GET_ITER: _get_iter_t2, Op.FOR_ITER: _for_iter_t2,
         Op.INDEX: _index_t2, Op.STORE_INDEX: _store_index_t2, Op.GET_FIELD: _get_field_t2,
+        Op.STORE_FIELD: _store_field_t2,
         Op.CALL_METHOD: _call_method_t2, Op.NEW_STRUCT: _new_struct_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
         Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,

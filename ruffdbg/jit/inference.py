@@ -113,6 +113,9 @@ class TypedCode:
     dict_stores: set[int] = field(default_factory=set)
     # T2: GET_FIELD pc -> (shape, slot) of a monomorphic field site it loads natively (jit/structs.py)
     field_loads: dict[int, tuple[Any, int]] = field(default_factory=dict)
+    # T2: STORE_FIELD pc -> (shape, slot) of a monomorphic field store of a scalar into a
+    # struct a MUT_LOCAL just made the frame's own, stored natively (jit/structs.store_site)
+    field_stores: dict[int, tuple[Any, int]] = field(default_factory=dict)
     # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls
     # natively (its Callee in ``callees``, the receiver its first argument)
     method_calls: dict[int, Any] = field(default_factory=dict)

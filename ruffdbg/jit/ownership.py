@@ -137,9 +137,17 @@ def _transfer(code, typed, pc: int, owned: frozenset) -> frozenset:
         if stack and stack[-1] == Kind.DYN:   # (any object: it could be an owned array, from the stack)
             return frozenset()
         return owned - {arg}
-    if op == Op.NEW_CELL or OPCODES[op].name.startswith("STORE_") and op != Op.STORE_INDEX:
+    if op == Op.NEW_CELL or OPCODES[op].name.startswith("STORE_") and op != Op.STORE_INDEX \
+            and not _stores_a_scalar_field(typed, pc):
         return frozenset()
     return owned
+
+
+def _stores_a_scalar_field(typed, pc: int) -> bool:
+    """A native field store of a value known to be a scalar (its slow path, the
+    interpreter's store, too, stores only that scalar): it shares no object. A tagged
+    value's slow path may store an object into the struct, sharing it."""
+    return pc in typed.field_stores and typed.before[pc][1][-2] in (Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.NULL)
 
 
 def _read_by_element_load(code, typed, pc: int) -> bool:

@@ -8,7 +8,10 @@ of exactly that shape (a ``shape`` guard: speculative, so failing ones
 despecialize like a type guard) and reads the field's object from its fixed
 slot (``lowering/structs.py``). A struct literal whose cache saw one shape,
 naming each of its fields once, is built natively behind a ``declared-shape``
-guard (``literal_site``). Every other site stays generic and says why,
+guard (``literal_site``). A field store (STORE_FIELD) at a monomorphic site,
+into a struct the MUT_LOCAL just before made the frame's own, stores a scalar
+natively (``store_site``; another shape takes the generic path, no guard).
+Every other site stays generic and says why,
 naming the cache's state and the shapes it saw."""
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
+from ruffdbg.compiler.opcodes import BLOCK_ENDS, CONTROL_OPS, OPCODES, OPERATOR_METHODS, Op, stack_pops
 from ruffdbg.core.objects import Function, StructType, StructValue
 from ruffdbg.core.values import type_name
 from ruffdbg.jit import tiering
@@ -39,6 +42,62 @@ def field_site(code: CodeObject, pc: int) -> tuple[StructType, int] | None:
         return None
     slot = shape.slot.get(code.consts[code.instrs[pc][1]])
     return None if slot is None else (shape, slot)
+
+
+def receiver_pushed_by(code: CodeObject, pc: int, depth: int = 1) -> int | None:
+    """The pc of the instruction that pushed the value ``depth`` entries down the stack
+    at ``pc`` (1: on top), found by walking back through straight-line code (DUP and
+    SWAP followed); None past a jump, a jump target or a block's start. ``p.x := v``
+    is ``MUT_LOCAL p; STORE_FIELD x``, ``p.x += v`` is ``MUT_LOCAL p; DUP;
+    GET_FIELD x; v; ADD; SWAP; STORE_FIELD x``: both find the MUT_LOCAL."""
+    targets = {arg for op, arg in code.instrs if op in CONTROL_OPS or op == Op.SETUP_TRY}
+    at = pc
+    while at > 0:
+        if at in targets:
+            return None
+        at -= 1
+        op, arg = code.instrs[at]
+        if op in CONTROL_OPS or op in BLOCK_ENDS or op == Op.SETUP_TRY:
+            return None
+        pushes = OPCODES[op].pushes
+        if op == Op.SWAP:
+            if depth <= 2:
+                depth = 3 - depth
+            continue
+        if op == Op.DUP:
+            if depth <= 2:
+                depth = 1
+            else:
+                depth -= 1
+            continue
+        if op in (Op.DUP2, Op.ROT3):
+            if depth <= pushes:
+                return None
+        elif depth <= pushes:
+            return at
+        depth += stack_pops(op, arg, code) - pushes
+    return None
+
+
+def store_site(code: CodeObject, pc: int) -> tuple[StructType, int] | None:
+    """(shape, slot) of a field store (STORE_FIELD) T2 stores natively: monomorphic on
+    a shape with the field, into a struct a MUT_LOCAL just made the frame's own
+    (``p.x := v``, ``p.x += v``; a nested ``a.b.x := v`` stays generic)."""
+    site = field_site(code, pc)
+    pusher = receiver_pushed_by(code, pc) if site is not None else None
+    if pusher is None or code.instrs[pusher][0] != Op.MUT_LOCAL:
+        return None
+    return site
+
+
+def why_store_generic(code: CodeObject, pc: int) -> str:
+    """Why a field store stays generic: its cache, or where its receiver came from."""
+    if field_site(code, pc) is None:
+        return why_generic(code, pc, "native field stores")
+    pusher = receiver_pushed_by(code, pc)
+    if pusher is not None and code.instrs[pusher][0] == Op.MUT_FIELD:
+        return "a nested store (a.b.x := v): the inner struct is made the frame's own by the interpreter"
+    return "the receiver is not a local made the frame's own just before (copy-on-write)"
 
 
 def method_site(code: CodeObject, pc: int) -> tuple[StructType, Function] | None:

@@ -18,12 +18,14 @@ interpreter's GET_FIELD makes the handle. Native code runs without the GIL and
 takes no reference: it only reads, while the struct (held by its handle) holds
 the field's object.
 
-Field stores stay generic: a store drops the old value's reference and boxes a
-scalar into a new object, and both need the GIL, which native code does not hold.
+Field stores of a scalar into a struct a MUT_LOCAL just made the frame's own
+(``p.x := v``) are native too (``op_STORE_FIELD``): the same check of the shape,
+without the GIL (another shape takes the generic path), then, with the GIL held
+just around it, the value boxed, swapped into its slot and the old one dropped.
 
-Struct literals (``Vec { x: a, y: b }``) at a monomorphic site are built here:
-the one place native code takes the GIL (PyGILState_Ensure/Release, just around
-the allocation; see ``op_NEW_STRUCT``)."""
+Struct literals (``Vec { x: a, y: b }``) at a monomorphic site are built here,
+native code taking the GIL (PyGILState_Ensure/Release) just around the
+allocation (``op_NEW_STRUCT``), as a field store takes it around the swap."""
 
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ I32P = ir.IntType(32).as_pointer()
 
 
 class StructFields:
-    """(Part of ``Lowering``.) GET_FIELD at the sites ``typed.field_loads`` names;
+    """(Part of ``Lowering``.) GET_FIELD and STORE_FIELD at the sites ``typed.field_loads``
+    and ``typed.field_stores`` name;
     the method calls and operator overloads ``typed.method_calls`` names."""
 
     def op_GET_FIELD(self, pc: int, op: int, arg: Any) -> None:
@@ -56,6 +59,55 @@ class StructFields:
         del self.stack[-1:]
         self.push(value, Kind.DYN)
         self.slow_path_end(pc, stack, 1, Kind.DYN)
+
+    def op_STORE_FIELD(self, pc: int, op: int, arg: Any) -> None:
+        """``p.x := v`` at a site ``typed.field_stores`` names: ``v`` a scalar (int,
+        float, bool, null; a tagged value that is anything else at run time takes the
+        slow path: storing an object shares it), ``p`` made this frame's own by the MUT_LOCAL just before
+        (copy-on-write: a shared struct was copied there). Without the GIL: the
+        receiver is a ``StructValue`` of the site's shape (else the slow path, the
+        interpreter's STORE_FIELD, which stores into any shape or raises). Then, with
+        the GIL held just around it: the value boxed (a new reference, as a literal's
+        field is), swapped into ``slots.ob_item[k]`` (the list takes that reference),
+        the old value's reference dropped (``Py_DecRef``: it may free the old
+        object, never the struct, which its handle holds)."""
+        shape, slot = self.typed.field_stores[pc]
+        b = self.builder
+        (value, kind), (receiver, _) = self.stack[-2:]
+        stored, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}")
+                              for name in ("field_store", "field_store_generic", "field_stored"))
+        a_struct, this_shape = (self.function.append_basic_block(f"{name}_pc{pc}")
+                                for name in ("field_store_object", "field_store_struct"))
+        b.cbranch(b.icmp_unsigned("!=", b.extract_value(receiver, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                  slow, a_struct).set_weights([1, 1000])
+        b.position_at_end(a_struct)
+        if kind == Kind.DYN:   # (a tagged value: only null, bool, int and float are stored natively)
+            scalar = self.function.append_basic_block(f"field_store_scalar_pc{pc}")
+            b.cbranch(b.icmp_unsigned(">=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                      slow, scalar).set_weights([1, 1000])
+            b.position_at_end(scalar)
+        obj = self._object_address(b.extract_value(receiver, 1))
+        b.cbranch(b.icmp_unsigned("!=", self._field(obj, rt.OB_TYPE), self._address_of("StructValue", StructValue)),
+                  slow, this_shape).set_weights([1, 1000])
+        b.position_at_end(this_shape)
+        shape_address = self._address_of(f"shape.{shape.name}.{shape.shape}", shape)
+        b.cbranch(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE), shape_address),
+                  slow, stored).set_weights([1, 1000])
+        b.position_at_end(stored)
+        gil = self._c_api("PyGILState_Ensure")
+        boxed = self._boxed(value, kind)
+        slots = self._field(obj, rt.STRUCT_SLOTS)
+        item = b.inttoptr(b.add(self._field(slots, rt.ITEMS_DATA), ir.Constant(I64, 8 * slot)), I64P)
+        old = self.alias.tag(b.load(item), "object")
+        self.alias.tag(b.store(boxed, item), "object")
+        self._c_api("Py_DecRef", old)
+        self._c_api("PyGILState_Release", gil)
+        b.branch(done)
+        b.position_at_end(slow)
+        self._unless_done(self._call_op(pc), pc, rt.STATUS_OK)   # (the interpreter's STORE_FIELD)
+        b.branch(done)
+        b.position_at_end(done)
+        del self.stack[-2:]
 
     def op_NEW_STRUCT(self, pc: int, op: int, arg: Any) -> None:
         """A struct literal at a site ``typed.struct_literals`` names, built natively.
