@@ -160,7 +160,7 @@ class StructFields:
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_TYPE)), shape_address)
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_SLOTS)), slots)
         number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), struct)
-        self._unless_put(pc, number, struct, gil)
+        self._unless_put(pc, number, gil, made_object=struct)
         handle = self._c_api("PyLong_AsLongLong", number)
         self._c_api("Py_DecRef", number)
         self._c_api("Py_DecRef", struct)   # (the handle table holds it now)
@@ -171,18 +171,20 @@ class StructFields:
             self._sweep_if_due(pc, poll_at=pc + 1)   # (in a loop: the structs it built and dropped die young)
         self.slow_path_end(pc, stack, count, Kind.DYN)
 
-    def _unless_put(self, pc: int, number: ir.Value, struct: ir.Value, gil: ir.Value) -> None:
+    def _unless_put(self, pc: int, number: ir.Value, gil: ir.Value, made_object: ir.Value | None = None) -> None:
         """``Handles.put`` is Python code: a signal handler may raise in it (Ctrl-C
-        outside the harness, which only sets the interrupt word). Then the struct is
-        dropped (it frees its slots), the error cleared -- a KeyboardInterrupt
-        delivered again at the next check (``PyErr_SetInterrupt``) -- and the
-        generic path builds the literal: the interrupt is raised in the interpreter."""
+        outside the harness, which only sets the interrupt word). Then the object
+        native code made (``made_object``: a literal's struct, which frees its
+        slots) is dropped, the error cleared -- a KeyboardInterrupt delivered again
+        at the next check (``PyErr_SetInterrupt``) -- and the generic path does the
+        op: the interrupt is raised in the interpreter."""
         b = self.builder
-        failed = self.function.append_basic_block(f"literal_put_failed_pc{pc}")
-        made = self.function.append_basic_block(f"literal_put_pc{pc}")
+        failed = self.function.append_basic_block(f"put_failed_pc{pc}")
+        made = self.function.append_basic_block(f"put_pc{pc}")
         b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
         b.position_at_end(failed)
-        self._c_api("Py_DecRef", struct)
+        if made_object is not None:
+            self._c_api("Py_DecRef", made_object)
         interrupt = self._c_api("PyErr_ExceptionMatches", self._address_of("KeyboardInterrupt", KeyboardInterrupt))
         self._c_api("PyErr_Clear")
         with b.if_then(b.icmp_unsigned("!=", interrupt, ir.Constant(I32, 0))):
@@ -341,17 +343,7 @@ class StructFields:
         b = self.builder
         gil = self._c_api("PyGILState_Ensure")
         number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), item)
-        failed = self.function.append_basic_block(f"element_put_failed_pc{pc}")
-        made = self.function.append_basic_block(f"element_put_pc{pc}")
-        b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
-        b.position_at_end(failed)
-        interrupt = self._c_api("PyErr_ExceptionMatches", self._address_of("KeyboardInterrupt", KeyboardInterrupt))
-        self._c_api("PyErr_Clear")
-        with b.if_then(b.icmp_unsigned("!=", interrupt, ir.Constant(I32, 0))):
-            self._c_api("PyErr_SetInterrupt")
-        self._c_api("PyGILState_Release", gil)
-        b.branch(self.slow_path)
-        b.position_at_end(made)
+        self._unless_put(pc, number, gil)
         handle = self._c_api("PyLong_AsLongLong", number)
         self._c_api("Py_DecRef", number)
         self._c_api("PyGILState_Release", gil)
