@@ -59,7 +59,7 @@ class GenericOps:
         # set (a pause, a step, a retired unit), the op does not run and the frame
         # leaves here as at a poll. (A loop making a trip at every iteration flushes
         # its back-edge count each time, so it never reaches the back-edge's poll.)
-        # (on this cold path its passes are counted: deriving them would claim a check per trip)
+        # On this cold path the guard counts its passes: derived, they would claim a check per trip.
         guard = self.new_guard("interrupt", pc if resume_at is None else resume_at, "interrupt word set",
                                REACH_COUNTED)
         self.deopt_if(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), guard)
@@ -176,20 +176,14 @@ class GenericOps:
         if self.region is None or not self.in_try(pc):
             self._return_status(status)
             return
-        otherwise = self._when_status(status, rt.STATUS_ERROR, f"raised_in_try_pc{pc}")
-        self._to_tail(None, pc, self.stack)
-        self.builder.position_at_end(otherwise)
-        self._return_status(status)
-
-    def _when_status(self, status: ir.Value, value: int, name: str) -> ir.Block:
-        """Branch on ``status == value``: the builder goes on in the block where it
-        holds (``name``); returned, the block where it does not."""
         b = self.builder
-        holds = self.function.append_basic_block(name)
-        otherwise = self.function.append_basic_block(f"not_{name}")
-        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, value)), holds, otherwise)
-        b.position_at_end(holds)
-        return otherwise
+        raised = self.function.append_basic_block(f"raised_in_try_pc{pc}")
+        otherwise = self.function.append_basic_block(f"left_pc{pc}")
+        b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_ERROR)), raised, otherwise)
+        b.position_at_end(raised)
+        self._to_tail(None, pc, self.stack)
+        b.position_at_end(otherwise)
+        self._return_status(status)
 
     def function_dyn(self, kind: FunctionValue) -> ir.Value:
         return self.make_dyn(ir.Constant(I64, rt.TAG_FUNCTION), self.function_id(kind.callee.function))
