@@ -117,7 +117,7 @@ class OsrEntry:
             compiling = time.perf_counter_ns()
             outer, self.compiling = self.compiling, code
             try:
-                unit = self._osr_unit(frame, site)
+                unit = self._osr_unit(frame, site, _loop_kinds(spans))
                 if unit is None:   # compiling in the background: look again a few back-edges on
                     self._rearm(code, site, self.policy.recheck_every)
                     return None
@@ -167,7 +167,7 @@ class OsrEntry:
             code.profile.rearm(pc, self.osr_at, after)
 
     @serialized
-    def _osr_unit(self, frame: Any, site: OsrSite) -> "Unit | None":
+    def _osr_unit(self, frame: Any, site: OsrSite, loops: tuple) -> "Unit | None":
         """The site's unit for the frame's current types, compiled if there is none
         (None: it is compiling in the background; the loop goes on interpreted)."""
         code, header = frame.code, site.header
@@ -177,7 +177,7 @@ class OsrEntry:
             self._osr_link(site)
         if site.promoted is None:
             site.promoted = self._promotable_globals(code, header, site.end)
-        unit = site.units.get(self._signature(frame, site.promoted))
+        unit = site.units.get(self._signature(frame, site.promoted, loops))
         if unit is not None and unit.valid:
             return unit
         if site.compiles >= MAX_COMPILES:
@@ -186,7 +186,7 @@ class OsrEntry:
         started = time.perf_counter()
         for loop in self._nest(code, site):   # the outermost loop that compiles, entered here
             try:
-                typed = self._typed_region(frame, site, loop)
+                typed = self._typed_region(frame, site, loop, loops)
                 break
             except NotCompilable:
                 if loop is site:
@@ -197,7 +197,7 @@ class OsrEntry:
         self._compile_callees(typed)
         job = self._lower(typed, 2, None, infer_ms)
         job.unit.typed_region_end, job.unit.region = site.end, region
-        job.signature = self._signature(frame, promoted)
+        job.signature = self._signature(frame, promoted, loops)
         site.pending = job
         if self.policy.background:
             self.compiler.submit(job)
@@ -231,7 +231,7 @@ class OsrEntry:
             nest.append(self._osr_site(code, nest[-1].enclosing))
         return [loop for loop in reversed(nest) if loop is site or loop.header not in refused]
 
-    def _typed_region(self, frame: Any, site: OsrSite, loop: OsrSite) -> Any:
+    def _typed_region(self, frame: Any, site: OsrSite, loop: OsrSite, loops: tuple) -> Any:
         """``loop`` typed for an OSR entry at ``site``'s header with the frame's
         current types, or NotCompilable (NotWorthCompiling: T2 would be slower)."""
         code = frame.code
@@ -243,7 +243,6 @@ class OsrEntry:
         # store make it an int slot, and the entry read null's bits as 0.
         # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
         slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
-        loops = _loop_kinds(_stack_ranges(frame.stack))   # the enclosing for loops' state
         typed = self._infer_region(code, site, loop, promoted, slot_types, loops)
         if (typed.generic or typed.slow_paths) and promoted:
             # The generic path hands the interpreter the frame's locals and stack, not
@@ -265,12 +264,11 @@ class OsrEntry:
         return infer(code, (), self._lookup, self._return_type_of, region, slot_types,
                      constant_of=self._constant_global)
 
-    def _signature(self, frame: Any, promoted: tuple[str, ...]) -> tuple:
+    def _signature(self, frame: Any, promoted: tuple[str, ...], loops: tuple) -> tuple:
         """What an OSR unit is specialized on: the globals it keeps in registers, the
         type of every local and of those globals, and the for loops around it."""
         values = list(frame.locals) + [self.vm.globals.get(name) for name in promoted]
-        return promoted, tuple(Kind.UNSET if value is None else _slot_type(value) for value in values), \
-            _loop_kinds(_stack_ranges(frame.stack))
+        return promoted, tuple(Kind.UNSET if value is None else _slot_type(value) for value in values), loops
 
     def _promotable_globals(self, code: CodeObject, header: int, end: int) -> tuple[str, ...]:
         """Globals the loop reads or writes that hold scalars, except those the functions
