@@ -317,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="campaign-out")
-    parser.add_argument("--generator", choices=["rich", "scalar"], default="rich")
+    parser.add_argument("--generator", choices=["rich", "nest", "scalar"], default="rich",
+                        help="nest: loop nests with a try and errors at random iterations (nest_generator.py)")
     parser.add_argument("--shallow", action="store_true",
                         help="rich generator with recursion under 60 frames (to look past deep-recursion bugs)")
     parser.add_argument("--no-minimize", action="store_true")
@@ -338,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.jit.rich_generator import generate
 
         make = lambda n: generate(random.Random(args.seed * 1_000_003 + n), deep=not args.shallow)  # noqa: E731
+    elif args.generator == "nest":
+        from tests.jit.nest_generator import generate as generate_nest
+
+        make = lambda n: generate_nest(random.Random(args.seed * 1_000_003 + n))  # noqa: E731
     else:
         from tests.jit.program_generator import programs
 

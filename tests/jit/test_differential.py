@@ -40,6 +40,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from ruffdbg.cli import main
+from tests.jit.nest_generator import generate as generate_nest
 from tests.jit.program_generator import programs
 from tests.jit.rich_generator import generate as generate_rich
 from tests.jit.rich_generator import programs as rich_programs
@@ -148,6 +149,16 @@ def test_rich_program_fixed_seed(seed: int, capsys) -> None:
 
     # the program: python -m tests.jit.rich_generator SEED
     check_random_program(generate_rich(random.Random(seed)), capsys, in_hypothesis=False)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_loop_nest_with_a_try_fixed_seed(seed: int, capsys) -> None:
+    """Loop nests of every kind with a try at a random level and errors at random
+    iterations (nest_generator.py), kept short for CI (loops up to 30 long)."""
+    import random
+
+    # the program: python -m tests.jit.nest_generator SEED (with longer loops)
+    check_random_program(generate_nest(random.Random(seed), longest=30), capsys, in_hypothesis=False)
 
 
 @pytest.mark.skipif(not LONG_RUN, reason="set RUFFDBG_DIFF_EXAMPLES=N for N randomized rich programs")
