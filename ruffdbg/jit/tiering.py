@@ -172,7 +172,8 @@ def t1_slower(generic: int, total: int, policy: TierPolicy, tier: int = 1, kept_
     None. ``generic``: instructions the profile saw run that it would hand to the
     interpreter; ``total``: all it saw run; ``kept_at``: where the code stays;
     ``evidence``: the least ``total`` judged (default ``policy.t1_evidence``)."""
-    if total < (policy.t1_evidence if evidence is None else evidence) or generic * policy.t1_generic_cost <= total:
+    if total < (policy.t1_evidence if evidence is None else evidence) or generic * policy.t1_generic_cost <= total \
+            or total <= 0:   # (no instruction seen run: no evidence, whatever the operator feedback says)
         return None
     return (f"kept at {kept_at}: T{tier} would be slower ({generic * 100 // total}% of the instructions run would "
             f"take its generic path, a call into the interpreter costing about {policy.t1_generic_cost} "
