@@ -152,13 +152,16 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
         self.scopes.pop()
 
     def block_statements(self, stmts: list[ast.Stmt]) -> None:
-        # Declarations are hoisted to the start of their block, so functions
-        # can call each other before their text appears.
+        # The script's own declarations are hoisted, so top-level functions can
+        # call each other before their text appears. Nowhere else (as in Ruff): a
+        # nested function declared before the locals it uses would be compiled
+        # before they exist and take them for globals.
+        hoisted = (ast.FuncDecl, ast.StructDecl) if self.in_global_scope() else ()
         for stmt in stmts:
-            if isinstance(stmt, (ast.FuncDecl, ast.StructDecl)):
+            if isinstance(stmt, hoisted):
                 self.statement(stmt)
         for stmt in stmts:
-            if not isinstance(stmt, (ast.FuncDecl, ast.StructDecl)):
+            if not isinstance(stmt, hoisted):
                 self.statement(stmt)
 
     def block(self, block: ast.Block) -> None:
