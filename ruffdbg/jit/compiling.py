@@ -14,9 +14,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, counts, history, listing, texts, tiering
+from ruffdbg.jit import assumptions, counts, elements, history, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule
@@ -50,7 +50,8 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     float operands stay inline)."""
     counts = execution_counts(code)
     profile = code.profile
-    generic = sum(counts[pc] for pc in typed.generic)
+    generic = sum(counts[pc] for pc in typed.generic
+                  if not (code.instrs[pc][0] == Op.FOR_ITER and elements.steps_natively(code, pc, typed.tier)))
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and op in OPERATOR_SITES and (typed.tier == 1 or pc in typed.slow_paths):
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in INLINE_OPERANDS)

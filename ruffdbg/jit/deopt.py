@@ -68,7 +68,9 @@ class NativeBoundary:
         # (only a code with free variables reads its cells: _frame_for)
         closure = self.cells_at.get(depth + 1, _NOTHING) if unit.code.free_names else None
         if closure is not None:
-            self.cells_at[depth + 1] = (function, function.cells if function is not None else ())
+            cells = function.cells if function is not None else ()
+            self.cells_at[depth + 1] = (function, cells)
+            ctx[rt.CTX_CELLS] = id(cells) if cells else 0   # (0: native cell ops take the generic path)
         self.native_depth += 1
         unit.from_interpreter += 1
         started = self.native_started(unit.code)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.core.values import type_name
 from ruffdbg.jit.types import Kind
@@ -40,6 +41,21 @@ def site_kind(code: CodeObject, pc: int, kinds: dict = ELEMENT_TYPES) -> int | N
         return None
     (key,) = seen
     return key if type(key) is int and key in kinds else None
+
+
+# What native code steps a ``for`` loop over (lowering/iteration.py), by tier:
+# arrays of ints and floats; at T2 also arrays of any values and plain lists.
+STEPPED = {1: frozenset({INT, FLOAT}), 2: frozenset({INT, FLOAT, ANY, list})}
+
+
+def steps_natively(code: CodeObject, for_pc: int, tier: int) -> bool:
+    """Whether the FOR_ITER at ``for_pc`` walked only what native code steps itself
+    (its GET_ITER's feedback, just before it), so it is no trip through the interpreter."""
+    profile = code.profile
+    if profile is None or for_pc < 1 or code.instrs[for_pc - 1][0] != Op.GET_ITER:
+        return False
+    seen = profile.feedback[for_pc - 1]
+    return bool(seen) and all(key in STEPPED[tier] for key in seen)
 
 
 def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = None) -> str:

@@ -367,7 +367,7 @@ def _mut_local_t2(s: Step):
 
 
 def _for_iter_t2(s: Step):
-    if s.stack[-2:] != [RANGE, Kind.INT]:
+    if s.stack[-2:] != [RANGE, Kind.INT] and not elements.steps_natively(s.code, s.pc, 2):
         s.typed.generic_reasons[s.pc] = generic_reason(s.code, s.pc)
     return _for_iter_t1(s)
 
@@ -398,12 +398,40 @@ def t2_table(table: dict) -> dict:
         Op.STORE_FIELD: _store_field_t2,
         Op.CALL_METHOD: _call_method_t2, Op.NEW_STRUCT: _new_struct_t2,
         Op.STORE_LOCAL: _store_local_t2, Op.LOAD_LOCAL: _load_local_t1, Op.NEW_CELL: _generic_replacing_t2,
+        Op.LOAD_CELL: _load_captured_t2, Op.LOAD_FREE: _load_captured_t2,
+        Op.STORE_CELL: _store_captured_t2, Op.STORE_FREE: _store_captured_t2,
         Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
     })
     table[Op.MUT_LOCAL] = _mut_local_t2
     table.update({op: _operator_t2(table[op]) for op in ARITHMETIC_OPS})
     table.update({op: _refuse_t1 for op in T1_REFUSED})
     return table
+
+
+def _load_captured_t2(s: Step):
+    """LOAD_CELL / LOAD_FREE: the cell's value read natively (lowering/cells.py): a
+    scalar comes out tagged, any other object with a handle."""
+    if s.op == Op.LOAD_CELL and s.slots[s.arg] != Kind.DYN:   # (no cell in the local on this path)
+        return _generic_t2(s)
+    s.stack.append(Kind.DYN)
+    s.typed.captured.add(s.pc)
+    s.typed.slow_paths.add(s.pc)
+    return None
+
+
+def _store_captured_t2(s: Step):
+    """STORE_CELL / STORE_FREE of a scalar (or of a tagged value, which takes the
+    generic path unless it is one at run time): written natively under the GIL."""
+    value = s.stack[-1]
+    if s.op == Op.STORE_CELL and s.slots[s.arg] != Kind.DYN:
+        return _generic_t2(s)
+    if value not in dicts.STORED_KINDS and value != Kind.DYN:
+        return _generic_t2(s, why="the value is not known to be a scalar: native cell stores take ints, floats, "
+                                  "bools and null")
+    s.stack.pop()
+    s.typed.captured.add(s.pc)
+    s.typed.slow_paths.add(s.pc)
+    return None
 
 
 def _generic_replacing_t2(s: Step):

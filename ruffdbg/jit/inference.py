@@ -122,6 +122,9 @@ class TypedCode:
     # T2: NEW_STRUCT pc -> (shape, slot of each given field) of a monomorphic struct literal
     # it builds natively (jit/structs.literal_site; lowering/structs.py)
     struct_literals: dict[int, tuple[Any, tuple[int, ...]]] = field(default_factory=dict)
+    # T2: LOAD_CELL / LOAD_FREE / STORE_CELL / STORE_FREE pcs that read or write their
+    # captured variable natively (lowering/cells.py)
+    captured: set[int] = field(default_factory=set)
     # T2: CALL pcs of ``x := push(x, v)`` that append natively while ``x`` has room
     native_pushes: set[int] = field(default_factory=set)
     # T2: LOAD_GLOBAL pc -> the value of the immutable (let/const) scalar global it reads,

@@ -413,6 +413,7 @@ class OsrEntry:
         # (the frame's closure cells, for the generic path's LOAD_FREE / STORE_FREE)
         closure = self.cells_at.get(depth)
         self.cells_at[depth] = (frame.function, frame.cells)
+        ctx[rt.CTX_CELLS] = id(frame.cells) if frame.cells else 0   # (read by the unit's prologue)
         unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
         self.osr_frames.append((frame, depth - 1))

@@ -23,6 +23,9 @@ Python threads can both read it while native code runs:
                        next T2 loop back-edge that polls and may have made handles
                        natively (a struct literal, a native call) sweeps its frame's
                        (OP_SWEEP), which clears it
+        CTX_CELLS      the address of the cells tuple of the closure being entered
+                       (``Jit.call``, an OSR entry): a unit that reads or writes
+                       captured variables natively loads it in its prologue
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -42,12 +45,13 @@ import struct
 from typing import Any
 
 from ruffdbg.core.arrays import RArray
-from ruffdbg.core.objects import StructType, StructValue
+from ruffdbg.core.objects import Cell, StructType, StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
-CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP = range(9)
-CTX_WORDS = 9
+(CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
+ CTX_CELLS) = range(10)
+CTX_WORDS = 10
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -105,7 +109,7 @@ def _slot_offset(owner: Any, value: Any) -> int:
     for offset in range(16, 64, 8):
         if ctypes.c_void_p.from_address(id(owner) + offset).value == id(value):
             return offset
-    raise ImportError("ruffdbg: unexpected object layout (RArray slots)")
+    raise ImportError(f"ruffdbg: unexpected object layout ({type(owner).__name__} slots)")
 
 
 def _check_layout() -> tuple[int, int]:
@@ -154,6 +158,20 @@ def _check_scalar_layout() -> tuple[int, int]:
 
 
 STRUCT_TYPE, STRUCT_SLOTS = _check_scalar_layout()   # offsets of StructValue.type and StructValue.slots
+TUPLE_ITEMS = 24     # a tuple's ob_item: its items inline, after ob_size
+
+
+def _check_cell_layout() -> int:
+    """The offset of Cell.value, after checking where a tuple keeps its items (a
+    closure's cells are a tuple of Cells: lowering/cells.py)."""
+    probe = Cell(_check_cell_layout)
+    cells = (None, probe)
+    if ctypes.c_void_p.from_address(id(cells) + TUPLE_ITEMS + 8).value != id(probe):
+        raise ImportError("ruffdbg: unexpected object layout (tuple)")
+    return _slot_offset(probe, _check_cell_layout)
+
+
+CELL_VALUE = _check_cell_layout()
 
 
 def _pin_bools() -> None:

@@ -48,6 +48,11 @@ class RareOps:
 
     def op_GET_ITER(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         iterable = stack.pop()
+        # What the loop walks, once per loop (an array by its element kind, as an
+        # INDEX site counts it): native code steps arrays itself (jit/elements.py).
+        seen = frame.code.profile.raw_feedback[pc - 1]
+        key = iterable.kind if type(iterable) is RArray else type(iterable)
+        seen[key] = seen.get(key, 0) + 1
         # An array is walked as it is: the loop's reference keeps it unchanged
         # even if the body mutates the variable (that mutation copies).
         if type(iterable) is Generator:

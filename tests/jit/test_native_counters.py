@@ -124,8 +124,43 @@ while i < 300 { poly(3, "s"); poly(4, 1); poly(2, [1]); a(5, i); a(4, "s"); i :=
 print(poly(400, 2.5), a(300, 1))
 """
 
+# for loops over arrays native code steps (ints, floats, any values, lists), and
+# over what it does not (bools, strings), with break and continue.
+ITERATION = """func walk(xs) {
+    mut total := 0
+    for x in xs {
+        if x == 7 { break }
+        if x > 40 { continue }
+        total := total + x
+    }
+    return total
+}
+func lengths(ws) {
+    mut n := 0
+    for w in ws { n := n + len(w) }
+    return n
+}
+func truths(bs) {
+    mut n := 0
+    for b in bs { if b { n := n + 1 } }
+    return n
+}
+let ints := range(0, 50)
+let floats := [0.5, 1.5, 2.5, 40.5, 41.5]
+let words := split("a bb ccc dddd", " ")
+let mixed := ["one", "two", "three"]
+mut k := 0
+mut all := []
+while k < 200 {
+    all := [walk(ints), walk(floats), walk([1, 7, 9]), lengths(words), lengths(mixed), lengths("text"),
+            truths([true, false, true])]
+    k := k + 1
+}
+print(all)
+"""
+
 PROGRAMS = {"loops": LOOPS, "recursion": RECURSION, "try": TRY, "deopt": DEOPT, "generic": GENERIC,
-            "t1 calls": T1_CALLS}
+            "t1 calls": T1_CALLS, "iteration": ITERATION}
 
 
 def run(text: str, jit: bool = True, threshold: int | None = None) -> tuple[Session, str]:

@@ -119,9 +119,10 @@ print(once())
 
 
 def test_a_loop_that_would_spend_its_time_in_the_runtime_stays_interpreted_at_a_low_threshold():
-    # A cell read, the truth of a tagged value and a builtin called through the
-    # runtime each cost a callback natively: the loop's own 37 iterations show it
-    # (seed 8901 #1487 ran five times slower than T0 with such a loop entered).
+    # A string interpolation, the truth of a tagged value and a builtin called
+    # through the runtime each cost a callback natively: the loop's own 37
+    # iterations show it (seed 8901 #1487 ran five times slower than T0 with such
+    # a loop entered; its callback was a cell read, which T2 now does natively).
     session = same_as_t0("""func spin(n) {
     mut cap := 0
     let bump := func(q) { cap := cap + 1; return q }
@@ -130,7 +131,7 @@ def test_a_loop_that_would_spend_its_time_in_the_runtime_stays_interpreted_at_a_
     mut i := 0
     while i < n {
         i := i + 1
-        y := to_bool(cap && z)
+        y := to_bool("${cap}" && z)
     }
     return [bump(y), cap]
 }
@@ -166,19 +167,19 @@ print(work(3000000))
 
 def test_a_function_whose_whole_compile_is_held_back_is_not_retried_at_every_call(monkeypatch):
     # Its loop runs natively at every call; the whole function would spend its
-    # time on the generic path (cell arithmetic), so T2 holds it back. Each OSR
-    # entry asked for the whole compile again: 600 inferences in 300 calls.
+    # time on the generic path (string interpolations), so T2 holds it back. Each
+    # OSR entry asked for the whole compile again: 600 inferences in 300 calls.
     from ruffdbg.jit import compiling
 
     inferred: list[str] = []
     infer = compiling.infer
     monkeypatch.setattr(compiling, "infer", lambda code, *rest, **named: inferred.append(code.name) or
                         infer(code, *rest, **named))
-    cells = "    c := c + 1; c := c + 2; c := c + 3; c := c + 4; c := c + 5; c := c + 6\n" * 12
+    texts = '    g := "a${c}"; g := "b${c}"; g := "c${c}"; g := "d${c}"; g := "e${c}"; g := "f${c}"\n' * 12
     session = same_as_t0(f"""func work(n) {{
-    mut c := 0
-    let f := func() {{ c := c + 1 }}
-{cells}    mut t := 0
+    let c := n * 2
+    mut g := ""
+{texts}    mut t := 0
     mut i := 0
     while i < n {{ t := t + i % 3; i := i + 1 }}
     return t + c

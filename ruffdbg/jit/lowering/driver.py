@@ -19,6 +19,7 @@ from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
+from ruffdbg.jit.lowering.cells import CapturedVariables
 from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, AliasClasses, CounterLayout, DirectSite,
                                           Guard, Imports, LoweredUnit, RuntimeAddresses, fast_names)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
@@ -26,6 +27,7 @@ from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
+from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
@@ -41,7 +43,7 @@ def _symbol_part(function: Any) -> str:
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
-               TaggedValues, GenericOps, EntryFunction):
+               CapturedVariables, ArrayIteration, TaggedValues, GenericOps, EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
@@ -133,6 +135,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
             if self._is_leader(pc):
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
+        self.load_closure_cells()
         for pc in self.typed.reachable:
             if code.instrs[pc][0] == Op.JUMP_BACK:
                 self.pending[pc] = self.builder.alloca(I64, name=f"back_edges_pc{pc}")

@@ -112,6 +112,9 @@ class GenericOps:
         """FOR_ITER over the interpreter's [items, position]: it bumps the position and
         pushes the element (three values back), or ends the loop (STATUS_JUMPED)."""
         b = self.builder
+        generic = self.function.append_basic_block(f"for_generic_pc{pc}")
+        self.native_for_step(pc, exit_target, generic)   # (an array's step: lowering/iteration.py)
+        b.position_at_end(generic)
         status = self._call_op(pc)
         self._unless_done(status, pc, rt.STATUS_OK, rt.STATUS_JUMPED)
         saved = list(self.stack)
