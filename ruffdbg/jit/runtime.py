@@ -23,6 +23,8 @@ Python threads can both read it while native code runs:
                        next T2 loop back-edge that polls and may have made handles
                        natively (a struct literal, a native call) sweeps its frame's
                        (OP_SWEEP), which clears it
+        CTX_CONSTANTS  the address of the constants table: for each constant handle
+                       (TAG_CONSTANT), the address of its Python object
         CTX_CELLS      the address of the cells tuple of the closure being entered
                        (``Jit.call``, an OSR entry): a unit that reads or writes
                        captured variables natively loads it in its prologue
@@ -50,8 +52,8 @@ from ruffdbg.core.objects import Cell, StructType, StructValue
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
 (CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
- CTX_CELLS) = range(10)
-CTX_WORDS = 10
+ CTX_CELLS, CTX_CONSTANTS) = range(11)
+CTX_WORDS = 11
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -301,14 +303,31 @@ class Handles:
         self._function_ids: dict[int, int] = {}
         self.constants: list[Any] = []
         self._constant_ids: dict = {}
+        # Their addresses, for native code (CTX_CONSTANTS; constants are never
+        # dropped): it grows by doubling, and an outgrown table is kept, since
+        # native code may still hold its address.
+        self._constant_addresses = (ctypes.c_int64 * 64)()
+        self._constants_outgrown: list[Any] = []
+        self._publish_constants()
 
     def constant_id(self, value: Any) -> int:
         """A permanent handle for a constant baked into native code (TAG_CONSTANT)."""
         key = (type(value), value)
         if key not in self._constant_ids:
-            self._constant_ids[key] = len(self.constants)
+            index = self._constant_ids[key] = len(self.constants)
             self.constants.append(value)
+            if index >= len(self._constant_addresses):
+                table = (ctypes.c_int64 * (2 * index))()
+                ctypes.memmove(table, self._constant_addresses, ctypes.sizeof(self._constant_addresses))
+                self._constants_outgrown.append(self._constant_addresses)
+                self._constant_addresses = table
+            self._constant_addresses[index] = id(value)
+            self._publish_constants()   # (after the entry: a unit using it is installed later)
         return self._constant_ids[key]
+
+    def _publish_constants(self) -> None:
+        if self.words is not None:
+            self.words[CTX_CONSTANTS] = ctypes.addressof(self._constant_addresses)
 
     def function_id(self, function: Any) -> int:
         key = id(function)

@@ -67,5 +67,42 @@ def test_len_of_arrays_strings_and_dicts_runs_inline_at_t2():
     ir = session.native_text("total", "ir", tier=2)
     assert "call_vm_pc" not in ir   # read from the object, no call into the VM
     assert "len-operand" in {guard.kind for guard in session.compiles("total")[-1].guards}
-    # a set is measured by the interpreter (a len-operand exit), an int raises there
-    assert any(e.kind == "deopt" and e.detail["guard_kind"] == "len-operand" for e in session.events.since(0))
+    # (a string constant's length is read natively too: nothing leaves for len())
+    assert not [e for e in session.events.since(0) if e.kind == "deopt" and e.detail["guard_kind"] == "len-operand"]
+
+
+def test_len_of_a_value_native_code_does_not_measure_leaves_for_the_interpreter():
+    text = """func measure(items) {
+  mut t := 0
+  for x in items { t := t + len(x) }
+  return t
+}
+for k in range(40) { measure(["ab", [1, 2], {"a": 1}, "c"]) }
+print(measure([Set([1, 2, 2]), "xyz"]))
+try { print(measure([5])) } except e { print(e.message) }
+"""
+    session, output = run(text, jit=True)
+    assert output == run(text, jit=False)[1] == ["5\n", "len() expects a string, array or dict, got int\n"]
+    assert [e.detail["guard_kind"] for e in session.events.since(0) if e.kind == "deopt"][:1] == ["len-operand"]
+
+
+def test_len_of_a_string_constant_stays_native():
+    # ``best`` holds the constant "" until a longer word comes: len() of it read the
+    # constants table; it used to bail out, and after four bail-outs the function
+    # was blacklisted at T0.
+    text = """func longest(ws) {
+  mut best := ""
+  for w in ws { if len(w) > len(best) { best := w } }
+  return best
+}
+mut k := 0
+mut r := ""
+while k < 1500 { r := longest(split("a bb ccc", " ")); k := k + 1 }
+print(r, len("four"))
+"""
+    output: list[str] = []
+    session = Session(Policy(jit=True), write=output.append)   # (stable types: T2)
+    session.run_source(text, "longest.ruff")
+    assert output == run(text, jit=False)[1]
+    longest = session.function("longest")
+    assert (longest.tier, longest.deopts) == ("T2", 0)

@@ -328,8 +328,9 @@ class ArrayElements:
         b = self.builder
         guard = self.new_guard("len-operand", pc, "len() of a value that is not an array, string or dict")
         other = self.shared_exit(guard)
-        self.exit_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), other)
-        obj = self._object_address(b.extract_value(value, 1))
+        tag = b.extract_value(value, 0)
+        self.exit_if(b.not_(self.tag_is(tag, rt.TAG_OBJECT, rt.TAG_CONSTANT)), other)
+        obj = self._object_or_constant(tag, b.extract_value(value, 1))
         type_word = self._field(obj, rt.OB_TYPE)
         typed, plain, done = (self.function.append_basic_block(f"{name}_pc{pc}")
                               for name in ("len_typed", "len_plain", "len_done"))
@@ -356,6 +357,23 @@ class ArrayElements:
         b, tag = self.builder, self.alias.tag
         table = b.inttoptr(tag(b.load(self.ctx_word(rt.CTX_OBJECTS)), "ctx"), I64P)
         return tag(b.load(b.gep(table, [handle])), "table")
+
+    def _object_or_constant(self, tag: ir.Value, handle: ir.Value) -> ir.Value:
+        """The address of the Python object of a tagged object or constant (a string
+        constant's handle indexes the constants table, ``CTX_CONSTANTS``)."""
+        b, mark = self.builder, self.alias.tag
+        an_object, a_constant, done = (self.function.append_basic_block(f"{name}_{handle.name or 'value'}")
+                                       for name in ("object", "constant", "found"))
+        b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT)), an_object, a_constant)
+        b.position_at_end(an_object)
+        obj = self._object_address(handle)
+        b.branch(done)
+        b.position_at_end(a_constant)
+        table = b.inttoptr(mark(b.load(self.ctx_word(rt.CTX_CONSTANTS)), "ctx"), I64P)
+        constant = mark(b.load(b.gep(table, [handle])), "table")
+        b.branch(done)
+        b.position_at_end(done)
+        return self.phi((obj, an_object), (constant, a_constant))
 
     def _field(self, address: ir.Value, offset: int) -> ir.Value:
         """The word at ``address + offset`` (an object's field)."""
