@@ -6,8 +6,7 @@ An ``RArray`` knows what its elements are and stores them accordingly:
     empty     none yet             a Python list (empty)
     int       all ints             ``array('q')``: unboxed i64, native code loads them
     float     all floats           ``array('d')``: unboxed doubles
-    bool      all bools            a Python list of ``True``/``False`` (native code
-                                   compares the element pointer with ``True``'s)
+    bool      all bools            ``array('B')``: one byte per element, 0 or 1
     any       anything             a Python list
 
 A kind only ever moves towards ``any`` (empty -> int/float/bool ->
@@ -21,9 +20,14 @@ build their results as lists, and nothing needs them typed. The arrays made
 where speed matters -- literals, ``range``, ``push``, concatenation, copies --
 are ``RArray``s.
 
-``items[i]`` is the element itself in every kind (an ``array`` gives back a
-Python int or float), so the interpreter reads and iterates ``items`` without
-caring about the kind; only stores go through ``store``/``append``.
+``items[i]`` is the element itself in the kinds int, float and any (an
+``array`` gives back a Python int or float), so the interpreter reads and
+iterates their ``items`` directly. A bool array's ``items[i]`` is a byte, 0 or 1
+(a byte, not a pointer, because passes over big bool arrays are memory-bound),
+so readers of ``items`` check for kind bool and turn the byte into ``False``/
+``True`` (``values.index_get``, the interpreter's FOR_ITER); the RArray's own
+``[i]``, iteration, equality and copies give bools already. Stores go through
+``store``/``append`` (an ``array('B')`` takes ``True``/``False`` as 1/0).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def _storage(kind: int, values: Iterable[Any]) -> Any:
         return array("q", values)
     if kind == FLOAT:
         return array("d", values)
+    if kind == BOOL:
+        return array("B", values)
     return list(values)
 
 
@@ -73,22 +79,21 @@ class RArray:
         return len(self.items)
 
     def __iter__(self):
-        return iter(self.items)
+        return iter(self.items) if self.kind != BOOL else map(bool, self.items)
 
     def __getitem__(self, index: Any) -> Any:
         if type(index) is slice:
             return RArray(self.kind if len(self.items) else EMPTY, self.items[index])
-        return self.items[index]
+        element = self.items[index]
+        return element if self.kind != BOOL else element == 1
 
     def __eq__(self, other: Any) -> bool:   # Python's equality (tests, host code); Ruff's is values_equal
-        if type(other) is RArray:
-            other = other.items
-        return type(other) in (list, array) and list(self.items) == list(other)
+        return type(other) in (list, array, RArray) and list(self) == list(other)
 
     __hash__ = None   # type: ignore[assignment]   (mutable, as a list)
 
     def __repr__(self) -> str:
-        return f"RArray({KIND_NAMES[self.kind]}, {list(self.items)!r})"
+        return f"RArray({KIND_NAMES[self.kind]}, {list(self)!r})"
 
     def copy(self) -> "RArray":
         return RArray(self.kind, self.items[:])
@@ -120,19 +125,19 @@ class RArray:
         self._become(kind if self.kind == EMPTY else ANY)
 
     def _become(self, kind: int) -> None:
+        self.items = _storage(kind, iter(self))   # (through the old kind: a bool array's bytes as bools)
         self.kind = kind
-        self.items = _storage(kind, self.items)
 
 
 def make_array(values: list) -> RArray:
     """An array of ``values`` (a list the caller gives up), in the narrowest kind."""
     kind = kind_of(values)
-    return RArray(kind, values if kind in (EMPTY, BOOL, ANY) else _storage(kind, values))
+    return RArray(kind, values if kind in (EMPTY, ANY) else _storage(kind, values))
 
 
 def as_list(value: Any) -> list:
     """The elements of an array as a Python list (the list itself when it is one)."""
-    return value if type(value) is list else list(value.items)
+    return value if type(value) is list else list(value)
 
 
 ARRAY_TYPES = (list, RArray)

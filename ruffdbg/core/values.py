@@ -20,7 +20,7 @@ import math
 import sys
 from typing import Any, Callable, Sequence
 
-from .arrays import RArray
+from .arrays import BOOL, RArray
 from .errors import RuffError
 from .objects import ERROR_TYPE, OPTION_TAGS, RESULT_TAGS, Builtin, Function, StructType, StructValue, Variant
 
@@ -507,8 +507,13 @@ def index_get(obj: Any, idx: Any) -> Any:
     """``obj[idx]`` for arrays, strings (one character) and dicts."""
     t = type(obj)
     if t is RArray:
-        obj = obj.items
-        t = list
+        if type(idx) is int:
+            try:
+                element = obj.items[idx]
+            except IndexError:
+                raise RuffError(f"Index out of bounds: {idx}") from None
+            return element if obj.kind != BOOL else element == 1   # (a bool array's storage holds bytes)
+        raise RuffError(f"Cannot index array with {type_name(idx)}")
     if t is list or t is str:
         if type(idx) is int:
             # Python's negative indexes count from the end exactly like Ruff's.

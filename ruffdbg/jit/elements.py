@@ -90,7 +90,7 @@ def deopt_reason(site: str, expected: int, container: Any, index: Any) -> str:
     if type(container) is RArray:
         got = f"array<{KIND_NAMES[container.kind]}>"
         if type(index) is int and -len(container.items) <= index < len(container.items):
-            got += f" ({type_name(container.items[index])} at [{index}])"
+            got += f" ({type_name(container[index])} at [{index}])"
     else:
         got = "array<any>" if type(container) is list else type_name(container)
     return f"{site}: expected {KIND_NAMES[expected]} elements, got {got}"

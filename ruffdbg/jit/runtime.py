@@ -176,15 +176,6 @@ def _check_cell_layout() -> int:
 CELL_VALUE = _check_cell_layout()
 
 
-def _pin_bools() -> None:
-    """Make ``True`` and ``False`` immortal: native stores into arrays of bools write
-    their addresses without counting references (3.12 makes them immortal itself)."""
-    for value in (True, False):
-        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
-
-
-_pin_bools()
-
 # Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64,                     # status

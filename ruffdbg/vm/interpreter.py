@@ -50,7 +50,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.profile.counters import profile_of
 from ruffdbg.core import values
-from ruffdbg.core.arrays import ARRAY_TYPES, RArray
+from ruffdbg.core.arrays import ARRAY_TYPES, BOOL, RArray
 from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.calls import Calls, prepare
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
@@ -498,11 +498,13 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         elif op == FOR_ITER:
                             position = stack[-1]
                             items = stack[-2]
+                            bools = False
                             if type(items) is RArray:   # (the array stays on the stack: copy-on-write sees the loop hold it)
+                                bools = items.kind == BOOL   # (its storage holds bytes)
                                 items = items.items
                             if position < len(items):
                                 stack[-1] = position + 1
-                                stack.append(items[position])
+                                stack.append(items[position] if not bools else items[position] == 1)
                                 items = None
                             else:
                                 items = None

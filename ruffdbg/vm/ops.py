@@ -550,7 +550,7 @@ def _iterator_args(name: str, args: list, count: int) -> list:
 
 def _items(receiver: Any, limit: int | None = None) -> list:
     if type(receiver) is RArray:
-        receiver = list(receiver.items)
+        receiver = list(receiver)
     if type(receiver) is list:
         return receiver if limit is None else receiver[:max(limit, 0)]
     items: list = []

@@ -13,8 +13,8 @@ from llvmlite.ir import _utils
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.types import Kind
 
-I1, I32, I64, F64 = ir.IntType(1), ir.IntType(32), ir.IntType(64), ir.DoubleType()
-I64P = I64.as_pointer()
+I1, I8, I32, I64, F64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64), ir.DoubleType()
+I64P, I8P = I64.as_pointer(), I8.as_pointer()
 RESULT = ir.LiteralStructType([I64, I64])   # (bits, status)
 DYN = ir.LiteralStructType([I64, I64])      # T1's tagged value: (tag, bits)
 LLVM_TYPES = {Kind.INT: I64, Kind.FLOAT: F64, Kind.BOOL: I1, Kind.NULL: I64, Kind.DYN: DYN,

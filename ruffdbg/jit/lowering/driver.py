@@ -108,7 +108,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.stable_vars: dict[tuple[int, int], tuple[ir.AllocaInstr, ...]] = {}   # arrays.py
         self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
         self.builder: ir.IRBuilder | None = None
-        self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge pc -> its count not yet in memory
+        self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge or branch pc -> its count not yet in memory
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
@@ -136,10 +136,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
         self.load_closure_cells()
-        for pc in self.typed.reachable:
-            if code.instrs[pc][0] == Op.JUMP_BACK:
-                self.pending[pc] = self.builder.alloca(I64, name=f"back_edges_pc{pc}")
-                self.builder.store(ir.Constant(I64, 0), self.pending[pc])
+        for pc in self._counted_in_registers():
+            what = "back_edges" if code.instrs[pc][0] == Op.JUMP_BACK else "branch_taken"
+            self.pending[pc] = self.builder.alloca(I64, name=f"{what}_pc{pc}")
+            self.builder.store(ir.Constant(I64, 0), self.pending[pc])
         if self.region is None:
             self.locate(0)
             self._prologue()
@@ -251,9 +251,28 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         pointer = self.address(self.counters_address, index)
         tag(b.store(b.add(tag(b.load(pointer), "counter"), ir.Constant(I64, 1)), pointer), "counter")
 
+    def _counted_in_registers(self) -> list[int]:
+        """The pcs whose taken counts native code keeps in registers (``pending``):
+        every back-edge, and every conditional branch inside a loop (a memory
+        increment there, a load-add-store chained from one iteration to the next,
+        cost a loop over a 5M-element array of bools more than its own work)."""
+        instrs, reachable = self.code.instrs, self.typed.reachable
+        loops = [(instrs[pc][1], pc) for pc in reachable if instrs[pc][0] == Op.JUMP_BACK]
+        return [pc for pc in reachable if instrs[pc][0] == Op.JUMP_BACK
+                or (instrs[pc][0] in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE)
+                    and any(header <= pc <= end for header, end in loops))]
+
+    def count_taken(self, pc: int) -> None:
+        """Add one to the taken count of ``pc``: in its register, if it has one."""
+        pending = self.pending.get(pc)
+        if pending is None:
+            self.bump(self.layout.taken(pc))
+            return
+        self.builder.store(self.builder.add(self.builder.load(pending), ir.Constant(I64, 1)), pending)
+
     def flush_pending(self) -> None:
-        """Add the back-edge counts kept in registers to memory (before the unit
-        leaves or calls back: whoever looks next sees them)."""
+        """Add the taken counts kept in registers to memory (before the unit leaves
+        or calls back, and at each back-edge's poll: whoever looks next sees them)."""
         for pc, pending in self.pending.items():
             b, tag = self.builder, self.alias.tag
             pointer = self.address(self.counters_address, self.layout.taken(pc))

@@ -191,7 +191,7 @@ class Ops:
         here = self.builder.block
         edge = self.function.append_basic_block(f"taken_pc{pc}")
         self.builder.position_at_end(edge)
-        self.bump(self.layout.taken(pc))
+        self.count_taken(pc)
         self.builder.branch(target)
         self.builder.position_at_end(here)
         return edge

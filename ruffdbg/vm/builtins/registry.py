@@ -98,7 +98,7 @@ def array_arg(fname: str, v: Any, position: int | None = None) -> list:
     if type(v) is list:
         return v
     if type(v) is RArray:
-        return list(v.items)
+        return list(v)
     raise type_error(fname, "an array", v, position)
 
 
