@@ -44,8 +44,8 @@ def site_kind(code: CodeObject, pc: int, kinds: dict = ELEMENT_TYPES) -> int | N
 
 
 # What native code steps a ``for`` loop over (lowering/iteration.py), by tier:
-# arrays of ints and floats; at T2 also arrays of any values and plain lists.
-STEPPED = {1: frozenset({INT, FLOAT}), 2: frozenset({INT, FLOAT, ANY, list})}
+# arrays of ints, floats and bools; at T2 also arrays of any values and plain lists.
+STEPPED = {1: frozenset({INT, FLOAT, BOOL}), 2: frozenset({INT, FLOAT, BOOL, ANY, list})}
 
 
 def steps_natively(code: CodeObject, for_pc: int, tier: int) -> bool:

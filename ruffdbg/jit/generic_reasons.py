@@ -45,8 +45,8 @@ WHY = {
     Op.LOAD_GLOBAL: ("global {name} read", "it holds {held}, not a plain function"),
     Op.THROW: ("throw", "errors are raised by the interpreter"),
     Op.GET_ITER: ("for loop over {a}", "only ranges and ints are counted loops"),
-    Op.FOR_ITER: ("for loop step", "native code steps ranges, arrays of ints, floats or any values, and "
-                                   "lists; strings, dicts, generators and arrays of bools step in the interpreter"),
+    Op.FOR_ITER: ("for loop step", "native code steps ranges, arrays and lists; strings, dicts and "
+                                   "generators step in the interpreter"),
     Op.CALL: ("call of {callee}", "{why_call}"),
 }
 

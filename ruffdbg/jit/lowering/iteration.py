@@ -1,8 +1,8 @@
 """A ``for`` loop over an array, stepped natively: FOR_ITER over the interpreter's
 [items, position] (what GET_ITER left for anything but a range) is a generic op,
 a trip through the interpreter per iteration. When the items are an ``RArray`` of
-ints or floats -- or, at T2, of kind any, or a plain list (the results of most
-builtins) -- native code does what the interpreter's FOR_ITER does: compares the
+ints, floats or bools -- or, at T2, of kind any, or a plain list (the results of
+most builtins) -- native code does what the interpreter's FOR_ITER does: compares the
 position with the length, loads the element, bumps the position. The loop's end is
 counted as the interpreter counts it (a taken branch at the FOR_ITER).
 
@@ -11,16 +11,16 @@ unchanged (a mutation of the variable copies, copy-on-write). An element of kind
 any comes out as an element load of such an array does (``_scalar_of``: a scalar
 unboxed, another object through a handle, swept in the loop); T1 leaves those to
 the interpreter, since T1 code does not sweep. Anything else -- a string, a dict,
-a range, a generator, an array of bools, an int too big for two digits -- takes
+a range, a generator, an int too big for two digits -- takes
 the interpreter's FOR_ITER, as before."""
 
 from __future__ import annotations
 
 from llvmlite import ir
 
-from ruffdbg.core.arrays import ANY, FLOAT, INT, KIND_NAMES, RArray
+from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I64, I64P
+from ruffdbg.jit.lowering.common import I8P, I64, I64P
 from ruffdbg.jit.types import Kind
 
 
@@ -45,8 +45,8 @@ class ArrayIteration:
         self.stack = saved[:-2]
         self._jump(exit_target)
         b.position_at_end(more)
-        item = self.alias.tag(b.load(b.gep(b.inttoptr(self._field(storage, rt.ITEMS_DATA), I64P), [count])), "element")
-        kinds = {INT: rt.TAG_INT, FLOAT: rt.TAG_FLOAT, **({ANY: None} if any_kind else {})}
+        data = self._field(storage, rt.ITEMS_DATA)
+        kinds = {INT: rt.TAG_INT, FLOAT: rt.TAG_FLOAT, BOOL: rt.TAG_BOOL, **({ANY: None} if any_kind else {})}
         done = self.function.append_basic_block(f"for_element_pc{pc}")
         incoming = []
         chain = b.block
@@ -56,8 +56,12 @@ class ArrayIteration:
             b.position_at_end(chain)
             b.cbranch(b.icmp_unsigned("==", kind, self._address_of(f"kind_{KIND_NAMES[each]}", each)), block, other)
             chain = other
-            b.position_at_end(block)
-            if tag is not None:   # (an int's or a float's bits, unboxed in the array)
+            b.position_at_end(block)   # (each kind loads its own width: a bool is a byte)
+            pointer = b.gep(b.inttoptr(data, I8P if each == BOOL else I64P), [count])
+            item = self.alias.tag(b.load(pointer), "element")
+            if each == BOOL:
+                item = b.zext(item, I64)
+            if tag is not None:   # (an int's or a float's bits, a bool's 0/1, unboxed in the array)
                 incoming.append((self.make_dyn(ir.Constant(I64, tag), item), b.block))
             else:
                 self.slow_path = generic   # (_scalar_of's failures: a big int, a failing handle)
