@@ -29,7 +29,8 @@ ASSUMPTION_OF_GUARD = {
     "declared-shape": "literal-shape",  # the shape a struct literal builds (its name not declared again)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array",
+         "inlined-method")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class UnitAssumptions:
     current: bool
     assumptions: tuple[Assumption, ...]
     generic_sites: tuple = ()                # views.GenericSite: what it leaves generic, and why
+    inline_sites: tuple = ()                 # views.InlineSite: its method calls inlined, or why not
 
 
 def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
@@ -73,7 +75,7 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
     ``guards``, which calls the units ``callees`` directly and whose element
     sites use what each loop found on entry about an array (``stable_arrays``:
     (loop header, local) pairs)."""
-    code = typed.code
+    code, guards = typed.code, list(guards)
     found = [Assumption(ASSUMPTION_OF_GUARD[guard.kind], guard.detail, code.name, guard.pc, guard.line,
                         f"guard #{guard.id}")
              for guard in guards if guard.kind in ASSUMPTION_OF_GUARD]
@@ -100,12 +102,22 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
         found.append(Assumption("stable-array", f"{code.local_names[local]}: the same array (its kind, storage and "
                                 f"length) while the loop at line {line} runs", code.name, header, line,
                                 "found on loop entry"))
+    found += _inlined(typed, guards)
     for callee in callees:
         types = ", ".join(callee.param_types) or "()"
         found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "
                                 "is called directly", code.name, 0 if region is None else region.entry_pc,
                                 code.first_line if region is None else code.lines[region.entry_pc], "watch"))
     return tuple(found)
+
+
+def _inlined(typed: TypedCode, guards: Iterable[Guard]) -> list[Assumption]:
+    """An inlined method (jit/inlining.py): the receiver's shape fixes the method, so
+    the site's shape guard is what keeps the body it runs the method's."""
+    code, shape_guards = typed.code, {guard.pc: guard.id for guard in guards if guard.kind == "shape"}
+    return [Assumption("inlined-method", f"{plan.name} inlined for receivers of {plan.shape.shape_name}",
+                       code.name, pc, code.lines[pc], f"guard #{shape_guards[pc]}")
+            for pc, plan in sorted(typed.inlined.items()) if pc in shape_guards]
 
 
 def for_guard(assumptions: Iterable[Assumption], guard: Guard) -> Assumption | None:

@@ -26,6 +26,7 @@ from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
+from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
@@ -41,7 +42,7 @@ def _symbol_part(function: Any) -> str:
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
-               TaggedValues, GenericOps, EntryFunction):
+               InlinedMethods, TaggedValues, GenericOps, EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the

@@ -1,0 +1,147 @@
+"""Inlined struct methods (``jit/inlining.py`` decides which, and says why the
+rest are called): the method's body lowered in place of the call, at the call
+site's pc.
+
+The receiver's ``shape`` guard is the one a native call makes (a deopt: failing
+ones despecialize). After it, the call site's slow path is open: every other
+check of the body -- another argument's shape, a field's type, an overflow, a
+struct name declared again, the stack limit -- branches there, and the
+interpreter runs the call instruction itself on the operands still on the
+stack (re-executed from the site: the body has no effects, see inlining.py).
+What the body's field loads, arithmetic and literals emit is what those
+instructions emit in a unit of their own (``structs``, ``ops``)."""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, Op
+from ruffdbg.core.objects import StructValue
+from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.inference import value_type
+from ruffdbg.jit.inlining import FieldLoad, InlinePlan
+from ruffdbg.jit.lowering.common import F64, I64, I64P, TAGS
+from ruffdbg.jit.types import Kind
+from ruffdbg.profile.ics import site_text
+
+
+class InlinedMethods:
+    """(Part of ``Lowering``.) The method calls ``typed.inlined`` names."""
+
+    def inline_method(self, pc: int, argc: int) -> None:
+        plan: InlinePlan = self.typed.inlined[pc]
+        b = self.builder
+        args = self.stack[len(self.stack) - argc:]
+        objects = {0: self.shape_checked(pc, plan.shape, args[0][0], site_text(self.code, pc))}
+        stack = self.slow_path_begin(pc)
+        # (a call the interpreter would refuse with its Stack overflow: it runs the call)
+        self._to_slow_path_if(b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth)), pc)
+        caller_stack, self.stack = self.stack, []
+        try:
+            value, kind = self._inlined_body(pc, plan, args, objects)
+        finally:
+            self.stack = caller_stack
+        self._join_inlined(pc, plan.result, stack, argc, value, kind)
+        if plan.literals and self.in_loop(pc):
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (as after a literal: the structs it built die young)
+
+    def _inlined_body(self, pc: int, plan: InlinePlan, args: list, objects: dict) -> tuple[ir.Value, str]:
+        """Lower the body's instructions on a stack of its own; its result (value, kind)."""
+        code = plan.method.code
+        for at in range(plan.end):
+            op, arg = code.instrs[at]
+            if op == Op.LOAD_LOCAL:
+                self.push(*args[arg])
+            elif op == Op.LOAD_CONST:
+                kind = value_type(code.consts[arg])
+                self.push(self.const(kind, code.consts[arg]), kind)
+            elif op == Op.GET_FIELD:
+                self.pop()
+                self.push(self._inlined_field(pc, plan.fields[at], args, objects), plan.fields[at].kind)
+            elif op in ARITHMETIC_OPS:
+                self._arithmetic(pc, op)   # (its overflow and tag checks go to the open slow path)
+            elif op == Op.NEG:
+                self._inlined_negation(pc)
+            else:   # NEW_STRUCT (inlining.plan_for allows nothing else)
+                shape, given = plan.literals[at]
+                values = self.stack[len(self.stack) - len(given):] if given else []
+                self._to_slow_path_if(self.redeclared(shape), pc)
+                handle = self.built_struct(pc, shape, given, values)
+                del self.stack[len(self.stack) - len(given):]
+                self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
+        if not self.stack:   # (an empty body: ``return`` alone)
+            return ir.Constant(I64, 0), Kind.NULL
+        return self.pop()
+
+    def _inlined_field(self, pc: int, load: FieldLoad, args: list, objects: dict) -> ir.Value:
+        """A field of a parameter: its struct checked once per body (another shape, or
+        not a struct, takes the slow path), then the slot's object as ``load.kind``."""
+        b = self.builder
+        if load.param not in objects:
+            objects[load.param] = self._struct_or_slow_path(pc, load, args[load.param][0])
+        slots = self._field(objects[load.param], rt.STRUCT_SLOTS)
+        item = b.load(b.gep(b.inttoptr(self._field(slots, rt.ITEMS_DATA), I64P), [ir.Constant(I64, load.slot)]))
+        if load.kind == Kind.DYN:
+            return self._scalar_of(pc, item)
+        python_type = int if load.kind == Kind.INT else float
+        self._to_slow_path_if(b.icmp_unsigned("!=", self._field(item, rt.OB_TYPE),
+                                              self._address_of(python_type.__name__, python_type)), pc)
+        if load.kind == Kind.INT:
+            return self._small_int(pc, item)
+        return b.bitcast(self._field(item, rt.FLOAT_VALUE), F64)
+
+    def _struct_or_slow_path(self, pc: int, load: FieldLoad, value: ir.Value) -> ir.Value:
+        """The address of the struct a tagged argument holds, of exactly ``load.shape``."""
+        b = self.builder
+        self._to_slow_path_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), pc)
+        obj = self._object_address(b.extract_value(value, 1))
+        self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.OB_TYPE),
+                                              self._address_of("StructValue", StructValue)), pc)
+        shape = load.shape
+        self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE),
+                                              self._address_of(f"shape.{shape.name}.{shape.shape}", shape)), pc)
+        return obj
+
+    def _inlined_negation(self, pc: int) -> None:
+        value, kind = self.stack[-1]
+        if kind == Kind.FLOAT:
+            self.pop()
+            self.push(self.builder.fneg(value), Kind.FLOAT)
+        elif kind == Kind.INT:   # (0 - x overflows exactly where -x does: -(-2**63))
+            self.pop()
+            self.push(self._int_arithmetic(pc, Op.SUB, ir.Constant(I64, 0), value), Kind.INT)
+        else:
+            self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (self.to_dyn(value, kind), Kind.DYN),
+                                 negate=True)
+
+    def _join_inlined(self, pc: int, result: str, stack: list, argc: int, value: ir.Value, kind: str) -> None:
+        """The body's result joins the slow path's (the interpreter's run of the call,
+        tagged): a typed result is checked there (a ``call-result`` guard after the
+        site, as after a call: the interpreter's run may return another type)."""
+        b = self.builder
+        slow, self.slow_path = self.slow_path, None
+        fast_value = self.to_dyn(value, kind) if result == Kind.DYN else self._as_kind(value, kind, result)
+        fast_end = b.block
+        done = self.function.append_basic_block(f"inlined_done_pc{pc}")
+        b.branch(done)
+        b.position_at_end(slow)
+        self._unless_done(self._call_op(pc, rt.OP_AS_IS, stack), pc, rt.STATUS_OK)
+        (slow_value,) = self._results(1)
+        self.stack = stack[:len(stack) - argc]
+        if result != Kind.DYN:
+            guard = self.new_guard("call-result", pc + 1, f"call result is {result}")
+            self.deopt_if(b.icmp_signed("!=", b.extract_value(slow_value, 0), ir.Constant(I64, TAGS[result])), guard,
+                          stack=self.stack + [(slow_value, Kind.DYN)])
+            slow_value = self.from_bits(b.extract_value(slow_value, 1), result)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        self.push(self.phi((fast_value, fast_end), (slow_value, slow_end)), result)
+
+    def _as_kind(self, value: ir.Value, kind: str, result: str) -> ir.Value:
+        """The body's value as the plan's result kind (an int made a float where the
+        plan's arithmetic mixed them is the only conversion it needs)."""
+        if kind == result:
+            return value
+        assert kind == Kind.INT and result == Kind.FLOAT, (kind, result)
+        return self.builder.sitofp(value, F64)
