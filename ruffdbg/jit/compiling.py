@@ -261,8 +261,8 @@ class Compiling:
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
         so the unit can call them natively instead of through the interpreter."""
-        for callee in typed.callees.values():
-            if type(callee.function) is not Function:
+        for pc, callee in typed.callees.items():
+            if type(callee.function) is not Function or pc in typed.inlined:   # (an inlined method is not called)
                 continue
             code = callee.function.code
             state = self.state_of(code)

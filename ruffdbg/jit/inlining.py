@@ -34,7 +34,7 @@ from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, OPCODE_NAMES, Op
 from ruffdbg.core.objects import Function, StructType
 from ruffdbg.jit import structs
 from ruffdbg.jit.inference import arithmetic_type, value_type
-from ruffdbg.jit.types import NUMBERS, Kind
+from ruffdbg.jit.types import NUMBERS, SCALARS, Kind
 from ruffdbg.jit.views import InlineSite
 from ruffdbg.profile.ics import site_text
 
@@ -60,7 +60,12 @@ class FieldLoad:
 class InlinePlan:
     """What a call site inlines: ``method`` of ``shape`` (the receiver's, guarded at
     the site), its body's pcs ``0 .. end`` (``end``: the first RETURN), the field
-    loads and struct literals in it by pc, and the kind of its result."""
+    loads and struct literals in it by pc, and the kind of its result.
+
+    For allocation sinking (``jit/sinking.py``): ``returned``, the shape and field
+    kinds (in slot order) of the struct literal it returns when it returns one
+    whose every field is a scalar; ``read_fields``, each parameter whose only use
+    is field loads, with the shape its loads saw."""
 
     method: Function
     shape: StructType
@@ -68,6 +73,8 @@ class InlinePlan:
     fields: dict[int, FieldLoad]
     literals: dict[int, tuple[StructType, tuple[int, ...]]]
     result: str
+    returned: tuple[StructType, tuple[str, ...]] | None = None
+    read_fields: tuple[tuple[int, StructType], ...] = ()
 
     @property
     def name(self) -> str:
@@ -87,12 +94,39 @@ def plan_for(shape: StructType, method: Function, args: tuple[Any, ...]) -> Inli
         fields: dict[int, FieldLoad] = {}
         literals: dict[int, tuple[StructType, tuple[int, ...]]] = {}
         stack: list[tuple[str, int | None]] = []   # (kind, the pc of the field load that pushed it, if one did)
+        returned = None
         for pc in range(end):
+            if pc == end - 1 and code.instrs[pc][0] == Op.NEW_STRUCT:
+                returned = [kind for kind, _ in stack[len(stack) - len(code.instrs[pc][1][1]):]]
             _step(code, pc, shape, args, stack, fields, literals)
         (result, _), = stack[-1:] or [(Kind.NULL, None)]
-        return InlinePlan(method, shape, end, fields, literals, result)
+        return InlinePlan(method, shape, end, fields, literals, result,
+                          _scalar_literal(literals.get(end - 1), returned), _read_fields(code, end, shape, fields))
     except _NotInlined as why:
         return f"{shape.name}.{code.name} not inlined: {why}"
+
+
+def _scalar_literal(site: tuple | None, kinds: list | None) -> tuple[StructType, tuple[str, ...]] | None:
+    """(shape, field kinds in slot order) of a returned literal giving every field a scalar."""
+    if site is None or kinds is None or any(kind not in SCALARS for kind in kinds):
+        return None
+    shape, given = site
+    if sorted(given) != list(range(len(shape.field_names))):
+        return None
+    by_slot = dict(zip(given, kinds))
+    return shape, tuple(by_slot[slot] for slot in range(len(shape.field_names)))
+
+
+def _read_fields(code: CodeObject, end: int, shape: StructType,
+                 fields: dict[int, FieldLoad]) -> tuple[tuple[int, StructType], ...]:
+    """The parameters every read of which is a field load (all of one shape)."""
+    found = []
+    for param in range(len(code.params)):
+        reads = [pc for pc in range(end) if code.instrs[pc][0] == Op.LOAD_LOCAL and code.instrs[pc][1] == param]
+        shapes = {fields[pc + 1].shape for pc in reads if pc + 1 in fields}
+        if reads and len(shapes) == 1 and all(pc + 1 in fields for pc in reads):
+            found.append((param, shapes.pop()))
+    return tuple(found)
 
 
 def _body_end(code: CodeObject) -> int:

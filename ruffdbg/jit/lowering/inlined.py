@@ -13,6 +13,8 @@ instructions emit in a unit of their own (``structs``, ``ops``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, Op
@@ -21,6 +23,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.inlining import FieldLoad, InlinePlan
 from ruffdbg.jit.lowering.common import F64, I64, I64P, TAGS
+from ruffdbg.jit.sinking import VirtualStruct
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.ics import site_text
 
@@ -32,21 +35,26 @@ class InlinedMethods:
         plan: InlinePlan = self.typed.inlined[pc]
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
-        objects = {0: self.shape_checked(pc, plan.shape, args[0][0], site_text(self.code, pc))}
+        # (a receiver kept as its fields is of the plan's shape: jit/sinking.py checked it)
+        objects = {} if isinstance(args[0][1], VirtualStruct) else \
+            {0: self.shape_checked(pc, plan.shape, args[0][0], site_text(self.code, pc))}
+        virtual = self.stored_virtual(pc) if plan.returned is not None else None
         stack = self.slow_path_begin(pc)
         # (a call the interpreter would refuse with its Stack overflow: it runs the call)
         self._to_slow_path_if(b.icmp_signed(">=", self.depth, ir.Constant(I64, self.runtime.max_depth)), pc)
         caller_stack, self.stack = self.stack, []
         try:
-            value, kind = self._inlined_body(pc, plan, args, objects)
+            value, kind = self._inlined_body(pc, plan, args, objects, virtual)
         finally:
             self.stack = caller_stack
-        self._join_inlined(pc, plan.result, stack, argc, value, kind)
-        if plan.literals and self.in_loop(pc):
+        self._join_inlined(pc, virtual or plan.result, stack, argc, value, kind)
+        if plan.literals and virtual is None and self.in_loop(pc):
             self._sweep_if_due(pc, poll_at=pc + 1)   # (as after a literal: the structs it built die young)
 
-    def _inlined_body(self, pc: int, plan: InlinePlan, args: list, objects: dict) -> tuple[ir.Value, str]:
-        """Lower the body's instructions on a stack of its own; its result (value, kind)."""
+    def _inlined_body(self, pc: int, plan: InlinePlan, args: list, objects: dict,
+                      virtual: VirtualStruct | None) -> tuple[ir.Value, Any]:
+        """Lower the body's instructions on a stack of its own; its result (value, kind).
+        With ``virtual``, the struct it returns is kept as its fields (not built)."""
         code = plan.method.code
         for at in range(plan.end):
             op, arg = code.instrs[at]
@@ -66,6 +74,11 @@ class InlinedMethods:
                 shape, given = plan.literals[at]
                 values = self.stack[len(self.stack) - len(given):] if given else []
                 self._to_slow_path_if(self.redeclared(shape), pc)
+                if virtual is not None and at == plan.end - 1:
+                    del self.stack[len(self.stack) - len(given):]
+                    by_slot = dict(zip(given, values))
+                    return tuple(self._value_as(pc, *by_slot[slot], kind)
+                                 for slot, kind in enumerate(virtual.kinds)), virtual
                 handle = self.built_struct(pc, shape, given, values)
                 del self.stack[len(self.stack) - len(given):]
                 self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
@@ -77,6 +90,9 @@ class InlinedMethods:
         """A field of a parameter: its struct checked once per body (another shape, or
         not a struct, takes the slow path), then the slot's object as ``load.kind``."""
         b = self.builder
+        value, kind = args[load.param]
+        if isinstance(kind, VirtualStruct):   # (its fields are at hand)
+            return self._value_as(pc, value[load.slot], kind.kinds[load.slot], load.kind)
         if load.param not in objects:
             objects[load.param] = self._struct_or_slow_path(pc, load, args[load.param][0])
         slots = self._field(objects[load.param], rt.STRUCT_SLOTS)
@@ -114,13 +130,15 @@ class InlinedMethods:
             self._dyn_arithmetic(pc, Op.SUB, (ir.Constant(I64, 0), Kind.INT), (self.to_dyn(value, kind), Kind.DYN),
                                  negate=True)
 
-    def _join_inlined(self, pc: int, result: str, stack: list, argc: int, value: ir.Value, kind: str) -> None:
+    def _join_inlined(self, pc: int, result: Any, stack: list, argc: int, value: Any, kind: Any) -> None:
         """The body's result joins the slow path's (the interpreter's run of the call,
         tagged): a typed result is checked there (a ``call-result`` guard after the
-        site, as after a call: the interpreter's run may return another type)."""
+        site, as after a call: the interpreter's run may return another type), a
+        struct kept as its fields unpacked (a ``virtual-struct`` guard)."""
         b = self.builder
         slow, self.slow_path = self.slow_path, None
-        fast_value = self.to_dyn(value, kind) if result == Kind.DYN else self._as_kind(value, kind, result)
+        fast_value = value if isinstance(result, VirtualStruct) else \
+            self.to_dyn(value, kind) if result == Kind.DYN else self._as_kind(value, kind, result)
         fast_end = b.block
         done = self.function.append_basic_block(f"inlined_done_pc{pc}")
         b.branch(done)
@@ -128,15 +146,36 @@ class InlinedMethods:
         self._unless_done(self._call_op(pc, rt.OP_AS_IS, stack), pc, rt.STATUS_OK)
         (slow_value,) = self._results(1)
         self.stack = stack[:len(stack) - argc]
-        if result != Kind.DYN:
+        with_result = self.stack + [(slow_value, Kind.DYN)]
+        if isinstance(result, VirtualStruct):
+            guard = self.new_guard("virtual-struct", pc + 1, f"the call returns a {result.shape.shape_name} of "
+                                   f"{', '.join(result.kinds)} fields")
+            slow_value = self.checked_virtual(pc + 1, slow_value, result, guard, with_result)
+        elif result != Kind.DYN:
             guard = self.new_guard("call-result", pc + 1, f"call result is {result}")
             self.deopt_if(b.icmp_signed("!=", b.extract_value(slow_value, 0), ir.Constant(I64, TAGS[result])), guard,
-                          stack=self.stack + [(slow_value, Kind.DYN)])
+                          stack=with_result)
             slow_value = self.from_bits(b.extract_value(slow_value, 1), result)
         slow_end = b.block
         b.branch(done)
         b.position_at_end(done)
+        if isinstance(result, VirtualStruct):
+            self.push(tuple(self.phi((fast, fast_end), (other, slow_end))
+                            for fast, other in zip(fast_value, slow_value)), result)
+            return
         self.push(self.phi((fast_value, fast_end), (slow_value, slow_end)), result)
+
+    def _value_as(self, pc: int, value: ir.Value, kind: str, wanted: str) -> ir.Value:
+        """A body's value as ``wanted`` (a kind the plan expects): tagged, or checked
+        to be of that kind (else the slow path)."""
+        if kind == wanted:
+            return value
+        tagged = self.to_dyn(value, kind)
+        if wanted == Kind.DYN:
+            return tagged
+        b = self.builder
+        self._to_slow_path_if(b.icmp_unsigned("!=", b.extract_value(tagged, 0), ir.Constant(I64, TAGS[wanted])), pc)
+        return self.from_bits(b.extract_value(tagged, 1), wanted)
 
     def _as_kind(self, value: ir.Value, kind: str, result: str) -> ir.Value:
         """The body's value as the plan's result kind (an int made a float where the

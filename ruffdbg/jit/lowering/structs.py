@@ -33,9 +33,11 @@ from typing import Any
 
 from llvmlite import ir
 
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import StructType, StructValue
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import F64, I32, I64, I64P
+from ruffdbg.jit.sinking import VirtualStruct
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.ics import site_text
 
@@ -50,7 +52,10 @@ class StructFields:
     def op_GET_FIELD(self, pc: int, op: int, arg: Any) -> None:
         shape, slot = self.typed.field_loads[pc]
         b = self.builder
-        receiver, _ = self.stack[-1]
+        receiver, kind = self.stack[-1]
+        if isinstance(kind, VirtualStruct):   # (a struct kept as its fields: jit/sinking.py)
+            self.stack[-1] = (self.to_dyn(receiver[slot], kind.kinds[slot]), Kind.DYN)
+            return
         obj = self.shape_checked(pc, shape, receiver, site_text(self.code, pc))
         slots = self._field(obj, rt.STRUCT_SLOTS)
         item = b.load(b.gep(b.inttoptr(self._field(slots, rt.ITEMS_DATA), I64P), [ir.Constant(I64, slot)]))
@@ -136,6 +141,12 @@ class StructFields:
         guard = self.new_guard("declared-shape", pc, f"{site}: {shape.shape_name}")
         guard.shape = shape
         self.deopt_if(self.redeclared(shape), guard)
+        virtual = self.stored_virtual(pc)
+        if virtual is not None:   # (kept as its fields: nothing is built)
+            fields = dict(zip(given, (value for value, _ in values)))
+            del self.stack[len(self.stack) - count:]
+            self.push(tuple(fields[slot] for slot in range(len(virtual.kinds))), virtual)
+            return
         stack = self.slow_path_begin(pc)
         handle = self.built_struct(pc, shape, given, values)
         del self.stack[len(self.stack) - count:]
@@ -143,6 +154,15 @@ class StructFields:
         if self.in_loop(pc):
             self._sweep_if_due(pc, poll_at=pc + 1)   # (in a loop: the structs it built and dropped die young)
         self.slow_path_end(pc, stack, count, Kind.DYN)
+
+    def stored_virtual(self, pc: int) -> VirtualStruct | None:
+        """The VirtualStruct of the local the instruction after ``pc`` stores what
+        ``pc`` makes into, if that local is kept as its fields (jit/sinking.py)."""
+        following = pc + 1
+        if following not in self.typed.before or following in self.jump_targets:
+            return None
+        op, local = self.code.instrs[following]
+        return self.virtual.get(local) if op == Op.STORE_LOCAL else None
 
     def in_loop(self, pc: int) -> bool:
         return any(header <= pc <= end for header, end in self.ownership.loop_ends.items())
