@@ -43,6 +43,7 @@ class VirtualStruct:
 
 
 _POISON = object()   # a local that cannot be virtual
+_COPIES = frozenset((Op.DUP, Op.DUP2, Op.ROT3, Op.SWAP))
 
 
 def virtual_locals(typed: Any) -> dict[int, VirtualStruct]:
@@ -108,8 +109,8 @@ def _field_readers(typed: Any) -> dict[int, StructType]:
         argc = len(plan.method.code.params)
         for param, shape in plan.read_fields:
             pusher = structs.receiver_pushed_by(typed.code, site, argc - param)
-            if pusher is not None:
-                readers[pusher] = shape
+            if pusher is not None and not any(typed.code.instrs[at][0] in _COPIES for at in range(pusher, site)):
+                readers[pusher] = shape   # (a value DUP copies is read by something else too)
     return readers
 
 
