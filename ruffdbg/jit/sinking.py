@@ -73,8 +73,36 @@ def virtual_locals(typed: Any) -> dict[int, VirtualStruct]:
         if op == Op.LOAD_LOCAL and found.get(local, _POISON) is not _POISON \
                 and not _reads_fields(typed, pc, readers, found[local]):
             found[local] = _POISON
+    if typed.region is not None:   # (read in the loop, never stored there: unpacked on entry)
+        for local, kind in _read_only(typed, readers).items():
+            found.setdefault(local, kind)
     return {local: kind for local, kind in found.items()
             if kind is not _POISON and _allowed_slot(typed, local)}
+
+
+def _read_only(typed: Any, readers: dict[int, tuple]) -> dict[int, VirtualStruct]:
+    """An OSR loop's locals it only reads, each read an inlined body's field loads of
+    one shape that between them load every field as a scalar of one kind."""
+    code, reads = typed.code, {}
+    for pc in typed.before:
+        op, local = code.instrs[pc]
+        if OPCODES[op].arg == ArgKind.LOCAL:
+            reads.setdefault(local, []).append(pc if op == Op.LOAD_LOCAL and pc in readers else None)
+    found = {}
+    for local, pcs in reads.items():
+        if None in pcs:
+            continue
+        shapes = {readers[pc][0] for pc in pcs}
+        kinds: dict[int, set] = {}
+        for pc in pcs:
+            for slot, kind in readers[pc][1]:
+                kinds.setdefault(slot, set()).add(kind)
+        shape = shapes.pop() if len(shapes) == 1 else None
+        if shape is None or sorted(kinds) != list(range(len(shape.field_names))) \
+                or any(len(each) != 1 or next(iter(each)) not in SCALARS for each in kinds.values()):
+            continue
+        found[local] = VirtualStruct(shape, tuple(next(iter(kinds[slot])) for slot in range(len(shape.field_names))))
+    return found
 
 
 def _allowed_slot(typed: Any, local: int) -> bool:
@@ -101,26 +129,28 @@ def _made_by(typed: Any, pc: int) -> VirtualStruct | None:
     return VirtualStruct(shape, tuple(kinds[slot] for slot in range(len(shape.field_names))))
 
 
-def _field_readers(typed: Any) -> dict[int, StructType]:
+def _field_readers(typed: Any) -> dict[int, tuple]:
     """pc of an instruction pushing an argument of an inlined call -> the shape the
-    inlined body reads that parameter's fields as (it does nothing else with it)."""
+    inlined body reads that parameter's fields as (it does nothing else with it),
+    and the (slot, kind) of each field load."""
     readers = {}
     for site, plan in typed.inlined.items():
         argc = len(plan.method.code.params)
         for param, shape in plan.read_fields:
             pusher = structs.receiver_pushed_by(typed.code, site, argc - param)
             if pusher is not None and not any(typed.code.instrs[at][0] in _COPIES for at in range(pusher, site)):
-                readers[pusher] = shape   # (a value DUP copies is read by something else too)
+                loads = tuple((load.slot, load.kind) for load in plan.fields.values() if load.param == param)
+                readers[pusher] = (shape, loads)   # (a value DUP copies is read by something else too)
     return readers
 
 
-def _reads_fields(typed: Any, pc: int, readers: dict[int, StructType], virtual: Any) -> bool:
+def _reads_fields(typed: Any, pc: int, readers: dict[int, tuple], virtual: Any) -> bool:
     """Whether the LOAD_LOCAL at ``pc`` feeds only field loads of the local's shape."""
     if virtual is None:   # (not stored yet in pc order: judged in the second pass)
         return True
     if virtual is _POISON:
         return False
-    if readers.get(pc) is virtual.shape:
+    if pc in readers and readers[pc][0] is virtual.shape:
         return True
     field = typed.field_loads.get(pc + 1)
     return field is not None and field[0] is virtual.shape and pc + 1 not in _targets(typed.code)

@@ -36,7 +36,9 @@ def test_the_loop_runs_both_methods_inline_with_an_int_total():
         ("inlined-method", "Vec.dot inlined for receivers of Vec#1"),
         ("osr-entry-type", "total: int"),   # (the inlined dot is an int: total stays unboxed)
         ("struct-as-fields", "acc kept as the fields of a Vec#1 (int, int): built only where the frame leaves "
-                             "native code")}
+                             "native code"),
+        ("struct-as-fields", "step kept as the fields of a Vec#1 (int, int): built only where the frame leaves "
+                             "native code")}   # (step: only read in the loop, unpacked on entry)
     assert not any(a.kind == "callee-unit" for a in unit.assumptions)   # (nothing is called)
     assert [site.reason for site in unit.inline_sites] == [
         "inlined: acc + step runs Vec.op_add's body here (a failing check runs the call in the interpreter)",
