@@ -65,13 +65,13 @@ def virtual_locals(typed: Any) -> dict[int, VirtualStruct]:
                 found[local] = _POISON
             elif local not in found:
                 found[local] = made
-        elif op != Op.LOAD_LOCAL or not _reads_fields(typed, pc, readers, found.get(local)):
+        elif op != Op.LOAD_LOCAL or not _reads_fields(typed, pc, readers, found.get(local), targets):
             found[local] = _POISON
     # (second pass: a read seen before the local's first store in pc order is judged again)
     for pc in typed.before:
         op, local = code.instrs[pc]
         if op == Op.LOAD_LOCAL and found.get(local, _POISON) is not _POISON \
-                and not _reads_fields(typed, pc, readers, found[local]):
+                and not _reads_fields(typed, pc, readers, found[local], targets):
             found[local] = _POISON
     if typed.region is not None:   # (read in the loop, never stored there: unpacked on entry)
         for local, kind in _read_only(typed, readers).items():
@@ -144,7 +144,7 @@ def _field_readers(typed: Any) -> dict[int, tuple]:
     return readers
 
 
-def _reads_fields(typed: Any, pc: int, readers: dict[int, tuple], virtual: Any) -> bool:
+def _reads_fields(typed: Any, pc: int, readers: dict[int, tuple], virtual: Any, targets: set[int]) -> bool:
     """Whether the LOAD_LOCAL at ``pc`` feeds only field loads of the local's shape."""
     if virtual is None:   # (not stored yet in pc order: judged in the second pass)
         return True
@@ -152,9 +152,5 @@ def _reads_fields(typed: Any, pc: int, readers: dict[int, tuple], virtual: Any) 
         return False
     if pc in readers and readers[pc][0] is virtual.shape:
         return True
-    field = typed.field_loads.get(pc + 1)
-    return field is not None and field[0] is virtual.shape and pc + 1 not in _targets(typed.code)
-
-
-def _targets(code: Any) -> set[int]:
-    return {arg for op, arg in code.instrs if op in CONTROL_OPS}
+    field = typed.field_loads.get(pc + 1)   # (a GET_FIELD right after, in the same block)
+    return field is not None and field[0] is virtual.shape and pc + 1 not in targets

@@ -18,7 +18,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, Op
-from ruffdbg.core.objects import StructValue
+from ruffdbg.core.objects import StructType, StructValue
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.inlining import FieldLoad, InlinePlan
@@ -94,7 +94,7 @@ class InlinedMethods:
         if isinstance(kind, VirtualStruct):   # (its fields are at hand)
             return self._value_as(pc, value[load.slot], kind.kinds[load.slot], load.kind)
         if load.param not in objects:
-            objects[load.param] = self._struct_or_slow_path(pc, load, args[load.param][0])
+            objects[load.param] = self.struct_or_slow_path(pc, load.shape, args[load.param][0])
         slots = self._field(objects[load.param], rt.STRUCT_SLOTS)
         item = b.load(b.gep(b.inttoptr(self._field(slots, rt.ITEMS_DATA), I64P), [ir.Constant(I64, load.slot)]))
         if load.kind == Kind.DYN:
@@ -106,14 +106,14 @@ class InlinedMethods:
             return self._small_int(pc, item)
         return b.bitcast(self._field(item, rt.FLOAT_VALUE), F64)
 
-    def _struct_or_slow_path(self, pc: int, load: FieldLoad, value: ir.Value) -> ir.Value:
-        """The address of the struct a tagged argument holds, of exactly ``load.shape``."""
+    def struct_or_slow_path(self, pc: int, shape: StructType, value: ir.Value) -> ir.Value:
+        """The address of the struct the tagged ``value`` holds, of exactly ``shape``
+        (anything else branches to the open slow path)."""
         b = self.builder
         self._to_slow_path_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), pc)
         obj = self._object_address(b.extract_value(value, 1))
         self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.OB_TYPE),
                                               self._address_of("StructValue", StructValue)), pc)
-        shape = load.shape
         self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE),
                                               self._address_of(f"shape.{shape.name}.{shape.shape}", shape)), pc)
         return obj

@@ -148,13 +148,7 @@ class VirtualStructs:
         """The fields of the tagged ``value``, a struct of ``kind.shape`` whose fields
         have ``kind.kinds``; anything else branches to the open slow path."""
         b = self.builder
-        self._to_slow_path_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), pc)
-        obj = self._object_address(b.extract_value(value, 1))
-        self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.OB_TYPE),
-                                              self._address_of("StructValue", StructValue)), pc)
-        shape = kind.shape
-        self._to_slow_path_if(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE),
-                                              self._address_of(f"shape.{shape.name}.{shape.shape}", shape)), pc)
+        obj = self.struct_or_slow_path(pc, kind.shape, value)
         items = b.inttoptr(self._field(self._field(obj, rt.STRUCT_SLOTS), rt.ITEMS_DATA), I64P)
         return tuple(self._item_as(pc, b.load(b.gep(items, [ir.Constant(I64, slot)])), field_kind)
                      for slot, field_kind in enumerate(kind.kinds))
