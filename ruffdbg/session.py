@@ -564,7 +564,7 @@ class Session:
         cached = ", machine code from the code cache" if compiled.cached else ""
         header = f"; {code.name}({types}) at T{unit.tier} -> {unit.return_type}; compile #{unit.id} " \
                  f"({shown}{where}{cached}); {ms}"
-        notes = tuple(f"; {site.text()}" for site in unit.generic_sites)
+        notes = tuple(f"; {site.text()}" for site in (*unit.generic_sites, *unit.inline_sites))
         return NativeListing(header, lines, unit.id, notes, compiled.cached)
 
 

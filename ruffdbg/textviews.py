@@ -139,7 +139,7 @@ def assumptions_lines(units) -> list[str]:
         lines += [f"  {a.kind:<17} {a.what}  [{a.enforced}; line {a.line}, pc {a.pc}]" for a in unit.assumptions]
         if not unit.assumptions:
             lines.append("  (assumes nothing)")
-        lines += [f"  {site.text()}" for site in unit.generic_sites]
+        lines += [f"  {site.text()}" for site in (*unit.generic_sites, *unit.inline_sites)]
     return lines
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ruffdbg.jit import sinking
 from ruffdbg.jit.inference import TypedCode
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.types import Kind
@@ -27,9 +28,11 @@ ASSUMPTION_OF_GUARD = {
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
     "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
     "declared-shape": "literal-shape",  # the shape a struct literal builds (its name not declared again)
+    "virtual-struct": "struct-as-fields",   # a local kept as a struct's fields holds one (jit/sinking.py)
 }
 KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
-         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array")
+         "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array",
+         "inlined-method", "struct-as-fields")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class UnitAssumptions:
     current: bool
     assumptions: tuple[Assumption, ...]
     generic_sites: tuple = ()                # views.GenericSite: what it leaves generic, and why
+    inline_sites: tuple = ()                 # views.InlineSite: its method calls inlined, or why not
 
 
 def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
@@ -73,7 +77,7 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
     ``guards``, which calls the units ``callees`` directly and whose element
     sites use what each loop found on entry about an array (``stable_arrays``:
     (loop header, local) pairs)."""
-    code = typed.code
+    code, guards = typed.code, list(guards)
     found = [Assumption(ASSUMPTION_OF_GUARD[guard.kind], guard.detail, code.name, guard.pc, guard.line,
                         f"guard #{guard.id}")
              for guard in guards if guard.kind in ASSUMPTION_OF_GUARD]
@@ -100,12 +104,30 @@ def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],
         found.append(Assumption("stable-array", f"{code.local_names[local]}: the same array (its kind, storage and "
                                 f"length) while the loop at line {line} runs", code.name, header, line,
                                 "found on loop entry"))
+    found += _inlined(typed, guards)
+    for local, kind in sorted(sinking.virtual_locals(typed).items()):
+        name = code.local_names[local]
+        found.append(Assumption("struct-as-fields", f"{name} kept as the fields of a {kind.shape.shape_name} "
+                                f"({', '.join(kind.kinds)}): built only where the frame leaves native code",
+                                code.name, 0 if region is None else region.entry_pc,
+                                code.first_line if region is None else code.lines[region.entry_pc],
+                                "checked where it is made or the loop is entered"))
     for callee in callees:
         types = ", ".join(callee.param_types) or "()"
         found.append(Assumption("callee-unit", f"unit #{callee.id} ({callee.code.name}, T{callee.tier}, {types}) "
                                 "is called directly", code.name, 0 if region is None else region.entry_pc,
                                 code.first_line if region is None else code.lines[region.entry_pc], "watch"))
     return tuple(found)
+
+
+def _inlined(typed: TypedCode, guards: Iterable[Guard]) -> list[Assumption]:
+    """An inlined method (jit/inlining.py): the receiver's shape fixes the method, so
+    the site's shape guard is what keeps the body it runs the method's."""
+    code, shape_guards = typed.code, {guard.pc: guard.id for guard in guards if guard.kind == "shape"}
+    return [Assumption("inlined-method", f"{plan.name} inlined for receivers of {plan.shape.shape_name}",
+                       code.name, pc, code.lines[pc],
+                       f"guard #{shape_guards[pc]}" if pc in shape_guards else "its receiver is a struct kept as fields")
+            for pc, plan in sorted(typed.inlined.items())]
 
 
 def for_guard(assumptions: Iterable[Assumption], guard: Guard) -> Assumption | None:

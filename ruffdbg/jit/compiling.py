@@ -16,7 +16,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, counts, elements, history, listing, texts, tiering
+from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule
@@ -53,7 +53,8 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     generic = sum(counts[pc] for pc in typed.generic
                   if not (code.instrs[pc][0] == Op.FOR_ITER and elements.steps_natively(code, pc, typed.tier)))
     for pc, (op, _) in enumerate(code.instrs):
-        if pc not in typed.generic and op in OPERATOR_SITES and (typed.tier == 1 or pc in typed.slow_paths):
+        if pc not in typed.generic and pc not in typed.inlined and op in OPERATOR_SITES \
+                and (typed.tier == 1 or pc in typed.slow_paths):   # (an inlined method: structs are its operands)
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in INLINE_OPERANDS)
     # A builtin called through the runtime (a callback, like the generic path, but
     # with the builtin's own work to do in every tier): half a generic instruction.
@@ -261,8 +262,8 @@ class Compiling:
     def _compile_callees(self, typed: TypedCode) -> None:
         """Compile the functions a unit calls first (when their profile is stable),
         so the unit can call them natively instead of through the interpreter."""
-        for callee in typed.callees.values():
-            if type(callee.function) is not Function:
+        for pc, callee in typed.callees.items():
+            if type(callee.function) is not Function or pc in typed.inlined:   # (an inlined method is not called)
                 continue
             code = callee.function.code
             state = self.state_of(code)
@@ -408,6 +409,7 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
+        unit.inline_sites = inlining.sites(typed)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

@@ -11,7 +11,7 @@ from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, 
                                       stack_pops)
 from ruffdbg.core.arrays import ANY
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import dicts, elements, structs
+from ruffdbg.jit import dicts, elements, inlining, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -346,9 +346,16 @@ def _native_method(s: Step, argc: int):
             or any(isinstance(a, StackOnly) for a in args):
         return False
     shape, method = site
-    result = s.return_type_of(method, args)
-    if result == Kind.BOTTOM:   # a recursive call whose type is not known yet: ignore this path
-        return []
+    plan = inlining.plan_for(shape, method, args) if method.code is not s.code else "a recursive call"
+    if isinstance(plan, str):
+        result = s.return_type_of(method, args)
+        if result == Kind.BOTTOM:   # a recursive call whose type is not known yet: ignore this path
+            return []
+        s.typed.not_inlined[s.pc] = plan
+    else:   # (its failing checks re-execute the call through the generic path: a slow path)
+        result = plan.result
+        s.typed.inlined[s.pc] = plan
+        s.typed.slow_paths.add(s.pc)
     del s.stack[len(s.stack) - argc:]
     s.typed.callees[s.pc] = Callee(f"{shape.name}.{method.name}", method)
     s.typed.method_calls[s.pc] = shape

@@ -119,6 +119,10 @@ class TypedCode:
     # T2: CALL_METHOD / operator pc -> the shape of a monomorphic site whose method it calls
     # natively (its Callee in ``callees``, the receiver its first argument)
     method_calls: dict[int, Any] = field(default_factory=dict)
+    # T2: those of them whose method's body runs inline (jit/inlining.py: pc -> its InlinePlan),
+    # and why each other one is called instead (pc -> the reason, for the views)
+    inlined: dict[int, Any] = field(default_factory=dict)
+    not_inlined: dict[int, str] = field(default_factory=dict)
     # T2: NEW_STRUCT pc -> (shape, slot of each given field) of a monomorphic struct literal
     # it builds natively (jit/structs.literal_site; lowering/structs.py)
     struct_literals: dict[int, tuple[Any, tuple[int, ...]]] = field(default_factory=dict)

@@ -21,7 +21,8 @@ LEAF_BREAKERS = frozenset((Op.JUMP_BACK, Op.CALL, Op.CALL_METHOD))
 # Guards that check a speculation (a profile's types, a call's result type, the
 # function a global holds): their failures count toward despecialization.
 # Any other guard failing is a bail-out (something only the interpreter does).
-SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape", "declared-shape")
+SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape", "declared-shape",
+               "virtual-struct")
 
 
 def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:

@@ -51,6 +51,12 @@ class GenericSite:
         return f"line {self.line}, pc {self.pc}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class InlineSite(GenericSite):
+    """A method call site a T2 unit calls natively: its method inlined, or why not
+    (``jit/inlining.py``)."""
+
+
 @dataclass
 class CompileStats:
     tier: str

@@ -64,16 +64,20 @@ print(dots(Point { x: 1, y: 2 }, Point { x: 3, y: "4" }, 1) == null)
 """
 
 
-def test_monomorphic_methods_and_operator_overloads_are_called_natively():
+def test_monomorphic_methods_and_operator_overloads_are_inlined():
     session, printed = run(METHODS.replace('print(dots(Point { x: 1, y: 2 }, Point { x: 3, y: "4" }, 1) == null)', ""))
     assert printed == run(METHODS.replace('print(dots(Point { x: 1, y: 2 }, Point { x: 3, y: "4" }, 1) == null)', ""),
                           jit=False)[1]
     dots = session.compiles("dots")[-1]
-    assert dots.tier == "T2" and dots.generic_sites == ()   # a + b and a.sum(): native calls
+    assert dots.tier == "T2" and dots.generic_sites == ()   # a + b and a.sum(): inlined
     assert {g.detail for g in dots.guards if g.kind == "shape"} == {"a + b: Point#1", "a.sum(): Point#1"}
-    callees = {a.what for u in session.assumptions("dots") if u.current for a in u.assumptions
-               if a.kind == "callee-unit"}
-    assert any("op_add" in what for what in callees) and any("sum" in what for what in callees)
+    inlined = {a.what for u in session.assumptions("dots") if u.current for a in u.assumptions
+               if a.kind == "inlined-method"}
+    assert inlined == {"Point.op_add inlined for receivers of Point#1", "Point.sum inlined for receivers of Point#1"}
+    unit = [u for u in session.assumptions("dots") if u.current][-1]
+    assert [site.text() for site in unit.inline_sites] == [
+        "line 8, pc 9: inlined: a + b runs Point.op_add's body here (a failing check runs the call in the interpreter)",
+        "line 8, pc 11: inlined: a.sum() runs Point.sum's body here (a failing check runs the call in the interpreter)"]
 
 
 def test_an_error_inside_a_natively_called_method_is_raised_where_the_interpreter_raises_it(tmp_path, capsys):
@@ -133,7 +137,7 @@ def test_a_struct_redeclared_in_the_repl_is_a_new_shape_that_hot_code_checks():
 
 SHORT_METHOD = """struct V {
     x, y
-    func dot(self, o) { return self.x * o.x + self.y * o.y }
+    func dot(self, o) { if self.x > 0 { return self.x * o.x + self.y * o.y } return 0 }
 }
 func native_loop(v, n) {
     mut s := 0
@@ -158,3 +162,6 @@ def test_a_short_method_is_interpreted_from_the_interpreter_and_called_natively_
     kinds = [(a.kind, a.what) for unit in session.assumptions("native_loop") for a in unit.assumptions]
     assert ("receiver-shape", "v.dot(): V#1") in kinds
     assert any(kind == "callee-unit" and "(dot, T2," in what for kind, what in kinds)
+    sites = [site.reason for unit in session.assumptions("native_loop") for site in unit.inline_sites]
+    assert "called, not inlined: v.dot() — V.dot not inlined: pc 3: GREATER (inlined bodies read parameters, " \
+           "fields and constants, compute and build structs)" in sites

@@ -27,11 +27,13 @@ from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
+from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.lowering.twins import TWIN
+from ruffdbg.jit.lowering.virtual import VirtualStructs
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import flow_counts
 
@@ -43,7 +45,8 @@ def _symbol_part(function: Any) -> str:
 
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
-               CapturedVariables, ArrayIteration, TaggedValues, GenericOps, EntryFunction):
+               CapturedVariables, ArrayIteration, InlinedMethods, VirtualStructs, TaggedValues, GenericOps,
+               EntryFunction):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
@@ -75,6 +78,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
         # (a clean unit's LOAD_GLOBALs whose global every path to them checked already: jit/clean.py)
         self.checked_already = clean.checked_already(typed) if tier == 2 else frozenset()
+        self._find_virtual_locals()   # (T2: locals kept as a struct's fields, jit/sinking.py)
         self._pc = -1   # the instruction being lowered (-1: the prologue)
         self.block_pc = -1   # the first pc of the block being lowered
         self.polled_block: int | None = None   # the block whose calls polled the interrupt word (calls.py)

@@ -19,6 +19,7 @@ from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import NotCompilable
 from ruffdbg.jit.lowering.common import (BOXED, DEOPT_CALLBACK, I64, I64P, DYN, LLVM_TYPES, REACH_COUNTED, REACH_ENTRY, REACH_POLL, RESULT, TAGS, fast_names,
                                           Guard)
+from ruffdbg.jit.sinking import VirtualStruct
 from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 
@@ -146,6 +147,7 @@ class FrameAndExits:
             else:
                 self.stack += [(self.make_dyn(words[0], words[1]), Kind.DYN), (self.make_dyn(words[2], words[3]), Kind.DYN)]
                 at += 2
+        self.enter_virtual_locals()
         self._prepare_edge(self.region.entry_pc)
         b.branch(self.blocks[self.region.entry_pc])
 
@@ -158,7 +160,7 @@ class FrameAndExits:
         b.position_at_end(self.blocks[pc])
         self.block_pc = pc
         slots, stack_types = self.typed.before[pc]
-        self.state_slots = list(slots)
+        self.state_slots = self.virtualized(list(slots))
         self.stack = []
         for depth, kind in enumerate(stack_types):
             if kind == RANGE:
@@ -177,6 +179,7 @@ class FrameAndExits:
             self.make_owned(local, mut_pc, target)
         self.enter_loops(target)
         want_slots, want_stack = self.typed.before[target]
+        want_slots = self.virtualized(list(want_slots))
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
             if have != want and want == Kind.DYN and have != Kind.UNSET:
                 value = self.builder.load(self.slot(index, have))
@@ -214,7 +217,9 @@ class FrameAndExits:
 
     def _slot_values(self) -> list:
         b = self.builder
-        values = [(None, Kind.NULL) if kind == Kind.UNSET else (b.load(self.slot(index, kind)), kind)
+        values = [(None, Kind.NULL) if kind == Kind.UNSET else
+                  (self.virtual_slot_value(index, kind), Kind.DYN) if isinstance(kind, VirtualStruct) else
+                  (b.load(self.slot(index, kind)), kind)
                   for index, kind in enumerate(self.state_slots)]
         if self.promoted_in_home:   # right after a call: the promoted globals are in their home (calls.py)
             values[self.code.nlocals:] = self.home_pairs()
@@ -405,6 +410,8 @@ class FrameAndExits:
     def _pairs(self, value: Any, kind: Any, whole: bool = False) -> list:
         """The (tag, bits) pairs a value is handed over as: one, or three for a loop's
         range (``whole``: a ``dyn`` value as ``(WHOLE, value)``, for ``_write_pairs``)."""
+        if isinstance(kind, VirtualStruct):   # (a struct kept as its fields: built to be handed over)
+            value, kind = self.materialized(value, kind), Kind.DYN
         if whole and kind == Kind.DYN:
             return [(WHOLE, value)]
         if kind == RANGE:
@@ -413,6 +420,8 @@ class FrameAndExits:
         return [self._tagged(value, kind)]
 
     def _tagged(self, value: ir.Value | None, kind: Any) -> tuple[Any, ir.Value]:
+        if isinstance(kind, VirtualStruct):
+            value, kind = self.materialized(value, kind), Kind.DYN
         if kind == Kind.DYN:
             return self.builder.extract_value(value, 0), self.builder.extract_value(value, 1)
         if isinstance(kind, FunctionValue):   # a function about to be called

@@ -13,6 +13,7 @@ from ruffdbg.core.objects import Builtin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.inference import value_type
 from ruffdbg.jit.lowering.common import F64, FLOAT_EPSILON, I1, I64, INT_MIN, POLL_EVERY, REACH_COUNTED, REACH_POLL, RESULT
+from ruffdbg.jit.sinking import VirtualStruct
 from ruffdbg.jit.types import FunctionValue, Kind
 
 
@@ -63,6 +64,9 @@ class Ops:
 
     def op_LOAD_LOCAL(self, pc: int, op: int, arg: int) -> None:
         kind = self.state_slots[arg]
+        if isinstance(kind, VirtualStruct):
+            self.push_virtual_local(pc, arg, kind)
+            return
         if kind == Kind.UNSET:   # (T1: not set on this path, so null, as in the interpreter)
             self.push(self.const(Kind.NULL, None), Kind.NULL)
             return
@@ -72,6 +76,10 @@ class Ops:
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
         value, kind = self.pop()
+        if isinstance(kind, VirtualStruct):   # (only what jit/sinking.py found is stored here)
+            self.store_virtual(arg, value, kind)
+            self.state_slots[arg] = kind
+            return
         if self.typed.tier == 1:
             value, kind = self.to_dyn(value, kind), Kind.DYN
         self.builder.store(value, self.slot(arg, kind))

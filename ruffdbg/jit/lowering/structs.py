@@ -33,9 +33,11 @@ from typing import Any
 
 from llvmlite import ir
 
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import StructType, StructValue
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import F64, I32, I64, I64P
+from ruffdbg.jit.sinking import VirtualStruct
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.ics import site_text
 
@@ -50,7 +52,10 @@ class StructFields:
     def op_GET_FIELD(self, pc: int, op: int, arg: Any) -> None:
         shape, slot = self.typed.field_loads[pc]
         b = self.builder
-        receiver, _ = self.stack[-1]
+        receiver, kind = self.stack[-1]
+        if isinstance(kind, VirtualStruct):   # (a struct kept as its fields: jit/sinking.py)
+            self.stack[-1] = (self.to_dyn(receiver[slot], kind.kinds[slot]), Kind.DYN)
+            return
         obj = self.shape_checked(pc, shape, receiver, site_text(self.code, pc))
         slots = self._field(obj, rt.STRUCT_SLOTS)
         item = b.load(b.gep(b.inttoptr(self._field(slots, rt.ITEMS_DATA), I64P), [ir.Constant(I64, slot)]))
@@ -130,21 +135,56 @@ class StructFields:
         handles made), a loop calling natively before its calls
         (``calls._poll_before_calls``) or at its back-edge's poll (``ops.op_JUMP_BACK``)."""
         shape, given = self.typed.struct_literals[pc]
-        b = self.builder
         count = len(given)
         values = self.stack[len(self.stack) - count:] if count else []
         site = site_text(self.code, pc)
         guard = self.new_guard("declared-shape", pc, f"{site}: {shape.shape_name}")
         guard.shape = shape
-        word = self.imports.memory(f"rd.struct.{shape.name}", self.runtime.struct_word(shape.name), 1)
-        declared = self.alias.tag(b.load(self.address(word)), "global")
-        shape_address = self._address_of(f"shape.{shape.name}.{shape.shape}", shape)
-        self.deopt_if(b.icmp_unsigned("!=", declared, shape_address), guard)
+        self.deopt_if(self.redeclared(shape), guard)
+        virtual = self.stored_virtual(pc)
+        if virtual is not None:   # (kept as its fields: nothing is built)
+            fields = dict(zip(given, (value for value, _ in values)))
+            del self.stack[len(self.stack) - count:]
+            self.push(tuple(fields[slot] for slot in range(len(virtual.kinds))), virtual)
+            return
         stack = self.slow_path_begin(pc)
+        handle = self.built_struct(pc, shape, given, values)
+        del self.stack[len(self.stack) - count:]
+        self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
+        if self.in_loop(pc):
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (in a loop: the structs it built and dropped die young)
+        self.slow_path_end(pc, stack, count, Kind.DYN)
+
+    def stored_virtual(self, pc: int) -> VirtualStruct | None:
+        """The VirtualStruct of the local the instruction after ``pc`` stores what
+        ``pc`` makes into, if that local is kept as its fields (jit/sinking.py)."""
+        following = pc + 1
+        if following not in self.typed.before or following in self.jump_targets:
+            return None
+        op, local = self.code.instrs[following]
+        return self.virtual.get(local) if op == Op.STORE_LOCAL else None
+
+    def in_loop(self, pc: int) -> bool:
+        return any(header <= pc <= end for header, end in self.ownership.loop_ends.items())
+
+    def redeclared(self, shape: StructType) -> ir.Value:
+        """Whether the struct's name builds another shape now than ``shape`` (a
+        declaration run again makes a new shape: the VM keeps the word read here
+        current, ``Jit.struct_declared``)."""
+        word = self.imports.memory(f"rd.struct.{shape.name}", self.runtime.struct_word(shape.name), 1)
+        declared = self.alias.tag(self.builder.load(self.address(word)), "global")
+        return self.builder.icmp_unsigned("!=", declared, self._address_of(f"shape.{shape.name}.{shape.shape}", shape))
+
+    def built_struct(self, pc: int, shape: StructType, given: tuple[int, ...], values: list) -> ir.Value:
+        """The handle of a new struct of ``shape``, the ``values`` in the slots
+        ``given`` (the others the shape's defaults); a value native code does not
+        box, or a failing ``Handles.put``, branches to the slow path (open)."""
+        b = self.builder
         for value, kind in values:
             if kind == Kind.DYN:   # (tags 0..4: null, bool, int, float, object)
                 tag = b.extract_value(value, 0)
                 self._to_slow_path_if(b.icmp_unsigned(">", tag, ir.Constant(I64, rt.TAG_OBJECT)), pc)
+        shape_address = self._address_of(f"shape.{shape.name}.{shape.shape}", shape)
         gil = self._c_api("PyGILState_Ensure")
         objects = {slot: self._boxed(value, kind) for slot, (value, kind) in zip(given, values)}
         for slot, default in enumerate(shape.blank):
@@ -165,11 +205,7 @@ class StructFields:
         self._c_api("Py_DecRef", number)
         self._c_api("Py_DecRef", struct)   # (the handle table holds it now)
         self._c_api("PyGILState_Release", gil)
-        del self.stack[len(self.stack) - count:]
-        self.push(self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), Kind.DYN)
-        if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
-            self._sweep_if_due(pc, poll_at=pc + 1)   # (in a loop: the structs it built and dropped die young)
-        self.slow_path_end(pc, stack, count, Kind.DYN)
+        return handle
 
     def _unless_put(self, pc: int, number: ir.Value, gil: ir.Value, made_object: ir.Value | None = None) -> None:
         """``Handles.put`` is Python code: a signal handler may raise in it (Ctrl-C
@@ -272,7 +308,11 @@ class StructFields:
     def native_method(self, pc: int, argc: int) -> None:
         """A method (or operator overload) of the shape the site saw, called natively
         as a global function is (``op_CALL``), with the receiver -- ``argc`` entries
-        down, behind a shape guard -- as its first argument."""
+        down, behind a shape guard -- as its first argument; or inlined
+        (``lowering/inlined.py``)."""
+        if pc in self.typed.inlined:
+            self.inline_method(pc, argc)
+            return
         receiver, _ = self.stack[-argc]
         self.shape_checked(pc, self.typed.method_calls[pc], receiver, site_text(self.code, pc))
         self.op_CALL(pc, op=-1, argc=argc, method=self.typed.callees[pc])
