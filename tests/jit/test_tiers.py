@@ -204,6 +204,37 @@ def test_guard_counters_move_while_native_code_runs_and_pause_resume_work():
     assert not worker.is_alive()
 
 
+RECURSION = """func fib(n) {
+    if n < 2 { return n }
+    return fib(n - 1) + fib(n - 2)
+}
+func forever() {
+    while true { fib(24) }
+}
+forever()
+"""
+
+
+def test_a_pause_stops_a_native_recursion_with_its_whole_stack():
+    """The polls before fib's calls may reuse the word across the levels LLVM inlined
+    (calls._poll_before_calls): a pause still stops the recursion, with every frame."""
+    session = Session(Policy(jit=True, threshold=50), write=lambda _: None)
+    worker = start_in_thread(session, RECURSION)
+    wait_for(lambda: session.function("fib") is not None and session.function("fib").tier == "T2")
+    for _ in range(3):
+        session.pause()
+        wait_for(lambda: session.paused_at is not None)
+        stack = [(entry.function, entry.line) for entry in session.paused_at]
+        assert stack[:2] == [("<script>", 8), ("forever", 6)]
+        assert all(frame == ("fib", 3) for frame in stack[2:-1]) and len(stack) <= 2 + 24
+        assert len(stack) == 2 or stack[-1][0] == "fib"
+        session.resume()
+        wait_for(lambda: session.paused_at is None)
+    session.interrupt("stop")
+    worker.join(5)
+    assert not worker.is_alive()
+
+
 def test_an_osr_loop_entered_before_its_callee_was_optimized_is_rebuilt_to_call_it_natively():
     program = """func add(a, b) { return a + b }
 mut total := 0

@@ -43,8 +43,9 @@ class CallsAndLoops:
         self.deopt_if(too_deep, depth_guard)
         checked = polled + (depth_guard.id,)   # (the guards a direct call site's calls passed)
         # Where this frame is, for the Ruff stack if something below deopts.
+        # (Its own alias class: the counters' and the interrupt word's reads move past it.)
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
-        b.store(self.unit_word(self.unit_id, pc), shadow_slot)
+        self.alias.tag(b.store(self.unit_word(self.unit_id, pc), shadow_slot), "shadow")
         callee_depth = b.add(self.depth, ir.Constant(I64, 1))
         if self.typed.tier == 1:   # T1 passes every argument tagged
             args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
@@ -161,7 +162,7 @@ class CallsAndLoops:
         if self.polled_block == self.block_pc:
             return ()
         self.polled_block = self.block_pc
-        guard = self._poll_interrupt(pc)
+        guard = self._poll_interrupt(pc, before_call=True)
         if self.makes_handles(pc, pc) and any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
             self._sweep_if_due(pc)   # (T2, in a loop: one that calls never reaches its back-edge's poll)
         return (guard.id,)

@@ -164,7 +164,7 @@ class AliasClasses:
     array loop reloaded each array's type, kind, storage and length at every
     access. (An access left untagged -- any call -- still aliases everything.)"""
 
-    CLASSES = ("element", "object", "table", "ctx", "counter", "global")
+    CLASSES = ("element", "object", "table", "ctx", "counter", "global", "shadow")
 
     def __init__(self, module: ir.Module) -> None:
         root = module.add_metadata([ir.MetaDataString(module, "rd.memory")])

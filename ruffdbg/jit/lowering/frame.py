@@ -453,11 +453,20 @@ class FrameAndExits:
         tail.add_incoming(status, b.block)
         b.branch(tail.parent)
 
-    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None) -> Guard:
+    def _poll_interrupt(self, pc: int, stack: list | None = None, reach: str | None = None,
+                        before_call: bool = False) -> Guard:
         b = self.builder
-        # An atomic load: another thread sets the word, and a plain load in a loop
-        # that writes no memory would be hoisted out of it by LLVM (never seen again).
-        flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
+        if before_call:
+            # A plain load (its own alias class): LLVM may then reuse the word read
+            # by the poll before an earlier call that it inlined (a twin's: three
+            # levels of fib's recursion make one native call) when nothing in
+            # between could have written it -- as an atomic load could have seen
+            # it unchanged. A real call, or any callback, reads it again.
+            flag = self.alias.tag(b.load(self.ctx_word(rt.CTX_INTERRUPT)), "ctx")
+        else:
+            # An atomic load: another thread sets the word, and a plain load in a loop
+            # that writes no memory would be hoisted out of it by LLVM (never seen again).
+            flag = b.load_atomic(self.ctx_word(rt.CTX_INTERRUPT), "monotonic", 8)
         guard = self.new_guard("interrupt", pc, "interrupt word set", reach)
         # (At a loop header the stack is what the loop keeps there: empty, or a for loop's range.)
         self.deopt_if(b.icmp_unsigned("!=", flag, ir.Constant(I64, 0)), guard, stack)
