@@ -7,11 +7,11 @@ bound when the object is linked -- so one object serves any process.
 
 The key is a SHA-256 of the IR text before optimization (with its twin, if
 recursive inlining linked one in), the -O levels of the passes and of the code
-generator, and what turns that text into
-code: the LLVM and llvmlite versions, the target, ruffdbg's version and the
-source of ``engine.py`` (the passes and code generation), and this file's
-format. The IR text is the whole input of the LLVM stages: it is made from the
-unit's bytecode (and its inlined twin), its assumptions (argument and
+generator (``engine.Levels``), and what turns that text into code: the LLVM
+and llvmlite versions, the target, ruffdbg's version and the source of
+``engine.py`` (the passes and code generation), and this file's format. The
+IR text is the whole input of the LLVM stages: it is made from the unit's
+bytecode (and its inlined twin), its assumptions (argument and
 call-result types, the globals and callees it guards, the OSR loop and entry
 types), its tier and every policy knob lowering reads, so a change to any of
 them is a different text and never hits; and a hit is exactly the code a
