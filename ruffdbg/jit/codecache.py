@@ -6,11 +6,12 @@ the IR -- every address and id is an external symbol (``lowering.common.Imports`
 bound when the object is linked -- so one object serves any process.
 
 The key is a SHA-256 of the IR text before optimization (with its twin, if
-recursive inlining linked one in), the -O level, and what turns that text into
-code: the LLVM and llvmlite versions, the target, ruffdbg's version and the
-source of ``engine.py`` (the passes and code generation), and this file's
-format. The IR text is the whole input of the LLVM stages: it is made from the
-unit's bytecode (and its inlined twin), its assumptions (argument and
+recursive inlining linked one in), the -O levels of the passes and of the code
+generator (``engine.Levels``), and what turns that text into code: the LLVM
+and llvmlite versions, the target, ruffdbg's version and the source of
+``engine.py`` (the passes and code generation), and this file's format. The
+IR text is the whole input of the LLVM stages: it is made from the unit's
+bytecode (and its inlined twin), its assumptions (argument and
 call-result types, the globals and callees it guards, the OSR loop and entry
 types), its tier and every policy knob lowering reads, so a change to any of
 them is a different text and never hits; and a hit is exactly the code a
@@ -38,8 +39,12 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruffdbg.jit.objfile import ElfObject
+
+if TYPE_CHECKING:
+    from ruffdbg.jit.engine import Levels   # (engine imports this module)
 
 FORMAT = 1
 MAGIC = b"RDBGCODE"
@@ -120,9 +125,9 @@ def _fingerprint() -> bytes:
     return "\n".join(parts).encode()
 
 
-def key(ir_text: str, twin: tuple[str, str, str] | None, opt_level: int) -> str:
+def key(ir_text: str, twin: tuple[str, str, str] | None, levels: Levels) -> str:
     digest = hashlib.sha256(_fingerprint())
-    digest.update(f"\n-O{opt_level}\n".encode())
+    digest.update(f"\n-O{levels.passes} codegen -O{levels.codegen}\n".encode())
     digest.update(ir_text.encode())
     if twin is not None:
         digest.update(b"\ntwin " + "\n".join(twin[1:]).encode() + b"\n" + twin[0].encode())

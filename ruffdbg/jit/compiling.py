@@ -19,7 +19,7 @@ from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
-from ruffdbg.jit.engine import STAGES, CompiledModule
+from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
@@ -31,11 +31,18 @@ from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
 
-# LLVM's -O level per tier (of the function simplification pipeline engine.optimize
-# runs). T2 at -O2, not -O3: over the examples' compiles -O3's
-# passes took a fifth longer and fib, loop, nested and mandelbrot ran no faster
-# (README, Performance).
-OPT_LEVEL = {1: 1, 2: 2}
+# LLVM's -O levels per tier: of the function simplification pipeline
+# engine.optimize runs, and of the code generator. T2's passes at -O2, not -O3:
+# over the examples' compiles -O3's passes took a fifth longer and fib, loop,
+# nested and mandelbrot ran no faster. The code generator at -O3 (-O1 and -O2
+# cost the same; LLVM's fast instruction selector at -O3 cost T2's fib30 15 %).
+LEVELS = {1: Levels(passes=1, codegen=3), 2: Levels(passes=2, codegen=3)}
+# With ``TierPolicy.t1_quick_codegen``, a T1 unit with no loop: code generation
+# at -O0 (fast instruction selection, the fast register allocator), about 3x
+# faster; the code keeps values on the stack between blocks, which a call pays
+# once (a small T1 callee in a hot native loop: 1.5x slower) and a loop every
+# iteration (3x slower, hence never for loops). README, Performance.
+QUICK_T1 = Levels(passes=1, codegen=0)
 OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 # Operand types T1 computes inline at an operator site (int and float in any mix);
 # the interpreter's feedback records every other pair (int/int and float/float are
@@ -70,6 +77,11 @@ def _arguments(typed: TypedCode, pc: int) -> list:
     """The types of the arguments of the CALL at ``pc``."""
     stack = typed.before[pc][1]
     return list(stack[len(stack) - typed.code.instrs[pc][1]:])
+
+
+def _has_loop(typed: TypedCode) -> bool:
+    """Whether the unit's code has a back-edge (an OSR unit is a loop nest)."""
+    return typed.region is not None or any(op == Op.JUMP_BACK for op, _ in typed.code.instrs)
 
 
 def add_stage(ms: dict[str, float], stage: str, value: float) -> None:
@@ -401,7 +413,7 @@ class Compiling:
             lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                                twin=recursive, **options).lower()
         lowered.build_ms += collected.ms   # (freeing the IR's objects is part of building it)
-        compiled = CompiledModule(lowered.ir_text, OPT_LEVEL[tier], lowered.build_ms,
+        compiled = CompiledModule(lowered.ir_text, self._levels(typed, tier), lowered.build_ms,
                                   twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
                                   (lowered.unit_name, lowered.entry_name))
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
@@ -413,6 +425,12 @@ class Compiling:
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)
+
+    def _levels(self, typed: TypedCode, tier: int) -> Levels:
+        """What LLVM is asked for, for this unit (``LEVELS``, ``QUICK_T1``)."""
+        if tier == 1 and self.policy.t1_quick_codegen and not _has_loop(typed):
+            return QUICK_T1
+        return LEVELS[tier]
 
     def judge_native_run(self, unit: Unit) -> None:
         """The cost rule ``compile`` applied to the profile, applied again to the

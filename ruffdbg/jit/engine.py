@@ -44,6 +44,14 @@ DROPPED = "; (texts dropped: this compile is older than the compile history keep
 NOT_YET = "; (not optimized yet: the compile is still queued or compiling in the background)"
 
 
+@dataclass(frozen=True)
+class Levels:
+    """What LLVM is asked for, per tier (``compiling.LEVELS``)."""
+
+    passes: int    # the -O level of the function simplification pipeline (``optimize``)
+    codegen: int   # the code generator's -O level (``_emit``)
+
+
 def _lljit() -> llvm.LLJIT:
     global _jit
     if _jit is None:
@@ -65,14 +73,14 @@ class CompiledModule:
     asked for. ``release`` unloads the machine code of a unit that can no longer
     run, keeping the texts for the views."""
 
-    def __init__(self, ir_before: str, opt_level: int, ir_build_ms: float,
+    def __init__(self, ir_before: str, levels: Levels, ir_build_ms: float,
                  twin: tuple[str, str, str] | None = None, imports: dict[str, int] | None = None,
                  cache: CodeCache | None = None, symbols: tuple[str, str] = ("", "")) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
         # The twin linked in before optimizing (recursive inlining), for re-running the passes
         self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
         self._ir_after = zlib.compress(NOT_YET.encode(), 1)
-        self.opt_level = opt_level
+        self.levels = levels
         self.ms = {"ir": round(ir_build_ms, 3), "total": round(ir_build_ms, 3)}
         self.imports = imports or {}   # the external symbols the code is linked against (lowering.Imports)
         self.cache = cache             # where machine code is looked up and kept (None: not kept)
@@ -84,7 +92,7 @@ class CompiledModule:
         self._assembly: bytes | None = None
 
     def generate(self, symbols: list[str], global_names: list[str] = ()) -> None:
-        """Optimize at -O``opt_level`` and generate code -- or take both from the
+        """Optimize and generate code at ``levels`` -- or take both from the
         code cache -- then link it; look up the addresses of the functions
         ``symbols`` and the global variables ``global_names``. The twin (IR text,
         function, its entry function) is linked in, private and always inlined
@@ -98,7 +106,7 @@ class CompiledModule:
             started = time.perf_counter()
             key = hit = None
             if self.cache is not None:
-                key = self.cache.key(self.ir_before, self.twin, self.opt_level)
+                key = self.cache.key(self.ir_before, self.twin, self.levels)
                 hit = self.cache.load(key, set(self.imports), exported)
             if hit is not None and not self._link_cached(lljit, hit.object_code, exported):
                 hit = None
@@ -111,11 +119,11 @@ class CompiledModule:
                 with _parsed(self.ir_before, self.twin) as module:
                     module.verify()
                     parsed = time.perf_counter()
-                    optimize(module, self.opt_level)
+                    optimize(module, self.levels.passes)
                     optimized = time.perf_counter()
                     ir_after = str(module)
                     self._ir_after = zlib.compress(ir_after.encode(), 1)
-                    object_code = _object_machine().emit_object(module)
+                    object_code = _emit(module, self.levels)
                 self._link(lljit, object_code, exported)
                 done = time.perf_counter()
                 if self.cache is not None:
@@ -149,6 +157,11 @@ class CompiledModule:
         self.addresses = {name: self.library[name] for name in exported}
 
     @property
+    def opt_level(self) -> int:
+        """The -O level of the passes (what the pass-by-pass view reconstructs)."""
+        return self.levels.passes
+
+    @property
     def has_texts(self) -> bool:
         """False once ``drop_texts`` ran (the compile history let this compile go)."""
         return self._ir_before is not None
@@ -179,7 +192,7 @@ class CompiledModule:
             return NOT_YET
         if self._assembly is None:
             with _lock, _parsed(self.ir_after) as module:   # (made as the object was: the same machine)
-                self._assembly = zlib.compress(_object_machine().emit_assembly(module).encode(), 1)
+                self._assembly = zlib.compress(_emit(module, self.levels, assembly=True).encode(), 1)
         return zlib.decompress(self._assembly).decode()
 
     @property
@@ -265,20 +278,22 @@ def _pass_builder(opt_level: int) -> Iterator[llvm.PassBuilder]:
         tuning.close()
 
 
-def _object_machine() -> llvm.TargetMachine:
-    """The target machine object files are made with: the settings the LLJIT was
-    made with (``_lljit``), so the code is what the JIT would have made of the IR."""
-    global _emitter
-    if _emitter is None:
-        _emitter = _machine()
-    return _emitter
+def _emit(module: llvm.ModuleRef, levels: Levels, assembly: bool = False) -> bytes | str:
+    """``module``'s object file (or its assembly) at ``levels.codegen``, with the
+    settings the LLJIT was made with (``_lljit``), so the code is what the JIT
+    would have made of the IR. One target machine per level, kept (the LLJIT
+    owns its own)."""
+    if levels.codegen not in _emitters:
+        _emitters[levels.codegen] = _machine(levels.codegen)
+    machine = _emitters[levels.codegen]
+    return machine.emit_assembly(module) if assembly else machine.emit_object(module)
 
 
-_emitter: llvm.TargetMachine | None = None
+_emitters: dict[int, llvm.TargetMachine] = {}
 
 
-def _machine() -> llvm.TargetMachine:
-    """The target machine units are generated with: the small code model,
+def _machine(codegen_level: int = 3) -> llvm.TargetMachine:
+    """A target machine units are generated with: the small code model,
     position-independent. A unit's imports are symbols bound anywhere in the
     address space (native memory, callbacks, other units), so the code reaches
     them through GOT entries (``movq rd.ctx@GOTPCREL(%rip)``) and call stubs that
@@ -287,15 +302,15 @@ def _machine() -> llvm.TargetMachine:
     address a 64-bit immediate (``movabsq``), kept in callee-saved registers
     across calls, and every call indirect: fib30 2.19 -> 2.02 ms (ARCHITECTURE,
     *Native counters*)."""
-    return llvm.Target.from_default_triple().create_target_machine(opt=3, codemodel="small", reloc="pic")
+    return llvm.Target.from_default_triple().create_target_machine(opt=codegen_level, codemodel="small", reloc="pic")
 
 
-def object_code(ir_text: str) -> bytes:
-    """An ELF object of ``ir_text`` (optimized IR), generated with the JIT's target
-    machine settings: what a perf map reads its function sizes from
+def object_code(ir_text: str, levels: Levels) -> bytes:
+    """An ELF object of ``ir_text`` (optimized IR), generated as its unit's was
+    (``levels``): what a perf map reads its function sizes from
     (``jit/perfmap.py``; only made when one is asked for)."""
     with _lock, _parsed(ir_text) as module:
-        return _machine().emit_object(module)
+        return _emit(module, levels)
 
 
 @contextmanager

@@ -106,7 +106,7 @@ class JitDump:
         addresses = unit.compiled.addresses
         if not addresses:   # (already released: no code to describe)
             return b""
-        elf = ElfObject(engine.object_code(unit.compiled.ir_after))
+        elf = ElfObject(engine.object_code(unit.compiled.ir_after, unit.compiled.levels))
         functions, rows = elf.functions(), elf.line_rows()
         source = _source_name(unit.code.source or f"{unit.code.name}.ruff")
         label = unit_label(unit)

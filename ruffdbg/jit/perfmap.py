@@ -61,7 +61,7 @@ class PerfMap:
         addresses = unit.compiled.addresses
         if not addresses:   # (already released: no code to name)
             return []
-        functions = ElfObject(engine.object_code(unit.compiled.ir_after)).functions()
+        functions = ElfObject(engine.object_code(unit.compiled.ir_after, unit.compiled.levels)).functions()
         label = unit_label(unit)
         lines = []
         for symbol, address in sorted(addresses.items(), key=lambda item: item[1]):

@@ -61,6 +61,12 @@ class TierPolicy:
     # the tests -- is the same on every run. A program's output never depends
     # on it either way.
     background: bool = False
+    # A T1 unit with no loop gets its machine code from LLVM's -O0 code generator
+    # (compiling.QUICK_T1): about 3x faster to make (the examples' T1 compiles:
+    # p50 29 -> 20 ms CPU), but a call of it runs slower (values kept on the
+    # stack between blocks: a small callee in a hot native loop 1.5x slower).
+    # Off: a T1 unit is where a function whose types never settle runs for good.
+    t1_quick_codegen: bool = False
 
     @classmethod
     def from_cli(cls, jit: bool, threshold: int | None) -> "TierPolicy":

@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from ruffdbg import cli
-from ruffdbg.jit import codecache
+from ruffdbg.jit import codecache, compiling
+from ruffdbg.jit.engine import Levels
 from ruffdbg.session import Policy, Session
 
 # A T2 function that deopts (a float after ints), a T1 function with a string
@@ -101,6 +102,18 @@ def test_a_changed_program_other_types_or_another_version_never_hit(tmp_path, mo
     assert not any(r.unit.compiled.cached for r in compiles(upgraded))
 
 
+def test_code_made_at_other_llvm_levels_never_hits(tmp_path, monkeypatch):
+    """The key holds both -O levels (compiling.LEVELS): code a code generator
+    made at another level is never reused."""
+    assert len({codecache.key("ir", None, Levels(1, codegen)) for codegen in (0, 3)}) == 2
+    assert len({codecache.key("ir", None, Levels(passes, 3)) for passes in (1, 2)}) == 2
+    first, _ = run(SMALL, str(tmp_path))
+    assert any(r.tier == 1 for r in compiles(first))
+    monkeypatch.setattr(compiling, "LEVELS", {tier: Levels(levels.passes, 0) for tier, levels in compiling.LEVELS.items()})
+    other, out = run(SMALL, str(tmp_path))
+    assert out == "1.5\n" and not any(r.unit.compiled.cached for r in compiles(other))
+
+
 def test_truncated_corrupt_and_misplaced_files_are_ignored_and_replaced(tmp_path):
     _, expected = run(PROGRAM, str(tmp_path))
     files = sorted(tmp_path.glob("*.code"))
@@ -121,7 +134,7 @@ def test_an_entry_needing_symbols_the_unit_does_not_provide_is_not_linked(tmp_pa
     cache = codecache.CodeCache(tmp_path)
     first, _ = run(PROGRAM, cache.directory)
     record = next(r for r in compiles(first) if r.function == "half")
-    key = cache.key(record.unit.compiled.ir_before, None, record.unit.compiled.opt_level)
+    key = cache.key(record.unit.compiled.ir_before, None, record.unit.compiled.levels)
     good = cache.load(key, set(record.unit.compiled.imports), record.unit.compiled.symbols)
     assert good is not None
     assert cache.load(key, {"rd.ctx"}, record.unit.compiled.symbols) is None         # (would abort in LLVM)

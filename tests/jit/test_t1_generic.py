@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import pytest
 
+from ruffdbg.compiler.opcodes import Op
+from ruffdbg.jit.compiling import LEVELS, QUICK_T1
 from ruffdbg.session import Policy, Session
 from tests.unjudged import keep_t1_units
 
 
-def run(text: str, jit: bool, judged: bool = True) -> tuple[Session, str, str | None]:
+def run(text: str, jit: bool, judged: bool = True, quick: bool = False) -> tuple[Session, str, str | None]:
     output: list[str] = []
     session = Session(Policy(jit=jit, threshold=1 if jit else None), write=output.append)
+    if quick:
+        session.jit.policy.t1_quick_codegen = True
     if jit and not judged:
         keep_t1_units(session)
     result = session.run_source(text, "t.ruff")
@@ -170,6 +174,20 @@ def test_t1_runs_it_and_prints_what_t0_prints(name):
     assert (printed, error) == (expected, expected_error)
     stats = session.function(function)
     assert stats.tier == "T1", f"{function}: {stats.tier} {stats.state} {stats.reason}"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_quick_t1_code_generation_prints_the_same_and_spares_loops(name):
+    """TierPolicy.t1_quick_codegen: a T1 unit with no loop is generated at -O0
+    (compiling.QUICK_T1), one with a loop as without it; either prints what T0 prints."""
+    function, program = CASES[name]
+    _, expected, expected_error = run(program, jit=False)
+    session, printed, error = run(program, jit=True, quick=True)
+    assert (printed, error) == (expected, expected_error)
+    units = [r.unit for r in session.jit.history.records.values() if r.function == function and r.tier == 1]
+    assert units
+    loops = any(op == Op.JUMP_BACK for op, _ in units[0].code.instrs)
+    assert {unit.compiled.levels for unit in units} == {LEVELS[1] if loops else QUICK_T1}
 
 
 def test_a_string_loop_stays_at_t1_without_bailing_out():
