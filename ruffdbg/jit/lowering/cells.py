@@ -24,7 +24,7 @@ from llvmlite import ir
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.objects import Cell
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I64, I64P
+from ruffdbg.jit.lowering.common import I64
 from ruffdbg.jit.types import Kind
 
 FREE_OPS = frozenset({Op.LOAD_FREE, Op.STORE_FREE})
@@ -65,13 +65,7 @@ class CapturedVariables:
         cell = self._cell(pc, op, arg, slow)
         b.branch(store)
         b.position_at_end(store)
-        gil = self._c_api("PyGILState_Ensure")
-        boxed = self._boxed(value, kind)
-        slot = b.inttoptr(b.add(cell, ir.Constant(I64, rt.CELL_VALUE)), I64P)
-        old = self.alias.tag(b.load(slot), "object")
-        self.alias.tag(b.store(boxed, slot), "object")
-        self._c_api("Py_DecRef", old)
-        self._c_api("PyGILState_Release", gil)
+        self.store_boxed(b.add(cell, ir.Constant(I64, rt.CELL_VALUE)), value, kind)
         b.branch(done)
         b.position_at_end(slow)
         self._unless_done(self._call_op(pc), pc, rt.STATUS_OK)   # (the interpreter's STORE_CELL / STORE_FREE)

@@ -99,14 +99,8 @@ class StructFields:
         b.cbranch(b.icmp_unsigned("!=", self._field(obj, rt.STRUCT_TYPE), shape_address),
                   slow, stored).set_weights([1, 1000])
         b.position_at_end(stored)
-        gil = self._c_api("PyGILState_Ensure")
-        boxed = self._boxed(value, kind)
         slots = self._field(obj, rt.STRUCT_SLOTS)
-        item = b.inttoptr(b.add(self._field(slots, rt.ITEMS_DATA), ir.Constant(I64, 8 * slot)), I64P)
-        old = self.alias.tag(b.load(item), "object")
-        self.alias.tag(b.store(boxed, item), "object")
-        self._c_api("Py_DecRef", old)
-        self._c_api("PyGILState_Release", gil)
+        self.store_boxed(b.add(self._field(slots, rt.ITEMS_DATA), ir.Constant(I64, 8 * slot)), value, kind)
         b.branch(done)
         b.position_at_end(slow)
         self._unless_done(self._call_op(pc), pc, rt.STATUS_OK)   # (the interpreter's STORE_FIELD)
@@ -252,6 +246,20 @@ class StructFields:
 
     def _store_word(self, address: ir.Value, value: ir.Value) -> None:
         self.alias.tag(self.builder.store(value, self.builder.inttoptr(address, I64P)), "object")
+
+    def store_boxed(self, address: ir.Value, value: ir.Value, kind: str) -> None:
+        """With the GIL held just around it: ``value`` boxed into a new reference,
+        swapped into the object word at ``address`` (its container takes that
+        reference), the old value's reference dropped (``Py_DecRef``: it may free the
+        old object, never the container, which a handle or a closure holds)."""
+        b = self.builder
+        gil = self._c_api("PyGILState_Ensure")
+        boxed = self._boxed(value, kind)
+        word = b.inttoptr(address, I64P)
+        old = self.alias.tag(b.load(word), "object")
+        self.alias.tag(b.store(boxed, word), "object")
+        self._c_api("Py_DecRef", old)
+        self._c_api("PyGILState_Release", gil)
 
     def _boxed(self, value: ir.Value, kind: str) -> ir.Value:
         """A new reference to a Python object for a field's value (the GIL is held)."""
