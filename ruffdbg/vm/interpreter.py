@@ -55,6 +55,7 @@ from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.calls import Calls, prepare
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
+from ruffdbg.vm import loops
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
@@ -223,6 +224,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             peephole.LOCAL_FIELD, peephole.LOCAL_METHOD)
         CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
         rare_ops = _LOOP_RARE_OPS
+        LOOP, loop_at = loops.LOOP, loops.LOOP_AT
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -308,6 +310,8 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                         elif op == JUMP_BACK:
                             iterations = counters[pc - 1] + 1
                             counters[pc - 1] = iterations
+                            if iterations == loop_at:   # a hot loop: maybe run it compiled from now on
+                                loops.maybe_compile(frame.code, pc - 1)
                             pc = arg
                             if interrupt[0]:
                                 frame.pc = pc
@@ -594,6 +598,16 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 stack += new_locals
                                 pc = arg[2]
                                 callee = new_locals = None
+                            elif op == LOOP:
+                                # A compiled loop's back-edge (vm/loops.py): the JUMP_BACK's count,
+                                # then the loop runs compiled until it exits or needs the loop here;
+                                # with a safepoint's work to do, the plain JUMP_BACK runs instead.
+                                iterations = counters[pc - 1] + 1
+                                if iterations == osr_at or interrupt[0]:
+                                    pc = arg[1]
+                                else:
+                                    counters[pc - 1] = iterations
+                                    pc = arg[0](locs, stack, interrupt, osr_at)
                             elif op == GET_FIELD:
                                 # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
                                 value = stack[-1]
