@@ -247,46 +247,12 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                     while True:   # dispatch (left by `break` only for a call: the frame switch below)
                         op, arg, pc = quick[pc]  # pc: the next instruction's
                         # Most frequent first, as measured on the examples and benchmarks
-                        # (a test costs about as much as a list bump). Fused instructions
+                        # (a test costs about as much as a list bump); since simple loops
+                        # run compiled (vm/loops.py), what stays here is mostly calls,
+                        # returns and the branches around them. Fused instructions
                         # (peephole.py): operands are locals or a constant; only the
                         # int/int and float/float cases are done here.
-                        if op == ARITH_STORE:
-                            x, y, y_is_const, int_fn, float_fn, site, slot = arg
-                            a = locs[x]
-                            b = y if y_is_const else locs[y]
-                            if type(a) is int and type(b) is int:
-                                r = int_fn(a, b)
-                                if int_min <= r and r <= int_max:
-                                    locs[slot] = r
-                                    if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
-                                        fused_ints[site] += 1
-                                    else:
-                                        profile.first_count(fused_ints, site)
-                                    continue
-                            elif type(a) is float and type(b) is float:
-                                locs[slot] = float_fn(a, b)
-                                if fused_floats[site]:
-                                    fused_floats[site] += 1
-                                else:
-                                    profile.first_count(fused_floats, site)
-                                continue
-                            elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
-                                # `s := s + t`, the string builder: drop the local's reference
-                                # first, so CPython's `+=` appends in place when nothing else
-                                # holds the string (amortized O(1) rather than a copy per step).
-                                self._record(feedback, site, (str, str))
-                                self._record(feedback, site + 1, str)
-                                check_length(len(a) + len(b))
-                                locs[slot] = None
-                                a += b
-                                locs[slot] = a
-                                a = b = None
-                                continue
-                            stack.append(a)
-                            stack.append(b)
-                            a = b = None
-                            pc = site
-                        elif op == COMPARE_JUMP:
+                        if op == COMPARE_JUMP:
                             x, y, y_is_const, int_fn, float_fn, site, target = arg
                             a = locs[x]
                             b = y if y_is_const else locs[y]
@@ -303,49 +269,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                     pc = target
                                 continue
                             # Anything else: the original compare and jump do it.
-                            stack.append(a)
-                            stack.append(b)
-                            a = b = None
-                            pc = site
-                        elif op == JUMP_BACK:
-                            iterations = counters[pc - 1] + 1
-                            counters[pc - 1] = iterations
-                            if iterations == loop_at:   # a hot loop: maybe run it compiled from now on
-                                loops.maybe_compile(frame.code, pc - 1)
-                            pc = arg
-                            if interrupt[0]:
-                                frame.pc = pc
-                                self._on_interrupt()
-                            if iterations == osr_at:
-                                # A hot loop: continue it in native code from its header (OSR).
-                                # The JIT re-arms the count, so this fires again whenever the
-                                # loop runs again (jit/osr.py): nothing more is paid here.
-                                frame.pc = pc
-                                outcome = self.hooks.enter_loop(frame)
-                                if outcome is not None:
-                                    if outcome[0] == "return":   # finish with the function's final RETURN
-                                        stack.append(outcome[1])
-                                        pc = len(frame.code.instrs) - 1
-                                    elif outcome[0] == "raise":   # an instruction the loop ran raised
-                                        pc = outcome[1]
-                                        raise outcome[2]
-                                    else:
-                                        pc = outcome[1]
-                                    outcome = None
-                        elif op == BINARY:
-                            x, y, y_is_const, int_fn, float_fn, site = arg
-                            a = locs[x]
-                            b = y if y_is_const else locs[y]
-                            if type(a) is int and type(b) is int:
-                                r = int_fn(a, b)
-                                if int_min <= r and r <= int_max:  # (a bool from a compare passes)
-                                    stack.append(r)
-                                    fast_hits[site] += 1
-                                    continue
-                            elif type(a) is float and type(b) is float:
-                                stack.append(float_fn(a, b))
-                                float_hits[site] += 1
-                                continue
                             stack.append(a)
                             stack.append(b)
                             a = b = None
@@ -442,6 +365,85 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             pc = frame.pc
                             stack.append(result)
                             result = None
+                        elif op == ARITH_STORE:
+                            x, y, y_is_const, int_fn, float_fn, site, slot = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:
+                                    locs[slot] = r
+                                    if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
+                                        fused_ints[site] += 1
+                                    else:
+                                        profile.first_count(fused_ints, site)
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                locs[slot] = float_fn(a, b)
+                                if fused_floats[site]:
+                                    fused_floats[site] += 1
+                                else:
+                                    profile.first_count(fused_floats, site)
+                                continue
+                            elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
+                                # `s := s + t`, the string builder: drop the local's reference
+                                # first, so CPython's `+=` appends in place when nothing else
+                                # holds the string (amortized O(1) rather than a copy per step).
+                                self._record(feedback, site, (str, str))
+                                self._record(feedback, site + 1, str)
+                                check_length(len(a) + len(b))
+                                locs[slot] = None
+                                a += b
+                                locs[slot] = a
+                                a = b = None
+                                continue
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
+                        elif op == JUMP_BACK:
+                            iterations = counters[pc - 1] + 1
+                            counters[pc - 1] = iterations
+                            if iterations == loop_at:   # a hot loop: maybe run it compiled from now on
+                                loops.maybe_compile(frame.code, pc - 1)
+                            pc = arg
+                            if interrupt[0]:
+                                frame.pc = pc
+                                self._on_interrupt()
+                            if iterations == osr_at:
+                                # A hot loop: continue it in native code from its header (OSR).
+                                # The JIT re-arms the count, so this fires again whenever the
+                                # loop runs again (jit/osr.py): nothing more is paid here.
+                                frame.pc = pc
+                                outcome = self.hooks.enter_loop(frame)
+                                if outcome is not None:
+                                    if outcome[0] == "return":   # finish with the function's final RETURN
+                                        stack.append(outcome[1])
+                                        pc = len(frame.code.instrs) - 1
+                                    elif outcome[0] == "raise":   # an instruction the loop ran raised
+                                        pc = outcome[1]
+                                        raise outcome[2]
+                                    else:
+                                        pc = outcome[1]
+                                    outcome = None
+                        elif op == BINARY:
+                            x, y, y_is_const, int_fn, float_fn, site = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:  # (a bool from a compare passes)
+                                    stack.append(r)
+                                    fast_hits[site] += 1
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                stack.append(float_fn(a, b))
+                                float_hits[site] += 1
+                                continue
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
                         elif op == LOAD_LOCAL:
                             stack.append(locs[arg])
                         elif op == LOAD_GLOBAL:
