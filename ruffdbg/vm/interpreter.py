@@ -405,7 +405,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             iterations = counters[pc - 1] + 1
                             counters[pc - 1] = iterations
                             if iterations == loop_at:   # a hot loop: maybe run it compiled from now on
-                                loops.maybe_compile(frame.code, pc - 1)
+                                loops.maybe_compile(self, frame.code, pc - 1)
                             pc = arg
                             if interrupt[0]:
                                 frame.pc = pc

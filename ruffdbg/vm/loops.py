@@ -4,8 +4,8 @@ A Python-level dispatch loop pays a fixed cost per instruction it decodes
 (fetch, unpack, a chain of opcode tests), and a model of the loop with no
 counting and no type checks at all still ran loop1m at 8x CPython: the cost is
 the dispatch itself. So a hot innermost loop made only of *simple* groups of
-``code.quick`` (locals, constants, int/float arithmetic and comparisons,
-branches, array reads, ``for`` over arrays and ranges) is turned into Python
+``code.quick`` (locals, globals, constants, int/float arithmetic and
+comparisons, branches, array reads, ``for`` over arrays and ranges) is turned into Python
 source once -- each group written out as exactly the fast path the dispatch
 loop runs for it, bumping the very same profile slots -- and compiled. Its
 back-edge (the JUMP_BACK) then becomes a LOOP entry in ``code.quick`` that
@@ -69,9 +69,10 @@ class Trapped(Exception):
 class CompiledLoop:
     """One compiled loop: its LOOP entry and the JUMP_BACK entry it replaced."""
 
-    __slots__ = ("code", "back_edge", "entry", "plain", "bails", "since", "generation")
+    __slots__ = ("vm", "code", "back_edge", "entry", "plain", "bails", "since", "generation")
 
-    def __init__(self, code: CodeObject, back_edge: int, plain: tuple, run: Callable, trampoline: int):
+    def __init__(self, vm: Any, code: CodeObject, back_edge: int, plain: tuple, run: Callable, trampoline: int):
+        self.vm = vm
         self.code = code
         self.back_edge = back_edge
         self.plain = plain
@@ -98,7 +99,7 @@ class CompiledLoop:
         if self.generation >= RECOMPILES:
             return
         try:
-            loop = _compile(self.code, self.back_edge, self.plain)
+            loop = _compile(self.vm, self.code, self.back_edge, self.plain)
         except (Unsupported, Trapped):
             return
         loop.generation = self.generation + 1
@@ -115,7 +116,7 @@ class CompiledLoop:
             quick[self.back_edge] = self.plain
 
 
-def maybe_compile(code: CodeObject, back_edge: int) -> None:
+def maybe_compile(vm: Any, code: CodeObject, back_edge: int) -> None:
     """The loop closed by the JUMP_BACK at ``back_edge`` got hot: compile and
     install it, unless it was tried already, the debugger holds the code, or a
     group is not one the compiled form does (then never again)."""
@@ -123,7 +124,7 @@ def maybe_compile(code: CodeObject, back_edge: int) -> None:
     if back_edge in profile.loops or profile.loops_held:
         return
     try:
-        loop = _compile(code, back_edge, code.quick[back_edge])
+        loop = _compile(vm, code, back_edge, code.quick[back_edge])
     except Trapped:
         return   # (tried again once the traps are gone and it gets hot again)
     except Unsupported:
@@ -161,20 +162,20 @@ def release(code: CodeObject) -> None:
 # ------------------------------------------------------------ the compiler
 
 
-def _compile(code: CodeObject, back_edge: int, plain: tuple) -> CompiledLoop:
+def _compile(vm: Any, code: CodeObject, back_edge: int, plain: tuple) -> CompiledLoop:
     """``plain``: the JUMP_BACK entry at ``back_edge`` (the LOOP entry may be there)."""
     quick = code.quick
     op, header, _ = plain
     if op != Op.JUMP_BACK:
         raise Unsupported("not a plain back-edge")
-    writer = _Writer(code, header, back_edge)
+    writer = _Writer(vm, code, header, back_edge)
     source = writer.source()
     namespace = writer.namespace
     # The trampoline: the plain JUMP_BACK's copy, which the LOOP entry runs when a
     # safepoint has work to do (its entry carries its own next pc).
     exec(compile(source, f"<ruff loop {code.name}:{back_edge}>", "exec"), namespace)
     quick.append(plain)
-    loop = CompiledLoop(code, back_edge, plain, namespace["run"], len(quick) - 1)
+    loop = CompiledLoop(vm, code, back_edge, plain, namespace["run"], len(quick) - 1)
     namespace["bail"] = loop.bail
     return loop
 
@@ -193,7 +194,7 @@ class _Writer:
     step or a breakpoint sees it all, since they stop only outside it.
     """
 
-    def __init__(self, code: CodeObject, header: int, back_edge: int):
+    def __init__(self, vm: Any, code: CodeObject, header: int, back_edge: int):
         self.code = code
         self.header = header
         self.back_edge = back_edge
@@ -205,11 +206,13 @@ class _Writer:
             "stored_ints": profile.stored_ints, "stored_floats": profile.stored_floats,
             "RArray": RArray, "is_truthy": is_truthy, "values_equal": values_equal,
             "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
+            "vm": vm, "G": vm.globals, "KINDS": vm.global_kinds, "MISSING": _MISSING,
         }
         self.bumps: dict[tuple[str, int], str] = {}    # (profile list, index) -> its counting local
         self.ready: list[tuple[str, int]] = []        # first-count slots the code counts in (nonzero)
         self.used: set[int] = set()                   # local slots read or written
         self.stored: set[int] = set()                 # local slots written
+        self.uses_hooks = False                       # a global is stored (the JIT hears of it)
         self.groups = self._groups()
         starts = {pc for pc, _entry in self.groups}
         targets = sorted(set(self._internal_targets()))
@@ -261,6 +264,8 @@ class _Writer:
             lines += ["    if not (" + " and ".join(f"{name}[{index}]" for name, index in self.ready) + "):",
                       f"        return bail({self.header})"]
         lines += [f"    l{slot} = locs[{slot}]" for slot in sorted(self.used)]
+        if self.uses_hooks:
+            lines.append("    hooks = vm.hooks")
         lines += [f"    {local} = 0" for _key, local in counts]
         # Back-edges before returning: the next OSR mark or FLUSH_EVERY, whichever is first.
         lines += [f"    limit = {FLUSH_EVERY}", f"    if osr_at > counters[{self.back_edge}]:",
@@ -308,7 +313,7 @@ class _Writer:
         return self._exit(target)
 
     def _const(self, value: Any) -> str:
-        if type(value) is int:
+        if type(value) is int or type(value) is str:
             return repr(value)
         name = f"K{len(self.namespace)}"
         self.namespace[name] = value
@@ -372,6 +377,10 @@ class _Writer:
             return self._for_iter(pc, arg, bail, block_of)
         if op == Op.JUMP_BACK and arg == self.header:
             return self._back_edge(pc)
+        if op == Op.LOAD_GLOBAL:
+            return self._load_global(pc, self.code.names[arg])
+        if op == Op.STORE_GLOBAL:
+            return self._store_global(pc, self.code.names[arg])
         if op == Op.RETURN:
             return self._exit(pc)   # (the dispatch loop returns: it switches frames)
         raise Unsupported(f"opcode {op}")
@@ -422,6 +431,19 @@ class _Writer:
             "else:", f"    seen = feedback[{pc}]", "    seen[t] = seen.get(t, 0) + 1",
             "del stack[-1]", f"{self._local(slot, stored=True)} = v"]
 
+    def _load_global(self, pc: int, name: str) -> list[str]:
+        """A global of the program (a builtin's name, an undefined one: the dispatch loop's)."""
+        return [f"v = G.get({self._const(name)}, MISSING)", "if v is MISSING:"] + _indent(self._bail(pc)) + [
+            "stack.append(v)"]
+
+    def _store_global(self, pc: int, name: str) -> list[str]:
+        """A ``mut`` global's store, the JIT told as STORE_GLOBAL tells it (a let or
+        const binding, listed in the kinds: the dispatch loop raises the error)."""
+        key = self._const(name)
+        self.uses_hooks = True
+        return [f"if {key} in KINDS:"] + _indent(self._bail(pc)) + [
+            f"v = G[{key}] = stack.pop()", "if hooks is not None:", f"    hooks.global_changed({key}, v)"]
+
     def _index(self, pc: int, bail: list[str]) -> list[str]:
         """An array read in bounds (the dispatch loop's INDEX and its feedback)."""
         return [
@@ -454,6 +476,9 @@ class _Writer:
         if len(self.blocks) > 1:
             lines += ["block = 0", "continue"]
         return lines
+
+
+_MISSING = object()   # (a global may hold null: not None)
 
 
 def _target(op: int, arg: Any) -> int | None:

@@ -17,6 +17,24 @@ from ruffdbg.vm.interpreter import VM
 from tests.vm.test_debugger import Running
 
 PROGRAMS = {
+    "globals_and_an_undefined_one": """mut total := 0
+mut i := 0
+while i < 3000 {
+    total := total + i
+    i := i + 1
+}
+print(total)
+func late() {
+    mut k := 0
+    mut x := 0
+    while k < 1000 {
+        if k == 900 { x := nothere }
+        k := k + 1
+    }
+    return x
+}
+print(late())
+""",
     "ints": """func f(n) {
     mut total := 0
     mut i := 0
