@@ -4,8 +4,8 @@ A Python-level dispatch loop pays a fixed cost per instruction it decodes
 (fetch, unpack, a chain of opcode tests), and a model of the loop with no
 counting and no type checks at all still ran loop1m at 8x CPython: the cost is
 the dispatch itself. So a hot innermost loop made only of *simple* groups of
-``code.quick`` (locals, globals, constants, int/float arithmetic and
-comparisons, branches, array reads, ``for`` over arrays and ranges) is turned into Python
+``code.quick`` (locals, globals, constants, int/float arithmetic, division
+and comparisons, branches, array reads, ``for`` over arrays and ranges) is turned into Python
 source once -- each group written out as exactly the fast path the dispatch
 loop runs for it, bumping the very same profile slots -- and compiled. Its
 back-edge (the JUMP_BACK) then becomes a LOOP entry in ``code.quick`` that
@@ -42,6 +42,7 @@ from typing import Any, Callable
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
+from ruffdbg.core import values
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.values import INT_MAX, INT_MIN, is_truthy, values_equal
 
@@ -55,6 +56,7 @@ _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.lt
             operator.gt: ">", operator.ge: ">=", operator.eq: "==", operator.ne: "!="}
 _INT_ARITHMETIC = (operator.add, operator.sub, operator.mul)   # (results to range-check)
 _ARITHMETIC = {int(Op.ADD), int(Op.SUB), int(Op.MUL)}
+_DIVISIONS = {int(Op.DIV): values.div, int(Op.MOD): values.mod}   # (the loop's own functions)
 _COMPARES = {int(op): fns for op, fns in peephole.FUSABLE.items() if op in peephole.FUSED_COMPARISONS}
 
 
@@ -371,6 +373,8 @@ class _Writer:
             return self._jump(arg, block_of)
         if op in _ARITHMETIC or op in _COMPARES:
             return self._stack_binary(pc, op, bail)
+        if op in _DIVISIONS:
+            return self._division(pc, op, bail)
         if op == Op.INDEX:
             return self._index(pc, bail)
         if op == Op.FOR_ITER:
@@ -421,6 +425,17 @@ class _Writer:
         return ["b = stack[-1]", "a = stack[-2]"] + self._typed(
             None, False, int_case,
             [f"del stack[-1]; stack[-1] = {_apply(float_fn, 'a', 'b')}", self._bump("float_hits", pc)], bail)
+
+    def _division(self, pc: int, op: int, bail: list[str]) -> list[str]:
+        """``/`` and ``%`` by a divisor that cannot make them fail (an int above 0, a
+        float not 0): the interpreter's own function, with its fast or float hit."""
+        fn = self._const(_DIVISIONS[op])
+        return ["b = stack[-1]", "a = stack[-2]",
+                "if type(a) is int and type(b) is int and b > 0:",
+                f"    del stack[-1]; stack[-1] = {fn}(a, b)", "    " + self._bump("fast_hits", pc),
+                "elif type(a) is float and type(b) is float and b != 0.0:",
+                f"    del stack[-1]; stack[-1] = {fn}(a, b)", "    " + self._bump("float_hits", pc),
+                "else:"] + _indent(bail)
 
     def _store(self, pc: int, slot: int, bail: list[str]) -> list[str]:
         cases = []

@@ -39,13 +39,30 @@ print(late())
     mut total := 0
     mut i := 0
     while i < n {
-        total := total + i * 2
+        total := total + i * 2 + (i * i) % 7 - i / 3
         i += 1
     }
     return total
 }
 print(f(5000))
 print(f(3))
+""",
+    "division_by_zero_from_a_compiled_loop": """func g(n, z) {
+    mut total := 0.0
+    mut count := 0
+    mut w := 0.0
+    mut i := 0
+    while i < n {
+        if i == 600 { w := 1.0 }
+        total := total + 1.0 / (z - w)
+        count := count + (i - 7) % 5 + (0 - i) / 7
+        i += 1
+    }
+    print(count)
+    return total
+}
+print(g(1000, 2.0))
+print(g(1000, 1.0))
 """,
     "floats_and_a_type_change": """func f(n) {
     mut x := 0
