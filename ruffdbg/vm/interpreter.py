@@ -29,7 +29,11 @@ Why the loop looks the way it does (it is the hot path):
 * the interrupt word is polled only at loop back-edges and calls (the
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
-  entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode.
+  entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode;
+* a hot innermost loop made of simple groups runs as one generated Python
+  function (vm/loops.py), entered from its back-edge (a LOOP entry, tested past
+  the rare ops' table): the loop then costs no dispatch per group at all, and
+  comes back here at the exact pc for anything else.
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
 counts (vm/cow.py): a container about to be mutated is copied only if something

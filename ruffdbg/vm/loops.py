@@ -215,6 +215,7 @@ class _Writer:
         self.used: set[int] = set()                   # local slots read or written
         self.stored: set[int] = set()                 # local slots written
         self.uses_hooks = False                       # a global is stored (the JIT hears of it)
+        self.uses_globals = False                     # the VM's globals are read or written
         self.groups = self._groups()
         starts = {pc for pc, _entry in self.groups}
         targets = sorted(set(self._internal_targets()))
@@ -265,6 +266,8 @@ class _Writer:
         if self.ready:   # a first count since compiling (profile reset): the dispatch loop's
             lines += ["    if not (" + " and ".join(f"{name}[{index}]" for name, index in self.ready) + "):",
                       f"        return bail({self.header})"]
+        if self.uses_globals:   # (another VM running this code: its globals are not these)
+            lines += ["    if interrupt is not vm.interrupt:", f"        return {self.header}"]
         lines += [f"    l{slot} = locs[{slot}]" for slot in sorted(self.used)]
         if self.uses_hooks:
             lines.append("    hooks = vm.hooks")
@@ -448,6 +451,7 @@ class _Writer:
 
     def _load_global(self, pc: int, name: str) -> list[str]:
         """A global of the program (a builtin's name, an undefined one: the dispatch loop's)."""
+        self.uses_globals = True
         return [f"v = G.get({self._const(name)}, MISSING)", "if v is MISSING:"] + _indent(self._bail(pc)) + [
             "stack.append(v)"]
 
@@ -455,7 +459,7 @@ class _Writer:
         """A ``mut`` global's store, the JIT told as STORE_GLOBAL tells it (a let or
         const binding, listed in the kinds: the dispatch loop raises the error)."""
         key = self._const(name)
-        self.uses_hooks = True
+        self.uses_hooks = self.uses_globals = True
         return [f"if {key} in KINDS:"] + _indent(self._bail(pc)) + [
             f"v = G[{key}] = stack.pop()", "if hooks is not None:", f"    hooks.global_changed({key}, v)"]
 
