@@ -130,7 +130,7 @@ def maybe_compile(vm: Any, code: CodeObject, back_edge: int) -> None:
     try:
         loop = _compile(vm, code, back_edge, code.quick[back_edge])
     except Trapped:
-        return   # (tried again once the traps are gone and it gets hot again)
+        return   # (not marked: should its count come round to LOOP_AT again, it is tried again)
     except Unsupported:
         profile.loops[back_edge] = None
         return
