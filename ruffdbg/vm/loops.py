@@ -5,8 +5,8 @@ A Python-level dispatch loop pays a fixed cost per instruction it decodes
 counting and no type checks at all still ran loop1m at 8x CPython: the cost is
 the dispatch itself. So a hot innermost loop made only of *simple* groups of
 ``code.quick`` (locals, globals, constants, int/float arithmetic, division
-and comparisons, branches, array reads, ``for`` over arrays and ranges) is turned into Python
-source once -- each group written out as exactly the fast path the dispatch
+and comparisons, branches, array reads, ``for`` over arrays and ranges) is
+turned into Python source once -- each group written out as exactly the fast path the dispatch
 loop runs for it, bumping the very same profile slots -- and compiled. Its
 back-edge (the JUMP_BACK) then becomes a LOOP entry in ``code.quick`` that
 does the JUMP_BACK's work and calls the function, which runs iterations until
@@ -30,7 +30,9 @@ Counts stay exact because nothing is counted per block: every group bumps
 what its dispatch-loop twin bumps (taken branches and back-edges by pc, fast
 and float hits, the store and fused slots, the type dicts), so execution
 counts, line heat and type profiles are derived exactly as before. A loop
-whose groups leave their fast path too often (``MAX_BAILS``) gets its plain
+whose groups leave their fast path too often (``MAX_BAILS``, ``MISS_RATE``)
+is compiled again from the profile as it is then (a path that had not run yet
+is a fast path by then), ``RECOMPILES`` times at most; then it gets its plain
 JUMP_BACK back for good.
 """
 
