@@ -65,7 +65,7 @@ class CodeProfile:
         "calls", "self_ns", "total_ns", "active", "counters", "_fast_hits", "_float_hits",
         "raw_feedback", "ics", "raw_arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
         "fused_ints", "fused_floats", "stored_ints", "stored_floats", "callee_names", "callee_calls", "_pending",
-        "arg0_kind", "arg0_count", "_arg0_folded",
+        "arg0_kind", "arg0_count", "_arg0_folded", "loops", "loops_held",
     )
 
     def __init__(self, code: CodeObject):
@@ -96,6 +96,10 @@ class CodeProfile:
         # Back-edge counts taken off ``counters`` so a loop reaches its OSR mark
         # again after its native code was dropped (jit.manager.Jit.invalidate).
         self.rewound: dict[int, int] = {}
+        # Compiled loops by back-edge pc (None: tried, not compiled), and whether the
+        # debugger holds them out of ``code.quick`` (vm/loops.py).
+        self.loops: dict[int, Any] = {}
+        self.loops_held = False
 
     def _start_slots(self, size: int) -> None:
         """The slot counts (see the module docstring), all zero."""

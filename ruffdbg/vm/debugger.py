@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.vm import loops
 
 STEP_MODES = ("into", "over", "out")
 # The debugger's opcode, only ever found in ``code.quick``: the first number the
@@ -295,6 +296,8 @@ class Debugger:
                 wanted.add(self.step.resume_at[1])
         armed = self._armed.get(code, set())
         peephole.quick_of(code)
+        if wanted:   # compiled loops run past traps: out first, so no trampoline copies one
+            loops.hold(code)
         for pc in wanted - armed:
             self._arm(code, pc)
         for pc in armed - wanted:
@@ -303,6 +306,7 @@ class Debugger:
             self._armed[code] = wanted
         else:
             self._armed.pop(code, None)
+            loops.release(code)
 
     def _stops(self, code: CodeObject) -> set[int]:
         stops = self._stop_pcs.get(code)

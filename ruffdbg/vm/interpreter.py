@@ -29,7 +29,11 @@ Why the loop looks the way it does (it is the hot path):
 * the interrupt word is polled only at loop back-edges and calls (the
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
-  entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode.
+  entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode;
+* a hot innermost loop made of simple groups runs as one generated Python
+  function (vm/loops.py), entered from its back-edge (a LOOP entry, tested past
+  the rare ops' table): the loop then costs no dispatch per group at all, and
+  comes back here at the exact pc for anything else.
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
 counts (vm/cow.py): a container about to be mutated is copied only if something
@@ -55,6 +59,7 @@ from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.calls import Calls, prepare
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
+from ruffdbg.vm import loops
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
@@ -223,6 +228,7 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
             peephole.LOCAL_FIELD, peephole.LOCAL_METHOD)
         CALL_METHOD, GET_FIELD = int(Op.CALL_METHOD), int(Op.GET_FIELD)
         rare_ops = _LOOP_RARE_OPS
+        LOOP, loop_at = loops.LOOP, loops.LOOP_AT
         LOCAL_ARG, CONST_ARG, BINARY_CONST_ARG = peephole.LOCAL_ARG, peephole.CONST_ARG, peephole.BINARY_CONST_ARG
 
         profile = None
@@ -245,46 +251,12 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                     while True:   # dispatch (left by `break` only for a call: the frame switch below)
                         op, arg, pc = quick[pc]  # pc: the next instruction's
                         # Most frequent first, as measured on the examples and benchmarks
-                        # (a test costs about as much as a list bump). Fused instructions
+                        # (a test costs about as much as a list bump); since simple loops
+                        # run compiled (vm/loops.py), what stays here is mostly calls,
+                        # returns and the branches around them. Fused instructions
                         # (peephole.py): operands are locals or a constant; only the
                         # int/int and float/float cases are done here.
-                        if op == ARITH_STORE:
-                            x, y, y_is_const, int_fn, float_fn, site, slot = arg
-                            a = locs[x]
-                            b = y if y_is_const else locs[y]
-                            if type(a) is int and type(b) is int:
-                                r = int_fn(a, b)
-                                if int_min <= r and r <= int_max:
-                                    locs[slot] = r
-                                    if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
-                                        fused_ints[site] += 1
-                                    else:
-                                        profile.first_count(fused_ints, site)
-                                    continue
-                            elif type(a) is float and type(b) is float:
-                                locs[slot] = float_fn(a, b)
-                                if fused_floats[site]:
-                                    fused_floats[site] += 1
-                                else:
-                                    profile.first_count(fused_floats, site)
-                                continue
-                            elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
-                                # `s := s + t`, the string builder: drop the local's reference
-                                # first, so CPython's `+=` appends in place when nothing else
-                                # holds the string (amortized O(1) rather than a copy per step).
-                                self._record(feedback, site, (str, str))
-                                self._record(feedback, site + 1, str)
-                                check_length(len(a) + len(b))
-                                locs[slot] = None
-                                a += b
-                                locs[slot] = a
-                                a = b = None
-                                continue
-                            stack.append(a)
-                            stack.append(b)
-                            a = b = None
-                            pc = site
-                        elif op == COMPARE_JUMP:
+                        if op == COMPARE_JUMP:
                             x, y, y_is_const, int_fn, float_fn, site, target = arg
                             a = locs[x]
                             b = y if y_is_const else locs[y]
@@ -301,47 +273,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                     pc = target
                                 continue
                             # Anything else: the original compare and jump do it.
-                            stack.append(a)
-                            stack.append(b)
-                            a = b = None
-                            pc = site
-                        elif op == JUMP_BACK:
-                            iterations = counters[pc - 1] + 1
-                            counters[pc - 1] = iterations
-                            pc = arg
-                            if interrupt[0]:
-                                frame.pc = pc
-                                self._on_interrupt()
-                            if iterations == osr_at:
-                                # A hot loop: continue it in native code from its header (OSR).
-                                # The JIT re-arms the count, so this fires again whenever the
-                                # loop runs again (jit/osr.py): nothing more is paid here.
-                                frame.pc = pc
-                                outcome = self.hooks.enter_loop(frame)
-                                if outcome is not None:
-                                    if outcome[0] == "return":   # finish with the function's final RETURN
-                                        stack.append(outcome[1])
-                                        pc = len(frame.code.instrs) - 1
-                                    elif outcome[0] == "raise":   # an instruction the loop ran raised
-                                        pc = outcome[1]
-                                        raise outcome[2]
-                                    else:
-                                        pc = outcome[1]
-                                    outcome = None
-                        elif op == BINARY:
-                            x, y, y_is_const, int_fn, float_fn, site = arg
-                            a = locs[x]
-                            b = y if y_is_const else locs[y]
-                            if type(a) is int and type(b) is int:
-                                r = int_fn(a, b)
-                                if int_min <= r and r <= int_max:  # (a bool from a compare passes)
-                                    stack.append(r)
-                                    fast_hits[site] += 1
-                                    continue
-                            elif type(a) is float and type(b) is float:
-                                stack.append(float_fn(a, b))
-                                float_hits[site] += 1
-                                continue
                             stack.append(a)
                             stack.append(b)
                             a = b = None
@@ -438,6 +369,85 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             pc = frame.pc
                             stack.append(result)
                             result = None
+                        elif op == ARITH_STORE:
+                            x, y, y_is_const, int_fn, float_fn, site, slot = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:
+                                    locs[slot] = r
+                                    if fused_ints[site]:   # a fast hit at site and an int stored at site + 1
+                                        fused_ints[site] += 1
+                                    else:
+                                        profile.first_count(fused_ints, site)
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                locs[slot] = float_fn(a, b)
+                                if fused_floats[site]:
+                                    fused_floats[site] += 1
+                                else:
+                                    profile.first_count(fused_floats, site)
+                                continue
+                            elif type(a) is str and type(b) is str and x == slot and int_fn is operator.add:
+                                # `s := s + t`, the string builder: drop the local's reference
+                                # first, so CPython's `+=` appends in place when nothing else
+                                # holds the string (amortized O(1) rather than a copy per step).
+                                self._record(feedback, site, (str, str))
+                                self._record(feedback, site + 1, str)
+                                check_length(len(a) + len(b))
+                                locs[slot] = None
+                                a += b
+                                locs[slot] = a
+                                a = b = None
+                                continue
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
+                        elif op == JUMP_BACK:
+                            iterations = counters[pc - 1] + 1
+                            counters[pc - 1] = iterations
+                            if iterations == loop_at:   # a hot loop: maybe run it compiled from now on
+                                loops.maybe_compile(self, frame.code, pc - 1)
+                            pc = arg
+                            if interrupt[0]:
+                                frame.pc = pc
+                                self._on_interrupt()
+                            if iterations == osr_at:
+                                # A hot loop: continue it in native code from its header (OSR).
+                                # The JIT re-arms the count, so this fires again whenever the
+                                # loop runs again (jit/osr.py): nothing more is paid here.
+                                frame.pc = pc
+                                outcome = self.hooks.enter_loop(frame)
+                                if outcome is not None:
+                                    if outcome[0] == "return":   # finish with the function's final RETURN
+                                        stack.append(outcome[1])
+                                        pc = len(frame.code.instrs) - 1
+                                    elif outcome[0] == "raise":   # an instruction the loop ran raised
+                                        pc = outcome[1]
+                                        raise outcome[2]
+                                    else:
+                                        pc = outcome[1]
+                                    outcome = None
+                        elif op == BINARY:
+                            x, y, y_is_const, int_fn, float_fn, site = arg
+                            a = locs[x]
+                            b = y if y_is_const else locs[y]
+                            if type(a) is int and type(b) is int:
+                                r = int_fn(a, b)
+                                if int_min <= r and r <= int_max:  # (a bool from a compare passes)
+                                    stack.append(r)
+                                    fast_hits[site] += 1
+                                    continue
+                            elif type(a) is float and type(b) is float:
+                                stack.append(float_fn(a, b))
+                                float_hits[site] += 1
+                                continue
+                            stack.append(a)
+                            stack.append(b)
+                            a = b = None
+                            pc = site
                         elif op == LOAD_LOCAL:
                             stack.append(locs[arg])
                         elif op == LOAD_GLOBAL:
@@ -596,6 +606,16 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 stack += new_locals
                                 pc = arg[2]
                                 callee = new_locals = None
+                            elif op == LOOP:
+                                # A compiled loop's back-edge (vm/loops.py): the JUMP_BACK's count,
+                                # then the loop runs compiled until it exits or needs the loop here;
+                                # with a safepoint's work to do, the plain JUMP_BACK runs instead.
+                                iterations = counters[pc - 1] + 1
+                                if iterations == osr_at or interrupt[0]:
+                                    pc = arg[1]
+                                else:
+                                    counters[pc - 1] = iterations
+                                    pc = arg[0](locs, stack, interrupt, osr_at)
                             elif op == GET_FIELD:
                                 # A hit of the site's inline cache, as LOCAL_FIELD's; the rest is the op's.
                                 value = stack[-1]

@@ -28,6 +28,7 @@ from ruffdbg.profile.ics import InlineCache, site_text
 from ruffdbg.vm.builtins import higher_order
 from ruffdbg.vm.generators import Generator, GeneratorItems, Yielded
 from ruffdbg.vm.debugger import TRAP, TRAP_NAME
+from ruffdbg.vm.loops import LOOP
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.hooks import NOT_TAKEN
 
@@ -588,9 +589,9 @@ ITERATOR_METHODS: dict[str, Callable] = {"filter": _filter, "map": _map, "take":
 
 
 # Every number the loop can meet -- opcodes, superinstructions, the debugger's
-# TRAP -- to its handler (None: the loop handles it inline). A number taken twice
+# TRAP, a compiled loop's LOOP (vm/loops.py) -- to its handler (None: the loop handles it inline). A number taken twice
 # would leave a gap in ``_OP_NAMES`` and fail here, at import.
-_OP_NAMES = {**dict(enumerate(OPCODE_NAMES)), **peephole.QUICK_NAMES, TRAP: TRAP_NAME}
+_OP_NAMES = {**dict(enumerate(OPCODE_NAMES)), **peephole.QUICK_NAMES, TRAP: TRAP_NAME, LOOP: "LOOP"}
 RARE_OPS: list[Callable | None] = [getattr(RareOps, "op_" + _OP_NAMES[op], None) for op in range(len(_OP_NAMES))]
 
 
