@@ -45,7 +45,7 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core import values
-from ruffdbg.core.arrays import RArray
+from ruffdbg.core.arrays import BOOL, RArray
 from ruffdbg.core.values import INT_MAX, INT_MIN, is_truthy, values_equal
 
 LOOP = peephole.STAND_IN + 1   # (TRAP is STAND_IN: vm/debugger.py) arg: (the function, the trampoline)
@@ -210,7 +210,7 @@ class _Writer:
             "counters": profile.counters, "fast_hits": profile._fast_hits, "float_hits": profile._float_hits,
             "feedback": profile.raw_feedback, "fused_ints": profile.fused_ints, "fused_floats": profile.fused_floats,
             "stored_ints": profile.stored_ints, "stored_floats": profile.stored_floats,
-            "RArray": RArray, "is_truthy": is_truthy, "values_equal": values_equal,
+            "RArray": RArray, "BOOL": BOOL, "is_truthy": is_truthy, "values_equal": values_equal,
             "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "vm": vm, "G": vm.globals, "KINDS": vm.global_kinds, "MISSING": _MISSING,
         }
@@ -473,7 +473,7 @@ class _Writer:
             "i = stack[-1]", "o = stack[-2]",
             "if type(i) is int and type(o) is RArray and -len(o.items) <= i < len(o.items):",
             f"    seen = feedback[{pc}]", "    seen[o.kind] = seen.get(o.kind, 0) + 1",
-            "    del stack[-1]; stack[-1] = o.items[i]",
+            "    del stack[-1]; stack[-1] = o.items[i] if o.kind != BOOL else o.items[i] == 1",   # (bools: bytes)
             "elif type(i) is int and type(o) is list and -len(o) <= i < len(o):",
             "    " + self._bump("fast_hits", pc), "    del stack[-1]; stack[-1] = o[i]",
             "else:"] + _indent(bail)
@@ -481,11 +481,12 @@ class _Writer:
     def _for_iter(self, pc: int, target: int, bail: list[str], block_of: dict[int, int]) -> list[str]:
         """``for`` over an array or a range (a generator's items run Ruff code: not here)."""
         return [
-            "items = stack[-2]", "t = type(items)",
-            "if t is RArray:", "    items = items.items",
+            "items = stack[-2]", "t = type(items)", "bools = False",
+            "if t is RArray:", "    bools = items.kind == BOOL", "    items = items.items",   # (bools: bytes)
             "elif t is not list and t is not range:"] + _indent(bail) + [
             "position = stack[-1]",
-            "if position < len(items):", "    stack[-1] = position + 1", "    stack.append(items[position])",
+            "if position < len(items):", "    stack[-1] = position + 1",
+            "    stack.append(items[position] if not bools else items[position] == 1)",
             "else:", "    del stack[-2:]", "    " + self._bump("counters", pc),
         ] + _indent(self._jump(target, block_of))
 
