@@ -15,7 +15,9 @@ from tests.jit.t2_units import current_t2, run
 VECADD = Path(__file__).parents[2] / "examples" / "benchmarks" / "vecadd.ruff"
 
 
-def test_vecadd_loop_inlines_its_methods_and_builds_no_vectors(monkeypatch):
+def handles_made(monkeypatch) -> list[int]:
+    """A one-item list counting the object handles made from now on (each struct
+    native code builds gets one)."""
     made = [0]
     put = rt.Handles.put
 
@@ -24,6 +26,11 @@ def test_vecadd_loop_inlines_its_methods_and_builds_no_vectors(monkeypatch):
         return put(self, value)
 
     monkeypatch.setattr(rt.Handles, "put", counting)
+    return made
+
+
+def test_vecadd_loop_inlines_its_methods_and_builds_no_vectors(monkeypatch):
+    made = handles_made(monkeypatch)
     text = VECADD.read_text(encoding="utf-8").replace("run(200000)", "run(5000)")
     session, printed = run(text, threshold=None)
     assert made[0] < 10   # (4,000 iterations native: acc + step keeps acc as its fields)
@@ -128,14 +135,7 @@ func f(n) {
 
 
 def test_a_struct_read_only_by_its_fields_is_never_built(monkeypatch):
-    made = [0]
-    put = rt.Handles.put
-
-    def counting(self, value):
-        made[0] += 1
-        return put(self, value)
-
-    monkeypatch.setattr(rt.Handles, "put", counting)
+    made = handles_made(monkeypatch)
     text = LITERAL_LOOP.replace("        last := p\n", "") + "print(f(20000))\n"
     session, printed = run(text)
     assert printed == f"{sum(range(20000))}\n"
