@@ -15,7 +15,7 @@ from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
-from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
+from ruffdbg.core.arrays import ANY, BOOL, EMPTY, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.core.values import type_name
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import ruff_type
@@ -44,8 +44,9 @@ def site_kind(code: CodeObject, pc: int, kinds: dict = ELEMENT_TYPES) -> int | N
 
 
 # What native code steps a ``for`` loop over (lowering/iteration.py), by tier:
-# arrays of ints, floats and bools; at T2 also arrays of any values and plain lists.
-STEPPED = {1: frozenset({INT, FLOAT, BOOL}), 2: frozenset({INT, FLOAT, BOOL, ANY, list})}
+# arrays of ints, floats and bools (and empty ones: the loop ends at once); at T2 also
+# arrays of any values and plain lists.
+STEPPED = {1: frozenset({EMPTY, INT, FLOAT, BOOL}), 2: frozenset({EMPTY, INT, FLOAT, BOOL, ANY, list})}
 
 
 def steps_natively(code: CodeObject, for_pc: int, tier: int) -> bool:

@@ -219,7 +219,11 @@ def _appends_in_place(s: Step, args: list) -> bool:
 def _get_iter_t2(s: Step):
     if s.stack[-1] in (Kind.INT, RANGE_ARGS):
         return _get_iter(s)
-    return _generic_t2(s)   # arrays, strings, dicts, tagged values: the interpreter's [items, position]
+    if s.stack[-1] == Kind.DYN and elements.steps_natively(s.code, s.pc + 1, 2):
+        s.stack[-1:] = [Kind.DYN, Kind.DYN]   # (an array or list walked as it is: lowering/iteration.py)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    return _generic_t2(s)   # strings, dicts, generators ...: the interpreter's [items, position]
 
 
 def _index_t2(s: Step):

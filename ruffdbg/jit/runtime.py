@@ -175,6 +175,23 @@ def _check_cell_layout() -> int:
 
 CELL_VALUE = _check_cell_layout()
 
+# --- where native code finds a compact ASCII str's text (lowering/tagged.py: ==)
+STR_STATE = 32        # PyASCIIObject's state bits: interned:2, kind:3, compact, ascii, ready
+STR_ASCII_BITS = 0b11100000   # compact, ascii and ready: one byte per character, right after the header
+STR_ASCII_DATA = 48   # sizeof(PyASCIIObject)
+MEMCMP = ctypes.cast(ctypes.CDLL(None).memcmp, ctypes.c_void_p).value
+
+
+def _check_str_layout() -> None:
+    for text, ascii in (("ruff text", True), ("r\u00fcff", False), ("\u65e5\u672c", False)):
+        state = ctypes.c_uint32.from_address(id(text) + STR_STATE).value
+        if (state & STR_ASCII_BITS == STR_ASCII_BITS) != ascii \
+                or ascii and ctypes.string_at(id(text) + STR_ASCII_DATA, len(text)) != text.encode():
+            raise ImportError("ruffdbg: unexpected object layout (str)")
+
+
+_check_str_layout()
+
 
 # Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(

@@ -194,3 +194,19 @@ print(build(3000))"""
     assert build.reason.startswith("loop at line 3 kept at T0: T2 would be slower (")
     assert not session.compiles("build")
     assert not [e for e in session.events.since(0) if e.kind == "not-compilable"]   # (it could compile)
+
+
+def test_equality_of_ascii_strings_stays_in_native_code():
+    warm = """func count(words, target) {
+  mut n := 0
+  for w in words { if w == target { n := n + 1 } }
+  return n
+}
+let words := split("the quick brown fox jumps over the lazy dog the end", " ")
+for i in range(80) { count(words, "the") }"""
+    session = same_as_t0('print(count(words, "the"), count(words, "do"), count(["thé", "the"], "thé"))',
+                         warm=warm, force="count")
+    unit = session.function("count")
+    assert unit.tier == "T2" and not reasons(session, "count")
+    # the non-ASCII strings at the end took the interpreter's == (a slow path, not a deopt)
+    assert unit.deopts == 0

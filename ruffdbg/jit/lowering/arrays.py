@@ -381,8 +381,8 @@ class ArrayElements:
         """The address of the Python object of a tagged object or constant (a string
         constant's handle indexes the constants table, ``CTX_CONSTANTS``)."""
         b, mark = self.builder, self.alias.tag
-        an_object, a_constant, done = (self.function.append_basic_block(f"{name}_{handle.name or 'value'}")
-                                       for name in ("object", "constant", "found"))
+        an_object, a_constant, done = (self.function.append_basic_block(name)
+                                       for name in ("an_object", "a_constant", "object_found"))
         b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT)), an_object, a_constant)
         b.position_at_end(an_object)
         obj = self._object_address(handle)

@@ -365,6 +365,9 @@ class CallsAndLoops:
 
     def op_GET_ITER(self, pc: int, op: int, arg: Any) -> None:
         value, kind = self.stack[-1]
+        if kind == Kind.DYN:   # an array or a list, as its feedback says (lowering/iteration.py)
+            self.native_get_iter(pc)
+            return
         if kind == RANGE_ARGS:
             items = value
         else:   # iterating an int n: 0 .. n-1

@@ -27,6 +27,31 @@ from ruffdbg.jit.types import Kind
 class ArrayIteration:
     """(Part of ``Lowering``.) The native step of FOR_ITER over an array."""
 
+    def native_get_iter(self, pc: int) -> None:
+        """GET_ITER of a tagged value (T2, a site whose feedback saw only what native
+        code steps): an array or a list stays as it is, under a position of 0, as the
+        interpreter leaves it; anything else takes the interpreter's GET_ITER."""
+        b = self.builder
+        value, _ = self.stack[-1]
+        saved = list(self.stack)
+        slow, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("iter_generic", "iter_made"))
+        self._unless(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), slow)
+        type_word = self._field(self._object_address(b.extract_value(value, 1)), rt.OB_TYPE)
+        walked = b.or_(b.icmp_unsigned("==", type_word, self._address_of("RArray", RArray)),
+                       b.icmp_unsigned("==", type_word, self._address_of("list", list)))
+        self._unless(b.not_(walked), slow)
+        zero = self.make_dyn(ir.Constant(I64, rt.TAG_INT), ir.Constant(I64, 0))
+        fast_end = b.block
+        b.branch(done)
+        b.position_at_end(slow)
+        self._unless_done(self._call_op(pc), pc, rt.STATUS_OK)
+        items, position = self._results(2)
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        self.stack = saved[:-1] + [(self.phi((value, fast_end), (items, slow_end)), Kind.DYN),
+                                   (self.phi((zero, fast_end), (position, slow_end)), Kind.DYN)]
+
     def native_for_step(self, pc: int, exit_target: int, generic: ir.Block) -> None:
         """Emit the step for the [items, position] on top of the stack; whatever it
         does not handle branches to ``generic`` (nothing done yet)."""

@@ -9,8 +9,10 @@ from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import OPCODES, ORDERING_OPS, Op
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import DYN, F64, I1, I64, REACH_COUNTED, TAGS
+from ruffdbg.jit.lowering.common import DYN, F64, I1, I8P, I32, I64, REACH_COUNTED, TAGS
 from ruffdbg.jit.types import Kind
+
+I32P = I32.as_pointer()
 
 
 class TaggedValues:
@@ -116,15 +118,51 @@ class TaggedValues:
                             b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
             self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
             return b.select(both_int, b.icmp_signed(OPCODES[op].symbol, left_bits, right_bits), as_doubles)
-        # Strings, functions and other objects (whatever their tag says about where
-        # they came from) are compared by the interpreter.
+        # Two objects or string constants are compared here when both are ASCII
+        # strings (``_strings_equal``); functions and other objects (whatever their
+        # tag says about where they came from) are compared by the interpreter.
         objects = b.or_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT),
                         self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT))
-        self.deopt_if(objects, self.new_guard("tag", pc, "== on values native code cannot compare"))
+        texts = b.and_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_CONSTANT),
+                       self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_CONSTANT))
+        self.deopt_if(b.and_(objects, b.not_(texts)), self.new_guard("tag", pc, "== on values native code cannot compare"))
         # int == float compares as floats (what the interpreter does); other different tags are unequal.
         # (as_doubles already answers ``op``, == or !=)
         exact = b.and_(same, b.icmp_signed("==", left_bits, right_bits))
-        return b.select(b.and_(numbers, b.not_(both_int)), as_doubles, exact if op == Op.EQUAL else b.not_(exact))
+        scalars = b.select(b.and_(numbers, b.not_(both_int)), as_doubles, exact if op == Op.EQUAL else b.not_(exact))
+        scalars_end = b.block
+        strings, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("compare_strings", "compared"))
+        b.cbranch(texts, strings, done)
+        b.position_at_end(strings)
+        equal = self._strings_equal(pc, left_tag, left_bits, right_tag, right_bits)
+        answer = equal if op == Op.EQUAL else b.not_(equal)
+        strings_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        return self.phi((scalars, scalars_end), (answer, strings_end))
+
+    def _strings_equal(self, pc: int, left_tag: ir.Value, left_bits: ir.Value, right_tag: ir.Value,
+                       right_bits: ir.Value) -> ir.Value:
+        """Two tagged objects or constants that must both be compact ASCII ``str``s
+        (else the interpreter compares them): the same object, or the same length and
+        bytes (``memcmp``), without the GIL -- a str never changes."""
+        b = self.builder
+        left, right = self._object_or_constant(left_tag, left_bits), self._object_or_constant(right_tag, right_bits)
+        text = self._address_of("str", str)
+        ascii_left, ascii_right = (b.icmp_unsigned("==", b.and_(b.load(b.inttoptr(
+            b.add(obj, ir.Constant(I64, rt.STR_STATE)), I32P)), ir.Constant(I32, rt.STR_ASCII_BITS)),
+            ir.Constant(I32, rt.STR_ASCII_BITS)) for obj in (left, right))
+        plain = b.and_(b.and_(b.icmp_unsigned("==", self._field(left, rt.OB_TYPE), text),
+                              b.icmp_unsigned("==", self._field(right, rt.OB_TYPE), text)),
+                       b.and_(ascii_left, ascii_right))
+        self.deopt_if(b.not_(plain), self.new_guard("tag", pc, "== on strings that are not both ASCII"))
+        length = self._field(left, rt.VAR_SIZE)
+        same_length = b.icmp_unsigned("==", length, self._field(right, rt.VAR_SIZE))
+        memcmp = self.imports.function("rd.memcmp", rt.MEMCMP, ir.FunctionType(I32, [I8P, I8P, I64]))
+        data_left, data_right = (b.inttoptr(b.add(obj, ir.Constant(I64, rt.STR_ASCII_DATA)), I8P) for obj in (left, right))
+        differ = b.call(memcmp, [data_left, data_right, b.select(same_length, length, ir.Constant(I64, 0))])
+        return b.or_(b.icmp_unsigned("==", left, right),
+                     b.and_(same_length, b.icmp_signed("==", differ, ir.Constant(I32, 0))))
 
     def _beyond_2_53(self, bits: ir.Value) -> ir.Value:
         """An int a double cannot hold exactly, so an int/float ordering could differ."""
