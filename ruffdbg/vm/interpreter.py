@@ -52,13 +52,13 @@ from typing import Any, Callable
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
-from ruffdbg.profile.counters import profile_of
 from ruffdbg.core import values
 from ruffdbg.core.arrays import ARRAY_TYPES, BOOL, RArray
 from ruffdbg.vm.builtins import BUILTINS
-from ruffdbg.vm.calls import Calls, prepare
+from ruffdbg.vm.calls import Calls
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
+from ruffdbg.vm.entry import EntryPoints
 from ruffdbg.vm import loops
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
@@ -94,9 +94,9 @@ _new_object = object.__new__
 _MISSING = object()   # (a global may hold null: not None)
 
 
-class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
-    """Tier 0. This module has the entry points, the loop and unwinding; the
-    mixins add the call set-up (vm/calls.py), the pause/interrupt protocol
+class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
+    """Tier 0. This module has the VM's state and the dispatch loop; the mixins
+    add the entry points (vm/entry.py), the call set-up (vm/calls.py), the pause/interrupt protocol
     (vm/control.py), copy-on-write (vm/cow.py) and the rare opcodes' handlers
     (vm/ops.py)."""
 
@@ -131,59 +131,6 @@ class VM(Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
 
     def clock_ms(self) -> float:
         return (time.perf_counter() - self._started) * 1000.0
-
-    # ------------------------------------------------------------- entry points
-
-    def run_script(self, code: CodeObject) -> Any:
-        """Run a compiled script to completion; raises RuffRuntimeError if uncaught."""
-        walked = code.walk()
-        self.codes.extend(walked)
-        for each in walked:
-            prepare(each)
-            if self.hooks is not None:
-                self.hooks.adopt(each)
-        frame = Frame(code, None, [None] * code.nlocals)
-        profile_of(code).calls += 1
-        return self._enter(frame)
-
-    def run_frame(self, frame: Frame) -> Any:
-        """Run ``frame`` from its pc, with its locals and stack, until it returns.
-
-        Its function is not counted as called again. This is how a frame can be
-        resumed at an arbitrary pc (what deoptimization needs).
-        """
-        for each in frame.code.walk():
-            prepare(each)
-        return self._enter(frame)
-
-    def call_function(self, function: Function, args: list) -> Any:
-        """Call a Ruff function from outside the loop (native code's calls into T0).
-
-        Set up by ``_new_frame``; then, as the loop's CALL does, a hot function
-        goes to the JIT and native code runs the call unless its entry refuses
-        the argument types; otherwise the interpreter runs the frame."""
-        frame = self._new_frame(function, args)
-        profile = frame.code.profile
-        if profile.calls >= profile.hot_at:
-            self.hooks.on_hot(function.code)
-        if profile.native is not None:
-            result = profile.native(list(args), function)
-            if result is not NOT_TAKEN:
-                return result
-        return self._enter(frame)
-
-    def _enter(self, frame: Frame) -> Any:
-        """Run ``frame`` (not on the stack yet) in a loop of its own until it returns."""
-        base = len(self.frames)
-        frame.started_ns = time.perf_counter_ns()
-        frame.code.profile.active += 1
-        self.frames.append(frame)
-        try:
-            return self._run(base)
-        finally:
-            # Frames an error or an interrupt left behind: close their timing.
-            while len(self.frames) > base:
-                self._leave(self.frames.pop(), time.perf_counter_ns())
 
     # ------------------------------------------------------------ the loop
     #
