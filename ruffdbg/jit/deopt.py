@@ -185,7 +185,8 @@ class NativeBoundary:
             frames.append(frame)
         return frames
 
-    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> int:
+    def _on_deopt(self, unit_id: int, guard_id: int, pc: int, depth: int, nlocals: int, nstack: int, mark: int,
+                  buffer) -> int:
         """Native code gave up at ``pc``: finish this frame in the interpreter."""
         vm = self.vm
         ctx = self.ctx.words
@@ -195,6 +196,7 @@ class NativeBoundary:
             unit = self.units[unit_id]
             guard = unit.guards[guard_id]
             values = rt.box_values(buffer, nlocals + nstack, self.handles)
+            self.handles.release_from(mark)   # (the boxed frame holds their values now)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
             frame = self._frame_for(unit, pc, depth, values, nlocals, handlers=True)
@@ -342,7 +344,7 @@ class NativeBoundary:
                     raise pending if pending is not None else AssertionError("OP_RAISE without an error")
                 frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 frame.pc = pc + 1
-                return self._finish_raising(frame, as_interpreter_error(pending), depth - 1)
+                return self._finish_raising(frame, as_interpreter_error(pending), depth - 1, mark)
             whole = slots is None
             if whole:
                 frame = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
@@ -381,7 +383,7 @@ class NativeBoundary:
                     return rt.STATUS_ERROR
                 raising = self._whole_frame(unit, pc, depth, nlocals, nstack, pairs)
                 raising.pc = pc + 1
-                return self._finish_raising(raising, error, depth - 1)
+                return self._finish_raising(raising, error, depth - 1, mark)
             finally:
                 self.vm.cow_discount = 0
                 if not unit.valid:
@@ -474,11 +476,16 @@ class NativeBoundary:
     def _whole_frame(self, unit: Unit, pc: int, depth: int, nlocals: int, nstack: int, buffer) -> Frame:
         return self._frame_for(unit, pc, depth, rt.box_values(buffer, nlocals + nstack, self.handles), nlocals)
 
-    def _finish_raising(self, frame: Frame, error: RuffError, below: int) -> int:
+    def _finish_raising(self, frame: Frame, error: RuffError, below: int, mark: int) -> int:
         """The instruction failed: the frame's handlers take the error, the interpreter
         runs the frame to its end (the native activations up to ``below`` standing
-        under it) and its result goes back boxed."""
+        under it) and its result goes back boxed.
+
+        The native frame is over: the handles it made are released first, or
+        `xs := push(xs, v)` in the interpreted rest would copy the array each
+        time (quadratic: nest seed 130332 #641)."""
         ctx = self.ctx.words
+        self.handles.release_from(mark)
         with self._native_below(below):
             result = step.run_frame_raising(self.vm, frame, error)
         ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS] = rt.unbox(result, self.handles)

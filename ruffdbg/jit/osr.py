@@ -5,6 +5,7 @@ come back the same way when the loop is left or a guard fails."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,29 +308,33 @@ class OsrEntry:
             outcome, guard = self._run_native_loop(unit, frame, spans)
             worth = time.perf_counter_ns() - started >= WORTH_NS \
                 or self._native_back_edges(unit, site) - iterations >= WORTH_ITERATIONS
-            if guard is not None and guard.kind != "interrupt":   # a guard failed: back off
+            failed = guard is not None and guard.kind != "interrupt"
+            if failed:   # a guard failed: back off
                 site.backoff = min(2 * site.backoff, self.osr_at)
-                if guard.kind in tiering.SPECULATIVE:
-                    site.failed_speculations += 1
-                    if tiering.too_many(site.failed_speculations, self.policy):
-                        # Its assumptions keep failing: build it again (from the types now).
-                        site.failed_speculations = 0
-                        self.invalidate(unit, "retired: its speculation kept failing")
-                        broken = assumptions.for_guard(unit.assumptions, guard)
-                        self.events.add("invalidated", code.name, tier="T2", pc=site.header,
-                                        line=code.lines[site.header],
-                                        detail={"reason": "OSR loop's speculation kept failing", "unit": unit.id,
-                                                **({"assumption": broken.text()} if broken else {})})
-                elif worth:
-                    site.bail_outs = 0
-                else:   # (what only the interpreter does, met again and again: rebuilding would not help)
-                    site.bail_outs += 1
-                    if tiering.too_many(site.bail_outs, self.policy):
-                        self._stop_entering(code, site, guard)
-            elif guard is None and not worth:   # a short run: enter less eagerly
-                site.backoff = min(2 * site.backoff, self.osr_at)
+            if failed and guard.kind in tiering.SPECULATIVE:
+                site.failed_speculations += 1
+                if tiering.too_many(site.failed_speculations, self.policy):
+                    # Its assumptions keep failing: build it again (from the types now).
+                    site.failed_speculations = 0
+                    self.invalidate(unit, "retired: its speculation kept failing")
+                    broken = assumptions.for_guard(unit.assumptions, guard)
+                    self.events.add("invalidated", code.name, tier="T2", pc=site.header,
+                                    line=code.lines[site.header],
+                                    detail={"reason": "OSR loop's speculation kept failing", "unit": unit.id,
+                                            **({"assumption": broken.text()} if broken else {})})
             elif worth:
-                site.backoff = 1
+                site.bail_outs = 0
+                site.backoff = site.backoff if failed else 1
+            elif failed or outcome[0] == "raise":
+                # At once, at a guard no rebuild would help or raising an error for the
+                # frame's handlers: what only the interpreter does, met again and again.
+                site.backoff = min(2 * site.backoff, self.osr_at)
+                site.bail_outs += 1
+                if tiering.too_many(site.bail_outs, self.policy):
+                    self._stop_entering(code, site, f"at its {guard.kind} guard (line {guard.line})" if failed
+                                        else f"raising an error (line {code.lines[outcome[1] - 1]})")
+            elif guard is None:   # a short run: enter less eagerly
+                site.backoff = min(2 * site.backoff, self.osr_at)
             # (After an interrupt the interpreter handles it at the next back-edge,
             # then enters again: a paused loop resumes in native code.)
             after = 1 if guard is not None and guard.kind == "interrupt" else site.backoff
@@ -343,7 +348,7 @@ class OsrEntry:
             if unit.valid:   # (a retired unit rewound the counter: it must get hot again)
                 self._rearm(code, site, after or site.backoff)
 
-    def _stop_entering(self, code: CodeObject, site: OsrSite, guard: Any) -> None:
+    def _stop_entering(self, code: CodeObject, site: OsrSite, where: str) -> None:
         """The loop's native runs keep ending at once at a guard that is no
         speculation (an index out of bounds caught by a ``try`` in the loop, say):
         each entry costs more than the iterations it runs, so it stays interpreted
@@ -351,7 +356,7 @@ class OsrEntry:
         entered, and left, at every iteration)."""
         line = code.lines[site.header]
         reason = (f"loop at line {line} kept at T0: its native runs ended {site.bail_outs} times in a row at "
-                  f"once, at its {guard.kind} guard (line {guard.line})")
+                  f"once, {where}")
         state = self.state_of(code)
         state.osr_refused.add(site.header)
         if state.unit is None and state.state not in tiering.STOPPED:
@@ -396,10 +401,15 @@ class OsrEntry:
         """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
         ctx, buffer = self.ctx.words, self.ctx.buffer
         promoted = unit.region.promoted
-        values = list(frame.locals) + [self.vm.globals[name] for name in promoted]
-        for index, value in enumerate(values):
+        entry_mark = ctx[rt.CTX_OSR_MARK] = self.handles.mark()   # (every handle from here on is this run's)
+        nslots = len(frame.locals) + len(promoted)
+        for index, value in enumerate(itertools.chain(frame.locals, (self.vm.globals[name] for name in promoted))):
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)
-        at = 2 * len(values)
+        # Native code has the locals now (the frame gets them back when it leaves): an
+        # object the frame kept would look shared to copy-on-write, and `xs := push(xs, v)`
+        # in the loop would copy the array.
+        frame.locals[:] = [value if type(value) not in rt.CONTAINERS else None for value in frame.locals]
+        at = 2 * nslots
         for span, (items, position) in zip(spans, zip(frame.stack[::2], frame.stack[1::2])):
             if span is None:   # the interpreter's [items, position], tagged
                 for value in (items, position):
@@ -432,8 +442,19 @@ class OsrEntry:
             self.osr_frames.pop()
             if promoted:
                 self.promoted_homes.pop()
+        try:
+            return self._native_loop_outcome(unit, frame, nslots)
+        finally:   # (the interpreter holds the loop's values now: release_from)
+            if self.native_depth == 0:
+                self.handles.clear()
+            else:
+                self.handles.release_from(entry_mark)
+
+    def _native_loop_outcome(self, unit: "Unit", frame: Any, nslots: int) -> tuple[tuple[str, Any], Any]:
+        """The frame's values and what happens next, after the unit's native run."""
+        ctx, buffer = self.ctx.words, self.ctx.buffer
+        promoted = unit.region.promoted
         status = ctx[rt.CTX_STATUS]
-        nslots = len(values)
         if status in (rt.STATUS_OK, rt.STATUS_BOXED):   # returned from inside the loop (BOXED: a tagged result)
             result = rt.box(ctx[rt.CTX_RET_TAG], ctx[rt.CTX_RET_BITS], self.handles)
             restored = rt.box_values(buffer, nslots, self.handles)

@@ -28,6 +28,8 @@ Python threads can both read it while native code runs:
         CTX_CELLS      the address of the cells tuple of the closure being entered
                        (``Jit.call``, an OSR entry): a unit that reads or writes
                        captured variables natively loads it in its prologue
+        CTX_OSR_MARK   an OSR entry's handle mark: CTX_HANDLES before the entry made
+                       handles for the frame's values, which only this frame holds
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -52,8 +54,8 @@ from ruffdbg.core.objects import Cell, StructType, StructValue
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
 (CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
- CTX_CELLS, CTX_CONSTANTS) = range(11)
-CTX_WORDS = 11
+ CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK) = range(12)
+CTX_WORDS = 12
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -199,6 +201,8 @@ DEOPT_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,   # unit id, guard id, pc
     ctypes.c_int64,                     # depth of the deopting frame (frames on the Ruff stack)
     ctypes.c_int64, ctypes.c_int64,     # number of locals, number of stack values
+    ctypes.c_int64,                     # the frame's handle mark (the interpreter finishes the
+                                        # frame: the handles it made are released)
     ctypes.POINTER(ctypes.c_int64),     # (tag, bits) pairs: locals then stack
 )
 CALL_CALLBACK = ctypes.CFUNCTYPE(
@@ -401,6 +405,17 @@ class Handles:
 
     def __len__(self) -> int:
         return len(self._objects) - len(self._free)
+
+    def mark(self) -> int:
+        """What CTX_HANDLES says: every handle made from now on is at or above it."""
+        return len(self._objects)
+
+    def release_from(self, mark: int) -> None:
+        """A native frame is over: release the handles it made (at or above its mark),
+        or each would count as a holder of its value (copy-on-write) until the
+        outermost native call returns. No native frame may hold any of them."""
+        if self.words is not None and self.words[CTX_HANDLES] > mark:
+            self.sweep(mark, set())
 
     def sweep_due(self) -> bool:
         return self.made > max(1024, 2 * self.kept)

@@ -120,10 +120,13 @@ class FrameAndExits:
         that got hot (``LoopRegion.entry_pc``)."""
         b = self.builder
         if self.typed.generic or self.typed.slow_paths or self.makes_handles(0, len(self.code.instrs) - 1):
-            # Handles from here on were made in the loop (the frame's values came in
-            # below the mark): the generic path may release those it no longer holds,
-            # or a loop building strings would keep every one alive.
-            self.handle_mark = b.load(self.ctx_word(rt.CTX_HANDLES), name="handle_mark")
+            # Handles from here on were made for this run: the entry's, for the frame's
+            # values, and the loop's. The generic path may release those it no longer
+            # holds (or a loop building strings would keep every one alive), and an
+            # array only this frame holds is appended to in place, also the first
+            # time after an entry (or a loop entered once per caught error copies
+            # its array each time: nest seed 130332 #641).
+            self.handle_mark = b.load(self.ctx_word(rt.CTX_OSR_MARK), name="handle_mark")
         buffer = self.address(self.runtime.buffer)
         slots = self.typed.before[self.region.entry_pc][0]
         for index, kind in enumerate(slots):
@@ -316,12 +319,12 @@ class FrameAndExits:
             result = b.insert_value(ir.Constant(RESULT, None), where, 0)
             b.ret(b.insert_value(result, ir.Constant(I64, rt.STATUS_EXIT), 1))
         else:
-            callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P])  # see runtime.DEOPT_CALLBACK
+            callback_type = ir.FunctionType(I64, [I64] * 7 + [I64P])  # see runtime.DEOPT_CALLBACK
             callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
             callback.attributes.add("cold")   # (so LLVM lays the tails out of the hot code's way)
             status = b.call(callback, [self.unit_id_value(), tail.which, tail.pc, self.depth,
                                        ir.Constant(I64, self.code.nlocals), ir.Constant(I64, values),
-                                       self.address(self.runtime.buffer)])
+                                       self.handle_mark, self.address(self.runtime.buffer)])
             self._return_status(status)
         self.exit_tails[key] = tail
         b.position_at_end(here)
