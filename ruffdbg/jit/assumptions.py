@@ -25,6 +25,7 @@ ASSUMPTION_OF_GUARD = {
     "type": "argument-type",           # a parameter's type, checked at entry
     "call-result": "call-result-type",  # what a call returns
     "global-unchanged": "callee-identity",   # the function a global holds, checked before the call
+    "callee": "callee-identity",       # the function a called value (a local, a field ...) holds
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
     "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
     "declared-shape": "literal-shape",  # the shape a struct literal builds (its name not declared again)

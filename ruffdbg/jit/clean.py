@@ -60,6 +60,8 @@ def not_clean(typed) -> str | None:
             return f"pc {pc}: {OPCODE_NAMES[op]}"
         if any(isinstance(kind, str) and kind not in _SCALARS for kind in slots):
             return f"pc {pc}: a local is not a scalar"
+        if op == Op.CALL and pc in typed.value_callees:
+            return f"pc {pc}: calls a function value"
         if op == Op.CALL:
             callee = stack[-argc - 1].callee
             kinds = tuple(stack[len(stack) - argc:])

@@ -75,7 +75,8 @@ class NativeBoundary:
         unit.from_interpreter += 1
         started = self.native_started(unit.code)
         try:
-            unit.entry(self.ctx.args_pointer)
+            with self.handles.entered():
+                unit.entry(self.ctx.args_pointer)
         finally:
             self.native_ended(unit.code, started)
             self.native_depth -= 1
@@ -500,6 +501,10 @@ class NativeBoundary:
         if guard.kind == "declared-shape":   # (a struct literal: the name builds another shape now)
             return structs.literal_deopt_reason(site_text(unit.code, guard.pc), guard.shape,
                                                 self.vm.structs.get(guard.shape.name))
+        if guard.kind == "callee":   # (the value called is under the arguments)
+            called = values[-unit.code.instrs[guard.pc][1] - 1]
+            seen = f"the function {called.name}" if type(called) in (Function, Builtin) else ruff_type(type(called))
+            return f"{site_text(unit.code, guard.pc)}: expected the function {guard.detail.split(':')[0]}, got {seen}"
         if guard.kind == "shape":   # (the receiver is on the stack)
             receiver = values[-structs.receiver_depth(unit.code, guard.pc)]
             return structs.deopt_reason(site_text(unit.code, guard.pc), guard.shape, receiver)

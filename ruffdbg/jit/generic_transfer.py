@@ -190,6 +190,11 @@ def _call_t2(s: Step):
     builder = isinstance(callee, FunctionValue) and getattr(callee.callee.function, "reuses_first", False)
     if isinstance(callee, FunctionValue) and not builder and not any(isinstance(a, StackOnly) for a in args):
         return _call(s)
+    guarded = _value_callee(s, callee, args)
+    if guarded is not None:   # (a function value: called natively while it is this function)
+        s.typed.value_callees[s.pc] = guarded
+        s.stack[-argc - 1] = FunctionValue(guarded)
+        return _call(s)
     if builder and _appends_in_place(s, args):
         del s.stack[-argc - 1:]
         s.stack.append(Kind.DYN)
@@ -206,6 +211,25 @@ def _call_t2(s: Step):
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
     return _generic_t2(s, callee=named, why_call=why)
+
+
+def _value_callee(s: Step, callee: object, args: list) -> Callee | None:
+    """The plain function a CALL of a computed value (a local, a parameter, a dict
+    value, a field ...) has always called, per the site's feedback (function names),
+    if that name's global is a function of that name without captured variables;
+    else None. The call is then native behind a ``callee`` guard on the value's
+    identity: a site that sees another function deopts (and, failing again and
+    again, is rebuilt generic)."""
+    if callee != Kind.DYN or any(isinstance(arg, StackOnly) for arg in args):
+        return None
+    seen = s.code.profile.feedback[s.pc] if s.code.profile is not None else {}
+    if len(seen) != 1:
+        return None
+    (name,) = seen
+    function = s.lookup(name) if type(name) is str else None
+    if type(function) is not Function or function.cells or function.name != name:
+        return None
+    return Callee(name, function)
 
 
 def _appends_in_place(s: Step, args: list) -> bool:

@@ -399,9 +399,13 @@ class OsrEntry:
 
     def _run_native_loop(self, unit: "Unit", frame: Any, spans: list) -> tuple[tuple[str, Any], Any]:
         """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
+        with self.handles.entered() as entry_mark:   # (every handle from here on is this run's)
+            return self._enter_native_loop(unit, frame, spans, entry_mark)
+
+    def _enter_native_loop(self, unit: "Unit", frame: Any, spans: list, entry_mark: int) -> tuple[tuple[str, Any], Any]:
         ctx, buffer = self.ctx.words, self.ctx.buffer
         promoted = unit.region.promoted
-        entry_mark = ctx[rt.CTX_OSR_MARK] = self.handles.mark()   # (every handle from here on is this run's)
+        ctx[rt.CTX_OSR_MARK] = entry_mark
         nslots = len(frame.locals) + len(promoted)
         for index, value in enumerate(itertools.chain(frame.locals, (self.vm.globals[name] for name in promoted))):
             buffer[2 * index], buffer[2 * index + 1] = rt.unbox(value, self.handles)

@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.objects import Cell, StructType, StructValue
@@ -302,6 +303,12 @@ class Handles:
         self._addresses = (ctypes.c_int64 * 256)()
         self._outgrown: list[Any] = []
         self._free: list[int] = []
+        # A freed handle is reused only at or above the floor: the mark of the native
+        # run the VM entered last (``entered``). Every handle a run makes is then at or
+        # above its mark, so ``release_from`` frees them all when the run is over (a
+        # reused lower slot would hold its object, for copy-on-write, until the
+        # outermost native call returned).
+        self.floor = 0
         # id of a container -> its handle, or a set of them (a sweep drops them one by one;
         # most containers have one: no set, no object the cyclic GC has to track)
         self._containers: dict[int, int | set[int]] = {}
@@ -367,7 +374,7 @@ class Handles:
         self.made += 1
         if self.made > max(SWEEP_NATIVE, 2 * self.kept) and self.words is not None:
             self.words[CTX_SWEEP] = 1
-        if self._free:
+        if self._free and self._free[-1] >= self.floor:
             index = self._free.pop()
             self._objects[index] = value
         else:
@@ -409,6 +416,16 @@ class Handles:
     def mark(self) -> int:
         """What CTX_HANDLES says: every handle made from now on is at or above it."""
         return len(self._objects)
+
+    @contextmanager
+    def entered(self) -> Iterator[int]:
+        """While the VM runs native code it entered: the run's mark (handles from
+        here on are at or above it, freed ones reused only there: ``floor``)."""
+        below, self.floor = self.floor, len(self._objects)
+        try:
+            yield self.floor
+        finally:
+            self.floor = below
 
     def release_from(self, mark: int) -> None:
         """A native frame is over: release the handles it made (at or above its mark),
@@ -457,7 +474,7 @@ class Handles:
         self._objects.clear()
         self._free.clear()
         self._containers.clear()
-        self.made = self.kept = 0
+        self.made = self.kept = self.floor = 0
         if self.words is not None:
             self.words[CTX_HANDLES] = 0
             self.words[CTX_SWEEP] = 0

@@ -25,11 +25,13 @@ class CallsAndLoops:
         if method is None and self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return
-        if method is None and self.native_builtin(pc, argc):
+        if method is None and pc not in self.typed.value_callees and self.native_builtin(pc, argc):
             return
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
-        callee = method or self.stack[-argc - 1][1].callee
+        callee = method or self.typed.value_callees.get(pc) or self.stack[-argc - 1][1].callee
+        if method is None and pc in self.typed.value_callees:
+            self._guard_callee(pc, self.stack[-argc - 1][0], callee)
         arg_types = tuple(kind for _, kind in args)
         # None: inference found no way for the call to return normally (a recursion
         # with no base case); whatever comes back goes to the interpreter.
@@ -100,6 +102,22 @@ class CallsAndLoops:
         else:
             self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
         self._reload_promoted(pc + 1)
+
+    def _guard_callee(self, pc: int, value: ir.Value, callee: Any) -> None:
+        """Deopt unless the tagged ``value`` about to be called is ``callee.function``:
+        a function value native code made (its id) or an object handle to it (the
+        object table holds its address; the function table keeps it alive)."""
+        b = self.builder
+        tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
+        function_id = self.function_id(callee.function)
+        is_object = b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT))
+        address = self._object_address(b.select(is_object, bits, ir.Constant(I64, 0)))
+        same = b.or_(b.and_(is_object, b.icmp_unsigned("==", address, ir.Constant(I64, id(callee.function)))),
+                     b.and_(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_FUNCTION)),
+                            b.icmp_unsigned("==", bits, function_id)))
+        guard = self.new_guard("callee", pc, f"{callee.global_name}: the called value is the function "
+                                             f"{callee.global_name}")
+        self.deopt_if(b.not_(same), guard)
 
     # An OSR loop keeps scalar globals in registers (its *promoted* globals). A
     # call may run any code (through a dict value, a struct method, a closure,
