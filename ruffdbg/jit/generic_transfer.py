@@ -55,8 +55,10 @@ def _load_global_t1(s: Step):
 def _call_t1(s: Step):
     """``for v in range(...)`` is a counted loop; a call of a global Ruff function
     is native (its unit's entry, or itself; lowering's ``op_CALL``: the VM runs it
-    while it has no native code, and samples it so its profile still grows);
-    every other call the interpreter makes (the generic path: it profiles the
+    while it has no native code, and samples it so its profile still grows), and
+    so is a call of a value that is the one plain function its site always called
+    (checked: any other value takes the generic path); every other call the
+    interpreter makes (the generic path: it profiles the
     call as T0 does, and the frame's values are written out, so its handles can
     be released)."""
     argc = s.arg
@@ -66,6 +68,11 @@ def _call_t1(s: Step):
         return _call_tagged(s)
     if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
             and not any(isinstance(arg, StackOnly) for arg in args) and s.typed.native_calls:
+        return _call_tagged(s)
+    guarded = _value_callee(s, callee, args) if s.typed.native_calls else None
+    if guarded is not None:   # (a function value: called natively while it is this function, else generic)
+        s.typed.value_callees[s.pc] = guarded
+        s.stack[-argc - 1] = FunctionValue(guarded)
         return _call_tagged(s)
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
         if isinstance(s.stack[depth], FunctionValue):

@@ -99,8 +99,9 @@ class TypedCode:
     before: dict[int, tuple[tuple[StackType, ...], tuple[StackType, ...]]] = field(default_factory=dict)
     return_type: str | None = None
     callees: dict[int, Callee] = field(default_factory=dict)   # CALL pc -> callee
-    # T2: CALL pcs whose callee is a value (a local, a dict value, a field ...) whose
-    # feedback saw one plain function: called natively behind a ``callee`` guard
+    # CALL pcs whose callee is a value (a local, a dict value, a field ...) whose feedback
+    # saw one plain function: called natively behind a ``callee`` check (T2: a guard; T1:
+    # another value takes the generic path)
     value_callees: dict[int, Callee] = field(default_factory=dict)
     always_fails: set[int] = field(default_factory=set)        # pcs that raise whatever happens
     exits: set[int] = field(default_factory=set)               # OSR: pcs outside the loop it jumps to

@@ -7,6 +7,7 @@ generic path, and a loop calling a function it was passed stayed at T0 ("T2
 would be slower") while the interpreter paid a native entry per call of the
 compiled callee: 45 % slower than --no-jit."""
 
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.session import Policy, Session
 
 APPLY = """func sq(x) { return x * x }
@@ -77,3 +78,27 @@ try { print(run(Op { fn: 3 }, {"f": neg}, 50)) } except e { print(e.message) }
     expected = run(text, jit=False)[1]
     for threshold in (None, 1, 37):
         assert run(text, threshold)[1] == expected
+
+
+def test_t1_calls_a_function_value_natively_and_another_value_through_the_interpreter():
+    # x changes type at every call: apply stays at T1, whose calls of f are native
+    # while f is ident (a slow path, the generic path, for any other value).
+    text = """func ident(q) { return q }
+func twice(q) { return q + q }
+func apply(f, x) { return f(x) + f(x) }
+mut out := []
+for i in range(600) {
+    out := push(out, apply(ident, i))
+    out := push(out, apply(ident, i * 0.5))
+}
+print(len(out), out[1198], out[1199])
+print(apply(twice, 4), apply(twice, "ab"), apply(len, "abc"))
+"""
+    session, out = run(text)
+    assert out == run(text, jit=False)[1] == "1200 1198 599\n16 abababab 6\n"
+    assert session.function("apply").tier == "T1"
+    calls = [pc for pc, (op, _) in enumerate(session.find_code("apply").instrs) if op == Op.CALL]
+    current = [unit for unit in session.assumptions("apply") if unit.current]
+    assert current and not {site.pc for unit in current for site in unit.generic_sites} & set(calls)
+    ir = session.native_text("apply", "ir", tier=1)
+    assert all(f"generic_pc{pc}" in ir for pc in calls)   # the slow path, for another value

@@ -30,7 +30,10 @@ class CallsAndLoops:
         b = self.builder
         args = self.stack[len(self.stack) - argc:]
         callee = method or self.typed.value_callees.get(pc) or self.stack[-argc - 1][1].callee
+        slow_stack = None   # T1: the stack a call of another value takes the generic path with
         if method is None and pc in self.typed.value_callees:
+            if self.typed.tier == 1:
+                slow_stack = self.slow_path_begin(pc)
             self._guard_callee(pc, self.stack[-argc - 1][0], callee)
         arg_types = tuple(kind for _, kind in args)
         # None: inference found no way for the call to return normally (a recursion
@@ -101,10 +104,12 @@ class CallsAndLoops:
             self._dyn_call_result(pc, b.extract_value(pair, 1))
         else:
             self._check_call_result(pc, b.extract_value(pair, 0), b.extract_value(pair, 1), result_type)
+        if slow_stack is not None:
+            self.slow_path_end(pc, slow_stack, argc + 1, Kind.DYN)
         self._reload_promoted(pc + 1)
 
     def _guard_callee(self, pc: int, value: ir.Value, callee: Any) -> None:
-        """Deopt unless the tagged ``value`` about to be called is ``callee.function``:
+        """Deopt (T1: take the slow path) unless the tagged ``value`` about to be called is ``callee.function``:
         a function value native code made (its id) or an object handle to it (the
         object table holds its address; the function table keeps it alive)."""
         b = self.builder

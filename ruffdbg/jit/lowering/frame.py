@@ -24,7 +24,7 @@ from ruffdbg.jit.types import RANGE, FunctionValue, Kind, StackOnly
 
 
 # Checks whose failure T1 sends to the generic path of the instruction (see generic.py).
-SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division"})
+SLOW_PATH_KINDS = frozenset({"tag", "overflow", "division", "callee"})
 # A guard's branch weights (exit, go on): exits are rare (a unit that deopts often
 # is despecialized), so LLVM lays them out of line and keeps spills out of the
 # hot path (an OSR unit's tails call nothing cold that would say so).
