@@ -433,9 +433,14 @@ func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
         if self.chance(0.2):
             around.append(f"{ind}    print(len(push([], {xs})[0]), {xs}[0])")
         self.r.shuffle(around)
-        lines = [f"{ind}mut {xs} := {make(self.pick([4, 6]))}", f"{ind}mut {ys} := {make(3)}",
+        lines = [f"{ind}mut {xs} := {make(self.pick([4, 6, 40]))}", f"{ind}mut {ys} := {make(3)}",
                  f"{ind}for {r} in range({rounds}) {{", *around[:1], f"{ind}    {inner}", *body, f"{ind}    }}",
                  *around[1:], f"{ind}}}"]
+        if self.chance(0.4):   # reads only, 1,000s of iterations: what T0 compiles into a loop function
+            c = self.fresh("c")
+            read = f"if {xs}[{i}] {{ {c} += 1 }}" if kind == "bool" else f"{c} := {c} + {xs}[{i}]"
+            lines += [f"{ind}mut {c} := 0", f"{ind}for {r} in range(60) {{",
+                      f"{ind}    for {i} in range(len({xs})) {{ {read} }}", f"{ind}}}", f"{ind}print({c})"]
         return lines + [f"{ind}print({xs}, len({ys}))"]
 
     def kernel(self, name: str, recursive: bool = False) -> list[str]:
