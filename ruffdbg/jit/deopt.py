@@ -74,10 +74,11 @@ class NativeBoundary:
         self.native_depth += 1
         unit.from_interpreter += 1
         started = self.native_started(unit.code)
+        below, handles.floor = handles.floor, handles.mark()   # (runtime.Handles.floor)
         try:
-            with self.handles.entered():
-                unit.entry(self.ctx.args_pointer)
+            unit.entry(self.ctx.args_pointer)
         finally:
+            handles.floor = below
             self.native_ended(unit.code, started)
             self.native_depth -= 1
             if closure is _NOTHING:

@@ -399,8 +399,12 @@ class OsrEntry:
 
     def _run_native_loop(self, unit: "Unit", frame: Any, spans: list) -> tuple[tuple[str, Any], Any]:
         """Enter the unit; (the outcome for the interpreter, the guard that sent it back or None)."""
-        with self.handles.entered() as entry_mark:   # (every handle from here on is this run's)
-            return self._enter_native_loop(unit, frame, spans, entry_mark)
+        handles = self.handles
+        below, handles.floor = handles.floor, handles.mark()   # (every handle from here on is this run's)
+        try:
+            return self._enter_native_loop(unit, frame, spans, handles.floor)
+        finally:
+            handles.floor = below
 
     def _enter_native_loop(self, unit: "Unit", frame: Any, spans: list, entry_mark: int) -> tuple[tuple[str, Any], Any]:
         ctx, buffer = self.ctx.words, self.ctx.buffer

@@ -46,8 +46,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.objects import Cell, StructType, StructValue
@@ -304,7 +303,8 @@ class Handles:
         self._outgrown: list[Any] = []
         self._free: list[int] = []
         # A freed handle is reused only at or above the floor: the mark of the native
-        # run the VM entered last (``entered``). Every handle a run makes is then at or
+        # run the VM entered last (set around it by Jit.call and an OSR entry, then put
+        # back: a plain attribute, as entering is hot). Every handle a run makes is then at or
         # above its mark, so ``release_from`` frees them all when the run is over (a
         # reused lower slot would hold its object, for copy-on-write, until the
         # outermost native call returned).
@@ -417,15 +417,6 @@ class Handles:
         """What CTX_HANDLES says: every handle made from now on is at or above it."""
         return len(self._objects)
 
-    @contextmanager
-    def entered(self) -> Iterator[int]:
-        """While the VM runs native code it entered: the run's mark (handles from
-        here on are at or above it, freed ones reused only there: ``floor``)."""
-        below, self.floor = self.floor, len(self._objects)
-        try:
-            yield self.floor
-        finally:
-            self.floor = below
 
     def release_from(self, mark: int) -> None:
         """A native frame is over: release the handles it made (at or above its mark),
