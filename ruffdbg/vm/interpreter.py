@@ -59,7 +59,8 @@ from ruffdbg.vm.calls import Calls
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.vm.entry import EntryPoints
-from ruffdbg.vm import loops
+from ruffdbg.vm import functions, loops
+from ruffdbg.vm.functions import Deopt
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
@@ -124,6 +125,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
+        self.fast_running: CodeObject | None = None   # a compiled function running (vm/functions.py)
         Timing.__init__(self)                    # timing contexts (vm/timing.py)
         self._started = time.perf_counter()
 
@@ -163,6 +165,8 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         # Locals, not builtins: every handler tests types (a local is the cheapest read).
         type, int, float, str = builtins.type, builtins.int, builtins.float, builtins.str  # noqa: A001
         osr_at = self.hooks.osr_at if self.hooks is not None else -1
+        # How deep a compiled function's calls may nest in Python (vm/functions.py).
+        fast_room = sys.getrecursionlimit() // 4
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
             Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.LESS))
@@ -634,6 +638,47 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             result = new_locals = None
                             continue
                         result = None
+                    fast = fprofile.fast
+                    if fast is not None:
+                        # A compiled function (vm/functions.py): the call runs as a Python
+                        # call, timed as the frame switch and RETURN time it; anything
+                        # off its fast path comes back as the frames it stands for.
+                        if fast.vm is self and not interrupt[0]:
+                            room = max_depth - len(frames) - 1
+                            if room > fast_room:
+                                room = fast_room
+                            if fprofile is profile:
+                                started = 0
+                            else:
+                                started = now = perf_ns()
+                                profile.self_ns += now - mark
+                                mark = now
+                                fprofile.active += 1
+                            self.fast_running = fcode
+                            try:
+                                result = fast.run(callee, room, *new_locals)
+                            except Deopt as deopt:
+                                self.fast_running = None
+                                fast.bailed()
+                                deopt.frames[-1].started_ns = started
+                                frames.extend(reversed(deopt.frames))
+                                profile = fprofile   # (the time since mark is the compiled run's)
+                                callee = fast = None
+                                break   # the outer loop loads the innermost frame
+                            self.fast_running = None
+                            if started:
+                                now = perf_ns()
+                                fprofile.self_ns += now - mark
+                                mark = now
+                                fprofile.active -= 1
+                                if not fprofile.active:
+                                    fprofile.total_ns += now - started
+                            stack.append(result)
+                            result = new_locals = fast = None
+                            continue
+                        fast = None
+                    elif fprofile.calls >= fprofile.fast_at:
+                        functions.maybe_compile(self, fcode)
                     if fprofile.padding:
                         new_locals += fprofile.padding
                     frame = _new_object(Frame)
@@ -663,6 +708,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 self._unwind(error, base)
             except RecursionError:
                 frame.pc = pc
+                self.fast_running = None
                 self._unwind(RuffError("Stack overflow"), base)
             except Yielded:   # a generator's frame leaves the loop: its time so far is its own
                 profile.self_ns += perf_ns() - mark
