@@ -42,6 +42,7 @@ deoptimizes and the dispatch loop goes on with frames.
 from __future__ import annotations
 
 import operator
+import time
 from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
@@ -177,7 +178,7 @@ class _Writer:
             "arg_types": profile.raw_arg_types, "P": profile, "CODE": code, "NAME": code.name,
             "Function": Function, "Deopt": Deopt, "frame_of": frame_of, "is_truthy": is_truthy,
             "values_equal": values_equal, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
-            "G": vm.globals, "interrupt": vm.interrupt,
+            "G": vm.globals, "interrupt": vm.interrupt, "VM": vm, "clock": vm.clock, "perf_ns": time.perf_counter_ns,
         }
         self.groups = 0
         self.nlocals = len(code.local_names)
@@ -352,7 +353,8 @@ class _Writer:
         first (each int/int or float/float, as its site's profile has it so far:
         nothing may be counted before the last check), then CALL's call."""
         _first, name, sources = arg
-        lines = [f"c = G.get({self._const(name)})"]
+        # (a subscript is cheaper than .get; a missing name is the dispatch loop's)
+        lines = ["try:", f"    c = G[{self._const(name)}]", "except KeyError:"] + _indent(bail)
         args, bumps = [], []
         checks: list[str] = []
         for index, (kind, x, y, int_fn, float_fn, site) in enumerate(sources):
@@ -384,14 +386,43 @@ class _Writer:
 
     def _call(self, call_pc: int, callee: str, args: list[str], checks: list[str], following: int, depth: int,
               bail: list[str], bumps: list[str] = ()) -> list[str]:
-        """A call of this very function (anything else: the dispatch loop's), as the
-        dispatch loop's frame switch does it: first every check (the interrupt
-        word, the depth, the callee, the JIT's mark, the site's and the first
-        argument's type slots), then every count, then the call."""
-        if self.profile.callee_names[call_pc] is None:
+        """A call of a Ruff function as the dispatch loop's frame switch does it:
+        first every check (the interrupt word, the depth, the callee, the JIT's
+        mark, the site's and the first argument's type slots), then every count,
+        then the call. The site's callee so far decides the kind: this very
+        function (nothing timed: its self time goes on), or another compiled one
+        (timed as a call and a return between different functions are)."""
+        name = self.profile.callee_names[call_pc]
+        if name is None:
             raise NotYet("a call site that has not run")
-        if self.profile.callee_names[call_pc] != self.code.name:
-            raise Unsupported("a call of another function")
+        if name == self.code.name:
+            return self._self_call(call_pc, callee, args, checks, following, depth, bail, bumps)
+        target = self.namespace["G"].get(name)
+        if type(target) is not Function or target.code.is_script:
+            raise Unsupported("a call of something else than a Ruff function")
+        if target.code.profile is not None and target.code.profile.fast_at == NEVER \
+                and target.code.profile.fast_code is None:
+            raise Unsupported("a call of a function that is never compiled")
+        lines = [f"if interrupt[0] or not room or type({callee}) is not Function:"] + _indent(bail)
+        lines += [f"c2 = {callee}.code", "p2 = c2.profile", "f2 = p2.fast if p2 is not None else None",
+                  f"if f2 is None or f2.vm is not VM or c2.name != {name!r} or p2.native is not None "
+                  f"or p2.arity != {len(args)} or p2.calls >= p2.hot_at - 1:"] + _indent(bail)
+        lines += checks
+        if args:
+            lines += [f"if type({args[0]}) is not p2.arg0_kind:"] + _indent(bail)
+        lines += self._counts(call_pc, args, bumps, "p2", "p2.raw_arg_types")
+        # Timing (vm/interpreter.py "Time profile"): the clock is VM.clock while compiled code runs.
+        lines += ["now = perf_ns()", "P.self_ns += now - clock[0]", "clock[0] = now", "p2.active += 1",
+                  "VM.fast_running = c2"]
+        call = f"f2.run({callee}, room - 1{''.join(', ' + a for a in args)})"
+        return lines + [
+            "try:", f"    s{depth} = {call}", "except Deopt as deopt:", "    deopt.frames[-1].started_ns = now",
+            f"    deopt.frames.append(frame_of(func, {following}, {self._state(depth)}))", "    raise",
+            "t = perf_ns()", "p2.self_ns += t - clock[0]", "clock[0] = t", "p2.active -= 1",
+            "if not p2.active:", "    p2.total_ns += t - now", "VM.fast_running = CODE"]
+
+    def _self_call(self, call_pc: int, callee: str, args: list[str], checks: list[str], following: int, depth: int,
+                   bail: list[str], bumps: list[str]) -> list[str]:
         if len(args) != self.arity:
             raise Unsupported("a call with the wrong number of arguments")
         lines = [f"if interrupt[0] or not room or type({callee}) is not Function or {callee}.code is not CODE "
@@ -399,15 +430,20 @@ class _Writer:
         lines += checks
         if args:
             lines += [f"if type({args[0]}) is not P.arg0_kind:"] + _indent(bail)
-        lines += list(bumps)
-        lines += [f"callee_calls[{call_pc}] += 1", "P.calls += 1"]
-        if args:
-            lines.append("P.arg0_count += 1")
-        for index in range(1, len(args)):
-            lines += [f"seen = arg_types[{index}]", f"t = type({args[index]})", "seen[t] = seen.get(t, 0) + 1"]
+        lines += self._counts(call_pc, args, bumps, "P", "arg_types")
         call = f"run({callee}, room - 1{''.join(', ' + a for a in args)})"
         return lines + ["try:", f"    s{depth} = {call}", "except Deopt as deopt:",
                         f"    deopt.frames.append(frame_of(func, {following}, {self._state(depth)}))", "    raise"]
+
+    @staticmethod
+    def _counts(call_pc: int, args: list[str], bumps: list[str], profile: str, arg_types: str) -> list[str]:
+        """What the frame switch counts: the site's callee, the call, the argument types."""
+        lines = list(bumps) + [f"callee_calls[{call_pc}] += 1", f"{profile}.calls += 1"]
+        if args:
+            lines.append(f"{profile}.arg0_count += 1")
+        for index in range(1, len(args)):
+            lines += [f"seen = {arg_types}[{index}]", f"t = type({args[index]})", "seen[t] = seen.get(t, 0) + 1"]
+        return lines
 
 
 def _indent(lines: list[str]) -> list[str]:

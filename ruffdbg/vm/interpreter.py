@@ -126,6 +126,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
         self.fast_running: CodeObject | None = None   # a compiled function running (vm/functions.py)
+        self.clock = [0]   # the loop's last clock reading, while compiled functions run (vm/functions.py)
         Timing.__init__(self)                    # timing contexts (vm/timing.py)
         self._started = time.perf_counter()
 
@@ -167,6 +168,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         osr_at = self.hooks.osr_at if self.hooks is not None else -1
         # How deep a compiled function's calls may nest in Python (vm/functions.py).
         fast_room = sys.getrecursionlimit() // 4
+        clock = self.clock
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
             Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.LESS))
@@ -655,6 +657,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 mark = now
                                 fprofile.active += 1
                             self.fast_running = fcode
+                            clock[0] = mark
                             try:
                                 result = fast.run(callee, room, *new_locals)
                             except Deopt as deopt:
@@ -662,10 +665,12 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                                 fast.bailed()
                                 deopt.frames[-1].started_ns = started
                                 frames.extend(reversed(deopt.frames))
-                                profile = fprofile   # (the time since mark is the compiled run's)
+                                profile = frames[-1].code.profile   # (the time since the mark is its own)
+                                mark = clock[0]
                                 callee = fast = None
                                 break   # the outer loop loads the innermost frame
                             self.fast_running = None
+                            mark = clock[0]
                             if started:
                                 now = perf_ns()
                                 fprofile.self_ns += now - mark
