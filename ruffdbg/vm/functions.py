@@ -357,6 +357,7 @@ class _Writer:
         lines = ["try:", f"    c = G[{self._const(name)}]", "except KeyError:"] + _indent(bail)
         args, bumps = [], []
         checks: list[str] = []
+        first_kind = None   # the first argument's type when the fast path fixes it ("int", "float")
         for index, (kind, x, y, int_fn, float_fn, site) in enumerate(sources):
             if kind == peephole.LOCAL_ARG:
                 args.append(f"l{x}")
@@ -376,16 +377,18 @@ class _Writer:
                 test = f"type({a}) is float" + ("" if is_const else f" and type({b}) is float")
                 checks += [f"if not ({test}):"] + _indent(bail) + [f"{value} = {_apply(float_fn, a, b)}"]
                 bumps.append(f"float_hits[{site}] += 1")
+                first_kind = "float" if index == 0 and float_fn in _INT_ARITHMETIC else first_kind
             else:
                 test = f"type({a}) is int" + ("" if is_const else f" and type({b}) is int")
                 checks += [f"if not ({test}):"] + _indent(bail) + [f"{value} = {_apply(int_fn, a, b)}"]
                 if int_fn in _INT_ARITHMETIC:
                     checks += [f"if not (INT_MIN <= {value} <= INT_MAX):"] + _indent(bail)
                 bumps.append(f"fast_hits[{site}] += 1")
-        return lines + self._call(following - 1, "c", args, checks, following, depth, bail, bumps)
+                first_kind = "int" if index == 0 and int_fn in _INT_ARITHMETIC else first_kind
+        return lines + self._call(following - 1, "c", args, checks, following, depth, bail, bumps, first_kind)
 
     def _call(self, call_pc: int, callee: str, args: list[str], checks: list[str], following: int, depth: int,
-              bail: list[str], bumps: list[str] = ()) -> list[str]:
+              bail: list[str], bumps: list[str] = (), first_kind: str | None = None) -> list[str]:
         """A call of a Ruff function as the dispatch loop's frame switch does it:
         first every check (the interrupt word, the depth, the callee, the JIT's
         mark, the site's and the first argument's type slots), then every count,
@@ -396,7 +399,7 @@ class _Writer:
         if name is None:
             raise NotYet("a call site that has not run")
         if name == self.code.name:
-            return self._self_call(call_pc, callee, args, checks, following, depth, bail, bumps)
+            return self._self_call(call_pc, callee, args, checks, following, depth, bail, bumps, first_kind)
         target = self.namespace["G"].get(name)
         if type(target) is not Function or target.code.is_script:
             raise Unsupported("a call of something else than a Ruff function")
@@ -409,7 +412,7 @@ class _Writer:
                   f"or p2.arity != {len(args)} or p2.calls >= p2.hot_at - 1:"] + _indent(bail)
         lines += checks
         if args:
-            lines += [f"if type({args[0]}) is not p2.arg0_kind:"] + _indent(bail)
+            lines += [f"if {_kind(args[0], first_kind)} is not p2.arg0_kind:"] + _indent(bail)
         lines += self._counts(call_pc, args, bumps, "p2", "p2.raw_arg_types")
         # Timing (vm/interpreter.py "Time profile"): the clock is VM.clock while compiled code runs.
         lines += ["now = perf_ns()", "P.self_ns += now - clock[0]", "clock[0] = now", "p2.active += 1",
@@ -422,14 +425,15 @@ class _Writer:
             "if not p2.active:", "    p2.total_ns += t - now", "VM.fast_running = CODE"]
 
     def _self_call(self, call_pc: int, callee: str, args: list[str], checks: list[str], following: int, depth: int,
-                   bail: list[str], bumps: list[str]) -> list[str]:
+                   bail: list[str], bumps: list[str], first_kind: str | None) -> list[str]:
         if len(args) != self.arity:
             raise Unsupported("a call with the wrong number of arguments")
-        lines = [f"if interrupt[0] or not room or type({callee}) is not Function or {callee}.code is not CODE "
-                 "or P.fast is not ME or P.native is not None or P.calls >= P.hot_at - 1:"] + _indent(bail)
+        # (``func``: the running function; a global function's calls of itself find it there)
+        lines = [f"if interrupt[0] or not room or ({callee} is not func and (type({callee}) is not Function "
+                 f"or {callee}.code is not CODE)) or P.fast is not ME or P.native is not None or P.calls >= P.hot_at - 1:"] + _indent(bail)
         lines += checks
         if args:
-            lines += [f"if type({args[0]}) is not P.arg0_kind:"] + _indent(bail)
+            lines += [f"if {_kind(args[0], first_kind)} is not P.arg0_kind:"] + _indent(bail)
         lines += self._counts(call_pc, args, bumps, "P", "arg_types")
         call = f"run({callee}, room - 1{''.join(', ' + a for a in args)})"
         return lines + ["try:", f"    s{depth} = {call}", "except Deopt as deopt:",
@@ -444,6 +448,11 @@ class _Writer:
         for index in range(1, len(args)):
             lines += [f"seen = {arg_types}[{index}]", f"t = type({args[index]})", "seen[t] = seen.get(t, 0) + 1"]
         return lines
+
+
+def _kind(value: str, known: str | None) -> str:
+    """The type of an argument as Python source: known when writing, or asked."""
+    return known if known is not None else f"type({value})"
 
 
 def _indent(lines: list[str]) -> list[str]:
