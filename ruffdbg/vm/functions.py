@@ -52,7 +52,7 @@ from ruffdbg.core.objects import Function
 from ruffdbg.core.values import INT_MAX, INT_MIN, is_truthy, values_equal
 from ruffdbg.profile.counters import FAST_AT
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
-from ruffdbg.vm.loops import LOOP, _apply
+from ruffdbg.vm.loops import _DIVISIONS, LOOP, _apply
 
 NEVER = 1 << 62
 MAX_GROUPS = 200    # groups written (branches duplicate their tails) before giving up
@@ -304,6 +304,9 @@ class _Writer:
             elif op in _STACK_BINARY:
                 lines += self._stack_binary(pc, op, depth, bail)
                 depth -= 1
+            elif op in _DIVISIONS:
+                lines += self._division(pc, op, depth, bail)
+                depth -= 1
             elif op == Op.RETURN:
                 return lines + [f"return {'s%d' % (depth - 1) if arg is None else 'l%d' % arg}"]
             elif op == peephole.CALL_GLOBAL:
@@ -336,6 +339,18 @@ class _Writer:
         int_case += [f"fast_hits[{pc}] += 1", f"{a} = r"]
         return self._typed(a, b, None, False, int_case,
                            [f"float_hits[{pc}] += 1", f"{a} = {_apply(float_fn, a, b)}"], bail)
+
+    def _division(self, pc: int, op: int, depth: int, bail: list[str]) -> list[str]:
+        """``/`` and ``%`` by a divisor that cannot make them fail (an int above 0, a
+        float not 0): the interpreter's own function, with its fast or float hit
+        (as in vm/loops.py); any other divisor is the dispatch loop's."""
+        fn = self._const(_DIVISIONS[op])
+        a, b = f"s{depth - 2}", f"s{depth - 1}"
+        return [f"if type({a}) is int and type({b}) is int and {b} > 0:",
+                f"    fast_hits[{pc}] += 1", f"    {a} = {fn}({a}, {b})",
+                f"elif type({a}) is float and type({b}) is float and {b} != 0.0:",
+                f"    float_hits[{pc}] += 1", f"    {a} = {fn}({a}, {b})",
+                "else:"] + _indent(bail)
 
     def _store(self, pc: int, slot: int, depth: int, bail: list[str]) -> list[str]:
         value = f"s{depth - 1}"

@@ -74,6 +74,21 @@ for i in range(3000) { total := total + hyp(i, i + 1) }
 print(total, hyp(1.5, 2.0))
 print(ack(2, 300))
 """,
+    "division": """func gcd(a, b) {
+    if b == 0 { return a }
+    return gcd(b, a % b)
+}
+func halves(x, n) {
+    if n == 0 { return x }
+    return halves(x / 2, n - 1) + x % 3
+}
+mut total := 0
+for i in range(1, 400) { total := total + gcd(i * 7919, 1000 - i) + halves(i, 5) }
+print(total, halves(1000.0, 8), gcd(12, 0))
+print(gcd(10, 0 - 4), gcd(7, 0 - 0))
+print(halves(5, 3), halves(7, 0 - 1 + 1))
+print(halves(9, 2) / 0)
+""",
     "redefined_mid_run": """func fib(n) {
     if n < 2 { return n }
     return fib(n - 1) + fib(n - 2)
