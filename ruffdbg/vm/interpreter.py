@@ -2,7 +2,8 @@
 
 One flat loop runs every Ruff frame: a Ruff call pushes a ``Frame`` on
 ``VM.frames`` and switches the loop's cached locals to it, a return pops it.
-So Ruff recursion never uses Python recursion, and any frame can be resumed
+So Ruff recursion here never uses Python recursion (a compiled function's
+calls do, vm/functions.py, within a quarter of the limit), and any frame can be resumed
 at any pc with given locals and stack (what deoptimization will need):
 ``VM.resume()`` simply continues from ``frames[-1]``.
 
@@ -30,10 +31,11 @@ Why the loop looks the way it does (it is the hot path):
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
   entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode;
-* a hot innermost loop made of simple groups runs as one generated Python
-  function (vm/loops.py), entered from its back-edge (a LOOP entry, tested past
-  the rare ops' table): the loop then costs no dispatch per group at all, and
-  comes back here at the exact pc for anything else.
+* a hot innermost loop or a hot small function made of simple groups runs as
+  one generated Python function (vm/loops.py, entered from the back-edge's LOOP
+  entry; vm/functions.py, from the frame switch, its calls plain Python calls):
+  no dispatch per group, no frame per call; anything else comes back here at
+  the exact pc (a function's activations as frames).
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
 counts (vm/cow.py): a container about to be mutated is copied only if something
