@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject
-from ruffdbg.vm import loops
+from ruffdbg.vm import functions, loops
 
 STEP_MODES = ("into", "over", "out")
 # The debugger's opcode, only ever found in ``code.quick``: the first number the
@@ -296,8 +296,9 @@ class Debugger:
                 wanted.add(self.step.resume_at[1])
         armed = self._armed.get(code, set())
         peephole.quick_of(code)
-        if wanted:   # compiled loops run past traps: out first, so no trampoline copies one
+        if wanted:   # compiled loops and functions run past traps: out first, so no trampoline copies one
             loops.hold(code)
+            functions.hold(code)
         for pc in wanted - armed:
             self._arm(code, pc)
         for pc in armed - wanted:
@@ -307,6 +308,7 @@ class Debugger:
         else:
             self._armed.pop(code, None)
             loops.release(code)
+            functions.release(code)
 
     def _stops(self, code: CodeObject) -> set[int]:
         stops = self._stop_pcs.get(code)

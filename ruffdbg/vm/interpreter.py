@@ -2,7 +2,8 @@
 
 One flat loop runs every Ruff frame: a Ruff call pushes a ``Frame`` on
 ``VM.frames`` and switches the loop's cached locals to it, a return pops it.
-So Ruff recursion never uses Python recursion, and any frame can be resumed
+So Ruff recursion here never uses Python recursion (a compiled function's
+calls do, vm/functions.py, within a quarter of the limit), and any frame can be resumed
 at any pc with given locals and stack (what deoptimization will need):
 ``VM.resume()`` simply continues from ``frames[-1]``.
 
@@ -30,10 +31,11 @@ Why the loop looks the way it does (it is the hot path):
   safepoints), so pause, Ctrl-C and time limits cost one test per iteration;
 * breakpoints and steps cost nothing until used: the debugger patches TRAP
   entries into ``code.quick`` (vm/debugger.py), and TRAP is a rare opcode;
-* a hot innermost loop made of simple groups runs as one generated Python
-  function (vm/loops.py), entered from its back-edge (a LOOP entry, tested past
-  the rare ops' table): the loop then costs no dispatch per group at all, and
-  comes back here at the exact pc for anything else.
+* a hot innermost loop or a hot small function made of simple groups runs as
+  one generated Python function (vm/loops.py, entered from the back-edge's LOOP
+  entry; vm/functions.py, from the frame switch, its calls plain Python calls):
+  no dispatch per group, no frame per call; anything else comes back here at
+  the exact pc (a function's activations as frames).
 
 Copy-on-write for Ruff's value-semantics containers uses CPython reference
 counts (vm/cow.py): a container about to be mutated is copied only if something
@@ -59,7 +61,8 @@ from ruffdbg.vm.calls import Calls
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
 from ruffdbg.vm.entry import EntryPoints
-from ruffdbg.vm import loops
+from ruffdbg.vm import functions, loops
+from ruffdbg.vm.functions import Deopt
 from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
@@ -124,6 +127,8 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
         self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
+        self.fast_running: CodeObject | None = None   # a compiled function running (vm/functions.py)
+        self.clock = [0]   # the loop's last clock reading, while compiled functions run (vm/functions.py)
         Timing.__init__(self)                    # timing contexts (vm/timing.py)
         self._started = time.perf_counter()
 
@@ -163,6 +168,9 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
         # Locals, not builtins: every handler tests types (a local is the cheapest read).
         type, int, float, str = builtins.type, builtins.int, builtins.float, builtins.str  # noqa: A001
         osr_at = self.hooks.osr_at if self.hooks is not None else -1
+        # How deep a compiled function's calls may nest in Python (vm/functions.py).
+        fast_room = sys.getrecursionlimit() // 4
+        clock = self.clock
         # Opcodes as plain-int locals: the fastest thing Python can compare against.
         LOAD_LOCAL, LOAD_CONST, STORE_LOCAL, ADD, SUB, LESS = map(int, (
             Op.LOAD_LOCAL, Op.LOAD_CONST, Op.STORE_LOCAL, Op.ADD, Op.SUB, Op.LESS))
@@ -634,6 +642,50 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                             result = new_locals = None
                             continue
                         result = None
+                    fast = fprofile.fast
+                    if fast is not None:
+                        # A compiled function (vm/functions.py): the call runs as a Python
+                        # call, timed as the frame switch and RETURN time it; anything
+                        # off its fast path comes back as the frames it stands for.
+                        if fast.vm is self and not interrupt[0]:
+                            room = max_depth - len(frames) - 1
+                            if room > fast_room:
+                                room = fast_room
+                            if fprofile is profile:
+                                started = 0
+                            else:
+                                started = now = perf_ns()
+                                profile.self_ns += now - mark
+                                mark = now
+                                fprofile.active += 1
+                            self.fast_running = fcode
+                            clock[0] = mark
+                            try:
+                                result = fast.run(callee, room, *new_locals)
+                            except Deopt as deopt:
+                                self.fast_running = None
+                                fast.bailed()
+                                deopt.frames[-1].started_ns = started
+                                frames.extend(reversed(deopt.frames))
+                                profile = frames[-1].code.profile   # (the time since the mark is its own)
+                                mark = clock[0]
+                                callee = fast = None
+                                break   # the outer loop loads the innermost frame
+                            self.fast_running = None
+                            mark = clock[0]
+                            if started:
+                                now = perf_ns()
+                                fprofile.self_ns += now - mark
+                                mark = now
+                                fprofile.active -= 1
+                                if not fprofile.active:
+                                    fprofile.total_ns += now - started
+                            stack.append(result)
+                            result = new_locals = fast = None
+                            continue
+                        fast = None
+                    elif fprofile.calls >= fprofile.fast_at:
+                        functions.maybe_compile(self, fcode)
                     if fprofile.padding:
                         new_locals += fprofile.padding
                     frame = _new_object(Frame)
@@ -663,6 +715,7 @@ class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
                 self._unwind(error, base)
             except RecursionError:
                 frame.pc = pc
+                self.fast_running = None
                 self._unwind(RuffError("Stack overflow"), base)
             except Yielded:   # a generator's frame leaves the loop: its time so far is its own
                 profile.self_ns += perf_ns() - mark

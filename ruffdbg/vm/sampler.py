@@ -180,6 +180,10 @@ class Sampler:
         if probe is not None and probe.compiling is not None:
             return COMPILE, probe.compiling, stack
         if timing[-1] is None:            # a run of the interpreter's loop
+            # (a compiled function's activations have no frames: vm/functions.py)
+            running = getattr(vm, "fast_running", None)
+            if running is not None:
+                return T0, running, stack + [running]
             return T0, frames[-1].code, stack
         if probe is None:
             return None
