@@ -322,9 +322,12 @@ class FrameAndExits:
             callback_type = ir.FunctionType(I64, [I64] * 7 + [I64P])  # see runtime.DEOPT_CALLBACK
             callback = self.imports.function(DEOPT_CALLBACK, self.runtime.deopt, callback_type)
             callback.attributes.add("cold")   # (so LLVM lays the tails out of the hot code's way)
+            # (the handles to release once the interpreter has the frame: those the generic
+            # path made; a unit without one passes no mark, so scalar code loads none)
+            mark = self.handle_mark if self.typed.generic or self.typed.slow_paths else ir.Constant(I64, 2**62)
             status = b.call(callback, [self.unit_id_value(), tail.which, tail.pc, self.depth,
                                        ir.Constant(I64, self.code.nlocals), ir.Constant(I64, values),
-                                       self.handle_mark, self.address(self.runtime.buffer)])
+                                       mark, self.address(self.runtime.buffer)])
             self._return_status(status)
         self.exit_tails[key] = tail
         b.position_at_end(here)
