@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 EVENT_KINDS = (
     "compiled", "tier-up", "osr", "deopt", "despecialized", "invalidated", "blacklisted", "not-compilable",
-    "breakpoint", "paused", "error", "ic", "elements",
+    "interpreted", "breakpoint", "paused", "error", "ic", "elements",
 )
 
 

@@ -59,6 +59,8 @@ class NativeBoundary:
         # short method the interpreter runs more cheaply itself (tiering.short_method).
         if unit.entry is None or unit.interpreted_from_t0:
             return NOT_TAKEN
+        if unit.from_interpreter == self.policy.short_function_entries and self._interpreted_from_t0(unit):
+            return NOT_TAKEN
         ctx = self.ctx.words
         handles = self.handles
         # (one slice store: a ctypes item store costs as much as the unboxing)
@@ -98,6 +100,23 @@ class NativeBoundary:
         finally:
             if self.native_depth == 0:
                 self.handles.clear()
+
+    def _interpreted_from_t0(self, unit: Unit) -> bool:
+        """A short loop-free, call-free function the interpreter has entered natively
+        ``short_function_entries`` times: from now on it interprets it (entering costs
+        more than its body), as it does a short method from the start
+        (``tiering.short_method``); native callers still call the unit."""
+        reason = tiering.short_method(unit.code, self.policy.short_method, methods_only=False)
+        if reason is None or unit.region is not None:
+            return False
+        unit.interpreted_from_t0 = reason
+        state = self.state_of(unit.code)
+        if state.unit is unit:
+            state.reason = reason
+            unit.code.profile.native = None   # (the interpreter's calls: T0's own fast paths, vm/functions.py)
+        self.events.add("interpreted", unit.code.name, tier=f"T{unit.tier}",
+                        detail={"reason": reason, "unit": unit.id, "entries": unit.from_interpreter})
+        return True
 
     def native_started(self, code: CodeObject) -> int:
         """Open a native run's timing context (``vm.timing``); its start time."""

@@ -253,7 +253,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming):
         self.stepping = on
         for state in self.states.values():
             if state.unit is not None and state.unit.valid:
-                state.unit.code.profile.native = None if on else partial(self.call, state.unit)
+                state.unit.code.profile.native = None if on or state.unit.interpreted_from_t0 \
+                    else partial(self.call, state.unit)
 
     def set_threshold(self, value: int) -> None:
         self.policy.t2_calls = self.policy.osr_backedges = value

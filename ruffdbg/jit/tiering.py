@@ -147,11 +147,11 @@ def too_many(count: int, policy: TierPolicy) -> bool:
     return count > policy.blacklist_after
 
 
-def short_method(code: Any, limit: int = TierPolicy.short_method) -> str | None:
-    """Why a method's native code is not entered from the interpreter (see
-    ``TierPolicy.short_method``: ``limit``), or None."""
+def short_method(code: Any, limit: int = TierPolicy.short_method, methods_only: bool = True) -> str | None:
+    """Why a method's (or, not ``methods_only``, a function's) native code is not
+    entered from the interpreter (see ``TierPolicy.short_method``: ``limit``), or None."""
     ops = [op for op, _ in code.instrs]
-    if code.owner is None or len(ops) > limit or any(op in LEAF_BREAKERS for op in ops):
+    if (methods_only and code.owner is None) or len(ops) > limit or any(op in LEAF_BREAKERS for op in ops):
         return None
     return (f"called from the interpreter it is interpreted: entering native code costs more than its "
             f"{len(ops)} instructions (no loop, no call); native callers call it natively")

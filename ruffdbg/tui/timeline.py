@@ -15,7 +15,7 @@ from ruffdbg.tui.scrolling import QuietLog
 KIND_STYLES = {
     "compiled": "green", "tier-up": "bold green", "osr": "bold cyan", "deopt": "bold red",
     "despecialized": "yellow", "invalidated": "magenta", "blacklisted": "bold white on red",
-    "not-compilable": "red", "breakpoint": "bold yellow", "paused": "yellow", "error": "bold red", "ic": "cyan", "elements": "cyan",
+    "not-compilable": "red", "interpreted": "green", "breakpoint": "bold yellow", "paused": "yellow", "error": "bold red", "ic": "cyan", "elements": "cyan",
 }
 
 

@@ -127,3 +127,43 @@ def test_a_blacklisted_function_is_no_longer_sampled():
     assert f.calls == 203000   # (exact: native calls counted by the entry)
     # (the loop's first iterations, before it went native; one in 16 sampled was 12,500)
     assert sum(arg.samples for arg in f.args) - samples < 100
+
+
+def test_a_short_function_the_interpreter_keeps_entering_is_interpreted_there_and_native_callers_still_call_it():
+    # work's loop stays at T0 (mostly string work, T2 would be slower); each of its
+    # calls of sq entered sq's unit through ctypes, which costs more than
+    # interpreting sq's 6 instructions: 40 % slower than --no-jit.
+    text = """func sq(x) { return x * x }
+func work(n) {
+    mut s := 0
+    mut out := ""
+    for i in range(n) {
+        out := "${i}"
+        out := out + "x" + "${s}"
+        s := s + sq(i) + len(out)
+    }
+    return s
+}
+func native(n) {
+    mut s := 0
+    for i in range(n) { s := s + sq(i) }
+    return s
+}
+print(work(6000))
+print(native(300000))
+"""
+    session, out = run(text, threshold=None)
+    assert out == run_t0(text)
+    events = session.events.since(0)
+    (interpreted,) = [e for e in events if e.kind == "interpreted"]
+    assert interpreted.function == "sq" and interpreted.detail["entries"] == 4096
+    sq = session.function("sq")
+    assert sq.tier == "T2" and sq.reason.startswith("called from the interpreter it is interpreted")
+    loop = session.function("native").loops[0]
+    assert loop.iterations - loop.native_iterations < 5000   # its calls of sq: native
+
+
+def run_t0(text: str) -> str:
+    output: list[str] = []
+    Session(Policy(jit=False), write=output.append).run_source(text, "calls.ruff")
+    return "".join(output)
