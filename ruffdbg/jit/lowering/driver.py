@@ -27,6 +27,7 @@ from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
+from ruffdbg.jit.lowering.handles import NativeHandles
 from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
@@ -46,7 +47,7 @@ def _symbol_part(function: Any) -> str:
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
                CapturedVariables, ArrayIteration, InlinedMethods, VirtualStructs, TaggedValues, GenericOps,
-               EntryFunction):
+               EntryFunction, NativeHandles):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
