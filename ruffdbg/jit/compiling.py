@@ -48,8 +48,10 @@ OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 # the interpreter's feedback records every other pair (int/int and float/float are
 # its fast hits, not in the feedback).
 INLINE_OPERANDS = {(left, right) for left in (int, float) for right in (int, float)}
-# ... and == / != of two strings (ASCII ones: lowering/tagged._strings_equal).
+# ... and == / != of two strings (ASCII ones: lowering/tagged._strings_equal), and
+# + of two strings where native code joins them (lowering/strings.py: TypedCode.strings).
 STRING_EQUALITY = {(str, str)}
+STRING_CONCATENATION = {(str, str)}
 
 
 def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
@@ -64,7 +66,8 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and pc not in typed.inlined and op in OPERATOR_SITES \
                 and (typed.tier == 1 or pc in typed.slow_paths):   # (an inlined method: structs are its operands)
-            inline = INLINE_OPERANDS | STRING_EQUALITY if op in EQUALITY_OPS else INLINE_OPERANDS
+            inline = INLINE_OPERANDS | STRING_EQUALITY if op in EQUALITY_OPS else \
+                INLINE_OPERANDS | STRING_CONCATENATION if pc in typed.strings else INLINE_OPERANDS
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in inline)
     # A builtin called through the runtime (a callback, like the generic path, but
     # with the builtin's own work to do in every tier): half a generic instruction.

@@ -266,8 +266,37 @@ C_API = {
     "PyDict_SetItem": ("i32", ("i64", "i64", "i64")),
     # native handle puts (lowering/handles.py)
     "PyList_Append": ("i32", ("i64", "i64")),
+    # native strings (lowering/strings.py): concatenation, in place when the left one is
+    # the frame's own (PyUnicode_Append(PyObject **, PyObject *)), and interpolation
+    # through CPython's string writer (a WRITER_WORDS buffer on the native stack)
+    "PyUnicode_Concat": ("i64", ("i64", "i64")),
+    "PyUnicode_Append": ("void", ("i64", "i64")),
+    "_PyUnicodeWriter_Init": ("void", ("i64",)),
+    "_PyUnicodeWriter_WriteStr": ("i32", ("i64", "i64")),
+    "_PyUnicodeWriter_WriteASCIIString": ("i32", ("i64", "i64", "i64")),
+    "_PyUnicodeWriter_Finish": ("i64", ("i64",)),
+    "_PyUnicodeWriter_Dealloc": ("void", ("i64",)),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
+WRITER_WORDS = 8   # room for a _PyUnicodeWriter (56 bytes in 3.11; checked below)
+
+
+def _check_writer() -> None:
+    """CPython's string writer (a private API native interpolation uses) fits in
+    WRITER_WORDS words and makes the string it is given."""
+    buffer = (ctypes.c_int64 * (2 * WRITER_WORDS))(*([0x5A5A5A5A5A5A5A5A] * (2 * WRITER_WORDS)))
+    api = ctypes.pythonapi
+    api._PyUnicodeWriter_Init(ctypes.byref(buffer))
+    untouched = all(word == 0x5A5A5A5A5A5A5A5A for word in buffer[WRITER_WORDS:])
+    api._PyUnicodeWriter_WriteASCIIString(ctypes.byref(buffer), b"ruff 42", ctypes.c_ssize_t(7))
+    api._PyUnicodeWriter_Finish.restype = ctypes.py_object
+    if not untouched or api._PyUnicodeWriter_Finish(ctypes.byref(buffer)) != "ruff 42":
+        raise ImportError("ruffdbg: unexpected string writer (_PyUnicodeWriter)")
+
+
+_check_writer()
+
+
 def float_bits(value: float) -> int:
     return struct.unpack("<q", struct.pack("<d", value))[0]
 
