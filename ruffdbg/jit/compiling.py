@@ -16,7 +16,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, texts, tiering
+from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, strings, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
@@ -427,7 +427,7 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
-        unit.inline_sites = inlining.sites(typed)
+        unit.inline_sites = inlining.sites(typed) + strings.sites(typed)   # (notes the views list per site)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

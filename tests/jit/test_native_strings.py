@@ -102,3 +102,16 @@ for j in range(len(vs)) { print(show(400 + j, vs)) }
     expected = run(text, jit=False)[1]
     for threshold in (None, 1):
         assert run(text, threshold=threshold)[1] == expected
+
+
+def test_the_views_name_the_native_string_sites():
+    session, _, result = run(BUILDER + "print(len(build(30000)))\n")
+    assert result.ok
+    notes = [site.text() for unit in session.assumptions("build") for site in unit.inline_sites]
+    assert notes == [
+        "line 5, pc 14: native: string interpolation builds its string here (strs, ints, floats, bools, null; "
+        "any other part runs it in the interpreter)",
+        "line 5, pc 15: native: text + … joins two strings here (in place while the frame owns the string it "
+        "extends); other operands run it in the interpreter"]
+    header = session.native_text("build", "ir").split("; ModuleID")[0]
+    assert "native: text + … joins two strings here" in header
