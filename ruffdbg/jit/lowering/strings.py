@@ -169,7 +169,14 @@ class NativeStrings:
                                           ir.Constant(I64, len(constant)))
                     self._part_failed_if(written, failed, status)
                 continue
-            written = b.call(self._part_writer(), [writer, self.tag_of(value, kind), self.bits_of(value, kind)])
+            if kind == Kind.INT:   # (a part of a static type: its own writer, no dispatch)
+                written = b.call(self._int_writer(), [writer, value])
+            elif kind == Kind.FLOAT:
+                written = b.call(self._float_writer(), [writer, b.bitcast(value, I64)])
+            elif kind in (Kind.BOOL, Kind.NULL):
+                written = self._write_word(writer, value, kind)
+            else:
+                written = b.call(self._part_writer(), [writer, self.tag_of(value, kind), self.bits_of(value, kind)])
             self._part_failed_if(written, failed, status)
         text = self._c_api("_PyUnicodeWriter_Finish", writer)
         self._unless_made(pc, text, gil)
@@ -247,30 +254,11 @@ class NativeStrings:
             b.position_at_end(blocks["int"])
             b.ret(b.call(self._int_writer(), [writer, bits]))
             b.position_at_end(blocks["float"])
-            number = self._c_api("PyFloat_FromDouble", b.bitcast(bits, ir.DoubleType()))
-            shown = self._c_api("PyObject_CallOneArg", self._address_of("format_float", values.format_float), number)
-            self._c_api("Py_DecRef", number)
-            formatted = function.append_basic_block("formatted")
-            b.cbranch(b.icmp_unsigned("==", shown, ir.Constant(I64, 0)), blocks["null"], formatted)
-            # (a failing format_float: FAILED, from the null block's check below)
-            b.position_at_end(formatted)
-            written = self._c_api("_PyUnicodeWriter_WriteStr", writer, shown)
-            self._c_api("Py_DecRef", shown)
-            b.ret(written)
+            b.ret(b.call(self._float_writer(), [writer, bits]))
             b.position_at_end(blocks["bool"])
-            true, false = self._ascii("true"), self._ascii("false")
-            is_true = b.icmp_unsigned("!=", bits, ir.Constant(I64, 0))
-            b.ret(self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, b.select(is_true, true, false),
-                              b.select(is_true, ir.Constant(I64, 4), ir.Constant(I64, 5))))
+            b.ret(self._write_word(writer, b.icmp_unsigned("!=", bits, ir.Constant(I64, 0)), Kind.BOOL))
             b.position_at_end(blocks["null"])
-            from_float = b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_FLOAT))
-            null_text = function.append_basic_block("null_text")
-            float_failed = function.append_basic_block("float_failed")
-            b.cbranch(from_float, float_failed, null_text)
-            b.position_at_end(float_failed)
-            b.ret(ir.Constant(I32, FAILED))
-            b.position_at_end(null_text)
-            b.ret(self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, self._ascii("null"), ir.Constant(I64, 4)))
+            b.ret(self._write_word(writer, None, Kind.NULL))
             b.position_at_end(blocks["object"])
             obj = self._object_or_constant(tag, bits)
             b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("str", str)),
@@ -279,6 +267,45 @@ class NativeStrings:
             b.ret(self._c_api("_PyUnicodeWriter_WriteStr", writer, obj))
         finally:
             self.builder, self.function = saved
+        return function
+
+    def _write_word(self, writer: ir.Value, value: ir.Value | None, kind: str) -> ir.Value:
+        """Write ``true``/``false`` (``value`` an i1) or ``null``."""
+        b = self.builder
+        if kind == Kind.NULL:
+            return self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, self._ascii("null"), ir.Constant(I64, 4))
+        text = b.select(value, self._ascii("true"), self._ascii("false"))
+        return self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, text,
+                           b.select(value, ir.Constant(I64, 4), ir.Constant(I64, 5)))
+
+    def _float_writer(self) -> ir.Function:
+        """This module's function writing a float (its bits) as Ruff prints it: by
+        ``values.format_float`` itself, called through the C API (Rust's Display
+        for f64 -- shortest round trip, no exponent -- has no exact C equivalent)."""
+        name = f"{self.unit_name}_write_float"
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        function = ir.Function(self.module, ir.FunctionType(I32, [I64, I64]), name=name)
+        function.linkage = "internal"
+        function.attributes.add("nounwind")
+        saved = self.builder
+        writer, bits = function.args
+        entry, formatted, failed = (function.append_basic_block(name) for name in ("entry", "formatted", "failed"))
+        self.builder = b = ir.IRBuilder(entry)
+        try:
+            number = self._c_api("PyFloat_FromDouble", b.bitcast(bits, ir.DoubleType()))
+            shown = self._c_api("PyObject_CallOneArg", self._address_of("format_float", values.format_float), number)
+            self._c_api("Py_DecRef", number)
+            b.cbranch(b.icmp_unsigned("==", shown, ir.Constant(I64, 0)), failed, formatted)
+            b.position_at_end(failed)
+            b.ret(ir.Constant(I32, FAILED))
+            b.position_at_end(formatted)
+            written = self._c_api("_PyUnicodeWriter_WriteStr", writer, shown)
+            self._c_api("Py_DecRef", shown)
+            b.ret(written)
+        finally:
+            self.builder = saved
         return function
 
     def _int_writer(self) -> ir.Function:
