@@ -11,7 +11,7 @@ from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, 
                                       stack_pops)
 from ruffdbg.core.arrays import ANY
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import dicts, elements, inlining, structs
+from ruffdbg.jit import dicts, elements, inlining, strings, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -108,8 +108,8 @@ def _arithmetic_t1(s: Step):
     """Numbers inline (the result tagged: an overflow, a zero divisor or another type
     takes the generic path, whose result may be anything); the rest generic."""
     if all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
-        if s.op == Op.ADD and Kind.DYN == s.stack[-2] == s.stack[-1]:   # (two strs are joined natively)
-            s.typed.strings.add(s.pc)
+        if s.op == Op.ADD and Kind.DYN == s.stack[-2] == s.stack[-1] and strings.may_join(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (two strs are joined natively)
         del s.stack[-2:]
         s.stack.append(Kind.DYN)
         return None

@@ -28,6 +28,7 @@ from ruffdbg.compiler.opcodes import (
     ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op, stack_pops,
 )
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit import strings
 from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
 from ruffdbg.profile.report import ruff_type
@@ -388,8 +389,8 @@ def _arithmetic(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
         _slow_path(s)
-        if s.op == Op.ADD and Kind.DYN == stack[-2] == stack[-1]:   # (two strs are joined natively)
-            s.typed.strings.add(s.pc)
+        if s.op == Op.ADD and Kind.DYN == stack[-2] == stack[-1] and strings.may_join(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (two strs are joined natively)
         del stack[-2:]
         stack.append(Kind.DYN)
         return None

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.jit.views import InlineSite
 from ruffdbg.profile.ics import site_text
+
+
+def may_join(code: CodeObject, pc: int) -> bool:
+    """Whether the ADD at ``pc`` (two tagged operands) gets native code joining two
+    strings: its profile saw two strings there, or saw nothing yet (it never ran in
+    the interpreter: ``--threshold 1``). An ADD that saw only numbers or other
+    types leaves strings to its slow path: the path costs IR (and compile time)
+    at every T1 add."""
+    profile = code.profile
+    if profile is None:
+        return True
+    seen = profile.feedback[pc]
+    if (str, str) in seen:
+        return True
+    return not seen and not profile.numbers_seen(pc)
 
 
 def sites(typed: Any) -> tuple[InlineSite, ...]:
