@@ -487,26 +487,33 @@ class Handles:
 
     def sweep(self, mark: int, live: set) -> None:
         """Release the handles at or above ``mark`` that are not in ``live``."""
-        objects, released = self._objects, self._released
-        free = self.words[CTX_FREE_COUNT]
+        objects, containers = self._objects, self._containers
+        freed: list[int] = []   # (written to the native stack in one slice: an item store costs a ctypes call)
         kept = 0
         for index in range(max(mark, 0), len(objects)):
             if index in live:
                 kept += 1
-            elif objects[index] is not _FREE:
-                key = id(objects[index])
-                where = self._containers.get(key)
+                continue
+            value = objects[index]
+            if value is _FREE:
+                continue
+            if value.__class__ in CONTAINERS:   # (only containers are in the copy-on-write index)
+                key = id(value)
+                where = containers.get(key)
                 if where.__class__ is int:
                     if where == index:
-                        del self._containers[key]
+                        del containers[key]
                 elif where is not None:
                     where.discard(index)
                     if not where:
-                        del self._containers[key]
-                objects[index] = _FREE
-                released[free] = index
-                free += 1
-        self.words[CTX_FREE_COUNT] = free
+                        del containers[key]
+            objects[index] = _FREE
+            freed.append(index)
+        value = None
+        free = self.words[CTX_FREE_COUNT]
+        if freed:
+            self._released[free:free + len(freed)] = freed
+        self.words[CTX_FREE_COUNT] = free + len(freed)
         self.words[CTX_MADE], self.kept = 0, kept
         self._limit()
 
