@@ -115,3 +115,28 @@ def test_the_views_name_the_native_string_sites():
         "extends); other operands run it in the interpreter"]
     header = session.native_text("build", "ir").split("; ModuleID")[0]
     assert "native: text + … joins two strings here" in header
+
+
+def test_a_loop_making_strings_keeps_the_handle_table_small(monkeypatch):
+    """Each interpolation makes a string and a handle natively; the loop's sweeps
+    (CTX_SWEEP, every SWEEP_NATIVE handles made) release those it dropped."""
+    from ruffdbg.jit import runtime as rt
+    most, sweeps = [0], [0]
+    sweep = rt.Handles.sweep
+
+    def watching(self, mark, live):
+        most[0], sweeps[0] = max(most[0], len(self)), sweeps[0] + 1
+        sweep(self, mark, live)
+
+    monkeypatch.setattr(rt.Handles, "sweep", watching)
+    text = """func names(n) {
+    mut last := ""
+    mut i := 0
+    while i < n { last := "n${i}-${i * 2}"; i += 1 }
+    return last
+}
+print(names(300000))
+"""
+    session, printed, result = run(text)
+    assert result.ok and printed == "n299999-599998\n"
+    assert sweeps[0] > 100 and most[0] < 4 * rt.SWEEP_NATIVE
