@@ -37,6 +37,7 @@ Python threads can both read it while native code runs:
                        stack: puts reuse the last one first) and how many it holds
         CTX_ROOM       how many handles the object table has room for (a native put
                        that would outgrow it calls ``Handles.put``, which grows it)
+        CTX_FLOOR      a released slot is reused only at or above it (``Handles.floor``)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -61,8 +62,9 @@ from ruffdbg.core.objects import Cell, StructType, StructValue
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
 (CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
- CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK, CTX_MADE, CTX_SWEEP_AT, CTX_FREE, CTX_FREE_COUNT, CTX_ROOM) = range(17)
-CTX_WORDS = 17
+ CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK, CTX_MADE, CTX_SWEEP_AT, CTX_FREE, CTX_FREE_COUNT, CTX_ROOM,
+ CTX_FLOOR) = range(18)
+CTX_WORDS = 18
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -373,6 +375,16 @@ class Handles:
         self._publish_constants()
 
     @property
+    def floor(self) -> int:
+        """A released slot is reused only at or above this handle (0 here: any slot);
+        a native put reads the same word (CTX_FLOOR)."""
+        return self.words[CTX_FLOOR]
+
+    @floor.setter
+    def floor(self, value: int) -> None:
+        self.words[CTX_FLOOR] = value
+
+    @property
     def made(self) -> int:
         """Handles made since the last sweep (by ``put`` or by native code)."""
         return self.words[CTX_MADE]
@@ -428,7 +440,7 @@ class Handles:
         if made > words[CTX_SWEEP_AT]:
             words[CTX_SWEEP] = 1
         free = words[CTX_FREE_COUNT]
-        if free:
+        if free and self._released[free - 1] >= words[CTX_FLOOR]:
             index = self._released[free - 1]
             words[CTX_FREE_COUNT] = free - 1
             self._objects[index] = value
@@ -534,7 +546,7 @@ class Handles:
         self._containers.clear()
         self.kept = 0
         words = self.words
-        words[CTX_FREE_COUNT] = words[CTX_MADE] = words[CTX_HANDLES] = words[CTX_SWEEP] = 0
+        words[CTX_FREE_COUNT] = words[CTX_MADE] = words[CTX_HANDLES] = words[CTX_SWEEP] = words[CTX_FLOOR] = 0
         self._limit()
 
 

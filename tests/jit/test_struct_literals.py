@@ -205,3 +205,29 @@ def test_native_puts_make_the_literals_handles_without_calling_python(monkeypatc
     session, printed = run(text)
     assert printed == f"{sum(range(200000))}\n"
     assert current_t2(session, "f") and calls[0] < 1000 and 0 < most[0] < 4 * rt.SWEEP_NATIVE
+
+
+def test_native_puts_reuse_no_released_slot_below_the_floor(monkeypatch):
+    """``Handles.floor`` (CTX_FLOOR): a released slot below it is never reused, by
+    Handles.put or a native put -- a put appends instead."""
+    handles = rt.Handles()
+    first = [handles.put(object()) for _ in range(4)]
+    handles.sweep(0, {first[3]})
+    handles.floor = 2
+    assert handles.put("a") == 2 and handles.put("b") == 4   # (slot 1 and 0 are below it)
+    lengths = []
+    sweep, init = rt.Handles.sweep, rt.Handles.__init__
+
+    def high_floor(self, words=None):
+        init(self, words)
+        self.floor = 10**9
+
+    def watching(self, mark, live):
+        lengths.append(len(self._objects))
+        sweep(self, mark, live)
+
+    monkeypatch.setattr(rt.Handles, "__init__", high_floor)
+    monkeypatch.setattr(rt.Handles, "sweep", watching)
+    session, printed = run(LITERAL_LOOP + "print(f(20000))\n")
+    assert printed == f"{sum(range(20000))}\n" and current_t2(session, "f")
+    assert len(lengths) > 10 and lengths == sorted(lengths) and lengths[-1] > 10000   # (appended, never reused)

@@ -4,8 +4,9 @@ object, instead of calling ``Handles.put`` (a Python method called through
 ``PyObject_CallOneArg``: most of a native struct literal's or string's cost).
 
 A put does what ``Handles.put`` does, in the same order, on the same state
-(``runtime.Handles``): the last released slot if there is one (CTX_FREE_COUNT
-entries of the table at CTX_FREE), else the end of the ``_objects`` list;
+(``runtime.Handles``): the last released slot if there is one at or above the
+floor (CTX_FREE_COUNT entries of the table at CTX_FREE; CTX_FLOOR), else the
+end of the ``_objects`` list;
 the list takes its own reference to the object; the object table (CTX_OBJECTS)
 gets its address; CTX_MADE is bumped and, past CTX_SWEEP_AT, CTX_SWEEP set (a
 sweep is due). A container (list, RArray, dict, struct) is entered in the
@@ -66,12 +67,14 @@ class NativeHandles:
         b.position_at_end(blocks["reuse_peek"])
         released = b.inttoptr(load(rt.CTX_FREE), I64P)
         reused = self.alias.tag(b.load(b.gep(released, [b.sub(free, ir.Constant(I64, 1))])), "table")
-        b.branch(blocks["check"])
-        b.position_at_end(blocks["append_peek"])
+        b.cbranch(b.icmp_signed(">=", reused, load(rt.CTX_FLOOR)), blocks["check"], blocks["append_peek"])
+        b.position_at_end(blocks["append_peek"])   # (no released slot at or above the floor)
         appended = self._field(objects, rt.VAR_SIZE)
         b.branch(blocks["check"])
         b.position_at_end(blocks["check"])
         index = self.phi((reused, blocks["reuse_peek"]), (appended, blocks["append_peek"]))
+        reusing = self.phi((ir.Constant(ir.IntType(1), 1), blocks["reuse_peek"]),
+                           (ir.Constant(ir.IntType(1), 0), blocks["append_peek"]))
         inside = function.append_basic_block("inside")   # (a released slot always is, unless CTX_ROOM is 0)
         b.cbranch(b.icmp_signed("<", index, load(rt.CTX_ROOM)), inside, blocks["python"])
         b.position_at_end(inside)
@@ -98,7 +101,7 @@ class NativeHandles:
         b.cbranch(b.icmp_signed("!=", failed, ir.Constant(I32, 0)), blocks["failed"], blocks["commit"])
         # take the slot
         b.position_at_end(blocks["commit"])
-        b.cbranch(has_free, blocks["reuse"], blocks["append"])
+        b.cbranch(reusing, blocks["reuse"], blocks["append"])
         b.position_at_end(blocks["reuse"])
         store(b.sub(free, ir.Constant(I64, 1)), rt.CTX_FREE_COUNT)
         item = b.inttoptr(b.add(self._field(objects, rt.ITEMS_DATA), b.mul(index, ir.Constant(I64, 8))), I64P)
