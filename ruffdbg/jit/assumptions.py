@@ -69,7 +69,7 @@ class UnitAssumptions:
     current: bool
     assumptions: tuple[Assumption, ...]
     generic_sites: tuple = ()                # views.GenericSite: what it leaves generic, and why
-    inline_sites: tuple = ()                 # views.InlineSite: its method calls inlined, or why not
+    inline_sites: tuple = ()                 # views.InlineSite: its method calls inlined (or why not), its native string sites
 
 
 def collect(typed: TypedCode, guards: Iterable[Guard], callees: Iterable[Any],

@@ -16,7 +16,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, texts, tiering
+from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, strings, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
@@ -48,8 +48,10 @@ OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 # the interpreter's feedback records every other pair (int/int and float/float are
 # its fast hits, not in the feedback).
 INLINE_OPERANDS = {(left, right) for left in (int, float) for right in (int, float)}
-# ... and == / != of two strings (ASCII ones: lowering/tagged._strings_equal).
+# ... and == / != of two strings (ASCII ones: lowering/tagged._strings_equal), and
+# + of two strings where native code joins them (lowering/strings.py: TypedCode.strings).
 STRING_EQUALITY = {(str, str)}
+STRING_CONCATENATION = {(str, str)}
 
 
 def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
@@ -64,7 +66,8 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and pc not in typed.inlined and op in OPERATOR_SITES \
                 and (typed.tier == 1 or pc in typed.slow_paths):   # (an inlined method: structs are its operands)
-            inline = INLINE_OPERANDS | STRING_EQUALITY if op in EQUALITY_OPS else INLINE_OPERANDS
+            inline = INLINE_OPERANDS | STRING_EQUALITY if op in EQUALITY_OPS else \
+                INLINE_OPERANDS | STRING_CONCATENATION if pc in typed.strings else INLINE_OPERANDS
             generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in inline)
     # A builtin called through the runtime (a callback, like the generic path, but
     # with the builtin's own work to do in every tier): half a generic instruction.
@@ -424,7 +427,7 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
-        unit.inline_sites = inlining.sites(typed)
+        unit.inline_sites = inlining.sites(typed) + strings.sites(typed)   # (notes the views list per site)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

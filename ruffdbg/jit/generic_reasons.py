@@ -30,7 +30,7 @@ WHY = {
     Op.CALL_METHOD: ("method call {a}.{name}(...)", "not a monomorphic struct site"),
     Op.BUILD_ARRAY: ("array literal", "allocation stays in the interpreter"),
     Op.BUILD_DICT: ("dict literal", "allocation stays in the interpreter"),
-    Op.BUILD_STRING: ("string interpolation", "no native strings yet"),
+    Op.BUILD_STRING: ("string interpolation", "a part is not a Ruff value native code holds"),
     Op.NEW_STRUCT: ("struct literal {name}", "not a monomorphic literal site (jit/structs.why_literal_generic)"),
     Op.MAKE_STRUCT: ("struct definition", "types are defined by the interpreter"),
     Op.MAKE_FUNCTION: ("closure creation", "closures are made by the interpreter"),

@@ -11,7 +11,7 @@ from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, 
                                       stack_pops)
 from ruffdbg.core.arrays import ANY
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import dicts, elements, inlining, structs
+from ruffdbg.jit import dicts, elements, inlining, strings, structs
 from ruffdbg.jit.generic_reasons import generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
@@ -115,10 +115,29 @@ def _arithmetic_t1(s: Step):
     """Numbers inline (the result tagged: an overflow, a zero divisor or another type
     takes the generic path, whose result may be anything); the rest generic."""
     if all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        if s.op == Op.ADD and Kind.DYN == s.stack[-2] == s.stack[-1] and strings.may_join(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (two strs are joined natively)
         del s.stack[-2:]
         s.stack.append(Kind.DYN)
         return None
     return _generic(s)
+
+
+def _build_string(s: Step):
+    """Interpolation, T1 and T2: built natively (lowering/strings.py) from strs, ints,
+    floats, bools and null; a part of any other type at run time takes the generic
+    path (a T2 slow path)."""
+    parts = s.stack[len(s.stack) - s.arg:] if s.arg else []
+    if any(isinstance(part, StackOnly) for part in parts):
+        if s.typed.tier == 2:
+            return _generic_t2(s, why="a part is not a Ruff value native code holds")
+        return _generic(s)
+    del s.stack[len(s.stack) - s.arg:]
+    s.stack.append(Kind.DYN)
+    s.typed.strings.add(s.pc)
+    if s.typed.tier == 2:
+        s.typed.slow_paths.add(s.pc)
+    return None
 
 
 def _compare_t1(s: Step):
@@ -151,6 +170,7 @@ def t1_table(table: dict) -> dict:
         Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
         Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
         Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
+        Op.BUILD_STRING: _build_string,
     })
     table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
     table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
@@ -443,6 +463,7 @@ def t2_table(table: dict) -> dict:
         Op.LOAD_CELL: _load_captured_t2, Op.LOAD_FREE: _load_captured_t2,
         Op.STORE_CELL: _store_captured_t2, Op.STORE_FREE: _store_captured_t2,
         Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1, Op.YIELD: _yield_t2, Op.STORE_GLOBAL: _store_global, Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle,
+        Op.BUILD_STRING: _build_string,
     })
     table[Op.MUT_LOCAL] = _mut_local_t2
     table.update({op: _operator_t2(table[op]) for op in ARITHMETIC_OPS})

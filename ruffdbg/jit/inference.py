@@ -28,6 +28,7 @@ from ruffdbg.compiler.opcodes import (
     ARITHMETIC_OPS, EQUALITY_OPS, JUMP_OPS, NOT_COMPILED, ORDERING_OPS, Op, stack_pops,
 )
 from ruffdbg.core.objects import Builtin, Function
+from ruffdbg.jit import strings
 from ruffdbg.jit.runtime import MAX_PARAMS
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly, StackType
 from ruffdbg.profile.report import ruff_type
@@ -142,6 +143,9 @@ class TypedCode:
     # T2: inline ops on a tagged operand whose failing checks take the generic path
     # (as every T1 inline op does) instead of deopting: a tagged value may be a string
     slow_paths: set[int] = field(default_factory=set)
+    # T1 and T2: string sites native code runs (lowering/strings.py): an ADD with a tagged
+    # operand (two strs are joined natively) and an interpolation (BUILD_STRING)
+    strings: set[int] = field(default_factory=set)
     # pc -> the type on top of the stack when it falls through to pc + 1, before any
     # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
     falls_through: dict[int, StackType | None] = field(default_factory=dict)
@@ -389,6 +393,8 @@ def _arithmetic(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
         _slow_path(s)
+        if s.op == Op.ADD and Kind.DYN == stack[-2] == stack[-1] and strings.may_join(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (two strs are joined natively)
         del stack[-2:]
         stack.append(Kind.DYN)
         return None

@@ -102,6 +102,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming):
             call_cell=self.call_cell,
             struct_word=self.struct_word,
             handle_put=self._handle_put,
+            handles=self.handles,
             constants=self.handles.constants,
         )
 

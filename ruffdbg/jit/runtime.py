@@ -30,6 +30,14 @@ Python threads can both read it while native code runs:
                        captured variables natively loads it in its prologue
         CTX_OSR_MARK   an OSR entry's handle mark: CTX_HANDLES before the entry made
                        handles for the frame's values, which only this frame holds
+        CTX_MADE, CTX_SWEEP_AT   handles made since the last sweep, and the count past
+                       which a sweep is due (CTX_SWEEP is set): ``Handles.put`` and
+                       native puts (lowering/handles.py) both bump CTX_MADE
+        CTX_FREE, CTX_FREE_COUNT   the address of the table of released handles (a
+                       stack: puts reuse the last one first) and how many it holds
+        CTX_ROOM       how many handles the object table has room for (a native put
+                       that would outgrow it calls ``Handles.put``, which grows it)
+        CTX_FLOOR      a released slot is reused only at or above it (``Handles.floor``)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
     the globals table  function ids held by globals that native code calls
@@ -54,8 +62,9 @@ from ruffdbg.core.objects import Cell, StructType, StructValue
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
 (CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
- CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK) = range(12)
-CTX_WORDS = 12
+ CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK, CTX_MADE, CTX_SWEEP_AT, CTX_FREE, CTX_FREE_COUNT, CTX_ROOM,
+ CTX_FLOOR) = range(18)
+CTX_WORDS = 18
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -257,8 +266,37 @@ C_API = {
     "PyDict_GetItemWithError": ("i64", ("i64", "i64")),
     "PyErr_Occurred": ("i64", ()),
     "PyDict_SetItem": ("i32", ("i64", "i64", "i64")),
+    # native handle puts (lowering/handles.py)
+    "PyList_Append": ("i32", ("i64", "i64")),
+    # native strings (lowering/strings.py): concatenation, in place when the left one is
+    # the frame's own (PyUnicode_Append(PyObject **, PyObject *)), and interpolation
+    # through CPython's string writer (a WRITER_WORDS buffer on the native stack)
+    "PyUnicode_Concat": ("i64", ("i64", "i64")),
+    "PyUnicode_Append": ("void", ("i64", "i64")),
+    "_PyUnicodeWriter_Init": ("void", ("i64",)),
+    "_PyUnicodeWriter_WriteStr": ("i32", ("i64", "i64")),
+    "_PyUnicodeWriter_WriteASCIIString": ("i32", ("i64", "i64", "i64")),
+    "_PyUnicodeWriter_Finish": ("i64", ("i64",)),
+    "_PyUnicodeWriter_Dealloc": ("void", ("i64",)),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
+WRITER_WORDS = 8   # room for a _PyUnicodeWriter (56 bytes in 3.11; checked below)
+
+
+def _check_writer() -> None:
+    """CPython's string writer (a private API native interpolation uses) fits in
+    WRITER_WORDS words and makes the string it is given."""
+    buffer = (ctypes.c_int64 * (2 * WRITER_WORDS))(*([0x5A5A5A5A5A5A5A5A] * (2 * WRITER_WORDS)))
+    api = ctypes.pythonapi
+    api._PyUnicodeWriter_Init(ctypes.byref(buffer))
+    untouched = all(word == 0x5A5A5A5A5A5A5A5A for word in buffer[WRITER_WORDS:])
+    api._PyUnicodeWriter_WriteASCIIString(ctypes.byref(buffer), b"ruff 42", ctypes.c_ssize_t(7))
+    api._PyUnicodeWriter_Finish.restype = ctypes.py_object
+    if not untouched or api._PyUnicodeWriter_Finish(ctypes.byref(buffer)) != "ruff 42":
+        raise ImportError("ruffdbg: unexpected string writer (_PyUnicodeWriter)")
+
+
+_check_writer()
 
 
 def float_bits(value: float) -> int:
@@ -292,7 +330,17 @@ class Handles:
     every handle at or above its entry mark was made after it was entered, so
     only this frame -- or frames above it, which have returned -- can hold one.
     Those the frame does not hold are released (their slots reused), so a long
-    loop that makes strings keeps its memory flat."""
+    loop that makes strings keeps its memory flat.
+
+    Native code makes handles too, without calling Python (``lowering/handles.py``,
+    with the GIL held): everything a put reads or bumps besides the ``_objects``
+    list and the ``_containers`` dict is native memory -- the object table, the
+    stack of released slots (``_released``, CTX_FREE / CTX_FREE_COUNT), the count
+    of handles made since the last sweep (CTX_MADE) and its limit (CTX_SWEEP_AT),
+    the table's room (CTX_ROOM) -- so a native put and this one do the same
+    thing in the same order (a released slot first, the last released first)."""
+
+    native_puts = True   # False: CTX_ROOM stays 0, so every native put calls put (tests watching puts)
 
     def __init__(self, words: Any = None) -> None:
         self._objects: list[Any] = []
@@ -300,22 +348,19 @@ class Handles:
         # It grows by doubling; a table it outgrew is kept, since native code may
         # still hold its address until its next load of the ctx word.
         self._addresses = (ctypes.c_int64 * 256)()
+        # Released slots (a stack, CTX_FREE_COUNT of them): as big as the object
+        # table, so a sweep never overflows it. Native code reads it only with the
+        # GIL held, when nothing can grow it.
+        self._released = (ctypes.c_int64 * 256)()
         self._outgrown: list[Any] = []
-        self._free: list[int] = []
-        # A freed handle is reused only at or above the floor: the mark of the native
-        # run the VM entered last (set around it by Jit.call and an OSR entry, then put
-        # back: a plain attribute, as entering is hot). Every handle a run makes is then at or
-        # above its mark, so ``release_from`` frees them all when the run is over (a
-        # reused lower slot would hold its object, for copy-on-write, until the
-        # outermost native call returned).
-        self.floor = 0
         # id of a container -> its handle, or a set of them (a sweep drops them one by one;
         # most containers have one: no set, no object the cyclic GC has to track)
         self._containers: dict[int, int | set[int]] = {}
-        self.words = words                 # the ctx words: CTX_HANDLES follows len(_objects)
+        # the ctx words: CTX_HANDLES follows len(_objects) (a Handles of its own has words of its own)
+        self.words = words if words is not None else (ctypes.c_int64 * CTX_WORDS)()
         self._publish()
-        self.made = 0                      # handles made since the last sweep
         self.kept = 0                      # handles a sweep kept
+        self._limit()
         # (ids from 1: native code binds a function's id as a symbol, and a symbol
         # bound to 0 does not resolve -- lowering.common.Imports)
         self.functions: list[Any] = [None]
@@ -328,6 +373,26 @@ class Handles:
         self._constant_addresses = (ctypes.c_int64 * 64)()
         self._constants_outgrown: list[Any] = []
         self._publish_constants()
+
+    @property
+    def floor(self) -> int:
+        """A released slot is reused only at or above this handle (0 here: any slot);
+        a native put reads the same word (CTX_FLOOR)."""
+        return self.words[CTX_FLOOR]
+
+    @floor.setter
+    def floor(self, value: int) -> None:
+        self.words[CTX_FLOOR] = value
+
+    @property
+    def made(self) -> int:
+        """Handles made since the last sweep (by ``put`` or by native code)."""
+        return self.words[CTX_MADE]
+
+    def _limit(self) -> None:
+        """Past how many handles made a sweep is due (CTX_SWEEP set): few, so that the
+        structs and strings a native loop makes and drops die young."""
+        self.words[CTX_SWEEP_AT] = max(SWEEP_NATIVE, 2 * self.kept)
 
     def constant_id(self, value: Any) -> int:
         """A permanent handle for a constant baked into native code (TAG_CONSTANT)."""
@@ -345,8 +410,7 @@ class Handles:
         return self._constant_ids[key]
 
     def _publish_constants(self) -> None:
-        if self.words is not None:
-            self.words[CTX_CONSTANTS] = ctypes.addressof(self._constant_addresses)
+        self.words[CTX_CONSTANTS] = ctypes.addressof(self._constant_addresses)
 
     def function_id(self, function: Any) -> int:
         key = id(function)
@@ -371,19 +435,21 @@ class Handles:
         return dropped
 
     def put(self, value: Any) -> int:
-        self.made += 1
-        if self.made > max(SWEEP_NATIVE, 2 * self.kept) and self.words is not None:
-            self.words[CTX_SWEEP] = 1
-        if self._free and self._free[-1] >= self.floor:
-            index = self._free.pop()
+        words = self.words
+        made = words[CTX_MADE] = words[CTX_MADE] + 1
+        if made > words[CTX_SWEEP_AT]:
+            words[CTX_SWEEP] = 1
+        free = words[CTX_FREE_COUNT]
+        if free and self._released[free - 1] >= words[CTX_FLOOR]:
+            index = self._released[free - 1]
+            words[CTX_FREE_COUNT] = free - 1
             self._objects[index] = value
         else:
             index = len(self._objects)
             self._objects.append(value)
             if index >= len(self._addresses):
                 self._grow()
-            if self.words is not None:
-                self.words[CTX_HANDLES] = index + 1
+            words[CTX_HANDLES] = index + 1
         self._addresses[index] = id(value)
         if type(value) in CONTAINERS:   # see count_above
             key = id(value)
@@ -397,21 +463,25 @@ class Handles:
         return index
 
     def _grow(self) -> None:
-        table = (ctypes.c_int64 * (2 * len(self._addresses)))()
+        size = 2 * len(self._addresses)
+        table = (ctypes.c_int64 * size)()
         ctypes.memmove(table, self._addresses, ctypes.sizeof(self._addresses))
-        self._outgrown.append(self._addresses)
-        self._addresses = table
+        released = (ctypes.c_int64 * size)()
+        ctypes.memmove(released, self._released, ctypes.sizeof(self._released))
+        self._outgrown += [self._addresses, self._released]
+        self._addresses, self._released = table, released
         self._publish()
 
     def _publish(self) -> None:
-        if self.words is not None:
-            self.words[CTX_OBJECTS] = ctypes.addressof(self._addresses)
+        self.words[CTX_OBJECTS] = ctypes.addressof(self._addresses)
+        self.words[CTX_FREE] = ctypes.addressof(self._released)
+        self.words[CTX_ROOM] = len(self._addresses) if self.native_puts else 0
 
     def get(self, index: int) -> Any:
         return self._objects[index]
 
     def __len__(self) -> int:
-        return len(self._objects) - len(self._free)
+        return len(self._objects) - self.words[CTX_FREE_COUNT]
 
     def mark(self) -> int:
         """What CTX_HANDLES says: every handle made from now on is at or above it."""
@@ -422,7 +492,7 @@ class Handles:
         """A native frame is over: release the handles it made (at or above its mark),
         or each would count as a holder of its value (copy-on-write) until the
         outermost native call returns. No native frame may hold any of them."""
-        if self.words is not None and self.words[CTX_HANDLES] > mark:
+        if self.words[CTX_HANDLES] > mark:
             self.sweep(mark, set())
 
     def sweep_due(self) -> bool:
@@ -430,24 +500,35 @@ class Handles:
 
     def sweep(self, mark: int, live: set) -> None:
         """Release the handles at or above ``mark`` that are not in ``live``."""
-        objects, free = self._objects, self._free
+        objects, containers = self._objects, self._containers
+        freed: list[int] = []   # (written to the native stack in one slice: an item store costs a ctypes call)
         kept = 0
         for index in range(max(mark, 0), len(objects)):
             if index in live:
                 kept += 1
-            elif objects[index] is not _FREE:
-                key = id(objects[index])
-                where = self._containers.get(key)
+                continue
+            value = objects[index]
+            if value is _FREE:
+                continue
+            if value.__class__ in CONTAINERS:   # (only containers are in the copy-on-write index)
+                key = id(value)
+                where = containers.get(key)
                 if where.__class__ is int:
                     if where == index:
-                        del self._containers[key]
+                        del containers[key]
                 elif where is not None:
                     where.discard(index)
                     if not where:
-                        del self._containers[key]
-                objects[index] = _FREE
-                free.append(index)
-        self.made, self.kept = 0, kept
+                        del containers[key]
+            objects[index] = _FREE
+            freed.append(index)
+        value = None
+        free = self.words[CTX_FREE_COUNT]
+        if freed:
+            self._released[free:free + len(freed)] = freed
+        self.words[CTX_FREE_COUNT] = free + len(freed)
+        self.words[CTX_MADE], self.kept = 0, kept
+        self._limit()
 
     def count_above(self, mark: int, value: Any) -> int:
         """How many handles at or above ``mark`` hold the container ``value``."""
@@ -463,12 +544,11 @@ class Handles:
             return
         self._outgrown.clear()   # (no native code runs: the outermost call returned)
         self._objects.clear()
-        self._free.clear()
         self._containers.clear()
-        self.made = self.kept = self.floor = 0
-        if self.words is not None:
-            self.words[CTX_HANDLES] = 0
-            self.words[CTX_SWEEP] = 0
+        self.kept = 0
+        words = self.words
+        words[CTX_FREE_COUNT] = words[CTX_MADE] = words[CTX_HANDLES] = words[CTX_SWEEP] = words[CTX_FLOOR] = 0
+        self._limit()
 
 
 def value_pairs(buffer: Any, count: int) -> list[tuple[int, int]]:

@@ -51,7 +51,7 @@ class Unit:
     home: Any = None                   # OSR: ctypes words its promoted globals live in across calls
     assumptions: tuple = ()            # assumptions.Assumption records, made when it was built
     generic_sites: tuple = ()          # T2: views.GenericSite per site it leaves generic, and why
-    inline_sites: tuple = ()           # T2: views.InlineSite per method call site: inlined, or why not
+    inline_sites: tuple = ()           # views.InlineSite per method call site (inlined, or why not) and native string site
     callbacks: int = 0                 # trips through the generic path (deopt._run_op)
     judge_at: int = 0                  # callbacks at which its native run is judged next (Compiling.judge_native_run)
     interpreted_from_t0: str | None = None   # why the interpreter does not enter it (tiering.short_method)

@@ -54,7 +54,7 @@ class GenericSite:
 @dataclass(frozen=True)
 class InlineSite(GenericSite):
     """A method call site a T2 unit calls natively: its method inlined, or why not
-    (``jit/inlining.py``)."""
+    (``jit/inlining.py``); or a string site native code runs (``jit/strings.py``)."""
 
 
 @dataclass

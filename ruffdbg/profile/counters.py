@@ -147,6 +147,10 @@ class CodeProfile:
     def float_hits(self) -> list[int]:
         return list(map(add, self._float_hits, self.fused_floats))
 
+    def numbers_seen(self, pc: int) -> bool:
+        """Whether the site at ``pc`` saw its fast pair or two floats (one site: no lists built)."""
+        return bool(self._fast_hits[pc] or self.fused_ints[pc] or self._float_hits[pc] or self.fused_floats[pc])
+
     @property
     def feedback(self) -> list[dict[Any, int]]:
         self._fold()

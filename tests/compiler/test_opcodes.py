@@ -75,7 +75,7 @@ def test_the_base_table_refuses_what_has_no_inline_lowering_and_t2_leaves_it_gen
     step = type("Step", (), {"op": refused, "line": 7})()
     with pytest.raises(NotCompilable, match=f"NYI: {NOT_COMPILED[refused]} at line 7"):
         base[refused](step)
-    assert transfer_table(2)[Op.BUILD_STRING] is _generic_t2
+    assert transfer_table(2)[Op.BUILD_ARRAY] is _generic_t2
 
 
 def test_every_jump_has_a_target_kind_and_every_block_end_stops():

@@ -159,8 +159,26 @@ while k < 200 {
 print(all)
 """
 
+STRINGS = """func build(n) {
+    mut s := ""
+    for i in range(n) {
+        s := s + "<${i}|${i * 0.5}|${i % 2 == 0}|${null}>"
+        if len(s) > 2000 { s := "" + "é" }
+    }
+    return s
+}
+mut k := 0
+mut all := ""
+while k < 60 {
+    all := build(k * 5) + "/" + all
+    if len(all) > 3000 { all := "" }
+    k := k + 1
+}
+print(all)
+"""
+
 PROGRAMS = {"loops": LOOPS, "recursion": RECURSION, "try": TRY, "deopt": DEOPT, "generic": GENERIC,
-            "t1 calls": T1_CALLS, "iteration": ITERATION}
+            "t1 calls": T1_CALLS, "iteration": ITERATION, "strings": STRINGS}
 
 
 def run(text: str, jit: bool = True, threshold: int | None = None) -> tuple[Session, str]:

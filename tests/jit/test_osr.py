@@ -119,7 +119,7 @@ print(once())
 
 
 def test_a_loop_that_would_spend_its_time_in_the_runtime_stays_interpreted_at_a_low_threshold():
-    # A string interpolation, the truth of a tagged value and a builtin called
+    # An array literal, the truth of a tagged value and a builtin called
     # through the runtime each cost a callback natively: the loop's own 37
     # iterations show it (seed 8901 #1487 ran five times slower than T0 with such
     # a loop entered; its callback was a cell read, which T2 now does natively).
@@ -131,7 +131,7 @@ def test_a_loop_that_would_spend_its_time_in_the_runtime_stays_interpreted_at_a_
     mut i := 0
     while i < n {
         i := i + 1
-        y := to_bool("${cap}" && z)
+        y := to_bool([cap] && z)
     }
     return [bump(y), cap]
 }
@@ -167,7 +167,7 @@ print(work(3000000))
 
 def test_a_function_whose_whole_compile_is_held_back_is_not_retried_at_every_call(monkeypatch):
     # Its loop runs natively at every call; the whole function would spend its
-    # time on the generic path (string interpolations), so T2 holds it back. Each
+    # time on the generic path (array literals), so T2 holds it back. Each
     # OSR entry asked for the whole compile again: 600 inferences in 300 calls.
     from ruffdbg.jit import compiling
 
@@ -175,7 +175,7 @@ def test_a_function_whose_whole_compile_is_held_back_is_not_retried_at_every_cal
     infer = compiling.infer
     monkeypatch.setattr(compiling, "infer", lambda code, *rest, **named: inferred.append(code.name) or
                         infer(code, *rest, **named))
-    texts = '    g := "a${c}"; g := "b${c}"; g := "c${c}"; g := "d${c}"; g := "e${c}"; g := "f${c}"\n' * 12
+    texts = '    g := [c]; g := [c, 1]; g := [c, 2]; g := [c, 3]; g := [c, 4]; g := [c, 5]\n' * 12
     session = same_as_t0(f"""func work(n) {{
     let c := n * 2
     mut g := ""

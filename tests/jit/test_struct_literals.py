@@ -17,9 +17,11 @@ VECADD = Path(__file__).parents[2] / "examples" / "benchmarks" / "vecadd.ruff"
 
 def handles_made(monkeypatch) -> list[int]:
     """A one-item list counting the object handles made from now on (each struct
-    native code builds gets one)."""
+    native code builds gets one): native puts are turned off, so each calls
+    ``Handles.put``."""
     made = [0]
     put = rt.Handles.put
+    monkeypatch.setattr(rt.Handles, "native_puts", False)
 
     def counting(self, value):
         made[0] += 1
@@ -153,6 +155,7 @@ def test_a_loop_of_literals_keeps_the_handle_table_small(monkeypatch):
         return put(self, value)
 
     monkeypatch.setattr(rt.Handles, "put", counting)
+    monkeypatch.setattr(rt.Handles, "native_puts", False)
     text = LITERAL_LOOP + "print(f(200000))\n"
     session, printed = run(text)
     assert printed == f"{sum(range(200000))}\n"
@@ -172,6 +175,59 @@ def test_a_failing_handle_put_leaves_the_literal_to_the_generic_path(monkeypatch
         return put(self, value)
 
     monkeypatch.setattr(rt.Handles, "put", failing)
+    monkeypatch.setattr(rt.Handles, "native_puts", False)   # (every put is Handles.put's)
     text = LITERAL_LOOP + "print(f(5000))\n"
     session, printed = run(text)
     assert printed == f"{sum(range(5000))}\n" and calls[0] > 2500
+
+
+def test_native_puts_make_the_literals_handles_without_calling_python(monkeypatch):
+    """The handles of the structs a native loop builds are made by native code
+    (lowering/handles.py): Handles.put is not called for them; the table stays as
+    small as with Python's puts (sweeps release what the loop dropped), and the
+    copy-on-write index holds exactly the live structs' handles."""
+    calls, most = [0], [0]
+    put, sweep = rt.Handles.put, rt.Handles.sweep
+
+    def counting(self, value):
+        calls[0] += 1
+        return put(self, value)
+
+    def watching(self, mark, live):
+        most[0] = max(most[0], len(self))
+        sweep(self, mark, live)
+        assert all(type(self._objects[h]) is rt.StructValue and id(self._objects[h]) == key
+                   for key, h in self._containers.items())
+
+    monkeypatch.setattr(rt.Handles, "put", counting)
+    monkeypatch.setattr(rt.Handles, "sweep", watching)
+    text = LITERAL_LOOP + "print(f(200000))\n"
+    session, printed = run(text)
+    assert printed == f"{sum(range(200000))}\n"
+    assert current_t2(session, "f") and calls[0] < 1000 and 0 < most[0] < 4 * rt.SWEEP_NATIVE
+
+
+def test_native_puts_reuse_no_released_slot_below_the_floor(monkeypatch):
+    """``Handles.floor`` (CTX_FLOOR): a released slot below it is never reused, by
+    Handles.put or a native put -- a put appends instead."""
+    handles = rt.Handles()
+    first = [handles.put(object()) for _ in range(4)]
+    handles.sweep(0, {first[3]})
+    handles.floor = 2
+    assert handles.put("a") == 2 and handles.put("b") == 4   # (slot 1 and 0 are below it)
+    lengths = []
+    sweep, init = rt.Handles.sweep, rt.Handles.__init__
+
+    def high_floor(self, words=None):
+        init(self, words)
+        self.floor = 10**9
+
+    def watching(self, mark, live):
+        lengths.append(len(self._objects))
+        sweep(self, mark, live)
+
+    monkeypatch.setattr(rt.Handles, "__init__", high_floor)
+    monkeypatch.setattr(rt.Handles, "sweep", watching)
+    session, printed = run(LITERAL_LOOP + "print(f(20000))\n")
+    assert printed == f"{sum(range(20000))}\n" and current_t2(session, "f")
+    assert len(lengths) > 10 and lengths == sorted(lengths) and lengths[-1] > 10000   # (appended, never reused)

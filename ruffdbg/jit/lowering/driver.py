@@ -27,6 +27,8 @@ from ruffdbg.jit.lowering.dicts import DictReads
 from ruffdbg.jit.lowering.entry import EntryFunction
 from ruffdbg.jit.lowering.frame import FrameAndExits
 from ruffdbg.jit.lowering.generic import GenericOps
+from ruffdbg.jit.lowering.handles import NativeHandles
+from ruffdbg.jit.lowering.strings import NativeStrings
 from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
@@ -46,7 +48,7 @@ def _symbol_part(function: Any) -> str:
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
                CapturedVariables, ArrayIteration, InlinedMethods, VirtualStructs, TaggedValues, GenericOps,
-               EntryFunction):
+               EntryFunction, NativeHandles, NativeStrings):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
@@ -74,6 +76,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.module = ir.Module(name=f"{self.code.name}_T{tier}")
         self.module.triple = ""
         self.region = typed.region   # set for an OSR unit: a loop nest, entered at a header in it
+        self.string_constants: dict[int, str] = {}   # id of a LOAD_CONST's tagged value -> its string (strings.py)
         # (the arrays element stores find already owned: T2's native MUT_LOCAL only)
         self.ownership = ownership.analyse(typed) if tier == 2 else ownership.Ownership()
         # (a clean unit's LOAD_GLOBALs whose global every path to them checked already: jit/clean.py)

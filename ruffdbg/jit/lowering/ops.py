@@ -89,7 +89,9 @@ class Ops:
         value = self.code.consts[arg]
         if type(value) is str:   # native code only carries strings around: a constant handle
             handle = self.imports.value("rd.constant", self.runtime.constant_ids(value))
-            self.push(self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle), Kind.DYN)
+            tagged = self.make_dyn(ir.Constant(I64, rt.TAG_CONSTANT), handle)
+            self.string_constants[id(tagged)] = value   # (an interpolation writes its text directly)
+            self.push(tagged, Kind.DYN)
             return
         kind = self.typed.pushed(pc)
         if kind is None:
@@ -143,11 +145,11 @@ class Ops:
         self._jump(arg)
 
     def makes_handles(self, start: int, end: int) -> bool:
-        """Whether native code of T2's pcs ``start`` to ``end`` may make object handles
-        no generic op sweeps: a struct literal built natively, a native call (its
-        callee's result, or what the callee made)."""
+        """Whether native code of the pcs ``start`` to ``end`` may make object handles
+        no generic op sweeps: a string (T1 and T2), a struct literal built natively,
+        a native call (its callee's result, or what the callee made)."""
         typed = self.typed
-        return typed.tier == 2 and any(
+        return any(pc in typed.strings for pc in range(start, end + 1)) or typed.tier == 2 and any(
             pc in typed.struct_literals or pc in typed.method_calls
             or pc in typed.callees and pc not in typed.generic and type(typed.callees[pc].function) is not Builtin
             for pc in range(start, end + 1))

@@ -193,17 +193,15 @@ class StructFields:
         self._incref(shape_address)
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_TYPE)), shape_address)
         self._store_word(b.add(struct, ir.Constant(I64, rt.STRUCT_SLOTS)), slots)
-        number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), struct)
-        self._unless_put(pc, number, gil, made_object=struct)
-        handle = self._c_api("PyLong_AsLongLong", number)
-        self._c_api("Py_DecRef", number)
+        handle = self.put_handle(struct)
+        self._unless_put(pc, handle, gil, made_object=struct)
         self._c_api("Py_DecRef", struct)   # (the handle table holds it now)
         self._c_api("PyGILState_Release", gil)
         return handle
 
-    def _unless_put(self, pc: int, number: ir.Value, gil: ir.Value, made_object: ir.Value | None = None) -> None:
-        """``Handles.put`` is Python code: a signal handler may raise in it (Ctrl-C
-        outside the harness, which only sets the interrupt word). Then the object
+    def _unless_put(self, pc: int, handle: ir.Value, gil: ir.Value, made_object: ir.Value | None = None) -> None:
+        """A put's slow path is ``Handles.put``, Python code: a signal handler may raise
+        in it (Ctrl-C outside the harness, which only sets the interrupt word). Then the object
         native code made (``made_object``: a literal's struct, which frees its
         slots) is dropped, the error cleared -- a KeyboardInterrupt delivered again
         at the next check (``PyErr_SetInterrupt``) -- and the generic path does the
@@ -211,7 +209,7 @@ class StructFields:
         b = self.builder
         failed = self.function.append_basic_block(f"put_failed_pc{pc}")
         made = self.function.append_basic_block(f"put_pc{pc}")
-        b.cbranch(b.icmp_unsigned("==", number, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
+        b.cbranch(b.icmp_signed("<", handle, ir.Constant(I64, 0)), failed, made).set_weights([1, 1000])
         b.position_at_end(failed)
         if made_object is not None:
             self._c_api("Py_DecRef", made_object)
@@ -390,10 +388,8 @@ class StructFields:
         reads the element."""
         b = self.builder
         gil = self._c_api("PyGILState_Ensure")
-        number = self._c_api("PyObject_CallOneArg", self._address_of("handle_put", self.runtime.handle_put), item)
-        self._unless_put(pc, number, gil)
-        handle = self._c_api("PyLong_AsLongLong", number)
-        self._c_api("Py_DecRef", number)
+        handle = self.put_handle(item)
+        self._unless_put(pc, handle, gil)
         self._c_api("PyGILState_Release", gil)
         return handle
 

@@ -73,11 +73,21 @@ class TaggedValues:
         (left, left_kind), (right, right_kind) = left_entry, right_entry
         left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
         numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
-        self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "an operand is not a number"))
+        done = self.function.append_basic_block(f"arith_done_pc{pc}")
+        incoming = []
+        if op == Op.ADD and not negate and self.slow_path is not None and pc in self.typed.strings:
+            # two strs are joined natively (lowering/strings.py); anything else takes the slow path
+            are_numbers, texts = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("numbers", "texts"))
+            b.cbranch(numbers, are_numbers, texts)
+            b.position_at_end(texts)
+            incoming.append((self.concatenated(pc, left_entry, right_entry), b.block))
+            b.branch(done)
+            b.position_at_end(are_numbers)
+        else:
+            self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "an operand is not a number"))
         both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
         int_block = self.function.append_basic_block(f"int_pc{pc}")
         float_block = self.function.append_basic_block(f"float_pc{pc}")
-        done = self.function.append_basic_block(f"arith_done_pc{pc}")
         b.cbranch(both_int, int_block, float_block)
         b.position_at_end(int_block)
         with self.guards_reached(REACH_COUNTED):   # (each path's checks run on part of the runs only)
@@ -98,7 +108,7 @@ class TaggedValues:
         float_end = b.block
         b.branch(done)
         b.position_at_end(done)
-        result = self.phi((int_value, int_end), (float_value, float_end))
+        result = self.phi((int_value, int_end), (float_value, float_end), *incoming)
         del self.stack[-1 if negate else -2:]
         self.push(result, Kind.DYN)
 
