@@ -30,6 +30,7 @@ from ruffdbg.jit.lowering.generic import GenericOps
 from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
+from ruffdbg.jit.lowering.printing import module_text
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.lowering.twins import TWIN
@@ -159,7 +160,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         if self.region is None:
             self._finish_entry_poll()
         self._entry_function()
-        ir_text = str(self.module)
+        ir_text = module_text(self.module)   # (str(self.module), faster: printing.py)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
                            (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values,
                            {name: tuple(guards) for name, guards in self.exit_tail_guards.items()},
