@@ -1,7 +1,9 @@
 """The code that runs is generated without line tables (``engine._NO_TABLES``);
-the views generate it again from the optimized IR with them. Both must be the
-same machine code, or the assembly view, jitdump and the perf map would show
-other code than what runs."""
+the assembly view, jitdump and the perf map generate code again from the
+optimized IR with them. The tables must not change the machine code, or those
+views would show other code than what runs for that reason too. (Code
+generated from the printed IR and from the module LLVM optimized in memory can
+differ a little on their own: README, Performance.)"""
 
 from __future__ import annotations
 
