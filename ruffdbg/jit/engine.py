@@ -42,6 +42,17 @@ _libraries = itertools.count()
 STAGES = ("infer", "ir", "parse", "optimize", "codegen", "load", "install")
 DROPPED = "; (texts dropped: this compile is older than the compile history keeps)"
 NOT_YET = "; (not optimized yet: the compile is still queued or compiling in the background)"
+# ``CompiledModule._ir_after`` of a compile whose optimized IR was not printed (no
+# code cache to store it in): made again from the IR before when a view asks.
+_LAZY = b""
+# A unit's debug info is line tables (``lowering/debuginfo.py``: what the assembly
+# view, jitdump and the perf map read -- from code they generate again from the
+# optimized IR). The code that runs is generated from the same IR with the compile
+# unit's emission kind NoDebug: the same machine code (checked over the examples'
+# compiles; the locations stay in the IR, only the tables are not written) and
+# about 1 ms less of code generation per compile at the p50. The optimized IR is
+# kept with its line tables.
+_LINE_TABLES, _NO_TABLES = "emissionKind: LineTablesOnly", "emissionKind: NoDebug"
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ class CompiledModule:
                  twin: tuple[str, str, str] | None = None, imports: dict[str, int] | None = None,
                  cache: CodeCache | None = None, symbols: tuple[str, str] = ("", "")) -> None:
         self._ir_before = zlib.compress(ir_before.encode(), 1)
+        self._ir_text: str | None = ir_before   # (the same, plain, until ``generate`` parsed it)
         # The twin linked in before optimizing (recursive inlining), for re-running the passes
         self._twin = None if twin is None else (zlib.compress(twin[0].encode(), 1), *twin[1:])
         self._ir_after = zlib.compress(NOT_YET.encode(), 1)
@@ -116,13 +128,21 @@ class CompiledModule:
                 self.ms["load"] = round((time.perf_counter() - started) * 1000, 3)
             else:
                 looked_up = time.perf_counter()
-                with _parsed(self.ir_before, self.twin) as module:
+                twin = self.twin
+                if twin is not None:
+                    twin = (twin[0].replace(_LINE_TABLES, _NO_TABLES), *twin[1:])
+                with _parsed((self._ir_text or self.ir_before).replace(_LINE_TABLES, _NO_TABLES), twin) as module:
+                    self._ir_text = None
                     module.verify()
                     parsed = time.perf_counter()
                     optimize(module, self.levels.passes)
                     optimized = time.perf_counter()
-                    ir_after = str(module)
-                    self._ir_after = zlib.compress(ir_after.encode(), 1)
+                    # Printed only for the code cache: the views ask for few units'
+                    # optimized IR, which ``ir_after`` then makes again (LLVM's passes
+                    # give the same IR for the same input). Printing and compressing it
+                    # was about 0.8 ms of every compile.
+                    ir_after = str(module).replace(_NO_TABLES, _LINE_TABLES) if self.cache is not None else None
+                    self._ir_after = _LAZY if ir_after is None else zlib.compress(ir_after.encode(), 1)
                     object_code = _emit(module, self.levels)
                 self._link(lljit, object_code, exported)
                 done = time.perf_counter()
@@ -172,7 +192,17 @@ class CompiledModule:
 
     @property
     def ir_after(self) -> str:
-        return zlib.decompress(self._ir_after).decode() if self._ir_after is not None else DROPPED
+        if self._ir_after is None or self._ir_before is None:
+            return DROPPED
+        if self._ir_after == _LAZY:
+            self._ir_after = zlib.compress(self._optimized_again().encode(), 1)
+        return zlib.decompress(self._ir_after).decode()
+
+    def _optimized_again(self) -> str:
+        """The optimized IR, made again as ``generate`` made it (not printed then)."""
+        with _lock, _parsed(self.ir_before, self.twin) as module:
+            optimize(module, self.levels.passes)
+            return str(module)
 
     @property
     def twin(self) -> tuple[str, str, str] | None:
@@ -180,7 +210,7 @@ class CompiledModule:
 
     def drop_texts(self) -> None:
         """Free the IR and assembly (the compile history keeps only so many compiles)."""
-        self._ir_before = self._ir_after = self._assembly = self._twin = None
+        self._ir_before = self._ir_after = self._assembly = self._twin = self._ir_text = None
 
     @property
     def assembly(self) -> str:
@@ -191,7 +221,8 @@ class CompiledModule:
         if not self.generated:
             return NOT_YET
         if self._assembly is None:
-            with _lock, _parsed(self.ir_after) as module:   # (made as the object was: the same machine)
+            ir_after = self.ir_after   # (before taking the lock: it may take it to make the text)
+            with _lock, _parsed(ir_after) as module:   # (made as the object was: the same machine)
                 self._assembly = zlib.compress(_emit(module, self.levels, assembly=True).encode(), 1)
         return zlib.decompress(self._assembly).decode()
 

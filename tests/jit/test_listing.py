@@ -128,3 +128,24 @@ def test_assembly_with_direct_calls_of_the_callback():
     rows = listing.annotate_asm(lines, "rd.deopt_callback")
     assert [row.note for row in rows][1:] == ["deopt callback", None, None]
     assert rows[1].role == "exit call"
+
+
+def test_the_optimized_ir_is_made_on_request_and_is_the_compiled_one(tmp_path) -> None:
+    """With no code cache to store it in, a compile does not print its optimized IR;
+    the IR view's text is made again when asked for, and is what a compile that
+    printed it (for the cache) kept, guards and exits marked as before."""
+    from ruffdbg.jit import engine
+
+    def fib_unit(cache) -> object:
+        session = Session(Policy(jit=True, threshold=50, code_cache=cache), write=lambda text: None)
+        assert session.run_source(FIB).ok
+        return session, [unit for unit in session.jit.state_of(session.vm.globals["fib"].code).units if unit.tier == 2][-1]
+
+    lazy_session, lazy = fib_unit(False)
+    assert lazy.compiled._ir_after == engine._LAZY   # (nothing printed yet)
+    printed_session, printed = fib_unit(str(tmp_path))
+    assert printed.compiled._ir_after != engine._LAZY and not printed.compiled.cached
+    assert lazy.compiled.ir_after == printed.compiled.ir_after
+    rows = lazy_session.native_listing("fib", "ir", 2).lines
+    assert any(row.role == "guard" for row in rows) and any(row.role == "exit call" for row in rows)
+    assert any(row.role == "exit call" for row in lazy_session.native_listing("fib", "asm", 2).lines)

@@ -32,6 +32,7 @@ from ruffdbg.jit.lowering.strings import NativeStrings
 from ruffdbg.jit.lowering.inlined import InlinedMethods
 from ruffdbg.jit.lowering.iteration import ArrayIteration
 from ruffdbg.jit.lowering.ops import Ops
+from ruffdbg.jit.lowering.printing import module_text
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
 from ruffdbg.jit.lowering.twins import TWIN
@@ -116,6 +117,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge or branch pc -> its count not yet in memory
+        self.flushed_in: ir.Block | None = None   # the block ``pending`` went to memory in, nothing counted since
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
         # Counters live in memory the VM owns (common.CounterLayout says where each is).
@@ -162,7 +164,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         if self.region is None:
             self._finish_entry_poll()
         self._entry_function()
-        ir_text = str(self.module)
+        ir_text = module_text(self.module)   # (str(self.module), faster: printing.py)
         return LoweredUnit(self.unit_name, self.entry_name, ir_text, self.guards,
                            (time.perf_counter() - started) * 1000, self.exit_blocks, self.sites, self.imports.values,
                            {name: tuple(guards) for name, guards in self.exit_tail_guards.items()},
@@ -275,11 +277,19 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         if pending is None:
             self.bump(self.layout.taken(pc))
             return
+        self.flushed_in = None
         self.builder.store(self.builder.add(self.builder.load(pending), ir.Constant(I64, 1)), pending)
 
     def flush_pending(self) -> None:
         """Add the taken counts kept in registers to memory (before the unit leaves
-        or calls back, and at each back-edge's poll: whoever looks next sees them)."""
+        or calls back, and at each back-edge's poll: whoever looks next sees them).
+        Not again in a block that did it already with nothing counted since: a
+        call's paths and its exits each flushed, one after the other (the
+        counts are 0 there; LLVM dropped the second flush, after building,
+        printing and parsing it)."""
+        if self.flushed_in is self.builder.block:
+            return
+        self.flushed_in = self.builder.block
         for pc, pending in self.pending.items():
             b, tag = self.builder, self.alias.tag
             pointer = self.address(self.counters_address, self.layout.taken(pc))

@@ -130,6 +130,7 @@ class Ops:
         work), and whenever the unit leaves or calls back (``flush_pending``)."""
         b = self.builder
         pending = self.pending[pc]
+        self.flushed_in = None
         count = b.add(b.load(pending), ir.Constant(I64, 1))
         b.store(count, pending)
         poll = self.function.append_basic_block(f"poll_pc{pc}")
