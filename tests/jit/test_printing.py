@@ -13,10 +13,14 @@ from ruffdbg.jit.lowering import driver, printing
 from ruffdbg.session import Policy, Session
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+PROGRAMS = Path(__file__).parent.parent / "programs"
 
 
-@pytest.mark.parametrize("name", ["fib", "nbody", "sieve", "structs", "closures", "words", "blacklist"])
-def test_the_printer_writes_llvmlites_text_for_every_unit(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("program", [*(EXAMPLES / f"{name}.ruff" for name in
+                                       ("fib", "nbody", "sieve", "structs", "closures", "words", "blacklist")),
+                                     PROGRAMS / "jit_native_strings.ruff", PROGRAMS / "jit_call_function_values.ruff"],
+                         ids=lambda program: program.stem)
+def test_the_printer_writes_llvmlites_text_for_every_unit(program: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed: list[str] = []
 
     def both(module) -> str:
@@ -27,7 +31,6 @@ def test_the_printer_writes_llvmlites_text_for_every_unit(name: str, monkeypatch
 
     monkeypatch.setattr(driver, "module_text", both)
     session = Session(Policy(jit=True, threshold=1, code_cache=False), write=lambda _text: None)
-    program = EXAMPLES / f"{name}.ruff"
     session.run_source(read_text_file(program), str(program))
     session.jit.wait_compiles()
     assert printed   # (every example compiles something at --threshold 1)
