@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from ruffdbg.compiler.codegen import compile_program
-from ruffdbg.core.errors import RuffRuntimeError
 from ruffdbg.lang.diagnostics import Source
 from ruffdbg.lang.parser import parse
 from ruffdbg.profile import counters
@@ -17,6 +16,7 @@ from ruffdbg.profile.report import execution_counts
 from ruffdbg.session import Policy, Session
 from ruffdbg.vm import functions
 from ruffdbg.vm.interpreter import MAX_DEPTH, VM
+from tests.vm.t0_runs import counted, run_t0
 from tests.vm.test_debugger import Running
 
 FIB = """func fib(n) {
@@ -148,28 +148,12 @@ print(grow(6, 9223372036854775800))
 def run(text: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str | None, list]:
     """(output, error with its Ruff stack, the profile of every code object) at T0."""
     monkeypatch.setattr(counters, "FAST_AT", 3 if fast else functions.NEVER)
-    output: list[str] = []
-    vm = VM(write=output.append)
-    code = compile_program(parse(Source("t.ruff", text)))
-    error = None
-    try:
-        vm.run_script(code)
-    except RuffRuntimeError as raised:
-        error = f"{raised.message} at {[(entry.function, entry.line) for entry in raised.stack]}"
-    return output, error, [_profile(each) for each in code.walk()]
+    output, error, codes = run_t0(text)
+    return output, error, [_profile(each) for each in codes]
 
 
 def _profile(code) -> dict:
-    profile = code.profile
-    if profile is None:
-        return {}
-    return {
-        "calls": profile.calls, "counters": [profile.count(pc) for pc in range(len(code.instrs))],
-        "fast": profile.fast_hits, "float": profile.float_hits,
-        "feedback": [list(seen.items()) for seen in profile.feedback],
-        "args": [list(seen.items()) for seen in profile.arg_types],
-        "heat": execution_counts(code), "compiled": profile.fast_code is not None,
-    }
+    return {**counted(code), "heat": execution_counts(code), "compiled": code.profile.fast_code is not None} if code.profile is not None else {}
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ruffdbg.compiler.codegen import compile_program
-from ruffdbg.core.errors import RuffRuntimeError
-from ruffdbg.lang.diagnostics import Source
-from ruffdbg.lang.parser import parse
 from ruffdbg.session import Policy, Session
 from ruffdbg.vm import loops
-from ruffdbg.vm.interpreter import VM
+from tests.vm.t0_runs import counted, run_t0
 from tests.vm.test_debugger import Running
 
 PROGRAMS = {
@@ -141,28 +137,12 @@ print(grow(100))
 def run(text: str, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str | None, list]:
     """(output, error, the profile of every code object) of ``text`` at T0."""
     monkeypatch.setattr(loops, "LOOP_AT", 16 if compiled else -1)   # (16: short loops compiled too)
-    output: list[str] = []
-    vm = VM(write=output.append)
-    code = compile_program(parse(Source("t.ruff", text)))
-    error = None
-    try:
-        vm.run_script(code)
-    except RuffRuntimeError as raised:
-        error = f"{raised.message} at {[(entry.function, entry.line) for entry in raised.stack]}"
-    return output, error, [_profile(each) for each in code.walk()]
+    output, error, codes = run_t0(text)
+    return output, error, [_profile(each) for each in codes]
 
 
 def _profile(code) -> dict:
-    profile = code.profile
-    if profile is None:
-        return {}
-    return {
-        "calls": profile.calls, "counters": [profile.count(pc) for pc in range(len(code.instrs))],
-        "fast": profile.fast_hits, "float": profile.float_hits,
-        "feedback": [list(seen.items()) for seen in profile.feedback],
-        "args": [list(seen.items()) for seen in profile.arg_types],
-        "compiled": sorted(pc for pc, loop in profile.loops.items() if loop is not None),
-    }
+    return {**counted(code), "compiled": sorted(pc for pc, loop in code.profile.loops.items() if loop is not None)} if code.profile is not None else {}
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

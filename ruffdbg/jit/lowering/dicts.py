@@ -87,13 +87,9 @@ class DictReads:
     def _dict_setter(self) -> ir.Function:
         """This module's ``d[k] := v`` (v a null, bool, int or float): (receiver, key,
         value) -> 0, or NOT_READ when the generic path must store it."""
-        name = f"{self.unit_name}_dict_set"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I64, [DYN, DYN, DYN]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("dict_set", ir.FunctionType(I64, [DYN, DYN, DYN]))
+        if not new:
+            return function
         boxer = self._tagged_boxer()
         saved = self.builder
         try:
@@ -137,13 +133,9 @@ class DictReads:
         """This module's ``d[k]`` (see the module's text): (receiver, key) -> value,
         tag NOT_READ when the generic path must read it. ``has``: ``has_key(d, k)``'s
         (TAG_INT, 1 or 0) instead of the value."""
-        name = f"{self.unit_name}_dict_{'has' if has else 'get'}"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(DYN, [DYN, DYN]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function(f"dict_{'has' if has else 'get'}", ir.FunctionType(DYN, [DYN, DYN]))
+        if not new:
+            return function
         saved = self.builder
         try:
             self._emit_dict_getter(function, has)

@@ -205,6 +205,17 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         return self.imports.value(f"rd.function.{_symbol_part(function)}", self.runtime.function_ids(function),
                                   nonzero=True)   # (runtime.Handles: ids from 1)
 
+    def internal_function(self, suffix: str, function_type: ir.FunctionType) -> tuple[ir.Function, bool]:
+        """This module's internal helper ``<unit>_<suffix>`` (a dict getter, a string
+        writer ...), and whether it was declared just now (its body still to emit)."""
+        existing = self.module.globals.get(f"{self.unit_name}_{suffix}")
+        if existing is not None:
+            return existing, False
+        function = ir.Function(self.module, function_type, name=f"{self.unit_name}_{suffix}")
+        function.linkage = "internal"
+        function.attributes.add("nounwind")
+        return function, True
+
     def cell_of(self, function: Any, address: int) -> int:
         """A callee's call cell (runtime.call_cell) at ``address``, named."""
         return self.imports.memory(f"rd.cell.{_symbol_part(function)}", address)

@@ -35,13 +35,9 @@ class NativeHandles:
         return self.builder.call(self._put_function(), [obj])
 
     def _put_function(self) -> ir.Function:
-        name = f"{self.unit_name}_handle_put"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I64, [I64]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("handle_put", ir.FunctionType(I64, [I64]))
+        if not new:
+            return function
         saved = self.builder
         try:
             self._emit_put(function)

@@ -231,13 +231,9 @@ class NativeStrings:
     def _part_writer(self) -> ir.Function:
         """This module's function writing one tagged part into a string writer (the GIL
         held): OK, UNSUPPORTED (not a str, int, float, bool or null) or FAILED."""
-        name = f"{self.unit_name}_write_part"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I32, [I64, I64, I64]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("write_part", ir.FunctionType(I32, [I64, I64, I64]))
+        if not new:
+            return function
         saved = self.builder, self.function
         writer, tag, bits = function.args
         names = ("entry", "int", "float", "bool", "null", "object", "a_str", "other")
@@ -282,13 +278,9 @@ class NativeStrings:
         """This module's function writing a float (its bits) as Ruff prints it: by
         ``values.format_float`` itself, called through the C API (Rust's Display
         for f64 -- shortest round trip, no exponent -- has no exact C equivalent)."""
-        name = f"{self.unit_name}_write_float"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I32, [I64, I64]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("write_float", ir.FunctionType(I32, [I64, I64]))
+        if not new:
+            return function
         saved = self.builder
         writer, bits = function.args
         entry, formatted, failed = (function.append_basic_block(name) for name in ("entry", "formatted", "failed"))
@@ -312,13 +304,9 @@ class NativeStrings:
         """This module's function writing an i64 in decimal (what ``to_string`` of an
         int prints): its digits into a buffer on the stack, from the end, then
         ``_PyUnicodeWriter_WriteASCIIString``."""
-        name = f"{self.unit_name}_write_int"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I32, [I64, I64]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("write_int", ir.FunctionType(I32, [I64, I64]))
+        if not new:
+            return function
         saved = self.builder
         writer, value = function.args
         entry, digit, sign, done = (function.append_basic_block(name) for name in ("entry", "digit", "sign", "done"))

@@ -276,13 +276,9 @@ class StructFields:
     def _tagged_boxer(self) -> ir.Function:
         """This module's function boxing a tagged value (null, bool, int, float or
         object: the literal checked the tag) into a new reference."""
-        name = f"{self.unit_name}_box_tagged"
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        function = ir.Function(self.module, ir.FunctionType(I64, [I64, I64]), name=name)
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
+        function, new = self.internal_function("box_tagged", ir.FunctionType(I64, [I64, I64]))
+        if not new:
+            return function
         saved = self.builder
         tag, bits = function.args
         blocks = {name: function.append_basic_block(name) for name in ("entry", "int", "float", "bool", "null", "object")}
