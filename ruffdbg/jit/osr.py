@@ -111,6 +111,13 @@ class OsrEntry:
         if state.held or self.stepping:   # the debugger has it for now: look again soon
             self._rearm(code, site, self.policy.recheck_every)
             return None
+        left = _trips_left(frame, header)
+        if left is not None and left < min(WORTH_ITERATIONS, self.osr_at):
+            # About to end (`while i < n` with i at n, say): compiling and entering it
+            # would cost more than what is left to run (a function whose 1,000-trip loops
+            # met the mark at their last back-edge compiled each for nothing: dict_cold).
+            self._rearm(code, site, site.backoff)
+            return None
         try:
             if len(frame.stack) % 2:
                 raise NotCompilable("a loop entered with values on the stack", code.lines[header])
@@ -491,6 +498,29 @@ class OsrEntry:
         if guard is not None and guard.kind != "interrupt":
             self._record_deopt(unit, guard, self._deopt_reason(unit, guard, restored, nslots))
         return ("resume", pc), guard
+
+
+_TRIPS_LEFT = {Op.LESS: lambda a, b: b - a, Op.LESS_EQUAL: lambda a, b: b - a + 1,
+               Op.GREATER: lambda a, b: a - b, Op.GREATER_EQUAL: lambda a, b: a - b + 1}
+
+
+def _trips_left(frame: Any, header: int) -> int | None:
+    """How many more iterations a loop whose header is ``a < b`` (or <=, >, >=) of
+    int locals or constants, then a jump out, runs if its counter moves by one --
+    an estimate (0 or less: it ends now); None for any other header."""
+    code = frame.code
+    if header + 3 >= len(code.instrs):
+        return None
+    (load_a, a), (load_b, b), (compare, _), (jump, _) = code.instrs[header:header + 4]
+    if compare not in _TRIPS_LEFT or jump != Op.JUMP_IF_FALSE:
+        return None
+    values = []
+    for load, arg in ((load_a, a), (load_b, b)):
+        value = frame.locals[arg] if load == Op.LOAD_LOCAL else code.consts[arg] if load == Op.LOAD_CONST else None
+        if type(value) is not int:
+            return None
+        values.append(value)
+    return _TRIPS_LEFT[compare](*values)
 
 
 def _loop_extents(code: CodeObject) -> dict[int, tuple[int, ...]]:

@@ -75,7 +75,9 @@ for k in range(100) { work(1000) }
 print(work(2000000))
 """)
     work = session.function("work")
-    assert interpreted(session, "work")[4] <= 1000   # only the first call's loop before it got hot
+    # Only the first call's loop before it got hot: its 1,000th back-edge met the mark
+    # as the loop was ending (not worth entering), so the second call's first entered.
+    assert interpreted(session, "work")[4] <= 1001
     assert (work.tier, work.state) == ("T2", "optimized")
 
 
@@ -714,3 +716,24 @@ print(work({"a": 1}, 30))
         assert copies == [], threshold
     stopped = [e for e in session.events.since(0) if e.kind == "blacklisted"]
     assert all("raising an error (line 11)" in e.detail["reason"] for e in stopped)
+
+
+def test_a_loop_meeting_the_mark_as_it_ends_is_not_compiled_for_nothing():
+    # dict_cold's shape: a function called once whose `while i < n` loops run exactly
+    # the OSR mark's 1,000 trips. Each met the mark at its last back-edge and was
+    # compiled (90 ms under load) to run no iteration: 11x slower than T0.
+    text = """func ops(n) {
+    mut table := {}
+    mut i := 0
+    while i < n { table["k${i}"] := i; i := i + 1 }
+    mut total := 0
+    i := 0
+    while i < n { total := total + table["k${i}"]; i := i + 1 }
+    return total
+}
+print(ops(1000))
+"""
+    session = same_as_t0(text)
+    assert not [e for e in session.events.since(0) if e.kind == "compiled"]
+    longer = same_as_t0(text.replace("ops(1000)", "ops(3000)"))
+    assert [e.line for e in longer.events.since(0) if e.kind == "compiled"] == [4, 7]
