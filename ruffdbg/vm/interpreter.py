@@ -49,14 +49,12 @@ import builtins
 import operator
 import sys
 import time
-from typing import Any, Callable
+from typing import Any
 
 from ruffdbg.compiler import peephole
-from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPERATOR_METHODS, Op
 from ruffdbg.core import values
 from ruffdbg.core.arrays import ARRAY_TYPES, BOOL, RArray
-from ruffdbg.vm.builtins import BUILTINS
 from ruffdbg.vm.calls import Calls
 from ruffdbg.vm.control import INVALIDATED, STEPPING, Control
 from ruffdbg.vm.cow import CopyOnWrite
@@ -67,16 +65,16 @@ from ruffdbg.core.errors import RuffError
 from ruffdbg.vm.frame import NO_HANDLERS, Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS, RareOps
 from ruffdbg.vm.generators import Yielded
+from ruffdbg.vm.state import MAX_DEPTH, VMState
 from ruffdbg.vm.timing import Timing
-from ruffdbg.vm.framestack import FrameStack, Gap
-from ruffdbg.vm.hooks import NOT_TAKEN, TierHooks
-from ruffdbg.core.objects import Builtin, Function, StructType, StructValue
+from ruffdbg.vm.framestack import FrameStack
+from ruffdbg.vm.hooks import NOT_TAKEN
+from ruffdbg.core.objects import Builtin, Function, StructValue
 from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
 
 # (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
 
-MAX_DEPTH = 20_000
 # Opcodes the dispatch loop handles inline (every other one is an ``op_<NAME>`` method, vm/ops.py;
 # the loop does CALL_METHOD's and GET_FIELD's inline-cache hits too, and calls the method otherwise).
 INLINE_OPS = frozenset({
@@ -97,45 +95,11 @@ _new_object = object.__new__
 _MISSING = object()   # (a global may hold null: not None)
 
 
-class VM(EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
-    """Tier 0. This module has the VM's state and the dispatch loop; the mixins
+class VM(VMState, EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
+    """Tier 0. This module has the dispatch loop; the VM's state is vm/state.py's, and the mixins
     add the entry points (vm/entry.py), the call set-up (vm/calls.py), the pause/interrupt protocol
     (vm/control.py), copy-on-write (vm/cow.py) and the rare opcodes' handlers
     (vm/ops.py)."""
-
-    def __init__(self, write: Callable[[str], Any] = sys.stdout.write, max_depth: int = MAX_DEPTH):
-        self.write = write
-        self.max_depth = max_depth
-        self.globals: dict[str, Any] = {}
-        self.global_kinds: dict[str, str] = {}   # only let/const globals are listed
-        # Globals a declaration may replace instead of failing as a duplicate: the
-        # Session fills it with the globals of earlier inputs before each REPL input.
-        self.redeclarable: set[str] = set()
-        self.structs: dict[str, StructType] = {}
-        self.shapes_declared: dict[str, int] = {}   # struct name -> declarations run (shape ids: Point#1 ...)
-        self.builtins = dict(BUILTINS)
-        self.frames: list[Frame] = []            # interpreter frames only (vm/framestack.py)
-        # Native activations below Python code run for them, counted, built only when
-        # shown; the loop's limit is max_depth less them (vm/framestack.py).
-        self.gaps: list[Gap] = []
-        self.hidden = 0
-        self.depth_limit = max_depth
-        Control.__init__(self)                   # interrupt word, pause, slow motion (vm/control.py)
-        self.debugger = None                     # the vm.debugger.Debugger that owns the traps (set by the Session)
-        self.events = None                       # the Session's EventLog (pauses are events too)
-        self.cow_copies = 0
-        self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
-        self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
-        self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
-        self.fast_running: CodeObject | None = None   # a compiled function running (vm/functions.py)
-        self.clock = [0]   # the loop's last clock reading, while compiled functions run (vm/functions.py)
-        Timing.__init__(self)                    # timing contexts (vm/timing.py)
-        self._started = time.perf_counter()
-
-    # ------------------------------------------------------------ builtins' ctx
-
-    def clock_ms(self) -> float:
-        return (time.perf_counter() - self._started) * 1000.0
 
     # ------------------------------------------------------------ the loop
     #
