@@ -338,8 +338,8 @@ class NativeBoundary:
             handles.sweep(mark, live)
             self.ctx.words[rt.CTX_SWEEP] = 0
             return rt.STATUS_OK
-        if self.vm.interrupt[0] and op != rt.OP_RAISE:   # a safepoint: leave before the op runs
-            return rt.STATUS_INTERRUPTED                   # (lowering.generic._unless_done)
+        if self.vm.interrupt[0] and op != rt.OP_RAISE and not _ends_frame(self.units[unit_id].code, pc, op):
+            return rt.STATUS_INTERRUPTED   # a safepoint: leave before the op runs (lowering.generic._unless_done)
         try:
             # The frame's values as native code wrote them, read once (a list: reading
             # a ctypes pointer costs per item). The instruction may run Ruff code (a
@@ -614,6 +614,15 @@ def _replaced_by_builder(unit: Unit, pc: int, frame: Frame, pairs: Any, nlocals:
     if handle in held:
         return 0
     return sum(1 for index in handles.above(mark, args[0]) if index not in held)
+
+
+def _ends_frame(code: CodeObject, pc: int, op: int) -> bool:
+    """The op ends the native frame (THROW, FAIL): native code leaves after it with the
+    status it gets, and has no safepoint exit there -- so it always runs (the error
+    goes to the frame's handlers or up; the interrupt is taken where the interpreter
+    goes on). Refusing it for an interrupt ended the frame silently, as if it had
+    returned (a retired unit's ``throw`` inside a ``try``: rich seed 140008 #112)."""
+    return OPCODES[code.instrs[pc][0] if op == rt.OP_AS_IS else op].ends
 
 
 def op_shape(code: CodeObject, pc: int, op: int) -> tuple[int, tuple[int, ...] | None]:
