@@ -45,6 +45,7 @@ from tests.jit.program_generator import programs
 from tests.jit.rich_generator import generate as generate_rich
 from tests.jit.rich_generator import programs as rich_programs
 from tests.known_jit_bugs import with_known_bugs
+from tests.test_conformance import assert_conforms
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"T0": ["--no-jit"], "default": [], "eager": ["--threshold", "1"], "t37": ["--threshold", "37"]}
@@ -89,12 +90,13 @@ PROGRAMS = [path for path in sorted((ROOT / "tests" / "programs").glob("*.ruff")
             + sorted((ROOT / "examples").glob("*.ruff")) if _timing_free(path)]
 
 
-@pytest.mark.parametrize("program", with_known_bugs(PROGRAMS, "differential"), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("program", with_known_bugs(PROGRAMS, "differential", "conformance"), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_program_same_in_every_mode(program: Path, capsys) -> None:
     results = {mode: run_mode(program, mode, capsys) for mode in MODES}
     problem = differences("T0", results)
     assert not problem, f"{program}:\n{problem}"
     assert_no_internal_error(results)
+    assert_conforms(program, *results["default"])   # (the conformance check of tests/test_conformance.py)
 
 
 def assert_no_internal_error(results: dict[str, tuple[int, str, str]]) -> None:
