@@ -104,6 +104,34 @@ def test_counts_of_counted_loops_equal_the_interpreters(threshold):
     assert any(e.kind == "osr" and e.function == "<script>" for e in native.events.since(0))
 
 
+RECOVERED = """func recover(n) {
+    mut t := 9223372036854775000
+    mut u := -9223372036854775000
+    mut seen := 0
+    for j in range(n) {
+        try { t := t + j * 3 } except e { seen := seen + t % 1000; t := t - 4000 }
+        try { u := u - j } except e { seen := seen + u % 1000; u := u + 4000 }
+    }
+    return seen + t % 1000 + u % 1000
+}
+mut k := 0
+mut all := 0
+while k < 60 { all := all + recover(k * 20); k := k + 1 }
+print(all)
+"""
+
+
+@pytest.mark.parametrize("threshold", [None, 1])
+def test_an_overflow_exit_hands_over_the_operands_it_rebuilt(threshold):
+    # An add's or subtract's overflow exit makes its left operand (and the local it
+    # came from) again from the wrapped result: the handler sees the same values.
+    interpreted, expected = run(RECOVERED, jit=False)
+    native, output = run(RECOVERED, threshold=threshold)
+    assert output == expected
+    assert counts(native) == counts(interpreted)
+    assert any(e.kind == "deopt" and e.function == "recover" for e in native.events.since(0))
+
+
 def polls(session: Session, name: str) -> list[int]:
     """The pcs of the interrupt polls of a function's T2 loops (``poll_pc<P>`` blocks)."""
     ir = session.native_text(name, "ir", tier=2, raw=True)

@@ -116,6 +116,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stable_vars: dict[tuple[int, int], tuple[ir.AllocaInstr, ...]] = {}   # arrays.py
         self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
+        self.loaded_at: dict[int, tuple[int, int, ir.Value]] = {}   # id of a slot load's value -> (pc, slot, value)
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge or branch pc -> its count not yet in memory
         self.flushed_in: ir.Block | None = None   # the block ``pending`` went to memory in, nothing counted since

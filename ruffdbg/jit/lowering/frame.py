@@ -11,7 +11,7 @@ the frame that entered)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from llvmlite import ir
 
@@ -231,9 +231,11 @@ class FrameAndExits:
             values[self.code.nlocals:] = self.home_pairs()
         return values
 
-    def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
+    def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None,
+                 exit_stack: Callable[[], list] | None = None) -> None:
         """Branch to a deopt exit for ``guard`` when ``condition`` holds. Passes are
-        counted only where the check is on a cold path (see common.REACH_*)."""
+        counted only where the check is on a cold path (see common.REACH_*).
+        (``exit_stack``: makes the exit's stack in the exit block.)"""
         b = self.builder
         if self.slow_path is not None and guard.kind in SLOW_PATH_KINDS:
             # T1: the operands are not what the inline path handles; the generic path does.
@@ -248,6 +250,8 @@ class FrameAndExits:
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
         b.cbranch(condition, exit_block, continue_block).set_weights(EXIT_WEIGHTS)
         b.position_at_end(exit_block)
+        if exit_stack is not None:
+            stack = exit_stack()
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
         if guard.reach in (REACH_COUNTED, REACH_POLL):
