@@ -9,6 +9,7 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
+from ruffdbg.jit.lowering.counted import POLL_WEIGHTS
 from ruffdbg.jit.lowering.common import BOXED, I64, I64P, REACH_COUNTED, RESULT, TAGS, DirectSite
 from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
 
@@ -408,8 +409,14 @@ class CallsAndLoops:
         saved = list(self.stack)
         more = self.function.append_basic_block(f"for_next_pc{pc}")
         done = self.function.append_basic_block(f"for_done_pc{pc}")
-        b.cbranch(b.icmp_unsigned("<", position, count), more, done)
+        loop = self.counted_by_header.get(pc)
+        if loop is None:
+            b.cbranch(b.icmp_unsigned("<", position, count), more, done)
+        else:
+            self._counted_for_iter(loop, position, count, more, done)
         b.position_at_end(done)
+        if loop is not None:
+            self.settle_counted(pc, saved, only=loop)
         self.bump(self.layout.taken(pc))   # the loop ended: a taken branch, as the interpreter counts it
         self.stack = saved[:-2]
         self._jump(exit_target)
@@ -417,3 +424,18 @@ class CallsAndLoops:
         element = b.add(start, b.mul(position, step))
         self.stack = saved[:-1] + [(b.add(position, ir.Constant(I64, 1)), Kind.INT), (element, Kind.INT)]
         self._jump(pc + 1)
+
+    def _counted_for_iter(self, loop, position: ir.Value, count: ir.Value, more: ir.Block, done: ir.Block) -> None:
+        """A counted range loop's header (``lowering/counted.py``): one test while the
+        position is below the limit; at the limit, the count decides between
+        ending the loop and polling."""
+        b = self.builder
+        check = self.function.append_basic_block(f"for_limit_pc{loop.header}")
+        poll = self.function.append_basic_block(f"poll_pc{loop.header}")
+        below = b.icmp_unsigned("<", position, b.load(self.counted_words[loop.back_edge][1]))
+        b.cbranch(below, more, check).set_weights(POLL_WEIGHTS[::-1])
+        b.position_at_end(check)
+        b.cbranch(b.icmp_unsigned("<", position, count), poll, done)
+        b.position_at_end(poll)
+        self.poll_counted(loop, position, self.stack)
+        b.branch(more)

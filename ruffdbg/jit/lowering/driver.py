@@ -20,6 +20,7 @@ from ruffdbg.jit.lowering.arrays import ArrayElements
 from ruffdbg.jit.lowering.builtins import NativeBuiltins
 from ruffdbg.jit.lowering.calls import CallsAndLoops
 from ruffdbg.jit.lowering.cells import CapturedVariables
+from ruffdbg.jit.lowering.counted import CountedLoops
 from ruffdbg.jit.lowering.common import (F64, I1, I64, REACH_PC, RESULT, AliasClasses, CounterLayout, DirectSite,
                                           Guard, Imports, LoweredUnit, RuntimeAddresses, fast_names)
 from ruffdbg.jit.lowering.debuginfo import DebugInfo
@@ -49,7 +50,7 @@ def _symbol_part(function: Any) -> str:
 
 class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
                CapturedVariables, ArrayIteration, InlinedMethods, VirtualStructs, TaggedValues, GenericOps,
-               EntryFunction, NativeHandles, NativeStrings):
+               EntryFunction, NativeHandles, NativeStrings, CountedLoops):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.
 
     The parts (mixins, one module each) share the state set up here: the
@@ -115,6 +116,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stable_vars: dict[tuple[int, int], tuple[ir.AllocaInstr, ...]] = {}   # arrays.py
         self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
+        self.loaded_at: dict[int, tuple[int, int, ir.Value]] = {}   # id of a slot load's value -> (pc, slot, value)
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge or branch pc -> its count not yet in memory
         self.flushed_in: ir.Block | None = None   # the block ``pending`` went to memory in, nothing counted since
@@ -149,6 +151,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
             what = "back_edges" if code.instrs[pc][0] == Op.JUMP_BACK else "branch_taken"
             self.pending[pc] = self.builder.alloca(I64, name=f"{what}_pc{pc}")
             self.builder.store(ir.Constant(I64, 0), self.pending[pc])
+        self.find_counted_loops()
         if self.region is None:
             self.locate(0)
             self._prologue()
@@ -301,6 +304,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Dic
         if self.flushed_in is self.builder.block:
             return
         self.flushed_in = self.builder.block
+        self.settle_counted(self._pc, self.stack)
         for pc, pending in self.pending.items():
             b, tag = self.builder, self.alias.tag
             pointer = self.address(self.counters_address, self.layout.taken(pc))

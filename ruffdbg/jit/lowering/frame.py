@@ -11,7 +11,7 @@ the frame that entered)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from llvmlite import ir
 
@@ -172,6 +172,7 @@ class FrameAndExits:
                 self.stack.append((None, kind))   # a function about to be called: a constant
             else:
                 self.stack.append((b.load(self.stack_var(depth, kind)), kind))
+        self.poll_stepped_header(pc)
 
     def _prepare_edge(self, target: int) -> None:
         """Before jumping to ``target``: put live values where that block reads them,
@@ -181,6 +182,7 @@ class FrameAndExits:
         for local, mut_pc in self.ownership.before_loop.get((self._pc, target), ()):
             self.make_owned(local, mut_pc, target)
         self.enter_loops(target)
+        self.enter_counted(target)
         want_slots, want_stack = self.typed.before[target]
         want_slots = self.virtualized(list(want_slots))
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):
@@ -199,6 +201,7 @@ class FrameAndExits:
                 self.builder.store(value, self.stack_var(depth, kind))
 
     def _jump(self, target: int) -> None:
+        self.settle_leaving(target)
         self._prepare_edge(target)
         self.builder.branch(self.block_for(target))
 
@@ -228,9 +231,11 @@ class FrameAndExits:
             values[self.code.nlocals:] = self.home_pairs()
         return values
 
-    def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None) -> None:
+    def deopt_if(self, condition: ir.Value, guard: Guard, stack: list | None = None,
+                 exit_stack: Callable[[], list] | None = None) -> None:
         """Branch to a deopt exit for ``guard`` when ``condition`` holds. Passes are
-        counted only where the check is on a cold path (see common.REACH_*)."""
+        counted only where the check is on a cold path (see common.REACH_*).
+        (``exit_stack``: makes the exit's stack in the exit block.)"""
         b = self.builder
         if self.slow_path is not None and guard.kind in SLOW_PATH_KINDS:
             # T1: the operands are not what the inline path handles; the generic path does.
@@ -245,6 +250,8 @@ class FrameAndExits:
         continue_block = self.function.append_basic_block(f"after_guard{guard.id}")
         b.cbranch(condition, exit_block, continue_block).set_weights(EXIT_WEIGHTS)
         b.position_at_end(exit_block)
+        if exit_stack is not None:
+            stack = exit_stack()
         self._deopt_exit(guard, self.stack if stack is None else stack)
         b.position_at_end(continue_block)
         if guard.reach in (REACH_COUNTED, REACH_POLL):
@@ -286,6 +293,7 @@ class FrameAndExits:
         code once per shape instead of once per check. The locals reach the tail
         through their allocas (mem2reg makes the phis); the stack pairs as phis."""
         b = self.builder
+        self.settle_counted(pc, stack)
         pairs = [pair for value, kind in stack for pair in self._pairs(value, kind, whole=True)]
         key = (tuple(self.state_slots), self.promoted_in_home, len(stack),
                tuple(tag if isinstance(tag, int) or tag is WHOLE else None for tag, _ in pairs))
@@ -312,7 +320,8 @@ class FrameAndExits:
                          [(WHOLE, b.phi(DYN)) if tag is WHOLE else (None if isinstance(tag, int) else b.phi(I64), b.phi(I64))
                           for tag, _ in pairs], tail_guards)
         phis = [(tag if tag_phi is None else tag_phi, bits_phi) for (tag, _), (tag_phi, bits_phi) in zip(pairs, tail.pairs)]
-        self._write_pairs(self._slot_pairs() + phis)
+        with self.shared_block():
+            self._write_pairs(self._slot_pairs() + phis)
         if self.region is not None:
             b.store(ir.Constant(I64, values), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
             where = b.or_(b.shl(tail.which, ir.Constant(I64, 32)), tail.pc)
@@ -451,9 +460,10 @@ class FrameAndExits:
             here = b.block
             b.position_at_end(self.function.append_basic_block(f"leave{len(self.leave_tails)}"))
             tail = self.leave_tails[key] = b.phi(I64, name="status")
-            self.flush_pending()
-            if self.region is not None:
-                self._write_values(self._slot_values())
+            with self.shared_block():
+                self.flush_pending()
+                if self.region is not None:
+                    self._write_values(self._slot_values())
             b.ret(b.insert_value(b.insert_value(ir.Constant(RESULT, None), ir.Constant(I64, 0), 0), tail, 1))
             b.position_at_end(here)
         tail.add_incoming(status, b.block)

@@ -72,6 +72,7 @@ class Ops:
             return
         value = self.builder.load(self.slot(arg, kind))
         self.loaded_from[id(value)] = arg, value   # (an element site may know its array: arrays.py)
+        self.loaded_at[id(value)] = pc, arg, value   # (an overflow exit may rebuild it: _recovered_operands)
         self.push(value, kind)
 
     def op_STORE_LOCAL(self, pc: int, op: int, arg: int) -> None:
@@ -131,6 +132,9 @@ class Ops:
         b = self.builder
         pending = self.pending[pc]
         self.flushed_in = None
+        if pc in self.counted:   # (its count and poll: lowering/counted.py)
+            self._jump(arg)
+            return
         count = b.add(b.load(pending), ir.Constant(I64, 1))
         b.store(count, pending)
         poll = self.function.append_basic_block(f"poll_pc{pc}")
@@ -190,7 +194,8 @@ class Ops:
         self.pop()
         self._prepare_edge(target)
         self._prepare_edge(following)
-        taken, fallthrough = self._counted_edge(self._pc, self.block_for(target)), self.block_for(following)
+        taken = self._counted_edge(self._pc, self.leaving_edge(target, self.block_for(target)))
+        fallthrough = self.leaving_edge(following, self.block_for(following))
         if jump_when:
             self.builder.cbranch(truthy, taken, fallthrough)
         else:
@@ -365,12 +370,17 @@ class Ops:
 
     def _int_arithmetic(self, pc: int, op: int, left: ir.Value, right: ir.Value) -> ir.Value:
         b = self.builder
+        if pc in self.safe_steps:
+            return b.add(left, right, flags=["nsw"])
         if op in (Op.ADD, Op.SUB, Op.MUL):
             checked = {Op.ADD: b.sadd_with_overflow, Op.SUB: b.ssub_with_overflow, Op.MUL: b.smul_with_overflow}[op]
             pair = checked(left, right)
             guard = self.new_guard("overflow", pc, f"int {OPCODE_NAMES[op].lower()} overflows")
-            self.deopt_if(b.extract_value(pair, 1), guard)
-            return b.extract_value(pair, 0)
+            wrapped = b.extract_value(pair, 0)
+            rebuilt = (lambda: self._recovered_operands(pc, op, wrapped, right)) \
+                if self._rebuildable(op, left, right) else None
+            self.deopt_if(b.extract_value(pair, 1), guard, exit_stack=rebuilt)
+            return wrapped
         zero = self.new_guard("division", pc, "divisor is 0")
         self.deopt_if(b.icmp_signed("==", right, ir.Constant(I64, 0)), zero)
         overflow = self.new_guard("overflow", pc, "-9223372036854775808 / -1")
@@ -378,6 +388,39 @@ class Ops:
         is_minus_one = b.icmp_signed("==", right, ir.Constant(I64, -1))
         self.deopt_if(b.and_(is_min, is_minus_one), overflow)
         return b.sdiv(left, right) if op == Op.DIV else b.srem(left, right)
+
+    def _rebuildable(self, op: int, left: ir.Value, right: ir.Value) -> bool:
+        """Whether an overflow exit can make the left operand again: an add or subtract
+        of the two values on top of the stack (not a negation's 0 - x, nor tagged
+        operands' bits), by a right operand that is not a constant (LLVM often proves
+        such a check away -- i + 1 below a bound -- and an exit using the wrapped
+        result kept it from doing so)."""
+        return op in (Op.ADD, Op.SUB) and not isinstance(right, ir.Constant) and len(self.stack) >= 2 \
+            and self.stack[-2][0] is left and self.stack[-1][0] is right
+
+    def _recovered_operands(self, pc: int, op: int, wrapped: ir.Value, right: ir.Value) -> list:
+        """(On an add's or subtract's overflow exit.) The stack with the left operand
+        made again from the wrapped result (exactly: r - b, r + b), and so the local
+        it was loaded from if that still holds it: past the operation nothing needs
+        the value it overwrote, so LLVM adds in place -- a loop's ``total := total +
+        i`` copies no total per iteration (loop10m: two moves on its chain)."""
+        b = self.builder
+        again = b.sub(wrapped, right) if op == Op.ADD else b.add(wrapped, right)
+        local = self._holding_local(self.stack[-2][0], pc)
+        if local is not None:
+            b.store(again, self.slot(local, Kind.INT))
+        return self.stack[:-2] + [(again, Kind.INT), self.stack[-1]]
+
+    def _holding_local(self, value: ir.Value, pc: int) -> int | None:
+        """The local ``value`` was loaded from in this block, if nothing stored to it since."""
+        loaded_pc, local, loaded = self.loaded_at.get(id(value), (None, None, None))
+        if loaded is not value or self.code.instrs[loaded_pc] != (Op.LOAD_LOCAL, local):
+            return None   # (not a local's value: a global an OSR loop keeps in a slot, say)
+        between = range(loaded_pc + 1, pc + 1)
+        if any(at in self.blocks or self.code.instrs[at] == (Op.STORE_LOCAL, local) for at in between) \
+                or self.state_slots[local] != Kind.INT:
+            return None
+        return local
 
     def _compare(self, pc: int, op: int) -> None:
         b = self.builder
