@@ -26,7 +26,7 @@ from ruffdbg.jit.lowering import Lowering, twin_of
 from ruffdbg.jit.lowering.builtins import runs_inline
 from ruffdbg.jit.lowering.common import DEOPT_CALLBACK, CounterLayout
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.types import Kind
+from ruffdbg.jit.types import Closures, Kind
 from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
@@ -281,7 +281,7 @@ class Compiling:
         """Compile the functions a unit calls first (when their profile is stable),
         so the unit can call them natively instead of through the interpreter."""
         for pc, callee in typed.callees.items():
-            if type(callee.function) is not Function or pc in typed.inlined:   # (an inlined method is not called)
+            if type(callee.function) not in (Function, Closures) or pc in typed.inlined:   # (an inlined method is not called)
                 continue
             code = callee.function.code
             state = self.state_of(code)
