@@ -20,6 +20,7 @@ from ruffdbg.jit import assumptions, counts, elements, history, inlining, listin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
+from ruffdbg.jit.generic_transfer import value_call_sites
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
@@ -427,7 +428,8 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
-        unit.inline_sites = inlining.sites(typed) + strings.sites(typed)   # (notes the views list per site)
+        # (notes the views list per site)
+        unit.inline_sites = inlining.sites(typed) + strings.sites(typed) + value_call_sites(typed)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

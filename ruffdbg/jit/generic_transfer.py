@@ -7,6 +7,8 @@ refuses only what T1 refuses (and, in an OSR loop, a ``try`` or a ``yield``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
 from ruffdbg.core.arrays import ANY
@@ -18,6 +20,8 @@ from ruffdbg.jit.inference import (
     _promoted_slot, _return_tagged, _shuffle, _store_local, _store_local_tagged, refuse,
 )
 from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, Closures, FunctionValue, Kind, StackOnly
+from ruffdbg.jit.views import InlineSite
+from ruffdbg.profile.ics import site_text
 from ruffdbg.profile.report import ruff_type
 
 
@@ -261,6 +265,22 @@ def _value_callee(s: Step, callee: object, args: list) -> Callee | None:
     if code is not None and code.name == name:   # (the first function the site called was a Ruff one)
         return Callee(name, Closures(code))
     return None
+
+
+def value_call_sites(typed: Any) -> tuple[InlineSite, ...]:
+    """A note per CALL of a value a unit built from ``typed`` makes natively
+    (``_value_callee``), for the views: what it calls, and what another value does."""
+    otherwise = "any other value deopts" if typed.tier == 2 else "any other value takes the generic path"
+    notes = []
+    for pc, callee in sorted(typed.value_callees.items()):
+        site = site_text(typed.code, pc)
+        if isinstance(callee.function, Closures):
+            text = (f"native: {site} calls {callee.function.text()}, its captured variables handed over (a "
+                    f"callee-code guard on its code: closures its func made at different times all pass); {otherwise}")
+        else:
+            text = f"native: {site} calls the function {callee.global_name} (a callee guard); {otherwise}"
+        notes.append(InlineSite(pc, typed.code.lines[pc], text))
+    return tuple(notes)
 
 
 def _why_value_call(s: Step) -> str:
