@@ -47,10 +47,10 @@ def _generic_new_cell(s: Step):
 
 
 def _load_global_t1(s: Step):
-    """A global holding a plain function or a builtin about to be called is a constant
-    (guarded); any other global is read by the interpreter."""
+    """A global holding a function (a closure too) or a builtin about to be called is
+    a constant (guarded); any other global is read by the interpreter."""
     value = s.lookup(s.code.names[s.arg])
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+    if type(value) is Function or type(value) is Builtin:
         s.stack.append(FunctionValue(Callee(s.code.names[s.arg], value)))
         return None
     return _generic(s)
@@ -195,9 +195,9 @@ def _generic_t2(s: Step, **detail: str):
 
 
 def _load_global_t2(s: Step):
-    """A plain function or a builtin about to be called is a guarded constant; a
-    promoted global a register; an immutable (let/const) int, float or bool a
-    constant (watched); any other global the interpreter reads."""
+    """A function (a closure too) or a builtin about to be called is a guarded
+    constant; a promoted global a register; an immutable (let/const) int, float or
+    bool a constant (watched); any other global the interpreter reads."""
     if _promoted_slot(s.typed, s.arg) is not None:
         return _load_global(s)
     constant = s.typed.constant_of(s.code.names[s.arg]) if s.typed.constant_of is not None else None
@@ -206,9 +206,9 @@ def _load_global_t2(s: Step):
         s.stack.append(value_type(constant))
         return None
     value = s.lookup(s.code.names[s.arg])
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+    if type(value) is Function or type(value) is Builtin:
         return _load_global(s)
-    held = "a closure" if type(value) is Function else "nothing yet" if value is None else f"a {ruff_type(type(value))}"
+    held = "nothing yet" if value is None else f"a {ruff_type(type(value))}"
     return _generic_t2(s, held=held)
 
 

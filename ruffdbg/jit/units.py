@@ -189,13 +189,11 @@ class UnitRegistry:
         return None
 
     def call_cell(self, function: Any) -> int | None:
-        """The address of ``function``'s call cell, for native calls with any argument
-        types; None for a builtin, and for a closure a global holds (the VM calls
-        it). A site calling closures of one code (``Closures``) uses its code's:
-        the call hands the closure's cells over (lowering/calls.py)."""
-        if type(function) is Closures:
-            return ctypes.addressof(self.state_of(function.code).cell)
-        if type(function) is not Function or function.code.free_names:
+        """The address of ``function``'s call cell (its code's), for native calls with
+        any argument types; None for a builtin. A closure's call hands its cells
+        over (lowering/calls.py), so closures of one code share the cell, as a site
+        calling them by their code (``Closures``) does."""
+        if type(function) not in (Function, Closures):
             return None
         return ctypes.addressof(self.state_of(function.code).cell)
 

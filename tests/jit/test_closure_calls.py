@@ -167,3 +167,27 @@ print(t)
     ir = session.native_text("apply", "ir", tier=2)
     assert "polymorphic: it called 2 functions (<anonymous>, sq), a native call needs one; the interpreter " \
            "makes the call and this code stays native (no deopt)" in ir
+
+
+def test_a_global_holding_a_closure_is_a_guarded_constant_whose_cells_go_with_the_call():
+    text = """func mk_adder(n) { return func(x) { return x + n } }
+mut add := mk_adder(5)
+func run(count) {
+    mut s := 0
+    for i in range(count) { s := s + add(i) }
+    return s
+}
+print(run(20000))
+add := mk_adder(100)      # another closure of the same code: the global's guard fails once
+print(run(20000))
+add := func(x) { return x * 2 }
+print(run(300))
+"""
+    session, out = run(text)
+    assert out == run(text, jit=False)[1]
+    for threshold in (1, 37):
+        assert run(text, threshold)[1] == out
+    loop = session.function("run").loops[0]
+    assert loop.iterations - loop.native_iterations < 5000
+    what = {(a.kind, a.what) for unit in session.assumptions("run") for a in unit.assumptions}
+    assert ("callee-identity", "global add still holds function <anonymous>") in what

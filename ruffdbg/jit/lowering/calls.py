@@ -157,11 +157,16 @@ class CallsAndLoops:
     def _hand_over_cells(self, callee: Any, closure: ir.Value | None, depth: ir.Value) -> None:
         """A code with captured variables reads its cells from the cells stack at its
         depth (runtime.NativeContext.cells; lowering/cells.py): the call writes the
-        called closure's there (``closure``: its address), whichever way it goes --
-        its unit directly, its call cell's entry, the VM (which does not read them)."""
-        if closure is None or not callee.function.code.free_names:
+        called closure's there, whichever way it goes -- its unit directly, its call
+        cell's entry, the VM (which does not read them). ``closure``: its address,
+        when the site calls closures of one code; else the callee is one closure (a
+        global holding it, guarded), whose cells the function table keeps alive."""
+        if not getattr(getattr(callee.function, "code", None), "free_names", ()):
             return
-        cells = self._field(closure, rt.FUNCTION_CELLS)
+        if closure is not None:
+            cells = self._field(closure, rt.FUNCTION_CELLS)
+        else:
+            cells = self.imports.value(f"rd.cells.{callee.global_name}", id(callee.function.cells), nonzero=True)
         self.alias.tag(self.builder.store(cells, self.cells_word(depth)), "cells")
 
     # An OSR loop keeps scalar globals in registers (its *promoted* globals). A
