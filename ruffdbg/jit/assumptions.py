@@ -26,12 +26,13 @@ ASSUMPTION_OF_GUARD = {
     "call-result": "call-result-type",  # what a call returns
     "global-unchanged": "callee-identity",   # the function a global holds, checked before the call
     "callee": "callee-identity",       # the function a called value (a local, a field ...) holds
+    "callee-code": "callee-code",      # the code of the closure a called value holds (any captured values)
     "global-type": "global-type",      # a promoted global's type after a call (a callee may change it)
     "shape": "receiver-shape",         # a field / method / operator site's struct shape (which fixes the method)
     "declared-shape": "literal-shape",  # the shape a struct literal builds (its name not declared again)
     "virtual-struct": "struct-as-fields",   # a local kept as a struct's fields holds one (jit/sinking.py)
 }
-KINDS = ("argument-type", "call-result-type", "callee-identity", "promoted-global", "global-type",
+KINDS = ("argument-type", "call-result-type", "callee-identity", "callee-code", "promoted-global", "global-type",
          "osr-entry-type", "loop-range", "callee-unit", "immutable-global", "receiver-shape", "literal-shape", "stable-array",
          "inlined-method", "struct-as-fields")
 

@@ -20,13 +20,14 @@ from ruffdbg.jit import assumptions, counts, elements, history, inlining, listin
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
+from ruffdbg.jit.generic_transfer import value_call_sites
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Lowering, twin_of
 from ruffdbg.jit.lowering.builtins import runs_inline
 from ruffdbg.jit.lowering.common import DEOPT_CALLBACK, CounterLayout
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.types import Kind
+from ruffdbg.jit.types import Closures, Kind
 from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import GenericSite, State
 from ruffdbg.profile.report import execution_counts, ruff_type
@@ -281,7 +282,7 @@ class Compiling:
         """Compile the functions a unit calls first (when their profile is stable),
         so the unit can call them natively instead of through the interpreter."""
         for pc, callee in typed.callees.items():
-            if type(callee.function) is not Function or pc in typed.inlined:   # (an inlined method is not called)
+            if type(callee.function) not in (Function, Closures) or pc in typed.inlined:   # (an inlined method is not called)
                 continue
             code = callee.function.code
             state = self.state_of(code)
@@ -427,7 +428,8 @@ class Compiling:
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
-        unit.inline_sites = inlining.sites(typed) + strings.sites(typed)   # (notes the views list per site)
+        # (notes the views list per site)
+        unit.inline_sites = inlining.sites(typed) + strings.sites(typed) + value_call_sites(typed)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

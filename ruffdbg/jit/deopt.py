@@ -13,6 +13,7 @@ in Python.
 
 from __future__ import annotations
 
+import ctypes
 import time
 from contextlib import contextmanager
 from functools import partial
@@ -30,7 +31,7 @@ from ruffdbg.jit import assumptions, tiering
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard
 from ruffdbg.jit.policy import NEVER
-from ruffdbg.jit.types import Kind
+from ruffdbg.jit.types import Closures, Kind, function_text
 from ruffdbg.jit.units import FunctionState, Unit
 from ruffdbg.jit.views import State
 from ruffdbg.profile.report import ruff_type
@@ -53,8 +54,8 @@ class NativeBoundary:
         """Run ``unit`` on ``args`` from the interpreter; NOT_TAKEN if the entry refused them.
 
         ``function`` is the closure called: its cells are what the frame's
-        LOAD_FREE / STORE_FREE reach (a code with free variables is only ever
-        entered from here: native code calls closures through the VM)."""
+        LOAD_FREE / STORE_FREE reach, standing at the frame's depth of the cells
+        stack while it runs (``runtime.NativeContext.cells``)."""
         # Not taken: released (retired; a caller read ``native`` before it was), or a
         # short method the interpreter runs more cheaply itself (tiering.short_method).
         if unit.entry is None or unit.interpreted_from_t0:
@@ -67,12 +68,11 @@ class NativeBoundary:
         self.ctx.args[:2 * len(args)] = [part for value in args for part in rt.unbox(value, handles)]
         depth = len(self.vm.frames) + self.vm.hidden   # (the Ruff stack's depth: vm/framestack.py)
         ctx[rt.CTX_DEPTH] = depth
-        # (only a code with free variables reads its cells: _frame_for)
-        closure = self.cells_at.get(depth + 1, _NOTHING) if unit.code.free_names else None
-        if closure is not None:
+        # (only a code with free variables reads its cells; 0: its cell ops take the generic path)
+        closure = unit.code.free_names
+        if closure:
             cells = function.cells if function is not None else ()
-            self.cells_at[depth + 1] = (function, cells)
-            ctx[rt.CTX_CELLS] = id(cells) if cells else 0   # (0: native cell ops take the generic path)
+            below, self.ctx.cells[depth + 1] = self.ctx.cells[depth + 1], id(cells) if cells else 0
         self.native_depth += 1
         unit.from_interpreter += 1
         started = self.native_started(unit.code)
@@ -83,10 +83,8 @@ class NativeBoundary:
             handles.floor = below
             self.native_ended(unit.code, started)
             self.native_depth -= 1
-            if closure is _NOTHING:
-                del self.cells_at[depth + 1]
-            elif closure is not None:
-                self.cells_at[depth + 1] = closure
+            if closure:
+                self.ctx.cells[depth + 1] = below
         try:
             status = ctx[rt.CTX_STATUS]
             if status == rt.STATUS_ENTRY_GUARD:
@@ -149,13 +147,20 @@ class NativeBoundary:
                    handlers: bool = False) -> Frame:
         """The interpreter frame a native activation at ``depth`` stands for, at ``pc``:
         its values, its closure's cells, the ``try`` handlers open there (static)."""
-        function, cells = self.cells_at.get(depth, (None, ())) if unit.code.free_names else (None, ())
-        frame = Frame(unit.code, function, values[:nlocals], cells)
+        cells = self.cells_at(depth) if unit.code.free_names else ()
+        frame = Frame(unit.code, None, values[:nlocals], cells)
         frame.stack = values[nlocals:]
         frame.pc = pc
         if handlers:   # (an op callback's frame gets them in run_frame_raising, if it fails)
             frame.handlers = list(step.handlers_at(unit.code, pc))
         return frame
+
+    def cells_at(self, depth: int) -> tuple:
+        """The cells of the closure running natively at ``depth`` (the cells stack:
+        whoever entered it wrote their tuple's address, and the closure, held by its
+        caller, keeps them alive)."""
+        address = self.ctx.cells[depth]
+        return ctypes.cast(address, ctypes.py_object).value if address else ()
 
     def _entry_refused(self, unit: Unit, args: list) -> None:
         """The entry's type guard failed on an argument: a deopt before anything ran."""
@@ -220,6 +225,8 @@ class NativeBoundary:
             self.handles.release_from(mark)   # (the boxed frame holds their values now)
             if guard.kind != "interrupt":
                 self._record_deopt(unit, guard, self._deopt_reason(unit, guard, values, nlocals))
+            if guard.kind == "callee-code":
+                _saw_another_code(unit.code, guard.pc, values[-unit.code.instrs[guard.pc][1] - 1])
             frame = self._frame_for(unit, pc, depth, values, nlocals, handlers=True)
             with self._native_below(depth - 1):   # all but the deopting frame
                 result = vm.run_frame(frame)
@@ -234,13 +241,15 @@ class NativeBoundary:
         return ctx[rt.CTX_STATUS]
 
     def _on_call(self, unit_id: int, pc: int, depth: int, function_id: int, argc: int, buffer) -> int:
-        """Native code calls a function it has no native code for: the interpreter runs it."""
+        """Native code calls a function it has no native code for: the interpreter runs it.
+        (``function_id``: a function's id, or a closure's handle flagged ``CLOSURE_HANDLE``.)"""
         vm = self.vm
         ctx = self.ctx.words
         running = ctx[rt.CTX_UNIT]
         home = self.promoted_out()
         try:
-            function = self.handles.functions[function_id]
+            function = self.handles.get(function_id & ~rt.CLOSURE_HANDLE) if function_id & rt.CLOSURE_HANDLE \
+                else self.handles.functions[function_id]
             args = [rt.box(buffer[2 * i], buffer[2 * i + 1], self.handles) for i in range(argc)]
             if pc & rt.SAMPLED_CALL:
                 self._count_sampled_calls(function)
@@ -521,10 +530,10 @@ class NativeBoundary:
         if guard.kind == "declared-shape":   # (a struct literal: the name builds another shape now)
             return structs.literal_deopt_reason(site_text(unit.code, guard.pc), guard.shape,
                                                 self.vm.structs.get(guard.shape.name))
-        if guard.kind == "callee":   # (the value called is under the arguments)
+        if guard.kind in ("callee", "callee-code"):   # (the value called is under the arguments)
             called = values[-unit.code.instrs[guard.pc][1] - 1]
-            seen = f"the function {called.name}" if type(called) in (Function, Builtin) else ruff_type(type(called))
-            return f"{site_text(unit.code, guard.pc)}: expected the function {guard.detail.split(':')[0]}, got {seen}"
+            expected = guard.detail.split("the called value is ", 1)[1]
+            return f"{site_text(unit.code, guard.pc)}: expected {expected}, got {_called_text(called)}"
         if guard.kind == "shape":   # (the receiver is on the stack)
             receiver = values[-structs.receiver_depth(unit.code, guard.pc)]
             return structs.deopt_reason(site_text(unit.code, guard.pc), guard.shape, receiver)
@@ -585,6 +594,24 @@ class NativeBoundary:
         if state.unit is not None:
             self.arm_cell(state)   # (its calls are no longer sampled)
         self.events.add("blacklisted", code.name, tier=state.tier, detail={"reason": reason})
+
+
+def _called_text(value: Any) -> str:
+    """What a callee guard saw called, as its deopt reason says it."""
+    if type(value) is Function:
+        return Closures(value.code).text() if value.cells else function_text(value.code)
+    if type(value) is Builtin:
+        return f"the builtin {value.name}"
+    return ruff_type(type(value))
+
+
+def _saw_another_code(code: CodeObject, pc: int, value: Any) -> None:
+    """A ``callee-code`` guard failed on a function of another code with the same name
+    (two ``func`` expressions are both "<anonymous>"): the site's feedback, which
+    counts names, cannot tell them apart, so its profile says so, and the unit
+    built next calls there through the interpreter instead of guarding again."""
+    if type(value) is Function and value.code.name == code.profile.callee_names[pc]:
+        code.profile.callee_codes[pc] = None
 
 
 MUT_OPS = frozenset({Op.MUT_LOCAL, Op.MUT_CELL, Op.MUT_FREE, Op.MUT_GLOBAL, Op.MUT_INDEX, Op.MUT_FIELD})

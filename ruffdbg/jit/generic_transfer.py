@@ -7,6 +7,8 @@ refuses only what T1 refuses (and, in an OSR loop, a ``try`` or a ``yield``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, OPCODES, ORDERING_OPS, T1_REFUSED, Op,
                                       stack_pops)
 from ruffdbg.core.arrays import ANY
@@ -17,7 +19,9 @@ from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
     _promoted_slot, _return_tagged, _shuffle, _store_local, _store_local_tagged, refuse,
 )
-from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, FunctionValue, Kind, StackOnly
+from ruffdbg.jit.types import NUMBERS, RANGE, RANGE_ARGS, Callee, Closures, FunctionValue, Kind, StackOnly
+from ruffdbg.jit.views import InlineSite
+from ruffdbg.profile.ics import site_text
 from ruffdbg.profile.report import ruff_type
 
 
@@ -43,10 +47,10 @@ def _generic_new_cell(s: Step):
 
 
 def _load_global_t1(s: Step):
-    """A global holding a plain function or a builtin about to be called is a constant
-    (guarded); any other global is read by the interpreter."""
+    """A global holding a function (a closure too) or a builtin about to be called is
+    a constant (guarded); any other global is read by the interpreter."""
     value = s.lookup(s.code.names[s.arg])
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+    if type(value) is Function or type(value) is Builtin:
         s.stack.append(FunctionValue(Callee(s.code.names[s.arg], value)))
         return None
     return _generic(s)
@@ -191,9 +195,9 @@ def _generic_t2(s: Step, **detail: str):
 
 
 def _load_global_t2(s: Step):
-    """A plain function or a builtin about to be called is a guarded constant; a
-    promoted global a register; an immutable (let/const) int, float or bool a
-    constant (watched); any other global the interpreter reads."""
+    """A function (a closure too) or a builtin about to be called is a guarded
+    constant; a promoted global a register; an immutable (let/const) int, float or
+    bool a constant (watched); any other global the interpreter reads."""
     if _promoted_slot(s.typed, s.arg) is not None:
         return _load_global(s)
     constant = s.typed.constant_of(s.code.names[s.arg]) if s.typed.constant_of is not None else None
@@ -202,9 +206,9 @@ def _load_global_t2(s: Step):
         s.stack.append(value_type(constant))
         return None
     value = s.lookup(s.code.names[s.arg])
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+    if type(value) is Function or type(value) is Builtin:
         return _load_global(s)
-    held = "a closure" if type(value) is Function else "nothing yet" if value is None else f"a {ruff_type(type(value))}"
+    held = "nothing yet" if value is None else f"a {ruff_type(type(value))}"
     return _generic_t2(s, held=held)
 
 
@@ -233,7 +237,7 @@ def _call_t2(s: Step):
     elif isinstance(callee, FunctionValue):
         named, why = callee.callee.global_name, "a function value is passed as an argument"
     else:
-        named, why = operand_name(s.code, s.pc, argc + 1), "only global functions and builtins are called natively"
+        named, why = operand_name(s.code, s.pc, argc + 1), _why_value_call(s)
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (functions go as tagged values)
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
@@ -241,12 +245,13 @@ def _call_t2(s: Step):
 
 
 def _value_callee(s: Step, callee: object, args: list) -> Callee | None:
-    """The plain function a CALL of a computed value (a local, a parameter, a dict
-    value, a field ...) has always called, per the site's feedback (function names),
-    if that name's global is a function of that name without captured variables;
-    else None. The call is then native behind a ``callee`` guard on the value's
-    identity: a site that sees another function deopts (and, failing again and
-    again, is rebuilt generic)."""
+    """What a CALL of a computed value (a local, a parameter, a dict value, a field
+    ...) has always called, per the site's feedback (function names), if native
+    code can call it: the plain function that name's global holds (a ``callee``
+    guard on the value's identity), else the closures of the one code the site
+    called (``Closures``: a ``callee-code`` guard on the value's code, the call
+    handing the closure's cells over); else None. A site that sees another value
+    deopts (and, failing again and again, is rebuilt generic)."""
     if callee != Kind.DYN or any(isinstance(arg, StackOnly) for arg in args):
         return None
     seen = s.code.profile.feedback[s.pc] if s.code.profile is not None else {}
@@ -254,9 +259,46 @@ def _value_callee(s: Step, callee: object, args: list) -> Callee | None:
         return None
     (name,) = seen
     function = s.lookup(name) if type(name) is str else None
-    if type(function) is not Function or function.cells or function.name != name:
-        return None
-    return Callee(name, function)
+    if type(function) is Function and not function.cells and function.name == name:
+        return Callee(name, function)
+    code = s.code.profile.callee_codes.get(s.pc)
+    if code is not None and code.name == name:   # (the first function the site called was a Ruff one)
+        return Callee(name, Closures(code))
+    return None
+
+
+def value_call_sites(typed: Any) -> tuple[InlineSite, ...]:
+    """A note per CALL of a value a unit built from ``typed`` makes natively
+    (``_value_callee``), for the views: what it calls, and what another value does."""
+    otherwise = "any other value deopts" if typed.tier == 2 else "any other value takes the generic path"
+    notes = []
+    for pc, callee in sorted(typed.value_callees.items()):
+        site = site_text(typed.code, pc)
+        if isinstance(callee.function, Closures):
+            text = (f"native: {site} calls {callee.function.text()}, its captured variables handed over (a "
+                    f"callee-code guard on its code: closures its func made at different times all pass); {otherwise}")
+        else:
+            text = f"native: {site} calls the function {callee.global_name} (a callee guard); {otherwise}"
+        notes.append(InlineSite(pc, typed.code.lines[pc], text))
+    return tuple(notes)
+
+
+def _why_value_call(s: Step) -> str:
+    """Why a CALL of a computed value is generic (``_value_callee`` found nothing to
+    call natively): the interpreter makes the call, and this code goes on natively
+    after it -- a trip through the generic path, not a deopt."""
+    seen = s.code.profile.feedback[s.pc] if s.code.profile is not None else {}
+    if not seen:
+        return "it never ran: native calls need the function its feedback names"
+    if len(seen) > 1:
+        names = ", ".join(sorted(str(name) for name in seen))
+        return (f"polymorphic: it called {len(seen)} functions ({names}), a native call needs one; the "
+                "interpreter makes the call and this code stays native (no deopt)")
+    (name,) = seen
+    if s.code.profile.callee_codes.get(s.pc, name) is None:   # (jit/deopt.py: _saw_another_code)
+        return (f"it called functions of more than one code named {name}, a native call needs one; the "
+                "interpreter makes the call and this code stays native (no deopt)")
+    return f"it called {name}, which native code does not call through a value (a builtin)"
 
 
 def _appends_in_place(s: Step, args: list) -> bool:

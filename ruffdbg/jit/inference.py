@@ -563,12 +563,11 @@ def _promoted_slot(typed: TypedCode, name_index: int) -> int | None:
 
 
 def _callee(name: str, lookup: Callable[[str], Any], line: int) -> Callee:
-    """A global read natively must hold a plain function or a builtin (guarded to stay the same)."""
+    """A global read natively must hold a function (a closure too: the call hands its
+    cells over) or a builtin, guarded to stay the same."""
     value = lookup(name)
-    if (type(value) is Function and not value.cells) or type(value) is Builtin:
+    if type(value) is Function or type(value) is Builtin:
         return Callee(name, value)
-    if type(value) is Function:
-        raise NotCompilable(f"call to closure {name}", line)
     raise NotCompilable(f"reading global {name}", line)
 
 

@@ -86,13 +86,13 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming):
         self._deopt_callback = rt.DEOPT_CALLBACK(self._on_deopt)
         self._call_callback = rt.CALL_CALLBACK(self._on_call)
         self._op_callback = rt.OP_CALLBACK(self._on_op)
-        self.cells_at: dict[int, tuple] = {}   # native depth -> the cells of the closure running there
         self.runtime = RuntimeAddresses(
             deopt=ctypes.cast(self._deopt_callback, ctypes.c_void_p).value,
             call=ctypes.cast(self._call_callback, ctypes.c_void_p).value,
             op=ctypes.cast(self._op_callback, ctypes.c_void_p).value,
             ctx=self.ctx.address,
             shadow=ctypes.addressof(self.ctx.shadow),
+            cells=ctypes.addressof(self.ctx.cells),
             buffer=ctypes.addressof(self.ctx.buffer),
             max_depth=vm.max_depth,
             function_ids=self.handles.function_id,

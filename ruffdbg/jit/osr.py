@@ -435,10 +435,8 @@ class OsrEntry:
                 buffer[at], buffer[at + 1] = rt.TAG_RANGE, word
                 at += 2
         depth = ctx[rt.CTX_DEPTH] = self.vm.depth()   # (native activations below count: vm/framestack.py)
-        # (the frame's closure cells, for the generic path's LOAD_FREE / STORE_FREE)
-        closure = self.cells_at.get(depth)
-        self.cells_at[depth] = (frame.function, frame.cells)
-        ctx[rt.CTX_CELLS] = id(frame.cells) if frame.cells else 0   # (read by the unit's prologue)
+        # (the frame's closure cells, for native and generic LOAD_FREE / STORE_FREE)
+        below, self.ctx.cells[depth] = self.ctx.cells[depth], id(frame.cells) if frame.cells else 0
         unit.from_interpreter += 1   # an OSR entry is not a call
         self.native_depth += 1
         self.osr_frames.append((frame, depth - 1))
@@ -449,10 +447,7 @@ class OsrEntry:
             unit.entry(self.ctx.args_pointer)
         finally:
             self.native_ended(unit.code, started, osr=True)
-            if closure is None:
-                del self.cells_at[depth]
-            else:
-                self.cells_at[depth] = closure
+            self.ctx.cells[depth] = below
             self.native_depth -= 1
             self.osr_frames.pop()
             if promoted:

@@ -25,9 +25,6 @@ Python threads can both read it while native code runs:
                        (OP_SWEEP), which clears it
         CTX_CONSTANTS  the address of the constants table: for each constant handle
                        (TAG_CONSTANT), the address of its Python object
-        CTX_CELLS      the address of the cells tuple of the closure being entered
-                       (``Jit.call``, an OSR entry): a unit that reads or writes
-                       captured variables natively loads it in its prologue
         CTX_OSR_MARK   an OSR entry's handle mark: CTX_HANDLES before the entry made
                        handles for the frame's values, which only this frame holds
         CTX_MADE, CTX_SWEEP_AT   handles made since the last sweep, and the count past
@@ -40,6 +37,12 @@ Python threads can both read it while native code runs:
         CTX_FLOOR      a released slot is reused only at or above it (``Handles.floor``)
     the shadow stack   for each native frame, the (unit id << 32 | pc) of the
                        call it is making, so a deopt can rebuild the Ruff stack
+    the cells stack    for each native frame running a closure, by depth, the
+                       address of its cells tuple (0: none): whoever enters the
+                       closure writes it (``Jit.call``, an OSR entry, a native
+                       caller of a closure: lowering/calls.py); the unit's
+                       prologue loads it for native LOAD_FREE / STORE_FREE, a
+                       callback for the interpreter's frame (``deopt._frame_for``)
     the globals table  function ids held by globals that native code calls
                        (the global-unchanged guards read it)
     the transfer buffer  where deopt exits write the frame's values (shared,
@@ -57,14 +60,13 @@ import struct
 from typing import Any
 
 from ruffdbg.core.arrays import RArray
-from ruffdbg.core.objects import Cell, StructType, StructValue
+from ruffdbg.core.objects import Cell, Function, StructType, StructValue
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
 (CTX_INTERRUPT, CTX_DEPTH, CTX_STATUS, CTX_RET_TAG, CTX_RET_BITS, CTX_HANDLES, CTX_UNIT, CTX_OBJECTS, CTX_SWEEP,
- CTX_CELLS, CTX_CONSTANTS, CTX_OSR_MARK, CTX_MADE, CTX_SWEEP_AT, CTX_FREE, CTX_FREE_COUNT, CTX_ROOM,
- CTX_FLOOR) = range(18)
-CTX_WORDS = 18
+ CTX_CONSTANTS, CTX_OSR_MARK, CTX_MADE, CTX_SWEEP_AT, CTX_FREE, CTX_FREE_COUNT, CTX_ROOM, CTX_FLOOR) = range(17)
+CTX_WORDS = 17
 MAX_PARAMS = 32        # arguments an entry from the interpreter can pass
 GLOBALS_CHUNK = 4096   # words per chunk of the globals table (it grows by chunks)
 BUFFER_VALUES = 4096   # (tag, bits) pairs a deopt exit or a call into the VM can hand over
@@ -84,6 +86,10 @@ SAMPLED_CALL = 1 << 40
 # samples, ``sample_native_calls`` after, and NEVER_SAMPLED for a T2 callee.
 CELL_ENTRY, SAMPLE_COUNTDOWN, SAMPLE_RANDOM, SAMPLE_PERIOD = range(4)
 NEVER_SAMPLED = 1 << 62
+# The callee word of a call the VM runs for native code (``CALL_CALLBACK``): a
+# function's id, or a closure's object handle with this bit set (a closure call
+# site calls whichever closure of its code the value holds: lowering/calls.py).
+CLOSURE_HANDLE = 1 << 62
 
 
 def call_cell() -> Any:
@@ -185,6 +191,17 @@ def _check_cell_layout() -> int:
 
 
 CELL_VALUE = _check_cell_layout()
+
+
+def _check_function_layout() -> tuple[int, int]:
+    """The offsets of Function.code and Function.cells (a closure call's guard checks
+    the code; the call hands the cells over: lowering/calls.py)."""
+    cells = (Cell(),)
+    probe = Function(_check_function_layout, cells)
+    return _slot_offset(probe, _check_function_layout), _slot_offset(probe, cells)
+
+
+FUNCTION_CODE, FUNCTION_CELLS = _check_function_layout()
 
 # --- where native code finds a compact ASCII str's text (lowering/tagged.py: ==)
 STR_STATE = 32        # PyASCIIObject's state bits: interned:2, kind:3, compact, ascii, ready
@@ -624,6 +641,7 @@ class NativeContext:
     def __init__(self, max_depth: int, global_slots: int | None = None):
         self.words = (ctypes.c_int64 * CTX_WORDS)()
         self.shadow = (ctypes.c_int64 * (max_depth + 16))()
+        self.cells = (ctypes.c_int64 * (max_depth + 16))()   # (the cells stack, by depth)
         # The globals table grows by chunks that never move (compiled code holds the
         # address of each word it checks), so any number of globals can be watched.
         self.global_chunk = global_slots or GLOBALS_CHUNK

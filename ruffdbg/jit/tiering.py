@@ -22,7 +22,7 @@ LEAF_BREAKERS = frozenset((Op.JUMP_BACK, Op.CALL, Op.CALL_METHOD))
 # function a global holds): their failures count toward despecialization.
 # Any other guard failing is a bail-out (something only the interpreter does).
 SPECULATIVE = ("type", "call-result", "global-unchanged", "global-type", "elements-kind", "shape", "declared-shape",
-               "virtual-struct", "callee")
+               "virtual-struct", "callee", "callee-code")
 
 
 def stable_types(profiles: Iterable[Any]) -> tuple[str, ...] | None:

@@ -44,6 +44,34 @@ class Callee:
     function: Any
 
 
+@dataclass(frozen=True, eq=False)
+class Closures:
+    """The callee of a CALL site that calls closures of one code (``Callee.function``):
+    which closure is known only at run time, so the site's guard checks the code,
+    and the call hands the closure's cells over (lowering/calls.py)."""
+
+    code: Any   # compiler.bytecode.CodeObject
+
+    @property
+    def name(self) -> str:
+        return self.code.name
+
+    def text(self) -> str:
+        """How the views and deopt reasons name what the site calls."""
+        if not self.code.free_names:   # (a function made inside another, capturing nothing)
+            return f"a {function_text(self.code)[4:]}"
+        return f"a closure of {self.code.name}{_where(self.code)}"
+
+
+def function_text(code: Any) -> str:
+    """"the function f"; a ``func`` expression's with its line."""
+    return f"the function {code.name}{_where(code)}"
+
+
+def _where(code: Any) -> str:
+    return f" at line {code.first_line}" if code.name == "<anonymous>" else ""
+
+
 class StackOnly:
     """An operand-stack entry that is not a value native code computes with."""
 

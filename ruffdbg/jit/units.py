@@ -18,6 +18,7 @@ from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
 from ruffdbg.jit.lowering.common import CounterLayout
 from ruffdbg.jit.tiering import STOPPED
+from ruffdbg.jit.types import Closures
 from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
@@ -177,8 +178,8 @@ class UnitRegistry:
         if word is not None:
             word.value = id(shape)
 
-    def native_target(self, function: Function, arg_types: tuple[str, ...]) -> NativeTarget | None:
-        if type(function) is not Function:
+    def native_target(self, function: Function | Closures, arg_types: tuple[str, ...]) -> NativeTarget | None:
+        if type(function) not in (Function, Closures):
             return None   # builtins run in the VM
         unit = self.state_of(function.code).unit
         if unit is not None and unit.valid and unit.param_types == arg_types:
@@ -188,10 +189,11 @@ class UnitRegistry:
         return None
 
     def call_cell(self, function: Any) -> int | None:
-        """The address of ``function``'s call cell, for native calls with any argument
-        types; None for anything but a global Ruff function. A closure is left to
-        the VM: its cells come with the call (``Jit.call``)."""
-        if type(function) is not Function or function.code.free_names:
+        """The address of ``function``'s call cell (its code's), for native calls with
+        any argument types; None for a builtin. A closure's call hands its cells
+        over (lowering/calls.py), so closures of one code share the cell, as a site
+        calling them by their code (``Closures``) does."""
+        if type(function) not in (Function, Closures):
             return None
         return ctypes.addressof(self.state_of(function.code).cell)
 

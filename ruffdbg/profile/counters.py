@@ -67,7 +67,7 @@ class CodeProfile:
     __slots__ = (
         "calls", "self_ns", "total_ns", "active", "counters", "_fast_hits", "_float_hits",
         "raw_feedback", "ics", "raw_arg_types", "arity", "padding", "run_state", "hot_at", "native", "rewound",
-        "fused_ints", "fused_floats", "stored_ints", "stored_floats", "callee_names", "callee_calls", "_pending",
+        "fused_ints", "fused_floats", "stored_ints", "stored_floats", "callee_names", "callee_calls", "callee_codes", "_pending",
         "arg0_kind", "arg0_count", "_arg0_folded", "loops", "loops_held", "fast", "fast_code", "fast_at",
     )
 
@@ -122,6 +122,9 @@ class CodeProfile:
         # and how often it was called again; other callees go to ``feedback``.
         self.callee_names: list[str | None] = [None] * size
         self.callee_calls = [0] * size
+        # CALL sites whose first callee was a Ruff function: its code (closures of one
+        # code share it, and the JIT guards a closure call on it: jit/generic_transfer.py).
+        self.callee_codes: dict[int, Any] = {}
         # (slots, the part of them folded into ``raw_feedback`` so far, the offset
         # of the pc whose dict they count in, the key: a type, or keys by pc)
         self._pending = [
@@ -182,6 +185,7 @@ class CodeProfile:
             for _slots, folded, _offset, _key in self._pending:
                 folded[:] = [0] * size
             self.callee_names[:] = [None] * size
+            self.callee_codes.clear()
             self.arg0_kind = None
             self.arg0_count = self._arg0_folded = 0
             # A compiled function counts into slots that had their first count: not
@@ -202,9 +206,10 @@ class CodeProfile:
                     counted[pc] = folded[pc] = 1   # (it was 0: only this thread bumps it)
                     return
 
-    def count_callee(self, site: int, name: str) -> None:
-        """A call of the function ``name`` at ``site`` (the loop's inline check
-        covers the site's first callee after its first call; this is the rest)."""
+    def count_callee(self, site: int, name: str, code: Any = None) -> None:
+        """A call of the function ``name`` (a Ruff function's: ``code``) at ``site``
+        (the loop's inline check covers the site's first callee after its first
+        call; this is the rest)."""
         first = self.callee_names[site]
         if first is not None and first == name:
             self.callee_calls[site] += 1
@@ -213,6 +218,8 @@ class CodeProfile:
         seen[name] = seen.get(name, 0) + 1
         if first is None:
             self.callee_names[site] = name
+            if code is not None:
+                self.callee_codes[site] = code
 
     def count_args(self, args: list) -> None:
         """The types of a call's arguments (the loop's inline check covers the

@@ -577,7 +577,7 @@ class VM(VMState, EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, Fra
                         if callee_names[pc - 1] is fcode.name:   # call-site feedback: callee names
                             callee_calls[pc - 1] += 1
                         else:
-                            profile.count_callee(pc - 1, fcode.name)
+                            profile.count_callee(pc - 1, fcode.name, fcode)
                     fprofile = fcode.profile
                     if fprofile is None or arg != fprofile.arity or len(frames) >= max_depth:
                         fprofile = self._check_call(fcode, arg)

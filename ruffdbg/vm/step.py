@@ -152,7 +152,7 @@ def _call(vm: Any, frame: Frame, argc: int, stack: list, following: int) -> int:
     args = stack[len(stack) - argc:]
     del stack[len(stack) - argc - 1:]
     if type(callee) is Function:
-        frame.code.profile.count_callee(following - 1, callee.code.name)
+        frame.code.profile.count_callee(following - 1, callee.code.name, callee.code)
         stack.append(vm.call_function(callee, args))
         return following
     stack.append(vm.call_other(callee, args, frame.code.profile.raw_feedback, following - 1))

@@ -11,7 +11,8 @@ from llvmlite import ir
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.counted import POLL_WEIGHTS
 from ruffdbg.jit.lowering.common import BOXED, I64, I64P, REACH_COUNTED, RESULT, TAGS, DirectSite
-from ruffdbg.jit.types import RANGE, RANGE_ARGS, Kind
+from ruffdbg.core.objects import Function
+from ruffdbg.jit.types import RANGE, RANGE_ARGS, Closures, Kind
 
 
 class CallsAndLoops:
@@ -32,10 +33,15 @@ class CallsAndLoops:
         args = self.stack[len(self.stack) - argc:]
         callee = method or self.typed.value_callees.get(pc) or self.stack[-argc - 1][1].callee
         slow_stack = None   # T1: the stack a call of another value takes the generic path with
+        closure = handle = None   # a closure called by its code: its address and handle
         if method is None and pc in self.typed.value_callees:
             if self.typed.tier == 1:
                 slow_stack = self.slow_path_begin(pc)
-            self._guard_callee(pc, self.stack[-argc - 1][0], callee)
+            value = self.stack[-argc - 1][0]
+            if isinstance(callee.function, Closures):
+                closure, handle = self._guard_closure_code(pc, value, callee), b.extract_value(value, 1)
+            else:
+                self._guard_callee(pc, value, callee)
         arg_types = tuple(kind for _, kind in args)
         # None: inference found no way for the call to return normally (a recursion
         # with no base case); whatever comes back goes to the interpreter.
@@ -53,6 +59,7 @@ class CallsAndLoops:
         shadow_slot = b.gep(self.address(self.runtime.shadow), [b.sub(self.depth, ir.Constant(I64, 1))])
         self.alias.tag(b.store(self.unit_word(self.unit_id, pc), shadow_slot), "shadow")
         callee_depth = b.add(self.depth, ir.Constant(I64, 1))
+        self._hand_over_cells(callee, closure, callee_depth)
         if self.typed.tier == 1:   # T1 passes every argument tagged
             args = [(self.to_dyn(value, kind), Kind.DYN) for value, kind in args]
             arg_types = (Kind.DYN,) * argc
@@ -86,7 +93,7 @@ class CallsAndLoops:
                 return result
             cell = self.runtime.call_cell(callee.function) if target.tagged else None
             if cell is not None:   # a T1 callee: its profile grows only through the VM, so sample it there
-                pair = self._sampled(pc, callee, args, self.address(self.cell_of(callee.function, cell)),
+                pair = self._sampled(pc, (callee, handle), args, self.address(self.cell_of(callee.function, cell)),
                                      lambda: b.extract_value(direct(), 1),
                                      DirectSite(pc, target.unit, checked, True))
             else:
@@ -94,11 +101,12 @@ class CallsAndLoops:
                 pair = direct()
         elif self.typed.tier == 1 and getattr(callee.function, "code", None) is self.code \
                 and not self.code.free_names:   # T1 recursion: itself, tagged
-            pair = self._sampled(pc, callee, args, self.address(self.cell_address), lambda: b.extract_value(
+            pair = self._sampled(pc, (callee, None), args, self.address(self.cell_address), lambda: b.extract_value(
                 b.call(self.function, [callee_depth] + pairs), 1), DirectSite(pc, self.unit_id, (), True))
         else:   # through the callee's call cell: whatever native code it has now, or the VM
             cell = self.runtime.call_cell(callee.function)
-            pair = self._call_through_vm(pc, callee, args) if cell is None else self._call_cell(pc, callee, args, cell)
+            pair = self._call_through_vm(pc, (callee, handle), args) if cell is None \
+                else self._call_cell(pc, (callee, handle), args, cell)
         del self.stack[len(self.stack) - argc - (method is None):]
         self.promoted_in_home = bool(self.promoted_home)   # exits until the reload take them from there
         if result_type == Kind.DYN:
@@ -124,6 +132,43 @@ class CallsAndLoops:
         guard = self.new_guard("callee", pc, f"{callee.global_name}: the called value is the function "
                                              f"{callee.global_name}")
         self.deopt_if(b.not_(same), guard)
+
+    def _guard_closure_code(self, pc: int, value: ir.Value, callee: Any) -> ir.Value:
+        """Deopt (T1: take the slow path) unless the tagged ``value`` about to be called
+        is a closure of ``callee.function.code`` (an object handle to a ``Function``
+        with that code: closures made by one ``func`` at different times share it, so
+        the site stays monomorphic whatever they captured); its address. Three
+        checks in order: each load needs the one before."""
+        b = self.builder
+        code = callee.function.code
+        guard = self.new_guard("callee-code", pc, f"{callee.global_name}: the called value is {callee.function.text()}")
+        if self.slow_path is not None:   # T1: no guard, another value takes the generic path
+            self.guards.pop()
+            other = self.slow_path
+        else:
+            other = self.shared_exit(guard)
+        self.exit_if(b.icmp_unsigned("!=", b.extract_value(value, 0), ir.Constant(I64, rt.TAG_OBJECT)), other)
+        address = self._object_address(b.extract_value(value, 1))
+        self.exit_if(b.icmp_unsigned("!=", self._field(address, rt.OB_TYPE), self._address_of("Function", Function)),
+                     other)
+        code_id = self.imports.value(f"rd.code.{code.name}", id(code), nonzero=True)
+        self.exit_if(b.icmp_unsigned("!=", self._field(address, rt.FUNCTION_CODE), code_id), other)
+        return address
+
+    def _hand_over_cells(self, callee: Any, closure: ir.Value | None, depth: ir.Value) -> None:
+        """A code with captured variables reads its cells from the cells stack at its
+        depth (runtime.NativeContext.cells; lowering/cells.py): the call writes the
+        called closure's there, whichever way it goes -- its unit directly, its call
+        cell's entry, the VM (which does not read them). ``closure``: its address,
+        when the site calls closures of one code; else the callee is one closure (a
+        global holding it, guarded), whose cells the function table keeps alive."""
+        if not getattr(getattr(callee.function, "code", None), "free_names", ()):
+            return
+        if closure is not None:
+            cells = self._field(closure, rt.FUNCTION_CELLS)
+        else:
+            cells = self.imports.value(f"rd.cells.{callee.global_name}", id(callee.function.cells), nonzero=True)
+        self.alias.tag(self.builder.store(cells, self.cells_word(depth)), "cells")
 
     # An OSR loop keeps scalar globals in registers (its *promoted* globals). A
     # call may run any code (through a dict value, a struct method, a closure,
@@ -252,17 +297,17 @@ class CallsAndLoops:
         b.position_at_end(returned)
         return b.load(self.ctx_word(rt.CTX_RET_TAG)), b.load(self.ctx_word(rt.CTX_RET_BITS))
 
-    def _call_cell(self, pc: int, callee, args, cell_address: int) -> ir.Value:
+    def _call_cell(self, pc: int, called: tuple, args, cell_address: int) -> ir.Value:
         """A call through the callee's call cell (runtime.call_cell): its current
         unit's entry function, which checks a T2 unit's argument tags; the VM runs
         the call when the cell is empty or the entry refused."""
         b = self.builder
-        cell = self.address(self.cell_of(callee.function, cell_address))
+        cell = self.address(self.cell_of(called[0].function, cell_address))
         entry = b.load(b.gep(cell, [ir.Constant(I64, rt.CELL_ENTRY)]))
-        return self._sampled(pc, callee, args, cell, lambda: self._call_entry(entry, args),
+        return self._sampled(pc, called, args, cell, lambda: self._call_entry(entry, args),
                              uncompiled=b.icmp_signed("==", entry, ir.Constant(I64, 0)))
 
-    def _sampled(self, pc: int, callee, args, cell: ir.Value, call_native, site: DirectSite | None = None,
+    def _sampled(self, pc: int, called: tuple, args, cell: ir.Value, call_native, site: DirectSite | None = None,
                  uncompiled: ir.Value | None = None) -> ir.Value:
         """A native call (``call_native()`` emits it and returns its status: BOXED,
         ERROR, or ENTRY_GUARD when a T2 entry refused the types), with the VM
@@ -305,7 +350,7 @@ class CallsAndLoops:
         b.branch(done)
         b.position_at_end(through_vm)
         flagged = self.phi(*((ir.Constant(I64, value), block) for value, block in flagged_from))
-        vm_status = b.extract_value(self._call_through_vm(pc, callee, args, flagged), 1)
+        vm_status = b.extract_value(self._call_through_vm(pc, called, args, flagged), 1)
         vm_end = b.block
         b.branch(done)
         b.position_at_end(done)
@@ -339,15 +384,19 @@ class CallsAndLoops:
         return b.select(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_OK)),
                         ir.Constant(I64, rt.STATUS_BOXED), status)
 
-    def _call_through_vm(self, pc: int, callee, args, pc_word: ir.Value | None = None) -> ir.Value:
+    def _call_through_vm(self, pc: int, called: tuple, args, pc_word: ir.Value | None = None) -> ir.Value:
         """Call a function that has no matching native code: the VM runs it (result boxed).
-        (``pc_word``: the pc as the callback gets it, flagged when the call is a sample.)"""
+        (``called``: the ``Callee`` and, for a closure called by its code, the handle of
+        the one this call calls, which the VM gets flagged ``runtime.CLOSURE_HANDLE``;
+        ``pc_word``: the pc as the callback gets it, flagged when the call is a sample.)"""
         b = self.builder
+        callee, handle = called
+        callee_word = self.function_id(callee.function) if handle is None \
+            else b.or_(handle, ir.Constant(I64, rt.CLOSURE_HANDLE))
         buffer = self._write_values(args)
         callback_type = ir.FunctionType(I64, [I64] * 5 + [I64P])
         callback = self.imports.function("rd.call_callback", self.runtime.call, callback_type)
-        status = b.call(callback, [self.unit_id_value(), pc_word or ir.Constant(I64, pc), self.depth,
-                                   self.function_id(callee.function),
+        status = b.call(callback, [self.unit_id_value(), pc_word or ir.Constant(I64, pc), self.depth, callee_word,
                                    ir.Constant(I64, len(args)), buffer])
         return b.insert_value(ir.Constant(RESULT, None), status, 1)
 

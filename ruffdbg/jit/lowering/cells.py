@@ -4,9 +4,10 @@ and write the closure's cell natively (the pcs ``typed.captured`` names).
 A cell is a ``core.objects.Cell`` whose one slot (``runtime.CELL_VALUE``) holds the
 variable's object. A local captured by a nested function holds its cell (a tagged
 object handle, made by the interpreter's NEW_CELL); a variable captured from
-outside is item k of the closure's cells tuple, whose address the entry hands over
-in ``CTX_CELLS`` (``Jit.call``, an OSR entry: a closure is only ever entered from
-there) and the unit's entry block keeps in a register.
+outside is item k of the closure's cells tuple, whose address whoever enters the
+closure writes at its depth of the cells stack (``runtime.NativeContext.cells``:
+``Jit.call``, an OSR entry, a native caller of a closure, ``calls.py``) and the
+unit's entry block keeps in a register.
 
 Loads take no GIL and no reference, as a struct's field load: the cell holds the
 object, and only this thread runs Ruff code. An int of at most two digits, a
@@ -35,9 +36,14 @@ class CapturedVariables:
 
     def load_closure_cells(self) -> None:
         """In the entry block: the cells tuple of the closure entered (0: none), for
-        the unit's native LOAD_FREE / STORE_FREE; read before any call replaces it."""
+        the unit's native LOAD_FREE / STORE_FREE; read before anything else runs at
+        this depth (a deopt, whose interpreted frame gets the cells from there too)."""
         uses = any(self.code.instrs[pc][0] in FREE_OPS for pc in self.typed.captured)
-        self.closure_cells = self.alias.tag(self.builder.load(self.ctx_word(rt.CTX_CELLS)), "ctx") if uses else None
+        self.closure_cells = self.alias.tag(self.builder.load(self.cells_word(self.depth)), "cells") if uses else None
+
+    def cells_word(self, depth: ir.Value) -> ir.Value:
+        """The cells stack's word for the frame at ``depth`` (runtime.NativeContext.cells)."""
+        return self.builder.gep(self.address(self.imports.memory("rd.cells", self.runtime.cells)), [depth])
 
     def op_LOAD_CELL(self, pc: int, op: int, arg: int) -> None:
         stack = self.slow_path_begin(pc)

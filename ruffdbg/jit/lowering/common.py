@@ -141,6 +141,7 @@ class RuntimeAddresses:
     op: int           # OP_CALLBACK
     ctx: int          # the context words
     shadow: int       # the shadow stack
+    cells: int        # the cells stack: by depth, the cells tuple of the closure running there
     buffer: int       # the transfer buffer
     max_depth: int
     function_ids: Callable[[Any], int]      # Function -> id (for tags and global guards)
@@ -165,7 +166,7 @@ class AliasClasses:
     array loop reloaded each array's type, kind, storage and length at every
     access. (An access left untagged -- any call -- still aliases everything.)"""
 
-    CLASSES = ("element", "object", "table", "ctx", "counter", "global", "shadow")
+    CLASSES = ("element", "object", "table", "ctx", "counter", "global", "shadow", "cells")
 
     def __init__(self, module: ir.Module) -> None:
         root = module.add_metadata([ir.MetaDataString(module, "rd.memory")])
