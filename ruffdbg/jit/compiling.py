@@ -49,10 +49,10 @@ OPERATOR_SITES = ARITHMETIC_OPS | ORDERING_OPS | EQUALITY_OPS
 # the interpreter's feedback records every other pair (int/int and float/float are
 # its fast hits, not in the feedback).
 INLINE_OPERANDS = {(left, right) for left in (int, float) for right in (int, float)}
-# ... and == / != of two strings (ASCII ones: lowering/tagged._strings_equal), and
-# + of two strings where native code joins them (lowering/strings.py: TypedCode.strings).
-STRING_EQUALITY = {(str, str)}
-STRING_CONCATENATION = {(str, str)}
+# ... and + of two strings where native code joins them (lowering/strings.py), their
+# ordering where it orders them (lowering/texts.py: both TypedCode.strings), and == / !=
+# with a string on either side (native at every site: ``_inline_operands``).
+STRING_PAIRS = {(str, str)}
 
 
 def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
@@ -67,9 +67,10 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
     for pc, (op, _) in enumerate(code.instrs):
         if pc not in typed.generic and pc not in typed.inlined and op in OPERATOR_SITES \
                 and (typed.tier == 1 or pc in typed.slow_paths):   # (an inlined method: structs are its operands)
-            inline = INLINE_OPERANDS | STRING_EQUALITY if op in EQUALITY_OPS else \
-                INLINE_OPERANDS | STRING_CONCATENATION if pc in typed.strings else INLINE_OPERANDS
-            generic += sum(n for operands, n in profile.feedback[pc].items() if operands not in inline)
+            generic += sum(n for operands, n in profile.feedback[pc].items()
+                           if not _inline_operands(op, pc in typed.strings, operands))
+        elif op == Op.INDEX and pc in typed.strings:   # (a string's character: anything else is a slow path)
+            generic += counts[pc] - profile.feedback[pc].get((str, int), 0)
     # A builtin called through the runtime (a callback, like the generic path, but
     # with the builtin's own work to do in every tier): half a generic instruction.
     for pc, callee in typed.callees.items():
@@ -78,6 +79,15 @@ def generic_share(code: CodeObject, typed: TypedCode) -> tuple[int, int]:
             generic += counts[pc] // 2
     # (an OSR unit: the loop's instructions only)
     return generic, sum(counts[pc] for pc in typed.before) if typed.region is not None else sum(counts)
+
+
+def _inline_operands(op: int, string_site: bool, operands: tuple) -> bool:
+    """Whether an operator site computes these operand types inline (no slow path)."""
+    if operands in INLINE_OPERANDS:
+        return True
+    if op in EQUALITY_OPS:   # (a string against anything: native)
+        return str in operands
+    return string_site and operands in STRING_PAIRS
 
 
 def _arguments(typed: TypedCode, pc: int) -> list:

@@ -70,6 +70,11 @@ def _call_t1(s: Step):
     args = tuple(s.stack[len(s.stack) - argc:])
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
+    if isinstance(callee, FunctionValue) and _is_len(callee.callee.function, args):
+        del s.stack[-2:]   # (a string's, array's or dict's length read natively: lowering/texts.py)
+        s.stack.append(Kind.DYN)
+        s.typed.strings.add(s.pc)
+        return None
     if isinstance(callee, FunctionValue) and type(callee.callee.function) is Function \
             and not any(isinstance(arg, StackOnly) for arg in args) and s.typed.native_calls:
         return _call_tagged(s)
@@ -81,6 +86,22 @@ def _call_t1(s: Step):
     for depth in range(len(s.stack) - argc - 1, len(s.stack)):   # (the callee goes as a tagged value)
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
+    return _generic(s)
+
+
+def _is_len(function: object, args: tuple) -> bool:
+    """A call of the builtin ``len`` on one tagged value."""
+    return type(function) is Builtin and function.name == "len" and args == (Kind.DYN,)
+
+
+def _index_t1(s: Step):
+    """A string's character read natively where the site saw strings (or never ran);
+    any other INDEX the interpreter runs."""
+    if s.stack[-2] == Kind.DYN and s.stack[-1] in (Kind.DYN, Kind.INT) and strings.may_index(s.code, s.pc):
+        del s.stack[-2:]
+        s.stack.append(Kind.DYN)
+        s.typed.strings.add(s.pc)
+        return None
     return _generic(s)
 
 
@@ -146,6 +167,9 @@ def _build_string(s: Step):
 
 def _compare_t1(s: Step):
     if s.op in EQUALITY_OPS or all(k in NUMBERS or k == Kind.DYN for k in s.stack[-2:]):
+        if Kind.DYN in s.stack[-2:] and (strings.saw_strings(s.code, s.pc) if s.op in EQUALITY_OPS
+                                         else strings.may_order(s.code, s.pc)):
+            s.typed.strings.add(s.pc)   # (strings compared natively: lowering/texts.py)
         del s.stack[-2:]
         s.stack.append(Kind.BOOL)
         return None
@@ -174,7 +198,7 @@ def t1_table(table: dict) -> dict:
         Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
         Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
         Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
-        Op.BUILD_STRING: _build_string,
+        Op.BUILD_STRING: _build_string, Op.INDEX: _index_t1,
     })
     table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
     table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
@@ -336,6 +360,12 @@ def _index_t2(s: Step):
         del s.stack[-2:]   # (a dict read: native under the GIL, anything unusual the generic path)
         s.stack.append(Kind.DYN)
         s.typed.dict_loads.add(s.pc)
+        s.typed.slow_paths.add(s.pc)
+        return None
+    if s.stack[-2] == Kind.DYN and s.stack[-1] in (Kind.DYN, Kind.INT) and strings.may_index(s.code, s.pc):
+        del s.stack[-2:]   # (a string's character: native, anything else the generic path)
+        s.stack.append(Kind.DYN)
+        s.typed.strings.add(s.pc)
         s.typed.slow_paths.add(s.pc)
         return None
     why = dicts.why_generic(s.code, s.pc, s.stack[-1]) or elements.why_generic(s.code, s.pc, s.stack[-1])

@@ -143,8 +143,9 @@ class TypedCode:
     # T2: inline ops on a tagged operand whose failing checks take the generic path
     # (as every T1 inline op does) instead of deopting: a tagged value may be a string
     slow_paths: set[int] = field(default_factory=set)
-    # T1 and T2: string sites native code runs (lowering/strings.py): an ADD with a tagged
-    # operand (two strs are joined natively) and an interpolation (BUILD_STRING)
+    # T1 and T2: string sites native code runs (lowering/strings.py, texts.py): an ADD with a
+    # tagged operand (two strs are joined natively), an interpolation (BUILD_STRING), an
+    # INDEX reading a str's character, an ordering or equality of strings, T1's len(v)
     strings: set[int] = field(default_factory=set)
     # pc -> the type on top of the stack when it falls through to pc + 1, before any
     # merge there: at a join before[pc + 1] is the merged type, not what pc pushed
@@ -409,6 +410,8 @@ def _ordering(s: Step):
     stack = s.stack
     if Kind.DYN in stack[-2:]:
         _slow_path(s)
+        if strings.may_order(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (two strs are ordered natively: lowering/texts.py)
         del stack[-2:]
         stack.append(Kind.BOOL)
         return None
@@ -423,6 +426,8 @@ def _ordering(s: Step):
 def _equality(s: Step):
     if Kind.DYN in s.stack[-2:]:
         _slow_path(s)
+        if strings.saw_strings(s.code, s.pc):
+            s.typed.strings.add(s.pc)   # (for the views: strings are compared natively)
     del s.stack[-2:]
     s.stack.append(Kind.BOOL)
 

@@ -61,6 +61,7 @@ from typing import Any
 
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.objects import Cell, Function, StructType, StructValue
+from ruffdbg.jit.textlayout import LATIN1
 
 CONTAINERS = frozenset({list, RArray, dict, StructValue})   # what copy-on-write copies
 
@@ -203,23 +204,6 @@ def _check_function_layout() -> tuple[int, int]:
 
 FUNCTION_CODE, FUNCTION_CELLS = _check_function_layout()
 
-# --- where native code finds a compact ASCII str's text (lowering/tagged.py: ==)
-STR_STATE = 32        # PyASCIIObject's state bits: interned:2, kind:3, compact, ascii, ready
-STR_ASCII_BITS = 0b11100000   # compact, ascii and ready: one byte per character, right after the header
-STR_ASCII_DATA = 48   # sizeof(PyASCIIObject)
-MEMCMP = ctypes.cast(ctypes.CDLL(None).memcmp, ctypes.c_void_p).value
-
-
-def _check_str_layout() -> None:
-    for text, ascii in (("ruff text", True), ("r\u00fcff", False), ("\u65e5\u672c", False)):
-        state = ctypes.c_uint32.from_address(id(text) + STR_STATE).value
-        if (state & STR_ASCII_BITS == STR_ASCII_BITS) != ascii \
-                or ascii and ctypes.string_at(id(text) + STR_ASCII_DATA, len(text)) != text.encode():
-            raise ImportError("ruffdbg: unexpected object layout (str)")
-
-
-_check_str_layout()
-
 
 # Callbacks from native code into the VM. CFUNCTYPE: they take the GIL back.
 DEOPT_CALLBACK = ctypes.CFUNCTYPE(
@@ -295,6 +279,8 @@ C_API = {
     "_PyUnicodeWriter_WriteASCIIString": ("i32", ("i64", "i64", "i64")),
     "_PyUnicodeWriter_Finish": ("i64", ("i64",)),
     "_PyUnicodeWriter_Dealloc": ("void", ("i64",)),
+    # native s[i] of a code point past Latin-1 (lowering/texts.py)
+    "PyUnicode_FromOrdinal": ("i64", ("i32",)),
 }
 C_API_ADDRESSES = {name: _api(name) for name in C_API}
 WRITER_WORDS = 8   # room for a _PyUnicodeWriter (56 bytes in 3.11; checked below)
@@ -390,6 +376,8 @@ class Handles:
         self._constant_addresses = (ctypes.c_int64 * 64)()
         self._constants_outgrown: list[Any] = []
         self._publish_constants()
+        for code in range(LATIN1):   # (constants 0..255: native s[i]'s one-character strings, textlayout.py)
+            self.constant_id(chr(code))
 
     @property
     def floor(self) -> int:

@@ -1,7 +1,8 @@
-"""Strings in native code (lowering/strings.py): a string builder loop and
-interpolation run without trips through the interpreter, in place and linear,
-the same in every tier; errors are the interpreter's. The behaviour itself, in
-every mode, is tests/programs/jit_native_strings.ruff."""
+"""Strings in native code (lowering/strings.py, lowering/texts.py): a string
+builder loop, interpolation, and reading strings (``s[i]``, ``len``, ``==``,
+ordering) run without trips through the interpreter, in place and linear, the
+same in every tier; errors are the interpreter's. The behaviour itself, in every
+mode, is tests/programs/jit_native_strings.ruff and jit_string_ops*.ruff."""
 
 from __future__ import annotations
 
@@ -140,3 +141,102 @@ print(names(300000))
     session, printed, result = run(text)
     assert result.ok and printed == "n299999-599998\n"
     assert sweeps[0] > 100 and most[0] < 4 * rt.SWEEP_NATIVE
+
+
+COUNT_A = """func count_a(s) {
+    mut n := 0
+    mut i := 0
+    while i < len(s) {
+        if s[i] == "a" { n := n + 1 }
+        i := i + 1
+    }
+    return n
+}
+mut total := 0
+mut k := 0
+while k < 2000 {
+    total := total + count_a("banana split alpha")
+    k := k + 1
+}
+print(total)
+"""
+
+
+@pytest.mark.parametrize("threshold", [None, 1])
+def test_reading_a_strings_characters_never_leaves_native_code(threshold):
+    """``len(s)``, ``s[i]`` and ``== "a"`` in a loop: native at T1 and T2, no trip
+    through the interpreter (it stayed at T0 before: "T1 would be slower")."""
+    session, printed, result = run(COUNT_A, threshold=threshold)
+    assert result.ok and printed == "10000\n"
+    units = [unit for unit in session.jit.units if unit.code.name == "count_a"]
+    assert {unit.tier for unit in units} >= ({1, 2} if threshold == 1 else {2})
+    assert sum(unit.callbacks for unit in units) == 0
+    assert not [site for unit in units for site in unit.generic_sites]
+    assert session.function("count_a").reason is None
+
+
+def test_a_latin1_character_is_a_constant_and_makes_no_handle(monkeypatch):
+    """``s[i]`` of a code point below 256 is the permanent constant ``chr(c)``: no
+    object made, no handle put; one past Latin-1 is made and put."""
+    from ruffdbg.jit import runtime as rt
+    monkeypatch.setattr(rt.Handles, "native_puts", False)   # (every put is Handles.put: counted)
+    puts = [0]
+    put = rt.Handles.put
+
+    def counting(self, value):
+        puts[0] += isinstance(value, str) and len(value) == 1   # (not the argument the interpreter passes)
+        return put(self, value)
+
+    monkeypatch.setattr(rt.Handles, "put", counting)
+    text = COUNT_A.replace("banana split alpha", "bänäna split ÿ alpha")
+    assert run(text, threshold=1)[1] == run(text, jit=False)[1] == "6000\n"
+    assert puts[0] == 0
+    run(COUNT_A.replace("banana split alpha", "日本a"), threshold=1)
+    assert puts[0] >= 2000
+
+
+@pytest.mark.parametrize("threshold", [None, 1, 37])
+def test_string_ops_raise_the_interpreters_errors(threshold):
+    text = """func at(s, i) { return s[i] }
+func less(a, b) { return a < b }
+mut r := ""
+for i in range(3000) { r := at("héllo", i % 5 - 5) + r; if less(r, "a") { r := "" } }
+try { at("héllo", 5) } except e { print(e.message, e.line) }
+try { at("héllo", true) } except e { print(e.message, e.line) }
+try { less("a", 1) } except e { print(e.message, e.line) }
+print(len(r), at("😀", -1))
+print(at("", 0))
+"""
+    expected = run(text, jit=False)
+    session, printed, result = run(text, threshold=threshold)
+    assert printed == expected[1] == ("Index out of bounds: 5 1\nCannot index string with bool 1\n"
+                                      "Invalid binary operation: string < int 2\n3000 😀\n")
+    assert not result.ok and result.error.message == expected[2].error.message == "Index out of bounds: 0"
+    assert result.error.line == expected[2].error.line == 1
+
+
+def test_the_cost_rule_counts_string_reads_as_native():
+    """The interpreter's profile of ``count_a`` (strings indexed by ints, compared
+    with a string, their lengths) no longer says T1 would take its generic path."""
+    from ruffdbg.jit.compiling import generic_share
+    from ruffdbg.jit.inference import infer
+    from ruffdbg.jit.types import Kind
+    session, _, result = run(COUNT_A, threshold=10**9)   # (a profile, nothing compiled)
+    assert result.ok
+    code = session.vm.globals["count_a"].code
+    typed = infer(code, (Kind.DYN,), session.jit._lookup, session.jit._return_type_of, tier=1)
+    generic, total = generic_share(code, typed)
+    assert generic == 0 and total > 100_000
+
+
+def test_the_views_name_the_native_string_reads():
+    session, _, result = run(COUNT_A)
+    assert result.ok
+    notes = {site.text() for unit in session.assumptions("count_a") for site in unit.inline_sites}
+    assert sorted(notes) == [
+        "line 5, pc 12: native: s[i] reads a string's character here (one of Latin-1: a constant, nothing made); "
+        "other operands, or an index out of range, run it in the interpreter",
+        "line 5, pc 14: native: s[i] == \"a\" compares strings here (a string against any other value is unequal); "
+        "arrays, dicts, structs and functions run it in the interpreter"]
+    header = session.native_text("count_a", "ir").split("; ModuleID")[0]
+    assert "reads a string's character here" in header

@@ -4,7 +4,8 @@ Where things are: ``driver`` (``Lowering``: the walk over the bytecode, shared
 helpers), ``common`` (LLVM types, tags, the records handed back: ``Guard``,
 ``LoweredUnit``, ``RuntimeAddresses``), ``frame`` (slots, block edges,
 prologues, deopt exits), ``ops`` (one ``op_`` method per opcode), ``calls``
-(calls and counted loops), ``builtins`` (T2's inline math builtins), ``tagged`` (T1's tag dispatch), ``entry`` (the
+(calls and counted loops), ``builtins`` (T2's inline math builtins), ``tagged`` (T1's tag dispatch),
+``strings`` and ``texts`` (making and reading strings), ``entry`` (the
 ctypes entry), ``debuginfo`` (line and pc on every instruction), ``twins``
 (recursive inlining: copies of a self-recursive unit that LLVM inlines).
 

@@ -343,10 +343,12 @@ class ArrayElements:
             return self.phi((stable_length, found), (length, other_end))
         return self._native_length(pc, value)
 
-    def _native_length(self, pc: int, value: ir.Value) -> ir.Value:
+    def _native_length(self, pc: int, value: ir.Value, other: ir.Block | None = None) -> ir.Value:
+        """(``other``: where a value of another type goes; default a ``len-operand`` deopt.)"""
         b = self.builder
-        guard = self.new_guard("len-operand", pc, "len() of a value that is not an array, string or dict")
-        other = self.shared_exit(guard)
+        if other is None:
+            other = self.shared_exit(self.new_guard("len-operand", pc,
+                                                    "len() of a value that is not an array, string or dict"))
         tag = b.extract_value(value, 0)
         self.exit_if(b.not_(self.tag_is(tag, rt.TAG_OBJECT, rt.TAG_CONSTANT)), other)
         obj = self._object_or_constant(tag, b.extract_value(value, 1))

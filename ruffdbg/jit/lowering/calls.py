@@ -24,6 +24,9 @@ class CallsAndLoops:
         if method is None and pc in self.typed.native_pushes:
             self.native_push(pc)
             return
+        if method is None and pc in self.typed.strings:   # T1's len(v) (lowering/texts.py)
+            self.t1_length(pc)
+            return
         if method is None and self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return

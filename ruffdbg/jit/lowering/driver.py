@@ -36,6 +36,7 @@ from ruffdbg.jit.lowering.ops import Ops
 from ruffdbg.jit.lowering.printing import module_text
 from ruffdbg.jit.lowering.structs import StructFields
 from ruffdbg.jit.lowering.tagged import TaggedValues
+from ruffdbg.jit.lowering.texts import NativeTexts
 from ruffdbg.jit.lowering.twins import TWIN
 from ruffdbg.jit.lowering.virtual import VirtualStructs
 from ruffdbg.jit.types import Kind
@@ -48,7 +49,8 @@ def _symbol_part(function: Any) -> str:
     return getattr(code, "name", None) or getattr(function, "name", None) or type(function).__name__
 
 
-class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, DictReads, ArrayElements, StructFields,
+class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, NativeTexts, DictReads, ArrayElements,
+               StructFields,
                CapturedVariables, ArrayIteration, InlinedMethods, VirtualStructs, TaggedValues, GenericOps,
                EntryFunction, NativeHandles, NativeStrings, CountedLoops):
     """Lowers one ``TypedCode`` to one LLVM module: ``Lowering(...).lower()``.

@@ -9,10 +9,8 @@ from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import OPCODES, ORDERING_OPS, Op
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import DYN, F64, I1, I8P, I32, I64, REACH_COUNTED, TAGS
+from ruffdbg.jit.lowering.common import DYN, F64, I1, I64, REACH_COUNTED, TAGS
 from ruffdbg.jit.types import Kind
-
-I32P = I32.as_pointer()
 
 
 class TaggedValues:
@@ -115,64 +113,71 @@ class TaggedValues:
     def _dyn_compare(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
         b = self.builder
         (left, left_kind), (right, right_kind) = left_entry, right_entry
-        left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
-        left_bits, right_bits = self.bits_of(left, left_kind), self.bits_of(right, right_kind)
-        same = b.icmp_signed("==", left_tag, right_tag)
+        left_pair = (self.tag_of(left, left_kind), self.bits_of(left, left_kind))
+        right_pair = (self.tag_of(right, right_kind), self.bits_of(right, right_kind))
+        (left_tag, left_bits), (right_tag, right_bits) = left_pair, right_pair
         numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
+        if op in ORDERING_OPS and self.slow_path is not None and pc in self.typed.strings:
+            # two strings are ordered natively (lowering/texts.py); anything else but numbers takes the slow path
+            as_numbers = self._branch_unless(numbers, pc, "order_numbers")
+            ordered = self.strings_ordered(pc, OPCODES[op].symbol, left_pair, right_pair)
+            return self._join_branch(as_numbers, ordered, lambda: self._ordered_numbers(pc, op, left_entry, right_entry))
+        if op in ORDERING_OPS:
+            return self._ordered_numbers(pc, op, left_entry, right_entry)
+        same = b.icmp_signed("==", left_tag, right_tag)
         both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
         as_doubles = self._float_compare(op, self.as_double(left, left_kind), self.as_double(right, right_kind))
-        if op in ORDERING_OPS:
-            self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "ordering needs two numbers"))
-            mixed = b.and_(b.not_(same), numbers)
-            inexact = b.or_(b.and_(self.tag_is(left_tag, rt.TAG_INT), self._beyond_2_53(left_bits)),
-                            b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
-            self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
-            return b.select(both_int, b.icmp_signed(OPCODES[op].symbol, left_bits, right_bits), as_doubles)
-        # Two objects or string constants are compared here when both are ASCII
-        # strings (``_strings_equal``); functions and other objects (whatever their
-        # tag says about where they came from) are compared by the interpreter.
-        objects = b.or_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT),
-                        self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT))
-        texts = b.and_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_CONSTANT),
-                       self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_CONSTANT))
-        self.deopt_if(b.and_(objects, b.not_(texts)), self.new_guard("tag", pc, "== on values native code cannot compare"))
         # int == float compares as floats (what the interpreter does); other different tags are unequal.
         # (as_doubles already answers ``op``, == or !=)
         exact = b.and_(same, b.icmp_signed("==", left_bits, right_bits))
         scalars = b.select(b.and_(numbers, b.not_(both_int)), as_doubles, exact if op == Op.EQUAL else b.not_(exact))
-        scalars_end = b.block
-        strings, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in ("compare_strings", "compared"))
-        b.cbranch(texts, strings, done)
-        b.position_at_end(strings)
-        equal = self._strings_equal(pc, left_tag, left_bits, right_tag, right_bits)
-        answer = equal if op == Op.EQUAL else b.not_(equal)
-        strings_end = b.block
+        # An object or a constant on either side: compared natively when one is a
+        # string (lowering/texts.py); functions and other objects by the interpreter.
+        objects = b.or_(self.tag_is(left_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT),
+                        self.tag_is(right_tag, rt.TAG_OBJECT, rt.TAG_FUNCTION, rt.TAG_CONSTANT))
+        as_scalars = self._branch_unless(b.not_(objects), pc, "compare_scalars")
+        equal = self.strings_equal(pc, left_pair, right_pair)
+        return self._join_branch(as_scalars, equal if op == Op.EQUAL else b.not_(equal), lambda: scalars)
+
+    def _branch_unless(self, condition: ir.Value, pc: int, name: str) -> ir.Block:
+        """Go on in a new block when ``condition`` is false; the block it holds in is
+        returned (for ``_join_branch``)."""
+        b = self.builder
+        otherwise, here = self.function.append_basic_block(f"{name}_pc{pc}"), self.function.append_basic_block(
+            f"not_{name}_pc{pc}")
+        b.cbranch(condition, otherwise, here)
+        b.position_at_end(here)
+        return otherwise
+
+    def _join_branch(self, otherwise: ir.Block, value: ir.Value, emit_otherwise) -> ir.Value:
+        """Join ``value`` (computed since ``_branch_unless``) with what ``emit_otherwise()``
+        computes in the block it returned."""
+        b = self.builder
+        done = self.function.append_basic_block("compare_joined")
+        end = b.block
+        b.branch(done)
+        b.position_at_end(otherwise)
+        other = emit_otherwise()
+        other_end = b.block
         b.branch(done)
         b.position_at_end(done)
-        return self.phi((scalars, scalars_end), (answer, strings_end))
+        return self.phi((value, end), (other, other_end))
 
-    def _strings_equal(self, pc: int, left_tag: ir.Value, left_bits: ir.Value, right_tag: ir.Value,
-                       right_bits: ir.Value) -> ir.Value:
-        """Two tagged objects or constants that must both be compact ASCII ``str``s
-        (else the interpreter compares them): the same object, or the same length and
-        bytes (``memcmp``), without the GIL -- a str never changes."""
+    def _ordered_numbers(self, pc: int, op: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
+        """``<`` ... of two tagged numbers (anything else: the tag guard's slow path or deopt)."""
         b = self.builder
-        left, right = self._object_or_constant(left_tag, left_bits), self._object_or_constant(right_tag, right_bits)
-        text = self._address_of("str", str)
-        ascii_left, ascii_right = (b.icmp_unsigned("==", b.and_(b.load(b.inttoptr(
-            b.add(obj, ir.Constant(I64, rt.STR_STATE)), I32P)), ir.Constant(I32, rt.STR_ASCII_BITS)),
-            ir.Constant(I32, rt.STR_ASCII_BITS)) for obj in (left, right))
-        plain = b.and_(b.and_(b.icmp_unsigned("==", self._field(left, rt.OB_TYPE), text),
-                              b.icmp_unsigned("==", self._field(right, rt.OB_TYPE), text)),
-                       b.and_(ascii_left, ascii_right))
-        self.deopt_if(b.not_(plain), self.new_guard("tag", pc, "== on strings that are not both ASCII"))
-        length = self._field(left, rt.VAR_SIZE)
-        same_length = b.icmp_unsigned("==", length, self._field(right, rt.VAR_SIZE))
-        memcmp = self.imports.function("rd.memcmp", rt.MEMCMP, ir.FunctionType(I32, [I8P, I8P, I64]))
-        data_left, data_right = (b.inttoptr(b.add(obj, ir.Constant(I64, rt.STR_ASCII_DATA)), I8P) for obj in (left, right))
-        differ = b.call(memcmp, [data_left, data_right, b.select(same_length, length, ir.Constant(I64, 0))])
-        return b.or_(b.icmp_unsigned("==", left, right),
-                     b.and_(same_length, b.icmp_signed("==", differ, ir.Constant(I32, 0))))
+        (left, left_kind), (right, right_kind) = left_entry, right_entry
+        left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
+        left_bits, right_bits = self.bits_of(left, left_kind), self.bits_of(right, right_kind)
+        numbers = b.and_(self.tag_is(left_tag, rt.TAG_INT, rt.TAG_FLOAT), self.tag_is(right_tag, rt.TAG_INT, rt.TAG_FLOAT))
+        both_int = b.and_(self.tag_is(left_tag, rt.TAG_INT), self.tag_is(right_tag, rt.TAG_INT))
+        as_doubles = self._float_compare(op, self.as_double(left, left_kind), self.as_double(right, right_kind))
+        self.deopt_if(b.not_(numbers), self.new_guard("tag", pc, "ordering needs two numbers"))
+        mixed = b.and_(b.not_(b.icmp_signed("==", left_tag, right_tag)), numbers)
+        inexact = b.or_(b.and_(self.tag_is(left_tag, rt.TAG_INT), self._beyond_2_53(left_bits)),
+                        b.and_(self.tag_is(right_tag, rt.TAG_INT), self._beyond_2_53(right_bits)))
+        self.deopt_if(b.and_(mixed, inexact), self.new_guard("tag", pc, "an int too big to compare exactly with a float"))
+        return b.select(both_int, b.icmp_signed(OPCODES[op].symbol, left_bits, right_bits), as_doubles)
 
     def _beyond_2_53(self, bits: ir.Value) -> ir.Value:
         """An int a double cannot hold exactly, so an int/float ordering could differ."""
