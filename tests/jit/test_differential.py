@@ -45,12 +45,10 @@ from tests.jit.program_generator import programs
 from tests.jit.rich_generator import generate as generate_rich
 from tests.jit.rich_generator import programs as rich_programs
 from tests.known_jit_bugs import with_known_bugs
-from tests.test_conformance import assert_conforms
+from tests.expected import ALL_PROGRAMS, EVERY_MODE as PROGRAMS, assert_conforms, timing_free
 
-ROOT = Path(__file__).resolve().parents[2]
 MODES = {"T0": ["--no-jit"], "default": [], "eager": ["--threshold", "1"], "t37": ["--threshold", "37"]}
 EXIT_INTERNAL = 70
-TIMING_MARKERS = ("performance_now", "now()")
 LONG_RUN = "RUFFDBG_DIFF_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("RUFFDBG_DIFF_EXAMPLES", "25"))
 
@@ -81,22 +79,13 @@ def differences(reference: str, results: dict[str, tuple[int, str, str]]) -> str
     return "\n".join(report)
 
 
-def _timing_free(path: Path) -> bool:
-    text = path.read_text(encoding="utf-8")
-    return not any(marker in text for marker in TIMING_MARKERS)
-
-
-PROGRAMS = [path for path in sorted((ROOT / "tests" / "programs").glob("*.ruff"))
-            + sorted((ROOT / "examples").glob("*.ruff")) if _timing_free(path)]
-
-
 @pytest.mark.parametrize("program", with_known_bugs(PROGRAMS, "differential", "conformance"), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_program_same_in_every_mode(program: Path, capsys) -> None:
     results = {mode: run_mode(program, mode, capsys) for mode in MODES}
     problem = differences("T0", results)
     assert not problem, f"{program}:\n{problem}"
     assert_no_internal_error(results)
-    assert_conforms(program, *results["default"])   # (the conformance check of tests/test_conformance.py)
+    assert_conforms(program, *results["default"])   # (the conformance check: tests/expected.py)
 
 
 def assert_no_internal_error(results: dict[str, tuple[int, str, str]]) -> None:
@@ -105,9 +94,8 @@ def assert_no_internal_error(results: dict[str, tuple[int, str, str]]) -> None:
 
 
 def test_timing_programs_are_the_only_ones_left_out() -> None:
-    every = sorted((ROOT / "tests" / "programs").glob("*.ruff")) + sorted((ROOT / "examples").glob("*.ruff"))
-    left_out = [path for path in every if path not in PROGRAMS]
-    assert all(not _timing_free(path) for path in left_out)
+    left_out = [path for path in ALL_PROGRAMS if path not in PROGRAMS]
+    assert all(not timing_free(path) for path in left_out)
     assert len(left_out) <= 3, f"too many programs left out: {left_out}"
 
 
