@@ -462,6 +462,11 @@ class CallsAndLoops:
         more = self.function.append_basic_block(f"for_next_pc{pc}")
         done = self.function.append_basic_block(f"for_done_pc{pc}")
         loop = self.counted_by_header.get(pc)
+        if loop is not None and loop.local is not None:
+            # A `for` whose body steps an int local once per iteration is counted by that
+            # local (a stepped loop): its limit is the local's, not the position's
+            # (taken for the position, the loop ran past its count: nest seed 150022 #30).
+            loop = None
         if loop is None:
             b.cbranch(b.icmp_unsigned("<", position, count), more, done)
         else:
