@@ -35,6 +35,7 @@ POLL_EVERY = 1024   # loop iterations between two reads of the interrupt word
 REACH_PC = "pc"                  # every native execution of its pc reaches it (minus earlier failures there)
 REACH_ENTRY = "entry"            # checked once per entry of the unit (the prologue's interrupt poll)
 REACH_INTERPRETER = "interpreter"   # checked once per entry from the interpreter (argument types)
+NOT_READ = -1   # a read helper's tag when the slow path must read the site (dicts, texts)
 REACH_COUNTED = "counted"        # checked on a conditional, cold path: its passes are bumped there
 REACH_POLL = "poll"              # a back-edge's interrupt poll (every POLL_EVERY iterations, counted);
                                  # it resumes at the loop header, before the header's own checks

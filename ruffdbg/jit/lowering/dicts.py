@@ -34,10 +34,9 @@ from typing import Any
 from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import DYN, I32, I64, I64P
+from ruffdbg.jit.lowering.common import DYN, I32, I64, I64P, NOT_READ
 from ruffdbg.jit.types import Kind
 
-NOT_READ = -1   # the helper's tag when the generic path must read the site
 
 
 class DictReads:
@@ -47,19 +46,7 @@ class DictReads:
         if pc not in self.typed.dict_loads:
             super().op_INDEX(pc, op, arg)
             return
-        b = self.builder
-        (container, container_kind), (key, key_kind) = self.stack[-2], self.stack[-1]
-        stack = self.slow_path_begin(pc)
-        value = b.call(self._dict_getter(), [self.to_dyn(container, container_kind), self.to_dyn(key, key_kind)])
-        read = self.function.append_basic_block(f"dict_read_pc{pc}")
-        b.cbranch(b.icmp_signed("==", b.extract_value(value, 0), ir.Constant(I64, NOT_READ)),
-                  self.slow_path, read).set_weights([1, 1000])
-        b.position_at_end(read)
-        del self.stack[-2:]
-        self.push(value, Kind.DYN)
-        if any(header <= pc <= end for header, end in self.ownership.loop_ends.items()):
-            self._sweep_if_due(pc, poll_at=pc + 1)   # (the values it made handles for die young)
-        self.slow_path_end(pc, stack, 2, Kind.DYN)
+        self.index_by_helper(pc, self._dict_getter(), "dict_read")
 
     def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:
         """``d[k] := v`` at a site ``typed.dict_stores`` names: ``v`` a scalar, ``d``

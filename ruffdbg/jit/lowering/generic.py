@@ -20,7 +20,7 @@ from llvmlite import ir
 
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I1, I64, I64P, REACH_COUNTED
+from ruffdbg.jit.lowering.common import I1, I64, I64P, NOT_READ, REACH_COUNTED
 from ruffdbg.jit.types import FunctionValue, Kind
 from ruffdbg.vm.step import handlers_at
 
@@ -159,6 +159,24 @@ class GenericOps:
         b.position_at_end(done)
         self.stack = stack[:len(stack) - pops]
         self.push(self.phi((fast_value, fast_end), (slow_value, slow_end)), kind)
+
+    def index_by_helper(self, pc: int, getter: ir.Function, name: str) -> None:
+        """INDEX read by a module helper taking the container and the key as tagged
+        values (a dict's value, a string's character): its result, or tag NOT_READ
+        for the slow path (the interpreter's INDEX, with its exact errors)."""
+        b = self.builder
+        (container, container_kind), (key, key_kind) = self.stack[-2], self.stack[-1]
+        stack = self.slow_path_begin(pc)
+        value = b.call(getter, [self.to_dyn(container, container_kind), self.to_dyn(key, key_kind)])
+        read = self.function.append_basic_block(f"{name}_pc{pc}")
+        b.cbranch(b.icmp_signed("==", b.extract_value(value, 0), ir.Constant(I64, NOT_READ)),
+                  self.slow_path, read).set_weights([1, 1000])
+        b.position_at_end(read)
+        del self.stack[-2:]
+        self.push(value, Kind.DYN)
+        if self.in_a_loop(pc):
+            self._sweep_if_due(pc, poll_at=pc + 1)   # (the handles it made for values that die young)
+        self.slow_path_end(pc, stack, 2, Kind.DYN)
 
     # ------------------------------------------------------- errors in a try
 

@@ -34,11 +34,10 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import textlayout as tl
-from ruffdbg.jit.lowering.common import DYN, I8P, I32, I64, REACH_COUNTED
+from ruffdbg.jit.lowering.common import DYN, I8P, I32, I64, NOT_READ, REACH_COUNTED
 from ruffdbg.jit.types import Kind
 
 UNKNOWN = 2       # str_equal / str_order: not two values native code compares; the slow path does
-NOT_READ = -1     # str_char's tag: the slow path reads the site
 I32P, I16P = I32.as_pointer(), ir.IntType(16).as_pointer()
 
 
@@ -52,19 +51,7 @@ class NativeTexts:
         if pc not in self.typed.strings:
             super().op_INDEX(pc, op, arg)
             return
-        b = self.builder
-        (container, container_kind), (index, index_kind) = self.stack[-2], self.stack[-1]
-        stack = self.slow_path_begin(pc)
-        value = b.call(self._char_getter(), [self.to_dyn(container, container_kind), self.to_dyn(index, index_kind)])
-        read = self.function.append_basic_block(f"char_read_pc{pc}")
-        b.cbranch(b.icmp_signed("==", b.extract_value(value, 0), ir.Constant(I64, NOT_READ)),
-                  self.slow_path, read).set_weights([1, 1000])
-        b.position_at_end(read)
-        del self.stack[-2:]
-        self.push(value, Kind.DYN)
-        if self.in_a_loop(pc):
-            self._sweep_if_due(pc, poll_at=pc + 1)   # (a character past Latin-1 got a handle)
-        self.slow_path_end(pc, stack, 2, Kind.DYN)
+        self.index_by_helper(pc, self._char_getter(), "char_read")
 
     def t1_length(self, pc: int) -> None:
         """T1's ``len(v)``: the length of a string, array or dict read natively
