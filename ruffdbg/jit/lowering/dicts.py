@@ -35,7 +35,6 @@ from llvmlite import ir
 
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import DYN, I32, I64, I64P, NOT_READ
-from ruffdbg.jit.types import Kind
 
 
 
