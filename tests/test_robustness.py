@@ -67,6 +67,27 @@ def test_more_called_globals_than_one_chunk_of_the_globals_table(monkeypatch):
     assert len(session.jit.global_slots) >= n and len(session.jit.ctx.global_chunks) >= n // 4
 
 
+CHAIN_500 = "func f(x) {\n  return " + " + ".join(["x"] * 500) + "\n}\nprint(f(1))\nprint(f(0.5))\n"
+
+
+def test_a_function_past_the_size_limit_stays_interpreted_and_says_why():
+    session = Session(Policy(jit=True, threshold=1), write=lambda _: None)
+    assert session.run_source(CHAIN_500, "robust.ruff").ok
+    stats = session.function("f")
+    assert (stats.tier, stats.reason) == ("T0", "too large to compile: 1002 instructions at line 1 (the limit is 500)")
+
+
+def test_a_chain_of_500_subtractions_compiles_without_python_recursion_when_the_limit_allows():
+    # (the code generator's own robustness, past the size limit's default; at T2, where
+    # an int chain is cheap to build, rather than T1's generic sites)
+    text = "func f(x) { return x" + " - 1" * 500 + " }\nfor i in range(6) { print(f(1000 + i)) }\n"
+    output: list[str] = []
+    session = Session(Policy(jit=True), write=output.append)
+    session.update_policy(max_unit_instructions=1100, t2_calls=3, stable_samples=2)
+    assert session.run_source(text, "robust.ruff").ok
+    assert "".join(output).split() == [str(500 + i) for i in range(6)] and session.function("f").tier == "T2"
+
+
 def test_the_worker_raises_the_recursion_limit_and_puts_it_back():
     import sys
 

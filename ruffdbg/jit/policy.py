@@ -57,6 +57,13 @@ class TierPolicy:
     # --no-jit), while native callers go on calling it natively.
     short_method: int = 24
     short_function_entries: int = 4096
+    # A function (or an OSR loop) of more bytecode instructions than this is not
+    # compiled (HotSpot's huge-method limit): LLVM's time grows faster than the
+    # code (tests/programs/jit_chain_500_plus, a function of 500 dynamic `+`:
+    # 5.9 s of CPU at --threshold 1 against 0.6 s for the whole run at T0), and
+    # nothing that size runs long enough to repay it. The largest function of
+    # the examples and test programs has 298.
+    max_unit_instructions: int = 500
     # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
     # compiler thread while the function goes on in its current tier
     # (jit/background.py). Off by default: then every compile happens at the
