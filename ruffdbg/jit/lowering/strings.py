@@ -42,7 +42,7 @@ from llvmlite import ir
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core import values
 from ruffdbg.jit import runtime as rt
-from ruffdbg.jit.lowering.common import I8, I32, I64, I64P
+from ruffdbg.jit.lowering.common import DYN, I8, I32, I64, I64P, NOT_READ
 from ruffdbg.jit.types import Kind
 
 OK, UNSUPPORTED, FAILED = 0, 1, -1   # what a part's writer returns (FAILED: a Python error is set)
@@ -55,7 +55,47 @@ class NativeStrings:
 
     def concatenated(self, pc: int, left_entry: tuple, right_entry: tuple) -> ir.Value:
         """``left + right`` of two strs as a tagged value; anything else branches to
-        the open slow path (the interpreter's ADD)."""
+        the open slow path (the interpreter's ADD). Only ``s := s + t`` is written
+        out at the site (its in-place append needs the frame); every other site
+        calls the module's one joining helper, so a function of many ``+`` builds
+        one copy of that code, not one per site."""
+        b = self.builder
+        target = self._builder_target(pc)
+        if target is None:
+            (left, left_kind), (right, right_kind) = left_entry, right_entry
+            joined = b.call(self._concat_function(), [self.to_dyn(left, left_kind), self.to_dyn(right, right_kind)])
+            self._slow_unless(b.icmp_signed("!=", b.extract_value(joined, 0), ir.Constant(I64, NOT_READ)), pc,
+                              "concatenated")
+            return joined
+        left_tag, left_obj, right_obj = self._two_strs(pc, left_entry, right_entry)
+        fresh = self.function.append_basic_block(f"concat_new_pc{pc}")
+        done = self.function.append_basic_block(f"concatenated_pc{pc}")
+        owned = self.function.append_basic_block(f"concat_in_place_pc{pc}")
+        local = b.load(self.slot(target, Kind.DYN))
+        left_bits = self.bits_of(*left_entry)
+        same = b.and_(b.icmp_unsigned("==", left_tag, ir.Constant(I64, rt.TAG_OBJECT)),
+                      b.icmp_unsigned("==", b.extract_value(local, 1), left_bits))
+        self._branch_if_owned(local, target, owned, fresh, also=len(self.stack) - 2, condition=same)
+        b.position_at_end(owned)   # s := s + t: in place while the frame owns s's string
+        gil = self._c_api("PyGILState_Ensure")
+        objects = self._address_of("handle_objects", self.runtime.handles._objects)
+        slot = b.add(self._field(objects, rt.ITEMS_DATA), b.mul(left_bits, ir.Constant(I64, 8)))
+        self._c_api("PyUnicode_Append", slot, right_obj)   # (the table's reference in, the result's out)
+        extended = self.alias.tag(b.load(b.inttoptr(slot, I64P)), "object")
+        table = b.inttoptr(self.alias.tag(b.load(self.ctx_word(rt.CTX_OBJECTS)), "ctx"), I64P)
+        self.alias.tag(b.store(extended, b.gep(table, [left_bits])), "table")
+        self._c_api("PyGILState_Release", gil)
+        in_place = (self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), left_bits), b.block)
+        b.branch(done)
+        b.position_at_end(fresh)
+        new = (self._joined(pc, left_obj, right_obj), b.block)
+        b.branch(done)
+        b.position_at_end(done)
+        return self.phi(in_place, new)
+
+    def _two_strs(self, pc: int, left_entry: tuple, right_entry: tuple) -> tuple[ir.Value, ir.Value, ir.Value]:
+        """(left's tag, left's object, right's object) when both are strs whose joined
+        length the interpreter allows; otherwise a branch to the slow path."""
         b = self.builder
         (left, left_kind), (right, right_kind) = left_entry, right_entry
         left_tag, right_tag = self.tag_of(left, left_kind), self.tag_of(right, right_kind)
@@ -70,31 +110,11 @@ class NativeStrings:
         self._slow_unless(both, pc, "concat_strs")
         total = b.add(self._field(left_obj, rt.VAR_SIZE), self._field(right_obj, rt.VAR_SIZE))
         self._slow_unless(b.icmp_signed("<=", total, ir.Constant(I64, values.MAX_RESULT_LEN)), pc, "concat_length")
-        target = self._builder_target(pc)
-        fresh = self.function.append_basic_block(f"concat_new_pc{pc}")
-        done = self.function.append_basic_block(f"concatenated_pc{pc}")
-        incoming = []
-        if target is not None:   # s := s + t: in place while the frame owns s's string
-            owned = self.function.append_basic_block(f"concat_in_place_pc{pc}")
-            local = b.load(self.slot(target, Kind.DYN))
-            same = b.and_(b.icmp_unsigned("==", left_tag, ir.Constant(I64, rt.TAG_OBJECT)),
-                          b.icmp_unsigned("==", b.extract_value(local, 1), self.bits_of(left, left_kind)))
-            self._branch_if_owned(local, target, owned, fresh, also=len(self.stack) - 2, condition=same)
-            b.position_at_end(owned)
-            handle = self.bits_of(left, left_kind)
-            gil = self._c_api("PyGILState_Ensure")
-            objects = self._address_of("handle_objects", self.runtime.handles._objects)
-            slot = b.add(self._field(objects, rt.ITEMS_DATA), b.mul(handle, ir.Constant(I64, 8)))
-            self._c_api("PyUnicode_Append", slot, right_obj)   # (the table's reference in, the result's out)
-            extended = self.alias.tag(b.load(b.inttoptr(slot, I64P)), "object")
-            table = b.inttoptr(self.alias.tag(b.load(self.ctx_word(rt.CTX_OBJECTS)), "ctx"), I64P)
-            self.alias.tag(b.store(extended, b.gep(table, [handle])), "table")
-            self._c_api("PyGILState_Release", gil)
-            incoming.append((self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), b.block))
-            b.branch(done)
-        else:
-            b.branch(fresh)
-        b.position_at_end(fresh)
+        return left_tag, left_obj, right_obj
+
+    def _joined(self, pc: int, left_obj: ir.Value, right_obj: ir.Value) -> ir.Value:
+        """A new str of the two (``PyUnicode_Concat``) with its handle, as a tagged value."""
+        b = self.builder
         gil = self._c_api("PyGILState_Ensure")
         joined = self._c_api("PyUnicode_Concat", left_obj, right_obj)
         self._unless_made(pc, joined, gil)
@@ -102,10 +122,28 @@ class NativeStrings:
         self._unless_put(pc, handle, gil, made_object=joined)
         self._c_api("Py_DecRef", joined)   # (the handle table holds it now)
         self._c_api("PyGILState_Release", gil)
-        incoming.append((self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle), b.block))
-        b.branch(done)
-        b.position_at_end(done)
-        return self.phi(*incoming)
+        return self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle)
+
+    def _concat_function(self) -> ir.Function:
+        """This module's ``left + right`` of two strs: (left, right) -> the new string,
+        tag NOT_READ when the slow path must do the ADD (the same checks and the same
+        string as at a site: ``_two_strs``, ``_joined``, with its slow path a return)."""
+        function, new = self.internal_function("str_concat", ir.FunctionType(DYN, [DYN, DYN]))
+        if not new:
+            return function
+        saved = self.builder, self.function, self.slow_path
+        try:
+            entry, generic = function.append_basic_block("entry"), function.append_basic_block("generic")
+            self.builder = b = ir.IRBuilder(entry)
+            self.function, self.slow_path = function, generic
+            left, right = function.args
+            _, left_obj, right_obj = self._two_strs(0, (left, Kind.DYN), (right, Kind.DYN))
+            b.ret(self._joined(0, left_obj, right_obj))
+            b.position_at_end(generic)
+            b.ret(self.make_dyn(ir.Constant(I64, NOT_READ), ir.Constant(I64, 0)))
+        finally:
+            self.builder, self.function, self.slow_path = saved
+        return function
 
     def _builder_target(self, pc: int) -> int | None:
         """The local ``s`` of ``s := s + t`` at the ADD at ``pc`` (the next instruction
