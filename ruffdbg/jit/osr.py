@@ -67,6 +67,9 @@ class Home:
 # An OSR entry costs tens of microseconds in Python (types, transfer buffer,
 # ctypes). A native run shorter than this did not pay for its entry: the next
 # entry waits for twice as many interpreted back-edges (up to the OSR mark).
+# The thread's CPU time, not the clock's: on a loaded machine a run preempted
+# midway looked worth its entry (tests/jit/test_osr.py's loop that keeps ending
+# at once was entered 64 times instead of under 40 with the full suite beside it).
 WORTH_NS = 200_000
 # ... or one that ran this many iterations natively: entering costs about what the
 # interpreter spends on a few iterations of a small loop (a function called often
@@ -309,11 +312,11 @@ class OsrEntry:
         """Run the loop natively, then re-arm its counter (see the class)."""
         code = frame.code
         after = None       # back-edges before the next entry (None: leave the counter alone)
-        started = time.perf_counter_ns()
+        started = time.thread_time_ns()
         iterations = self._native_back_edges(unit, site)
         try:
             outcome, guard = self._run_native_loop(unit, frame, spans)
-            worth = time.perf_counter_ns() - started >= WORTH_NS \
+            worth = time.thread_time_ns() - started >= WORTH_NS \
                 or self._native_back_edges(unit, site) - iterations >= WORTH_ITERATIONS
             failed = guard is not None and guard.kind != "interrupt"
             if failed:   # a guard failed: back off
