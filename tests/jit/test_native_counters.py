@@ -177,7 +177,43 @@ while k < 60 {
 print(all)
 """
 
-PROGRAMS = {"loops": LOOPS, "recursion": RECURSION, "try": TRY, "deopt": DEOPT, "generic": GENERIC,
+# Loop nests one after another in a function, with generic sites (the interpreter's
+# own ops) after the first nest ended, a break out of a nest, a return from inside
+# one and deopts: each nest's counts go to memory as it is left (flush_pending).
+NESTS = """func nests(n, tag) {
+    mut a := 0
+    for i in range(n) {
+        mut j := 0
+        while j < i {
+            if j % 2 == 0 { a := a + j } else { a := a - 1 }
+            j := j + 1
+        }
+    }
+    mut text := "${tag}"
+    mut k := 0
+    while k < n {
+        text := text + "${k % 10}"
+        if k % 5 == 4 { a := a + len(text) }
+        k := k + 1
+        if a > 100000 { break }
+    }
+    for m in range(n) {
+        if m == 7 && tag == "ret" { return [a, m] }
+        for q in range(m) { a := a + q * 0.5 }
+    }
+    return [a, len(text)]
+}
+mut out := []
+for r in range(120) {
+    mut tag := "t"
+    if r % 11 == 10 { tag := "ret" }
+    out := nests(r % 13, tag)
+}
+print(out)
+print(nests(9, 4))
+"""
+
+PROGRAMS = {"nests": NESTS, "loops": LOOPS, "recursion": RECURSION, "try": TRY, "deopt": DEOPT, "generic": GENERIC,
             "t1 calls": T1_CALLS, "iteration": ITERATION, "strings": STRINGS}
 
 

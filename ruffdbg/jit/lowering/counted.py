@@ -44,14 +44,16 @@ class CountedLoops:
             self.counted_words[back_edge] = words
 
     @contextmanager
-    def shared_block(self) -> Iterator[None]:
+    def shared_block(self, nests: tuple) -> Iterator[None]:
         """Code that several exits branch to (a deopt tail, a leave block): their
-        loops were settled on the way in, with their own values."""
-        outer, self.settling = self.settling, False
+        loops were settled on the way in, with their own values; it flushes the
+        counts of ``nests`` (``nests_at``: the loop nests its exits come from)."""
+        outer = self.settling, self.shared_nests
+        self.settling, self.shared_nests = False, nests
         try:
             yield
         finally:
-            self.settling = outer
+            self.settling, self.shared_nests = outer
 
     def settle_counted(self, pc: int, stack: list, only: CountedLoop | None = None) -> None:
         """Add the back-edges the counted loops around ``pc`` took since they were last
@@ -69,14 +71,17 @@ class CountedLoops:
 
     def settle_leaving(self, target: int) -> None:
         """Before a jump from the current pc to ``target``: settle the stepped loops it
-        leaves (a range loop is left at its header's end only: op_FOR_ITER)."""
+        leaves (a range loop is left at its header's end only: op_FOR_ITER), then
+        flush the counts of the loop nest it leaves."""
         for loop in self._left(target):
             self.settle_counted(self._pc, self.stack, only=loop)
+        self.flush_leaving(target)
 
     def leaving_edge(self, target: int, block: ir.Block) -> ir.Block:
         """``block``, or a block on the way to it that settles the stepped loops the
-        edge to ``target`` leaves (a conditional branch: not on its other edge)."""
-        if not self._left(target):
+        edge to ``target`` leaves and flushes the counts of the nest it leaves (a
+        conditional branch: not on its other edge)."""
+        if not self._left(target) and not self._nest_left(target):
             return block
         here = self.builder.block
         edge = self.function.append_basic_block(f"leave_loop_pc{self._pc}")

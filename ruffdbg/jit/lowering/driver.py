@@ -121,6 +121,8 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
         self.loaded_at: dict[int, tuple[int, int, ir.Value]] = {}   # id of a slot load's value -> (pc, slot, value)
         self.builder: ir.IRBuilder | None = None
         self.pending: dict[int, ir.AllocaInstr] = {}   # back-edge or branch pc -> its count not yet in memory
+        self.pending_scope: dict[int, tuple[int, int]] = {}   # ... -> the outermost loop around it (header, end)
+        self.shared_nests: tuple = ()   # the loop nests a shared block flushes (counted.shared_block)
         self.flushed_in: ir.Block | None = None   # the block ``pending`` went to memory in, nothing counted since
         self.slow_path: ir.Block | None = None   # T1: where failing inline checks go (generic.py)
         self.handle_mark: ir.Value = ir.Constant(I64, 2**62)   # (no sweep: see _prologue, _osr_prologue)
@@ -149,9 +151,10 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
                 self.blocks[pc] = self.function.append_basic_block(f"pc{pc}_line{code.lines[pc]}")
         self.builder = ir.IRBuilder(entry)
         self.load_closure_cells()
-        for pc in self._counted_in_registers():
+        for pc, scope in self._counted_in_registers().items():
             what = "back_edges" if code.instrs[pc][0] == Op.JUMP_BACK else "branch_taken"
             self.pending[pc] = self.builder.alloca(I64, name=f"{what}_pc{pc}")
+            self.pending_scope[pc] = scope
             self.builder.store(ir.Constant(I64, 0), self.pending[pc])
         self.find_counted_loops()
         if self.region is None:
@@ -276,16 +279,21 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
         pointer = self.address(self.counters_address, index)
         tag(b.store(b.add(tag(b.load(pointer), "counter"), ir.Constant(I64, 1)), pointer), "counter")
 
-    def _counted_in_registers(self) -> list[int]:
-        """The pcs whose taken counts native code keeps in registers (``pending``):
-        every back-edge, and every conditional branch inside a loop (a memory
-        increment there, a load-add-store chained from one iteration to the next,
-        cost a loop over a 5M-element array of bools more than its own work)."""
+    def _counted_in_registers(self) -> dict[int, tuple[int, int]]:
+        """The pcs whose taken counts native code keeps in registers (``pending``),
+        each with the outermost loop around it: every back-edge, and every
+        conditional branch inside a loop (a memory increment there, a
+        load-add-store chained from one iteration to the next, cost a loop over a
+        5M-element array of bools more than its own work)."""
         instrs, reachable = self.code.instrs, self.typed.reachable
         loops = [(instrs[pc][1], pc) for pc in reachable if instrs[pc][0] == Op.JUMP_BACK]
-        return [pc for pc in reachable if instrs[pc][0] == Op.JUMP_BACK
-                or (instrs[pc][0] in (Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE)
-                    and any(header <= pc <= end for header, end in loops))]
+        scopes = {}
+        for pc in reachable:
+            if instrs[pc][0] in (Op.JUMP_BACK, Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE):
+                around = [(header, end) for header, end in loops if header <= pc <= end]
+                if around:   # (loops nest: the one starting first is the outermost)
+                    scopes[pc] = min(around)
+        return scopes
 
     def count_taken(self, pc: int) -> None:
         """Add one to the taken count of ``pc``: in its register, if it has one."""
@@ -299,19 +307,44 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
     def flush_pending(self) -> None:
         """Add the taken counts kept in registers to memory (before the unit leaves
         or calls back, and at each back-edge's poll: whoever looks next sees them).
-        Not again in a block that did it already with nothing counted since: a
-        call's paths and its exits each flushed, one after the other (the
-        counts are 0 there; LLVM dropped the second flush, after building,
-        printing and parsing it)."""
+        Only the counts of the loop nest around the current pc: every edge that
+        leaves a nest flushes its counts (``flush_leaving``), so the others are 0
+        here (a function's generic sites each flushed every loop's counts: 45 % of
+        a T1 unit's IR in a generated program). A block shared by exits (a deopt
+        tail, a leave block) flushes the nests they come from. Not again in a
+        block that did it already with nothing counted since: a call's paths and
+        its exits each flushed, one after the other (the counts are 0 there; LLVM
+        dropped the second flush, after building, printing and parsing it)."""
         if self.flushed_in is self.builder.block:
             return
         self.flushed_in = self.builder.block
         self.settle_counted(self._pc, self.stack)
-        for pc, pending in self.pending.items():
-            b, tag = self.builder, self.alias.tag
+        if self.settling:
+            self._flush([pc for pc, (header, end) in self.pending_scope.items() if header <= self._pc <= end])
+        else:
+            self._flush([pc for pc, scope in self.pending_scope.items() if scope in self.shared_nests])
+
+    def nests_at(self, *pcs: int) -> tuple:
+        """The loop nests (outermost loops) around any of ``pcs`` that count in registers."""
+        return tuple(sorted({scope for scope in self.pending_scope.values()
+                             if any(scope[0] <= pc <= scope[1] for pc in pcs)}))
+
+    def flush_leaving(self, target: int) -> None:
+        """Before an edge from the current pc to ``target``: flush the counts of the
+        loop nest it leaves (see ``flush_pending``)."""
+        self._flush(self._nest_left(target))
+
+    def _nest_left(self, target: int) -> list[int]:
+        return [pc for pc, (header, end) in self.pending_scope.items()
+                if header <= self._pc <= end and not header <= target <= end]
+
+    def _flush(self, pcs: list[int]) -> None:
+        b, tag = self.builder, self.alias.tag
+        for pc in pcs:
+            pending = self.pending[pc]
             pointer = self.address(self.counters_address, self.layout.taken(pc))
             tag(b.store(b.add(tag(b.load(pointer), "counter"), b.load(pending)), pointer), "counter")
-            self.builder.store(ir.Constant(I64, 0), pending)
+            b.store(ir.Constant(I64, 0), pending)
 
     def reached_by_every_entry(self, pc: int) -> bool:
         """Whether the count of ``pc`` grows with the unit's entries (a pc every entry

@@ -295,9 +295,10 @@ class FrameAndExits:
         b = self.builder
         self.settle_counted(pc, stack)
         pairs = [pair for value, kind in stack for pair in self._pairs(value, kind, whole=True)]
+        nests = self.nests_at(self._pc, pc)   # (the counts the tail flushes: see flush_pending)
         key = (tuple(self.state_slots), self.promoted_in_home, len(stack),
-               tuple(tag if isinstance(tag, int) or tag is WHOLE else None for tag, _ in pairs))
-        tail = self.exit_tails.get(key) or self._new_tail(key, pairs, len(stack))
+               tuple(tag if isinstance(tag, int) or tag is WHOLE else None for tag, _ in pairs), nests)
+        tail = self.exit_tails.get(key) or self._new_tail(key, pairs, len(stack), nests)
         here = b.block
         # (what the VM is told: the guard id; an OSR unit's exit word, guard id + 1 or 0)
         which = guard_id if self.region is None else 0 if guard_id is None else guard_id + 1
@@ -310,7 +311,7 @@ class FrameAndExits:
         tail.guards.append(guard_id)
         b.branch(tail.block)
 
-    def _new_tail(self, key: tuple, pairs: list, values: int) -> "DeoptTail":
+    def _new_tail(self, key: tuple, pairs: list, values: int, nests: tuple) -> "DeoptTail":
         b = self.builder
         here = b.block
         block = self.function.append_basic_block(f"deopt_tail{len(self.exit_tails)}")
@@ -320,7 +321,7 @@ class FrameAndExits:
                          [(WHOLE, b.phi(DYN)) if tag is WHOLE else (None if isinstance(tag, int) else b.phi(I64), b.phi(I64))
                           for tag, _ in pairs], tail_guards)
         phis = [(tag if tag_phi is None else tag_phi, bits_phi) for (tag, _), (tag_phi, bits_phi) in zip(pairs, tail.pairs)]
-        with self.shared_block():
+        with self.shared_block(nests):
             self._write_pairs(self._slot_pairs() + phis)
         if self.region is not None:
             b.store(ir.Constant(I64, values), self.ctx_word(rt.CTX_RET_TAG))   # how many stack values
@@ -454,13 +455,14 @@ class FrameAndExits:
         caught in that frame (outside the loop), which must then see them. Like
         the deopt tails, one block per frame shape does this (status as a phi)."""
         b = self.builder
-        key = (tuple(self.state_slots), self.promoted_in_home) if self.region is not None else ()
+        nests = self.nests_at(self._pc)   # (the counts the block flushes: see flush_pending)
+        key = ((tuple(self.state_slots), self.promoted_in_home) if self.region is not None else (), nests)
         tail = self.leave_tails.get(key)
         if tail is None:
             here = b.block
             b.position_at_end(self.function.append_basic_block(f"leave{len(self.leave_tails)}"))
             tail = self.leave_tails[key] = b.phi(I64, name="status")
-            with self.shared_block():
+            with self.shared_block(nests):
                 self.flush_pending()
                 if self.region is not None:
                     self._write_values(self._slot_values())
