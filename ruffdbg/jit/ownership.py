@@ -113,13 +113,15 @@ def _every_iteration_owns(code, typed, reachable, successors, loops, entry) -> d
     Grown from the innermost loops out; a loop's own wish (or an enclosing
     loop's) never counts for itself, which would make any local owned."""
     wanted = {header: frozenset() for header in loops}
+    flows: dict[tuple, dict[int, frozenset]] = {}   # (loops whose wishes count: most share a flow)
     while True:
         grown = {}
         for header, end in loops.items():
-            inner = {h: w for h, w in wanted.items() if header < h <= end}
-            state = _flow(code, typed, reachable, successors, inner, entry, loops)
+            inner = tuple(sorted((h, w) for h, w in wanted.items() if header < h <= end and w))
+            if inner not in flows:
+                flows[inner] = _flow(code, typed, reachable, successors, dict(inner), entry, loops)
             grown[header] = _mutated_in(code, typed, header, end) & _back_edge_state(
-                code, typed, state, header, successors)
+                code, typed, flows[inner], header, successors)
         if grown == wanted:
             return wanted
         wanted = grown
