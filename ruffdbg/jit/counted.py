@@ -88,13 +88,26 @@ def _range_loop(typed, header: int, back_edge: int) -> CountedLoop | None:
 
 
 def _stepped_loop(typed, header: int, back_edge: int) -> CountedLoop | None:
+    """The loop counted by a local it steps once per iteration. Other locals may be
+    stepped too (``count := count + 1`` under an ``if``); the local the header
+    tests is tried first, since only it gives the loop a bound."""
     code = typed.code
     body = _body(typed, header, back_edge)
-    steps = [pc for pc in body if _is_step(code, pc)]
-    if len(steps) != 1:
-        return None
-    step = steps[0]
-    local = code.instrs[step][1]
+    steps: dict[int, list[int]] = {}
+    for pc in body:
+        if _is_step(code, pc):
+            steps.setdefault(code.instrs[pc][1], []).append(pc)
+    tested = code.instrs[header][1] if code.instrs[header][0] == Op.LOAD_LOCAL else None
+    for local in sorted(steps, key=lambda local: local != tested):
+        loop = _stepped_by(typed, header, back_edge, body, local, steps[local]) if len(steps[local]) == 1 else None
+        if loop is not None:
+            return loop
+    return None
+
+
+def _stepped_by(typed, header: int, back_edge: int, body: list[int], local: int, steps: list[int]) -> CountedLoop | None:
+    code = typed.code
+    (step,) = steps
     if step - 3 not in typed.before or step - 1 in typed.generic or step - 1 in typed.method_calls:
         return None
     if any(typed.before[pc][0][local] != Kind.INT for pc in body):

@@ -66,14 +66,9 @@ def analyse(typed: TypedCode) -> Ownership:
     successors = {pc: [s for s in next_pcs(code, pc, typed) if s in typed.before] for pc in reachable}
     loops = _loop_ends(code, reachable)
     entry = typed.region.entry_pc if typed.region is not None else 0
-    # A loop is worth a copy before it only for the locals every one of its
-    # iterations makes owned anyway (a store under an `if` that rarely runs must
-    # not cost a copy of the array each time the loop is entered).
-    alone = _flow(code, typed, reachable, successors, {}, entry)
-    wanted = {header: _mutated_in(code, typed, header, loops[header])
-              & _back_edge_state(code, typed, alone, header, successors) for header in loops}
+    wanted = _every_iteration_owns(code, typed, reachable, successors, loops, entry)
     while True:
-        into = _flow(code, typed, reachable, successors, wanted, entry)
+        into = _flow(code, typed, reachable, successors, wanted, entry, loops)
         kept = {header: wanted[header] & _back_edge_state(code, typed, into, header, successors) for header in wanted}
         if kept == wanted:
             break
@@ -83,18 +78,22 @@ def analyse(typed: TypedCode) -> Ownership:
         op, arg = code.instrs[pc]
         if op == Op.MUT_LOCAL and arg in into.get(pc, frozenset()):
             result.owned_at.add(pc)
-    for pc in [-1, *reachable]:
-        for target in ([entry] if pc < 0 else successors[pc]):
+    for local in sorted(_entering(wanted, loops, entry)):   # (an OSR entry enters every loop around it)
+        outermost = min(h for h in wanted if h <= entry <= loops[h] and local in wanted[h])
+        result.before_loop.setdefault((-1, entry), ())
+        result.before_loop[(-1, entry)] += ((local, _a_mut_local(code, outermost, loops[outermost], local)),)
+    for pc in reachable:
+        for target in successors[pc]:
             if target in wanted and pc < target and wanted[target]:
-                have = frozenset() if pc < 0 else _transfer(code, typed, pc, into.get(pc, frozenset()))
-                missing = sorted(wanted[target] - have)
+                missing = sorted(wanted[target] - _transfer(code, typed, pc, into.get(pc, frozenset())))
                 if missing:
                     result.before_loop[(pc, target)] = tuple(
                         (local, _a_mut_local(code, target, loops[target], local)) for local in missing)
     for header, end in loops.items():
-        # (an array made owned on entering an inner loop may be copied there)
-        copied = {local for (_, target), pairs in result.before_loop.items() if header < target <= end
-                  for local, _ in pairs}
+        # (an array made owned on entering an inner loop may be copied there; the
+        # entry into an OSR nest enters the loops around it once, as their own entry)
+        copied = {local for (source, target), pairs in result.before_loop.items()
+                  if header < target <= end and source >= 0 for local, _ in pairs}
         result.stable[header] = stable_arrays(code, typed, header, end, result.owned_at) - copied
     for header, end in loops.items():   # (the sites of a loop use the outermost loop's findings)
         around = [h for h, e in loops.items() if h < header and end <= e]
@@ -102,12 +101,44 @@ def analyse(typed: TypedCode) -> Ownership:
     return result
 
 
-def _flow(code, typed, reachable, successors, wanted, entry) -> dict[int, frozenset]:
+def _every_iteration_owns(code, typed, reachable, successors, loops, entry) -> dict[int, frozenset]:
+    """For each loop, the locals every one of its iterations makes owned anyway: a
+    MUT_LOCAL on every path round it, or an inner loop on every path that wants
+    them made owned on its entry. A loop is worth a copy before it only for
+    those (a store under an `if` that rarely runs must not cost a copy of the
+    array each time the loop is entered). Counting inner loops moves their
+    copy-or-check out to the outermost loop that runs them in every iteration
+    (nbody: from every entry of the innermost loop, a million a run, to the
+    step loop's one entry), and lets that loop keep the arrays stable.
+    Grown from the innermost loops out; a loop's own wish (or an enclosing
+    loop's) never counts for itself, which would make any local owned."""
+    wanted = {header: frozenset() for header in loops}
+    flows: dict[tuple, dict[int, frozenset]] = {}   # (loops whose wishes count: most share a flow)
+    while True:
+        grown = {}
+        for header, end in loops.items():
+            inner = tuple(sorted((h, w) for h, w in wanted.items() if header < h <= end and w))
+            if inner not in flows:
+                flows[inner] = _flow(code, typed, reachable, successors, dict(inner), entry, loops)
+            grown[header] = _mutated_in(code, typed, header, end) & _back_edge_state(
+                code, typed, flows[inner], header, successors)
+        if grown == wanted:
+            return wanted
+        wanted = grown
+
+
+def _entering(wanted, loops, entry: int) -> frozenset:
+    """What the unit's entry makes owned: the wishes of every loop it enters (an
+    OSR entry is inside a nest; a function's entry at pc 0 enters a loop there)."""
+    return frozenset().union(*(w for h, w in wanted.items() if h <= entry <= loops[h]))
+
+
+def _flow(code, typed, reachable, successors, wanted, entry, loops) -> dict[int, frozenset]:
     """The locals known owned before each pc (the meet over its predecessors). A pc
     native code could reach other than from the entry (none should) owns nothing."""
     reached = {target for pc in reachable for target in successors[pc]}
     into: dict[int, frozenset] = {pc: frozenset() for pc in reachable if pc not in reached}
-    into[entry] = wanted.get(entry, frozenset())
+    into[entry] = _entering(wanted, loops, entry)
     work = list(into)
     while work:
         pc = work.pop()

@@ -69,6 +69,24 @@ func skipping(n) {
     }
     return t
 }
+func counts_too(n) {
+    mut hits := 0
+    mut i := 0
+    while i < n {
+        if i % 3 == 0 { hits := hits + 1 }   # a second stepped local: the header's is the count
+        i := i + 1
+    }
+    return hits
+}
+func two_steps(n) {
+    mut k := 0
+    mut i := 0
+    while i < n {
+        k := k + 1
+        i := i + 1
+    }
+    return k + i
+}
 func overflows(start, n) {
     mut t := start
     mut i := 0
@@ -82,6 +100,7 @@ mut k := 0
 mut all := 0
 while k < 120 {
     all := all + stepped(k * 30) + ranged(k * 40) + nested(k % 40) + leaves(k * 5000) + broken(k * 7) + skipping(k * 9)
+    all := all + counts_too(k * 25) + two_steps(k * 11)
     try { all := all + overflows(9223372036854775000 - k * 300, 2000) } except e { all := all + 1 }
     k := k + 1
 }
@@ -145,7 +164,7 @@ def back_edges(session: Session, name: str) -> tuple[int, list[int]]:
 
 
 @pytest.mark.parametrize("name, counted", [
-    ("stepped", True), ("ranged", True), ("leaves", True),
+    ("stepped", True), ("ranged", True), ("leaves", True), ("counts_too", True), ("two_steps", True),
     ("broken", False),     # break pops the range's position before it leaves
     ("skipping", False),   # continue: a second back-edge
 ])
