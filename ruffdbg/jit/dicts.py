@@ -7,9 +7,20 @@ only dicts, indexed by ints or strings (``vm.interpreter``'s INDEX records a
 value. Native code takes the GIL just around the lookup; anything unusual -- a
 receiver that is not a dict, a key of another type, a missing key -- takes the
 generic path, whose interpreter raises the exact Ruff error. There is no
-guard, so no deopt loop: a site whose dict became an array only goes slower."""
+guard, so no deopt loop: a site whose dict became an array only goes slower.
+
+A read whose key's text is at hand and hashed -- an int key below
+``KEY_TEXTS`` (its text made once, under the GIL, and kept in ``key_texts``), or
+a str whose hash CPython has cached -- looks the key up *without* the GIL when
+the dict's keys table is a str-only one (``dk_kind`` not general): that lookup
+only reads (pointers, cached hashes, a memcmp), like a native array read, and
+Ruff's dicts change only in the program's own thread, which is running this
+code. A scalar value is unboxed without the GIL too; anything else (a value
+needing a handle, another key, another table) takes the GIL path."""
 
 from __future__ import annotations
+
+import ctypes
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.jit.types import Kind
@@ -52,3 +63,31 @@ def why_generic(code: CodeObject, pc: int, index_type: object) -> str | None:
     if not site_reads_dict(code, pc):
         return None
     return f"the key is a {index_type}: native dict reads take int and string keys"
+
+
+# --- where a GIL-free read finds a dict's keys table and a str's hash (CPython 3.11's
+# layout, checked below against live objects, so a different layout fails at import)
+DICT_KEYS = 32      # PyDictObject's ma_keys (after ob_refcnt, ob_type, ma_used, ma_version_tag)
+KEYS_KIND = 10      # PyDictKeysObject's dk_kind, a byte: 0 general, 1 unicode (str keys only), 2 split
+STR_HASH = 24       # PyASCIIObject's hash: -1 until CPython computed it
+# Ints 0 .. KEY_TEXTS-1 read as keys keep their decimal text here, hashed (native code
+# fills an entry under the GIL the first time; the strings are never released: at most
+# 16,384 short strings, about 0.9 MB, for the process).
+KEY_TEXTS = 1 << 14
+key_texts = (ctypes.c_void_p * KEY_TEXTS)()
+
+
+def _check_dict_layout() -> None:
+    def kind(table: dict) -> int:
+        return ctypes.c_uint8.from_address(ctypes.c_void_p.from_address(id(table) + DICT_KEYS).value
+                                           + KEYS_KIND).value
+
+    text = "".join(["probe", "d"])   # (made at run time: its hash not computed yet)
+    unhashed = ctypes.c_ssize_t.from_address(id(text) + STR_HASH).value
+    hashed = hash(text)
+    if (kind({text: 1}) != 1 or kind({1: 1}) != 0 or unhashed != -1
+            or ctypes.c_ssize_t.from_address(id(text) + STR_HASH).value != hashed):
+        raise ImportError("ruffdbg: unexpected object layout (dict keys, str hash)")
+
+
+_check_dict_layout()
