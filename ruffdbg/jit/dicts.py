@@ -21,9 +21,12 @@ needing a handle, another key, another table) takes the GIL path."""
 from __future__ import annotations
 
 import ctypes
+from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.jit.types import Kind
+from ruffdbg.jit.views import InlineSite
+from ruffdbg.profile.ics import site_text
 
 KEY_TYPES = (int, str)   # how Ruff keys a dict: a string as is, an int as its decimal text (values._dict_key)
 
@@ -48,8 +51,22 @@ def site_stores_dict(code: CodeObject, pc: int) -> bool:
     return bool(seen) and all(key is dict for key in seen)
 
 
-# the values a native dict store boxes: scalars only, so a store never shares a container
+# the values a native store (a dict's, a field's, a cell's) boxes: scalars, so a store never
+# shares a container; a dict store also takes a tagged value, checked at run time to be a
+# scalar or a str (lowering/dicts.py)
 STORED_KINDS = (Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.NULL)
+
+
+def stored_natively(value_type: object) -> bool:
+    """Whether a dict store of a value of this (inferred) type is native."""
+    return value_type in STORED_KINDS or value_type == Kind.DYN
+
+
+def why_store_generic(index_type: object, value_type: object) -> str:
+    """Why a STORE_INDEX site that stored only into dicts stays generic."""
+    if not stored_natively(value_type):
+        return "the value is neither a scalar nor a tagged value: native dict stores take those"
+    return f"the key is a {index_type}: native dict stores take int and string keys"
 
 
 def native_key(index_type: object) -> bool:
@@ -63,6 +80,24 @@ def why_generic(code: CodeObject, pc: int, index_type: object) -> str | None:
     if not site_reads_dict(code, pc):
         return None
     return f"the key is a {index_type}: native dict reads take int and string keys"
+
+
+def sites(typed: Any) -> tuple[InlineSite, ...]:
+    """A note per native dict site of a unit built from ``typed`` (a ``TypedCode``):
+    what runs natively there and what takes the interpreter's path."""
+    code, notes = typed.code, []
+    for pc in sorted(typed.dict_loads | typed.dict_stores):
+        if pc in typed.dict_stores:
+            text = (f"native: {site_text(code, pc)} stores into a dict here under the GIL (an int key's text "
+                    "cached); a value other than a scalar or a string, another receiver or key, run it in "
+                    "the interpreter")
+        else:
+            text = (f"native: {site_text(code, pc)} reads a dict here (an int key's text cached; without the "
+                    "GIL for a scalar value, else under it)"
+                    + (", or a string's character (the site never ran)" if pc in typed.strings else "")
+                    + "; a missing key, another receiver or key, run it in the interpreter")
+        notes.append(InlineSite(pc, code.lines[pc], text))
+    return tuple(notes)
 
 
 # --- where a GIL-free read finds a dict's keys table and a str's hash (CPython 3.11's

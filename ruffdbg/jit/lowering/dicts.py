@@ -49,13 +49,45 @@ class DictReads:
         if pc not in self.typed.dict_loads:
             super().op_INDEX(pc, op, arg)
             return
+        if pc in self.typed.strings:   # (a site that never ran: a dict's value or a string's character)
+            self.index_by_helper(pc, self._dict_or_char_getter(), "dict_or_char_read")
+            return
         self.index_by_helper(pc, self._dict_getter(), "dict_read")
 
+    def _dict_or_char_getter(self) -> ir.Function:
+        """This module's ``c[k]`` at a site that never ran: the dict getter when ``c`` is
+        a dict, else the string character getter (``lowering/texts.py``), whose slow
+        path takes anything else."""
+        function, new = self.internal_function("dict_or_char", ir.FunctionType(DYN, [DYN, DYN]))
+        if not new:
+            return function
+        saved = self.builder
+        try:
+            container, key = function.args
+            entry, an_object, a_dict, other = (function.append_basic_block(name) for name in (
+                "entry", "an_object", "a_dict", "other"))
+            self.builder = b = ir.IRBuilder(entry)
+            b.cbranch(b.icmp_unsigned("==", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                      an_object, other)
+            b.position_at_end(an_object)
+            table = self._object_address(b.extract_value(container, 1))
+            b.cbranch(b.icmp_unsigned("==", self._field(table, rt.OB_TYPE), self._address_of("dict", dict)),
+                      a_dict, other)
+            b.position_at_end(a_dict)
+            b.ret(b.call(self._dict_getter(), [container, key]))
+            b.position_at_end(other)
+            b.ret(b.call(self._char_getter(), [container, key]))
+        finally:
+            self.builder = saved
+        return function
+
     def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:
-        """``d[k] := v`` at a site ``typed.dict_stores`` names: ``v`` a scalar, ``d``
+        """``d[k] := v`` at a site ``typed.dict_stores`` names: ``v`` a scalar or a
+        tagged value (stored natively when it is a scalar or a str at run time), ``d``
         made this frame's own by the MUT_* before (copy-on-write, as for arrays).
         Stored natively under the GIL (``PyDict_SetItem``); a receiver that is not a
-        dict, a key of another type or a failure takes the interpreter's store."""
+        dict, a key of another type, another value or a failure takes the
+        interpreter's store."""
         if pc not in self.typed.dict_stores:
             super().op_STORE_INDEX(pc, op, arg)
             return
@@ -75,8 +107,8 @@ class DictReads:
         del self.stack[-3:]
 
     def _dict_setter(self) -> ir.Function:
-        """This module's ``d[k] := v`` (v a null, bool, int or float): (receiver, key,
-        value) -> 0, or NOT_READ when the generic path must store it."""
+        """This module's ``d[k] := v`` (v a null, bool, int, float or str): (receiver,
+        key, value) -> 0, or NOT_READ when the generic path must store it."""
         function, new = self.internal_function("dict_set", ir.FunctionType(I64, [DYN, DYN, DYN]))
         if not new:
             return function
@@ -88,6 +120,7 @@ class DictReads:
                 "entry", "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "failed",
                 "generic")}
             self.builder = b = ir.IRBuilder(blocks["entry"])
+            self._storable(value, blocks["generic"])
             table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, blocks["generic"])
             boxed = b.call(boxer, [b.extract_value(value, 0), b.extract_value(value, 1)])   # (a new reference)
             result = self._c_api("PyDict_SetItem", table, key_object, boxed)   # (takes its own references)
@@ -107,6 +140,23 @@ class DictReads:
         finally:
             self.builder = saved
         return function
+
+    def _storable(self, value: ir.Value, generic: ir.Block) -> None:
+        """Go on only with a value a native store may box: a scalar, or a str (which
+        never changes: storing it shares nothing a frame could mutate in place). Any
+        other object -- maybe this frame's own array -- goes to ``generic``."""
+        b = self.builder
+        tag = b.extract_value(value, 0)
+        an_object, a_str, scalar = (b.function.append_basic_block(name) for name in (
+            "value_object", "value_str", "value_storable"))
+        b.cbranch(b.icmp_unsigned("<", tag, ir.Constant(I64, rt.TAG_OBJECT)), scalar, an_object)
+        b.position_at_end(an_object)
+        b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT)), a_str, generic)
+        b.position_at_end(a_str)
+        string = self._object_address(b.extract_value(value, 1))
+        b.cbranch(b.icmp_unsigned("==", self._field(string, rt.OB_TYPE), self._address_of("str", str)),
+                  scalar, generic)
+        b.position_at_end(scalar)
 
     def native_has_key(self, pc: int, receiver: tuple, key: tuple) -> ir.Value:
         """``has_key(d, k)`` (one of T2's native builtins, ``lowering/builtins.py``): 1
