@@ -223,3 +223,32 @@ print(t)
     units = [unit for unit in session.jit.units if unit.code.name == "get"]
     assert {unit.tier for unit in units} == {1, 2}
     assert sum(unit.callbacks for unit in units) == 0
+
+
+FOR_KEYS = """func total(d, rounds) {
+    mut t := 0
+    for r in rounds {
+        for k in d { t := t + d[k] }
+    }
+    return t
+}
+mut d := {}
+for i in 50 { d["k${i}"] := i }
+print(total(d, 2000))
+"""
+
+
+@pytest.mark.parametrize("threshold", [None, 1, 37])
+def test_a_loop_over_a_dicts_keys_runs_natively(threshold):
+    """``for k in d`` steps the keys the interpreter's GET_ITER lists (one trip per
+    loop entered), and ``d[k]`` of a key of the dict reads it without the GIL. (It
+    was kept at T0 before: its FOR_ITER was counted as a generic step. T1 steps
+    arrays of scalars only: at threshold 1 its unit is retired, the loop goes to T2.)"""
+    session, printed = run(FOR_KEYS, threshold=threshold)
+    assert printed == "2450000\n"
+    stats = session.function("total")
+    assert stats.tier == "T2" and (stats.reason is None or threshold == 1), stats.reason
+    inner = [loop for loop in stats.loops if loop.line == 4][0]
+    assert inner.native_iterations > 0.9 * inner.iterations
+    units = [unit for unit in session.jit.units if unit.code.name == "total" and unit.tier == 2]
+    assert sum(unit.callbacks for unit in units) <= 2000   # (the GET_ITER of each inner loop)
