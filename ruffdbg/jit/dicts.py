@@ -24,6 +24,7 @@ import ctypes
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
+from ruffdbg.compiler.opcodes import Op
 from ruffdbg.jit.types import Kind
 from ruffdbg.jit.views import InlineSite
 from ruffdbg.profile.ics import site_text
@@ -87,7 +88,10 @@ def sites(typed: Any) -> tuple[InlineSite, ...]:
     what runs natively there and what takes the interpreter's path."""
     code, notes = typed.code, []
     for pc in sorted(typed.dict_loads | typed.dict_stores):
-        if pc in typed.dict_stores:
+        if code.instrs[pc][0] == Op.CALL:   # (T1's has_key)
+            text = ("native: has_key() looks a dict up here (without the GIL for an int key's cached text or "
+                    "a hashed string); another receiver runs it in the interpreter")
+        elif pc in typed.dict_stores:
             text = (f"native: {site_text(code, pc)} stores into a dict here under the GIL (an int key's text "
                     "cached); a value other than a scalar or a string, another receiver or key, run it in "
                     "the interpreter")

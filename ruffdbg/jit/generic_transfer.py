@@ -70,6 +70,11 @@ def _call_t1(s: Step):
     args = tuple(s.stack[len(s.stack) - argc:])
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
+    if isinstance(callee, FunctionValue) and _is_has_key(callee.callee.function, args):
+        del s.stack[-3:]   # (a dict looked up natively: lowering/dicts.py's t1_has_key)
+        s.stack.append(Kind.DYN)
+        s.typed.dict_loads.add(s.pc)
+        return None
     if isinstance(callee, FunctionValue) and _is_len(callee.callee.function, args):
         del s.stack[-2:]   # (a string's, array's or dict's length read natively: lowering/texts.py)
         s.stack.append(Kind.DYN)
@@ -87,6 +92,13 @@ def _call_t1(s: Step):
         if isinstance(s.stack[depth], FunctionValue):
             s.stack[depth] = Kind.DYN
     return _generic(s)
+
+
+def _is_has_key(function: object, args: tuple) -> bool:
+    """A call of the builtin ``has_key`` on a tagged value and a scalar or tagged key
+    (one neither an int nor a string is simply absent)."""
+    return type(function) is Builtin and function.name == "has_key" and len(args) == 2 \
+        and args[0] == Kind.DYN and (args[1] == Kind.DYN or args[1] in dicts.STORED_KINDS)
 
 
 def _is_len(function: object, args: tuple) -> bool:

@@ -252,3 +252,24 @@ def test_a_loop_over_a_dicts_keys_runs_natively(threshold):
     assert inner.native_iterations > 0.9 * inner.iterations
     units = [unit for unit in session.jit.units if unit.code.name == "total" and unit.tier == 2]
     assert sum(unit.callbacks for unit in units) <= 2000   # (the GET_ITER of each inner loop)
+
+
+HAS_KEY_CALLS = """func has(d, k) { return has_key(d, k) + has_key(d, "${k}") + has_key(d, true) }
+let d := {"0": 1, "2": 3}
+mut t := 0
+for i in 3000 { t := t + has(d, i % 4) }
+print(t)
+try { print(has([1], 0)) } except e { print(e.message) }
+"""
+
+
+@pytest.mark.parametrize("threshold", [1, 37])
+def test_has_key_runs_natively_at_t1_too(threshold):
+    """A small function called often: its T1 unit looks the dict up natively (a
+    key of another type is simply absent) and a receiver that is not a dict
+    raises the interpreter's error."""
+    session, printed = run(HAS_KEY_CALLS, threshold=threshold)
+    assert printed == run(HAS_KEY_CALLS, jit=False)[1] == "3000\nhas_key() expects a dict as argument 1, got array\n"
+    units = [unit for unit in session.jit.units if unit.code.name == "has"]
+    assert {unit.tier for unit in units} == {1, 2}
+    assert sum(unit.callbacks for unit in units if unit.tier == 1) <= 1   # (the array's call)

@@ -40,6 +40,7 @@ from llvmlite import ir
 from ruffdbg.jit import dicts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.lowering.common import DYN, I32, I64, I64P, NOT_READ
+from ruffdbg.jit.types import Kind
 
 
 class DictReads:
@@ -157,6 +158,22 @@ class DictReads:
         b.cbranch(b.icmp_unsigned("==", self._field(string, rt.OB_TYPE), self._address_of("str", str)),
                   scalar, generic)
         b.position_at_end(scalar)
+
+    def t1_has_key(self, pc: int) -> None:
+        """T1's ``has_key(d, k)``: T2's lookup (1 or 0), but a receiver that is not a
+        dict or a failure takes the slow path, the interpreter's CALL (which raises;
+        the callee goes to it as a tagged function), instead of an exit."""
+        b = self.builder
+        self.stack[-3] = (self.function_dyn(self.stack[-3][1]), Kind.DYN)
+        stack = self.slow_path_begin(pc)
+        found = b.call(self._dict_getter(has=True), [self.to_dyn(*self.stack[-2]), self.to_dyn(*self.stack[-1])])
+        answered = self.function.append_basic_block(f"has_key_pc{pc}")
+        b.cbranch(b.icmp_signed("==", b.extract_value(found, 0), ir.Constant(I64, NOT_READ)),
+                  self.slow_path, answered).set_weights([1, 1000])
+        b.position_at_end(answered)
+        del self.stack[-3:]
+        self.push(b.extract_value(found, 1), Kind.INT)
+        self.slow_path_end(pc, stack, 3, Kind.DYN)
 
     def native_has_key(self, pc: int, receiver: tuple, key: tuple) -> ir.Value:
         """``has_key(d, k)`` (one of T2's native builtins, ``lowering/builtins.py``): 1
