@@ -167,9 +167,9 @@ class RareOps:
     def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
         if arg == 2:   # (the common "key${i}": a generator and a join cost more than the two parts)
             last = stack.pop()
-            first = stack[-1]
-            stack[-1] = (first if type(first) is str else values.to_string(first)) + (
-                last if type(last) is str else values.to_string(last))
+            first = stack.pop()
+            stack.append((first if type(first) is str else values.to_string(first)) + (
+                last if type(last) is str else values.to_string(last)))
             return pc
         parts = _pop_n(stack, arg)
         stack.append("".join([p if type(p) is str else values.to_string(p) for p in parts]))

@@ -123,7 +123,7 @@ class DictReads:
             self.builder = b = ir.IRBuilder(blocks["entry"])
             self._storable(value, blocks["generic"])
             table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, blocks["generic"])
-            boxed = b.call(boxer, [b.extract_value(value, 0), b.extract_value(value, 1)])   # (a new reference)
+            boxed = self._boxed_value(value, boxer, gil, owned, key_object, blocks["generic"])   # (a new reference)
             result = self._c_api("PyDict_SetItem", table, key_object, boxed)   # (takes its own references)
             self._c_api("Py_DecRef", boxed)
             with b.if_then(owned):
@@ -142,16 +142,52 @@ class DictReads:
             self.builder = saved
         return function
 
+    def _boxed_value(self, value: ir.Value, boxer: ir.Function, gil: ir.Value, owned: ir.Value,
+                     key_object: ir.Value, generic: ir.Block) -> ir.Value:
+        """The stored value as a new reference (the GIL held): a string constant's
+        object from ``Handles.constants`` (read under the GIL: the list may grow),
+        anything else through the boxer. A constant that is not a str releases what
+        the store holds and goes to ``generic``."""
+        b = self.builder
+        tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
+        if self.runtime.constants is None:   # (no table of constants: never in a Jit's code)
+            return b.call(boxer, [tag, bits])
+        new = b.function.append_basic_block
+        constant, not_str, a_str, other, done = (new(f"value_{name}") for name in (
+            "constant", "constant_not_str", "constant_str", "boxed", "made"))
+        b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_CONSTANT)), constant, other)
+        b.position_at_end(constant)
+        items = b.inttoptr(self._field(self._address_of("constants", self.runtime.constants), rt.ITEMS_DATA), I64P)
+        item = self.alias.tag(b.load(b.gep(items, [bits])), "object")
+        b.cbranch(b.icmp_unsigned("==", self._field(item, rt.OB_TYPE), self._address_of("str", str)), a_str, not_str)
+        b.position_at_end(not_str)
+        with b.if_then(owned):
+            self._c_api("Py_DecRef", key_object)
+        self._release_to(gil, generic)
+        b.position_at_end(a_str)
+        self._incref(item)
+        b.branch(done)
+        b.position_at_end(other)
+        boxed = b.call(boxer, [tag, bits])
+        b.branch(done)
+        b.position_at_end(done)
+        return self.phi((item, a_str), (boxed, other))
+
     def _storable(self, value: ir.Value, generic: ir.Block) -> None:
         """Go on only with a value a native store may box: a scalar, or a str (which
-        never changes: storing it shares nothing a frame could mutate in place). Any
-        other object -- maybe this frame's own array -- goes to ``generic``."""
+        never changes: storing it shares nothing a frame could mutate in place) --
+        an object or a string constant. Any other object -- maybe this frame's own
+        array -- goes to ``generic``."""
         b = self.builder
         tag = b.extract_value(value, 0)
         an_object, a_str, scalar = (b.function.append_basic_block(name) for name in (
             "value_object", "value_str", "value_storable"))
         b.cbranch(b.icmp_unsigned("<", tag, ir.Constant(I64, rt.TAG_OBJECT)), scalar, an_object)
         b.position_at_end(an_object)
+        if self.runtime.constants is not None:   # (a constant: its type checked under the GIL, _boxed_value)
+            b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_CONSTANT)), scalar,
+                      b.function.append_basic_block("value_not_constant"))
+            b.position_at_end(b.function.blocks[-1])
         b.cbranch(b.icmp_unsigned("==", tag, ir.Constant(I64, rt.TAG_OBJECT)), a_str, generic)
         b.position_at_end(a_str)
         string = self._object_address(b.extract_value(value, 1))
