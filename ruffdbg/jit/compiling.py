@@ -16,7 +16,7 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import ARITHMETIC_OPS, EQUALITY_OPS, ORDERING_OPS, Op
 from ruffdbg.core.objects import Builtin, Function
-from ruffdbg.jit import assumptions, counts, elements, history, inlining, listing, strings, texts, tiering
+from ruffdbg.jit import assumptions, counts, dicts, elements, history, inlining, listing, strings, texts, tiering
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
@@ -441,7 +441,7 @@ class Compiling:
                     exit_tails=lowered.exit_tails, stable_arrays=lowered.stable_arrays)
         unit.generic_sites = tuple(GenericSite(pc, code.lines[pc], why) for pc, why in sorted(typed.generic_reasons.items()))
         # (notes the views list per site)
-        unit.inline_sites = inlining.sites(typed) + strings.sites(typed) + value_call_sites(typed)
+        unit.inline_sites = inlining.sites(typed) + strings.sites(typed) + dicts.sites(typed) + value_call_sites(typed)
         unit.judge_at = self.policy.t1_judge_callbacks
         self.units.append(unit)
         return CompileJob(unit, [lowered.unit_name, lowered.entry_name], typed, trigger, infer_ms)

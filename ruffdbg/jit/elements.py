@@ -45,8 +45,9 @@ def site_kind(code: CodeObject, pc: int, kinds: dict = ELEMENT_TYPES) -> int | N
 
 # What native code steps a ``for`` loop over (lowering/iteration.py), by tier:
 # arrays of ints, floats and bools (and empty ones: the loop ends at once); at T2 also
-# arrays of any values and plain lists.
-STEPPED = {1: frozenset({EMPTY, INT, FLOAT, BOOL}), 2: frozenset({EMPTY, INT, FLOAT, BOOL, ANY, list})}
+# arrays of any values and plain lists, and so dicts and strings, whose keys and
+# characters the interpreter's GET_ITER lists (once per loop: values.iterate).
+STEPPED = {1: frozenset({EMPTY, INT, FLOAT, BOOL}), 2: frozenset({EMPTY, INT, FLOAT, BOOL, ANY, list, dict, str})}
 
 
 def steps_natively(code: CodeObject, for_pc: int, tier: int) -> bool:

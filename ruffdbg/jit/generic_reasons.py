@@ -45,8 +45,8 @@ WHY = {
     Op.LOAD_GLOBAL: ("global {name} read", "it holds {held}, not a plain function"),
     Op.THROW: ("throw", "errors are raised by the interpreter"),
     Op.GET_ITER: ("for loop over {a}", "only ranges and ints are counted loops"),
-    Op.FOR_ITER: ("for loop step", "native code steps ranges, arrays and lists; strings, dicts and "
-                                   "generators step in the interpreter"),
+    Op.FOR_ITER: ("for loop step", "native code steps ranges, arrays and lists (at T2 a dict's keys and a "
+                                   "string's characters too); generators step in the interpreter"),
     Op.CALL: ("call of {callee}", "{why_call}"),
 }
 

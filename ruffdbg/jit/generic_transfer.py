@@ -70,6 +70,11 @@ def _call_t1(s: Step):
     args = tuple(s.stack[len(s.stack) - argc:])
     if isinstance(callee, FunctionValue) and _is_range_loop(s.typed, s.pc, callee.callee.function, args):
         return _call_tagged(s)
+    if isinstance(callee, FunctionValue) and _is_has_key(callee.callee.function, args):
+        del s.stack[-3:]   # (a dict looked up natively: lowering/dicts.py's t1_has_key)
+        s.stack.append(Kind.DYN)
+        s.typed.dict_loads.add(s.pc)
+        return None
     if isinstance(callee, FunctionValue) and _is_len(callee.callee.function, args):
         del s.stack[-2:]   # (a string's, array's or dict's length read natively: lowering/texts.py)
         s.stack.append(Kind.DYN)
@@ -89,18 +94,24 @@ def _call_t1(s: Step):
     return _generic(s)
 
 
+def _is_has_key(function: object, args: tuple) -> bool:
+    """A call of the builtin ``has_key`` on a tagged value and a scalar or tagged key
+    (one neither an int nor a string is simply absent)."""
+    return type(function) is Builtin and function.name == "has_key" and len(args) == 2 \
+        and args[0] == Kind.DYN and (args[1] == Kind.DYN or args[1] in dicts.STORED_KINDS)
+
+
 def _is_len(function: object, args: tuple) -> bool:
     """A call of the builtin ``len`` on one tagged value."""
     return type(function) is Builtin and function.name == "len" and args == (Kind.DYN,)
 
 
 def _index_t1(s: Step):
-    """A string's character read natively where the site saw strings (or never ran);
-    any other INDEX the interpreter runs."""
-    if s.stack[-2] == Kind.DYN and s.stack[-1] in (Kind.DYN, Kind.INT) and strings.may_index(s.code, s.pc):
-        del s.stack[-2:]
-        s.stack.append(Kind.DYN)
-        s.typed.strings.add(s.pc)
+    """A dict read natively where the site saw only dicts with int or string keys (as
+    at T2: nothing is speculated, anything else takes the generic path), a string's
+    character where the site saw strings (or never ran); any other INDEX the
+    interpreter runs."""
+    if _dict_read(s) or _char_read(s):
         return None
     return _generic(s)
 
@@ -198,7 +209,7 @@ def t1_table(table: dict) -> dict:
         Op.LOAD_GLOBAL: _load_global_t1, Op.NEW_CELL: _generic_new_cell, Op.GET_ITER: _get_iter_t1,
         Op.FOR_ITER: _for_iter_t1, Op.NOT: _not_t1, Op.SETUP_TRY: _try_t1, Op.POP_TRY: _try_t1,
         Op.DUP2: _shuffle, Op.ROT3: _shuffle, Op.SWAP: _shuffle, Op.NEG: _neg_t1, Op.LOAD_LOCAL: _load_local_t1,
-        Op.BUILD_STRING: _build_string, Op.INDEX: _index_t1,
+        Op.BUILD_STRING: _build_string, Op.INDEX: _index_t1, Op.STORE_INDEX: _store_index_t1,
     })
     table.update({op: _arithmetic_t1 for op in ARITHMETIC_OPS})
     table.update({op: _compare_t1 for op in ORDERING_OPS | EQUALITY_OPS})
@@ -356,20 +367,60 @@ def _index_t2(s: Step):
         if kind == ANY:   # (an object element gets a handle; a big int takes the interpreter's INDEX)
             s.typed.slow_paths.add(s.pc)
         return None
-    if s.stack[-2] == Kind.DYN and dicts.native_key(s.stack[-1]) and dicts.site_reads_dict(s.code, s.pc):
-        del s.stack[-2:]   # (a dict read: native under the GIL, anything unusual the generic path)
-        s.stack.append(Kind.DYN)
-        s.typed.dict_loads.add(s.pc)
-        s.typed.slow_paths.add(s.pc)
-        return None
-    if s.stack[-2] == Kind.DYN and s.stack[-1] in (Kind.DYN, Kind.INT) and strings.may_index(s.code, s.pc):
-        del s.stack[-2:]   # (a string's character: native, anything else the generic path)
-        s.stack.append(Kind.DYN)
-        s.typed.strings.add(s.pc)
-        s.typed.slow_paths.add(s.pc)
+    if _dict_read(s) or _char_read(s):
         return None
     why = dicts.why_generic(s.code, s.pc, s.stack[-1]) or elements.why_generic(s.code, s.pc, s.stack[-1])
     return _generic_t2(s, why=why)
+
+
+def _dict_read(s: Step) -> bool:
+    """``d[k]`` at a site that saw only dicts with int or string keys, T1 and T2: a
+    native lookup (``jit/dicts.py``), the generic path for anything unusual."""
+    if not (s.stack[-2] == Kind.DYN and dicts.native_key(s.stack[-1]) and dicts.site_reads_dict(s.code, s.pc)):
+        return False
+    del s.stack[-2:]
+    s.stack.append(Kind.DYN)
+    s.typed.dict_loads.add(s.pc)
+    s.typed.slow_paths.add(s.pc)
+    return True
+
+
+def _dict_store(s: Step) -> bool:
+    """``d[k] := v`` at a site that stored only into dicts, ``v`` a scalar or a tagged
+    value, T1 and T2: native under the GIL (a tagged value that is not a scalar or a
+    str at run time, or anything unusual, takes the generic path)."""
+    value, container, index = s.stack[-3:]
+    if not (container == Kind.DYN and dicts.native_key(index) and dicts.stored_natively(value)
+            and dicts.site_stores_dict(s.code, s.pc)):
+        return False
+    del s.stack[-3:]
+    s.typed.dict_stores.add(s.pc)
+    s.typed.slow_paths.add(s.pc)
+    return True
+
+
+def _store_index_t1(s: Step):
+    """A dict store natively where the site stored only into dicts; any other
+    STORE_INDEX the interpreter runs."""
+    return None if _dict_store(s) else _generic(s)
+
+
+def _char_read(s: Step) -> bool:
+    """``s[i]`` where the site saw strings indexed by ints, or never ran, T1 and T2: a
+    string's character read natively (``lowering/texts.py``). A site that never ran
+    reads a dict natively too (``lowering/dicts.py``: whichever the receiver is);
+    anything else takes the generic path, which records no feedback, so the site
+    would never learn it reads dicts."""
+    if not (s.stack[-2] == Kind.DYN and s.stack[-1] in (Kind.DYN, Kind.INT) and strings.may_index(s.code, s.pc)):
+        return False
+    del s.stack[-2:]
+    s.stack.append(Kind.DYN)
+    s.typed.strings.add(s.pc)
+    if s.typed.tier == 2:
+        s.typed.slow_paths.add(s.pc)
+    if strings.never_ran(s.code, s.pc):
+        s.typed.dict_loads.add(s.pc)
+    return True
 
 
 def _store_index_t2(s: Step):
@@ -381,16 +432,10 @@ def _store_index_t2(s: Step):
         del s.stack[-3:]
         s.typed.element_stores[s.pc] = kind
         return None
-    if container == Kind.DYN and dicts.native_key(index) and value in dicts.STORED_KINDS \
-            and dicts.site_stores_dict(s.code, s.pc):
-        del s.stack[-3:]   # (a dict store of a scalar: native under the GIL, else the generic path)
-        s.typed.dict_stores.add(s.pc)
-        s.typed.slow_paths.add(s.pc)
+    if _dict_store(s):
         return None
     if dicts.site_stores_dict(s.code, s.pc):
-        why = "the value is not known to be a scalar: native dict stores take ints, floats, bools and null" \
-            if value not in dicts.STORED_KINDS else f"the key is a {index}: native dict stores take int and string keys"
-        return _generic_t2(s, why=why)
+        return _generic_t2(s, why=dicts.why_store_generic(index, value))
     return _generic_t2(s, why=elements.why_generic(s.code, s.pc, index, value))
 
 

@@ -267,6 +267,7 @@ C_API = {
     "PyDict_GetItemWithError": ("i64", ("i64", "i64")),
     "PyErr_Occurred": ("i64", ()),
     "PyDict_SetItem": ("i32", ("i64", "i64", "i64")),
+    "PyObject_Hash": ("i64", ("i64",)),
     # native handle puts (lowering/handles.py)
     "PyList_Append": ("i32", ("i64", "i64")),
     # native strings (lowering/strings.py): concatenation, in place when the left one is

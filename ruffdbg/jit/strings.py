@@ -46,18 +46,20 @@ def saw_strings(code: CodeObject, pc: int) -> bool:
 def _saw_or_unrun(code: CodeObject, pc: int, operands: tuple) -> bool:
     """The site's feedback has ``operands``, or it never ran in the interpreter."""
     profile = code.profile
-    if profile is None:
-        return True
-    seen = profile.feedback[pc]
-    if operands in seen:
-        return True
-    return not seen and not profile.numbers_seen(pc)
+    return profile is None or operands in profile.feedback[pc] or never_ran(code, pc)
+
+
+def never_ran(code: CodeObject, pc: int) -> bool:
+    """Whether the site at ``pc`` has no feedback at all (it never ran in the
+    interpreter: native code's generic path does not record any either)."""
+    profile = code.profile
+    return profile is None or (not profile.feedback[pc] and not profile.numbers_seen(pc))
 
 
 def sites(typed: Any) -> tuple[InlineSite, ...]:
     """A note per native string site of a unit built from ``typed`` (a ``TypedCode``)."""
     code, notes = typed.code, []
-    for pc in sorted(typed.strings):
+    for pc in sorted(typed.strings - typed.dict_loads):   # (a site that reads both: jit/dicts.py's note)
         text = _site_note(code, pc)
         if text is not None:
             notes.append(InlineSite(pc, code.lines[pc], text))

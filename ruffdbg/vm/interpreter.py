@@ -93,6 +93,7 @@ _SLOW_ARITHMETIC = {op: BINARY_SEMANTICS[op] for op in (Op.ADD, Op.SUB, Op.MUL)}
 _LOOP_RARE_OPS = [None if op in (Op.GET_FIELD, Op.CALL_METHOD) else handler for op, handler in enumerate(RARE_OPS)]
 _new_object = object.__new__
 _MISSING = object()   # (a global may hold null: not None)
+DICT_STR = (dict, str)   # an INDEX site's feedback key for a dict read by a string
 
 
 class VM(VMState, EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, FrameStack):
@@ -454,6 +455,11 @@ class VM(VMState, EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, Fra
                                 seen[kind] = seen.get(kind, 0) + 1
                             elif type(stack[-1]) is list and type(index) is int:
                                 fast_hits[pc - 1] += 1
+                            elif type(stack[-1]) is dict and type(index) is str and index in stack[-1]:
+                                seen = feedback[pc - 1]          # (a present str key: the lookup here)
+                                seen[DICT_STR] = seen.get(DICT_STR, 0) + 1
+                                stack[-1] = stack[-1][index]
+                                continue
                             else:
                                 self._record(feedback, pc - 1, (type(stack[-1]), type(index)))
                             stack[-1] = values.index_get(stack[-1], index)

@@ -165,8 +165,14 @@ class RareOps:
         return pc
 
     def op_BUILD_STRING(self, arg: Any, frame: Frame, stack: list, pc: int) -> int:
+        if arg == 2:   # (the common "key${i}": a generator and a join cost more than the two parts)
+            last = stack.pop()
+            first = stack.pop()
+            stack.append((first if type(first) is str else values.to_string(first)) + (
+                last if type(last) is str else values.to_string(last)))
+            return pc
         parts = _pop_n(stack, arg)
-        stack.append("".join(p if type(p) is str else values.to_string(p) for p in parts))
+        stack.append("".join([p if type(p) is str else values.to_string(p) for p in parts]))
         return pc
 
     # Field and method sites keep an inline cache (profile/ics.py). Its check is
@@ -277,6 +283,9 @@ class RareOps:
         key = container.kind if type(container) is RArray else type(container)
         seen[key] = seen.get(key, 0) + 1
         value = stack.pop()
+        if key is dict and type(index) is str:   # (values.index_set's dict case, without its calls)
+            container[index] = value
+            return pc
         before = values.index_set(container, index, value)
         if before is not None:
             self.array_transition(container, before, value, index, frame, pc - 1)

@@ -27,6 +27,9 @@ class CallsAndLoops:
         if method is None and pc in self.typed.strings:   # T1's len(v) (lowering/texts.py)
             self.t1_length(pc)
             return
+        if method is None and pc in self.typed.dict_loads:   # T1's has_key(d, k) (lowering/dicts.py)
+            self.t1_has_key(pc)
+            return
         if method is None and self.typed.pushed(pc) == RANGE_ARGS:
             self._range_arguments(pc, argc)
             return

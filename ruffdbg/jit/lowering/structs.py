@@ -389,16 +389,18 @@ class StructFields:
         self._c_api("PyGILState_Release", gil)
         return handle
 
-    def _small_int(self, pc: int, item: ir.Value) -> ir.Value:
+    def _small_int(self, pc: int, item: ir.Value, too_big: ir.Block | None = None) -> ir.Value:
         """The value of the int object at ``item`` (at most two digits; a bigger one
-        branches to the slow path). Digits past ``|ob_size|`` are never read."""
+        branches to ``too_big``, by default the slow path). Digits past ``|ob_size|``
+        are never read. (Also in a module helper, a dict getter: blocks go to the
+        builder's function.)"""
         b = self.builder
         size = self._field(item, rt.LONG_SIZE)
         negative = b.icmp_signed("<", size, ir.Constant(I64, 0))
         magnitude = b.select(negative, b.neg(size), size)
-        one, two, digits = (self.function.append_basic_block(f"int_{name}_pc{pc}") for name in ("one", "two", "done"))
+        one, two, digits = (b.function.append_basic_block(f"int_{name}_pc{pc}") for name in ("one", "two", "done"))
         entry = b.block
-        switch = b.switch(magnitude, self.slow_path)
+        switch = b.switch(magnitude, too_big or self.slow_path)
         switch.add_case(ir.Constant(I64, 0), digits)
         switch.add_case(ir.Constant(I64, 1), one)
         switch.add_case(ir.Constant(I64, 2), two)

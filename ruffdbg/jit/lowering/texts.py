@@ -48,7 +48,7 @@ class NativeTexts:
     # ------------------------------------------------------------ sites
 
     def op_INDEX(self, pc: int, op: int, arg: Any) -> None:
-        if pc not in self.typed.strings:
+        if pc not in self.typed.strings or pc in self.typed.dict_loads:   # (both: lowering/dicts.py)
             super().op_INDEX(pc, op, arg)
             return
         self.index_by_helper(pc, self._char_getter(), "char_read")
