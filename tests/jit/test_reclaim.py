@@ -135,3 +135,18 @@ def test_a_repl_run_redefining_a_function_every_round_keeps_only_the_last_rounds
     # now its texts, kept by the bounded compile history, are most of it.
     first, last = report.samples[0], report.samples[-1]
     assert (last[1] - first[1]) * 1024 / report.units < 120, report.text()
+
+
+def test_an_lljit_whose_libraries_are_all_unloaded_is_disposed_and_later_code_still_runs(monkeypatch):
+    from ruffdbg.jit import libraries
+
+    monkeypatch.setattr(libraries, "GENERATION", 4)   # (a generation fills in a few compiles)
+    s, out = session()
+    before = libraries.disposed
+    run_inputs(s, *(INPUT.format(k=k) for k in range(1, 9)))
+    # Each input retires the earlier input's units: whole generations were unloaded.
+    assert libraries.disposed > before
+    assert all(unit.compiled.library.generation.lljit is not None for unit in s.jit.units if unit.compiled.loaded)
+    plain, plain_out = session(jit=False)
+    run_inputs(plain, *(INPUT.format(k=k) for k in range(1, 9)))
+    assert out.getvalue() == plain_out.getvalue()
