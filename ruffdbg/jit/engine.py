@@ -207,9 +207,22 @@ class CompiledModule:
     def twin(self) -> tuple[str, str, str] | None:
         return None if self._twin is None else (zlib.decompress(self._twin[0]).decode(), *self._twin[1:])
 
+    @property
+    def text_bytes(self) -> int:
+        """The bytes its kept texts take (what the compile history's bound counts)."""
+        twin = self._twin[0] if self._twin is not None else None
+        return sum(len(text) for text in (self._ir_before, self._ir_after, self._assembly, twin, self._ir_text)
+                   if text is not None)
+
     def drop_texts(self) -> None:
         """Free the IR and assembly (the compile history keeps only so many compiles)."""
         self._ir_before = self._ir_after = self._assembly = self._twin = self._ir_text = None
+
+    def compact(self) -> None:
+        """Keep only what a compile's summary shows (stage times, cache hit): its
+        code is unloaded and its texts dropped (``jit/compaction.py``)."""
+        self.drop_texts()
+        self.imports, self.addresses, self.cache = {}, {}, None
 
     @property
     def assembly(self) -> str:

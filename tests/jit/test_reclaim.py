@@ -150,3 +150,48 @@ def test_an_lljit_whose_libraries_are_all_unloaded_is_disposed_and_later_code_st
     plain, plain_out = session(jit=False)
     run_inputs(plain, *(INPUT.format(k=k) for k in range(1, 9)))
     assert out.getvalue() == plain_out.getvalue()
+
+
+CALLEE = """func h(x) {
+  mut t = 0
+  for i in range(10) { if i % 3 == 0 { t = t + x } }
+  return t
+}
+"""
+CALLER = """func g(n) {{
+  mut s = 0
+  for j in range(n) {{ s = s + h(j) + {k} }}
+  return s
+}}
+print(g(200))
+"""
+
+
+def figures(s: Session) -> list:
+    """What the views show of every function, less the times."""
+    shown = []
+    for stats in s.functions():
+        shown.append((stats.name, stats.calls, stats.exec_counts, stats.line_hits,
+                      [(loop.line, loop.iterations, loop.native_iterations) for loop in stats.loops], stats.deopts,
+                      [(g.kind, g.line, g.passed, g.failed) for g in stats.guards],
+                      [(c.tier, c.param_types, c.valid) for c in stats.compiles]))
+    return shown
+
+
+def test_units_the_history_let_go_are_compacted_and_every_figure_stays_the_same():
+    inputs = [CALLEE + CALLER.format(k=0), *(CALLER.format(k=k) for k in range(1, 5)), INPUT.format(k=1),
+              INPUT.format(k=2), "print(h(3) + g(50))"]
+    whole, whole_out = session()
+    run_inputs(whole, *inputs)
+    small, small_out = session()
+    small.jit.history.total = 1   # (every compile but the newest is let go)
+    run_inputs(small, *inputs)
+    compacted = [unit for unit in small.jit.units if unit.final is not None]
+    assert len(compacted) >= 5 and not any(unit.final for unit in whole.jit.units)
+    assert all(unit.counters is None and not unit.compiled.has_texts for unit in compacted)
+    # h's units stayed valid while units calling them directly were compacted
+    h = small.find_code("h")
+    assert any(unit.valid for unit in small.jit.state_of(h).units)
+    assert any(unit.final.calls_made for unit in compacted)
+    assert figures(small) == figures(whole)
+    assert small_out.getvalue() == whole_out.getvalue()
