@@ -22,9 +22,15 @@ whole until the view lets go of it.
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 
 from ruffdbg.jit import counts
 from ruffdbg.jit.units import Unit
+
+# What a compacted unit has none of, shared: an empty set or dict is 200 bytes, and
+# nothing changes a retired unit's.
+_NONE = frozenset()
+_EMPTY = MappingProxyType({})
 
 
 class Compacting:
@@ -66,6 +72,6 @@ def compacted(unit: Unit, derived: counts.UnitCounts, last: bool) -> Unit:
     unit.compiled.compact()
     return dataclasses.replace(
         unit, final=counts.final_counts(unit, derived, keep_guards=last), counters=None, layout=None,
-        guards=list(unit.guards) if last else [], generic_sites=unit.generic_sites if last else (),
-        sites=[], entry=None, direct_callees=set(), vm_callees=set(), exit_blocks={}, exit_tails={},
-        stable_arrays=(), op_shapes={}, home=None, assumptions=(), inline_sites=())
+        guards=unit.guards if last else (), generic_sites=unit.generic_sites if last else (),
+        sites=(), entry=None, direct_callees=_NONE, vm_callees=_NONE, exit_blocks=_EMPTY, exit_tails=_EMPTY,
+        stable_arrays=(), op_shapes=_EMPTY, home=None, assumptions=(), inline_sites=())

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 import time
 import zlib
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import llvmlite.binding as llvm
 from llvmlite.binding.newpassmanagers import NewPassManager
@@ -222,7 +223,8 @@ class CompiledModule:
         """Keep only what a compile's summary shows (stage times, cache hit): its
         code is unloaded and its texts dropped (``jit/compaction.py``)."""
         self.drop_texts()
-        self.imports, self.addresses, self.cache = {}, {}, None
+        self.imports = self.addresses = _NOTHING
+        self.cache = None
 
     @property
     def assembly(self) -> str:
@@ -255,10 +257,11 @@ class CompiledModule:
         if self.library is not None:
             self.library.close()
         self.library = None
-        self.addresses = {}
+        self.addresses = _NOTHING
 
 
 _machines: dict[int, llvm.TargetMachine] = {}
+_NOTHING: dict = MappingProxyType({})   # (the imports and addresses of every compacted unit: none)
 
 
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
