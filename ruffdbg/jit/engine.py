@@ -219,10 +219,11 @@ class CompiledModule:
         """Free the IR and assembly (the compile history keeps only so many compiles)."""
         self._ir_before = self._ir_after = self._assembly = self._twin = self._ir_text = None
 
-    def compact(self) -> None:
-        """Keep only what a compile's summary shows (stage times, cache hit): its
-        code is unloaded and its texts dropped (``jit/compaction.py``)."""
-        self.drop_texts()
+    def forget(self, texts: bool) -> None:
+        """Its code unloaded: let go of what linking it needed (and, ``texts``, of
+        its texts: the compile is no longer shown; ``jit/compaction.py``)."""
+        if texts:
+            self.drop_texts()
         self.imports = self.addresses = _NOTHING
         self.cache = None
 

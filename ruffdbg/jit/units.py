@@ -254,13 +254,14 @@ class UnitRegistry:
         code, so not while one may be on the C stack). Valid units never call a
         retired one (``invalidate`` retires callers too). Their texts stay for the
         views; called before each compile, so what compiling adds, this frees.
-        Then the units the compile history let go are compacted (``jit/compaction.py``)."""
+        Then they are compacted, and so are the units the compile history let go
+        (``jit/compaction.py``)."""
         if self.native_depth == 0:
-            for unit in self.retired:
+            released, self.retired = self.retired, []
+            for unit in released:
                 unit.entry = None
                 unit.compiled.release()
-            self.retired.clear()
-            self.compact_forgotten()
+            self.compact_released(released)
 
     def _retire_vm_callers(self, unit: Unit) -> None:
         """Units that call ``unit``'s code through its call cell (or the VM) were
