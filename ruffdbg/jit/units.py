@@ -109,12 +109,13 @@ class UnitRegistry:
 
     def assumptions_of(self, code: CodeObject) -> list[assumptions.UnitAssumptions]:
         """Every unit built for ``code`` (current and retired), with its assumptions,
-        but those compacted (the compile history let them go: ``jit/compaction.py``)."""
+        but those compacted once the compile history let them go (``jit/compaction.py``)."""
         return [assumptions.UnitAssumptions(unit.id, f"T{unit.tier}",
                                             code.lines[unit.region.header] if unit.region is not None else None,
                                             unit.valid, unit.assumptions, unit.generic_sites,
                                             unit.inline_sites)
-                for unit in self.state_of(code).units if unit.final is None]   # (compacted: forgotten)
+                for unit in self.state_of(code).units
+                if unit.final is None or self.history.get(unit.id) is not None]   # (else: compacted, forgotten)
 
     def global_slot(self, name: str) -> int:
         if name not in self.global_slots:
