@@ -2,9 +2,10 @@
 
 A unit keeps its place in ``Jit.units`` for good: its position is its id, which
 events, deopt groups and native code's shadow stack name. Much of what it holds
-is only needed while it can run: its counters array, call sites, callee sets,
-imports (about 3 KB for a small T2 unit); more, only while a view can show its
-compile: its guards, exits, assumptions, texts (about 5 KB besides its texts).
+is only needed while it can run: its counters array, call sites, callee sets
+(about 2.5 KB for a small T2 unit); more, only while a view can show its
+compile: its guards, exits, assumptions, imports, texts (about 5 KB besides its
+texts).
 
 * **Unloaded** (``release_retired``): nothing bumps its counters any more. What
   views add up from them -- its calls and taken branches, the calls its sites
@@ -12,7 +13,7 @@ compile: its guards, exits, assumptions, texts (about 5 KB besides its texts).
   and a copy without what only running needs replaces it. Its compile still
   shows in full while the history keeps it.
 * **Let go by the compile history** (``History.forgotten``): its texts,
-  assumptions, exits and inline sites go too. The last unit of a function
+  imports, assumptions, exits and inline sites go too. The last unit of a function
   keeps its guards (with their final counts) and generic sites: a function with
   no native code shows those of its last unit.
 
@@ -90,7 +91,8 @@ def compacted(unit: Unit, derived: counts.UnitCounts, detailed: bool, last: bool
     shown): without its texts and details either, but its guards and generic
     sites if it is the ``last`` unit of its function."""
     final = unit.final or counts.final_counts(unit, derived, keep_guards=True)
-    unit.compiled.forget(texts=not detailed)
+    if not detailed:
+        unit.compiled.forget()
     light = dataclasses.replace(
         unit, final=final, counters=None, layout=None, sites=(), entry=None, direct_callees=_NONE,
         vm_callees=_NONE, stable_arrays=(), op_shapes=_EMPTY, home=None)

@@ -219,11 +219,10 @@ class CompiledModule:
         """Free the IR and assembly (the compile history keeps only so many compiles)."""
         self._ir_before = self._ir_after = self._assembly = self._twin = self._ir_text = None
 
-    def forget(self, texts: bool) -> None:
-        """Its code unloaded: let go of what linking it needed (and, ``texts``, of
-        its texts: the compile is no longer shown; ``jit/compaction.py``)."""
-        if texts:
-            self.drop_texts()
+    def forget(self) -> None:
+        """Its compile no longer shown (``jit/compaction.py``): its texts, and the
+        symbols it was linked against, go."""
+        self.drop_texts()
         self.imports = self.addresses = _NOTHING
         self.cache = None
 
