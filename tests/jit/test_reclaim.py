@@ -137,21 +137,6 @@ def test_a_repl_run_redefining_a_function_every_round_keeps_only_the_last_rounds
     assert (last[1] - first[1]) * 1024 / report.units < 120, report.text()
 
 
-def test_an_lljit_whose_libraries_are_all_unloaded_is_disposed_and_later_code_still_runs(monkeypatch):
-    from ruffdbg.jit import libraries
-
-    monkeypatch.setattr(libraries, "GENERATION", 4)   # (a generation fills in a few compiles)
-    s, out = session()
-    before = libraries.disposed
-    run_inputs(s, *(INPUT.format(k=k) for k in range(1, 9)))
-    # Each input retires the earlier input's units: whole generations were unloaded.
-    assert libraries.disposed > before
-    assert all(unit.compiled.library.generation.lljit is not None for unit in s.jit.units if unit.compiled.loaded)
-    plain, plain_out = session(jit=False)
-    run_inputs(plain, *(INPUT.format(k=k) for k in range(1, 9)))
-    assert out.getvalue() == plain_out.getvalue()
-
-
 CALLEE = """func h(x) {
   mut t = 0
   for i in range(10) { if i % 3 == 0 { t = t + x } }
@@ -178,11 +163,19 @@ def figures(s: Session) -> list:
     return shown
 
 
-def test_units_the_history_let_go_are_compacted_and_every_figure_stays_the_same():
+def test_units_the_history_let_go_are_compacted_and_every_figure_stays_the_same(monkeypatch):
+    from ruffdbg.jit import libraries
+
+    monkeypatch.setattr(libraries, "GENERATION", 1)   # (an LLJIT per unit: each goes with its unit)
     inputs = [CALLEE + CALLER.format(k=0), *(CALLER.format(k=k) for k in range(1, 5)), INPUT.format(k=1),
               INPUT.format(k=2), "print(h(3) + g(50))"]
+    disposed = libraries.disposed
     whole, whole_out = session()
     run_inputs(whole, *inputs)
+    # Each input retired the earlier one's units: LLJITs whose libraries were all
+    # unloaded were disposed, and the code loaded since runs (the outputs below).
+    assert libraries.disposed > disposed
+    assert all(unit.compiled.library.generation.lljit is not None for unit in whole.jit.units if unit.compiled.loaded)
     small, small_out = session()
     small.jit.history.total = 1   # (every compile but the newest is let go)
     run_inputs(small, *inputs)
