@@ -158,7 +158,8 @@ def deopt_lines(groups) -> list[str]:
             where.append(f"by {group.cause}")
         units = sorted({exit_.unit for exit_ in group.exits if exit_.unit is not None})
         if units:
-            where.append("unit " + ", ".join(f"#{unit}" for unit in units))
+            earlier = f" and {group.earlier_exits} earlier exits" if group.earlier_exits else ""
+            where.append("unit " + ", ".join(f"#{unit}" for unit in units) + earlier)
         lines.append((f"{group.kind:<13} {group.function:<16} x{group.count:<6} {group.tier or '':<3} "
                       f"first {group.first_ms:.1f} ms, last {group.last_ms:.1f} ms  "
                       + ", ".join(part for part in where if part)).rstrip())

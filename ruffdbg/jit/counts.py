@@ -21,6 +21,11 @@ from those and the bytecode's control flow (``profile.report.flow_counts``):
 * a guard's **passes**: the runs that reached it minus its failures.
 
 An OSR entry is not a call: an OSR unit's entries are all from the interpreter.
+
+A unit the compile history let go, once retired and unloaded, is *compacted*
+(``jit/compaction.py``): its counters are final then, and what the views add up
+from them -- its calls and taken branches, the calls its sites made into other
+units, its guards' counts -- is kept as ``Final`` instead of the counters.
 """
 
 from __future__ import annotations
@@ -45,11 +50,41 @@ class UnitCounts:
     entry_calls: int = 0  # of ``calls``, those made through its entry function (argument checks ran)
 
 
+@dataclass(frozen=True)
+class Final:
+    """A compacted unit's counts, final (retired, its code unloaded: nothing bumps
+    its counters any more): what views and its callees' counts still need."""
+
+    entries: int
+    calls: int
+    entry_calls: int
+    taken: dict[int, int]                 # pc -> taken branches and back-edges (nonzero only)
+    calls_made: dict[int, int]            # unit id -> calls its direct sites made into that (other) unit
+    guards: tuple[tuple[int, int], ...]   # (passed, failed) of each guard it keeps (``Unit.guards``)
+
+
+def final_counts(unit: Unit, counts: UnitCounts, keep_guards: bool) -> Final:
+    """What a unit counted, for good (``counts``: its ``unit_counts`` entry)."""
+    taken = {pc: count for pc, count in enumerate(_taken(unit)) if count}
+    made: dict[int, int] = {}
+    for site in unit.sites:
+        if site.target != unit.id:   # (self-calls are in its own entries)
+            made[site.target] = made.get(site.target, 0) + _site_calls(unit, site, counts.flow)
+    guards = tuple(guard_counts(unit, counts)) if keep_guards else ()
+    return Final(counts.entries, counts.calls, counts.entry_calls, taken, made, guards)
+
+
 def unit_counts(units: list[Unit]) -> dict[int, UnitCounts]:
     """The derived counts of every unit (``units`` is the JIT's list: ids are positions)."""
     calls_into = [0] * len(units)
     result: dict[int, UnitCounts] = {}
     for unit in reversed(units):   # callers before their (older) callees
+        final = unit.final
+        if final is not None:   # (compacted: no flow, which only live units' views read)
+            for target, made in final.calls_made.items():
+                calls_into[target] += made
+            result[unit.id] = UnitCounts(final.entries, final.calls, [], final.entry_calls)
+            continue
         taken, left = _taken(unit), _exits(unit)
         entry_pc = unit.region.entry_pc if unit.region is not None else 0
         own = [site for site in unit.sites if site.target == unit.id]
@@ -76,13 +111,16 @@ def native_counts(code: CodeObject, units: list[Unit], counts: dict[int, UnitCou
     for unit in units:
         if unit.code is code:
             calls += counts[unit.id].calls
-            for pc, count in enumerate(_taken(unit)):
+            pairs = unit.final.taken.items() if unit.final is not None else enumerate(_taken(unit))
+            for pc, count in pairs:
                 taken[pc] += count
     return NativeCounts(calls, taken)
 
 
 def guard_counts(unit: Unit, counts: UnitCounts) -> list[tuple[int, int]]:
     """(passed, failed) of each of the unit's guards."""
+    if unit.final is not None:
+        return list(unit.final.guards)
     return [(max(0, _passed(unit, guard, counts)), _failed(unit, guard)) for guard in unit.guards]
 
 

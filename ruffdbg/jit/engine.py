@@ -3,12 +3,13 @@
 Facts from LLVMLITE_NOTES (checked on this machine): the new pass manager is
 ``create_pipeline_tuning_options`` + ``create_pass_builder``.
 
-Machine code lives in one ORC LLJIT for the whole process; each unit is a
-library of its own, alive while its ``ResourceTracker`` is referenced. Why not
-an MCJIT engine per unit (what this module did first): each engine holds its own
-target machine and memory manager, about 0.8 MB a unit that is never given
-back; an LLJIT library costs about 16 KB and dropping its tracker unloads it,
-so a long run that recompiles keeps its memory flat.
+Machine code lives in ORC LLJITs; each unit is a library of its own, alive
+while its ``ResourceTracker`` is referenced, in an LLJIT that takes 64 of them
+(``jit/libraries.py``: what a library leaves behind goes with its LLJIT). Why
+not an MCJIT engine per unit (what this module did first): each engine holds
+its own target machine and memory manager, about 0.8 MB a unit that is never
+given back; an LLJIT library costs about 16 KB and dropping its tracker unloads
+it, so a long run that recompiles keeps its memory flat.
 
 Code is generated as an object file (with the target machine settings the LLJIT
 has: ``_machine``, small code model, position-independent) and linked by JITLink with the unit's imports bound (``lowering.common.Imports``): the
@@ -18,22 +19,22 @@ linked again by a later run (``jit/codecache.py``).
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 import time
 import zlib
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import llvmlite.binding as llvm
 from llvmlite.binding.newpassmanagers import NewPassManager
 
+from ruffdbg.jit import libraries
 from ruffdbg.jit.codecache import CodeCache
 
 _lock = threading.Lock()
-_jit: llvm.LLJIT | None = None
-_libraries = itertools.count()
+_jit_machine: llvm.TargetMachine | None = None
 # A compile's stages, in order, each with its time in ``CompiledModule.ms`` (and
 # "total"): inference, lowering to IR text, parsing and verifying it, LLVM's
 # passes, machine code (an object file, linked into the LLJIT), the code cache
@@ -63,15 +64,14 @@ class Levels:
     codegen: int   # the code generator's -O level (``_emit``)
 
 
-def _lljit() -> llvm.LLJIT:
-    global _jit
-    if _jit is None:
+def _jit_target() -> llvm.TargetMachine:
+    """The target machine LLJITs are made with (the native target initialized first)."""
+    global _jit_machine
+    if _jit_machine is None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
-        # JITLink, not RuntimeDyld: it lays out each object's GOT entries and call
-        # stubs with its code, which the small code model needs (``_machine``).
-        _jit = llvm.create_lljit_compiler(_machine(), use_jit_link=True)
-    return _jit
+        _jit_machine = _machine()
+    return _jit_machine
 
 
 class CompiledModule:
@@ -99,7 +99,7 @@ class CompiledModule:
         self.cached = False            # the machine code came from the cache (no optimize, no codegen)
         self.symbols = symbols         # (the unit's function, its entry function)
         self.addresses: dict[str, int] = {}
-        self.library: object = None   # the unit's ResourceTracker: its machine code lives while this does
+        self.library: libraries.Library | None = None   # its machine code lives while this is loaded
         self.generated = False
         self._assembly: bytes | None = None
 
@@ -114,13 +114,13 @@ class CompiledModule:
         lookup and store)."""
         exported = (*symbols, *global_names)
         with _lock:
-            lljit = _lljit()
+            _jit_target()
             started = time.perf_counter()
             key = hit = None
             if self.cache is not None:
                 key = self.cache.key(self.ir_before, self.twin, self.levels)
                 hit = self.cache.load(key, set(self.imports), exported)
-            if hit is not None and not self._link_cached(lljit, hit.object_code, exported):
+            if hit is not None and not self._link_cached(hit.object_code, exported):
                 hit = None
             if hit is not None:
                 self._ir_after = zlib.compress(hit.ir_after.encode(), 1)
@@ -144,7 +144,7 @@ class CompiledModule:
                     ir_after = str(module).replace(_NO_TABLES, _LINE_TABLES) if self.cache is not None else None
                     self._ir_after = _LAZY if ir_after is None else zlib.compress(ir_after.encode(), 1)
                     object_code = _emit(module, self.levels)
-                self._link(lljit, object_code, exported)
+                self._link(object_code, exported)
                 done = time.perf_counter()
                 if self.cache is not None:
                     self.cache.store(key, object_code, ir_after)
@@ -155,17 +155,17 @@ class CompiledModule:
         self.ms["total"] = round(sum(self.ms[stage] for stage in STAGES if stage in self.ms), 3)
         self.generated = True
 
-    def _link_cached(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> bool:
+    def _link_cached(self, object_code: bytes, exported: tuple[str, ...]) -> bool:
         """Link code from the cache; False (counted as refused) when LLVM will not."""
         try:
-            self._link(lljit, object_code, exported)
+            self._link(object_code, exported)
         except RuntimeError:
             stats = self.cache.stats
             stats.hits, stats.misses, stats.rejected = stats.hits - 1, stats.misses + 1, stats.rejected + 1
             return False
         return True
 
-    def _link(self, lljit: llvm.LLJIT, object_code: bytes, exported: tuple[str, ...]) -> None:
+    def _link(self, object_code: bytes, exported: tuple[str, ...]) -> None:
         """Load an object file into the JIT as a library of its own, its imports
         bound to this process's addresses, and look up ``exported``."""
         builder = llvm.JITLibraryBuilder().add_object_img(object_code)
@@ -173,7 +173,7 @@ class CompiledModule:
             builder.import_symbol(name, value)
         for name in exported:
             builder.export_symbol(name)
-        self.library = builder.link(lljit, f"unit{next(_libraries)}")
+        self.library = libraries.link(builder, _jit_target())
         self.addresses = {name: self.library[name] for name in exported}
 
     @property
@@ -208,9 +208,23 @@ class CompiledModule:
     def twin(self) -> tuple[str, str, str] | None:
         return None if self._twin is None else (zlib.decompress(self._twin[0]).decode(), *self._twin[1:])
 
+    @property
+    def text_bytes(self) -> int:
+        """The bytes its kept texts take (what the compile history's bound counts)."""
+        twin = self._twin[0] if self._twin is not None else None
+        return sum(len(text) for text in (self._ir_before, self._ir_after, self._assembly, twin, self._ir_text)
+                   if text is not None)
+
     def drop_texts(self) -> None:
         """Free the IR and assembly (the compile history keeps only so many compiles)."""
         self._ir_before = self._ir_after = self._assembly = self._twin = self._ir_text = None
+
+    def forget(self) -> None:
+        """Its compile no longer shown (``jit/compaction.py``): its texts, and the
+        symbols it was linked against, go."""
+        self.drop_texts()
+        self.imports = self.addresses = _NOTHING
+        self.cache = None
 
     @property
     def assembly(self) -> str:
@@ -240,11 +254,14 @@ class CompiledModule:
 
     def release(self) -> None:
         """Unload the machine code (the caller knows no activation can still be in it)."""
+        if self.library is not None:
+            self.library.close()
         self.library = None
-        self.addresses = {}
+        self.addresses = _NOTHING
 
 
 _machines: dict[int, llvm.TargetMachine] = {}
+_NOTHING: dict = MappingProxyType({})   # (the imports and addresses of every compacted unit: none)
 
 
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
@@ -311,7 +328,7 @@ def _pass_builder(opt_level: int) -> Iterator[llvm.PassBuilder]:
 
 def _emit(module: llvm.ModuleRef, levels: Levels, assembly: bool = False) -> bytes | str:
     """``module``'s object file (or its assembly) at ``levels.codegen``, with the
-    settings the LLJIT was made with (``_lljit``), so the code is what the JIT
+    settings the LLJITs are made with (``_jit_target``), so the code is what the JIT
     would have made of the IR. One target machine per level, kept (the LLJIT
     owns its own)."""
     if levels.codegen not in _emitters:
@@ -432,7 +449,7 @@ def pass_by_pass(ir_text: str, opt_level: int, twin: tuple[str, str, str] | None
     """(The input IR as LLVM prints it, its twin linked in as for compiling, and
     the IR after each pass of ``PIPELINE`` that llvmlite can run alone.)"""
     with _lock:
-        _lljit()   # (initializes the native target)
+        _jit_target()   # (initializes the native target)
         with _parsed(ir_text, twin) as module:
             start = str(module)
             steps = []

@@ -8,10 +8,12 @@ times) is recorded once, when it is built; what it *is* now (current or
 retired and why, its guards' pass/fail counts) is derived when a view asks
 (``jit.counts``), so the hot path records nothing.
 
-Bounded: at most ``PER_FUNCTION`` compiles per function and ``TOTAL`` in all;
-past that the oldest compile that is not current is dropped and its texts are
-freed (the unit itself stays in ``Jit.units``, whose positions are the ids and
-whose counters native code still bumps).
+Bounded: at most ``PER_FUNCTION`` compiles per function, ``TOTAL`` in all and
+``TEXT_BYTES`` of compressed texts (a T1 unit's IR is tens of KB, a small T2
+unit's a few); past that the oldest compile that is not current is dropped and
+its texts are freed. Its unit keeps its place in ``Jit.units`` (the positions
+are the ids); once its machine code is unloaded it is compacted
+(``jit/compaction.py``: ``forgotten`` lists the units waiting for that).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ruffdbg.jit.views import GuardStats
 
 PER_FUNCTION = 32
 TOTAL = 512
+TEXT_BYTES = 2 << 20
 KINDS = ("whole", "osr", "display")
 
 
@@ -154,7 +157,9 @@ class History:
 
     per_function: int = PER_FUNCTION
     total: int = TOTAL
+    text_bytes: int = TEXT_BYTES
     records: dict[int, CompileRecord] = field(default_factory=dict)
+    forgotten: list[int] = field(default_factory=list)   # ids of units dropped, not compacted yet
 
     def add(self, record: CompileRecord) -> None:
         self.records[record.id] = record
@@ -163,14 +168,25 @@ class History:
             self._drop(mine)
         if len(self.records) > self.total:
             self._drop(list(self.records.values()))
+        # (summed afresh: a view may have made a kept compile's optimized IR or assembly since)
+        kept = sum(r.unit.compiled.text_bytes for r in self.records.values())
+        while kept > self.text_bytes:
+            dropped = self._drop(list(self.records.values()))
+            if dropped is None:
+                break
+            kept -= dropped
 
-    def _drop(self, candidates: list[CompileRecord]) -> None:
-        """Drop the oldest compile that cannot run (a current one is kept whatever its age)."""
+    def _drop(self, candidates: list[CompileRecord]) -> int | None:
+        """Drop the oldest compile that cannot run (a current one is kept whatever its
+        age); the bytes of texts that freed (None: nothing could go)."""
         for record in candidates:
             if not record.unit.valid:
                 del self.records[record.id]
+                freed = record.unit.compiled.text_bytes
                 record.unit.compiled.drop_texts()
-                return
+                self.forgotten.append(record.id)
+                return freed
+        return None
 
     def retire(self, unit_id: int, why: str) -> None:
         record = self.records.get(unit_id)

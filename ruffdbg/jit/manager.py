@@ -11,6 +11,7 @@ each a mixin in its own module sharing the state set up here and the one lock
 - ``deopt.NativeBoundary``: calling native code, its deopt/call callbacks, deopt policy;
 - ``osr.OsrEntry``: entering a hot loop natively;
 - ``reclaim.Reclaiming``: retiring the units of functions nothing can call any more;
+- ``compaction.Compacting``: compacting the units the compile history let go;
 - here: the tier decisions carried out (decided by ``tiering``), the user's
   controls, the debugger's hold/stepping, and ``info`` for views (``views``).
 """
@@ -29,6 +30,7 @@ from ruffdbg.jit import counts
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit import tiering
 from ruffdbg.jit.background import COMPILING, QUEUED, CompilerThread
+from ruffdbg.jit.compaction import Compacting
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
 from ruffdbg.jit.history import History
@@ -45,7 +47,7 @@ from ruffdbg.profile.ics import caches_for
 from ruffdbg.profile.report import ruff_type
 
 
-class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming):
+class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compacting):
     def __init__(self, vm: Any, policy: TierPolicy, events: EventLog):
         self.vm = vm
         self.policy = policy

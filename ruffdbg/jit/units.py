@@ -23,7 +23,7 @@ from ruffdbg.jit.views import State
 from ruffdbg.vm.interpreter import INVALIDATED
 
 
-@dataclass
+@dataclass(slots=True)   # (no per-unit dict: every unit ever built stays in ``Jit.units``)
 class Unit:
     """One compiled version of a function."""
 
@@ -56,6 +56,7 @@ class Unit:
     callbacks: int = 0                 # trips through the generic path (deopt._run_op)
     judge_at: int = 0                  # callbacks at which its native run is judged next (Compiling.judge_native_run)
     interpreted_from_t0: str | None = None   # why the interpreter does not enter it (tiering.short_method)
+    final: Any = None                  # compacted (jit/compaction.py): counts.Final instead of its counters
 
 
 @dataclass
@@ -107,12 +108,14 @@ class UnitRegistry:
         return self.states.setdefault(id(code), FunctionState())
 
     def assumptions_of(self, code: CodeObject) -> list[assumptions.UnitAssumptions]:
-        """Every unit built for ``code`` (current and retired), with its assumptions."""
+        """Every unit built for ``code`` (current and retired), with its assumptions,
+        but those compacted once the compile history let them go (``jit/compaction.py``)."""
         return [assumptions.UnitAssumptions(unit.id, f"T{unit.tier}",
                                             code.lines[unit.region.header] if unit.region is not None else None,
                                             unit.valid, unit.assumptions, unit.generic_sites,
                                             unit.inline_sites)
-                for unit in self.state_of(code).units]
+                for unit in self.state_of(code).units
+                if unit.final is None or self.history.get(unit.id) is not None]   # (else: compacted, forgotten)
 
     def global_slot(self, name: str) -> int:
         if name not in self.global_slots:
@@ -251,12 +254,15 @@ class UnitRegistry:
         (``native_depth`` 0: an activation of a retired unit finishes on its old
         code, so not while one may be on the C stack). Valid units never call a
         retired one (``invalidate`` retires callers too). Their texts stay for the
-        views; called before each compile, so what compiling adds, this frees."""
+        views; called before each compile, so what compiling adds, this frees.
+        Then they are compacted, and so are the units the compile history let go
+        (``jit/compaction.py``)."""
         if self.native_depth == 0:
-            for unit in self.retired:
+            released, self.retired = self.retired, []
+            for unit in released:
                 unit.entry = None
                 unit.compiled.release()
-            self.retired.clear()
+            self.compact_released(released)
 
     def _retire_vm_callers(self, unit: Unit) -> None:
         """Units that call ``unit``'s code through its call cell (or the VM) were

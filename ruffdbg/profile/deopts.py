@@ -5,8 +5,8 @@ function (``invalidated``, ``despecialized``, ``blacklisted``), is folded into
 a ``DeoptGroup`` keyed by (kind, function, pc, line, guard kind, reason) — function x
 guard x reason, where a guard is the check at a pc (and its line: two methods
 may share a name) (its id differs between the
-units of a function: each group keeps every (unit, guard id) exit it came
-through). The log listens to the event log as events are added (rare, cold
+units of a function: each group keeps the (unit, guard id) exits it came
+through, the latest ``EXITS_KEPT``, and counts the others). The log listens to the event log as events are added (rare, cold
 paths), so its counts stay exact after the ring buffer has dropped old events.
 
 The record is not deopt-specific: inline-cache transitions (``ic`` events,
@@ -30,6 +30,10 @@ from ruffdbg.core.events import Event
 # state, an array's element kind.
 TRANSITION_KINDS = ("ic", "elements")
 GROUPED_KINDS = ("deopt", "invalidated", "despecialized", "blacklisted", "ic", "elements")
+# The exits a group lists: its latest ones. A group can gather an exit per unit
+# for good (a function redefined every round of a long REPL session: one
+# "invalidated" group, an exit for each unit retired), the rest is counted.
+EXITS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,10 @@ class DeoptGroup:
     pc: int | None             # where the interpreter resumed (deopts)
     line: int | None
     guard_kind: str | None     # type, overflow, call-result, ... (deopts)
-    exits: tuple[DeoptExit, ...] = ()   # every (unit, guard) it came through, oldest first
+    exits: tuple[DeoptExit, ...] = ()   # the (unit, guard)s it came through, oldest first (the latest EXITS_KEPT)
     last_seq: int = 0          # the latest event's sequence number (views select it)
     cause: str | None = None   # what caused the latest event: the new shape of an ``ic`` transition
+    earlier_exits: int = 0     # exits it came through before those listed (no longer listed)
 
     @property
     def key(self) -> tuple:
@@ -107,8 +112,10 @@ class DeoptLog:
                                                event.detail.get("shape"))
                 return
             exits = group.exits if exit_ is None or exit_ in group.exits else (*group.exits, exit_)
+            earlier = max(0, len(exits) - EXITS_KEPT)
             self._groups[key] = replace(group, count=group.count + 1, last_ms=event.time_ms, tier=event.tier,
-                                        exits=exits, last_seq=event.seq, cause=event.detail.get("shape"))
+                                        exits=exits[earlier:], earlier_exits=group.earlier_exits + earlier,
+                                        last_seq=event.seq, cause=event.detail.get("shape"))
 
     def groups(self, function: str | None = None,
                block_of: Callable[[int, int], str | None] | None = None) -> list[DeoptGroup]:

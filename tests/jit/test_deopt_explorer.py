@@ -109,3 +109,15 @@ def test_break_on_error_stops_at_a_builtin_failing_under_native_code():
     session.resume()
     worker.join(10)
     assert outcome[0].error.message.startswith("slice() expects")
+
+
+def test_a_group_lists_its_latest_exits_and_counts_the_earlier_ones():
+    from ruffdbg.core.events import Event
+    from ruffdbg.profile.deopts import EXITS_KEPT, DeoptLog
+
+    log = DeoptLog()
+    for unit in range(EXITS_KEPT + 10):
+        log.add(Event(unit, float(unit), "invalidated", "work", detail={"reason": "work redefined", "unit": unit}))
+    (group,) = log.groups()
+    assert group.count == EXITS_KEPT + 10 and group.earlier_exits == 10
+    assert [exit_.unit for exit_ in group.exits] == list(range(10, EXITS_KEPT + 10))

@@ -148,3 +148,15 @@ print(fib(15))
     inliner = report.passes[0]
     assert inliner.name == "always-inliner" and inliner.changed
     assert any(line.startswith("-") and "call" in line and "_twin" in line for line in inliner.diff)
+
+
+def test_the_history_is_bounded_by_the_bytes_of_its_texts_too():
+    whole = run(RETYPED)
+    budget = max(whole.jit.units[c.id].compiled.text_bytes for c in whole.compiles("f")) + 1
+    session = run(RETYPED, text_bytes=budget)
+    kept = list(session.jit.history.records.values())
+    # (a compile that can still run is kept whatever its size)
+    assert sum(r.unit.compiled.text_bytes for r in kept if not r.unit.valid) <= budget
+    assert len(kept) < len(whole.jit.history.records)
+    dropped = [unit for unit in session.jit.units if unit.id not in session.jit.history.records]
+    assert dropped and not any(unit.compiled.has_texts for unit in dropped)

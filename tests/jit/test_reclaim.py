@@ -135,3 +135,58 @@ def test_a_repl_run_redefining_a_function_every_round_keeps_only_the_last_rounds
     # now its texts, kept by the bounded compile history, are most of it.
     first, last = report.samples[0], report.samples[-1]
     assert (last[1] - first[1]) * 1024 / report.units < 120, report.text()
+
+
+CALLEE = """func h(x) {
+  mut t = 0
+  for i in range(10) { if i % 3 == 0 { t = t + x } }
+  return t
+}
+"""
+CALLER = """func g(n) {{
+  mut s = 0
+  for j in range(n) {{ s = s + h(j) + {k} }}
+  return s
+}}
+print(g(200))
+"""
+
+
+def figures(s: Session) -> list:
+    """What the views show of every function, less the times."""
+    shown = []
+    for stats in s.functions():
+        shown.append((stats.name, stats.calls, stats.exec_counts, stats.line_hits,
+                      [(loop.line, loop.iterations, loop.native_iterations) for loop in stats.loops], stats.deopts,
+                      [(g.kind, g.line, g.passed, g.failed) for g in stats.guards],
+                      [(c.tier, c.param_types, c.valid) for c in stats.compiles]))
+    return shown
+
+
+def test_units_the_history_let_go_are_compacted_and_every_figure_stays_the_same(monkeypatch):
+    from ruffdbg.jit import libraries
+
+    monkeypatch.setattr(libraries, "GENERATION", 1)   # (an LLJIT per unit: each goes with its unit)
+    inputs = [CALLEE + CALLER.format(k=0), *(CALLER.format(k=k) for k in range(1, 5)), INPUT.format(k=1),
+              INPUT.format(k=2), "print(h(3) + g(50))"]
+    disposed = libraries.disposed
+    whole, whole_out = session()
+    run_inputs(whole, *inputs)
+    # Each input retired the earlier one's units: LLJITs whose libraries were all
+    # unloaded were disposed, and the code loaded since runs (the outputs below).
+    assert libraries.disposed > disposed
+    assert all(unit.compiled.library.generation.lljit is not None for unit in whole.jit.units if unit.compiled.loaded)
+    small, small_out = session()
+    small.jit.history.total = 1   # (every compile but the newest is let go)
+    run_inputs(small, *inputs)
+    let_go = [unit for unit in small.jit.units if unit.final is not None and not unit.compiled.has_texts]
+    assert len(let_go) >= 5 and all(unit.counters is None for unit in let_go)
+    # (unloaded units are compacted too, their compiles still shown in full)
+    shown = [unit for unit in whole.jit.units if unit.final is not None]
+    assert shown and all(unit.compiled.has_texts and unit.guards for unit in shown)
+    # h's units stayed valid while units calling them directly were compacted
+    h = small.find_code("h")
+    assert any(unit.valid for unit in small.jit.state_of(h).units)
+    assert any(unit.final.calls_made for unit in let_go)
+    assert figures(small) == figures(whole)
+    assert small_out.getvalue() == whole_out.getvalue()
