@@ -209,10 +209,11 @@ def test_a_loop_finds_its_arrays_once_and_says_so():
     assert out == ["[25, 50, 75] 352458941136658300"]   # (as --no-jit prints)
     [unit] = [u for u in session.assumptions("step") if u.loop_line is None]
     stable = {a.what: a for a in unit.assumptions if a.kind == "stable-array"}
-    # xs is only read: the same array for the whole nest; out is stored into, made
-    # the frame's own (maybe copied) on entering the inner loop: the same array there
+    # xs is only read: the same array for the whole nest; out is stored into in
+    # every iteration's inner loop, so it is made the frame's own (maybe copied)
+    # once, before the outer loop: the same array for the whole nest too
     assert set(stable) == {"xs: the same array (its kind, storage and length) while the loop at line 3 runs",
-                           "out: the same array (its kind, storage and length) while the loop at line 4 runs"}
+                           "out: the same array (its kind, storage and length) while the loop at line 3 runs"}
     assert {a.enforced for a in stable.values()} == {"found on loop entry"}
     # a loop that assigns the array checks it at every access
     assert not any(a.kind == "stable-array" for u in session.assumptions("rebinding") for a in u.assumptions)
