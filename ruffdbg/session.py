@@ -39,6 +39,11 @@ if TYPE_CHECKING:   # (the JIT, and llvmlite with it, is imported only when it i
 from ruffdbg.records import (HOT_CALLS, HOT_TIME_SHARE, BytecodeListing, BytecodeRow, ControlResult,  # noqa: F401
                              FrameView, Hotspot, NativeListing, Policy, RunResult)   # (the Session's records)
 
+# The scripts a session always keeps whole: older ones go once nothing of them
+# can run or be shown (``_forget_old_scripts``).
+SCRIPTS_KEPT = 64
+
+
 class Session:
     def __init__(self, policy: Policy | None = None, write: Callable[[str], Any] | None = None):
         self.policy = policy or Policy()
@@ -56,7 +61,6 @@ class Session:
             self.jit.code_cache = from_setting(self.policy.code_cache)
         self.sources: dict[str, Source] = {}
         self.scripts: list[CodeObject] = []
-        self.script_names: dict[int, str] = {}                 # id(script) -> its source's name
         self.breakpoint_lines: dict[str, set[int]] = {}       # source name -> lines (kept across recompiles)
         # A REPL sets it: each run may declare again the globals earlier runs
         # declared (the new definition replaces the old, see ``run_code``).
@@ -126,7 +130,6 @@ class Session:
             transform(program)
         code = compile_program(program, known_globals=self.vm.globals.keys())
         self.scripts.append(code)
-        self.script_names[id(code)] = name
         for each in code.walk():
             each.source = name
         for line in self.breakpoint_lines.get(name, ()):
@@ -143,6 +146,8 @@ class Session:
                                          interrupt=lambda: self.interrupt(harness.CTRL_C_REASON))
         if self.redefinition:
             self.vm.redeclarable = set(self.vm.globals)
+        if not any(script is code for script in self.scripts):   # (a script forgotten, run again by a host)
+            self.scripts.append(code)
         sampling = self.policy.sample_ms and self.sampler is not None and not self.sampler.running
         if sampling:
             self.sampler.start()
@@ -161,10 +166,22 @@ class Session:
             if sampling:
                 self.sampler.stop()
             self._sync_code_maps()
+            self._forget_old_scripts()
             if self.debugger.step is not None:   # the program ended before the step did
                 self.debugger.end_step()
             self.debugger.drop_fired()   # (likewise a JIT breakpoint's pending stop)
         return RunResult(True)
+
+    def _forget_old_scripts(self) -> None:
+        """Scripts older than the latest ``SCRIPTS_KEPT`` (a REPL session's latest
+        inputs: their functions' figures are what its views show) that nothing can run or show
+        any more go, their code freed (jit/reclaim.py): a REPL session redefining
+        functions for hours stays the same size. Their sources stay."""
+        if self.jit is None or len(self.scripts) <= SCRIPTS_KEPT:
+            return
+        gone = {id(script) for script in self.jit.forget_scripts(self.scripts[:-SCRIPTS_KEPT])}
+        if gone:
+            self.scripts = [script for script in self.scripts if id(script) not in gone]
 
     def run_source(self, text: str, name: str = "<input>") -> RunResult:
         return self.run_code(self.compile(text, name))
@@ -322,14 +339,14 @@ class Session:
         code = self.find_code(function)
         for script in reversed(self.scripts):
             if code is not None and any(each is code for each in script.walk()):
-                return self.script_names[id(script)]
+                return script.source
         return None
 
     def _default_source(self) -> str:
-        return self.script_names[id(self.scripts[-1])] if self.scripts else "<input>"
+        return self.scripts[-1].source if self.scripts else "<input>"
 
     def _codes_of(self, source: str) -> list[CodeObject]:
-        return [code for script in self.scripts if self.script_names[id(script)] == source for code in script.walk()]
+        return [code for script in self.scripts if script.source == source for code in script.walk()]
 
     def _apply_breakpoint(self, source: str, line: int, on: bool) -> None:
         for code in self._codes_of(source):

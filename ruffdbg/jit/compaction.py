@@ -21,6 +21,13 @@ A function's figures (calls, taken branches, the entries its callees count, its
 guards) stay exact; its list of compiles keeps each one's tier, types and stage
 times.
 
+A third step comes when the session forgets the script a function came from
+(``reclaim.forget_scripts``: nothing of it can run, and its compiles are no
+longer shown): its units are *buried*, their place in ``Jit.units`` taken by one
+shared tombstone that holds nothing, or, for a unit whose sites called a unit
+still counting (its calls are part of that one's figures), a small one that
+keeps just those calls.
+
 A copy rather than a change in place: a view on another thread may be adding
 up counts from the unit it took from ``Jit.units`` a moment ago, or an OSR entry
 reading the back-edges of the unit it just ran; that one stays whole until they
@@ -32,7 +39,9 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
+from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.jit import counts
+from ruffdbg.jit.engine import CompiledModule, Levels
 from ruffdbg.jit.units import Unit
 
 # What a compacted unit has none of, shared: an empty set or dict is 200 bytes, and
@@ -103,3 +112,25 @@ def compacted(unit: Unit, derived: counts.UnitCounts, detailed: bool, last: bool
         light, final=dataclasses.replace(final, guards=final.guards if keep else ()),
         guards=unit.guards if keep else (), generic_sites=unit.generic_sites if last else (),
         exit_blocks=_EMPTY, exit_tails=_EMPTY, assumptions=(), inline_sites=())
+
+
+def _tombstone() -> Unit:
+    compiled = CompiledModule("", Levels(0, 0), 0.0)
+    compiled.forget()
+    compiled.generated = True   # (built and unloaded: never bound, never run)
+    return Unit(-1, CodeObject("<forgotten>", []), 0, (), "null", [], compiled, None, None, sites=(),
+                valid=False, direct_callees=_NONE, vm_callees=_NONE, exit_blocks=_EMPTY, exit_tails=_EMPTY,
+                op_shapes=_EMPTY, final=counts.Final(0, 0, 0, _EMPTY, _EMPTY, ()))
+
+
+_BURIED = _tombstone()
+
+
+def buried(unit: Unit, units: list[Unit]) -> Unit:
+    """What takes the place of a compacted ``unit`` whose code the session forgot:
+    the shared tombstone, or one keeping the calls its sites made into units whose
+    counts are not final yet (``units``: the JIT's list)."""
+    live = {target: made for target, made in unit.final.calls_made.items() if units[target].final is None}
+    if not live:
+        return _BURIED
+    return dataclasses.replace(_BURIED, id=unit.id, final=dataclasses.replace(_BURIED.final, calls_made=live))

@@ -25,15 +25,32 @@ is: a closure factory makes it again). Only code nested in a top-level script
 that is no longer running, or in code retired here, goes. Should a host run such
 a script again, its functions run interpreted until they are hot and are
 compiled afresh: retiring is always safe (``invalidate``), just not free.
+
+**Forgetting scripts.** Retired and compacted, a redefined function still kept
+its code object (its profile, quickened code, loop functions), its state and
+its units' records, and the session kept the REPL input it came from: about
+50 KB a round of ``ruffdbg soak --redefine``, for good. ``forget_scripts``
+takes the scripts the session no longer needs to show (older than its latest
+``session.SCRIPTS_KEPT``) and lets go of those nothing of which can run or be shown:
+the script finished, each function in it was retired here (or, never compiled,
+no function value of it exists), every unit of them is compacted and the
+compile history let it go, and no unit that may still run names one of them in
+its imports (a closure guard compares a code's id; a call cell's address). Their
+states and notes go, their units are buried (``compaction.buried``) and the
+session drops the scripts: their code objects are freed. Their figures leave
+the views with them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.core.objects import Function
+from ruffdbg.jit.compaction import buried
+from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.tiering import STOPPED
 from ruffdbg.jit.views import State
 from ruffdbg.vm.frame import Frame
@@ -175,3 +192,64 @@ class Reclaiming:
             if id(child) in self.states and id(child) not in self.reclaimed:
                 self.orphans[id(child)] = (child, why)
                 self._orphaned_since_sweep = True
+
+    @serialized
+    def forget_scripts(self, scripts: list[CodeObject]) -> list[CodeObject]:
+        """(The session, after a run.) Those of ``scripts`` (finished top-level code)
+        nothing of which can run or be shown any more, their states, units and
+        notes let go of; the session drops them. At most one walk of the heap."""
+        if self.native_depth != 0 or self.vm.frames:
+            return []
+        units_of: dict[int, list] = {}
+        for unit in self.units:
+            units_of.setdefault(id(unit.code), []).append(unit)
+        let_go = set(self.history.forgotten)   # (let go by the history, not compacted yet)
+        candidates = [script for script in scripts
+                      if all(self._nothing_left(code, units_of.get(id(code), ()), let_go) for code in script.walk())]
+        if not candidates:
+            return []
+        unsure = [code for script in candidates for code in script.walk()
+                  if not code.is_script and id(code) not in self.reclaimed]
+        reachable = self._still_reachable(unsure) if unsure else set()
+        named = self._named_by_live_units()
+        forgotten = []
+        for script in candidates:
+            codes = script.walk()
+            if any(id(code) in reachable or self._named(code, named) for code in codes):
+                continue
+            for code in codes:
+                self._forget(code, units_of.get(id(code), ()))
+            forgotten.append(script)
+        return forgotten
+
+    def _nothing_left(self, code: CodeObject, units: list, let_go: set[int]) -> bool:
+        """Nothing of ``code`` is pending, valid or still shown: each unit compacted
+        after the compile history let it go (``compaction``), no background compile."""
+        if id(code) in self.orphans:
+            return False
+        state = self.states.get(id(code))
+        if state is not None and (state.pending is not None
+                                  or any(site.pending is not None for site in state.osr_sites.values())):
+            return False
+        return all(unit.final is not None and self.history.get(unit.id) is None and unit.id not in let_go
+                   for unit in units)
+
+    def _named_by_live_units(self) -> set[int]:
+        """Every value a unit that may still run is linked against (its imports)."""
+        named: set[int] = set()
+        for unit in self.units:
+            compiled = unit.compiled
+            if unit.valid or compiled.loaded or not compiled.generated:
+                named.update(compiled.imports.values())
+        return named
+
+    def _named(self, code: CodeObject, named: set[int]) -> bool:
+        state = self.states.get(id(code))
+        return id(code) in named or (state is not None and ctypes.addressof(state.cell) in named)
+
+    def _forget(self, code: CodeObject, units: list) -> None:
+        for unit in units:
+            self.units[unit.id] = buried(unit, self.units)
+        self.states.pop(id(code), None)
+        for notes in (self.reclaimed, self.parents, self.orphans):
+            notes.pop(id(code), None)

@@ -138,7 +138,7 @@ class RuffdbgApp(App):
             self.session = session
             self.source_name = self.source_text = ""
             if session.scripts:
-                self._show_source(session.script_names[id(session.scripts[-1])])
+                self._show_source(session.scripts[-1].source)
         else:
             self.source_text = path.read_text(encoding="utf-8")
             self.source_name = str(path)

@@ -21,9 +21,7 @@ class EntryPoints:
 
     def run_script(self, code: CodeObject) -> Any:
         """Run a compiled script to completion; raises RuffRuntimeError if uncaught."""
-        walked = code.walk()
-        self.codes.extend(walked)
-        for each in walked:
+        for each in code.walk():
             prepare(each)
             if self.hooks is not None:
                 self.hooks.adopt(each)

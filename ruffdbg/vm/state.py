@@ -46,7 +46,6 @@ class VMState:
         self.events = None                       # the Session's EventLog (pauses are events too)
         self.cow_copies = 0
         self.program_args: list[str] = []       # what args() returns (after the program's path on the command line)
-        self.codes: list[CodeObject] = []        # every code object loaded, for the profiles
         self.hooks: TierHooks | None = None      # the JIT, when tiers above T0 are on (vm/hooks.py)
         self.fast_running: CodeObject | None = None   # a compiled function running (vm/functions.py)
         self.clock = [0]   # the loop's last clock reading, while compiled functions run (vm/functions.py)

@@ -22,6 +22,7 @@ come from the opcode table), so native code does not track them:
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
 from ruffdbg.compiler.bytecode import CodeObject
@@ -178,16 +179,17 @@ def run_frame_raising(vm: Any, frame: Frame, error: RuffError) -> Any:
             vm._leave(frames.pop(), time.perf_counter_ns())
 
 
-_HANDLERS: dict[int, tuple[CodeObject, list]] = {}
+# (Weak: a code the session forgot goes, its table with it.)
+_HANDLERS: weakref.WeakKeyDictionary[CodeObject, list] = weakref.WeakKeyDictionary()
 
 
 def handlers_at(code: CodeObject, pc: int) -> tuple:
     """The ``(handler pc, stack depth)`` of the ``try`` blocks open before ``pc``
     runs, innermost last (what ``frame.handlers`` holds there)."""
-    cached = _HANDLERS.get(id(code))
-    if cached is None or cached[0] is not code:
-        cached = _HANDLERS[id(code)] = (code, _handler_table(code))
-    return cached[1][pc] or ()
+    table = _HANDLERS.get(code)
+    if table is None:
+        table = _HANDLERS[code] = _handler_table(code)
+    return table[pc] or ()
 
 
 def _handler_table(code: CodeObject) -> list:

@@ -190,3 +190,50 @@ def test_units_the_history_let_go_are_compacted_and_every_figure_stays_the_same(
     assert any(unit.final.calls_made for unit in let_go)
     assert figures(small) == figures(whole)
     assert small_out.getvalue() == whole_out.getvalue()
+
+
+def test_old_inputs_whose_functions_were_redefined_are_forgotten_and_their_code_freed(monkeypatch):
+    import gc
+    import weakref
+
+    from ruffdbg import session as session_module
+
+    monkeypatch.setattr(session_module, "SCRIPTS_KEPT", 3)
+    # g is redefined by every input and calls h natively: the calls g's buried units
+    # made stay in h's figures.
+    inputs = [CALLEE + CALLER.format(k=0), *(CALLER.format(k=k) for k in range(1, 12)),
+              *(INPUT.format(k=k) for k in range(1, 6)), "print(h(3) + f(1))"]
+    s, out = session()
+    s.jit.history.total = 4   # (compiles let go soon: what keeps an input until then)
+    run_inputs(s, inputs[0], inputs[1])
+    first_g = weakref.ref(s.find_code("g"))
+    run_inputs(s, *inputs[2:])
+    gc.collect()
+    # The inputs that defined the earlier g's and f's went, their code objects freed
+    # and their states with them; h's input stays (h can still be called), and so
+    # do the latest three.
+    assert first_g() is None
+    assert len(s.scripts) <= 8, [script.source for script in s.scripts]
+    assert any(code.name == "h" for code in s.code_objects())
+    assert len(s.jit.states) <= 2 * len(s.scripts) + 2
+    whole, whole_out = session()
+    run_inputs(whole, *inputs)
+    assert len(whole.scripts) == len(inputs)
+    assert out.getvalue() == whole_out.getvalue()
+    h_figures = [each for each in figures(s) if each[0] == "h"]
+    assert h_figures and h_figures == [each for each in figures(whole) if each[0] == "h"]
+
+
+def test_a_forgotten_script_run_again_by_a_host_runs_and_shows_again(monkeypatch):
+    from ruffdbg import session as session_module
+
+    monkeypatch.setattr(session_module, "SCRIPTS_KEPT", 1)
+    s, out = session()
+    s.jit.history.total = 1
+    again = s.compile(INPUT.format(k=1))
+    assert s.run_code(again).ok
+    run_inputs(s, *(INPUT.format(k=k) for k in range(2, 6)))
+    assert not any(script is again for script in s.scripts)
+    assert s.run_code(again).ok
+    assert any(script is again for script in s.scripts)
+    assert out.getvalue().splitlines()[-1] == out.getvalue().splitlines()[0]
