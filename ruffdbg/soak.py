@@ -108,6 +108,13 @@ class SoakReport:
         (t0, mb0), (t1, mb1) = self.after_warm_up(), self.samples[-1]
         return 0.0 if t1 <= t0 else (mb1 - mb0) / (t1 - t0) * 60
 
+    @property
+    def growth_kb_per_round(self) -> float:
+        """Growth after warm-up per round: what a minute's figure is, without the
+        machine's speed (rounds a minute vary threefold with the load)."""
+        warm, last = int(len(self.samples) * WARM_UP_FRACTION), len(self.samples) - 1
+        return 0.0 if last <= warm else (self.samples[last][1] - self.samples[warm][1]) * 1024 / (last - warm)
+
     def text(self) -> str:
         first, warm, last = self.samples[0], self.after_warm_up(), self.samples[-1]
         what = "redefining a function every round" if self.redefine else "one program"
@@ -117,7 +124,8 @@ class SoakReport:
                  f"  RSS after round 1      {first[1]:8.1f} MB",
                  f"  RSS after warm-up      {warm[1]:8.1f} MB  (at {warm[0]:.1f} s)",
                  f"  RSS at the end         {last[1]:8.1f} MB",
-                 f"  growth after warm-up   {self.growth_mb_per_minute:8.2f} MB/min"]
+                 f"  growth after warm-up   {self.growth_mb_per_minute:8.2f} MB/min, "
+                 f"{self.growth_kb_per_round:.1f} KB a round"]
         if self.redefine and self.units:
             lines.append(f"  per compiled unit      {(last[1] - first[1]) * 1024 / self.units:8.1f} KB "
                          "(kept: see docs/ARCHITECTURE.md, Memory)")

@@ -73,6 +73,7 @@ class Reclaiming:
         self.reclaimed: dict[int, CodeObject] = {}       # id(code) -> code whose units were retired here
         self._orphaned_since_sweep = False
         self._compiles_since_sweep = 0
+        self._let_go_since_walk = True   # a global let go of a function since forget_scripts walked the heap
 
     def note_parents(self, code: CodeObject) -> None:
         """(``adopt``) Where each nested code comes from: what can make it again."""
@@ -86,6 +87,7 @@ class Reclaiming:
         previous = self.global_codes.get(name)
         if previous is code:
             return
+        self._let_go_since_walk = self._let_go_since_walk or previous is not None
         if code is None:
             del self.global_codes[name]
         else:
@@ -197,7 +199,8 @@ class Reclaiming:
     def forget_scripts(self, scripts: list[CodeObject]) -> list[CodeObject]:
         """(The session, after a run.) Those of ``scripts`` (finished top-level code)
         nothing of which can run or be shown any more, their states, units and
-        notes let go of; the session drops them. At most one walk of the heap."""
+        notes let go of; the session drops them. At most one walk of the heap, and
+        none unless a global let go of a function since the last one."""
         if self.native_depth != 0 or self.vm.frames:
             return []
         units_of: dict[int, list] = {}
@@ -210,7 +213,11 @@ class Reclaiming:
             return []
         unsure = [code for script in candidates for code in script.walk()
                   if not code.is_script and id(code) not in self.reclaimed]
-        reachable = self._still_reachable(unsure) if unsure else set()
+        reachable = set()
+        if unsure and self._let_go_since_walk:
+            reachable, self._let_go_since_walk = self._still_reachable(unsure), False
+        elif unsure:   # (no function let go since the last walk: those are still held)
+            reachable = {id(code) for code in unsure}
         named = self._named_by_live_units()
         forgotten = []
         for script in candidates:

@@ -21,4 +21,4 @@ def test_the_soak_command_reports_rss_and_growth():
     done = subprocess.run([sys.executable, "-m", "ruffdbg.cli", "soak", "--seconds", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "RSS at the end" in done.stdout and "MB/min" in done.stdout
+    assert "RSS at the end" in done.stdout and "MB/min" in done.stdout and "KB a round" in done.stdout
