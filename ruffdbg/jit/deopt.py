@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import OPCODES, Op, stack_pops
+from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.values import field_get as values_field_get, index_get as values_index_get
 from ruffdbg.core.objects import Builtin, Function
@@ -402,6 +403,7 @@ class NativeBoundary:
                 mutated = None   # (a reference held here would count too)
             elif real == Op.CALL and not whole:
                 self.vm.cow_discount = _replaced_by_builder(unit, pc, frame, pairs, nlocals, nstack, mark, handles)
+            in_place = real == Op.CALL and self.vm.cow_discount > 0   # (push appending to its own array)
             try:
                 following = self._execute_standing_in(unit, frame, op, depth - 1)
             except RuffError as error:
@@ -424,6 +426,8 @@ class NativeBoundary:
             if following != pc + 1:
                 return rt.STATUS_JUMPED
             stack = frame.stack
+            if in_place and stack and type(stack[-1]) is RArray:
+                rt.make_room(stack[-1].items)   # (the next pushes append natively, not here)
             if whole:   # (the whole stack was boxed)
                 stack = stack[kept:]
             pushed = len(stack)

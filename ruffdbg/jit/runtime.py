@@ -153,6 +153,25 @@ def _check_layout() -> tuple[int, int]:
 
 RARRAY_KIND, RARRAY_ITEMS = _check_layout()   # offsets of RArray.kind and RArray.items
 
+_realloc = ctypes.pythonapi.PyMem_Realloc   # (what array.array allocates its buffer with)
+_realloc.restype, _realloc.argtypes = ctypes.c_void_p, (ctypes.c_void_p, ctypes.c_size_t)
+
+
+def make_room(items: Any) -> None:
+    """Give an array.array room for as many elements again as it has, when it has
+    less (the GIL held; nothing exports its buffer). A native push appends in
+    place while there is room and calls back into the VM when there is none;
+    Python's own growth, 1/16 of the size, made that a call back every 1/16th of
+    the way (178 for 5,000,000 pushes, about 30 us each); doubling makes it 23."""
+    size = len(items)
+    room = ctypes.c_ssize_t.from_address(id(items) + ITEMS_ROOM)
+    if size < 16 or room.value >= 2 * size:
+        return
+    data = ctypes.c_void_p.from_address(id(items) + ITEMS_DATA)
+    grown = _realloc(data.value, 2 * size * items.itemsize)
+    if grown:   # (else it keeps what it has: the next push calls back again)
+        data.value, room.value = grown, 2 * size
+
 # --- where native code finds a struct's fields and a scalar's value (lowering/structs.py)
 FLOAT_VALUE = 16     # PyFloatObject's ob_fval
 LONG_SIZE = 16       # PyLongObject's ob_size: its number of 30-bit digits, negative for a negative int

@@ -106,3 +106,33 @@ print(r, len("four"))
     assert output == run(text, jit=False)[1]
     longest = session.function("longest")
     assert (longest.tier, longest.deopts) == ("T2", 0)
+
+
+PUSHES = """
+func build(n, v) {
+  mut xs := []
+  mut i := 0
+  while i < n {
+    xs := push(xs, v)
+    i := i + 1
+  }
+  return xs
+}
+build(50, 1)
+let ints := build(200000, 7)
+let floats := build(200000, 2.5)
+print(len(ints), ints[0], ints[199999], len(floats), floats[123456])
+let copy := ints
+print(len(push(copy, 1)), len(ints))
+"""
+
+
+def test_a_native_push_loop_calls_back_a_logarithmic_number_of_times():
+    # Native code appends in place while the array has room; when it has none, the
+    # VM's push appends and the storage is given room for as many again
+    # (runtime.make_room): 200,000 pushes call back about log2(200,000 / 16) times, not
+    # once every 1/16th of the way (Python's own growth: about 160 times).
+    session, output = run(PUSHES, jit=True)
+    assert output == run(PUSHES, jit=False)[1] == ["200000 7 7 200000 2.5\n", "200001 200000\n"]
+    callbacks = sum(unit.callbacks for unit in session.jit.units if unit.code.name == "build")
+    assert 0 < callbacks < 60, callbacks
