@@ -3,6 +3,8 @@ generated here, run in every tier with the same result as the interpreter."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ruffdbg.jit import runtime
@@ -75,6 +77,20 @@ def test_a_function_past_the_size_limit_stays_interpreted_and_says_why():
     assert session.run_source(CHAIN_500, "robust.ruff").ok
     stats = session.function("f")
     assert (stats.tier, stats.reason) == ("T0", "too large to compile: 1002 instructions at line 1 (the limit is 500)")
+
+
+def test_a_function_too_heavy_to_compile_stays_interpreted_and_its_loop_compiles():
+    # Instructions times locals past TierPolicy.max_unit_weight: found by the
+    # differential campaign, a generated function whose compiles (2.6 MB of IR, 2 s
+    # each, ten of them) made --threshold 1 run eleven times longer than T0.
+    program = Path(__file__).parent / "programs" / "jit_too_heavy_to_compile.ruff"
+    session = Session(Policy(jit=True, threshold=1), write=lambda _: None)
+    assert session.run_source(program.read_text(encoding="utf-8"), str(program)).ok
+    stats = session.function("heavy")
+    assert stats.state == "not-compilable"
+    assert stats.reason == "too large to compile: 389 instructions x 43 locals at line 5 (the limit is 10,000)"
+    units = [unit for unit in session.jit.units if unit.code.name == "heavy"]
+    assert units and all(unit.region is not None for unit in units)   # (its loop, light enough)
 
 
 def test_a_chain_of_500_subtractions_compiles_without_python_recursion_when_the_limit_allows():

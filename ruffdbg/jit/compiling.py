@@ -164,7 +164,7 @@ class Compiling:
             started = time.perf_counter()
             if tier == 1:
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1,
-                              max_instructions=self.policy.max_unit_instructions)
+                              **self.policy.unit_limits)
                 infer_ms = (time.perf_counter() - started) * 1000
                 slower = None if forced else state.ran_slower or tiering.t1_slower(*generic_share(code, typed),
                                                                                       self.policy)
@@ -324,7 +324,7 @@ class Compiling:
         try:
             for _ in range(4):
                 typed = infer(code, arg_types, self._lookup, self._return_type_of, constant_of=self._constant_global,
-                              max_instructions=self.policy.max_unit_instructions)
+                              **self.policy.unit_limits)
                 if self._assumed_returns.get(key) == typed.return_type:
                     break
                 self._assumed_returns[key] = typed.return_type

@@ -51,11 +51,12 @@ class NotWorthCompiling(NotCompilable):
 
 
 class TooLarge(NotCompilable):
-    """More instructions than one unit may have (``TierPolicy.max_unit_instructions``)."""
+    """More than one unit may have (``TierPolicy.max_unit_instructions``, ``max_unit_weight``):
+    ``size`` says of what."""
 
-    def __init__(self, size: int, limit: int, line: int):
-        super().__init__(f"{size} instructions", line)
-        self.reason = f"too large to compile: {size} instructions at line {line} (the limit is {limit})"
+    def __init__(self, size: str, limit: int, line: int):
+        super().__init__(size, line)
+        self.reason = f"too large to compile: {size} at line {line} (the limit is {limit:,})"
 
 
 # What builtins return, where it is always the same scalar type (RUFF_SEMANTICS:
@@ -200,19 +201,25 @@ def arithmetic_type(left: str, right: str) -> str | None:
 def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
           return_type_of: ReturnTypeOf, region: LoopRegion | None = None,
           slot_types: tuple[str, ...] | None = None, tier: int = 2,
-          constant_of: Callable[[str], Any] | None = None, max_instructions: int | None = None) -> TypedCode:
+          constant_of: Callable[[str], Any] | None = None, max_instructions: int | None = None,
+          max_weight: int | None = None) -> TypedCode:
     """Abstract interpretation to a fixpoint over the reachable blocks.
 
     For OSR, ``region`` limits it to one loop entered at its entry with the
     frame's current ``slot_types`` (locals, then promoted globals).
     ``constant_of(name)``: the value of an immutable global (else None).
-    ``max_instructions``: raise TooLarge for a function (or loop) with more.
+    ``max_instructions``: raise TooLarge for a function (or loop) with more;
+    ``max_weight``: likewise for more instructions times locals (what its deopt
+    exits write: ``TierPolicy.max_unit_weight``).
     """
     if len(code.params) > MAX_PARAMS:
         raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
     size = len(code.instrs) if region is None else region.end - region.header + 1
+    line = code.first_line if region is None else code.lines[region.header]
     if max_instructions is not None and size > max_instructions:
-        raise TooLarge(size, max_instructions, code.first_line if region is None else code.lines[region.header])
+        raise TooLarge(f"{size} instructions", max_instructions, line)
+    if max_weight is not None and size * code.nlocals > max_weight:
+        raise TooLarge(f"{size} instructions x {code.nlocals} locals", max_weight, line)
     typed = TypedCode(code, param_types, region, tier, constant_of=constant_of)
     if region is None:
         start = (0, tuple(list(param_types) + [Kind.UNSET] * (code.nlocals - len(param_types))), ())

@@ -273,7 +273,7 @@ class OsrEntry:
                             frozenset(n for n in promoted if self.vm.global_kinds.get(n) in ("let", "const")),
                             loops, -1 if loop is site else site.header)
         return infer(code, (), self._lookup, self._return_type_of, region, slot_types,
-                     constant_of=self._constant_global, max_instructions=self.policy.max_unit_instructions)
+                     constant_of=self._constant_global, **self.policy.unit_limits)
 
     def _signature(self, frame: Any, promoted: tuple[str, ...], loops: tuple) -> tuple:
         """What an OSR unit is specialized on: the globals it keeps in registers, the

@@ -64,6 +64,12 @@ class TierPolicy:
     # nothing that size runs long enough to repay it. The largest function of
     # the examples and test programs has 298.
     max_unit_instructions: int = 500
+    # ... nor one of more instructions times locals than this: every deopt exit
+    # writes the whole frame, so its IR grows with both (a generated function of
+    # 472 instructions and 32 locals: 2.6 MB of IR, 2 s a compile, compiled 10
+    # times in a run the interpreter finishes in 1.4 s). nbody's simulate, the
+    # largest the examples compile, weighs 298 x 24 = 7,152 (1.1 MB of IR).
+    max_unit_weight: int = 10_000
     # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
     # compiler thread while the function goes on in its current tier
     # (jit/background.py). Off by default: then every compile happens at the
@@ -98,3 +104,8 @@ class TierPolicy:
     @property
     def osr_at(self) -> int:
         return self.osr_backedges if self.enabled else NEVER
+
+    @property
+    def unit_limits(self) -> dict[str, int]:
+        """The size limits ``inference.infer`` applies to a unit."""
+        return {"max_instructions": self.max_unit_instructions, "max_weight": self.max_unit_weight}
