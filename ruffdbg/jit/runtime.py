@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from array import array
 from typing import Any
 
 from ruffdbg.core.arrays import RArray
@@ -133,7 +134,6 @@ def _slot_offset(owner: Any, value: Any) -> int:
 
 
 def _check_layout() -> tuple[int, int]:
-    from array import array
     probe_items = array("q", [7, 8])
     probe = RArray(12345678, probe_items)
     listed = [probe]
@@ -158,11 +158,14 @@ _realloc.restype, _realloc.argtypes = ctypes.c_void_p, (ctypes.c_void_p, ctypes.
 
 
 def make_room(items: Any) -> None:
-    """Give an array.array room for as many elements again as it has, when it has
-    less (the GIL held; nothing exports its buffer). A native push appends in
-    place while there is room and calls back into the VM when there is none;
-    Python's own growth, 1/16 of the size, made that a call back every 1/16th of
-    the way (178 for 5,000,000 pushes, about 30 us each); doubling makes it 23."""
+    """Give a typed array's storage (an array.array) room for as many elements
+    again as it has, when it has less (the GIL held; nothing exports its buffer).
+    A native push appends in place while there is room and calls back into the VM
+    when there is none; Python's own growth, 1/16 of the size, made that a call
+    back every 1/16th of the way (178 for 5,000,000 pushes, about 30 us each);
+    doubling makes it 23. (An array of any values is a list: left as it is.)"""
+    if type(items) is not array:
+        return
     size = len(items)
     room = ctypes.c_ssize_t.from_address(id(items) + ITEMS_ROOM)
     if size < 16 or room.value >= 2 * size:
