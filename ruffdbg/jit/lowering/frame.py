@@ -179,10 +179,12 @@ class FrameAndExits:
         converting to ``dyn`` where types meet that differ (see inference._merge)."""
         if target not in self.typed.before:
             return   # OSR: leaving the loop (the exit block writes the values out)
+        # (the loops entered count from here first: the ownership op may leave the
+        # unit, resuming at ``target``, and a leave settles the counted loops there)
+        self.enter_counted(target)
         for local, mut_pc in self.ownership.before_loop.get((self._pc, target), ()):
             self.make_owned(local, mut_pc, target)
         self.enter_loops(target)
-        self.enter_counted(target)
         want_slots, want_stack = self.typed.before[target]
         want_slots = self.virtualized(list(want_slots))
         for index, (have, want) in enumerate(zip(self.state_slots, want_slots)):

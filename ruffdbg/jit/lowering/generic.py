@@ -64,7 +64,7 @@ class GenericOps:
                                REACH_COUNTED)
         self.deopt_if(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_INTERRUPTED)), guard)
         self.bump(self.layout.left(pc))   # (the run left native code here: its counts must say so)
-        self.leave(status, pc)
+        self.leave(status, pc if resume_at is None else resume_at)   # (the frame is there, its stack too)
         b.position_at_end(proceed)
 
     def _results(self, count: int) -> list:
