@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ruffdbg.core.events import Event
 from ruffdbg.jit.engine import STAGES
 from ruffdbg.session import Session
 from ruffdbg.files import FileError, describe_os_error
+from ruffdbg.profile import report
 from ruffdbg.vm.sampler import BUCKETS, TierProfile
 
 # The --stats-json layout's version: raised whenever a field is renamed, removed or
@@ -83,11 +85,56 @@ def tier_time_json(profile: TierProfile | None) -> dict | None:
 
 def stats_document(session: Session) -> dict:
     """The --stats-json document (schema ``STATS_SCHEMA``; README.md, "--stats-json")."""
-    stats = session.stats_json()
-    return {"schema": STATS_SCHEMA, "functions": stats["functions"],
+    return {"schema": STATS_SCHEMA, "functions": functions_json(session),
             "tier_time": tier_time_json(session.tier_times()),
             "events": [event_json(event) for event in session.events.since(0)],
-            "code_cache": stats["code_cache"]}
+            "code_cache": session.code_cache_stats()}
+
+
+def functions_json(session: Session) -> dict:
+    """Per function: tier, calls, loops, type profiles, inline caches, compiles,
+    guards and each unit's assumptions (the --stats-json "functions")."""
+    functions = {}
+    for s in session.functions():
+        functions[s.name] = {
+            "tier": s.tier,
+            "state": s.state,
+            "reason": s.reason,
+            "calls": s.calls,
+            "self_ms": round(s.self_ms, 3),
+            "total_ms": round(s.total_ms, 3),
+            "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations,
+                       "native_iterations": loop.native_iterations}
+                      for loop in s.loops],
+            "args": [_profile_json(p) for p in s.args],
+            "locals": [_profile_json(p) for p in s.locals],
+            "sites": [{"pc": site.pc, "line": site.line, "op": site.opcode, "state": site.state,
+                       "types": [{"types": list(key), "count": n} for key, n in site.counts.items()]}
+                      for site in s.sites],
+            "ics": [{"pc": ic.pc, "line": ic.line, "kind": ic.kind, "site": ic.text, "state": ic.state,
+                     "shapes": [{"shape": name, "hits": n} for name, n in ic.shapes], "others": ic.others}
+                    for ic in s.ics],
+            "stability": round(s.stability, 4),
+            "deopts": s.deopts,
+            "despecializations": s.despecializations,
+            "compiles": [{"tier": c.tier, "ms": c.ms, "types": list(c.param_types), "valid": c.valid,
+                          "cached": c.cached} for c in s.compiles],
+            "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
+                        "pass": g.passed, "fail": g.failed} for g in s.guards],
+            "units": [{"unit": u.unit, "tier": u.tier, "loop_line": u.loop_line, "current": u.current,
+                       "assumptions": [asdict(a) for a in u.assumptions],
+                       "generic_sites": [asdict(g) for g in u.generic_sites]}
+                      for u in session.assumptions(s.name)],
+            "generic_sites": [asdict(g) for g in s.generic_sites],
+        }
+    return functions
+
+
+def _profile_json(profile: report.TypeProfile) -> dict:
+    return {
+        "name": profile.name, "types": profile.counts, "samples": profile.samples,
+        "dominant": profile.dominant, "share": round(profile.share, 4), "stable": profile.stable,
+    }
 
 
 # ------------------------------------------------------------------ trace

@@ -650,45 +650,6 @@ class Session:
         spots.sort(key=lambda spot: spot.time_share, reverse=True)
         return spots
 
-    def stats_json(self) -> dict:
-        """The --stats-json document: per function tier, calls, loops and type profiles."""
-        functions = {}
-        for s in self.functions():
-            functions[s.name] = {
-                "tier": s.tier,
-                "state": s.state,
-                "reason": s.reason,
-                "calls": s.calls,
-                "self_ms": round(s.self_ms, 3),
-                "total_ms": round(s.total_ms, 3),
-                "loops": [{"line": loop.line, "pc": loop.header_pc, "iterations": loop.iterations,
-                           "native_iterations": loop.native_iterations}
-                          for loop in s.loops],
-                "args": [_profile_json(p) for p in s.args],
-                "locals": [_profile_json(p) for p in s.locals],
-                "sites": [{"pc": site.pc, "line": site.line, "op": site.opcode, "state": site.state,
-                           "types": [{"types": list(key), "count": n} for key, n in site.counts.items()]}
-                          for site in s.sites],
-                "ics": [{"pc": ic.pc, "line": ic.line, "kind": ic.kind, "site": ic.text, "state": ic.state,
-                         "shapes": [{"shape": name, "hits": n} for name, n in ic.shapes], "others": ic.others}
-                        for ic in s.ics],
-                "stability": round(s.stability, 4),
-                "deopts": s.deopts,
-                "despecializations": s.despecializations,
-                "compiles": [{"tier": c.tier, "ms": c.ms, "types": list(c.param_types), "valid": c.valid,
-                              "cached": c.cached} for c in s.compiles],
-                "guards": [{"id": g.id, "kind": g.kind, "pc": g.pc, "line": g.line, "detail": g.detail,
-                            "pass": g.passed, "fail": g.failed} for g in s.guards],
-                "units": [{"unit": u.unit, "tier": u.tier, "loop_line": u.loop_line, "current": u.current,
-                           "assumptions": [asdict(a) for a in u.assumptions],
-                           "generic_sites": [asdict(g) for g in u.generic_sites]}
-                          for u in self.assumptions(s.name)],
-                "generic_sites": [asdict(g) for g in s.generic_sites],
-            }
-        events = [{"seq": e.seq, "time_ms": round(e.time_ms, 3), "kind": e.kind, "function": e.function,
-                   "tier": e.tier, "pc": e.pc, "line": e.line, **e.detail} for e in self.events.since(0)]
-        return {"functions": functions, "events": events, "code_cache": self.code_cache_stats()}
-
     def code_cache_stats(self) -> dict | None:
         """The code cache this session uses (its folder; hits, misses, stores and
         files found but not used since the session began), or None without one."""
@@ -700,13 +661,6 @@ class Session:
 
 def _unknown_event(kind: str) -> ControlResult:
     return ControlResult(f"no JIT event {kind!r} (one of {', '.join(JIT_BREAK_NAMES)})", ok=False)
-
-
-def _profile_json(profile: report.TypeProfile) -> dict:
-    return {
-        "name": profile.name, "types": profile.counts, "samples": profile.samples,
-        "dominant": profile.dominant, "share": round(profile.share, 4), "stable": profile.stable,
-    }
 
 
 __all__ = ["Session", "Policy", "RunResult", "ControlResult", "Hotspot", "BytecodeListing", "BytecodeRow", "RuffSyntaxError"]

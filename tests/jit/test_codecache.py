@@ -13,6 +13,7 @@ from ruffdbg import cli
 from ruffdbg.jit import codecache, compiling
 from ruffdbg.jit.engine import Levels
 from ruffdbg.session import Policy, Session
+from ruffdbg.exports import stats_document
 
 # A T2 function that deopts (a float after ints), a T1 function with a string
 # constant and generic ops, a hot loop (OSR), recursion (the twin).
@@ -81,7 +82,7 @@ def test_a_warm_run_loads_every_compile_and_shows_what_a_cold_run_shows(tmp_path
     events = [e for e in warm.events.since(0) if e.kind == "compiled"]
     assert events and all(e.detail.get("cached") is True for e in events)
     assert all(c.cached for c in warm.compiles("fib")) and "(code from the cache)" in warm.compiles("fib")[0].trigger_text
-    stats = warm.stats_json()
+    stats = stats_document(warm)
     assert stats["code_cache"]["hits"] == len(records) and stats["code_cache"]["misses"] == 0
     assert stats["functions"]["fib"]["compiles"][0]["cached"] is True
 

@@ -6,6 +6,7 @@ import threading
 import time
 
 from ruffdbg.session import Policy, Session
+from ruffdbg.exports import stats_document
 from tests.jit.test_tiers import EXAMPLES, run
 
 # grow's multiply overflows three times at the same guard (each caught): one
@@ -44,8 +45,8 @@ def test_entry_guard_deopts_despecialization_and_invalidation_are_listed():
     assert despecialized.reason.startswith("argument-type: x: expected int (guard #")
     assert (groups[2].function, groups[2].reason) == ("<script>", "calls poly, which was despecialized")
     # --stats-json: a deopt event stays a "deopt"; its guard's kind is a field of its own.
-    deopt = next(e for e in session.stats_json()["events"] if e["kind"] == "deopt")
-    assert (deopt["guard_kind"], deopt["unit"]) == ("type", first.exits[0].unit)
+    deopt = next(e for e in stats_document(session)["events"] if e["kind"] == "deopt")
+    assert (deopt["detail"]["guard_kind"], deopt["detail"]["unit"]) == ("type", first.exits[0].unit)
 
 
 def run_until_paused(session: Session, text: str):

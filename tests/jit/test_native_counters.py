@@ -10,6 +10,7 @@ import pytest
 
 from ruffdbg.harness import run_in_thread
 from ruffdbg.session import Policy, Session
+from ruffdbg.exports import functions_json
 
 LOOPS = """func sum_to(n) {
     mut total := 0
@@ -258,7 +259,7 @@ def test_loop_iterations_say_how_many_ran_natively():
     loop = session.function("sum_to").loops[0]
     assert loop.iterations == sum(range(300))
     assert loop.native_iterations > 0.9 * loop.iterations
-    loop = session.stats_json()["functions"]["sum_to"]["loops"][0]
+    loop = functions_json(session)["sum_to"]["loops"][0]
     assert loop["iterations"] == sum(range(300)) and loop["native_iterations"] > 0.9 * loop["iterations"]
 
 
