@@ -167,11 +167,14 @@ class Reclaiming:
         loaded or not built yet (a background compile), or held by a globals-table
         word."""
         used = {self.ctx.global_value(slot) for slot in self.global_slots.values()}
-        for unit in self.units:
-            compiled = unit.compiled
-            if unit.valid or compiled.loaded or not compiled.generated:
-                used.update(value for name, value in compiled.imports.items() if name.startswith("rd.function."))
+        for unit in self._units_that_may_run():
+            used.update(value for name, value in unit.compiled.imports.items() if name.startswith("rd.function."))
         return used
+
+    def _units_that_may_run(self):
+        """Units valid, still loaded, or not built yet (a background compile)."""
+        return (unit for unit in self.units
+                if unit.valid or unit.compiled.loaded or not unit.compiled.generated)
 
     def retire_code(self, code: CodeObject, why: str) -> None:
         """Retire every unit of ``code`` (and of the code nested in it), and cancel
@@ -243,12 +246,7 @@ class Reclaiming:
 
     def _named_by_live_units(self) -> set[int]:
         """Every value a unit that may still run is linked against (its imports)."""
-        named: set[int] = set()
-        for unit in self.units:
-            compiled = unit.compiled
-            if unit.valid or compiled.loaded or not compiled.generated:
-                named.update(compiled.imports.values())
-        return named
+        return {value for unit in self._units_that_may_run() for value in unit.compiled.imports.values()}
 
     def _named(self, code: CodeObject, named: set[int]) -> bool:
         state = self.states.get(id(code))
