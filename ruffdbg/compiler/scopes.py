@@ -166,11 +166,15 @@ def _pattern_names(pattern: ast.Pattern) -> set[str]:
 def names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
     """Names a function nested in ``stmts`` may take from the enclosing scopes.
 
-    Those are the locals that may be captured, so they become cells. A nested
-    function's parameters shadow outer names in its whole body, so they do not
-    count; any other mention does (erring on the safe side: a nested local
-    declared with the same name also counts, and costs a cell where a plain
-    slot would do).
+    Those are the locals that may be captured, so they become cells. Inside a
+    nested function, the names its parameters bind shadow outer names in its
+    whole body, and those a ``for`` loop's variable, an ``except`` clause or a
+    ``match`` case binds in that block, so they do not count; any other mention
+    does (erring on the safe side: a nested local declared by ``let``, ``mut``
+    or ``:=`` with the same name also counts, and costs a cell where a plain
+    slot would do). Without the block rule, a script whose loops and whose
+    functions' loops both say ``for i`` made the script's ``i`` a cell, and its
+    loop too slow to compile.
     """
     found: set[str] = set()
     # An explicit work list, not recursion: else-if chains can be very deep.
@@ -182,8 +186,25 @@ def names_used_in_nested_functions(stmts: list[ast.Stmt]) -> set[str]:
             shadowed = shadowed | set(node.params)
         if inside_function and isinstance(node, (ast.Name, ast.Let)) and node.name not in shadowed:
             found.add(node.name)
-        work.extend((child, inside_function, shadowed) for child in _children(node))
+        work.extend((child, inside_function, shadowed | bound)
+                    for child, bound in _children_bound(node, inside_function))
     return found
+
+
+def _children_bound(node: Any, inside_function: bool) -> list[tuple[Any, frozenset]]:
+    """``node``'s children, each with the names a block of a nested function binds
+    for it (and for what it nests): a for loop's variables in its body, an except
+    clause's name in its handler, a case's pattern names in its guard and body."""
+    none: frozenset = frozenset()
+    if inside_function and isinstance(node, ast.For):
+        variables = frozenset(_pattern_names(node.pattern) if node.pattern is not None else {node.var})
+        return [(node.iterable, none), (node.body, variables)]
+    if inside_function and isinstance(node, ast.Try) and node.err_name is not None:
+        return [(node.body, none), (node.handler, frozenset({node.err_name}))]
+    if inside_function and isinstance(node, ast.Case):
+        names = frozenset(_pattern_names(node.pattern))
+        return [(node.pattern, none)] + [(child, names) for child in (node.guard, node.body) if child is not None]
+    return [(child, none) for child in _children(node)]
 
 
 def _children(node: Any) -> list[Any]:

@@ -44,6 +44,21 @@ def test_captured_locals_become_cells_and_closures_read_free_variables():
     assert ops(inner)[:4] == ["LOAD_FREE", "LOAD_CONST", "ADD", "STORE_FREE"]
 
 
+def test_names_a_nested_functions_blocks_bind_do_not_make_outer_locals_cells():
+    # A for loop's variable, an except clause's name and a case's pattern names are
+    # the nested function's own in that block: the script's loop variable stays a slot.
+    program = compile_text(
+        "func f(xs) {\n for i in xs { print(i) }\n try { g() } except e { print(e) }\n"
+        " match xs { case [k, ...rest] { print(k, rest) } }\n}\n"
+        "for i in 3 { for e in 2 { for k in 1 { print(i, e, k) } } }\n")
+    assert "NEW_CELL" not in ops(program)
+    assert program.local_names == ["i", "e", "k"]
+    # A mention outside the block that binds it is the outer one's: still a cell.
+    program = compile_text("for i in 3 {\n let g := func() { for j in 2 { print(j) } return i }\n print(g())\n}")
+    assert "NEW_CELL" in ops(program)
+    assert function(program, "<anonymous>").free_names == ["i"]
+
+
 def test_static_binding_errors_compile_to_fail_at_their_line():
     code = function(compile_text("func f() {\n let x := 1\n x := 2\n}"), "f")
     fail_pc = ops(code).index("FAIL")
