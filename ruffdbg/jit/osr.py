@@ -255,9 +255,12 @@ class OsrEntry:
         # (an object -- array, string, struct ... -- is a tagged value: T2 leaves what it does generic)
         slot_types = tuple(Kind.NULL if value is None else _slot_type(value) for value in values)
         typed = self._infer_region(code, site, loop, promoted, slot_types, loops)
-        if (typed.generic or typed.slow_paths) and promoted:
+        if promoted and any(code.instrs[pc][0] != Op.FOR_ITER for pc in typed.generic):
             # The generic path hands the interpreter the frame's locals and stack, not
             # registers standing for globals: a loop that uses it keeps globals in the VM.
+            # (But for a for loop's step and an inline op's slow path, which take their
+            # operands from the stack: the globals go home around them, as around a
+            # call, lowering/generic.py.)
             typed = self._infer_region(code, site, loop, (), slot_types[:code.nlocals], loops)
         # (The same rule as for whole functions: T2 must not be slower. The loop's own
         # iterations, all the OSR mark asked for, are the evidence.)

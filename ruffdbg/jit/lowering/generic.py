@@ -32,10 +32,12 @@ class GenericOps:
     """(Part of ``Lowering``.) The op callback and the slow paths that use it."""
 
     def _call_op(self, pc: int, op: int = rt.OP_AS_IS, stack: list | None = None) -> ir.Value:
-        """Write the frame out and have the interpreter run ``pc``; the status."""
+        """Write the frame out and have the interpreter run ``pc``; the status. (The
+        frame's locals and stack: an OSR loop's promoted globals are not among them,
+        its caller sent them home, ``_spill_promoted``.)"""
         b = self.builder
         stack = self.stack if stack is None else stack
-        buffer = self._write_values_by_call(self._slot_values() + stack)
+        buffer = self._write_values_by_call(self._slot_values()[:self.code.nlocals] + stack)
         callback_type = ir.FunctionType(I64, [I64] * 6 + [I64P, I64])   # see runtime.OP_CALLBACK
         callback = self.imports.function("rd.op_callback", self.runtime.op, callback_type)
         return b.call(callback, [self.unit_id_value(), ir.Constant(I64, pc), ir.Constant(I64, op),
@@ -115,7 +117,11 @@ class GenericOps:
         generic = self.function.append_basic_block(f"for_generic_pc{pc}")
         self.native_for_step(pc, exit_target, generic)   # (an array's step: lowering/iteration.py)
         b.position_at_end(generic)
+        # The interpreter's step may run Ruff code (a generator's body): an OSR
+        # loop's promoted globals go home around it, as around a call (calls.py).
+        self._spill_promoted()
         status = self._call_op(pc)
+        self.promoted_in_home = bool(self.promoted_home)
         self._unless_done(status, pc, rt.STATUS_OK, rt.STATUS_JUMPED)
         saved = list(self.stack)
         more = self.function.append_basic_block(f"for_next_pc{pc}")
@@ -123,9 +129,13 @@ class GenericOps:
         b.cbranch(b.icmp_signed("==", status, ir.Constant(I64, rt.STATUS_JUMPED)), done, more)
         b.position_at_end(done)
         self.stack = saved[:-2]
+        in_home = self.promoted_in_home
+        self._reload_promoted(exit_target)
         self._jump(exit_target)
         b.position_at_end(more)
         self.stack = saved[:-2] + [(value, Kind.DYN) for value in self._results(3)]
+        self.promoted_in_home = in_home
+        self._reload_promoted(pc + 1)
         self._jump(pc + 1)
 
     # ------------------------------------------------------------ slow paths
@@ -148,12 +158,16 @@ class GenericOps:
         done = self.function.append_basic_block(f"joined_pc{pc}")
         b.branch(done)
         b.position_at_end(slow)
+        self._spill_promoted()   # (the interpreter's op may run Ruff code: an operator method)
         status = self._call_op(pc, op, stack)
         self.stack = list(stack)   # (the slow path's own: the fast path's result is not computed here)
+        self.promoted_in_home = bool(self.promoted_home)
         self._unless_done(status, pc, rt.STATUS_OK)
         (slow_value,) = self._results(1)
         if kind == Kind.BOOL:
             slow_value = b.trunc(b.extract_value(slow_value, 1), I1)
+        self.stack = stack[:len(stack) - pops] + [(slow_value, kind)]
+        self._reload_promoted(pc + 1)
         slow_end = b.block
         b.branch(done)
         b.position_at_end(done)
