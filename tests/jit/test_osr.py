@@ -737,3 +737,19 @@ print(ops(1000))
     assert not [e for e in session.events.since(0) if e.kind == "compiled"]
     longer = same_as_t0(text.replace("ops(1000)", "ops(3000)"))
     assert [e.line for e in longer.events.since(0) if e.kind == "compiled"] == [4, 7]
+
+
+def test_an_osr_entry_counts_only_arrays_that_are_ranges():
+    from array import array
+
+    from ruffdbg.core.arrays import BOOL, EMPTY, INT, RArray
+    from ruffdbg.jit.osr import _as_range
+
+    assert _as_range(RArray(INT, array("q", range(0, 900, 3)))) == range(0, 900, 3)
+    assert _as_range([3, 2, 1]) == range(3, 0, -1)
+    assert _as_range([7]) == range(7, 8) and _as_range([]) == range(0) == _as_range(RArray(EMPTY, []))
+    # first, second and last items and the length fit a range, the middle does not
+    assert _as_range([0, 2, 4, 7, 8]) is None and _as_range(RArray(INT, array("q", [0, 2, 5, 6]))) is None
+    # equal to ints, but not ints
+    assert _as_range([0, True, 2]) is None and _as_range([True]) is None and _as_range([1.0, 2.0]) is None
+    assert _as_range(RArray(BOOL, array("B", [0, 1]))) is None and _as_range([5, 5]) is None
