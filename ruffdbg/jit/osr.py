@@ -6,8 +6,8 @@ come back the same way when the loop is left or a guard fails."""
 from __future__ import annotations
 
 import itertools
-from array import array
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
