@@ -438,7 +438,7 @@ def _session(args: argparse.Namespace, write=None) -> Session:
 def _compile_file(session: Session, path: str):
     text = read_text_file(path)
     try:
-        return session.compile(text, path)
+        return session.compile(text, path, whole_program=True)
     except RuffSyntaxError as error:
         print(error.render(session.source_of(path)), file=sys.stderr)
         return None

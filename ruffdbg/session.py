@@ -118,17 +118,19 @@ class Session:
     # ------------------------------------------------------------- running
 
     def compile(self, text: str, name: str = "<input>",
-                transform: Callable[[Any], None] | None = None) -> CodeObject:
+                transform: Callable[[Any], None] | None = None, whole_program: bool = False) -> CodeObject:
         """Parse and compile; raises RuffSyntaxError (render it with ``source_of``).
 
         ``transform`` may rewrite the AST first (the REPL wraps top-level
-        expressions so their values are shown)."""
+        expressions so their values are shown). ``whole_program``: a file run on
+        its own, whose globals no later input will read (its top-level variables
+        that no function names become the script's locals: ``compiler/scopes.py``)."""
         source = Source(name, text)
         self.sources[name] = source
         program = parse(source)
         if transform is not None:
             transform(program)
-        code = compile_program(program, known_globals=self.vm.globals.keys())
+        code = compile_program(program, known_globals=self.vm.globals.keys(), whole_program=whole_program)
         self.scripts.append(code)
         for each in code.walk():
             each.source = name

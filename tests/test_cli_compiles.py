@@ -41,7 +41,7 @@ def test_ir_and_asm_of_a_compile_by_id(tmp_path, capsys):
 def test_ir_of_the_script_shows_its_osr_loops(tmp_path, capsys):
     status, out, _ = run(capsys, "ir", program(tmp_path), "--func", "<script>", "--threshold", "50")
     assert status == 0
-    assert out.startswith("; <script>(i: int, t: int) at T2 -> null; compile #3 (after opt, OSR loop at line 3);")
+    assert out.startswith("; <script>(t: int, i: int) at T2 -> null; compile #3 (after opt, OSR loop at line 3);")
 
 
 def test_passes_show_the_optimizer_pass_by_pass(tmp_path, capsys):

@@ -33,7 +33,8 @@ from ruffdbg.compiler import peephole
 from ruffdbg.compiler.bytecode import CodeObject, StructTemplate
 from ruffdbg.compiler.opcodes import BINARY_OPS, COMPARE_OPS, Op
 from ruffdbg.compiler.patterns import PatternCompiler
-from ruffdbg.compiler.scopes import Binding, ScopeCompiler, names_used_in_nested_functions, top_level_names
+from ruffdbg.compiler.scopes import (Binding, ScopeCompiler, names_used_in_nested_functions, script_local_candidates,
+                                     top_level_names)
 from ruffdbg.compiler.sugar import SugarCompiler, generator_wrapper
 from ruffdbg.lang import ast
 from ruffdbg.lang.diagnostics import RuffSyntaxError
@@ -63,11 +64,17 @@ class LoopContext:
     break_jumps: list[int] = field(default_factory=list)
 
 
-def compile_program(program: ast.Program, known_globals: Iterable[str] = ()) -> CodeObject:
-    """Compile a whole script. ``known_globals``: globals that exist already (REPL)."""
+def compile_program(program: ast.Program, known_globals: Iterable[str] = (),
+                    whole_program: bool = False) -> CodeObject:
+    """Compile a script. ``known_globals``: globals that exist already (REPL).
+    ``whole_program``: nothing else will be compiled into its globals (a file run
+    on its own), so the top-level variables no function names may be the
+    script's locals (``scopes``)."""
     globals_ = set(known_globals) | top_level_names(program.stmts)
-    compiler = FunctionCompiler("<script>", [], parent=None, known_globals=globals_,
-                                captured=names_used_in_nested_functions(program.stmts))
+    captured = names_used_in_nested_functions(program.stmts)
+    compiler = FunctionCompiler("<script>", [], parent=None, known_globals=globals_, captured=captured)
+    if whole_program:
+        compiler.script_locals = script_local_candidates(program.stmts, captured) - set(known_globals)
     compiler.code.is_script = True
     compiler.code.first_line = 1
     compiler.compile_body(program.stmts, line=1)
@@ -81,6 +88,8 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
         self.parent = parent
         self.known_globals = known_globals
         self.captured = captured           # names some nested function refers to
+        self.script_locals: set[str] = set()   # top-level names that may be script locals (scopes)
+        self.globals_used: set[str] = set()    # names an instruction so far reached as globals
         self.scopes: list[dict[str, Binding]] = []
         self.free: dict[str, int] = {}      # free variable name -> index in frame.cells
         self.free_kinds: dict[str, str] = {}
@@ -388,7 +397,7 @@ class FunctionCompiler(ScopeCompiler, PatternCompiler, SugarCompiler):
         if self.in_global_scope():
             self.function(stmt.func)
             self.at(stmt)
-            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, "func")))
+            self.define_global(name, "func")
             return
         if name in self.scopes[-1]:
             self.fail(f"Duplicate declaration in the same scope: {name}")

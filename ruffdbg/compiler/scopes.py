@@ -5,6 +5,18 @@ globals and which locals become cells.
 A name resolves, innermost first, to a local slot of the function (a cell if a
 nested function captures it), a free variable of an enclosing function
 (reached through the closure's cells), or a global looked up by name.
+
+A program compiled whole (a file: ``compile_program(whole_program=True)``)
+keeps the top-level variables no function can see -- declared at the top level,
+named in no function, method or closure, not a function's or struct's name --
+as locals of the script's frame, not globals: nothing but the script's own
+code could reach them, and a local is what every tier handles best (a global
+holding an array, a dict or a string left a script's loops in the interpreter:
+its value is shared with the globals table, so each ``xs := push(xs, v)``
+copied). Such a name becomes a local at its declaration, provided nothing
+before it used the name as a global; the errors (a duplicate declaration, a
+reassigned ``let``) are the same messages at the same points. A REPL input
+keeps every top-level name global: later inputs see them.
 """
 
 from __future__ import annotations
@@ -39,8 +51,7 @@ class ScopeCompiler:
 
     def resolve(self, name: str) -> tuple[str, Any]:
         """('local', Binding) | ('free', index) | ('global', None)."""
-        first_local_scope = 1 if self.is_script else 0
-        for scope in reversed(self.scopes[first_local_scope:]):
+        for scope in reversed(self.scopes):   # (a script's outermost scope: its script locals only)
             if name in scope:
                 return "local", scope[name]
         if name in self.free:
@@ -66,14 +77,23 @@ class ScopeCompiler:
 
     def define(self, name: str, kind: str) -> None:
         """Bind the value on top of the stack to a new name in the current scope."""
-        if self.in_global_scope():
-            self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
+        if self.in_global_scope() and not self.becomes_script_local(name):
+            self.define_global(name, kind)
             return
         if name in self.scopes[-1]:
             self.emit(Op.POP)
             self.fail(f"Duplicate declaration in the same scope: {name}")
             return
         self.store_new(self.declare(name, kind))
+
+    def define_global(self, name: str, kind: str) -> None:
+        self.globals_used.add(name)
+        self.emit(Op.DEFINE_GLOBAL, self.name_index((name, kind)))
+
+    def becomes_script_local(self, name: str) -> bool:
+        """Whether a top-level declaration of ``name`` makes a script local (see the
+        module doc): a candidate no instruction so far reached as a global."""
+        return name in self.script_locals and name not in self.globals_used
 
     def store_new(self, binding: Binding) -> None:
         if binding.is_cell:
@@ -85,7 +105,8 @@ class ScopeCompiler:
     def store_assigned(self, name: str) -> None:
         """``name := <the value on top of the stack>``: update the nearest visible binding, or make one."""
         where, what = self.resolve(name)
-        if where == "global" and not self.in_global_scope() and name not in self.known_globals:
+        if where == "global" and (self.becomes_script_local(name) if self.in_global_scope()
+                                  else name not in self.known_globals):
             # Nothing visible by that name: the assignment creates a mutable binding here.
             self.store_new(self.declare(name, "mut"))
             return
@@ -103,6 +124,7 @@ class ScopeCompiler:
         elif where == "free":
             self.emit(Op.STORE_FREE, what)
         else:
+            self.globals_used.add(name)
             self.emit(Op.STORE_GLOBAL, self.name_index(name))
 
     def mut_root(self, name: str) -> bool:
@@ -118,6 +140,7 @@ class ScopeCompiler:
         elif where == "free":
             self.emit(Op.MUT_FREE, what)
         else:
+            self.globals_used.add(name)
             self.emit(Op.MUT_GLOBAL, self.name_index(name))
         return True
 
@@ -129,6 +152,7 @@ class ScopeCompiler:
         elif where == "free":
             self.emit(Op.LOAD_FREE, what)
         else:
+            self.globals_used.add(name)
             self.emit(Op.LOAD_GLOBAL, self.name_index(name))
 
 
@@ -148,6 +172,26 @@ def top_level_names(stmts: list[ast.Stmt]) -> set[str]:
         elif isinstance(stmt, ast.LetPattern):
             names |= _pattern_names(stmt.pattern)
     return names
+
+
+def script_local_candidates(stmts: list[ast.Stmt], captured: set[str]) -> set[str]:
+    """The top-level variables of a program compiled whole that may be the script's
+    locals (see the module doc): declared by ``let``/``mut``/``const`` or ``:=`` at
+    the outermost level, not by a pattern, not a function's or struct's name too,
+    and named in no nested function (``captured``)."""
+    declared, other = set(), set()
+    for stmt in stmts:
+        if isinstance(stmt, ast.Let):
+            declared.add(stmt.name)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.target, ast.Name):
+            declared.add(stmt.target.name)
+        elif isinstance(stmt, ast.FuncDecl):
+            other.add(stmt.func.name)
+        elif isinstance(stmt, ast.StructDecl):
+            other.add(stmt.name)
+        elif isinstance(stmt, ast.LetPattern):
+            other |= _pattern_names(stmt.pattern)
+    return declared - other - captured
 
 
 def _pattern_names(pattern: ast.Pattern) -> set[str]:

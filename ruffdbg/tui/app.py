@@ -254,7 +254,7 @@ class RuffdbgApp(App):
             self.error, self.finished = self.load_error, self.load_error
             return
         try:
-            code = session.compile(self.source_text, self.source_name)
+            code = session.compile(self.source_text, self.source_name, whole_program=True)
         except RuffSyntaxError as error:
             self.error = f"line {error.line}: {error.message}"
             self.finished = error.render(session.source_of(self.source_name))

@@ -70,7 +70,7 @@ from ruffdbg.vm.timing import Timing
 from ruffdbg.vm.framestack import FrameStack
 from ruffdbg.vm.hooks import NOT_TAKEN
 from ruffdbg.core.objects import Builtin, Function, StructValue
-from ruffdbg.core.values import INT_MAX, INT_MIN, check_length
+from ruffdbg.core.values import INT_MAX, INT_MIN, MAX_RESULT_LEN, check_length
 
 # (INVALIDATED and STEPPING live in vm/control.py; the JIT and the Session import them from here.)
 __all__ = ["VM", "MAX_DEPTH", "INLINE_OPS", "INVALIDATED", "STEPPING"]
@@ -315,7 +315,9 @@ class VM(VMState, EntryPoints, Calls, Control, Timing, CopyOnWrite, RareOps, Fra
                                 # holds the string (amortized O(1) rather than a copy per step).
                                 self._record(feedback, site, (str, str))
                                 self._record(feedback, site + 1, str)
-                                check_length(len(a) + len(b))
+                                if len(a) + len(b) > MAX_RESULT_LEN:   # (the error is the ADD's: at its pc)
+                                    pc = site + 1
+                                    check_length(len(a) + len(b))
                                 locs[slot] = None
                                 a += b
                                 locs[slot] = a
