@@ -28,6 +28,28 @@ def test_top_level_bindings_are_globals_and_block_bindings_are_locals():
     assert code.local_names == ["b"]
 
 
+def test_a_whole_programs_variables_no_function_names_are_script_locals():
+    text = """mut xs := []
+print(size)
+mut size := 3
+mut seen := 0
+mut pair := 1
+let pair2 := 2
+for i in range(size) { xs := push(xs, i) }
+func bump() { seen := seen + 1 }
+let [a, b] := [1, 2]
+total := len(xs)
+"""
+    code = compile_program(parse(Source("t.ruff", text)), whole_program=True)
+    # xs, pair, pair2 and total only the script names; size was read as a global before
+    # its declaration; seen is a function's; a and b come from a pattern
+    assert code.local_names[:3] == ["xs", "pair", "pair2"] and "total" in code.local_names
+    defined = {code.names[arg][0] for op, arg in code.instrs if OPCODE_NAMES[op] == "DEFINE_GLOBAL"}
+    assert defined == {"size", "seen", "bump", "a", "b"}
+    # a REPL input (not whole) keeps every top-level name global
+    assert "xs" not in compile_text(text).local_names
+
+
 def test_function_locals_get_slots_and_globals_are_looked_up_by_name():
     code = function(compile_text("func f(n) { let m := n + 1; return g(m) }"), "f")
     assert code.local_names == ["n", "m"]
