@@ -139,7 +139,7 @@ class ArrayElements:
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND),
                                      self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), not_this_kind)
         storage = self._field(array, rt.RARRAY_ITEMS)
-        return self._field(storage, rt.ITEMS_DATA), self._length(storage)
+        return self._field(storage, rt.ITEMS_DATA), self._field(storage, rt.VAR_SIZE)
 
     # ---------------------------------------------------- arrays a loop keeps stable
 
@@ -171,7 +171,7 @@ class ArrayElements:
         storage = self._field(array, rt.RARRAY_ITEMS)
         b.store(self._field(array, rt.RARRAY_KIND), kind_var)
         b.store(self._field(storage, rt.ITEMS_DATA), data_var)
-        b.store(self._length(storage), length_var)
+        b.store(self._field(storage, rt.VAR_SIZE), length_var)
         b.branch(done)
         b.position_at_end(done)
 
@@ -252,7 +252,7 @@ class ArrayElements:
         b.cbranch(right_kind, room, slow)
         b.position_at_end(room)
         storage = self._field(obj, rt.RARRAY_ITEMS)
-        length = self._length(storage)
+        length = self._field(storage, rt.VAR_SIZE)
         has_room = b.icmp_signed("<", length, self._field(storage, rt.ITEMS_ROOM))
         append = self.function.append_basic_block(f"push_append_pc{pc}")
         b.cbranch(has_room, append, slow)
@@ -260,7 +260,8 @@ class ArrayElements:
         tag = self.alias.tag
         data = b.inttoptr(self._field(storage, rt.ITEMS_DATA), ELEMENT_POINTERS.get(element_kind, I64P))
         tag(b.store(self._element_bits(value, kind), b.gep(data, [length])), "element")
-        tag(b.store(b.add(length, ir.Constant(I64, 1)), self._length_word(storage)), "length")
+        tag(b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)),
+            "object")
         b.branch(done)
         b.position_at_end(slow)
         status = self._call_op(pc)   # the interpreter's push
@@ -356,12 +357,12 @@ class ArrayElements:
                               for name in ("len_typed", "len_plain", "len_done"))
         b.cbranch(b.icmp_unsigned("==", type_word, self._address_of("RArray", RArray)), typed, plain)
         b.position_at_end(typed)
-        typed_length = self._length(self._field(obj, rt.RARRAY_ITEMS))
+        typed_length = self._field(self._field(obj, rt.RARRAY_ITEMS), rt.VAR_SIZE)
         b.branch(done)
         b.position_at_end(plain)
         sized = [b.icmp_unsigned("==", type_word, self._address_of(kind.__name__, kind)) for kind in (list, str, dict)]
         self.exit_if(b.not_(b.or_(b.or_(sized[0], sized[1]), sized[2])), other)
-        plain_length = self._length(obj)
+        plain_length = self._field(obj, rt.VAR_SIZE)
         plain_end = b.block
         b.branch(done)
         b.position_at_end(done)
@@ -399,13 +400,3 @@ class ArrayElements:
         """The word at ``address + offset`` (an object's field)."""
         b = self.builder
         return self.alias.tag(b.load(b.inttoptr(b.add(address, ir.Constant(I64, offset)), I64P)), "object")
-
-    def _length(self, address: ir.Value) -> ir.Value:
-        """The length word (``ob_size``) of the list, array storage, str or dict at
-        ``address``: its own alias class, so that a push's store of it leaves
-        every other field of its loop's objects loaded once."""
-        return self.alias.tag(self.builder.load(self._length_word(address)), "length")
-
-    def _length_word(self, address: ir.Value) -> ir.Value:
-        b = self.builder
-        return b.inttoptr(b.add(address, ir.Constant(I64, rt.VAR_SIZE)), I64P)

@@ -159,8 +159,7 @@ class RuntimeAddresses:
 class AliasClasses:
     """Type-based alias metadata (LLVM's TBAA) for the memory native code reads
     through addresses it loaded: the elements of an array's storage, the fields
-    of Python objects (headers, an RArray's slots), the length words of
-    lists, array storages, strs and dicts, the
+    of Python objects (headers, an RArray's slots, a storage's length), the
     object table, the ctx words, the counters and the globals table's words
     (which only the VM writes). They never overlap, and LLVM
     cannot see that from integers turned into pointers: a store of an element
@@ -168,7 +167,7 @@ class AliasClasses:
     array loop reloaded each array's type, kind, storage and length at every
     access. (An access left untagged -- any call -- still aliases everything.)"""
 
-    CLASSES = ("element", "object", "length", "table", "ctx", "counter", "global", "shadow", "cells")
+    CLASSES = ("element", "object", "table", "ctx", "counter", "global", "shadow", "cells")
 
     def __init__(self, module: ir.Module) -> None:
         root = module.add_metadata([ir.MetaDataString(module, "rd.memory")])

@@ -65,7 +65,7 @@ class NativeHandles:
         reused = self.alias.tag(b.load(b.gep(released, [b.sub(free, ir.Constant(I64, 1))])), "table")
         b.cbranch(b.icmp_signed(">=", reused, load(rt.CTX_FLOOR)), blocks["check"], blocks["append_peek"])
         b.position_at_end(blocks["append_peek"])   # (no released slot at or above the floor)
-        appended = self._length(objects)
+        appended = self._field(objects, rt.VAR_SIZE)
         b.branch(blocks["check"])
         b.position_at_end(blocks["check"])
         index = self.phi((reused, blocks["reuse_peek"]), (appended, blocks["append_peek"]))

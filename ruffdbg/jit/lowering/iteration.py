@@ -64,7 +64,7 @@ class ArrayIteration:
         storage, kind = self._iterated_storage(pc, self._object_address(b.extract_value(items, 1)), any_kind, generic)
         count = b.extract_value(position, 1)
         more, end = (self.function.append_basic_block(f"for_{name}_pc{pc}") for name in ("next", "end"))
-        b.cbranch(b.icmp_signed("<", count, self._length(storage)), more, end)
+        b.cbranch(b.icmp_signed("<", count, self._field(storage, rt.VAR_SIZE)), more, end)
         b.position_at_end(end)
         self.bump(self.layout.taken(pc))   # the loop ended: a taken branch, as the interpreter counts it
         self.stack = saved[:-2]

@@ -108,7 +108,7 @@ class NativeStrings:
         both = b.and_(b.icmp_unsigned("==", self._field(left_obj, rt.OB_TYPE), text),
                       b.icmp_unsigned("==", self._field(right_obj, rt.OB_TYPE), text))
         self._slow_unless(both, pc, "concat_strs")
-        total = b.add(self._length(left_obj), self._length(right_obj))
+        total = b.add(self._field(left_obj, rt.VAR_SIZE), self._field(right_obj, rt.VAR_SIZE))
         self._slow_unless(b.icmp_signed("<=", total, ir.Constant(I64, values.MAX_RESULT_LEN)), pc, "concat_length")
         return left_tag, left_obj, right_obj
 

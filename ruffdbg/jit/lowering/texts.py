@@ -140,7 +140,7 @@ class NativeTexts:
         kind = b.and_(b.lshr(state, ir.Constant(I64, tl.STR_KIND_SHIFT)), ir.Constant(I64, tl.STR_KIND_MASK))
         ascii = b.icmp_unsigned("!=", bits(tl.STR_ASCII_BITS & ~tl.STR_COMPACT_READY), ir.Constant(I64, 0))
         offset = b.select(ascii, ir.Constant(I64, tl.STR_ASCII_DATA), ir.Constant(I64, tl.STR_COMPACT_DATA))
-        return compact, kind, b.add(obj, offset), self._length(obj)
+        return compact, kind, b.add(obj, offset), self._field(obj, rt.VAR_SIZE)
 
     def _code_point(self, data: ir.Value, kind: ir.Value, at: ir.Value) -> ir.Value:
         """Code point ``at`` of a str's text (``kind`` bytes each), as an i64."""
