@@ -470,9 +470,15 @@ class Compiling:
         if slower is None:
             return
         slower = slower.replace("would be slower", "ran slower").replace("would take", "took")
+        again = self._compile_again(unit, state)
+        if again:
+            slower = slower.replace("kept at T0: ", "") + "; to be compiled again: some of its sites had not run"
         self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
                         detail={"reason": slower, "unit": unit.id})
         self.invalidate(unit, "retired: it ran slower than the tier below")
+        if again:
+            state.reason = slower
+            return
         if unit.region is not None:
             state.osr_refused.add(unit.region.header)
         elif unit.tier == 2:
@@ -483,6 +489,20 @@ class Compiling:
             if state.state not in tiering.STOPPED:
                 state.state = State.INTERPRETED
         state.reason = slower
+
+    @staticmethod
+    def _compile_again(unit: Unit, state: Any) -> bool:
+        """Whether a T2 unit that ran slower gets one more compile rather than a
+        refusal for good: when some of its generic sites had not run when it was
+        compiled (an OSR loop entered in its first iterations: a dict's update
+        branch had only ever inserted), they have run since, at T0, and a compile
+        from the profile as it is now makes them native. Once per loop or types."""
+        key = unit.region.header if unit.region is not None else unit.param_types
+        unprofiled = any("not run" in site.reason or "never ran" in site.reason for site in unit.generic_sites)
+        if unit.tier != 2 or not unprofiled or key in state.rejudged:
+            return False
+        state.rejudged.add(key)
+        return True
 
     def _link(self, job: CompileJob, refused: str | None = None) -> Unit:
         """A job's unit, its machine code generated: given its entry, made valid

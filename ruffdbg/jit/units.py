@@ -74,6 +74,7 @@ class FunctionState:
     t2_refused: set = field(default_factory=set)    # parameter types T2 could not compile
     ran_slower: str | None = None                    # why its T1 unit was retired for running slower than T0
     osr_refused: set = field(default_factory=set)   # loop headers OSR could not compile
+    rejudged: set = field(default_factory=set)      # loop headers / T2 types given a second compile (judge_native_run)
     osr_sites: dict = field(default_factory=dict)   # loop header -> osr.OsrSite (its units, its re-arming)
     loop_hot: bool = False                           # a loop of it ran natively: compile it whole when called
     held: str | None = None                          # why the debugger keeps it in the interpreter

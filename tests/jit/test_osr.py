@@ -144,6 +144,28 @@ print(spin(5000))
     assert session.function("spin").reason.startswith("loop at line 7 kept at T0: T2 would be slower")
 
 
+def test_a_loop_retired_for_a_branch_that_had_not_run_is_compiled_again_and_runs_natively():
+    # Entered by OSR while every word was new, the loop's update branch had never
+    # run: T2 left it generic, the run took that path at every iteration and the
+    # unit was retired. A second compile, from the profile as it is by then,
+    # makes the branch native -- once: it is not retried a third time.
+    session = same_as_t0("""func count(words) {
+    mut seen := {}
+    for w in words {
+        if has_key(seen, w) { seen[w] := seen[w] + 1 } else { seen[w] := 1 }
+    }
+    return seen["w7"]
+}
+mut words := []
+for i in range(60000) { words := push(words, "w${i % 1000}") }
+print(count(words))
+""")
+    retired = [e for e in session.events.since(0) if e.kind == "invalidated" and e.function == "count"]
+    assert len(retired) == 1 and retired[0].detail["reason"].endswith("to be compiled again: some of its sites had not run")
+    assert len(osr_events(session, "count")) == 2
+    assert interpreted(session, "count")[3] < 3000   # (of 60,000 iterations)
+
+
 # ------------------------------------------------ 2. the next call is compiled whole
 
 

@@ -235,7 +235,10 @@ class ArrayElements:
         """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own
         array of ``v``'s kind and its buffer has room (CPython over-allocates as it
         grows, so most pushes do); else the interpreter's push, which grows it or
-        copies it (and transitions its kind)."""
+        copies it (and transitions its kind). A tagged ``v`` that is a string goes
+        into an array of kind any (its storage a list) the same way, its reference
+        counted under the GIL (strings are immutable: no copy-on-write to mind);
+        any other tagged value takes the interpreter's push."""
         b = self.builder
         (array, _), (value, kind) = self.stack[-2], self.stack[-1]
         target = self.code.instrs[pc + 1][1]   # the STORE_LOCAL the result goes to
@@ -246,7 +249,7 @@ class ArrayElements:
         self._branch_if_owned(local, target, fast, slow, also=len(self.stack) - 2, condition=same)
         b.position_at_end(fast)
         obj = self._object_address(b.extract_value(local, 1))
-        element_kind = PUSHED_KINDS[kind]
+        element_kind = ANY if kind == Kind.DYN else PUSHED_KINDS[kind]
         right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)),
                             b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[element_kind]}", element_kind)))
         b.cbranch(right_kind, room, slow)
@@ -257,11 +260,13 @@ class ArrayElements:
         append = self.function.append_basic_block(f"push_append_pc{pc}")
         b.cbranch(has_room, append, slow)
         b.position_at_end(append)
+        element = self._pushed_string(value, slow) if kind == Kind.DYN else self._element_bits(value, kind)
         tag = self.alias.tag
         data = b.inttoptr(self._field(storage, rt.ITEMS_DATA), ELEMENT_POINTERS.get(element_kind, I64P))
-        tag(b.store(self._element_bits(value, kind), b.gep(data, [length])), "element")
+        tag(b.store(element, b.gep(data, [length])), "element")
         tag(b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)),
             "object")
+        appended = b.block
         b.branch(done)
         b.position_at_end(slow)
         status = self._call_op(pc)   # the interpreter's push
@@ -271,7 +276,20 @@ class ArrayElements:
         b.branch(done)
         b.position_at_end(done)
         del self.stack[-3:]
-        self.push(self.phi((local, append), (result, slow_end)), Kind.DYN)
+        self.push(self.phi((local, appended), (result, slow_end)), Kind.DYN)
+
+    def _pushed_string(self, value: ir.Value, other: ir.Block) -> ir.Value:
+        """The address of the str a tagged ``value`` holds, with one more reference
+        (the array's), or a jump to ``other`` when it holds anything else."""
+        b = self.builder
+        tag = b.extract_value(value, 0)
+        self.exit_if(b.not_(self.tag_is(tag, rt.TAG_OBJECT, rt.TAG_CONSTANT)), other)
+        string = self._object_or_constant(tag, b.extract_value(value, 1))
+        self.exit_if(b.icmp_unsigned("!=", self._field(string, rt.OB_TYPE), self._address_of("str", str)), other)
+        gil = self._c_api("PyGILState_Ensure")   # (another thread may count references to it)
+        self._incref(string)
+        self._c_api("PyGILState_Release", gil)
+        return string
 
     def _element_bits(self, value: ir.Value, kind: str) -> ir.Value:
         """A scalar as the word an array of its kind stores."""
