@@ -20,6 +20,8 @@ from ruffdbg.profile.counters import CodeProfile, profile_of
 from ruffdbg.vm.builtins import CONSTANTS
 from ruffdbg.vm.frame import Frame
 
+MISSING = object()   # what a lookup of an absent global gets (a global may hold null: not None)
+
 
 class Calls:
     """The VM's call set-up (a mixin of ``vm.interpreter.VM``)."""
@@ -86,18 +88,14 @@ class Calls:
     # --------------------------------------------------------------- helpers
 
     def _global(self, name: str) -> Any:
-        try:
-            return self.globals[name]
-        except KeyError:
-            pass
-        try:
-            return self.builtins[name]
-        except KeyError:
-            pass
-        try:
-            return CONSTANTS[name]   # PI and E: predefined, and a program may declare its own
-        except KeyError:
-            raise RuffError(f"Undefined variable: {name}") from None
+        """A global, else a builtin, else a predefined constant (PI and E: a program
+        may declare its own). Looked up with ``get``, not ``try``: a raised KeyError
+        costs about 0.2 us, and every builtin's load raised one."""
+        for table in (self.globals, self.builtins, CONSTANTS):
+            value = table.get(name, MISSING)
+            if value is not MISSING:
+                return value
+        raise RuffError(f"Undefined variable: {name}")
 
     def call_other(self, callee: Any, args: list, feedback: list, site: int) -> Any:
         """CALL of anything but a Ruff function: a builtin (its name recorded at the

@@ -47,6 +47,7 @@ from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core import values
 from ruffdbg.core.arrays import BOOL, RArray
 from ruffdbg.core.values import INT_MAX, INT_MIN, is_truthy, values_equal
+from ruffdbg.vm.calls import MISSING as _MISSING
 
 LOOP = peephole.STAND_IN + 1   # (TRAP is STAND_IN: vm/debugger.py) arg: (the function, the trampoline)
 # Back-edges taken before a loop is compiled: writing and compiling one costs
@@ -502,7 +503,6 @@ class _Writer:
         return lines
 
 
-_MISSING = object()   # (a global may hold null: not None)
 
 
 def _target(op: int, arg: Any) -> int | None:

@@ -31,6 +31,7 @@ from ruffdbg.core import values
 from ruffdbg.core.arrays import RArray
 from ruffdbg.core.errors import RuffError, RuffRuntimeError
 from ruffdbg.core.objects import Function, StructValue
+from ruffdbg.vm.calls import MISSING
 from ruffdbg.vm.frame import Frame
 from ruffdbg.vm.ops import BINARY_SEMANTICS, RARE_OPS
 
@@ -107,10 +108,8 @@ def _dispatch(vm: Any, frame: Frame, op: int, arg: Any, stack: list, following: 
         return following
     if op == Op.LOAD_GLOBAL:
         name = frame.code.names[arg]
-        try:
-            stack.append(vm.globals[name])
-        except KeyError:
-            stack.append(vm._global(name))
+        value = vm.globals.get(name, MISSING)   # (a builtin: no KeyError raised, see the dispatch loop)
+        stack.append(vm._global(name) if value is MISSING else value)
         return following
     if op == Op.INDEX:
         index = stack.pop()
