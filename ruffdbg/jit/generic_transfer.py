@@ -338,7 +338,7 @@ def _why_value_call(s: Step) -> str:
 
 def _appends_in_place(s: Step, args: list) -> bool:
     """``x := push(x, v)`` with ``x`` tagged and ``v`` a scalar or tagged: native code
-    appends while ``x`` is this frame's own array of ``v``'s kind (a string: kind any)
+    appends while ``x`` is this frame's own array of ``v``'s kind (an object: kind any)
     with room (lowering/arrays.py)."""
     following, target = s.code.instrs[s.pc + 1] if s.pc + 1 < len(s.code.instrs) else (None, None)
     return (len(args) == 2 and following == Op.STORE_LOCAL and s.slots[target] == Kind.DYN

@@ -235,10 +235,12 @@ class ArrayElements:
         """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own
         array of ``v``'s kind and its buffer has room (CPython over-allocates as it
         grows, so most pushes do); else the interpreter's push, which grows it or
-        copies it (and transitions its kind). A tagged ``v`` that is a string goes
-        into an array of kind any (its storage a list) the same way, its reference
-        counted under the GIL (strings are immutable: no copy-on-write to mind);
-        any other tagged value takes the interpreter's push."""
+        copies it (and transitions its kind). A tagged ``v`` that is an object (a
+        string, a struct, an array ...) goes into an array of kind any (its storage
+        a list) the same way, one more reference to it counted under the GIL -- what
+        the interpreter's push does, ``list.append``: a container pushed is shared
+        from then on, and copy-on-write copies it at its next change; a tagged
+        scalar takes the interpreter's push."""
         b = self.builder
         (array, _), (value, kind) = self.stack[-2], self.stack[-1]
         target = self.code.instrs[pc + 1][1]   # the STORE_LOCAL the result goes to
@@ -260,7 +262,7 @@ class ArrayElements:
         append = self.function.append_basic_block(f"push_append_pc{pc}")
         b.cbranch(has_room, append, slow)
         b.position_at_end(append)
-        element = self._pushed_string(value, slow) if kind == Kind.DYN else self._element_bits(value, kind)
+        element = self._pushed_object(value, slow) if kind == Kind.DYN else self._element_bits(value, kind)
         tag = self.alias.tag
         data = b.inttoptr(self._field(storage, rt.ITEMS_DATA), ELEMENT_POINTERS.get(element_kind, I64P))
         tag(b.store(element, b.gep(data, [length])), "element")
@@ -278,18 +280,17 @@ class ArrayElements:
         del self.stack[-3:]
         self.push(self.phi((local, appended), (result, slow_end)), Kind.DYN)
 
-    def _pushed_string(self, value: ir.Value, other: ir.Block) -> ir.Value:
-        """The address of the str a tagged ``value`` holds, with one more reference
-        (the array's), or a jump to ``other`` when it holds anything else."""
+    def _pushed_object(self, value: ir.Value, other: ir.Block) -> ir.Value:
+        """The address of the object a tagged ``value`` holds, with one more reference
+        (the array's), or a jump to ``other`` when it holds a scalar."""
         b = self.builder
         tag = b.extract_value(value, 0)
         self.exit_if(b.not_(self.tag_is(tag, rt.TAG_OBJECT, rt.TAG_CONSTANT)), other)
-        string = self._object_or_constant(tag, b.extract_value(value, 1))
-        self.exit_if(b.icmp_unsigned("!=", self._field(string, rt.OB_TYPE), self._address_of("str", str)), other)
+        pushed = self._object_or_constant(tag, b.extract_value(value, 1))
         gil = self._c_api("PyGILState_Ensure")   # (another thread may count references to it)
-        self._incref(string)
+        self._incref(pushed)
         self._c_api("PyGILState_Release", gil)
-        return string
+        return pushed
 
     def _element_bits(self, value: ir.Value, kind: str) -> ir.Value:
         """A scalar as the word an array of its kind stores."""
