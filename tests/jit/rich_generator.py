@@ -373,14 +373,17 @@ func od(n) { if !(n > 0 && n < 60) { return n } return ev(n - 1) + 1 }
 """
 
     def array_loop(self, sc: list[str], ind: str) -> list[str]:
-        """A typed array (ints, floats, bools, or empty) loaded, stored into and pushed
-        onto in a loop -- T2's native element paths -- with an alias kept across the
-        stores (copy-on-write) and, now and then, a value of another kind (a transition)."""
+        """An array (of ints, floats, bools, strings or arrays, or empty) loaded, stored
+        into and pushed onto in a loop -- T2's native element paths and pushes -- with
+        an alias kept across the stores (copy-on-write) and, now and then, a value of
+        another kind (a transition)."""
         arr, alias, i = self.fresh("arr"), self.fresh("al"), self.fresh("j")
-        kind = self.pick(["int", "float", "bool", "empty"])
+        kind = self.pick(["int", "float", "bool", "empty", "str", "rows"])
         items = {"int": ["1", "2", "-7", "9223372036854775807", "0"], "float": ["0.5", "-1.25", "3.0", "0.0"],
-                 "bool": ["true", "false"], "empty": []}[kind]
-        element = {"int": f"{i} * 3", "float": f"{i} * 0.5", "bool": f"{i} % 2 == 0", "empty": f"{i}"}[kind]
+                 "bool": ["true", "false"], "empty": [], "str": ['"a"', '"bc"', '""'],
+                 "rows": ["[1]", "[2, 3]", "[]"]}[kind]
+        element = {"int": f"{i} * 3", "float": f"{i} * 0.5", "bool": f"{i} % 2 == 0", "empty": f"{i}",
+                   "str": f'"s${{{i}}}"', "rows": f"[{i}, {i} * 2]"}[kind]
         odd = self.pick([element, element, element, self.expr(sc, 1), "null", '"s"'])
         n = self.pick([3, 8, 40])
         lines = [f"{ind}mut {arr} := [{', '.join(self.r.sample(items, min(len(items), 3)))}]",
