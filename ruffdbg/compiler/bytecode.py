@@ -67,6 +67,9 @@ class CodeObject:
     # The VM's profile of this code (profile.counters.CodeProfile): made on
     # first run by ``profile_of``; the interpreter's per-code state hangs on it.
     profile: Any = field(default=None, repr=False)
+    # Each site's text as the views name it (``profile.ics.site_text``), made once:
+    # ``instrs`` never changes, and an array's first push names its site each time.
+    site_texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def arity(self) -> int:

@@ -168,8 +168,15 @@ _MAX_NESTING = 4
 def site_text(code: CodeObject, pc: int, targets: set[int] | None = None) -> str:
     """The site at ``pc`` as the source reads: ``p.x``, ``a.b?.c``, ``v.len()``,
     ``a + b``, ``-v``, ``xs[i]``, ``xs[i] := v``, ``push(xs, v)`` (a receiver the bytecode does not tell is ``…``);
-    ``targets``: the code's jump targets, when the caller names many sites."""
-    targets = _jump_targets(code) if targets is None else targets
+    ``targets``: the code's jump targets, when the caller names many sites. Made
+    once per site (``CodeObject.site_texts``)."""
+    text = code.site_texts.get(pc)
+    if text is None:
+        text = code.site_texts[pc] = _site_text(code, pc, _jump_targets(code) if targets is None else targets)
+    return text
+
+
+def _site_text(code: CodeObject, pc: int, targets: set[int]) -> str:
     op, arg = code.instrs[pc]
     if op in (Op.GET_FIELD, Op.MUT_FIELD, Op.STORE_FIELD, Op.GET_FIELD_OR_NULL):
         dot = "?." if op == Op.GET_FIELD_OR_NULL else "."
