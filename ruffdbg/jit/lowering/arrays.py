@@ -27,7 +27,7 @@ from typing import Any
 
 from llvmlite import ir
 
-from ruffdbg.core.arrays import ANY, BOOL, FLOAT, KIND_NAMES, RArray
+from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.elements import ELEMENT_TYPES, PUSHED_KINDS
 from ruffdbg.profile.ics import site_text
@@ -99,7 +99,7 @@ class ArrayElements:
         bounds check per access (one compare for an index that is not negative)."""
         b = self.builder
         kind_var, data_var, length_var = self._stable_vars(header, local)
-        this_kind = b.icmp_unsigned("==", b.load(kind_var), self._address_of(f"kind_{KIND_NAMES[kind]}", kind))
+        this_kind = b.icmp_unsigned("==", b.load(kind_var), self._kind_word(kind))
         length = b.select(this_kind, b.load(length_var), ir.Constant(I64, 0))
         bounds = self.new_guard("bounds", pc, f"{site_text(self.code, pc)}: index within the length")
         outside = self.function.append_basic_block(f"outside_pc{pc}")
@@ -137,7 +137,7 @@ class ArrayElements:
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.OB_TYPE), self._address_of("RArray", RArray)),
                      not_this_kind)
         self.exit_if(b.icmp_unsigned("!=", self._field(array, rt.RARRAY_KIND),
-                                     self._address_of(f"kind_{KIND_NAMES[kind]}", kind)), not_this_kind)
+                                     self._kind_word(kind)), not_this_kind)
         storage = self._field(array, rt.RARRAY_ITEMS)
         return self._field(storage, rt.ITEMS_DATA), self._field(storage, rt.VAR_SIZE)
 
@@ -235,12 +235,12 @@ class ArrayElements:
         """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own
         array of ``v``'s kind and its buffer has room (CPython over-allocates as it
         grows, so most pushes do); else the interpreter's push, which grows it or
-        copies it (and transitions its kind). A tagged ``v`` that is an object (a
-        string, a struct, an array ...) goes into an array of kind any (its storage
-        a list) the same way, one more reference to it counted under the GIL -- what
-        the interpreter's push does, ``list.append``: a container pushed is shared
-        from then on, and copy-on-write copies it at its next change; a tagged
-        scalar takes the interpreter's push."""
+        copies it (and transitions its kind). A tagged ``v`` goes by its tag: an
+        int, a float or a bool into an array of that kind, an object (a string, a
+        struct, an array ...) into an array of kind any (its storage a list), one
+        more reference to it counted under the GIL -- what the interpreter's push
+        does, ``list.append``: a container pushed is shared from then on, and
+        copy-on-write copies it at its next change."""
         b = self.builder
         (array, _), (value, kind) = self.stack[-2], self.stack[-1]
         target = self.code.instrs[pc + 1][1]   # the STORE_LOCAL the result goes to
@@ -251,10 +251,7 @@ class ArrayElements:
         self._branch_if_owned(local, target, fast, slow, also=len(self.stack) - 2, condition=same)
         b.position_at_end(fast)
         obj = self._object_address(b.extract_value(local, 1))
-        element_kind = ANY if kind == Kind.DYN else PUSHED_KINDS[kind]
-        right_kind = b.and_(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)),
-                            b.icmp_unsigned("==", self._field(obj, rt.RARRAY_KIND), self._address_of(f"kind_{KIND_NAMES[element_kind]}", element_kind)))
-        b.cbranch(right_kind, room, slow)
+        b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)), room, slow)
         b.position_at_end(room)
         storage = self._field(obj, rt.RARRAY_ITEMS)
         length = self._field(storage, rt.VAR_SIZE)
@@ -262,12 +259,18 @@ class ArrayElements:
         append = self.function.append_basic_block(f"push_append_pc{pc}")
         b.cbranch(has_room, append, slow)
         b.position_at_end(append)
-        element = self._pushed_object(value, slow) if kind == Kind.DYN else self._element_bits(value, kind)
-        tag = self.alias.tag
-        data = b.inttoptr(self._field(storage, rt.ITEMS_DATA), ELEMENT_POINTERS.get(element_kind, I64P))
-        tag(b.store(element, b.gep(data, [length])), "element")
-        tag(b.store(b.add(length, ir.Constant(I64, 1)), b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)),
-            "object")
+        array_kind = self._field(obj, rt.RARRAY_KIND)
+        bump = self.function.append_basic_block(f"push_bump_pc{pc}")
+        if kind == Kind.DYN:
+            self._append_tagged(pc, value, array_kind, storage, length, bump, slow)
+        else:
+            element_kind = PUSHED_KINDS[kind]
+            self.exit_if(b.icmp_unsigned("!=", array_kind, self._kind_word(element_kind)), slow)
+            self._append(storage, length, self._element_bits(value, kind), element_kind)
+            b.branch(bump)
+        b.position_at_end(bump)
+        self.alias.tag(b.store(b.add(length, ir.Constant(I64, 1)),
+                               b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)), "object")
         appended = b.block
         b.branch(done)
         b.position_at_end(slow)
@@ -279,6 +282,37 @@ class ArrayElements:
         b.position_at_end(done)
         del self.stack[-3:]
         self.push(self.phi((local, appended), (result, slow_end)), Kind.DYN)
+
+    def _append_tagged(self, pc: int, value: ir.Value, array_kind: ir.Value, storage: ir.Value, length: ir.Value,
+                       bump: ir.Block, other: ir.Block) -> None:
+        """Store the tagged ``value`` at ``storage[length]`` and go to ``bump`` when the
+        array's kind takes it as it is (see ``native_push``); else go to ``other``."""
+        b = self.builder
+        tag, bits = b.extract_value(value, 0), b.extract_value(value, 1)
+        cases = ((rt.TAG_INT, INT, bits), (rt.TAG_FLOAT, FLOAT, bits), (rt.TAG_BOOL, BOOL, None))
+        for tag_value, element_kind, element in cases:
+            matching = self.function.append_basic_block(f"push_{KIND_NAMES[element_kind]}_pc{pc}")
+            next_case = self.function.append_basic_block(f"push_not_{KIND_NAMES[element_kind]}_pc{pc}")
+            b.cbranch(b.and_(b.icmp_unsigned("==", tag, ir.Constant(I64, tag_value)),
+                             b.icmp_unsigned("==", array_kind, self._kind_word(element_kind))), matching, next_case)
+            b.position_at_end(matching)
+            self._append(storage, length, b.trunc(bits, I8) if element is None else element, element_kind)
+            b.branch(bump)
+            b.position_at_end(next_case)
+        self.exit_if(b.icmp_unsigned("!=", array_kind, self._kind_word(ANY)), other)
+        self._append(storage, length, self._pushed_object(value, other), ANY)
+        b.branch(bump)
+
+    def _append(self, storage: ir.Value, length: ir.Value, element: ir.Value, element_kind: int) -> None:
+        """Store ``element`` (the word, or byte, an array of ``element_kind`` holds) at
+        ``storage[length]`` (the caller checked the room and bumps the length)."""
+        b = self.builder
+        data = b.inttoptr(self._field(storage, rt.ITEMS_DATA), ELEMENT_POINTERS.get(element_kind, I64P))
+        self.alias.tag(b.store(element, b.gep(data, [length])), "element")
+
+    def _kind_word(self, element_kind: int) -> ir.Value:
+        """What an RArray's kind slot holds for ``element_kind`` (its small int's address)."""
+        return self._address_of(f"kind_{KIND_NAMES[element_kind]}", element_kind)
 
     def _pushed_object(self, value: ir.Value, other: ir.Block) -> ir.Value:
         """The address of the object a tagged ``value`` holds, with one more reference
