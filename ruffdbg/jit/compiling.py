@@ -23,7 +23,7 @@ from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
 from ruffdbg.jit.generic_transfer import value_call_sites
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
-from ruffdbg.jit.lowering import Lowering, twin_of
+from ruffdbg.jit.lowering import Lowering, twin_of, twins
 from ruffdbg.jit.lowering.builtins import runs_inline
 from ruffdbg.jit.lowering.common import DEOPT_CALLBACK, CounterLayout
 from ruffdbg.jit.policy import NEVER
@@ -422,8 +422,9 @@ class Compiling:
         home = (ctypes.c_int64 * (2 * len(typed.region.promoted)))() if typed.region is not None else None
         options = dict(cell_address=ctypes.addressof(self.state_of(code).cell),
                        promoted_home=ctypes.addressof(home) if home else 0)
-        recursive = tier == 2 and typed.region is None and any(
-            getattr(callee.function, "code", None) is code for callee in typed.callees.values())
+        self_calls = sum(getattr(callee.function, "code", None) is code for callee in typed.callees.values())
+        recursive = (tier == 2 and typed.region is None and self_calls
+                     and len(code.instrs) * self_calls <= twins.MAX_TWINNED_WEIGHT)
         # Recursive inlining: a T2 function that calls itself calls its twin instead,
         # the same code (same guards, counters and exits) calling it back, which LLVM
         # inlines; every other level of the recursion is then inline (what gcc -O2

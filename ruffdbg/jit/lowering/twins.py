@@ -30,6 +30,12 @@ from ruffdbg.jit.lowering.common import LoweredUnit
 TWIN = "_twin"        # the suffix of a unit's first twin's name (the second: _twin2 ...)
 MAX_LEVELS = 2        # twins at most
 BUDGET_LINES = 2400   # IR lines of inlined bodies (the copies' function text) at most
+# No twin at all for a function whose instructions times self-call sites pass this:
+# even one twin copies it once per site, and LLVM's time grows faster than the code
+# (a quicksort of 82 instructions and two self-calls: its whole T2 compile 1.35 s,
+# optimize 554 ms and codegen 673, most of a 10,000-element sort's run). The
+# recursive functions of the examples and tests weigh 15-82.
+MAX_TWINNED_WEIGHT = 120
 
 _METADATA = re.compile(r"^!(\d+) = (.*)$", re.MULTILINE)
 
