@@ -61,6 +61,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         self.global_slots: dict[str, int] = {}
         self.struct_words: dict[str, Any] = {}   # struct name -> ctypes word: id() of its current shape
         self._handle_put = self.handles.put      # (one bound method: native struct literals call it)
+        self._push_in_place = self.push_in_place   # (one bound method: native pushes call it)
         self.pending: BaseException | None = None
         self.pending_pc: int | None = None   # where an OSR loop's generic op raised ``pending``
         self.native_depth = 0                            # nesting of native entries (Python-side)
@@ -104,9 +105,22 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
             call_cell=self.call_cell,
             struct_word=self.struct_word,
             handle_put=self._handle_put,
+            push_in_place=self._push_in_place,
             handles=self.handles,
             constants=self.handles.constants,
         )
+
+    def push_in_place(self, array: Any, value: Any, where: int) -> None:
+        """A native push's slow path for an array its frame owns (called from native
+        code under the GIL, ``lowering/arrays.py``): what the interpreter's push does
+        to an array nothing else holds -- append, the element kind changing as it
+        must (a first push into an empty array, a string into ints), logged at the
+        site (``where``: unit id << 32 | pc) -- then room for the next pushes."""
+        before = array.append(value)
+        if before is not None:
+            self.vm.array_transition(array, before, value, len(array) - 1,
+                                     code=self.units[where >> 32].code, site=where & 0xFFFFFFFF)
+        rt.make_room(array.items)
 
     # ------------------------------------------------------------ bookkeeping
 

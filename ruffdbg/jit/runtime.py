@@ -279,6 +279,7 @@ C_API = {
     "PyList_New": ("i64", ("i64",)),
     "PyType_GenericAlloc": ("i64", ("i64", "i64")),
     "PyObject_CallOneArg": ("i64", ("i64", "i64")),
+    "PyObject_Vectorcall": ("i64", ("i64", "i64", "i64", "i64")),
     "PyLong_AsLongLong": ("i64", ("i64",)),
     "Py_DecRef": ("void", ("i64",)),
     "PyErr_ExceptionMatches": ("i32", ("i64",)),

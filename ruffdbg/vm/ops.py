@@ -516,16 +516,20 @@ class RareOps:
                 "site": text, "old": old, "new": cache.state, "shape": name})
 
     def array_transition(self, array: RArray, before: int, value: Any, index: int,
-                         frame: Frame | None = None, site: int | None = None) -> None:
+                         frame: Frame | None = None, site: int | None = None, code: Any = None) -> None:
         """An array's element kind changed (a store or push of another type): log an
-        ``elements`` event at instruction ``site`` of ``frame`` (by default the call
-        a builtin is running for). Cold: a kind changes at most twice in an array's life."""
-        if self.events is None or (frame is None and not self.frames):
+        ``elements`` event at instruction ``site`` of ``code`` (or of ``frame``'s; by
+        default the call a builtin is running for). A kind changes at most twice in
+        an array's life, the first time at its first push."""
+        if code is None:
+            if frame is None and not self.frames:
+                return
+            if frame is None:
+                frame = self.frames[-1]
+                site = max(frame.pc - 1, 0)
+            code = frame.code
+        if self.events is None:
             return
-        if frame is None:
-            frame = self.frames[-1]
-            site = max(frame.pc - 1, 0)
-        code = frame.code
         self.events.add("elements", code.name, pc=site, line=code.lines[site], detail={
             "site": site_text(code, site), "old": KIND_NAMES[before], "new": KIND_NAMES[array.kind],
             "shape": f"{values.type_name(value)} at [{index}]"})

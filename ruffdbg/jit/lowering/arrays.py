@@ -31,7 +31,7 @@ from ruffdbg.core.arrays import ANY, BOOL, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.elements import ELEMENT_TYPES, PUSHED_KINDS
 from ruffdbg.profile.ics import site_text
-from ruffdbg.jit.lowering.common import F64, I1, I64, I64P, I8, I8P
+from ruffdbg.jit.lowering.common import F64, I1, I32, I64, I64P, I8, I8P
 from ruffdbg.jit.lowering.frame import EXIT_WEIGHTS
 from ruffdbg.jit.types import Kind
 
@@ -234,38 +234,40 @@ class ArrayElements:
     def native_push(self, pc: int) -> None:
         """``x := push(x, v)``: append ``v`` in place while ``x`` is this frame's own
         array of ``v``'s kind and its buffer has room (CPython over-allocates as it
-        grows, so most pushes do); else the interpreter's push, which grows it or
-        copies it (and transitions its kind). A tagged ``v`` goes by its tag: an
-        int, a float or a bool into an array of that kind, an object (a string, a
-        struct, an array ...) into an array of kind any (its storage a list), one
-        more reference to it counted under the GIL -- what the interpreter's push
-        does, ``list.append``: a container pushed is shared from then on, and
-        copy-on-write copies it at its next change."""
+        grows, so most pushes do). A tagged ``v`` goes by its tag: an int, a float
+        or a bool into an array of that kind, an object (a string, a struct, an
+        array ...) into an array of kind any (its storage a list), one more
+        reference to it counted under the GIL -- what the interpreter's push does,
+        ``list.append``: a container pushed is shared from then on, and
+        copy-on-write copies it at its next change. The frame's own array with no
+        room, or of another kind (a first push into an empty array), is appended
+        to by ``Jit.push_in_place``, called under the GIL; an array something else
+        holds goes through the interpreter's push, which copies it."""
         b = self.builder
         (array, _), (value, kind) = self.stack[-2], self.stack[-1]
         target = self.code.instrs[pc + 1][1]   # the STORE_LOCAL the result goes to
         local = b.load(self.slot(target, Kind.DYN))
-        fast, room, slow, done = (self.function.append_basic_block(f"{name}_pc{pc}")
-                                  for name in ("push_owned", "push_room", "push_shared", "pushed"))
+        fast, room, in_place, shared, done = (self.function.append_basic_block(f"{name}_pc{pc}") for name in (
+            "push_owned", "push_room", "push_in_place", "push_shared", "pushed"))
         same = b.icmp_unsigned("==", b.extract_value(local, 1), b.extract_value(array, 1))
-        self._branch_if_owned(local, target, fast, slow, also=len(self.stack) - 2, condition=same)
+        self._branch_if_owned(local, target, fast, shared, also=len(self.stack) - 2, condition=same)
         b.position_at_end(fast)
         obj = self._object_address(b.extract_value(local, 1))
-        b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)), room, slow)
+        b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("RArray", RArray)), room, shared)
         b.position_at_end(room)
         storage = self._field(obj, rt.RARRAY_ITEMS)
         length = self._field(storage, rt.VAR_SIZE)
         has_room = b.icmp_signed("<", length, self._field(storage, rt.ITEMS_ROOM))
         append = self.function.append_basic_block(f"push_append_pc{pc}")
-        b.cbranch(has_room, append, slow)
+        b.cbranch(has_room, append, in_place)
         b.position_at_end(append)
         array_kind = self._field(obj, rt.RARRAY_KIND)
         bump = self.function.append_basic_block(f"push_bump_pc{pc}")
         if kind == Kind.DYN:
-            self._append_tagged(pc, value, array_kind, storage, length, bump, slow)
+            self._append_tagged(pc, value, array_kind, storage, length, bump, in_place)
         else:
             element_kind = PUSHED_KINDS[kind]
-            self.exit_if(b.icmp_unsigned("!=", array_kind, self._kind_word(element_kind)), slow)
+            self.exit_if(b.icmp_unsigned("!=", array_kind, self._kind_word(element_kind)), in_place)
             self._append(storage, length, self._element_bits(value, kind), element_kind)
             b.branch(bump)
         b.position_at_end(bump)
@@ -273,15 +275,63 @@ class ArrayElements:
                                b.inttoptr(b.add(storage, ir.Constant(I64, rt.VAR_SIZE)), I64P)), "object")
         appended = b.block
         b.branch(done)
-        b.position_at_end(slow)
+        b.position_at_end(in_place)
+        self._push_in_place(pc, obj, value, kind, shared)
+        in_place_end = b.block
+        b.branch(done)
+        b.position_at_end(shared)
         status = self._call_op(pc)   # the interpreter's push
         self._unless_done(status, pc, rt.STATUS_OK)
         (result,) = self._results(1)
-        slow_end = b.block
+        shared_end = b.block
         b.branch(done)
         b.position_at_end(done)
         del self.stack[-3:]
-        self.push(self.phi((local, appended), (result, slow_end)), Kind.DYN)
+        self.push(self.phi((local, appended), (local, in_place_end), (result, shared_end)), Kind.DYN)
+
+    def _push_in_place(self, pc: int, obj: ir.Value, value: ir.Value, kind: str, other: ir.Block) -> None:
+        """Call ``Jit.push_in_place(array, v, site)`` under the GIL (see ``native_push``);
+        on any failure (a Python error, cleared) go to ``other``, the interpreter's push."""
+        b = self.builder
+        if kind == Kind.DYN:   # (what the boxer takes: a constant string or a function goes the long way)
+            tag = b.extract_value(value, 0)
+            self.exit_if(b.not_(self.tag_is(tag, rt.TAG_INT, rt.TAG_FLOAT, rt.TAG_BOOL, rt.TAG_NULL, rt.TAG_OBJECT)), other)
+        gil = self._c_api("PyGILState_Ensure")
+        boxed = self._boxed(value, kind)   # (new references, 0 when out of memory)
+        where = self._c_api("PyLong_FromLongLong", self.unit_word(self.unit_id, pc))
+        arguments = self._call_arguments()
+        for index, argument in enumerate((obj, boxed, where)):
+            b.store(argument, b.gep(arguments, [ir.Constant(I32, 0), ir.Constant(I32, index)]))
+        call, unmade, failed, called = (self.function.append_basic_block(f"{name}_pc{pc}")
+                                        for name in ("push_call", "push_unmade", "push_failed", "push_called"))
+        made = b.and_(b.icmp_unsigned("!=", boxed, ir.Constant(I64, 0)), b.icmp_unsigned("!=", where, ir.Constant(I64, 0)))
+        b.cbranch(made, call, unmade)
+        b.position_at_end(unmade)   # (Py_DecRef takes a 0)
+        self._c_api("Py_DecRef", boxed)
+        self._c_api("Py_DecRef", where)
+        b.branch(failed)
+        b.position_at_end(call)
+        helper = self._address_of("push_in_place", self.runtime.push_in_place)
+        result = self._c_api("PyObject_Vectorcall", helper, b.ptrtoint(arguments, I64), ir.Constant(I64, 3),
+                             ir.Constant(I64, 0))
+        self._c_api("Py_DecRef", boxed)
+        self._c_api("Py_DecRef", where)
+        b.cbranch(b.icmp_unsigned("==", result, ir.Constant(I64, 0)), failed, called)
+        b.position_at_end(failed)
+        self._c_api("PyErr_Clear")
+        self._c_api("PyGILState_Release", gil)
+        b.branch(other)
+        b.position_at_end(called)
+        self._c_api("Py_DecRef", result)
+        self._c_api("PyGILState_Release", gil)
+
+    def _call_arguments(self) -> ir.AllocaInstr:
+        """This function's three words for a vectorcall's arguments, in its entry block."""
+        if self.push_arguments is None:
+            with self.builder.goto_entry_block():
+                self.builder.position_at_start(self.function.entry_basic_block)
+                self.push_arguments = self.builder.alloca(ir.ArrayType(I64, 3), name="push_arguments")
+        return self.push_arguments
 
     def _append_tagged(self, pc: int, value: ir.Value, array_kind: ir.Value, storage: ir.Value, length: ir.Value,
                        bump: ir.Block, other: ir.Block) -> None:

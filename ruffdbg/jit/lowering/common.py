@@ -152,6 +152,7 @@ class RuntimeAddresses:
     call_cell: Callable[[Any], int | None]  # a global Ruff function -> its call cell's address
     struct_word: Callable[[str], int] | None = None   # struct name -> the word holding id() of its current shape
     handle_put: Any = None                  # Handles.put (bound): a native put's slow path (lowering/handles.py)
+    push_in_place: Any = None               # Jit.push_in_place (bound): a native push's slow path (lowering/arrays.py)
     handles: Any = None                     # the Handles: native puts reach its _objects and _containers
     constants: Any = None                   # Handles.constants: native dict reads find a constant key there
 

@@ -117,6 +117,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
         self.slot_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stack_vars: dict[tuple[int, str], ir.AllocaInstr] = {}
         self.stable_vars: dict[tuple[int, int], tuple[ir.AllocaInstr, ...]] = {}   # arrays.py
+        self.push_arguments: ir.AllocaInstr | None = None   # (arrays.py: a native push's call of its slow path)
         self.loaded_from: dict[int, tuple[int, ir.Value]] = {}   # id of a LOAD_LOCAL's value -> (local, value)
         self.loaded_at: dict[int, tuple[int, int, ir.Value]] = {}   # id of a slot load's value -> (pc, slot, value)
         self.builder: ir.IRBuilder | None = None
