@@ -521,15 +521,13 @@ class RareOps:
         ``elements`` event at instruction ``site`` of ``code`` (or of ``frame``'s; by
         default the call a builtin is running for). A kind changes at most twice in
         an array's life, the first time at its first push."""
+        if self.events is None or (code is None and frame is None and not self.frames):
+            return
         if code is None:
-            if frame is None and not self.frames:
-                return
             if frame is None:
                 frame = self.frames[-1]
                 site = max(frame.pc - 1, 0)
             code = frame.code
-        if self.events is None:
-            return
         self.events.add("elements", code.name, pc=site, line=code.lines[site], detail={
             "site": site_text(code, site), "old": KIND_NAMES[before], "new": KIND_NAMES[array.kind],
             "shape": f"{values.type_name(value)} at [{index}]"})
