@@ -163,11 +163,13 @@ class Compiling:
         try:
             started = time.perf_counter()
             if tier == 1:
+                if state.ran_slower is not None and not forced:   # (judged on its native run: no inference)
+                    state.reason = state.ran_slower
+                    return None
                 typed = infer(code, param_types, self._lookup, self._return_type_of, tier=1,
                               **self.policy.unit_limits)
                 infer_ms = (time.perf_counter() - started) * 1000
-                slower = None if forced else state.ran_slower or tiering.t1_slower(*generic_share(code, typed),
-                                                                                      self.policy)
+                slower = None if forced else tiering.t1_slower(*generic_share(code, typed), self.policy)
                 if slower is not None:
                     state.reason = slower
                     return None

@@ -335,8 +335,10 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         if plan.t1 and self.compile(code, (Kind.DYN,) * len(code.params), tier=1) is not None:
             for seen in profile.arg_types:   # look at the types afresh: they may settle later
                 seen.clear()
-        elif plan.t1 and state.state == State.INTERPRETED and state.reason and state.reason.startswith("kept at T0"):
-            profile.hot_at = 2 * profile.calls   # T1 would be slower: look again, less and less often
+        elif plan.t1 and state.state not in tiering.STOPPED:
+            # T1 would be (or ran) slower: look again, less and less often (each look
+            # costs an inference; an OSR unit of its loop leaves the state OPTIMIZED).
+            profile.hot_at = max(profile.hot_at, 2 * profile.calls)
             return
         if state.state == State.BASELINE and why_not_t2 is not None:
             state.reason = why_not_t2

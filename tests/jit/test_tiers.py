@@ -13,6 +13,7 @@ from ruffdbg.session import Policy, Session
 from tests.unjudged import keep_t1_units
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+PROGRAMS = Path(__file__).parent.parent / "programs"
 
 FIB = """func fib(n) {
     if n < 2 { return n }
@@ -273,6 +274,25 @@ def test_the_profiles_the_views_show_are_the_ones_the_jit_judged(samples, share)
         assert stable, (stats.compiles, stats.args)
     if stats.state != "blacklisted":   # (a blacklisted function's calls are no longer sampled)
         assert any(compile.tier == "T2" for compile in stats.compiles) == stable, (stats.compiles, stats.args)
+
+
+def test_a_function_kept_at_t0_is_looked_at_again_less_and_less_often(monkeypatch):
+    # `walk` recurses, its T1 unit is retired for running slower than T0, and its
+    # loop runs on at T2 by OSR (so its state is "optimized"). Each look at its
+    # tier costs an inference; it was looked at on every call (2,400 inferences:
+    # 3.7 s of a 4.7 s run at --threshold 1). Now at ever longer intervals.
+    from ruffdbg.jit import compiling
+
+    inferred: list[str] = []
+    real_infer = compiling.infer
+    monkeypatch.setattr(compiling, "infer", lambda code, *args, **kwargs: (
+        inferred.append(code.name), real_infer(code, *args, **kwargs))[1])
+    program = (PROGRAMS / "jit_kept_at_t0_recursion_with_native_loop.ruff").read_text(encoding="utf-8")
+    session, out = run(program, threshold=1)
+    assert out == ["80280"]
+    retired = [e.detail["reason"] for e in session.events.since(0) if e.kind == "invalidated" and e.function == "walk"]
+    assert retired and retired[0].startswith("kept at T0: T1 ran slower (")
+    assert 0 < inferred.count("walk") <= 20
 
 
 def test_a_function_left_at_t1_says_why_in_the_views():
