@@ -312,7 +312,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
             profile.hot_at = NEVER
             return
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
-        types = tiering.speculated_types(self.stable_param_types(code), self._dominant_types(code), state.loop_hot)
+        guessed = tiering.dominant_types(code.profile.arg_types, ruff_type, self.policy.speculate_share)
+        types = tiering.speculated_types(self.stable_param_types(code), guessed, state.loop_hot)
         plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
             or tiering.hot_choice(types, state.t2_refused, current)
         if plan.stop:

@@ -57,6 +57,13 @@ class TierPolicy:
     # --no-jit), while native callers go on calling it natively.
     short_method: int = 24
     short_function_entries: int = 4096
+    # A function whose loop already runs natively is compiled whole at its next
+    # call on the types its arguments showed most, stable or not
+    # (tiering.speculated_types); an argument whose most seen type has less than
+    # this share of its samples is compiled as dyn rather than guessed (an
+    # argument half floats, half strings: guessed float, 11 deopts at entry, a
+    # despecialization and a second compile as dyn, 2.2 s of LLVM more).
+    speculate_share: float = 0.75
     # A function (or an OSR loop) of more bytecode instructions than this is not
     # compiled (HotSpot's huge-method limit): LLVM's time grows faster than the
     # code (tests/programs/jit_chain_500_plus, a function of 500 dynamic `+`:

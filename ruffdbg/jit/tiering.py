@@ -41,13 +41,19 @@ def native_type(ruff_type_name: str) -> str:
     return ruff_type_name if ruff_type_name in SCALARS else Kind.DYN
 
 
-def dominant_types(arg_types: list[dict], type_name) -> tuple[str, ...] | None:
+def dominant_types(arg_types: list[dict], type_name, least_share: float = 0.0) -> tuple[str, ...] | None:
     """The most seen type of each argument, stable or not (for compiling on request),
     as ``native_type``; None when an argument was never seen. ``type_name`` turns a
-    profiled Python type into a Ruff type name."""
+    profiled Python type into a Ruff type name. An argument whose most seen type
+    has less than ``least_share`` of its samples is ``dyn``."""
     if not all(arg_types):
         return None
-    return tuple(native_type(type_name(max(seen.items(), key=lambda item: item[1])[0])) for seen in arg_types)
+    return tuple(_dominant_type(seen, type_name, least_share) for seen in arg_types)
+
+
+def _dominant_type(seen: dict, type_name, least_share: float) -> str:
+    most, count = max(seen.items(), key=lambda item: item[1])
+    return native_type(type_name(most)) if count >= least_share * sum(seen.values()) else Kind.DYN
 
 
 def speculated_types(stable: tuple[str, ...] | None, dominant: tuple[str, ...] | None,

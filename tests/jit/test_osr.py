@@ -775,3 +775,17 @@ def test_an_osr_entry_counts_only_arrays_that_are_ranges():
     # equal to ints, but not ints
     assert _as_range([0, True, 2]) is None and _as_range([True]) is None and _as_range([1.0, 2.0]) is None
     assert _as_range(RArray(BOOL, array("B", [0, 1]))) is None and _as_range([5, 5]) is None
+
+
+def test_a_function_whose_loop_went_native_is_not_compiled_on_a_guessed_argument_type():
+    # Its next call compiles it whole on the types its arguments showed most, but
+    # `a` is a float half the time and a string the other half: guessed float, it
+    # deopted at entry on every other call until despecialized. Now `a` is tagged.
+    from pathlib import Path
+
+    program = (Path(__file__).parent.parent / "programs" / "jit_loop_hot_function_with_a_mixed_argument.ruff")
+    session = same_as_t0(program.read_text(encoding="utf-8"))
+    events = [e for e in session.events.since(0) if e.function == "scale"]
+    assert [(e.detail["kind"], e.detail["types"]) for e in events if e.kind == "compiled"] \
+        == [("osr", "a: dyn, n: int, total: int, i: int"), ("whole", "a: dyn, n: int")]
+    assert not [e for e in events if e.kind in ("deopt", "despecialized")]

@@ -30,6 +30,8 @@ def test_dominant_types_ignore_stability_but_need_every_argument_seen():
     assert tiering.dominant_types([{int: 3, float: 2}], name) == ("int",)
     assert tiering.dominant_types([{int: 3}, {}], name) is None
     assert tiering.dominant_types([{str: 5}], name) == ("dyn",)
+    # (what the JIT speculates on: a type seen in fewer than least_share of the samples is not guessed)
+    assert tiering.dominant_types([{int: 3, float: 2}, {float: 9, int: 1}], name, 0.75) == ("dyn", "float")
 
 
 @pytest.mark.parametrize("state", [State.BLACKLISTED, State.NOT_COMPILABLE])
