@@ -20,6 +20,7 @@ from ruffdbg.jit import assumptions, counts, dicts, elements, history, inlining,
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.background import READY, CompileJob
 from ruffdbg.jit.engine import STAGES, CompiledModule, Levels
+from ruffdbg.jit.generic_reasons import NOT_RUN
 from ruffdbg.jit.generic_transfer import value_call_sites
 from ruffdbg.jit.inference import NotCompilable, TypedCode, infer
 from ruffdbg.jit.lock import serialized
@@ -501,7 +502,7 @@ class Compiling:
         branch had only ever inserted), they have run since, at T0, and a compile
         from the profile as it is now makes them native. Once per loop or types."""
         key = unit.region.header if unit.region is not None else unit.param_types
-        unprofiled = any("not run" in site.reason or "never ran" in site.reason for site in unit.generic_sites)
+        unprofiled = any(NOT_RUN in site.reason for site in unit.generic_sites)
         if unit.tier != 2 or not unprofiled or key in state.rejudged:
             return False
         state.rejudged.add(key)

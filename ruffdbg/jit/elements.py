@@ -17,6 +17,7 @@ from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import Op
 from ruffdbg.core.arrays import ANY, BOOL, EMPTY, FLOAT, INT, KIND_NAMES, RArray
 from ruffdbg.core.values import type_name
+from ruffdbg.jit.generic_reasons import NOT_RUN
 from ruffdbg.jit.types import Kind
 from ruffdbg.profile.report import ruff_type
 
@@ -67,7 +68,7 @@ def why_generic(code: CodeObject, pc: int, index_type: Any, value_type: Any = No
     if profile is not None and profile.fast_hits[pc]:
         seen.add("array<any>")
     if not seen:
-        return "the site has not run"
+        return NOT_RUN
     kind = site_kind(code, pc, LOADED_TYPES)
     if kind is not None and index_type != Kind.INT:
         return "the index is not known to be an int"

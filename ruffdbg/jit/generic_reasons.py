@@ -15,6 +15,10 @@ from typing import Any
 from ruffdbg.compiler.bytecode import CodeObject
 from ruffdbg.compiler.opcodes import NOT_COMPILED, OPCODE_NAMES, Op
 
+# Why a site is generic that had not run when its unit was compiled: there was no
+# feedback to specialize it on (``Compiling._compile_again`` looks for these words:
+# a compile made once the site has run may make it native).
+NOT_RUN = "the site has not run"
 # op -> (what the site does, with {a}, {b} the operands from the top down and {name}
 # the instruction's own name operand; why native code leaves it to the interpreter)
 WHY = {

@@ -14,7 +14,7 @@ from ruffdbg.compiler.opcodes import (ARITHMETIC_OPS, BLOCK_ENDS, EQUALITY_OPS, 
 from ruffdbg.core.arrays import ANY
 from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import dicts, elements, inlining, strings, structs
-from ruffdbg.jit.generic_reasons import generic_reason, operand_name
+from ruffdbg.jit.generic_reasons import NOT_RUN, generic_reason, operand_name
 from ruffdbg.jit.inference import (
     NotCompilable, Step, value_type, _call, _call_tagged, _for_iter, _get_iter, _is_range_loop, _load_global, _not,
     _promoted_slot, _return_tagged, _shuffle, _store_local, _store_local_tagged, refuse,
@@ -324,7 +324,7 @@ def _why_value_call(s: Step) -> str:
     after it -- a trip through the generic path, not a deopt."""
     seen = s.code.profile.feedback[s.pc] if s.code.profile is not None else {}
     if not seen:
-        return "it never ran: native calls need the function its feedback names"
+        return f"{NOT_RUN}: native calls need the function its feedback names"
     if len(seen) > 1:
         names = ", ".join(sorted(str(name) for name in seen))
         return (f"polymorphic: it called {len(seen)} functions ({names}), a native call needs one; the "
