@@ -116,10 +116,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         to an array nothing else holds -- append, the element kind changing as it
         must (a first push into an empty array, a string into ints), logged at the
         site (``where``: unit id << 32 | pc) -- then room for the next pushes."""
-        before = array.append(value)
-        if before is not None:
-            self.vm.array_transition(array, before, value, len(array) - 1,
-                                     code=self.units[where >> 32].code, site=where & 0xFFFFFFFF)
+        self.vm.push_in_place(array, value, site=where & 0xFFFFFFFF, code=self.units[where >> 32].code)
         rt.make_room(array.items)
 
     # ------------------------------------------------------------ bookkeeping

@@ -515,6 +515,14 @@ class RareOps:
             self.events.add("ic", code.name, pc=site, line=code.lines[site], detail={
                 "site": text, "old": old, "new": cache.state, "shape": name})
 
+    def push_in_place(self, array: RArray, value: Any, site: int | None = None, code: Any = None) -> None:
+        """Append ``value`` to ``array`` itself (nothing else holds it), logging its
+        element kind's change if it changes (``array_transition``: by default at
+        the call a builtin is running for)."""
+        before = array.append(value)
+        if before is not None:
+            self.array_transition(array, before, value, len(array) - 1, site=site, code=code)
+
     def array_transition(self, array: RArray, before: int, value: Any, index: int,
                          frame: Frame | None = None, site: int | None = None, code: Any = None) -> None:
         """An array's element kind changed (a store or push of another type): log an

@@ -72,9 +72,7 @@ def _make_push(name: str) -> BuiltinFn:
         if type(array) is RArray:
             if sys.getrefcount(array) > unheld:
                 array = array.copy()
-            before = array.append(args[1])
-            if before is not None:
-                ctx.array_transition(array, before, args[1], len(array) - 1)
+            ctx.push_in_place(array, args[1])
             return array
         array = array_arg(name, array, 1)
         if sys.getrefcount(array) <= unheld:
