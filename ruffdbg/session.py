@@ -189,8 +189,9 @@ class Session:
         return self.run_code(self.compile(text, name))
 
     def run_file(self, path: str | Path) -> RunResult:
-        path = Path(path)
-        return self.run_source(path.read_text(encoding="utf-8"), str(path))
+        """Run a program file as ``ruffdbg run`` does: compiled whole (its top-level
+        variables that no function names are locals of ``<script>``)."""
+        return self.run_code(self.compile(Path(path).read_text(encoding="utf-8"), str(path), whole_program=True))
 
     # The user's controls over the JIT (TUI keys, REPL commands). Each returns a
     # ControlResult: ok when the JIT carried the control out (its message says how it
