@@ -75,7 +75,7 @@ def time_ruff(path: Path, jit: bool, cache: bool | str = False) -> Timing:
     happens, as on a first run."""
     output = io.StringIO()
     session = Session(Policy(jit=jit, code_cache=cache), write=output.write)
-    result = session.run_code(session.compile(read_text_file(path), str(path), whole_program=True))   # (as `run` does)
+    result = session.run_source(read_text_file(path), str(path), whole_program=True)   # (as `run` does)
     if not result.ok:
         raise BenchmarkError(f"{path} failed: {result.error.message if result.error else result.interrupted}")
     return elapsed_ms(output.getvalue(), str(path))
@@ -153,7 +153,7 @@ def compile_latency(examples: Path, cache: bool | str = False) -> list[dict[str,
     compiles = []
     for program in sorted(examples.glob("*.ruff")):
         session = Session(Policy(jit=True, threshold=1, code_cache=cache), write=lambda _text: None)
-        session.run_code(session.compile(read_text_file(program), str(program), whole_program=True))
+        session.run_source(read_text_file(program), str(program), whole_program=True)
         session.jit.wait_compiles()
         compiles += [{"tier": record.tier, "cached": record.unit.compiled.cached, **record.ms}
                      for record in session.jit.history.records.values() if record.kind != "display"]

@@ -185,13 +185,14 @@ class Session:
         if gone:
             self.scripts = [script for script in self.scripts if id(script) not in gone]
 
-    def run_source(self, text: str, name: str = "<input>") -> RunResult:
-        return self.run_code(self.compile(text, name))
+    def run_source(self, text: str, name: str = "<input>", whole_program: bool = False) -> RunResult:
+        """Compile and run ``text`` (``whole_program``: as ``ruffdbg run`` compiles a
+        file, its top-level variables that no function names locals of ``<script>``)."""
+        return self.run_code(self.compile(text, name, whole_program=whole_program))
 
     def run_file(self, path: str | Path) -> RunResult:
-        """Run a program file as ``ruffdbg run`` does: compiled whole (its top-level
-        variables that no function names are locals of ``<script>``)."""
-        return self.run_code(self.compile(Path(path).read_text(encoding="utf-8"), str(path), whole_program=True))
+        """Run a program file as ``ruffdbg run`` does: compiled whole."""
+        return self.run_source(Path(path).read_text(encoding="utf-8"), str(path), whole_program=True)
 
     # The user's controls over the JIT (TUI keys, REPL commands). Each returns a
     # ControlResult: ok when the JIT carried the control out (its message says how it

@@ -198,8 +198,8 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         unit = unit or self.compile(code, (Kind.DYN,) * len(code.params), tier=1, forced=True)
         return f"{code.name}: {'compiled at T' + str(unit.tier) if unit else self.state_of(code).reason}"
 
-    def _dominant_types(self, code: CodeObject) -> tuple[str, ...] | None:
-        return None if code.profile is None else tiering.dominant_types(code.profile.arg_types, ruff_type)
+    def _dominant_types(self, code: CodeObject, least_share: float = 0.0) -> tuple[str, ...] | None:
+        return None if code.profile is None else tiering.dominant_types(code.profile.arg_types, ruff_type, least_share)
 
     @serialized
     def force_deopt(self, code: CodeObject) -> str:
@@ -309,7 +309,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
             profile.hot_at = NEVER
             return
         current = state.unit.tier if state.unit is not None and state.unit.valid else 0
-        guessed = tiering.dominant_types(code.profile.arg_types, ruff_type, self.policy.speculate_share)
+        guessed = self._dominant_types(code, self.policy.speculate_share)
         types = tiering.speculated_types(self.stable_param_types(code), guessed, state.loop_hot)
         plan = tiering.hot_gate(state.state, bool(state.held), self.stepping, self.policy) \
             or tiering.hot_choice(types, state.t2_refused, current)
