@@ -218,7 +218,7 @@ class Compiling:
         if tier == 2:   # (a T2 caller binds directly only to T2 units: rebuilding it for a T1 one gains nothing)
             self._retire_vm_callers(unit)
         if state.unit is not None:
-            self.invalidate(state.unit, "replaced")   # (a T1 unit re-specialized to T2)
+            self.invalidate(state.unit, "replaced", still_correct=True)   # (a T1 unit re-specialized to T2)
         if not unit.valid:
             # Retiring those retired a unit it calls directly, so it too: mutual
             # recursion bound directly (its next build calls through the cell).
@@ -479,7 +479,7 @@ class Compiling:
             slower = slower.replace("kept at T0: ", "") + "; to be compiled again: some of its sites had not run"
         self.events.add("invalidated", unit.code.name, tier=f"T{unit.tier}",
                         detail={"reason": slower, "unit": unit.id})
-        self.invalidate(unit, "retired: it ran slower than the tier below")
+        self.invalidate(unit, "retired: it ran slower than the tier below", still_correct=True)
         if again:
             state.reason = slower
             return

@@ -571,7 +571,7 @@ class NativeBoundary:
             return
         failures, attempts = verdict.failures, verdict.attempts
         code, profile = unit.code, unit.code.profile
-        self.invalidate(unit, "despecialized")
+        self.invalidate(unit, "despecialized", still_correct=True)
         state.despecializations += 1
         for seen in profile.arg_types:
             seen.clear()
@@ -592,7 +592,7 @@ class NativeBoundary:
     def _blacklist(self, code: CodeObject, state: FunctionState, reason: str, keep_baseline: bool) -> None:
         """Jidoka: stop tiering this function; it stays in its last safe tier, and says why."""
         if not keep_baseline and state.unit is not None:
-            self.invalidate(state.unit, "blacklisted")
+            self.invalidate(state.unit, "blacklisted", still_correct=True)
         state.state, state.reason = State.BLACKLISTED, reason
         code.profile.hot_at = NEVER
         if state.unit is not None:

@@ -193,6 +193,13 @@ class History:
         if record is not None and record.retired is None:
             record.retired = why.removeprefix("retired: ")
 
+    def kept_for(self, unit_id: int, callers: list[int]) -> None:
+        """A retired unit's code stays loaded: the units ``callers`` call it directly."""
+        record = self.records.get(unit_id)
+        if record is not None and record.retired is not None:
+            ids = ", ".join(f"#{caller}" for caller in callers)
+            record.retired += f"; its code stays for {ids}, which call it directly (too large to rebuild)"
+
     def of(self, code_id: int) -> list[CompileRecord]:
         return [r for r in self.records.values() if r.code_id == code_id]
 

@@ -198,6 +198,17 @@ def arithmetic_type(left: str, right: str) -> str | None:
     return None
 
 
+def unit_size(code: CodeObject, region: LoopRegion | None = None) -> int:
+    """The bytecode instructions a unit of ``code`` (or of its loop ``region``) compiles."""
+    return len(code.instrs) if region is None else region.end - region.header + 1
+
+
+def unit_weight(code: CodeObject, region: LoopRegion | None = None) -> int:
+    """Its instructions times its frame's locals: what its IR, and LLVM's time on
+    it, grow with (every deopt exit writes the whole frame)."""
+    return unit_size(code, region) * code.nlocals
+
+
 def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str], Any],
           return_type_of: ReturnTypeOf, region: LoopRegion | None = None,
           slot_types: tuple[str, ...] | None = None, tier: int = 2,
@@ -214,11 +225,11 @@ def infer(code: CodeObject, param_types: tuple[str, ...], lookup: Callable[[str]
     """
     if len(code.params) > MAX_PARAMS:
         raise NotCompilable(f"more than {MAX_PARAMS} parameters", code.first_line)
-    size = len(code.instrs) if region is None else region.end - region.header + 1
+    size = unit_size(code, region)
     line = code.first_line if region is None else code.lines[region.header]
     if max_instructions is not None and size > max_instructions:
         raise TooLarge(f"{size} instructions", max_instructions, line)
-    if max_weight is not None and size * code.nlocals > max_weight:
+    if max_weight is not None and unit_weight(code, region) > max_weight:
         raise TooLarge(f"{size} instructions x {code.nlocals} locals", max_weight, line)
     typed = TypedCode(code, param_types, region, tier, constant_of=constant_of)
     if region is None:

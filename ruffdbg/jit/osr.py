@@ -330,7 +330,7 @@ class OsrEntry:
                 if tiering.too_many(site.failed_speculations, self.policy):
                     # Its assumptions keep failing: build it again (from the types now).
                     site.failed_speculations = 0
-                    self.invalidate(unit, "retired: its speculation kept failing")
+                    self.invalidate(unit, "retired: its speculation kept failing", still_correct=True)
                     broken = assumptions.for_guard(unit.assumptions, guard)
                     self.events.add("invalidated", code.name, tier="T2", pc=site.header,
                                     line=code.lines[site.header],

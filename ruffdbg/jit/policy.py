@@ -77,6 +77,15 @@ class TierPolicy:
     # times in a run the interpreter finishes in 1.4 s). nbody's simulate, the
     # largest the examples compile, weighs 298 x 24 = 7,152 (1.1 MB of IR).
     max_unit_weight: int = 10_000
+    # A unit retired for speed rather than for a broken assumption (replaced by
+    # T2 code, ran slower, despecialized) is still correct code: a caller that
+    # calls it directly and weighs more than this (instructions x locals, about
+    # 150 ms of LLVM) keeps calling it -- its code stays loaded -- rather than
+    # being rebuilt; nor is such a caller rebuilt just to call a newly compiled
+    # callee directly (it reaches it through the call cell). A generated
+    # function weighing 3,400 was rebuilt four times for its callees (4.8 s of
+    # compiles in a run the interpreter finishes in 1.3 s).
+    rebuild_weight: int = 1_000
     # T2 compiles (whole functions and OSR loops) run their LLVM stages on the
     # compiler thread while the function goes on in its current tier
     # (jit/background.py). Off by default: then every compile happens at the

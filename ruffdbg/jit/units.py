@@ -14,6 +14,7 @@ from ruffdbg.core.objects import Builtin, Function
 from ruffdbg.jit import assumptions
 from ruffdbg.jit import runtime as rt
 from ruffdbg.jit.engine import CompiledModule
+from ruffdbg.jit.inference import unit_weight
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import Guard, NativeTarget
 from ruffdbg.jit.lowering.common import CounterLayout
@@ -57,6 +58,12 @@ class Unit:
     judge_at: int = 0                  # callbacks at which its native run is judged next (Compiling.judge_native_run)
     interpreted_from_t0: str | None = None   # why the interpreter does not enter it (tiering.short_method)
     final: Any = None                  # compacted (jit/compaction.py): counts.Final instead of its counters
+    broken: bool = False               # retired because an assumption of it (or of a unit it calls) broke
+
+    @property
+    def weight(self) -> int:
+        """What rebuilding it would cost (``inference.unit_weight``)."""
+        return unit_weight(self.code, self.region)
 
 
 @dataclass
@@ -218,11 +225,43 @@ class UnitRegistry:
         cell[rt.SAMPLE_COUNTDOWN] = cell[rt.SAMPLE_PERIOD] = period
 
     @serialized
-    def invalidate(self, unit: Unit, why: str) -> None:
-        """Retire a unit (``why`` completes "which was ...": "replaced"), and every
-        unit that calls it directly: they were compiled against its types and would
-        keep using it. (Activations already running
-        finish on the old code, which stays correct: its guards still hold.)"""
+    def invalidate(self, unit: Unit, why: str, still_correct: bool = False) -> None:
+        """Retire a unit (``why`` completes "which was ...": "replaced"), and the
+        units that call it directly: they were compiled against it and would keep
+        using it. (Activations already running finish on the old code, which
+        stays correct: its guards still hold.) ``still_correct``: it is retired
+        for speed (replaced, ran slower, despecialized), no assumption broke, so
+        a caller too large to rebuild (``TierPolicy.rebuild_weight``) keeps
+        calling it, and ``release_retired`` keeps its code loaded. Otherwise the
+        units that keep calling a retired one are retired too."""
+        if unit.valid:
+            self._retire(unit, why)
+        elif still_correct or unit.broken:
+            return
+        unit.broken = not still_correct
+        kept = []
+        for caller in self.units:
+            if unit.id not in caller.direct_callees or caller.broken or caller is unit:
+                continue
+            if not caller.valid:   # (retired, kept for a caller of its own: that one goes too)
+                if not still_correct:
+                    self.invalidate(caller, why)
+                continue
+            if still_correct and caller.weight > self.policy.rebuild_weight:
+                kept.append(caller.id)
+                continue
+            caller_state = self.state_of(caller.code)
+            self.invalidate(caller, f"retired: it calls {unit.code.name}, which was {why}", still_correct)
+            caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
+            caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
+            broken = assumptions.on_unit(caller.assumptions, unit.id)
+            self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
+                            detail={"reason": f"calls {unit.code.name}, which was {why}", "unit": caller.id,
+                                    **({"assumption": broken.text()} if broken else {})})
+        if kept:
+            self.history.kept_for(unit.id, kept)
+
+    def _retire(self, unit: Unit, why: str) -> None:
         unit.valid = False
         self.history.retire(unit.id, why)
         self.retired.append(unit)
@@ -239,31 +278,34 @@ class UnitRegistry:
         elif unit.region is not None and state.state == State.OPTIMIZED and state.unit is None \
                 and not any(other.valid for other in state.units):
             state.state = State.INTERPRETED   # its last OSR loop retired: nothing of it runs natively
-        for caller in self.units:
-            if caller.valid and unit.id in caller.direct_callees:
-                caller_state = self.state_of(caller.code)
-                self.invalidate(caller, f"retired: it calls {unit.code.name}, which was {why}")
-                caller_state.state = State.INTERPRETED if caller_state.unit is None else caller_state.state
-                caller.code.profile.hot_at = caller.code.profile.calls + self.policy.recheck_every
-                broken = assumptions.on_unit(caller.assumptions, unit.id)
-                self.events.add("invalidated", caller.code.name, tier=f"T{caller.tier}",
-                                detail={"reason": f"calls {unit.code.name}, which was {why}", "unit": caller.id,
-                                        **({"assumption": broken.text()} if broken else {})})
 
     def release_retired(self) -> None:
         """Unload the machine code of retired units, when no native code is running
         (``native_depth`` 0: an activation of a retired unit finishes on its old
-        code, so not while one may be on the C stack). Valid units never call a
-        retired one (``invalidate`` retires callers too). Their texts stay for the
-        views; called before each compile, so what compiling adds, this frees.
-        Then they are compacted, and so are the units the compile history let go
-        (``jit/compaction.py``)."""
+        code, so not while one may be on the C stack), except those a valid unit
+        still calls directly (``invalidate``: retired for speed, kept for a
+        caller too large to rebuild), and the units those call. Their texts stay
+        for the views; called before each compile, so what compiling adds, this
+        frees. Then they are compacted, and so are the units the compile history
+        let go (``jit/compaction.py``)."""
         if self.native_depth == 0:
-            released, self.retired = self.retired, []
+            called = self._called_directly()
+            released = [unit for unit in self.retired if unit.id not in called]
+            self.retired = [unit for unit in self.retired if unit.id in called]
             for unit in released:
                 unit.entry = None
                 unit.compiled.release()
             self.compact_released(released)
+
+    def _called_directly(self) -> set[int]:
+        """The ids of the units valid units call directly, and those they call."""
+        called: set[int] = set()
+        callers = [unit for unit in self.units if unit.valid]
+        while callers:
+            new = set().union(*(caller.direct_callees for caller in callers)) - called
+            called |= new
+            callers = [self.units[i] for i in new if not self.units[i].valid]
+        return called
 
     def _retire_vm_callers(self, unit: Unit) -> None:
         """Units that call ``unit``'s code through its call cell (or the VM) were
@@ -274,8 +316,8 @@ class UnitRegistry:
         code = unit.code
         for caller in self.units:
             if caller.valid and caller.tier == 2 and id(code) in caller.vm_callees and caller.code is not code \
-                    and caller.id not in unit.direct_callees:
-                self.invalidate(caller, f"retired: {code.name} was compiled")
+                    and caller.id not in unit.direct_callees and caller.weight <= self.policy.rebuild_weight:
+                self.invalidate(caller, f"retired: {code.name} was compiled", still_correct=True)
                 caller_state = self.state_of(caller.code)
                 if caller_state.unit is None and caller_state.state in (State.OPTIMIZED, State.BASELINE):
                     caller_state.state = State.INTERPRETED
