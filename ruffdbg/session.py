@@ -595,9 +595,11 @@ class Session:
         (for "<script>": every hot loop's latest OSR compile)."""
         from ruffdbg.jit import texts
 
-        listings = [self._unit_listing(unit, kind, raw) for unit in self._native_units(name, tier, compile_id)]
-        return "\n\n".join("\n".join([listing.header, *listing.notes, texts.render(listing.lines)])
-                             for listing in listings)
+        units = self._native_units(name, tier, compile_id)
+        listings = [self._unit_listing(unit, kind, raw) for unit in units]
+        shown = ["\n".join([listing.header, *listing.notes, texts.render(listing.lines)]) for listing in listings]
+        imports = {symbol: 0 for unit in units for symbol in unit.compiled.imports}
+        return "\n\n".join(shown + (self.jit.helpers.listings(imports, kind) if units else []))
 
     # ------------------------------------------------------- compile history
 

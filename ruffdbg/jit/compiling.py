@@ -439,6 +439,7 @@ class Compiling:
         compiled = CompiledModule(lowered.ir_text, self._levels(typed, tier), lowered.build_ms,
                                   twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
                                   (lowered.unit_name, lowered.entry_name))
+        self.helpers.acquire(lowered.imports)   # (released with its machine code: release_retired)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,
                     vm_callees=self._vm_callees, exit_blocks=lowered.exit_blocks, home=home, valid=False,

@@ -33,6 +33,7 @@ from ruffdbg.jit.background import COMPILING, QUEUED, CompilerThread
 from ruffdbg.jit.compaction import Compacting
 from ruffdbg.jit.compiling import Compiling
 from ruffdbg.jit.deopt import NativeBoundary
+from ruffdbg.jit.helpers import SharedHelpers
 from ruffdbg.jit.history import History
 from ruffdbg.jit.lock import serialized
 from ruffdbg.jit.lowering import RuntimeAddresses
@@ -60,6 +61,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         self.states: dict[int, FunctionState] = {}     # id(code) -> state
         self.global_slots: dict[str, int] = {}
         self.struct_words: dict[str, Any] = {}   # struct name -> ctypes word: id() of its current shape
+        self.helpers = SharedHelpers()                   # the native helpers units share (jit/helpers.py)
         self._handle_put = self.handles.put      # (one bound method: native struct literals call it)
         self._push_in_place = self.push_in_place   # (one bound method: native pushes call it)
         self.pending: BaseException | None = None
@@ -108,6 +110,7 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
             push_in_place=self._push_in_place,
             handles=self.handles,
             constants=self.handles.constants,
+            helpers=self.helpers,
         )
 
     def push_in_place(self, array: Any, value: Any, where: int) -> None:

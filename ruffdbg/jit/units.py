@@ -295,6 +295,7 @@ class UnitRegistry:
             for unit in released:
                 unit.entry = None
                 unit.compiled.release()
+                self.helpers.release(unit.compiled.imports)
             self.compact_released(released)
 
     def _called_directly(self) -> set[int]:

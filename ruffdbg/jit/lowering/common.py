@@ -155,6 +155,7 @@ class RuntimeAddresses:
     push_in_place: Any = None               # Jit.push_in_place (bound): a native push's slow path (lowering/arrays.py)
     handles: Any = None                     # the Handles: native puts reach its _objects and _containers
     constants: Any = None                   # Handles.constants: native dict reads find a constant key there
+    helpers: Any = None                     # jit/helpers.SharedHelpers: the helpers units call, built once
 
 
 class AliasClasses:

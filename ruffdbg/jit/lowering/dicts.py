@@ -56,31 +56,25 @@ class DictReads:
         self.index_by_helper(pc, self._dict_getter(), "dict_read")
 
     def _dict_or_char_getter(self) -> ir.Function:
-        """This module's ``c[k]`` at a site that never ran: the dict getter when ``c`` is
+        """The shared ``c[k]`` at a site that never ran: the dict getter when ``c`` is
         a dict, else the string character getter (``lowering/texts.py``), whose slow
         path takes anything else."""
-        function, new = self.internal_function("dict_or_char", ir.FunctionType(DYN, [DYN, DYN]))
-        if not new:
-            return function
-        saved = self.builder
-        try:
-            container, key = function.args
-            entry, an_object, a_dict, other = (function.append_basic_block(name) for name in (
-                "entry", "an_object", "a_dict", "other"))
-            self.builder = b = ir.IRBuilder(entry)
-            b.cbranch(b.icmp_unsigned("==", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)),
-                      an_object, other)
-            b.position_at_end(an_object)
-            table = self._object_address(b.extract_value(container, 1))
-            b.cbranch(b.icmp_unsigned("==", self._field(table, rt.OB_TYPE), self._address_of("dict", dict)),
-                      a_dict, other)
-            b.position_at_end(a_dict)
-            b.ret(b.call(self._dict_getter(), [container, key]))
-            b.position_at_end(other)
-            b.ret(b.call(self._char_getter(), [container, key]))
-        finally:
-            self.builder = saved
-        return function
+        return self.shared_function("dict_or_char", ir.FunctionType(DYN, [DYN, DYN]), self._emit_dict_or_char)
+
+    def _emit_dict_or_char(self, function: ir.Function) -> None:
+        b = self.builder
+        container, key = function.args
+        an_object, a_dict, other = (function.append_basic_block(name) for name in ("an_object", "a_dict", "other"))
+        b.cbranch(b.icmp_unsigned("==", b.extract_value(container, 0), ir.Constant(I64, rt.TAG_OBJECT)),
+                  an_object, other)
+        b.position_at_end(an_object)
+        table = self._object_address(b.extract_value(container, 1))
+        b.cbranch(b.icmp_unsigned("==", self._field(table, rt.OB_TYPE), self._address_of("dict", dict)),
+                  a_dict, other)
+        b.position_at_end(a_dict)
+        b.ret(b.call(self._dict_getter(), [container, key]))
+        b.position_at_end(other)
+        b.ret(b.call(self._char_getter(), [container, key]))
 
     def op_STORE_INDEX(self, pc: int, op: int, arg: Any) -> None:
         """``d[k] := v`` at a site ``typed.dict_stores`` names: ``v`` a scalar or a
@@ -108,39 +102,33 @@ class DictReads:
         del self.stack[-3:]
 
     def _dict_setter(self) -> ir.Function:
-        """This module's ``d[k] := v`` (v a null, bool, int, float or str): (receiver,
+        """The shared ``d[k] := v`` (v a null, bool, int, float or str): (receiver,
         key, value) -> 0, or NOT_READ when the generic path must store it."""
-        function, new = self.internal_function("dict_set", ir.FunctionType(I64, [DYN, DYN, DYN]))
-        if not new:
-            return function
+        return self.shared_function("dict_set", ir.FunctionType(I64, [DYN, DYN, DYN]), self._emit_dict_setter)
+
+    def _emit_dict_setter(self, function: ir.Function) -> None:
         boxer = self._tagged_boxer()
-        saved = self.builder
-        try:
-            receiver, key, value = function.args
-            blocks = {name: function.append_basic_block(name) for name in (
-                "entry", "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "failed",
-                "generic")}
-            self.builder = b = ir.IRBuilder(blocks["entry"])
-            self._storable(value, blocks["generic"])
-            table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, blocks["generic"])
-            boxed = self._boxed_value(value, boxer, gil, owned, key_object, blocks["generic"])   # (a new reference)
-            result = self._c_api("PyDict_SetItem", table, key_object, boxed)   # (takes its own references)
-            self._c_api("Py_DecRef", boxed)
-            with b.if_then(owned):
-                self._c_api("Py_DecRef", key_object)
-            ok = function.append_basic_block("stored")
-            b.cbranch(b.icmp_signed("!=", result, ir.Constant(I32, 0)), blocks["failed"], ok)
-            b.position_at_end(ok)
-            self._c_api("PyGILState_Release", gil)
-            b.ret(ir.Constant(I64, 0))
-            b.position_at_end(blocks["failed"])
-            self._c_api("PyErr_Clear")
-            self._release_to(gil, blocks["generic"])
-            b.position_at_end(blocks["generic"])
-            b.ret(ir.Constant(I64, NOT_READ))
-        finally:
-            self.builder = saved
-        return function
+        b = self.builder
+        receiver, key, value = function.args
+        blocks = {"entry": b.block, **{name: function.append_basic_block(name) for name in (
+            "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "failed", "generic")}}
+        self._storable(value, blocks["generic"])
+        table, gil, key_object, owned = self._dict_and_key(function, receiver, key, blocks, blocks["generic"])
+        boxed = self._boxed_value(value, boxer, gil, owned, key_object, blocks["generic"])   # (a new reference)
+        result = self._c_api("PyDict_SetItem", table, key_object, boxed)   # (takes its own references)
+        self._c_api("Py_DecRef", boxed)
+        with b.if_then(owned):
+            self._c_api("Py_DecRef", key_object)
+        ok = function.append_basic_block("stored")
+        b.cbranch(b.icmp_signed("!=", result, ir.Constant(I32, 0)), blocks["failed"], ok)
+        b.position_at_end(ok)
+        self._c_api("PyGILState_Release", gil)
+        b.ret(ir.Constant(I64, 0))
+        b.position_at_end(blocks["failed"])
+        self._c_api("PyErr_Clear")
+        self._release_to(gil, blocks["generic"])
+        b.position_at_end(blocks["generic"])
+        b.ret(ir.Constant(I64, NOT_READ))
 
     def _boxed_value(self, value: ir.Value, boxer: ir.Function, gil: ir.Value, owned: ir.Value,
                      key_object: ir.Value, generic: ir.Block) -> ir.Value:
@@ -223,26 +211,19 @@ class DictReads:
         return b.extract_value(found, 1)
 
     def _dict_getter(self, has: bool = False) -> ir.Function:
-        """This module's ``d[k]`` (see the module's text): (receiver, key) -> value,
+        """The shared ``d[k]`` (see the module's text): (receiver, key) -> value,
         tag NOT_READ when the generic path must read it. ``has``: ``has_key(d, k)``'s
         (TAG_INT, 1 or 0) instead of the value."""
-        function, new = self.internal_function(f"dict_{'has' if has else 'get'}", ir.FunctionType(DYN, [DYN, DYN]))
-        if not new:
-            return function
-        saved = self.builder
-        try:
-            self._emit_dict_getter(function, has)
-        finally:
-            self.builder = saved
-        return function
+        return self.shared_function(f"dict_{'has' if has else 'get'}", ir.FunctionType(DYN, [DYN, DYN]),
+                                    lambda function: self._emit_dict_getter(function, has))
 
     def _emit_dict_getter(self, function: ir.Function, has: bool) -> None:
         receiver, key = function.args
-        blocks = {name: function.append_basic_block(name) for name in (
-            "entry", "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "found",
+        b = self.builder
+        blocks = {"entry": b.block, **{name: function.append_basic_block(name) for name in (
+            "a_dict", "int_key", "object_key", "str_object", "constant_key", "lookup", "found",
             "not_found", "int", "not_int", "int_overflowed", "float", "not_float", "bool", "not_bool", "null",
-            "object", "put_failed", "interrupted", "generic", "no_key")}
-        self.builder = b = ir.IRBuilder(blocks["entry"])
+            "object", "put_failed", "interrupted", "generic", "no_key")}}
         # a key of another type: d[k] raises (the generic path), has_key says 0
         no_key = blocks["no_key"] if has else blocks["generic"]
 

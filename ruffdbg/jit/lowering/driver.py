@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from llvmlite import ir
 
@@ -214,16 +214,34 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
         return self.imports.value(f"rd.function.{_symbol_part(function)}", self.runtime.function_ids(function),
                                   nonzero=True)   # (runtime.Handles: ids from 1)
 
-    def internal_function(self, suffix: str, function_type: ir.FunctionType) -> tuple[ir.Function, bool]:
-        """This module's internal helper ``<unit>_<suffix>`` (a dict getter, a string
-        writer ...), and whether it was declared just now (its body still to emit)."""
-        existing = self.module.globals.get(f"{self.unit_name}_{suffix}")
-        if existing is not None:
-            return existing, False
-        function = ir.Function(self.module, function_type, name=f"{self.unit_name}_{suffix}")
-        function.linkage = "internal"
-        function.attributes.add("nounwind")
-        return function, True
+    def shared_function(self, suffix: str, function_type: ir.FunctionType,
+                        emit: Callable[[ir.Function], None]) -> ir.Function:
+        """The helper ``suffix`` (a dict getter, a string writer ...) that every unit
+        shares, compiled once per Jit (``jit/helpers.py``): the first time,
+        ``emit(function)`` writes its body, this lowering's parts writing into the
+        helper's own module; here, a declaration bound to its address."""
+        address = self.runtime.helpers.address(suffix, function_type,
+                                               lambda function: self._emitting_into(function, emit))
+        return self.imports.function(f"rd.helper.{suffix}", address, function_type)
+
+    def _emitting_into(self, function: ir.Function, emit: Callable[[ir.Function], None]) -> dict[str, int]:
+        """Run ``emit(function)`` with the module, its imports and the builder
+        those of ``function``'s module; return what that module imports. Only
+        process-wide memory is named there: a helper that reached for a unit's
+        counters or frame would fail to build."""
+        saved = self.module, self.imports, self.alias, self.builder, self.function, self.unit_name, \
+            self.pair_pointers
+        self.module, self.function, self.unit_name = function.module, function, function.name
+        self.imports, self.alias, self.pair_pointers = Imports(self.module), AliasClasses(self.module), {}
+        self.builder = ir.IRBuilder(function.append_basic_block("entry"))   # (where ``emit`` begins)
+        try:
+            for name in ("ctx", "shadow", "buffer"):
+                self.imports.memory(f"rd.{name}", getattr(self.runtime, name))
+            emit(function)
+            return self.imports.values
+        finally:
+            self.module, self.imports, self.alias, self.builder, self.function, self.unit_name, \
+                self.pair_pointers = saved
 
     def cell_of(self, function: Any, address: int) -> int:
         """A callee's call cell (runtime.call_cell) at ``address``, named."""

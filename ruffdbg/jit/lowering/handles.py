@@ -35,22 +35,14 @@ class NativeHandles:
         return self.builder.call(self._put_function(), [obj])
 
     def _put_function(self) -> ir.Function:
-        function, new = self.internal_function("handle_put", ir.FunctionType(I64, [I64]))
-        if not new:
-            return function
-        saved = self.builder
-        try:
-            self._emit_put(function)
-        finally:
-            self.builder = saved
-        return function
+        return self.shared_function("handle_put", ir.FunctionType(I64, [I64]), self._emit_put)
 
     def _emit_put(self, function: ir.Function) -> None:
         (obj,) = function.args
-        names = ("entry", "reuse_peek", "append_peek", "check", "container", "known", "insert", "commit", "reuse",
+        names = ("reuse_peek", "append_peek", "check", "container", "known", "insert", "commit", "reuse",
                  "append", "appended", "done", "sweep_due", "python", "python_put", "failed")
-        blocks = {name: function.append_basic_block(name) for name in names}
-        self.builder = b = ir.IRBuilder(blocks["entry"])
+        b = self.builder
+        blocks = {"entry": b.block, **{name: function.append_basic_block(name) for name in names}}
         handles = self.runtime.handles
         objects = self._address_of("handle_objects", handles._objects)
         word = lambda index: self.ctx_word(index)   # noqa: E731 (the ctx words, tagged as such)

@@ -125,25 +125,22 @@ class NativeStrings:
         return self.make_dyn(ir.Constant(I64, rt.TAG_OBJECT), handle)
 
     def _concat_function(self) -> ir.Function:
-        """This module's ``left + right`` of two strs: (left, right) -> the new string,
+        """The shared ``left + right`` of two strs: (left, right) -> the new string,
         tag NOT_READ when the slow path must do the ADD (the same checks and the same
         string as at a site: ``_two_strs``, ``_joined``, with its slow path a return)."""
-        function, new = self.internal_function("str_concat", ir.FunctionType(DYN, [DYN, DYN]))
-        if not new:
-            return function
-        saved = self.builder, self.function, self.slow_path
+        return self.shared_function("str_concat", ir.FunctionType(DYN, [DYN, DYN]), self._emit_concat)
+
+    def _emit_concat(self, function: ir.Function) -> None:
+        b, saved = self.builder, self.slow_path
+        self.slow_path = generic = function.append_basic_block("generic")
         try:
-            entry, generic = function.append_basic_block("entry"), function.append_basic_block("generic")
-            self.builder = b = ir.IRBuilder(entry)
-            self.function, self.slow_path = function, generic
             left, right = function.args
             _, left_obj, right_obj = self._two_strs(0, (left, Kind.DYN), (right, Kind.DYN))
             b.ret(self._joined(0, left_obj, right_obj))
             b.position_at_end(generic)
             b.ret(self.make_dyn(ir.Constant(I64, NOT_READ), ir.Constant(I64, 0)))
         finally:
-            self.builder, self.function, self.slow_path = saved
-        return function
+            self.slow_path = saved
 
     def _builder_target(self, pc: int) -> int | None:
         """The local ``s`` of ``s := s + t`` at the ADD at ``pc`` (the next instruction
@@ -267,41 +264,35 @@ class NativeStrings:
         return constant.ptrtoint(I64)
 
     def _part_writer(self) -> ir.Function:
-        """This module's function writing one tagged part into a string writer (the GIL
+        """The shared function writing one tagged part into a string writer (the GIL
         held): OK, UNSUPPORTED (not a str, int, float, bool or null) or FAILED."""
-        function, new = self.internal_function("write_part", ir.FunctionType(I32, [I64, I64, I64]))
-        if not new:
-            return function
-        saved = self.builder, self.function
+        return self.shared_function("write_part", ir.FunctionType(I32, [I64, I64, I64]), self._emit_part_writer)
+
+    def _emit_part_writer(self, function: ir.Function) -> None:
+        b = self.builder
         writer, tag, bits = function.args
-        names = ("entry", "int", "float", "bool", "null", "object", "a_str", "other")
+        names = ("int", "float", "bool", "null", "object", "a_str", "other")
         blocks = {name: function.append_basic_block(name) for name in names}
-        self.builder = b = ir.IRBuilder(blocks["entry"])
-        self.function = function   # (helpers open their blocks in self.function)
-        try:
-            switch = b.switch(tag, blocks["other"])
-            for name, each in (("int", rt.TAG_INT), ("float", rt.TAG_FLOAT), ("bool", rt.TAG_BOOL),
-                               ("null", rt.TAG_NULL), ("object", rt.TAG_OBJECT), ("object", rt.TAG_CONSTANT)):
-                switch.add_case(ir.Constant(I64, each), blocks[name])
-            b.position_at_end(blocks["other"])
-            b.ret(ir.Constant(I32, UNSUPPORTED))
-            b.position_at_end(blocks["int"])
-            b.ret(b.call(self._int_writer(), [writer, bits]))
-            b.position_at_end(blocks["float"])
-            b.ret(b.call(self._float_writer(), [writer, bits]))
-            b.position_at_end(blocks["bool"])
-            b.ret(self._write_word(writer, b.icmp_unsigned("!=", bits, ir.Constant(I64, 0)), Kind.BOOL))
-            b.position_at_end(blocks["null"])
-            b.ret(self._write_word(writer, None, Kind.NULL))
-            b.position_at_end(blocks["object"])
-            obj = self._object_or_constant(tag, bits)
-            b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("str", str)),
-                      blocks["a_str"], blocks["other"])
-            b.position_at_end(blocks["a_str"])
-            b.ret(self._c_api("_PyUnicodeWriter_WriteStr", writer, obj))
-        finally:
-            self.builder, self.function = saved
-        return function
+        switch = b.switch(tag, blocks["other"])
+        for name, each in (("int", rt.TAG_INT), ("float", rt.TAG_FLOAT), ("bool", rt.TAG_BOOL),
+                           ("null", rt.TAG_NULL), ("object", rt.TAG_OBJECT), ("object", rt.TAG_CONSTANT)):
+            switch.add_case(ir.Constant(I64, each), blocks[name])
+        b.position_at_end(blocks["other"])
+        b.ret(ir.Constant(I32, UNSUPPORTED))
+        b.position_at_end(blocks["int"])
+        b.ret(b.call(self._int_writer(), [writer, bits]))
+        b.position_at_end(blocks["float"])
+        b.ret(b.call(self._float_writer(), [writer, bits]))
+        b.position_at_end(blocks["bool"])
+        b.ret(self._write_word(writer, b.icmp_unsigned("!=", bits, ir.Constant(I64, 0)), Kind.BOOL))
+        b.position_at_end(blocks["null"])
+        b.ret(self._write_word(writer, None, Kind.NULL))
+        b.position_at_end(blocks["object"])
+        obj = self._object_or_constant(tag, bits)
+        b.cbranch(b.icmp_unsigned("==", self._field(obj, rt.OB_TYPE), self._address_of("str", str)),
+                  blocks["a_str"], blocks["other"])
+        b.position_at_end(blocks["a_str"])
+        b.ret(self._c_api("_PyUnicodeWriter_WriteStr", writer, obj))
 
     def _write_word(self, writer: ir.Value, value: ir.Value | None, kind: str) -> ir.Value:
         """Write ``true``/``false`` (``value`` an i1) or ``null``."""
@@ -313,69 +304,60 @@ class NativeStrings:
                            b.select(value, ir.Constant(I64, 4), ir.Constant(I64, 5)))
 
     def _float_writer(self) -> ir.Function:
-        """This module's function writing a float (its bits) as Ruff prints it: by
+        """The shared function writing a float (its bits) as Ruff prints it: by
         ``values.format_float`` itself, called through the C API (Rust's Display
         for f64 -- shortest round trip, no exponent -- has no exact C equivalent)."""
-        function, new = self.internal_function("write_float", ir.FunctionType(I32, [I64, I64]))
-        if not new:
-            return function
-        saved = self.builder
+        return self.shared_function("write_float", ir.FunctionType(I32, [I64, I64]), self._emit_float_writer)
+
+    def _emit_float_writer(self, function: ir.Function) -> None:
+        b = self.builder
         writer, bits = function.args
-        entry, formatted, failed = (function.append_basic_block(name) for name in ("entry", "formatted", "failed"))
-        self.builder = b = ir.IRBuilder(entry)
-        try:
-            number = self._c_api("PyFloat_FromDouble", b.bitcast(bits, ir.DoubleType()))
-            shown = self._c_api("PyObject_CallOneArg", self._address_of("format_float", values.format_float), number)
-            self._c_api("Py_DecRef", number)
-            b.cbranch(b.icmp_unsigned("==", shown, ir.Constant(I64, 0)), failed, formatted)
-            b.position_at_end(failed)
-            b.ret(ir.Constant(I32, FAILED))
-            b.position_at_end(formatted)
-            written = self._c_api("_PyUnicodeWriter_WriteStr", writer, shown)
-            self._c_api("Py_DecRef", shown)
-            b.ret(written)
-        finally:
-            self.builder = saved
-        return function
+        formatted, failed = (function.append_basic_block(name) for name in ("formatted", "failed"))
+        number = self._c_api("PyFloat_FromDouble", b.bitcast(bits, ir.DoubleType()))
+        shown = self._c_api("PyObject_CallOneArg", self._address_of("format_float", values.format_float), number)
+        self._c_api("Py_DecRef", number)
+        b.cbranch(b.icmp_unsigned("==", shown, ir.Constant(I64, 0)), failed, formatted)
+        b.position_at_end(failed)
+        b.ret(ir.Constant(I32, FAILED))
+        b.position_at_end(formatted)
+        written = self._c_api("_PyUnicodeWriter_WriteStr", writer, shown)
+        self._c_api("Py_DecRef", shown)
+        b.ret(written)
 
     def _int_writer(self) -> ir.Function:
-        """This module's function writing an i64 in decimal (what ``to_string`` of an
+        """The shared function writing an i64 in decimal (what ``to_string`` of an
         int prints): its digits into a buffer on the stack, from the end, then
         ``_PyUnicodeWriter_WriteASCIIString``."""
-        function, new = self.internal_function("write_int", ir.FunctionType(I32, [I64, I64]))
-        if not new:
-            return function
-        saved = self.builder
+        return self.shared_function("write_int", ir.FunctionType(I32, [I64, I64]), self._emit_int_writer)
+
+    def _emit_int_writer(self, function: ir.Function) -> None:
+        b = self.builder
         writer, value = function.args
-        entry, digit, sign, done = (function.append_basic_block(name) for name in ("entry", "digit", "sign", "done"))
-        self.builder = b = ir.IRBuilder(entry)
-        try:
-            size = 24   # (20 digits and a sign at most)
-            buffer = b.alloca(ir.ArrayType(I8, size), name="digits")
-            negative = b.icmp_signed("<", value, ir.Constant(I64, 0))
-            magnitude = b.select(negative, b.sub(ir.Constant(I64, 0), value), value)   # (as unsigned: INT_MIN too)
-            b.branch(digit)
-            b.position_at_end(digit)
-            position = b.phi(I64, name="position")
-            rest = b.phi(I64, name="rest")
-            position.add_incoming(ir.Constant(I64, size), entry)
-            rest.add_incoming(magnitude, entry)
-            at = b.sub(position, ir.Constant(I64, 1))
-            ten = ir.Constant(I64, 10)
-            character = b.trunc(b.add(b.urem(rest, ten), ir.Constant(I64, ord("0"))), I8)
-            b.store(character, b.gep(buffer, [ir.Constant(I64, 0), at]))
-            following = b.udiv(rest, ten)
-            position.add_incoming(at, digit)
-            rest.add_incoming(following, digit)
-            b.cbranch(b.icmp_unsigned("!=", following, ir.Constant(I64, 0)), digit, sign)
-            b.position_at_end(sign)
-            minus = b.sub(at, ir.Constant(I64, 1))   # (at least 4: 19 digits at most; unused unless negative)
-            b.store(ir.Constant(I8, ord("-")), b.gep(buffer, [ir.Constant(I64, 0), minus]))
-            start = b.select(negative, minus, at)
-            b.branch(done)
-            b.position_at_end(done)
-            text = b.ptrtoint(b.gep(buffer, [ir.Constant(I64, 0), start]), I64)
-            b.ret(self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, text, b.sub(ir.Constant(I64, size), start)))
-        finally:
-            self.builder = saved
-        return function
+        entry = b.block
+        digit, sign, done = (function.append_basic_block(name) for name in ("digit", "sign", "done"))
+        size = 24   # (20 digits and a sign at most)
+        buffer = b.alloca(ir.ArrayType(I8, size), name="digits")
+        negative = b.icmp_signed("<", value, ir.Constant(I64, 0))
+        magnitude = b.select(negative, b.sub(ir.Constant(I64, 0), value), value)   # (as unsigned: INT_MIN too)
+        b.branch(digit)
+        b.position_at_end(digit)
+        position = b.phi(I64, name="position")
+        rest = b.phi(I64, name="rest")
+        position.add_incoming(ir.Constant(I64, size), entry)
+        rest.add_incoming(magnitude, entry)
+        at = b.sub(position, ir.Constant(I64, 1))
+        ten = ir.Constant(I64, 10)
+        character = b.trunc(b.add(b.urem(rest, ten), ir.Constant(I64, ord("0"))), I8)
+        b.store(character, b.gep(buffer, [ir.Constant(I64, 0), at]))
+        following = b.udiv(rest, ten)
+        position.add_incoming(at, digit)
+        rest.add_incoming(following, digit)
+        b.cbranch(b.icmp_unsigned("!=", following, ir.Constant(I64, 0)), digit, sign)
+        b.position_at_end(sign)
+        minus = b.sub(at, ir.Constant(I64, 1))   # (at least 4: 19 digits at most; unused unless negative)
+        b.store(ir.Constant(I8, ord("-")), b.gep(buffer, [ir.Constant(I64, 0), minus]))
+        start = b.select(negative, minus, at)
+        b.branch(done)
+        b.position_at_end(done)
+        text = b.ptrtoint(b.gep(buffer, [ir.Constant(I64, 0), start]), I64)
+        b.ret(self._c_api("_PyUnicodeWriter_WriteASCIIString", writer, text, b.sub(ir.Constant(I64, size), start)))

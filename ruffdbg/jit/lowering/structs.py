@@ -274,35 +274,30 @@ class StructFields:
         return b.call(self._tagged_boxer(), [b.extract_value(value, 0), b.extract_value(value, 1)])
 
     def _tagged_boxer(self) -> ir.Function:
-        """This module's function boxing a tagged value (null, bool, int, float or
+        """The shared function boxing a tagged value (null, bool, int, float or
         object: the literal checked the tag) into a new reference."""
-        function, new = self.internal_function("box_tagged", ir.FunctionType(I64, [I64, I64]))
-        if not new:
-            return function
-        saved = self.builder
+        return self.shared_function("box_tagged", ir.FunctionType(I64, [I64, I64]), self._emit_tagged_boxer)
+
+    def _emit_tagged_boxer(self, function: ir.Function) -> None:
+        b = self.builder
         tag, bits = function.args
-        blocks = {name: function.append_basic_block(name) for name in ("entry", "int", "float", "bool", "null", "object")}
-        self.builder = b = ir.IRBuilder(blocks["entry"])
-        try:
-            switch = b.switch(tag, blocks["object"])
-            for name, each in (("int", rt.TAG_INT), ("float", rt.TAG_FLOAT), ("bool", rt.TAG_BOOL), ("null", rt.TAG_NULL)):
-                switch.add_case(ir.Constant(I64, each), blocks[name])
-            b.position_at_end(blocks["int"])
-            b.ret(self._c_api("PyLong_FromLongLong", bits))
-            b.position_at_end(blocks["float"])
-            b.ret(self._c_api("PyFloat_FromDouble", b.bitcast(bits, F64)))
-            for name in ("bool", "null", "object"):
-                b.position_at_end(blocks[name])
-                if name == "bool":
-                    address = b.select(b.trunc(bits, ir.IntType(1)), self._address_of("true", True),
-                                       self._address_of("false", False))
-                else:
-                    address = self._address_of("none", None) if name == "null" else self._object_address(bits)
-                self._incref(address)
-                b.ret(address)
-        finally:
-            self.builder = saved
-        return function
+        blocks = {name: function.append_basic_block(name) for name in ("int", "float", "bool", "null", "object")}
+        switch = b.switch(tag, blocks["object"])
+        for name, each in (("int", rt.TAG_INT), ("float", rt.TAG_FLOAT), ("bool", rt.TAG_BOOL), ("null", rt.TAG_NULL)):
+            switch.add_case(ir.Constant(I64, each), blocks[name])
+        b.position_at_end(blocks["int"])
+        b.ret(self._c_api("PyLong_FromLongLong", bits))
+        b.position_at_end(blocks["float"])
+        b.ret(self._c_api("PyFloat_FromDouble", b.bitcast(bits, F64)))
+        for name in ("bool", "null", "object"):
+            b.position_at_end(blocks[name])
+            if name == "bool":
+                address = b.select(b.trunc(bits, ir.IntType(1)), self._address_of("true", True),
+                                   self._address_of("false", False))
+            else:
+                address = self._address_of("none", None) if name == "null" else self._object_address(bits)
+            self._incref(address)
+            b.ret(address)
 
     def op_CALL_METHOD(self, pc: int, op: int, arg: Any) -> None:
         self.native_method(pc, arg[1] + 1)

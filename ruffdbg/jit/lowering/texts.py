@@ -7,16 +7,16 @@ compact ``str`` (``jit/textlayout.py``: its code points right after its header,
 1, 2 or 4 bytes each). None of these makes anything but ``s[i]`` of a code point
 past Latin-1, so they run without the GIL -- a str never changes:
 
-- **``s[i]``** (``<unit>_str_char``): an int index, negative from the end as in
+- **``s[i]``** (``rd_helper_str_char``): an int index, negative from the end as in
   Ruff, inside the length; the code point read by the str's kind. Below 256 the
   result is the permanent constant ``chr(c)`` (constant handle ``c``: nothing
   made); any other takes the GIL for ``PyUnicode_FromOrdinal`` and a native put.
-- **``==``/``!=``** (``<unit>_str_equal``): a string is never equal to a value of
+- **``==``/``!=``** (``rd_helper_str_equal``): a string is never equal to a value of
   another type, so one string operand is enough to answer; two are the same
   object, or have the same kind, length and bytes (``memcmp``; CPython's own
   ``==`` relies on the kind being canonical). Two string constants are equal
   exactly when their handles are (one handle per distinct constant).
-- **ordering** (``<unit>_str_order``): by code point, as Python and Rust
+- **ordering** (``rd_helper_str_order``): by code point, as Python and Rust
   compare: ``memcmp`` of the common prefix when both are one byte per code point,
   a loop over code points otherwise, then the lengths.
 
@@ -99,21 +99,8 @@ class NativeTexts:
     # ------------------------------------------------------------ the module's functions
 
     def _text_function(self, suffix: str, emit: Callable) -> ir.Function:
-        """``<unit>_<suffix>(left tag, left bits, right tag, right bits) -> i32``, emitted once."""
-        function, new = self.internal_function(suffix, ir.FunctionType(I32, [I64] * 4))
-        if new:
-            self._emitting(function, lambda: emit(function))
-        return function
-
-    def _emitting(self, function: ir.Function, emit: Callable) -> None:
-        """Run ``emit`` with the builder in ``function``'s entry (helpers open their
-        blocks in ``self.function``)."""
-        saved = self.builder, self.function
-        self.builder, self.function = ir.IRBuilder(function.append_basic_block("entry")), function
-        try:
-            emit()
-        finally:
-            self.builder, self.function = saved
+        """``rd_helper_<suffix>(left tag, left bits, right tag, right bits) -> i32``."""
+        return self.shared_function(suffix, ir.FunctionType(I32, [I64] * 4), emit)
 
     def _str_address(self, tag: ir.Value, bits: ir.Value) -> ir.Value:
         """The address of the exact ``str`` a tagged value is, else 0."""
@@ -249,12 +236,9 @@ class NativeTexts:
         return self.imports.function("rd.memcmp", tl.MEMCMP, ir.FunctionType(I32, [I8P, I8P, I64]))
 
     def _char_getter(self) -> ir.Function:
-        """``<unit>_str_char(container, index) -> tagged``: ``s[i]`` of a str and an int,
+        """``rd_helper_str_char(container, index) -> tagged``: ``s[i]`` of a str and an int,
         tag NOT_READ when the slow path must read it."""
-        function, new = self.internal_function("str_char", ir.FunctionType(DYN, [DYN, DYN]))
-        if new:
-            self._emitting(function, lambda: self._emit_char(function))
-        return function
+        return self.shared_function("str_char", ir.FunctionType(DYN, [DYN, DYN]), self._emit_char)
 
     def _emit_char(self, function: ir.Function) -> None:
         b = self.builder
