@@ -1,15 +1,15 @@
-"""The native helpers every unit may call -- a dict getter and setter, string
-compare, concatenation and writers, the handle table's put, a boxer -- each
-compiled once, in a module of its own, and called by units through
-a symbol bound to its address (``Lowering.shared_function``).
+"""The native helpers units call -- a dict getter and setter, string compare,
+order, character read and concatenation, the string writers, the handle
+table's put, a boxer -- each built once per ``Jit`` in a module of its own and
+called by units through a symbol bound to its address
+(``Lowering.shared_function``).
 
-Each unit used to carry its own copy (an internal function): a fifth of the IR
-of the test programs' units, and a fifth of LLVM's time on them (optimize and
-codegen of 257 units, 18.0 s -> 14.3 s of CPU with the helpers declared
-instead). What a helper's body says does not depend on the unit that asks for
-it: it reads only process-wide memory (the ctx words, the transfer buffer,
-the handle table) and the C API, never a unit's counters or frame. One set
-per ``Jit``: that memory is the Jit's."""
+Each unit used to carry its own copy (an internal function): 15 % of the IR of
+the regression programs' units. What a helper's body says does not depend on
+the unit that asks for it: it reads only the Jit's memory (the ctx words, the
+transfer buffer, the handle table) and the C API, never a unit's counters or
+frame. 40 regression programs at ``--threshold 1`` (363 compiles): LLVM
+optimize 7.2 -> 6.2 s, codegen 12.3 -> 10.5 s, IR building 7.6 -> 6.3 s."""
 
 from __future__ import annotations
 

@@ -212,7 +212,9 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         if state.unit is None:
             return f"{code.name} has no native code"
         unit_id = state.unit.id
-        self.invalidate(state.unit, "deoptimized on request")
+        for unit in self.runnable(state):   # (its earlier whole-function units, kept for heavy callers, too)
+            if unit.region is None:
+                self.invalidate(unit, "deoptimized on request")
         state.state, state.reason = State.INTERPRETED, "deoptimized on request"
         code.profile.hot_at = code.profile.calls + self.policy.recheck_every
         self.events.add("invalidated", code.name, tier="T0", detail={"reason": "deoptimized on request", "unit": unit_id})
@@ -244,10 +246,10 @@ class Jit(UnitRegistry, Compiling, NativeBoundary, OsrEntry, Reclaiming, Compact
         state = self.state_of(code)
         state.held = reason
         self.cancel_pending(state, reason, loops=True)
-        dropped = [unit.id for unit in state.units if unit.valid]
-        for unit in state.units:
-            if unit.valid:
-                self.invalidate(unit, reason)
+        runnable = self.runnable(state)
+        dropped = [unit.id for unit in runnable if unit.valid]
+        for unit in runnable:
+            self.invalidate(unit, reason)
         if dropped:
             state.state, state.reason = State.INTERPRETED, reason
             self.events.add("invalidated", code.name, tier="T0", detail={

@@ -183,7 +183,7 @@ class Reclaiming:
         state = self.states[id(code)]
         self.cancel_pending(state, why, loops=True)
         dropped = [unit for unit in state.units if unit.valid]
-        for unit in dropped:
+        for unit in self.runnable(state):
             self.invalidate(unit, f"retired: {why}")
         if state.state not in STOPPED:   # (blacklisted, not compilable: that stays true of it)
             state.state = State.INTERPRETED

@@ -298,6 +298,13 @@ class UnitRegistry:
                 self.helpers.release(unit.compiled.imports)
             self.compact_released(released)
 
+    @staticmethod
+    def runnable(state: FunctionState) -> list[Unit]:
+        """The units of a function native code may still run: the valid ones, and
+        those retired for speed whose code heavy callers still call (``invalidate``).
+        Dropping a function's native code (a breakpoint, a request) drops these."""
+        return [unit for unit in state.units if unit.valid or (unit.compiled.loaded and not unit.broken)]
+
     def _called_directly(self) -> set[int]:
         """The ids of the units valid units call directly, and those they call."""
         called: set[int] = set()

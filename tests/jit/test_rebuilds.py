@@ -62,3 +62,18 @@ def test_a_callee_retired_for_speed_stays_loaded_for_its_heavy_callers_until_it_
     jit.invalidate(add, "retired: an assumption broke")   # its code must not run any more
     jit.release_retired()
     assert not any(caller.valid for caller in callers) and not add.compiled.loaded
+
+
+def test_a_breakpoint_drops_the_code_kept_for_heavy_callers_too():
+    """Holding a function (a breakpoint in it) drops every native code of it that
+    may still run -- the unit its heavy callers kept -- and so those callers."""
+    name = "jit_heavy_units_call_a_t1_callee_directly"
+    session, _ = run(name, threshold=50)
+    jit = session.jit
+    add = next(unit for unit in jit.units if unit.code.name == "add")
+    callers = [unit for unit in jit.units if add.id in unit.direct_callees]
+    jit.compile(add.code, ("dyn", "dyn"), tier=2, forced=True)
+    assert not add.valid and all(caller.valid for caller in callers)
+    jit.hold(add.code, "a breakpoint")
+    jit.release_retired()
+    assert add.broken and not add.compiled.loaded and not any(caller.valid for caller in callers)

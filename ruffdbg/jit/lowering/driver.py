@@ -227,7 +227,7 @@ class Lowering(DebugInfo, FrameAndExits, Ops, CallsAndLoops, NativeBuiltins, Nat
     def _emitting_into(self, function: ir.Function, emit: Callable[[ir.Function], None]) -> dict[str, int]:
         """Run ``emit(function)`` with the module, its imports and the builder
         those of ``function``'s module; return what that module imports. Only
-        process-wide memory is named there: a helper that reached for a unit's
+        the Jit's own memory is named there: a helper that reached for a unit's
         counters or frame would fail to build."""
         saved = self.module, self.imports, self.alias, self.builder, self.function, self.unit_name, \
             self.pair_pointers
