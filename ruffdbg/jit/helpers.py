@@ -8,8 +8,11 @@ Each unit used to carry its own copy (an internal function): 15 % of the IR of
 the regression programs' units. What a helper's body says does not depend on
 the unit that asks for it: it reads only the Jit's memory (the ctx words, the
 transfer buffer, the handle table) and the C API, never a unit's counters or
-frame. 40 regression programs at ``--threshold 1`` (363 compiles): LLVM
-optimize 7.2 -> 6.2 s, codegen 12.3 -> 10.5 s, IR building 7.6 -> 6.3 s."""
+frame. 40 regression programs at ``--threshold 1`` (363 compiles): the
+units' IR 556,888 -> 477,569 lines, LLVM optimize 9.1 -> 8.2 s, codegen
+15.5 -> 13.6 s; IR building 8.2 -> 8.8 s (a new Jit emits its helpers' IR
+again, to link the kept object against its own addresses); all stages 34.9
+-> 32.6 s."""
 
 from __future__ import annotations
 
