@@ -432,13 +432,17 @@ class Compiling:
         # the same code (same guards, counters and exits) calling it back, which LLVM
         # inlines; every other level of the recursion is then inline (what gcc -O2
         # does to fib), and a deopt in the twin still finds its frame on the shadow stack.
+        helpers_ms = self.helpers.build_ms
         with _young_garbage() as collected:
             lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                                twin=recursive, **options).lower()
         lowered.build_ms += collected.ms   # (freeing the IR's objects is part of building it)
-        compiled = CompiledModule(lowered.ir_text, self._levels(typed, tier), lowered.build_ms,
+        helpers_ms = self.helpers.build_ms - helpers_ms   # (the shared helpers it was the first to need)
+        compiled = CompiledModule(lowered.ir_text, self._levels(typed, tier), lowered.build_ms - helpers_ms,
                                   twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
                                   (lowered.unit_name, lowered.entry_name))
+        if helpers_ms:
+            add_stage(compiled.ms, "helpers", helpers_ms)
         self.helpers.acquire(lowered.imports)   # (released with its machine code: release_retired)
         unit = Unit(unit_id, code, tier, typed.param_types, typed.return_type or Kind.NULL, lowered.guards,
                     compiled, counters, layout, lowered.sites, direct_callees=self._direct_callees,

@@ -40,7 +40,7 @@ _jit_machine: llvm.TargetMachine | None = None
 # passes, machine code (an object file, linked into the LLJIT), the code cache
 # (``jit/codecache.py``: a hit replaces parse, optimize and codegen), and
 # installing the unit.
-STAGES = ("infer", "ir", "parse", "optimize", "codegen", "load", "install")
+STAGES = ("infer", "ir", "helpers", "parse", "optimize", "codegen", "load", "install")
 DROPPED = "; (texts dropped: this compile is older than the compile history keeps)"
 NOT_YET = "; (not optimized yet: the compile is still queued or compiling in the background)"
 # ``CompiledModule._ir_after`` of a compile whose optimized IR was not printed (no

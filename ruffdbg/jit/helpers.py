@@ -71,6 +71,8 @@ class SharedHelpers:
         self._users: dict[str, int] = {}
         self._shown: dict[str, CompiledModule] = {}   # the latest build of each, loaded or not: its texts
         self._lock = threading.RLock()   # (a helper's body may ask for another helper)
+        self._building = 0                # helpers being built (one asking for another)
+        self.build_ms = 0.0               # time spent building them (a compile's "helpers" stage)
 
     def address(self, name: str, function_type: ir.FunctionType,
                 emit: Callable[[ir.Function], dict[str, int]]) -> int:
@@ -79,7 +81,14 @@ class SharedHelpers:
         (symbol -> address), and the module is compiled and linked."""
         with self._lock:
             if name not in self._built:
-                self._build(name, function_type, emit)
+                started = time.perf_counter()
+                self._building += 1
+                try:
+                    self._build(name, function_type, emit)
+                finally:
+                    self._building -= 1
+                    if not self._building:
+                        self.build_ms += (time.perf_counter() - started) * 1000
             return self._built[name].function_address
 
     def _build(self, name: str, function_type: ir.FunctionType, emit: Callable) -> None:
