@@ -572,8 +572,12 @@ class Session:
         return [self.jit.unit_for_display(code, tier)]
 
     def _unit_listing(self, unit: Any, kind: str, raw: bool) -> NativeListing:
+        from ruffdbg.jit.texts import TextLine
+
         code, compiled = unit.code, unit.compiled
         lines = self.jit.native_lines(unit, kind, raw)
+        for text in self.jit.helpers.listings(compiled.imports, kind):   # (the shared helpers it calls, after it)
+            lines = [*lines, TextLine(""), *(TextLine(row) for row in text.splitlines())]
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
         record = self.jit.history.get(unit.id)
         where = "" if unit.region is None else f", OSR loop at line {code.lines[unit.region.header]}" + (
@@ -595,11 +599,9 @@ class Session:
         (for "<script>": every hot loop's latest OSR compile)."""
         from ruffdbg.jit import texts
 
-        units = self._native_units(name, tier, compile_id)
-        listings = [self._unit_listing(unit, kind, raw) for unit in units]
-        shown = ["\n".join([listing.header, *listing.notes, texts.render(listing.lines)]) for listing in listings]
-        imports = {symbol: 0 for unit in units for symbol in unit.compiled.imports}
-        return "\n\n".join(shown + (self.jit.helpers.listings(imports, kind) if units else []))
+        listings = [self._unit_listing(unit, kind, raw) for unit in self._native_units(name, tier, compile_id)]
+        return "\n\n".join("\n".join([listing.header, *listing.notes, texts.render(listing.lines)])
+                             for listing in listings)
 
     # ------------------------------------------------------- compile history
 

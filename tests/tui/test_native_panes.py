@@ -258,3 +258,15 @@ async def test_bytecode_pane_redraws_only_on_change_and_explains_missing_functio
         assert app.pane.rows is rows
         app.pane.show(poly_session, "missing", None)
         assert app.pane.plain == "no function called missing"
+
+
+async def test_the_shared_helpers_a_unit_calls_follow_its_code(fib_session):
+    """describe's dict read calls the shared dict getter (jit/helpers.py): the
+    optimized IR and the assembly list its code after the unit's."""
+    app = PaneApp(NativePane())
+    async with app.run_test(size=(140, 40)):
+        await show(app, fib_session, "describe")
+        ir_text = listing(app, "t2-ir").plain
+        assert "@rd.helper.dict_get(" in ir_text
+        assert "; shared helper rd_helper_dict_get" in ir_text and "define { i64, i64 } @rd_helper_dict_get" in ir_text
+        assert "rd_helper_dict_get:" in listing(app, "asm").plain
