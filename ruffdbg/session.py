@@ -576,7 +576,7 @@ class Session:
 
         code, compiled = unit.code, unit.compiled
         lines = self.jit.native_lines(unit, kind, raw)
-        for text in self.jit.helpers.listings(compiled.imports, kind):   # (the shared helpers it calls, after it)
+        for text in self.jit.helpers.listings(compiled.imports, kind, raw):   # (the shared helpers it calls, after it)
             lines = [*lines, TextLine(""), *(TextLine(row) for row in text.splitlines())]
         ms = ", ".join(f"{stage} {value:.1f} ms" for stage, value in compiled.ms.items())
         record = self.jit.history.get(unit.id)

@@ -432,12 +432,12 @@ class Compiling:
         # the same code (same guards, counters and exits) calling it back, which LLVM
         # inlines; every other level of the recursion is then inline (what gcc -O2
         # does to fib), and a deopt in the twin still finds its frame on the shadow stack.
-        helpers_ms = self.helpers.build_ms
+        helpers_before = self.helpers.build_ms
         with _young_garbage() as collected:
             lowered = Lowering(typed, unit_id, tier, self.runtime, ctypes.addressof(counters), layout,
                                twin=recursive, **options).lower()
         lowered.build_ms += collected.ms   # (freeing the IR's objects is part of building it)
-        helpers_ms = self.helpers.build_ms - helpers_ms   # (the shared helpers it was the first to need)
+        helpers_ms = self.helpers.build_ms - helpers_before   # (the shared helpers it was the first to need)
         compiled = CompiledModule(lowered.ir_text, self._levels(typed, tier), lowered.build_ms - helpers_ms,
                                   twin_of(lowered) if recursive else None, lowered.imports, self.code_cache,
                                   (lowered.unit_name, lowered.entry_name))

@@ -133,10 +133,11 @@ class SharedHelpers:
         """The helpers loaded now."""
         return sorted(self._built)
 
-    def listings(self, imports: dict[str, int], kind: str) -> list[str]:
-        """The IR after opt (``kind`` "ir") or the assembly of each helper a module
-        linked against ``imports`` calls (its symbols: ``rd.helper.NAME``)."""
+    def listings(self, imports: dict[str, int], kind: str, raw: bool = False) -> list[str]:
+        """The IR after opt (``kind`` "ir"; ``raw``: before) or the assembly of each
+        helper a module linked against ``imports`` calls (``rd.helper.NAME``)."""
         names = sorted({symbol.split(".")[2] for symbol in imports if symbol.startswith("rd.helper.")})
+        texts = {"ir": lambda compiled: compiled.ir_before if raw else compiled.ir_after,
+                 "asm": lambda compiled: compiled.assembly}
         return [f"; shared helper {PREFIX}{name} (jit/helpers.py: compiled once, called by every unit that needs it)\n"
-                + (self._shown[name].ir_after if kind == "ir" else self._shown[name].assembly)
-                for name in names if name in self._shown]
+                + texts[kind](self._shown[name]) for name in names if name in self._shown]

@@ -45,6 +45,9 @@ def test_units_reading_dicts_call_one_helper_built_once():
     ir_text = session.native_text("total", "ir")
     assert "@rd.helper.dict_get(" in ir_text   # (a call, and the helper's text after the unit's)
     assert "; shared helper rd_helper_dict_get" in ir_text and "PyDict_GetItemWithError" in ir_text
+    raw = session.native_text("total", "ir", raw=True)   # (before opt: the helpers' too)
+    helper_raw = raw[raw.index("; shared helper rd_helper_dict_get"):]
+    assert helper_raw.splitlines()[1:] != ir_text[ir_text.index("; shared helper rd_helper_dict_get"):].splitlines()[1:]
 
 
 def test_a_helper_is_unloaded_with_the_last_unit_that_calls_it():
